@@ -1,0 +1,105 @@
+# prism build. `make` builds the library and the `prism` command;
+# `make test` runs every Check suite; `make debug test` runs them under
+# ASan+UBSan; `make bench`, `make demo`, `make check-long`, `make install`.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+PKGS    := libev sqlite3 check yaml-0.1 libcjson libprotobuf-c
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+OPT     ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -I$(BUILD)/gen -pthread
+LDLIBS  += -lev -lsqlite3 -lyaml -lcjson -lprotobuf-c -lm -pthread
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+
+ifeq ($(filter debug,$(MAKECMDGOALS)),debug)
+BUILD   := build-debug
+OPT     := -O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+GEN_C   := $(BUILD)/gen/onnx.pb-c.c
+GEN_O   := $(BUILD)/gen/onnx.pb-c.o
+
+LIB_SRC := $(wildcard sim/*.c devices/*.c noc/*.c workloads/*.c mapper/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_O)
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC:= $(wildcard tests/check_*.c)
+TEST_BIN:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:%.c=%)
+LIB     := $(BUILD)/libprism.a
+PRISM   := $(BUILD)/prism
+
+.PHONY: all debug test bench demo check-long install clean deps format
+all: deps-check $(PRISM) prism
+
+debug: all
+	@true
+
+# the `prism` in the top directory is a link to the current build
+prism: $(PRISM)
+	@ln -sf $(PRISM) prism
+
+deps:
+	@bash scripts/deps.sh
+
+deps-check:
+	@pkg-config --exists $(PKGS) 2>/dev/null && test -f $(ONNX_PROTO) && command -v protoc-c >/dev/null \
+	  || bash scripts/deps.sh
+
+$(GEN_C): $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen
+	cp $(ONNX_PROTO) $(BUILD)/gen/onnx.proto
+	cd $(BUILD)/gen && protoc-c --c_out=. onnx.proto
+
+$(GEN_O): $(GEN_C)
+	$(CC) -std=c11 $(OPT) -I$(BUILD)/gen -c $< -o $@
+
+$(BUILD)/%.o: %.c $(GEN_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PRISM): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(CHECK_LIBS)
+
+bench/%: bench/%.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+test: all $(TEST_BIN)
+	@PRISM=$(abspath $(PRISM)) bash tests/run.sh $(TEST_BIN)
+
+bench: all $(BENCH_BIN)
+	@bash bench/run.sh
+
+check-long: all $(TEST_BIN)
+	@PRISM=$(abspath $(PRISM)) PRISM_LONG=1 bash tests/run.sh $(TEST_BIN)
+
+demo: all
+	@bash scripts/demo.sh $(PRISM)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/prism/sim $(DESTDIR)$(PREFIX)/include/prism/devices
+	install -m 755 $(PRISM) $(DESTDIR)$(PREFIX)/bin/prism
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libprism.a
+	install -m 644 sim/sim.h sim/trace.h $(DESTDIR)$(PREFIX)/include/prism/sim/
+	install -m 644 devices/dev.h $(DESTDIR)$(PREFIX)/include/prism/devices/
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(wildcard */*.h)
+
+clean:
+	rm -rf build build-debug prism $(BENCH_BIN)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

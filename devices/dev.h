@@ -1,0 +1,104 @@
+/* prism's device family: the one public header of devices/.
+ * Every device is a sim model (sim.h) registered by name; this header adds
+ * the request/completion messages a driver sends to a device over a link, and
+ * the numerics table (noisy MVM, quantization) that the mapper and
+ * `prism op --check` call without a timed run. */
+#ifndef PRISM_DEV_H
+#define PRISM_DEV_H
+
+#include "sim/sim.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Message kinds on device links. */
+enum { DEV_MSG_REQ = 1, DEV_MSG_DONE = 2 };
+
+/* Operation kinds a device may accept (a device rejects what it cannot do
+ * with sim_comp_fail naming the device and the op). */
+typedef enum {
+    DEV_OP_MVM = 1,     /* m vectors through a k-in x n-out weight matrix */
+    DEV_OP_GEMM = 2,    /* [m x k] * [k x n] */
+    DEV_OP_CONVERT = 3, /* m samples through a DAC/ADC/laser/PD */
+    DEV_OP_VECTOR = 4,  /* m rows of n elements through vfunc */
+    DEV_OP_READ = 5,    /* m bytes from address k */
+    DEV_OP_WRITE = 6,   /* m bytes to address k */
+    DEV_OP_PROGRAM = 7, /* (re)program a k x n weight matrix */
+} dev_opkind_t;
+
+typedef enum {
+    DEV_VF_NONE = 0,
+    DEV_VF_SOFTMAX,
+    DEV_VF_LAYERNORM,
+    DEV_VF_RMSNORM,
+    DEV_VF_GELU,
+    DEV_VF_SILU,
+    DEV_VF_RELU,
+    DEV_VF_ADD,
+    DEV_VF_MUL,
+} dev_vfunc_t;
+
+/* The request a driver sends (payload of a DEV_MSG_REQ event, 48 bytes). */
+typedef struct dev_req {
+    uint16_t kind;       /* dev_opkind_t */
+    uint16_t vfunc;      /* dev_vfunc_t for DEV_OP_VECTOR */
+    uint32_t tag;        /* echoed in the completion */
+    uint32_t weight_id;  /* which weight matrix; a change costs a reload */
+    uint32_t flags;      /* DEV_F_* */
+    uint64_t m, k, n;    /* see dev_opkind_t */
+    double read_after_s; /* analog memories: time since programming (drift) */
+} dev_req_t;
+
+#define DEV_F_NO_RELOAD 1u /* weights already resident: never pay a reload */
+
+/* The completion a device sends back (payload of a DEV_MSG_DONE event). */
+typedef struct dev_done {
+    uint32_t tag;
+    uint32_t status;     /* 0 ok */
+    uint64_t cycles;     /* device clock cycles the op took */
+    sim_time_t latency_ps;
+    double energy_pj;    /* energy this op charged to the ledger */
+    uint64_t bytes;      /* bytes moved, where meaningful */
+    uint64_t reserved;
+} dev_done_t;
+
+_Static_assert(sizeof(dev_req_t) <= SIM_PAYLOAD_BYTES, "dev_req_t must fit a payload");
+_Static_assert(sizeof(dev_done_t) <= SIM_PAYLOAD_BYTES, "dev_done_t must fit a payload");
+
+/* Context for a numerics call. */
+typedef struct dev_num_ctx {
+    sim_rng_t *rng;      /* noise draws */
+    double read_after_s; /* drift time for analog memories */
+    int noise;           /* 0: noise off (quantization only) */
+} dev_num_ctx_t;
+
+/* Numerics of a device (the `ext` of its sim_model_t). Any entry may be NULL.
+ * `state` is the component state after init (so parameters are resolved). */
+typedef struct dev_numerics {
+    /* y[n_out] = W[n_out x n_in] * x[n_in] (row-major W) as the hardware would
+     * compute it, with its quantization and noise. 0 or an error code; the
+     * message goes through sim_comp_fail. */
+    int (*mvm)(sim_comp_t *c, void *state, const double *W, size_t n_out, size_t n_in,
+               const double *x, double *y, const dev_num_ctx_t *ctx);
+    /* out[i] = the converter's output for in[i] (DAC/ADC quantization). */
+    int (*convert)(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
+                   const dev_num_ctx_t *ctx);
+} dev_numerics_t;
+
+/* Helpers for models: pack/unpack payloads. */
+void dev_req_from_event(const sim_event_t *ev, dev_req_t *out);
+/* Send the completion for `req` back over `port` after `latency_ps`. */
+int dev_complete(sim_comp_t *c, int port, const dev_req_t *req, uint64_t cycles,
+                 sim_time_t latency_ps, double energy_pj, uint64_t bytes);
+
+/* Register every device model (called by sim_register_builtin_models' caller). */
+void dev_register_all(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,313 @@
+/* prism's discrete-event engine: the one public header of sim/.
+ * Integer picosecond time, pooled events ordered by a fixed key, components
+ * built from registered model tables, ports and links with latency and
+ * bandwidth, named clocks, counter-based random streams, and one ledger for
+ * counters, busy time and energy that the trace writer stores in SQLite. */
+#ifndef PRISM_SIM_H
+#define PRISM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PRISM_VERSION "0.1.0"
+
+/* ---- time ---------------------------------------------------------------- */
+typedef uint64_t sim_time_t; /* picoseconds since the start of the run */
+#define SIM_TIME_MAX UINT64_MAX
+#define SIM_PS_PER_NS 1000ull
+#define SIM_PS_PER_US 1000000ull
+#define SIM_PS_PER_MS 1000000000ull
+#define SIM_PS_PER_S 1000000000000ull
+
+/* ---- error codes (every call returns 0 or one of these) -------------------- */
+enum {
+    SIM_OK = 0,
+    SIM_ERR = -1,        /* generic; see sim_errmsg */
+    SIM_ERR_NOMEM = -2,
+    SIM_ERR_CONFIG = -3, /* bad configuration or parameter */
+    SIM_ERR_IO = -4,     /* file or database error */
+    SIM_ERR_STATE = -5,  /* call not valid in the current state */
+    SIM_ERR_MODEL = -6,  /* a model reported a failure during the run */
+};
+
+typedef struct sim sim_t;           /* one simulation (opaque) */
+typedef struct sim_comp sim_comp_t; /* one component instance (opaque) */
+
+/* ---- events -------------------------------------------------------------- */
+#define SIM_PAYLOAD_BYTES 48
+
+/* An event as a handler sees it. The engine owns the memory; the handler must
+ * not keep the pointer past its return. Ordering key: (time, prio, src, seq). */
+typedef struct sim_event {
+    sim_time_t time; /* delivery time, ps */
+    uint64_t seq;    /* per-source sequence number */
+    uint32_t src;    /* sending component id */
+    uint32_t dst;    /* receiving component id */
+    uint16_t port;   /* receiving port index on dst (SIM_PORT_SELF when sent to itself) */
+    uint16_t kind;   /* model-defined message kind */
+    uint8_t prio;    /* smaller runs first among equal times */
+    uint8_t pad_[7];
+    uint64_t op_id;  /* workload op this event belongs to, 0 when none */
+    union {
+        uint64_t u64[SIM_PAYLOAD_BYTES / 8];
+        double f64[SIM_PAYLOAD_BYTES / 8];
+        unsigned char bytes[SIM_PAYLOAD_BYTES];
+    } data;
+} sim_event_t;
+
+#define SIM_PORT_SELF 0xffffu
+
+/* ---- parameters ---------------------------------------------------------- */
+typedef enum { SIM_P_INT, SIM_P_REAL, SIM_P_BOOL, SIM_P_STR, SIM_P_ENUM } sim_ptype_t;
+
+/* One parameter of a model, as data: the config loader checks type and range
+ * against it, `prism op --list` prints it, docs cite `source`. */
+typedef struct sim_param_def {
+    const char *name;
+    sim_ptype_t type;
+    const char *def;     /* default as text ("32", "1.5e-3", "true", "ws") */
+    const char *unit;    /* "ps", "pJ", "mW", "bits", "" */
+    double min, max;     /* inclusive range for INT/REAL (min > max: unchecked) */
+    const char *choices; /* ENUM: "os|ws|is" */
+    const char *doc;     /* one line */
+    const char *source;  /* where the default comes from */
+} sim_param_def_t;
+
+typedef struct sim_params sim_params_t; /* resolved values of one component */
+
+int64_t sim_param_int(const sim_params_t *p, const char *name);
+double sim_param_real(const sim_params_t *p, const char *name);
+int sim_param_bool(const sim_params_t *p, const char *name);
+const char *sim_param_str(const sim_params_t *p, const char *name); /* STR and ENUM */
+int sim_param_is_set(const sim_params_t *p, const char *name); /* given explicitly */
+
+/* ---- models -------------------------------------------------------------- */
+/* A model is a table of functions registered by name; the engine never knows
+ * what a model is. `state_size` bytes are allocated (zeroed) per instance. */
+typedef struct sim_model {
+    const char *name;
+    const char *doc;
+    size_t state_size;
+    const sim_param_def_t *params; /* terminated by an entry with name == NULL */
+    /* Called once after all components and links exist. Read parameters,
+     * look up ports, register stats, schedule first events. Return 0 or an
+     * error after sim_comp_fail(). */
+    int (*init)(sim_comp_t *c, void *state, const sim_params_t *p);
+    /* Called for every event delivered to the component. */
+    void (*handle)(sim_comp_t *c, void *state, const sim_event_t *ev);
+    /* Clocked models: called on each edge of the component's clock while it is
+     * awake (see sim_clock_wake). Return 0 to go to sleep, 1 to stay awake. */
+    int (*tick)(sim_comp_t *c, void *state, uint64_t cycle);
+    /* Called once when the run ends (complete or not), before stats are read. */
+    void (*finish)(sim_comp_t *c, void *state);
+    /* Optional: free what init allocated. */
+    void (*destroy)(sim_comp_t *c, void *state);
+    const void *ext; /* model-family extension (e.g. devices' numerics table) */
+} sim_model_t;
+
+int sim_model_register(const sim_model_t *m); /* process-wide; idempotent by name */
+const sim_model_t *sim_model_find(const char *name);
+size_t sim_model_count(void);
+const sim_model_t *sim_model_at(size_t i); /* sorted by name */
+
+/* ---- building a simulation ----------------------------------------------- */
+typedef struct sim_opts {
+    uint64_t seed;
+    sim_time_t until_ps; /* 0: run until no events are left */
+} sim_opts_t;
+
+sim_t *sim_create(const sim_opts_t *opts);
+void sim_destroy(sim_t *s); /* NULL is a no-op */
+const char *sim_errmsg(const sim_t *s);
+int sim_set_error(sim_t *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clocks: frequency in Hz; period rounded to whole ps (reported back). */
+int sim_add_clock(sim_t *s, const char *name, double freq_hz);
+int sim_clock_find(const sim_t *s, const char *name); /* index or -1 */
+sim_time_t sim_clock_period_ps(const sim_t *s, int clock);
+
+/* Components: `params` is a list of name=value text pairs (NULL-terminated
+ * array of 2*n strings) checked against the model's table. `clock` may be
+ * NULL (unclocked). Returns the component id (>= 0) or an error code. */
+int sim_add_component(sim_t *s, const char *name, const char *model, const char *clock,
+                      const char *const *params);
+/* As above with a location for messages ("file:line:col"), may be NULL. */
+int sim_add_component_at(sim_t *s, const char *name, const char *model, const char *clock,
+                         const char *const *params, const char *where);
+
+/* Links: one direction, "comp.port" to "comp.port". Latency in ps; bandwidth
+ * in bytes per ns (GB/s), 0 = unlimited. A message of B bytes occupies the
+ * link for ceil(B / bw) and arrives `latency` after it leaves. */
+int sim_add_link(sim_t *s, const char *from, const char *to, sim_time_t latency_ps,
+                 double bandwidth_gbps);
+int sim_add_link_at(sim_t *s, const char *from, const char *to, sim_time_t latency_ps,
+                    double bandwidth_gbps, const char *where);
+
+/* Check links (no zero-latency cycles), then init every component. */
+int sim_init(sim_t *s);
+
+/* ---- running ------------------------------------------------------------- */
+/* Run events until `until_ps` (exclusive), `max_events` were handled, or the
+ * queue is empty. Returns 0, or an error if a model failed. Can be called
+ * repeatedly (the libev loop runs slices). */
+int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events);
+int sim_done(const sim_t *s);      /* queue empty or end time reached */
+void sim_finish(sim_t *s);         /* call finish on every component once */
+sim_time_t sim_now(const sim_t *s);
+uint64_t sim_events_handled(const sim_t *s);
+sim_time_t sim_lookahead_ps(const sim_t *s); /* min link latency */
+sim_time_t sim_end_ps(const sim_t *s);       /* end time of the run */
+uint64_t sim_seed(const sim_t *s);
+
+/* ---- inside a model ------------------------------------------------------- */
+sim_t *sim_of(sim_comp_t *c);
+uint32_t sim_comp_id(const sim_comp_t *c);
+const char *sim_comp_name(const sim_comp_t *c);
+const char *sim_comp_model(const sim_comp_t *c);
+sim_time_t sim_comp_now(const sim_comp_t *c);
+/* A model reports a fatal problem (bad parameter combination, endurance
+ * exceeded): the run stops with this message. Returns SIM_ERR_MODEL. */
+int sim_comp_fail(sim_comp_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Ports are created by links; a model looks them up by name at init.
+ * Returns the port index or -1 when no link uses that name. */
+int sim_port(sim_comp_t *c, const char *name);
+int sim_port_count(const sim_comp_t *c);
+const char *sim_port_name(const sim_comp_t *c, int port);
+int sim_port_is_out(const sim_comp_t *c, int port);
+/* Earliest time a message of `bytes` sent now on `port` would arrive. */
+sim_time_t sim_port_arrival(const sim_comp_t *c, int port, uint32_t bytes);
+
+/* A message to send. Fill what you need; zero-initialise the rest. */
+typedef struct sim_msg {
+    uint16_t kind;
+    uint8_t prio;
+    uint32_t bytes;    /* size on the link (bandwidth) */
+    uint64_t op_id;
+    const void *data;  /* copied into the event payload */
+    size_t data_len;   /* <= SIM_PAYLOAD_BYTES */
+} sim_msg_t;
+
+/* Send over an output port: arrives at the linked component's input port after
+ * serialization and latency, plus `extra_delay_ps` before it leaves. */
+int sim_send(sim_comp_t *c, int port, const sim_msg_t *m, sim_time_t extra_delay_ps);
+/* Schedule an event to yourself. */
+int sim_self(sim_comp_t *c, sim_time_t delay_ps, const sim_msg_t *m);
+int sim_self_cycles(sim_comp_t *c, uint64_t cycles, const sim_msg_t *m);
+/* Fast paths for the common case (no payload beyond two words). */
+int sim_self_kind(sim_comp_t *c, sim_time_t delay_ps, uint16_t kind, uint64_t a, uint64_t b);
+int sim_send_kind(sim_comp_t *c, int port, uint16_t kind, uint32_t bytes, uint64_t a,
+                  uint64_t b);
+
+/* Clock of the component (-1 if none); cycles <-> ps. */
+int sim_comp_clock(const sim_comp_t *c);
+sim_time_t sim_comp_period_ps(const sim_comp_t *c);
+uint64_t sim_comp_cycle(const sim_comp_t *c); /* current cycle of its clock */
+/* Wake a clocked component: its tick runs on the next edge after now. */
+void sim_clock_wake(sim_comp_t *c);
+
+/* Counter-based random numbers: a function of (seed, component id, draw
+ * index) only, so draws do not depend on event interleaving. */
+uint64_t sim_rng_u64(sim_comp_t *c);
+double sim_rng_uniform(sim_comp_t *c);     /* (0, 1) */
+double sim_rng_normal(sim_comp_t *c);      /* N(0, 1) */
+double sim_rng_exp(sim_comp_t *c, double mean);
+/* The same generator for code that is not a component (numerics, mapper). */
+typedef struct sim_rng {
+    uint64_t key;
+    uint64_t counter;
+} sim_rng_t;
+void sim_rng_init(sim_rng_t *r, uint64_t seed, uint64_t stream);
+uint64_t sim_rng_next(sim_rng_t *r);
+double sim_rng_next_uniform(sim_rng_t *r);
+double sim_rng_next_normal(sim_rng_t *r);
+
+/* ---- the ledger: counters, busy time, energy ------------------------------ */
+typedef enum {
+    SIM_STAT_COUNT,  /* events, operations, bytes */
+    SIM_STAT_ENERGY, /* pJ, by category (dynamic, per operation kind) */
+    SIM_STAT_VALUE,  /* last/max value, e.g. queue depth */
+} sim_stat_kind_t;
+
+/* Register a named stat at init; returns a handle (>= 0) for the hot path. */
+int sim_stat(sim_comp_t *c, const char *name, sim_stat_kind_t kind, const char *unit);
+void sim_stat_add(sim_comp_t *c, int handle, double v);
+void sim_stat_max(sim_comp_t *c, int handle, double v);
+double sim_stat_get(const sim_comp_t *c, int handle);
+/* Energy in pJ under a category ("dynamic.mvm", "adc", ...). */
+void sim_energy(sim_comp_t *c, int handle, double pj);
+/* Static power in mW, integrated over the run's duration at finish. */
+void sim_static_power_mw(sim_comp_t *c, double mw);
+/* Busy time: the component was occupied over [start, start + dur). */
+void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps);
+sim_time_t sim_busy_ps(const sim_comp_t *c);
+double sim_energy_pj(const sim_comp_t *c); /* dynamic + static so far */
+
+/* ---- tracing ------------------------------------------------------------- */
+/* Record an activity in the trace (no-op without a trace or when filtered
+ * out). `op` is a string interned once by sim_trace_op. */
+int sim_trace_op(sim_comp_t *c, const char *op); /* returns an op handle */
+void sim_trace(sim_comp_t *c, int op, sim_time_t start_ps, sim_time_t dur_ps, uint64_t bytes,
+               double energy_pj, uint64_t op_id);
+int sim_tracing(const sim_comp_t *c); /* 1 when this component's records are kept */
+
+/* ---- inspection (for reports, tests, the CLI) ------------------------------ */
+size_t sim_comp_count(const sim_t *s);
+sim_comp_t *sim_comp_at(sim_t *s, size_t id);
+sim_comp_t *sim_comp_find(sim_t *s, const char *name);
+void *sim_comp_state(sim_comp_t *c);
+const sim_params_t *sim_comp_params(const sim_comp_t *c);
+size_t sim_stat_count(const sim_comp_t *c);
+const char *sim_stat_name(const sim_comp_t *c, size_t i);
+const char *sim_stat_unit(const sim_comp_t *c, size_t i);
+sim_stat_kind_t sim_stat_kind(const sim_comp_t *c, size_t i);
+double sim_stat_value(const sim_comp_t *c, size_t i);
+double sim_static_energy_pj(const sim_comp_t *c);
+
+size_t sim_link_count(const sim_t *s);
+/* Link i: endpoints, latency, bandwidth, and what went over it. */
+typedef struct sim_link_info {
+    const char *from, *to; /* "comp.port" */
+    sim_time_t latency_ps;
+    double bandwidth_gbps;
+    uint64_t messages, bytes;
+    sim_time_t busy_ps;
+} sim_link_info_t;
+void sim_link_get(const sim_t *s, size_t i, sim_link_info_t *out);
+
+/* ---- trace writer hook ---------------------------------------------------- */
+/* The trace writer (trace.h) registers a sink; the engine hands it activity
+ * rows. Kept here so sim.c does not depend on SQLite. */
+typedef struct sim_trace_row {
+    sim_time_t time_ps, duration_ps;
+    uint32_t comp;
+    uint16_t op;  /* interned op name (per run) */
+    uint16_t kind;/* 0 = activity; 1 = message delivered */
+    uint64_t bytes;
+    double energy_pj;
+    uint64_t op_id;
+} sim_trace_row_t;
+typedef struct sim_trace_sink {
+    void *ctx;
+    void (*row)(void *ctx, const sim_trace_row_t *r);
+    /* filter: returns 1 to keep rows from this component/op */
+    int (*keep)(void *ctx, uint32_t comp, const char *op);
+} sim_trace_sink_t;
+void sim_set_trace_sink(sim_t *s, const sim_trace_sink_t *sink);
+const char *sim_op_name(const sim_t *s, int op);
+size_t sim_op_count(const sim_t *s);
+/* Also trace every delivered message (kind 1 rows, op = "msg.<kind>"). */
+void sim_set_trace_messages(sim_t *s, int on);
+
+/* Built-in models of sim/ and the other layers register through these. */
+void sim_register_builtin_models(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
