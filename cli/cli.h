@@ -1,0 +1,19 @@
+/* prism's command line: one function per subcommand, each taking the
+ * arguments after the subcommand name (argv[0] is the subcommand) and
+ * returning the process exit status. */
+#ifndef PRISM_CLI_H
+#define PRISM_CLI_H
+
+int cmd_run(int argc, char **argv);      /* cli/cmd_run.c */
+int cmd_query(int argc, char **argv);    /* cli/cmd_query.c */
+int cmd_report(int argc, char **argv);   /* cli/cmd_report.c */
+int cmd_export(int argc, char **argv);   /* cli/cmd_export.c */
+int cmd_diff(int argc, char **argv);     /* cli/cmd_diff.c */
+int cmd_op(int argc, char **argv);       /* cli/cmd_op.c */
+int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
+int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
+
+/* Registers every model of every layer (sim, devices, noc). */
+void cli_register_models(void);
+
+#endif
