@@ -76,9 +76,13 @@ typedef struct dev_num_ctx {
     int noise;           /* 0: noise off (quantization only) */
 } dev_num_ctx_t;
 
-/* Numerics of a device (the `ext` of its sim_model_t). Any entry may be NULL.
- * `state` is the component state after init (so parameters are resolved). */
-typedef struct dev_numerics {
+/* The device extension of a sim_model_t (its `ext`): the clock it runs on
+ * when the caller does not give one, and its numerics. Any function may be
+ * NULL. `state` is the component state after init (parameters resolved). */
+typedef struct dev_ext {
+    double default_clock_hz; /* e.g. 1e9 systolic, 5e9 photonic core */
+    /* what `prism op` sends by default: DEV_OP_GEMM, DEV_OP_MVM, ... */
+    dev_opkind_t default_op;
     /* y[n_out] = W[n_out x n_in] * x[n_in] (row-major W) as the hardware would
      * compute it, with its quantization and noise. 0 or an error code; the
      * message goes through sim_comp_fail. */
@@ -87,7 +91,7 @@ typedef struct dev_numerics {
     /* out[i] = the converter's output for in[i] (DAC/ADC quantization). */
     int (*convert)(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
                    const dev_num_ctx_t *ctx);
-} dev_numerics_t;
+} dev_ext_t;
 
 /* Helpers for models: pack/unpack payloads. */
 void dev_req_from_event(const sim_event_t *ev, dev_req_t *out);
