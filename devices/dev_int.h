@@ -8,6 +8,7 @@
 #include "devices/dev.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,6 +62,84 @@ double dev_laser_power_mw(double pd_sens_dbm, double loss_db, double wpe, int n_
 /* dBm <-> mW */
 double dev_dbm_to_mw(double dbm);
 double dev_mw_to_dbm(double mw);
+
+/* ---- complex/real linear algebra and the Clements mesh (clements.c) ------- */
+/* Clements et al., "Optimal design for universal multiport interferometers"
+ * (Optica 2016): any N x N unitary is N(N-1)/2 MZIs in a rectangular mesh of
+ * depth N plus an output phase screen. Matrices are row-major. */
+typedef double _Complex dev_cplx_t;
+
+/* Haar-random N x N unitary: Gram-Schmidt (twice, for orthogonality to
+ * rounding) of a complex Gaussian matrix drawn from `rng` (Mezzadri 2007:
+ * QR with a positive diagonal R gives the Haar measure). */
+int dev_haar_unitary(dev_cplx_t *U, size_t n, sim_rng_t *rng);
+
+/* One MZI acting on modes (mode, mode + 1): internal phase 2*theta between
+ * two 50:50 couplers, external phase phi on the top input, with the transfer
+ *   T = [[e^{i phi} cos theta, -sin theta], [e^{i phi} sin theta, cos theta]]
+ * (theta in [0, pi/2], phi wrapped to [0, 2 pi)). `column` is its position in
+ * the rectangular mesh (0-based), filled by the decomposition. */
+typedef struct dev_mzi {
+    uint32_t mode;
+    uint32_t column;
+    double theta, phi;
+} dev_mzi_t;
+
+/* A programmed mesh: U = D * T_{n_mzi-1} ... T_1 T_0 (mzi[] in the order
+ * light meets them), D = diag(e^{i out_phase[k]}). */
+typedef struct dev_clements {
+    size_t n, n_mzi, depth;
+    dev_mzi_t *mzi;
+    double *out_phase;
+} dev_clements_t;
+
+/* Decompose unitary U (n x n). Allocates out->mzi/out_phase (free with
+ * dev_clements_free). Returns 0, SIM_ERR_CONFIG when U is not unitary to
+ * 1e-8 (max |U U^H - I|), SIM_ERR_NOMEM. */
+int dev_clements_decompose(const dev_cplx_t *U, size_t n, dev_clements_t *out);
+void dev_clements_free(dev_clements_t *c);
+/* Rebuild the n x n matrix the mesh implements. */
+int dev_clements_matrix(const dev_clements_t *c, dev_cplx_t *U);
+/* x <- mesh * x in place (n entries). With sigma_phase > 0 every theta, phi
+ * and output phase gets + N(0, sigma_phase^2) drawn from rng (static phase
+ * error of this pass). */
+void dev_clements_apply(const dev_clements_t *c, dev_cplx_t *x, sim_rng_t *rng,
+                        double sigma_phase);
+/* Sum over the mesh's phase shifters of phase / pi (internal 2 theta, external
+ * phi and the output screen): heater power = this * P_pi. */
+double dev_clements_phase_pi(const dev_clements_t *c);
+
+/* Real SVD of a square n x n matrix by one-sided Jacobi (Hestenes):
+ * A = U diag(s) V^T, s descending >= 0, U and V orthogonal (U completed for
+ * zero singular values). Returns 0, SIM_ERR_NOMEM. */
+int dev_svd_square(const double *A, size_t n, double *U, double *s, double *V);
+
+/* A real weight matrix on an n-mode SVD photonic core: W = s_max * U A V^T
+ * with two Clements meshes (V^T first, then U) and a line of n attenuator
+ * MZIs of amplitude transmission atten[k] = s_k / s_max = cos(theta_k) in
+ * [0, 1]: the optical path only attenuates and the factor s_max is restored
+ * electronically after detection. W (n_out x n_in, both <= n) is embedded
+ * in the top-left corner of an n x n zero matrix. */
+typedef struct dev_svd_mesh {
+    size_t n, n_out, n_in;
+    dev_clements_t u, vt;
+    double *atten; /* n */
+    double s_max;
+} dev_svd_mesh_t;
+
+int dev_svd_mesh_program(const double *W, size_t n_out, size_t n_in, size_t n,
+                         dev_svd_mesh_t *out);
+void dev_svd_mesh_free(dev_svd_mesh_t *m);
+/* Optical fields: out[n] = U A V^T a for real input amplitudes a[n_in]
+ * (zero-padded), phase noise as in dev_clements_apply (the attenuator angles
+ * get it too). The real part is what coherent detection reads; the product
+ * W a = s_max * Re(out). */
+void dev_svd_mesh_apply(const dev_svd_mesh_t *m, const double *a, dev_cplx_t *out,
+                        sim_rng_t *rng, double sigma_phase);
+/* Sum of phase / pi over every shifter (both meshes, attenuators: 2 theta). */
+double dev_svd_mesh_phase_pi(const dev_svd_mesh_t *m);
+/* Number of phase shifters: 2 * (n(n-1) + n) + n. */
+size_t dev_svd_mesh_shifters(size_t n);
 
 #ifdef __cplusplus
 }
