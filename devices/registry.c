@@ -1,10 +1,66 @@
 /* The list of device models. Adding a device is one new file under devices/
  * and one line here. */
 #include "devices/dev.h"
+#include "devices/dev_common.h"
+
+#include <string.h>
 
 /* one extern per device model (each devices/<name>.c defines its table) */
+extern const sim_model_t dev_systolic_model;
+
+extern const sim_model_t dev_sram_model;
+extern const sim_model_t dev_dram_model;
+extern const sim_model_t dev_vector_model;
+extern const sim_model_t dev_op_driver_model; /* not a device: the request driver */
+
+/* The device list for `prism op --list`: every model registered below that
+ * carries a dev_ext_t, sorted by name. */
+#define DEV_LIST_MAX 64
+static const sim_model_t *dev_list[DEV_LIST_MAX];
+static size_t dev_list_n;
+
+static int dev_list_add(const sim_model_t *m)
+{
+    int rc = sim_model_register(m);
+    if (rc || !m->ext || dev_model_ext(m) || dev_list_n == DEV_LIST_MAX)
+        return rc;
+    size_t i = dev_list_n++;
+    while (i > 0 && strcmp(dev_list[i - 1]->name, m->name) > 0) {
+        dev_list[i] = dev_list[i - 1];
+        i--;
+    }
+    dev_list[i] = m;
+    return 0;
+}
+
+size_t dev_model_count(void)
+{
+    return dev_list_n;
+}
+
+const sim_model_t *dev_model_at(size_t i)
+{
+    return i < dev_list_n ? dev_list[i] : NULL;
+}
+
+const dev_ext_t *dev_model_ext(const sim_model_t *m)
+{
+    for (size_t i = 0; i < dev_list_n; i++)
+        if (dev_list[i] == m)
+            return m->ext;
+    return NULL;
+}
+
+/* Every sim_model_register() line of dev_register_all goes through
+ * dev_list_add, so adding a device stays one line. */
+#define sim_model_register(m) dev_list_add(m)
 
 void dev_register_all(void)
 {
+    sim_model_register(&dev_op_driver_model);
+    sim_model_register(&dev_sram_model);
+    sim_model_register(&dev_dram_model);
+    sim_model_register(&dev_vector_model);
     /* one sim_model_register(&dev_<name>_model); per device */
+    sim_model_register(&dev_systolic_model);
 }
