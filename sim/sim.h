@@ -84,6 +84,9 @@ double sim_param_real(const sim_params_t *p, const char *name);
 int sim_param_bool(const sim_params_t *p, const char *name);
 const char *sim_param_str(const sim_params_t *p, const char *name); /* STR and ENUM */
 int sim_param_is_set(const sim_params_t *p, const char *name); /* given explicitly */
+size_t sim_params_count(const sim_params_t *p);
+const sim_param_def_t *sim_params_def(const sim_params_t *p, size_t i);
+const char *sim_params_text(const sim_params_t *p, size_t i); /* value as text */
 
 /* ---- models -------------------------------------------------------------- */
 /* A model is a table of functions registered by name; the engine never knows
@@ -117,7 +120,8 @@ const sim_model_t *sim_model_at(size_t i); /* sorted by name */
 /* ---- building a simulation ----------------------------------------------- */
 typedef struct sim_opts {
     uint64_t seed;
-    sim_time_t until_ps; /* 0: run until no events are left */
+    sim_time_t until_ps;     /* 0: run until no events are left */
+    sim_time_t lookahead_ps; /* minimum delay of sim_send_direct to another component */
 } sim_opts_t;
 
 sim_t *sim_create(const sim_opts_t *opts);
@@ -130,6 +134,9 @@ int sim_set_error(sim_t *s, int code, const char *fmt, ...)
 int sim_add_clock(sim_t *s, const char *name, double freq_hz);
 int sim_clock_find(const sim_t *s, const char *name); /* index or -1 */
 sim_time_t sim_clock_period_ps(const sim_t *s, int clock);
+size_t sim_clock_count(const sim_t *s);
+const char *sim_clock_name(const sim_t *s, int clock);
+double sim_clock_freq_hz(const sim_t *s, int clock);
 
 /* Components: `params` is a list of name=value text pairs (NULL-terminated
  * array of 2*n strings) checked against the model's table. `clock` may be
@@ -160,7 +167,7 @@ int sim_done(const sim_t *s);      /* queue empty or end time reached */
 void sim_finish(sim_t *s);         /* call finish on every component once */
 sim_time_t sim_now(const sim_t *s);
 uint64_t sim_events_handled(const sim_t *s);
-sim_time_t sim_lookahead_ps(const sim_t *s); /* min link latency */
+sim_time_t sim_lookahead_ps(const sim_t *s); /* min link latency and direct-send lookahead */
 sim_time_t sim_end_ps(const sim_t *s);       /* end time of the run */
 uint64_t sim_seed(const sim_t *s);
 
@@ -196,6 +203,13 @@ typedef struct sim_msg {
 /* Send over an output port: arrives at the linked component's input port after
  * serialization and latency, plus `extra_delay_ps` before it leaves. */
 int sim_send(sim_comp_t *c, int port, const sim_msg_t *m, sim_time_t extra_delay_ps);
+/* Send to any component by id without a link (PDES style, as ROSS's
+ * tw_event_new): the delay must be >= the run's lookahead_ps unless dst is
+ * the sender. Used by models whose fan-out is not a fixed topology (PHOLD). */
+int sim_send_direct(sim_comp_t *c, uint32_t dst, sim_time_t delay_ps, uint16_t kind, uint64_t a,
+                    uint64_t b);
+#define SIM_PORT_DIRECT 0xfffeu
+
 /* Schedule an event to yourself. */
 int sim_self(sim_comp_t *c, sim_time_t delay_ps, const sim_msg_t *m);
 int sim_self_cycles(sim_comp_t *c, uint64_t cycles, const sim_msg_t *m);
@@ -268,6 +282,7 @@ const char *sim_stat_unit(const sim_comp_t *c, size_t i);
 sim_stat_kind_t sim_stat_kind(const sim_comp_t *c, size_t i);
 double sim_stat_value(const sim_comp_t *c, size_t i);
 double sim_static_energy_pj(const sim_comp_t *c);
+uint64_t sim_comp_events(const sim_comp_t *c); /* events delivered to it */
 
 size_t sim_link_count(const sim_t *s);
 /* Link i: endpoints, latency, bandwidth, and what went over it. */
@@ -304,8 +319,35 @@ size_t sim_op_count(const sim_t *s);
 /* Also trace every delivered message (kind 1 rows, op = "msg.<kind>"). */
 void sim_set_trace_messages(sim_t *s, int on);
 
+/* Units in text: times "10us", "250 ns", "3 ps", "1e6" (bare = ps);
+ * frequencies "1GHz", "500 MHz", "2e9" (bare = Hz); bandwidths "16GB/s",
+ * "100 Gb/s", "8" (bare = GB/s, i.e. bytes per ns). 0 or -1. */
+int sim_parse_time(const char *text, sim_time_t *out);
+int sim_parse_freq(const char *text, double *hz);
+int sim_parse_bandwidth(const char *text, double *gbytes_per_s);
+/* "1.5 us" style rendering of a time, for people. */
+const char *sim_fmt_time(sim_time_t ps, char *buf, size_t n);
+
+/* ---- configuration files ---------------------------------------------------- */
+/* Build a simulation from a YAML file (clocks, components, links; see
+ * docs/config.md). Fields given in `over` (seed_set/until_set) replace the
+ * file's. On success *out is built but not initialised (call sim_init) and
+ * *text_out (if not NULL) holds the file text (free it). On error returns
+ * NULL-out, a code, and a message naming file:line:column and the field. */
+typedef struct sim_config_over {
+    int seed_set;
+    uint64_t seed;
+    int until_set;
+    sim_time_t until_ps;
+} sim_config_over_t;
+int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out, char **text_out,
+                    char *err, size_t errlen);
+int sim_config_load_string(const char *text, const char *name, const sim_config_over_t *over,
+                           sim_t **out, char *err, size_t errlen);
+
 /* Built-in models of sim/ and the other layers register through these. */
 void sim_register_builtin_models(void);
+extern const sim_model_t sim_phold_model;
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,75 @@
+/* The prism command: one binary, subcommands dispatched from a table. */
+#include "cli/cli.h"
+#include "devices/dev.h"
+#include "noc/noc.h"
+#include "sim/sim.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"run", cmd_run, "run a simulation from a YAML config, optionally writing a trace DB"},
+    {"report", cmd_report, "summarise a trace DB: end time, utilization, energy"},
+    {"query", cmd_query, "run SQL on a trace DB; print a table, CSV or JSON"},
+    {"diff", cmd_diff, "compare two trace DBs; exit 1 when something moved beyond tolerance"},
+    {"export", cmd_export, "write a trace DB as Chrome/Perfetto trace-event JSON"},
+    {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
+    {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
+};
+
+void cli_register_models(void)
+{
+    sim_register_builtin_models();
+    dev_register_all();
+    noc_register_all();
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "prism %s: a cycle-level discrete-event simulator for heterogeneous AI hardware\n\n"
+               "usage: prism COMMAND [ARGS]   (prism COMMAND --help for details)\n\ncommands:\n",
+            PRISM_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "  %-9s %s\n", "models", "list every registered model with its parameters");
+    fprintf(f, "  %-9s %s\n", "version", "print the version");
+}
+
+static int cmd_models(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (size_t i = 0; i < sim_model_count(); i++) {
+        const sim_model_t *m = sim_model_at(i);
+        printf("%s%s%s\n", m->name, m->doc ? ": " : "", m->doc ? m->doc : "");
+        for (const sim_param_def_t *p = m->params; p && p->name; p++)
+            printf("    %-22s %-10s default %-10s %s%s%s%s\n", p->name, p->unit && *p->unit ? p->unit : "-",
+                   p->def ? p->def : "", p->doc ? p->doc : "", p->source && *p->source ? " [" : "",
+                   p->source && *p->source ? p->source : "", p->source && *p->source ? "]" : "");
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("prism %s\n", PRISM_VERSION);
+        return 0;
+    }
+    cli_register_models();
+    if (!strcmp(argv[1], "models"))
+        return cmd_models(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "prism: unknown command '%s' (prism --help lists them)\n", argv[1]);
+    return 2;
+}

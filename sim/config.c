@@ -1,0 +1,433 @@
+/* The YAML configuration loader (libyaml's document API, which keeps the
+ * line and column of every node, so each error can name file:line:col and
+ * the field), and the unit parsers for times, frequencies and bandwidths. */
+#include "sim/sim_int.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+/* ---- units ------------------------------------------------------------------ */
+static int split_number(const char *text, double *v, const char **unit)
+{
+    if (!text)
+        return -1;
+    while (isspace((unsigned char)*text))
+        text++;
+    char *end;
+    errno = 0;
+    *v = strtod(text, &end);
+    if (end == text || errno == ERANGE || !isfinite(*v) || *v < 0)
+        return -1;
+    while (isspace((unsigned char)*end))
+        end++;
+    *unit = end;
+    size_t n = strlen(end);
+    while (n && isspace((unsigned char)end[n - 1]))
+        n--;
+    return (int)n;
+}
+
+int sim_parse_time(const char *text, sim_time_t *out)
+{
+    double v;
+    const char *u;
+    int n = split_number(text, &v, &u);
+    if (n < 0)
+        return -1;
+    static const struct { const char *u; double ps; } units[] = {
+        {"", 1}, {"ps", 1}, {"ns", 1e3}, {"us", 1e6}, {"ms", 1e9}, {"s", 1e12},
+        {"min", 60e12}, {"h", 3600e12}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if ((int)strlen(units[i].u) == n && strncmp(u, units[i].u, (size_t)n) == 0) {
+            double ps = v * units[i].ps;
+            if (ps > 1.8e19)
+                return -1;
+            double r = floor(ps + 0.5);
+            if (fabs(r - ps) > 1e-6 * (ps > 1 ? ps : 1))
+                return -1; /* not a whole number of ps */
+            *out = (sim_time_t)r;
+            return 0;
+        }
+    return -1;
+}
+
+int sim_parse_freq(const char *text, double *hz)
+{
+    double v;
+    const char *u;
+    int n = split_number(text, &v, &u);
+    if (n < 0)
+        return -1;
+    static const struct { const char *u; double m; } units[] = {
+        {"", 1}, {"Hz", 1}, {"kHz", 1e3}, {"MHz", 1e6}, {"GHz", 1e9}, {"THz", 1e12}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if ((int)strlen(units[i].u) == n && strncasecmp(u, units[i].u, (size_t)n) == 0) {
+            *hz = v * units[i].m;
+            return *hz > 0 ? 0 : -1;
+        }
+    return -1;
+}
+
+int sim_parse_bandwidth(const char *text, double *gbps)
+{
+    double v;
+    const char *u;
+    int n = split_number(text, &v, &u);
+    if (n < 0)
+        return -1;
+    static const struct { const char *u; double m; } units[] = {
+        {"", 1}, {"GB/s", 1}, {"MB/s", 1e-3}, {"TB/s", 1e3}, {"B/ns", 1},
+        {"Gb/s", 0.125}, {"Mb/s", 0.125e-3}, {"Tb/s", 125}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if ((int)strlen(units[i].u) == n && strncmp(u, units[i].u, (size_t)n) == 0) {
+            *gbps = v * units[i].m;
+            return 0;
+        }
+    return -1;
+}
+
+const char *sim_fmt_time(sim_time_t ps, char *buf, size_t n)
+{
+    if (ps < 1000ull)
+        snprintf(buf, n, "%llu ps", (unsigned long long)ps);
+    else if (ps < 1000000ull)
+        snprintf(buf, n, "%.3f ns", (double)ps / 1e3);
+    else if (ps < 1000000000ull)
+        snprintf(buf, n, "%.3f us", (double)ps / 1e6);
+    else if (ps < 1000000000000ull)
+        snprintf(buf, n, "%.3f ms", (double)ps / 1e9);
+    else
+        snprintf(buf, n, "%.3f s", (double)ps / 1e12);
+    return buf;
+}
+
+/* ---- the loader ------------------------------------------------------------------ */
+typedef struct loader {
+    const char *file;
+    yaml_document_t doc;
+    char *err;
+    size_t errlen;
+    sim_t *sim;
+} loader_t;
+
+static int lerr(loader_t *L, yaml_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int lerr(loader_t *L, yaml_node_t *node, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (node)
+        snprintf(L->err, L->errlen, "%s:%zu:%zu: %s", L->file, node->start_mark.line + 1,
+                 node->start_mark.column + 1, msg);
+    else
+        snprintf(L->err, L->errlen, "%s: %s", L->file, msg);
+    return SIM_ERR_CONFIG;
+}
+
+static void where_of(loader_t *L, yaml_node_t *node, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s:%zu:%zu", L->file, node->start_mark.line + 1, node->start_mark.column + 1);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static yaml_node_t *node(loader_t *L, int id) { return yaml_document_get_node(&L->doc, id); }
+
+static int want_scalar(loader_t *L, yaml_node_t *n, const char *field, const char **out)
+{
+    *out = scalar(n);
+    if (!*out)
+        return lerr(L, n, "field '%s' must be a single value, not a %s", field,
+                    n && n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+    return 0;
+}
+
+static int load_clocks(loader_t *L, yaml_node_t *clocks)
+{
+    if (clocks->type != YAML_MAPPING_NODE)
+        return lerr(L, clocks, "field 'clocks' must be a mapping of name: frequency (e.g. core: 1GHz)");
+    for (yaml_node_pair_t *p = clocks->data.mapping.pairs.start; p < clocks->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
+        const char *name = scalar(k), *text;
+        char field[300];
+        snprintf(field, sizeof field, "clocks.%s", name ? name : "?");
+        int rc = want_scalar(L, v, field, &text);
+        if (rc)
+            return rc;
+        double hz;
+        if (sim_parse_freq(text, &hz))
+            return lerr(L, v, "field '%s': '%s' is not a frequency (e.g. 1GHz, 500 MHz)", field, text);
+        if (sim_add_clock(L->sim, name, hz) < 0)
+            return lerr(L, k, "%s", sim_errmsg(L->sim));
+    }
+    return 0;
+}
+
+static int load_components(loader_t *L, yaml_node_t *comps)
+{
+    if (comps->type != YAML_MAPPING_NODE)
+        return lerr(L, comps, "field 'components' must be a mapping of name: {model: ..., ...}");
+    for (yaml_node_pair_t *p = comps->data.mapping.pairs.start; p < comps->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
+        const char *name = scalar(k);
+        if (!name)
+            return lerr(L, k, "a component name must be a single value");
+        if (v->type != YAML_MAPPING_NODE)
+            return lerr(L, v, "component '%s' must be a mapping with at least 'model'", name);
+        const char *model = NULL, *clock = NULL;
+        size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+        const char **kv = calloc(2 * n + 1, sizeof *kv);
+        if (!kv)
+            return SIM_ERR_NOMEM;
+        size_t nkv = 0;
+        int rc = 0;
+        yaml_node_t *model_node = v;
+        for (yaml_node_pair_t *q = v->data.mapping.pairs.start; !rc && q < v->data.mapping.pairs.top; q++) {
+            yaml_node_t *qk = node(L, q->key), *qv = node(L, q->value);
+            const char *key = scalar(qk), *val;
+            char field[300];
+            snprintf(field, sizeof field, "components.%s.%s", name, key ? key : "?");
+            rc = want_scalar(L, qv, field, &val);
+            if (rc)
+                break;
+            if (!key)
+                rc = lerr(L, qk, "a parameter name must be a single value");
+            else if (!strcmp(key, "model")) {
+                model = val;
+                model_node = qv;
+            } else if (!strcmp(key, "clock"))
+                clock = val;
+            else {
+                kv[nkv++] = key;
+                kv[nkv++] = val;
+            }
+        }
+        if (!rc && !model)
+            rc = lerr(L, k, "component '%s' has no 'model'", name);
+        if (!rc) {
+            char where[512];
+            where_of(L, model_node, where, sizeof where);
+            if (sim_add_component_at(L->sim, name, model, clock, kv, where) < 0) {
+                snprintf(L->err, L->errlen, "%s", sim_errmsg(L->sim));
+                rc = SIM_ERR_CONFIG;
+            }
+        }
+        free(kv);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* "3 cycles" uses the clock of the link's source component. */
+static int link_latency(loader_t *L, yaml_node_t *v, const char *from, sim_time_t *out)
+{
+    const char *text = scalar(v);
+    double cycles;
+    const char *unit;
+    int n = split_number(text, &cycles, &unit);
+    if (n > 0 && (!strncmp(unit, "cycles", (size_t)n) || !strncmp(unit, "cycle", (size_t)n))) {
+        char cname[256];
+        const char *dot = strrchr(from, '.');
+        snprintf(cname, sizeof cname, "%.*s", dot ? (int)(dot - from) : 0, from);
+        sim_comp_t *c = sim_comp_find(L->sim, cname);
+        if (!c || sim_comp_clock(c) < 0)
+            return lerr(L, v, "field 'latency': '%s' is in cycles but '%s' has no clock", text, from);
+        if (cycles != floor(cycles))
+            return lerr(L, v, "field 'latency': '%s' is not a whole number of cycles", text);
+        *out = (sim_time_t)cycles * sim_comp_period_ps(c);
+        return 0;
+    }
+    if (sim_parse_time(text, out))
+        return lerr(L, v, "field 'latency': '%s' is not a time (e.g. 2ns, 500ps, 3 cycles)", text);
+    return 0;
+}
+
+static int load_links(loader_t *L, yaml_node_t *links)
+{
+    if (links->type != YAML_SEQUENCE_NODE)
+        return lerr(L, links, "field 'links' must be a list of {from, to, latency, bandwidth}");
+    for (yaml_node_item_t *it = links->data.sequence.items.start; it < links->data.sequence.items.top; it++) {
+        yaml_node_t *l = node(L, *it);
+        if (l->type != YAML_MAPPING_NODE)
+            return lerr(L, l, "a link must be a mapping {from: a.port, to: b.port, latency: 1ns}");
+        const char *from = NULL, *to = NULL;
+        yaml_node_t *lat = NULL, *bw = NULL;
+        for (yaml_node_pair_t *q = l->data.mapping.pairs.start; q < l->data.mapping.pairs.top; q++) {
+            yaml_node_t *qk = node(L, q->key), *qv = node(L, q->value);
+            const char *key = scalar(qk), *val;
+            int rc = want_scalar(L, qv, key ? key : "?", &val);
+            if (rc)
+                return rc;
+            if (!key)
+                return lerr(L, qk, "a link field name must be a single value");
+            if (!strcmp(key, "from"))
+                from = val;
+            else if (!strcmp(key, "to"))
+                to = val;
+            else if (!strcmp(key, "latency"))
+                lat = qv;
+            else if (!strcmp(key, "bandwidth"))
+                bw = qv;
+            else
+                return lerr(L, qk, "unknown link field '%s' (from, to, latency, bandwidth)", key);
+        }
+        if (!from || !to)
+            return lerr(L, l, "a link needs 'from' and 'to'");
+        if (!lat)
+            return lerr(L, l, "link %s -> %s has no 'latency' (write 0ps for none)", from, to);
+        sim_time_t latency;
+        int rc = link_latency(L, lat, from, &latency);
+        if (rc)
+            return rc;
+        double gbps = 0;
+        if (bw && sim_parse_bandwidth(scalar(bw), &gbps))
+            return lerr(L, bw, "field 'bandwidth': '%s' is not a bandwidth (e.g. 16GB/s, 100Gb/s)",
+                        scalar(bw));
+        char where[512];
+        where_of(L, l, where, sizeof where);
+        if (sim_add_link_at(L->sim, from, to, latency, gbps, where) < 0) {
+            snprintf(L->err, L->errlen, "%s", sim_errmsg(L->sim));
+            return SIM_ERR_CONFIG;
+        }
+    }
+    return 0;
+}
+
+static int load_doc(loader_t *L, const sim_config_over_t *over)
+{
+    yaml_node_t *root = yaml_document_get_root_node(&L->doc);
+    if (!root)
+        return lerr(L, NULL, "the file is empty");
+    if (root->type != YAML_MAPPING_NODE)
+        return lerr(L, root, "the top level must be a mapping (clocks, components, links, ...)");
+    sim_opts_t opts = {0};
+    yaml_node_t *clocks = NULL, *comps = NULL, *links = NULL;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
+        const char *key = scalar(k);
+        if (!key)
+            return lerr(L, k, "a top-level key must be a single value");
+        if (!strcmp(key, "clocks"))
+            clocks = v;
+        else if (!strcmp(key, "components"))
+            comps = v;
+        else if (!strcmp(key, "links"))
+            links = v;
+        else if (!strcmp(key, "seed")) {
+            const char *t = scalar(v);
+            char *end;
+            errno = 0;
+            opts.seed = t ? strtoull(t, &end, 0) : 0;
+            if (!t || *end || errno || *t == '-')
+                return lerr(L, v, "field 'seed' must be a non-negative integer");
+        } else if (!strcmp(key, "until")) {
+            if (!scalar(v) || sim_parse_time(scalar(v), &opts.until_ps))
+                return lerr(L, v, "field 'until' must be a time (e.g. 100us)");
+        } else if (!strcmp(key, "lookahead")) {
+            if (!scalar(v) || sim_parse_time(scalar(v), &opts.lookahead_ps))
+                return lerr(L, v, "field 'lookahead' must be a time (e.g. 1ns)");
+        } else if (!strcmp(key, "name") || !strcmp(key, "description") || !strcmp(key, "prism")) {
+            /* documentation fields */
+        } else
+            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, name, description)",
+                        key);
+    }
+    if (over && over->seed_set)
+        opts.seed = over->seed;
+    if (over && over->until_set)
+        opts.until_ps = over->until_ps;
+    if (!comps)
+        return lerr(L, root, "no 'components' in the file");
+    L->sim = sim_create(&opts);
+    if (!L->sim)
+        return SIM_ERR_NOMEM;
+    int rc = clocks ? load_clocks(L, clocks) : 0;
+    if (!rc)
+        rc = load_components(L, comps);
+    if (!rc && links)
+        rc = load_links(L, links);
+    return rc;
+}
+
+int sim_config_load_string(const char *text, const char *name, const sim_config_over_t *over,
+                           sim_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    loader_t L = {.file = name ? name : "<config>", .err = err, .errlen = errlen};
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return SIM_ERR_NOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    if (!yaml_parser_load(&parser, &L.doc)) {
+        snprintf(err, errlen, "%s:%zu:%zu: YAML syntax error: %s%s%s", L.file,
+                 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                 parser.problem ? parser.problem : "?", parser.context ? " " : "",
+                 parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        return SIM_ERR_CONFIG;
+    }
+    int rc = load_doc(&L, over);
+    yaml_document_delete(&L.doc);
+    yaml_parser_delete(&parser);
+    if (rc) {
+        sim_destroy(L.sim);
+        return rc;
+    }
+    *out = L.sim;
+    return 0;
+}
+
+int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out, char **text_out,
+                    char *err, size_t errlen)
+{
+    *out = NULL;
+    if (text_out)
+        *text_out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open the config: %s", path, strerror(errno));
+        return SIM_ERR_IO;
+    }
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    size_t got;
+    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *t2 = realloc(text, cap *= 2);
+            if (!t2) {
+                free(text);
+                text = NULL;
+            } else
+                text = t2;
+        }
+    }
+    fclose(f);
+    if (!text)
+        return SIM_ERR_NOMEM;
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        snprintf(err, errlen, "%s: the config contains a NUL byte; not a YAML text file", path);
+        free(text);
+        return SIM_ERR_CONFIG;
+    }
+    int rc = sim_config_load_string(text, path, over, out, err, errlen);
+    if (rc || !text_out)
+        free(text);
+    else
+        *text_out = text;
+    return rc;
+}

@@ -1,0 +1,977 @@
+/* The event engine: building a simulation (clocks, components, links), the
+ * event pool, sending and scheduling, clocked ticks, the run loop, and the
+ * stats/energy ledger. Ordering is total: (time, priority, source, sequence),
+ * so a run is reproducible bit for bit. */
+#include "sim/sim_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POOL_CHUNK 4096
+#define SRC_BITS 24
+#define MAX_COMPS ((1u << SRC_BITS) - 1024u) /* ids above are clocks */
+
+/* ---- errors -------------------------------------------------------------- */
+int sim_set_error(sim_t *s, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *sim_errmsg(const sim_t *s) { return s ? s->err : "out of memory"; }
+
+void sim_fmt_where(char *buf, size_t n, const char *where)
+{
+    if (where && *where)
+        snprintf(buf, n, "%s: ", where);
+    else if (n)
+        buf[0] = '\0';
+}
+
+/* ---- create / destroy ------------------------------------------------------ */
+sim_t *sim_create(const sim_opts_t *opts)
+{
+    sim_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (opts)
+        s->opts = *opts;
+    sim_queue_init(&s->q);
+    s->lookahead = SIM_TIME_MAX;
+    for (int i = 0; i < 256; i++)
+        s->msg_ops[i] = -1;
+    return s;
+}
+
+static void comp_free(sim_comp_t *c)
+{
+    if (!c)
+        return;
+    if (c->initialized && c->model->destroy)
+        c->model->destroy(c, c->state);
+    free(c->state);
+    free(c->name);
+    free(c->where);
+    sim_params_free(&c->params);
+    for (int i = 0; i < c->n_ports; i++)
+        free(c->ports[i].name);
+    free(c->ports);
+    for (int i = 0; i < c->n_stats; i++) {
+        free(c->stats[i].name);
+        free(c->stats[i].unit);
+    }
+    free(c->stats);
+    free(c);
+}
+
+void sim_destroy(sim_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_comps; i++)
+        comp_free(s->comps[i]);
+    free(s->comps);
+    for (size_t i = 0; i < s->n_links; i++) {
+        free(s->links[i].from);
+        free(s->links[i].to);
+        free(s->links[i].where);
+    }
+    free(s->links);
+    for (size_t i = 0; i < s->n_clocks; i++) {
+        free(s->clocks[i].name);
+        free(s->clocks[i].awake);
+    }
+    free(s->clocks);
+    for (size_t i = 0; i < s->n_chunks; i++)
+        free(s->chunks[i]);
+    free(s->chunks);
+    sim_queue_free(&s->q);
+    for (size_t i = 0; i < s->n_ops; i++)
+        free(s->op_names[i]);
+    free(s->op_names);
+    free(s->op_keep);
+    free(s);
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t cap2 = *cap ? *cap * 2 : 16;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *a = realloc(*arr, cap2 * elem);
+    if (!a)
+        return SIM_ERR_NOMEM;
+    *arr = a;
+    *cap = cap2;
+    return 0;
+}
+
+/* ---- clocks -------------------------------------------------------------- */
+int sim_add_clock(sim_t *s, const char *name, double freq_hz)
+{
+    if (s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "clock '%s' added after init", name);
+    if (!(freq_hz > 0) || freq_hz > 1e12)
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "clock '%s': frequency %g Hz is out of range (0, 1 THz]", name,
+                             freq_hz);
+    if (sim_clock_find(s, name) >= 0)
+        return sim_set_error(s, SIM_ERR_CONFIG, "clock '%s' declared twice", name);
+    if (s->n_clocks >= 1024)
+        return sim_set_error(s, SIM_ERR_CONFIG, "too many clocks (max 1024)");
+    if (grow((void **)&s->clocks, &s->cap_clocks, s->n_clocks + 1, sizeof *s->clocks))
+        return SIM_ERR_NOMEM;
+    sim_clock_t *k = &s->clocks[s->n_clocks];
+    memset(k, 0, sizeof *k);
+    k->name = strdup(name);
+    k->hz = freq_hz;
+    double period = 1e12 / freq_hz;
+    k->period = (sim_time_t)(period + 0.5);
+    if (k->period == 0)
+        k->period = 1;
+    s->n_clocks++;
+    return (int)s->n_clocks - 1;
+}
+
+int sim_clock_find(const sim_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_clocks; i++)
+        if (strcmp(s->clocks[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+sim_time_t sim_clock_period_ps(const sim_t *s, int clock)
+{
+    return clock >= 0 && (size_t)clock < s->n_clocks ? s->clocks[clock].period : 0;
+}
+size_t sim_clock_count(const sim_t *s) { return s->n_clocks; }
+const char *sim_clock_name(const sim_t *s, int clock)
+{
+    return clock >= 0 && (size_t)clock < s->n_clocks ? s->clocks[clock].name : NULL;
+}
+double sim_clock_freq_hz(const sim_t *s, int clock)
+{
+    return clock >= 0 && (size_t)clock < s->n_clocks ? s->clocks[clock].hz : 0;
+}
+
+/* ---- components ------------------------------------------------------------ */
+static int valid_name(const char *n)
+{
+    if (!n || !*n)
+        return 0;
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '[' || *p == ']'))
+            return 0;
+    return 1;
+}
+
+int sim_add_component(sim_t *s, const char *name, const char *model, const char *clock,
+                      const char *const *params)
+{
+    return sim_add_component_at(s, name, model, clock, params, NULL);
+}
+
+int sim_add_component_at(sim_t *s, const char *name, const char *model, const char *clock,
+                         const char *const *params, const char *where)
+{
+    char at[512];
+    sim_fmt_where(at, sizeof at, where);
+    if (s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "%scomponent '%s' added after init", at, name);
+    if (!valid_name(name))
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%scomponent name '%s' is not valid (letters, digits, _ - [ ])", at,
+                             name ? name : "");
+    if (sim_comp_find(s, name))
+        return sim_set_error(s, SIM_ERR_CONFIG, "%scomponent '%s' declared twice", at, name);
+    const sim_model_t *m = sim_model_find(model ? model : "");
+    if (!m) {
+        char known[1024] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < sim_model_count() && len < sizeof known - 64; i++)
+            len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "",
+                                    sim_model_at(i)->name);
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%scomponent '%s': unknown model '%s' (known: %s)", at, name,
+                             model ? model : "", known);
+    }
+    int clk = -1;
+    if (clock && *clock) {
+        clk = sim_clock_find(s, clock);
+        if (clk < 0)
+            return sim_set_error(s, SIM_ERR_CONFIG, "%scomponent '%s': unknown clock '%s'", at,
+                                 name, clock);
+    }
+    if (s->n_comps >= MAX_COMPS)
+        return sim_set_error(s, SIM_ERR_CONFIG, "%stoo many components (max %u)", at, MAX_COMPS);
+    if (grow((void **)&s->comps, &s->cap_comps, s->n_comps + 1, sizeof *s->comps))
+        return SIM_ERR_NOMEM;
+    sim_comp_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return SIM_ERR_NOMEM;
+    c->sim = s;
+    c->id = (uint32_t)s->n_comps;
+    c->clock = clk;
+    c->model = m;
+    c->name = strdup(name);
+    c->where = where ? strdup(where) : NULL;
+    c->state = calloc(1, m->state_size ? m->state_size : 1);
+    c->trace_keep = 1;
+    char msg[900];
+    int rc = c->name && c->state ? sim_params_build(&c->params, m, params, msg, sizeof msg)
+                                 : SIM_ERR_NOMEM;
+    if (rc) {
+        if (rc != SIM_ERR_NOMEM)
+            sim_set_error(s, rc, "%scomponent '%s': %s", at, name, msg);
+        comp_free(c);
+        return rc;
+    }
+    sim_rng_init(&c->rng, s->opts.seed, c->id);
+    s->comps[s->n_comps++] = c;
+    return (int)c->id;
+}
+
+size_t sim_comp_count(const sim_t *s) { return s->n_comps; }
+sim_comp_t *sim_comp_at(sim_t *s, size_t id) { return id < s->n_comps ? s->comps[id] : NULL; }
+sim_comp_t *sim_comp_find(sim_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_comps; i++)
+        if (strcmp(s->comps[i]->name, name) == 0)
+            return s->comps[i];
+    return NULL;
+}
+void *sim_comp_state(sim_comp_t *c) { return c->state; }
+const sim_params_t *sim_comp_params(const sim_comp_t *c) { return &c->params; }
+sim_t *sim_of(sim_comp_t *c) { return c->sim; }
+uint32_t sim_comp_id(const sim_comp_t *c) { return c->id; }
+const char *sim_comp_name(const sim_comp_t *c) { return c->name; }
+const char *sim_comp_model(const sim_comp_t *c) { return c->model->name; }
+sim_time_t sim_comp_now(const sim_comp_t *c) { return c->sim->now; }
+int sim_comp_clock(const sim_comp_t *c) { return c->clock; }
+sim_time_t sim_comp_period_ps(const sim_comp_t *c) { return sim_clock_period_ps(c->sim, c->clock); }
+uint64_t sim_comp_cycle(const sim_comp_t *c)
+{
+    sim_time_t p = sim_comp_period_ps(c);
+    return p ? c->sim->now / p : 0;
+}
+
+int sim_comp_fail(sim_comp_t *c, const char *fmt, ...)
+{
+    sim_t *s = c->sim;
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!s->failed) {
+        char at[512];
+        sim_fmt_where(at, sizeof at, c->where);
+        snprintf(s->err, sizeof s->err, "%scomponent '%s' (%s) at %llu ps: %s", at, c->name,
+                 c->model->name, (unsigned long long)s->now, msg);
+    }
+    s->failed = 1;
+    return SIM_ERR_MODEL;
+}
+
+/* ---- ports and links ------------------------------------------------------- */
+static int port_add(sim_comp_t *c, const char *name, int out, int link)
+{
+    for (int i = 0; i < c->n_ports; i++)
+        if (strcmp(c->ports[i].name, name) == 0) {
+            if (c->ports[i].out != out)
+                return -2; /* used both ways */
+            if (out)
+                return -3; /* an output port drives one link */
+            return i;
+        }
+    sim_port_rec_t *p = realloc(c->ports, (size_t)(c->n_ports + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    c->ports = p;
+    p[c->n_ports].name = strdup(name);
+    p[c->n_ports].out = out;
+    p[c->n_ports].link = link;
+    return c->n_ports++;
+}
+
+static int split_endpoint(sim_t *s, const char *ep, sim_comp_t **comp, char *port, size_t n,
+                          const char *at, const char *field)
+{
+    const char *dot = ep ? strrchr(ep, '.') : NULL;
+    if (!dot || dot == ep || !dot[1])
+        return sim_set_error(s, SIM_ERR_CONFIG, "%slink %s '%s' must be 'component.port'", at,
+                             field, ep ? ep : "");
+    char cname[256];
+    size_t len = (size_t)(dot - ep);
+    if (len >= sizeof cname || strlen(dot + 1) >= n)
+        return sim_set_error(s, SIM_ERR_CONFIG, "%slink %s '%s' is too long", at, field, ep);
+    memcpy(cname, ep, len);
+    cname[len] = '\0';
+    snprintf(port, n, "%s", dot + 1);
+    *comp = sim_comp_find(s, cname);
+    if (!*comp)
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%slink %s '%s' names a missing component '%s'", at, field, ep,
+                             cname);
+    return 0;
+}
+
+int sim_add_link(sim_t *s, const char *from, const char *to, sim_time_t latency_ps,
+                 double bandwidth_gbps)
+{
+    return sim_add_link_at(s, from, to, latency_ps, bandwidth_gbps, NULL);
+}
+
+int sim_add_link_at(sim_t *s, const char *from, const char *to, sim_time_t latency_ps,
+                    double bandwidth_gbps, const char *where)
+{
+    char at[512];
+    sim_fmt_where(at, sizeof at, where);
+    if (s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "%slink added after init", at);
+    sim_comp_t *a, *b;
+    char pa[128], pb[128];
+    int rc = split_endpoint(s, from, &a, pa, sizeof pa, at, "from");
+    if (rc)
+        return rc;
+    rc = split_endpoint(s, to, &b, pb, sizeof pb, at, "to");
+    if (rc)
+        return rc;
+    if (!(bandwidth_gbps >= 0) || bandwidth_gbps > 1e9)
+        return sim_set_error(s, SIM_ERR_CONFIG, "%slink %s -> %s: bandwidth %g GB/s is invalid",
+                             at, from, to, bandwidth_gbps);
+    if (grow((void **)&s->links, &s->cap_links, s->n_links + 1, sizeof *s->links))
+        return SIM_ERR_NOMEM;
+    int li = (int)s->n_links;
+    int sp = port_add(a, pa, 1, li);
+    if (sp == -3)
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%slink %s -> %s: output port '%s' already drives a link", at, from,
+                             to, from);
+    if (sp == -2)
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%slink %s -> %s: port '%s' is already an input port", at, from, to,
+                             from);
+    int dp = port_add(b, pb, 0, li);
+    if (dp == -2)
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%slink %s -> %s: port '%s' is already an output port", at, from,
+                             to, to);
+    if (sp < 0 || dp < 0)
+        return SIM_ERR_NOMEM;
+    sim_link_t *l = &s->links[li];
+    memset(l, 0, sizeof *l);
+    l->from = strdup(from);
+    l->to = strdup(to);
+    l->where = where ? strdup(where) : NULL;
+    l->src_comp = a->id;
+    l->dst_comp = b->id;
+    l->src_port = (uint16_t)sp;
+    l->dst_port = (uint16_t)dp;
+    l->latency = latency_ps;
+    l->bw_gbps = bandwidth_gbps;
+    l->ps_per_byte = bandwidth_gbps > 0 ? 1000.0 / bandwidth_gbps : 0;
+    s->n_links++;
+    if (latency_ps < s->lookahead)
+        s->lookahead = latency_ps;
+    return li;
+}
+
+int sim_port(sim_comp_t *c, const char *name)
+{
+    for (int i = 0; i < c->n_ports; i++)
+        if (strcmp(c->ports[i].name, name) == 0)
+            return i;
+    return -1;
+}
+int sim_port_count(const sim_comp_t *c) { return c->n_ports; }
+const char *sim_port_name(const sim_comp_t *c, int port)
+{
+    return port >= 0 && port < c->n_ports ? c->ports[port].name : NULL;
+}
+int sim_port_is_out(const sim_comp_t *c, int port)
+{
+    return port >= 0 && port < c->n_ports ? c->ports[port].out : 0;
+}
+
+size_t sim_link_count(const sim_t *s) { return s->n_links; }
+void sim_link_get(const sim_t *s, size_t i, sim_link_info_t *out)
+{
+    const sim_link_t *l = &s->links[i];
+    out->from = l->from;
+    out->to = l->to;
+    out->latency_ps = l->latency;
+    out->bandwidth_gbps = l->bw_gbps;
+    out->messages = l->messages;
+    out->bytes = l->bytes;
+    out->busy_ps = l->busy;
+}
+
+/* Zero-latency links must not form a cycle: a message could then come back
+ * to its sender at the same instant forever, and no lookahead exists. */
+static int check_zero_cycles(sim_t *s)
+{
+    size_t n = s->n_comps;
+    if (n == 0)
+        return 0;
+    int *color = calloc(n, sizeof *color);
+    size_t *stack = calloc(n, sizeof *stack), *edge = calloc(n, sizeof *edge);
+    int *via = calloc(n, sizeof *via);
+    int rc = 0;
+    if (!color || !stack || !edge || !via) {
+        rc = SIM_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t root = 0; root < n && !rc; root++) {
+        if (color[root])
+            continue;
+        size_t sp = 0;
+        stack[sp] = root;
+        edge[sp] = 0;
+        color[root] = 1;
+        while (sp != (size_t)-1 && !rc) {
+            size_t u = stack[sp];
+            size_t li = edge[sp];
+            while (li < s->n_links &&
+                   !(s->links[li].src_comp == u && s->links[li].latency == 0))
+                li++;
+            if (li == s->n_links) {
+                color[u] = 2;
+                sp--;
+                continue;
+            }
+            edge[sp] = li + 1;
+            size_t v = s->links[li].dst_comp;
+            via[v] = (int)li;
+            if (color[v] == 1) {
+                char at[512];
+                sim_fmt_where(at, sizeof at, s->links[li].where);
+                rc = sim_set_error(s, SIM_ERR_CONFIG,
+                                   "%szero-latency cycle through link %s -> %s (component '%s' "
+                                   "reaches itself in 0 ps; give one link a latency)",
+                                   at, s->links[li].from, s->links[li].to, s->comps[v]->name);
+            } else if (!color[v]) {
+                color[v] = 1;
+                stack[++sp] = v;
+                edge[sp] = 0;
+            }
+        }
+    }
+out:
+    free(color);
+    free(stack);
+    free(edge);
+    free(via);
+    return rc;
+}
+
+int sim_init(sim_t *s)
+{
+    if (s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "sim_init called twice");
+    int rc = check_zero_cycles(s);
+    if (rc)
+        return rc;
+    if (s->lookahead == SIM_TIME_MAX)
+        s->lookahead = 0;
+    s->initialized = 1;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        sim_comp_t *c = s->comps[i];
+        if (c->model->tick && c->clock < 0) {
+            char at[512];
+            sim_fmt_where(at, sizeof at, c->where);
+            return sim_set_error(s, SIM_ERR_CONFIG,
+                                 "%scomponent '%s': model '%s' is clocked; give it a clock", at,
+                                 c->name, c->model->name);
+        }
+        c->initialized = 1;
+        if (c->model->init) {
+            rc = c->model->init(c, c->state, &c->params);
+            if (rc || s->failed) {
+                if (!s->failed) {
+                    char at[512];
+                    sim_fmt_where(at, sizeof at, c->where);
+                    sim_set_error(s, SIM_ERR_MODEL, "%scomponent '%s' (%s) failed to initialise",
+                                  at, c->name, c->model->name);
+                }
+                return rc ? rc : SIM_ERR_MODEL;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+static sim_event_t *ev_alloc(sim_t *s)
+{
+    sim_event_t *e = s->free_list;
+    if (e) {
+        memcpy(&s->free_list, e, sizeof s->free_list);
+        return e;
+    }
+    if (grow((void **)&s->chunks, &s->cap_chunks, s->n_chunks + 1, sizeof *s->chunks))
+        return NULL;
+    sim_event_t *chunk = malloc(POOL_CHUNK * sizeof *chunk);
+    if (!chunk)
+        return NULL;
+    s->chunks[s->n_chunks++] = chunk;
+    for (size_t i = 1; i < POOL_CHUNK - 1; i++) {
+        sim_event_t *next = &chunk[i + 1];
+        memcpy(&chunk[i], &next, sizeof next);
+    }
+    sim_event_t *last = NULL;
+    memcpy(&chunk[POOL_CHUNK - 1], &last, sizeof last);
+    s->free_list = &chunk[1];
+    return &chunk[0];
+}
+
+static inline void ev_free(sim_t *s, sim_event_t *e)
+{
+    memcpy(e, &s->free_list, sizeof s->free_list);
+    s->free_list = e;
+}
+
+static inline int enqueue(sim_t *s, sim_event_t *e)
+{
+    sim_qent_t q = {e->time,
+                    ((uint64_t)e->prio << 56) | ((uint64_t)(e->src & 0xffffffu) << 32) |
+                        (e->seq & 0xffffffffu),
+                    e};
+    if (s->pop_pending) {
+        /* the entry being handled is still on top: replace it (one sift) */
+        s->pop_pending = 0;
+        sim_queue_replace_top(&s->q, q);
+        return 0;
+    }
+    return sim_queue_push(&s->q, q);
+}
+
+static inline sim_event_t *ev_new(sim_comp_t *c, sim_time_t when, uint32_t dst, uint16_t port,
+                                  uint16_t kind, uint8_t prio, uint64_t op_id)
+{
+    sim_t *s = c->sim;
+    sim_event_t *e = ev_alloc(s);
+    if (!e)
+        return NULL;
+    e->time = when;
+    e->seq = c->seq++;
+    e->src = c->id;
+    e->dst = dst;
+    e->port = port;
+    e->kind = kind;
+    e->prio = prio;
+    e->op_id = op_id;
+    return e;
+}
+
+static int fail_nomem(sim_comp_t *c)
+{
+    sim_comp_fail(c, "out of memory for events");
+    return SIM_ERR_NOMEM;
+}
+
+/* Time the message leaves and arrives, updating the link's occupancy. */
+static inline sim_time_t link_arrival(sim_link_t *l, sim_time_t depart, uint32_t bytes, int commit)
+{
+    sim_time_t start = depart;
+    sim_time_t ser = 0;
+    if (l->ps_per_byte > 0) {
+        if (l->free_at > start)
+            start = l->free_at;
+        double t = (double)bytes * l->ps_per_byte;
+        ser = (sim_time_t)t;
+        if ((double)ser < t)
+            ser++;
+    }
+    if (commit) {
+        l->free_at = start + ser;
+        l->busy += ser;
+        l->messages++;
+        l->bytes += bytes;
+    }
+    return start + ser + l->latency;
+}
+
+sim_time_t sim_port_arrival(const sim_comp_t *c, int port, uint32_t bytes)
+{
+    if (port < 0 || port >= c->n_ports || !c->ports[port].out)
+        return SIM_TIME_MAX;
+    return link_arrival(&c->sim->links[c->ports[port].link], c->sim->now, bytes, 0);
+}
+
+int sim_send(sim_comp_t *c, int port, const sim_msg_t *m, sim_time_t extra_delay_ps)
+{
+    if (port < 0 || port >= c->n_ports || !c->ports[port].out)
+        return sim_comp_fail(c, "send on port %d, which is not a linked output port", port);
+    if (m->data_len > SIM_PAYLOAD_BYTES)
+        return sim_comp_fail(c, "message payload of %zu bytes exceeds %d", m->data_len,
+                             SIM_PAYLOAD_BYTES);
+    sim_t *s = c->sim;
+    sim_link_t *l = &s->links[c->ports[port].link];
+    sim_time_t when = link_arrival(l, s->now + extra_delay_ps, m->bytes, 1);
+    sim_event_t *e = ev_new(c, when, l->dst_comp, l->dst_port, m->kind, m->prio, m->op_id);
+    if (!e)
+        return fail_nomem(c);
+    memset(e->data.bytes, 0, SIM_PAYLOAD_BYTES);
+    if (m->data_len)
+        memcpy(e->data.bytes, m->data, m->data_len);
+    return enqueue(s, e);
+}
+
+int sim_send_kind(sim_comp_t *c, int port, uint16_t kind, uint32_t bytes, uint64_t a, uint64_t b)
+{
+    if (port < 0 || port >= c->n_ports || !c->ports[port].out)
+        return sim_comp_fail(c, "send on port %d, which is not a linked output port", port);
+    sim_t *s = c->sim;
+    sim_link_t *l = &s->links[c->ports[port].link];
+    sim_time_t when = link_arrival(l, s->now, bytes, 1);
+    sim_event_t *e = ev_new(c, when, l->dst_comp, l->dst_port, kind, 0, 0);
+    if (!e)
+        return fail_nomem(c);
+    e->data.u64[0] = a;
+    e->data.u64[1] = b;
+    return enqueue(s, e);
+}
+
+int sim_self(sim_comp_t *c, sim_time_t delay_ps, const sim_msg_t *m)
+{
+    if (m->data_len > SIM_PAYLOAD_BYTES)
+        return sim_comp_fail(c, "message payload of %zu bytes exceeds %d", m->data_len,
+                             SIM_PAYLOAD_BYTES);
+    sim_t *s = c->sim;
+    sim_event_t *e = ev_new(c, s->now + delay_ps, c->id, SIM_PORT_SELF, m->kind, m->prio, m->op_id);
+    if (!e)
+        return fail_nomem(c);
+    memset(e->data.bytes, 0, SIM_PAYLOAD_BYTES);
+    if (m->data_len)
+        memcpy(e->data.bytes, m->data, m->data_len);
+    return enqueue(s, e);
+}
+
+int sim_self_cycles(sim_comp_t *c, uint64_t cycles, const sim_msg_t *m)
+{
+    return sim_self(c, cycles * sim_comp_period_ps(c), m);
+}
+
+int sim_self_kind(sim_comp_t *c, sim_time_t delay_ps, uint16_t kind, uint64_t a, uint64_t b)
+{
+    sim_t *s = c->sim;
+    sim_event_t *e = ev_new(c, s->now + delay_ps, c->id, SIM_PORT_SELF, kind, 0, 0);
+    if (!e)
+        return fail_nomem(c);
+    e->data.u64[0] = a;
+    e->data.u64[1] = b;
+    return enqueue(s, e);
+}
+
+int sim_send_direct(sim_comp_t *c, uint32_t dst, sim_time_t delay_ps, uint16_t kind, uint64_t a,
+                    uint64_t b)
+{
+    sim_t *s = c->sim;
+    if (dst >= s->n_comps)
+        return sim_comp_fail(c, "direct send to component id %u, which does not exist", dst);
+    if (dst != c->id && delay_ps < s->opts.lookahead_ps)
+        return sim_comp_fail(c, "direct send with delay %llu ps below the lookahead %llu ps",
+                             (unsigned long long)delay_ps, (unsigned long long)s->opts.lookahead_ps);
+    sim_event_t *e = ev_new(c, s->now + delay_ps, dst, SIM_PORT_DIRECT, kind, 0, 0);
+    if (!e)
+        return fail_nomem(c);
+    e->data.u64[0] = a;
+    e->data.u64[1] = b;
+    return enqueue(s, e);
+}
+
+/* ---- clocks at run time ----------------------------------------------------- */
+static int clock_schedule(sim_t *s, int k)
+{
+    sim_clock_t *clk = &s->clocks[k];
+    sim_time_t next = (s->now / clk->period + 1) * clk->period;
+    sim_event_t *e = ev_alloc(s);
+    if (!e)
+        return SIM_ERR_NOMEM;
+    memset(e, 0, sizeof *e);
+    e->time = next;
+    e->seq = clk->seq++;
+    e->src = MAX_COMPS + (uint32_t)k;
+    e->dst = (uint32_t)k;
+    e->kind = SIM_EV_CLOCK;
+    e->port = SIM_PORT_SELF;
+    e->prio = 255; /* edges run after the messages of the same instant */
+    clk->scheduled = 1;
+    return enqueue(s, e);
+}
+
+void sim_clock_wake(sim_comp_t *c)
+{
+    sim_t *s = c->sim;
+    if (c->awake || c->clock < 0 || !c->model->tick)
+        return;
+    sim_clock_t *clk = &s->clocks[c->clock];
+    if (grow((void **)&clk->awake, &clk->cap_awake, clk->n_awake + 1, sizeof *clk->awake)) {
+        fail_nomem(c);
+        return;
+    }
+    clk->awake[clk->n_awake++] = c->id;
+    c->awake = 1;
+    if (!clk->scheduled && clock_schedule(s, c->clock))
+        fail_nomem(c);
+}
+
+static int u32cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void clock_edge(sim_t *s, int k)
+{
+    sim_clock_t *clk = &s->clocks[k];
+    clk->scheduled = 0;
+    /* tick in component id order, so the order never depends on wake order */
+    qsort(clk->awake, clk->n_awake, sizeof *clk->awake, u32cmp);
+    size_t n = clk->n_awake, kept = 0;
+    uint64_t cycle = s->now / clk->period;
+    for (size_t i = 0; i < n; i++) {
+        sim_comp_t *c = s->comps[clk->awake[i]];
+        int stay = c->model->tick(c, c->state, cycle);
+        if (stay)
+            clk->awake[kept++] = c->id;
+        else
+            c->awake = 0;
+    }
+    /* components woken during this edge were appended after n */
+    for (size_t i = n; i < clk->n_awake; i++)
+        clk->awake[kept++] = clk->awake[i];
+    clk->n_awake = kept;
+    if (kept && !clk->scheduled)
+        clock_schedule(s, k);
+}
+
+/* ---- tracing (engine side) ---------------------------------------------------- */
+static int op_intern(sim_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_ops; i++)
+        if (strcmp(s->op_names[i], name) == 0)
+            return (int)i;
+    if (s->n_ops >= 65535)
+        return -1;
+    size_t cap = s->cap_ops;
+    if (grow((void **)&s->op_names, &cap, s->n_ops + 1, sizeof *s->op_names))
+        return -1;
+    size_t cap2 = s->cap_ops;
+    if (grow((void **)&s->op_keep, &cap2, s->n_ops + 1, sizeof *s->op_keep))
+        return -1;
+    s->cap_ops = cap < cap2 ? cap : cap2;
+    s->op_names[s->n_ops] = strdup(name);
+    s->op_keep[s->n_ops] = s->have_sink && s->sink.keep ? (unsigned char)s->sink.keep(s->sink.ctx, UINT32_MAX, name) : 1;
+    return (int)s->n_ops++;
+}
+
+int sim_trace_op(sim_comp_t *c, const char *op) { return op_intern(c->sim, op); }
+const char *sim_op_name(const sim_t *s, int op)
+{
+    return op >= 0 && (size_t)op < s->n_ops ? s->op_names[op] : NULL;
+}
+size_t sim_op_count(const sim_t *s) { return s->n_ops; }
+
+void sim_set_trace_sink(sim_t *s, const sim_trace_sink_t *sink)
+{
+    if (!sink) {
+        s->have_sink = 0;
+        return;
+    }
+    s->sink = *sink;
+    s->have_sink = 1;
+    for (size_t i = 0; i < s->n_comps; i++)
+        s->comps[i]->trace_keep = sink->keep ? sink->keep(sink->ctx, (uint32_t)i, NULL) : 1;
+    for (size_t i = 0; i < s->n_ops; i++)
+        s->op_keep[i] = sink->keep ? (unsigned char)sink->keep(sink->ctx, UINT32_MAX, s->op_names[i]) : 1;
+}
+
+void sim_set_trace_messages(sim_t *s, int on) { s->trace_messages = on; }
+
+int sim_tracing(const sim_comp_t *c) { return c->sim->have_sink && c->trace_keep; }
+
+void sim_trace(sim_comp_t *c, int op, sim_time_t start_ps, sim_time_t dur_ps, uint64_t bytes,
+               double energy_pj, uint64_t op_id)
+{
+    sim_t *s = c->sim;
+    if (!s->have_sink || !c->trace_keep || op < 0 || (size_t)op >= s->n_ops || !s->op_keep[op])
+        return;
+    sim_trace_row_t r = {start_ps, dur_ps, c->id, (uint16_t)op, 0, bytes, energy_pj, op_id};
+    s->sink.row(s->sink.ctx, &r);
+}
+
+static void trace_message(sim_t *s, const sim_event_t *e)
+{
+    sim_comp_t *c = s->comps[e->dst];
+    if (!c->trace_keep)
+        return;
+    int k = e->kind & 0xff;
+    if (s->msg_ops[k] < 0) {
+        char name[32];
+        snprintf(name, sizeof name, "msg.%u", (unsigned)e->kind);
+        s->msg_ops[k] = op_intern(s, name);
+        if (s->msg_ops[k] < 0)
+            return;
+    }
+    int op = s->msg_ops[k];
+    if (!s->op_keep[op])
+        return;
+    sim_trace_row_t r = {e->time, 0, e->dst, (uint16_t)op, 1, 0, 0.0, e->op_id};
+    s->sink.row(s->sink.ctx, &r);
+}
+
+/* ---- the run loop --------------------------------------------------------------- */
+int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
+{
+    if (!s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "sim_run before sim_init");
+    if (s->failed)
+        return SIM_ERR_MODEL;
+    if (s->opts.until_ps && until_ps > s->opts.until_ps)
+        until_ps = s->opts.until_ps;
+    uint64_t n = 0;
+    sim_comp_t **comps = s->comps;
+    while (s->q.n && n < max_events) {
+        sim_qent_t *top = &s->q.a[0];
+        if (top->time >= until_ps)
+            break;
+        sim_event_t *e = top->ev;
+        s->now = e->time;
+        s->pop_pending = 1;
+        if (e->src >= MAX_COMPS) {
+            /* pop first: ticks may schedule the next edge */
+            s->pop_pending = 0;
+            sim_queue_pop(&s->q);
+            clock_edge(s, (int)e->dst);
+        } else {
+            sim_comp_t *c = comps[e->dst];
+            c->events++;
+            if (s->trace_messages && s->have_sink && e->src != e->dst)
+                trace_message(s, e);
+            c->model->handle(c, c->state, e);
+            if (s->pop_pending) {
+                s->pop_pending = 0;
+                sim_queue_pop(&s->q);
+            }
+        }
+        ev_free(s, e);
+        n++;
+        if (s->failed)
+            break;
+    }
+    s->handled += n;
+    if (s->failed)
+        return SIM_ERR_MODEL;
+    if (!s->q.n || s->q.a[0].time >= until_ps) {
+        /* nothing left before the limit: the clock stands at the limit when
+         * one was given and events remain past it */
+        if (s->q.n && until_ps != SIM_TIME_MAX && until_ps > s->now)
+            s->now = until_ps;
+    }
+    return 0;
+}
+
+int sim_done(const sim_t *s)
+{
+    if (s->failed || !s->q.n)
+        return 1;
+    return s->opts.until_ps && s->q.a[0].time >= s->opts.until_ps;
+}
+
+void sim_finish(sim_t *s)
+{
+    if (s->finished)
+        return;
+    s->finished = 1;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        sim_comp_t *c = s->comps[i];
+        if (c->initialized && c->model->finish)
+            c->model->finish(c, c->state);
+    }
+}
+
+sim_time_t sim_now(const sim_t *s) { return s->now; }
+uint64_t sim_events_handled(const sim_t *s) { return s->handled; }
+sim_time_t sim_lookahead_ps(const sim_t *s)
+{
+    sim_time_t la = s->lookahead;
+    if (s->opts.lookahead_ps && s->opts.lookahead_ps < la)
+        la = s->opts.lookahead_ps;
+    return la == SIM_TIME_MAX ? 0 : la;
+}
+sim_time_t sim_end_ps(const sim_t *s) { return s->now; }
+uint64_t sim_seed(const sim_t *s) { return s->opts.seed; }
+
+/* ---- ledger ------------------------------------------------------------------------ */
+int sim_stat(sim_comp_t *c, const char *name, sim_stat_kind_t kind, const char *unit)
+{
+    for (int i = 0; i < c->n_stats; i++)
+        if (strcmp(c->stats[i].name, name) == 0)
+            return i;
+    if (c->n_stats == c->cap_stats) {
+        int cap = c->cap_stats ? c->cap_stats * 2 : 8;
+        sim_stat_rec_t *a = realloc(c->stats, (size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        c->stats = a;
+        c->cap_stats = cap;
+    }
+    sim_stat_rec_t *r = &c->stats[c->n_stats];
+    r->name = strdup(name);
+    r->unit = strdup(unit ? unit : "");
+    r->kind = kind;
+    r->value = 0;
+    return c->n_stats++;
+}
+
+void sim_stat_add(sim_comp_t *c, int h, double v)
+{
+    if (h >= 0 && h < c->n_stats)
+        c->stats[h].value += v;
+}
+void sim_stat_max(sim_comp_t *c, int h, double v)
+{
+    if (h >= 0 && h < c->n_stats && v > c->stats[h].value)
+        c->stats[h].value = v;
+}
+double sim_stat_get(const sim_comp_t *c, int h)
+{
+    return h >= 0 && h < c->n_stats ? c->stats[h].value : 0;
+}
+void sim_energy(sim_comp_t *c, int h, double pj) { sim_stat_add(c, h, pj); }
+void sim_static_power_mw(sim_comp_t *c, double mw) { c->static_mw = mw; }
+void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps)
+{
+    (void)start_ps;
+    c->busy += dur_ps;
+}
+sim_time_t sim_busy_ps(const sim_comp_t *c) { return c->busy; }
+
+/* 1 mW over 1 ps is 1e-15 J = 1e-3 pJ */
+double sim_static_energy_pj(const sim_comp_t *c) { return c->static_mw * (double)c->sim->now * 1e-3; }
+
+double sim_energy_pj(const sim_comp_t *c)
+{
+    double e = sim_static_energy_pj(c);
+    for (int i = 0; i < c->n_stats; i++)
+        if (c->stats[i].kind == SIM_STAT_ENERGY)
+            e += c->stats[i].value;
+    return e;
+}
+
+size_t sim_stat_count(const sim_comp_t *c) { return (size_t)c->n_stats; }
+const char *sim_stat_name(const sim_comp_t *c, size_t i) { return c->stats[i].name; }
+const char *sim_stat_unit(const sim_comp_t *c, size_t i) { return c->stats[i].unit; }
+sim_stat_kind_t sim_stat_kind(const sim_comp_t *c, size_t i) { return c->stats[i].kind; }
+double sim_stat_value(const sim_comp_t *c, size_t i) { return c->stats[i].value; }
+uint64_t sim_comp_events(const sim_comp_t *c) { return c->events; }

@@ -1,0 +1,135 @@
+/* Private structures of the engine, shared by the files of sim/ only. */
+#ifndef PRISM_SIM_INT_H
+#define PRISM_SIM_INT_H
+
+#include "sim/sim.h"
+
+#include <stdio.h>
+
+struct sim_param_val {
+    const sim_param_def_t *def;
+    char *text; /* resolved text (given or default) */
+    int64_t i;
+    double r;
+    int set; /* given explicitly */
+};
+
+struct sim_params {
+    size_t n;
+    struct sim_param_val *v;
+};
+
+typedef struct sim_port_rec {
+    char *name;
+    int out;  /* 1: output (has a link), 0: input */
+    int link; /* output: index of its link; input: first link into it */
+} sim_port_rec_t;
+
+typedef struct sim_link {
+    char *from, *to, *where;
+    uint32_t src_comp, dst_comp;
+    uint16_t src_port, dst_port;
+    sim_time_t latency;
+    double bw_gbps;          /* bytes per ns; 0 = unlimited */
+    double ps_per_byte;      /* 1000 / bw_gbps */
+    sim_time_t free_at;      /* when the link can take the next message */
+    uint64_t messages, bytes;
+    sim_time_t busy;
+} sim_link_t;
+
+typedef struct sim_stat_rec {
+    char *name, *unit;
+    sim_stat_kind_t kind;
+    double value;
+} sim_stat_rec_t;
+
+struct sim_comp {
+    sim_t *sim;
+    uint32_t id;
+    int clock;
+    const sim_model_t *model;
+    void *state;
+    char *name, *where;
+    struct sim_params params;
+    sim_port_rec_t *ports;
+    int n_ports;
+    sim_stat_rec_t *stats;
+    int n_stats, cap_stats;
+    uint64_t seq;      /* per-source sequence number of sent events */
+    sim_rng_t rng;
+    sim_time_t busy;
+    double static_mw;
+    uint64_t events;
+    int awake;
+    int trace_keep;
+    int initialized;
+};
+
+typedef struct sim_clock {
+    char *name;
+    double hz;
+    sim_time_t period;
+    uint32_t *awake; /* ids of awake components */
+    size_t n_awake, cap_awake;
+    int scheduled;
+    uint64_t seq;
+} sim_clock_t;
+
+/* The 4-ary heap: entries hold the ordering key and the event. */
+typedef struct sim_qent {
+    sim_time_t time;
+    uint64_t tie; /* prio:8 | src:24 | seq:32 */
+    sim_event_t *ev;
+} sim_qent_t;
+
+typedef struct sim_queue {
+    sim_qent_t *a;
+    size_t n, cap;
+} sim_queue_t;
+
+void sim_queue_init(sim_queue_t *q);
+void sim_queue_free(sim_queue_t *q);
+int sim_queue_push(sim_queue_t *q, sim_qent_t e);
+sim_qent_t sim_queue_pop(sim_queue_t *q);
+void sim_queue_replace_top(sim_queue_t *q, sim_qent_t e);
+
+#define SIM_EV_CLOCK 0xfffe /* internal: a clock edge (dst = clock index) */
+
+struct sim {
+    sim_opts_t opts;
+    char err[1024];
+    int failed;
+    sim_time_t now;
+    uint64_t handled;
+    sim_queue_t q;
+    int pop_pending; /* the top entry is being handled; a push replaces it */
+    /* event pool */
+    sim_event_t *free_list;
+    void **chunks;
+    size_t n_chunks, cap_chunks;
+    /* topology */
+    sim_comp_t **comps;
+    size_t n_comps, cap_comps;
+    sim_link_t *links;
+    size_t n_links, cap_links;
+    sim_clock_t *clocks;
+    size_t n_clocks, cap_clocks;
+    int initialized, finished;
+    sim_time_t lookahead;
+    /* tracing */
+    sim_trace_sink_t sink;
+    int have_sink;
+    int trace_messages;
+    char **op_names;
+    unsigned char *op_keep;
+    size_t n_ops, cap_ops;
+    int msg_ops[256];
+};
+
+uint64_t sim_hash64(uint64_t x);
+void sim_params_free(struct sim_params *p);
+int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *const *kv, char *err,
+                     size_t errlen);
+void sim_fmt_where(char *buf, size_t n, const char *where);
+
+#endif

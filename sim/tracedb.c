@@ -1,0 +1,998 @@
+/* Read side of the trace database whose schema docs/trace.md fixes: opening
+ * a run.db read-only, the run row, per-component figures (the ledger's
+ * busy_ps / energy / events stats), run-to-run diff, and a streaming
+ * Chrome/Perfetto trace-event writer (format: "Trace Event Format", Google, 2016). */
+#include "sim/tracedb.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct trace_db {
+    sqlite3 *sql;
+    char *path;
+    char err[1024];
+};
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+__attribute__((format(printf, 3, 4))) static int set_err(trace_db_t *db, int code,
+                                                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(db->err, sizeof db->err, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static int sql_err(trace_db_t *db, const char *what)
+{
+    return set_err(db, TRACE_DB_ERR_SQL, "%s: %s: %s", db->path, what,
+                   db->sql ? sqlite3_errmsg(db->sql) : "no database");
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
+int trace_db_open(trace_db_t **out, const char *path)
+{
+    trace_db_t *db = calloc(1, sizeof *db);
+    *out = db;
+    if (!db)
+        return TRACE_DB_ERR_NOMEM;
+    db->path = dup_str(path ? path : "");
+    if (!db->path)
+        return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+    struct stat st;
+    if (!path || !*path)
+        return set_err(db, TRACE_DB_ERR_OPEN, "no trace database given");
+    if (stat(path, &st) != 0)
+        return set_err(db, TRACE_DB_ERR_OPEN, "%s: cannot open trace database: %s", path,
+                       strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return set_err(db, TRACE_DB_ERR_OPEN, "%s: is a directory, not a trace database", path);
+    int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK)
+        return set_err(db, TRACE_DB_ERR_OPEN, "%s: cannot open trace database: %s", path,
+                       db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+    sqlite3_busy_timeout(db->sql, 5000); /* a writer may hold a short lock */
+    sqlite3_stmt *st_runs = NULL;
+    rc = sqlite3_prepare_v2(db->sql,
+                            "SELECT count(*) FROM sqlite_master WHERE name = 'runs' AND "
+                            "type IN ('table', 'view')",
+                            -1, &st_runs, NULL);
+    if (rc != SQLITE_OK)
+        return set_err(db, TRACE_DB_ERR_OPEN, "%s: not a readable SQLite database (%s)", path,
+                       sqlite3_errmsg(db->sql));
+    rc = sqlite3_step(st_runs);
+    int has_runs = rc == SQLITE_ROW && sqlite3_column_int(st_runs, 0) > 0;
+    if (rc != SQLITE_ROW) {
+        set_err(db, TRACE_DB_ERR_OPEN, "%s: not a readable SQLite database (%s)", path,
+                sqlite3_errmsg(db->sql));
+        sqlite3_finalize(st_runs);
+        return TRACE_DB_ERR_OPEN;
+    }
+    sqlite3_finalize(st_runs);
+    if (!has_runs)
+        return set_err(db, TRACE_DB_ERR_NOTTRACE, "%s: not a prism trace (no 'runs' table)", path);
+    return TRACE_DB_OK;
+}
+
+void trace_db_close(trace_db_t *db)
+{
+    if (!db)
+        return;
+    sqlite3_close(db->sql);
+    free(db->path);
+    free(db);
+}
+
+const char *trace_db_errmsg(const trace_db_t *db)
+{
+    return db ? db->err : "out of memory";
+}
+
+const char *trace_db_path(const trace_db_t *db)
+{
+    return db ? db->path : "";
+}
+
+sqlite3 *trace_db_sqlite(trace_db_t *db)
+{
+    return db ? db->sql : NULL;
+}
+
+int trace_db_has(trace_db_t *db, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT 1 FROM sqlite_master WHERE name = ?1 AND type IN ('table', "
+                           "'view')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* Skips blanks, semicolons and SQL comments; returns where real text starts. */
+static const char *skip_sql_blanks(const char *p)
+{
+    for (;;) {
+        while (*p && (isspace((unsigned char)*p) || *p == ';'))
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            p = end ? end + 2 : p + strlen(p);
+        } else {
+            return p;
+        }
+    }
+}
+
+int trace_db_prepare(trace_db_t *db, const char *sql, sqlite3_stmt **out)
+{
+    const char *tail = NULL;
+    *out = NULL;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, out, &tail) != SQLITE_OK)
+        return sql_err(db, "SQL error");
+    if (!*out)
+        return set_err(db, TRACE_DB_ERR_SQL, "%s: no SQL statement given", db->path);
+    if (tail && *skip_sql_blanks(tail)) {
+        sqlite3_finalize(*out);
+        *out = NULL;
+        return set_err(db, TRACE_DB_ERR_SQL, "%s: give one SQL statement at a time (extra: \"%.40s\")",
+                       db->path, skip_sql_blanks(tail));
+    }
+    return TRACE_DB_OK;
+}
+
+int trace_db_step(trace_db_t *db, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return sql_err(db, "SQL error");
+}
+
+/* ---- the run row ------------------------------------------------------------ */
+
+static char *col_str(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return NULL;
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return dup_str(s ? s : "");
+}
+
+static int64_t col_i64_or(sqlite3_stmt *st, int i, int64_t missing)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? missing : sqlite3_column_int64(st, i);
+}
+
+static double col_real_or_nan(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+void trace_run_free(trace_run_t *r)
+{
+    if (!r)
+        return;
+    free(r->status);
+    free(r->config_path);
+    free(r->config_hash);
+    free(r->prism_version);
+    free(r->git_commit);
+    free(r->workload);
+    free(r->argv);
+    free(r->start_wall);
+    free(r->end_wall);
+    free(r->message);
+    memset(r, 0, sizeof *r);
+}
+
+int trace_db_run(trace_db_t *db, trace_run_t *r)
+{
+    memset(r, 0, sizeof *r);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT run_id, status, config_path, config_hash, prism_version, "
+                           "git_commit, workload, argv, start_wall, end_wall, message, seed, "
+                           "end_time_ps, events_handled, trace_rows, wall_s FROM runs "
+                           "ORDER BY run_id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return set_err(db, TRACE_DB_ERR_NOTTRACE, "%s: the runs table is not prism's (%s)",
+                       db->path, sqlite3_errmsg(db->sql));
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE)
+            set_err(db, TRACE_DB_ERR_NOTTRACE, "%s: the runs table is empty (no run was recorded)",
+                    db->path);
+        else
+            sql_err(db, "reading the runs table");
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? TRACE_DB_ERR_NOTTRACE : TRACE_DB_ERR_SQL;
+    }
+    r->run_id = sqlite3_column_int64(st, 0);
+    r->status = col_str(st, 1);
+    r->config_path = col_str(st, 2);
+    r->config_hash = col_str(st, 3);
+    r->prism_version = col_str(st, 4);
+    r->git_commit = col_str(st, 5);
+    r->workload = col_str(st, 6);
+    r->argv = col_str(st, 7);
+    r->start_wall = col_str(st, 8);
+    r->end_wall = col_str(st, 9);
+    r->message = col_str(st, 10);
+    r->has_seed = sqlite3_column_type(st, 11) != SQLITE_NULL;
+    r->seed = (uint64_t)sqlite3_column_int64(st, 11);
+    r->end_time_ps = col_i64_or(st, 12, -1);
+    r->events_handled = col_i64_or(st, 13, -1);
+    r->trace_rows = col_i64_or(st, 14, -1);
+    r->wall_s = col_real_or_nan(st, 15);
+    sqlite3_finalize(st);
+    if (!r->status) {
+        r->status = dup_str("unknown");
+        if (!r->status)
+            return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+    }
+    return TRACE_DB_OK;
+}
+
+const char *trace_run_status_text(const trace_run_t *r)
+{
+    const char *s = r->status ? r->status : "unknown";
+    if (!strcmp(s, "complete"))
+        return "complete";
+    if (!strcmp(s, "running"))
+        return "not complete (killed?)";
+    if (!strcmp(s, "interrupted"))
+        return "interrupted";
+    if (!strcmp(s, "failed"))
+        return "failed";
+    return "unknown status";
+}
+
+/* ---- summary ---------------------------------------------------------------- */
+
+static void cats_free(trace_energy_cat_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i].name);
+    free(c);
+}
+
+void trace_summary_free(trace_summary_t *s)
+{
+    if (!s)
+        return;
+    trace_run_free(&s->run);
+    for (size_t i = 0; i < s->ncomps; i++) {
+        free(s->comps[i].name);
+        free(s->comps[i].model);
+        free(s->comps[i].clock);
+        cats_free(s->comps[i].cats, s->comps[i].ncats);
+    }
+    free(s->comps);
+    for (size_t i = 0; i < s->nlinks; i++) {
+        free(s->links[i].src);
+        free(s->links[i].dst);
+    }
+    free(s->links);
+    cats_free(s->cats, s->ncats);
+    memset(s, 0, sizeof *s);
+}
+
+/* Adds `pj` to category `name` of a growable list. */
+static int cat_add(trace_energy_cat_t **list, size_t *n, size_t *cap, const char *name, double pj)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*list)[i].name, name)) {
+            (*list)[i].energy_pj += pj;
+            return 0;
+        }
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 4;
+        trace_energy_cat_t *g = realloc(*list, nc * sizeof *g);
+        if (!g)
+            return -1;
+        *list = g;
+        *cap = nc;
+    }
+    (*list)[*n].name = dup_str(name);
+    if (!(*list)[*n].name)
+        return -1;
+    (*list)[*n].energy_pj = pj;
+    (*n)++;
+    return 0;
+}
+
+static int cat_cmp_desc(const void *x, const void *y)
+{
+    const trace_energy_cat_t *a = x, *b = y;
+    if (a->energy_pj != b->energy_pj)
+        return a->energy_pj < b->energy_pj ? 1 : -1;
+    return strcmp(a->name, b->name);
+}
+
+static trace_comp_summary_t *comp_by_id(trace_summary_t *s, int64_t id)
+{
+    size_t lo = 0, hi = s->ncomps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->comps[mid].comp_id == id)
+            return &s->comps[mid];
+        if (s->comps[mid].comp_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static trace_comp_summary_t *comp_by_name(trace_summary_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->ncomps; i++)
+        if (s->comps[i].name && !strcmp(s->comps[i].name, name))
+            return &s->comps[i];
+    return NULL;
+}
+
+static int load_components(trace_db_t *db, trace_summary_t *s)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT comp_id, name, model, clock FROM components ORDER BY comp_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "reading components");
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s->ncomps == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            trace_comp_summary_t *g = realloc(s->comps, nc * sizeof *g);
+            if (!g)
+                goto nomem;
+            s->comps = g;
+            cap = nc;
+        }
+        trace_comp_summary_t *c = &s->comps[s->ncomps];
+        memset(c, 0, sizeof *c);
+        s->ncomps++;
+        c->comp_id = sqlite3_column_int64(st, 0);
+        c->name = col_str(st, 1);
+        c->model = col_str(st, 2);
+        c->clock = col_str(st, 3);
+        if (!c->name) { /* keep every component addressable by name */
+            char buf[32];
+            snprintf(buf, sizeof buf, "#%" PRId64, c->comp_id);
+            c->name = dup_str(buf);
+            if (!c->name)
+                goto nomem;
+        }
+        c->busy_ps = c->energy_pj = c->events = c->utilization = NAN;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_err(db, "reading components");
+    return 0;
+nomem:
+    sqlite3_finalize(st);
+    return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+}
+
+static int load_stats(trace_db_t *db, trace_summary_t *s)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT comp_id, name, kind, value FROM stats WHERE comp_id IS NOT NULL "
+                           "AND name IS NOT NULL ORDER BY comp_id, rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "reading stats");
+    int rc;
+    trace_comp_summary_t *c = NULL;
+    size_t cap = 0; /* capacity of c->cats */
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (!c || c->comp_id != id) {
+            c = comp_by_id(s, id);
+            cap = c ? c->ncats : 0;
+        }
+        if (!c)
+            continue; /* a stat of no known component */
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *kind = (const char *)sqlite3_column_text(st, 2);
+        double v = col_real_or_nan(st, 3);
+        if (!name || isnan(v))
+            continue;
+        if (kind && !strcmp(kind, "energy")) {
+            if (cat_add(&c->cats, &c->ncats, &cap, name, v) != 0)
+                goto nomem;
+        } else if (!strcmp(name, "busy_ps")) {
+            c->busy_ps = v;
+        } else if (!strcmp(name, "energy.total")) {
+            c->energy_pj = v;
+        } else if (!strcmp(name, "events")) {
+            c->events = v;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_err(db, "reading stats");
+    return 0;
+nomem:
+    sqlite3_finalize(st);
+    return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+}
+
+/* When the component_summary view exists and has the documented columns, its
+ * figures win (so the report matches what `prism query` shows); otherwise
+ * the stats table alone is used. */
+static int overlay_component_view(trace_db_t *db, trace_summary_t *s)
+{
+    if (!trace_db_has(db, "component_summary"))
+        return 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT name, busy_ps, energy_pj, events FROM component_summary",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0; /* a view of another shape: fall back to the tables */
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        trace_comp_summary_t *c = name ? comp_by_name(s, name) : NULL;
+        if (!c)
+            continue;
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            c->busy_ps = sqlite3_column_double(st, 1);
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+            c->energy_pj = sqlite3_column_double(st, 2);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+            c->events = sqlite3_column_double(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        s->used_views = 1;
+    return 0;
+}
+
+static int link_cmp_busy(const void *x, const void *y)
+{
+    const trace_link_summary_t *a = x, *b = y;
+    double ba = isnan(a->busy_ps) ? -1 : a->busy_ps, bb = isnan(b->busy_ps) ? -1 : b->busy_ps;
+    if (ba != bb)
+        return ba < bb ? 1 : -1;
+    int c = strcmp(a->src ? a->src : "", b->src ? b->src : "");
+    return c ? c : strcmp(a->dst ? a->dst : "", b->dst ? b->dst : "");
+}
+
+static int load_links(trace_db_t *db, trace_summary_t *s)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT src, dst, latency_ps, bandwidth_gbps, messages, bytes, busy_ps "
+                           "FROM links ORDER BY link_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "reading links");
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s->nlinks == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            trace_link_summary_t *g = realloc(s->links, nc * sizeof *g);
+            if (!g)
+                goto nomem;
+            s->links = g;
+            cap = nc;
+        }
+        trace_link_summary_t *l = &s->links[s->nlinks++];
+        memset(l, 0, sizeof *l);
+        l->src = col_str(st, 0);
+        l->dst = col_str(st, 1);
+        if ((!l->src && sqlite3_column_type(st, 0) != SQLITE_NULL) ||
+            (!l->dst && sqlite3_column_type(st, 1) != SQLITE_NULL))
+            goto nomem;
+        l->latency_ps = col_real_or_nan(st, 2);
+        l->bandwidth_gbps = col_real_or_nan(st, 3);
+        l->messages = col_real_or_nan(st, 4);
+        l->bytes = col_real_or_nan(st, 5);
+        l->busy_ps = col_real_or_nan(st, 6);
+        l->utilization = NAN;
+        if (s->run.end_time_ps > 0 && !isnan(l->busy_ps))
+            l->utilization = l->busy_ps / (double)s->run.end_time_ps;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_err(db, "reading links");
+    if (s->nlinks)
+        qsort(s->links, s->nlinks, sizeof *s->links, link_cmp_busy);
+    return 0;
+nomem:
+    sqlite3_finalize(st);
+    return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+}
+
+int trace_db_summary(trace_db_t *db, trace_summary_t *s)
+{
+    memset(s, 0, sizeof *s);
+    int rc = trace_db_run(db, &s->run);
+    if (rc == 0)
+        rc = load_components(db, s);
+    if (rc == 0)
+        rc = load_stats(db, s);
+    if (rc == 0)
+        rc = overlay_component_view(db, s);
+    if (rc == 0)
+        rc = load_links(db, s);
+    if (rc != 0) {
+        trace_summary_free(s);
+        return rc;
+    }
+    size_t cap = 0;
+    for (size_t i = 0; i < s->ncomps; i++) {
+        trace_comp_summary_t *c = &s->comps[i];
+        if (s->run.end_time_ps > 0 && !isnan(c->busy_ps))
+            c->utilization = c->busy_ps / (double)s->run.end_time_ps;
+        if (!isnan(c->energy_pj))
+            s->energy_pj += c->energy_pj;
+        if (c->ncats)
+            qsort(c->cats, c->ncats, sizeof *c->cats, cat_cmp_desc);
+        for (size_t k = 0; k < c->ncats; k++)
+            if (cat_add(&s->cats, &s->ncats, &cap, c->cats[k].name, c->cats[k].energy_pj) != 0) {
+                trace_summary_free(s);
+                return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+            }
+    }
+    if (s->ncats)
+        qsort(s->cats, s->ncats, sizeof *s->cats, cat_cmp_desc);
+    return 0;
+}
+
+/* ---- diff ----------------------------------------------------------------- */
+
+int trace_parse_tolerance(const char *text, double *out)
+{
+    if (!text || !*text)
+        return TRACE_DB_ERR_ARG;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno != 0 || !isfinite(v) || v < 0)
+        return TRACE_DB_ERR_ARG;
+    if (*end == '%') {
+        v /= 100.0;
+        end++;
+    }
+    if (*end)
+        return TRACE_DB_ERR_ARG;
+    *out = v;
+    return 0;
+}
+
+typedef struct metric_list {
+    trace_diff_metric_t *m;
+    size_t n, cap;
+} metric_list_t;
+
+static int metric_push(metric_list_t *l, const char *comp, const char *metric, int in_a, double a,
+                       int in_b, double b, double tol)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 32;
+        trace_diff_metric_t *g = realloc(l->m, nc * sizeof *g);
+        if (!g)
+            return -1;
+        l->m = g;
+        l->cap = nc;
+    }
+    trace_diff_metric_t *m = &l->m[l->n];
+    memset(m, 0, sizeof *m);
+    m->component = comp ? dup_str(comp) : NULL;
+    m->metric = dup_str(metric);
+    if ((comp && !m->component) || !m->metric) {
+        free(m->component);
+        free(m->metric);
+        return -1;
+    }
+    l->n++;
+    m->in_a = in_a;
+    m->in_b = in_b;
+    m->a = in_a ? a : 0;
+    m->b = in_b ? b : 0;
+    m->delta = m->b - m->a;
+    if (m->delta == 0)
+        m->rel = 0;
+    else if (m->a == 0)
+        m->rel = m->delta > 0 ? INFINITY : -INFINITY;
+    else
+        m->rel = m->delta / fabs(m->a);
+    m->changed = !in_a || !in_b || fabs(m->delta) > tol * fabs(m->a);
+    return 0;
+}
+
+static double nz(double v)
+{
+    return isnan(v) ? 0 : v;
+}
+
+/* "energy.static" -> "energy_pj.static", "adc" -> "energy_pj.adc" */
+static void cat_metric_name(char *buf, size_t n, const char *cat)
+{
+    if (!strncmp(cat, "energy.", 7))
+        cat += 7;
+    snprintf(buf, n, "energy_pj.%s", cat);
+}
+
+static const trace_energy_cat_t *cat_find(const trace_comp_summary_t *c, const char *name)
+{
+    for (size_t i = 0; c && i < c->ncats; i++)
+        if (!strcmp(c->cats[i].name, name))
+            return &c->cats[i];
+    return NULL;
+}
+
+/* All metrics of one component name; ca or cb may be NULL (absent). */
+static int diff_component(metric_list_t *l, const trace_comp_summary_t *ca,
+                          const trace_comp_summary_t *cb, double tol)
+{
+    const char *name = ca ? ca->name : cb->name;
+    int ia = ca != NULL, ib = cb != NULL;
+    if (metric_push(l, name, "busy_ps", ia, ca ? nz(ca->busy_ps) : 0, ib, cb ? nz(cb->busy_ps) : 0,
+                    tol) ||
+        metric_push(l, name, "energy_pj", ia, ca ? nz(ca->energy_pj) : 0, ib,
+                    cb ? nz(cb->energy_pj) : 0, tol) ||
+        metric_push(l, name, "events", ia, ca ? nz(ca->events) : 0, ib, cb ? nz(cb->events) : 0,
+                    tol))
+        return -1;
+    char buf[256];
+    for (size_t k = 0; ca && k < ca->ncats; k++) {
+        const trace_energy_cat_t *other = cat_find(cb, ca->cats[k].name);
+        cat_metric_name(buf, sizeof buf, ca->cats[k].name);
+        if (metric_push(l, name, buf, ia, ca->cats[k].energy_pj, ib, other ? other->energy_pj : 0,
+                        tol))
+            return -1;
+    }
+    for (size_t k = 0; cb && k < cb->ncats; k++) {
+        if (cat_find(ca, cb->cats[k].name))
+            continue;
+        cat_metric_name(buf, sizeof buf, cb->cats[k].name);
+        if (metric_push(l, name, buf, ia, 0, ib, cb->cats[k].energy_pj, tol))
+            return -1;
+    }
+    return 0;
+}
+
+static double sort_size(const trace_diff_metric_t *m)
+{
+    return (!m->in_a || !m->in_b) ? INFINITY : fabs(m->rel);
+}
+
+static int metric_cmp(const void *x, const void *y)
+{
+    const trace_diff_metric_t *a = x, *b = y;
+    if (a->changed != b->changed)
+        return a->changed ? -1 : 1;
+    double sa = sort_size(a), sb = sort_size(b);
+    if (sa != sb)
+        return sa > sb ? -1 : 1;
+    if (!a->component != !b->component)
+        return a->component ? 1 : -1; /* run-level first */
+    int c = a->component ? strcmp(a->component, b->component) : 0;
+    return c ? c : strcmp(a->metric, b->metric);
+}
+
+static int comp_ptr_cmp_name(const void *x, const void *y)
+{
+    const trace_comp_summary_t *const *a = x, *const *b = y;
+    return strcmp((*a)->name, (*b)->name);
+}
+
+static int warn_push(trace_diff_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int warn_push(trace_diff_t *d, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **g = realloc(d->warn, (d->nwarn + 1) * sizeof *g);
+    if (!g)
+        return -1;
+    d->warn = g;
+    if (!(d->warn[d->nwarn] = dup_str(buf)))
+        return -1;
+    d->nwarn++;
+    return 0;
+}
+
+void trace_diff_free(trace_diff_t *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->m[i].component);
+        free(d->m[i].metric);
+    }
+    free(d->m);
+    for (size_t i = 0; i < d->nwarn; i++)
+        free(d->warn[i]);
+    free(d->warn);
+    memset(d, 0, sizeof *d);
+}
+
+static int diff_warnings(trace_diff_t *d, trace_db_t *a, const trace_summary_t *sa, trace_db_t *b,
+                         const trace_summary_t *sb)
+{
+    const trace_summary_t *ss[2] = {sa, sb};
+    trace_db_t *dbs[2] = {a, b};
+    for (int i = 0; i < 2; i++)
+        if (strcmp(ss[i]->run.status, "complete") &&
+            warn_push(d, "%s: run is %s (status '%s'); its figures stop where it stopped",
+                      dbs[i]->path, trace_run_status_text(&ss[i]->run), ss[i]->run.status))
+            return -1;
+    const char *ha = sa->run.config_hash ? sa->run.config_hash : "";
+    const char *hb = sb->run.config_hash ? sb->run.config_hash : "";
+    if (strcmp(ha, hb) &&
+        warn_push(d, "config hashes differ (%s vs %s): expected when comparing two configurations",
+                  *ha ? ha : "none", *hb ? hb : "none"))
+        return -1;
+    if (sa->run.has_seed && sb->run.has_seed && sa->run.seed != sb->run.seed &&
+        warn_push(d, "seeds differ (%" PRIu64 " vs %" PRIu64 "): random draws differ too",
+                  sa->run.seed, sb->run.seed))
+        return -1;
+    return 0;
+}
+
+int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d)
+{
+    memset(d, 0, sizeof *d);
+    if (!(tolerance >= 0) || !isfinite(tolerance))
+        return set_err(a, TRACE_DB_ERR_ARG, "tolerance must be a finite number >= 0");
+    d->tolerance = tolerance;
+    trace_summary_t sa, sb;
+    int rc = trace_db_summary(a, &sa);
+    if (rc)
+        return rc;
+    rc = trace_db_summary(b, &sb);
+    if (rc) {
+        trace_summary_free(&sa);
+        set_err(a, rc, "%s", b->err);
+        return rc;
+    }
+    metric_list_t l = {0};
+    const trace_comp_summary_t **pb = NULL, **pa = NULL;
+    if (diff_warnings(d, a, &sa, b, &sb))
+        goto nomem;
+    /* run-level */
+    if (metric_push(&l, NULL, "end_time_ps", sa.run.end_time_ps >= 0, (double)sa.run.end_time_ps,
+                    sb.run.end_time_ps >= 0, (double)sb.run.end_time_ps, tolerance) ||
+        metric_push(&l, NULL, "energy_pj", 1, sa.energy_pj, 1, sb.energy_pj, tolerance) ||
+        metric_push(&l, NULL, "events_handled", sa.run.events_handled >= 0,
+                    (double)sa.run.events_handled, sb.run.events_handled >= 0,
+                    (double)sb.run.events_handled, tolerance))
+        goto nomem;
+    /* components, matched by name */
+    pa = malloc((sa.ncomps + 1) * sizeof *pa);
+    pb = malloc((sb.ncomps + 1) * sizeof *pb);
+    if (!pa || !pb)
+        goto nomem;
+    for (size_t i = 0; i < sa.ncomps; i++)
+        pa[i] = &sa.comps[i];
+    for (size_t i = 0; i < sb.ncomps; i++)
+        pb[i] = &sb.comps[i];
+    qsort(pa, sa.ncomps, sizeof *pa, comp_ptr_cmp_name);
+    qsort(pb, sb.ncomps, sizeof *pb, comp_ptr_cmp_name);
+    size_t i = 0, j = 0;
+    while (i < sa.ncomps || j < sb.ncomps) {
+        int c = i == sa.ncomps ? 1 : j == sb.ncomps ? -1 : strcmp(pa[i]->name, pb[j]->name);
+        if (diff_component(&l, c <= 0 ? pa[i] : NULL, c >= 0 ? pb[j] : NULL, tolerance))
+            goto nomem;
+        if (c <= 0)
+            i++;
+        if (c >= 0)
+            j++;
+    }
+    free(pa);
+    free(pb);
+    trace_summary_free(&sa);
+    trace_summary_free(&sb);
+    if (l.n)
+        qsort(l.m, l.n, sizeof *l.m, metric_cmp);
+    d->m = l.m;
+    d->n = l.n;
+    for (size_t k = 0; k < l.n; k++)
+        d->nchanged += l.m[k].changed != 0;
+    return 0;
+nomem:
+    free(pa);
+    free(pb);
+    trace_summary_free(&sa);
+    trace_summary_free(&sb);
+    d->m = l.m;
+    d->n = l.n;
+    trace_diff_free(d);
+    return set_err(a, TRACE_DB_ERR_NOMEM, "out of memory");
+}
+
+/* ---- Perfetto export ---------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* A double as the shortest of %.15g / %.17g that reads back the same; null for NaN/inf. */
+static void json_num(FILE *f, double v)
+{
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    fputs(buf, f);
+}
+
+/* ps as microseconds, exactly: 1234567 ps -> 1.234567 */
+static void json_us(FILE *f, int64_t ps)
+{
+    uint64_t mag = ps < 0 ? (uint64_t)0 - (uint64_t)ps : (uint64_t)ps;
+    fprintf(f, "%s%" PRIu64 ".%06" PRIu64, ps < 0 ? "-" : "", mag / 1000000u, mag % 1000000u);
+}
+
+int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *opts,
+                          trace_export_stats_t *stats)
+{
+    trace_export_opts_t o = {0};
+    if (opts)
+        o = *opts;
+    trace_export_stats_t local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (o.to_ps && o.to_ps <= o.from_ps)
+        return set_err(db, TRACE_DB_ERR_ARG, "the window is empty (--to %" PRIu64 " <= --from %" PRIu64 ")",
+                       o.to_ps, o.from_ps);
+    if (o.from_ps > INT64_MAX || o.to_ps > INT64_MAX)
+        return set_err(db, TRACE_DB_ERR_ARG, "window bound beyond the trace's time range");
+    trace_run_t run;
+    int rc = trace_db_run(db, &run);
+    if (rc)
+        return rc;
+    int64_t pid = run.run_id;
+
+    fputs("{\"traceEvents\":[\n", out);
+    fprintf(out, "{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":", pid);
+    {
+        char label[512];
+        snprintf(label, sizeof label, "prism run %" PRId64 "%s%s (%s)", pid,
+                 run.config_path ? ": " : "", run.config_path ? run.config_path : "",
+                 run.status);
+        json_str(out, label);
+    }
+    fputs("}}", out);
+    stats->metadata_events++;
+    trace_run_free(&run);
+
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT comp_id, name FROM components ORDER BY comp_id", -1, &st,
+                           NULL) != SQLITE_OK)
+        return sql_err(db, "reading components");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t tid = sqlite3_column_int64(st, 0);
+        fprintf(out, ",\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+                     ",\"name\":\"thread_name\",\"args\":{\"name\":",
+                pid, tid);
+        json_str(out, (const char *)sqlite3_column_text(st, 1));
+        fprintf(out, "}},\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+                     ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%" PRId64 "}}",
+                pid, tid, tid);
+        stats->metadata_events += 2;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_err(db, "reading components");
+
+    /* kinds are optional names for the category; ops name the event */
+    const char *sql =
+        "SELECT e.time_ps, e.comp_id, e.duration_ps, e.bytes, e.energy_pj, e.op_id, e.op, e.kind, "
+        "(SELECT name FROM ops WHERE ops.op = e.op), (SELECT name FROM kinds WHERE kinds.kind = e.kind) "
+        "FROM events e WHERE e.time_ps < ?2 AND (e.time_ps >= ?1 OR e.time_ps + e.duration_ps > ?1) "
+        "ORDER BY e.time_ps, e.comp_id, e.rowid LIMIT ?3";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_err(db, "reading events");
+    sqlite3_bind_int64(st, 1, (int64_t)o.from_ps);
+    sqlite3_bind_int64(st, 2, o.to_ps ? (int64_t)o.to_ps : INT64_MAX);
+    sqlite3_bind_int64(st, 3, o.max_events ? (int64_t)(o.max_events > INT64_MAX - 1 ? INT64_MAX - 1 : o.max_events) + 1 : -1);
+    uint64_t written = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (o.max_events && written == o.max_events) {
+            stats->truncated = 1;
+            break;
+        }
+        int64_t t = sqlite3_column_int64(st, 0);
+        int64_t tid = sqlite3_column_int64(st, 1);
+        int64_t dur = sqlite3_column_int64(st, 2);
+        const char *op_name = (const char *)sqlite3_column_text(st, 8);
+        const char *kind_name = (const char *)sqlite3_column_text(st, 9);
+        char op_buf[32], kind_buf[32];
+        if (!op_name) {
+            snprintf(op_buf, sizeof op_buf, "op%" PRId64, (int64_t)sqlite3_column_int64(st, 6));
+            op_name = op_buf;
+        }
+        if (!kind_name) {
+            snprintf(kind_buf, sizeof kind_buf, "kind%" PRId64, (int64_t)sqlite3_column_int64(st, 7));
+            kind_name = kind_buf;
+        }
+        fputs(",\n{\"ph\":", out);
+        fputs(dur > 0 ? "\"X\"" : "\"i\",\"s\":\"t\"", out);
+        fprintf(out, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", pid, tid);
+        json_us(out, t);
+        if (dur > 0) {
+            fputs(",\"dur\":", out);
+            json_us(out, dur);
+            stats->complete_events++;
+        } else {
+            stats->instant_events++;
+        }
+        fputs(",\"name\":", out);
+        json_str(out, op_name);
+        fputs(",\"cat\":", out);
+        json_str(out, kind_name);
+        fputs(",\"args\":{\"bytes\":", out);
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+            fputs("null", out);
+        else
+            fprintf(out, "%" PRId64, (int64_t)sqlite3_column_int64(st, 3));
+        fputs(",\"energy_pj\":", out);
+        json_num(out, col_real_or_nan(st, 4));
+        fputs(",\"op_id\":", out);
+        if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+            fputs("null", out);
+        else
+            fprintf(out, "%" PRId64, (int64_t)sqlite3_column_int64(st, 5));
+        fputs("}}", out);
+        written++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return sql_err(db, "reading events");
+    fputs("\n],\"displayTimeUnit\":\"ns\"}\n", out);
+    if (fflush(out) != 0 || ferror(out))
+        return set_err(db, TRACE_DB_ERR_IO, "writing the trace-event JSON failed: %s", strerror(errno));
+    return 0;
+}

@@ -1,0 +1,151 @@
+/* Read side of the trace database (schema: docs/trace.md): open a run.db
+ * read-only, read the run row, per-component and per-link figures and energy
+ * categories, compare two runs metric by metric, and stream the events as
+ * Chrome/Perfetto trace-event JSON. Depends on SQLite only. */
+#ifndef PRISM_SIM_TRACEDB_H
+#define PRISM_SIM_TRACEDB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    TRACE_DB_OK = 0,
+    TRACE_DB_ERR = -1,        /* generic; see trace_db_errmsg */
+    TRACE_DB_ERR_NOMEM = -2,
+    TRACE_DB_ERR_OPEN = -3,     /* missing, unreadable, or not an SQLite file */
+    TRACE_DB_ERR_NOTTRACE = -4, /* an SQLite file without prism's `runs` table */
+    TRACE_DB_ERR_SQL = -5,      /* bad SQL or a failed query */
+    TRACE_DB_ERR_IO = -6,       /* writing the output failed */
+    TRACE_DB_ERR_ARG = -7,      /* bad argument (tolerance, window) */
+};
+
+typedef struct trace_db trace_db_t; /* an open run.db (opaque) */
+
+/* Opens `path` read-only and checks it is a prism trace (has a `runs` table).
+ * *out is set even on failure so that trace_db_errmsg can say why (the
+ * message names the file); close it with trace_db_close in both cases. */
+int trace_db_open(trace_db_t **out, const char *path);
+void trace_db_close(trace_db_t *db); /* NULL is a no-op */
+const char *trace_db_errmsg(const trace_db_t *db);
+const char *trace_db_path(const trace_db_t *db);
+sqlite3 *trace_db_sqlite(trace_db_t *db);
+/* 1 when a table or view of that name exists, 0 otherwise. */
+int trace_db_has(trace_db_t *db, const char *name);
+/* Prepares one SQL statement (trailing text other than blanks, `;` and
+ * comments is an error). The message names the file and quotes SQLite's. */
+int trace_db_prepare(trace_db_t *db, const char *sql, sqlite3_stmt **out);
+/* Steps a statement: 1 = a row, 0 = done, < 0 = error (message kept). */
+int trace_db_step(trace_db_t *db, sqlite3_stmt *st);
+
+/* ---- the run row ---------------------------------------------------------- */
+typedef struct trace_run {
+    int64_t run_id;
+    char *status; /* running | complete | interrupted | failed */
+    char *config_path, *config_hash, *prism_version, *git_commit, *workload, *argv;
+    char *start_wall, *end_wall, *message; /* NULL when the column is NULL */
+    int has_seed;
+    uint64_t seed;
+    int64_t end_time_ps, events_handled, trace_rows; /* -1 when NULL */
+    double wall_s;                                   /* NAN when NULL */
+} trace_run_t;
+
+/* Reads the last row of `runs` (largest run_id). */
+int trace_db_run(trace_db_t *db, trace_run_t *run);
+void trace_run_free(trace_run_t *run);
+/* "complete", or how a user should read any other status. */
+const char *trace_run_status_text(const trace_run_t *run);
+
+/* ---- summary: what `prism report` shows and `prism diff` compares ---------- */
+typedef struct trace_energy_cat {
+    char *name;       /* category as stored, e.g. "energy.static", "adc" */
+    double energy_pj;
+} trace_energy_cat_t;
+
+typedef struct trace_comp_summary {
+    int64_t comp_id;
+    char *name, *model, *clock;
+    double busy_ps, energy_pj, events; /* stats busy_ps, energy.total, events; NAN if missing */
+    double utilization;                /* busy_ps / end_time_ps; NAN if unknown */
+    size_t ncats;
+    trace_energy_cat_t *cats; /* stats of kind `energy`, largest first */
+} trace_comp_summary_t;
+
+typedef struct trace_link_summary {
+    char *src, *dst;
+    double latency_ps, bandwidth_gbps;
+    double messages, bytes, busy_ps; /* NAN when NULL */
+    double utilization;              /* busy_ps / end_time_ps; NAN if unknown */
+} trace_link_summary_t;
+
+typedef struct trace_summary {
+    trace_run_t run;
+    size_t ncomps;
+    trace_comp_summary_t *comps; /* by comp_id */
+    size_t nlinks;
+    trace_link_summary_t *links; /* busiest first */
+    size_t ncats;
+    trace_energy_cat_t *cats; /* energy by category summed over components, largest first */
+    double energy_pj;         /* sum of the components' energy.total (0 when none) */
+    int used_views;           /* 1 when component figures came from component_summary */
+} trace_summary_t;
+
+int trace_db_summary(trace_db_t *db, trace_summary_t *out);
+void trace_summary_free(trace_summary_t *s);
+
+/* ---- diff ----------------------------------------------------------------- */
+typedef struct trace_diff_metric {
+    char *component; /* NULL for run-level metrics */
+    char *metric;    /* end_time_ps, energy_pj, events_handled, busy_ps, events, energy_pj.<cat> */
+    int in_a, in_b;  /* 0 when the component is absent from that run */
+    double a, b;     /* values (0 when absent) */
+    double delta;    /* b - a */
+    double rel;      /* delta / |a|; +-INFINITY when a == 0 != b; 0 when equal */
+    int changed;     /* moved beyond the tolerance, or present in one run only */
+} trace_diff_metric_t;
+
+typedef struct trace_diff {
+    double tolerance; /* relative, 0.01 = 1% */
+    size_t n, nchanged;
+    trace_diff_metric_t *m; /* changed first, then by |rel| descending, then by name */
+    size_t nwarn;
+    char **warn; /* status not complete, config hashes differ */
+} trace_diff_t;
+
+/* Compares two runs. A metric changed when |b - a| > tolerance * |a| (so a
+ * metric 0 in a and nonzero in b changed), or when its component is in one
+ * run only. Returns 0 (d->nchanged says whether anything moved) or an error;
+ * the message, naming the file at fault, is then in trace_db_errmsg(a). */
+int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d);
+void trace_diff_free(trace_diff_t *d);
+/* "1%" -> 0.01, "0.01" -> 0.01, "0" -> 0. Returns 0 or TRACE_DB_ERR_ARG. */
+int trace_parse_tolerance(const char *text, double *out);
+
+/* ---- Perfetto / Chrome trace-event export ---------------------------------- */
+typedef struct trace_export_opts {
+    uint64_t from_ps, to_ps; /* keep rows overlapping [from, to); to 0 = no limit */
+    uint64_t max_events;     /* stop after this many trace events; 0 = all */
+} trace_export_opts_t;
+
+typedef struct trace_export_stats {
+    uint64_t complete_events, instant_events, metadata_events;
+    int truncated; /* stopped by max_events with rows left */
+} trace_export_stats_t;
+
+/* Streams {"traceEvents":[...],"displayTimeUnit":"ns"} to `out`: one process
+ * per run, one thread per component (thread_name metadata), "X" events for
+ * rows with a duration, "i" events for the others; ts and dur are in
+ * microseconds (ps / 1e6), args carry bytes, energy_pj, op_id. Rows are read
+ * one at a time, so memory does not grow with the trace. */
+int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *opts,
+                          trace_export_stats_t *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
