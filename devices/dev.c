@@ -1,0 +1,169 @@
+/* Device-family common code: request/completion payloads, op and function
+ * names, the FIFO occupancy model of a clocked pipelined unit and the per-op
+ * bookkeeping (ledger, busy time, trace row, completion) every device shares. */
+#include "devices/dev_common.h"
+
+#include <string.h>
+
+/* ---- payloads ---------------------------------------------------------------- */
+void dev_req_from_event(const sim_event_t *ev, dev_req_t *out)
+{
+    memcpy(out, ev->data.bytes, sizeof *out);
+}
+
+int dev_complete_op(sim_comp_t *c, int port, const dev_req_t *req, uint64_t op_id,
+                    uint64_t cycles, sim_time_t latency_ps, double energy_pj, uint64_t bytes)
+{
+    if (port < 0)
+        return sim_comp_fail(c, "%s '%s': no link leaves port 'out' to send the completion of "
+                                "request %u",
+                             sim_comp_model(c), sim_comp_name(c), (unsigned)req->tag);
+    dev_done_t done;
+    memset(&done, 0, sizeof done);
+    done.tag = req->tag;
+    done.status = 0;
+    done.cycles = cycles;
+    done.latency_ps = latency_ps;
+    done.energy_pj = energy_pj;
+    done.bytes = bytes;
+    sim_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = DEV_MSG_DONE;
+    m.bytes = (uint32_t)sizeof done;
+    m.op_id = op_id;
+    m.data = &done;
+    m.data_len = sizeof done;
+    return sim_send(c, port, &m, latency_ps);
+}
+
+int dev_complete(sim_comp_t *c, int port, const dev_req_t *req, uint64_t cycles,
+                 sim_time_t latency_ps, double energy_pj, uint64_t bytes)
+{
+    return dev_complete_op(c, port, req, 0, cycles, latency_ps, energy_pj, bytes);
+}
+
+/* ---- names ------------------------------------------------------------------- */
+static const char *const op_names[] = {
+    [0] = "none",
+    [DEV_OP_MVM] = "mvm",
+    [DEV_OP_GEMM] = "gemm",
+    [DEV_OP_CONVERT] = "convert",
+    [DEV_OP_VECTOR] = "vector",
+    [DEV_OP_READ] = "read",
+    [DEV_OP_WRITE] = "write",
+    [DEV_OP_PROGRAM] = "program",
+};
+#define N_OP_NAMES (sizeof op_names / sizeof op_names[0])
+
+static const char *const vf_names[] = {
+    [DEV_VF_NONE] = "none",     [DEV_VF_SOFTMAX] = "softmax", [DEV_VF_LAYERNORM] = "layernorm",
+    [DEV_VF_RMSNORM] = "rmsnorm", [DEV_VF_GELU] = "gelu",     [DEV_VF_SILU] = "silu",
+    [DEV_VF_RELU] = "relu",     [DEV_VF_ADD] = "add",         [DEV_VF_MUL] = "mul",
+};
+#define N_VF_NAMES (sizeof vf_names / sizeof vf_names[0])
+
+const char *dev_op_name(int kind)
+{
+    return kind >= 0 && (size_t)kind < N_OP_NAMES ? op_names[kind] : "?";
+}
+
+int dev_op_parse(const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < N_OP_NAMES; i++)
+        if (strcmp(op_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *dev_vfunc_name(int vfunc)
+{
+    return vfunc >= 0 && (size_t)vfunc < N_VF_NAMES ? vf_names[vfunc] : "?";
+}
+
+int dev_vfunc_parse(const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < N_VF_NAMES; i++)
+        if (strcmp(vf_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---- occupancy ------------------------------------------------------------------ */
+int dev_unit_init(sim_comp_t *c, dev_unit_t *u)
+{
+    memset(u, 0, sizeof *u);
+    if (sim_comp_clock(c) < 0 || sim_comp_period_ps(c) == 0)
+        return sim_comp_fail(c, "%s '%s' needs a clock (give the component a clock)",
+                             sim_comp_model(c), sim_comp_name(c));
+    u->period_ps = sim_comp_period_ps(c);
+    return 0;
+}
+
+void dev_unit_reserve(dev_unit_t *u, sim_time_t now, uint64_t issue_cycles, uint64_t cycles,
+                      dev_slot_t *out)
+{
+    if (cycles < issue_cycles)
+        cycles = issue_cycles;
+    sim_time_t t = now > u->free_at ? now : u->free_at;
+    sim_time_t p = u->period_ps;
+    sim_time_t edge = (t / p) * p;
+    if (edge < t)
+        edge += p;
+    out->start_ps = edge;
+    out->issue_ps = issue_cycles * p;
+    out->finish_ps = edge + cycles * p;
+    out->latency_ps = out->finish_ps - now;
+    out->wait_ps = edge - now;
+    u->free_at = edge + out->issue_ps;
+}
+
+/* ---- per-op bookkeeping ---------------------------------------------------------- */
+int dev_base_init(sim_comp_t *c, dev_base_t *b)
+{
+    memset(b, 0, sizeof *b);
+    int rc = dev_unit_init(c, &b->unit);
+    if (rc)
+        return rc;
+    b->port_out = sim_port(c, "out");
+    b->st_ops = sim_stat(c, "ops", SIM_STAT_COUNT, "ops");
+    b->st_bytes = sim_stat(c, "bytes", SIM_STAT_COUNT, "B");
+    b->st_cycles = sim_stat(c, "cycles", SIM_STAT_COUNT, "cycles");
+    b->st_wait = sim_stat(c, "queue_wait_ps", SIM_STAT_COUNT, "ps");
+    b->st_wait_max = sim_stat(c, "queue_wait_max_ps", SIM_STAT_VALUE, "ps");
+    if (b->st_ops < 0 || b->st_bytes < 0 || b->st_cycles < 0 || b->st_wait < 0 ||
+        b->st_wait_max < 0)
+        return sim_comp_fail(c, "out of memory for stats");
+    for (int k = 1; k <= DEV_OP_PROGRAM; k++)
+        b->trace_op[k] = sim_trace_op(c, dev_op_name(k));
+    return 0;
+}
+
+int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_req_t *req,
+                uint64_t issue_cycles, uint64_t cycles, double energy_pj, uint64_t bytes)
+{
+    dev_slot_t slot;
+    dev_unit_reserve(&b->unit, sim_comp_now(c), issue_cycles, cycles, &slot);
+    sim_stat_add(c, b->st_ops, 1);
+    sim_stat_add(c, b->st_bytes, (double)bytes);
+    sim_stat_add(c, b->st_cycles, (double)(cycles > issue_cycles ? cycles : issue_cycles));
+    sim_stat_add(c, b->st_wait, (double)slot.wait_ps);
+    sim_stat_max(c, b->st_wait_max, (double)slot.wait_ps);
+    sim_busy(c, slot.start_ps, slot.issue_ps);
+    int op = req->kind <= DEV_OP_PROGRAM ? b->trace_op[req->kind] : -1;
+    if (op >= 0)
+        sim_trace(c, op, slot.start_ps, slot.finish_ps - slot.start_ps, bytes, energy_pj,
+                  ev->op_id);
+    return dev_complete_op(c, b->port_out, req, ev->op_id,
+                           cycles > issue_cycles ? cycles : issue_cycles, slot.latency_ps,
+                           energy_pj, bytes);
+}
+
+int dev_fail_op(sim_comp_t *c, const dev_req_t *req)
+{
+    return sim_comp_fail(c, "%s '%s' cannot do op '%s' (kind %u)", sim_comp_model(c),
+                         sim_comp_name(c), dev_op_name(req->kind), (unsigned)req->kind);
+}

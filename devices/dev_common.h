@@ -1,0 +1,152 @@
+/* Private helpers of devices/ shared by device models, the op driver and
+ * `prism op`: op and vector-function names, the device list, an occupancy
+ * model for a pipelined unit on its clock, the per-op bookkeeping every device
+ * does (ledger, busy time, trace row, completion), the driver's records, and
+ * the vector unit's numerics (FP32/FP16 arithmetic against FP64). */
+#ifndef PRISM_DEV_COMMON_H
+#define PRISM_DEV_COMMON_H
+
+#include "devices/dev.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- names ------------------------------------------------------------------ */
+/* Choices strings for SIM_P_ENUM parameters. */
+#define DEV_OP_CHOICES "none|mvm|gemm|convert|vector|read|write|program"
+#define DEV_VF_CHOICES "none|softmax|layernorm|rmsnorm|gelu|silu|relu|add|mul"
+
+const char *dev_op_name(int kind);      /* "mvm", ...; "none" for 0, "?" if unknown */
+int dev_op_parse(const char *name);     /* dev_opkind_t, 0 for "none", -1 unknown */
+const char *dev_vfunc_name(int vfunc);  /* "softmax", ...; "?" if unknown */
+int dev_vfunc_parse(const char *name);  /* dev_vfunc_t, -1 unknown */
+
+/* ---- the device list (devices/registry.c) ------------------------------------ */
+/* Models registered by dev_register_all() that carry a dev_ext_t, sorted by
+ * name. Empty until dev_register_all() ran. */
+size_t dev_model_count(void);
+const sim_model_t *dev_model_at(size_t i);
+/* The model's dev_ext_t when it is a device of that list, else NULL. */
+const dev_ext_t *dev_model_ext(const sim_model_t *m);
+
+/* ---- occupancy of a unit ------------------------------------------------------- */
+/* A unit on a clock that takes one op at a time in arrival (FIFO) order. An op
+ * starts at the first clock edge at or after max(arrival, free_at), holds the
+ * unit for `issue_cycles` (its initiation interval) and completes `cycles`
+ * after its start (cycles >= issue_cycles: the difference is pipeline
+ * latency that overlaps the next op). The queue is implicit and unbounded:
+ * arrival order is service order, so an op's slot is known when it arrives. */
+typedef struct dev_unit {
+    sim_time_t period_ps; /* clock period of the component */
+    sim_time_t free_at;   /* when the unit can start its next op */
+} dev_unit_t;
+
+typedef struct dev_slot {
+    sim_time_t start_ps;   /* op starts (clock edge) */
+    sim_time_t issue_ps;   /* unit held over [start, start + issue) */
+    sim_time_t finish_ps;  /* op completes */
+    sim_time_t latency_ps; /* finish - arrival: queueing included */
+    sim_time_t wait_ps;    /* start - arrival */
+} dev_slot_t;
+
+/* Reads the component's clock; fails (sim_comp_fail) when it has none. */
+int dev_unit_init(sim_comp_t *c, dev_unit_t *u);
+void dev_unit_reserve(dev_unit_t *u, sim_time_t now, uint64_t issue_cycles, uint64_t cycles,
+                      dev_slot_t *out);
+
+/* ---- per-op bookkeeping ----------------------------------------------------------- */
+/* What every device keeps besides its own state: its unit, its output port and
+ * the ledger handles of the counters all devices share ("ops", "bytes",
+ * "cycles", "queue_wait_ps", "queue_wait_max_ps") and a trace op per op kind. */
+typedef struct dev_base {
+    dev_unit_t unit;
+    int port_out; /* -1 when no link leaves "out" */
+    int st_ops, st_bytes, st_cycles, st_wait, st_wait_max;
+    int trace_op[DEV_OP_PROGRAM + 1];
+} dev_base_t;
+
+/* Call at init: clock, port "out", shared stats, trace ops. 0 or an error. */
+int dev_base_init(sim_comp_t *c, dev_base_t *b);
+
+/* Book one op that arrived now (event `ev`): reserve the unit, count it, add
+ * busy time, write its trace row (energy = energy_pj) and send the completion
+ * with the event's op_id. The caller charges the energy categories itself.
+ * Returns 0 or an error (after sim_comp_fail). */
+int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_req_t *req,
+                uint64_t issue_cycles, uint64_t cycles, double energy_pj, uint64_t bytes);
+
+/* dev_complete with the op_id of the request's event (dev_complete uses 0). */
+int dev_complete_op(sim_comp_t *c, int port, const dev_req_t *req, uint64_t op_id,
+                    uint64_t cycles, sim_time_t latency_ps, double energy_pj, uint64_t bytes);
+
+/* Fail with "<model> '<name>': cannot do <op>" for an op the device lacks. */
+int dev_fail_op(sim_comp_t *c, const dev_req_t *req);
+
+/* ceil(a / b) for b > 0 */
+static inline uint64_t dev_ceil_div(uint64_t a, uint64_t b)
+{
+    return a / b + (a % b != 0);
+}
+
+/* ---- the op driver (devices/driver.c) ------------------------------------------------ */
+/* One completed request as the driver saw it. */
+typedef struct dev_drv_record {
+    uint32_t tag;
+    uint16_t kind;            /* dev_opkind_t */
+    uint16_t status;
+    uint64_t cycles;          /* device cycles reported */
+    sim_time_t sent_ps;       /* left the driver */
+    sim_time_t done_ps;       /* completion arrived at the driver */
+    sim_time_t device_latency_ps; /* as reported by the device (queueing included) */
+    double energy_pj;         /* as reported by the device */
+    uint64_t bytes;
+} dev_drv_record_t;
+
+/* The records of an op_driver component (the first DEV_DRV_RECORD_MAX
+ * completions, in completion order); 0 when `c` is not an op_driver. */
+#define DEV_DRV_RECORD_MAX 65536u
+size_t dev_driver_records(sim_comp_t *c, const dev_drv_record_t **out);
+
+/* ---- vector unit numerics (devices/vector.c) ----------------------------------------- */
+typedef enum { DEV_FMT_FP64 = 0, DEV_FMT_FP32 = 1, DEV_FMT_FP16 = 2 } dev_fmt_t;
+
+/* x rounded to nearest-even in the format (FP16: IEEE binary16 with
+ * subnormals, overflow to +-inf). */
+double dev_round_fmt(double x, int fmt);
+
+/* out[r*cols + j] = vfunc over row r of a (and b for add/mul), every
+ * elementary operation rounded to `fmt`, reductions done the way the unit
+ * does them: per-lane partial results (element j goes to lane j % lanes)
+ * combined by a binary tree. gamma/beta (cols, may be NULL: 1 and 0) are the
+ * norm's scale and shift. fmt = DEV_FMT_FP64 is the reference. 0, or
+ * SIM_ERR_CONFIG for an unknown function, lanes 0, or a missing b. */
+int dev_vector_eval(int vfunc, int fmt, size_t lanes, const double *a, const double *b,
+                    const double *gamma, const double *beta, double *out, size_t rows,
+                    size_t cols);
+
+/* The same with the format and lanes of a `vector` component (after init). */
+int dev_vector_numerics(sim_comp_t *c, int vfunc, const double *a, const double *b,
+                        const double *gamma, const double *beta, double *out, size_t rows,
+                        size_t cols);
+
+/* Per-element and per-row operation counts of a vector function, as the
+ * unit executes it; the energy of special functions is counted in the adds and
+ * multiplies of their algorithm (see docs/devices/vector.md). */
+typedef struct dev_vf_cost {
+    unsigned elem_add, elem_mul, elem_sfu; /* per element */
+    unsigned row_add, row_mul, row_sfu;    /* per row (scalar, after reductions) */
+    unsigned reductions;                   /* tree reductions per row */
+    unsigned elem_sfu_add, elem_sfu_mul;   /* adds/muls inside an element's special ops */
+    unsigned row_sfu_add, row_sfu_mul;     /* adds/muls inside a row's special ops */
+} dev_vf_cost_t;
+/* 0, or -1 for an unknown function. */
+int dev_vf_cost(int vfunc, dev_vf_cost_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,148 @@
+/* dram: an off-chip DRAM (HBM2 stack or DDR4 channel). Timing: access latency
+ * (tRCD + tCL + controller) overlapped across requests, plus burst transfers
+ * interleaved over channels at the channel bandwidth; energy = bits moved x
+ * pJ/bit (HBM2 3.9 pJ/bit, O'Connor et al. MICRO 2017; DDR 20-40 pJ/bit from
+ * Horowitz ISSCC 2014: 1.3-2.6 nJ per 64 bits); background power. */
+#include "devices/dev_common.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct dram {
+    dev_base_t base;
+    double bw_gbps, latency_ns, pj_per_bit;
+    uint64_t channels, burst_bytes, capacity_bytes;
+    int st_e_read, st_e_write;
+} dram_t;
+
+/* Per-standard defaults used for every parameter not given explicitly. */
+typedef struct dram_std {
+    const char *name;
+    double bw_gbps, latency_ns, pj_per_bit, background_mw;
+    int64_t channels, burst_bytes;
+} dram_std_t;
+
+static const dram_std_t dram_stds[] = {
+    /* HBM2 stack: 8 x 128-bit channels at 2 Gb/s/pin = 256 GB/s (JESD235A);
+     * 32 B per burst (128-bit channel, BL2 legacy mode); 3.9 pJ/bit (O'Connor
+     * et al., Fine-Grained DRAM, MICRO 2017). */
+    {"hbm2", 256.0, 40.0, 3.9, 290.0, 8, 32},
+    /* DDR4-3200 x64 channel: 25.6 GB/s; BL8 x 8 B = 64 B bursts; Horowitz ISSCC
+     * 2014 DRAM 1.3 nJ per 64-bit access (lower end) = 20.3 pJ/bit. */
+    {"ddr4", 25.6, 40.0, 20.3, 290.0, 1, 64},
+};
+
+static const sim_param_def_t dram_params[] = {
+    {"standard", SIM_P_ENUM, "hbm2", "", 0, 0, "hbm2|ddr4",
+     "sets the defaults of the parameters below that are not given", "JESD235A (HBM2), JESD79-4 (DDR4)"},
+    {"bandwidth_gbps", SIM_P_REAL, "256", "GB/s", 1e-3, 1e6, NULL,
+     "peak bandwidth over all channels (ddr4 default: 25.6)",
+     "HBM2: 1024 bits x 2 Gb/s per pin (JESD235A); DDR4-3200 x64: 25.6 GB/s"},
+    {"channels", SIM_P_INT, "8", "", 1, 1024, NULL,
+     "independent channels; bursts interleave over them (ddr4 default: 1)",
+     "HBM2: 8 channels per stack; DDR4: 1 per DIMM channel"},
+    {"burst_bytes", SIM_P_INT, "32", "B", 1, 65536, NULL,
+     "bytes per burst: accesses move whole bursts (ddr4 default: 64)",
+     "HBM2 128-bit channel BL2 = 32 B; DDR4 x64 BL8 = 64 B"},
+    {"latency_ns", SIM_P_REAL, "40", "ns", 0, 1e6, NULL,
+     "closed-page read latency: activate + CAS + controller/PHY",
+     "tRCD + tCL ~ 14 + 14 ns (JEDEC HBM2 / DDR4-3200 speed bins) + ~12 ns controller "
+     "(assumption)"},
+    {"pj_per_bit", SIM_P_REAL, "3.9", "pJ/bit", 0, 1e4, NULL,
+     "energy per bit moved, array + I/O (ddr4 default: 20.3)",
+     "HBM2: O'Connor et al., Fine-Grained DRAM, MICRO 2017; DDR: Horowitz ISSCC 2014 1.3-2.6 nJ "
+     "per 64 bits"},
+    {"background_mw", SIM_P_REAL, "290", "mW", 0, 1e6, NULL,
+     "background (standby, refresh) power",
+     "assumption: DDR4 rank standby ~ 8 chips x IDD2N ~30 mA x 1.2 V (Micron 8Gb DDR4 data "
+     "sheet class), used for both standards"},
+    {"capacity_bytes", SIM_P_INT, "8589934592", "B", 1, 9.2e18, NULL,
+     "capacity; an access beyond it fails", "HBM2 8-high stack of 8 Gb dies = 8 GiB"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static int dram_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    dram_t *d = state;
+    int rc = dev_base_init(c, &d->base);
+    if (rc)
+        return rc;
+    const char *std_name = sim_param_str(p, "standard");
+    const dram_std_t *st = &dram_stds[0];
+    for (size_t i = 0; i < sizeof dram_stds / sizeof dram_stds[0]; i++)
+        if (strcmp(dram_stds[i].name, std_name) == 0)
+            st = &dram_stds[i];
+#define PICK_REAL(field, pname) \
+    (sim_param_is_set(p, pname) ? sim_param_real(p, pname) : st->field)
+#define PICK_INT(field, pname) \
+    (uint64_t)(sim_param_is_set(p, pname) ? sim_param_int(p, pname) : st->field)
+    d->bw_gbps = PICK_REAL(bw_gbps, "bandwidth_gbps");
+    d->latency_ns = PICK_REAL(latency_ns, "latency_ns");
+    d->pj_per_bit = PICK_REAL(pj_per_bit, "pj_per_bit");
+    double background_mw = PICK_REAL(background_mw, "background_mw");
+    d->channels = PICK_INT(channels, "channels");
+    d->burst_bytes = PICK_INT(burst_bytes, "burst_bytes");
+#undef PICK_REAL
+#undef PICK_INT
+    d->capacity_bytes = (uint64_t)sim_param_int(p, "capacity_bytes");
+    d->st_e_read = sim_stat(c, "energy.read", SIM_STAT_ENERGY, "pJ");
+    d->st_e_write = sim_stat(c, "energy.write", SIM_STAT_ENERGY, "pJ");
+    sim_static_power_mw(c, background_mw);
+    return 0;
+}
+
+static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    dram_t *d = state;
+    if (ev->kind != DEV_MSG_REQ)
+        return;
+    dev_req_t req;
+    dev_req_from_event(ev, &req);
+    if (req.kind != DEV_OP_READ && req.kind != DEV_OP_WRITE) {
+        dev_fail_op(c, &req);
+        return;
+    }
+    uint64_t addr = req.k, bytes = req.m;
+    if (bytes == 0) {
+        sim_comp_fail(c, "dram '%s': %s of 0 bytes", sim_comp_name(c), dev_op_name(req.kind));
+        return;
+    }
+    if (addr > d->capacity_bytes || bytes > d->capacity_bytes - addr) {
+        sim_comp_fail(c,
+                      "dram '%s': %s of %llu bytes at address %llu goes beyond capacity_bytes %llu",
+                      sim_comp_name(c), dev_op_name(req.kind), (unsigned long long)bytes,
+                      (unsigned long long)addr, (unsigned long long)d->capacity_bytes);
+        return;
+    }
+    /* whole bursts; burst i goes to channel i % channels; each channel moves
+     * bandwidth / channels bytes per ns */
+    uint64_t bursts = (addr + bytes - 1) / d->burst_bytes - addr / d->burst_bytes + 1;
+    uint64_t chan_bursts = dev_ceil_div(bursts, d->channels);
+    double chan_gbps = d->bw_gbps / (double)d->channels;
+    double xfer_ps = (double)(chan_bursts * d->burst_bytes) * 1000.0 / chan_gbps;
+    double lat_ps = d->latency_ns * 1000.0;
+    double period = (double)d->base.unit.period_ps;
+    uint64_t issue = (uint64_t)ceil(xfer_ps / period - 1e-9);
+    uint64_t cycles = (uint64_t)ceil((lat_ps + xfer_ps) / period - 1e-9);
+    if (issue == 0)
+        issue = 1;
+    uint64_t moved = bursts * d->burst_bytes;
+    double e = (double)moved * 8.0 * d->pj_per_bit;
+    sim_energy(c, req.kind == DEV_OP_WRITE ? d->st_e_write : d->st_e_read, e);
+    dev_base_op(c, &d->base, ev, &req, issue, cycles, e, moved);
+}
+
+static const dev_ext_t dram_ext = {
+    .default_clock_hz = 1e9,
+    .default_op = DEV_OP_READ,
+};
+
+const sim_model_t dev_dram_model = {
+    .name = "dram",
+    .doc = "DRAM/HBM: read/write m bytes at address k; latency + bytes / bandwidth, pJ/bit",
+    .state_size = sizeof(dram_t),
+    .params = dram_params,
+    .init = dram_init,
+    .handle = dram_handle,
+    .ext = &dram_ext,
+};
