@@ -630,6 +630,45 @@ START_TEST(test_engine_realistic_and_errors)
 }
 END_TEST
 
+/* The project's op_driver sends GPT-2's four block GEMMs one after another;
+ * each completes cycles x 1000 ps after it reaches the array. */
+START_TEST(test_engine_op_driver)
+{
+    sim_register_builtin_models();
+    dev_register_all();
+    ck_assert_ptr_nonnull(sim_model_find("op_driver"));
+    const char *dut[] = {"rows", "16", "cols", "64", "dataflow", "os", NULL};
+    const char *drvp[] = {"requests",
+                          "op=gemm m=128 k=768 n=2304; op=gemm m=128 k=768 n=768; "
+                          "op=gemm m=128 k=768 n=3072; op=gemm m=128 k=3072 n=768",
+                          NULL};
+    sim_opts_t opts = {.seed = 1, .until_ps = 0};
+    sim_t *s = sim_create(&opts);
+    ck_assert_int_eq(sim_add_clock(s, "clk", 1e9), 0);
+    ck_assert_int_ge(sim_add_component(s, "dut", "systolic", "clk", dut), 0);
+    ck_assert_msg(sim_add_component(s, "drv", "op_driver", "clk", drvp) >= 0, "%s",
+                  sim_errmsg(s));
+    ck_assert_int_ge(sim_add_link(s, "drv.out", "dut.in", 1000, 0), 0);
+    ck_assert_int_ge(sim_add_link(s, "dut.out", "drv.in", 1000, 0), 0);
+    ck_assert_msg(sim_init(s) == 0, "%s", sim_errmsg(s));
+    ck_assert_msg(sim_run(s, SIM_TIME_MAX, UINT64_MAX) == 0, "%s", sim_errmsg(s));
+    sim_finish(s);
+    const dev_drv_record_t *rec;
+    size_t n = dev_driver_records(sim_comp_find(s, "drv"), &rec);
+    ck_assert_uint_eq(n, 4);
+    uint64_t total = 0;
+    for (size_t i = 0; i < 4; i++) {
+        uint64_t cyc = ref_cycles_closed(SYSTOLIC_OS, 16, 64, gpt2[i]);
+        total += cyc;
+        ck_assert_uint_eq(rec[i].cycles, cyc);
+        ck_assert_uint_eq(rec[i].device_latency_ps, cyc * 1000);
+        ck_assert_uint_eq(rec[i].done_ps - rec[i].sent_ps, cyc * 1000 + 2000);
+    }
+    ck_assert_double_eq(stat_of(sim_comp_find(s, "dut"), "cycles"), (double)total);
+    sim_destroy(s);
+}
+END_TEST
+
 static Suite *systolic_suite(void)
 {
     Suite *s = suite_create("dev_systolic");
@@ -650,6 +689,7 @@ static Suite *systolic_suite(void)
     tcase_add_test(t, test_model_table);
     tcase_add_test(t, test_engine_run);
     tcase_add_test(t, test_engine_realistic_and_errors);
+    tcase_add_test(t, test_engine_op_driver);
     suite_add_tcase(s, t);
     return s;
 }
