@@ -220,9 +220,10 @@ int cmd_workload_eval(int argc, char **argv)
     if (!cols)
         cols = c->n_ctx;
     if (cols > c->n_ctx) {
+        int n_ctx = c->n_ctx;
         wl_gpt2_free(m);
         return fail("--cols %ld exceeds n_positions %d of %s/config.json", cols,
-                    c->n_ctx, dir);
+                    n_ctx, dir);
     }
 
     wl_executor_t exec = wl_executor_exact();
