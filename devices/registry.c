@@ -7,6 +7,8 @@
 
 /* one extern per device model (each devices/<name>.c defines its table) */
 extern const sim_model_t dev_systolic_model;
+extern const sim_model_t dev_rram_xbar_model;
+extern const sim_model_t dev_pcm_xbar_model;
 
 extern const sim_model_t dev_sram_model;
 extern const sim_model_t dev_dram_model;
@@ -63,4 +65,6 @@ void dev_register_all(void)
     sim_model_register(&dev_vector_model);
     /* one sim_model_register(&dev_<name>_model); per device */
     sim_model_register(&dev_systolic_model);
+    sim_model_register(&dev_rram_xbar_model);
+    sim_model_register(&dev_pcm_xbar_model);
 }

@@ -1,0 +1,607 @@
+/* The analog in-memory crossbar core shared by rram_xbar and pcm_xbar: weight
+ * bit slicing over cells and differential pairs, DAC or bit-serial inputs,
+ * ADCs shared by column groups (NeuroSim/MNSIM organisation), closed-form
+ * timing and energy per MVM and per programming, endurance counting per cell,
+ * and the numerics of one MVM. Cell physics comes from the model's ops table. */
+#include "devices/xbar.h"
+
+#include "devices/dev_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- configuration ---------------------------------------------------------- */
+
+int xbar_cfg_load(xbar_cfg_t *cfg, const char *model, const sim_params_t *p, char *err,
+                  size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->model = model;
+    cfg->rows = (int)sim_param_int(p, "rows");
+    cfg->cols = (int)sim_param_int(p, "cols");
+    cfg->weight_bits = (int)sim_param_int(p, "weight_bits");
+    cfg->bits_per_cell = (int)sim_param_int(p, "bits_per_cell");
+    cfg->differential = sim_param_bool(p, "differential");
+    const char *im = sim_param_str(p, "input_mode");
+    cfg->input_mode = (im && strcmp(im, "bitserial") == 0) ? XBAR_IN_BITSERIAL : XBAR_IN_DAC;
+    cfg->input_bits = (int)sim_param_int(p, "input_bits");
+    cfg->adc_bits = (int)sim_param_int(p, "adc_bits");
+    cfg->cols_per_adc = (int)sim_param_int(p, "cols_per_adc");
+    const char *ar = sim_param_str(p, "adc_range");
+    cfg->adc_range = (ar && strcmp(ar, "fixed") == 0) ? XBAR_ADC_FIXED : XBAR_ADC_VECTOR;
+    cfg->adc_fs = sim_param_real(p, "adc_fs");
+    cfg->adc_rate_hz = sim_param_real(p, "adc_rate_hz");
+    cfg->dac_rate_hz = sim_param_real(p, "dac_rate_hz");
+    int adc_scaling = dev_conv_scaling_parse(sim_param_str(p, "adc_scaling"));
+    int dac_scaling = dev_conv_scaling_parse(sim_param_str(p, "dac_scaling"));
+    cfg->adc_pj = dev_adc_energy_pj(cfg->adc_bits, cfg->adc_rate_hz,
+                                    (int)sim_param_int(p, "adc_ref_bits"),
+                                    sim_param_real(p, "adc_ref_rate_hz"),
+                                    sim_param_real(p, "adc_ref_pj"), adc_scaling);
+    cfg->dac_pj = dev_dac_energy_pj(cfg->input_bits, cfg->dac_rate_hz,
+                                    (int)sim_param_int(p, "dac_ref_bits"),
+                                    sim_param_real(p, "dac_ref_rate_hz"),
+                                    sim_param_real(p, "dac_ref_pj"), dac_scaling);
+    cfg->read_pulse_ns = sim_param_real(p, "read_pulse_ns");
+    cfg->read_voltage_v = sim_param_real(p, "read_voltage_v");
+    cfg->g_max_us = sim_param_real(p, "g_max_us");
+    cfg->g_min_us = sim_param_real(p, "g_min_us");
+    cfg->g_avg_frac = sim_param_real(p, "g_avg_frac");
+    cfg->endurance = sim_param_real(p, "endurance");
+    cfg->add_pj = sim_param_real(p, "add_pj");
+    cfg->leak_mw = sim_param_real(p, "leak_mw");
+    cfg->tiling = sim_param_bool(p, "tiling");
+    /* E = V^2 * g_avg * t: V^2 [V^2] * uS * ns = 1e-15 J = 1e-3 pJ */
+    double g_avg = cfg->g_min_us + cfg->g_avg_frac * (cfg->g_max_us - cfg->g_min_us);
+    cfg->cell_read_pj = cfg->read_voltage_v * cfg->read_voltage_v * g_avg * cfg->read_pulse_ns *
+                        1e-3;
+    if (cfg->adc_pj < 0.0) {
+        snprintf(err, errlen, "adc energy: bad reference point or adc_scaling (walden|linear)");
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->dac_pj < 0.0) {
+        snprintf(err, errlen, "dac energy: bad reference point or dac_scaling (walden|linear)");
+        return SIM_ERR_CONFIG;
+    }
+    return 0;
+}
+
+int xbar_cfg_check(const xbar_cfg_t *cfg, char *err, size_t errlen)
+{
+    if (cfg->rows < 1 || cfg->cols < 1) {
+        snprintf(err, errlen, "rows and cols must be >= 1 (rows=%d, cols=%d)", cfg->rows,
+                 cfg->cols);
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->differential && cfg->weight_bits < 2) {
+        snprintf(err, errlen,
+                 "weight_bits=%d leaves no magnitude bit with differential=true (need >= 2)",
+                 cfg->weight_bits);
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->weight_bits < 1 || cfg->weight_bits > 32 || cfg->bits_per_cell < 1 ||
+        cfg->bits_per_cell > 16) {
+        snprintf(err, errlen, "weight_bits must be 1..32 and bits_per_cell 1..16 (got %d, %d)",
+                 cfg->weight_bits, cfg->bits_per_cell);
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->input_mode == XBAR_IN_BITSERIAL && (cfg->input_bits < 2 || cfg->input_bits > 32)) {
+        snprintf(err, errlen,
+                 "input_bits=%d: bit-serial inputs are two's complement and need 2..32 bits",
+                 cfg->input_bits);
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->input_bits < 1 || cfg->input_bits > 32 || cfg->adc_bits < 1 || cfg->adc_bits > 32) {
+        snprintf(err, errlen, "input_bits and adc_bits must be 1..32 (got %d, %d)",
+                 cfg->input_bits, cfg->adc_bits);
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->cols_per_adc < 1) {
+        snprintf(err, errlen, "cols_per_adc must be >= 1 (got %d)", cfg->cols_per_adc);
+        return SIM_ERR_CONFIG;
+    }
+    if (!(cfg->g_max_us > cfg->g_min_us) || cfg->g_min_us < 0.0) {
+        snprintf(err, errlen, "need g_max_us > g_min_us >= 0 (got %g, %g)", cfg->g_max_us,
+                 cfg->g_min_us);
+        return SIM_ERR_CONFIG;
+    }
+    if (!(cfg->read_pulse_ns > 0.0) || !(cfg->adc_rate_hz > 0.0) || !(cfg->dac_rate_hz > 0.0)) {
+        snprintf(err, errlen, "read_pulse_ns, adc_rate_hz and dac_rate_hz must be > 0");
+        return SIM_ERR_CONFIG;
+    }
+    if (!(cfg->endurance >= 1.0) || cfg->endurance > 4.0e9) {
+        snprintf(err, errlen, "endurance must be 1..4e9 writes (got %g)", cfg->endurance);
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->adc_range == XBAR_ADC_FIXED && !(cfg->adc_fs > 0.0)) {
+        snprintf(err, errlen, "adc_range=fixed needs adc_fs > 0 (got %g)", cfg->adc_fs);
+        return SIM_ERR_CONFIG;
+    }
+    return 0;
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+static uint64_t ceil_log2(uint64_t v)
+{
+    uint64_t r = 0;
+    while ((1ull << r) < v)
+        r++;
+    return r;
+}
+
+int xbar_map(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, xbar_map_t *map, char *err,
+             size_t errlen)
+{
+    if (k == 0 || n == 0) {
+        snprintf(err, errlen, "matrix %llux%llu: both dimensions must be >= 1",
+                 (unsigned long long)k, (unsigned long long)n);
+        return SIM_ERR_CONFIG;
+    }
+    map->pairs = cfg->differential ? 2 : 1;
+    map->mag_bits = cfg->differential ? cfg->weight_bits - 1 : cfg->weight_bits;
+    map->slices = (map->mag_bits + cfg->bits_per_cell - 1) / cfg->bits_per_cell;
+    map->row_tiles = ceil_div(k, (uint64_t)cfg->rows);
+    map->col_tiles = ceil_div(n, (uint64_t)cfg->cols);
+    if (!cfg->tiling && (map->row_tiles > 1 || map->col_tiles > 1)) {
+        snprintf(err, errlen,
+                 "a %llu-input x %llu-output matrix does not fit rows=%d x cols=%d "
+                 "(set tiling=true to spread it over several arrays)",
+                 (unsigned long long)k, (unsigned long long)n, cfg->rows, cfg->cols);
+        return SIM_ERR_CONFIG;
+    }
+    return 0;
+}
+
+/* ---- timing and energy ------------------------------------------------------ */
+
+int xbar_mvm_cost(const xbar_cfg_t *cfg, uint64_t m, uint64_t k, uint64_t n,
+                  sim_time_t period_ps, xbar_cost_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    xbar_map_t map;
+    if (m == 0) {
+        snprintf(err, errlen, "mvm needs m >= 1 vectors");
+        return SIM_ERR_CONFIG;
+    }
+    if (xbar_map(cfg, k, n, &map, err, errlen))
+        return SIM_ERR_CONFIG;
+    if (period_ps == 0) {
+        snprintf(err, errlen, "clock period is 0");
+        return SIM_ERR_CONFIG;
+    }
+    uint64_t sp = (uint64_t)map.slices * (uint64_t)map.pairs;
+    uint64_t n_tile = n < (uint64_t)cfg->cols ? n : (uint64_t)cfg->cols;
+    uint64_t phys = n_tile * sp; /* physical columns active in one array */
+    out->input_cycles = cfg->input_mode == XBAR_IN_BITSERIAL ? (uint64_t)cfg->input_bits : 1;
+    out->conv_per_adc = phys < (uint64_t)cfg->cols_per_adc ? phys : (uint64_t)cfg->cols_per_adc;
+    double t_dac = cfg->input_mode == XBAR_IN_DAC ? 1e12 / cfg->dac_rate_hz : 0.0;
+    double t_adc = 1e12 / cfg->adc_rate_hz;
+    out->pulse_ps = t_dac + cfg->read_pulse_ns * 1e3 + (double)out->conv_per_adc * t_adc;
+    out->analog_ps = (double)m * (double)out->input_cycles * out->pulse_ps;
+    /* partial results per output: every slice and side of the pair, every
+     * row tile, plus the digital offset term without differential pairs */
+    uint64_t partials = sp * map.row_tiles + (cfg->differential ? 0 : 1);
+    out->acc_cycles = 1 + ceil_log2(partials);
+    double analog_cycles = ceil(out->analog_ps / (double)period_ps - 1e-9);
+    out->cycles = (uint64_t)analog_cycles + out->acc_cycles;
+    out->ps = out->cycles * period_ps;
+
+    double pulses = (double)m * (double)out->input_cycles;
+    out->cells_read = pulses * (double)k * (double)n * (double)sp;
+    out->adc_conv = pulses * (double)n * (double)sp * (double)map.row_tiles;
+    out->dac_conv =
+        cfg->input_mode == XBAR_IN_DAC ? (double)m * (double)k * (double)map.col_tiles : 0.0;
+    out->adds = (double)m * (double)n *
+                ((double)out->input_cycles * (double)sp * (double)map.row_tiles +
+                 (cfg->differential ? 0.0 : 1.0) - 1.0);
+    out->e_cell = out->cells_read * cfg->cell_read_pj;
+    out->e_adc = out->adc_conv * cfg->adc_pj;
+    out->e_dac = out->dac_conv * cfg->dac_pj;
+    out->e_acc = out->adds * cfg->add_pj;
+    out->e_total = out->e_cell + out->e_adc + out->e_dac + out->e_acc;
+    return 0;
+}
+
+int xbar_program_cost(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, sim_time_t period_ps,
+                      xbar_cost_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    xbar_map_t map;
+    if (xbar_map(cfg, k, n, &map, err, errlen))
+        return SIM_ERR_CONFIG;
+    if (period_ps == 0) {
+        snprintf(err, errlen, "clock period is 0");
+        return SIM_ERR_CONFIG;
+    }
+    /* row by row; all cells of a row (every slice and pair) written together;
+     * the arrays of a tiled matrix are programmed in parallel */
+    uint64_t rows_prog = k < (uint64_t)cfg->rows ? k : (uint64_t)cfg->rows;
+    out->analog_ps = (double)rows_prog * cfg->write_ns * 1e3;
+    out->cycles = (uint64_t)ceil(out->analog_ps / (double)period_ps - 1e-9);
+    out->ps = out->cycles * period_ps;
+    out->cells_written = (double)k * (double)n * (double)map.slices * (double)map.pairs;
+    out->e_write = out->cells_written * cfg->write_pj;
+    out->e_total = out->e_write;
+    return 0;
+}
+
+/* ---- numerics --------------------------------------------------------------- */
+
+void xbar_fmt_count(double v, char *buf, size_t len)
+{
+    double e = floor(log10(v) + 0.5);
+    if (v >= 10.0 && fabs(pow(10.0, e) - v) < 1e-9 * v)
+        snprintf(buf, len, "1e%d", (int)e);
+    else
+        snprintf(buf, len, "%.6g", v);
+}
+
+typedef struct num_tile {
+    size_t r0, rows, c0, cols; /* inputs r0.., logical outputs c0.. */
+} num_tile_t;
+
+int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const double *W,
+                     size_t n_out, size_t n_in, const double *x, double *y, sim_rng_t *rng,
+                     double t_s, int noise, char *err, size_t errlen)
+{
+    xbar_map_t map;
+    if (!cfg || !ops || !ops->program || !ops->read || !W || !x || !y) {
+        snprintf(err, errlen, "mvm numerics: missing argument");
+        return SIM_ERR;
+    }
+    if (xbar_map(cfg, n_in, n_out, &map, err, errlen))
+        return SIM_ERR_CONFIG;
+    if (!(t_s >= 0.0)) {
+        snprintf(err, errlen, "read_after_s must be >= 0 (got %g)", t_s);
+        return SIM_ERR_CONFIG;
+    }
+    sim_rng_t local;
+    if (!rng) {
+        sim_rng_init(&local, 0, 0);
+        rng = &local;
+    }
+    for (size_t j = 0; j < n_out; j++)
+        y[j] = 0.0;
+    double wmax = dev_max_abs(W, n_out * n_in);
+    double xs = dev_max_abs(x, n_in);
+    if (wmax == 0.0 || xs == 0.0)
+        return 0;
+
+    const int S = map.slices, P = map.pairs, bpc = cfg->bits_per_cell, mb = map.mag_bits;
+    const int bitserial = cfg->input_mode == XBAR_IN_BITSERIAL;
+    /* weight codes: differential q in [0, 2^(wb-1)-1] on the side of the sign;
+     * offset q' in [0, 2^wb - 1] around off = (2^wb - 1) / 2 */
+    const double lw = cfg->differential ? ldexp(1.0, cfg->weight_bits - 1) - 1.0
+                                        : ldexp(1.0, cfg->weight_bits) - 1.0;
+    const double off = cfg->differential ? 0.0 : lw / 2.0;
+    const double w_unit = cfg->differential ? wmax / lw : wmax / off;
+    /* inputs: per-vector symmetric quantization to input_bits */
+    const double lx = cfg->input_bits > 1 ? ldexp(1.0, cfg->input_bits - 1) - 1.0 : 1.0;
+    const int pulses = bitserial ? cfg->input_bits : 1;
+    const double x_unit = bitserial ? xs / lx : xs;
+    const double gmin_n = cfg->g_min_us / cfg->g_max_us;
+    double decay = 1.0;
+    if (cfg->drift_comp && ops->mean_decay)
+        decay = ops->mean_decay(cfg, t_s, noise);
+
+    size_t tile_rows = n_in < (size_t)cfg->rows ? n_in : (size_t)cfg->rows;
+    size_t tile_cols = n_out < (size_t)cfg->cols ? n_out : (size_t)cfg->cols;
+    size_t pc_max = tile_cols * (size_t)S * (size_t)P;
+    double *g = malloc(tile_rows * pc_max * sizeof *g);
+    double *v = malloc(n_in * sizeof *v);
+    int64_t *code = malloc(n_in * sizeof *code);
+    double *cur = malloc(pc_max * sizeof *cur);
+    double *acc = malloc(tile_cols * sizeof *acc);
+    double *dmax = malloc((size_t)S * sizeof *dmax);
+    if (!g || !v || !code || !cur || !acc || !dmax) {
+        free(g), free(v), free(code), free(cur), free(acc), free(dmax);
+        snprintf(err, errlen, "mvm numerics: out of memory");
+        return SIM_ERR_NOMEM;
+    }
+    for (int s = 0; s < S; s++) {
+        int bits_s = mb - s * bpc < bpc ? mb - s * bpc : bpc;
+        dmax[s] = ldexp(1.0, bits_s) - 1.0;
+    }
+    int rc = 0;
+    if (!bitserial) {
+        rc = dev_quantize(x, v, n_in, cfg->input_bits, 0.0);
+        for (size_t r = 0; r < n_in; r++)
+            v[r] /= xs; /* row voltage as a fraction of full scale */
+    } else {
+        for (size_t r = 0; r < n_in; r++) {
+            double q = nearbyint(x[r] / xs * lx);
+            if (q > lx)
+                q = lx;
+            if (q < -lx)
+                q = -lx;
+            code[r] = (int64_t)q;
+        }
+    }
+    double adc_fs_units = cfg->adc_range == XBAR_ADC_FIXED ? cfg->adc_fs : 0.0;
+
+    for (size_t r0 = 0; r0 < n_in && rc == 0; r0 += (size_t)cfg->rows) {
+        size_t nr = n_in - r0 < (size_t)cfg->rows ? n_in - r0 : (size_t)cfg->rows;
+        for (size_t c0 = 0; c0 < n_out && rc == 0; c0 += (size_t)cfg->cols) {
+            size_t nc = n_out - c0 < (size_t)cfg->cols ? n_out - c0 : (size_t)cfg->cols;
+            size_t pc = nc * (size_t)S * (size_t)P;
+            /* program the tile: physical column (j*S + s)*P + p */
+            for (size_t r = 0; r < nr; r++) {
+                for (size_t j = 0; j < nc; j++) {
+                    double w = W[(c0 + j) * n_in + r0 + r];
+                    uint64_t qp = 0, qn = 0;
+                    if (cfg->differential) {
+                        uint64_t q = (uint64_t)nearbyint(fabs(w) / wmax * lw);
+                        if (w > 0)
+                            qp = q;
+                        else
+                            qn = q;
+                    } else {
+                        double q = nearbyint(w / wmax * off + off);
+                        qp = (uint64_t)(q < 0 ? 0 : (q > lw ? lw : q));
+                    }
+                    for (int s = 0; s < S; s++) {
+                        for (int p = 0; p < P; p++) {
+                            uint64_t q = p == 0 ? qp : qn;
+                            uint64_t d = (q >> (s * bpc)) & (uint64_t)dmax[s];
+                            double g_target =
+                                cfg->g_min_us + (double)d / dmax[s] * (cfg->g_max_us - cfg->g_min_us);
+                            double g_prog = ops->program(cfg, g_target, rng, noise);
+                            double nu = ops->draw_nu ? ops->draw_nu(cfg, rng, noise) : 0.0;
+                            double g_read = ops->read(cfg, g_target, g_prog, nu, t_s, rng, noise);
+                            size_t col = ((j * (size_t)S) + (size_t)s) * (size_t)P + (size_t)p;
+                            g[r * pc + col] = g_read / cfg->g_max_us;
+                        }
+                    }
+                }
+            }
+            for (size_t j = 0; j < nc; j++)
+                acc[j] = 0.0;
+            for (int b = 0; b < pulses; b++) {
+                double pw = 1.0, sumv = 0.0;
+                if (bitserial) {
+                    pw = b == cfg->input_bits - 1 ? -ldexp(1.0, b) : ldexp(1.0, b);
+                    uint64_t mask = cfg->input_bits >= 64 ? ~0ull : ((1ull << cfg->input_bits) - 1);
+                    for (size_t r = 0; r < nr; r++)
+                        v[r0 + r] = (double)((((uint64_t)code[r0 + r] & mask) >> b) & 1u);
+                }
+                for (size_t r = 0; r < nr; r++)
+                    sumv += v[r0 + r];
+                for (size_t col = 0; col < pc; col++)
+                    cur[col] = 0.0;
+                for (size_t r = 0; r < nr; r++) {
+                    double vr = v[r0 + r];
+                    if (vr == 0.0)
+                        continue;
+                    const double *gr = g + r * pc;
+                    for (size_t col = 0; col < pc; col++)
+                        cur[col] += vr * gr[col];
+                }
+                rc = dev_quantize(cur, cur, pc, cfg->adc_bits, adc_fs_units * (double)nr);
+                if (rc)
+                    break;
+                for (size_t j = 0; j < nc; j++) {
+                    double sum = 0.0;
+                    for (int s = 0; s < S; s++) {
+                        double slice = 0.0;
+                        for (int p = 0; p < P; p++) {
+                            double i_col = cur[(j * (size_t)S + (size_t)s) * (size_t)P + (size_t)p];
+                            double d = (i_col / decay - gmin_n * sumv) / (1.0 - gmin_n) * dmax[s];
+                            slice += p == 0 ? d : -d;
+                        }
+                        sum += ldexp(slice, s * bpc);
+                    }
+                    acc[j] += pw * (sum - off * sumv);
+                }
+            }
+            for (size_t j = 0; j < nc; j++)
+                y[c0 + j] += acc[j] * w_unit * x_unit;
+        }
+    }
+    free(g), free(v), free(code), free(cur), free(acc), free(dmax);
+    if (rc) {
+        snprintf(err, errlen, "mvm numerics: quantizer rejected its arguments");
+        return SIM_ERR_CONFIG;
+    }
+    return 0;
+}
+
+/* ---- the component ------------------------------------------------------------ */
+
+int xbar_count_writes(xbar_state_t *st, const char *comp_name, uint64_t k, uint64_t n,
+                      char *err, size_t errlen)
+{
+    const xbar_cfg_t *cfg = &st->cfg;
+    xbar_map_t map;
+    if (xbar_map(cfg, k, n, &map, err, errlen))
+        return SIM_ERR_CONFIG;
+    size_t sp = (size_t)map.slices * (size_t)map.pairs;
+    size_t need = (size_t)(map.row_tiles * map.col_tiles);
+    if (need > st->n_arrays) {
+        uint32_t **a = realloc(st->writes, need * sizeof *a);
+        if (!a) {
+            snprintf(err, errlen, "out of memory for endurance counters");
+            return SIM_ERR_NOMEM;
+        }
+        for (size_t i = st->n_arrays; i < need; i++)
+            a[i] = NULL;
+        st->writes = a;
+        st->n_arrays = need;
+    }
+    for (uint64_t rt = 0; rt < map.row_tiles; rt++) {
+        size_t nr = (size_t)(k - rt * (uint64_t)cfg->rows);
+        if (nr > (size_t)cfg->rows)
+            nr = (size_t)cfg->rows;
+        for (uint64_t ct = 0; ct < map.col_tiles; ct++) {
+            size_t nc = (size_t)(n - ct * (uint64_t)cfg->cols);
+            if (nc > (size_t)cfg->cols)
+                nc = (size_t)cfg->cols;
+            size_t a = (size_t)(rt * map.col_tiles + ct), pc = nc * sp;
+            if (!st->writes[a]) {
+                st->writes[a] = calloc((size_t)cfg->rows * st->phys_cols, sizeof(uint32_t));
+                if (!st->writes[a]) {
+                    snprintf(err, errlen, "out of memory for endurance counters");
+                    return SIM_ERR_NOMEM;
+                }
+            }
+            uint32_t *w = st->writes[a];
+            for (size_t r = 0; r < nr; r++) {
+                uint32_t *row = w + r * st->phys_cols;
+                for (size_t col = 0; col < pc; col++) {
+                    uint32_t cnt = ++row[col];
+                    if (cnt > st->max_writes)
+                        st->max_writes = cnt;
+                    if ((double)cnt > cfg->endurance) {
+                        char e[32];
+                        xbar_fmt_count(cfg->endurance, e, sizeof e);
+                        if (a == 0)
+                            snprintf(err, errlen, "%s '%s': cell (%zu,%zu) exceeded endurance %s writes",
+                                     cfg->model, comp_name, r, col, e);
+                        else
+                            snprintf(err, errlen,
+                                     "%s '%s': array %zu cell (%zu,%zu) exceeded endurance %s writes",
+                                     cfg->model, comp_name, a, r, col, e);
+                        return SIM_ERR_MODEL;
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int xbar_init(sim_comp_t *c, xbar_state_t *st, const xbar_cell_ops_t *ops)
+{
+    char err[256];
+    const char *name = sim_comp_name(c);
+    st->ops = ops;
+    if (xbar_cfg_check(&st->cfg, err, sizeof err))
+        return sim_comp_fail(c, "%s '%s': %s", st->cfg.model, name, err);
+    int rc = dev_base_init(c, &st->base);
+    if (rc)
+        return rc;
+    xbar_map_t map;
+    if (xbar_map(&st->cfg, 1, 1, &map, err, sizeof err))
+        return sim_comp_fail(c, "%s '%s': %s", st->cfg.model, name, err);
+    st->phys_cols = (size_t)st->cfg.cols * (size_t)map.slices * (size_t)map.pairs;
+    st->st_cell = sim_stat(c, "energy.cell_read", SIM_STAT_ENERGY, "pJ");
+    st->st_adc = sim_stat(c, "energy.adc", SIM_STAT_ENERGY, "pJ");
+    st->st_dac = sim_stat(c, "energy.dac", SIM_STAT_ENERGY, "pJ");
+    st->st_acc = sim_stat(c, "energy.accum", SIM_STAT_ENERGY, "pJ");
+    st->st_write = sim_stat(c, "energy.program", SIM_STAT_ENERGY, "pJ");
+    st->st_mvm = sim_stat(c, "ops.mvm", SIM_STAT_COUNT, "ops");
+    st->st_prog = sim_stat(c, "ops.program", SIM_STAT_COUNT, "ops");
+    st->st_vectors = sim_stat(c, "vectors", SIM_STAT_COUNT, "vectors");
+    st->st_conv = sim_stat(c, "adc.conversions", SIM_STAT_COUNT, "conversions");
+    st->st_cells_written = sim_stat(c, "cells.written", SIM_STAT_COUNT, "cells");
+    st->st_max_writes = sim_stat(c, "cell_writes.max", SIM_STAT_VALUE, "writes");
+    if (st->st_cell < 0 || st->st_adc < 0 || st->st_dac < 0 || st->st_acc < 0 ||
+        st->st_write < 0 || st->st_mvm < 0 || st->st_prog < 0 || st->st_vectors < 0 ||
+        st->st_conv < 0 || st->st_cells_written < 0 || st->st_max_writes < 0)
+        return sim_comp_fail(c, "%s '%s': out of memory for stats", st->cfg.model, name);
+    if (st->cfg.leak_mw > 0.0)
+        sim_static_power_mw(c, st->cfg.leak_mw);
+    return 0;
+}
+
+/* Program k x n weights: endurance and ledger. Returns 0 or the failure code
+ * (already reported). */
+static int do_program(sim_comp_t *c, xbar_state_t *st, const dev_req_t *req, uint64_t k,
+                      uint64_t n, xbar_cost_t *cost)
+{
+    char err[256];
+    const char *name = sim_comp_name(c);
+    if (xbar_program_cost(&st->cfg, k, n, st->base.unit.period_ps, cost, err, sizeof err))
+        return sim_comp_fail(c, "%s '%s': %s: %s", st->cfg.model, name, dev_op_name(req->kind),
+                             err);
+    int rc = xbar_count_writes(st, name, k, n, err, sizeof err);
+    if (rc == SIM_ERR_MODEL)
+        return sim_comp_fail(c, "%s", err);
+    if (rc)
+        return sim_comp_fail(c, "%s '%s': %s", st->cfg.model, name, err);
+    sim_energy(c, st->st_write, cost->e_write);
+    sim_stat_add(c, st->st_prog, 1.0);
+    sim_stat_add(c, st->st_cells_written, cost->cells_written);
+    sim_stat_max(c, st->st_max_writes, (double)st->max_writes);
+    st->resident = 1;
+    st->resident_id = req->weight_id;
+    return 0;
+}
+
+void xbar_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    xbar_state_t *st = state;
+    if (ev->kind != DEV_MSG_REQ)
+        return;
+    dev_req_t req;
+    dev_req_from_event(ev, &req);
+    const char *name = sim_comp_name(c);
+    char err[256];
+    xbar_cost_t prog, mvm;
+    memset(&prog, 0, sizeof prog);
+    memset(&mvm, 0, sizeof mvm);
+    uint64_t bytes = 0;
+
+    if (req.kind == DEV_OP_PROGRAM) {
+        if (do_program(c, st, &req, req.k, req.n, &prog))
+            return;
+        bytes = req.k * req.n * (uint64_t)((st->cfg.weight_bits + 7) / 8);
+    } else if (req.kind == DEV_OP_MVM || req.kind == DEV_OP_GEMM) {
+        /* check the shape before paying for a reload */
+        if (xbar_mvm_cost(&st->cfg, req.m, req.k, req.n, st->base.unit.period_ps, &mvm, err,
+                          sizeof err)) {
+            sim_comp_fail(c, "%s '%s': %s: %s", st->cfg.model, name, dev_op_name(req.kind), err);
+            return;
+        }
+        int reload = !(req.flags & DEV_F_NO_RELOAD) &&
+                     (!st->resident || st->resident_id != req.weight_id);
+        if (reload && do_program(c, st, &req, req.k, req.n, &prog))
+            return;
+        sim_energy(c, st->st_cell, mvm.e_cell);
+        sim_energy(c, st->st_adc, mvm.e_adc);
+        sim_energy(c, st->st_dac, mvm.e_dac);
+        sim_energy(c, st->st_acc, mvm.e_acc);
+        sim_stat_add(c, st->st_mvm, 1.0);
+        sim_stat_add(c, st->st_vectors, (double)req.m);
+        sim_stat_add(c, st->st_conv, mvm.adc_conv);
+        bytes = req.m * (req.k * (uint64_t)((st->cfg.input_bits + 7) / 8) + req.n * 4u);
+    } else {
+        dev_fail_op(c, &req);
+        return;
+    }
+    /* the array is held for programming and every read pulse; the final
+     * shift-and-add overlaps the next op */
+    uint64_t cycles = prog.cycles + mvm.cycles;
+    uint64_t issue = cycles - mvm.acc_cycles;
+    dev_base_op(c, &st->base, ev, &req, issue, cycles, prog.e_total + mvm.e_total, bytes);
+}
+
+void xbar_destroy(sim_comp_t *c, void *state)
+{
+    (void)c;
+    xbar_state_t *st = state;
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->n_arrays; i++)
+        free(st->writes[i]);
+    free(st->writes);
+    st->writes = NULL;
+    st->n_arrays = 0;
+}
+
+int xbar_ext_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size_t n_in,
+                 const double *x, double *y, const dev_num_ctx_t *ctx)
+{
+    xbar_state_t *st = state;
+    char err[256];
+    dev_num_ctx_t none = {NULL, 0.0, 1};
+    if (!ctx)
+        ctx = &none;
+    int rc = xbar_mvm_numeric(&st->cfg, st->ops, W, n_out, n_in, x, y, ctx->rng,
+                              ctx->read_after_s, ctx->noise, err, sizeof err);
+    if (rc && c)
+        sim_comp_fail(c, "%s '%s': %s", st->cfg.model, sim_comp_name(c), err);
+    return rc;
+}

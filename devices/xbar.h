@@ -1,0 +1,151 @@
+/* Private header of the analog in-memory crossbar core (devices/xbar.c),
+ * shared by the RRAM and PCM crossbar models (rram_xbar.c, pcm_xbar.c) and
+ * their tests: resolved configuration, the cell-physics hooks each model
+ * provides, closed-form timing/energy and the numerics of one MVM. */
+#ifndef PRISM_DEV_XBAR_H
+#define PRISM_DEV_XBAR_H
+
+#include "devices/dev.h"
+#include "devices/dev_common.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { XBAR_IN_DAC = 0, XBAR_IN_BITSERIAL = 1 } xbar_input_mode_t;
+typedef enum { XBAR_ADC_VECTOR = 0, XBAR_ADC_FIXED = 1 } xbar_adc_range_t;
+
+/* Every parameter of a crossbar, resolved (units in the names). Fields a cell
+ * model does not use stay 0. */
+typedef struct xbar_cfg {
+    const char *model; /* "rram_xbar" | "pcm_xbar", for messages */
+    int rows, cols;    /* weights per array: rows = inputs, cols = logical outputs */
+    int weight_bits, bits_per_cell, differential;
+    int input_mode, input_bits;
+    int adc_bits, cols_per_adc, adc_range;
+    double adc_fs;                 /* fixed range: fraction of rows * g_max * V */
+    double adc_rate_hz, adc_pj;    /* energy per conversion (dev_adc_energy_pj) */
+    double dac_rate_hz, dac_pj;    /* energy per conversion (dev_dac_energy_pj) */
+    double read_pulse_ns, read_voltage_v;
+    double g_max_us, g_min_us, g_avg_frac;
+    double cell_read_pj;           /* V^2 * g_avg * t_read */
+    double write_ns, write_pj;     /* per cell, whole programming of one cell */
+    double endurance;              /* writes a cell survives */
+    double add_pj, leak_mw;
+    int tiling;
+    /* RRAM: programming / read noise as fractions */
+    double prog_noise_frac, read_noise_frac;
+    /* PCM (aihwkit PCMLikeNoiseModel) */
+    double prog_c0, prog_c1, prog_c2, prog_noise_scale;
+    double read_noise_scale, t_read_s;
+    double nu_mean, nu_std, nu_min, nu_max, t0_s;
+    int drift_comp;
+} xbar_cfg_t;
+
+/* Cell physics, one table per model. Conductances in uS. `noise` 0 turns
+ * random effects off (programming exact, nu = nu_mean, no read noise). */
+typedef struct xbar_cell_ops {
+    /* conductance after programming towards g_target */
+    double (*program)(const xbar_cfg_t *cfg, double g_target_us, sim_rng_t *rng, int noise);
+    /* drift exponent of one device, drawn at programming (NULL: no drift) */
+    double (*draw_nu)(const xbar_cfg_t *cfg, sim_rng_t *rng, int noise);
+    /* conductance read t_s after programming: drift and read noise */
+    double (*read)(const xbar_cfg_t *cfg, double g_target_us, double g_prog_us, double nu,
+                   double t_s, sim_rng_t *rng, int noise);
+    /* expected g(t)/g0 over devices, for global drift compensation (NULL: 1);
+     * with noise off every device has nu = nu_mean */
+    double (*mean_decay)(const xbar_cfg_t *cfg, double t_s, int noise);
+} xbar_cell_ops_t;
+
+/* The cell models (pcm_xbar.c, rram_xbar.c). */
+extern const xbar_cell_ops_t xbar_pcm_cell;
+extern const xbar_cell_ops_t xbar_rram_cell;
+
+/* Shape of the mapping of a k x n matrix (k inputs, n outputs). */
+typedef struct xbar_map {
+    int slices;         /* cells per weight magnitude: ceil(mag_bits / bits_per_cell) */
+    int pairs;          /* 2 with differential pairs, else 1 */
+    int mag_bits;       /* weight_bits - 1 (differential) or weight_bits (offset) */
+    uint64_t row_tiles; /* ceil(k / rows) */
+    uint64_t col_tiles; /* ceil(n / cols) */
+} xbar_map_t;
+
+/* Time and energy of one op, split into parts (energies in pJ). */
+typedef struct xbar_cost {
+    uint64_t input_cycles;  /* read pulses per vector: input_bits or 1 */
+    uint64_t conv_per_adc;  /* columns one ADC converts after each pulse */
+    uint64_t acc_cycles;    /* final shift-and-add / adder tree, clock cycles */
+    double pulse_ps;        /* one input cycle: DAC + read pulse + conversions */
+    double analog_ps;       /* all pulses of the op */
+    uint64_t cycles;        /* clock cycles of the op */
+    sim_time_t ps;          /* cycles * period */
+    double cells_read, adc_conv, dac_conv, adds, cells_written;
+    double e_cell, e_adc, e_dac, e_acc, e_write, e_total;
+} xbar_cost_t;
+
+/* Load the parameters every crossbar shares (model-specific ones are read by
+ * the model). Returns 0 or SIM_ERR_CONFIG with a sentence in err. */
+int xbar_cfg_load(xbar_cfg_t *cfg, const char *model, const sim_params_t *p, char *err,
+                  size_t errlen);
+/* Check combinations of parameters. 0 or SIM_ERR_CONFIG with err. */
+int xbar_cfg_check(const xbar_cfg_t *cfg, char *err, size_t errlen);
+
+/* Mapping of a k x n matrix; SIM_ERR_CONFIG with err when it does not fit and
+ * tiling is off, or when a dimension is 0. */
+int xbar_map(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, xbar_map_t *map, char *err,
+             size_t errlen);
+
+/* Closed-form cost of m vectors through a k x n matrix, and of programming a
+ * k x n matrix, on a clock of period_ps. */
+int xbar_mvm_cost(const xbar_cfg_t *cfg, uint64_t m, uint64_t k, uint64_t n,
+                  sim_time_t period_ps, xbar_cost_t *out, char *err, size_t errlen);
+int xbar_program_cost(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, sim_time_t period_ps,
+                      xbar_cost_t *out, char *err, size_t errlen);
+
+/* y[n_out] = W[n_out x n_in] x[n_in] as the crossbar computes it: program W
+ * (noise), drift to t_s, read (noise), DAC or bit-serial inputs, ADC per
+ * column, shift-and-add, unscale. 0 or an error code with err. */
+int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const double *W,
+                     size_t n_out, size_t n_in, const double *x, double *y, sim_rng_t *rng,
+                     double t_s, int noise, char *err, size_t errlen);
+
+/* "1e9" for powers of ten, else %.6g: how endurance appears in messages. */
+void xbar_fmt_count(double v, char *buf, size_t len);
+
+/* ---- the component (state shared by both models) ---------------------------- */
+typedef struct xbar_state {
+    dev_base_t base;        /* clock/occupancy, port "out", shared stats */
+    xbar_cfg_t cfg;
+    const xbar_cell_ops_t *ops;
+    int resident;           /* 1 when weights are programmed */
+    uint32_t resident_id;
+    /* endurance: one counter per physical cell, per array (grown on demand) */
+    uint32_t **writes;      /* writes[array][row * phys_cols + col] */
+    size_t n_arrays;
+    size_t phys_cols;       /* cols * slices * pairs */
+    uint32_t max_writes;
+    /* ledger handles */
+    int st_cell, st_adc, st_dac, st_acc, st_write;
+    int st_mvm, st_prog, st_vectors, st_conv, st_cells_written, st_max_writes;
+} xbar_state_t;
+
+/* Shared init after cfg is loaded: clock, ports, stats, static power. */
+int xbar_init(sim_comp_t *c, xbar_state_t *st, const xbar_cell_ops_t *ops);
+void xbar_handle(sim_comp_t *c, void *state, const sim_event_t *ev);
+void xbar_destroy(sim_comp_t *c, void *state);
+/* dev_ext_t.mvm for both models */
+int xbar_ext_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size_t n_in,
+                 const double *x, double *y, const dev_num_ctx_t *ctx);
+/* Count one programming of k x n weights against endurance. 0, or
+ * SIM_ERR_MODEL with the message "<model> '<name>': cell (r,c) exceeded
+ * endurance 1e9 writes" in err. Exposed for tests. */
+int xbar_count_writes(xbar_state_t *st, const char *comp_name, uint64_t k, uint64_t n,
+                      char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
