@@ -3,8 +3,12 @@
  * cross-entropy 1.45110 nats/byte over 16 x 128 positions), the executor
  * plug-in point (exact, replaced, failing, noisy) and loader error paths. */
 #include "workloads/wl_forward.h"
+/* the `prism workload eval` command itself, called in-process (the test
+ * binaries link libprism.a only, not the cli/ objects) */
+#include "cli/cmd_workload_eval.c"
 
 #include <check.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,6 +538,121 @@ START_TEST(test_load_errors)
 }
 END_TEST
 
+/* ------------------------------------------------------------- command */
+
+/* Runs cmd_workload_eval with stdout and stderr captured into out / errbuf. */
+static int run_cli(char *out, size_t outlen, char *errbuf, size_t errlen, ...)
+{
+    char *argv[32];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, errlen);
+    for (char *a; argc < 31 && (a = va_arg(ap, char *));)
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    char opath[] = "/tmp/prism_cli_out_XXXXXX", epath[] = "/tmp/prism_cli_err_XXXXXX";
+    int ofd = mkstemp(opath), efd = mkstemp(epath);
+    ck_assert(ofd >= 0 && efd >= 0);
+    fflush(stdout);
+    fflush(stderr);
+    int save_out = dup(1), save_err = dup(2);
+    dup2(ofd, 1);
+    dup2(efd, 2);
+    int rc = cmd_workload_eval(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(save_out, 1);
+    dup2(save_err, 2);
+    close(save_out);
+    close(save_err);
+    ssize_t n = pread(ofd, out, outlen - 1, 0);
+    out[n > 0 ? n : 0] = 0;
+    n = pread(efd, errbuf, errlen - 1, 0);
+    errbuf[n > 0 ? n : 0] = 0;
+    close(ofd);
+    close(efd);
+    unlink(opath);
+    unlink(epath);
+    return rc;
+}
+
+START_TEST(test_cli_json)
+{
+    static char out[8192], errbuf[4096];
+    int rc = run_cli(out, sizeof out, errbuf, sizeof errbuf, "eval", DIR_,
+                     "--rows", "2", "--json", (char *)NULL);
+    ck_assert_msg(rc == 0, "rc %d: %s", rc, errbuf);
+    cJSON *o = cJSON_Parse(out);
+    ck_assert_msg(o != NULL, "not JSON: %s", out);
+    double ce = 0;
+    ck_assert_int_eq(wl_gpt2_eval(model, tokens, targets, 2, 128, NULL, &ce), 0);
+    ck_assert_double_eq_tol(cJSON_GetObjectItem(o, "mean_ce")->valuedouble, ce, 1e-12);
+    ck_assert_double_eq_tol(cJSON_GetObjectItem(o, "perplexity")->valuedouble,
+                            exp(ce), 1e-9);
+    ck_assert_int_eq(cJSON_GetObjectItem(o, "tokens")->valueint, 256);
+    double err = cJSON_GetObjectItem(o, "max_abs_logit_err")->valuedouble;
+    ck_assert_msg(err > 0 && err <= 1e-4, "max_abs_logit_err %g", err);
+    ck_assert_int_eq(cJSON_GetObjectItem(o, "ref_positions")->valueint, 64);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "executor"), "kind")
+                         ->valuestring,
+                     "exact_fp32");
+    cJSON_Delete(o);
+
+    /* noise on h.0.attn.c_proj moves the logits away from PyTorch's */
+    rc = run_cli(out, sizeof out, errbuf, sizeof errbuf, "eval", DIR_, "--rows=1",
+                 "--json", "--noise-proj", "h.0.attn.c_proj", "--noise-sigma",
+                 "0.05", "--in-bits", "8", "--out-bits", "8", (char *)NULL);
+    ck_assert_msg(rc == 0, "rc %d: %s", rc, errbuf);
+    o = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(o);
+    ck_assert(cJSON_GetObjectItem(o, "max_abs_logit_err")->valuedouble > 1e-2);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "executor"), "proj")
+                         ->valuestring,
+                     "h.0.attn.c_proj");
+    cJSON_Delete(o);
+
+    rc = run_cli(out, sizeof out, errbuf, sizeof errbuf, "eval", "--help",
+                 (char *)NULL);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: prism workload eval DIR"));
+}
+END_TEST
+
+START_TEST(test_cli_errors)
+{
+    static char out[8192], errbuf[4096];
+    struct {
+        const char *a1, *a2, *a3, *want;
+    } cases[] = {
+        {"tests/fixtures/no-such-dir", NULL, NULL, "is not a model directory"},
+        {"tests/fixtures", NULL, NULL, "tests/fixtures/config.json: cannot open"},
+        {DIR_, "--noise-proj", "h.99.attn", "no projection named 'h.99.attn'"},
+        {DIR_, "--rows", "17", "holds 16"},
+        {DIR_, "--rows", "x", "--rows wants a positive integer"},
+        {DIR_, "--cols", "129", "exceeds n_positions 128"},
+        {DIR_, "--noise-sigma", "0.1", "need --noise-proj"},
+        {DIR_, "--in-bits", "1", "--in-bits wants"},
+        {DIR_, "--bogus", NULL, "unknown option '--bogus'"},
+        {DIR_, DIR_, NULL, "one model directory only"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = run_cli(out, sizeof out, errbuf, sizeof errbuf, "eval",
+                         cases[i].a1, cases[i].a2, cases[i].a3, (char *)NULL);
+        ck_assert_msg(rc != 0, "case %zu succeeded", i);
+        ck_assert_msg(strstr(errbuf, cases[i].want) != NULL, "case %zu: '%s' lacks '%s'",
+                      i, errbuf, cases[i].want);
+        ck_assert_msg(strchr(errbuf, '\n') == errbuf + strlen(errbuf) - 1,
+                      "case %zu: not one line: %s", i, errbuf);
+    }
+    /* no directory at all: usage on stderr */
+    ck_assert_int_eq(run_cli(out, sizeof out, errbuf, sizeof errbuf, "eval",
+                             (char *)NULL),
+                     2);
+    ck_assert_ptr_nonnull(strstr(errbuf, "usage:"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("forward");
@@ -551,6 +670,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_forward_bad_input);
     tcase_add_test(tc, test_noise_zero_is_exact);
     tcase_add_test(tc, test_noise_raises_loss);
+    tcase_add_test(tc, test_cli_json);
+    tcase_add_test(tc, test_cli_errors);
     suite_add_tcase(s, tc);
 
     TCase *te = tcase_create("executors");
