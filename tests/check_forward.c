@@ -2,6 +2,7 @@
  * tiny-gpt2 fixture (HF GPT2LMHeadModel, logits in ref_logits.f32, mean
  * cross-entropy 1.45110 nats/byte over 16 x 128 positions), the executor
  * plug-in point (exact, replaced, failing, noisy) and loader error paths. */
+#include "workloads/wl.h"
 #include "workloads/wl_forward.h"
 /* the `prism workload eval` command itself, called in-process (the test
  * binaries link libprism.a only, not the cli/ objects) */
@@ -272,6 +273,50 @@ START_TEST(test_forward_bad_input)
                                         NULL, &ce, NULL),
                      WL_FWD_EIO);
     ck_assert_ptr_nonnull(strstr(wl_gpt2_errmsg(model), "nope.u8"));
+}
+END_TEST
+
+START_TEST(test_matches_ir_graph)
+{
+    /* the IR generator's GPT-2 at this model's config has the same 49
+     * projections (names, k = n_in, n = n_out, in network order) and the
+     * same parameter count as model.safetensors (lm_head tied: no extra) */
+    char spec[256], err[512] = "";
+    ck_assert_int_gt(wl_gpt2_ir_spec(model, spec, sizeof spec), 0);
+    ck_assert_str_eq(spec, "gpt2:hidden=128,layers=12,heads=4,ffn=512,vocab=256,"
+                           "max_pos=128,tied=1");
+    char small[10];
+    ck_assert_int_eq(wl_gpt2_ir_spec(model, small, sizeof small), WL_FWD_EINVAL);
+    wl_gen_opts_t opts;
+    wl_gen_opts_default(&opts);
+    opts.seq = 128;
+    wl_graph_t *g = NULL;
+    ck_assert_msg(wl_load(spec, &opts, &g, err, sizeof err) == 0, "%s", err);
+    int seen = 0;
+    for (size_t i = 0; i < wl_graph_op_count(g); i++) {
+        const wl_op_t *op = wl_graph_op(g, i);
+        if (op->kind != WL_OP_MATMUL)
+            continue;
+        int idx = wl_gpt2_proj_index(model, op->name);
+        ck_assert_msg(idx >= 0, "IR matmul '%s' is no projection", op->name);
+        ck_assert_int_eq(idx, seen);
+        wl_proj_t p;
+        ck_assert_int_eq(wl_gpt2_proj(model, idx, &p), 0);
+        ck_assert_uint_eq(op->k, (uint64_t)p.n_in);
+        ck_assert_uint_eq(op->n, (uint64_t)p.n_out);
+        ck_assert_uint_eq(op->m, 128);
+        seen++;
+    }
+    ck_assert_int_eq(seen, 49);
+
+    wl_st_t *st = NULL;
+    ck_assert_int_eq(wl_st_open(DIR_ "/model.safetensors", &st, err, sizeof err), 0);
+    uint64_t numel = 0;
+    for (int i = 0; i < wl_st_count(st); i++)
+        numel += wl_st_tensor_at(st, i)->numel;
+    wl_st_close(st);
+    ck_assert_uint_eq(wl_graph_params(g), numel);
+    wl_graph_destroy(g);
 }
 END_TEST
 
@@ -664,6 +709,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_causal_prefix);
     tcase_add_test(tc, test_mean_ce_all_rows);
     tcase_add_test(tc, test_proj_names);
+    tcase_add_test(tc, test_matches_ir_graph);
     tcase_add_test(tc, test_executor_sees_every_projection);
     tcase_add_test(tc, test_executor_replaces_one);
     tcase_add_test(tc, test_executor_error_propagates);

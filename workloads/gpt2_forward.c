@@ -434,6 +434,19 @@ int wl_gpt2_proj(const wl_gpt2_t *m, int i, wl_proj_t *out)
     return 0;
 }
 
+int wl_gpt2_ir_spec(const wl_gpt2_t *m, char *buf, size_t len)
+{
+    if (!m || !buf)
+        return WL_FWD_EINVAL;
+    const wl_gpt2_config_t *c = &m->cfg;
+    int n = snprintf(buf, len,
+                     "gpt2:hidden=%d,layers=%d,heads=%d,ffn=%d,vocab=%d,"
+                     "max_pos=%d,tied=1",
+                     c->n_embd, c->n_layer, c->n_head, c->n_inner,
+                     c->vocab_size, c->n_ctx);
+    return (n < 0 || (size_t)n >= len) ? WL_FWD_EINVAL : n;
+}
+
 /* One output row, scalar: y = bias, then y[o] += x[i] * W[i][o] for i in
  * order. The blocked kernel below performs the same operations in the same
  * order per output, so both give bit-identical results. */

@@ -160,6 +160,13 @@ int wl_gpt2_proj_index(const wl_gpt2_t *m, const char *name);
 /* Describes projection i (0 <= i < n_proj) with the model's exact weights. */
 int wl_gpt2_proj(const wl_gpt2_t *m, int i, wl_proj_t *out);
 
+/* The workload-IR spec of this very model, for wl_load() in workloads/wl.h
+ * ("gpt2:hidden=128,layers=12,..."): its weighted MATMUL ops carry the
+ * projection names above (op->name -> wl_gpt2_proj_index), k = n_in and
+ * n = n_out, so a mapping of the IR graph selects executor projections.
+ * Returns the length written, or WL_FWD_EINVAL if buf is too small. */
+int wl_gpt2_ir_spec(const wl_gpt2_t *m, char *buf, size_t len);
+
 /* Causal forward pass of one sequence of n_tokens (1..n_ctx) token ids;
  * writes logits[n_tokens][vocab_size]. exec NULL = exact FP32. */
 int wl_gpt2_forward(wl_gpt2_t *m, const int *tokens, int n_tokens,
