@@ -462,6 +462,11 @@ int wl_graph_add_op(wl_graph_t *g, const wl_op_spec_t *sp)
         if (!op->zero_cost)
             op->bytes_written += outs[i]->bytes;
     }
+    if (op->kind == WL_OP_EMBEDDING && wt) {
+        /* a lookup reads the selected rows (as many bytes as it writes), not the table */
+        op->bytes_read -= wt->bytes;
+        op->bytes_read += op->bytes_written;
+    }
     op->n_inputs = sp->n_inputs;
     op->inputs = ins;
     op->n_outputs = sp->n_outputs;

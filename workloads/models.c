@@ -85,6 +85,19 @@ static void op(gb_t *b, const char *name, wl_opkind_t kind, const char *detail,
         b->rc = WL_ERR;
 }
 
+/* out = rows of table selected by ids */
+static void embedding(gb_t *b, const char *name, const char *table, const char *ids, const char *out)
+{
+    if (b->rc)
+        return;
+    const char *ins[2] = {table, ids};
+    wl_op_spec_t sp = {.name = name, .kind = WL_OP_EMBEDDING, .detail = "embedding", .inputs = ins,
+                       .n_inputs = 2, .outputs = &out, .n_outputs = 1, .weight = table,
+                       .layer = b->layer};
+    if (wl_graph_add_op(b->g, &sp))
+        b->rc = WL_ERR;
+}
+
 /* out = op(x), same shape as x's tensor. */
 static const char *unary(gb_t *b, const char *opname, wl_opkind_t kind, const char *detail,
                          const char *x, wl_shape_t s)
@@ -236,8 +249,8 @@ static void build_gpt2(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int6
     const char *wte = weight(b, "wte.weight", SH(V, D));
     const char *wpe = weight(b, "wpe.weight", SH(c->max_pos, D));
     const char *te = act(b, "wte.out", SH(B, S, D)), *pe = act(b, "wpe.out", SH(B, S, D));
-    op(b, "wte", WL_OP_EMBEDDING, "embedding", (const char *[]){wte, ids}, 2, te);
-    op(b, "wpe", WL_OP_EMBEDDING, "embedding", (const char *[]){wpe, pos}, 2, pe);
+    embedding(b, "wte", wte, ids, te);
+    embedding(b, "wpe", wpe, pos, pe);
     const char *x = binary(b, "embed_add", "add", te, pe, SH(B, S, D));
     for (int l = 0; l < c->layers && !b->rc; l++) {
         char p[64], n[128];
@@ -294,7 +307,7 @@ static void build_llama(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int
     const char *pos = tensor(b, "position_ids", WL_DT_I64, SH(B, S), WL_T_INPUT);
     const char *emb = weight(b, "embed_tokens.weight", SH(V, D));
     const char *x = act(b, "embed_tokens.out", SH(B, S, D));
-    op(b, "embed_tokens", WL_OP_EMBEDDING, "embedding", (const char *[]){emb, ids}, 2, x);
+    embedding(b, "embed_tokens", emb, ids, x);
     for (int l = 0; l < c->layers && !b->rc; l++) {
         char p[64], n[128];
         b->layer = l;
@@ -348,9 +361,9 @@ static void build_bert(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S)
     const char *e1 = act(b, "embeddings.word_embeddings.out", SH(B, S, D));
     const char *e2 = act(b, "embeddings.token_type_embeddings.out", SH(B, S, D));
     const char *e3 = act(b, "embeddings.position_embeddings.out", SH(B, S, D));
-    op(b, "embeddings.word_embeddings", WL_OP_EMBEDDING, "embedding", (const char *[]){we, ids}, 2, e1);
-    op(b, "embeddings.token_type_embeddings", WL_OP_EMBEDDING, "embedding", (const char *[]){te, tt}, 2, e2);
-    op(b, "embeddings.position_embeddings", WL_OP_EMBEDDING, "embedding", (const char *[]){pe, pos}, 2, e3);
+    embedding(b, "embeddings.word_embeddings", we, ids, e1);
+    embedding(b, "embeddings.token_type_embeddings", te, tt, e2);
+    embedding(b, "embeddings.position_embeddings", pe, pos, e3);
     const char *x = act(b, "embeddings.add.out", SH(B, S, D));
     op(b, "embeddings.add", WL_OP_ELEMENTWISE, "add", (const char *[]){e1, e2, e3}, 3, x);
     x = norm(b, "embeddings.LayerNorm", WL_OP_LAYERNORM, x, SH(B, S, D), D, 1);
