@@ -5,6 +5,8 @@
 #include "devices/dev_int.h"
 
 #include <math.h>
+#include <complex.h>
+#include <stdlib.h>
 #include <string.h>
 
 double dev_max_abs(const double *x, size_t n)
@@ -115,4 +117,221 @@ double dev_laser_power_mw(double pd_sens_dbm, double loss_db, double wpe, int n_
         !isfinite(pd_sens_dbm))
         return -1.0;
     return (double)n_wavelengths * dev_dbm_to_mw(pd_sens_dbm + loss_db) / wpe;
+}
+
+/* ---- converters as components ------------------------------------------------ */
+uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps)
+{
+    if (!(time_ps > 0.0) || period_ps == 0)
+        return 0;
+    double cyc = ceil(time_ps / (double)period_ps - 1e-9);
+    return cyc < 1.0 ? 1 : (uint64_t)cyc;
+}
+
+int dev_conv_init(sim_comp_t *c, dev_conv_t *st, const sim_params_t *p, const char *energy_stat)
+{
+    int rc = dev_base_init(c, &st->base);
+    if (rc)
+        return rc;
+    st->bits = (int)sim_param_int(p, "bits");
+    st->channels = (int)sim_param_int(p, "channels");
+    st->rate_hz = sim_param_real(p, "sample_rate_hz");
+    st->full_scale = sim_param_real(p, "full_scale");
+    double lat = sim_param_real(p, "latency_ps");
+    st->latency_ps = lat > 0.0 ? lat : 1e12 / st->rate_hz;
+    int ref_bits = (int)sim_param_int(p, "ref_bits");
+    double ref_rate = sim_param_real(p, "ref_rate_hz");
+    double ref_mw = sim_param_real(p, "ref_power_mw");
+    int scaling = dev_conv_scaling_parse(sim_param_str(p, "scaling"));
+    double ref_pj = ref_mw * 1e-3 / ref_rate * 1e12; /* P / f */
+    st->e_conv_pj = conv_energy(st->bits, st->rate_hz, ref_bits, ref_rate, ref_pj, scaling);
+    if (st->e_conv_pj < 0.0)
+        return sim_comp_fail(c, "%s '%s': cannot scale conversion energy (bits=%d, "
+                                "sample_rate_hz=%g, ref_bits=%d, ref_rate_hz=%g, scaling=%s)",
+                             sim_comp_model(c), sim_comp_name(c), st->bits, st->rate_hz,
+                             ref_bits, ref_rate, sim_param_str(p, "scaling"));
+    st->st_energy = sim_stat(c, energy_stat, SIM_STAT_ENERGY, "pJ");
+    st->st_samples = sim_stat(c, "samples", SIM_STAT_COUNT, "samples");
+    if (st->st_energy < 0 || st->st_samples < 0)
+        return sim_comp_fail(c, "out of memory for stats");
+    return 0;
+}
+
+void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *issue_ps)
+{
+    double per = 1e12 / st->rate_hz;
+    double batches = (double)dev_ceil_div(m, (uint64_t)st->channels);
+    *issue_ps = batches * per;
+    *time_ps = st->latency_ps + batches * per;
+}
+
+void dev_conv_handle(sim_comp_t *c, dev_conv_t *st, const sim_event_t *ev)
+{
+    if (ev->kind != DEV_MSG_REQ)
+        return;
+    dev_req_t req;
+    dev_req_from_event(ev, &req);
+    if (req.kind != DEV_OP_CONVERT) {
+        dev_fail_op(c, &req);
+        return;
+    }
+    double t_ps, issue_ps;
+    dev_conv_timing(st, req.m, &t_ps, &issue_ps);
+    double e = (double)req.m * st->e_conv_pj;
+    sim_energy(c, st->st_energy, e);
+    sim_stat_add(c, st->st_samples, (double)req.m);
+    sim_time_t per = st->base.unit.period_ps;
+    dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(issue_ps, per),
+                dev_ps_to_cycles(t_ps, per), e, req.m * (uint64_t)((st->bits + 7) / 8));
+}
+
+int dev_conv_convert(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
+                     const dev_num_ctx_t *ctx)
+{
+    (void)ctx;
+    const dev_conv_t *st = state;
+    int rc = dev_quantize(in, out, n, st->bits, st->full_scale);
+    if (rc && c)
+        return sim_comp_fail(c, "%s '%s': cannot quantize %zu values at %d bits",
+                             sim_comp_model(c), sim_comp_name(c), n, st->bits);
+    return rc;
+}
+
+double dev_pd_noise_ma(double i_ma, double bandwidth_hz, double i_sens_ma, double q_factor)
+{
+    if (!(bandwidth_hz > 0.0) || !(i_sens_ma >= 0.0) || !(q_factor > 0.0))
+        return -1.0;
+    const double q_e = 1.602176634e-19; /* C */
+    double i_a = fabs(i_ma) * 1e-3;
+    double shot_ma = sqrt(2.0 * q_e * i_a * bandwidth_hz) * 1e3;
+    double th_ma = i_sens_ma / (2.0 * q_factor);
+    return sqrt(shot_ma * shot_ma + th_ma * th_ma);
+}
+
+/* ---- photonic core I/O --------------------------------------------------------- */
+int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
+{
+    memset(io, 0, sizeof *io);
+    int scaling = dev_conv_scaling_parse(sim_param_str(p, "conv_scaling"));
+    io->dac_bits = (int)sim_param_int(p, "dac_bits");
+    io->adc_bits = (int)sim_param_int(p, "adc_bits");
+    double dac_rate = sim_param_real(p, "dac_rate_hz"), adc_rate = sim_param_real(p, "adc_rate_hz");
+    double mod_rate = sim_param_real(p, "mod_rate_hz");
+    double dac_ref_rate = sim_param_real(p, "dac_ref_rate_hz");
+    double adc_ref_rate = sim_param_real(p, "adc_ref_rate_hz");
+    io->e_dac_pj = dev_dac_energy_pj(io->dac_bits, dac_rate, (int)sim_param_int(p, "dac_ref_bits"),
+                                     dac_ref_rate,
+                                     sim_param_real(p, "dac_ref_power_mw") / dac_ref_rate * 1e9,
+                                     scaling);
+    io->e_adc_pj = dev_adc_energy_pj(io->adc_bits, adc_rate, (int)sim_param_int(p, "adc_ref_bits"),
+                                     adc_ref_rate,
+                                     sim_param_real(p, "adc_ref_power_mw") / adc_ref_rate * 1e9,
+                                     scaling);
+    if (io->e_dac_pj < 0.0 || io->e_adc_pj < 0.0)
+        return sim_comp_fail(c, "%s '%s': cannot scale converter energy (conv_scaling=%s)",
+                             sim_comp_model(c), sim_comp_name(c), sim_param_str(p, "conv_scaling"));
+    io->e_pd_pj = sim_param_real(p, "pd_power_mw") / mod_rate * 1e9; /* mW / Hz = 1e9 pJ */
+    double lat;
+    lat = sim_param_real(p, "dac_latency_ps");
+    io->t_dac_ps = lat > 0.0 ? lat : 1e12 / dac_rate;
+    lat = sim_param_real(p, "adc_latency_ps");
+    io->t_adc_ps = lat > 0.0 ? lat : 1e12 / adc_rate;
+    io->t_mod_ps = 1e12 / mod_rate;
+    lat = sim_param_real(p, "pd_latency_ps");
+    io->t_pd_ps = lat > 0.0 ? lat : io->t_mod_ps;
+    io->interval_ps = io->t_mod_ps;
+    if (1e12 / dac_rate > io->interval_ps)
+        io->interval_ps = 1e12 / dac_rate;
+    if (1e12 / adc_rate > io->interval_ps)
+        io->interval_ps = 1e12 / adc_rate;
+    io->pd_sens_dbm = sim_param_real(p, "pd_sensitivity_dbm");
+    io->wpe = sim_param_real(p, "wpe");
+    io->pd_noise = sim_param_bool(p, "pd_noise");
+    double i_fs = sim_param_real(p, "pd_responsivity_a_per_w") * dev_dbm_to_mw(io->pd_sens_dbm);
+    double sigma = dev_pd_noise_ma(i_fs, mod_rate / 2.0, i_fs, sim_param_real(p, "pd_q_factor"));
+    io->pd_sigma_rel = i_fs > 0.0 && sigma >= 0.0 ? sigma / i_fs : 0.0;
+    return 0;
+}
+
+double dev_ring_lorentzian(double detuning_nm, double lambda_nm, double q)
+{
+    double x = 2.0 * detuning_nm * q / lambda_nm;
+    return 1.0 / (1.0 + x * x);
+}
+
+/* ADC + rescale shared by the photonic tiles: z (n values, full scale 1 in
+ * the optical domain) -> y = Q(z) * gain. */
+static int detect_and_convert(double *z, size_t n, int adc_bits, double pd_sigma_rel,
+                              sim_rng_t *rng, double gain, double *y)
+{
+    if (rng && pd_sigma_rel > 0.0)
+        for (size_t i = 0; i < n; i++)
+            z[i] += pd_sigma_rel * sim_rng_next_normal(rng);
+    int rc = dev_quantize(z, z, n, adc_bits, 0.0);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        y[i] = z[i] * gain;
+    return 0;
+}
+
+int dev_mzi_mvm_tile(const dev_svd_mesh_t *mesh, const double *x, double *y, int dac_bits,
+                     int adc_bits, double phase_noise_rad, double pd_sigma_rel, sim_rng_t *rng)
+{
+    size_t n = mesh->n;
+    double *a = malloc((mesh->n_in + n) * sizeof *a);
+    dev_cplx_t *field = malloc(n * sizeof *field);
+    if (!a || !field) {
+        free(a);
+        free(field);
+        return SIM_ERR_NOMEM;
+    }
+    double *z = a + mesh->n_in;
+    int rc = dev_quantize(x, a, mesh->n_in, dac_bits, 0.0);
+    double sx = dev_max_abs(x, mesh->n_in);
+    if (!rc && sx > 0.0) {
+        for (size_t j = 0; j < mesh->n_in; j++) /* modulator amplitudes in [-1, 1] */
+            a[j] /= sx;
+        dev_svd_mesh_apply(mesh, a, field, rng, phase_noise_rad);
+        for (size_t i = 0; i < mesh->n_out; i++)
+            z[i] = creal(field[i]);
+        rc = detect_and_convert(z, mesh->n_out, adc_bits, pd_sigma_rel, rng,
+                                mesh->s_max * sx, y);
+    } else if (!rc) {
+        for (size_t i = 0; i < mesh->n_out; i++)
+            y[i] = 0.0;
+    }
+    free(a);
+    free(field);
+    return rc;
+}
+
+int dev_mrr_mvm_tile(const double *W, size_t n_out, size_t n_in, const double *x, double *y,
+                     int dac_bits, int adc_bits, double kappa, double pd_sigma_rel,
+                     sim_rng_t *rng)
+{
+    double *a = malloc((2 * n_in + n_out) * sizeof *a);
+    if (!a)
+        return SIM_ERR_NOMEM;
+    double *mixed = a + n_in, *z = a + 2 * n_in;
+    int rc = dev_quantize(x, a, n_in, dac_bits, 0.0);
+    double sx = dev_max_abs(x, n_in), wmax = dev_max_abs(W, n_out * n_in);
+    if (!rc && sx > 0.0 && wmax > 0.0) {
+        for (size_t j = 0; j < n_in; j++)
+            a[j] /= sx;
+        for (size_t j = 0; j < n_in; j++) /* adjacent channels leak into weight j */
+            mixed[j] = a[j] + kappa * ((j > 0 ? a[j - 1] : 0.0) + (j + 1 < n_in ? a[j + 1] : 0.0));
+        for (size_t i = 0; i < n_out; i++) {
+            double acc = 0.0;
+            for (size_t j = 0; j < n_in; j++) /* ring weight in [-1, 1] */
+                acc += (W[i * n_in + j] / wmax) * mixed[j];
+            z[i] = acc;
+        }
+        rc = detect_and_convert(z, n_out, adc_bits, pd_sigma_rel, rng, wmax * sx, y);
+    } else if (!rc) {
+        for (size_t i = 0; i < n_out; i++)
+            y[i] = 0.0;
+    }
+    free(a);
+    return rc;
 }

@@ -6,6 +6,7 @@
 #define PRISM_DEV_INT_H
 
 #include "devices/dev.h"
+#include "devices/dev_common.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -59,9 +60,103 @@ double dev_dac_energy_pj(int bits, double rate_hz, int ref_bits, double ref_rate
  * n_wavelengths < 1. */
 double dev_laser_power_mw(double pd_sens_dbm, double loss_db, double wpe, int n_wavelengths);
 
+/* Photodetector + TIA noise, in mA, for a mean photocurrent i_ma: shot noise
+ * sqrt(2 q I B) plus a thermal floor set by the sensitivity: at the
+ * sensitivity current i_sens_ma the receiver reaches Q = q_factor (Q = 7 is
+ * BER 1e-12 for on-off keying), i.e. sigma_th = i_sens / (2 Q). B = the
+ * receiver bandwidth in Hz. Negative on bad input. */
+double dev_pd_noise_ma(double i_ma, double bandwidth_hz, double i_sens_ma, double q_factor);
+
 /* dBm <-> mW */
 double dev_dbm_to_mw(double dbm);
 double dev_mw_to_dbm(double mw);
+
+/* ---- converters as components (dac.c, adc.c share this) -------------------- */
+/* Parameters both converter models define (their tables differ in defaults):
+ * bits, sample_rate_hz, ref_bits, ref_rate_hz, ref_power_mw, scaling,
+ * latency_ps (0: one sample period), channels, full_scale (0: per vector). */
+typedef struct dev_conv {
+    dev_base_t base;
+    int bits, channels;
+    double rate_hz, e_conv_pj, latency_ps, full_scale;
+    int st_energy, st_samples;
+} dev_conv_t;
+
+/* Resolve parameters; `energy_stat` is "energy.dac" or "energy.adc". */
+int dev_conv_init(sim_comp_t *c, dev_conv_t *st, const sim_params_t *p, const char *energy_stat);
+void dev_conv_handle(sim_comp_t *c, dev_conv_t *st, const sim_event_t *ev);
+/* m samples: op time and initiation interval in ps (latency + ceil(m/ch)/rate). */
+void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *issue_ps);
+/* dev_ext_t.convert: dev_quantize with the component's bits and full scale. */
+int dev_conv_convert(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
+                     const dev_num_ctx_t *ctx);
+/* ps -> whole cycles of `period_ps` (ceil; at least 1 when time > 0). */
+uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps);
+
+/* ---- the electro-optic I/O of a photonic core (mzi_mesh.c, mrr_bank.c) ----- */
+/* Entries of a sim_param_def_t table shared by the photonic cores: DACs and
+ * ADCs (one per input / output channel, energy scaled as above), the
+ * modulator symbol rate, photodetectors (+TIA) and the laser wall-plug
+ * efficiency. Use inside the initialiser of a table. */
+#define DEV_PIO_PARAMS                                                                             \
+    {"dac_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "input DAC resolution",                      \
+     "8-bit DAC (REFERENCE.md)"},                                                                 \
+    {"dac_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e12, NULL, "DAC sample rate per input",           \
+     "run at the 5 GHz core clock (Lightening-Transformer)"},                                     \
+    {"dac_ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "DAC energy reference: bits",            \
+     "DAC 8 bit, 14 GS/s, 50 mW (photonic accelerator papers)"},                                  \
+    {"dac_ref_rate_hz", SIM_P_REAL, "14e9", "Hz", 1, 1e12, NULL, "DAC energy reference: rate",     \
+     "DAC 8 bit, 14 GS/s, 50 mW"},                                                                \
+    {"dac_ref_power_mw", SIM_P_REAL, "50", "mW", 0, 1e6, NULL, "DAC energy reference: power",      \
+     "DAC 8 bit, 14 GS/s, 50 mW"},                                                                \
+    {"dac_latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                        \
+     "DAC latency; 0 = one sample period", "one sample period"},                                  \
+    {"adc_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "output ADC resolution",                     \
+     "8-bit ADC (Murmann survey point)"},                                                          \
+    {"adc_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e12, NULL, "ADC sample rate per output",          \
+     "run at the 5 GHz core clock (Lightening-Transformer)"},                                     \
+    {"adc_ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "ADC energy reference: bits",            \
+     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann ADC survey)"},                                         \
+    {"adc_ref_rate_hz", SIM_P_REAL, "10e9", "Hz", 1, 1e12, NULL, "ADC energy reference: rate",     \
+     "ADC 8 bit, 10 GS/s, 14.8 mW"},                                                              \
+    {"adc_ref_power_mw", SIM_P_REAL, "14.8", "mW", 0, 1e6, NULL, "ADC energy reference: power",    \
+     "ADC 8 bit, 10 GS/s, 14.8 mW (1.48 pJ/conversion)"},                                         \
+    {"adc_latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                        \
+     "ADC latency; 0 = one sample period", "one sample period"},                                  \
+    {"conv_scaling", SIM_P_ENUM, "walden", "", 0, 0, "walden|linear",                              \
+     "converter energy vs bits: 2^(b-b_ref) or b/b_ref (rate: flat up to the reference rate, "     \
+     "linear above)",                                                                              \
+     "Walden FOM; Murmann ADC survey"},                                                           \
+    {"mod_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e12, NULL, "modulator symbol rate",               \
+     "Lightening-Transformer photonic core, 5 GHz"},                                               \
+    {"pd_sensitivity_dbm", SIM_P_REAL, "-25", "dBm", -100, 30, NULL,                               \
+     "optical power each photodetector needs at full scale", "SimPhony default, -25 dBm"},         \
+    {"pd_responsivity_a_per_w", SIM_P_REAL, "1", "A/W", 1e-6, 10, NULL,                            \
+     "photodiode responsivity", "SimPhony default, 1 A/W"},                                       \
+    {"pd_power_mw", SIM_P_REAL, "3", "mW", 0, 1e4, NULL,                                           \
+     "receiver (PD + TIA) power per output while sampling",                                        \
+     "approximate: a few mW per 5-10 GHz TIA (photonic-accelerator device tables)"},               \
+    {"pd_latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                         \
+     "detection latency; 0 = one symbol period", "one symbol (integration) period"},              \
+    {"pd_noise", SIM_P_BOOL, "false", "", 0, 0, NULL,                                              \
+     "add shot + thermal receiver noise in the numerics", "off by default"},                      \
+    {"pd_q_factor", SIM_P_REAL, "7", "", 0.1, 100, NULL,                                           \
+     "receiver Q at the sensitivity (thermal floor = I_sens / 2Q)",                                \
+     "Q = 7 <-> BER 1e-12 for on-off keying"},                                                    \
+    {"wpe", SIM_P_REAL, "0.2", "", 1e-6, 1, NULL, "laser wall-plug efficiency",                    \
+     "SimPhony default 0.2"}
+
+typedef struct dev_pio {
+    int dac_bits, adc_bits, pd_noise;
+    double e_dac_pj, e_adc_pj, e_pd_pj;     /* per conversion / per sample */
+    double t_dac_ps, t_mod_ps, t_pd_ps, t_adc_ps;
+    double interval_ps;                     /* max(1/dac, 1/adc, 1/mod) */
+    double pd_sens_dbm, wpe;
+    double pd_sigma_rel; /* receiver noise / full-scale photocurrent */
+} dev_pio_t;
+
+/* Read the DEV_PIO_PARAMS of a component. 0 or an error (after sim_comp_fail). */
+int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p);
 
 /* ---- complex/real linear algebra and the Clements mesh (clements.c) ------- */
 /* Clements et al., "Optimal design for universal multiport interferometers"
@@ -140,6 +235,28 @@ void dev_svd_mesh_apply(const dev_svd_mesh_t *m, const double *a, dev_cplx_t *ou
 double dev_svd_mesh_phase_pi(const dev_svd_mesh_t *m);
 /* Number of phase shifters: 2 * (n(n-1) + n) + n. */
 size_t dev_svd_mesh_shifters(size_t n);
+
+/* ---- photonic numerics (pure) ------------------------------------------------ */
+/* y = W x through an SVD mesh programmed with W (one tile): DAC quantization
+ * of x (per-vector scale), optical product U A V^T with optional phase noise,
+ * coherent detection (real part) with optional receiver noise of
+ * pd_sigma_rel (relative to full scale), ADC quantization (per-vector scale),
+ * electronic rescale by s_max * max|x|. x has mesh->n_in entries, y gets
+ * mesh->n_out. rng may be NULL (no noise). 0 or SIM_ERR_NOMEM. */
+int dev_mzi_mvm_tile(const dev_svd_mesh_t *mesh, const double *x, double *y, int dac_bits,
+                     int adc_bits, double phase_noise_rad, double pd_sigma_rel, sim_rng_t *rng);
+
+/* y = W x through a microring weight bank: weights W / max|W| in [-1, 1]
+ * (balanced detection), inputs through the DAC, adjacent-wavelength crosstalk
+ * kappa (each input j also reaches weight (i, j) with kappa * (x[j-1] +
+ * x[j+1])), receiver noise, ADC, rescale by max|W| * max|x|. */
+int dev_mrr_mvm_tile(const double *W, size_t n_out, size_t n_in, const double *x, double *y,
+                     int dac_bits, int adc_bits, double kappa, double pd_sigma_rel,
+                     sim_rng_t *rng);
+
+/* Lorentzian drop response of a ring of quality factor q at `detuning_nm`
+ * from resonance (wavelength lambda_nm): 1 / (1 + (2 detuning Q / lambda)^2). */
+double dev_ring_lorentzian(double detuning_nm, double lambda_nm, double q);
 
 #ifdef __cplusplus
 }

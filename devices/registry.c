@@ -13,6 +13,12 @@ extern const sim_model_t dev_pcm_xbar_model;
 extern const sim_model_t dev_sram_model;
 extern const sim_model_t dev_dram_model;
 extern const sim_model_t dev_vector_model;
+extern const sim_model_t dev_dac_model;
+extern const sim_model_t dev_adc_model;
+extern const sim_model_t dev_laser_model;
+extern const sim_model_t dev_photodetector_model;
+extern const sim_model_t dev_mzi_mesh_model;
+extern const sim_model_t dev_mrr_bank_model;
 extern const sim_model_t dev_op_driver_model; /* not a device: the request driver */
 
 /* The device list for `prism op --list`: every model registered below that
@@ -64,6 +70,12 @@ void dev_register_all(void)
     sim_model_register(&dev_dram_model);
     sim_model_register(&dev_vector_model);
     /* one sim_model_register(&dev_<name>_model); per device */
+    sim_model_register(&dev_dac_model);
+    sim_model_register(&dev_adc_model);
+    sim_model_register(&dev_laser_model);
+    sim_model_register(&dev_photodetector_model);
+    sim_model_register(&dev_mzi_mesh_model);
+    sim_model_register(&dev_mrr_bank_model);
     sim_model_register(&dev_systolic_model);
     sim_model_register(&dev_rram_xbar_model);
     sim_model_register(&dev_pcm_xbar_model);

@@ -1,0 +1,61 @@
+/* adc: analog-to-digital converter reading a photodetector or a bit line.
+ * Energy per conversion scaled from a reference point (default 8 bit, 10 GS/s,
+ * 14.8 mW = 1.48 pJ/conversion: Murmann ADC survey) with the bits/rate
+ * scaling of devices/dev_int.h:
+ * E = E_ref * 2^(b - b_ref) (Walden) or * b / b_ref (linear); E constant in
+ * rate up to the reference rate, * f / f_ref above it. Symmetric quantization
+ * with a per-vector scale. */
+#include "devices/dev_int.h"
+
+static const sim_param_def_t adc_params[] = {
+    {"bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution",
+     "8-bit ADC (Murmann ADC survey point; ../shared/REFERENCE.md)"},
+    {"sample_rate_hz", SIM_P_REAL, "10e9", "Hz", 1.0, 1e12, NULL, "conversion rate per channel",
+     "10 GS/s (Murmann ADC survey point)"},
+    {"ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution of the energy reference point",
+     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann survey)"},
+    {"ref_rate_hz", SIM_P_REAL, "10e9", "Hz", 1.0, 1e12, NULL, "rate of the reference point",
+     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann survey)"},
+    {"ref_power_mw", SIM_P_REAL, "14.8", "mW", 0, 1e6, NULL,
+     "power at the reference point (E_ref = P_ref / f_ref = 1.48 pJ)",
+     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann ADC survey)"},
+    {"scaling", SIM_P_ENUM, "walden", "", 0, 0, "walden|linear",
+     "bits scaling of energy per conversion: 2^(b-b_ref) or b/b_ref; rate: constant up to "
+     "ref_rate_hz, linear in f/f_ref above",
+     "Walden FOM; Murmann ADC survey (rate corner)"},
+    {"latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,
+     "conversion latency; 0 = one sample period", "one sample period (pipelined converter)"},
+    {"channels", SIM_P_INT, "1", "", 1, 1 << 20, NULL,
+     "parallel converters; m samples take ceil(m / channels) sample periods", "design parameter"},
+    {"full_scale", SIM_P_REAL, "0", "", 0, 1e300, NULL,
+     "full-scale input; 0 = per-vector scale (max |x| of each vector)",
+     "per-vector (per-token) scaling as in the AIMC noise model (REFERENCE.md s.4)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static int adc_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    return dev_conv_init(c, state, p, "energy.adc");
+}
+
+static void adc_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    dev_conv_handle(c, state, ev);
+}
+
+static const dev_ext_t adc_ext = {
+    .default_clock_hz = 10e9,
+    .default_op = DEV_OP_CONVERT,
+    .convert = dev_conv_convert,
+};
+
+const sim_model_t dev_adc_model = {
+    .name = "adc",
+    .doc = "analog-to-digital converter: symmetric per-vector quantization, energy per "
+           "conversion scaled from a reference point",
+    .state_size = sizeof(dev_conv_t),
+    .params = adc_params,
+    .init = adc_init,
+    .handle = adc_handle,
+    .ext = &adc_ext,
+};

@@ -1,0 +1,266 @@
+/* mrr_bank: a microring weight bank (WDM broadcast-and-weight): input j rides
+ * wavelength j, every row waveguide carries all of them past one ring per
+ * weight, a balanced photodetector sums the row (weights in [-1, 1]).
+ * Ring modulator 42 fJ/bit, thermal tuning 1.2 mW per ring (microring
+ * weight-bank papers); optional adjacent-channel crosstalk from the ring's
+ * Lorentzian line (Q, channel spacing) or a fixed figure; laser from the
+ * loss budget; bank size limited by the wavelengths per waveguide. */
+#include "devices/dev_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mrr {
+    dev_base_t base;
+    dev_pio_t io;
+    int rows, cols, tiling, passes;
+    double kappa, settle_ps, tuning_mw, mod_fj_per_bit;
+    double loss_db, laser_mw, t_prop_ps, t_first_ps, interval_ps, e_mod_symbol_pj;
+    uint32_t weight_id;
+    int loaded;
+    int st_e_dac, st_e_adc, st_e_mod, st_e_laser, st_e_pd;
+    int st_vectors, st_reloads, st_loss, st_laser_mw, st_kappa;
+} mrr_t;
+
+static const sim_param_def_t mrr_params[] = {
+    {"rows", SIM_P_INT, "12", "", 1, 4096, NULL, "outputs (row waveguides, balanced PDs)",
+     "Lightening-Transformer core: 12x12 per wavelength"},
+    {"cols", SIM_P_INT, "12", "", 1, 1024, NULL, "inputs = wavelengths per row waveguide",
+     "Lightening-Transformer core: 12 wavelengths"},
+    {"max_wavelengths", SIM_P_INT, "16", "", 1, 1024, NULL,
+     "bank size limit: wavelengths one waveguide can carry (FSR / channel spacing)",
+     "microring weight-bank papers: 16-32 channels per bank"},
+    {"tiling", SIM_P_BOOL, "false", "", 0, 0, NULL,
+     "run larger matrices as rows x cols tiles (retuning per tile, digital partial sums); "
+     "false: error",
+     "design choice"},
+    {"signed_inputs", SIM_P_BOOL, "true", "", 0, 0, NULL,
+     "signed inputs take two passes (positive then negative part, subtracted by the integrating "
+     "receiver); false: inputs are intensities (one pass)",
+     "incoherent intensity encoding cannot carry a sign"},
+    {"ring_tuning_mw", SIM_P_REAL, "1.2", "mW", 0, 1e3, NULL,
+     "thermal tuning power per ring (held while the bank is on: static)",
+     "microring weight-bank papers: ~1.2 mW per ring"},
+    {"tune_settle_us", SIM_P_REAL, "10", "us", 0, 1e6, NULL,
+     "time to retune the rings to new weights",
+     "thermo-optic settle, as the TO phase shifter (~10 us, SiPh PDK figures)"},
+    {"mod_fj_per_bit", SIM_P_REAL, "42", "fJ/bit", 0, 1e6, NULL,
+     "microring modulator energy per bit (a symbol carries dac_bits bits)",
+     "microring modulator ~42 fJ/bit (microring weight-bank papers)"},
+    {"mod_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL, "input modulator insertion loss",
+     "MZM 1.2 dB (SimPhony / LT tables; REFERENCE.md gives no ring-modulator loss)"},
+    {"ring_through_loss_db", SIM_P_REAL, "0.05", "dB", 0, 10, NULL,
+     "loss per off-resonance ring a wavelength passes on its row",
+     "design parameter: 0.01-0.1 dB per ring"},
+    {"coupler_loss_db", SIM_P_REAL, "0", "dB", 0, 100, NULL,
+     "fiber-to-chip coupling loss of the path (0: laser on chip)", "design parameter"},
+    {"ring_pitch_um", SIM_P_REAL, "20", "um", 0, 1e5, NULL,
+     "ring spacing along a row (propagation length = cols x pitch)", "design parameter"},
+    {"group_index", SIM_P_REAL, "4.2", "", 1, 10, NULL, "waveguide group index",
+     "silicon strip waveguide at 1550 nm, n_g ~ 4.2"},
+    {"crosstalk", SIM_P_ENUM, "none", "", 0, 0, "none|lorentzian|fixed",
+     "adjacent-channel crosstalk: off, from the ring Lorentzian (ring_q, channel_spacing_nm), "
+     "or crosstalk_db",
+     "off by default"},
+    {"crosstalk_db", SIM_P_REAL, "20", "dB", 0, 200, NULL,
+     "fixed crosstalk suppression: leak = 10^(-dB/10) of each neighbour",
+     "design parameter (~20 dB for 100 GHz spacing at Q 1e4)"},
+    {"ring_q", SIM_P_REAL, "10000", "", 1, 1e9, NULL, "loaded quality factor of a weight ring",
+     "microring weight-bank papers: loaded Q ~1e4"},
+    {"channel_spacing_nm", SIM_P_REAL, "0.8", "nm", 1e-6, 1e3, NULL, "WDM channel spacing",
+     "ITU-T G.694.1 100 GHz grid (0.8 nm at 1550 nm)"},
+    {"wavelength_nm", SIM_P_REAL, "1550", "nm", 100, 1e5, NULL, "centre wavelength",
+     "C band"},
+    DEV_PIO_PARAMS,
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static int mrr_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    mrr_t *st = state;
+    int rc = dev_base_init(c, &st->base);
+    if (rc)
+        return rc;
+    rc = dev_pio_init(c, &st->io, p);
+    if (rc)
+        return rc;
+    st->rows = (int)sim_param_int(p, "rows");
+    st->cols = (int)sim_param_int(p, "cols");
+    int max_wl = (int)sim_param_int(p, "max_wavelengths");
+    if (st->cols > max_wl)
+        return sim_comp_fail(c,
+                             "mrr_bank '%s': cols=%d exceeds max_wavelengths=%d per waveguide",
+                             sim_comp_name(c), st->cols, max_wl);
+    st->tiling = sim_param_bool(p, "tiling");
+    st->passes = sim_param_bool(p, "signed_inputs") ? 2 : 1;
+    st->tuning_mw = sim_param_real(p, "ring_tuning_mw");
+    st->settle_ps = sim_param_real(p, "tune_settle_us") * 1e6;
+    st->mod_fj_per_bit = sim_param_real(p, "mod_fj_per_bit");
+    const char *xt = sim_param_str(p, "crosstalk");
+    if (strcmp(xt, "lorentzian") == 0)
+        st->kappa = dev_ring_lorentzian(sim_param_real(p, "channel_spacing_nm"),
+                                        sim_param_real(p, "wavelength_nm"),
+                                        sim_param_real(p, "ring_q"));
+    else if (strcmp(xt, "fixed") == 0)
+        st->kappa = pow(10.0, -sim_param_real(p, "crosstalk_db") / 10.0);
+    else
+        st->kappa = 0.0;
+    /* loss: modulator + coupling + 1:rows fan-out + the rings a wavelength passes */
+    st->loss_db = sim_param_real(p, "mod_loss_db") + sim_param_real(p, "coupler_loss_db") +
+                  10.0 * log10((double)st->rows) +
+                  (double)st->cols * sim_param_real(p, "ring_through_loss_db");
+    st->laser_mw = dev_laser_power_mw(st->io.pd_sens_dbm, st->loss_db, st->io.wpe, st->cols);
+    if (st->laser_mw < 0.0)
+        return sim_comp_fail(c, "mrr_bank '%s': bad laser budget (wpe=%g)", sim_comp_name(c),
+                             st->io.wpe);
+    const double c_um_per_ps = 299.792458;
+    st->t_prop_ps = (double)st->cols * sim_param_real(p, "ring_pitch_um") *
+                    sim_param_real(p, "group_index") / c_um_per_ps;
+    st->interval_ps = st->passes * st->io.interval_ps;
+    st->t_first_ps = st->io.t_dac_ps + st->passes * st->io.t_mod_ps + st->t_prop_ps +
+                     st->io.t_pd_ps + st->io.t_adc_ps;
+    st->e_mod_symbol_pj = st->mod_fj_per_bit * 1e-3 * st->io.dac_bits;
+    sim_static_power_mw(c, (double)st->rows * st->cols * st->tuning_mw);
+    st->st_e_dac = sim_stat(c, "energy.dac", SIM_STAT_ENERGY, "pJ");
+    st->st_e_adc = sim_stat(c, "energy.adc", SIM_STAT_ENERGY, "pJ");
+    st->st_e_mod = sim_stat(c, "energy.modulator", SIM_STAT_ENERGY, "pJ");
+    st->st_e_laser = sim_stat(c, "energy.laser", SIM_STAT_ENERGY, "pJ");
+    st->st_e_pd = sim_stat(c, "energy.pd", SIM_STAT_ENERGY, "pJ");
+    st->st_vectors = sim_stat(c, "vectors", SIM_STAT_COUNT, "vectors");
+    st->st_reloads = sim_stat(c, "reloads", SIM_STAT_COUNT, "reloads");
+    st->st_loss = sim_stat(c, "insertion_loss_db", SIM_STAT_VALUE, "dB");
+    st->st_laser_mw = sim_stat(c, "laser_power_mw", SIM_STAT_VALUE, "mW");
+    st->st_kappa = sim_stat(c, "crosstalk_leak", SIM_STAT_VALUE, "");
+    if (st->st_e_dac < 0 || st->st_e_adc < 0 || st->st_e_mod < 0 || st->st_e_laser < 0 ||
+        st->st_e_pd < 0 || st->st_vectors < 0 || st->st_reloads < 0 || st->st_loss < 0 ||
+        st->st_laser_mw < 0 || st->st_kappa < 0)
+        return sim_comp_fail(c, "out of memory for stats");
+    sim_stat_max(c, st->st_loss, st->loss_db);
+    sim_stat_max(c, st->st_laser_mw, st->laser_mw);
+    sim_stat_max(c, st->st_kappa, st->kappa);
+    return 0;
+}
+
+static int mrr_fits(sim_comp_t *c, const mrr_t *st, uint64_t n_out, uint64_t n_in)
+{
+    if (n_out == 0 || n_in == 0)
+        return c ? sim_comp_fail(c, "mrr_bank '%s': empty matrix %llux%llu", sim_comp_name(c),
+                                 (unsigned long long)n_in, (unsigned long long)n_out)
+                 : SIM_ERR_CONFIG;
+    if ((n_out > (uint64_t)st->rows || n_in > (uint64_t)st->cols) && !st->tiling)
+        return c ? sim_comp_fail(c,
+                                 "matrix %llux%llu larger than mrr_bank cols=%d x rows=%d; set "
+                                 "tiling=true",
+                                 (unsigned long long)n_in, (unsigned long long)n_out, st->cols,
+                                 st->rows)
+                 : SIM_ERR_CONFIG;
+    return 0;
+}
+
+static void mrr_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    mrr_t *st = state;
+    if (ev->kind != DEV_MSG_REQ)
+        return;
+    dev_req_t req;
+    dev_req_from_event(ev, &req);
+    if (req.kind != DEV_OP_MVM && req.kind != DEV_OP_GEMM && req.kind != DEV_OP_PROGRAM) {
+        dev_fail_op(c, &req);
+        return;
+    }
+    uint64_t k = req.k, nout = req.n, m = req.kind == DEV_OP_PROGRAM ? 0 : req.m;
+    if (mrr_fits(c, st, nout, k))
+        return;
+    uint64_t tiles_in = dev_ceil_div(k, (uint64_t)st->cols);
+    uint64_t tiles_out = dev_ceil_div(nout, (uint64_t)st->rows);
+    uint64_t tiles = tiles_in * tiles_out, reloads;
+    if (req.kind == DEV_OP_PROGRAM)
+        reloads = tiles;
+    else if (req.flags & DEV_F_NO_RELOAD)
+        reloads = 0;
+    else if (tiles > 1)
+        reloads = tiles;
+    else
+        reloads = (!st->loaded || st->weight_id != req.weight_id) ? 1 : 0;
+    st->loaded = 1;
+    st->weight_id = req.weight_id;
+
+    double t_tile = m ? st->t_first_ps + ((double)m - 1.0) * st->interval_ps : 0.0;
+    double total = (double)reloads * st->settle_ps + (double)tiles * t_tile;
+    double issue = m ? total - (st->t_first_ps - st->interval_ps) : total;
+
+    double n_dac = (double)m * (double)k * (double)tiles_out;
+    double n_adc = (double)m * (double)nout * (double)tiles_in;
+    double e_dac = n_dac * st->io.e_dac_pj;
+    double e_mod = n_dac * st->e_mod_symbol_pj; /* one active pass per input value */
+    double e_adc = n_adc * st->io.e_adc_pj;
+    double e_pd = n_adc * st->io.e_pd_pj;
+    double e_laser = st->laser_mw * (double)tiles * t_tile * 1e-3;
+    double e = e_dac + e_mod + e_adc + e_pd + e_laser;
+    sim_energy(c, st->st_e_dac, e_dac);
+    sim_energy(c, st->st_e_mod, e_mod);
+    sim_energy(c, st->st_e_adc, e_adc);
+    sim_energy(c, st->st_e_pd, e_pd);
+    sim_energy(c, st->st_e_laser, e_laser);
+    sim_stat_add(c, st->st_vectors, (double)m);
+    sim_stat_add(c, st->st_reloads, (double)reloads);
+    sim_time_t per = st->base.unit.period_ps;
+    uint64_t bytes = m * (k + nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
+    dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(issue, per), dev_ps_to_cycles(total, per),
+                e, bytes);
+}
+
+static int mrr_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size_t n_in,
+                   const double *x, double *y, const dev_num_ctx_t *ctx)
+{
+    mrr_t *st = state;
+    int rc = mrr_fits(c, st, n_out, n_in);
+    if (rc)
+        return rc;
+    int noisy = ctx && ctx->noise && ctx->rng;
+    double pd = noisy && st->io.pd_noise ? st->io.pd_sigma_rel : 0.0;
+    size_t R = (size_t)st->rows, C = (size_t)st->cols;
+    double *blk = malloc((R * C + R) * sizeof *blk);
+    if (!blk)
+        return c ? sim_comp_fail(c, "mrr_bank '%s': out of memory", sim_comp_name(c))
+                 : SIM_ERR_NOMEM;
+    double *part = blk + R * C;
+    for (size_t i = 0; i < n_out; i++)
+        y[i] = 0.0;
+    for (size_t r0 = 0; r0 < n_out; r0 += R)
+        for (size_t c0 = 0; c0 < n_in; c0 += C) {
+            size_t rows = n_out - r0 < R ? n_out - r0 : R, cols = n_in - c0 < C ? n_in - c0 : C;
+            for (size_t i = 0; i < rows; i++)
+                for (size_t j = 0; j < cols; j++)
+                    blk[i * cols + j] = W[(r0 + i) * n_in + c0 + j];
+            rc = dev_mrr_mvm_tile(blk, rows, cols, x + c0, part, st->io.dac_bits,
+                                  st->io.adc_bits, st->kappa, pd, noisy ? ctx->rng : NULL);
+            if (rc) {
+                free(blk);
+                return c ? sim_comp_fail(c, "mrr_bank '%s': out of memory", sim_comp_name(c))
+                         : rc;
+            }
+            for (size_t i = 0; i < rows; i++)
+                y[r0 + i] += part[i];
+        }
+    free(blk);
+    return 0;
+}
+
+static const dev_ext_t mrr_ext = {
+    .default_clock_hz = 5e9,
+    .default_op = DEV_OP_MVM,
+    .mvm = mrr_mvm,
+};
+
+const sim_model_t dev_mrr_bank_model = {
+    .name = "mrr_bank",
+    .doc = "microring weight bank (WDM broadcast-and-weight): one ring per weight, balanced "
+           "PDs, tuning power per ring, optional adjacent-channel crosstalk",
+    .state_size = sizeof(mrr_t),
+    .params = mrr_params,
+    .init = mrr_init,
+    .handle = mrr_handle,
+    .ext = &mrr_ext,
+};

@@ -1,0 +1,119 @@
+/* photodetector: a photodiode + transimpedance amplifier. Photocurrent =
+ * responsivity * optical power (SimPhony default 1 A/W, sensitivity -25 dBm);
+ * energy per sample = receiver (TIA) power / sample rate; optional shot and
+ * thermal noise, the thermal floor set by the sensitivity (Q = 7 there). */
+#include "devices/dev_int.h"
+
+#include <math.h>
+
+typedef struct pd {
+    dev_base_t base;
+    double responsivity, sens_ma, rate_hz, bandwidth_hz, e_sample_pj, latency_ps, q_factor;
+    int channels, noise;
+    int st_energy, st_samples;
+} pd_t;
+
+static const sim_param_def_t pd_params[] = {
+    {"responsivity_a_per_w", SIM_P_REAL, "1.0", "A/W", 1e-6, 10, NULL, "photodiode responsivity",
+     "SimPhony default photodetector, 1 A/W"},
+    {"sensitivity_dbm", SIM_P_REAL, "-25", "dBm", -100, 30, NULL,
+     "optical power for the receiver to reach Q = q_factor", "SimPhony default, -25 dBm"},
+    {"sample_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e13, NULL, "samples per second per channel",
+     "Lightening-Transformer photonic core clock, 5 GHz"},
+    {"bandwidth_hz", SIM_P_REAL, "0", "Hz", 0, 1e13, NULL,
+     "noise bandwidth; 0 = sample_rate_hz / 2 (Nyquist)", "Nyquist bandwidth of the sample rate"},
+    {"tia_power_mw", SIM_P_REAL, "3", "mW", 0, 1e4, NULL,
+     "receiver (photodiode bias + TIA) power while sampling",
+     "approximate: a few mW per 5-10 GHz TIA in photonic-accelerator device tables "
+     "(e.g. Lightening-Transformer); check against your receiver"},
+    {"latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL, "detection latency; 0 = one sample period",
+     "one sample (integration) period"},
+    {"channels", SIM_P_INT, "1", "", 1, 1 << 20, NULL,
+     "parallel photodetectors; m samples take ceil(m / channels) periods", "design parameter"},
+    {"noise", SIM_P_BOOL, "false", "", 0, 0, NULL, "add shot and thermal noise in the numerics",
+     "off by default"},
+    {"q_factor", SIM_P_REAL, "7", "", 0.1, 100, NULL,
+     "receiver Q at the sensitivity (sets the thermal noise floor)",
+     "Q = 7 <-> BER 1e-12 for on-off keying (the usual sensitivity definition)"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static int pd_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    pd_t *st = state;
+    int rc = dev_base_init(c, &st->base);
+    if (rc)
+        return rc;
+    st->responsivity = sim_param_real(p, "responsivity_a_per_w");
+    st->sens_ma = st->responsivity * dev_dbm_to_mw(sim_param_real(p, "sensitivity_dbm"));
+    st->rate_hz = sim_param_real(p, "sample_rate_hz");
+    double bw = sim_param_real(p, "bandwidth_hz");
+    st->bandwidth_hz = bw > 0.0 ? bw : st->rate_hz / 2.0;
+    st->e_sample_pj = sim_param_real(p, "tia_power_mw") * 1e-3 / st->rate_hz * 1e12;
+    double lat = sim_param_real(p, "latency_ps");
+    st->latency_ps = lat > 0.0 ? lat : 1e12 / st->rate_hz;
+    st->channels = (int)sim_param_int(p, "channels");
+    st->noise = sim_param_bool(p, "noise");
+    st->q_factor = sim_param_real(p, "q_factor");
+    st->st_energy = sim_stat(c, "energy.pd", SIM_STAT_ENERGY, "pJ");
+    st->st_samples = sim_stat(c, "samples", SIM_STAT_COUNT, "samples");
+    if (st->st_energy < 0 || st->st_samples < 0)
+        return sim_comp_fail(c, "out of memory for stats");
+    return 0;
+}
+
+static void pd_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    pd_t *st = state;
+    if (ev->kind != DEV_MSG_REQ)
+        return;
+    dev_req_t req;
+    dev_req_from_event(ev, &req);
+    if (req.kind != DEV_OP_CONVERT) {
+        dev_fail_op(c, &req);
+        return;
+    }
+    double per = 1e12 / st->rate_hz;
+    double batches = (double)dev_ceil_div(req.m, (uint64_t)st->channels);
+    double e = (double)req.m * st->e_sample_pj;
+    sim_energy(c, st->st_energy, e);
+    sim_stat_add(c, st->st_samples, (double)req.m);
+    sim_time_t p = st->base.unit.period_ps;
+    dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(batches * per, p),
+                dev_ps_to_cycles(st->latency_ps + batches * per, p), e, 0);
+}
+
+/* in: optical power per sample (mW) -> out: photocurrent (mA), with noise when
+ * the `noise` parameter and ctx->noise are on. */
+static int pd_convert(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
+                      const dev_num_ctx_t *ctx)
+{
+    (void)c;
+    const pd_t *st = state;
+    int noisy = st->noise && ctx && ctx->noise && ctx->rng;
+    for (size_t i = 0; i < n; i++) {
+        double i_ma = st->responsivity * in[i];
+        if (noisy)
+            i_ma += dev_pd_noise_ma(i_ma, st->bandwidth_hz, st->sens_ma, st->q_factor) *
+                    sim_rng_next_normal(ctx->rng);
+        out[i] = i_ma;
+    }
+    return 0;
+}
+
+static const dev_ext_t pd_ext = {
+    .default_clock_hz = 5e9,
+    .default_op = DEV_OP_CONVERT,
+    .convert = pd_convert,
+};
+
+const sim_model_t dev_photodetector_model = {
+    .name = "photodetector",
+    .doc = "photodiode + TIA: photocurrent from optical power, energy per sample, optional "
+           "shot/thermal noise",
+    .state_size = sizeof(pd_t),
+    .params = pd_params,
+    .init = pd_init,
+    .handle = pd_handle,
+    .ext = &pd_ext,
+};
