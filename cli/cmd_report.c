@@ -192,7 +192,7 @@ static void report_text(const char *path, const trace_summary_t *s, report_sort_
         fputc('\n', out);
     }
     out_human_pj(h2, sizeof h2, s->energy_pj);
-    fprintf(out, "  energy       %.6g pJ (%s) over %zu components\n", s->energy_pj, h2, s->ncomps);
+    fprintf(out, "  energy       %.1f pJ (%s) over %zu components\n", s->energy_pj, h2, s->ncomps);
 
     static const char *const sort_names[] = {"energy", "utilization", "busy time", "events", "name"};
     fprintf(out, "\ncomponents (by %s)\n", sort_names[sort]);

@@ -48,6 +48,40 @@ static int sql_err(trace_db_t *db, const char *what)
 
 /* ---- opening -------------------------------------------------------------- */
 
+/* "file:/abs/path?immutable=1" (percent-encoded) when path has no -wal
+ * companion; NULL otherwise or when the path cannot be resolved. */
+static char *immutable_uri(const char *path)
+{
+    size_t n = strlen(path);
+    char *wal = malloc(n + 5);
+    if (!wal)
+        return NULL;
+    memcpy(wal, path, n);
+    memcpy(wal + n, "-wal", 5);
+    struct stat st;
+    int has_wal = stat(wal, &st) == 0 || errno != ENOENT;
+    free(wal);
+    if (has_wal)
+        return NULL;
+    char *abs = realpath(path, NULL);
+    if (!abs)
+        return NULL;
+    size_t len = strlen(abs);
+    char *uri = malloc(3 * len + 32);
+    if (uri) {
+        char *o = uri + sprintf(uri, "file:");
+        for (const unsigned char *c = (const unsigned char *)abs; *c; c++) {
+            if (isalnum(*c) || strchr("/._-~", *c))
+                *o++ = (char)*c;
+            else
+                o += sprintf(o, "%%%02X", *c);
+        }
+        strcpy(o, "?immutable=1");
+    }
+    free(abs);
+    return uri;
+}
+
 int trace_db_open(trace_db_t **out, const char *path)
 {
     trace_db_t *db = calloc(1, sizeof *db);
@@ -65,7 +99,13 @@ int trace_db_open(trace_db_t **out, const char *path)
                        strerror(errno));
     if (S_ISDIR(st.st_mode))
         return set_err(db, TRACE_DB_ERR_OPEN, "%s: is a directory, not a trace database", path);
-    int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READONLY, NULL);
+    /* A finished run has no -wal file: read it as immutable, which takes no
+     * locks and leaves no -shm/-wal files behind. A live or killed run keeps
+     * its -wal: open it normally (read-only) to see the rows in it. */
+    char *uri = immutable_uri(path);
+    int rc = sqlite3_open_v2(uri ? uri : path, &db->sql,
+                             SQLITE_OPEN_READONLY | (uri ? SQLITE_OPEN_URI : 0), NULL);
+    free(uri);
     if (rc != SQLITE_OK)
         return set_err(db, TRACE_DB_ERR_OPEN, "%s: cannot open trace database: %s", path,
                        db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));

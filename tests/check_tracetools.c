@@ -653,6 +653,60 @@ START_TEST(test_report_text_and_json)
 }
 END_TEST
 
+/* A finished WAL database is read without leaving -wal/-shm files; a run
+ * killed mid-write (its rows still in the -wal) is read with those rows and
+ * reported as not complete. */
+START_TEST(test_wal_finished_and_killed)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("wal.db");
+    build_run(p, &s);
+    sqlite3 *w = NULL;
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    exec_ok(w, "PRAGMA journal_mode=WAL");
+    ck_assert_int_eq(sqlite3_close(w), SQLITE_OK);
+    ck_assert_int_ne(access(path_in("wal.db-wal"), F_OK), 0);
+    trace_db_t *db = NULL;
+    trace_summary_t sum;
+    ck_assert_int_eq(trace_db_open(&db, p), 0);
+    ck_assert_int_eq(trace_db_summary(db, &sum), 0);
+    check_summary(&s, &sum);
+    trace_summary_free(&sum);
+    trace_db_close(db);
+    ck_assert_int_ne(access(path_in("wal.db-wal"), F_OK), 0);
+    ck_assert_int_ne(access(path_in("wal.db-shm"), F_OK), 0);
+
+    /* a child writes more rows and the status 'running', then dies without closing */
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        sqlite3 *c = NULL;
+        if (sqlite3_open(p, &c) != SQLITE_OK ||
+            sqlite3_exec(c,
+                         "PRAGMA wal_autocheckpoint=0; BEGIN; UPDATE runs SET status='running';"
+                         " INSERT INTO events VALUES(1, 1, 0, 0, 10, 0, 0, 99); COMMIT;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(3);
+        _exit(0); /* as kill -9 would: no close, no checkpoint */
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(access(path_in("wal.db-wal"), F_OK), 0);
+    result_t r = run_cmd(report_main, "report", p, NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "not complete (killed?)"));
+    result_free(&r);
+    r = run_cmd(query_main, "query", p, "SELECT count(*) AS n FROM events", "--csv", NULL);
+    char want[32];
+    snprintf(want, sizeof want, "n\n%d\n", 3 * s.n_ops + 1);
+    ck_assert_str_eq(r.out, want);
+    result_free(&r);
+    remove_dir();
+}
+END_TEST
+
 /* ---- export ------------------------------------------------------------------- */
 typedef struct counts {
     int x, i, m, threads;
@@ -1058,6 +1112,7 @@ static Suite *tracetools_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_open_errors);
+    tcase_add_test(tc, test_wal_finished_and_killed);
     tcase_add_test(tc, test_query_sql_errors_and_readonly);
     tcase_add_test(tc, test_query_formats);
     tcase_add_test(tc, test_out_quoting);
