@@ -1,6 +1,6 @@
 /* `prism diff A.db B.db [--tolerance 1%]`: compares two runs (end time,
- * energy, events, and per component busy time, energy by category and
- * events) and says what moved. Exit status: 0 all within tolerance,
+ * energy, events; per component busy time, energy by category and events;
+ * per link busy time, messages and bytes) and says what moved. Exit status: 0 all within tolerance,
  * 1 something changed, 2 error. */
 #include "cli/cli.h"
 #include "cli/out.h"
@@ -16,8 +16,9 @@ static void diff_usage(FILE *f)
     fputs("usage: prism diff A.db B.db [--tolerance 1%|0.01] [--json] [--all]\n"
           "Compares two runs: end_time_ps, energy_pj and events_handled of the run, and\n"
           "per component (matched by name) busy_ps, energy_pj, events and energy by\n"
-          "category (energy_pj.<category>). Prints the metrics that moved beyond the\n"
-          "tolerance, largest relative change first, then a verdict.\n"
+          "category (energy_pj.<category>), and per link (matched by src->dst) busy_ps,\n"
+          "messages and bytes. Prints the metrics that moved beyond the tolerance,\n"
+          "largest relative change first, then a verdict.\n"
           "  --tolerance T  relative, as 1% or 0.01 (default 0: any change counts)\n"
           "  --all          list every metric, not only the changed ones\n"
           "  --json         {\"changed\": bool, \"tolerance\": x, \"metrics\": [...]}\n"
@@ -64,6 +65,8 @@ static int diff_json(const char *pa, const char *pb, const trace_diff_t *d, int 
             continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToArray(arr, o);
+        static const char *const scopes[] = {"run", "component", "link"};
+        cJSON_AddItemToObject(o, "scope", cJSON_CreateString(scopes[m->scope]));
         cJSON_AddItemToObject(o, "component",
                               m->component ? cJSON_CreateString(m->component) : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "metric", cJSON_CreateString(m->metric));
@@ -98,7 +101,7 @@ static void diff_text(const trace_diff_t *d, int all, FILE *out)
         if (!o)
             return;
         out_set_null_text(o, "-");
-        const char *cols[] = {"component", "metric", "a", "b", "delta", "delta_%"};
+        const char *cols[] = {"component/link", "metric", "a", "b", "delta", "delta_%"};
         for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
             out_column(o, cols[i]);
         if (all) /* show which rows are beyond the tolerance */

@@ -633,8 +633,8 @@ typedef struct metric_list {
     size_t n, cap;
 } metric_list_t;
 
-static int metric_push(metric_list_t *l, const char *comp, const char *metric, int in_a, double a,
-                       int in_b, double b, double tol)
+static int metric_push(metric_list_t *l, trace_diff_scope_t scope, const char *comp,
+                       const char *metric, int in_a, double a, int in_b, double b, double tol)
 {
     if (l->n == l->cap) {
         size_t nc = l->cap ? 2 * l->cap : 32;
@@ -646,6 +646,7 @@ static int metric_push(metric_list_t *l, const char *comp, const char *metric, i
     }
     trace_diff_metric_t *m = &l->m[l->n];
     memset(m, 0, sizeof *m);
+    m->scope = scope;
     m->component = comp ? dup_str(comp) : NULL;
     m->metric = dup_str(metric);
     if ((comp && !m->component) || !m->metric) {
@@ -696,18 +697,18 @@ static int diff_component(metric_list_t *l, const trace_comp_summary_t *ca,
 {
     const char *name = ca ? ca->name : cb->name;
     int ia = ca != NULL, ib = cb != NULL;
-    if (metric_push(l, name, "busy_ps", ia, ca ? nz(ca->busy_ps) : 0, ib, cb ? nz(cb->busy_ps) : 0,
+    if (metric_push(l, TRACE_DIFF_COMPONENT, name, "busy_ps", ia, ca ? nz(ca->busy_ps) : 0, ib, cb ? nz(cb->busy_ps) : 0,
                     tol) ||
-        metric_push(l, name, "energy_pj", ia, ca ? nz(ca->energy_pj) : 0, ib,
+        metric_push(l, TRACE_DIFF_COMPONENT, name, "energy_pj", ia, ca ? nz(ca->energy_pj) : 0, ib,
                     cb ? nz(cb->energy_pj) : 0, tol) ||
-        metric_push(l, name, "events", ia, ca ? nz(ca->events) : 0, ib, cb ? nz(cb->events) : 0,
+        metric_push(l, TRACE_DIFF_COMPONENT, name, "events", ia, ca ? nz(ca->events) : 0, ib, cb ? nz(cb->events) : 0,
                     tol))
         return -1;
     char buf[256];
     for (size_t k = 0; ca && k < ca->ncats; k++) {
         const trace_energy_cat_t *other = cat_find(cb, ca->cats[k].name);
         cat_metric_name(buf, sizeof buf, ca->cats[k].name);
-        if (metric_push(l, name, buf, ia, ca->cats[k].energy_pj, ib, other ? other->energy_pj : 0,
+        if (metric_push(l, TRACE_DIFF_COMPONENT, name, buf, ia, ca->cats[k].energy_pj, ib, other ? other->energy_pj : 0,
                         tol))
             return -1;
     }
@@ -715,10 +716,76 @@ static int diff_component(metric_list_t *l, const trace_comp_summary_t *ca,
         if (cat_find(ca, cb->cats[k].name))
             continue;
         cat_metric_name(buf, sizeof buf, cb->cats[k].name);
-        if (metric_push(l, name, buf, ia, 0, ib, cb->cats[k].energy_pj, tol))
+        if (metric_push(l, TRACE_DIFF_COMPONENT, name, buf, ia, 0, ib, cb->cats[k].energy_pj, tol))
             return -1;
     }
     return 0;
+}
+
+static int link_ptr_cmp_key(const void *x, const void *y)
+{
+    const trace_link_summary_t *const *a = x, *const *b = y;
+    int c = strcmp((*a)->src ? (*a)->src : "", (*b)->src ? (*b)->src : "");
+    return c ? c : strcmp((*a)->dst ? (*a)->dst : "", (*b)->dst ? (*b)->dst : "");
+}
+
+/* Metrics of one link, matched by its endpoints; la or lb may be NULL. */
+static int diff_link(metric_list_t *l, const trace_link_summary_t *la,
+                     const trace_link_summary_t *lb, double tol)
+{
+    const trace_link_summary_t *k = la ? la : lb;
+    char name[512];
+    snprintf(name, sizeof name, "%s->%s", k->src ? k->src : "?", k->dst ? k->dst : "?");
+    int ia = la != NULL, ib = lb != NULL;
+    return metric_push(l, TRACE_DIFF_LINK, name, "busy_ps", ia, la ? nz(la->busy_ps) : 0, ib,
+                       lb ? nz(lb->busy_ps) : 0, tol) ||
+           metric_push(l, TRACE_DIFF_LINK, name, "messages", ia, la ? nz(la->messages) : 0, ib,
+                       lb ? nz(lb->messages) : 0, tol) ||
+           metric_push(l, TRACE_DIFF_LINK, name, "bytes", ia, la ? nz(la->bytes) : 0, ib,
+                       lb ? nz(lb->bytes) : 0, tol);
+}
+
+/* Pairs the sorted lists pa[0..na) and pb[0..nb) with cmp and calls
+ * each(list, a-or-NULL, b-or-NULL, tol) for every key of their union. */
+static int diff_merge(metric_list_t *l, const void **pa, size_t na, const void **pb, size_t nb,
+                      int (*cmp)(const void *, const void *),
+                      int (*each)(metric_list_t *, const void *, const void *, double), double tol)
+{
+    size_t i = 0, j = 0;
+    while (i < na || j < nb) {
+        int c = i == na ? 1 : j == nb ? -1 : cmp(&pa[i], &pb[j]);
+        if (each(l, c <= 0 ? pa[i] : NULL, c >= 0 ? pb[j] : NULL, tol))
+            return -1;
+        if (c <= 0)
+            i++;
+        if (c >= 0)
+            j++;
+    }
+    return 0;
+}
+
+static int each_component(metric_list_t *l, const void *a, const void *b, double tol)
+{
+    return diff_component(l, a, b, tol);
+}
+
+static int each_link(metric_list_t *l, const void *a, const void *b, double tol)
+{
+    return diff_link(l, a, b, tol);
+}
+
+/* Sorted pointers to n items of `size` bytes at base; NULL when out of memory. */
+static const void **sorted_ptrs(const void *base, size_t n, size_t size,
+                                int (*cmp)(const void *, const void *))
+{
+    const void **p = malloc((n + 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (const char *)base + i * size;
+    if (n)
+        qsort(p, n, sizeof *p, cmp);
+    return p;
 }
 
 static double sort_size(const trace_diff_metric_t *m)
@@ -734,8 +801,8 @@ static int metric_cmp(const void *x, const void *y)
     double sa = sort_size(a), sb = sort_size(b);
     if (sa != sb)
         return sa > sb ? -1 : 1;
-    if (!a->component != !b->component)
-        return a->component ? 1 : -1; /* run-level first */
+    if (a->scope != b->scope)
+        return a->scope < b->scope ? -1 : 1; /* run, then components, then links */
     int c = a->component ? strcmp(a->component, b->component) : 0;
     return c ? c : strcmp(a->metric, b->metric);
 }
@@ -819,38 +886,30 @@ int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d)
         return rc;
     }
     metric_list_t l = {0};
-    const trace_comp_summary_t **pb = NULL, **pa = NULL;
+    const void **pa = NULL, **pb = NULL;
     if (diff_warnings(d, a, &sa, b, &sb))
         goto nomem;
     /* run-level */
-    if (metric_push(&l, NULL, "end_time_ps", sa.run.end_time_ps >= 0, (double)sa.run.end_time_ps,
+    if (metric_push(&l, TRACE_DIFF_RUN, NULL, "end_time_ps", sa.run.end_time_ps >= 0, (double)sa.run.end_time_ps,
                     sb.run.end_time_ps >= 0, (double)sb.run.end_time_ps, tolerance) ||
-        metric_push(&l, NULL, "energy_pj", 1, sa.energy_pj, 1, sb.energy_pj, tolerance) ||
-        metric_push(&l, NULL, "events_handled", sa.run.events_handled >= 0,
+        metric_push(&l, TRACE_DIFF_RUN, NULL, "energy_pj", 1, sa.energy_pj, 1, sb.energy_pj, tolerance) ||
+        metric_push(&l, TRACE_DIFF_RUN, NULL, "events_handled", sa.run.events_handled >= 0,
                     (double)sa.run.events_handled, sb.run.events_handled >= 0,
                     (double)sb.run.events_handled, tolerance))
         goto nomem;
-    /* components, matched by name */
-    pa = malloc((sa.ncomps + 1) * sizeof *pa);
-    pb = malloc((sb.ncomps + 1) * sizeof *pb);
-    if (!pa || !pb)
+    /* components matched by name, links by their endpoints */
+    pa = sorted_ptrs(sa.comps, sa.ncomps, sizeof *sa.comps, comp_ptr_cmp_name);
+    pb = sorted_ptrs(sb.comps, sb.ncomps, sizeof *sb.comps, comp_ptr_cmp_name);
+    if (!pa || !pb ||
+        diff_merge(&l, pa, sa.ncomps, pb, sb.ncomps, comp_ptr_cmp_name, each_component, tolerance))
         goto nomem;
-    for (size_t i = 0; i < sa.ncomps; i++)
-        pa[i] = &sa.comps[i];
-    for (size_t i = 0; i < sb.ncomps; i++)
-        pb[i] = &sb.comps[i];
-    qsort(pa, sa.ncomps, sizeof *pa, comp_ptr_cmp_name);
-    qsort(pb, sb.ncomps, sizeof *pb, comp_ptr_cmp_name);
-    size_t i = 0, j = 0;
-    while (i < sa.ncomps || j < sb.ncomps) {
-        int c = i == sa.ncomps ? 1 : j == sb.ncomps ? -1 : strcmp(pa[i]->name, pb[j]->name);
-        if (diff_component(&l, c <= 0 ? pa[i] : NULL, c >= 0 ? pb[j] : NULL, tolerance))
-            goto nomem;
-        if (c <= 0)
-            i++;
-        if (c >= 0)
-            j++;
-    }
+    free(pa);
+    free(pb);
+    pa = sorted_ptrs(sa.links, sa.nlinks, sizeof *sa.links, link_ptr_cmp_key);
+    pb = sorted_ptrs(sb.links, sb.nlinks, sizeof *sb.links, link_ptr_cmp_key);
+    if (!pa || !pb ||
+        diff_merge(&l, pa, sa.nlinks, pb, sb.nlinks, link_ptr_cmp_key, each_link, tolerance))
+        goto nomem;
     free(pa);
     free(pb);
     trace_summary_free(&sa);

@@ -99,9 +99,14 @@ int trace_db_summary(trace_db_t *db, trace_summary_t *out);
 void trace_summary_free(trace_summary_t *s);
 
 /* ---- diff ----------------------------------------------------------------- */
+typedef enum { TRACE_DIFF_RUN, TRACE_DIFF_COMPONENT, TRACE_DIFF_LINK } trace_diff_scope_t;
+
 typedef struct trace_diff_metric {
-    char *component; /* NULL for run-level metrics */
-    char *metric;    /* end_time_ps, energy_pj, events_handled, busy_ps, events, energy_pj.<cat> */
+    trace_diff_scope_t scope;
+    char *component; /* component name, "src->dst" for a link, NULL for the run */
+    /* run: end_time_ps, energy_pj, events_handled; component: busy_ps,
+     * energy_pj, events, energy_pj.<category>; link: busy_ps, messages, bytes */
+    char *metric;
     int in_a, in_b;  /* 0 when the component is absent from that run */
     double a, b;     /* values (0 when absent) */
     double delta;    /* b - a */
@@ -117,9 +122,9 @@ typedef struct trace_diff {
     char **warn; /* status not complete, config hashes differ */
 } trace_diff_t;
 
-/* Compares two runs. A metric changed when |b - a| > tolerance * |a| (so a
- * metric 0 in a and nonzero in b changed), or when its component is in one
- * run only. Returns 0 (d->nchanged says whether anything moved) or an error;
+/* Compares two runs; components are matched by name, links by "src->dst".
+ * A metric changed when |b - a| > tolerance * |a| (so a metric 0 in a and
+ * nonzero in b changed), or when its component or link is in one run only. Returns 0 (d->nchanged says whether anything moved) or an error;
  * the message, naming the file at fault, is then in trace_db_errmsg(a). */
 int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d);
 void trace_diff_free(trace_diff_t *d);

@@ -870,8 +870,9 @@ START_TEST(test_diff_identical)
     cJSON *j = parse_json(r.out);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "changed")));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "metrics")), 0);
-    /* run: 3 metrics; host: busy, energy, events, static; npu0: the same + mvm */
-    ck_assert(jnum(j, "metrics_compared") == 3 + 4 + 5);
+    /* run: 3 metrics; host: busy, energy, events, static; npu0: the same + mvm;
+     * 2 links: busy, messages, bytes */
+    ck_assert(jnum(j, "metrics_compared") == 3 + 4 + 5 + 2 * 3);
     cJSON_Delete(j);
     result_free(&r);
     r = run_cmd(diff_main, "diff", a, b, "--all", NULL);
@@ -914,6 +915,7 @@ START_TEST(test_diff_link_latency)
     ck_assert(!find_metric(&d, "npu0", "events")->changed);
     ck_assert(!find_metric(&d, "npu0", "energy_pj.mvm")->changed);
     ck_assert(!find_metric(&d, NULL, "events_handled")->changed);
+    ck_assert(!find_metric(&d, "npu0.out->host.in", "busy_ps")->changed);
     /* changed: end time, run energy, 2 x (energy_pj, energy_pj.static) */
     ck_assert_int_eq((int)d.nchanged, 6);
     /* sorted by |relative change|, changed first */
@@ -935,7 +937,7 @@ START_TEST(test_diff_link_latency)
 
     result_t r = run_cmd(diff_main, "diff", a, b, "--tolerance", "1%", NULL);
     ck_assert_int_eq(r.rc, 1);
-    ck_assert_ptr_nonnull(strstr(r.out, "changed: 6 of 12 metrics moved beyond the tolerance (1%)"));
+    ck_assert_ptr_nonnull(strstr(r.out, "changed: 6 of 18 metrics moved beyond the tolerance (1%)"));
     ck_assert_ptr_nonnull(strstr(r.err, "warning: config hashes differ"));
     /* the largest change leads the table: end time and the static energy share rel_end;
      * the run's energy moves less since its dynamic part did not change */
@@ -965,6 +967,49 @@ START_TEST(test_diff_link_latency)
     cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "metrics"), 0);
     ck_assert_double_eq_tol(jnum(first, "delta_rel"), rel_end, 1e-9);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "metrics")), 6);
+    cJSON_Delete(j);
+    result_free(&r);
+    remove_dir();
+}
+END_TEST
+
+/* Halving the links' bandwidth doubles their busy time (bytes / bandwidth)
+ * and leaves messages and bytes alone. */
+START_TEST(test_diff_link_bandwidth)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *a = path_in("a.db"), *b = path_in("b.db");
+    build_run(a, &s);
+    run_spec_t s2 = s;
+    s2.bw_gbps = s.bw_gbps / 2;
+    build_run(b, &s2);
+    trace_db_t *da = NULL, *db = NULL;
+    ck_assert_int_eq(trace_db_open(&da, a), 0);
+    ck_assert_int_eq(trace_db_open(&db, b), 0);
+    trace_diff_t d;
+    ck_assert_int_eq(trace_diff(da, db, 0.01, &d), 0);
+    const trace_diff_metric_t *m = find_metric(&d, "npu0.out->host.in", "busy_ps");
+    ck_assert(m && m->changed && m->scope == TRACE_DIFF_LINK);
+    ck_assert_double_eq_tol(m->rel, 1.0, 1e-12);
+    ck_assert(m->delta == (double)s.n_ops * resp_ser(&s));
+    ck_assert(!find_metric(&d, "npu0.out->host.in", "bytes")->changed);
+    ck_assert(!find_metric(&d, "host.out->npu0.in", "messages")->changed);
+    m = find_metric(&d, NULL, "end_time_ps");
+    ck_assert(m && m->scope == TRACE_DIFF_RUN);
+    ck_assert_double_eq_tol(m->rel, (double)(req_ser(&s) + resp_ser(&s)) / period_ps(&s), 1e-12);
+    /* the two link busy times (+100%) lead the list */
+    ck_assert_int_eq(d.m[0].scope, TRACE_DIFF_LINK);
+    ck_assert_int_eq(d.m[1].scope, TRACE_DIFF_LINK);
+    trace_diff_free(&d);
+    trace_db_close(da);
+    trace_db_close(db);
+    result_t r = run_cmd(diff_main, "diff", a, b, "--json", NULL);
+    ck_assert_int_eq(r.rc, 1);
+    cJSON *j = parse_json(r.out);
+    cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "metrics"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(first, "scope")->valuestring, "link");
+    ck_assert_str_eq(cJSON_GetObjectItem(first, "component")->valuestring, "host.out->npu0.in");
     cJSON_Delete(j);
     result_free(&r);
     remove_dir();
@@ -1121,6 +1166,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_export_perfetto);
     tcase_add_test(tc, test_diff_identical);
     tcase_add_test(tc, test_diff_link_latency);
+    tcase_add_test(tc, test_diff_link_bandwidth);
     tcase_add_test(tc, test_diff_components_and_zero);
     tcase_add_test(tc, test_parse_tolerance);
     tcase_add_test(tc, test_binary_exit_codes);
