@@ -15,9 +15,8 @@ int dev_complete_op(sim_comp_t *c, int port, const dev_req_t *req, uint64_t op_i
                     uint64_t cycles, sim_time_t latency_ps, double energy_pj, uint64_t bytes)
 {
     if (port < 0)
-        return sim_comp_fail(c, "%s '%s': no link leaves port 'out' to send the completion of "
-                                "request %u",
-                             sim_comp_model(c), sim_comp_name(c), (unsigned)req->tag);
+        return sim_comp_fail(c, "no link leaves port 'out' to send the completion of request %u",
+                             (unsigned)req->tag);
     dev_done_t done;
     memset(&done, 0, sizeof done);
     done.tag = req->tag;
@@ -97,8 +96,8 @@ int dev_unit_init(sim_comp_t *c, dev_unit_t *u)
 {
     memset(u, 0, sizeof *u);
     if (sim_comp_clock(c) < 0 || sim_comp_period_ps(c) == 0)
-        return sim_comp_fail(c, "%s '%s' needs a clock (give the component a clock)",
-                             sim_comp_model(c), sim_comp_name(c));
+        return sim_comp_fail(c, "a %s device needs a clock (give the component one)",
+                             sim_comp_model(c));
     u->period_ps = sim_comp_period_ps(c);
     return 0;
 }
@@ -164,6 +163,6 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
 
 int dev_fail_op(sim_comp_t *c, const dev_req_t *req)
 {
-    return sim_comp_fail(c, "%s '%s' cannot do op '%s' (kind %u)", sim_comp_model(c),
-                         sim_comp_name(c), dev_op_name(req->kind), (unsigned)req->kind);
+    return sim_comp_fail(c, "%s cannot do op '%s' (kind %u)", sim_comp_model(c),
+                         dev_op_name(req->kind), (unsigned)req->kind);
 }

@@ -104,13 +104,13 @@ static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     }
     uint64_t addr = req.k, bytes = req.m;
     if (bytes == 0) {
-        sim_comp_fail(c, "dram '%s': %s of 0 bytes", sim_comp_name(c), dev_op_name(req.kind));
+        sim_comp_fail(c, "%s of 0 bytes", dev_op_name(req.kind));
         return;
     }
     if (addr > d->capacity_bytes || bytes > d->capacity_bytes - addr) {
         sim_comp_fail(c,
-                      "dram '%s': %s of %llu bytes at address %llu goes beyond capacity_bytes %llu",
-                      sim_comp_name(c), dev_op_name(req.kind), (unsigned long long)bytes,
+                      "%s of %llu bytes at address %llu goes beyond capacity_bytes %llu",
+                      dev_op_name(req.kind), (unsigned long long)bytes,
                       (unsigned long long)addr, (unsigned long long)d->capacity_bytes);
         return;
     }

@@ -65,9 +65,9 @@ static int sram_init(sim_comp_t *c, void *state, const sim_params_t *p)
     s->block_interleave = strcmp(sim_param_str(p, "interleave"), "block") == 0;
     if (s->size_bytes % (s->banks * s->word_bytes) != 0)
         return sim_comp_fail(c,
-                             "sram '%s': size_bytes %llu is not a multiple of banks x word_bytes "
+                             "size_bytes %llu is not a multiple of banks x word_bytes "
                              "(%llu x %llu)",
-                             sim_comp_name(c), (unsigned long long)s->size_bytes,
+                             (unsigned long long)s->size_bytes,
                              (unsigned long long)s->banks, (unsigned long long)s->word_bytes);
     s->words_per_bank = s->size_bytes / (s->banks * s->word_bytes);
     double bank_kb = (double)s->size_bytes / (double)s->banks / 1024.0;
@@ -118,12 +118,12 @@ static void sram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     }
     uint64_t addr = req.k, bytes = req.m;
     if (bytes == 0) {
-        sim_comp_fail(c, "sram '%s': %s of 0 bytes", sim_comp_name(c), dev_op_name(req.kind));
+        sim_comp_fail(c, "%s of 0 bytes", dev_op_name(req.kind));
         return;
     }
     if (addr > s->size_bytes || bytes > s->size_bytes - addr) {
-        sim_comp_fail(c, "sram '%s': %s of %llu bytes at address %llu goes beyond size_bytes %llu",
-                      sim_comp_name(c), dev_op_name(req.kind), (unsigned long long)bytes,
+        sim_comp_fail(c, "%s of %llu bytes at address %llu goes beyond size_bytes %llu",
+                      dev_op_name(req.kind), (unsigned long long)bytes,
                       (unsigned long long)addr, (unsigned long long)s->size_bytes);
         return;
     }

@@ -296,14 +296,13 @@ static void vector_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     }
     dev_vf_cost_t k;
     if (dev_vf_cost(req.vfunc, &k)) {
-        sim_comp_fail(c, "vector '%s': unknown or missing function (vfunc %u; one of %s)",
-                      sim_comp_name(c), (unsigned)req.vfunc, DEV_VF_CHOICES);
+        sim_comp_fail(c, "unknown or missing function (vfunc %u; one of %s)",
+                      (unsigned)req.vfunc, DEV_VF_CHOICES + 5);
         return;
     }
     uint64_t rows = req.m, cols = req.n;
     if (rows == 0 || cols == 0) {
-        sim_comp_fail(c, "vector '%s': empty shape %llux%llu", sim_comp_name(c),
-                      (unsigned long long)rows, (unsigned long long)cols);
+        sim_comp_fail(c, "empty shape %llux%llu", (unsigned long long)rows, (unsigned long long)cols);
         return;
     }
     uint64_t elems = rows * cols;
