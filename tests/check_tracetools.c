@@ -641,6 +641,16 @@ START_TEST(test_report_text_and_json)
     ck_assert_int_eq(r.rc, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "not complete (killed?)"));
     result_free(&r);
+    /* without a links table the report still works, minus that section */
+    sqlite3 *w = NULL;
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    exec_ok(w, "DROP TABLE links");
+    sqlite3_close(w);
+    r = run_cmd(report_main, "report", p, NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_ptr_null(strstr(r.out, "busiest links"));
+    ck_assert_ptr_nonnull(strstr(r.out, "components (by energy)"));
+    result_free(&r);
     r = run_cmd(report_main, "report", p, "--sort", "size", NULL);
     ck_assert_int_eq(r.rc, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "--sort takes"));
