@@ -7,7 +7,7 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 PKGS    := libev sqlite3 check yaml-0.1 libcjson libprotobuf-c
 
-WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror -Wno-format-truncation
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -I$(BUILD)/gen -pthread
 LDLIBS  += -lev -lsqlite3 -lyaml -lcjson -lprotobuf-c -lm -pthread

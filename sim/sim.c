@@ -53,7 +53,6 @@ static void comp_free(sim_comp_t *c)
         return;
     if (c->initialized && c->model->destroy)
         c->model->destroy(c, c->state);
-    free(c->state);
     free(c->name);
     free(c->where);
     sim_params_free(&c->params);
@@ -75,6 +74,7 @@ void sim_destroy(sim_t *s)
     for (size_t i = 0; i < s->n_comps; i++)
         comp_free(s->comps[i]);
     free(s->comps);
+    free(s->name_index);
     for (size_t i = 0; i < s->n_links; i++) {
         free(s->links[i].from);
         free(s->links[i].to);
@@ -173,6 +173,42 @@ static int valid_name(const char *n)
     return 1;
 }
 
+static size_t name_hash(const char *n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *n; n++)
+        h = (h ^ (unsigned char)*n) * 0x100000001b3ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static void name_index_put(uint32_t *tab, size_t cap, const char *name, uint32_t v)
+{
+    size_t mask = cap - 1;
+    size_t i = name_hash(name) & mask;
+    while (tab[i])
+        i = (i + 1) & mask;
+    tab[i] = v;
+}
+
+static int name_index_add(sim_t *s, sim_comp_t *c)
+{
+    if (2 * s->n_comps > s->name_index_cap) {
+        size_t cap = s->name_index_cap ? s->name_index_cap * 2 : 64;
+        while (2 * s->n_comps > cap)
+            cap *= 2;
+        uint32_t *tab = calloc(cap, sizeof *tab);
+        if (!tab)
+            return SIM_ERR_NOMEM;
+        for (size_t i = 0; i + 1 < s->n_comps; i++)
+            name_index_put(tab, cap, s->comps[i]->name, (uint32_t)i + 1);
+        free(s->name_index);
+        s->name_index = tab;
+        s->name_index_cap = cap;
+    }
+    name_index_put(s->name_index, s->name_index_cap, c->name, c->id + 1);
+    return 0;
+}
+
 int sim_add_component(sim_t *s, const char *name, const char *model, const char *clock,
                       const char *const *params)
 {
@@ -214,19 +250,22 @@ int sim_add_component_at(sim_t *s, const char *name, const char *model, const ch
         return sim_set_error(s, SIM_ERR_CONFIG, "%stoo many components (max %u)", at, MAX_COMPS);
     if (grow((void **)&s->comps, &s->cap_comps, s->n_comps + 1, sizeof *s->comps))
         return SIM_ERR_NOMEM;
-    sim_comp_t *c = calloc(1, sizeof *c);
+    /* the state lives right after the component, 64-byte aligned */
+    size_t head = (sizeof(sim_comp_t) + 63) & ~(size_t)63;
+    sim_comp_t *c = aligned_alloc(64, head + ((m->state_size + 63) & ~(size_t)63) + 64);
     if (!c)
         return SIM_ERR_NOMEM;
+    memset(c, 0, head + ((m->state_size + 63) & ~(size_t)63) + 64);
     c->sim = s;
     c->id = (uint32_t)s->n_comps;
     c->clock = clk;
     c->model = m;
     c->name = strdup(name);
     c->where = where ? strdup(where) : NULL;
-    c->state = calloc(1, m->state_size ? m->state_size : 1);
+    c->state = (char *)c + head;
     c->trace_keep = 1;
     char msg[900];
-    int rc = c->name && c->state ? sim_params_build(&c->params, m, params, msg, sizeof msg)
+    int rc = c->name ? sim_params_build(&c->params, m, params, msg, sizeof msg)
                                  : SIM_ERR_NOMEM;
     if (rc) {
         if (rc != SIM_ERR_NOMEM)
@@ -236,6 +275,11 @@ int sim_add_component_at(sim_t *s, const char *name, const char *model, const ch
     }
     sim_rng_init(&c->rng, s->opts.seed, c->id);
     s->comps[s->n_comps++] = c;
+    if (name_index_add(s, c)) {
+        s->n_comps--;
+        comp_free(c);
+        return SIM_ERR_NOMEM;
+    }
     return (int)c->id;
 }
 
@@ -243,10 +287,16 @@ size_t sim_comp_count(const sim_t *s) { return s->n_comps; }
 sim_comp_t *sim_comp_at(sim_t *s, size_t id) { return id < s->n_comps ? s->comps[id] : NULL; }
 sim_comp_t *sim_comp_find(sim_t *s, const char *name)
 {
-    for (size_t i = 0; i < s->n_comps; i++)
-        if (strcmp(s->comps[i]->name, name) == 0)
-            return s->comps[i];
-    return NULL;
+    if (!s->name_index_cap)
+        return NULL;
+    size_t mask = s->name_index_cap - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        uint32_t v = s->name_index[i];
+        if (!v)
+            return NULL;
+        if (strcmp(s->comps[v - 1]->name, name) == 0)
+            return s->comps[v - 1];
+    }
 }
 void *sim_comp_state(sim_comp_t *c) { return c->state; }
 const sim_params_t *sim_comp_params(const sim_comp_t *c) { return &c->params; }
@@ -544,7 +594,7 @@ static inline int enqueue(sim_t *s, sim_event_t *e)
     sim_qent_t q = {e->time,
                     ((uint64_t)e->prio << 56) | ((uint64_t)(e->src & 0xffffffu) << 32) |
                         (e->seq & 0xffffffffu),
-                    e};
+                    e, e->dst, 0};
     if (s->pop_pending) {
         /* the entry being handled is still on top: replace it (one sift) */
         s->pop_pending = 0;
@@ -846,6 +896,13 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
         if (top->time >= until_ps)
             break;
         sim_event_t *e = top->ev;
+        /* the next event is among the root's children: start loading them
+         * while this one is handled */
+        for (size_t k = 1; k <= 4 && k < s->q.n; k++) {
+            __builtin_prefetch(s->q.a[k].ev);
+            if (s->q.a[k].dst < s->n_comps)
+                __builtin_prefetch(comps[s->q.a[k].dst]);
+        }
         s->now = e->time;
         s->pop_pending = 1;
         if (e->src >= MAX_COMPS) {

@@ -44,24 +44,26 @@ typedef struct sim_stat_rec {
 } sim_stat_rec_t;
 
 struct sim_comp {
+    /* hot: read on every event delivered to this component */
+    const sim_model_t *model;
+    void *state;       /* allocated with the component, right after it */
     sim_t *sim;
+    sim_rng_t rng;
+    uint64_t seq;      /* per-source sequence number of sent events */
+    uint64_t events;
     uint32_t id;
     int clock;
-    const sim_model_t *model;
-    void *state;
-    char *name, *where;
-    struct sim_params params;
     sim_port_rec_t *ports;
     int n_ports;
+    int trace_keep;
+    /* cold */
+    char *name, *where;
+    struct sim_params params;
     sim_stat_rec_t *stats;
     int n_stats, cap_stats;
-    uint64_t seq;      /* per-source sequence number of sent events */
-    sim_rng_t rng;
     sim_time_t busy;
     double static_mw;
-    uint64_t events;
     int awake;
-    int trace_keep;
     int initialized;
 };
 
@@ -80,6 +82,8 @@ typedef struct sim_qent {
     sim_time_t time;
     uint64_t tie; /* prio:8 | src:24 | seq:32 */
     sim_event_t *ev;
+    uint32_t dst; /* copy of ev->dst, so the receiver can be prefetched */
+    uint32_t pad_;
 } sim_qent_t;
 
 typedef struct sim_queue {
@@ -110,6 +114,8 @@ struct sim {
     /* topology */
     sim_comp_t **comps;
     size_t n_comps, cap_comps;
+    uint32_t *name_index; /* open-addressing hash of component names -> id+1 */
+    size_t name_index_cap;
     sim_link_t *links;
     size_t n_links, cap_links;
     sim_clock_t *clocks;
