@@ -71,7 +71,13 @@ static int gen_tick(sim_comp_t *c, void *state, uint64_t cycle)
     return 1;
 }
 
+static const char *const ports_in[] = {"in", NULL}, *const ports_out[] = {"out", NULL};
+static const char *const ports_none[] = {NULL};
+static const char *const sw_in[] = {"in*", NULL}, *const sw_out[] = {"out*", NULL};
+
 const sim_model_t noc_traffic_gen_model = {
+    .in_ports = ports_none,
+    .out_ports = ports_out,
     .name = "traffic_gen",
     .doc = "Bernoulli packet injector with uniform random destinations (clocked)",
     .state_size = sizeof(gen_t),
@@ -198,6 +204,8 @@ static void sw_destroy(sim_comp_t *c, void *state)
 }
 
 const sim_model_t noc_switch_model = {
+    .in_ports = sw_in,
+    .out_ports = sw_out,
     .name = "switch",
     .doc = "output-queued packet switch: one packet per output per cycle",
     .state_size = sizeof(sw_t),
@@ -241,6 +249,8 @@ static void sink_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 static const sim_param_def_t sink_params[] = {{NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL}};
 
 const sim_model_t noc_sink_model = {
+    .in_ports = ports_in,
+    .out_ports = ports_none,
     .name = "sink",
     .doc = "packet sink: counts packets and end-to-end latency",
     .state_size = sizeof(sink_t),

@@ -54,7 +54,11 @@ static void phold_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     sim_send_direct(c, dst, phold_delay(c, p), 1, 0, 0);
 }
 
+static const char *const no_ports[] = {NULL};
+
 const sim_model_t sim_phold_model = {
+    .in_ports = no_ports,
+    .out_ports = no_ports,
     .name = "phold",
     .doc = "PHOLD benchmark LP with ROSS's semantics",
     .state_size = sizeof(phold_t),

@@ -4,6 +4,7 @@
  * so a run is reproducible bit for bit. */
 #include "sim/sim_int.h"
 
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,7 @@ int sim_add_component_at(sim_t *s, const char *name, const char *model, const ch
 }
 
 size_t sim_comp_count(const sim_t *s) { return s->n_comps; }
+size_t sim_pending(const sim_t *s) { return s->q.n; }
 sim_comp_t *sim_comp_at(sim_t *s, size_t id) { return id < s->n_comps ? s->comps[id] : NULL; }
 sim_comp_t *sim_comp_find(sim_t *s, const char *name)
 {
@@ -374,6 +376,26 @@ static int split_endpoint(sim_t *s, const char *ep, sim_comp_t **comp, char *por
     return 0;
 }
 
+static int port_declared(const char *const *pats, const char *port)
+{
+    if (!pats)
+        return 1;
+    for (; *pats; pats++)
+        if (fnmatch(*pats, port, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *ports_hint(const char *const *pats)
+{
+    static _Thread_local char buf[256];
+    size_t len = (size_t)snprintf(buf, sizeof buf, " (it has:");
+    for (; pats && *pats && len < sizeof buf - 32; pats++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, " %s", *pats);
+    snprintf(buf + len, sizeof buf - len, ")");
+    return buf;
+}
+
 int sim_add_link(sim_t *s, const char *from, const char *to, sim_time_t latency_ps,
                  double bandwidth_gbps)
 {
@@ -395,6 +417,14 @@ int sim_add_link_at(sim_t *s, const char *from, const char *to, sim_time_t laten
     rc = split_endpoint(s, to, &b, pb, sizeof pb, at, "to");
     if (rc)
         return rc;
+    if (!port_declared(a->model->out_ports, pa))
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%slink from '%s': model '%s' of '%s' has no output port '%s'%s", at,
+                             from, a->model->name, a->name, pa, ports_hint(a->model->out_ports));
+    if (!port_declared(b->model->in_ports, pb))
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%slink to '%s': model '%s' of '%s' has no input port '%s'%s", at, to,
+                             b->model->name, b->name, pb, ports_hint(b->model->in_ports));
     if (!(bandwidth_gbps >= 0) || bandwidth_gbps > 1e9)
         return sim_set_error(s, SIM_ERR_CONFIG, "%slink %s -> %s: bandwidth %g GB/s is invalid",
                              at, from, to, bandwidth_gbps);

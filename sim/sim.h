@@ -110,6 +110,11 @@ typedef struct sim_model {
     /* Optional: free what init allocated. */
     void (*destroy)(sim_comp_t *c, void *state);
     const void *ext; /* model-family extension (e.g. devices' numerics table) */
+    /* Optional port declarations: NULL-terminated lists of glob patterns
+     * ("in", "out*"). When given, a link to an undeclared port is a config
+     * error naming the port; NULL accepts any name. */
+    const char *const *in_ports;
+    const char *const *out_ports;
 } sim_model_t;
 
 int sim_model_register(const sim_model_t *m); /* process-wide; idempotent by name */
@@ -272,6 +277,7 @@ int sim_tracing(const sim_comp_t *c); /* 1 when this component's records are kep
 
 /* ---- inspection (for reports, tests, the CLI) ------------------------------ */
 size_t sim_comp_count(const sim_t *s);
+size_t sim_pending(const sim_t *s); /* events in the queue */
 sim_comp_t *sim_comp_at(sim_t *s, size_t id);
 sim_comp_t *sim_comp_find(sim_t *s, const char *name);
 void *sim_comp_state(sim_comp_t *c);
