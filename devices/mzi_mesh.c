@@ -126,24 +126,28 @@ static int mzi_init(sim_comp_t *c, void *state, const sim_params_t *p)
                      st->io.t_adc_ps;
     st->e_mod_symbol_pj = st->mod_fj_per_bit * 1e-3 * st->io.dac_bits;
     /* hold power: the timing run carries no weight values, so it is the hold
-     * power of a seeded Gaussian N x N matrix (MEMS: shifters x hold) */
+     * power of a seeded Gaussian matrix programmed on the mesh (for N > 32 the
+     * mean phase per shifter of a 32-mode mesh times the shifter count);
+     * MEMS: shifters x hold power */
     if (st->mems) {
         st->hold_mw = (double)st->shifters * st->mems_hold_mw;
     } else {
+        size_t nr = n > 32 ? 32 : n;
         sim_rng_t rng;
         sim_rng_init(&rng, sim_seed(sim_of(c)), sim_comp_id(c));
-        double *w = malloc(n * n * sizeof *w);
+        double *w = malloc(nr * nr * sizeof *w);
         dev_svd_mesh_t m;
         if (!w)
             return sim_comp_fail(c, "out of memory");
-        for (size_t i = 0; i < n * n; i++)
+        for (size_t i = 0; i < nr * nr; i++)
             w[i] = sim_rng_next_normal(&rng);
-        rc = dev_svd_mesh_program(w, n, n, n, &m);
+        rc = dev_svd_mesh_program(w, nr, nr, nr, &m);
         free(w);
         if (rc)
             return sim_comp_fail(c, "mzi_mesh '%s': cannot program the reference matrix",
                                  sim_comp_name(c));
-        st->hold_mw = mesh_hold_mw(st, &m);
+        st->hold_mw = mesh_hold_mw(st, &m) * (double)st->shifters /
+                      (double)dev_svd_mesh_shifters(nr);
         dev_svd_mesh_free(&m);
     }
     sim_static_power_mw(c, st->hold_mw);
