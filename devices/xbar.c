@@ -379,7 +379,12 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
                     for (size_t col = 0; col < pc; col++)
                         cur[col] += vr * gr[col];
                 }
-                rc = dev_quantize(cur, cur, pc, cfg->adc_bits, adc_fs_units * (double)nr);
+                /* bit-serial pulses are 0/1 voltages on conductances >= 0, so
+                 * the currents are >= 0 and the ADC is unipolar: 2^b codes
+                 * over [0, FS], the positive half of a (b+1)-bit symmetric
+                 * quantizer. DAC inputs are bipolar: symmetric b bits. */
+                rc = dev_quantize(cur, cur, pc, cfg->adc_bits + (bitserial ? 1 : 0),
+                                  adc_fs_units * (double)nr);
                 if (rc)
                     break;
                 for (size_t j = 0; j < nc; j++) {
