@@ -1063,11 +1063,17 @@ int cmd_op(int argc, char **argv)
         goto out;
     }
     static const char *const empty[] = {NULL};
-    if (sim_add_clock(s, "dev", clock_hz) < 0 ||
-        sim_add_component(s, "dut", a.device, "dev", dev_p.v ? (const char *const *)dev_p.v : empty) < 0 ||
+    /* requests reach the device at once; completions come back one device
+     * clock later (the engine refuses a zero-latency cycle), so a request sent
+     * on a completion arrives on a clock edge */
+    int clk = sim_add_clock(s, "dev", clock_hz);
+    sim_time_t back_ps = clk >= 0 ? sim_clock_period_ps(s, clk) : 1;
+    if (clk < 0 ||
+        sim_add_component(s, "dut", a.device, "dev",
+                          dev_p.v ? (const char *const *)dev_p.v : empty) < 0 ||
         sim_add_component(s, "drv", "op_driver", NULL, (const char *const *)drv_p.v) < 0 ||
         sim_add_link(s, "drv.out", "dut.in", 0, 0) < 0 ||
-        sim_add_link(s, "dut.out", "drv.in", 1, 0) < 0) {
+        sim_add_link(s, "dut.out", "drv.in", back_ps > 0 ? back_ps : 1, 0) < 0) {
         fprintf(stderr, "prism op: %s\n", sim_errmsg(s));
         exit_code = 2;
         goto out;
