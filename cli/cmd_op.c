@@ -950,7 +950,7 @@ static int print_json_result(const op_args_t *a, sim_t *s, sim_comp_t *dut, sim_
             cJSON *reqs = cJSON_CreateArray();
             for (size_t i = 0; i < nr; i++) {
                 cJSON *q = cJSON_CreateObject();
-                cJSON_AddNumberToObject(q, "tag", r[i].tag);
+                cJSON_AddNumberToObject(q, "seq", (double)r[i].seq);
                 cJSON_AddNumberToObject(q, "cycles", (double)r[i].cycles);
                 cJSON_AddNumberToObject(q, "latency_ps", (double)r[i].device_latency_ps);
                 cJSON_AddNumberToObject(q, "energy_pj", r[i].energy_pj);

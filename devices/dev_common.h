@@ -95,7 +95,7 @@ static inline uint64_t dev_ceil_div(uint64_t a, uint64_t b)
 /* ---- the op driver (devices/driver.c) ------------------------------------------------ */
 /* One completed request as the driver saw it. */
 typedef struct dev_drv_record {
-    uint32_t tag;
+    uint64_t seq;             /* request number, in sending order */
     uint16_t kind;            /* dev_opkind_t */
     uint16_t status;
     uint64_t cycles;          /* device cycles reported */

@@ -16,8 +16,10 @@ typedef struct drv_item {
     uint64_t op_id;
 } drv_item_t;
 
+/* A request in flight. Its tag is its slot index, so a completion finds it
+ * in O(1) whatever the order completions come back in. */
 typedef struct drv_slot {
-    uint32_t tag;
+    uint64_t seq; /* request number, in sending order */
     int used;
     uint16_t kind;
     sim_time_t sent_ps;
@@ -31,8 +33,9 @@ typedef struct op_driver {
     uint64_t total, sent, done;
     uint64_t outstanding; /* max in flight */
     uint64_t in_flight;
-    drv_slot_t *slots; /* `outstanding` entries */
-    uint32_t next_tag;
+    drv_slot_t *slots;   /* `outstanding` entries */
+    uint32_t *free_tags; /* stack of free slot indexes */
+    uint64_t n_free;
     int port_out;
     dev_drv_record_t *records;
     size_t n_records;
@@ -212,16 +215,12 @@ static int send_next(sim_comp_t *c, op_driver_t *d)
 {
     while (d->in_flight < d->outstanding && d->next_item < d->n_items) {
         drv_item_t *it = &d->items[d->next_item];
-        drv_slot_t *slot = NULL;
-        for (uint64_t i = 0; i < d->outstanding; i++)
-            if (!d->slots[i].used) {
-                slot = &d->slots[i];
-                break;
-            }
-        if (!slot)
+        if (d->n_free == 0)
             return sim_comp_fail(c, "internal: no free request slot");
+        uint32_t tag = d->free_tags[d->n_free - 1];
+        drv_slot_t *slot = &d->slots[tag];
         dev_req_t req = it->req;
-        req.tag = d->next_tag++;
+        req.tag = tag;
         sim_msg_t m;
         memset(&m, 0, sizeof m);
         m.kind = DEV_MSG_REQ;
@@ -233,8 +232,9 @@ static int send_next(sim_comp_t *c, op_driver_t *d)
         if (rc)
             return rc;
         sim_time_t now = sim_comp_now(c);
+        d->n_free--;
         slot->used = 1;
-        slot->tag = req.tag;
+        slot->seq = d->sent;
         slot->kind = req.kind;
         slot->sent_ps = now;
         if (!d->have_first) {
@@ -257,13 +257,8 @@ static void on_done(sim_comp_t *c, op_driver_t *d, const sim_event_t *ev)
 {
     dev_done_t done;
     memcpy(&done, ev->data.bytes, sizeof done);
-    drv_slot_t *slot = NULL;
-    for (uint64_t i = 0; i < d->outstanding; i++)
-        if (d->slots[i].used && d->slots[i].tag == done.tag) {
-            slot = &d->slots[i];
-            break;
-        }
-    if (!slot) {
+    drv_slot_t *slot = done.tag < d->outstanding ? &d->slots[done.tag] : NULL;
+    if (!slot || !slot->used) {
         sim_comp_fail(c, "completion for unknown request tag %u", (unsigned)done.tag);
         return;
     }
@@ -294,7 +289,7 @@ static void on_done(sim_comp_t *c, op_driver_t *d, const sim_event_t *ev)
     sim_stat_max(c, d->st_rtt_max, (double)rtt);
     if (d->n_records < DEV_DRV_RECORD_MAX && d->records) {
         dev_drv_record_t *r = &d->records[d->n_records++];
-        r->tag = done.tag;
+        r->seq = slot->seq;
         r->kind = slot->kind;
         r->status = (uint16_t)done.status;
         r->cycles = done.cycles;
@@ -305,6 +300,7 @@ static void on_done(sim_comp_t *c, op_driver_t *d, const sim_event_t *ev)
         r->bytes = done.bytes;
     }
     slot->used = 0;
+    d->free_tags[d->n_free++] = done.tag;
     d->in_flight--;
     d->done++;
     send_next(c, d);
@@ -349,12 +345,16 @@ static int drv_init(sim_comp_t *c, void *state, const sim_params_t *p)
         return sim_comp_fail(c, "op_driver '%s' has requests to send but no link from its port "
                                 "'out'",
                              sim_comp_name(c));
-    if (d->outstanding > d->total && d->total > 0)
-        d->outstanding = d->total;
+    if (d->outstanding > d->total)
+        d->outstanding = d->total ? d->total : 1;
     d->slots = calloc(d->outstanding, sizeof *d->slots);
+    d->free_tags = calloc(d->outstanding, sizeof *d->free_tags);
+    for (uint64_t i = 0; d->free_tags && i < d->outstanding; i++)
+        d->free_tags[i] = (uint32_t)(d->outstanding - 1 - i); /* tag 0 goes first */
+    d->n_free = d->outstanding;
     size_t nrec = d->total < DEV_DRV_RECORD_MAX ? (size_t)d->total : DEV_DRV_RECORD_MAX;
     d->records = nrec ? calloc(nrec, sizeof *d->records) : NULL;
-    if (!d->slots || (nrec && !d->records))
+    if (!d->slots || !d->free_tags || (nrec && !d->records))
         return sim_comp_fail(c, "out of memory");
     d->st_requests = sim_stat(c, "requests", SIM_STAT_COUNT, "requests");
     d->st_completed = sim_stat(c, "completed", SIM_STAT_COUNT, "requests");
@@ -410,6 +410,8 @@ static void drv_destroy(sim_comp_t *c, void *state)
     op_driver_t *d = state;
     free(d->items);
     free(d->slots);
+    free(d->free_tags);
+    d->free_tags = NULL;
     free(d->records);
     d->items = NULL;
     d->slots = NULL;

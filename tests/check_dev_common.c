@@ -155,6 +155,8 @@ START_TEST(test_queue_back_to_back)
     ck_assert_uint_eq(r[0].cycles, 10);
     ck_assert_uint_eq(r[0].bytes, 7009);
     ck_assert_uint_eq(r[0].kind, DEV_OP_MVM);
+    ck_assert_uint_eq(r[0].seq, 0);
+    ck_assert_uint_eq(r[1].seq, 1);
     ck_assert_double_eq(stat_of(s, "drv", "requests"), 2);
     ck_assert_double_eq(stat_of(s, "drv", "completed"), 2);
     ck_assert_double_eq(stat_of(s, "drv", "device_cycles"), 20);
@@ -224,6 +226,25 @@ START_TEST(test_request_list)
     /* all sent at 0: finish at 3, 6, 70 cycles */
     ck_assert_uint_eq(r[2].device_latency_ps, 70000);
     ck_assert_double_eq(stat_of(s, "drv", "device_cycles"), 70);
+    sim_destroy(s);
+}
+END_TEST
+
+/* many requests with a window of 1000 in flight: tags are reused, every
+ * request completes, the device is never idle after the first: span = N x 3 cycles */
+START_TEST(test_many_requests_window)
+{
+    const char *p[] = {"op", "mvm", "m", "3", "count", "200000", "outstanding", "1000", NULL};
+    sim_t *s = build(p, 0, 1);
+    run_ok(s);
+    ck_assert_double_eq(stat_of(s, "drv", "completed"), 200000);
+    ck_assert_double_eq(stat_of(s, "drv", "device_cycles"), 600000);
+    ck_assert_double_eq(stat_of(s, "drv", "device_span_ps"), 600000 * 1000.0);
+    const dev_drv_record_t *r;
+    size_t n = dev_driver_records(sim_comp_find(s, "drv"), &r);
+    ck_assert_uint_eq(n, DEV_DRV_RECORD_MAX);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(r[i].seq, i); /* FIFO device: completions in sending order */
     sim_destroy(s);
 }
 END_TEST
@@ -351,6 +372,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_sequential);
     tcase_add_test(t, test_round_trip_fields);
     tcase_add_test(t, test_request_list);
+    tcase_add_test(t, test_many_requests_window);
     tcase_add_test(t, test_bad_request_lists);
     tcase_add_test(t, test_bad_driver_params);
     tcase_add_test(t, test_device_fails_op);
