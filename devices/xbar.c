@@ -443,9 +443,9 @@ int xbar_count_writes(xbar_state_t *st, const char *comp_name, uint64_t k, uint6
             size_t nc = (size_t)(n - ct * (uint64_t)cfg->cols);
             if (nc > (size_t)cfg->cols)
                 nc = (size_t)cfg->cols;
-            size_t a = (size_t)(rt * map.col_tiles + ct), pc = nc * sp;
+            size_t a = (size_t)(rt * map.col_tiles + ct);
             if (!st->writes[a]) {
-                st->writes[a] = calloc((size_t)cfg->rows * st->phys_cols, sizeof(uint32_t));
+                st->writes[a] = calloc((size_t)cfg->rows * (size_t)cfg->cols, sizeof(uint32_t));
                 if (!st->writes[a]) {
                     snprintf(err, errlen, "out of memory for endurance counters");
                     return SIM_ERR_NOMEM;
@@ -453,12 +453,13 @@ int xbar_count_writes(xbar_state_t *st, const char *comp_name, uint64_t k, uint6
             }
             uint32_t *w = st->writes[a];
             for (size_t r = 0; r < nr; r++) {
-                uint32_t *row = w + r * st->phys_cols;
-                for (size_t col = 0; col < pc; col++) {
-                    uint32_t cnt = ++row[col];
+                uint32_t *row = w + r * (size_t)cfg->cols;
+                for (size_t j = 0; j < nc; j++) {
+                    uint32_t cnt = ++row[j];
                     if (cnt > st->max_writes)
                         st->max_writes = cnt;
                     if ((double)cnt > cfg->endurance) {
+                        size_t col = j * sp; /* first physical column of the weight */
                         char e[32];
                         xbar_fmt_count(cfg->endurance, e, sizeof e);
                         if (a == 0)

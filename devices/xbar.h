@@ -122,8 +122,10 @@ typedef struct xbar_state {
     const xbar_cell_ops_t *ops;
     int resident;           /* 1 when weights are programmed */
     uint32_t resident_id;
-    /* endurance: one counter per physical cell, per array (grown on demand) */
-    uint32_t **writes;      /* writes[array][row * phys_cols + col] */
+    /* endurance, per array (allocated when first programmed): one counter
+     * per weight position, shared by its slices x pairs cells, which are
+     * always written together; a message names the first physical cell */
+    uint32_t **writes;      /* writes[array][row * cols + weight column] */
     size_t n_arrays;
     size_t phys_cols;       /* cols * slices * pairs */
     uint32_t max_writes;
