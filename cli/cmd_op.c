@@ -725,6 +725,42 @@ static int check_vector(sim_comp_t *dut, const op_args_t *a, op_check_t *out)
     return 0;
 }
 
+/* Bounds of --check: the matrix must fit in memory and the FP64 reference
+ * must take seconds, not hours. */
+#define CHECK_MAX_VALUES (1ull << 26) /* doubles in one operand: 512 MiB */
+#define CHECK_MAX_MACS 8e9
+
+static void shape_text(const op_args_t *a, char *buf, size_t n);
+
+static int check_fits(const op_args_t *a)
+{
+    double values = 0, macs = 0;
+    switch (a->kind) {
+    case DEV_OP_MVM:
+    case DEV_OP_PROGRAM:
+        values = (double)a->rows * (double)a->cols;
+        macs = values * (a->kind == DEV_OP_MVM ? (double)a->vectors : 1.0);
+        break;
+    case DEV_OP_GEMM:
+        values = fmax((double)a->k * (double)a->n, (double)a->m * (double)a->k);
+        macs = (double)a->m * (double)a->k * (double)a->n;
+        break;
+    default:
+        values = (double)a->m * (double)(a->kind == DEV_OP_VECTOR ? a->n : 1);
+        break;
+    }
+    if (values > (double)CHECK_MAX_VALUES || macs > CHECK_MAX_MACS) {
+        char shape[96];
+        shape_text(a, shape, sizeof shape);
+        fprintf(stderr,
+                "prism op: --check: %s %s is too large for the FP64 reference (at most %llu "
+                "values per operand and %.0e multiply-adds); run the timing without --check\n",
+                dev_op_name(a->kind), shape, CHECK_MAX_VALUES, CHECK_MAX_MACS);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_check(sim_t *s, sim_comp_t *dut, const dev_ext_t *e, const op_args_t *a,
                      op_check_t *out)
 {
@@ -1025,7 +1061,7 @@ int cmd_op(int argc, char **argv)
                 a.device, dev_op_name(ext->default_op));
         return 2;
     }
-    if (finish_args(&a))
+    if (finish_args(&a) || (a.check && check_fits(&a)))
         return 2;
 
     param_list_t dev_p = {0}, drv_p = {0};

@@ -570,6 +570,8 @@ START_TEST(test_prism_op_errors)
     expect_error("op --device dram --read 8 --write 8", "one operation");
     expect_error("op --device sram --mvm 4x0", "--mvm '4x0'");
     expect_error("op --bogus", "unknown option");
+    expect_error("op --device vector --vector add --shape 10000x10000 --check", "too large");
+    expect_error("op --device sram --read 8 --vectors 3", "--vectors goes with --mvm");
 }
 END_TEST
 
