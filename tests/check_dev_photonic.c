@@ -209,6 +209,47 @@ START_TEST(test_laser_budget)
                         1e-12);
     sim_destroy(a);
     sim_destroy(b);
+    /* the cores size their laser the same way: +3 dB of coupling loss on a
+     * mesh or a bank doubles the laser (1.995x) */
+    const char *dm[] = {"op", "mvm", "m", "1", "k", "4", "n", "4", NULL};
+    const char *m0[] = {"n", "8", NULL}, *m3[] = {"n", "8", "coupler_loss_db", "3", NULL};
+    const char *r0[] = {"rows", "4", "cols", "4", NULL};
+    const char *r3[] = {"rows", "4", "cols", "4", "coupler_loss_db", "3", NULL};
+    a = run_ok("mzi_mesh", 5e9, m0, dm);
+    b = run_ok("mzi_mesh", 5e9, m3, dm);
+    ck_assert_double_le(rel_close(stat_of(b, "dut", "laser_power_mw") /
+                                      stat_of(a, "dut", "laser_power_mw"),
+                                  1.9952623149688795),
+                        1e-12);
+    ck_assert_double_le(rel_close(stat_of(b, "dut", "energy.laser") /
+                                      stat_of(a, "dut", "energy.laser"),
+                                  1.9952623149688795),
+                        1e-12);
+    sim_destroy(a);
+    sim_destroy(b);
+    a = run_ok("mrr_bank", 5e9, r0, dm);
+    b = run_ok("mrr_bank", 5e9, r3, dm);
+    ck_assert_double_le(rel_close(stat_of(b, "dut", "laser_power_mw") /
+                                      stat_of(a, "dut", "laser_power_mw"),
+                                  1.9952623149688795),
+                        1e-12);
+    sim_destroy(a);
+    sim_destroy(b);
+}
+END_TEST
+
+START_TEST(test_program_op)
+{ /* program a 20x20 matrix on an 8-mode MEMS mesh with tiling: 9 tiles, each
+   * a 2 us settle; no vectors, no converter energy */
+    const char *p[] = {"n", "8", "shifter", "mems", "tiling", "true", NULL};
+    const char *d[] = {"op", "program", "k", "20", "n", "20", NULL};
+    sim_t *s = run_ok("mzi_mesh", 5e9, p, d);
+    ck_assert_double_eq(stat_of(s, "dut", "reloads"), 9);
+    ck_assert_double_eq(stat_of(s, "dut", "energy.dac"), 0);
+    const dev_drv_record_t *r;
+    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    ck_assert_uint_eq(r[0].cycles, 9 * 2000000 / 200);
+    sim_destroy(s);
 }
 END_TEST
 
@@ -700,6 +741,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mrr_energy_adds_up);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_pipelining);
+    tcase_add_test(tc, test_program_op);
     suite_add_tcase(s, tc);
     return s;
 }
