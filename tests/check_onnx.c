@@ -375,6 +375,58 @@ START_TEST(undefined_input)
 }
 END_TEST
 
+
+/* Damaged files must give an error, never a crash (this test runs under ASan
+ * and UBSan in `make debug test`): deterministic byte mutations of each
+ * fixture, from a fixed linear congruential sequence. */
+START_TEST(mutations_never_crash)
+{
+    static const struct {
+        const char *file;
+        int rounds;
+    } fx[] = {{FIX "resnet18.onnx", 300}, {FIX "bert-base.onnx", 60}, {FIX "gpt2-124m.onnx", 60}};
+    make_tmpdir();
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    int ok = 0, failed = 0;
+    for (size_t f = 0; f < sizeof fx / sizeof fx[0]; f++) {
+        size_t len;
+        unsigned char *orig = read_all(fx[f].file, &len);
+        unsigned char *buf = malloc(len);
+        ck_assert_ptr_nonnull(buf);
+        for (int r = 0; r < fx[f].rounds; r++) {
+            memcpy(buf, orig, len);
+            int flips = 1 + r % 4;
+            for (int k = 0; k < flips; k++) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                size_t pos = (size_t)(state >> 33) % len;
+                buf[pos] = (unsigned char)(state >> 13);
+            }
+            const char *p = tmp_path("mut.onnx");
+            write_all(p, buf, len);
+            wl_graph_t *g = NULL;
+            char err[512] = "";
+            int rc = wl_onnx_import(p, NULL, &g, err, sizeof err);
+            if (rc == 0) {
+                ck_assert_ptr_nonnull(g);
+                ok++;
+            } else {
+                ck_assert_int_lt(rc, 0);
+                ck_assert_ptr_null(g);
+                ck_assert_msg(err[0] != 0, "error %d without a message", rc);
+                failed++;
+            }
+            wl_graph_destroy(g);
+        }
+        free(buf);
+        free(orig);
+    }
+    /* both outcomes happen: some flips hit names or values, others break the file */
+    ck_assert_int_gt(ok, 0);
+    ck_assert_int_gt(failed, 0);
+    remove_tmpdir();
+}
+END_TEST
+
 /* ---- models built here ------------------------------------------------------------------ */
 typedef struct {
     void *p[512];
@@ -689,6 +741,7 @@ static Suite *suite(void)
     tcase_add_test(bad, truncated_and_garbage);
     tcase_add_test(bad, unknown_operator);
     tcase_add_test(bad, undefined_input);
+    tcase_add_test(bad, mutations_never_crash);
     suite_add_tcase(s, bad);
     TCase *built = tcase_create("built");
     tcase_set_timeout(built, 60);

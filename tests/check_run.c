@@ -141,7 +141,7 @@ START_TEST(config_errors_name_file_line_and_field)
          "allowed range is [1, 4096]"},
         {"clocks: {c: 1GHz}\ncomponents:\n  a: {model: traffic_gen, clock: c}\n  k: {model: sink}\n"
          "links:\n  - {from: a.out, to: q.in, latency: 1ns}\n",
-         "cfg.yaml:5:5: link to 'q.in' names a missing component 'q'"},
+         "cfg.yaml:6:5: link to 'q.in' names a missing component 'q'"},
         {"clocks: {c: 1GHz}\ncomponents:\n  a: {model: traffic_gen, clock: c}\n  k: {model: sink}\n"
          "links:\n  - {from: a.out, to: k.inn, latency: 1ns}\n",
          "has no input port 'inn'"},

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #define MAX_FOLD 65536 /* largest tensor whose values are kept for folding */
+#define MAX_DIM ((int64_t)1 << 40)    /* largest dimension accepted */
+#define MAX_NUMEL ((uint64_t)1 << 50) /* largest product of (non-zero) dimensions */
 
 /* One ONNX value (tensor name) as the importer sees it. */
 typedef struct {
@@ -174,7 +176,37 @@ static int alloc_vals(val_t *v, size_t n)
 }
 
 static double getf(const val_t *v, size_t i) { return v->is_float ? v->fval[i] : (double)v->ival[i]; }
-static int64_t geti(const val_t *v, size_t i) { return v->is_float ? (int64_t)v->fval[i] : v->ival[i]; }
+/* double -> int64 without undefined behaviour: NaN is 0, out of range saturates */
+static int64_t d2i(double d)
+{
+    if (d != d)
+        return 0;
+    if (d >= 9.2e18)
+        return INT64_MAX;
+    if (d <= -9.2e18)
+        return INT64_MIN;
+    return (int64_t)d;
+}
+static int64_t geti(const val_t *v, size_t i) { return v->is_float ? d2i(v->fval[i]) : v->ival[i]; }
+
+/* 1 if every dim is in [0, MAX_DIM] and the product of the non-zero dims is
+ * at most MAX_NUMEL, so that no product of dims can overflow. */
+static int shape_ok(const wl_shape_t *s)
+{
+    uint64_t p = 1;
+    if (s->rank < 0 || s->rank > WL_MAX_RANK)
+        return 0;
+    for (int i = 0; i < s->rank; i++) {
+        if (s->dim[i] < 0 || s->dim[i] > MAX_DIM)
+            return 0;
+        if (s->dim[i] > 1) {
+            if (p > MAX_NUMEL / (uint64_t)s->dim[i])
+                return 0;
+            p *= (uint64_t)s->dim[i];
+        }
+    }
+    return 1;
+}
 
 static float half_to_float(uint16_t h)
 {
@@ -284,6 +316,9 @@ static int define_tensor(imp_t *im, const char *name, const Onnx__TensorProto *t
                            (long long)t->dims[i]);
         v->shape.dim[i] = t->dims[i];
     }
+    if (!shape_ok(&v->shape))
+        return wl_fail(im->err, im->errlen, WL_ERR_FORMAT, "%s: tensor '%s' has dimensions out of range",
+                       im->path, name);
     v->defined = 1;
     v->is_static = 1;
     v->is_float = is_float_onnx(t->data_type);
@@ -442,7 +477,7 @@ static int in_list(const char *op, const char *const *list)
 }
 
 /* ---- folding ------------------------------------------------------------------------------- */
-static int fold_ok(const val_t *o) { return wl_shape_numel(&o->shape) <= MAX_FOLD; }
+static int fold_ok(const val_t *o) { return shape_ok(&o->shape) && wl_shape_numel(&o->shape) <= MAX_FOLD; }
 
 /* Elementwise folding of op over inputs (all with values). */
 static int fold_elementwise(imp_t *im, nctx_t *c, val_t *o)
@@ -465,19 +500,28 @@ static int fold_elementwise(imp_t *im, nctx_t *c, val_t *o)
         double x = getf(a, ia), y = b ? getf(b, ib) : 0, r = 0;
         int64_t xi = geti(a, ia), yi = b ? geti(b, ib) : 0, ri = 0;
         int integer = !a->is_float && (!b || !b->is_float);
-        if (!strcmp(op, "Add")) r = x + y, ri = xi + yi;
-        else if (!strcmp(op, "Sub")) r = x - y, ri = xi - yi;
-        else if (!strcmp(op, "Mul")) r = x * y, ri = xi * yi;
+        int ovf = 0;
+        if (!strcmp(op, "Add")) r = x + y, ovf = __builtin_add_overflow(xi, yi, &ri);
+        else if (!strcmp(op, "Sub")) r = x - y, ovf = __builtin_sub_overflow(xi, yi, &ri);
+        else if (!strcmp(op, "Mul")) r = x * y, ovf = __builtin_mul_overflow(xi, yi, &ri);
         else if (!strcmp(op, "Div")) {
             r = x / y;
-            if (integer && yi == 0)
-                return node_fail(im, WL_ERR_FORMAT, "integer division by zero while folding");
+            if (integer && (yi == 0 || (yi == -1 && xi == INT64_MIN))) {
+                free_vals(o);
+                return node_fail(im, WL_ERR_FORMAT, "integer division by %lld while folding", (long long)yi);
+            }
             ri = integer ? xi / yi : 0;
         } else if (!strcmp(op, "Mod")) {
-            if (integer && yi == 0)
-                return node_fail(im, WL_ERR_FORMAT, "integer modulo by zero while folding");
-            ri = integer ? xi % yi : 0, r = fmod(x, y);
-        } else if (!strcmp(op, "Pow")) r = pow(x, y), ri = (int64_t)pow(x, y);
+            if (integer && (yi == 0 || yi == -1)) {
+                ri = 0;
+                if (yi == 0) {
+                    free_vals(o);
+                    return node_fail(im, WL_ERR_FORMAT, "integer modulo by zero while folding");
+                }
+            } else
+                ri = integer ? xi % yi : 0;
+            r = fmod(x, y);
+        } else if (!strcmp(op, "Pow")) r = pow(x, y), ri = d2i(pow(x, y));
         else if (!strcmp(op, "Max")) r = x > y ? x : y, ri = xi > yi ? xi : yi;
         else if (!strcmp(op, "Min")) r = x < y ? x : y, ri = xi < yi ? xi : yi;
         else if (!strcmp(op, "Equal")) ri = integer ? xi == yi : x == y;
@@ -489,8 +533,8 @@ static int fold_elementwise(imp_t *im, nctx_t *c, val_t *o)
         else if (!strcmp(op, "Or")) ri = xi || yi;
         else if (!strcmp(op, "Xor")) ri = (!!xi) ^ (!!yi);
         else if (!strcmp(op, "Not")) ri = !xi;
-        else if (!strcmp(op, "Neg")) r = -x, ri = -xi;
-        else if (!strcmp(op, "Abs")) r = fabs(x), ri = xi < 0 ? -xi : xi;
+        else if (!strcmp(op, "Neg")) r = -x, ovf = __builtin_sub_overflow((int64_t)0, xi, &ri);
+        else if (!strcmp(op, "Abs")) r = fabs(x), ovf = xi < 0 ? __builtin_sub_overflow((int64_t)0, xi, &ri) : (ri = xi, 0);
         else if (!strcmp(op, "Sqrt")) r = sqrt(x);
         else if (!strcmp(op, "Reciprocal")) r = 1.0 / x;
         else if (!strcmp(op, "Floor")) r = floor(x), ri = xi;
@@ -503,17 +547,21 @@ static int fold_elementwise(imp_t *im, nctx_t *c, val_t *o)
             free_vals(o);
             return 0;
         }
+        if (ovf && integer) {
+            free_vals(o);
+            return node_fail(im, WL_ERR_FORMAT, "integer overflow while folding");
+        }
         int copy = !strcmp(op, "Identity") || !strcmp(op, "Cast") || !strcmp(op, "CastLike");
         int logical = in_list(op, (const char *const[]){"Equal", "Less", "LessOrEqual", "Greater",
             "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where", NULL});
         if (o->is_float)
             o->fval[k] = copy ? x : r;
         else if (copy)
-            o->ival[k] = a->is_float ? (int64_t)x : xi;
+            o->ival[k] = a->is_float ? d2i(x) : xi;
         else if (logical || integer)
             o->ival[k] = ri;
         else
-            o->ival[k] = (int64_t)r;
+            o->ival[k] = d2i(r);
         if (o->dt == WL_DT_BOOL && !o->is_float)
             o->ival[k] = o->ival[k] != 0;
     }
@@ -567,8 +615,12 @@ static int infer_conv_like(imp_t *im, nctx_t *c, const val_t *x, int nsp, const 
     os.dim[1] = out_ch;
     for (int i = 0; i < nsp; i++) {
         int64_t in = x->shape.dim[2 + i], k = kernel[i], s = strides[i], d = dil[i];
-        if (s <= 0 || d <= 0 || k <= 0)
-            return node_fail(im, WL_ERR_FORMAT, "kernel, stride and dilation must be positive");
+        if (s <= 0 || d <= 0 || k <= 0 || s > MAX_DIM || d > MAX_DIM || k > MAX_DIM)
+            return node_fail(im, WL_ERR_FORMAT, "kernel, stride and dilation must be in 1..2^40");
+        if (pads[i] < 0 || pads[i + nsp] < 0 || pads[i] > MAX_DIM || pads[i + nsp] > MAX_DIM)
+            return node_fail(im, WL_ERR_FORMAT, "pads must be in 0..2^40");
+        if ((k - 1) > MAX_DIM / d)
+            return node_fail(im, WL_ERR_FORMAT, "dilated kernel is too large");
         int64_t ek = (k - 1) * d + 1, out;
         if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
             out = (in + s - 1) / s;
@@ -635,6 +687,8 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
             wl_shape_t s = {.rank = (int)t->n_dims};
             for (size_t i = 0; i < t->n_dims; i++)
                 s.dim[i] = t->dims[i];
+            if (!shape_ok(&s))
+                return node_fail(im, WL_ERR_FORMAT, "constant has dimensions out of range");
             set_out(o, dt, t->data_type, &s);
             int lr = load_tensor_values(o, t);
             if (lr == -1)
@@ -886,7 +940,9 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
             return node_fail(im, WL_ERR_UNSUPPORTED, "Conv of input %s with weight %s",
                              shs(&x->shape, b1, sizeof b1), shs(&w->shape, b2, sizeof b2));
         int64_t group = attr_i(n, "group", 1), cout = w->shape.dim[0];
-        if (group <= 0 || x->shape.dim[1] != w->shape.dim[1] * group || cout % group)
+        int64_t cin_total;
+        if (group <= 0 || __builtin_mul_overflow(w->shape.dim[1], group, &cin_total) ||
+            x->shape.dim[1] != cin_total || cout % group)
             return node_fail(im, WL_ERR_FORMAT, "channels do not match: input %s, weight %s, group %lld",
                              shs(&x->shape, b1, sizeof b1), shs(&w->shape, b2, sizeof b2), (long long)group);
         int64_t kernel[3];
@@ -1176,16 +1232,19 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
             if (norm_axis(ax ? ax[i] : (int64_t)i, r, &a)) { rc = node_fail(im, WL_ERR_FORMAT, "axis out of range"); break; }
             int64_t dim = x->shape.dim[a], step = stp ? stp[i] : 1, b = st[i], e2 = en[i];
             if (step == 0) { rc = node_fail(im, WL_ERR_FORMAT, "step is 0"); break; }
+            /* |dim| <= 2^40: larger steps take one element, clamp them */
+            if (step > 2 * MAX_DIM) step = 2 * MAX_DIM;
+            if (step < -2 * MAX_DIM) step = -2 * MAX_DIM;
             if (b < 0) b += dim;
             if (e2 < 0) e2 += dim;
             if (step > 0) {
                 b = b < 0 ? 0 : b > dim ? dim : b;
                 e2 = e2 < 0 ? 0 : e2 > dim ? dim : e2;
-                s.dim[a] = e2 > b ? (e2 - b + step - 1) / step : 0;
+                s.dim[a] = e2 > b ? (e2 - b - 1) / step + 1 : 0;
             } else {
                 b = b < 0 ? -1 : b > dim - 1 ? dim - 1 : b;
                 e2 = e2 < -1 ? -1 : e2 > dim - 1 ? dim - 1 : e2;
-                s.dim[a] = b > e2 ? (b - e2 + (-step) - 1) / (-step) : 0;
+                s.dim[a] = b > e2 ? (b - e2 - 1) / (-step) + 1 : 0;
             }
             start_of[a] = b;
             step_of[a] = step;
@@ -1236,7 +1295,11 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         }
         if ((int)nsz != c->nout) return node_fail(im, WL_ERR_FORMAT, "%zu split sizes for %d outputs", nsz, c->nout);
         int64_t sum = 0;
-        for (size_t i = 0; i < nsz; i++) sum += sizes[i];
+        for (size_t i = 0; i < nsz; i++) {
+            if (sizes[i] < 0 || sizes[i] > dim)
+                return node_fail(im, WL_ERR_FORMAT, "split size %lld out of range", (long long)sizes[i]);
+            sum += sizes[i];
+        }
         if (sum != dim) return node_fail(im, WL_ERR_FORMAT, "split sizes add up to %lld, axis has %lld", (long long)sum, (long long)dim);
         for (int i = 0; i < c->nout; i++) {
             wl_shape_t s = x->shape;
@@ -1271,6 +1334,8 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         double s0 = getf(a, 0), l0 = getf(lim, 0), d0 = getf(d, 0);
         if (d0 == 0) return node_fail(im, WL_ERR_FORMAT, "delta is 0");
         double cntd = ceil((l0 - s0) / d0);
+        if (!(cntd <= (double)MAX_DIM))
+            return node_fail(im, WL_ERR_FORMAT, "range of %g elements is out of range", cntd);
         int64_t cnt = cntd > 0 ? (int64_t)cntd : 0;
         wl_shape_t s = {.rank = 1, .dim = {cnt}};
         set_out(o, a->dt, a->onnx_dt, &s);
@@ -1278,7 +1343,13 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
             if (alloc_vals(o, (size_t)cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
             for (int64_t i = 0; i < cnt; i++) {
                 if (o->is_float) o->fval[i] = s0 + (double)i * d0;
-                else o->ival[i] = geti(a, 0) + i * geti(d, 0);
+                else {
+                    int64_t step_i, val_i;
+                    if (__builtin_mul_overflow(i, geti(d, 0), &step_i) ||
+                        __builtin_add_overflow(geti(a, 0), step_i, &val_i))
+                        return node_fail(im, WL_ERR_FORMAT, "integer overflow while folding");
+                    o->ival[i] = val_i;
+                }
             }
         }
         e->kind = WL_OP_COPY;
@@ -1328,7 +1399,10 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
                         lin /= (size_t)x->shape.dim[i];
                         if (!red[i]) { oo += cd * ostride; ostride *= (size_t)x->shape.dim[i]; }
                     }
-                    if (prod) o->ival[oo] *= geti(x, k); else o->ival[oo] += geti(x, k);
+                    int bad = prod ? __builtin_mul_overflow(o->ival[oo], geti(x, k), &o->ival[oo])
+                                   : __builtin_add_overflow(o->ival[oo], geti(x, k), &o->ival[oo]);
+                    if (bad)
+                        return node_fail(im, WL_ERR_FORMAT, "integer overflow while folding");
                 }
             }
         }
@@ -1363,6 +1437,7 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         for (size_t i = 0; i < na; i++) {
             int a;
             if (norm_axis(axes[i], r, &a)) { free(pv); return node_fail(im, WL_ERR_FORMAT, "axis out of range"); }
+            if (pv[i] < -MAX_DIM || pv[i] > MAX_DIM || pv[i + na] < -MAX_DIM || pv[i + na] > MAX_DIM) { free(pv); return node_fail(im, WL_ERR_FORMAT, "pads out of range"); }
             s.dim[a] += pv[i] + pv[i + na];
             if (s.dim[a] < 0) { free(pv); return node_fail(im, WL_ERR_FORMAT, "negative padded size"); }
         }
@@ -1376,7 +1451,11 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         if ((rc = in_ints(im, c, 1, "repeats", &rv, &nr))) return rc;
         if ((int)nr != x->shape.rank) { free(rv); return node_fail(im, WL_ERR_FORMAT, "%zu repeats for rank %d", nr, x->shape.rank); }
         wl_shape_t s = x->shape;
-        for (size_t i = 0; i < nr; i++) s.dim[i] *= rv[i];
+        for (size_t i = 0; i < nr; i++)
+            if (rv[i] < 0 || __builtin_mul_overflow(s.dim[i], rv[i], &s.dim[i])) {
+                free(rv);
+                return node_fail(im, WL_ERR_FORMAT, "repeats out of range");
+            }
         free(rv);
         set_out(o, x->dt, x->onnx_dt, &s);
         e->kind = WL_OP_COPY;
@@ -1647,6 +1726,9 @@ static int do_import(imp_t *im)
         val->shape.rank = (int)tt->shape->n_dim;
         for (size_t d = 0; d < tt->shape->n_dim; d++) {
             Onnx__TensorShapeProto__Dimension *dm = tt->shape->dim[d];
+            if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dm->dim_value > MAX_DIM)
+                return wl_fail(im->err, im->errlen, WL_ERR_FORMAT, "%s: graph input '%s' has dimension %lld, out of range",
+                               im->path, vi->name, (long long)dm->dim_value);
             if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dm->dim_value > 0)
                 val->shape.dim[d] = dm->dim_value;
             else if (d == 0)
@@ -1659,6 +1741,8 @@ static int do_import(imp_t *im)
                                im->path, vi->name, d,
                                dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? dm->dim_param : "?");
         }
+        if (!shape_ok(&val->shape))
+            return wl_fail(im->err, im->errlen, WL_ERR_FORMAT, "%s: graph input '%s' is too large", im->path, vi->name);
         val->defined = 1;
         if (!wl_graph_add_tensor(im->g, val->name, val->dt, &val->shape, WL_T_INPUT))
             return wl_fail(im->err, im->errlen, WL_ERR, "%s: %s", im->path, wl_graph_errmsg(im->g));
@@ -1712,6 +1796,13 @@ static int do_import(imp_t *im)
         rc = infer(im, &c, &e);
         if (rc < 0)
             return rc;
+        for (int j = 0; j < c.nout; j++) {
+            val_t *o = OUT(im, &c, j);
+            char sb[128];
+            if (o && !shape_ok(&o->shape))
+                return node_fail(im, WL_ERR_FORMAT, "output '%s' gets shape %s, out of range", o->name,
+                                 wl_shape_str(&o->shape, sb, sizeof sb));
+        }
         int source = is_op(&c, "Constant") || is_op(&c, "ConstantOfShape") || is_op(&c, "Shape") || is_op(&c, "Size");
         for (int j = 0; j < c.nout; j++) {
             val_t *o = OUT(im, &c, j);
