@@ -157,6 +157,15 @@ START_TEST(gpt2_matches_builtin)
         }
     }
     ck_assert_uint_eq(proj, 49);
+    /* block index: projections of h.N are in layer N */
+    for (size_t i = 0; i < wl_graph_op_count(on); i++) {
+        const wl_op_t *op = wl_graph_op(on, i);
+        const char *h = op->weight ? strstr(op->weight->name, ".h.") : NULL;
+        if (op->kind == WL_OP_MATMUL && h)
+            ck_assert_int_eq(op->layer, atoi(h + 3));
+        if (op->kind == WL_OP_ATTN_SCORE)
+            ck_assert_int_ge(op->layer, 0);
+    }
     ck_assert_uint_eq(count_kind(on, WL_OP_ATTN_SCORE), 12);
     ck_assert_uint_eq(count_kind(on, WL_OP_ATTN_CONTEXT), 12);
     ck_assert_uint_eq(count_kind(on, WL_OP_LAYERNORM), 25);
@@ -524,6 +533,24 @@ static Onnx__TensorProto *mk_f32_external(arena_t *a, const char *name, int64_t 
     return t;
 }
 
+static Onnx__TensorProto *mk_raw(arena_t *a, const char *name, int dtype, int rank,
+                                 const int64_t *dims, const void *bytes, size_t len)
+{
+    Onnx__TensorProto *t = A(a, sizeof *t);
+    onnx__tensor_proto__init(t);
+    t->name = (char *)name;
+    t->has_data_type = 1;
+    t->data_type = dtype;
+    t->n_dims = (size_t)rank;
+    t->dims = A(a, (size_t)(rank + 1) * sizeof(int64_t));
+    memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
+    t->has_raw_data = 1;
+    t->raw_data.len = len;
+    t->raw_data.data = A(a, len + 1);
+    memcpy(t->raw_data.data, bytes, len);
+    return t;
+}
+
 /* dims: value > 0, or 0 for a symbolic dim named by params[i] */
 static Onnx__ValueInfoProto *mk_input(arena_t *a, const char *name, int rank, const int64_t *dims,
                                       const char **params)
@@ -694,6 +721,53 @@ START_TEST(shape_folding_and_external_data)
 }
 END_TEST
 
+START_TEST(quantized_weight_topk)
+{
+    /* y = x [2,8] * DequantizeLinear(Wq int8 [8,4]); TopK(y, 2): the matmul's
+     * weight is the int8 initializer seen through DequantizeLinear */
+    make_tmpdir();
+    arena_t a = {0};
+    static const int64_t xd[2] = {2, 8}, wd[2] = {8, 4}, kd[1] = {1};
+    signed char wq[32];
+    for (int i = 0; i < 32; i++)
+        wq[i] = (signed char)(i - 16);
+    float scale = 0.05f;
+    signed char zp = 0;
+    int64_t k = 2;
+    Onnx__TensorProto **inits = A(&a, 4 * sizeof(Onnx__TensorProto *));
+    inits[0] = mk_raw(&a, "Wq", 3, 2, wd, wq, sizeof wq);
+    inits[1] = mk_raw(&a, "scale", 1, 0, NULL, &scale, 4);
+    inits[2] = mk_raw(&a, "zp", 3, 0, NULL, &zp, 1);
+    inits[3] = mk_raw(&a, "k", 7, 1, kd, &k, 8);
+    Onnx__NodeProto **nodes = A(&a, 3 * sizeof(Onnx__NodeProto *));
+    nodes[0] = mk_node(&a, "DequantizeLinear", "dq", 3, (const char *[]){"Wq", "scale", "zp"}, "Wf");
+    nodes[1] = mk_node(&a, "MatMul", "mm", 2, (const char *[]){"x", "Wf"}, "y");
+    nodes[2] = mk_node(&a, "TopK", "top", 2, (const char *[]){"y", "k"}, "vals");
+    const char *p = write_model(&a, "q.onnx", nodes, 3, inits, 4, mk_input(&a, "x", 2, xd, NULL), "vals");
+    wl_graph_t *g = import_ok(p, NULL);
+    ck_assert_uint_eq(wl_graph_op_count(g), 2); /* dequantizing a constant folds */
+    const wl_op_t *mm = find_op(g, "mm");
+    ck_assert(mm->b_is_weight);
+    ck_assert_str_eq(mm->weight->name, "Wq");
+    ck_assert_int_eq(mm->weight->dtype, WL_DT_I8);
+    ck_assert_uint_eq(mm->macs, 2 * 8 * 4);
+    ck_assert_uint_eq(wl_graph_params(g), 32);
+    ck_assert_uint_eq(wl_graph_weight_bytes(g), 32);
+    const wl_tensor_t *v = wl_graph_find_tensor(g, "vals");
+    ck_assert_int_eq(v->shape.dim[0], 2);
+    ck_assert_int_eq(v->shape.dim[1], 2);
+    wl_graph_destroy(g);
+    /* raw data shorter than the shape: a format error naming the tensor */
+    inits[0] = mk_raw(&a, "Wq", 3, 2, wd, wq, 31);
+    p = write_model(&a, "q2.onnx", nodes, 3, inits, 4, mk_input(&a, "x", 2, xd, NULL), "vals");
+    char err[512] = "";
+    ck_assert_int_eq(wl_onnx_import(p, NULL, &g, err, sizeof err), WL_ERR_FORMAT);
+    ck_assert_msg(strstr(err, "'Wq'") != NULL, "%s", err);
+    arena_free(&a);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(symbolic_dims)
 {
     make_tmpdir();
@@ -747,6 +821,7 @@ static Suite *suite(void)
     tcase_set_timeout(built, 60);
     tcase_add_test(built, shape_folding_and_external_data);
     tcase_add_test(built, symbolic_dims);
+    tcase_add_test(built, quantized_weight_topk);
     suite_add_tcase(s, built);
     return s;
 }

@@ -30,6 +30,7 @@ typedef struct {
     int layout_of;      /* static tensor that is a weight in another layout: index of it, else -1 */
     int from_softmax;   /* derived from a Softmax output by elementwise/layout ops */
     int in_graph;       /* added to the wl graph */
+    int layer;          /* block index of the op that produced it, -1 if none */
     int has_val;        /* values known (ival or fval by is_float) */
     int is_float;
     int64_t *ival;
@@ -123,6 +124,7 @@ static int new_val(imp_t *im, const char *name)
     memset(v, 0, sizeof *v);
     v->name = name;
     v->layout_of = -1;
+    v->layer = -1;
     size_t j = (size_t)hstr(name) & (im->hash_cap - 1);
     while (im->hash[j])
         j = (j + 1) & (im->hash_cap - 1);
@@ -322,7 +324,9 @@ static int define_tensor(imp_t *im, const char *name, const Onnx__TensorProto *t
     v->defined = 1;
     v->is_static = 1;
     v->is_float = is_float_onnx(t->data_type);
-    v->is_weight = initializer && v->is_float && wl_shape_numel(&v->shape) > 1;
+    /* weights: float initializers, and int8/uint8 ones (quantized weights) */
+    v->is_weight = initializer && (v->is_float || dt == WL_DT_I8 || dt == WL_DT_U8) &&
+                   wl_shape_numel(&v->shape) > 1;
     int rc = load_tensor_values(v, t);
     if (rc == -1)
         return wl_fail(im->err, im->errlen, WL_ERR_NOMEM, "%s: out of memory", im->path);
@@ -1466,6 +1470,62 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         e->kind = is_op(c, "CumSum") ? WL_OP_REDUCE : WL_OP_ELEMENTWISE;
         return EMIT_OP;
     }
+    if (is_op(c, "QuantizeLinear") || is_op(c, "DequantizeLinear")) {
+        wl_dtype_t dt = WL_DT_F32;
+        int odt = 1;
+        if (is_op(c, "QuantizeLinear")) {
+            val_t *zp = IN(im, c, 2);
+            dt = zp ? zp->dt : WL_DT_U8, odt = zp ? zp->onnx_dt : 2;
+        } else if (IN(im, c, 1)) {
+            dt = IN(im, c, 1)->dt, odt = IN(im, c, 1)->onnx_dt;
+        }
+        set_out(o, dt, odt, &x->shape);
+        e->kind = WL_OP_ELEMENTWISE;
+        return EMIT_OP;
+    }
+    if (is_op(c, "ScatterND") || is_op(c, "ScatterElements") || is_op(c, "Scatter")) {
+        same_as(o, x);
+        e->kind = WL_OP_COPY;
+        return EMIT_OP;
+    }
+    if (is_op(c, "TopK")) {
+        int64_t *kv; size_t nk;
+        int axis;
+        if ((rc = in_ints(im, c, 1, "k", &kv, &nk))) return rc;
+        int64_t k = nk ? kv[0] : -1;
+        free(kv);
+        if (norm_axis(attr_i(n, "axis", -1), x->shape.rank, &axis) || k < 0 || k > x->shape.dim[axis])
+            return node_fail(im, WL_ERR_FORMAT, "k or axis out of range for %s", shs(&x->shape, b1, sizeof b1));
+        wl_shape_t s = x->shape;
+        s.dim[axis] = k;
+        set_out(o, x->dt, x->onnx_dt, &s);
+        if (OUT(im, c, 1)) set_out(OUT(im, c, 1), WL_DT_I64, 7, &s);
+        e->kind = WL_OP_REDUCE;
+        return EMIT_OP;
+    }
+    if (is_op(c, "Resize") || is_op(c, "Upsample")) {
+        int r = x->shape.rank;
+        wl_shape_t s = x->shape;
+        int scales_at = is_op(c, "Upsample") ? 1 : 2;
+        val_t *sizes = is_op(c, "Resize") ? IN(im, c, 3) : NULL, *scales = IN(im, c, scales_at);
+        if (sizes && wl_shape_numel(&sizes->shape) > 0) {
+            int64_t *sv; size_t ns;
+            if ((rc = in_ints(im, c, 3, "sizes", &sv, &ns))) return rc;
+            if ((int)ns != r) { free(sv); return node_fail(im, WL_ERR_FORMAT, "%zu sizes for rank %d", ns, r); }
+            for (int i = 0; i < r; i++) s.dim[i] = sv[i];
+            free(sv);
+        } else if (scales && scales->has_val && (int)wl_shape_numel(&scales->shape) == r) {
+            for (int i = 0; i < r; i++) {
+                double d = floor((double)x->shape.dim[i] * getf(scales, (size_t)i));
+                if (!(d >= 0 && d <= (double)MAX_DIM)) return node_fail(im, WL_ERR_FORMAT, "scale %g out of range", getf(scales, (size_t)i));
+                s.dim[i] = (int64_t)d;
+            }
+        } else
+            return node_fail(im, WL_ERR_UNSUPPORTED, "needs constant scales or sizes");
+        set_out(o, x->dt, x->onnx_dt, &s);
+        e->kind = WL_OP_COPY;
+        return EMIT_OP;
+    }
     if (is_op(c, "Einsum") || is_op(c, "Loop") || is_op(c, "If") || is_op(c, "Scan") ||
         is_op(c, "NonZero"))
         return node_fail(im, WL_ERR_UNSUPPORTED,
@@ -1518,6 +1578,27 @@ static int feeds_softmax(imp_t *im, int vi, int depth)
     return 0;
 }
 
+/* Block index named in an ONNX or PyTorch module path: "h.3.", "layer.3",
+ * "layers.3", "blocks.3", "block.3", "layer3" (torchvision stages); -1 if none. */
+static int layer_from_name(const char *s)
+{
+    static const char *const pre[] = {"layers.", "layer.", "blocks.", "block.", "h.", "layer", NULL};
+    if (!s)
+        return -1;
+    for (const char *p = s; *p; p++) {
+        if (p != s && p[-1] != '.' && p[-1] != '/' && p[-1] != '_')
+            continue;
+        for (int i = 0; pre[i]; i++) {
+            size_t l = strlen(pre[i]);
+            if (!strncmp(p, pre[i], l) && p[l] >= '0' && p[l] <= '9') {
+                long v = strtol(p + l, NULL, 10);
+                return v < 100000 ? (int)v : -1;
+            }
+        }
+    }
+    return -1;
+}
+
 static int emit(imp_t *im, nctx_t *c, emit_t *e, size_t node_index)
 {
     const Onnx__NodeProto *n = im->node;
@@ -1561,6 +1642,21 @@ static int emit(imp_t *im, nctx_t *c, emit_t *e, size_t node_index)
         else if (feeds_softmax(im, c->out[0], 0))
             e->kind = WL_OP_ATTN_SCORE;
     }
+    /* block index: from the node's name, else from a weight that only this
+     * node reads, else the latest block among its inputs */
+    int layer = layer_from_name(n->name);
+    for (int i = 0; i < c->nin && layer < 0; i++) {
+        val_t *v = IN(im, c, i);
+        int root = v && v->is_static ? (v->layout_of >= 0 ? v->layout_of : c->in[i]) : -1;
+        if (root >= 0 && im->vals[root].is_weight && im->cons_start[root + 1] - im->cons_start[root] == 1)
+            layer = layer_from_name(im->vals[root].name);
+    }
+    for (int i = 0; i < c->nin && layer < 0; i++)
+        if (IN(im, c, i) && IN(im, c, i)->layer > layer)
+            layer = IN(im, c, i)->layer;
+    for (int i = 0; i < c->nout; i++)
+        if (OUT(im, c, i))
+            OUT(im, c, i)->layer = layer;
     char name[256];
     if (n->name && *n->name)
         snprintf(name, sizeof name, "%s", n->name);
@@ -1570,7 +1666,7 @@ static int emit(imp_t *im, nctx_t *c, emit_t *e, size_t node_index)
                        .n_inputs = ni, .outputs = outs, .n_outputs = no, .weight = wname,
                        .bias = bname, .m = e->m, .k = e->k, .n = e->n, .count = e->count,
                        .a_is_weight = e->a_is_weight, .b_is_weight = e->b_is_weight,
-                       .conv = e->conv, .layer = -1};
+                       .conv = e->conv, .layer = layer};
     int rc = wl_graph_add_op(im->g, &sp);
     if (rc == WL_ERR_ARG && strstr(wl_graph_errmsg(im->g), "is used twice")) {
         snprintf(name, sizeof name, "%s#%zu", n->name, node_index);
@@ -1813,7 +1909,7 @@ static int do_import(imp_t *im)
             if (o->is_static && !source) {
                 /* a weight in another layout stays that weight */
                 int layout = in_list(nd->op_type, (const char *const[]){"Transpose", "Reshape", "Identity",
-                    "Cast", "Unsqueeze", "Squeeze", "Flatten", NULL});
+                    "Cast", "Unsqueeze", "Squeeze", "Flatten", "DequantizeLinear", NULL});
                 val_t *src = IN(im, &c, 0);
                 if (layout && src && (src->is_weight || src->layout_of >= 0))
                     o->layout_of = src->is_weight ? c.in[0] : src->layout_of;
