@@ -115,6 +115,7 @@ static void usage(FILE *f)
             "  --trace-filter SPEC   keep only some rows: component=GLOB|GLOB,op=GLOB,\n"
             "                        kind=activity|message,from=TIME,to=TIME,sample=N\n"
             "  --trace-messages      also record every message delivered over a link\n"
+            "  --trace-index         index the events table at the end (faster queries)\n"
             "  --seed N              random seed (replaces the config's)\n"
             "  --until TIME          stop simulated time at TIME (e.g. 100us)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
@@ -201,9 +202,10 @@ int cmd_run(int argc, char **argv)
         {"until", required_argument, NULL, 'u'},   {"wall-limit", required_argument, NULL, 'w'},
         {"progress", no_argument, NULL, 'p'},      {"json", no_argument, NULL, 'j'},
         {"workload", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
+        {"trace-index", no_argument, NULL, 'i'},
         {NULL, 0, NULL, 0}};
     const char *trace_path = NULL, *filter = NULL, *workload = NULL;
-    int messages = 0, progress = 0, json = 0;
+    int messages = 0, progress = 0, json = 0, index = 0;
     sim_config_over_t over = {0};
     double wall_limit = 0;
     optind = 1;
@@ -241,6 +243,7 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case 'p': progress = 1; break;
+        case 'i': index = 1; break;
         case 'j': json = 1; break;
         case 'W': workload = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -273,7 +276,7 @@ int cmd_run(int argc, char **argv)
     }
     trace_t *t = NULL;
     if (trace_path) {
-        trace_opts_t to = {.filter = filter, .messages = messages};
+        trace_opts_t to = {.filter = filter, .messages = messages, .index = index};
         if (trace_open(&t, trace_path, &to, err, sizeof err)) {
             fprintf(stderr, "prism run: %s\n", err);
             sim_destroy(s);

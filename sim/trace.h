@@ -22,6 +22,7 @@ typedef struct trace_opts {
     const char *filter;  /* NULL: keep everything */
     int messages;        /* also record every delivered message */
     size_t batch_rows;   /* rows per transaction (0: default 65536) */
+    int index;           /* build indexes on events at the end (costs ~as much as writing) */
 } trace_opts_t;
 
 /* Create (or replace) the database at path. Error text in err. */
