@@ -543,7 +543,8 @@ static Onnx__TensorProto *mk_raw(arena_t *a, const char *name, int dtype, int ra
     t->data_type = dtype;
     t->n_dims = (size_t)rank;
     t->dims = A(a, (size_t)(rank + 1) * sizeof(int64_t));
-    memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
+    if (rank > 0)
+        memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
     t->has_raw_data = 1;
     t->raw_data.len = len;
     t->raw_data.data = A(a, len + 1);
