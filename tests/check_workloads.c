@@ -308,8 +308,15 @@ START_TEST(load_errors)
     ck_assert_int_eq(wl_load("bert-base", &o, &g, err, sizeof err), WL_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(err, "decode"));
     o.phase = WL_PHASE_PREFILL;
-    o.batch = 0;
+    o.batch = -1;
     ck_assert_int_eq(wl_load("gpt2", &o, &g, err, sizeof err), WL_ERR_ARG);
+    /* a zero-initialised options struct means the defaults */
+    wl_gen_opts_t zero;
+    memset(&zero, 0, sizeof zero);
+    ck_assert_int_eq(wl_load("resnet18", &zero, &g, err, sizeof err), 0);
+    ck_assert_uint_eq(wl_graph_total_macs(g), 1814073344ull);
+    ck_assert_uint_eq(wl_graph_weight_bytes(g), 4 * 11689512ull);
+    wl_graph_destroy(g);
     o.batch = 1;
     o.image = 200;
     ck_assert_int_eq(wl_load("vit-b16", &o, &g, err, sizeof err), WL_ERR_ARG);

@@ -565,7 +565,14 @@ int wl_load(const char *spec, const wl_gen_opts_t *opts, wl_graph_t **out, char 
         o = *opts;
     else
         wl_gen_opts_default(&o);
-    if (o.batch <= 0)
+    /* zero means "default", so a zero-initialised wl_gen_opts_t works */
+    if (o.batch == 0)
+        o.batch = 1;
+    if (o.image == 0)
+        o.image = 224;
+    if (o.dtype == WL_DT_UNKNOWN)
+        o.dtype = WL_DT_F32;
+    if (o.batch < 0)
         return wl_fail(err, errlen, WL_ERR_ARG, "batch must be at least 1 (got %d)", o.batch);
     if (o.seq < 0)
         return wl_fail(err, errlen, WL_ERR_ARG, "seq must be at least 1 (got %d)", o.seq);

@@ -197,6 +197,8 @@ int wl_graph_add_op(wl_graph_t *g, const wl_op_spec_t *spec);
 /* ---- loading -------------------------------------------------------------- */
 typedef enum { WL_PHASE_PREFILL = 0, WL_PHASE_DECODE = 1 } wl_phase_t;
 
+/* Zero in batch, seq, image or dtype means the default; kv_len < 0 means
+ * the default (wl_gen_opts_default sets it so). */
 typedef struct {
     int batch;        /* default 1 */
     int seq;          /* prefill tokens per sequence; default: model's (128 for LMs) */
