@@ -102,6 +102,8 @@ static cJSON *op_json(const wl_op_t *op, size_t index)
     cJSON_AddNumberToObject(o, "bytes_read", (double)op->bytes_read);
     cJSON_AddNumberToObject(o, "bytes_written", (double)op->bytes_written);
     cJSON_AddBoolToObject(o, "zero_cost", op->zero_cost);
+    if (op->in_place)
+        cJSON_AddBoolToObject(o, "in_place", 1);
     if (wl_opkind_is_gemm(op->kind)) {
         cJSON_AddNumberToObject(o, "m", (double)op->m);
         cJSON_AddNumberToObject(o, "k", (double)op->k);

@@ -192,6 +192,13 @@ START_TEST(llama_gqa_decode)
         }
         if (!strcmp(op->detail, "rope"))
             ck_assert_int_eq(op->kind, WL_OP_ROPE);
+        if (!strcmp(op->detail, "kv_append")) {
+            /* in place: only the new token's K or V moves, [2, 8, 1, 128] f32 */
+            ck_assert(op->in_place);
+            ck_assert_uint_eq(op->bytes_read, 2 * 8 * 128 * 4);
+            ck_assert_uint_eq(op->bytes_written, 2 * 8 * 128 * 4);
+            ck_assert_int_eq(op->outputs[0]->shape.dim[2], 1001);
+        }
     }
     for (size_t i = 0; i < wl_graph_tensor_count(g); i++)
         kv_inputs += (wl_graph_tensor(g, i)->flags & WL_T_INPUT) && strstr(wl_graph_tensor(g, i)->name, "past_");

@@ -462,6 +462,12 @@ int wl_graph_add_op(wl_graph_t *g, const wl_op_spec_t *sp)
         if (!op->zero_cost)
             op->bytes_written += outs[i]->bytes;
     }
+    if (sp->in_place && sp->n_inputs > 1) {
+        /* an append into a preallocated buffer moves only the new data */
+        op->in_place = 1;
+        op->bytes_read -= ins[0]->bytes;
+        op->bytes_written = op->bytes_read;
+    }
     if (op->kind == WL_OP_EMBEDDING && wt) {
         /* a lookup reads the selected rows (as many bytes as it writes), not the table */
         op->bytes_read -= wt->bytes;

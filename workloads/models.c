@@ -217,7 +217,14 @@ static const char *attention(gb_t *b, const char *p, const char *q, const char *
             snprintf(n1, sizeof n1, "%s.%s_cache_append", p, which ? "v" : "k");
             snprintf(n2, sizeof n2, "%s.out", n1);
             const char *o = act(b, n2, SH(B, KVH, Skv, hd));
-            op(b, n1, WL_OP_COPY, "kv_append", (const char *[]){past, which ? vh : kh}, 2, o);
+            if (!b->rc) {
+                const char *ins[2] = {past, which ? vh : kh};
+                wl_op_spec_t sp = {.name = n1, .kind = WL_OP_COPY, .detail = "kv_append",
+                                   .inputs = ins, .n_inputs = 2, .outputs = &o, .n_outputs = 1,
+                                   .layer = b->layer, .in_place = 1};
+                if (wl_graph_add_op(b->g, &sp))
+                    b->rc = WL_ERR;
+            }
             if (which)
                 vh = o;
             else

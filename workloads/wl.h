@@ -134,6 +134,7 @@ typedef struct wl_op {
     int a_is_weight, b_is_weight;
     wl_conv_t conv;
     int zero_cost;        /* RESHAPE / TRANSPOSE: no data moved */
+    int in_place;         /* output 0 is input 0 updated in place (KV-cache append) */
     int layer;            /* transformer block / stage index, -1 if none */
 } wl_op_t;
 
@@ -184,6 +185,8 @@ typedef struct {
     int a_is_weight, b_is_weight;
     wl_conv_t conv;
     int layer;
+    int in_place; /* output 0 is input 0 updated in place: input 0 is neither read
+                   * nor rewritten; the op reads and writes the other inputs' bytes */
 } wl_op_spec_t;
 
 /* Appends an op. Validates on the spot, so a graph is always topologically
