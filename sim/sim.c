@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define POOL_CHUNK 4096
+#define COMP_HEAD ((sizeof(sim_comp_t) + 63) & ~(size_t)63) /* state offset */
 #define SRC_BITS 24
 #define MAX_COMPS ((1u << SRC_BITS) - 1024u) /* ids above are clocks */
 
@@ -252,7 +253,7 @@ int sim_add_component_at(sim_t *s, const char *name, const char *model, const ch
     if (grow((void **)&s->comps, &s->cap_comps, s->n_comps + 1, sizeof *s->comps))
         return SIM_ERR_NOMEM;
     /* the state lives right after the component, 64-byte aligned */
-    size_t head = (sizeof(sim_comp_t) + 63) & ~(size_t)63;
+    size_t head = COMP_HEAD;
     sim_comp_t *c = aligned_alloc(64, head + ((m->state_size + 63) & ~(size_t)63) + 64);
     if (!c)
         return SIM_ERR_NOMEM;
@@ -930,8 +931,11 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
          * while this one is handled */
         for (size_t k = 1; k <= 4 && k < s->q.n; k++) {
             __builtin_prefetch(s->q.a[k].ev);
-            if (s->q.a[k].dst < s->n_comps)
-                __builtin_prefetch(comps[s->q.a[k].dst]);
+            if (s->q.a[k].dst < s->n_comps) {
+                const char *c = (const char *)comps[s->q.a[k].dst];
+                __builtin_prefetch(c);
+                __builtin_prefetch(c + COMP_HEAD); /* its state */
+            }
         }
         s->now = e->time;
         s->pop_pending = 1;
