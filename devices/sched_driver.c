@@ -1,0 +1,489 @@
+/* schedule_driver: runs a schedule (devices/sched.h, built by the mapper) on
+ * the chip. Each entry goes to the unit linked from the driver's port of that
+ * name once every entry it waits for has completed, at most `outstanding`
+ * requests in flight per unit; zero-cost entries complete when they become
+ * ready. Timing comes from the devices and links only: the driver adds none. */
+#include "devices/dev_common.h"
+#include "devices/sched.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SDRV_MSG_START = 100 };
+
+typedef struct sdrv_unit {
+    int port;
+    uint64_t in_flight;
+    uint32_t *heap; /* ready entries of this unit, smallest index (program order) first */
+    size_t heap_n;
+    int st_requests, st_cycles;
+} sdrv_unit_t;
+
+typedef struct sched_driver {
+    dev_sched_t *sched;
+    int initialized;
+    uint64_t outstanding;
+    int sequential;
+    sim_time_t start_ps;
+    sdrv_unit_t *units;
+    uint32_t *waiting;  /* predecessors not yet done, per entry */
+    size_t *succ_off;   /* successors of entry i: succ[succ_off[i] .. succ_off[i + 1]) */
+    uint32_t *succ;
+    uint32_t *stack;    /* entries that completed and whose successors are to release */
+    int *trace_op;      /* per entry */
+    uint64_t entries_done;
+    sim_time_t last_done_ps;
+    int st_entries, st_entries_done, st_zero, st_requests, st_completed, st_cycles, st_energy,
+        st_bytes, st_lat_sum, st_macs, st_makespan, st_last_done, st_incomplete;
+} sched_driver_t;
+
+static const sim_param_def_t sdrv_params[] = {
+    {"outstanding", SIM_P_INT, "1", "", 1, 1048576, NULL,
+     "requests in flight at once per unit (1: a unit gets its next request when the previous "
+     "one completed)",
+     "design parameter (depth of each unit's command queue)"},
+    {"order", SIM_P_ENUM, "graph", "", 0, 0, "graph|sequential",
+     "graph: an entry waits for the entries it depends on; sequential: for the previous "
+     "entry",
+     "data dependencies of the workload graph (mapper/map.h)"},
+    {"stream_weights", SIM_P_BOOL, "true", "", 0, 0, NULL,
+     "mapper: read each GEMM's weights from the 'dram' unit before it runs (when linked)",
+     "weights of LLMs do not fit on chip (GPT-2 small f32: 498 MB)"},
+    {"weight_buffers", SIM_P_INT, "2", "", 1, 1024, NULL,
+     "mapper: weight sets resident at once (a load waits for the GEMM that many loads "
+     "earlier)",
+     "double buffering (design parameter)"},
+    {"start_ps", SIM_P_INT, "0", "ps", 0, 9.2e18, NULL, "when the first entries are issued",
+     ""},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const char *const sdrv_in_ports[] = {"done", NULL};
+static const char *const sdrv_out_ports[] = {"gemm", "vector", "sram", "dram", NULL};
+
+/* ---- schedule structure ------------------------------------------------------------ */
+int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
+{
+    if (!s || (s->n_entries && !s->entries)) {
+        snprintf(err, n, "empty schedule");
+        return SIM_ERR_CONFIG;
+    }
+    if (s->n_entries >= UINT32_MAX) {
+        snprintf(err, n, "schedule has %zu entries (at most %u)", s->n_entries,
+                 (unsigned)UINT32_MAX - 1);
+        return SIM_ERR_CONFIG;
+    }
+    for (size_t i = 0; i < s->n_entries; i++) {
+        const dev_sched_entry_t *e = &s->entries[i];
+        const char *nm = e->name ? e->name : "?";
+        if (e->unit >= 0 && ((size_t)e->unit >= s->n_units || !s->units || !s->units[e->unit])) {
+            snprintf(err, n, "schedule entry %zu (%s): unit index %d out of range", i, nm,
+                     e->unit);
+            return SIM_ERR_CONFIG;
+        }
+        if (e->unit >= 0 && e->reps == 0) {
+            snprintf(err, n, "schedule entry %zu (%s): reps must be >= 1", i, nm);
+            return SIM_ERR_CONFIG;
+        }
+        if (e->n_preds > s->n_preds || e->pred_off > s->n_preds - e->n_preds) {
+            snprintf(err, n, "schedule entry %zu (%s): predecessor list out of range", i, nm);
+            return SIM_ERR_CONFIG;
+        }
+        for (uint32_t j = 0; j < e->n_preds; j++)
+            if (s->preds[e->pred_off + j] >= i) {
+                snprintf(err, n,
+                         "schedule entry %zu (%s): predecessor %u is not an earlier entry", i,
+                         nm, (unsigned)s->preds[e->pred_off + j]);
+                return SIM_ERR_CONFIG;
+            }
+    }
+    return 0;
+}
+
+int dev_sched_attach(sim_comp_t *c, dev_sched_t *sched)
+{
+    if (!c || !sched || strcmp(sim_comp_model(c), "schedule_driver") != 0)
+        return SIM_ERR_CONFIG;
+    sched_driver_t *d = sim_comp_state(c);
+    if (d->sched || d->initialized)
+        return SIM_ERR_CONFIG;
+    d->sched = sched;
+    return 0;
+}
+
+dev_sched_t *dev_sched_attached(sim_comp_t *c)
+{
+    if (!c || strcmp(sim_comp_model(c), "schedule_driver") != 0)
+        return NULL;
+    return ((sched_driver_t *)sim_comp_state(c))->sched;
+}
+
+/* ---- ready heaps ---------------------------------------------------------------------- */
+static void heap_push(sdrv_unit_t *u, uint32_t v)
+{
+    size_t i = u->heap_n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (u->heap[p] <= v)
+            break;
+        u->heap[i] = u->heap[p];
+        i = p;
+    }
+    u->heap[i] = v;
+}
+
+static void heap_pop(sdrv_unit_t *u)
+{
+    uint32_t v = u->heap[--u->heap_n];
+    size_t i = 0, n = u->heap_n;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        uint32_t best = v;
+        if (l < n && u->heap[l] < best) {
+            m = l;
+            best = u->heap[l];
+        }
+        if (r < n && u->heap[r] < best)
+            m = r;
+        if (m == i)
+            break;
+        u->heap[i] = u->heap[m];
+        i = m;
+    }
+    if (n)
+        u->heap[i] = v;
+}
+
+/* ---- running ---------------------------------------------------------------------------- */
+static void entry_trace(sim_comp_t *c, sched_driver_t *d, uint32_t i)
+{
+    dev_sched_entry_t *e = &d->sched->entries[i];
+    if (d->trace_op[i] >= 0)
+        sim_trace(c, d->trace_op[i], e->res.issue_ps, e->res.done_ps - e->res.issue_ps,
+                  e->res.bytes, 0.0, e->op_id);
+}
+
+/* Entry i completed now: release its successors; zero-cost successors complete
+ * at once (iteratively, through the stack). */
+static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
+{
+    sim_time_t now = sim_comp_now(c);
+    size_t top = 0;
+    d->stack[top++] = first;
+    while (top) {
+        uint32_t i = d->stack[--top];
+        dev_sched_entry_t *e = &d->sched->entries[i];
+        e->res.done = 1;
+        e->res.done_ps = now;
+        d->entries_done++;
+        d->last_done_ps = now;
+        sim_stat_add(c, d->st_entries_done, 1);
+        entry_trace(c, d, i);
+        for (size_t k = d->succ_off[i]; k < d->succ_off[i + 1]; k++) {
+            uint32_t s = d->succ[k];
+            if (--d->waiting[s])
+                continue;
+            dev_sched_entry_t *se = &d->sched->entries[s];
+            se->res.ready_ps = now;
+            if (se->unit < 0) {
+                se->res.issue_ps = now;
+                d->stack[top++] = s;
+            } else
+                heap_push(&d->units[se->unit], s);
+        }
+    }
+}
+
+static int issue(sim_comp_t *c, sched_driver_t *d)
+{
+    sim_time_t now = sim_comp_now(c);
+    for (size_t ui = 0; ui < d->sched->n_units; ui++) {
+        sdrv_unit_t *u = &d->units[ui];
+        while (u->in_flight < d->outstanding && u->heap_n) {
+            uint32_t i = u->heap[0];
+            dev_sched_entry_t *e = &d->sched->entries[i];
+            dev_req_t req = e->req;
+            req.tag = i;
+            req.weight_id = e->req.weight_id + (uint32_t)(e->res.reps_sent * e->weight_step);
+            sim_msg_t m;
+            memset(&m, 0, sizeof m);
+            m.kind = DEV_MSG_REQ;
+            m.bytes = (uint32_t)sizeof req;
+            m.op_id = e->op_id;
+            m.data = &req;
+            m.data_len = sizeof req;
+            int rc = sim_send(c, u->port, &m, 0);
+            if (rc)
+                return rc;
+            if (e->res.reps_sent == 0)
+                e->res.issue_ps = now;
+            if (++e->res.reps_sent == e->reps)
+                heap_pop(u);
+            u->in_flight++;
+            sim_stat_add(c, d->st_requests, 1);
+            sim_stat_add(c, u->st_requests, 1);
+            if (req.kind == DEV_OP_GEMM)
+                sim_stat_add(c, d->st_macs, (double)req.m * (double)req.k * (double)req.n);
+        }
+    }
+    return 0;
+}
+
+static void start(sim_comp_t *c, sched_driver_t *d)
+{
+    sim_time_t now = sim_comp_now(c);
+    /* the entries that wait for nothing (released ones have predecessors and
+     * come through entry_done) */
+    for (uint32_t i = 0; i < d->sched->n_entries; i++) {
+        if (d->sequential ? i != 0 : d->sched->entries[i].n_preds != 0)
+            continue;
+        dev_sched_entry_t *e = &d->sched->entries[i];
+        e->res.ready_ps = now;
+        if (e->unit >= 0) {
+            heap_push(&d->units[e->unit], i);
+            continue;
+        }
+        /* a zero-cost entry with no predecessors: its successors waited on it */
+        e->res.issue_ps = now;
+        if (!e->res.done)
+            entry_done(c, d, i);
+    }
+    issue(c, d);
+}
+
+static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
+{
+    dev_done_t done;
+    memcpy(&done, ev->data.bytes, sizeof done);
+    dev_sched_t *s = d->sched;
+    dev_sched_entry_t *e = done.tag < s->n_entries ? &s->entries[done.tag] : NULL;
+    if (!e || e->unit < 0 || e->res.reps_done >= e->res.reps_sent) {
+        sim_comp_fail(c, "schedule_driver '%s': completion for unknown request tag %u",
+                      sim_comp_name(c), (unsigned)done.tag);
+        return;
+    }
+    if (done.status) {
+        sim_comp_fail(c, "schedule_driver '%s': entry %u (%s) failed on unit '%s' (status %u)",
+                      sim_comp_name(c), (unsigned)done.tag, e->name ? e->name : "?",
+                      s->units[e->unit], (unsigned)done.status);
+        return;
+    }
+    sdrv_unit_t *u = &d->units[e->unit];
+    u->in_flight--;
+    e->res.reps_done++;
+    e->res.cycles += done.cycles;
+    e->res.device_latency_ps += done.latency_ps;
+    e->res.energy_pj += done.energy_pj;
+    e->res.bytes += done.bytes;
+    sim_stat_add(c, d->st_completed, 1);
+    sim_stat_add(c, d->st_cycles, (double)done.cycles);
+    sim_stat_add(c, u->st_cycles, (double)done.cycles);
+    sim_stat_add(c, d->st_energy, done.energy_pj);
+    sim_stat_add(c, d->st_bytes, (double)done.bytes);
+    sim_stat_add(c, d->st_lat_sum, (double)done.latency_ps);
+    if (e->res.reps_done == e->reps)
+        entry_done(c, d, done.tag);
+    issue(c, d);
+}
+
+/* ---- init / finish ------------------------------------------------------------------------ */
+static int build_graph(sim_comp_t *c, sched_driver_t *d)
+{
+    dev_sched_t *s = d->sched;
+    size_t n = s->n_entries;
+    d->waiting = calloc(n ? n : 1, sizeof *d->waiting);
+    d->succ_off = calloc(n + 1, sizeof *d->succ_off);
+    d->stack = calloc(n ? n : 1, sizeof *d->stack);
+    d->trace_op = calloc(n ? n : 1, sizeof *d->trace_op);
+    size_t n_succ = d->sequential ? (n ? n - 1 : 0) : s->n_preds;
+    d->succ = calloc(n_succ ? n_succ : 1, sizeof *d->succ);
+    if (!d->waiting || !d->succ_off || !d->stack || !d->trace_op || !d->succ)
+        return sim_comp_fail(c, "out of memory");
+    if (d->sequential) {
+        for (size_t i = 0; i < n; i++) {
+            d->waiting[i] = i > 0;
+            d->succ_off[i] = i;
+            if (i + 1 < n)
+                d->succ[i] = (uint32_t)(i + 1);
+        }
+        d->succ_off[n] = n_succ;
+        return 0;
+    }
+    /* successors in CSR form: count, prefix-sum, fill */
+    for (size_t i = 0; i < n; i++) {
+        const dev_sched_entry_t *e = &s->entries[i];
+        d->waiting[i] = e->n_preds;
+        for (uint32_t j = 0; j < e->n_preds; j++)
+            d->succ_off[s->preds[e->pred_off + j] + 1]++;
+    }
+    for (size_t i = 0; i < n; i++)
+        d->succ_off[i + 1] += d->succ_off[i];
+    size_t *fill = calloc(n ? n : 1, sizeof *fill);
+    if (!fill)
+        return sim_comp_fail(c, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const dev_sched_entry_t *e = &s->entries[i];
+        for (uint32_t j = 0; j < e->n_preds; j++) {
+            uint32_t p = s->preds[e->pred_off + j];
+            d->succ[d->succ_off[p] + fill[p]++] = (uint32_t)i;
+        }
+    }
+    free(fill);
+    return 0;
+}
+
+static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    sched_driver_t *d = state;
+    d->initialized = 1;
+    dev_sched_t *s = d->sched;
+    if (!s)
+        return sim_comp_fail(c,
+                             "schedule_driver '%s' has no schedule: give the run a workload "
+                             "(prism run CONFIG --workload SPEC)",
+                             sim_comp_name(c));
+    char err[256];
+    if (dev_sched_check(s, err, sizeof err))
+        return sim_comp_fail(c, "schedule_driver '%s': %s", sim_comp_name(c), err);
+    d->outstanding = (uint64_t)sim_param_int(p, "outstanding");
+    d->sequential = strcmp(sim_param_str(p, "order"), "sequential") == 0;
+    d->start_ps = (sim_time_t)sim_param_int(p, "start_ps");
+    d->units = calloc(s->n_units ? s->n_units : 1, sizeof *d->units);
+    if (!d->units)
+        return sim_comp_fail(c, "out of memory");
+    struct {
+        int *h;
+        const char *name;
+        sim_stat_kind_t kind;
+        const char *unit;
+    } stats[] = {
+        {&d->st_entries, "entries", SIM_STAT_COUNT, "entries"},
+        {&d->st_entries_done, "entries_done", SIM_STAT_COUNT, "entries"},
+        {&d->st_zero, "zero_cost_entries", SIM_STAT_COUNT, "entries"},
+        {&d->st_requests, "requests", SIM_STAT_COUNT, "requests"},
+        {&d->st_completed, "completed", SIM_STAT_COUNT, "requests"},
+        {&d->st_cycles, "device_cycles", SIM_STAT_COUNT, "cycles"},
+        {&d->st_energy, "device_energy_pj", SIM_STAT_COUNT, "pJ"},
+        {&d->st_bytes, "device_bytes", SIM_STAT_COUNT, "B"},
+        {&d->st_lat_sum, "device_latency_sum_ps", SIM_STAT_COUNT, "ps"},
+        {&d->st_macs, "gemm_macs", SIM_STAT_COUNT, "MACs"},
+        {&d->st_makespan, "makespan_ps", SIM_STAT_VALUE, "ps"},
+        {&d->st_last_done, "last_done_ps", SIM_STAT_VALUE, "ps"},
+        {&d->st_incomplete, "entries_incomplete", SIM_STAT_VALUE, "entries"},
+    };
+    for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++)
+        if ((*stats[i].h = sim_stat(c, stats[i].name, stats[i].kind, stats[i].unit)) < 0)
+            return sim_comp_fail(c, "out of memory for stats");
+    size_t *per_unit = calloc(s->n_units ? s->n_units : 1, sizeof *per_unit);
+    if (!per_unit)
+        return sim_comp_fail(c, "out of memory");
+    for (size_t i = 0; i < s->n_entries; i++)
+        if (s->entries[i].unit >= 0)
+            per_unit[s->entries[i].unit]++;
+    int rc = 0;
+    for (size_t ui = 0; ui < s->n_units && !rc; ui++) {
+        sdrv_unit_t *u = &d->units[ui];
+        u->port = sim_port(c, s->units[ui]);
+        if (per_unit[ui] && (u->port < 0 || !sim_port_is_out(c, u->port))) {
+            size_t first = 0;
+            while (s->entries[first].unit != (int)ui)
+                first++;
+            rc = sim_comp_fail(c,
+                               "schedule_driver '%s': entry %zu (op '%s') needs unit '%s' but "
+                               "no link leaves port '%s'",
+                               sim_comp_name(c), first, s->entries[first].name ? s->entries[first].name : "?",
+                               s->units[ui], s->units[ui]);
+            break;
+        }
+        u->heap = calloc(per_unit[ui] ? per_unit[ui] : 1, sizeof *u->heap);
+        char name[96];
+        snprintf(name, sizeof name, "requests.%s", s->units[ui]);
+        u->st_requests = sim_stat(c, name, SIM_STAT_COUNT, "requests");
+        snprintf(name, sizeof name, "device_cycles.%s", s->units[ui]);
+        u->st_cycles = sim_stat(c, name, SIM_STAT_COUNT, "cycles");
+        if (!u->heap || u->st_requests < 0 || u->st_cycles < 0)
+            rc = sim_comp_fail(c, "out of memory");
+    }
+    free(per_unit);
+    if (rc)
+        return rc;
+    if ((rc = build_graph(c, d)) != 0)
+        return rc;
+    for (size_t i = 0; i < s->n_entries; i++) {
+        dev_sched_entry_t *e = &s->entries[i];
+        memset(&e->res, 0, sizeof e->res);
+        d->trace_op[i] = sim_trace_op(c, e->what && *e->what ? e->what : "entry");
+        if (e->unit < 0)
+            sim_stat_add(c, d->st_zero, 1);
+    }
+    sim_stat_add(c, d->st_entries, (double)s->n_entries);
+    if (s->n_entries == 0)
+        return 0;
+    sim_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = SDRV_MSG_START;
+    return sim_self(c, d->start_ps, &m);
+}
+
+static void sdrv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    sched_driver_t *d = state;
+    if (ev->port == SIM_PORT_SELF && ev->kind == SDRV_MSG_START)
+        start(c, d);
+    else if (ev->kind == DEV_MSG_DONE)
+        on_done(c, d, ev);
+    else
+        sim_comp_fail(c, "schedule_driver '%s': unexpected message kind %u on port %u",
+                      sim_comp_name(c), (unsigned)ev->kind, (unsigned)ev->port);
+}
+
+static void sdrv_finish(sim_comp_t *c, void *state)
+{
+    sched_driver_t *d = state;
+    if (!d->sched)
+        return;
+    if (d->entries_done)
+        sim_stat_max(c, d->st_last_done, (double)d->last_done_ps);
+    if (d->entries_done == d->sched->n_entries && d->entries_done)
+        sim_stat_max(c, d->st_makespan, (double)(d->last_done_ps - d->start_ps));
+    sim_stat_max(c, d->st_incomplete, (double)(d->sched->n_entries - d->entries_done));
+}
+
+static void sdrv_destroy(sim_comp_t *c, void *state)
+{
+    (void)c;
+    sched_driver_t *d = state;
+    if (d->units && d->sched)
+        for (size_t i = 0; i < d->sched->n_units; i++)
+            free(d->units[i].heap);
+    free(d->units);
+    free(d->waiting);
+    free(d->succ_off);
+    free(d->succ);
+    free(d->stack);
+    free(d->trace_op);
+    d->units = NULL;
+    d->waiting = NULL;
+    d->succ_off = NULL;
+    d->succ = NULL;
+    d->stack = NULL;
+    d->trace_op = NULL;
+    if (d->sched && d->sched->release)
+        d->sched->release(d->sched->owner);
+    d->sched = NULL;
+}
+
+const sim_model_t dev_schedule_driver_model = {
+    .name = "schedule_driver",
+    .doc = "runs the mapper's schedule: each entry to the unit its port names, once the "
+           "entries it waits for are done",
+    .state_size = sizeof(sched_driver_t),
+    .params = sdrv_params,
+    .init = sdrv_init,
+    .handle = sdrv_handle,
+    .finish = sdrv_finish,
+    .destroy = sdrv_destroy,
+    .in_ports = sdrv_in_ports,
+    .out_ports = sdrv_out_ports,
+};

@@ -1,0 +1,815 @@
+/* The naive mapper: one schedule entry per IR op (a few ops take two or three
+ * vector passes, weighted GEMMs get their weight loads), in the graph's
+ * topological order, each waiting for the entries that produce its inputs.
+ * Costs are not estimated here: the devices time every request (docs/mapper.md). */
+#include "mapper/map.h"
+
+#include "devices/dev_common.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NO_ENTRY UINT32_MAX
+#define WEIGHT_ALIGN 64u /* DRAM layout: each weight tensor starts on a 64-byte boundary */
+
+void map_opts_default(map_opts_t *o)
+{
+    o->stream_weights = 1;
+    o->weight_buffers = 2;
+}
+
+int map_units_find(const map_units_t *u, const char *name)
+{
+    for (size_t i = 0; u && name && i < u->n; i++)
+        if (strcmp(u->unit[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int map_units_add(map_units_t *u, const char *name, const char *comp, const char *model)
+{
+    if (!u || !name || u->n >= MAP_UNITS_MAX || strlen(name) >= sizeof u->unit[0].name)
+        return -1;
+    map_unit_t *x = &u->unit[u->n++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->name, sizeof x->name, "%s", name);
+    snprintf(x->comp, sizeof x->comp, "%s", comp ? comp : "");
+    snprintf(x->model, sizeof x->model, "%s", model ? model : "");
+    return 0;
+}
+
+static int fail(char *err, size_t n, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t n, int code, const char *fmt, ...)
+{
+    if (err && n) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, n, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* ---- freeing ------------------------------------------------------------------------ */
+void map_schedule_free(map_schedule_t *s)
+{
+    if (!s)
+        return;
+    free(s->exec.entries);
+    free(s->exec.preds);
+    free(s->info);
+    for (size_t i = 0; i < s->n_strings; i++)
+        free(s->strings[i]);
+    free(s->strings);
+    free(s->unit_names);
+    free(s->workload);
+    free(s->source);
+    free(s);
+}
+
+static void release_schedule(void *owner)
+{
+    map_schedule_free(owner);
+}
+
+/* ---- building ------------------------------------------------------------------------ */
+typedef struct bld {
+    map_schedule_t *s;
+    size_t cap_entries, cap_preds;
+    char *err;
+    size_t errn;
+} bld_t;
+
+static const char *keep(bld_t *b, const char *text)
+{
+    map_schedule_t *s = b->s;
+    if (!text)
+        return NULL;
+    if (s->n_strings == s->cap_strings) {
+        size_t cap = s->cap_strings ? 2 * s->cap_strings : 256;
+        char **p = realloc(s->strings, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        s->strings = p;
+        s->cap_strings = cap;
+    }
+    char *copy = strdup(text);
+    if (copy)
+        s->strings[s->n_strings++] = copy;
+    return copy;
+}
+
+/* Appends an entry; its predecessors follow with add_pred. Returns its index
+ * or NO_ENTRY on out of memory. */
+static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *kind, int unit,
+                          const dev_req_t *req, uint64_t reps, const char *note)
+{
+    map_schedule_t *s = b->s;
+    if (s->exec.n_entries + 1 >= UINT32_MAX)
+        return NO_ENTRY;
+    if (s->exec.n_entries == b->cap_entries) {
+        size_t cap = b->cap_entries ? 2 * b->cap_entries : 256;
+        dev_sched_entry_t *e = realloc(s->exec.entries, cap * sizeof *e);
+        if (!e)
+            return NO_ENTRY;
+        s->exec.entries = e;
+        map_entry_info_t *in = realloc(s->info, cap * sizeof *in);
+        if (!in)
+            return NO_ENTRY;
+        s->info = in;
+        b->cap_entries = cap;
+    }
+    size_t i = s->exec.n_entries;
+    dev_sched_entry_t *e = &s->exec.entries[i];
+    memset(e, 0, sizeof *e);
+    e->op_id = op_id;
+    e->name = keep(b, op->name);
+    e->what = kind;
+    e->unit = unit;
+    if (req)
+        e->req = *req;
+    e->reps = reps ? reps : 1;
+    e->pred_off = s->exec.n_preds;
+    map_entry_info_t *in = &s->info[i];
+    memset(in, 0, sizeof *in);
+    in->kind = kind;
+    in->detail = keep(b, op->detail ? op->detail : "");
+    in->note = note;
+    if (!e->name || !in->detail)
+        return NO_ENTRY;
+    s->exec.n_entries++;
+    return (uint32_t)i;
+}
+
+/* Adds predecessor p to the last entry (duplicates and NO_ENTRY ignored). */
+static int add_pred(bld_t *b, uint32_t p)
+{
+    map_schedule_t *s = b->s;
+    if (p == NO_ENTRY)
+        return 0;
+    dev_sched_entry_t *e = &s->exec.entries[s->exec.n_entries - 1];
+    for (uint32_t j = 0; j < e->n_preds; j++)
+        if (s->exec.preds[e->pred_off + j] == p)
+            return 0;
+    if (s->exec.n_preds == b->cap_preds) {
+        size_t cap = b->cap_preds ? 2 * b->cap_preds : 512;
+        uint32_t *q = realloc(s->exec.preds, cap * sizeof *q);
+        if (!q)
+            return -1;
+        s->exec.preds = q;
+        b->cap_preds = cap;
+    }
+    s->exec.preds[s->exec.n_preds++] = p;
+    e->n_preds++;
+    return 0;
+}
+
+/* Tensor pointer -> index in the graph's tensor list (sorted pointers, bsearch). */
+typedef struct tref {
+    uintptr_t ptr;
+    size_t index;
+} tref_t;
+
+static int tref_cmp(const void *a, const void *b)
+{
+    uintptr_t x = ((const tref_t *)a)->ptr, y = ((const tref_t *)b)->ptr;
+    return x < y ? -1 : x > y;
+}
+
+static size_t tensor_index(const tref_t *refs, size_t n, const wl_tensor_t *t)
+{
+    tref_t key = {(uintptr_t)t, 0};
+    const tref_t *r = t ? bsearch(&key, refs, n, sizeof *refs, tref_cmp) : NULL;
+    return r ? r->index : SIZE_MAX;
+}
+
+/* m rows x n elements of the op's first output (n = its last dimension). */
+static void out_rows_cols(const wl_op_t *op, uint64_t *m, uint64_t *n)
+{
+    *m = *n = 0;
+    if (op->n_outputs == 0)
+        return;
+    const wl_shape_t *sh = &op->outputs[0]->shape;
+    uint64_t numel = wl_shape_numel(sh);
+    uint64_t last = sh->rank > 0 && sh->dim[sh->rank - 1] > 0 ? (uint64_t)sh->dim[sh->rank - 1] : 1;
+    if (numel == 0)
+        return;
+    *n = last;
+    *m = numel / last;
+}
+
+static uint64_t in_numel(const wl_op_t *op)
+{
+    for (size_t i = 0; i < op->n_inputs; i++)
+        if (!(op->inputs[i]->flags & (WL_T_WEIGHT | WL_T_CONST)))
+            return wl_shape_numel(&op->inputs[i]->shape);
+    return op->n_inputs ? wl_shape_numel(&op->inputs[0]->shape) : 0;
+}
+
+/* The vector passes of an op: one to three functions over m x n elements. */
+typedef struct vprog {
+    int n;
+    uint16_t vf[3];
+    uint64_t m, cols;
+    int proxy;
+    const char *note;
+} vprog_t;
+
+static int name_in(const char *d, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcasecmp(d, *list) == 0)
+            return 1;
+    return 0;
+}
+
+static void vector_program(const wl_op_t *op, vprog_t *p)
+{
+    memset(p, 0, sizeof *p);
+    const char *d = op->detail ? op->detail : "";
+    out_rows_cols(op, &p->m, &p->cols);
+    p->n = 1;
+    switch (op->kind) {
+    case WL_OP_SOFTMAX:
+        p->vf[0] = DEV_VF_SOFTMAX;
+        p->note = "softmax over the last dimension";
+        return;
+    case WL_OP_LAYERNORM:
+        p->vf[0] = DEV_VF_LAYERNORM;
+        p->note = "layer norm over the last dimension";
+        return;
+    case WL_OP_RMSNORM:
+        p->vf[0] = DEV_VF_RMSNORM;
+        p->note = "RMS norm over the last dimension";
+        return;
+    case WL_OP_BATCHNORM:
+        p->n = 2;
+        p->vf[0] = DEV_VF_MUL;
+        p->vf[1] = DEV_VF_ADD;
+        p->note = "inference batch norm: per-channel scale (mul) then shift (add)";
+        return;
+    case WL_OP_ROPE:
+        p->n = 3;
+        p->vf[0] = DEV_VF_MUL;
+        p->vf[1] = DEV_VF_MUL;
+        p->vf[2] = DEV_VF_ADD;
+        p->note = "rotary embedding: x*cos, rotate(x)*sin, add";
+        return;
+    case WL_OP_POOL:
+    case WL_OP_REDUCE: {
+        /* one add/compare per input element of each window */
+        uint64_t out = p->m * p->cols, window = 0;
+        if (op->kind == WL_OP_POOL && op->conv.kernel_h > 0 && op->conv.kernel_w > 0)
+            window = (uint64_t)op->conv.kernel_h * (uint64_t)op->conv.kernel_w;
+        else if (out)
+            window = in_numel(op) / out;
+        p->vf[0] = DEV_VF_ADD;
+        p->m = out;
+        p->cols = window ? window : 1;
+        p->proxy = 1;
+        p->note = "one add or compare per element of each window (vector add)";
+        return;
+    }
+    case WL_OP_ACTIVATION: {
+        static const char *const relu_like[] = {"relu", "relu6", "leakyrelu", "leaky_relu",
+                                                "clip", "hardtanh", "prelu", NULL};
+        static const char *const silu_like[] = {"silu", "swish", NULL};
+        if (strncasecmp(d, "gelu", 4) == 0) {
+            p->vf[0] = DEV_VF_GELU;
+            p->note = "gelu (tanh form)";
+        } else if (name_in(d, relu_like)) {
+            p->vf[0] = DEV_VF_RELU;
+            p->proxy = strcasecmp(d, "relu") != 0;
+            p->note = "relu: one compare per element";
+        } else if (name_in(d, silu_like)) {
+            p->vf[0] = DEV_VF_SILU;
+            p->note = "silu";
+        } else {
+            /* sigmoid, tanh, erf, exp, ...: one exponential and one divide per
+             * element, which is what the unit's silu costs */
+            p->vf[0] = DEV_VF_SILU;
+            p->proxy = 1;
+            p->note = "transcendental activation costed as silu (one exp, one divide)";
+        }
+        return;
+    }
+    case WL_OP_ELEMENTWISE: {
+        static const char *const mul_like[] = {"mul", "div", "pow", "scale", "square", NULL};
+        if (strcasecmp(d, "scale_mask") == 0) {
+            p->n = 2;
+            p->vf[0] = DEV_VF_MUL;
+            p->vf[1] = DEV_VF_ADD;
+            p->note = "scale (mul) then additive mask (add)";
+        } else if (name_in(d, mul_like)) {
+            p->vf[0] = DEV_VF_MUL;
+            p->proxy = strcasecmp(d, "mul") != 0;
+            p->note = "one multiply per element";
+        } else {
+            p->vf[0] = DEV_VF_ADD;
+            p->proxy = strcasecmp(d, "add") != 0;
+            p->note = "one add (or compare/select) per element";
+        }
+        return;
+    }
+    default:
+        p->n = 0;
+        return;
+    }
+}
+
+static int need_unit(bld_t *b, const map_units_t *units, const char *unit, const wl_op_t *op)
+{
+    int u = map_units_find(units, unit);
+    if (u < 0)
+        return fail(b->err, b->errn, SIM_ERR_CONFIG,
+                    "op '%s' (%s) needs a '%s' unit and none is linked: link the "
+                    "schedule_driver's port '%s' to one",
+                    op->name, wl_opkind_name(op->kind), unit, unit);
+    return u;
+}
+
+int map_naive(const wl_graph_t *g, const map_units_t *units, map_schedule_t **out, char *err,
+              size_t n)
+{
+    return map_naive_opts(g, units, NULL, out, err, n);
+}
+
+int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts_t *opts,
+                   map_schedule_t **out, char *err, size_t n)
+{
+    if (out)
+        *out = NULL;
+    if (err && n)
+        err[0] = '\0';
+    if (!g || !units || !out)
+        return fail(err, n, SIM_ERR_CONFIG, "map_naive: missing graph, units or output");
+    map_opts_t o;
+    map_opts_default(&o);
+    if (opts)
+        o = *opts;
+    if (o.weight_buffers < 1)
+        o.weight_buffers = 1;
+
+    map_schedule_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+    bld_t b = {s, 0, 0, err, n};
+    int rc = 0;
+    size_t n_t = wl_graph_tensor_count(g), n_ops = wl_graph_op_count(g);
+    tref_t *refs = calloc(n_t ? n_t : 1, sizeof *refs);
+    uint32_t *producer = malloc((n_t ? n_t : 1) * sizeof *producer);
+    uint64_t *addr = calloc(n_t ? n_t : 1, sizeof *addr);
+    uint32_t *gemm_loaded = calloc(n_ops ? n_ops : 1, sizeof *gemm_loaded);
+    uint32_t *in_preds = NULL;
+    size_t n_loaded = 0;
+    s->units = *units;
+    s->unit_names = calloc(units->n ? units->n : 1, sizeof *s->unit_names);
+    s->workload = strdup(wl_graph_name(g) ? wl_graph_name(g) : "");
+    s->source = wl_graph_source(g) ? strdup(wl_graph_source(g)) : NULL;
+    s->n_ops = n_ops;
+    if (!refs || !producer || !addr || !gemm_loaded || !s->unit_names || !s->workload ||
+        (wl_graph_source(g) && !s->source)) {
+        rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < units->n; i++)
+        s->unit_names[i] = s->units.unit[i].name;
+    s->exec.units = s->unit_names;
+    s->exec.n_units = units->n;
+
+    /* DRAM layout of the static weights, in tensor order */
+    uint64_t next_addr = 0;
+    for (size_t i = 0; i < n_t; i++) {
+        const wl_tensor_t *t = wl_graph_tensor(g, i);
+        refs[i].ptr = (uintptr_t)t;
+        refs[i].index = i;
+        producer[i] = NO_ENTRY;
+        if (t->flags & WL_T_WEIGHT) {
+            addr[i] = next_addr;
+            next_addr += (t->bytes + WEIGHT_ALIGN - 1) / WEIGHT_ALIGN * WEIGHT_ALIGN;
+        }
+    }
+    qsort(refs, n_t, sizeof *refs, tref_cmp);
+    int u_dram = map_units_find(units, MAP_UNIT_DRAM);
+    int stream = o.stream_weights && u_dram >= 0;
+    /* weight ids: a weight tensor's index + 1; activation operands and grouped
+     * weights get fresh ids after those, one per repetition */
+    uint64_t fresh_id = n_t + 1;
+
+    for (size_t oi = 0; oi < n_ops && !rc; oi++) {
+        const wl_op_t *op = wl_graph_op(g, oi);
+        uint64_t op_id = oi + 1;
+        size_t n_in = 0;
+        free(in_preds);
+        in_preds = malloc((op->n_inputs ? op->n_inputs : 1) * sizeof *in_preds);
+        if (!in_preds) {
+            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+            break;
+        }
+        for (size_t k = 0; k < op->n_inputs; k++) {
+            size_t ti = tensor_index(refs, n_t, op->inputs[k]);
+            if (ti != SIZE_MAX && producer[ti] != NO_ENTRY)
+                in_preds[n_in++] = producer[ti];
+        }
+        uint32_t last = NO_ENTRY;
+        dev_req_t req;
+        memset(&req, 0, sizeof req);
+#define ADD(kind_, unit_, req_, reps_, note_)                                               \
+    do {                                                                                     \
+        last = add_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));         \
+        if (last == NO_ENTRY) {                                                              \
+            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                               \
+            goto done;                                                                       \
+        }                                                                                    \
+    } while (0)
+#define PRED(p_)                                                                             \
+    do {                                                                                     \
+        if (add_pred(&b, (p_))) {                                                            \
+            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                               \
+            goto done;                                                                       \
+        }                                                                                    \
+    } while (0)
+#define PRED_INPUTS()                                                                        \
+    do {                                                                                     \
+        for (size_t k_ = 0; k_ < n_in; k_++)                                                 \
+            PRED(in_preds[k_]);                                                              \
+    } while (0)
+        const char *kind = wl_opkind_name(op->kind);
+        uint64_t out_bytes = op->bytes_written;
+
+        if (op->zero_cost) {
+            ADD(kind, -1, NULL, 1, "view: no data moved");
+            PRED_INPUTS();
+        } else if (wl_opkind_is_gemm(op->kind)) {
+            int u = need_unit(&b, units, MAP_UNIT_GEMM, op);
+            if (u < 0) {
+                rc = u;
+                break;
+            }
+            /* weight loads from DRAM: the weight, then the bias */
+            uint32_t loads[2] = {NO_ENTRY, NO_ENTRY};
+            const wl_tensor_t *wt[2] = {op->weight, op->bias};
+            int loaded = 0;
+            for (int w = 0; w < 2 && stream; w++) {
+                size_t ti = tensor_index(refs, n_t, wt[w]);
+                if (ti == SIZE_MAX || !(wt[w]->flags & WL_T_WEIGHT) || wt[w]->bytes == 0)
+                    continue;
+                dev_req_t rd;
+                memset(&rd, 0, sizeof rd);
+                rd.kind = DEV_OP_READ;
+                rd.m = wt[w]->bytes;
+                rd.k = addr[ti];
+                ADD("weight_load", u_dram, &rd, 1,
+                    w == 0 ? "weight read from dram before the GEMM"
+                           : "bias read from dram before the GEMM");
+                loads[w] = last;
+                s->weight_load_bytes += wt[w]->bytes;
+                /* at most weight_buffers weight sets on chip */
+                if (n_loaded >= (size_t)o.weight_buffers)
+                    PRED(gemm_loaded[n_loaded - (size_t)o.weight_buffers]);
+                loaded = 1;
+            }
+            req.kind = DEV_OP_GEMM;
+            /* weight-stationary units hold the [k x n] operand: a weight on the
+             * left is mapped transposed (C^T = B^T A^T) */
+            int swap = op->a_is_weight && !op->b_is_weight;
+            req.m = swap ? op->n : op->m;
+            req.k = op->k;
+            req.n = swap ? op->m : op->n;
+            uint64_t reps = op->count ? op->count : 1;
+            size_t wi = tensor_index(refs, n_t, op->weight);
+            uint32_t step = 0;
+            if (op->weight && wi != SIZE_MAX && reps == 1)
+                req.weight_id = (uint32_t)(wi + 1);
+            else {
+                req.weight_id = (uint32_t)fresh_id;
+                step = 1;
+                fresh_id += reps;
+            }
+            ADD(kind, u, &req, reps,
+                swap ? "gemm (weight on the left: mapped transposed)"
+                     : reps > 1 ? "gemm, one request per head/group" : "gemm");
+            s->exec.entries[last].weight_step = step;
+            s->gemm_macs += req.m * req.k * req.n * reps;
+            PRED_INPUTS();
+            PRED(loads[0]);
+            PRED(loads[1]);
+            if (loaded)
+                gemm_loaded[n_loaded++] = last;
+        } else if (op->kind == WL_OP_EMBEDDING) {
+            size_t ti = tensor_index(refs, n_t, op->weight);
+            int from_dram = ti != SIZE_MAX && (op->weight->flags & WL_T_WEIGHT);
+            int u = need_unit(&b, units, from_dram ? MAP_UNIT_DRAM : MAP_UNIT_SRAM, op);
+            if (u < 0) {
+                rc = u;
+                break;
+            }
+            if (out_bytes == 0) {
+                ADD(kind, -1, NULL, 1, "empty gather");
+            } else {
+                req.kind = DEV_OP_READ;
+                req.m = out_bytes;
+                req.k = from_dram ? addr[ti] : 0;
+                ADD(kind, u, &req, 1,
+                    from_dram ? "gather: read the looked-up rows of the table from dram"
+                              : "gather from an activation in sram");
+            }
+            PRED_INPUTS();
+        } else if (op->kind == WL_OP_COPY) {
+            if (out_bytes == 0) {
+                ADD(kind, -1, NULL, 1, "empty copy");
+            } else {
+                int u = need_unit(&b, units, MAP_UNIT_SRAM, op);
+                if (u < 0) {
+                    rc = u;
+                    break;
+                }
+                req.kind = DEV_OP_WRITE;
+                req.m = out_bytes;
+                req.k = 0;
+                ADD(kind, u, &req, 1, "copy: write the new tensor into sram");
+            }
+            PRED_INPUTS();
+        } else {
+            vprog_t vp;
+            vector_program(op, &vp);
+            if (vp.n == 0) {
+                rc = fail(err, n, SIM_ERR_CONFIG, "op '%s': the naive mapper has no rule for kind '%s'",
+                          op->name, kind);
+                break;
+            }
+            if (vp.m == 0 || vp.cols == 0) {
+                ADD(kind, -1, NULL, 1, "empty tensor");
+                PRED_INPUTS();
+            } else {
+                int u = need_unit(&b, units, MAP_UNIT_VECTOR, op);
+                if (u < 0) {
+                    rc = u;
+                    break;
+                }
+                for (int k = 0; k < vp.n; k++) {
+                    uint32_t prev = last;
+                    req.kind = DEV_OP_VECTOR;
+                    req.vfunc = vp.vf[k];
+                    req.m = vp.m;
+                    req.n = vp.cols;
+                    ADD(kind, u, &req, 1, vp.note);
+                    s->info[last].proxy = vp.proxy;
+                    if (k == 0)
+                        PRED_INPUTS();
+                    else
+                        PRED(prev);
+                }
+            }
+        }
+        for (size_t k = 0; k < op->n_outputs; k++) {
+            size_t ti = tensor_index(refs, n_t, op->outputs[k]);
+            if (ti != SIZE_MAX)
+                producer[ti] = last;
+        }
+    }
+#undef ADD
+#undef PRED
+#undef PRED_INPUTS
+    if (!rc) {
+        char msg[256];
+        if (dev_sched_check(&s->exec, msg, sizeof msg))
+            rc = fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
+    }
+done:
+    free(in_preds);
+    free(refs);
+    free(producer);
+    free(addr);
+    free(gemm_loaded);
+    if (rc) {
+        map_schedule_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* ---- JSON -------------------------------------------------------------------------------- */
+static cJSON *req_json(const dev_sched_entry_t *e)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "op", dev_op_name(e->req.kind));
+    if (e->req.kind == DEV_OP_VECTOR)
+        cJSON_AddStringToObject(r, "vfunc", dev_vfunc_name(e->req.vfunc));
+    cJSON_AddNumberToObject(r, "m", (double)e->req.m);
+    cJSON_AddNumberToObject(r, "k", (double)e->req.k);
+    cJSON_AddNumberToObject(r, "n", (double)e->req.n);
+    if (e->req.kind == DEV_OP_GEMM) {
+        cJSON_AddNumberToObject(r, "weight_id", (double)e->req.weight_id);
+        cJSON_AddNumberToObject(r, "weight_step", (double)e->weight_step);
+    }
+    return r;
+}
+
+char *map_schedule_json(const map_schedule_t *s)
+{
+    if (!s)
+        return NULL;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "workload", s->workload ? s->workload : "");
+    if (s->source)
+        cJSON_AddStringToObject(root, "source", s->source);
+    else
+        cJSON_AddNullToObject(root, "source");
+    cJSON_AddStringToObject(root, "mapper", "naive");
+    cJSON_AddNumberToObject(root, "ops", (double)s->n_ops);
+    cJSON_AddNumberToObject(root, "entries", (double)s->exec.n_entries);
+    cJSON_AddNumberToObject(root, "gemm_macs", (double)s->gemm_macs);
+    cJSON_AddNumberToObject(root, "weight_load_bytes", (double)s->weight_load_bytes);
+    cJSON *units = cJSON_AddObjectToObject(root, "units");
+    for (size_t i = 0; i < s->units.n; i++) {
+        cJSON *u = cJSON_AddObjectToObject(units, s->units.unit[i].name);
+        cJSON_AddStringToObject(u, "component", s->units.unit[i].comp);
+        cJSON_AddStringToObject(u, "model", s->units.unit[i].model);
+    }
+    cJSON *arr = cJSON_AddArrayToObject(root, "schedule");
+    for (size_t i = 0; i < s->exec.n_entries; i++) {
+        const dev_sched_entry_t *e = &s->exec.entries[i];
+        const map_entry_info_t *in = &s->info[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "entry", (double)i);
+        cJSON_AddNumberToObject(o, "op_id", (double)e->op_id);
+        cJSON_AddStringToObject(o, "op", e->name ? e->name : "");
+        cJSON_AddStringToObject(o, "kind", in->kind ? in->kind : "");
+        cJSON_AddStringToObject(o, "detail", in->detail ? in->detail : "");
+        if (e->unit >= 0) {
+            cJSON_AddStringToObject(o, "unit", s->exec.units[e->unit]);
+            cJSON_AddItemToObject(o, "request", req_json(e));
+            cJSON_AddNumberToObject(o, "reps", (double)e->reps);
+        } else {
+            cJSON_AddNullToObject(o, "unit");
+            cJSON_AddNullToObject(o, "request");
+        }
+        cJSON_AddStringToObject(o, "note", in->note ? in->note : "");
+        if (in->proxy)
+            cJSON_AddBoolToObject(o, "proxy", 1);
+        cJSON *pr = cJSON_AddArrayToObject(o, "after");
+        for (uint32_t j = 0; j < e->n_preds; j++)
+            cJSON_AddItemToArray(pr, cJSON_CreateNumber((double)s->exec.preds[e->pred_off + j]));
+        if (e->res.done) {
+            cJSON *r = cJSON_AddObjectToObject(o, "result");
+            cJSON_AddNumberToObject(r, "ready_ps", (double)e->res.ready_ps);
+            cJSON_AddNumberToObject(r, "issue_ps", (double)e->res.issue_ps);
+            cJSON_AddNumberToObject(r, "done_ps", (double)e->res.done_ps);
+            cJSON_AddNumberToObject(r, "cycles", (double)e->res.cycles);
+            cJSON_AddNumberToObject(r, "device_latency_ps", (double)e->res.device_latency_ps);
+            cJSON_AddNumberToObject(r, "energy_pj", e->res.energy_pj);
+            cJSON_AddNumberToObject(r, "bytes", (double)e->res.bytes);
+        }
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err, size_t n)
+{
+    char *text = map_schedule_json(s);
+    if (!text)
+        return fail(err, n, SIM_ERR_NOMEM, "out of memory writing the schedule");
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(text);
+        return fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
+    }
+    int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
+    bad |= fclose(f) != 0;
+    free(text);
+    if (bad)
+        return fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
+    return 0;
+}
+
+/* ---- the simulation side ------------------------------------------------------------------ */
+int map_find_driver(sim_t *s, const char **name, char *err, size_t n)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < sim_comp_count(s); i++) {
+        sim_comp_t *c = sim_comp_at(s, i);
+        if (strcmp(sim_comp_model(c), "schedule_driver") != 0)
+            continue;
+        if (found)
+            return fail(err, n, SIM_ERR_CONFIG,
+                        "the config has two schedule_driver components ('%s' and '%s'); a "
+                        "workload runs on exactly one",
+                        found, sim_comp_name(c));
+        found = sim_comp_name(c);
+    }
+    if (!found)
+        return fail(err, n, SIM_ERR_CONFIG,
+                    "the config has no schedule_driver component to run the workload on: add "
+                    "one (model: schedule_driver) and link its ports gemm, vector, sram, dram to "
+                    "the units (see configs/chip.yaml)");
+    *name = found;
+    return 0;
+}
+
+int map_units_from_driver(sim_t *s, const char *driver, map_units_t *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    size_t dl = strlen(driver);
+    for (size_t i = 0; i < sim_link_count(s); i++) {
+        sim_link_info_t li;
+        sim_link_get(s, i, &li);
+        if (strncmp(li.from, driver, dl) != 0 || li.from[dl] != '.' || strchr(li.from + dl + 1, '.'))
+            continue;
+        const char *port = li.from + dl + 1;
+        const char *dot = strrchr(li.to, '.');
+        char comp[128];
+        size_t cl = dot ? (size_t)(dot - li.to) : strlen(li.to);
+        if (cl >= sizeof comp)
+            cl = sizeof comp - 1;
+        memcpy(comp, li.to, cl);
+        comp[cl] = '\0';
+        sim_comp_t *c = sim_comp_find(s, comp);
+        if (map_units_add(out, port, comp, c ? sim_comp_model(c) : NULL))
+            return fail(err, n, SIM_ERR_CONFIG,
+                        "schedule_driver '%s': too many output ports (at most %d) or port name "
+                        "'%s' too long",
+                        driver, MAP_UNITS_MAX, port);
+    }
+    return 0;
+}
+
+int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *err, size_t n)
+{
+    sim_comp_t *c = driver_name ? sim_comp_find(s, driver_name) : NULL;
+    if (!c)
+        return fail(err, n, SIM_ERR_CONFIG, "no component '%s' to attach the schedule to",
+                    driver_name ? driver_name : "(null)");
+    if (strcmp(sim_comp_model(c), "schedule_driver") != 0)
+        return fail(err, n, SIM_ERR_CONFIG,
+                    "component '%s' is a '%s', not a schedule_driver: it cannot run a schedule",
+                    driver_name, sim_comp_model(c));
+    if (!sched)
+        return fail(err, n, SIM_ERR_CONFIG, "no schedule to attach to '%s'", driver_name);
+    char msg[256];
+    if (dev_sched_check(&sched->exec, msg, sizeof msg))
+        return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
+    sched->exec.release = release_schedule;
+    sched->exec.owner = sched;
+    if (dev_sched_attach(c, &sched->exec)) {
+        sched->exec.release = NULL;
+        sched->exec.owner = NULL;
+        return fail(err, n, SIM_ERR_STATE,
+                    "schedule_driver '%s' already has a schedule or was initialised",
+                    driver_name);
+    }
+    return 0;
+}
+
+map_schedule_t *map_attached(sim_t *s, const char *driver_name)
+{
+    sim_comp_t *c = driver_name ? sim_comp_find(s, driver_name) : NULL;
+    dev_sched_t *d = dev_sched_attached(c);
+    if (!d || d->release != release_schedule)
+        return NULL;
+    return d->owner;
+}
+
+int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err,
+                        size_t n)
+{
+    const char *driver = NULL;
+    int rc = map_find_driver(s, &driver, err, n);
+    if (rc)
+        return rc;
+    map_units_t units;
+    if ((rc = map_units_from_driver(s, driver, &units, err, n)) != 0)
+        return rc;
+    const sim_params_t *p = sim_comp_params(sim_comp_find(s, driver));
+    map_opts_t mo;
+    map_opts_default(&mo);
+    mo.stream_weights = sim_param_bool(p, "stream_weights");
+    mo.weight_buffers = (int)sim_param_int(p, "weight_buffers");
+    wl_graph_t *g = NULL;
+    char werr[512];
+    rc = wl_load(spec, opts, &g, werr, sizeof werr);
+    if (rc)
+        return fail(err, n, rc, "%s", werr);
+    map_schedule_t *sched = NULL;
+    char merr[512];
+    rc = map_naive_opts(g, &units, &mo, &sched, merr, sizeof merr);
+    wl_graph_destroy(g);
+    if (rc)
+        return fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
+    if ((rc = map_attach(s, driver, sched, err, n)) != 0) {
+        map_schedule_free(sched);
+        return rc;
+    }
+    return 0;
+}
