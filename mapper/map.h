@@ -72,6 +72,7 @@ typedef struct map_schedule {
     size_t n_ops;           /* ops of the IR graph */
     uint64_t gemm_macs;     /* sum of m*k*n*reps over GEMM requests */
     uint64_t weight_load_bytes;
+    uint64_t weight_layout_bytes; /* DRAM span of all static weights (64-byte aligned) */
     /* private */
     const char **unit_names;
     char **strings;

@@ -395,6 +395,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         }
     }
     qsort(refs, n_t, sizeof *refs, tref_cmp);
+    s->weight_layout_bytes = next_addr;
     int u_dram = map_units_find(units, MAP_UNIT_DRAM);
     int stream = o.stream_weights && u_dram >= 0;
     /* weight ids: a weight tensor's index + 1; activation operands and grouped
@@ -781,6 +782,20 @@ map_schedule_t *map_attached(sim_t *s, const char *driver_name)
     return d->owner;
 }
 
+/* An integer parameter of component c, if its model has one of that name. */
+static int param_u64(sim_comp_t *c, const char *name, uint64_t *out)
+{
+    const sim_params_t *p = c ? sim_comp_params(c) : NULL;
+    for (size_t i = 0; p && i < sim_params_count(p); i++) {
+        const sim_param_def_t *d = sim_params_def(p, i);
+        if (strcmp(d->name, name) == 0 && d->type == SIM_P_INT) {
+            *out = (uint64_t)sim_param_int(p, name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err,
                         size_t n)
 {
@@ -807,6 +822,20 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     wl_graph_destroy(g);
     if (rc)
         return fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
+    /* the weights live in the dram unit: say so now rather than fail mid-run */
+    int ud = map_units_find(&units, MAP_UNIT_DRAM);
+    uint64_t cap = 0;
+    if (ud >= 0 && sched->weight_layout_bytes > 0 &&
+        param_u64(sim_comp_find(s, units.unit[ud].comp), "capacity_bytes", &cap) &&
+        sched->weight_layout_bytes > cap) {
+        rc = fail(err, n, SIM_ERR_CONFIG,
+                  "workload '%s': its weights (%llu bytes) do not fit the dram unit '%s' "
+                  "(capacity_bytes %llu); use a smaller --dtype or raise capacity_bytes",
+                  spec, (unsigned long long)sched->weight_layout_bytes, units.unit[ud].comp,
+                  (unsigned long long)cap);
+        map_schedule_free(sched);
+        return rc;
+    }
     if ((rc = map_attach(s, driver, sched, err, n)) != 0) {
         map_schedule_free(sched);
         return rc;

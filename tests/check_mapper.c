@@ -688,6 +688,16 @@ START_TEST(test_errors)
     ck_assert_int_ne(attach_err(no_vector, "/nonexistent/m.onnx", err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/m.onnx"));
 
+    /* GPT-2's f32 weights (498 MB) in a 256 MiB DRAM: refused before the run */
+    char small[4096];
+    snprintf(small, sizeof small, SEQ_CFG, "graph", 1);
+    char *t = replace_once(strdup(small), "{model: dram, clock: core}",
+                           "{model: dram, clock: core, capacity_bytes: 268435456}");
+    ck_assert_int_ne(attach_err(t, "gpt2", err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "do not fit the dram unit 'hbm' (capacity_bytes 268435456)"));
+    ck_assert_int_eq(attach_err(t, "resnet18", err, sizeof err), 0); /* 47 MB fits */
+    free(t);
+
     /* an undeclared driver port is a config error naming it */
     const char *bad_port = "clocks: {core: 1GHz}\n"
                            "components:\n"
