@@ -6,29 +6,38 @@
 #include "sim/sim_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-static inline int qless(const sim_qent_t *a, const sim_qent_t *b)
+static inline int tie_before(sim_event_t *const *chunks, uint32_t x, uint32_t y)
 {
-    return a->time < b->time || (a->time == b->time && a->tie < b->tie);
+    const sim_event_t *a = SIM_EV(chunks, x), *b = SIM_EV(chunks, y);
+    if (a->prio != b->prio)
+        return a->prio < b->prio;
+    if (a->src != b->src)
+        return a->src < b->src;
+    return a->seq < b->seq;
 }
 
-void sim_queue_init(sim_queue_t *q)
+#define QLESS(x, y) ((x)->time < (y)->time || ((x)->time == (y)->time && tie_before(ch, (x)->idx, (y)->idx)))
+
+void sim_queue_init(sim_queue_t *q, sim_event_t ***chunks)
 {
-    q->a = NULL;
+    q->a = q->mem = NULL;
     q->n = q->cap = 0;
+    q->chunks = chunks;
 }
 
 void sim_queue_free(sim_queue_t *q)
 {
-    free(q->a);
-    sim_queue_init(q);
+    free(q->mem);
+    sim_queue_init(q, q->chunks);
 }
 
-static void sift_up(sim_qent_t *a, size_t i, sim_qent_t e)
+static void sift_up(sim_event_t *const *ch, sim_qent_t *a, size_t i, sim_qent_t e)
 {
     while (i > 0) {
         size_t parent = (i - 1) >> 2;
-        if (!qless(&e, &a[parent]))
+        if (!QLESS(&e, &a[parent]))
             break;
         a[i] = a[parent];
         i = parent;
@@ -36,7 +45,11 @@ static void sift_up(sim_qent_t *a, size_t i, sim_qent_t e)
     a[i] = e;
 }
 
-static void sift_down(sim_qent_t *a, size_t n, size_t i, sim_qent_t e)
+/* Floyd's bottom-up variant: move the hole to a leaf along the smallest
+ * children without comparing against e, then sift e up from there. A new
+ * event usually belongs near the bottom (it is scheduled a full delay ahead),
+ * so this saves about half the comparisons of the textbook sift-down. */
+static void sift_down(sim_event_t *const *ch, sim_qent_t *a, size_t n, size_t i, sim_qent_t e)
 {
     for (;;) {
         size_t c = (i << 2) + 1;
@@ -45,27 +58,31 @@ static void sift_down(sim_qent_t *a, size_t n, size_t i, sim_qent_t e)
         size_t best = c;
         size_t end = c + 4 < n ? c + 4 : n;
         for (size_t k = c + 1; k < end; k++)
-            if (qless(&a[k], &a[best]))
+            if (QLESS(&a[k], &a[best]))
                 best = k;
-        if (!qless(&a[best], &e))
-            break;
         a[i] = a[best];
         i = best;
     }
-    a[i] = e;
+    sift_up(ch, a, i, e);
 }
 
 int sim_queue_push(sim_queue_t *q, sim_qent_t e)
 {
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 1024;
-        sim_qent_t *a = realloc(q->a, cap * sizeof *a);
-        if (!a)
+        /* 64-byte aligned, root at entry 3: children 4i+1..4i+4 of any node
+         * then start at a multiple of 4 entries, i.e. on a cache line */
+        sim_qent_t *mem = aligned_alloc(64, (cap + 4) * sizeof *mem);
+        if (!mem)
             return SIM_ERR_NOMEM;
-        q->a = a;
+        if (q->n)
+            memcpy(mem + 3, q->a, q->n * sizeof *mem);
+        free(q->mem);
+        q->mem = mem;
+        q->a = mem + 3;
         q->cap = cap;
     }
-    sift_up(q->a, q->n++, e);
+    sift_up(*q->chunks, q->a, q->n++, e);
     return 0;
 }
 
@@ -74,11 +91,11 @@ sim_qent_t sim_queue_pop(sim_queue_t *q)
     sim_qent_t top = q->a[0];
     q->n--;
     if (q->n > 0)
-        sift_down(q->a, q->n, 0, q->a[q->n]);
+        sift_down(*q->chunks, q->a, q->n, 0, q->a[q->n]);
     return top;
 }
 
 void sim_queue_replace_top(sim_queue_t *q, sim_qent_t e)
 {
-    sift_down(q->a, q->n, 0, e);
+    sift_down(*q->chunks, q->a, q->n, 0, e);
 }

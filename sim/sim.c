@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POOL_CHUNK 4096
+#define POOL_CHUNK SIM_POOL_CHUNK
 #define COMP_HEAD ((sizeof(sim_comp_t) + 63) & ~(size_t)63) /* state offset */
 #define SRC_BITS 24
 #define MAX_COMPS ((1u << SRC_BITS) - 1024u) /* ids above are clocks */
@@ -42,7 +42,7 @@ sim_t *sim_create(const sim_opts_t *opts)
         return NULL;
     if (opts)
         s->opts = *opts;
-    sim_queue_init(&s->q);
+    sim_queue_init(&s->q, &s->chunks);
     s->lookahead = SIM_TIME_MAX;
     for (int i = 0; i < 256; i++)
         s->msg_ops[i] = -1;
@@ -600,9 +600,14 @@ static sim_event_t *ev_alloc(sim_t *s)
     }
     if (grow((void **)&s->chunks, &s->cap_chunks, s->n_chunks + 1, sizeof *s->chunks))
         return NULL;
+    if (s->n_chunks >= (1u << (32 - SIM_POOL_SHIFT)))
+        return NULL; /* 2^32 pending events */
     sim_event_t *chunk = malloc(POOL_CHUNK * sizeof *chunk);
     if (!chunk)
         return NULL;
+    uint32_t base = (uint32_t)s->n_chunks << SIM_POOL_SHIFT;
+    for (uint32_t i = 0; i < POOL_CHUNK; i++)
+        chunk[i].pool_idx_ = base + i;
     s->chunks[s->n_chunks++] = chunk;
     for (size_t i = 1; i < POOL_CHUNK - 1; i++) {
         sim_event_t *next = &chunk[i + 1];
@@ -622,10 +627,7 @@ static inline void ev_free(sim_t *s, sim_event_t *e)
 
 static inline int enqueue(sim_t *s, sim_event_t *e)
 {
-    sim_qent_t q = {e->time,
-                    ((uint64_t)e->prio << 56) | ((uint64_t)(e->src & 0xffffffu) << 32) |
-                        (e->seq & 0xffffffffu),
-                    e, e->dst, 0};
+    sim_qent_t q = {e->time, e->pool_idx_, e->dst};
     if (s->pop_pending) {
         /* the entry being handled is still on top: replace it (one sift) */
         s->pop_pending = 0;
@@ -778,7 +780,9 @@ static int clock_schedule(sim_t *s, int k)
     sim_event_t *e = ev_alloc(s);
     if (!e)
         return SIM_ERR_NOMEM;
+    uint32_t slot = e->pool_idx_;
     memset(e, 0, sizeof *e);
+    e->pool_idx_ = slot;
     e->time = next;
     e->seq = clk->seq++;
     e->src = MAX_COMPS + (uint32_t)k;
@@ -926,11 +930,11 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
         sim_qent_t *top = &s->q.a[0];
         if (top->time >= until_ps)
             break;
-        sim_event_t *e = top->ev;
+        sim_event_t *e = SIM_EV(s->chunks, top->idx);
         /* the next event is among the root's children: start loading them
          * while this one is handled */
         for (size_t k = 1; k <= 4 && k < s->q.n; k++) {
-            __builtin_prefetch(s->q.a[k].ev);
+            __builtin_prefetch(SIM_EV(s->chunks, s->q.a[k].idx));
             if (s->q.a[k].dst < s->n_comps) {
                 const char *c = (const char *)comps[s->q.a[k].dst];
                 __builtin_prefetch(c);

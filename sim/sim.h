@@ -50,7 +50,8 @@ typedef struct sim_event {
     uint16_t port;   /* receiving port index on dst (SIM_PORT_SELF when sent to itself) */
     uint16_t kind;   /* model-defined message kind */
     uint8_t prio;    /* smaller runs first among equal times */
-    uint8_t pad_[7];
+    uint8_t pad_[3];
+    uint32_t pool_idx_; /* engine-private: the event's slot in the pool */
     uint64_t op_id;  /* workload op this event belongs to, 0 when none */
     union {
         uint64_t u64[SIM_PAYLOAD_BYTES / 8];

@@ -77,21 +77,28 @@ typedef struct sim_clock {
     uint64_t seq;
 } sim_clock_t;
 
-/* The 4-ary heap: entries hold the ordering key and the event. */
+/* The 4-ary heap holds 16-byte entries: four children fill one cache line.
+ * Equal times are ordered by the events' (prio, src, seq), read from the
+ * pool; `dst` is kept in the entry so the next receivers can be prefetched. */
 typedef struct sim_qent {
     sim_time_t time;
-    uint64_t tie; /* prio:8 | src:24 | seq:32 */
-    sim_event_t *ev;
-    uint32_t dst; /* copy of ev->dst, so the receiver can be prefetched */
-    uint32_t pad_;
+    uint32_t idx; /* pool slot of the event */
+    uint32_t dst; /* copy of the event's dst */
 } sim_qent_t;
 
+#define SIM_POOL_SHIFT 12
+#define SIM_POOL_CHUNK (1u << SIM_POOL_SHIFT)
+#define SIM_EV(chunks, idx) (&(chunks)[(idx) >> SIM_POOL_SHIFT][(idx) & (SIM_POOL_CHUNK - 1)])
+
 typedef struct sim_queue {
-    sim_qent_t *a;
+    sim_qent_t *a;     /* a[0] is the root; the allocation starts 3 entries
+                          earlier so that every group of children is aligned */
+    sim_qent_t *mem;
     size_t n, cap;
+    sim_event_t ***chunks; /* where the pool's chunk table lives */
 } sim_queue_t;
 
-void sim_queue_init(sim_queue_t *q);
+void sim_queue_init(sim_queue_t *q, sim_event_t ***chunks);
 void sim_queue_free(sim_queue_t *q);
 int sim_queue_push(sim_queue_t *q, sim_qent_t e);
 sim_qent_t sim_queue_pop(sim_queue_t *q);
@@ -109,7 +116,7 @@ struct sim {
     int pop_pending; /* the top entry is being handled; a push replaces it */
     /* event pool */
     sim_event_t *free_list;
-    void **chunks;
+    sim_event_t **chunks;
     size_t n_chunks, cap_chunks;
     /* topology */
     sim_comp_t **comps;

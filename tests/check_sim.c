@@ -17,53 +17,88 @@ static void setup(void)
 }
 
 /* ---- queue order against a sorted reference --------------------------------- */
-static int qent_cmp(const void *a, const void *b)
+typedef struct ref_ent {
+    sim_time_t time;
+    uint8_t prio;
+    uint32_t src;
+    uint64_t seq;
+} ref_ent_t;
+
+static int ref_cmp(const void *a, const void *b)
 {
-    const sim_qent_t *x = a, *y = b;
+    const ref_ent_t *x = a, *y = b;
     if (x->time != y->time)
         return x->time < y->time ? -1 : 1;
-    return x->tie < y->tie ? -1 : x->tie > y->tie;
+    if (x->prio != y->prio)
+        return x->prio < y->prio ? -1 : 1;
+    if (x->src != y->src)
+        return x->src < y->src ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 START_TEST(queue_matches_sorted_reference)
 {
     const size_t n = 2000000;
-    sim_qent_t *ref = malloc(n * sizeof *ref);
+    size_t n_chunks = (n + SIM_POOL_CHUNK - 1) / SIM_POOL_CHUNK;
+    sim_event_t **chunks = calloc(n_chunks, sizeof *chunks);
+    for (size_t c = 0; c < n_chunks; c++)
+        chunks[c] = calloc(SIM_POOL_CHUNK, sizeof(sim_event_t));
+    ref_ent_t *ref = malloc(n * sizeof *ref);
     sim_queue_t q;
-    sim_queue_init(&q);
+    sim_queue_init(&q, &chunks);
     sim_rng_t r;
     sim_rng_init(&r, 42, 0);
     for (size_t i = 0; i < n; i++) {
-        /* few distinct times so that ties are common */
-        ref[i].time = sim_rng_next(&r) % 5000;
-        ref[i].tie = sim_rng_next(&r);
-        ref[i].ev = NULL;
-        ref[i].dst = (uint32_t)i;
-        ck_assert_int_eq(sim_queue_push(&q, ref[i]), 0);
+        /* few distinct times and sources so that every level of the key is used */
+        sim_event_t *e = SIM_EV(chunks, i);
+        e->time = sim_rng_next(&r) % 5000;
+        e->prio = (uint8_t)(sim_rng_next(&r) % 3);
+        e->src = (uint32_t)(sim_rng_next(&r) % 50);
+        e->seq = sim_rng_next(&r) % 1000000007ull;
+        ref[i] = (ref_ent_t){e->time, e->prio, e->src, e->seq};
+        if (sim_queue_push(&q, (sim_qent_t){e->time, (uint32_t)i, 0}) != 0)
+            ck_abort_msg("push failed");
     }
-    qsort(ref, n, sizeof *ref, qent_cmp);
+    qsort(ref, n, sizeof *ref, ref_cmp);
     for (size_t i = 0; i < n; i++) {
-        sim_qent_t e = sim_queue_pop(&q);
-        ck_assert_uint_eq(e.time, ref[i].time);
-        ck_assert_uint_eq(e.tie, ref[i].tie);
+        sim_qent_t top = sim_queue_pop(&q);
+        const sim_event_t *e = SIM_EV(chunks, top.idx);
+        /* plain comparisons: a Check assertion per entry would cost a write each */
+        if (e->time != ref[i].time || e->prio != ref[i].prio || e->src != ref[i].src ||
+            e->seq != ref[i].seq)
+            ck_abort_msg("entry %zu out of order: time %llu prio %u src %u seq %llu, want %llu %u %u %llu",
+                         i, (unsigned long long)e->time, e->prio, e->src,
+                         (unsigned long long)e->seq, (unsigned long long)ref[i].time, ref[i].prio,
+                         ref[i].src, (unsigned long long)ref[i].seq);
     }
     ck_assert_uint_eq(q.n, 0);
-    /* interleaved: hold model against a reference of popped minima */
-    for (size_t i = 0; i < 1000; i++)
-        sim_queue_push(&q, (sim_qent_t){sim_rng_next(&r) % 100000, i, NULL, 0, 0});
+    /* hold model with replace-top: popped times never decrease */
+    for (uint32_t i = 0; i < 1000; i++) {
+        sim_event_t *e = SIM_EV(chunks, i);
+        e->time = sim_rng_next(&r) % 100000;
+        e->prio = 0;
+        e->src = i;
+        sim_queue_push(&q, (sim_qent_t){e->time, i, 0});
+    }
     sim_time_t last = 0;
     for (size_t i = 0; i < 500000; i++) {
-        sim_qent_t e = sim_queue_pop(&q);
-        ck_assert_uint_ge(e.time, last);
-        last = e.time;
-        e.time += sim_rng_next(&r) % 1000;
-        if (i & 1)
-            sim_queue_push(&q, e);
-        else {
-            sim_queue_push(&q, e);
+        sim_qent_t top = q.a[0];
+        if (top.time < last)
+            ck_abort_msg("time went back at step %zu", i);
+        last = top.time;
+        sim_event_t *e = SIM_EV(chunks, top.idx);
+        e->time += sim_rng_next(&r) % 1000;
+        if (i & 1) {
+            sim_queue_replace_top(&q, (sim_qent_t){e->time, top.idx, 0});
+        } else {
+            sim_queue_pop(&q);
+            sim_queue_push(&q, (sim_qent_t){e->time, top.idx, 0});
         }
     }
     sim_queue_free(&q);
+    for (size_t c = 0; c < n_chunks; c++)
+        free(chunks[c]);
+    free(chunks);
     free(ref);
 }
 END_TEST
@@ -323,7 +358,8 @@ START_TEST(rng_is_counter_based)
     double sum = 0, s1 = 0, s2 = 0;
     for (int i = 0; i < 1000000; i++) {
         double u = sim_rng_next_uniform(&a);
-        ck_assert(u > 0 && u < 1);
+        if (!(u > 0 && u < 1))
+            ck_abort_msg("uniform draw %g outside (0, 1)", u);
         sum += u;
         double z = sim_rng_next_normal(&b);
         s1 += z;
