@@ -17,27 +17,27 @@ extern "C" {
 
 /* What the driver measured for one entry (zero until it ran). */
 typedef struct dev_sched_result {
-    sim_time_t ready_ps;  /* its predecessors were all done */
-    sim_time_t issue_ps;  /* first request left the driver (ready time for zero-cost) */
-    sim_time_t done_ps;   /* last completion reached the driver */
+    sim_time_t ready_ps; /* its predecessors were all done */
+    sim_time_t issue_ps; /* first request left the driver (ready time for zero-cost) */
+    sim_time_t done_ps;  /* last completion reached the driver */
     uint64_t reps_sent, reps_done;
-    uint64_t cycles;      /* device cycles, summed over reps */
+    uint64_t cycles;              /* device cycles, summed over reps */
     sim_time_t device_latency_ps; /* device-side latency (queueing incl.), summed over reps */
-    double energy_pj;     /* device energy reported, summed over reps */
-    uint64_t bytes;       /* device bytes reported, summed over reps */
+    double energy_pj;             /* device energy reported, summed over reps */
+    uint64_t bytes;               /* device bytes reported, summed over reps */
     int done;
 } dev_sched_result_t;
 
 typedef struct dev_sched_entry {
-    uint64_t op_id;     /* workload op (1-based IR index) the entry belongs to; 0 none */
-    const char *name;   /* label (the IR op's name) */
-    const char *what;   /* trace op name of the driver's row ("matmul", "weight_load", ...) */
-    int unit;           /* index into dev_sched_t.units; -1: zero-cost, no request */
-    dev_req_t req;      /* the request (tag is set by the driver) */
-    uint64_t reps;      /* identical requests (attention heads, conv groups), >= 1 */
+    uint64_t op_id;       /* workload op (1-based IR index) the entry belongs to; 0 none */
+    const char *name;     /* label (the IR op's name) */
+    const char *what;     /* trace op name of the driver's row ("matmul", "weight_load", ...) */
+    int unit;             /* index into dev_sched_t.units; -1: zero-cost, no request */
+    dev_req_t req;        /* the request (tag is set by the driver) */
+    uint64_t reps;        /* identical requests (attention heads, conv groups), >= 1 */
     uint32_t weight_step; /* rep r sends weight_id + r * weight_step */
-    uint32_t n_preds;   /* entries this one waits for ... */
-    size_t pred_off;    /* ... at dev_sched_t.preds[pred_off .. + n_preds), all < own index */
+    uint32_t n_preds;     /* entries this one waits for ... */
+    size_t pred_off;      /* ... at dev_sched_t.preds[pred_off .. + n_preds), all < own index */
     dev_sched_result_t res;
 } dev_sched_entry_t;
 

@@ -27,11 +27,11 @@ typedef struct sched_driver {
     int sequential;
     sim_time_t start_ps;
     sdrv_unit_t *units;
-    uint32_t *waiting;  /* predecessors not yet done, per entry */
-    size_t *succ_off;   /* successors of entry i: succ[succ_off[i] .. succ_off[i + 1]) */
+    uint32_t *waiting; /* predecessors not yet done, per entry */
+    size_t *succ_off;  /* successors of entry i: succ[succ_off[i] .. succ_off[i + 1]) */
     uint32_t *succ;
-    uint32_t *stack;    /* entries that completed and whose successors are to release */
-    int *trace_op;      /* per entry */
+    uint32_t *stack; /* entries that completed and whose successors are to release */
+    int *trace_op;   /* per entry */
     uint64_t entries_done;
     sim_time_t last_done_ps;
     int st_entries, st_entries_done, st_zero, st_requests, st_completed, st_cycles, st_energy,
@@ -54,8 +54,7 @@ static const sim_param_def_t sdrv_params[] = {
      "mapper: weight sets resident at once (a load waits for the GEMM that many loads "
      "earlier)",
      "double buffering (design parameter)"},
-    {"start_ps", SIM_P_INT, "0", "ps", 0, 9.2e18, NULL, "when the first entries are issued",
-     ""},
+    {"start_ps", SIM_P_INT, "0", "ps", 0, 9.2e18, NULL, "when the first entries are issued", ""},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -78,8 +77,7 @@ int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
         const dev_sched_entry_t *e = &s->entries[i];
         const char *nm = e->name ? e->name : "?";
         if (e->unit >= 0 && ((size_t)e->unit >= s->n_units || !s->units || !s->units[e->unit])) {
-            snprintf(err, n, "schedule entry %zu (%s): unit index %d out of range", i, nm,
-                     e->unit);
+            snprintf(err, n, "schedule entry %zu (%s): unit index %d out of range", i, nm, e->unit);
             return SIM_ERR_CONFIG;
         }
         if (e->unit >= 0 && e->reps == 0) {
@@ -92,9 +90,8 @@ int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
         }
         for (uint32_t j = 0; j < e->n_preds; j++)
             if (s->preds[e->pred_off + j] >= i) {
-                snprintf(err, n,
-                         "schedule entry %zu (%s): predecessor %u is not an earlier entry", i,
-                         nm, (unsigned)s->preds[e->pred_off + j]);
+                snprintf(err, n, "schedule entry %zu (%s): predecessor %u is not an earlier entry",
+                         i, nm, (unsigned)s->preds[e->pred_off + j]);
                 return SIM_ERR_CONFIG;
             }
     }
@@ -392,8 +389,9 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
             rc = sim_comp_fail(c,
                                "schedule_driver '%s': entry %zu (op '%s') needs unit '%s' but "
                                "no link leaves port '%s'",
-                               sim_comp_name(c), first, s->entries[first].name ? s->entries[first].name : "?",
-                               s->units[ui], s->units[ui]);
+                               sim_comp_name(c), first,
+                               s->entries[first].name ? s->entries[first].name : "?", s->units[ui],
+                               s->units[ui]);
             break;
         }
         u->heap = calloc(per_unit[ui] ? per_unit[ui] : 1, sizeof *u->heap);

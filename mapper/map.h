@@ -29,9 +29,9 @@ extern "C" {
  * (and model) at the other end of each. */
 #define MAP_UNITS_MAX 16
 typedef struct map_unit {
-    char name[32];   /* port / unit name */
-    char comp[128];  /* component the port links to */
-    char model[64];  /* its model */
+    char name[32];  /* port / unit name */
+    char comp[128]; /* component the port links to */
+    char model[64]; /* its model */
 } map_unit_t;
 
 typedef struct map_units {
@@ -111,8 +111,7 @@ map_schedule_t *map_attached(sim_t *s, const char *driver_name);
  * sim_init: load the workload, find the schedule_driver, read its units and
  * mapping options (its parameters stream_weights, weight_buffers), build the
  * naive schedule and attach it. 0 or a negative code with one sentence in err. */
-int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err,
-                        size_t n);
+int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err, size_t n);
 
 #ifdef __cplusplus
 }

@@ -276,8 +276,8 @@ static void vector_program(const wl_op_t *op, vprog_t *p)
         return;
     }
     case WL_OP_ACTIVATION: {
-        static const char *const relu_like[] = {"relu", "relu6", "leakyrelu", "leaky_relu",
-                                                "clip", "hardtanh", "prelu", NULL};
+        static const char *const relu_like[] = {"relu", "relu6",    "leakyrelu", "leaky_relu",
+                                                "clip", "hardtanh", "prelu",     NULL};
         static const char *const silu_like[] = {"silu", "swish", NULL};
         if (strncasecmp(d, "gelu", 4) == 0) {
             p->vf[0] = DEV_VF_GELU;
@@ -316,9 +316,7 @@ static void vector_program(const wl_op_t *op, vprog_t *p)
         }
         return;
     }
-    default:
-        p->n = 0;
-        return;
+    default: p->n = 0; return;
     }
 }
 
@@ -420,25 +418,25 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         uint32_t last = NO_ENTRY;
         dev_req_t req;
         memset(&req, 0, sizeof req);
-#define ADD(kind_, unit_, req_, reps_, note_)                                               \
-    do {                                                                                     \
-        last = add_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));         \
-        if (last == NO_ENTRY) {                                                              \
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                               \
-            goto done;                                                                       \
-        }                                                                                    \
+#define ADD(kind_, unit_, req_, reps_, note_)                                                      \
+    do {                                                                                           \
+        last = add_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));               \
+        if (last == NO_ENTRY) {                                                                    \
+            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
+            goto done;                                                                             \
+        }                                                                                          \
     } while (0)
-#define PRED(p_)                                                                             \
-    do {                                                                                     \
-        if (add_pred(&b, (p_))) {                                                            \
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                               \
-            goto done;                                                                       \
-        }                                                                                    \
+#define PRED(p_)                                                                                   \
+    do {                                                                                           \
+        if (add_pred(&b, (p_))) {                                                                  \
+            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
+            goto done;                                                                             \
+        }                                                                                          \
     } while (0)
-#define PRED_INPUTS()                                                                        \
-    do {                                                                                     \
-        for (size_t k_ = 0; k_ < n_in; k_++)                                                 \
-            PRED(in_preds[k_]);                                                              \
+#define PRED_INPUTS()                                                                              \
+    do {                                                                                           \
+        for (size_t k_ = 0; k_ < n_in; k_++)                                                       \
+            PRED(in_preds[k_]);                                                                    \
     } while (0)
         const char *kind = wl_opkind_name(op->kind);
         uint64_t out_bytes = op->bytes_written;
@@ -493,8 +491,9 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
                 fresh_id += reps;
             }
             ADD(kind, u, &req, reps,
-                swap ? "gemm (weight on the left: mapped transposed)"
-                     : reps > 1 ? "gemm, one request per head/group" : "gemm");
+                swap       ? "gemm (weight on the left: mapped transposed)"
+                : reps > 1 ? "gemm, one request per head/group"
+                           : "gemm");
             s->exec.entries[last].weight_step = step;
             s->gemm_macs += req.m * req.k * req.n * reps;
             PRED_INPUTS();
@@ -540,8 +539,8 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             vprog_t vp;
             vector_program(op, &vp);
             if (vp.n == 0) {
-                rc = fail(err, n, SIM_ERR_CONFIG, "op '%s': the naive mapper has no rule for kind '%s'",
-                          op->name, kind);
+                rc = fail(err, n, SIM_ERR_CONFIG,
+                          "op '%s': the naive mapper has no rule for kind '%s'", op->name, kind);
                 break;
             }
             if (vp.m == 0 || vp.cols == 0) {
@@ -726,7 +725,8 @@ int map_units_from_driver(sim_t *s, const char *driver, map_units_t *out, char *
     for (size_t i = 0; i < sim_link_count(s); i++) {
         sim_link_info_t li;
         sim_link_get(s, i, &li);
-        if (strncmp(li.from, driver, dl) != 0 || li.from[dl] != '.' || strchr(li.from + dl + 1, '.'))
+        if (strncmp(li.from, driver, dl) != 0 || li.from[dl] != '.' ||
+            strchr(li.from + dl + 1, '.'))
             continue;
         const char *port = li.from + dl + 1;
         const char *dot = strrchr(li.to, '.');
@@ -767,8 +767,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
         sched->exec.release = NULL;
         sched->exec.owner = NULL;
         return fail(err, n, SIM_ERR_STATE,
-                    "schedule_driver '%s' already has a schedule or was initialised",
-                    driver_name);
+                    "schedule_driver '%s' already has a schedule or was initialised", driver_name);
     }
     return 0;
 }
@@ -796,8 +795,7 @@ static int param_u64(sim_comp_t *c, const char *name, uint64_t *out)
     return 0;
 }
 
-int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err,
-                        size_t n)
+int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err, size_t n)
 {
     const char *driver = NULL;
     int rc = map_find_driver(s, &driver, err, n);

@@ -287,9 +287,8 @@ START_TEST(test_naive_gpt2_structure)
     ck_assert_ptr_nonnull(root);
     cJSON *arr = cJSON_GetObjectItem(root, "schedule");
     ck_assert_int_eq(cJSON_GetArraySize(arr), (int)s->exec.n_entries);
-    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "units"), "gemm")
-                         ->child->valuestring,
-                     "sa");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(root, "units"), "gemm")->child->valuestring, "sa");
     cJSON_Delete(root);
     free((void *)js);
     map_schedule_free(s);
@@ -326,23 +325,23 @@ END_TEST
 /* All clocks 1 GHz and link latencies whole ns with unlimited bandwidth, so
  * every request reaches its device on a clock edge: a request's time is
  * out-link + cycles + back-link, exactly. */
-#define SEQ_CFG                                                                            \
-    "name: mapper-test\n"                                                                  \
-    "clocks: {core: 1GHz}\n"                                                               \
-    "components:\n"                                                                        \
-    "  drv: {model: schedule_driver, order: %s, outstanding: %d}\n"                        \
-    "  sa: {model: systolic, clock: core, rows: 32, cols: 32, dataflow: ws}\n"             \
-    "  vec: {model: vector, clock: core, lanes: 64}\n"                                     \
-    "  buf: {model: sram, clock: core, size_bytes: 8388608, banks: 16}\n"                  \
-    "  hbm: {model: dram, clock: core}\n"                                                  \
-    "links:\n"                                                                             \
-    "  - {from: drv.gemm, to: sa.in, latency: 1ns}\n"                                      \
-    "  - {from: sa.out, to: drv.done, latency: 2ns}\n"                                     \
-    "  - {from: drv.vector, to: vec.in, latency: 3ns}\n"                                   \
-    "  - {from: vec.out, to: drv.done, latency: 1ns}\n"                                    \
-    "  - {from: drv.sram, to: buf.in, latency: 1ns}\n"                                     \
-    "  - {from: buf.out, to: drv.done, latency: 1ns}\n"                                    \
-    "  - {from: drv.dram, to: hbm.in, latency: 2ns}\n"                                     \
+#define SEQ_CFG                                                                                    \
+    "name: mapper-test\n"                                                                          \
+    "clocks: {core: 1GHz}\n"                                                                       \
+    "components:\n"                                                                                \
+    "  drv: {model: schedule_driver, order: %s, outstanding: %d}\n"                                \
+    "  sa: {model: systolic, clock: core, rows: 32, cols: 32, dataflow: ws}\n"                     \
+    "  vec: {model: vector, clock: core, lanes: 64}\n"                                             \
+    "  buf: {model: sram, clock: core, size_bytes: 8388608, banks: 16}\n"                          \
+    "  hbm: {model: dram, clock: core}\n"                                                          \
+    "links:\n"                                                                                     \
+    "  - {from: drv.gemm, to: sa.in, latency: 1ns}\n"                                              \
+    "  - {from: sa.out, to: drv.done, latency: 2ns}\n"                                             \
+    "  - {from: drv.vector, to: vec.in, latency: 3ns}\n"                                           \
+    "  - {from: vec.out, to: drv.done, latency: 1ns}\n"                                            \
+    "  - {from: drv.sram, to: buf.in, latency: 1ns}\n"                                             \
+    "  - {from: buf.out, to: drv.done, latency: 1ns}\n"                                            \
+    "  - {from: drv.dram, to: hbm.in, latency: 2ns}\n"                                             \
     "  - {from: hbm.out, to: drv.done, latency: 2ns}\n"
 static const sim_time_t round_trip_ps[4] = {3000, 4000, 2000, 4000}; /* gemm vector sram dram */
 
@@ -417,8 +416,11 @@ static unsigned ceil_log2(uint64_t x)
 static uint64_t expected_cycles(const char *unit, const dev_req_t *r)
 {
     if (strcmp(unit, "gemm") == 0) {
-        systolic_cfg_t cfg = {.rows = 32, .cols = 32, .dataflow = SYSTOLIC_WS,
-                              .mode = SYSTOLIC_SCALESIM, .word_bytes = 1};
+        systolic_cfg_t cfg = {.rows = 32,
+                              .cols = 32,
+                              .dataflow = SYSTOLIC_WS,
+                              .mode = SYSTOLIC_SCALESIM,
+                              .word_bytes = 1};
         systolic_cost_t cost;
         ck_assert_int_eq(systolic_gemm_cost(&cfg, r->m, r->k, r->n, &cost), 0);
         return cost.cycles;
@@ -433,11 +435,11 @@ static uint64_t expected_cycles(const char *unit, const dev_req_t *r)
         return 4 + stream + r->m * row;
     }
     if (strcmp(unit, "sram") == 0) {
-        uint64_t words = (r->m + 7) / 8;         /* address 0 */
-        return 2 + (words + 15) / 16;            /* busiest bank, 8 B per cycle */
+        uint64_t words = (r->m + 7) / 8; /* address 0 */
+        return 2 + (words + 15) / 16;    /* busiest bank, 8 B per cycle */
     }
     uint64_t bursts = (r->k + r->m - 1) / 32 - r->k / 32 + 1;
-    return 40 + (bursts + 7) / 8;                /* 40 ns + channel bursts of 1 ns */
+    return 40 + (bursts + 7) / 8; /* 40 ns + channel bursts of 1 ns */
 }
 
 START_TEST(test_run_gpt2_sequential_closed_form)
@@ -459,10 +461,11 @@ START_TEST(test_run_gpt2_sequential_closed_form)
         }
         const char *unit = m->exec.units[e->unit];
         uint64_t cyc = expected_cycles(unit, &e->req);
-        ck_assert_msg(e->res.cycles == e->reps * cyc, "entry %zu (%s on %s): %llu cycles, "
-                      "expected %llu x %llu", i, e->name, unit,
-                      (unsigned long long)e->res.cycles, (unsigned long long)e->reps,
-                      (unsigned long long)cyc);
+        ck_assert_msg(e->res.cycles == e->reps * cyc,
+                      "entry %zu (%s on %s): %llu cycles, "
+                      "expected %llu x %llu",
+                      i, e->name, unit, (unsigned long long)e->res.cycles,
+                      (unsigned long long)e->reps, (unsigned long long)cyc);
         ck_assert_uint_eq(e->res.device_latency_ps, e->reps * cyc * 1000);
         int ui = map_units_find(&m->units, unit);
         expect += e->reps * (round_trip_ps[ui] + cyc * 1000);
@@ -485,8 +488,11 @@ START_TEST(test_run_gpt2_sequential_closed_form)
         const wl_op_t *op = wl_graph_op(g, i);
         if (!wl_opkind_is_gemm(op->kind))
             continue;
-        systolic_cfg_t cfg = {.rows = 32, .cols = 32, .dataflow = SYSTOLIC_WS,
-                              .mode = SYSTOLIC_SCALESIM, .word_bytes = 1};
+        systolic_cfg_t cfg = {.rows = 32,
+                              .cols = 32,
+                              .dataflow = SYSTOLIC_WS,
+                              .mode = SYSTOLIC_SCALESIM,
+                              .word_bytes = 1};
         systolic_cost_t cost;
         ck_assert_int_eq(systolic_gemm_cost(&cfg, op->m, op->k, op->n, &cost), 0);
         scalesim += op->count * cost.cycles;
