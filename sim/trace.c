@@ -21,7 +21,7 @@
 #endif
 
 static const char *SCHEMA =
-    "PRAGMA journal_mode=WAL;"
+    "PRAGMA page_size=65536;PRAGMA journal_mode=WAL;PRAGMA wal_autocheckpoint=0;"
     "PRAGMA synchronous=OFF;"   /* WAL + OFF: safe against a killed process, not power loss */
     "PRAGMA cache_size=-65536;"
     "CREATE TABLE runs(run_id INTEGER PRIMARY KEY, prism_version TEXT, git_commit TEXT,"
