@@ -804,6 +804,8 @@ void sim_clock_wake(sim_comp_t *c)
         fail_nomem(c);
         return;
     }
+    if (clk->n_awake && clk->awake[clk->n_awake - 1] > c->id)
+        clk->unsorted = 1;
     clk->awake[clk->n_awake++] = c->id;
     c->awake = 1;
     if (!clk->scheduled && clock_schedule(s, c->clock))
@@ -821,7 +823,10 @@ static void clock_edge(sim_t *s, int k)
     sim_clock_t *clk = &s->clocks[k];
     clk->scheduled = 0;
     /* tick in component id order, so the order never depends on wake order */
-    qsort(clk->awake, clk->n_awake, sizeof *clk->awake, u32cmp);
+    if (clk->unsorted) {
+        qsort(clk->awake, clk->n_awake, sizeof *clk->awake, u32cmp);
+        clk->unsorted = 0;
+    }
     size_t n = clk->n_awake, kept = 0;
     uint64_t cycle = s->now / clk->period;
     for (size_t i = 0; i < n; i++) {
@@ -833,8 +838,11 @@ static void clock_edge(sim_t *s, int k)
             c->awake = 0;
     }
     /* components woken during this edge were appended after n */
-    for (size_t i = n; i < clk->n_awake; i++)
+    for (size_t i = n; i < clk->n_awake; i++) {
+        if (kept && clk->awake[kept - 1] > clk->awake[i])
+            clk->unsorted = 1;
         clk->awake[kept++] = clk->awake[i];
+    }
     clk->n_awake = kept;
     if (kept && !clk->scheduled)
         clock_schedule(s, k);

@@ -74,6 +74,7 @@ typedef struct sim_clock {
     uint32_t *awake; /* ids of awake components */
     size_t n_awake, cap_awake;
     int scheduled;
+    int unsorted; /* a wake appended an id below the last one */
     uint64_t seq;
 } sim_clock_t;
 
