@@ -3,6 +3,7 @@
  * and print a summary. Exit: 0 complete, 130 interrupted, 1 model failure,
  * 2 bad input. */
 #include "cli/cli.h"
+#include "mapper/map.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
 
@@ -116,6 +117,12 @@ static void usage(FILE *f)
             "                        kind=activity|message,from=TIME,to=TIME,sample=N\n"
             "  --trace-messages      also record every message delivered over a link\n"
             "  --trace-index         index the events table at the end (faster queries)\n"
+            "  --workload SPEC       run a model on the chip: a built-in (gpt2, bert-base,\n"
+            "                        resnet18, llama2-7b, ...; prism workload list) or a .onnx\n"
+            "                        file, mapped op by op onto the config's schedule_driver\n"
+            "  --seq N --batch N --phase prefill|decode --kv-len N --dtype f32|f16|bf16|i8\n"
+            "                        shape of the workload (defaults: the model's)\n"
+            "  --schedule FILE       write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
             "  --until TIME          stop simulated time at TIME (e.g. 100us)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
@@ -202,9 +209,14 @@ int cmd_run(int argc, char **argv)
         {"until", required_argument, NULL, 'u'},   {"wall-limit", required_argument, NULL, 'w'},
         {"progress", no_argument, NULL, 'p'},      {"json", no_argument, NULL, 'j'},
         {"workload", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
-        {"trace-index", no_argument, NULL, 'i'},
+        {"trace-index", no_argument, NULL, 'i'},   {"seq", required_argument, NULL, 'S'},
+        {"batch", required_argument, NULL, 'B'},   {"phase", required_argument, NULL, 'P'},
+        {"kv-len", required_argument, NULL, 'K'},  {"dtype", required_argument, NULL, 'D'},
+        {"schedule", required_argument, NULL, 'O'},
         {NULL, 0, NULL, 0}};
-    const char *trace_path = NULL, *filter = NULL, *workload = NULL;
+    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL;
+    wl_gen_opts_t wopts;
+    wl_gen_opts_default(&wopts);
     int messages = 0, progress = 0, json = 0, index = 0;
     sim_config_over_t over = {0};
     double wall_limit = 0;
@@ -246,6 +258,41 @@ int cmd_run(int argc, char **argv)
         case 'i': index = 1; break;
         case 'j': json = 1; break;
         case 'W': workload = optarg; break;
+        case 'O': schedule_out = optarg; break;
+        case 'S':
+        case 'B':
+        case 'K': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < (o == 'K' ? 0 : 1) || v > 1000000) {
+                fprintf(stderr, "prism run: --%s '%s' is not a valid count\n",
+                        o == 'S' ? "seq" : o == 'B' ? "batch" : "kv-len", optarg);
+                return 2;
+            }
+            if (o == 'S')
+                wopts.seq = (int)v;
+            else if (o == 'B')
+                wopts.batch = (int)v;
+            else
+                wopts.kv_len = (int)v;
+            break;
+        }
+        case 'P':
+            if (!strcmp(optarg, "prefill"))
+                wopts.phase = WL_PHASE_PREFILL;
+            else if (!strcmp(optarg, "decode"))
+                wopts.phase = WL_PHASE_DECODE;
+            else {
+                fprintf(stderr, "prism run: --phase '%s' is not prefill or decode\n", optarg);
+                return 2;
+            }
+            break;
+        case 'D':
+            if (wl_dtype_parse(optarg, &wopts.dtype) || wl_dtype_size(wopts.dtype) == 0) {
+                fprintf(stderr, "prism run: --dtype '%s' is not f32, f16, bf16 or i8\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -255,9 +302,8 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     const char *config = argv[optind];
-    if (workload) {
-        fprintf(stderr, "prism run: --workload needs the schedule executor, which is not built yet "
-                        "(see README, Roadmap); run the config without it\n");
+    if (schedule_out && !workload) {
+        fprintf(stderr, "prism run: --schedule needs --workload\n");
         return 2;
     }
     char err[2048];
@@ -265,6 +311,12 @@ int cmd_run(int argc, char **argv)
     sim_t *s = NULL;
     if (sim_config_load(config, &over, &s, &text, err, sizeof err)) {
         fprintf(stderr, "prism run: %s\n", err);
+        return 2;
+    }
+    if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
+        fprintf(stderr, "prism run: %s\n", err);
+        sim_destroy(s);
+        free(text);
         return 2;
     }
     int rc = sim_init(s);
@@ -346,6 +398,15 @@ int cmd_run(int argc, char **argv)
     }
     if (r.failed)
         fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
+    if (schedule_out) {
+        const char *driver = NULL;
+        if (map_find_driver(s, &driver, err, sizeof err) ||
+            map_schedule_write_json(map_attached(s, driver), schedule_out, err, sizeof err)) {
+            fprintf(stderr, "prism run: %s\n", err);
+            if (!exit_code)
+                exit_code = 1;
+        }
+    }
     print_summary(s, status, msg, wall, json, trace_path, rows);
     sim_destroy(s);
     free(text);

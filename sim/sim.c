@@ -53,7 +53,9 @@ static void comp_free(sim_comp_t *c)
 {
     if (!c)
         return;
-    if (c->initialized && c->model->destroy)
+    /* every model's destroy must accept a zeroed state: a component whose
+     * init never ran can still own what was attached to it before init */
+    if (c->model->destroy)
         c->model->destroy(c, c->state);
     free(c->name);
     free(c->where);

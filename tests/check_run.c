@@ -328,6 +328,33 @@ START_TEST(wall_limit_and_until)
 }
 END_TEST
 
+START_TEST(workload_runs_op_by_op_on_the_chip)
+{
+    SKIP_WITHOUT_PRISM();
+    if (access("configs/chip.yaml", R_OK) != 0) {
+        fprintf(stderr, "skipped: run from the repository root\n");
+        return;
+    }
+    char out[16384];
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 128 --trace %s --schedule %s --json",
+                 prism, path("g.db"), path("g.json"));
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    const char *db = path("g.db");
+    ck_assert_str_eq(query1(db, "SELECT status FROM runs"), "complete");
+    ck_assert_str_eq(query1(db, "SELECT workload FROM runs"), "gpt2");
+    /* every GEMM of GPT-2 small ran on the array, linked to its IR op */
+    ck_assert_str_eq(query1(db, "SELECT count(DISTINCT op_id) > 70 FROM event_log WHERE component='sa'"), "1");
+    ck_assert_str_eq(query1(db, "SELECT count(*) FROM event_log WHERE op_id IS NULL AND kind='activity'"), "0");
+    ck_assert_int_eq(access(path("g.json"), R_OK), 0);
+    rc = run(out, sizeof out, "%s run configs/chip.yaml --workload no_such_model", prism);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "no_such_model"));
+    rc = run(out, sizeof out, "%s run configs/demo.yaml --workload gpt2", prism);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "schedule_driver"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("run");
@@ -340,6 +367,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sigint_marks_interrupted);
     tcase_add_test(tc, kill9_leaves_a_consistent_incomplete_db);
     tcase_add_test(tc, wall_limit_and_until);
+    tcase_add_test(tc, workload_runs_op_by_op_on_the_chip);
     suite_add_tcase(s, tc);
     return s;
 }
