@@ -611,3 +611,10 @@ int xbar_ext_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size
         sim_comp_fail(c, "%s '%s': %s", st->cfg.model, sim_comp_name(c), err);
     return rc;
 }
+
+const dev_ext_t xbar_ext = {
+    .default_clock_hz = 1e9,
+    .default_op = DEV_OP_MVM,
+    .mvm = xbar_ext_mvm,
+    .convert = NULL,
+};
