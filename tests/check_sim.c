@@ -345,6 +345,41 @@ START_TEST(determinism_independent_of_slicing)
 }
 END_TEST
 
+/* make check-long: PHOLD at the benchmark's 16,384 LPs, conservation and
+ * the ROSS event count N*end/mean within 1%, and slicing independence */
+START_TEST(phold_16k_long)
+{
+    if (!getenv("PRISM_LONG")) {
+        fprintf(stderr, "phold_16k_long: skipped (make check-long runs it)\n");
+        return;
+    }
+    uint64_t handled[2], hash[2];
+    for (int run = 0; run < 2; run++) {
+        sim_opts_t o = {.seed = 11, .until_ps = 100ull * 1000000ull, .lookahead_ps = 100000};
+        sim_t *s = sim_create(&o);
+        for (int i = 0; i < 16384; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "lp%d", i);
+            sim_add_component(s, name, "phold", NULL, NULL);
+        }
+        ck_assert_int_eq(sim_init(s), 0);
+        while (!sim_done(s))
+            ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, run ? 4097 : UINT64_MAX), 0);
+        ck_assert_uint_eq(sim_pending(s), 16384);
+        handled[run] = sim_events_handled(s);
+        hash[run] = 0;
+        for (size_t i = 0; i < sim_comp_count(s); i++)
+            hash[run] = sim_hash64(hash[run] ^ sim_comp_events(sim_comp_at(s, i)));
+        sim_destroy(s);
+    }
+    double expect = 16384.0 * 100.0;
+    ck_assert_msg(fabs((double)handled[0] - expect) / expect < 0.01, "events %llu vs %.0f",
+                  (unsigned long long)handled[0], expect);
+    ck_assert_uint_eq(handled[0], handled[1]);
+    ck_assert_uint_eq(hash[0], hash[1]);
+}
+END_TEST
+
 START_TEST(rng_is_counter_based)
 {
     sim_rng_t a, b;
@@ -469,6 +504,7 @@ static Suite *suite(void)
     tcase_add_test(tc, phold_population_is_conserved);
     tcase_add_test(tc, determinism_independent_of_slicing);
     tcase_add_test(tc, rng_is_counter_based);
+    tcase_add_test(tc, phold_16k_long);
     tcase_add_test(tc, api_errors_name_the_problem);
     tcase_add_test(tc, declared_ports_are_checked);
     tcase_add_test(tc, ledger_static_energy_and_busy);
