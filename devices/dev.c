@@ -166,3 +166,27 @@ int dev_fail_op(sim_comp_t *c, const dev_req_t *req)
     return sim_comp_fail(c, "%s cannot do op '%s' (kind %u)", sim_comp_model(c),
                          dev_op_name(req->kind), (unsigned)req->kind);
 }
+
+int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *req)
+{
+    if (ev->kind != DEV_MSG_REQ)
+        return 0;
+    dev_req_from_event(ev, req);
+    if (req->kind >= 32 || !(ops & DEV_OP_BIT(req->kind))) {
+        dev_fail_op(c, req);
+        return 0;
+    }
+    return 1;
+}
+
+int dev_mem_check(sim_comp_t *c, const dev_req_t *req, uint64_t capacity, const char *cap_name)
+{
+    uint64_t addr = req->k, bytes = req->m;
+    if (bytes == 0)
+        return sim_comp_fail(c, "%s of 0 bytes", dev_op_name(req->kind));
+    if (addr > capacity || bytes > capacity - addr)
+        return sim_comp_fail(c, "%s of %llu bytes at address %llu goes beyond %s %llu",
+                             dev_op_name(req->kind), (unsigned long long)bytes,
+                             (unsigned long long)addr, cap_name, (unsigned long long)capacity);
+    return 0;
+}

@@ -86,6 +86,19 @@ int dev_complete_op(sim_comp_t *c, int port, const dev_req_t *req, uint64_t op_i
 /* Fail with "<model> '<name>': cannot do <op>" for an op the device lacks. */
 int dev_fail_op(sim_comp_t *c, const dev_req_t *req);
 
+/* Bit of op kind k in the `ops` mask of dev_take_req. */
+#define DEV_OP_BIT(k) (1u << (k))
+
+/* The request `ev` carries, when the device does its op: 1 when `ev` is a
+ * DEV_MSG_REQ whose kind is in `ops` (DEV_OP_BIT(DEV_OP_MVM) | ...); 0 for
+ * other events (ignored) and for an op outside `ops` (after dev_fail_op). */
+int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *req);
+
+/* A read/write of req->m bytes at address req->k on a memory of `capacity`
+ * bytes (the parameter `cap_name`): 0, or the code of sim_comp_fail for 0
+ * bytes or an access beyond the capacity. */
+int dev_mem_check(sim_comp_t *c, const dev_req_t *req, uint64_t capacity, const char *cap_name);
+
 /* ceil(a / b) for b > 0 */
 static inline uint64_t dev_ceil_div(uint64_t a, uint64_t b)
 {

@@ -167,14 +167,9 @@ void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *
 
 void dev_conv_handle(sim_comp_t *c, dev_conv_t *st, const sim_event_t *ev)
 {
-    if (ev->kind != DEV_MSG_REQ)
-        return;
     dev_req_t req;
-    dev_req_from_event(ev, &req);
-    if (req.kind != DEV_OP_CONVERT) {
-        dev_fail_op(c, &req);
+    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;
-    }
     double t_ps, issue_ps;
     dev_conv_timing(st, req.m, &t_ps, &issue_ps);
     double e = (double)req.m * st->e_conv_pj;

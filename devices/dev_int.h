@@ -155,6 +155,10 @@ typedef struct dev_pio {
     double pd_sigma_rel; /* receiver noise / full-scale photocurrent */
 } dev_pio_t;
 
+/* The ops of a photonic core: MVM/GEMM (m vectors through a k-in x n-out
+ * matrix) and PROGRAM (load a k x n matrix). */
+#define DEV_PIO_OPS (DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_GEMM) | DEV_OP_BIT(DEV_OP_PROGRAM))
+
 /* Read the DEV_PIO_PARAMS of a component. 0 or an error (after sim_comp_fail). */
 int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p);
 

@@ -94,26 +94,11 @@ static int dram_init(sim_comp_t *c, void *state, const sim_params_t *p)
 static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     dram_t *d = state;
-    if (ev->kind != DEV_MSG_REQ)
-        return;
     dev_req_t req;
-    dev_req_from_event(ev, &req);
-    if (req.kind != DEV_OP_READ && req.kind != DEV_OP_WRITE) {
-        dev_fail_op(c, &req);
+    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), &req) ||
+        dev_mem_check(c, &req, d->capacity_bytes, "capacity_bytes"))
         return;
-    }
     uint64_t addr = req.k, bytes = req.m;
-    if (bytes == 0) {
-        sim_comp_fail(c, "%s of 0 bytes", dev_op_name(req.kind));
-        return;
-    }
-    if (addr > d->capacity_bytes || bytes > d->capacity_bytes - addr) {
-        sim_comp_fail(c,
-                      "%s of %llu bytes at address %llu goes beyond capacity_bytes %llu",
-                      dev_op_name(req.kind), (unsigned long long)bytes,
-                      (unsigned long long)addr, (unsigned long long)d->capacity_bytes);
-        return;
-    }
     /* whole bursts; burst i goes to channel i % channels; each channel moves
      * bandwidth / channels bytes per ns */
     uint64_t bursts = (addr + bytes - 1) / d->burst_bytes - addr / d->burst_bytes + 1;

@@ -64,14 +64,9 @@ static int laser_init(sim_comp_t *c, void *state, const sim_params_t *p)
 static void laser_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     laser_t *st = state;
-    if (ev->kind != DEV_MSG_REQ)
-        return;
     dev_req_t req;
-    dev_req_from_event(ev, &req);
-    if (req.kind != DEV_OP_CONVERT) {
-        dev_fail_op(c, &req);
+    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;
-    }
     double t_ps = (double)req.m * 1e12 / st->rate_hz;
     uint64_t cycles = dev_ps_to_cycles(t_ps, st->base.unit.period_ps);
     /* on for m / sample_rate: P [mW] * t [ps] * 1e-3 = pJ */

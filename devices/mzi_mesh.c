@@ -184,14 +184,9 @@ static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_i
 static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     mzi_t *st = state;
-    if (ev->kind != DEV_MSG_REQ)
-        return;
     dev_req_t req;
-    dev_req_from_event(ev, &req);
-    if (req.kind != DEV_OP_MVM && req.kind != DEV_OP_GEMM && req.kind != DEV_OP_PROGRAM) {
-        dev_fail_op(c, &req);
+    if (!dev_take_req(c, ev, DEV_PIO_OPS, &req))
         return;
-    }
     /* MVM/GEMM: m vectors through a k-in x n-out matrix; PROGRAM: k x n */
     uint64_t k = req.k, nout = req.n, m = req.kind == DEV_OP_PROGRAM ? 0 : req.m;
     if (mzi_fits(c, st, nout, k))

@@ -65,14 +65,9 @@ static int pd_init(sim_comp_t *c, void *state, const sim_params_t *p)
 static void pd_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     pd_t *st = state;
-    if (ev->kind != DEV_MSG_REQ)
-        return;
     dev_req_t req;
-    dev_req_from_event(ev, &req);
-    if (req.kind != DEV_OP_CONVERT) {
-        dev_fail_op(c, &req);
+    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;
-    }
     double per = 1e12 / st->rate_hz;
     double batches = (double)dev_ceil_div(req.m, (uint64_t)st->channels);
     double e = (double)req.m * st->e_sample_pj;

@@ -108,25 +108,11 @@ static void sram_words(const sram_t *s, uint64_t addr, uint64_t bytes, uint64_t 
 static void sram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     sram_t *s = state;
-    if (ev->kind != DEV_MSG_REQ)
-        return;
     dev_req_t req;
-    dev_req_from_event(ev, &req);
-    if (req.kind != DEV_OP_READ && req.kind != DEV_OP_WRITE) {
-        dev_fail_op(c, &req);
+    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), &req) ||
+        dev_mem_check(c, &req, s->size_bytes, "size_bytes"))
         return;
-    }
     uint64_t addr = req.k, bytes = req.m;
-    if (bytes == 0) {
-        sim_comp_fail(c, "%s of 0 bytes", dev_op_name(req.kind));
-        return;
-    }
-    if (addr > s->size_bytes || bytes > s->size_bytes - addr) {
-        sim_comp_fail(c, "%s of %llu bytes at address %llu goes beyond size_bytes %llu",
-                      dev_op_name(req.kind), (unsigned long long)bytes,
-                      (unsigned long long)addr, (unsigned long long)s->size_bytes);
-        return;
-    }
     uint64_t words, bank_words;
     sram_words(s, addr, bytes, &words, &bank_words);
     uint64_t xfer = dev_ceil_div(bank_words * s->word_bytes, s->ports * s->bank_bw);

@@ -286,14 +286,9 @@ static unsigned ceil_log2(uint64_t x)
 static void vector_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     vunit_t *v = state;
-    if (ev->kind != DEV_MSG_REQ)
-        return;
     dev_req_t req;
-    dev_req_from_event(ev, &req);
-    if (req.kind != DEV_OP_VECTOR) {
-        dev_fail_op(c, &req);
+    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_VECTOR), &req))
         return;
-    }
     dev_vf_cost_t k;
     if (dev_vf_cost(req.vfunc, &k)) {
         sim_comp_fail(c, "unknown or missing function (vfunc %u; one of %s)",
