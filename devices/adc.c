@@ -19,28 +19,13 @@ static const sim_param_def_t adc_params[] = {
     {"ref_power_mw", SIM_P_REAL, "14.8", "mW", 0, 1e6, NULL,
      "power at the reference point (E_ref = P_ref / f_ref = 1.48 pJ)",
      "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann ADC survey)"},
-    {"scaling", SIM_P_ENUM, "walden", "", 0, 0, "walden|linear",
-     "bits scaling of energy per conversion: 2^(b-b_ref) or b/b_ref; rate: constant up to "
-     "ref_rate_hz, linear in f/f_ref above",
-     "Walden FOM; Murmann ADC survey (rate corner)"},
-    {"latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,
-     "conversion latency; 0 = one sample period", "one sample period (pipelined converter)"},
-    {"channels", SIM_P_INT, "1", "", 1, 1 << 20, NULL,
-     "parallel converters; m samples take ceil(m / channels) sample periods", "design parameter"},
-    {"full_scale", SIM_P_REAL, "0", "", 0, 1e300, NULL,
-     "full-scale input; 0 = per-vector scale (max |x| of each vector)",
-     "per-vector (per-token) scaling as in the AIMC noise model (REFERENCE.md s.4)"},
+    DEV_CONV_SHARED_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static int adc_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     return dev_conv_init(c, state, p, "energy.adc");
-}
-
-static void adc_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
-{
-    dev_conv_handle(c, state, ev);
 }
 
 static const dev_ext_t adc_ext = {
@@ -56,6 +41,6 @@ const sim_model_t dev_adc_model = {
     .state_size = sizeof(dev_conv_t),
     .params = adc_params,
     .init = adc_init,
-    .handle = adc_handle,
+    .handle = dev_conv_handle,
     .ext = &adc_ext,
 };

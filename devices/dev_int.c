@@ -165,8 +165,9 @@ void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *
     *time_ps = st->latency_ps + batches * per;
 }
 
-void dev_conv_handle(sim_comp_t *c, dev_conv_t *st, const sim_event_t *ev)
+void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
+    dev_conv_t *st = state;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;

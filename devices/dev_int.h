@@ -71,10 +71,25 @@ double dev_pd_noise_ma(double i_ma, double bandwidth_hz, double i_sens_ma, doubl
 double dev_dbm_to_mw(double dbm);
 double dev_mw_to_dbm(double mw);
 
-/* ---- converters as components (dac.c, adc.c share this) -------------------- */
-/* Parameters both converter models define (their tables differ in defaults):
- * bits, sample_rate_hz, ref_bits, ref_rate_hz, ref_power_mw, scaling,
- * latency_ps (0: one sample period), channels, full_scale (0: per vector). */
+/* ---- converters as components (dac.c, adc.c; photodetector.c times with it) */
+/* Parameters both converter models define: bits, sample_rate_hz, ref_bits,
+ * ref_rate_hz, ref_power_mw (their tables differ in defaults and sources),
+ * then scaling, latency_ps (0: one sample period), channels, full_scale (0:
+ * per vector), the same word for word in both: DEV_CONV_SHARED_PARAMS, used
+ * inside the initialiser of a table. */
+#define DEV_CONV_SHARED_PARAMS                                                                     \
+    {"scaling", SIM_P_ENUM, "walden", "", 0, 0, "walden|linear",                                   \
+     "bits scaling of energy per conversion: 2^(b-b_ref) or b/b_ref; rate: constant up to "        \
+     "ref_rate_hz, linear in f/f_ref above",                                                       \
+     "Walden FOM; Murmann ADC survey (rate corner)"},                                              \
+    {"latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                            \
+     "conversion latency; 0 = one sample period", "one sample period (pipelined converter)"},      \
+    {"channels", SIM_P_INT, "1", "", 1, 1 << 20, NULL,                                             \
+     "parallel converters; m samples take ceil(m / channels) sample periods", "design parameter"}, \
+    {"full_scale", SIM_P_REAL, "0", "", 0, 1e300, NULL,                                            \
+     "full-scale input; 0 = per-vector scale (max |x| of each vector)",                            \
+     "per-vector (per-token) scaling as in the AIMC noise model (REFERENCE.md s.4)"}
+
 typedef struct dev_conv {
     dev_base_t base;
     int bits, channels;
@@ -84,7 +99,9 @@ typedef struct dev_conv {
 
 /* Resolve parameters; `energy_stat` is "energy.dac" or "energy.adc". */
 int dev_conv_init(sim_comp_t *c, dev_conv_t *st, const sim_params_t *p, const char *energy_stat);
-void dev_conv_handle(sim_comp_t *c, dev_conv_t *st, const sim_event_t *ev);
+/* sim_model_t.handle of a converter (state: a dev_conv_t, or a struct that
+ * starts with one). */
+void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev);
 /* m samples: op time and initiation interval in ps (latency + ceil(m/ch)/rate). */
 void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *issue_ps);
 /* dev_ext_t.convert: dev_quantize with the component's bits and full scale. */

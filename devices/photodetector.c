@@ -6,11 +6,13 @@
 
 #include <math.h>
 
+/* Timed and charged as a converter (dev_conv_handle): m samples take
+ * latency + ceil(m / channels) sample periods, energy per sample = TIA power /
+ * rate; conv.bits = 0: the output is an analog current, no bytes. */
 typedef struct pd {
-    dev_base_t base;
-    double responsivity, sens_ma, rate_hz, bandwidth_hz, e_sample_pj, latency_ps, q_factor;
-    int channels, noise;
-    int st_energy, st_samples;
+    dev_conv_t conv; /* first: the state dev_conv_handle reads */
+    double responsivity, sens_ma, bandwidth_hz, q_factor;
+    int noise;
 } pd_t;
 
 static const sim_param_def_t pd_params[] = {
@@ -41,41 +43,28 @@ static const sim_param_def_t pd_params[] = {
 static int pd_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     pd_t *st = state;
-    int rc = dev_base_init(c, &st->base);
+    dev_conv_t *cv = &st->conv;
+    int rc = dev_base_init(c, &cv->base);
     if (rc)
         return rc;
     st->responsivity = sim_param_real(p, "responsivity_a_per_w");
     st->sens_ma = st->responsivity * dev_dbm_to_mw(sim_param_real(p, "sensitivity_dbm"));
-    st->rate_hz = sim_param_real(p, "sample_rate_hz");
+    cv->bits = 0;
+    cv->full_scale = 0.0;
+    cv->rate_hz = sim_param_real(p, "sample_rate_hz");
     double bw = sim_param_real(p, "bandwidth_hz");
-    st->bandwidth_hz = bw > 0.0 ? bw : st->rate_hz / 2.0;
-    st->e_sample_pj = sim_param_real(p, "tia_power_mw") * 1e-3 / st->rate_hz * 1e12;
+    st->bandwidth_hz = bw > 0.0 ? bw : cv->rate_hz / 2.0;
+    cv->e_conv_pj = sim_param_real(p, "tia_power_mw") * 1e-3 / cv->rate_hz * 1e12;
     double lat = sim_param_real(p, "latency_ps");
-    st->latency_ps = lat > 0.0 ? lat : 1e12 / st->rate_hz;
-    st->channels = (int)sim_param_int(p, "channels");
+    cv->latency_ps = lat > 0.0 ? lat : 1e12 / cv->rate_hz;
+    cv->channels = (int)sim_param_int(p, "channels");
     st->noise = sim_param_bool(p, "noise");
     st->q_factor = sim_param_real(p, "q_factor");
-    st->st_energy = sim_stat(c, "energy.pd", SIM_STAT_ENERGY, "pJ");
-    st->st_samples = sim_stat(c, "samples", SIM_STAT_COUNT, "samples");
-    if (st->st_energy < 0 || st->st_samples < 0)
+    cv->st_energy = sim_stat(c, "energy.pd", SIM_STAT_ENERGY, "pJ");
+    cv->st_samples = sim_stat(c, "samples", SIM_STAT_COUNT, "samples");
+    if (cv->st_energy < 0 || cv->st_samples < 0)
         return sim_comp_fail(c, "out of memory for stats");
     return 0;
-}
-
-static void pd_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
-{
-    pd_t *st = state;
-    dev_req_t req;
-    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
-        return;
-    double per = 1e12 / st->rate_hz;
-    double batches = (double)dev_ceil_div(req.m, (uint64_t)st->channels);
-    double e = (double)req.m * st->e_sample_pj;
-    sim_energy(c, st->st_energy, e);
-    sim_stat_add(c, st->st_samples, (double)req.m);
-    sim_time_t p = st->base.unit.period_ps;
-    dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(batches * per, p),
-                dev_ps_to_cycles(st->latency_ps + batches * per, p), e, 0);
 }
 
 /* in: optical power per sample (mW) -> out: photocurrent (mA), with noise when
@@ -109,6 +98,6 @@ const sim_model_t dev_photodetector_model = {
     .state_size = sizeof(pd_t),
     .params = pd_params,
     .init = pd_init,
-    .handle = pd_handle,
+    .handle = dev_conv_handle,
     .ext = &pd_ext,
 };
