@@ -331,3 +331,63 @@ int dev_mrr_mvm_tile(const double *W, size_t n_out, size_t n_in, const double *x
     free(a);
     return rc;
 }
+
+/* ---- the photonic cores' weight loads and ledger ------------------------------ */
+uint64_t dev_pio_reloads(const dev_req_t *req, uint64_t tiles, int *loaded, uint32_t *weight_id)
+{
+    uint64_t reloads;
+    if (req->kind == DEV_OP_PROGRAM)
+        reloads = tiles;
+    else if (req->flags & DEV_F_NO_RELOAD)
+        reloads = 0;
+    else if (tiles > 1)
+        reloads = tiles;
+    else
+        reloads = (!*loaded || *weight_id != req->weight_id) ? 1 : 0;
+    *loaded = 1;
+    *weight_id = req->weight_id;
+    return reloads;
+}
+
+int dev_pio_stats_init(sim_comp_t *c, dev_pio_stats_t *s, const char *extra_energy,
+                       double loss_db, double laser_mw)
+{
+    s->e_dac = sim_stat(c, "energy.dac", SIM_STAT_ENERGY, "pJ");
+    s->e_adc = sim_stat(c, "energy.adc", SIM_STAT_ENERGY, "pJ");
+    s->e_mod = sim_stat(c, "energy.modulator", SIM_STAT_ENERGY, "pJ");
+    s->e_laser = sim_stat(c, "energy.laser", SIM_STAT_ENERGY, "pJ");
+    s->e_pd = sim_stat(c, "energy.pd", SIM_STAT_ENERGY, "pJ");
+    s->e_extra = extra_energy ? sim_stat(c, extra_energy, SIM_STAT_ENERGY, "pJ") : 0;
+    s->vectors = sim_stat(c, "vectors", SIM_STAT_COUNT, "vectors");
+    s->reloads = sim_stat(c, "reloads", SIM_STAT_COUNT, "reloads");
+    s->loss = sim_stat(c, "insertion_loss_db", SIM_STAT_VALUE, "dB");
+    s->laser_mw = sim_stat(c, "laser_power_mw", SIM_STAT_VALUE, "mW");
+    if (s->e_dac < 0 || s->e_adc < 0 || s->e_mod < 0 || s->e_laser < 0 || s->e_pd < 0 ||
+        s->e_extra < 0 || s->vectors < 0 || s->reloads < 0 || s->loss < 0 || s->laser_mw < 0)
+        return sim_comp_fail(c, "out of memory for stats");
+    sim_stat_max(c, s->loss, loss_db);
+    sim_stat_max(c, s->laser_mw, laser_mw);
+    return 0;
+}
+
+double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t *s,
+                      double e_mod_pj, double laser_mw, uint64_t m, uint64_t k, uint64_t n,
+                      uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps, uint64_t reloads)
+{
+    uint64_t tiles = tiles_in * tiles_out;
+    double n_dac = (double)m * (double)k * (double)tiles_out;
+    double n_adc = (double)m * (double)n * (double)tiles_in;
+    double e_dac = n_dac * io->e_dac_pj;
+    double e_mod = n_dac * e_mod_pj; /* one active pass per input value */
+    double e_adc = n_adc * io->e_adc_pj;
+    double e_pd = n_adc * io->e_pd_pj;
+    double e_laser = laser_mw * (double)tiles * t_tile_ps * 1e-3; /* mW * ps = 1e-3 pJ */
+    sim_energy(c, s->e_dac, e_dac);
+    sim_energy(c, s->e_mod, e_mod);
+    sim_energy(c, s->e_adc, e_adc);
+    sim_energy(c, s->e_pd, e_pd);
+    sim_energy(c, s->e_laser, e_laser);
+    sim_stat_add(c, s->vectors, (double)m);
+    sim_stat_add(c, s->reloads, (double)reloads);
+    return e_dac + e_mod + e_adc + e_pd + e_laser;
+}

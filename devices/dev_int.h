@@ -179,6 +179,32 @@ typedef struct dev_pio {
 /* Read the DEV_PIO_PARAMS of a component. 0 or an error (after sim_comp_fail). */
 int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p);
 
+/* Weight loads of a photonic core for a request over `tiles` tiles: PROGRAM
+ * loads every tile, DEV_F_NO_RELOAD none, a tiled matrix every tile (the core
+ * holds one), a single tile only when other weights (req->weight_id) are
+ * resident. Marks the request's weights resident (*loaded, *weight_id). */
+uint64_t dev_pio_reloads(const dev_req_t *req, uint64_t tiles, int *loaded, uint32_t *weight_id);
+
+/* The ledger of a photonic core, registered in this order: energy.dac,
+ * energy.adc, energy.modulator, energy.laser, energy.pd, then `extra_energy`
+ * (NULL: none), vectors, reloads, insertion_loss_db (= loss_db) and
+ * laser_power_mw (= laser_mw). 0 or an error after sim_comp_fail. */
+typedef struct dev_pio_stats {
+    int e_dac, e_adc, e_mod, e_laser, e_pd, e_extra;
+    int vectors, reloads, loss, laser_mw;
+} dev_pio_stats_t;
+int dev_pio_stats_init(sim_comp_t *c, dev_pio_stats_t *s, const char *extra_energy,
+                       double loss_db, double laser_mw);
+
+/* Charge m vectors through a k-input x n-output matrix cut in tiles_in x
+ * tiles_out tiles: every tile converts its inputs (DAC, modulator at
+ * e_mod_pj per symbol) and outputs (PD, ADC); the laser burns laser_mw for
+ * tiles x t_tile_ps. Counts the vectors and reloads; returns the energy
+ * charged (pJ). */
+double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t *s,
+                      double e_mod_pj, double laser_mw, uint64_t m, uint64_t k, uint64_t n,
+                      uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps, uint64_t reloads);
+
 /* ---- complex/real linear algebra and the Clements mesh (clements.c) ------- */
 /* Clements et al., "Optimal design for universal multiport interferometers"
  * (Optica 2016): any N x N unitary is N(N-1)/2 MZIs in a rectangular mesh of

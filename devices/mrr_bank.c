@@ -19,8 +19,8 @@ typedef struct mrr {
     double loss_db, laser_mw, t_prop_ps, t_first_ps, interval_ps, e_mod_symbol_pj;
     uint32_t weight_id;
     int loaded;
-    int st_e_dac, st_e_adc, st_e_mod, st_e_laser, st_e_pd;
-    int st_vectors, st_reloads, st_loss, st_laser_mw, st_kappa;
+    dev_pio_stats_t stats;
+    int st_kappa;
 } mrr_t;
 
 static const sim_param_def_t mrr_params[] = {
@@ -122,22 +122,12 @@ static int mrr_init(sim_comp_t *c, void *state, const sim_params_t *p)
                      st->io.t_pd_ps + st->io.t_adc_ps;
     st->e_mod_symbol_pj = st->mod_fj_per_bit * 1e-3 * st->io.dac_bits;
     sim_static_power_mw(c, (double)st->rows * st->cols * st->tuning_mw);
-    st->st_e_dac = sim_stat(c, "energy.dac", SIM_STAT_ENERGY, "pJ");
-    st->st_e_adc = sim_stat(c, "energy.adc", SIM_STAT_ENERGY, "pJ");
-    st->st_e_mod = sim_stat(c, "energy.modulator", SIM_STAT_ENERGY, "pJ");
-    st->st_e_laser = sim_stat(c, "energy.laser", SIM_STAT_ENERGY, "pJ");
-    st->st_e_pd = sim_stat(c, "energy.pd", SIM_STAT_ENERGY, "pJ");
-    st->st_vectors = sim_stat(c, "vectors", SIM_STAT_COUNT, "vectors");
-    st->st_reloads = sim_stat(c, "reloads", SIM_STAT_COUNT, "reloads");
-    st->st_loss = sim_stat(c, "insertion_loss_db", SIM_STAT_VALUE, "dB");
-    st->st_laser_mw = sim_stat(c, "laser_power_mw", SIM_STAT_VALUE, "mW");
+    rc = dev_pio_stats_init(c, &st->stats, NULL, st->loss_db, st->laser_mw);
+    if (rc)
+        return rc;
     st->st_kappa = sim_stat(c, "crosstalk_leak", SIM_STAT_VALUE, "");
-    if (st->st_e_dac < 0 || st->st_e_adc < 0 || st->st_e_mod < 0 || st->st_e_laser < 0 ||
-        st->st_e_pd < 0 || st->st_vectors < 0 || st->st_reloads < 0 || st->st_loss < 0 ||
-        st->st_laser_mw < 0 || st->st_kappa < 0)
+    if (st->st_kappa < 0)
         return sim_comp_fail(c, "out of memory for stats");
-    sim_stat_max(c, st->st_loss, st->loss_db);
-    sim_stat_max(c, st->st_laser_mw, st->laser_mw);
     sim_stat_max(c, st->st_kappa, st->kappa);
     return 0;
 }
@@ -169,37 +159,15 @@ static void mrr_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         return;
     uint64_t tiles_in = dev_ceil_div(k, (uint64_t)st->cols);
     uint64_t tiles_out = dev_ceil_div(nout, (uint64_t)st->rows);
-    uint64_t tiles = tiles_in * tiles_out, reloads;
-    if (req.kind == DEV_OP_PROGRAM)
-        reloads = tiles;
-    else if (req.flags & DEV_F_NO_RELOAD)
-        reloads = 0;
-    else if (tiles > 1)
-        reloads = tiles;
-    else
-        reloads = (!st->loaded || st->weight_id != req.weight_id) ? 1 : 0;
-    st->loaded = 1;
-    st->weight_id = req.weight_id;
+    uint64_t tiles = tiles_in * tiles_out;
+    uint64_t reloads = dev_pio_reloads(&req, tiles, &st->loaded, &st->weight_id);
 
     double t_tile = m ? st->t_first_ps + ((double)m - 1.0) * st->interval_ps : 0.0;
     double total = (double)reloads * st->settle_ps + (double)tiles * t_tile;
     double issue = m ? total - (st->t_first_ps - st->interval_ps) : total;
 
-    double n_dac = (double)m * (double)k * (double)tiles_out;
-    double n_adc = (double)m * (double)nout * (double)tiles_in;
-    double e_dac = n_dac * st->io.e_dac_pj;
-    double e_mod = n_dac * st->e_mod_symbol_pj; /* one active pass per input value */
-    double e_adc = n_adc * st->io.e_adc_pj;
-    double e_pd = n_adc * st->io.e_pd_pj;
-    double e_laser = st->laser_mw * (double)tiles * t_tile * 1e-3;
-    double e = e_dac + e_mod + e_adc + e_pd + e_laser;
-    sim_energy(c, st->st_e_dac, e_dac);
-    sim_energy(c, st->st_e_mod, e_mod);
-    sim_energy(c, st->st_e_adc, e_adc);
-    sim_energy(c, st->st_e_pd, e_pd);
-    sim_energy(c, st->st_e_laser, e_laser);
-    sim_stat_add(c, st->st_vectors, (double)m);
-    sim_stat_add(c, st->st_reloads, (double)reloads);
+    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, m, k,
+                              nout, tiles_in, tiles_out, t_tile, reloads);
     sim_time_t per = st->base.unit.period_ps;
     uint64_t bytes = m * (k + nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
     dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(issue, per), dev_ps_to_cycles(total, per),

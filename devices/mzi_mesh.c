@@ -20,8 +20,7 @@ typedef struct mzi {
     double loss_db, laser_mw, t_prop_ps, t_first_ps, hold_mw, e_mod_symbol_pj;
     uint32_t weight_id;
     int loaded;
-    int st_e_dac, st_e_adc, st_e_mod, st_e_laser, st_e_pd, st_e_prog;
-    int st_vectors, st_reloads, st_loss, st_laser_mw;
+    dev_pio_stats_t stats; /* stats.e_extra: energy.program */
     /* numerics cache: the last matrix programmed and its tiles */
     double *cache_w;
     size_t cache_out, cache_in, cache_tiles;
@@ -151,23 +150,7 @@ static int mzi_init(sim_comp_t *c, void *state, const sim_params_t *p)
         dev_svd_mesh_free(&m);
     }
     sim_static_power_mw(c, st->hold_mw);
-    st->st_e_dac = sim_stat(c, "energy.dac", SIM_STAT_ENERGY, "pJ");
-    st->st_e_adc = sim_stat(c, "energy.adc", SIM_STAT_ENERGY, "pJ");
-    st->st_e_mod = sim_stat(c, "energy.modulator", SIM_STAT_ENERGY, "pJ");
-    st->st_e_laser = sim_stat(c, "energy.laser", SIM_STAT_ENERGY, "pJ");
-    st->st_e_pd = sim_stat(c, "energy.pd", SIM_STAT_ENERGY, "pJ");
-    st->st_e_prog = sim_stat(c, "energy.program", SIM_STAT_ENERGY, "pJ");
-    st->st_vectors = sim_stat(c, "vectors", SIM_STAT_COUNT, "vectors");
-    st->st_reloads = sim_stat(c, "reloads", SIM_STAT_COUNT, "reloads");
-    st->st_loss = sim_stat(c, "insertion_loss_db", SIM_STAT_VALUE, "dB");
-    st->st_laser_mw = sim_stat(c, "laser_power_mw", SIM_STAT_VALUE, "mW");
-    if (st->st_e_dac < 0 || st->st_e_adc < 0 || st->st_e_mod < 0 || st->st_e_laser < 0 ||
-        st->st_e_pd < 0 || st->st_e_prog < 0 || st->st_vectors < 0 || st->st_reloads < 0 ||
-        st->st_loss < 0 || st->st_laser_mw < 0)
-        return sim_comp_fail(c, "out of memory for stats");
-    sim_stat_max(c, st->st_loss, st->loss_db);
-    sim_stat_max(c, st->st_laser_mw, st->laser_mw);
-    return 0;
+    return dev_pio_stats_init(c, &st->stats, "energy.program", st->loss_db, st->laser_mw);
 }
 
 static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_in)
@@ -194,17 +177,7 @@ static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     uint64_t N = (uint64_t)st->n;
     uint64_t tiles_in = dev_ceil_div(k, N), tiles_out = dev_ceil_div(nout, N);
     uint64_t tiles = tiles_in * tiles_out;
-    uint64_t reloads;
-    if (req.kind == DEV_OP_PROGRAM)
-        reloads = tiles;
-    else if (req.flags & DEV_F_NO_RELOAD)
-        reloads = 0;
-    else if (tiles > 1)
-        reloads = tiles; /* the mesh holds one tile: every tile is programmed again */
-    else
-        reloads = (!st->loaded || st->weight_id != req.weight_id) ? 1 : 0;
-    st->loaded = 1;
-    st->weight_id = req.weight_id;
+    uint64_t reloads = dev_pio_reloads(&req, tiles, &st->loaded, &st->weight_id);
 
     /* timing (ps) */
     double slots = m ? (double)dev_ceil_div(m, (uint64_t)st->wavelengths) : 0.0;
@@ -214,23 +187,11 @@ static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     double issue = m ? total - (st->t_first_ps - st->io.interval_ps) : total;
 
     /* energy (pJ): conversions count every tile's inputs and outputs */
-    double n_dac = (double)m * (double)k * (double)tiles_out;
-    double n_adc = (double)m * (double)nout * (double)tiles_in;
-    double e_dac = n_dac * st->io.e_dac_pj;
-    double e_mod = n_dac * st->e_mod_symbol_pj;
-    double e_adc = n_adc * st->io.e_adc_pj;
-    double e_pd = n_adc * st->io.e_pd_pj;
-    double e_laser = st->laser_mw * (double)tiles * t_tile * 1e-3; /* mW * ps = 1e-3 pJ */
     double e_prog = (double)reloads * st->hold_mw * st->settle_ps * 1e-3;
-    double e = e_dac + e_mod + e_adc + e_pd + e_laser + e_prog;
-    sim_energy(c, st->st_e_dac, e_dac);
-    sim_energy(c, st->st_e_mod, e_mod);
-    sim_energy(c, st->st_e_adc, e_adc);
-    sim_energy(c, st->st_e_pd, e_pd);
-    sim_energy(c, st->st_e_laser, e_laser);
-    sim_energy(c, st->st_e_prog, e_prog);
-    sim_stat_add(c, st->st_vectors, (double)m);
-    sim_stat_add(c, st->st_reloads, (double)reloads);
+    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, m, k,
+                              nout, tiles_in, tiles_out, t_tile, reloads) +
+               e_prog;
+    sim_energy(c, st->stats.e_extra, e_prog);
     sim_time_t per = st->base.unit.period_ps;
     uint64_t bytes = m * (k + nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
     dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(issue, per), dev_ps_to_cycles(total, per),
