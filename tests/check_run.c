@@ -355,6 +355,26 @@ START_TEST(workload_runs_op_by_op_on_the_chip)
 }
 END_TEST
 
+START_TEST(model_failure_marks_failed)
+{
+    SKIP_WITHOUT_PRISM();
+    /* PCM endurance 2: the third program of the same cells must stop the run */
+    write_file(path("fail.yaml"),
+               "clocks: {c: 1GHz}\ncomponents:\n"
+               "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
+               "op=program k=16 n=16 weight_id=2; op=program k=16 n=16 weight_id=3\"}\n"
+               "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16, endurance: 2}\n"
+               "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
+               "  - {from: x.out, to: drv.in, latency: 1ns}\n");
+    char out[8192];
+    int rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("fail.yaml"), path("f.db"));
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_str_eq(query1(path("f.db"), "SELECT status FROM runs"), "failed");
+    ck_assert_ptr_nonnull(strstr(query1(path("f.db"), "SELECT message FROM runs"), "exceeded endurance 2"));
+    ck_assert_str_eq(query1(path("f.db"), "PRAGMA integrity_check"), "ok");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("run");
@@ -368,6 +388,7 @@ static Suite *suite(void)
     tcase_add_test(tc, kill9_leaves_a_consistent_incomplete_db);
     tcase_add_test(tc, wall_limit_and_until);
     tcase_add_test(tc, workload_runs_op_by_op_on_the_chip);
+    tcase_add_test(tc, model_failure_marks_failed);
     suite_add_tcase(s, tc);
     return s;
 }
