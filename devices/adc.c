@@ -9,7 +9,7 @@
 
 static const sim_param_def_t adc_params[] = {
     {"bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution",
-     "8-bit ADC (Murmann ADC survey point; ../shared/REFERENCE.md)"},
+     "8-bit ADC (Murmann ADC survey point)"},
     {"sample_rate_hz", SIM_P_REAL, "10e9", "Hz", 1.0, 1e12, NULL, "conversion rate per channel",
      "10 GS/s (Murmann ADC survey point)"},
     {"ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution of the energy reference point",

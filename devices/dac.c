@@ -8,7 +8,7 @@
 
 static const sim_param_def_t dac_params[] = {
     {"bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution",
-     "8-bit DAC (photonic accelerator papers; ../shared/REFERENCE.md)"},
+     "8-bit DAC (photonic accelerator papers)"},
     {"sample_rate_hz", SIM_P_REAL, "14e9", "Hz", 1.0, 1e12, NULL, "conversion rate per channel",
      "14 GS/s (photonic accelerator papers)"},
     {"ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution of the energy reference point",

@@ -33,63 +33,62 @@ static int split_number(const char *text, double *v, const char **unit)
     return (int)n;
 }
 
-int sim_parse_time(const char *text, sim_time_t *out)
+typedef struct unit {
+    const char *name;
+    double scale;
+} unit_t;
+
+/* A non-negative number followed by one of `units` (case-insensitive when
+ * `nocase`), scaled to the base unit. */
+static int parse_scaled(const char *text, const unit_t *units, size_t n_units, int nocase,
+                        double *out)
 {
     double v;
     const char *u;
     int n = split_number(text, &v, &u);
     if (n < 0)
         return -1;
-    static const struct { const char *u; double ps; } units[] = {
-        {"", 1}, {"ps", 1}, {"ns", 1e3}, {"us", 1e6}, {"ms", 1e9}, {"s", 1e12},
-        {"min", 60e12}, {"h", 3600e12}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if ((int)strlen(units[i].u) == n && strncmp(u, units[i].u, (size_t)n) == 0) {
-            double ps = v * units[i].ps;
-            if (ps > 1.8e19)
-                return -1;
-            double r = floor(ps + 0.5);
-            if (fabs(r - ps) > 1e-6 * (ps > 1 ? ps : 1))
-                return -1; /* not a whole number of ps */
-            *out = (sim_time_t)r;
+    for (size_t i = 0; i < n_units; i++)
+        if ((int)strlen(units[i].name) == n &&
+            (nocase ? strncasecmp(u, units[i].name, (size_t)n)
+                    : strncmp(u, units[i].name, (size_t)n)) == 0) {
+            *out = v * units[i].scale;
             return 0;
         }
     return -1;
+}
+
+#define N_UNITS(a) (sizeof(a) / sizeof((a)[0]))
+
+int sim_parse_time(const char *text, sim_time_t *out)
+{
+    static const unit_t units[] = {{"", 1},      {"ps", 1},    {"ns", 1e3},
+                                   {"us", 1e6},  {"ms", 1e9},  {"s", 1e12},
+                                   {"min", 60e12}, {"h", 3600e12}};
+    double ps;
+    if (parse_scaled(text, units, N_UNITS(units), 0, &ps) || ps > 1.8e19)
+        return -1;
+    double r = floor(ps + 0.5);
+    if (fabs(r - ps) > 1e-6 * (ps > 1 ? ps : 1))
+        return -1; /* not a whole number of ps */
+    *out = (sim_time_t)r;
+    return 0;
 }
 
 int sim_parse_freq(const char *text, double *hz)
 {
-    double v;
-    const char *u;
-    int n = split_number(text, &v, &u);
-    if (n < 0)
-        return -1;
-    static const struct { const char *u; double m; } units[] = {
-        {"", 1}, {"Hz", 1}, {"kHz", 1e3}, {"MHz", 1e6}, {"GHz", 1e9}, {"THz", 1e12}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if ((int)strlen(units[i].u) == n && strncasecmp(u, units[i].u, (size_t)n) == 0) {
-            *hz = v * units[i].m;
-            return *hz > 0 ? 0 : -1;
-        }
-    return -1;
+    static const unit_t units[] = {{"", 1},       {"Hz", 1},  {"kHz", 1e3},
+                                   {"MHz", 1e6}, {"GHz", 1e9}, {"THz", 1e12}};
+    return parse_scaled(text, units, N_UNITS(units), 1, hz) || !(*hz > 0) ? -1 : 0;
 }
 
 int sim_parse_bandwidth(const char *text, double *gbps)
 {
-    double v;
-    const char *u;
-    int n = split_number(text, &v, &u);
-    if (n < 0)
-        return -1;
-    static const struct { const char *u; double m; } units[] = {
-        {"", 1}, {"GB/s", 1}, {"MB/s", 1e-3}, {"TB/s", 1e3}, {"B/ns", 1},
-        {"Gb/s", 0.125}, {"Mb/s", 0.125e-3}, {"Tb/s", 125}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if ((int)strlen(units[i].u) == n && strncmp(u, units[i].u, (size_t)n) == 0) {
-            *gbps = v * units[i].m;
-            return 0;
-        }
-    return -1;
+    /* bytes per ns; lower-case b is bits */
+    static const unit_t units[] = {{"", 1},          {"GB/s", 1},        {"MB/s", 1e-3},
+                                   {"TB/s", 1e3},    {"B/ns", 1},        {"Gb/s", 0.125},
+                                   {"Mb/s", 0.125e-3}, {"Tb/s", 125}};
+    return parse_scaled(text, units, N_UNITS(units), 0, gbps);
 }
 
 const char *sim_fmt_time(sim_time_t ps, char *buf, size_t n)
