@@ -507,9 +507,8 @@ static int check_zero_cycles(sim_t *s)
         return 0;
     int *color = calloc(n, sizeof *color);
     size_t *stack = calloc(n, sizeof *stack), *edge = calloc(n, sizeof *edge);
-    int *via = calloc(n, sizeof *via);
     int rc = 0;
-    if (!color || !stack || !edge || !via) {
+    if (!color || !stack || !edge) {
         rc = SIM_ERR_NOMEM;
         goto out;
     }
@@ -533,7 +532,6 @@ static int check_zero_cycles(sim_t *s)
             }
             edge[sp] = li + 1;
             size_t v = s->links[li].dst_comp;
-            via[v] = (int)li;
             if (color[v] == 1) {
                 char at[512];
                 sim_fmt_where(at, sizeof at, s->links[li].where);
@@ -552,7 +550,6 @@ out:
     free(color);
     free(stack);
     free(edge);
-    free(via);
     return rc;
 }
 
