@@ -333,6 +333,7 @@ void trace_summary_free(trace_summary_t *s)
         free(s->comps[i].model);
         free(s->comps[i].clock);
         cats_free(s->comps[i].cats, s->comps[i].ncats);
+        cats_free(s->comps[i].counters, s->comps[i].ncounters);
     }
     free(s->comps);
     for (size_t i = 0; i < s->nlinks; i++) {
@@ -451,12 +452,13 @@ static int load_stats(trace_db_t *db, trace_summary_t *s)
         return sql_err(db, "reading stats");
     int rc;
     trace_comp_summary_t *c = NULL;
-    size_t cap = 0; /* capacity of c->cats */
+    size_t cap = 0, cap_counters = 0; /* capacities of c->cats, c->counters */
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
         if (!c || c->comp_id != id) {
             c = comp_by_id(s, id);
             cap = c ? c->ncats : 0;
+            cap_counters = c ? c->ncounters : 0;
         }
         if (!c)
             continue; /* a stat of no known component */
@@ -474,6 +476,8 @@ static int load_stats(trace_db_t *db, trace_summary_t *s)
             c->energy_pj = v;
         } else if (!strcmp(name, "events")) {
             c->events = v;
+        } else if (cat_add(&c->counters, &c->ncounters, &cap_counters, name, v) != 0) {
+            goto nomem;
         }
     }
     sqlite3_finalize(st);
@@ -693,6 +697,14 @@ static const trace_energy_cat_t *cat_find(const trace_comp_summary_t *c, const c
     return NULL;
 }
 
+static const trace_energy_cat_t *counter_find(const trace_comp_summary_t *c, const char *name)
+{
+    for (size_t i = 0; c && i < c->ncounters; i++)
+        if (!strcmp(c->counters[i].name, name))
+            return &c->counters[i];
+    return NULL;
+}
+
 /* All metrics of one component name; ca or cb may be NULL (absent). */
 static int diff_component(metric_list_t *l, const trace_comp_summary_t *ca,
                           const trace_comp_summary_t *cb, double tol)
@@ -719,6 +731,20 @@ static int diff_component(metric_list_t *l, const trace_comp_summary_t *ca,
             continue;
         cat_metric_name(buf, sizeof buf, cb->cats[k].name);
         if (metric_push(l, TRACE_DIFF_COMPONENT, name, buf, ia, 0, ib, cb->cats[k].energy_pj, tol))
+            return -1;
+    }
+    /* the model's own counters (packets, latency sums, stalls, ...) by name */
+    for (size_t k = 0; ca && k < ca->ncounters; k++) {
+        const trace_energy_cat_t *other = counter_find(cb, ca->counters[k].name);
+        if (metric_push(l, TRACE_DIFF_COMPONENT, name, ca->counters[k].name, ia,
+                        ca->counters[k].energy_pj, ib, other ? other->energy_pj : 0, tol))
+            return -1;
+    }
+    for (size_t k = 0; cb && k < cb->ncounters; k++) {
+        if (counter_find(ca, cb->counters[k].name))
+            continue;
+        if (metric_push(l, TRACE_DIFF_COMPONENT, name, cb->counters[k].name, ia, 0, ib,
+                        cb->counters[k].energy_pj, tol))
             return -1;
     }
     return 0;

@@ -74,6 +74,8 @@ typedef struct trace_comp_summary {
     double utilization;                /* busy_ps / end_time_ps; NAN if unknown */
     size_t ncats;
     trace_energy_cat_t *cats; /* stats of kind `energy`, largest first */
+    size_t ncounters;         /* the model's own counters and values (kind count/value, */
+    trace_energy_cat_t *counters; /* other than busy_ps/energy.total/events): name, value */
 } trace_comp_summary_t;
 
 typedef struct trace_link_summary {

@@ -880,9 +880,9 @@ START_TEST(test_diff_identical)
     cJSON *j = parse_json(r.out);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "changed")));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "metrics")), 0);
-    /* run: 3 metrics; host: busy, energy, events, static; npu0: the same + mvm;
-     * 2 links: busy, messages, bytes */
-    ck_assert(jnum(j, "metrics_compared") == 3 + 4 + 5 + 2 * 3);
+    /* run: 3 metrics; host: busy, energy, events, static; npu0: the same + mvm
+     * + its own `ops` counter; 2 links: busy, messages, bytes */
+    ck_assert(jnum(j, "metrics_compared") == 3 + 4 + 6 + 2 * 3);
     cJSON_Delete(j);
     result_free(&r);
     r = run_cmd(diff_main, "diff", a, b, "--all", NULL);
@@ -947,7 +947,7 @@ START_TEST(test_diff_link_latency)
 
     result_t r = run_cmd(diff_main, "diff", a, b, "--tolerance", "1%", NULL);
     ck_assert_int_eq(r.rc, 1);
-    ck_assert_ptr_nonnull(strstr(r.out, "changed: 6 of 18 metrics moved beyond the tolerance (1%)"));
+    ck_assert_ptr_nonnull(strstr(r.out, "changed: 6 of 19 metrics moved beyond the tolerance (1%)"));
     ck_assert_ptr_nonnull(strstr(r.err, "warning: config hashes differ"));
     /* the largest change leads the table: end time and the static energy share rel_end;
      * the run's energy moves less since its dynamic part did not change */
