@@ -245,10 +245,97 @@ static const char *attention(gb_t *b, const char *p, const char *q, const char *
     return unary(b, n1, WL_OP_TRANSPOSE, "merge_heads", c, SH(B, Sq, H * hd));
 }
 
+/* ---- transformer blocks ------------------------------------------------------ */
+/* Writes "<p>.<suffix>" into n[128] and returns it. */
+static const char *sub(char n[128], const char *p, const char *suffix)
+{
+    snprintf(n, 128, "%s.%s", p, suffix);
+    return n;
+}
+
+/* GELU MLP (GPT-2, BERT, ViT): <p>.<fc> [D -> F], <p>.<act> (detail gelu),
+ * <p>.<fc_out> [F -> D], all with bias. */
+static const char *gelu_mlp(gb_t *b, const char *p, const char *fc, const char *act_name,
+                            const char *gelu, const char *fc_out, const char *x, int64_t B,
+                            int64_t S, int64_t D, int64_t F)
+{
+    char n[128];
+    uint64_t M = (uint64_t)(B * S);
+    const char *h = linear(b, sub(n, p, fc), x, M, D, F, SH(B, S, F), NULL, 1);
+    h = unary(b, sub(n, p, act_name), WL_OP_ACTIVATION, gelu, h, SH(B, S, F));
+    return linear(b, sub(n, p, fc_out), h, M, F, D, SH(B, S, D), NULL, 1);
+}
+
+/* Self-attention with separate q, k, v projections of x (BERT, Llama): the
+ * projections <p>.<q>/<k>/<v>, the core under <p>.<core> (RoPE when pos_ids is
+ * given), the output projection <p>.<o>. */
+typedef struct {
+    const char *q, *k, *v, *core, *o;
+} attn_names_t;
+
+static const char *attn_proj(gb_t *b, const attn_names_t *nm, const char *p, const char *x,
+                             int64_t B, int64_t S, int64_t kv, int64_t D, int64_t H, int64_t KVH,
+                             int has_bias, const char *pos_ids)
+{
+    char n[128];
+    int64_t hd = D / H;
+    uint64_t M = (uint64_t)(B * S);
+    const char *q = linear(b, sub(n, p, nm->q), x, M, D, H * hd, SH(B, S, H * hd), NULL, has_bias);
+    const char *k =
+        linear(b, sub(n, p, nm->k), x, M, D, KVH * hd, SH(B, S, KVH * hd), NULL, has_bias);
+    const char *v =
+        linear(b, sub(n, p, nm->v), x, M, D, KVH * hd, SH(B, S, KVH * hd), NULL, has_bias);
+    const char *ctx = attention(b, sub(n, p, nm->core), q, k, v, B, S, kv, H, KVH, hd,
+                                pos_ids != NULL, pos_ids);
+    return linear(b, sub(n, p, nm->o), ctx, M, H * hd, D, SH(B, S, D), NULL, has_bias);
+}
+
+/* Pre-LayerNorm block with a fused qkv projection and a GELU MLP (GPT-2, ViT):
+ * x += <proj>(attn(split(<qkv>(<ln_1>(x))))); x += mlp(<ln_2>(x)). The names
+ * are suffixes after the block prefix; the rest (attn.q/k/v, attn.split_qkv,
+ * attn.*, residual_1/2, mlp.gelu) are common to both models. */
+typedef struct {
+    const char *ln_1, *qkv, *proj, *ln_2, *fc, *fc_out, *gelu;
+} block_names_t;
+
+static const char *transformer_block(gb_t *b, const block_names_t *nm, const char *p,
+                                     const char *x, int64_t B, int64_t S, int64_t kv, int64_t D,
+                                     int64_t H, int64_t F)
+{
+    char n[128];
+    int64_t hd = D / H;
+    uint64_t M = (uint64_t)(B * S);
+    const char *h = norm(b, sub(n, p, nm->ln_1), WL_OP_LAYERNORM, x, SH(B, S, D), D, 1);
+    const char *qkv = linear(b, sub(n, p, nm->qkv), h, M, D, 3 * D, SH(B, S, 3 * D), NULL, 1);
+    const char *outs[3];
+    const char *qkv_names[3] = {"q", "k", "v"};
+    char on[3][128];
+    for (int i = 0; i < 3; i++) {
+        snprintf(on[i], sizeof on[i], "%s.attn.%s", p, qkv_names[i]);
+        outs[i] = act(b, on[i], SH(B, S, D));
+    }
+    if (!b->rc) {
+        wl_op_spec_t sp = {.name = sub(n, p, "attn.split_qkv"), .kind = WL_OP_COPY,
+                           .detail = "split", .inputs = &qkv, .n_inputs = 1, .outputs = outs,
+                           .n_outputs = 3, .layer = b->layer};
+        if (wl_graph_add_op(b->g, &sp))
+            b->rc = WL_ERR;
+    }
+    const char *ctx =
+        attention(b, sub(n, p, "attn"), outs[0], outs[1], outs[2], B, S, kv, H, H, hd, 0, NULL);
+    const char *a = linear(b, sub(n, p, nm->proj), ctx, M, D, D, SH(B, S, D), NULL, 1);
+    x = binary(b, sub(n, p, "residual_1"), "add", x, a, SH(B, S, D));
+    h = norm(b, sub(n, p, nm->ln_2), WL_OP_LAYERNORM, x, SH(B, S, D), D, 1);
+    h = gelu_mlp(b, p, nm->fc, "mlp.gelu", nm->gelu, nm->fc_out, h, B, S, D, F);
+    return binary(b, sub(n, p, "residual_2"), "add", x, h, SH(B, S, D));
+}
+
 /* ---- GPT-2 ------------------------------------------------------------------ */
 static void build_gpt2(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int64_t kv)
 {
-    int64_t D = c->hidden, H = c->heads, hd = D / H, F = c->ffn, V = c->vocab;
+    static const block_names_t names = {"ln_1", "attn.c_attn", "attn.c_proj", "ln_2",
+                                        "mlp.c_fc", "mlp.c_proj", "gelu_tanh"};
+    int64_t D = c->hidden, H = c->heads, F = c->ffn, V = c->vocab;
     uint64_t M = (uint64_t)(B * S);
     b->layer = -1;
     const char *ids = tensor(b, "input_ids", WL_DT_I64, SH(B, S), WL_T_INPUT);
@@ -260,43 +347,10 @@ static void build_gpt2(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int6
     embedding(b, "wpe", wpe, pos, pe);
     const char *x = binary(b, "embed_add", "add", te, pe, SH(B, S, D));
     for (int l = 0; l < c->layers && !b->rc; l++) {
-        char p[64], n[128];
+        char p[64];
         b->layer = l;
         snprintf(p, sizeof p, "h.%d", l);
-        snprintf(n, sizeof n, "%s.ln_1", p);
-        const char *h = norm(b, n, WL_OP_LAYERNORM, x, SH(B, S, D), D, 1);
-        snprintf(n, sizeof n, "%s.attn.c_attn", p);
-        const char *qkv = linear(b, n, h, M, D, 3 * D, SH(B, S, 3 * D), NULL, 1);
-        const char *outs[3];
-        const char *qkv_names[3] = {"q", "k", "v"};
-        char on[3][128];
-        for (int i = 0; i < 3; i++) {
-            snprintf(on[i], sizeof on[i], "%s.attn.%s", p, qkv_names[i]);
-            outs[i] = act(b, on[i], SH(B, S, D));
-        }
-        if (!b->rc) {
-            snprintf(n, sizeof n, "%s.attn.split_qkv", p);
-            wl_op_spec_t sp = {.name = n, .kind = WL_OP_COPY, .detail = "split", .inputs = &qkv,
-                               .n_inputs = 1, .outputs = outs, .n_outputs = 3, .layer = l};
-            if (wl_graph_add_op(b->g, &sp))
-                b->rc = WL_ERR;
-        }
-        snprintf(n, sizeof n, "%s.attn", p);
-        const char *ctx = attention(b, n, outs[0], outs[1], outs[2], B, S, kv, H, H, hd, 0, NULL);
-        snprintf(n, sizeof n, "%s.attn.c_proj", p);
-        const char *a = linear(b, n, ctx, M, D, D, SH(B, S, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.residual_1", p);
-        x = binary(b, n, "add", x, a, SH(B, S, D));
-        snprintf(n, sizeof n, "%s.ln_2", p);
-        h = norm(b, n, WL_OP_LAYERNORM, x, SH(B, S, D), D, 1);
-        snprintf(n, sizeof n, "%s.mlp.c_fc", p);
-        h = linear(b, n, h, M, D, F, SH(B, S, F), NULL, 1);
-        snprintf(n, sizeof n, "%s.mlp.gelu", p);
-        h = unary(b, n, WL_OP_ACTIVATION, "gelu_tanh", h, SH(B, S, F));
-        snprintf(n, sizeof n, "%s.mlp.c_proj", p);
-        h = linear(b, n, h, M, F, D, SH(B, S, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.residual_2", p);
-        x = binary(b, n, "add", x, h, SH(B, S, D));
+        x = transformer_block(b, &names, p, x, B, S, kv, D, H, F);
     }
     b->layer = -1;
     x = norm(b, "ln_f", WL_OP_LAYERNORM, x, SH(B, S, D), D, 1);
@@ -307,7 +361,9 @@ static void build_gpt2(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int6
 /* ---- Llama ------------------------------------------------------------------ */
 static void build_llama(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int64_t kv)
 {
-    int64_t D = c->hidden, H = c->heads, KVH = c->kv_heads, hd = D / H, F = c->ffn, V = c->vocab;
+    static const attn_names_t attn_names = {"self_attn.q_proj", "self_attn.k_proj",
+                                            "self_attn.v_proj", "self_attn", "self_attn.o_proj"};
+    int64_t D = c->hidden, H = c->heads, KVH = c->kv_heads, F = c->ffn, V = c->vocab;
     uint64_t M = (uint64_t)(B * S);
     b->layer = -1;
     const char *ids = tensor(b, "input_ids", WL_DT_I64, SH(B, S), WL_T_INPUT);
@@ -319,34 +375,18 @@ static void build_llama(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int
         char p[64], n[128];
         b->layer = l;
         snprintf(p, sizeof p, "layers.%d", l);
-        snprintf(n, sizeof n, "%s.input_layernorm", p);
-        const char *h = norm(b, n, WL_OP_RMSNORM, x, SH(B, S, D), D, 0);
-        snprintf(n, sizeof n, "%s.self_attn.q_proj", p);
-        const char *q = linear(b, n, h, M, D, H * hd, SH(B, S, H * hd), NULL, 0);
-        snprintf(n, sizeof n, "%s.self_attn.k_proj", p);
-        const char *k = linear(b, n, h, M, D, KVH * hd, SH(B, S, KVH * hd), NULL, 0);
-        snprintf(n, sizeof n, "%s.self_attn.v_proj", p);
-        const char *v = linear(b, n, h, M, D, KVH * hd, SH(B, S, KVH * hd), NULL, 0);
-        snprintf(n, sizeof n, "%s.self_attn", p);
-        const char *ctx = attention(b, n, q, k, v, B, S, kv, H, KVH, hd, 1, pos);
-        snprintf(n, sizeof n, "%s.self_attn.o_proj", p);
-        const char *a = linear(b, n, ctx, M, H * hd, D, SH(B, S, D), NULL, 0);
-        snprintf(n, sizeof n, "%s.residual_1", p);
-        x = binary(b, n, "add", x, a, SH(B, S, D));
-        snprintf(n, sizeof n, "%s.post_attention_layernorm", p);
-        h = norm(b, n, WL_OP_RMSNORM, x, SH(B, S, D), D, 0);
-        snprintf(n, sizeof n, "%s.mlp.gate_proj", p);
-        const char *gt = linear(b, n, h, M, D, F, SH(B, S, F), NULL, 0);
-        snprintf(n, sizeof n, "%s.mlp.up_proj", p);
-        const char *up = linear(b, n, h, M, D, F, SH(B, S, F), NULL, 0);
-        snprintf(n, sizeof n, "%s.mlp.silu", p);
-        gt = unary(b, n, WL_OP_ACTIVATION, "silu", gt, SH(B, S, F));
-        snprintf(n, sizeof n, "%s.mlp.gate_mul", p);
-        h = binary(b, n, "mul", gt, up, SH(B, S, F));
-        snprintf(n, sizeof n, "%s.mlp.down_proj", p);
-        h = linear(b, n, h, M, F, D, SH(B, S, D), NULL, 0);
-        snprintf(n, sizeof n, "%s.residual_2", p);
-        x = binary(b, n, "add", x, h, SH(B, S, D));
+        const char *h =
+            norm(b, sub(n, p, "input_layernorm"), WL_OP_RMSNORM, x, SH(B, S, D), D, 0);
+        const char *a = attn_proj(b, &attn_names, p, h, B, S, kv, D, H, KVH, 0, pos);
+        x = binary(b, sub(n, p, "residual_1"), "add", x, a, SH(B, S, D));
+        h = norm(b, sub(n, p, "post_attention_layernorm"), WL_OP_RMSNORM, x, SH(B, S, D), D, 0);
+        /* SwiGLU MLP: down(silu(gate(h)) * up(h)) */
+        const char *gt = linear(b, sub(n, p, "mlp.gate_proj"), h, M, D, F, SH(B, S, F), NULL, 0);
+        const char *up = linear(b, sub(n, p, "mlp.up_proj"), h, M, D, F, SH(B, S, F), NULL, 0);
+        gt = unary(b, sub(n, p, "mlp.silu"), WL_OP_ACTIVATION, "silu", gt, SH(B, S, F));
+        h = binary(b, sub(n, p, "mlp.gate_mul"), "mul", gt, up, SH(B, S, F));
+        h = linear(b, sub(n, p, "mlp.down_proj"), h, M, F, D, SH(B, S, D), NULL, 0);
+        x = binary(b, sub(n, p, "residual_2"), "add", x, h, SH(B, S, D));
     }
     b->layer = -1;
     x = norm(b, "norm", WL_OP_RMSNORM, x, SH(B, S, D), D, 0);
@@ -356,8 +396,10 @@ static void build_llama(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S, int
 /* ---- BERT ------------------------------------------------------------------- */
 static void build_bert(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S)
 {
-    int64_t D = c->hidden, H = c->heads, hd = D / H, F = c->ffn, V = c->vocab;
-    uint64_t M = (uint64_t)(B * S);
+    static const attn_names_t attn_names = {
+        "attention.self.query", "attention.self.key", "attention.self.value", "attention.self",
+        "attention.output.dense"};
+    int64_t D = c->hidden, H = c->heads, F = c->ffn, V = c->vocab;
     b->layer = -1;
     const char *ids = tensor(b, "input_ids", WL_DT_I64, SH(B, S), WL_T_INPUT);
     const char *tt = tensor(b, "token_type_ids", WL_DT_I64, SH(B, S), WL_T_INPUT);
@@ -375,33 +417,17 @@ static void build_bert(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S)
     op(b, "embeddings.add", WL_OP_ELEMENTWISE, "add", (const char *[]){e1, e2, e3}, 3, x);
     x = norm(b, "embeddings.LayerNorm", WL_OP_LAYERNORM, x, SH(B, S, D), D, 1);
     for (int l = 0; l < c->layers && !b->rc; l++) {
+        /* post-LN: x = LN(x + attn(x)); x = LN(x + mlp(x)) */
         char p[64], n[128];
         b->layer = l;
         snprintf(p, sizeof p, "encoder.layer.%d", l);
-        snprintf(n, sizeof n, "%s.attention.self.query", p);
-        const char *q = linear(b, n, x, M, D, D, SH(B, S, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.attention.self.key", p);
-        const char *k = linear(b, n, x, M, D, D, SH(B, S, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.attention.self.value", p);
-        const char *v = linear(b, n, x, M, D, D, SH(B, S, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.attention.self", p);
-        const char *ctx = attention(b, n, q, k, v, B, S, 0, H, H, hd, 0, NULL);
-        snprintf(n, sizeof n, "%s.attention.output.dense", p);
-        const char *a = linear(b, n, ctx, M, D, D, SH(B, S, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.attention.output.residual", p);
-        a = binary(b, n, "add", a, x, SH(B, S, D));
-        snprintf(n, sizeof n, "%s.attention.output.LayerNorm", p);
-        x = norm(b, n, WL_OP_LAYERNORM, a, SH(B, S, D), D, 1);
-        snprintf(n, sizeof n, "%s.intermediate.dense", p);
-        const char *h = linear(b, n, x, M, D, F, SH(B, S, F), NULL, 1);
-        snprintf(n, sizeof n, "%s.intermediate.gelu", p);
-        h = unary(b, n, WL_OP_ACTIVATION, "gelu", h, SH(B, S, F));
-        snprintf(n, sizeof n, "%s.output.dense", p);
-        h = linear(b, n, h, M, F, D, SH(B, S, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.output.residual", p);
-        h = binary(b, n, "add", h, x, SH(B, S, D));
-        snprintf(n, sizeof n, "%s.output.LayerNorm", p);
-        x = norm(b, n, WL_OP_LAYERNORM, h, SH(B, S, D), D, 1);
+        const char *a = attn_proj(b, &attn_names, p, x, B, S, 0, D, H, H, 1, NULL);
+        a = binary(b, sub(n, p, "attention.output.residual"), "add", a, x, SH(B, S, D));
+        x = norm(b, sub(n, p, "attention.output.LayerNorm"), WL_OP_LAYERNORM, a, SH(B, S, D), D, 1);
+        const char *h = gelu_mlp(b, p, "intermediate.dense", "intermediate.gelu", "gelu",
+                                 "output.dense", x, B, S, D, F);
+        h = binary(b, sub(n, p, "output.residual"), "add", h, x, SH(B, S, D));
+        x = norm(b, sub(n, p, "output.LayerNorm"), WL_OP_LAYERNORM, h, SH(B, S, D), D, 1);
     }
     b->layer = -1;
     /* pooler: dense + tanh on the first ([CLS]) token */
@@ -413,9 +439,10 @@ static void build_bert(gb_t *b, const model_cfg_t *c, int64_t B, int64_t S)
 /* ---- ViT -------------------------------------------------------------------- */
 static void build_vit(gb_t *b, const model_cfg_t *c, int64_t B, int64_t img)
 {
-    int64_t D = c->hidden, H = c->heads, hd = D / H, F = c->ffn, P = c->patch;
+    static const block_names_t names = {"norm1", "attn.qkv", "attn.proj", "norm2",
+                                        "mlp.fc1", "mlp.fc2", "gelu"};
+    int64_t D = c->hidden, H = c->heads, F = c->ffn, P = c->patch;
     int64_t G = img / P, NP = G * G, T = NP + 1;
-    uint64_t M = (uint64_t)(B * T);
     b->layer = -1;
     const char *px = tensor(b, "pixel_values", b->dt, SH(B, 3, img, img), WL_T_INPUT);
     const char *pw = weight(b, "patch_embed.proj.weight", SH(D, 3, P, P));
@@ -442,43 +469,10 @@ static void build_vit(gb_t *b, const model_cfg_t *c, int64_t B, int64_t img)
     const char *posw = weight(b, "pos_embed", SH(1, T, D));
     x = binary(b, "pos_add", "add", x, posw, SH(B, T, D));
     for (int l = 0; l < c->layers && !b->rc; l++) {
-        char p[64], n[128];
+        char p[64];
         b->layer = l;
         snprintf(p, sizeof p, "blocks.%d", l);
-        snprintf(n, sizeof n, "%s.norm1", p);
-        const char *h = norm(b, n, WL_OP_LAYERNORM, x, SH(B, T, D), D, 1);
-        snprintf(n, sizeof n, "%s.attn.qkv", p);
-        const char *qkv = linear(b, n, h, M, D, 3 * D, SH(B, T, 3 * D), NULL, 1);
-        const char *outs[3];
-        const char *qn[3] = {"q", "k", "v"};
-        char on[3][128];
-        for (int i = 0; i < 3; i++) {
-            snprintf(on[i], sizeof on[i], "%s.attn.%s", p, qn[i]);
-            outs[i] = act(b, on[i], SH(B, T, D));
-        }
-        if (!b->rc) {
-            snprintf(n, sizeof n, "%s.attn.split_qkv", p);
-            wl_op_spec_t sp = {.name = n, .kind = WL_OP_COPY, .detail = "split", .inputs = &qkv,
-                               .n_inputs = 1, .outputs = outs, .n_outputs = 3, .layer = l};
-            if (wl_graph_add_op(b->g, &sp))
-                b->rc = WL_ERR;
-        }
-        snprintf(n, sizeof n, "%s.attn", p);
-        const char *ctx = attention(b, n, outs[0], outs[1], outs[2], B, T, 0, H, H, hd, 0, NULL);
-        snprintf(n, sizeof n, "%s.attn.proj", p);
-        const char *a = linear(b, n, ctx, M, D, D, SH(B, T, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.residual_1", p);
-        x = binary(b, n, "add", x, a, SH(B, T, D));
-        snprintf(n, sizeof n, "%s.norm2", p);
-        h = norm(b, n, WL_OP_LAYERNORM, x, SH(B, T, D), D, 1);
-        snprintf(n, sizeof n, "%s.mlp.fc1", p);
-        h = linear(b, n, h, M, D, F, SH(B, T, F), NULL, 1);
-        snprintf(n, sizeof n, "%s.mlp.gelu", p);
-        h = unary(b, n, WL_OP_ACTIVATION, "gelu", h, SH(B, T, F));
-        snprintf(n, sizeof n, "%s.mlp.fc2", p);
-        h = linear(b, n, h, M, F, D, SH(B, T, D), NULL, 1);
-        snprintf(n, sizeof n, "%s.residual_2", p);
-        x = binary(b, n, "add", x, h, SH(B, T, D));
+        x = transformer_block(b, &names, p, x, B, T, 0, D, H, F);
     }
     b->layer = -1;
     x = norm(b, "norm", WL_OP_LAYERNORM, x, SH(B, T, D), D, 1);
