@@ -72,16 +72,24 @@ static const char *SCHEMA =
     " WHERE kind = 'energy'), 0) AS share FROM stats s JOIN components c"
     " ON c.comp_id = s.comp_id WHERE s.kind = 'energy' ORDER BY s.value DESC;"
     "CREATE VIEW critical_path AS WITH RECURSIVE"
-    " act(rid, s, e) AS (SELECT rowid, time_ps, time_ps + duration_ps FROM events"
-    "   WHERE kind = 0 AND duration_ps > 0),"
-    " chain(step, rid, s, e) AS ("
-    "   SELECT 0, rid, s, e FROM (SELECT rid, s, e FROM act ORDER BY e DESC, s ASC LIMIT 1)"
+    " chain(step, rid) AS ("
+    "   SELECT 0, (SELECT rowid FROM events WHERE kind = 0 AND duration_ps > 0"
+    "     ORDER BY time_ps + duration_ps DESC, time_ps ASC LIMIT 1)"
     "   UNION ALL"
-    "   SELECT chain.step + 1, a.rid, a.s, a.e FROM chain JOIN act a ON a.rid ="
-    "   (SELECT b.rid FROM act b WHERE b.e <= chain.s ORDER BY b.e DESC, b.s ASC LIMIT 1))"
-    " SELECT chain.step, c.name AS component, o.name AS operation, chain.s AS start_ps,"
-    " chain.e - chain.s AS duration_ps, ev.op_id FROM chain JOIN events ev ON ev.rowid = chain.rid"
-    " LEFT JOIN components c ON c.comp_id = ev.comp_id LEFT JOIN ops o ON o.op = ev.op;";
+    "   SELECT chain.step + 1, (SELECT b.rowid FROM events b WHERE b.kind = 0 AND b.duration_ps > 0"
+    "     AND b.time_ps + b.duration_ps <= (SELECT time_ps FROM events WHERE rowid = chain.rid)"
+    "     ORDER BY b.time_ps + b.duration_ps DESC, b.time_ps ASC LIMIT 1)"
+    "   FROM chain WHERE chain.rid IS NOT NULL)"
+    /* scalar lookups by rowid, not a join: a join makes SQLite build the
+     * whole chain before an outer LIMIT applies */
+    " SELECT chain.step,"
+    " (SELECT c.name FROM events e JOIN components c ON c.comp_id = e.comp_id"
+    "   WHERE e.rowid = chain.rid) AS component,"
+    " (SELECT o.name FROM events e JOIN ops o ON o.op = e.op WHERE e.rowid = chain.rid) AS operation,"
+    " (SELECT time_ps FROM events WHERE rowid = chain.rid) AS start_ps,"
+    " (SELECT duration_ps FROM events WHERE rowid = chain.rid) AS duration_ps,"
+    " (SELECT op_id FROM events WHERE rowid = chain.rid) AS op_id"
+    " FROM chain WHERE chain.rid IS NOT NULL;";
 
 #define MAX_PATTERNS 16
 #define ROWS_PER_INSERT 64
@@ -663,7 +671,8 @@ int trace_end_run(trace_t *t, sim_t *s, const char *status, const char *message,
     if (t->opts.index)
         sqlite3_exec(t->db,
                      "CREATE INDEX events_comp_time ON events(comp_id, time_ps);"
-                     "CREATE INDEX events_op_id ON events(op_id);",
+                     "CREATE INDEX events_op_id ON events(op_id);"
+                     "CREATE INDEX events_end ON events(time_ps + duration_ps);",
                      NULL, NULL, NULL);
     return t->writer_rc ? SIM_ERR_IO : 0;
 }
