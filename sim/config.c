@@ -153,15 +153,34 @@ static int want_scalar(loader_t *L, yaml_node_t *n, const char *field, const cha
     return 0;
 }
 
+/* libyaml keeps duplicate keys; a config must not (the last would win silently) */
+static int check_dup_keys(loader_t *L, yaml_node_t *map, const char *where)
+{
+    if (!map || map->type != YAML_MAPPING_NODE)
+        return 0;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+            const char *a = scalar(node(L, p->key)), *b = scalar(node(L, q->key));
+            if (a && b && !strcmp(a, b))
+                return lerr(L, node(L, p->key), "field '%s%s%s' given twice", where,
+                            *where ? "." : "", a);
+        }
+    return 0;
+}
+
 static int load_clocks(loader_t *L, yaml_node_t *clocks)
 {
     if (clocks->type != YAML_MAPPING_NODE)
         return lerr(L, clocks, "field 'clocks' must be a mapping of name: frequency (e.g. core: 1GHz)");
+    if (check_dup_keys(L, clocks, "clocks"))
+        return SIM_ERR_CONFIG;
     for (yaml_node_pair_t *p = clocks->data.mapping.pairs.start; p < clocks->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
         const char *name = scalar(k), *text;
+        if (!name)
+            return lerr(L, k, "a clock name must be a single value");
         char field[300];
-        snprintf(field, sizeof field, "clocks.%s", name ? name : "?");
+        snprintf(field, sizeof field, "clocks.%s", name);
         int rc = want_scalar(L, v, field, &text);
         if (rc)
             return rc;
@@ -178,6 +197,8 @@ static int load_components(loader_t *L, yaml_node_t *comps)
 {
     if (comps->type != YAML_MAPPING_NODE)
         return lerr(L, comps, "field 'components' must be a mapping of name: {model: ..., ...}");
+    if (check_dup_keys(L, comps, "components"))
+        return SIM_ERR_CONFIG;
     for (yaml_node_pair_t *p = comps->data.mapping.pairs.start; p < comps->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
         const char *name = scalar(k);
@@ -185,6 +206,10 @@ static int load_components(loader_t *L, yaml_node_t *comps)
             return lerr(L, k, "a component name must be a single value");
         if (v->type != YAML_MAPPING_NODE)
             return lerr(L, v, "component '%s' must be a mapping with at least 'model'", name);
+        char where_key[300];
+        snprintf(where_key, sizeof where_key, "components.%s", name);
+        if (check_dup_keys(L, v, where_key))
+            return SIM_ERR_CONFIG;
         const char *model = NULL, *clock = NULL;
         size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
         const char **kv = calloc(2 * n + 1, sizeof *kv);
@@ -237,7 +262,7 @@ static int link_latency(loader_t *L, yaml_node_t *v, const char *from, sim_time_
     double cycles;
     const char *unit;
     int n = split_number(text, &cycles, &unit);
-    if (n > 0 && (!strncmp(unit, "cycles", (size_t)n) || !strncmp(unit, "cycle", (size_t)n))) {
+    if ((n == 6 && !strncmp(unit, "cycles", 6)) || (n == 5 && !strncmp(unit, "cycle", 5))) {
         char cname[256];
         const char *dot = strrchr(from, '.');
         snprintf(cname, sizeof cname, "%.*s", dot ? (int)(dot - from) : 0, from);
@@ -246,6 +271,8 @@ static int link_latency(loader_t *L, yaml_node_t *v, const char *from, sim_time_
             return lerr(L, v, "field 'latency': '%s' is in cycles but '%s' has no clock", text, from);
         if (cycles != floor(cycles))
             return lerr(L, v, "field 'latency': '%s' is not a whole number of cycles", text);
+        if (cycles > 1.8e19 / (double)sim_comp_period_ps(c))
+            return lerr(L, v, "field 'latency': '%s' is beyond the time range (2^64 ps)", text);
         *out = (sim_time_t)cycles * sim_comp_period_ps(c);
         return 0;
     }
@@ -262,6 +289,8 @@ static int load_links(loader_t *L, yaml_node_t *links)
         yaml_node_t *l = node(L, *it);
         if (l->type != YAML_MAPPING_NODE)
             return lerr(L, l, "a link must be a mapping {from: a.port, to: b.port, latency: 1ns}");
+        if (check_dup_keys(L, l, "links[]"))
+            return SIM_ERR_CONFIG;
         const char *from = NULL, *to = NULL;
         yaml_node_t *lat = NULL, *bw = NULL;
         for (yaml_node_pair_t *q = l->data.mapping.pairs.start; q < l->data.mapping.pairs.top; q++) {
@@ -312,6 +341,8 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
         return lerr(L, NULL, "the file is empty");
     if (root->type != YAML_MAPPING_NODE)
         return lerr(L, root, "the top level must be a mapping (clocks, components, links, ...)");
+    if (check_dup_keys(L, root, ""))
+        return SIM_ERR_CONFIG;
     sim_opts_t opts = {0};
     yaml_node_t *clocks = NULL, *comps = NULL, *links = NULL;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {

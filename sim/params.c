@@ -132,7 +132,7 @@ static int resolve(struct sim_param_val *v, const char *model, char *err, size_t
         break;
     case SIM_P_REAL:
         bad = parse_real(t, &v->r);
-        v->i = (int64_t)v->r;
+        v->i = fabs(v->r) < 9.2e18 ? (int64_t)v->r : 0;
         break;
     case SIM_P_BOOL: {
         int b = 0;

@@ -32,8 +32,9 @@ uint64_t sim_rng_next(sim_rng_t *r)
 
 double sim_rng_next_uniform(sim_rng_t *r)
 {
-    /* 53 random bits, offset by half an ulp: never 0, never 1 */
-    return ((double)(sim_rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    /* 52 random bits plus half a step: (k + 0.5) / 2^52 is exact in a double,
+     * so the result is never 0 and never 1 */
+    return ((double)(sim_rng_next(r) >> 12) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 double sim_rng_next_normal(sim_rng_t *r)

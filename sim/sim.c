@@ -116,9 +116,14 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+static int valid_name(const char *n);
+
 /* ---- clocks -------------------------------------------------------------- */
 int sim_add_clock(sim_t *s, const char *name, double freq_hz)
 {
+    if (!valid_name(name))
+        return sim_set_error(s, SIM_ERR_CONFIG, "clock name '%s' is not valid (letters, digits, _ -)",
+                             name ? name : "");
     if (s->initialized)
         return sim_set_error(s, SIM_ERR_STATE, "clock '%s' added after init", name);
     if (!(freq_hz > 0) || freq_hz > 1e12)
@@ -428,8 +433,9 @@ int sim_add_link_at(sim_t *s, const char *from, const char *to, sim_time_t laten
         return sim_set_error(s, SIM_ERR_CONFIG,
                              "%slink to '%s': model '%s' of '%s' has no input port '%s'%s", at, to,
                              b->model->name, b->name, pb, ports_hint(b->model->in_ports));
-    if (!(bandwidth_gbps >= 0) || bandwidth_gbps > 1e9)
-        return sim_set_error(s, SIM_ERR_CONFIG, "%slink %s -> %s: bandwidth %g GB/s is invalid",
+    if (!(bandwidth_gbps >= 0) || bandwidth_gbps > 1e9 || (bandwidth_gbps > 0 && bandwidth_gbps < 1e-6))
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "%slink %s -> %s: bandwidth %g GB/s is outside [1e-6, 1e9] (0 = unlimited)",
                              at, from, to, bandwidth_gbps);
     if (grow((void **)&s->links, &s->cap_links, s->n_links + 1, sizeof *s->links))
         return SIM_ERR_NOMEM;
@@ -640,6 +646,10 @@ static inline sim_event_t *ev_new(sim_comp_t *c, sim_time_t when, uint32_t dst, 
                                   uint16_t kind, uint8_t prio, uint64_t op_id)
 {
     sim_t *s = c->sim;
+    if (when < s->now) { /* now + delay wrapped past 2^64 ps */
+        sim_comp_fail(c, "event time overflows the 64-bit ps range");
+        return NULL;
+    }
     sim_event_t *e = ev_alloc(s);
     if (!e)
         return NULL;
@@ -656,7 +666,7 @@ static inline sim_event_t *ev_new(sim_comp_t *c, sim_time_t when, uint32_t dst, 
 
 static int fail_nomem(sim_comp_t *c)
 {
-    sim_comp_fail(c, "out of memory for events");
+    sim_comp_fail(c, "out of memory for events"); /* keeps an earlier message (overflow) */
     return SIM_ERR_NOMEM;
 }
 
@@ -740,7 +750,12 @@ int sim_self(sim_comp_t *c, sim_time_t delay_ps, const sim_msg_t *m)
 
 int sim_self_cycles(sim_comp_t *c, uint64_t cycles, const sim_msg_t *m)
 {
-    return sim_self(c, cycles * sim_comp_period_ps(c), m);
+    sim_time_t period = sim_comp_period_ps(c);
+    if (!period)
+        return sim_comp_fail(c, "sim_self_cycles on a component without a clock");
+    if (cycles > SIM_TIME_MAX / period)
+        return sim_comp_fail(c, "%llu cycles overflow the 64-bit ps range", (unsigned long long)cycles);
+    return sim_self(c, cycles * period, m);
 }
 
 int sim_self_kind(sim_comp_t *c, sim_time_t delay_ps, uint16_t kind, uint64_t a, uint64_t b)
@@ -803,6 +818,9 @@ void sim_clock_wake(sim_comp_t *c)
         fail_nomem(c);
         return;
     }
+    /* first tick on the first edge strictly after now, whether or not an
+     * edge at now is still queued for other components */
+    c->wake_cycle = s->now / clk->period + 1;
     if (clk->n_awake && clk->awake[clk->n_awake - 1] > c->id)
         clk->unsorted = 1;
     clk->awake[clk->n_awake++] = c->id;
@@ -830,7 +848,7 @@ static void clock_edge(sim_t *s, int k)
     uint64_t cycle = s->now / clk->period;
     for (size_t i = 0; i < n; i++) {
         sim_comp_t *c = s->comps[clk->awake[i]];
-        int stay = c->model->tick(c, c->state, cycle);
+        int stay = cycle < c->wake_cycle ? 1 : c->model->tick(c, c->state, cycle);
         if (stay)
             clk->awake[kept++] = c->id;
         else

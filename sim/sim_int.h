@@ -65,6 +65,7 @@ struct sim_comp {
     double static_mw;
     int awake;
     int initialized;
+    uint64_t wake_cycle; /* first cycle it may tick after sim_clock_wake */
 };
 
 typedef struct sim_clock {

@@ -154,6 +154,19 @@ START_TEST(config_errors_name_file_line_and_field)
          "field 'latency': 'soon' is not a time"},
         {"components: [\n", "YAML syntax error"},
         {"colours: 3\ncomponents:\n  k: {model: sink}\n", "cfg.yaml:1:1: unknown top-level field 'colours'"},
+        {"clocks: {[a, b]: 1GHz}\ncomponents:\n  k: {model: sink}\n", "a clock name must be a single value"},
+        {"components:\n  k: {model: sink}\ncomponents:\n  j: {model: sink}\n",
+         "cfg.yaml:3:1: field 'components' given twice"},
+        {"components:\n  k: {model: phold, model: sink}\n", "field 'components.k.model' given twice"},
+        {"clocks: {c: 1GHz}\ncomponents:\n  s: {model: switch, clock: c, outputs: 1}\n  k: {model: sink}\n"
+         "links:\n  - {from: s.out0, to: k.in, latency: 3 c}\n",
+         "field 'latency': '3 c' is not a time"},
+        {"clocks: {c: 1Hz}\ncomponents:\n  s: {model: switch, clock: c, outputs: 1}\n  k: {model: sink}\n"
+         "links:\n  - {from: s.out0, to: k.in, latency: 1e8 cycles}\n",
+         "beyond the time range"},
+        {"components:\n  s: {model: switch, outputs: 1}\n  k: {model: sink}\n"
+         "links:\n  - {from: s.out0, to: k.in, latency: 1ns, bandwidth: 1e-20}\n",
+         "is outside [1e-6, 1e9]"},
     };
     char out[8192];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
