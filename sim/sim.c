@@ -440,6 +440,14 @@ int sim_add_link_at(sim_t *s, const char *from, const char *to, sim_time_t laten
     if (grow((void **)&s->links, &s->cap_links, s->n_links + 1, sizeof *s->links))
         return SIM_ERR_NOMEM;
     int li = (int)s->n_links;
+    if (a == b && strcmp(pa, pb) == 0)
+        return sim_set_error(s, SIM_ERR_CONFIG, "%slink %s -> %s: a port cannot link to itself", at,
+                             from, to);
+    for (int i = 0; i < b->n_ports; i++)
+        if (strcmp(b->ports[i].name, pb) == 0 && b->ports[i].out)
+            return sim_set_error(s, SIM_ERR_CONFIG,
+                                 "%slink %s -> %s: port '%s' is already an output port", at, from,
+                                 to, to);
     int sp = port_add(a, pa, 1, li);
     if (sp == -3)
         return sim_set_error(s, SIM_ERR_CONFIG,
@@ -925,7 +933,18 @@ static void trace_message(sim_t *s, const sim_event_t *e)
     sim_comp_t *c = s->comps[e->dst];
     if (!c->trace_keep)
         return;
-    int k = e->kind & 0xff;
+    /* kinds below 256 are cached; rarer, larger kinds are looked up by name */
+    int k = e->kind;
+    if (k > 255) {
+        char name[32];
+        snprintf(name, sizeof name, "msg.%u", (unsigned)e->kind);
+        int op = op_intern(s, name);
+        if (op < 0 || !s->op_keep[op])
+            return;
+        sim_trace_row_t r = {e->time, 0, e->dst, (uint16_t)op, 1, 0, 0.0, e->op_id};
+        s->sink.row(s->sink.ctx, &r);
+        return;
+    }
     if (s->msg_ops[k] < 0) {
         char name[32];
         snprintf(name, sizeof name, "msg.%u", (unsigned)e->kind);
