@@ -21,60 +21,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[256];
-static const char *prism;
+#include "tests/check_cli.h"
 
-static void setup(void)
-{
-    prism = getenv("PRISM");
-    snprintf(dir, sizeof dir, "/tmp/prism-check-configs-XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
-#define SKIP_WITHOUT_PRISM()                                                                       \
-    do {                                                                                           \
-        if (!prism || access(prism, X_OK) != 0) {                                                  \
-            fprintf(stderr, "check_configs: skipped, PRISM is not set to the built binary\n");     \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
+static void setup(void) { cli_setup("check-configs"); }
+static void teardown(void) { cli_teardown(); }
 
 /* Runs a shell command; returns its exit status, stdout in out (if given). */
 static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int run(char *out, size_t n, const char *fmt, ...)
 {
-    char cmd[8192];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    int rc = cli_vrun(out, n, 0, fmt, ap);
     va_end(ap);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t len = 0, got;
-    char tmp[4096];
-    if (out && n)
-        out[0] = '\0';
-    /* keep what fits, drain the rest (a full pipe must not kill the child) */
-    while ((got = fread(tmp, 1, sizeof tmp, p)) > 0) {
-        size_t keep = out && n ? n - 1 - len : 0;
-        keep = got < keep ? got : keep;
-        if (keep)
-            memcpy(out + len, tmp, keep);
-        len += keep;
-    }
-    if (out && n)
-        out[len] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return rc;
 }
 
 /* prism run CONFIG --trace DIR/NAME.db; returns the database path */

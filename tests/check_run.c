@@ -15,78 +15,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[256];
-static const char *prism;
+#include "tests/check_cli.h"
 
-static void setup(void)
-{
-    prism = getenv("PRISM");
-    snprintf(dir, sizeof dir, "/tmp/prism-check-run-XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
-static const char *path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static void write_file(const char *p, const char *text)
-{
-    FILE *f = fopen(p, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
+static void setup(void) { cli_setup("check-run"); }
+static void teardown(void) { cli_teardown(); }
 
 /* Runs a shell command; returns the exit status and the combined output. */
 static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int run(char *out, size_t n, const char *fmt, ...)
 {
-    char cmd[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    int rc = cli_vrun(out, n, 1, fmt, ap);
     va_end(ap);
-    char full[2300];
-    snprintf(full, sizeof full, "%s 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t len = 0;
-    if (out && n) {
-        out[0] = '\0';
-        size_t got;
-        while ((got = fread(out + len, 1, n - 1 - len, p)) > 0)
-            len += got;
-        out[len] = '\0';
-    } else {
-        char tmp[4096];
-        while (fread(tmp, 1, sizeof tmp, p) > 0) {
-        }
-    }
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return rc;
 }
-
-#define SKIP_WITHOUT_PRISM()                                                                     \
-    do {                                                                                         \
-        if (!prism || access(prism, X_OK) != 0) {                                                \
-            fprintf(stderr, "skipped: PRISM is not set to the built binary\n");                  \
-            return;                                                                              \
-        }                                                                                        \
-    } while (0)
 
 /* A closed run: generators send a fixed number of packets, so the end time
  * depends on every latency on the way. */
