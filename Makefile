@@ -5,12 +5,12 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libev sqlite3 check yaml-0.1 libcjson libprotobuf-c
+PKGS    := libev sqlite3 check yaml-0.1 libcjson libprotobuf-c zlib
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror -Wno-format-truncation
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -I$(BUILD)/gen -pthread
-LDLIBS  += -lev -lsqlite3 -lyaml -lcjson -lprotobuf-c -lm -pthread
+LDLIBS  += -lev -lsqlite3 -lyaml -lcjson -lprotobuf-c -lz -lm -pthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 
 ifeq ($(filter debug,$(MAKECMDGOALS)),debug)
@@ -48,7 +48,7 @@ deps:
 	@bash scripts/deps.sh
 
 deps-check:
-	@pkg-config --exists $(PKGS) 2>/dev/null && test -f $(ONNX_PROTO) && command -v protoc-c >/dev/null \
+	@pkg-config --exists $(PKGS) 2>/dev/null && test -f $(ONNX_PROTO) && command -v protoc-c >/dev/null && command -v gnuplot >/dev/null \
 	  || bash scripts/deps.sh
 
 $(GEN_C): $(ONNX_PROTO)
@@ -71,6 +71,8 @@ $(BUILD)/gen/commit.h: FORCE
 	@cmp -s $@.tmp $@ || mv $@.tmp $@
 	@rm -f $@.tmp
 $(BUILD)/sim/trace.o: $(BUILD)/gen/commit.h
+# the bundled fixtures are found from any working directory of a source-tree build
+$(BUILD)/workloads/dataset.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
 .PHONY: FORCE
 FORCE:
 

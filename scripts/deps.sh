@@ -3,7 +3,8 @@
 # Uses sudo when not root. Safe to run again.
 set -euo pipefail
 pkgs=(build-essential pkg-config libev-dev libsqlite3-dev sqlite3 check libyaml-dev
-      libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev)
+      libcjson-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev zlib1g-dev
+      gnuplot-nox libopenmpi-dev openmpi-bin libmetis-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
