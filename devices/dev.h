@@ -93,6 +93,16 @@ typedef struct dev_ext {
                    const dev_num_ctx_t *ctx);
 } dev_ext_t;
 
+/* ---- op and function names ------------------------------------------------------------------ */
+/* Choices strings for SIM_P_ENUM parameters. */
+#define DEV_OP_CHOICES "none|mvm|gemm|convert|vector|read|write|program"
+#define DEV_VF_CHOICES "none|softmax|layernorm|rmsnorm|gelu|silu|relu|add|mul"
+
+const char *dev_op_name(int kind);      /* "mvm", ...; "none" for 0, "?" if unknown */
+int dev_op_parse(const char *name);     /* dev_opkind_t, 0 for "none", -1 unknown */
+const char *dev_vfunc_name(int vfunc);  /* "softmax", ...; "?" if unknown */
+int dev_vfunc_parse(const char *name);  /* dev_vfunc_t, -1 unknown */
+
 /* Helpers for models: pack/unpack payloads. */
 void dev_req_from_event(const sim_event_t *ev, dev_req_t *out);
 /* Send the completion for `req` back over `port` after `latency_ps`. */

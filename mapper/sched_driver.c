@@ -1,10 +1,9 @@
-/* schedule_driver: runs a schedule (devices/sched.h, built by the mapper) on
+/* schedule_driver: runs a schedule (mapper/map.h, built by the mapper) on
  * the chip. Each entry goes to the unit linked from the driver's port of that
  * name once every entry it waits for has completed, at most `outstanding`
  * requests in flight per unit; zero-cost entries complete when they become
  * ready. Timing comes from the devices and links only: the driver adds none. */
-#include "devices/dev_common.h"
-#include "devices/sched.h"
+#include "mapper/map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,7 @@ typedef struct sdrv_unit {
 } sdrv_unit_t;
 
 typedef struct sched_driver {
-    dev_sched_t *sched;
+    map_exec_t *sched;
     int initialized;
     uint64_t outstanding;
     int sequential;
@@ -59,10 +58,9 @@ static const sim_param_def_t sdrv_params[] = {
 };
 
 static const char *const sdrv_in_ports[] = {"done", NULL};
-static const char *const sdrv_out_ports[] = {"gemm", "vector", "sram", "dram", NULL};
 
 /* ---- schedule structure ------------------------------------------------------------ */
-int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
+int map_exec_check(const map_exec_t *s, char *err, size_t n)
 {
     if (!s || (s->n_entries && !s->entries)) {
         snprintf(err, n, "empty schedule");
@@ -74,7 +72,7 @@ int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
         return SIM_ERR_CONFIG;
     }
     for (size_t i = 0; i < s->n_entries; i++) {
-        const dev_sched_entry_t *e = &s->entries[i];
+        const map_exec_entry_t *e = &s->entries[i];
         const char *nm = e->name ? e->name : "?";
         if (e->unit >= 0 && ((size_t)e->unit >= s->n_units || !s->units || !s->units[e->unit])) {
             snprintf(err, n, "schedule entry %zu (%s): unit index %d out of range", i, nm, e->unit);
@@ -98,7 +96,7 @@ int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
     return 0;
 }
 
-int dev_sched_attach(sim_comp_t *c, dev_sched_t *sched)
+int map_exec_attach(sim_comp_t *c, map_exec_t *sched)
 {
     if (!c || !sched || strcmp(sim_comp_model(c), "schedule_driver") != 0)
         return SIM_ERR_CONFIG;
@@ -109,7 +107,7 @@ int dev_sched_attach(sim_comp_t *c, dev_sched_t *sched)
     return 0;
 }
 
-dev_sched_t *dev_sched_attached(sim_comp_t *c)
+map_exec_t *map_exec_attached(sim_comp_t *c)
 {
     if (!c || strcmp(sim_comp_model(c), "schedule_driver") != 0)
         return NULL;
@@ -155,7 +153,7 @@ static void heap_pop(sdrv_unit_t *u)
 /* ---- running ---------------------------------------------------------------------------- */
 static void entry_trace(sim_comp_t *c, sched_driver_t *d, uint32_t i)
 {
-    dev_sched_entry_t *e = &d->sched->entries[i];
+    map_exec_entry_t *e = &d->sched->entries[i];
     if (d->trace_op[i] >= 0)
         sim_trace(c, d->trace_op[i], e->res.issue_ps, e->res.done_ps - e->res.issue_ps,
                   e->res.bytes, 0.0, e->op_id);
@@ -170,7 +168,7 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
     d->stack[top++] = first;
     while (top) {
         uint32_t i = d->stack[--top];
-        dev_sched_entry_t *e = &d->sched->entries[i];
+        map_exec_entry_t *e = &d->sched->entries[i];
         e->res.done = 1;
         e->res.done_ps = now;
         d->entries_done++;
@@ -181,7 +179,7 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
             uint32_t s = d->succ[k];
             if (--d->waiting[s])
                 continue;
-            dev_sched_entry_t *se = &d->sched->entries[s];
+            map_exec_entry_t *se = &d->sched->entries[s];
             se->res.ready_ps = now;
             if (se->unit < 0) {
                 se->res.issue_ps = now;
@@ -199,7 +197,7 @@ static int issue(sim_comp_t *c, sched_driver_t *d)
         sdrv_unit_t *u = &d->units[ui];
         while (u->in_flight < d->outstanding && u->heap_n) {
             uint32_t i = u->heap[0];
-            dev_sched_entry_t *e = &d->sched->entries[i];
+            map_exec_entry_t *e = &d->sched->entries[i];
             dev_req_t req = e->req;
             req.tag = i;
             req.weight_id = e->req.weight_id + (uint32_t)(e->res.reps_sent * e->weight_step);
@@ -235,7 +233,7 @@ static void start(sim_comp_t *c, sched_driver_t *d)
     for (uint32_t i = 0; i < d->sched->n_entries; i++) {
         if (d->sequential ? i != 0 : d->sched->entries[i].n_preds != 0)
             continue;
-        dev_sched_entry_t *e = &d->sched->entries[i];
+        map_exec_entry_t *e = &d->sched->entries[i];
         e->res.ready_ps = now;
         if (e->unit >= 0) {
             heap_push(&d->units[e->unit], i);
@@ -253,8 +251,8 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
 {
     dev_done_t done;
     memcpy(&done, ev->data.bytes, sizeof done);
-    dev_sched_t *s = d->sched;
-    dev_sched_entry_t *e = done.tag < s->n_entries ? &s->entries[done.tag] : NULL;
+    map_exec_t *s = d->sched;
+    map_exec_entry_t *e = done.tag < s->n_entries ? &s->entries[done.tag] : NULL;
     if (!e || e->unit < 0 || e->res.reps_done >= e->res.reps_sent) {
         sim_comp_fail(c, "schedule_driver '%s': completion for unknown request tag %u",
                       sim_comp_name(c), (unsigned)done.tag);
@@ -287,7 +285,7 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
 /* ---- init / finish ------------------------------------------------------------------------ */
 static int build_graph(sim_comp_t *c, sched_driver_t *d)
 {
-    dev_sched_t *s = d->sched;
+    map_exec_t *s = d->sched;
     size_t n = s->n_entries;
     d->waiting = calloc(n ? n : 1, sizeof *d->waiting);
     d->succ_off = calloc(n + 1, sizeof *d->succ_off);
@@ -309,7 +307,7 @@ static int build_graph(sim_comp_t *c, sched_driver_t *d)
     }
     /* successors in CSR form: count, prefix-sum, fill */
     for (size_t i = 0; i < n; i++) {
-        const dev_sched_entry_t *e = &s->entries[i];
+        const map_exec_entry_t *e = &s->entries[i];
         d->waiting[i] = e->n_preds;
         for (uint32_t j = 0; j < e->n_preds; j++)
             d->succ_off[s->preds[e->pred_off + j] + 1]++;
@@ -320,7 +318,7 @@ static int build_graph(sim_comp_t *c, sched_driver_t *d)
     if (!fill)
         return sim_comp_fail(c, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        const dev_sched_entry_t *e = &s->entries[i];
+        const map_exec_entry_t *e = &s->entries[i];
         for (uint32_t j = 0; j < e->n_preds; j++) {
             uint32_t p = s->preds[e->pred_off + j];
             d->succ[d->succ_off[p] + fill[p]++] = (uint32_t)i;
@@ -334,14 +332,14 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     sched_driver_t *d = state;
     d->initialized = 1;
-    dev_sched_t *s = d->sched;
+    map_exec_t *s = d->sched;
     if (!s)
         return sim_comp_fail(c,
                              "schedule_driver '%s' has no schedule: give the run a workload "
                              "(prism run CONFIG --workload SPEC)",
                              sim_comp_name(c));
     char err[256];
-    if (dev_sched_check(s, err, sizeof err))
+    if (map_exec_check(s, err, sizeof err))
         return sim_comp_fail(c, "schedule_driver '%s': %s", sim_comp_name(c), err);
     d->outstanding = (uint64_t)sim_param_int(p, "outstanding");
     d->sequential = strcmp(sim_param_str(p, "order"), "sequential") == 0;
@@ -409,7 +407,7 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
     if ((rc = build_graph(c, d)) != 0)
         return rc;
     for (size_t i = 0; i < s->n_entries; i++) {
-        dev_sched_entry_t *e = &s->entries[i];
+        map_exec_entry_t *e = &s->entries[i];
         memset(&e->res, 0, sizeof e->res);
         d->trace_op[i] = sim_trace_op(c, e->what && *e->what ? e->what : "entry");
         if (e->unit < 0)
@@ -472,7 +470,7 @@ static void sdrv_destroy(sim_comp_t *c, void *state)
     d->sched = NULL;
 }
 
-const sim_model_t dev_schedule_driver_model = {
+const sim_model_t map_schedule_driver_model = {
     .name = "schedule_driver",
     .doc = "runs the mapper's schedule: each entry to the unit its port names, once the "
            "entries it waits for are done",
@@ -483,5 +481,5 @@ const sim_model_t dev_schedule_driver_model = {
     .finish = sdrv_finish,
     .destroy = sdrv_destroy,
     .in_ports = sdrv_in_ports,
-    .out_ports = sdrv_out_ports,
+    .out_ports = NULL, /* one port per unit, any name */
 };
