@@ -56,7 +56,7 @@ typedef struct dev_base {
     dev_unit_t unit;
     int port_out; /* -1 when no link leaves "out" */
     int st_ops, st_bytes, st_cycles, st_wait, st_wait_max;
-    int trace_op[DEV_OP_PROGRAM + 1];
+    int trace_op[DEV_OP_LAST + 1];
 } dev_base_t;
 
 /* Call at init: clock, port "out", shared stats, trace ops. 0 or an error. */

@@ -139,6 +139,9 @@ typedef struct map_entry_info {
     const char *detail; /* IR detail ("gelu_tanh", "Add", ...) */
     const char *note;   /* how the entry was mapped, one phrase */
     int proxy;          /* the vector function stands in for `detail` (cost class) */
+    const char *tier;   /* tier the entry runs on ("rram", "photonic", ...), NULL: unnamed */
+    const char *slice;  /* which part of the op ("rows 0-383 of 768"), NULL: whole op */
+    int layer;          /* transformer block / network layer, -1 unknown */
 } map_entry_info_t;
 
 typedef struct map_schedule {
@@ -146,6 +149,9 @@ typedef struct map_schedule {
     map_entry_info_t *info; /* exec.n_entries */
     map_units_t units;      /* exec.units[i] is units.unit[i].name */
     char *workload;         /* graph name */
+    char *spec;             /* what wl_load was given ("gpt2", a path), NULL unknown */
+    wl_gen_opts_t wopts;    /* the shape it was loaded with */
+    char *mapper;           /* "naive", "two-stage", ... (NULL: naive) */
     char *source;           /* ONNX path, NULL for built-ins */
     size_t n_ops;           /* ops of the IR graph */
     uint64_t gemm_macs;     /* sum of m*k*n*reps over GEMM requests */
@@ -171,6 +177,24 @@ void map_schedule_free(map_schedule_t *s); /* NULL ok */
  * entry's measured times). map_schedule_json returns a malloc'd string. */
 char *map_schedule_json(const map_schedule_t *s);
 int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err, size_t n);
+
+/* Reads a schedule written by map_schedule_write_json (or by hand) for the
+ * units of `units`: every entry's unit must be one of them, its request an op
+ * the devices know, its predecessors earlier entries; when the file names a
+ * workload spec, every entry's op must be that workload's op of that id. On
+ * error returns SIM_ERR_CONFIG with one sentence naming the file, the entry
+ * and the field. */
+int map_schedule_read_json(const char *path, const map_units_t *units, map_schedule_t **out,
+                           char *err, size_t n);
+/* Refuses a schedule that overflows a unit's capacity, from the units'
+ * parameters (before sim_init): a matrix larger than a crossbar's rows x cols
+ * without tiling, a read/write beyond a memory's capacity_bytes/size_bytes.
+ * 0, or SIM_ERR_CONFIG with one sentence naming the entry, the unit and the
+ * limit. */
+int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t n);
+/* The same for a built simulation: read `path` for its one schedule_driver
+ * and attach it (what `prism run CONFIG --schedule FILE` does). */
+int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n);
 
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */

@@ -17,6 +17,7 @@ typedef struct sdrv_unit {
     uint32_t *heap; /* ready entries of this unit, smallest index (program order) first */
     size_t heap_n;
     int st_requests, st_cycles;
+    int st_xfer_out, st_xfer_in; /* bytes this unit sent / received by transfers (-1: none) */
 } sdrv_unit_t;
 
 typedef struct sched_driver {
@@ -35,6 +36,7 @@ typedef struct sched_driver {
     sim_time_t last_done_ps;
     int st_entries, st_entries_done, st_zero, st_requests, st_completed, st_cycles, st_energy,
         st_bytes, st_lat_sum, st_macs, st_makespan, st_last_done, st_incomplete;
+    int st_xfers, st_xfer_bytes;
 } sched_driver_t;
 
 static const sim_param_def_t sdrv_params[] = {
@@ -76,6 +78,15 @@ int map_exec_check(const map_exec_t *s, char *err, size_t n)
         const char *nm = e->name ? e->name : "?";
         if (e->unit >= 0 && ((size_t)e->unit >= s->n_units || !s->units || !s->units[e->unit])) {
             snprintf(err, n, "schedule entry %zu (%s): unit index %d out of range", i, nm, e->unit);
+            return SIM_ERR_CONFIG;
+        }
+        if (e->unit >= 0 && e->req.kind == DEV_OP_TRANSFER &&
+            (e->req.k >= s->n_units || e->req.n >= s->n_units || e->req.m == 0)) {
+            snprintf(err, n,
+                     "schedule entry %zu (%s): a transfer needs bytes > 0 and units in range "
+                     "(from %llu, to %llu of %zu)",
+                     i, nm, (unsigned long long)e->req.k, (unsigned long long)e->req.n,
+                     s->n_units);
             return SIM_ERR_CONFIG;
         }
         if (e->unit >= 0 && e->reps == 0) {
@@ -190,6 +201,29 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
     }
 }
 
+/* A device request: a 48-byte descriptor over the driver's link to the unit. */
+static int send_request(sim_comp_t *c, int port, const map_exec_entry_t *e, const dev_req_t *req)
+{
+    sim_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = DEV_MSG_REQ;
+    m.bytes = (uint32_t)sizeof *req;
+    m.op_id = e->op_id;
+    m.data = req;
+    m.data_len = sizeof *req;
+    return sim_send(c, port, &m, 0);
+}
+
+/* A transfer of req->m bytes from unit req->k to unit req->n. The one place
+ * that decides what carries it: today the carrier unit the entry names (a
+ * `wire` between tiers, which takes the time and charges the energy); when
+ * the chip has a network this becomes a send of m bytes to the destination's
+ * network interface. */
+static int send_transfer(sim_comp_t *c, int port, const map_exec_entry_t *e, const dev_req_t *req)
+{
+    return send_request(c, port, e, req);
+}
+
 static int issue(sim_comp_t *c, sched_driver_t *d)
 {
     sim_time_t now = sim_comp_now(c);
@@ -201,14 +235,8 @@ static int issue(sim_comp_t *c, sched_driver_t *d)
             dev_req_t req = e->req;
             req.tag = i;
             req.weight_id = e->req.weight_id + (uint32_t)(e->res.reps_sent * e->weight_step);
-            sim_msg_t m;
-            memset(&m, 0, sizeof m);
-            m.kind = DEV_MSG_REQ;
-            m.bytes = (uint32_t)sizeof req;
-            m.op_id = e->op_id;
-            m.data = &req;
-            m.data_len = sizeof req;
-            int rc = sim_send(c, u->port, &m, 0);
+            int rc = req.kind == DEV_OP_TRANSFER ? send_transfer(c, u->port, e, &req)
+                                                  : send_request(c, u->port, e, &req);
             if (rc)
                 return rc;
             if (e->res.reps_sent == 0)
@@ -277,6 +305,12 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
     sim_stat_add(c, d->st_energy, done.energy_pj);
     sim_stat_add(c, d->st_bytes, (double)done.bytes);
     sim_stat_add(c, d->st_lat_sum, (double)done.latency_ps);
+    if (e->req.kind == DEV_OP_TRANSFER) {
+        sim_stat_add(c, d->st_xfers, 1);
+        sim_stat_add(c, d->st_xfer_bytes, (double)done.bytes);
+        sim_stat_add(c, d->units[e->req.k].st_xfer_out, (double)done.bytes);
+        sim_stat_add(c, d->units[e->req.n].st_xfer_in, (double)done.bytes);
+    }
     if (e->res.reps_done == e->reps)
         entry_done(c, d, done.tag);
     issue(c, d);
@@ -366,6 +400,8 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
         {&d->st_makespan, "makespan_ps", SIM_STAT_VALUE, "ps"},
         {&d->st_last_done, "last_done_ps", SIM_STAT_VALUE, "ps"},
         {&d->st_incomplete, "entries_incomplete", SIM_STAT_VALUE, "entries"},
+        {&d->st_xfers, "transfers", SIM_STAT_COUNT, "transfers"},
+        {&d->st_xfer_bytes, "transfer_bytes", SIM_STAT_COUNT, "B"},
     };
     for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++)
         if ((*stats[i].h = sim_stat(c, stats[i].name, stats[i].kind, stats[i].unit)) < 0)
@@ -373,10 +409,29 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
     size_t *per_unit = calloc(s->n_units ? s->n_units : 1, sizeof *per_unit);
     if (!per_unit)
         return sim_comp_fail(c, "out of memory");
-    for (size_t i = 0; i < s->n_entries; i++)
-        if (s->entries[i].unit >= 0)
-            per_unit[s->entries[i].unit]++;
+    for (size_t ui = 0; ui < s->n_units; ui++)
+        d->units[ui].st_xfer_out = d->units[ui].st_xfer_in = -1;
     int rc = 0;
+    for (size_t i = 0; i < s->n_entries && !rc; i++) {
+        const map_exec_entry_t *e = &s->entries[i];
+        if (e->unit >= 0)
+            per_unit[e->unit]++;
+        if (e->unit < 0 || e->req.kind != DEV_OP_TRANSFER)
+            continue;
+        /* per-unit byte counters of the units transfers leave and reach */
+        char name[96];
+        sdrv_unit_t *from = &d->units[e->req.k], *to = &d->units[e->req.n];
+        if (from->st_xfer_out < 0) {
+            snprintf(name, sizeof name, "transfer_bytes_out.%s", s->units[e->req.k]);
+            from->st_xfer_out = sim_stat(c, name, SIM_STAT_COUNT, "B");
+        }
+        if (to->st_xfer_in < 0) {
+            snprintf(name, sizeof name, "transfer_bytes_in.%s", s->units[e->req.n]);
+            to->st_xfer_in = sim_stat(c, name, SIM_STAT_COUNT, "B");
+        }
+        if (from->st_xfer_out < 0 || to->st_xfer_in < 0)
+            rc = sim_comp_fail(c, "out of memory for stats");
+    }
     for (size_t ui = 0; ui < s->n_units && !rc; ui++) {
         sdrv_unit_t *u = &d->units[ui];
         u->port = sim_port(c, s->units[ui]);

@@ -98,6 +98,8 @@ void map_schedule_free(map_schedule_t *s)
     free(s->unit_names);
     map_units_free(&s->units);
     free(s->workload);
+    free(s->spec);
+    free(s->mapper);
     free(s->source);
     free(s);
 }
@@ -167,6 +169,7 @@ static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const cha
     e->pred_off = s->exec.n_preds;
     map_entry_info_t *in = &s->info[i];
     memset(in, 0, sizeof *in);
+    in->layer = op->layer;
     in->kind = kind;
     in->detail = keep(b, op->detail ? op->detail : "");
     in->note = note;
@@ -633,13 +636,18 @@ done:
 }
 
 /* ---- JSON -------------------------------------------------------------------------------- */
-static cJSON *req_json(const map_exec_entry_t *e)
+static cJSON *req_json(const map_exec_entry_t *e, const char *const *units)
 {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "op", dev_op_name(e->req.kind));
     if (e->req.kind == DEV_OP_VECTOR)
         cJSON_AddStringToObject(r, "vfunc", dev_vfunc_name(e->req.vfunc));
     cJSON_AddNumberToObject(r, "m", (double)e->req.m);
+    if (e->req.kind == DEV_OP_TRANSFER) {
+        cJSON_AddStringToObject(r, "from", units[e->req.k]);
+        cJSON_AddStringToObject(r, "to", units[e->req.n]);
+        return r;
+    }
     cJSON_AddNumberToObject(r, "k", (double)e->req.k);
     cJSON_AddNumberToObject(r, "n", (double)e->req.n);
     if (e->req.kind == DEV_OP_GEMM) {
@@ -661,7 +669,17 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON_AddStringToObject(root, "source", s->source);
     else
         cJSON_AddNullToObject(root, "source");
-    cJSON_AddStringToObject(root, "mapper", "naive");
+    cJSON_AddStringToObject(root, "mapper", s->mapper ? s->mapper : "naive");
+    if (s->spec) {
+        cJSON_AddStringToObject(root, "spec", s->spec);
+        cJSON *sh = cJSON_AddObjectToObject(root, "shape");
+        cJSON_AddNumberToObject(sh, "batch", s->wopts.batch);
+        cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
+        cJSON_AddStringToObject(sh, "phase", s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
+        cJSON_AddNumberToObject(sh, "kv_len", s->wopts.kv_len);
+        cJSON_AddNumberToObject(sh, "image", s->wopts.image);
+        cJSON_AddStringToObject(sh, "dtype", wl_dtype_name(s->wopts.dtype));
+    }
     cJSON_AddNumberToObject(root, "ops", (double)s->n_ops);
     cJSON_AddNumberToObject(root, "entries", (double)s->exec.n_entries);
     cJSON_AddNumberToObject(root, "gemm_macs", (double)s->gemm_macs);
@@ -684,13 +702,19 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON_AddStringToObject(o, "detail", in->detail ? in->detail : "");
         if (e->unit >= 0) {
             cJSON_AddStringToObject(o, "unit", s->exec.units[e->unit]);
-            cJSON_AddItemToObject(o, "request", req_json(e));
+            cJSON_AddItemToObject(o, "request", req_json(e, s->exec.units));
             cJSON_AddNumberToObject(o, "reps", (double)e->reps);
         } else {
             cJSON_AddNullToObject(o, "unit");
             cJSON_AddNullToObject(o, "request");
         }
         cJSON_AddStringToObject(o, "note", in->note ? in->note : "");
+        if (in->tier)
+            cJSON_AddStringToObject(o, "tier", in->tier);
+        if (in->slice)
+            cJSON_AddStringToObject(o, "slice", in->slice);
+        if (in->layer >= 0)
+            cJSON_AddNumberToObject(o, "layer", in->layer);
         if (in->proxy)
             cJSON_AddBoolToObject(o, "proxy", 1);
         cJSON *pr = cJSON_AddArrayToObject(o, "after");
@@ -834,6 +858,59 @@ static int param_u64(sim_comp_t *c, const char *name, uint64_t *out)
     return 0;
 }
 
+/* A numeric parameter of component c (int, real or bool), if its model has it. */
+static int param_num(sim_comp_t *c, const char *name, double *out)
+{
+    const sim_params_t *p = c ? sim_comp_params(c) : NULL;
+    for (size_t i = 0; p && i < sim_params_count(p); i++) {
+        const sim_param_def_t *d = sim_params_def(p, i);
+        if (strcmp(d->name, name) != 0)
+            continue;
+        if (d->type == SIM_P_INT)
+            *out = (double)sim_param_int(p, name);
+        else if (d->type == SIM_P_REAL)
+            *out = sim_param_real(p, name);
+        else if (d->type == SIM_P_BOOL)
+            *out = sim_param_bool(p, name);
+        else
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t n)
+{
+    const map_exec_t *x = &sched->exec;
+    for (size_t i = 0; i < x->n_entries; i++) {
+        const map_exec_entry_t *e = &x->entries[i];
+        if (e->unit < 0)
+            continue;
+        const map_unit_t *u = &sched->units.unit[e->unit];
+        sim_comp_t *c = sim_comp_find(s, u->comp);
+        double rows, cols, tiling, cap;
+        int k = e->req.kind;
+        if ((k == DEV_OP_GEMM || k == DEV_OP_MVM || k == DEV_OP_PROGRAM) &&
+            param_num(c, "rows", &rows) && param_num(c, "cols", &cols) &&
+            param_num(c, "tiling", &tiling) && !tiling &&
+            ((double)e->req.k > rows || (double)e->req.n > cols))
+            return fail(err, n, SIM_ERR_CONFIG,
+                        "schedule entry %zu (op '%s'): a %llu x %llu weight overflows unit '%s' "
+                        "(%s '%s', %g x %g cells, tiling off): split it or place it elsewhere",
+                        i, e->name ? e->name : "?", (unsigned long long)e->req.k,
+                        (unsigned long long)e->req.n, u->name, u->model, u->comp, rows, cols);
+        if ((k == DEV_OP_READ || k == DEV_OP_WRITE) &&
+            (param_num(c, "capacity_bytes", &cap) || param_num(c, "size_bytes", &cap)) &&
+            (double)e->req.k + (double)e->req.m > cap)
+            return fail(err, n, SIM_ERR_CONFIG,
+                        "schedule entry %zu (op '%s'): %s of %llu bytes at %llu overflows unit "
+                        "'%s' (%s '%s', %.0f bytes)",
+                        i, e->name ? e->name : "?", dev_op_name(k), (unsigned long long)e->req.m,
+                        (unsigned long long)e->req.k, u->name, u->model, u->comp, cap);
+    }
+    return 0;
+}
+
 int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err, size_t n)
 {
     const char *driver = NULL;
@@ -874,6 +951,16 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
                   "(capacity_bytes %llu); use a smaller --dtype or raise capacity_bytes",
                   spec, (unsigned long long)sched->weight_layout_bytes, units.unit[ud].comp,
                   (unsigned long long)cap);
+        map_schedule_free(sched);
+        goto out;
+    }
+    sched->spec = strdup(spec);
+    if (opts)
+        sched->wopts = *opts;
+    else
+        wl_gen_opts_default(&sched->wopts);
+    if (!sched->spec) {
+        rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
         map_schedule_free(sched);
         goto out;
     }

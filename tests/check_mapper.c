@@ -1,5 +1,5 @@
 /* Tests of the naive mapper (mapper/schedule.c) and the schedule_driver
- * (devices/sched_driver.c): hand-timed schedules on an echo device, then what
+ * (mapper/sched_driver.c): hand-timed schedules on an echo device, then what
  * `prism run CONFIG --workload SPEC` does (config, map_workload_attach,
  * sim_init, sim_run) on GPT-2, ResNet-18 and ONNX imports, checked against
  * SCALE-Sim's closed forms (devices/systolic.h), the vector/SRAM/DRAM timing
