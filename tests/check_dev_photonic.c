@@ -89,9 +89,9 @@ START_TEST(test_quantize_bound)
     for (int bits = 2; bits <= 12; bits++) {
         for (size_t i = 0; i < 257; i++)
             x[i] = 3.0 * sim_rng_next_normal(&r);
-        ck_assert_int_eq(dev_quantize(x, q, 257, bits, 0.0), 0);
-        double fs = dev_max_abs(x, 257), step = fs / (pow(2, bits - 1) - 1);
-        ck_assert_double_eq_tol(dev_quant_step(bits, fs), step, 1e-15 * fs);
+        ck_assert_int_eq(num_quantize(x, q, 257, bits, 0.0), 0);
+        double fs = num_max_abs(x, 257), step = fs / (pow(2, bits - 1) - 1);
+        ck_assert_double_eq_tol(num_quant_step(bits, fs), step, 1e-15 * fs);
         for (size_t i = 0; i < 257; i++) {
             ck_assert_double_le(fabs(q[i] - x[i]), step / 2 * (1 + 1e-12));
             double code = q[i] / step; /* an integer code within +-(2^(b-1)-1) */
@@ -102,7 +102,7 @@ START_TEST(test_quantize_bound)
     /* 8 bit, fixed full scale 1: 0.5 -> 64/127 (round half to even of 63.5),
      * saturation at +-1, symmetric */
     double in[5] = {0.5, 2.0, -2.0, 1.0 / 127.0, -0.3}, out[5];
-    ck_assert_int_eq(dev_quantize(in, out, 5, 8, 1.0), 0);
+    ck_assert_int_eq(num_quantize(in, out, 5, 8, 1.0), 0);
     ck_assert_double_eq_tol(out[0], 64.0 / 127.0, 1e-15);
     ck_assert_double_eq(out[1], 1.0);
     ck_assert_double_eq(out[2], -1.0);
@@ -110,16 +110,16 @@ START_TEST(test_quantize_bound)
     ck_assert_double_eq_tol(out[4], -38.0 / 127.0, 1e-15);
     /* 1 bit: sign; all-zero vector; bad input */
     double s1[3] = {0.2, -3.0, 0.0}, o1[3];
-    ck_assert_int_eq(dev_quantize(s1, o1, 3, 1, 0.0), 0);
+    ck_assert_int_eq(num_quantize(s1, o1, 3, 1, 0.0), 0);
     ck_assert_double_eq(o1[0], 3.0);
     ck_assert_double_eq(o1[1], -3.0);
     ck_assert_double_eq(o1[2], 0.0);
     double z[3] = {0, 0, 0};
-    ck_assert_int_eq(dev_quantize(z, o1, 3, 8, 0.0), 0);
+    ck_assert_int_eq(num_quantize(z, o1, 3, 8, 0.0), 0);
     ck_assert_double_eq(o1[0] + o1[1] + o1[2], 0.0);
-    ck_assert_int_eq(dev_quantize(z, o1, 3, 0, 0.0), SIM_ERR_CONFIG);
-    ck_assert_int_eq(dev_quantize(z, o1, 3, 8, -1.0), SIM_ERR_CONFIG);
-    ck_assert_int_eq(dev_quantize(NULL, o1, 3, 8, 0.0), SIM_ERR_CONFIG);
+    ck_assert_int_eq(num_quantize(z, o1, 3, 0, 0.0), NUM_ERR_ARG);
+    ck_assert_int_eq(num_quantize(z, o1, 3, 8, -1.0), NUM_ERR_ARG);
+    ck_assert_int_eq(num_quantize(NULL, o1, 3, 8, 0.0), NUM_ERR_ARG);
 }
 END_TEST
 
@@ -299,7 +299,7 @@ END_TEST
 static void check_bound(const double *W, size_t n_out, size_t n_in, const double *x,
                         const double *y, int bd, int ba, double kappa)
 {
-    double Lx = pow(2, bd - 1) - 1, Ly = pow(2, ba - 1) - 1, sx = dev_max_abs(x, n_in);
+    double Lx = pow(2, bd - 1) - 1, Ly = pow(2, ba - 1) - 1, sx = num_max_abs(x, n_in);
     double *exact = malloc(n_out * sizeof *exact), *l1 = malloc(n_out * sizeof *l1);
     double mx = 0, ml1 = 0;
     for (size_t i = 0; i < n_out; i++) {
@@ -366,7 +366,7 @@ START_TEST(test_bound_is_tight_enough_to_fail)
     dev_svd_mesh_t m;
     ck_assert_int_eq(dev_svd_mesh_program(W, n, n, n, &m), 0);
     ck_assert_int_eq(dev_mzi_mvm_tile(&m, x, y, 12, 12, 0.05, 0.0, &r), 0);
-    double Lx = 2047, Ly = 2047, sx = dev_max_abs(x, n), worst_ratio = 0;
+    double Lx = 2047, Ly = 2047, sx = num_max_abs(x, n), worst_ratio = 0;
     for (size_t i = 0; i < n; i++) {
         double e = 0, l1 = 0, mx = 0;
         for (size_t j = 0; j < n; j++) {
@@ -417,7 +417,7 @@ START_TEST(test_mzi_component_numerics)
             for (size_t r0 = 0; r0 < no; r0 += 16)
                 for (size_t c0 = 0; c0 < ni; c0 += 16) {
                     size_t rows = no - r0 < 16 ? no - r0 : 16, cols = ni - c0 < 16 ? ni - c0 : 16;
-                    double Wt[256], Lx = 31, Ly = 63, sx = dev_max_abs(x + c0, cols), mx = 0,
+                    double Wt[256], Lx = 31, Ly = 63, sx = num_max_abs(x + c0, cols), mx = 0,
                                     ml1 = 0, l1[16];
                     for (size_t i = 0; i < rows; i++) {
                         double a = 0;

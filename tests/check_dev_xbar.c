@@ -420,8 +420,8 @@ static void quantized_product(const double *W, size_t n_out, size_t n_in, const 
                               int wbits, int xbits, double *yq)
 {
     double *wq = malloc(n_out * n_in * sizeof *wq), *xq = malloc(n_in * sizeof *xq);
-    ck_assert_int_eq(dev_quantize(W, wq, n_out * n_in, wbits, 0.0), 0);
-    ck_assert_int_eq(dev_quantize(x, xq, n_in, xbits, 0.0), 0);
+    ck_assert_int_eq(num_quantize(W, wq, n_out * n_in, wbits, 0.0), 0);
+    ck_assert_int_eq(num_quantize(x, xq, n_in, xbits, 0.0), 0);
     for (size_t i = 0; i < n_out; i++) {
         yq[i] = 0.0;
         for (size_t j = 0; j < n_in; j++)
@@ -447,8 +447,8 @@ static void zero_noise_case(const char *model, const char *const *params, size_t
                                    sizeof err) == 0,
                   "%s", err);
     quantized_product(W, n_out, n_in, x, wbits, xbits, yq);
-    double wmax = dev_max_abs(W, n_out * n_in), xmax = dev_max_abs(x, n_in);
-    double dw = dev_quant_step(wbits, wmax), dx = dev_quant_step(xbits, xmax);
+    double wmax = num_max_abs(W, n_out * n_in), xmax = num_max_abs(x, n_in);
+    double dw = num_quant_step(wbits, wmax), dx = num_quant_step(xbits, xmax);
     for (size_t i = 0; i < n_out; i++) {
         double scale = 0.0, exact = 0.0, bound = 0.0;
         for (size_t j = 0; j < n_in; j++) {
@@ -498,9 +498,9 @@ START_TEST(test_zero_noise_offset)
     char err[256];
     ck_assert_int_eq(
         xbar_mvm_numeric(&st->cfg, st->ops, W, no, ni, x, y, NULL, 0.0, 0, err, sizeof err), 0);
-    double wmax = dev_max_abs(W, no * ni), xmax = dev_max_abs(x, ni), off = 127.5;
+    double wmax = num_max_abs(W, no * ni), xmax = num_max_abs(x, ni), off = 127.5;
     double xq[64];
-    dev_quantize(x, xq, ni, 8, 0.0);
+    num_quantize(x, xq, ni, 8, 0.0);
     for (size_t i = 0; i < no; i++) {
         double ref = 0.0, scale = 0.0;
         for (size_t j = 0; j < ni; j++) {
@@ -530,9 +530,9 @@ START_TEST(test_adc_quant_bound)
     char err[256];
     ck_assert_int_eq(
         xbar_mvm_numeric(&st->cfg, st->ops, W, no, ni, x, y, NULL, 0.0, 0, err, sizeof err), 0);
-    double wmax = dev_max_abs(W, no * ni), xmax = dev_max_abs(x, ni);
+    double wmax = num_max_abs(W, no * ni), xmax = num_max_abs(x, ni);
     double dw = wmax / 127, dx = xmax / 127, xq[64], sumv = 0.0;
-    dev_quantize(x, xq, ni, 8, 0.0);
+    num_quantize(x, xq, ni, 8, 0.0);
     for (size_t j = 0; j < ni; j++)
         sumv += fabs(xq[j]) / xmax;
     double adc = 2 * sumv / (2 * 127.0) * 127.0 * (wmax / 127) * xmax;
@@ -573,7 +573,7 @@ START_TEST(test_adc_unipolar_bitserial)
     char err[256];
     ck_assert_int_eq(
         xbar_mvm_numeric(&st->cfg, st->ops, W, no, ni, x, y, NULL, 0.0, 0, err, sizeof err), 0);
-    double wmax = dev_max_abs(W, no * ni), off = 127.5, fs = 0.0, yq[64];
+    double wmax = num_max_abs(W, no * ni), off = 127.5, fs = 0.0, yq[64];
     for (size_t i = 0; i < no; i++) {
         double cur = 0.0;
         yq[i] = 0.0;
