@@ -1403,6 +1403,7 @@ double sim_stat_get(const sim_comp_t *c, int h)
 }
 void sim_energy(sim_comp_t *c, int h, double pj) { sim_stat_add(c, h, pj); }
 void sim_static_power_mw(sim_comp_t *c, double mw) { c->static_mw = mw; }
+double sim_static_mw(const sim_comp_t *c) { return c->static_mw; }
 void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps)
 {
     (void)start_ps;

@@ -352,6 +352,7 @@ const char *sim_stat_unit(const sim_comp_t *c, size_t i);
 sim_stat_kind_t sim_stat_kind(const sim_comp_t *c, size_t i);
 double sim_stat_value(const sim_comp_t *c, size_t i);
 double sim_static_energy_pj(const sim_comp_t *c);
+double sim_static_mw(const sim_comp_t *c); /* the static power set by the model */
 uint64_t sim_comp_events(const sim_comp_t *c); /* events delivered to it */
 
 size_t sim_link_count(const sim_t *s);
