@@ -190,19 +190,40 @@ static int plot(const char *png, char traffic[][16], int n_tr, point_t pts[][MAX
     return 0;
 }
 
+static void json_row(const noc_cfg_t *c, const char *sizes, const noc_result_t *r)
+{
+    printf("{\"topology\":\"%s\",\"k\":%d,\"n\":%d,\"concentration\":%d,\"traffic\":\"%s\","
+           "\"packet_size\":\"%s\",\"offered_rate\":%.6g,\"avg_packet_latency\":%.6f,"
+           "\"avg_network_latency\":%.6f,\"p99_packet_latency\":%.0f,\"accepted_rate\":%.6f,"
+           "\"avg_hops\":%.6f,\"sim_cycles\":%llu,\"packets_measured\":%llu,"
+           "\"saturated\":%s,\"seed\":%llu}",
+           c->topology, c->k, c->n, c->concentration, c->traffic, sizes, c->rate,
+           r->avg_packet_latency, r->avg_network_latency, r->p99_packet_latency, r->accepted_rate,
+           r->avg_hops, (unsigned long long)r->sim_cycles, (unsigned long long)r->packets_measured,
+           r->saturated ? "true" : "false", (unsigned long long)c->seed);
+}
+
 int cmd_noc(int argc, char **argv)
 {
     noc_cfg_t cfg;
     noc_cfg_default(&cfg);
     static const struct option opts[] = {
-        {"topology", required_argument, NULL, 'T'}, {"k", required_argument, NULL, 'k'},
-        {"n", required_argument, NULL, 'n'},        {"concentration", required_argument, NULL, 'C'},
-        {"traffic", required_argument, NULL, 't'},  {"rate", required_argument, NULL, 'r'},
-        {"packet-size", required_argument, NULL, 'L'}, {"set", required_argument, NULL, 's'},
-        {"seed", required_argument, NULL, 'S'},     {"sweep", required_argument, NULL, 'w'},
-        {"plot", required_argument, NULL, 'P'},     {"json", no_argument, NULL, 'j'},
-        {"csv", no_argument, NULL, 'c'},            {"progress", no_argument, NULL, 'p'},
-        {"params", no_argument, NULL, 'A'},         {"help", no_argument, NULL, 'h'},
+        {"topology", required_argument, NULL, 'T'},
+        {"k", required_argument, NULL, 'k'},
+        {"n", required_argument, NULL, 'n'},
+        {"concentration", required_argument, NULL, 'C'},
+        {"traffic", required_argument, NULL, 't'},
+        {"rate", required_argument, NULL, 'r'},
+        {"packet-size", required_argument, NULL, 'L'},
+        {"set", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, 'S'},
+        {"sweep", required_argument, NULL, 'w'},
+        {"plot", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},
+        {"csv", no_argument, NULL, 'c'},
+        {"progress", no_argument, NULL, 'p'},
+        {"params", no_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char traffic[MAX_TRAFFIC][16];
@@ -248,7 +269,7 @@ int cmd_noc(int argc, char **argv)
         default: usage(stderr); return 2;
         }
         if (name && noc_cfg_set(&cfg, name, optarg, err, sizeof err)) {
-            fprintf(stderr, "prism noc: --%s: %s\n", name, err);
+            fprintf(stderr, "prism noc: %s\n", err);
             return 2;
         }
     }
@@ -268,8 +289,9 @@ int cmd_noc(int argc, char **argv)
             step = strtod(end + 1, &end);
         if (*end || !(lo >= 0 && hi <= 1 && lo <= hi && step > 0) ||
             (hi - lo) / step > MAX_POINTS - 1) {
-            fprintf(stderr, "prism noc: --sweep '%s': expected A:B:STEP with 0 <= A <= B <= 1, "
-                            "STEP > 0, at most %d points\n",
+            fprintf(stderr,
+                    "prism noc: --sweep '%s': expected A:B:STEP with 0 <= A <= B <= 1, "
+                    "STEP > 0, at most %d points\n",
                     sweep, MAX_POINTS);
             return 2;
         }
@@ -297,11 +319,24 @@ int cmd_noc(int argc, char **argv)
     static point_t pts[MAX_TRAFFIC][MAX_POINTS];
     int n_pts[MAX_TRAFFIC] = {0};
     int interrupted = 0;
-    out_t *o = out_create(stdout, json ? OUT_JSON : csv ? OUT_CSV : OUT_TABLE, 0);
-    const char *cols[] = {"topology", "k", "n", "traffic", "packet_size", "offered_rate",
-                          "avg_packet_latency", "avg_network_latency", "p99_packet_latency",
-                          "accepted_rate", "avg_hops", "sim_cycles", "saturated"};
-    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+    out_t *o = json ? NULL : out_create(stdout, csv ? OUT_CSV : OUT_TABLE, 0);
+    int json_rows = 0;
+    if (json && sweep)
+        printf("[\n");
+    const char *cols[] = {"topology",
+                          "k",
+                          "n",
+                          "traffic",
+                          "packet_size",
+                          "offered_rate",
+                          "avg_packet_latency",
+                          "avg_network_latency",
+                          "p99_packet_latency",
+                          "accepted_rate",
+                          "avg_hops",
+                          "sim_cycles",
+                          "saturated"};
+    for (size_t i = 0; o && i < sizeof cols / sizeof *cols; i++)
         out_column(o, cols[i]);
     int rc = 0;
     for (int t = 0; t < n_tr && !interrupted && !rc; t++) {
@@ -335,6 +370,16 @@ int cmd_noc(int argc, char **argv)
             for (int s = 0; s < c.n_sizes; s++)
                 len += (size_t)snprintf(sizes + len, sizeof sizes - len, "%s%d", s ? "," : "",
                                         c.sizes[s]);
+            if (json) {
+                printf("%s", json_rows++ ? ",\n" : "");
+                json_row(&c, sizes, &res);
+                if (!sweep)
+                    printf("\n");
+                fflush(stdout);
+                if (res.saturated)
+                    break;
+                continue;
+            }
             out_text(o, c.topology);
             out_int(o, c.k);
             out_int(o, c.n);
@@ -347,15 +392,14 @@ int cmd_noc(int argc, char **argv)
             out_fixed(o, res.accepted_rate, 4);
             out_fixed(o, res.avg_hops, 3);
             out_int(o, (long long)res.sim_cycles);
-            if (json)
-                out_text_num(o, res.saturated ? "true" : "false");
-            else
-                out_text(o, res.saturated ? "yes" : "no");
+            out_text(o, res.saturated ? "yes" : "no");
             if (res.saturated)
                 break; /* the curve stops at saturation */
         }
     }
-    if (out_finish(o))
+    if (json && sweep)
+        printf("%s]\n", json_rows ? "\n" : "");
+    if (o && out_finish(o))
         rc = 1;
     if (interrupted) {
         fprintf(stderr, "prism noc: interrupted; the rows above are the finished runs\n");

@@ -36,36 +36,42 @@ static inline int rr_pick(uint64_t mask, unsigned ptr)
     return __builtin_ctzll(hi ? hi : mask);
 }
 
-static inline uint8_t next_ptr(int winner, int n) { return (uint8_t)((winner + 1) % n); }
+static inline uint8_t next_ptr(int winner, int n)
+{
+    return (uint8_t)((winner + 1) % n);
+}
 
-void noc_alloc_run(noc_alloc_t *a, const uint64_t *req, int8_t *match)
+void noc_alloc_run(noc_alloc_t *a, const uint64_t *req, uint64_t in_mask, int8_t *match)
 {
     int ni = a->ni, no = a->no;
-    uint64_t col[64]; /* col[o]: inputs requesting output o */
-    memset(col, 0, (size_t)no * sizeof *col);
-    uint64_t any_in = 0;
-    for (int i = 0; i < ni; i++) {
+    uint64_t col[64]; /* col[o]: inputs requesting output o (valid for o in out_any) */
+    uint64_t any_in = 0, out_any = 0;
+    for (uint64_t m = in_mask; m; m &= m - 1) {
+        int i = __builtin_ctzll(m);
         match[i] = -1;
-        uint64_t r = req[i];
-        if (!r)
-            continue;
-        any_in |= 1ull << i;
-        while (r) {
-            int o = __builtin_ctzll(r);
-            r &= r - 1;
-            col[o] |= 1ull << i;
+        if (req[i]) {
+            any_in |= 1ull << i;
+            out_any |= req[i];
         }
     }
     if (!any_in)
         return;
-    uint64_t free_in = any_in, free_out = no == 64 ? ~0ull : (1ull << no) - 1;
+    for (uint64_t m = out_any; m; m &= m - 1)
+        col[__builtin_ctzll(m)] = 0;
+    for (uint64_t m = any_in; m; m &= m - 1) {
+        int i = __builtin_ctzll(m);
+        for (uint64_t r = req[i]; r; r &= r - 1)
+            col[__builtin_ctzll(r)] |= 1ull << i;
+    }
+    uint64_t free_in = any_in, free_out = out_any;
     for (int it = 0; it < a->iters && free_in && free_out; it++) {
         uint64_t got[64]; /* got[i]: outputs that picked input i */
         int any = 0;
         if (a->kind == NOC_ALLOC_SEP_IF) {
             /* each input picks one output; each output picks among its pickers */
             uint64_t picked_by[64];
-            memset(picked_by, 0, (size_t)no * sizeof *picked_by);
+            for (uint64_t m = free_out; m; m &= m - 1)
+                picked_by[__builtin_ctzll(m)] = 0;
             uint64_t fi = free_in;
             while (fi) {
                 int i = __builtin_ctzll(fi);
@@ -94,7 +100,8 @@ void noc_alloc_run(noc_alloc_t *a, const uint64_t *req, int8_t *match)
             continue;
         }
         /* iSLIP and output-first: grant (outputs pick), then accept (inputs pick) */
-        memset(got, 0, (size_t)ni * sizeof *got);
+        for (uint64_t m = free_in; m; m &= m - 1)
+            got[__builtin_ctzll(m)] = 0;
         uint64_t fo = free_out;
         while (fo) {
             int o = __builtin_ctzll(fo);

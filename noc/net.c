@@ -36,8 +36,7 @@ static const pdef_t pdefs[] = {
     {"routing", "routing_function", PT_STR, F(routing), S(routing), "dor",
      "dor: dimension order, x first (dim_order; dateline VCs on the torus)", 0, 0},
     {"num_vcs", "num_vcs", PT_INT, F(num_vcs), 0, "8", "virtual channels per port", 1, 64},
-    {"vc_buf_size", "vc_buf_size", PT_INT, F(vc_buf_size), 0, "8", "flit buffers per VC", 1,
-     4096},
+    {"vc_buf_size", "vc_buf_size", PT_INT, F(vc_buf_size), 0, "8", "flit buffers per VC", 1, 4096},
     {"wait_for_tail_credit", "wait_for_tail_credit", PT_BOOL, F(wait_for_tail_credit), 0, "1",
      "an output VC is reallocated only after the tail's credit came back", 0, 1},
     {"vc_allocator", "vc_allocator", PT_STR, F(vc_allocator), S(vc_allocator), "islip",
@@ -61,8 +60,8 @@ static const pdef_t pdefs[] = {
      "crossbar outputs per output port (only 1 is modelled)", 1, 1},
     {"speculative", "speculative", PT_BOOL, F(speculative), 0, "0",
      "heads bid for the switch in their VC-allocation cycle, below non-speculative bids", 0, 1},
-    {"hold_switch_for_packet", "hold_switch_for_packet", PT_BOOL, F(hold_switch_for_packet), 0,
-     "0", "a packet keeps its crossbar input and output until its tail", 0, 1},
+    {"hold_switch_for_packet", "hold_switch_for_packet", PT_BOOL, F(hold_switch_for_packet), 0, "0",
+     "a packet keeps its crossbar input and output until its tail", 0, 1},
     {"flit_bytes", "(none)", PT_INT, F(flit_bytes), 0, "16",
      "bytes per flit for the network interface", 1, 1 << 20},
     {"packet_flits", "(none)", PT_INT, F(packet_flits), 0, "4",
@@ -73,15 +72,14 @@ static const pdef_t pdefs[] = {
      "offered load, flits/node/cycle (Bernoulli; injection_rate_uses_flits=1)", 0, 1},
     {"packet_size", "packet_size", PT_SIZES, F(sizes), 0, "1",
      "flits per packet; a list (1,4) picks each size with equal probability", 1, 255},
-    {"hotspot_node", "(hotspot)", PT_INT, F(hotspot_node), 0, "0", "hotspot destination", 0,
-     1e9},
+    {"hotspot_node", "(hotspot)", PT_INT, F(hotspot_node), 0, "0", "hotspot destination", 0, 1e9},
     {"hotspot_fraction", "(hotspot)", PT_REAL, F(hotspot_fraction), 0, "0.2",
      "share of packets sent to the hotspot (the rest uniform)", 0, 1},
     {"seed", "seed", PT_U64, F(seed), 0, "1", "random seed", 0, 1.8e19},
     {"sample_period", "sample_period", PT_INT, F(sample_period), 0, "1000",
      "cycles per measurement period", 1, 1e9},
-    {"warmup_periods", "warmup_periods", PT_INT, F(warmup_periods), 0, "3", "warm-up periods",
-     0, 1e6},
+    {"warmup_periods", "warmup_periods", PT_INT, F(warmup_periods), 0, "3", "warm-up periods", 0,
+     1e6},
     {"max_samples", "max_samples", PT_INT, F(max_samples), 0, "10",
      "periods in all, warm-up included", 1, 1e6},
     {"latency_thres", "latency_thres", PT_REAL, F(latency_thres), 0, "500",
@@ -216,7 +214,10 @@ void noc_cfg_default(noc_cfg_t *c)
         noc_cfg_set(c, pdefs[i].name, pdefs[i].def, err, sizeof err);
 }
 
-static int is_pow2(uint32_t x) { return x && !(x & (x - 1)); }
+static int is_pow2(uint32_t x)
+{
+    return x && !(x & (x - 1));
+}
 
 uint32_t noc_routers(const noc_cfg_t *c)
 {
@@ -226,7 +227,10 @@ uint32_t noc_routers(const noc_cfg_t *c)
     return r > (1u << 24) ? (1u << 24) : (uint32_t)r;
 }
 
-uint32_t noc_nodes(const noc_cfg_t *c) { return noc_routers(c) * (uint32_t)c->concentration; }
+uint32_t noc_nodes(const noc_cfg_t *c)
+{
+    return noc_routers(c) * (uint32_t)c->concentration;
+}
 
 int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errlen)
 {
@@ -262,7 +266,8 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
     }
     double routers = pow((double)c->k, (double)c->n);
     if (routers * c->concentration > 65536) {
-        snprintf(err, errlen, "k^n x concentration = %.0f terminals; at most 65536", routers * c->concentration);
+        snprintf(err, errlen, "k^n x concentration = %.0f terminals; at most 65536",
+                 routers * c->concentration);
         return -1;
     }
     if (c->num_vcs < 1 || c->vc_buf_size < 1) {
@@ -276,9 +281,9 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
                  t.ports, c->num_vcs, t.ports * c->num_vcs);
         return -1;
     }
-    if (c->input_speedup < 1 || t.ports * c->input_speedup > 64 ||
-        c->input_speedup > c->num_vcs) {
-        snprintf(err, errlen, "input_speedup: %d must be in [1, num_vcs] with ports x speedup <= 64",
+    if (c->input_speedup < 1 || t.ports * c->input_speedup > 64 || c->input_speedup > c->num_vcs) {
+        snprintf(err, errlen,
+                 "input_speedup: %d must be in [1, num_vcs] with ports x speedup <= 64",
                  c->input_speedup);
         return -1;
     }
@@ -296,9 +301,8 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
     }
     if (strcmp(c->routing, "dor") && strcmp(c->routing, "dim_order") &&
         strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus")) {
-        snprintf(err, errlen,
-                 "routing: '%s' does not fit topology '%s' (it supports: dor)", c->routing,
-                 c->topology);
+        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor)",
+                 c->routing, c->topology);
         return -1;
     }
     if ((!strcmp(c->routing, "dim_order_torus") && t.kind != NOC_TOPO_TORUS) ||
@@ -441,7 +445,7 @@ uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, i
 }
 
 /* ---- traffic patterns ------------------------------------------------------------------ */
-static const char *const traffic_names[] = {"none",  "uniform", "transpose", "bitcomp", "bitrev",
+static const char *const traffic_names[] = {"none",    "uniform", "transpose", "bitcomp", "bitrev",
                                             "shuffle", "tornado", "neighbor",  "hotspot"};
 
 int noc_traffic_kind(const char *name)
@@ -465,14 +469,12 @@ uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double
         bits++;
     uint32_t mask = nodes - 1;
     switch (pattern) {
-    case NOC_TR_UNIFORM:
-        return (uint32_t)(u * nodes) % nodes; /* the source included (BookSim) */
+    case NOC_TR_UNIFORM: return (uint32_t)(u * nodes) % nodes; /* the source included (BookSim) */
     case NOC_TR_TRANSPOSE: {
         uint32_t x = src % (uint32_t)t->k, y = src / (uint32_t)t->k;
         return x * (uint32_t)t->k + y;
     }
-    case NOC_TR_BITCOMP:
-        return ~src & mask;
+    case NOC_TR_BITCOMP: return ~src & mask;
     case NOC_TR_BITREV: {
         uint32_t d = 0;
         for (int i = 0; i < bits; i++)
@@ -480,8 +482,7 @@ uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double
                 d |= 1u << (bits - 1 - i);
         return d;
     }
-    case NOC_TR_SHUFFLE:
-        return bits ? (((src << 1) & mask) | (src >> (bits - 1))) : 0;
+    case NOC_TR_SHUFFLE: return bits ? (((src << 1) & mask) | (src >> (bits - 1))) : 0;
     case NOC_TR_TORNADO:
     case NOC_TR_NEIGHBOR: {
         /* per dimension: x + ceil(k/2) - 1 (tornado) or x + 1 (neighbor), mod k */
@@ -497,8 +498,7 @@ uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double
         if (u2 < hotspot_fraction)
             return hotspot;
         return (uint32_t)(u * nodes) % nodes;
-    default:
-        return src;
+    default: return src;
     }
 }
 
@@ -541,8 +541,8 @@ static void common_params(kv_t *kv, const noc_cfg_t *c)
     kv_add(kv, "wait_for_tail_credit", "%s", c->wait_for_tail_credit ? "true" : "false");
 }
 
-int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name,
-              char *err, size_t errlen)
+int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name, char *err,
+              size_t errlen)
 {
     if (noc_cfg_check(c, err, errlen))
         return -1;
@@ -626,8 +626,8 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
             int nb = noc_neighbor(&t, r, p, &in);
             if (nb < 0)
                 continue;
-            if (sim_add_chan(s, (uint32_t)first_router + r, p, (uint32_t)first_router + (uint32_t)nb,
-                             in, &net) < 0) {
+            if (sim_add_chan(s, (uint32_t)first_router + r, p,
+                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0) {
                 snprintf(err, errlen, "%s", sim_errmsg(s));
                 return -1;
             }
@@ -635,8 +635,10 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
     for (uint32_t nd = 0; nd < nodes; nd++) {
         uint32_t r = nd / (uint32_t)t.c;
         int lp = 2 * t.n + (int)(nd % (uint32_t)t.c);
-        if (sim_add_chan(s, (uint32_t)first_term + nd, 0, (uint32_t)first_router + r, lp, &inj) < 0 ||
-            sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) < 0) {
+        if (sim_add_chan(s, (uint32_t)first_term + nd, 0, (uint32_t)first_router + r, lp, &inj) <
+                0 ||
+            sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) <
+                0) {
             snprintf(err, errlen, "%s", sim_errmsg(s));
             return -1;
         }

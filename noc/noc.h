@@ -50,12 +50,12 @@ typedef struct noc_delivered {
 
 typedef struct noc_cfg {
     /* topology */
-    char topology[16];  /* mesh | torus */
-    int k, n;           /* k-ary n-dimensional */
-    int concentration;  /* terminals per router */
+    char topology[16];   /* mesh | torus */
+    int k, n;            /* k-ary n-dimensional */
+    int concentration;   /* terminals per router */
     int channel_latency; /* cycles, router-router and terminal-router */
     double clock_hz;
-    char routing[24];   /* dor (dimension order; dateline VCs on the torus) */
+    char routing[24]; /* dor (dimension order; dateline VCs on the torus) */
     /* router (BookSim2 names) */
     int num_vcs, vc_buf_size, wait_for_tail_credit;
     char vc_allocator[24], sw_allocator[24];
@@ -96,8 +96,8 @@ const noc_param_info_t *noc_param_table(size_t *n);
  * `clock_name` when it exists), routers `<prefix>r<i>`, terminals
  * `<prefix>t<node>`, and the channels between them, linked by component id.
  * Returns the id of terminal 0 (terminals are consecutive ids) or -1. */
-int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name,
-              char *err, size_t errlen);
+int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name, char *err,
+              size_t errlen);
 
 /* ---- synthetic runs with BookSim2's measurement (sim_type = latency) ---------------- */
 typedef struct noc_result {

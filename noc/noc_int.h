@@ -18,20 +18,20 @@ static inline uint64_t sim_hash64_noc(uint64_t x)
 
 /* One flit, as it travels on a channel (64 bytes: the channel record). */
 typedef struct noc_flit {
-    uint64_t created;  /* cycle the packet was created (source queueing counts) */
-    uint64_t injected; /* cycle the head was written onto the injection channel */
-    uint64_t msg;      /* network-interface message id at the source; 0: synthetic */
-    uint64_t tag;      /* the message's tag */
-    uint32_t src, dest; /* nodes */
+    uint64_t created;         /* cycle the packet was created (source queueing counts) */
+    uint64_t injected;        /* cycle the head was written onto the injection channel */
+    uint64_t msg;             /* network-interface message id at the source; 0: synthetic */
+    uint64_t tag;             /* the message's tag */
+    uint32_t src, dest;       /* nodes */
     uint32_t pkt_idx, n_pkts; /* packet of the message */
     uint64_t msg_bytes;
-    uint16_t hops;    /* routers traversed so far */
-    uint8_t vc;       /* VC on the channel it travels */
-    uint8_t flags;    /* NOC_HEAD, NOC_TAIL */
-    uint8_t port;     /* output port at the router it enters (lookahead route) */
-    uint8_t size;     /* flits in the packet */
-    uint8_t idx;      /* flit index in the packet */
-    uint8_t vclass;   /* VC class (torus dateline) */
+    uint16_t hops;  /* routers traversed so far */
+    uint8_t vc;     /* VC on the channel it travels */
+    uint8_t flags;  /* NOC_HEAD, NOC_TAIL */
+    uint8_t port;   /* output port at the router it enters (lookahead route) */
+    uint8_t size;   /* flits in the packet */
+    uint8_t idx;    /* flit index in the packet */
+    uint8_t vclass; /* VC class (torus dateline) */
 } noc_flit_t;
 _Static_assert(sizeof(noc_flit_t) == 64, "a flit is one 64-byte channel record");
 
@@ -44,8 +44,9 @@ typedef struct noc_alloc {
 } noc_alloc_t;
 int noc_alloc_kind(const char *name); /* -1 when unknown */
 void noc_alloc_init(noc_alloc_t *a, int kind, int iters, int ni, int no);
-/* req[i]: outputs input i requests (bit o). match[i] = output or -1. */
-void noc_alloc_run(noc_alloc_t *a, const uint64_t *req, int8_t *match);
+/* req[i]: outputs input i requests (bit o), read for the inputs in
+ * `in_mask`; match[i] = output or -1 is written for those inputs only. */
+void noc_alloc_run(noc_alloc_t *a, const uint64_t *req, uint64_t in_mask, int8_t *match);
 
 /* ---- topology ------------------------------------------------------------------------ */
 typedef struct noc_topo {
@@ -73,10 +74,10 @@ typedef struct noc_pkt {
 
 typedef struct noc_term_stats {
     /* measured packets: created in [win_lo, win_hi) */
-    uint64_t meas_created, meas_created_ctime;               /* at the source */
-    uint64_t meas_arrived, meas_arrived_ctime;               /* at the destination */
-    double lat_sum, net_lat_sum, hops_sum;                   /* of arrived measured packets */
-    uint32_t *lat;                                           /* their latencies (p99) */
+    uint64_t meas_created, meas_created_ctime; /* at the source */
+    uint64_t meas_arrived, meas_arrived_ctime; /* at the destination */
+    double lat_sum, net_lat_sum, hops_sum;     /* of arrived measured packets */
+    uint32_t *lat;                             /* their latencies (p99) */
     size_t n_lat, cap_lat;
 } noc_term_stats_t;
 
@@ -98,7 +99,7 @@ typedef struct noc_term {
     /* source queue (unbounded ring) */
     noc_pkt_t *q;
     size_t q_head, q_n, q_cap;
-    int cur_vc;        /* VC of the packet being injected, -1 */
+    int cur_vc; /* VC of the packet being injected, -1 */
     int cur_flit;
     int last_vc;
     int16_t credits[64];
@@ -148,12 +149,15 @@ typedef struct noc_router {
     sim_chan_t *in[64], *out[64];
     noc_ivc_t *ivc;
     noc_ovc_t *ovc;
-    noc_flit_t *buf; /* P * V * B */
-    uint64_t busy;   /* input VCs holding flits */
+    noc_flit_t *buf;               /* P * V * B */
+    uint64_t busy;                 /* input VCs holding flits */
+    uint64_t active;               /* input VCs holding an output VC */
+    uint8_t x_port[64], x_par[64]; /* crossbar input -> port, VC parity */
+    uint64_t par_mask[64];         /* VCs of each parity (v mod speedup) */
     uint64_t ovc_free;
     noc_alloc_t va, sa;
     uint8_t sw_ptr[64];
-    int8_t hold_vc[64]; /* crossbar input -> held input VC (hold_switch_for_packet) */
+    int8_t hold_vc[64];    /* crossbar input -> held input VC (hold_switch_for_packet) */
     int8_t chosen[64][64]; /* switch allocation: VC picked per (crossbar input, output) */
     uint64_t flits_routed, va_grants, sa_grants, cycles_active;
     int h_flits, h_active;

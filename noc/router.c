@@ -15,20 +15,23 @@
 #include <string.h>
 
 static const sim_param_def_t router_params[] = {
-    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus", "network topology", "BookSim2 topology"},
+    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus", "network topology",
+     "BookSim2 topology"},
     {"k", SIM_P_INT, "8", "", 2, 256, NULL, "routers per dimension", "BookSim2 mesh88_lat"},
     {"n", SIM_P_INT, "2", "", 1, 4, NULL, "dimensions", "BookSim2 mesh88_lat"},
     {"concentration", SIM_P_INT, "1", "", 1, 16, NULL, "terminals per router", "BookSim2 c"},
     {"id", SIM_P_INT, "0", "", 0, 16777215, NULL, "router index (y * k + x)", ""},
     {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
-    {"num_vcs", SIM_P_INT, "8", "", 1, 64, NULL, "virtual channels per port", "BookSim2 mesh88_lat"},
+    {"num_vcs", SIM_P_INT, "8", "", 1, 64, NULL, "virtual channels per port",
+     "BookSim2 mesh88_lat"},
     {"vc_buf_size", SIM_P_INT, "8", "flits", 1, 4096, NULL, "buffer per VC", "BookSim2 mesh88_lat"},
     {"wait_for_tail_credit", SIM_P_BOOL, "true", "", 0, 0, NULL,
      "reallocate an output VC only after its tail credit", "BookSim2 mesh88_lat"},
     {"vc_allocator", SIM_P_ENUM, "islip", "", 0, 0,
      "islip|separable_input_first|separable_output_first", "VC allocator", "BookSim2 mesh88_lat"},
     {"sw_allocator", SIM_P_ENUM, "islip", "", 0, 0,
-     "islip|separable_input_first|separable_output_first", "switch allocator", "BookSim2 mesh88_lat"},
+     "islip|separable_input_first|separable_output_first", "switch allocator",
+     "BookSim2 mesh88_lat"},
     {"alloc_iters", SIM_P_INT, "1", "", 1, 16, NULL, "allocator iterations", "BookSim2 mesh88_lat"},
     {"credit_delay", SIM_P_INT, "2", "cycles", 0, 1000, NULL, "credit processing delay",
      "BookSim2 mesh88_lat"},
@@ -96,7 +99,11 @@ static int router_init(sim_comp_t *c, void *state, const sim_params_t *p)
     for (int x = 0; x < r->P * r->S; x++) {
         r->sw_ptr[x] = (uint8_t)(x % r->S);
         r->hold_vc[x] = -1;
+        r->x_port[x] = (uint8_t)(x / r->S);
+        r->x_par[x] = (uint8_t)(x % r->S);
     }
+    for (int v = 0; v < r->V; v++)
+        r->par_mask[v % r->S] |= 1ull << v;
     r->h_flits = sim_stat(c, "flits_routed", SIM_STAT_COUNT, "flits");
     r->h_active = sim_stat(c, "active_cycles", SIM_STAT_COUNT, "cycles");
     return 0;
@@ -121,7 +128,7 @@ static void send_flit(sim_comp_t *c, noc_router_t *r, int i, uint64_t cycle)
     int port = i / r->V, v = i % r->V;
     int o = iv->out_port, w = iv->out_vc;
     noc_flit_t f = *front(r, i);
-    iv->head = (uint16_t)((iv->head + 1) % r->B);
+    iv->head = (uint16_t)(iv->head + 1 == r->B ? 0 : iv->head + 1);
     iv->n--;
     if (!iv->n)
         r->busy &= ~(1ull << i);
@@ -138,6 +145,7 @@ static void send_flit(sim_comp_t *c, noc_router_t *r, int i, uint64_t cycle)
     r->flits_routed++;
     if (f.flags & NOC_TAIL) {
         iv->active = 0;
+        r->active &= ~(1ull << i);
         iv->ready = cycle + 1;
         if (iv->n) {
             noc_flit_t *h = front(r, i);
@@ -205,7 +213,8 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
                 sim_comp_fail(c, "input %d VC %u overflows its %d-flit buffer", port, f->vc, r->B);
                 return 0;
             }
-            noc_flit_t *slot = &r->buf[(size_t)i * (size_t)r->B + (iv->head + iv->n) % r->B];
+            int at = iv->head + iv->n;
+            noc_flit_t *slot = &r->buf[(size_t)i * (size_t)r->B + (at >= r->B ? at - r->B : at)];
             *slot = *f;
             sim_chan_pop(ch);
             if (slot->flags & NOC_HEAD)
@@ -223,9 +232,9 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
     r->cycles_active++;
     /* 3. VC allocation: idle VCs whose front is a head request every free VC
      * of their output port (credits are not checked) */
-    uint64_t req[64] = {0};
+    uint64_t req[64];
     int8_t match[64];
-    int any = 0;
+    uint64_t va_mask = 0;
     uint64_t spec = 0; /* input VCs granted a VC this cycle (speculative SA) */
     for (uint64_t b = r->busy; b; b &= b - 1) {
         int i = __builtin_ctzll(b);
@@ -234,16 +243,19 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
             continue;
         noc_flit_t *h = front(r, i);
         req[i] = r->ovc_free & vc_range_mask(r, h->port, h->vclass);
-        any |= req[i] != 0;
+        if (req[i])
+            va_mask |= 1ull << i;
     }
-    if (any) {
-        noc_alloc_run(&r->va, req, match);
-        for (int i = 0; i < P * V; i++) {
+    if (va_mask) {
+        noc_alloc_run(&r->va, req, va_mask, match);
+        for (uint64_t m = va_mask; m; m &= m - 1) {
+            int i = __builtin_ctzll(m);
             if (match[i] < 0)
                 continue;
             noc_ivc_t *iv = &r->ivc[i];
             int ow = match[i];
             iv->active = 1;
+            r->active |= 1ull << i;
             iv->out_port = (uint8_t)(ow / V);
             iv->out_vc = (uint8_t)(ow % V);
             iv->ready = cycle + (uint64_t)r->vc_alloc_delay;
@@ -270,52 +282,54 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
     for (int pass = 0; pass < (spec ? 2 : 1); pass++) {
         uint64_t sreq[64];
         int8_t smatch[64];
-        int any_bid = 0;
+        uint64_t x_mask = 0;
         for (int x = 0; x < X; x++) {
             sreq[x] = 0;
-            int port = x / S, par = x % S;
-            if ((used_in >> x & 1) || !((r->busy >> (port * V)) & vmask))
+            int port = r->x_port[x];
+            uint64_t cand = (r->busy & r->active) >> (port * V) & vmask & r->par_mask[r->x_par[x]];
+            if ((used_in >> x & 1) || !cand)
                 continue;
             int held = r->hold ? r->hold_vc[x] : -1;
-            for (int j = 0; j < V; j += S) {
-                int v = (r->sw_ptr[x] + j) % V;
-                if (v % S != par)
-                    continue;
-                int i = port * V + v;
-                if (!(r->busy >> i & 1) || (held >= 0 && held != i))
-                    continue;
-                noc_ivc_t *iv = &r->ivc[i];
-                if (!iv->active)
-                    continue;
-                if (pass == 0 ? iv->ready > cycle : !((spec >> i) & 1))
-                    continue;
-                int o = iv->out_port;
-                if (r->ovc[o * V + iv->out_vc].credits <= 0 || (used_out >> o & 1))
-                    continue;
-                if ((held_out >> o & 1) && held != i)
-                    continue;
-                if (!(sreq[x] >> o & 1)) {
-                    sreq[x] |= 1ull << o;
-                    r->chosen[x][o] = (int8_t)v;
-                    any_bid = 1;
+            if (held >= 0)
+                cand &= 1ull << (held - port * V);
+            /* round robin from the pointer: bits at or above it, then below */
+            unsigned ptr = r->sw_ptr[x];
+            uint64_t order[2] = {cand & (~0ull << ptr), cand & ~(~0ull << ptr)};
+            for (int h = 0; h < 2; h++)
+                for (uint64_t m = order[h]; m; m &= m - 1) {
+                    int v = __builtin_ctzll(m);
+                    int i = port * V + v;
+                    noc_ivc_t *iv = &r->ivc[i];
+                    if (pass == 0 ? iv->ready > cycle : !((spec >> i) & 1))
+                        continue;
+                    int o = iv->out_port;
+                    if (r->ovc[o * V + iv->out_vc].credits <= 0 || (used_out >> o & 1))
+                        continue;
+                    if ((held_out >> o & 1) && held != i)
+                        continue;
+                    if (!(sreq[x] >> o & 1)) {
+                        sreq[x] |= 1ull << o;
+                        r->chosen[x][o] = (int8_t)v;
+                        x_mask |= 1ull << x;
+                    }
                 }
-            }
             if (held >= 0 && !sreq[x] && pass == 0) {
                 /* the held VC cannot go this cycle: the path is released */
                 held_out &= ~(1ull << r->ivc[held].out_port);
                 r->hold_vc[x] = -1;
             }
         }
-        if (!any_bid)
+        if (!x_mask)
             continue;
-        noc_alloc_run(&r->sa, sreq, smatch);
-        for (int x = 0; x < X; x++) {
+        noc_alloc_run(&r->sa, sreq, x_mask, smatch);
+        for (uint64_t m = x_mask; m; m &= m - 1) {
+            int x = __builtin_ctzll(m);
             if (smatch[x] < 0)
                 continue;
             int o = smatch[x];
             int v = r->chosen[x][o];
             int i = (x / S) * V + v;
-            r->sw_ptr[x] = (uint8_t)((v + S) % V);
+            r->sw_ptr[x] = (uint8_t)(v + S >= V ? v + S - V : v + S);
             int tail = front(r, i)->flags & NOC_TAIL;
             send_flit(c, r, i, cycle);
             r->sa_grants++;

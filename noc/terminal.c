@@ -14,19 +14,23 @@
 #include <string.h>
 
 static const sim_param_def_t term_params[] = {
-    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus", "network topology", "BookSim2 topology"},
+    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus", "network topology",
+     "BookSim2 topology"},
     {"k", SIM_P_INT, "8", "", 2, 256, NULL, "routers per dimension", "BookSim2 mesh88_lat"},
     {"n", SIM_P_INT, "2", "", 1, 4, NULL, "dimensions", "BookSim2 mesh88_lat"},
     {"concentration", SIM_P_INT, "1", "", 1, 16, NULL, "terminals per router", "BookSim2 c"},
     {"node", SIM_P_INT, "0", "", 0, 16777215, NULL, "node id", ""},
-    {"num_vcs", SIM_P_INT, "8", "", 1, 64, NULL, "VCs of the injection channel", "BookSim2 mesh88_lat"},
+    {"num_vcs", SIM_P_INT, "8", "", 1, 64, NULL, "VCs of the injection channel",
+     "BookSim2 mesh88_lat"},
     {"vc_buf_size", SIM_P_INT, "8", "flits", 1, 4096, NULL, "router buffer per VC",
      "BookSim2 mesh88_lat"},
     {"wait_for_tail_credit", SIM_P_BOOL, "true", "", 0, 0, NULL,
      "a VC takes a new packet only after the tail credit", "BookSim2 mesh88_lat"},
-    {"traffic", SIM_P_STR, "none", "", 0, 0, NULL, "synthetic pattern (none: NI only)", "BookSim2 traffic"},
+    {"traffic", SIM_P_STR, "none", "", 0, 0, NULL, "synthetic pattern (none: NI only)",
+     "BookSim2 traffic"},
     {"rate", SIM_P_REAL, "0", "flits/cycle", 0, 1, NULL, "offered load", "BookSim2 injection_rate"},
-    {"packet_size", SIM_P_STR, "1", "flits", 0, 0, NULL, "sizes, equally likely", "BookSim2 packet_size"},
+    {"packet_size", SIM_P_STR, "1", "flits", 0, 0, NULL, "sizes, equally likely",
+     "BookSim2 packet_size"},
     {"hotspot_node", SIM_P_INT, "0", "", 0, 16777215, NULL, "hotspot destination", ""},
     {"hotspot_fraction", SIM_P_REAL, "0.2", "", 0, 1, NULL, "share of packets to the hotspot", ""},
     {"flit_bytes", SIM_P_INT, "16", "B", 1, 1048576, NULL, "bytes per flit (NI)",
@@ -131,8 +135,9 @@ static void term_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     noc_send_t rq;
     memcpy(&rq, sim_event_payload(ev), sizeof rq);
     if (rq.dest >= t->nodes || rq.bytes == 0) {
-        sim_comp_fail(c, "send of %llu bytes to node %u: the network has nodes 0..%u and a "
-                         "message needs at least 1 byte",
+        sim_comp_fail(c,
+                      "send of %llu bytes to node %u: the network has nodes 0..%u and a "
+                      "message needs at least 1 byte",
                       (unsigned long long)rq.bytes, rq.dest, t->nodes - 1);
         return;
     }
@@ -316,15 +321,16 @@ static void make_packets(sim_comp_t *c, noc_term_t *t, uint64_t cycle)
         uint64_t msg = ++t->next_msg;
         for (uint64_t i = 0; i < pkts; i++) {
             uint64_t left = flits - i * (uint64_t)t->packet_flits;
-            noc_pkt_t pk = {.created = cycle,
-                            .msg = msg,
-                            .tag = rq->tag,
-                            .msg_bytes = rq->bytes,
-                            .dest = rq->dest,
-                            .pkt_idx = (uint32_t)i,
-                            .n_pkts = (uint32_t)pkts,
-                            .size = (uint8_t)(left < (uint64_t)t->packet_flits ? left
-                                                                              : (uint64_t)t->packet_flits)};
+            noc_pkt_t pk = {
+                .created = cycle,
+                .msg = msg,
+                .tag = rq->tag,
+                .msg_bytes = rq->bytes,
+                .dest = rq->dest,
+                .pkt_idx = (uint32_t)i,
+                .n_pkts = (uint32_t)pkts,
+                .size =
+                    (uint8_t)(left < (uint64_t)t->packet_flits ? left : (uint64_t)t->packet_flits)};
             if (q_push(t, &pk)) {
                 sim_comp_fail(c, "out of memory");
                 return;
@@ -394,8 +400,8 @@ static void inject(noc_term_t *t, uint64_t cycle)
                     .vc = (uint8_t)v,
                     .size = pk->size,
                     .idx = (uint8_t)t->cur_flit};
-    f.flags = (uint8_t)((t->cur_flit == 0 ? NOC_HEAD : 0) |
-                        (t->cur_flit == pk->size - 1 ? NOC_TAIL : 0));
+    f.flags =
+        (uint8_t)((t->cur_flit == 0 ? NOC_HEAD : 0) | (t->cur_flit == pk->size - 1 ? NOC_TAIL : 0));
     sim_chan_send(t->out, &f);
     t->credits[v]--;
     t->flits_injected++;
