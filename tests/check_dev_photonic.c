@@ -4,6 +4,7 @@
  * (+3 dB -> x10^0.3), zero-noise MVMs within the analytic DAC/ADC bound, and
  * energy per op adding up from hand-computed parts. */
 #include "devices/dev_common.h"
+#include "mapper/map.h"
 #include "devices/dev_int.h"
 
 #include <check.h>
@@ -16,6 +17,7 @@ static void setup(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
 }
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -161,8 +163,8 @@ START_TEST(test_dac_adc_components)
     sim_t *s = run_ok("dac", 7e9, p, d);
     double e_conv = 50.0 / 14.0 * 4.0;
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.dac"), 1000 * e_conv), 1e-12);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     double t_ps = 501.0 * 1e12 / 7e9;
     sim_time_t per = sim_clock_period_ps(s, sim_clock_find(s, "clk"));
     ck_assert_uint_eq(r[0].cycles, (uint64_t)ceil(t_ps / (double)per - 1e-9));
@@ -246,8 +248,8 @@ START_TEST(test_program_op)
     sim_t *s = run_ok("mzi_mesh", 5e9, p, d);
     ck_assert_double_eq(stat_of(s, "dut", "reloads"), 9);
     ck_assert_double_eq(stat_of(s, "dut", "energy.dac"), 0);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     ck_assert_uint_eq(r[0].cycles, 9 * 2000000 / 200);
     sim_destroy(s);
 }
@@ -565,8 +567,8 @@ START_TEST(test_mzi_energy_adds_up)
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.laser"), 2 * e_laser), 1e-12);
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.program"), e_prog), 1e-12);
     ck_assert_double_eq(stat_of(s, "dut", "reloads"), 1); /* same weight_id twice */
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 2);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 2);
     double first = e_dac + e_adc + e_mod + e_pd + e_laser + e_prog;
     ck_assert_double_le(rel_close(r[0].energy_pj, first), 1e-12);
     ck_assert_double_le(rel_close(r[1].energy_pj, first - e_prog), 1e-12);
@@ -596,8 +598,8 @@ START_TEST(test_mzi_thermo_reload_and_weights)
     ck_assert_double_lt(hold_mw, 30.0 * 2.0 * (double)dev_svd_mesh_shifters(8));
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.program"), 2 * hold_mw * 1e7 * 1e-3),
                         1e-9);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 4);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 4);
     ck_assert_uint_gt(r[0].cycles, 50000); /* 10 us at 5 GHz */
     ck_assert_uint_gt(r[1].cycles, 50000);
     ck_assert_uint_lt(r[2].cycles, 10);
@@ -624,8 +626,8 @@ START_TEST(test_mrr_energy_adds_up)
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.adc"), e_adc), 1e-12);
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.pd"), e_pd), 1e-12);
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.laser"), e_laser), 1e-12);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     ck_assert_double_le(rel_close(r[0].energy_pj, e_dac + e_mod + e_adc + e_pd + e_laser), 1e-12);
     ck_assert_uint_eq(r[0].cycles, (uint64_t)ceil((1e7 + t_op) / 200.0));
     sim_comp_t *c = sim_comp_find(s, "dut");
@@ -707,8 +709,8 @@ START_TEST(test_pipelining)
     const char *d[] = {"op", "mvm", "m", "10", "k", "8", "n", "8", "count", "3", "outstanding",
                        "3", "no_reload", "true", NULL};
     sim_t *s = run_ok("mzi_mesh", 5e9, p, d);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 3);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 3);
     /* each op: t_first + 9 slots; issue interval 10 slots of 200 ps */
     double t_first = 800 + 17 * 250 * 4.2 / 299.792458;
     uint64_t cyc = (uint64_t)ceil((t_first + 9 * 200) / 200.0);
