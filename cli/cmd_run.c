@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,8 +132,9 @@ static void usage(FILE *f)
             "  --seq N --batch N --phase prefill|decode --kv-len N --dtype DTYPE\n"
             "                        shape of the workload (defaults: the model's); DTYPE is\n"
             "                        one of %s\n"
-            "                        (default: the chip's word size, see docs/config.md)\n"
-            "  --schedule FILE       write the executed schedule (with measured times) as JSON\n"
+            "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
+            "                        on the config's schedule_driver\n"
+            "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
             "  --until TIME          stop simulated time at TIME, with a unit (e.g. 100us)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
@@ -142,6 +144,16 @@ static void usage(FILE *f)
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
             "1 a model failed during the run, 2 bad usage or bad input.\n",
             cli_dtype_list());
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -246,26 +258,36 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
         printf("(prism report DB lists every component)\n");
 }
 
-int cmd_run(int argc, char **argv)
+/* `sets` is freed by the caller on every path */
+static int run_main(int argc, char **argv, cli_sets_t *sets)
 {
-    static const struct option opts[] = {
-        {"trace", required_argument, NULL, 't'},   {"trace-filter", required_argument, NULL, 'f'},
-        {"trace-messages", no_argument, NULL, 'm'}, {"seed", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},   {"wall-limit", required_argument, NULL, 'w'},
-        {"progress", no_argument, NULL, 'p'},      {"json", no_argument, NULL, 'j'},
-        {"workload", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
-        {"trace-index", no_argument, NULL, 'i'},   {"seq", required_argument, NULL, 'S'},
-        {"batch", required_argument, NULL, 'B'},   {"phase", required_argument, NULL, 'P'},
-        {"kv-len", required_argument, NULL, 'K'},  {"dtype", required_argument, NULL, 'D'},
-        {"schedule", required_argument, NULL, 'O'},
-        {"set", required_argument, NULL, 'X'},      {"force", no_argument, NULL, 'F'},
-        {NULL, 0, NULL, 0}};
-    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL;
+    static const struct option opts[] = {{"trace", required_argument, NULL, 't'},
+                                         {"trace-filter", required_argument, NULL, 'f'},
+                                         {"trace-messages", no_argument, NULL, 'm'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"wall-limit", required_argument, NULL, 'w'},
+                                         {"progress", no_argument, NULL, 'p'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"workload", required_argument, NULL, 'W'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"trace-index", no_argument, NULL, 'i'},
+                                         {"seq", required_argument, NULL, 'S'},
+                                         {"batch", required_argument, NULL, 'B'},
+                                         {"phase", required_argument, NULL, 'P'},
+                                         {"kv-len", required_argument, NULL, 'K'},
+                                         {"dtype", required_argument, NULL, 'D'},
+                                         {"schedule-out", required_argument, NULL, 'O'},
+                                         {"schedule", required_argument, NULL, 'R'},
+                                         {"set", required_argument, NULL, 'X'},
+                                         {"force", no_argument, NULL, 'F'},
+                                         {NULL, 0, NULL, 0}};
+    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL,
+               *schedule_in = NULL;
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
     int messages = 0, progress = 0, json = 0, index = 0, force = 0;
     sim_config_over_t over = {0};
-    cli_sets_t sets = {0};
     double wall_limit = 0;
     optind = 1;
     opterr = 0;
@@ -274,10 +296,8 @@ int cmd_run(int argc, char **argv)
     while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (o) {
         case 'X':
-            if (cli_sets_add(&sets, optarg, err, sizeof err)) {
-                cli_sets_free(&sets);
+            if (cli_sets_add(sets, optarg, err, sizeof err))
                 return cli_usage_error("run", "%s", err);
-            }
             break;
         case 'F': force = 1; break;
         case 't': trace_path = optarg; break;
@@ -303,8 +323,8 @@ int cmd_run(int argc, char **argv)
             char *end;
             wall_limit = strtod(optarg, &end);
             if (*end || !(wall_limit > 0))
-                return cli_usage_error("run", "--wall-limit '%s' is not a positive number of seconds",
-                                       optarg);
+                return cli_usage_error(
+                    "run", "--wall-limit '%s' is not a positive number of seconds", optarg);
             break;
         }
         case 'p': progress = 1; break;
@@ -312,6 +332,7 @@ int cmd_run(int argc, char **argv)
         case 'j': json = 1; break;
         case 'W': workload = optarg; break;
         case 'O': schedule_out = optarg; break;
+        case 'R': schedule_in = optarg; break;
         case 'S':
         case 'B':
         case 'K': {
@@ -319,7 +340,10 @@ int cmd_run(int argc, char **argv)
             long v = strtol(optarg, &end, 10);
             if (*end || v < (o == 'K' ? 0 : 1) || v > 1000000)
                 return cli_usage_error("run", "--%s '%s' is not a valid count",
-                                       o == 'S' ? "seq" : o == 'B' ? "batch" : "kv-len", optarg);
+                                       o == 'S'   ? "seq"
+                                       : o == 'B' ? "batch"
+                                                  : "kv-len",
+                                       optarg);
             if (o == 'S')
                 wopts.seq = (int)v;
             else if (o == 'B')
@@ -341,51 +365,73 @@ int cmd_run(int argc, char **argv)
                 return cli_usage_error("run", "--dtype '%s' is not one of %s", optarg,
                                        cli_dtype_list());
             break;
-        case 'h': usage(stdout); cli_sets_free(&sets); return 0;
-        default: cli_sets_free(&sets); return cli_bad_option("run", o, argv);
+        case 'h': usage(stdout); return 0;
+        default: return cli_bad_option("run", o, argv);
         }
     }
     if (optind != argc - 1) {
-        cli_sets_free(&sets);
         if (optind >= argc)
             return cli_usage_error("run", "needs a config file (prism run CONFIG.yaml)");
-        return cli_usage_error("run", "one config at a time (extra argument '%s')", argv[optind + 1]);
+        return cli_usage_error("run", "one config at a time (extra argument '%s')",
+                               argv[optind + 1]);
     }
     const char *set_kv[64];
     char set_buf[8192];
-    for (size_t i = 0; i < sets.n; i++)
-        if (sets.keys[i].nvals != 1) {
-            cli_usage_error("run", "--set %s: %zu values given; prism run takes one (prism sweep takes lists)",
-                            sets.keys[i].key, sets.keys[i].nvals);
-            cli_sets_free(&sets);
+    for (size_t i = 0; i < sets->n; i++)
+        if (sets->keys[i].nvals != 1) {
+            cli_usage_error(
+                "run", "--set %s: %zu values given; prism run takes one (prism sweep takes lists)",
+                sets->keys[i].key, sets->keys[i].nvals);
             return 2;
         }
-    if (sets.n > 64 || cli_sets_point(&sets, 0, set_kv, set_buf, sizeof set_buf)) {
-        cli_sets_free(&sets);
+    if (sets->n > 64 || cli_sets_point(sets, 0, set_kv, set_buf, sizeof set_buf)) {
         return cli_usage_error("run", "too many or too long --set values");
     }
     over.set = set_kv;
-    over.nset = sets.n;
+    over.nset = sets->n;
+    const char *config = argv[optind];
+    if (schedule_out && !workload && !schedule_in) {
+        return cli_usage_error("run", "--schedule-out needs --workload or --schedule");
+    }
+    if (workload && schedule_in) {
+        return cli_usage_error("run", "give --workload (map it naively) or --schedule (a mapped "
+                                      "schedule), not both");
+    }
+    /* an output must not overwrite an input */
+    const char *inputs[] = {config, schedule_in, workload};
+    const char *in_names[] = {"the config", "the --schedule input", "the --workload file"};
+    const char *outputs[] = {schedule_out, trace_path};
+    const char *out_names[] = {"--schedule-out", "--trace"};
+    for (int oi = 0; oi < 2; oi++)
+        for (int ii = 0; ii < 3; ii++)
+            if (outputs[oi] && inputs[ii] && cli_same_file(outputs[oi], inputs[ii])) {
+                fprintf(stderr, "prism run: %s '%s' names %s: refusing to overwrite an input\n",
+                        out_names[oi], outputs[oi], in_names[ii]);
+                return 2;
+            }
+    if (schedule_out && trace_path && cli_same_file(schedule_out, trace_path)) {
+        fprintf(stderr, "prism run: --schedule-out and --trace name the same file '%s'\n",
+                schedule_out);
+        return 2;
+    }
     if (trace_path && !force && access(trace_path, F_OK) == 0) {
-        cli_sets_free(&sets);
         fprintf(stderr, "prism run: %s exists; --force replaces it (or give another --trace DB)\n",
                 trace_path);
         return 2;
     }
-    const char *config = argv[optind];
-    if (schedule_out && !workload) {
-        cli_sets_free(&sets);
-        return cli_usage_error("run", "--schedule needs --workload");
-    }
     char *text = NULL;
     sim_t *s = NULL;
-    int load_rc = sim_config_load(config, &over, &s, &text, err, sizeof err);
-    cli_sets_free(&sets);
-    if (load_rc) {
+    if (sim_config_load(config, &over, &s, &text, err, sizeof err)) {
         fprintf(stderr, "prism run: %s\n", err);
         return 2;
     }
     if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
+        fprintf(stderr, "prism run: %s\n", err);
+        sim_destroy(s);
+        free(text);
+        return 2;
+    }
+    if (schedule_in && map_schedule_attach_file(s, schedule_in, err, sizeof err)) {
         fprintf(stderr, "prism run: %s\n", err);
         sim_destroy(s);
         free(text);
@@ -408,7 +454,7 @@ int cmd_run(int argc, char **argv)
             return 2;
         }
         char *args = join_argv(argc, argv);
-        trace_run_info_t info = {config, text, workload, args};
+        trace_run_info_t info = {config, text, workload ? workload : schedule_in, args};
         rc = trace_begin_run(t, s, &info);
         free(args);
         if (rc) {
@@ -483,4 +529,12 @@ int cmd_run(int argc, char **argv)
     sim_destroy(s);
     free(text);
     return exit_code;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    cli_sets_t sets = {0};
+    int rc = run_main(argc, argv, &sets);
+    cli_sets_free(&sets);
+    return rc;
 }

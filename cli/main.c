@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "devices/dev.h"
+#include "mapper/map.h"
 #include "noc/noc.h"
 #include "sim/sim.h"
 
@@ -26,6 +27,7 @@ void cli_register_models(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     noc_register_all();
 }
 
