@@ -254,6 +254,7 @@ int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
     io->pd_sens_dbm = sim_param_real(p, "pd_sensitivity_dbm");
     io->wpe = sim_param_real(p, "wpe");
     io->pd_noise = sim_param_bool(p, "pd_noise");
+    io->external_laser = sim_param_bool(p, "external_laser");
     double i_fs = sim_param_real(p, "pd_responsivity_a_per_w") * dev_dbm_to_mw(io->pd_sens_dbm);
     double sigma = dev_pd_noise_ma(i_fs, mod_rate / 2.0, i_fs, sim_param_real(p, "pd_q_factor"));
     io->pd_sigma_rel = i_fs > 0.0 && sigma >= 0.0 ? sigma / i_fs : 0.0;
@@ -392,7 +393,8 @@ double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t 
     double e_mod = n_dac * e_mod_pj; /* one active pass per input value */
     double e_adc = n_adc * io->e_adc_pj;
     double e_pd = n_adc * io->e_pd_pj;
-    double e_laser = laser_mw * (double)tiles * t_tile_ps * 1e-3; /* mW * ps = 1e-3 pJ */
+    /* mW * ps = 1e-3 pJ; an external laser component charges it instead */
+    double e_laser = io->external_laser ? 0.0 : laser_mw * (double)tiles * t_tile_ps * 1e-3;
     sim_energy(c, s->e_dac, e_dac);
     sim_energy(c, s->e_mod, e_mod);
     sim_energy(c, s->e_adc, e_adc);

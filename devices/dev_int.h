@@ -167,11 +167,15 @@ uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps);
     {"pd_q_factor", SIM_P_REAL, "7", "", 0.1, 100, NULL,                                           \
      "receiver Q at the sensitivity (thermal floor = I_sens / 2Q)",                                \
      "Q = 7 <-> BER 1e-12 for on-off keying"},                                                    \
+    {"external_laser", SIM_P_BOOL, "false", "", 0, 0, NULL,                                        \
+     "true: a laser component feeds the core and charges the light; the core still sizes it "     \
+     "(laser_power_mw) but charges no energy.laser",                                              \
+     "design choice (the laser is part of the core by default)"},                                 \
     {"wpe", SIM_P_REAL, "0.2", "", 1e-6, 1, NULL, "laser wall-plug efficiency",                    \
      "Lightening-Transformer default.yaml laser wall_plug_eff 0.2"}
 
 typedef struct dev_pio {
-    int dac_bits, adc_bits, pd_noise;
+    int dac_bits, adc_bits, pd_noise, external_laser;
     double e_dac_pj, e_adc_pj, e_pd_pj;     /* per conversion / per sample */
     double t_dac_ps, t_mod_ps, t_pd_ps, t_adc_ps;
     double interval_ps;                     /* max(1/dac, 1/adc, 1/mod) */

@@ -600,6 +600,23 @@ static double pio_energy(sim_t *s)
            stat_of(s, "dut", "energy.pd");
 }
 
+/* external_laser: the core still sizes the laser but charges no light (a
+ * laser component does; photonic.yaml counted it twice before) */
+START_TEST(test_external_laser)
+{
+    const char *p[] = {"n", "4", "shifter", "mems", "external_laser", "true", NULL};
+    const char *d[] = {"op", "mvm", "m", "3", "k", "4", "n", "4", NULL};
+    sim_t *s = run_ok("mzi_mesh", 5e9, p, d);
+    double loss = 9 * 0.99 + 1.2 + 10 * log10(4.0);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "laser_power_mw"),
+                                  pow(10, (-25 + loss) / 10) / 0.2),
+                        1e-12);
+    ck_assert_double_eq(stat_of(s, "dut", "energy.laser"), 0);
+    ck_assert_double_gt(stat_of(s, "dut", "energy.modulator"), 0);
+    sim_destroy(s);
+}
+END_TEST
+
 START_TEST(test_mzi_thermo_reload_and_weights)
 { /* thermo-optic: a reload takes 10 us; a new weight_id reloads; the heaters
    * are charged once (issue 13: they were charged as program energy and as
@@ -772,6 +789,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mzi_phase_noise);
     tcase_add_test(tc, test_mrr_numerics_and_crosstalk);
     tcase_add_test(tc, test_mzi_energy_adds_up);
+    tcase_add_test(tc, test_external_laser);
     tcase_add_test(tc, test_mzi_thermo_reload_and_weights);
     tcase_add_test(tc, test_mrr_energy_adds_up);
     tcase_add_test(tc, test_errors);
