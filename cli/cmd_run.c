@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,7 +123,9 @@ static void usage(FILE *f)
             "                        file, mapped op by op onto the config's schedule_driver\n"
             "  --seq N --batch N --phase prefill|decode --kv-len N --dtype f32|f16|bf16|i8\n"
             "                        shape of the workload (defaults: the model's)\n"
-            "  --schedule FILE       write the executed schedule (with measured times) as JSON\n"
+            "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
+            "                        on the config's schedule_driver\n"
+            "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
             "  --until TIME          stop simulated time at TIME (e.g. 100us)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
@@ -131,6 +134,16 @@ static void usage(FILE *f)
             "  --help                this text\n\n"
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
             "1 a model failed during the run, 2 bad input.\n");
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -212,9 +225,11 @@ int cmd_run(int argc, char **argv)
         {"trace-index", no_argument, NULL, 'i'},   {"seq", required_argument, NULL, 'S'},
         {"batch", required_argument, NULL, 'B'},   {"phase", required_argument, NULL, 'P'},
         {"kv-len", required_argument, NULL, 'K'},  {"dtype", required_argument, NULL, 'D'},
-        {"schedule", required_argument, NULL, 'O'},
+        {"schedule-out", required_argument, NULL, 'O'},
+        {"schedule", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0}};
-    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL;
+    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL,
+               *schedule_in = NULL;
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
     int messages = 0, progress = 0, json = 0, index = 0;
@@ -259,6 +274,7 @@ int cmd_run(int argc, char **argv)
         case 'j': json = 1; break;
         case 'W': workload = optarg; break;
         case 'O': schedule_out = optarg; break;
+        case 'R': schedule_in = optarg; break;
         case 'S':
         case 'B':
         case 'K': {
@@ -302,8 +318,30 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     const char *config = argv[optind];
-    if (schedule_out && !workload) {
-        fprintf(stderr, "prism run: --schedule needs --workload\n");
+    if (schedule_out && !workload && !schedule_in) {
+        fprintf(stderr, "prism run: --schedule-out needs --workload or --schedule\n");
+        return 2;
+    }
+    if (workload && schedule_in) {
+        fprintf(stderr, "prism run: give --workload (map it naively) or --schedule (a mapped "
+                        "schedule), not both\n");
+        return 2;
+    }
+    /* an output must not overwrite an input */
+    const char *inputs[] = {config, schedule_in, workload};
+    const char *in_names[] = {"the config", "the --schedule input", "the --workload file"};
+    const char *outputs[] = {schedule_out, trace_path};
+    const char *out_names[] = {"--schedule-out", "--trace"};
+    for (int oi = 0; oi < 2; oi++)
+        for (int ii = 0; ii < 3; ii++)
+            if (outputs[oi] && inputs[ii] && cli_same_file(outputs[oi], inputs[ii])) {
+                fprintf(stderr, "prism run: %s '%s' names %s: refusing to overwrite an input\n",
+                        out_names[oi], outputs[oi], in_names[ii]);
+                return 2;
+            }
+    if (schedule_out && trace_path && cli_same_file(schedule_out, trace_path)) {
+        fprintf(stderr, "prism run: --schedule-out and --trace name the same file '%s'\n",
+                schedule_out);
         return 2;
     }
     char err[2048];
@@ -314,6 +352,12 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
+        fprintf(stderr, "prism run: %s\n", err);
+        sim_destroy(s);
+        free(text);
+        return 2;
+    }
+    if (schedule_in && map_schedule_attach_file(s, schedule_in, err, sizeof err)) {
         fprintf(stderr, "prism run: %s\n", err);
         sim_destroy(s);
         free(text);
@@ -336,7 +380,7 @@ int cmd_run(int argc, char **argv)
             return 2;
         }
         char *args = join_argv(argc, argv);
-        trace_run_info_t info = {config, text, workload, args};
+        trace_run_info_t info = {config, text, workload ? workload : schedule_in, args};
         rc = trace_begin_run(t, s, &info);
         free(args);
         if (rc) {

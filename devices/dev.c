@@ -4,6 +4,7 @@
 #include "devices/dev_common.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- payloads ---------------------------------------------------------------- */
@@ -42,6 +43,34 @@ int dev_complete(sim_comp_t *c, int port, const dev_req_t *req, uint64_t cycles,
     return dev_complete_op(c, port, req, 0, cycles, latency_ps, energy_pj, bytes);
 }
 
+/* ---- cost queries --------------------------------------------------------------- */
+int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    const sim_model_t *m = c ? sim_model_find(sim_comp_model(c)) : NULL;
+    const dev_ext_t *x = m ? m->ext : NULL;
+    if (!x || !x->cost) {
+        snprintf(err, n, "component '%s' (%s) answers no cost queries",
+                 c ? sim_comp_name(c) : "?", c ? sim_comp_model(c) : "?");
+        return SIM_ERR_CONFIG;
+    }
+    if (x->cost(c, sim_comp_state(c), req, out)) {
+        snprintf(err, n, "%s '%s' cannot do %s (m=%llu k=%llu n=%llu)", sim_comp_model(c),
+                 sim_comp_name(c), dev_op_name(req->kind), (unsigned long long)req->m,
+                 (unsigned long long)req->k, (unsigned long long)req->n);
+        return SIM_ERR_CONFIG;
+    }
+    if (out->cycles < out->issue_cycles)
+        out->cycles = out->issue_cycles;
+    out->latency_ps = (sim_time_t)out->cycles * sim_comp_period_ps(c);
+    return 0;
+}
+
+double dev_static_power_mw(const sim_comp_t *c)
+{
+    return sim_static_mw(c);
+}
+
 /* ---- names ------------------------------------------------------------------- */
 static const char *const op_names[] = {
     [0] = "none",
@@ -52,6 +81,7 @@ static const char *const op_names[] = {
     [DEV_OP_READ] = "read",
     [DEV_OP_WRITE] = "write",
     [DEV_OP_PROGRAM] = "program",
+    [DEV_OP_TRANSFER] = "transfer",
 };
 #define N_OP_NAMES (sizeof op_names / sizeof op_names[0])
 
@@ -137,7 +167,7 @@ int dev_base_init(sim_comp_t *c, dev_base_t *b)
     if (b->st_ops < 0 || b->st_bytes < 0 || b->st_cycles < 0 || b->st_wait < 0 ||
         b->st_wait_max < 0)
         return sim_comp_fail(c, "out of memory for stats");
-    for (int k = 1; k <= DEV_OP_PROGRAM; k++)
+    for (int k = 1; k <= DEV_OP_LAST; k++)
         b->trace_op[k] = sim_trace_op(c, dev_op_name(k));
     return 0;
 }
@@ -153,7 +183,7 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
     sim_stat_add(c, b->st_wait, (double)slot.wait_ps);
     sim_stat_max(c, b->st_wait_max, (double)slot.wait_ps);
     sim_busy(c, slot.start_ps, slot.issue_ps);
-    int op = req->kind <= DEV_OP_PROGRAM ? b->trace_op[req->kind] : -1;
+    int op = req->kind <= DEV_OP_LAST ? b->trace_op[req->kind] : -1;
     if (op >= 0)
         sim_trace(c, op, slot.start_ps, slot.finish_ps - slot.start_ps, bytes, energy_pj,
                   ev->op_id);

@@ -15,16 +15,6 @@
 extern "C" {
 #endif
 
-/* ---- names ------------------------------------------------------------------ */
-/* Choices strings for SIM_P_ENUM parameters. */
-#define DEV_OP_CHOICES "none|mvm|gemm|convert|vector|read|write|program"
-#define DEV_VF_CHOICES "none|softmax|layernorm|rmsnorm|gelu|silu|relu|add|mul"
-
-const char *dev_op_name(int kind);      /* "mvm", ...; "none" for 0, "?" if unknown */
-int dev_op_parse(const char *name);     /* dev_opkind_t, 0 for "none", -1 unknown */
-const char *dev_vfunc_name(int vfunc);  /* "softmax", ...; "?" if unknown */
-int dev_vfunc_parse(const char *name);  /* dev_vfunc_t, -1 unknown */
-
 /* ---- the device list (devices/registry.c) ------------------------------------ */
 /* Models registered by dev_register_all() that carry a dev_ext_t, sorted by
  * name. Empty until dev_register_all() ran. */
@@ -66,7 +56,7 @@ typedef struct dev_base {
     dev_unit_t unit;
     int port_out; /* -1 when no link leaves "out" */
     int st_ops, st_bytes, st_cycles, st_wait, st_wait_max;
-    int trace_op[DEV_OP_PROGRAM + 1];
+    int trace_op[DEV_OP_LAST + 1];
 } dev_base_t;
 
 /* Call at init: clock, port "out", shared stats, trace ops. 0 or an error. */
@@ -140,25 +130,6 @@ typedef struct dev_leak {
 int dev_leak_init(sim_comp_t *c, dev_leak_t *l, uint64_t parts, double part_mw, int gating,
                   double gated_frac);
 double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps);
-
-/* ---- the op driver (devices/driver.c) ------------------------------------------------ */
-/* One completed request as the driver saw it. */
-typedef struct dev_drv_record {
-    uint64_t seq;             /* request number, in sending order */
-    uint16_t kind;            /* dev_opkind_t */
-    uint16_t status;
-    uint64_t cycles;          /* device cycles reported */
-    sim_time_t sent_ps;       /* left the driver */
-    sim_time_t done_ps;       /* completion arrived at the driver */
-    sim_time_t device_latency_ps; /* as reported by the device (queueing included) */
-    double energy_pj;         /* as reported by the device */
-    uint64_t bytes;
-} dev_drv_record_t;
-
-/* The records of an op_driver component (the first DEV_DRV_RECORD_MAX
- * completions, in completion order); 0 when `c` is not an op_driver. */
-#define DEV_DRV_RECORD_MAX 65536u
-size_t dev_driver_records(sim_comp_t *c, const dev_drv_record_t **out);
 
 /* ---- vector unit numerics (devices/vector.c) ----------------------------------------- */
 typedef enum { DEV_FMT_FP64 = 0, DEV_FMT_FP32 = 1, DEV_FMT_FP16 = 2 } dev_fmt_t;

@@ -1,62 +1,12 @@
-/* Shared device helpers: symmetric per-vector quantization, converter energy
- * scaled from a reference point (Walden FOM 2^b; Murmann ADC survey: flat
- * energy per conversion below the speed corner, ~linear in f above it), and
- * laser power from the optical loss budget (SimPhony, H3PIMAP 2025). */
+/* Shared device helpers: converter energy scaled from a reference point
+ * (Walden FOM 2^b; Murmann ADC survey: flat energy per conversion below the
+ * speed corner, ~linear in f above it), and laser power from the optical loss budget (SimPhony, H3PIMAP 2025). */
 #include "devices/dev_int.h"
 
 #include <math.h>
 #include <complex.h>
 #include <stdlib.h>
 #include <string.h>
-
-double dev_max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double a = fabs(x[i]);
-        if (a > m)
-            m = a;
-    }
-    return m;
-}
-
-double dev_quant_step(int bits, double scale)
-{
-    if (bits < 1 || bits > 52 || !(scale >= 0.0))
-        return -1.0;
-    if (bits == 1)
-        return scale;
-    double levels = ldexp(1.0, bits - 1) - 1.0;
-    return scale / levels;
-}
-
-int dev_quantize(const double *in, double *out, size_t n, int bits, double scale)
-{
-    if (bits < 1 || bits > 52 || !(scale >= 0.0) || (n > 0 && (!in || !out)))
-        return SIM_ERR_CONFIG;
-    double fs = scale > 0.0 ? scale : dev_max_abs(in, n);
-    if (fs == 0.0 || !isfinite(fs)) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = isfinite(fs) ? 0.0 : in[i];
-        return isfinite(fs) ? 0 : SIM_ERR_CONFIG;
-    }
-    if (bits == 1) { /* sign only: +-fs, 0 stays 0 */
-        for (size_t i = 0; i < n; i++)
-            out[i] = in[i] > 0.0 ? fs : (in[i] < 0.0 ? -fs : 0.0);
-        return 0;
-    }
-    double levels = ldexp(1.0, bits - 1) - 1.0;
-    double step = fs / levels;
-    for (size_t i = 0; i < n; i++) {
-        double q = nearbyint(in[i] / step);
-        if (q > levels)
-            q = levels;
-        else if (q < -levels)
-            q = -levels;
-        out[i] = q * step;
-    }
-    return 0;
-}
 
 int dev_conv_scaling_parse(const char *name)
 {
@@ -191,7 +141,7 @@ int dev_conv_convert(sim_comp_t *c, void *state, const double *in, double *out, 
 {
     (void)ctx;
     const dev_conv_t *st = state;
-    int rc = dev_quantize(in, out, n, st->bits, st->full_scale);
+    int rc = num_quantize(in, out, n, st->bits, st->full_scale);
     if (rc && c)
         return sim_comp_fail(c, "%s '%s': cannot quantize %zu values at %d bits",
                              sim_comp_model(c), sim_comp_name(c), n, st->bits);
@@ -275,7 +225,7 @@ static int detect_and_convert(double *z, size_t n, int adc_bits, double pd_sigma
     if (rng && pd_sigma_rel > 0.0)
         for (size_t i = 0; i < n; i++)
             z[i] += pd_sigma_rel * sim_rng_next_normal(rng);
-    int rc = dev_quantize(z, z, n, adc_bits, 0.0);
+    int rc = num_quantize(z, z, n, adc_bits, 0.0);
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++)
@@ -295,8 +245,8 @@ int dev_mzi_mvm_tile(const dev_svd_mesh_t *mesh, const double *x, double *y, int
         return SIM_ERR_NOMEM;
     }
     double *z = a + mesh->n_in;
-    int rc = dev_quantize(x, a, mesh->n_in, dac_bits, 0.0);
-    double sx = dev_max_abs(x, mesh->n_in);
+    int rc = num_quantize(x, a, mesh->n_in, dac_bits, 0.0);
+    double sx = num_max_abs(x, mesh->n_in);
     if (!rc && sx > 0.0) {
         for (size_t j = 0; j < mesh->n_in; j++) /* modulator amplitudes in [-1, 1] */
             a[j] /= sx;
@@ -322,8 +272,8 @@ int dev_mrr_mvm_tile(const double *W, size_t n_out, size_t n_in, const double *x
     if (!a)
         return SIM_ERR_NOMEM;
     double *mixed = a + n_in, *z = a + 2 * n_in;
-    int rc = dev_quantize(x, a, n_in, dac_bits, 0.0);
-    double sx = dev_max_abs(x, n_in), wmax = dev_max_abs(W, n_out * n_in);
+    int rc = num_quantize(x, a, n_in, dac_bits, 0.0);
+    double sx = num_max_abs(x, n_in), wmax = num_max_abs(W, n_out * n_in);
     if (!rc && sx > 0.0 && wmax > 0.0) {
         for (size_t j = 0; j < n_in; j++)
             a[j] /= sx;

@@ -1,12 +1,12 @@
 /* Private helpers shared by the device models of devices/ (not a public API):
- * the symmetric per-vector quantizer used by DACs/ADCs, converter energy per
- * conversion scaled from a reference point (Murmann ADC survey; Walden FOM),
- * and the laser wall-plug power that closes an optical loss budget (SimPhony). */
+ * converter energy per conversion scaled from a reference point (Murmann ADC
+ * survey; Walden FOM), and the laser wall-plug power that closes an optical loss budget (SimPhony). */
 #ifndef PRISM_DEV_INT_H
 #define PRISM_DEV_INT_H
 
 #include "devices/dev.h"
 #include "devices/dev_common.h"
+#include "num/num.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,21 +15,7 @@
 extern "C" {
 #endif
 
-/* Symmetric uniform quantizer with 2^(bits-1) - 1 levels on each side of 0
- * (an 8-bit code covers -127..127). The full scale is `scale` (> 0) or, when
- * `scale` is 0, the vector's own max |in[i]| (per-vector scaling). Values
- * beyond the full scale saturate. step = scale / (2^(bits-1) - 1) and every
- * in-range value lands within step/2 of its input. `out` may alias `in`.
- * Returns 0, or SIM_ERR_CONFIG when bits is outside 1..52, scale < 0 or
- * an argument is NULL with n > 0. An all-zero vector with scale 0 gives zeros. */
-int dev_quantize(const double *in, double *out, size_t n, int bits, double scale);
-
-/* The step (LSB) dev_quantize uses for `bits` and full scale `scale`;
- * 0 when bits < 2 (1 bit: sign only, step = scale). Negative on bad input. */
-double dev_quant_step(int bits, double scale);
-
-/* max |x[i]| (0 for n == 0). */
-double dev_max_abs(const double *x, size_t n);
+/* The quantizer (num_quantize, num_quant_step, num_max_abs) lives in num/. */
 
 /* How a converter's energy per conversion scales away from its reference
  * point (ref_bits, ref_rate, ref_pj):
@@ -103,7 +89,7 @@ int dev_conv_init(sim_comp_t *c, dev_conv_t *st, const sim_params_t *p, const ch
 void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev);
 /* m samples: op time and initiation interval in ps (latency + ceil(m/ch)/rate). */
 void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *issue_ps);
-/* dev_ext_t.convert: dev_quantize with the component's bits and full scale. */
+/* dev_ext_t.convert: num_quantize with the component's bits and full scale. */
 int dev_conv_convert(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
                      const dev_num_ctx_t *ctx);
 /* ps -> whole cycles of `period_ps` (ceil; at least 1 when time > 0). */

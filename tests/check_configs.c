@@ -140,7 +140,7 @@ static double cycles_up(double ps, double period)
     return ceil(ps / period - 1e-9);
 }
 
-/* ---- an op_driver's request list (its grammar: devices/driver.c) ------------------------- */
+/* ---- an op_driver's request list (its grammar: mapper/op_driver.c) ------------------------- */
 typedef struct {
     char op[16];
     char vfunc[16];

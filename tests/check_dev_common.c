@@ -3,6 +3,7 @@
  * echo device defined here, the op driver (queueing, pipelining, request
  * lists, bad input) and the device list. */
 #include "devices/dev_common.h"
+#include "mapper/map.h"
 
 #include <check.h>
 #include <math.h>
@@ -57,6 +58,7 @@ static void setup(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     sim_model_register(&echo_model);
 }
 
@@ -145,8 +147,8 @@ START_TEST(test_queue_back_to_back)
                        "outstanding", "2", NULL};
     sim_t *s = build(p, 0, 1);
     run_ok(s);
-    const dev_drv_record_t *r;
-    size_t n = dev_driver_records(sim_comp_find(s, "drv"), &r);
+    const map_drv_record_t *r;
+    size_t n = map_driver_records(sim_comp_find(s, "drv"), &r);
     ck_assert_uint_eq(n, 2);
     ck_assert_uint_eq(r[0].done_ps, 10000 + 1);
     ck_assert_uint_eq(r[1].done_ps, 20000 + 1);
@@ -180,8 +182,8 @@ START_TEST(test_sequential)
     const char *p[] = {"op", "mvm", "m", "10", "count", "2", NULL};
     sim_t *s = build(p, 0, 1);
     run_ok(s);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 2);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 2);
     ck_assert_uint_eq(r[1].sent_ps, 10001);
     ck_assert_uint_eq(r[1].device_latency_ps, 21000 - 10001);
     ck_assert_uint_eq(r[1].done_ps, 21001);
@@ -199,8 +201,8 @@ START_TEST(test_round_trip_fields)
                        "vfunc",     "gelu",   "no_reload", "true", NULL};
     sim_t *s = build(p, 5, 5);
     run_ok(s);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     ck_assert_double_eq_tol(r[0].energy_pj, 17 + 0.25 + DEV_VF_GELU / 1000.0 + 1e-6, 1e-12);
     ck_assert_uint_eq(r[0].bytes, 3004);
     ck_assert_uint_eq(r[0].sent_ps, 0);
@@ -217,8 +219,8 @@ START_TEST(test_request_list)
                        "outstanding", "8", NULL};
     sim_t *s = build(p, 0, 1);
     run_ok(s);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 3);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 3);
     ck_assert_uint_eq(r[0].kind, DEV_OP_MVM);
     ck_assert_uint_eq(r[1].kind, DEV_OP_MVM);
     ck_assert_uint_eq(r[2].kind, DEV_OP_READ);
@@ -240,9 +242,9 @@ START_TEST(test_many_requests_window)
     ck_assert_double_eq(stat_of(s, "drv", "completed"), 200000);
     ck_assert_double_eq(stat_of(s, "drv", "device_cycles"), 600000);
     ck_assert_double_eq(stat_of(s, "drv", "device_span_ps"), 600000 * 1000.0);
-    const dev_drv_record_t *r;
-    size_t n = dev_driver_records(sim_comp_find(s, "drv"), &r);
-    ck_assert_uint_eq(n, DEV_DRV_RECORD_MAX);
+    const map_drv_record_t *r;
+    size_t n = map_driver_records(sim_comp_find(s, "drv"), &r);
+    ck_assert_uint_eq(n, MAP_DRV_RECORD_MAX);
     for (size_t i = 0; i < n; i++)
         ck_assert_uint_eq(r[i].seq, i); /* FIFO device: completions in sending order */
     sim_destroy(s);
@@ -334,8 +336,8 @@ START_TEST(test_idle_driver)
     sim_t *s = build(p, 0, 1);
     run_ok(s);
     ck_assert_double_eq(stat_of(s, "drv", "requests"), 0);
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), NULL), 0);
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "dut"), NULL), 0);
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), NULL), 0);
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "dut"), NULL), 0);
     sim_destroy(s);
 }
 END_TEST
@@ -357,6 +359,7 @@ START_TEST(test_device_list)
     ck_assert_ptr_null(dev_model_at(n));
     /* registering again changes nothing */
     dev_register_all();
+    map_register_all();
     ck_assert_uint_eq(dev_model_count(), n);
 }
 END_TEST

@@ -4,6 +4,7 @@
  * pipelining, bad parameters, vector numerics against closed forms, and
  * `prism op` JSON through the binary (PRISM env var; skipped when unset). */
 #include "devices/dev_common.h"
+#include "mapper/map.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -16,6 +17,7 @@ static void setup(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
 }
 
 typedef struct run {
@@ -229,8 +231,8 @@ START_TEST(test_sram_back_to_back)
 {
     const char *d[] = {"op", "read", "m", "4096", "count", "2", "outstanding", "2", NULL};
     run_t r = run_op("sram", NULL, 2e9, d); /* 500 ps period */
-    const dev_drv_record_t *rec;
-    ck_assert_uint_eq(dev_driver_records(r.drv, &rec), 2);
+    const map_drv_record_t *rec;
+    ck_assert_uint_eq(map_driver_records(r.drv, &rec), 2);
     ck_assert_uint_eq(rec[0].device_latency_ps, 66 * 500);
     ck_assert_uint_eq(rec[1].device_latency_ps, (2 + 128) * 500);
     ck_assert_double_eq(stat_of(r.drv, "device_span_ps"), 130 * 500);
@@ -329,8 +331,8 @@ START_TEST(test_dram_bursts_and_overlap)
     sim_destroy(r.s);
     const char *d2[] = {"op", "read", "m", "320", "count", "2", "outstanding", "2", NULL};
     r = run_op("dram", p, 1e9, d2);
-    const dev_drv_record_t *rec;
-    ck_assert_uint_eq(dev_driver_records(r.drv, &rec), 2);
+    const map_drv_record_t *rec;
+    ck_assert_uint_eq(map_driver_records(r.drv, &rec), 2);
     ck_assert_uint_eq(rec[0].device_latency_ps, 20000);
     ck_assert_uint_eq(rec[1].device_latency_ps, 30000);
     sim_destroy(r.s);

@@ -4,6 +4,7 @@
  * (+3 dB -> x10^0.3), zero-noise MVMs within the analytic DAC/ADC bound, and
  * energy per op adding up from hand-computed parts. */
 #include "devices/dev_common.h"
+#include "mapper/map.h"
 #include "devices/dev_int.h"
 
 #include <check.h>
@@ -16,6 +17,7 @@ static void setup(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
 }
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -87,9 +89,9 @@ START_TEST(test_quantize_bound)
     for (int bits = 2; bits <= 12; bits++) {
         for (size_t i = 0; i < 257; i++)
             x[i] = 3.0 * sim_rng_next_normal(&r);
-        ck_assert_int_eq(dev_quantize(x, q, 257, bits, 0.0), 0);
-        double fs = dev_max_abs(x, 257), step = fs / (pow(2, bits - 1) - 1);
-        ck_assert_double_eq_tol(dev_quant_step(bits, fs), step, 1e-15 * fs);
+        ck_assert_int_eq(num_quantize(x, q, 257, bits, 0.0), 0);
+        double fs = num_max_abs(x, 257), step = fs / (pow(2, bits - 1) - 1);
+        ck_assert_double_eq_tol(num_quant_step(bits, fs), step, 1e-15 * fs);
         for (size_t i = 0; i < 257; i++) {
             ck_assert_double_le(fabs(q[i] - x[i]), step / 2 * (1 + 1e-12));
             double code = q[i] / step; /* an integer code within +-(2^(b-1)-1) */
@@ -100,7 +102,7 @@ START_TEST(test_quantize_bound)
     /* 8 bit, fixed full scale 1: 0.5 -> 64/127 (round half to even of 63.5),
      * saturation at +-1, symmetric */
     double in[5] = {0.5, 2.0, -2.0, 1.0 / 127.0, -0.3}, out[5];
-    ck_assert_int_eq(dev_quantize(in, out, 5, 8, 1.0), 0);
+    ck_assert_int_eq(num_quantize(in, out, 5, 8, 1.0), 0);
     ck_assert_double_eq_tol(out[0], 64.0 / 127.0, 1e-15);
     ck_assert_double_eq(out[1], 1.0);
     ck_assert_double_eq(out[2], -1.0);
@@ -108,16 +110,16 @@ START_TEST(test_quantize_bound)
     ck_assert_double_eq_tol(out[4], -38.0 / 127.0, 1e-15);
     /* 1 bit: sign; all-zero vector; bad input */
     double s1[3] = {0.2, -3.0, 0.0}, o1[3];
-    ck_assert_int_eq(dev_quantize(s1, o1, 3, 1, 0.0), 0);
+    ck_assert_int_eq(num_quantize(s1, o1, 3, 1, 0.0), 0);
     ck_assert_double_eq(o1[0], 3.0);
     ck_assert_double_eq(o1[1], -3.0);
     ck_assert_double_eq(o1[2], 0.0);
     double z[3] = {0, 0, 0};
-    ck_assert_int_eq(dev_quantize(z, o1, 3, 8, 0.0), 0);
+    ck_assert_int_eq(num_quantize(z, o1, 3, 8, 0.0), 0);
     ck_assert_double_eq(o1[0] + o1[1] + o1[2], 0.0);
-    ck_assert_int_eq(dev_quantize(z, o1, 3, 0, 0.0), SIM_ERR_CONFIG);
-    ck_assert_int_eq(dev_quantize(z, o1, 3, 8, -1.0), SIM_ERR_CONFIG);
-    ck_assert_int_eq(dev_quantize(NULL, o1, 3, 8, 0.0), SIM_ERR_CONFIG);
+    ck_assert_int_eq(num_quantize(z, o1, 3, 0, 0.0), NUM_ERR_ARG);
+    ck_assert_int_eq(num_quantize(z, o1, 3, 8, -1.0), NUM_ERR_ARG);
+    ck_assert_int_eq(num_quantize(NULL, o1, 3, 8, 0.0), NUM_ERR_ARG);
 }
 END_TEST
 
@@ -167,8 +169,8 @@ START_TEST(test_dac_adc_components)
     sim_t *s = run_ok("dac", 7e9, p, d);
     double e_conv = 50.0 / 14.0 * 3.2;
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.dac"), 1000 * e_conv), 1e-12);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     double t_ps = 501.0 * 1e12 / 7e9;
     sim_time_t per = sim_clock_period_ps(s, sim_clock_find(s, "clk"));
     ck_assert_uint_eq(r[0].cycles, (uint64_t)ceil(t_ps / (double)per - 1e-9));
@@ -252,8 +254,8 @@ START_TEST(test_program_op)
     sim_t *s = run_ok("mzi_mesh", 5e9, p, d);
     ck_assert_double_eq(stat_of(s, "dut", "reloads"), 9);
     ck_assert_double_eq(stat_of(s, "dut", "energy.dac"), 0);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     ck_assert_uint_eq(r[0].cycles, 9 * 2000000 / 200);
     sim_destroy(s);
 }
@@ -304,7 +306,7 @@ END_TEST
 static void check_bound(const double *W, size_t n_out, size_t n_in, const double *x,
                         const double *y, int bd, int ba, double kappa)
 {
-    double Lx = pow(2, bd - 1) - 1, Ly = pow(2, ba - 1) - 1, sx = dev_max_abs(x, n_in);
+    double Lx = pow(2, bd - 1) - 1, Ly = pow(2, ba - 1) - 1, sx = num_max_abs(x, n_in);
     double *exact = malloc(n_out * sizeof *exact), *l1 = malloc(n_out * sizeof *l1);
     double mx = 0, ml1 = 0;
     for (size_t i = 0; i < n_out; i++) {
@@ -371,7 +373,7 @@ START_TEST(test_bound_is_tight_enough_to_fail)
     dev_svd_mesh_t m;
     ck_assert_int_eq(dev_svd_mesh_program(W, n, n, n, &m), 0);
     ck_assert_int_eq(dev_mzi_mvm_tile(&m, x, y, 12, 12, 0.05, 0.0, &r), 0);
-    double Lx = 2047, Ly = 2047, sx = dev_max_abs(x, n), worst_ratio = 0;
+    double Lx = 2047, Ly = 2047, sx = num_max_abs(x, n), worst_ratio = 0;
     for (size_t i = 0; i < n; i++) {
         double e = 0, l1 = 0, mx = 0;
         for (size_t j = 0; j < n; j++) {
@@ -422,7 +424,7 @@ START_TEST(test_mzi_component_numerics)
             for (size_t r0 = 0; r0 < no; r0 += 16)
                 for (size_t c0 = 0; c0 < ni; c0 += 16) {
                     size_t rows = no - r0 < 16 ? no - r0 : 16, cols = ni - c0 < 16 ? ni - c0 : 16;
-                    double Wt[256], Lx = 31, Ly = 63, sx = dev_max_abs(x + c0, cols), mx = 0,
+                    double Wt[256], Lx = 31, Ly = 63, sx = num_max_abs(x + c0, cols), mx = 0,
                                     ml1 = 0, l1[16];
                     for (size_t i = 0; i < rows; i++) {
                         double a = 0;
@@ -575,8 +577,8 @@ START_TEST(test_mzi_energy_adds_up)
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.pd"), 2 * e_pd), 1e-12);
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.laser"), 2 * e_laser), 1e-12);
     ck_assert_double_eq(stat_of(s, "dut", "reloads"), 1); /* same weight_id twice */
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 2);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 2);
     double first = e_dac + e_adc + e_mod + e_pd + e_laser;
     ck_assert_double_le(rel_close(r[0].energy_pj, first), 1e-12);
     ck_assert_double_le(rel_close(r[1].energy_pj, first), 1e-12);
@@ -640,8 +642,8 @@ START_TEST(test_mzi_thermo_reload_and_weights)
     ck_assert_double_le(rel_close(energy_sum(s, "dut"), pio_energy(s)), 1e-12);
     /* the run lasts at least the two settles: the static ledger covers them */
     ck_assert_uint_gt(sim_now(s), 2 * 10000000);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 4);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 4);
     ck_assert_uint_gt(r[0].cycles, 50000); /* 10 us at 5 GHz */
     ck_assert_uint_gt(r[1].cycles, 50000);
     ck_assert_uint_lt(r[2].cycles, 10);
@@ -672,8 +674,8 @@ START_TEST(test_mrr_energy_adds_up)
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.adc"), e_adc), 1e-12);
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.pd"), e_pd), 1e-12);
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.laser"), e_laser), 1e-12);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     ck_assert_double_le(rel_close(r[0].energy_pj, e_dac + e_mod + e_adc + e_pd + e_laser), 1e-12);
     ck_assert_uint_eq(r[0].cycles, (uint64_t)ceil((1e7 + t_op) / 200.0));
     sim_comp_t *c = sim_comp_find(s, "dut");
@@ -759,8 +761,8 @@ START_TEST(test_pipelining)
     const char *d[] = {"op", "mvm", "m", "10", "k", "8", "n", "8", "count", "3", "outstanding",
                        "3", "no_reload", "true", NULL};
     sim_t *s = run_ok("mzi_mesh", 5e9, p, d);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 3);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 3);
     /* each op: t_first + 9 slots; issue interval 10 slots of 200 ps */
     double t_first = 800 + 17 * 250 * 4.2 / 299.792458;
     uint64_t cyc = (uint64_t)ceil((t_first + 9 * 200) / 200.0);

@@ -4,6 +4,7 @@
  * claims (preload hidden under drain, bandwidth stalls from first
  * principles), and one timed run through the engine. */
 #include "devices/dev.h"
+#include "mapper/map.h"
 #include "devices/dev_common.h"
 #include "devices/systolic.h"
 #include "sim/sim.h"
@@ -438,6 +439,7 @@ START_TEST(test_model_table)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     const sim_model_t *m = sim_model_find("systolic");
     ck_assert_ptr_nonnull(m);
     const dev_ext_t *ext = m->ext;
@@ -522,6 +524,7 @@ static sim_t *run_engine(const char *const *params, int n_reqs, uint64_t m, uint
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     sim_model_register(&drv_model);
     memset(&drv, 0, sizeof drv);
     drv.n_reqs = n_reqs;
@@ -598,6 +601,7 @@ START_TEST(test_engine_realistic_and_errors)
     /* a shape the model rejects stops the run with a message naming it */
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     sim_model_register(&drv_model);
     memset(&drv, 0, sizeof drv);
     drv.n_reqs = 1;
@@ -639,6 +643,7 @@ START_TEST(test_engine_op_driver)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     ck_assert_ptr_nonnull(sim_model_find("op_driver"));
     const char *dut[] = {"rows", "16", "cols", "64", "dataflow", "os", NULL};
     const char *drvp[] = {"requests",
@@ -656,8 +661,8 @@ START_TEST(test_engine_op_driver)
     ck_assert_msg(sim_init(s) == 0, "%s", sim_errmsg(s));
     ck_assert_msg(sim_run(s, SIM_TIME_MAX, UINT64_MAX) == 0, "%s", sim_errmsg(s));
     sim_finish(s);
-    const dev_drv_record_t *rec;
-    size_t n = dev_driver_records(sim_comp_find(s, "drv"), &rec);
+    const map_drv_record_t *rec;
+    size_t n = map_driver_records(sim_comp_find(s, "drv"), &rec);
     ck_assert_uint_eq(n, 4);
     uint64_t total = 0;
     for (size_t i = 0; i < 4; i++) {
