@@ -246,7 +246,8 @@ static int rnsp_init(sim_comp_t *c, void *state, const sim_params_t *p)
 
     /* converters: ceil(log2 m) bits per modulus, energy scaled from the
      * reference points of DEV_PIO_PARAMS */
-    int scaling = dev_conv_scaling_parse(sim_param_str(p, "conv_scaling"));
+    int dac_scaling = dev_conv_scaling_parse(sim_param_str(p, "dac_scaling"));
+    int adc_scaling = dev_conv_scaling_parse(sim_param_str(p, "adc_scaling"));
     double dac_rate = sim_param_real(p, "dac_rate_hz"), adc_rate = sim_param_real(p, "adc_rate_hz");
     double dac_ref_rate = sim_param_real(p, "dac_ref_rate_hz");
     double adc_ref_rate = sim_param_real(p, "adc_ref_rate_hz");
@@ -256,12 +257,12 @@ static int rnsp_init(sim_comp_t *c, void *state, const sim_params_t *p)
         int b = num_rns_residue_bits(st->rns.m[i]);
         st->bits[i] = b;
         bits_sum += b;
-        double ed =
-            dev_dac_energy_pj(b, dac_rate, (int)sim_param_int(p, "dac_ref_bits"), dac_ref_rate,
-                              sim_param_real(p, "dac_ref_power_mw") / dac_ref_rate * 1e9, scaling);
-        double ea =
-            dev_adc_energy_pj(b, adc_rate, (int)sim_param_int(p, "adc_ref_bits"), adc_ref_rate,
-                              sim_param_real(p, "adc_ref_power_mw") / adc_ref_rate * 1e9, scaling);
+        double ed = dev_dac_energy_pj(
+            b, dac_rate, (int)sim_param_int(p, "dac_ref_bits"), dac_ref_rate,
+            sim_param_real(p, "dac_ref_power_mw") / dac_ref_rate * 1e9, dac_scaling);
+        double ea = dev_adc_energy_pj(
+            b, adc_rate, (int)sim_param_int(p, "adc_ref_bits"), adc_ref_rate,
+            sim_param_real(p, "adc_ref_power_mw") / adc_ref_rate * 1e9, adc_scaling);
         if (ed < 0.0 || ea < 0.0)
             return sim_comp_fail(c, "rns_photonic '%s': cannot scale converter energy",
                                  sim_comp_name(c));
@@ -351,7 +352,10 @@ static void rnsp_bill(const rnsp_t *st, const dev_req_t *req, uint64_t reloads, 
     b->mmu = macs * st->e_mmu_sum_pj;
     b->adc = n_out * st->e_adc_sum_pj;
     b->pd = n_out * st->adcs_per_output * st->rns.n * st->io.e_pd_pj;
-    b->laser = st->laser_mw_per_array * st->rns.n * (double)b->tiles * b->t_tile_ps * 1e-3;
+    /* an external laser component charges the light itself */
+    b->laser = st->io.external_laser
+                   ? 0.0
+                   : st->laser_mw_per_array * st->rns.n * (double)b->tiles * b->t_tile_ps * 1e-3;
     b->convert = n_in * st->e_fwd_pj + n_out * (st->e_crt_pj + st->e_acc_pj);
     b->program = (double)reloads * st->weight_bits_per_tile * st->e_sram_pj_per_bit;
 }
