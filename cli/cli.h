@@ -13,7 +13,8 @@ int cmd_op(int argc, char **argv);       /* cli/cmd_op.c */
 int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
 
-int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
+int cmd_map(int argc, char **argv);
+int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */      /* cli/cmd_map.c: map, profile, compare */
 
 /* 1 when paths a and b name the same file (same inode, or equal text when
  * one does not exist yet): used to refuse an output that names an input. */
