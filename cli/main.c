@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "devices/dev.h"
 #include "noc/noc.h"
+#include "sim/dist.h"
 #include "sim/sim.h"
 
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const struct {
     {"diff", cmd_diff, "compare two trace DBs; exit 1 when something moved beyond tolerance"},
     {"export", cmd_export, "write a trace DB as Chrome/Perfetto trace-event JSON"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
+    {"partition", cmd_partition, "place a config's components on N MPI ranks; print cut, lookahead, load"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
 };
 
@@ -61,7 +63,8 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
-        printf("prism %s\n", PRISM_VERSION);
+        printf("prism %s (MPI %s)\n", PRISM_VERSION,
+               sim_dist_built() ? "built in: mpirun -np N prism run" : "not built in");
         return 0;
     }
     cli_register_models();
