@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "devices/dev_common.h"
+#include "mapper/map.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
 
@@ -980,8 +981,8 @@ static int print_json_result(const op_args_t *a, sim_t *s, sim_comp_t *dut, sim_
         }
     }
     if (a->count > 1) {
-        const dev_drv_record_t *r;
-        size_t nr = dev_driver_records(drv, &r);
+        const map_drv_record_t *r;
+        size_t nr = map_driver_records(drv, &r);
         if (nr <= 1000) {
             cJSON *reqs = cJSON_CreateArray();
             for (size_t i = 0; i < nr; i++) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,7 +151,9 @@ static void usage(FILE *f)
             "                        file, mapped op by op onto the config's schedule_driver\n"
             "  --seq N --batch N --phase prefill|decode --kv-len N --dtype f32|f16|bf16|i8\n"
             "                        shape of the workload (defaults: the model's)\n"
-            "  --schedule FILE       write the executed schedule (with measured times) as JSON\n"
+            "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
+            "                        on the config's schedule_driver\n"
+            "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
             "  --until TIME          stop simulated time at TIME (e.g. 100us)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
@@ -167,6 +170,16 @@ static void usage(FILE *f)
             "  --help                this text\n\n"
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
             "1 a model failed during the run, 2 bad input.\n");
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -347,15 +360,17 @@ static int run_cmd(int argc, char **argv)
         {"trace-index", no_argument, NULL, 'i'},   {"seq", required_argument, NULL, 'S'},
         {"batch", required_argument, NULL, 'B'},   {"phase", required_argument, NULL, 'P'},
         {"kv-len", required_argument, NULL, 'K'},  {"dtype", required_argument, NULL, 'D'},
-        {"schedule", required_argument, NULL, 'O'},
-        {"ranks", required_argument, NULL, 'R'},   {"partition", required_argument, NULL, 'X'},
+        {"schedule-out", required_argument, NULL, 'O'},
+        {"schedule", required_argument, NULL, 'R'},
+        {"ranks", required_argument, NULL, 'N'},   {"partition", required_argument, NULL, 'X'},
         {"pilot-events", required_argument, NULL, 'E'}, {"sync", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0}};
     const char *partition_file = NULL;
     long want_ranks = 0;
     unsigned long long pilot_events = 100000;
     sim_sync_t sync = SIM_SYNC_REDUCE;
-    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL;
+    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL,
+               *schedule_in = NULL;
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
     int messages = 0, progress = 0, json = 0, index = 0;
@@ -400,6 +415,7 @@ static int run_cmd(int argc, char **argv)
         case 'j': json = 1; break;
         case 'W': workload = optarg; break;
         case 'O': schedule_out = optarg; break;
+        case 'R': schedule_in = optarg; break;
         case 'S':
         case 'B':
         case 'K': {
@@ -434,7 +450,7 @@ static int run_cmd(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'R': {
+        case 'N': {
             char *end;
             want_ranks = strtol(optarg, &end, 10);
             if (*end || want_ranks < 1 || want_ranks > 65536) {
@@ -502,8 +518,8 @@ static int run_cmd(int argc, char **argv)
     int dist = nranks > 1;
     if (dist && schedule_out) {
         if (rank == 0)
-            fprintf(stderr, "prism run: --schedule is not supported in a distributed run (the "
-                            "driver's schedule lives on one rank)\n");
+            fprintf(stderr, "prism run: --schedule-out is not supported in a distributed run "
+                            "(the driver's schedule lives on one rank)\n");
         return 2;
     }
     if (dist && filter && strstr(filter, "sample=")) {
@@ -516,8 +532,30 @@ static int run_cmd(int argc, char **argv)
     if (!dist && (partition_file || sync != SIM_SYNC_REDUCE) && rank == 0)
         fprintf(stderr, "prism run: note: --partition and --sync apply to mpirun runs only\n");
     const char *config = argv[optind];
-    if (schedule_out && !workload) {
-        fprintf(stderr, "prism run: --schedule needs --workload\n");
+    if (schedule_out && !workload && !schedule_in) {
+        fprintf(stderr, "prism run: --schedule-out needs --workload or --schedule\n");
+        return 2;
+    }
+    if (workload && schedule_in) {
+        fprintf(stderr, "prism run: give --workload (map it naively) or --schedule (a mapped "
+                        "schedule), not both\n");
+        return 2;
+    }
+    /* an output must not overwrite an input */
+    const char *inputs[] = {config, schedule_in, workload};
+    const char *in_names[] = {"the config", "the --schedule input", "the --workload file"};
+    const char *outputs[] = {schedule_out, trace_path};
+    const char *out_names[] = {"--schedule-out", "--trace"};
+    for (int oi = 0; oi < 2; oi++)
+        for (int ii = 0; ii < 3; ii++)
+            if (outputs[oi] && inputs[ii] && cli_same_file(outputs[oi], inputs[ii])) {
+                fprintf(stderr, "prism run: %s '%s' names %s: refusing to overwrite an input\n",
+                        out_names[oi], outputs[oi], in_names[ii]);
+                return 2;
+            }
+    if (schedule_out && trace_path && cli_same_file(schedule_out, trace_path)) {
+        fprintf(stderr, "prism run: --schedule-out and --trace name the same file '%s'\n",
+                schedule_out);
         return 2;
     }
     char err[2048];
@@ -541,6 +579,12 @@ static int run_cmd(int argc, char **argv)
         free(text);
         return 2;
     }
+    if (schedule_in && map_schedule_attach_file(s, schedule_in, err, sizeof err)) {
+        fprintf(stderr, "prism run: %s\n", err);
+        sim_destroy(s);
+        free(text);
+        return 2;
+    }
     int rc = sim_init(s);
     if (rc) /* in a distributed run, the rank that owns the component says why */
         fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
@@ -556,7 +600,7 @@ static int run_cmd(int argc, char **argv)
     if (trace_path) {
         trace_opts_t to = {.filter = filter, .messages = messages, .index = index};
         char *args = join_argv(argc, argv);
-        trace_run_info_t info = {config, text, workload, args};
+        trace_run_info_t info = {config, text, workload ? workload : schedule_in, args};
         /* the run's database (rank 0), then each rank's file of rows */
         if (rank == 0 && trace_open(&t, trace_path, &to, err, sizeof err)) {
             fprintf(stderr, "prism run: %s\n", err);

@@ -1,6 +1,7 @@
 /* The prism command: one binary, subcommands dispatched from a table. */
 #include "cli/cli.h"
 #include "devices/dev.h"
+#include "mapper/map.h"
 #include "noc/noc.h"
 #include "sim/dist.h"
 #include "sim/sim.h"
@@ -27,6 +28,7 @@ void cli_register_models(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     noc_register_all();
 }
 

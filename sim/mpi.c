@@ -41,10 +41,13 @@ typedef struct edge_log {
     size_t n, cap;
 } edge_log_t;
 
+/* Events as they lie in the pool: `stride` bytes each (header + payload). */
 typedef struct out_buf {
-    sim_event_t *ev;
-    size_t n, cap;
+    unsigned char *ev;
+    size_t n, cap; /* events, bytes */
 } out_buf_t;
+
+#define EV_AT(buf, i, stride) ((const sim_event_t *)((buf) + (i) * (stride)))
 
 struct sim_dist {
     int rank, nranks;
@@ -55,8 +58,8 @@ struct sim_dist {
     sim_time_t window_end, next; /* next: global earliest pending event */
     int started, finished_run, any_failed, any_stopped;
     out_buf_t *out; /* per destination rank */
-    sim_event_t *in;
-    size_t in_cap;
+    unsigned char *in;
+    size_t in_cap; /* bytes */
     op_key_t *keys;
     size_t n_keys, cap_keys;
     edge_log_t *edges; /* per clock */
@@ -101,9 +104,11 @@ int sim_dist_out(sim_t *s, const sim_event_t *e)
                              (unsigned long long)d->lookahead);
     }
     out_buf_t *o = &d->out[d->rank_of[e->dst]];
-    if (grow_mem((void **)&o->ev, &o->cap, o->n + 1, sizeof *o->ev))
+    size_t st = s->ev_stride;
+    if (grow_mem((void **)&o->ev, &o->cap, (o->n + 1) * st, 1))
         return sim_comp_fail(s->comps[e->src], "out of memory for cross-rank events");
-    o->ev[o->n++] = *e;
+    memcpy(o->ev + o->n * st, e, st);
+    o->n++;
     return 0;
 }
 
@@ -314,26 +319,26 @@ static int exchange(sim_t *s)
     size_t total = 0;
     for (int r = 0; r < P; r++)
         total += (size_t)rc[r];
-    int err = grow_mem((void **)&d->in, &d->in_cap, total ? total : 1, sizeof *d->in);
+    int err = grow_mem((void **)&d->in, &d->in_cap, (total ? total : 1) * s->ev_stride, 1);
     int nreq = 0;
     size_t off = 0;
     for (int r = 0; r < P && !err; r++) {
         if (rc[r])
-            MPI_Irecv(d->in + off, rc[r] * (int)sizeof(sim_event_t), MPI_BYTE, r, 7, MPI_COMM_WORLD,
-                      &req[nreq++]);
+            MPI_Irecv(d->in + off * s->ev_stride, rc[r] * (int)s->ev_stride, MPI_BYTE, r, 7,
+                      MPI_COMM_WORLD, &req[nreq++]);
         off += (size_t)rc[r];
     }
     for (int r = 0; r < P && !err; r++)
         if (sc[r])
-            MPI_Isend(d->out[r].ev, sc[r] * (int)sizeof(sim_event_t), MPI_BYTE, r, 7,
-                      MPI_COMM_WORLD, &req[nreq++]);
+            MPI_Isend(d->out[r].ev, sc[r] * (int)s->ev_stride, MPI_BYTE, r, 7, MPI_COMM_WORLD,
+                      &req[nreq++]);
     if (err)
         MPI_Abort(MPI_COMM_WORLD, 1); /* the peers wait for these messages */
     MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
     for (int r = 0; r < P; r++)
         d->out[r].n = 0;
     for (size_t i = 0; i < total && !err; i++)
-        err = sim_event_inject(s, &d->in[i]);
+        err = sim_event_inject(s, EV_AT(d->in, i, s->ev_stride));
     free(sc);
     free(req);
     return err;
@@ -355,8 +360,8 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
     sim_time_t earliest = next;
     for (int r = 0; r < P; r++)
         for (size_t i = 0; i < d->out[r].n; i++)
-            if (d->out[r].ev[i].time < earliest)
-                earliest = d->out[r].ev[i].time;
+            if (EV_AT(d->out[r].ev, i, s->ev_stride)->time < earliest)
+                earliest = EV_AT(d->out[r].ev, i, s->ev_stride)->time;
     uint64_t flags = (stop ? 1u : 0u) | (s->failed ? 2u : 0u);
     uint64_t *hdr = calloc((size_t)P * 8, sizeof *hdr); /* send 4, receive 4 per rank */
     MPI_Request *req = calloc((size_t)P * 4, sizeof *req);
@@ -389,7 +394,7 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
         if (h[3] < g)
             g = h[3];
     }
-    if (grow_mem((void **)&d->in, &d->in_cap, total ? total : 1, sizeof *d->in))
+    if (grow_mem((void **)&d->in, &d->in_cap, (total ? total : 1) * s->ev_stride, 1))
         MPI_Abort(MPI_COMM_WORLD, 1);
     nreq = 0;
     size_t off = 0;
@@ -398,11 +403,11 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
             continue;
         uint64_t n = hdr[8 * r + 4];
         if (n)
-            MPI_Irecv(d->in + off, (int)n * (int)sizeof(sim_event_t), MPI_BYTE, r, 9,
+            MPI_Irecv(d->in + off * s->ev_stride, (int)n * (int)s->ev_stride, MPI_BYTE, r, 9,
                       MPI_COMM_WORLD, &req[nreq++]);
         off += n;
         if (d->out[r].n)
-            MPI_Isend(d->out[r].ev, (int)d->out[r].n * (int)sizeof(sim_event_t), MPI_BYTE, r, 9,
+            MPI_Isend(d->out[r].ev, (int)d->out[r].n * (int)s->ev_stride, MPI_BYTE, r, 9,
                       MPI_COMM_WORLD, &req[nreq++]);
     }
     MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
@@ -414,7 +419,7 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
     *gnext = g;
     int err = 0;
     for (size_t i = 0; i < total && !err; i++)
-        err = sim_event_inject(s, &d->in[i]);
+        err = sim_event_inject(s, EV_AT(d->in, i, s->ev_stride));
     free(hdr);
     free(req);
     return err;
