@@ -67,7 +67,7 @@ static void on_slice(struct ev_loop *loop, ev_idle *w, int revents)
         } else if (stopped) {
             r->interrupted = 1;
             if (!r->why)
-                r->why = "interrupted on another rank";
+                r->why = "interrupted (a signal or the wall limit on another rank)";
             stop_loop(r);
         } else if (done) {
             stop_loop(r);
