@@ -127,10 +127,10 @@ static void same_as_sequential(const char *config, const char *opts, int np, con
 {
     char out[16384], seq[2048], par[2048];
     const char *a = path("seq.db"), *b = path("par.db");
-    int rc = run(out, sizeof out, "%s run %s %s --trace %s", prism, config, opts, a);
+    int rc = run(out, sizeof out, "%s run %s %s --force --trace %s", prism, config, opts, a);
     ck_assert_msg(rc == 0, "sequential: exit %d: %s", rc, out);
-    rc = run(out, sizeof out, "%s %d %s run %s %s %s --trace %s", MPIRUN, np, prism, config, opts,
-             mpi_opts, b);
+    rc = run(out, sizeof out, "%s %d %s run %s %s %s --force --trace %s", MPIRUN, np, prism, config,
+             opts, mpi_opts, b);
     ck_assert_msg(rc == 0, "mpirun -np %d: exit %d: %s", np, rc, out);
     ck_assert_msg(strstr(out, "windows"), "no synchronisation summary: %s", out);
     digest(a, seq, sizeof seq);
