@@ -127,7 +127,7 @@ static void usage(FILE *f)
             "                        on the config's schedule_driver\n"
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
-            "  --until TIME          stop simulated time at TIME (e.g. 100us)\n"
+            "  --until TIME          stop simulated time at TIME (e.g. 100us; 'none': no limit)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
             "  --progress            draw the progress bar even when stderr is not a terminal\n"
             "  --json                print the summary as JSON\n"
@@ -253,11 +253,18 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case 'u':
-            if (sim_parse_time(optarg, &over.until_ps)) {
-                fprintf(stderr, "prism run: --until '%s' is not a time (e.g. 100us)\n", optarg);
+        {
+            int urc = sim_parse_until(optarg, &over.until_ps);
+            if (urc) {
+                fprintf(stderr,
+                        urc == 1 ? "prism run: --until '%s' is 0: a run must end after time 0 "
+                                   "(--until none: no limit)\n"
+                                 : "prism run: --until '%s' is not a time (e.g. 100us) or 'none'\n",
+                        optarg);
                 return 2;
             }
             over.until_set = 1;
+        }
             break;
         case 'w': {
             char *end;
