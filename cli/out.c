@@ -18,7 +18,7 @@ struct out {
     size_t ncells, cap;
     size_t rows, cut;      /* rows given; rows beyond max_rows (table) */
     const char *null_text; /* how the table shows NULL */
-    int started, failed;
+    int started, failed, stopped;
 };
 
 out_t *out_create(FILE *f, out_format_t fmt, size_t max_rows)
@@ -254,6 +254,12 @@ size_t out_rows(const out_t *o)
     return o->rows;
 }
 
+void out_rows_stopped(out_t *o)
+{
+    if (o)
+        o->stopped = 1;
+}
+
 size_t out_rows_cut(const out_t *o)
 {
     return o->cut;
@@ -298,6 +304,8 @@ static void print_table(out_t *o)
     }
     if (o->rows == 0)
         fputs("(no rows)\n", o->f);
+    else if (o->stopped)
+        fprintf(o->f, "(more rows not shown; the first %zu printed)\n", o->rows - o->cut);
     else if (o->cut)
         fprintf(o->f, "(%zu more row%s not shown; %zu of %zu rows printed)\n", o->cut,
                 o->cut == 1 ? "" : "s", o->rows - o->cut, o->rows);

@@ -34,6 +34,9 @@ int out_finish(out_t *o);
 /* Rows given so far, and rows not shown because of max_rows. */
 size_t out_rows(const out_t *o);
 size_t out_rows_cut(const out_t *o);
+/* The producer stopped before the end (more rows exist, their number is not
+ * known): the table says so instead of counting the cut rows. */
+void out_rows_stopped(out_t *o);
 
 /* Helpers shared by the commands. */
 /* Human time: 1234 -> "1.234 ns", 2500000 -> "2.5 us" (3 significant decimals). */

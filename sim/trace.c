@@ -72,14 +72,20 @@ static const char *SCHEMA =
     " WHERE kind = 'energy'), 0) AS share FROM stats s JOIN components c"
     " ON c.comp_id = s.comp_id WHERE s.kind = 'energy' ORDER BY s.value DESC;"
     "CREATE VIEW critical_path AS WITH RECURSIVE"
+    /* only integer times take part (text in a time column compares above
+     * every number and made the chain pick the same row for ever), and the
+     * chain is at most as long as the events table */
     " chain(step, rid) AS ("
     "   SELECT 0, (SELECT rowid FROM events WHERE kind = 0 AND duration_ps > 0"
+    "     AND typeof(time_ps) = 'integer' AND typeof(duration_ps) = 'integer'"
     "     ORDER BY time_ps + duration_ps DESC, time_ps ASC LIMIT 1)"
     "   UNION ALL"
     "   SELECT chain.step + 1, (SELECT b.rowid FROM events b WHERE b.kind = 0 AND b.duration_ps > 0"
+    "     AND typeof(b.time_ps) = 'integer' AND typeof(b.duration_ps) = 'integer'"
     "     AND b.time_ps + b.duration_ps <= (SELECT time_ps FROM events WHERE rowid = chain.rid)"
     "     ORDER BY b.time_ps + b.duration_ps DESC, b.time_ps ASC LIMIT 1)"
-    "   FROM chain WHERE chain.rid IS NOT NULL)"
+    "   FROM chain WHERE chain.rid IS NOT NULL"
+    "     AND chain.step < (SELECT count(*) FROM events))"
     /* scalar lookups by rowid, not a join: a join makes SQLite build the
      * whole chain before an outer LIMIT applies */
     " SELECT chain.step,"
