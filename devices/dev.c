@@ -192,10 +192,24 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
                            energy_pj, bytes);
 }
 
+/* `ops`: the DEV_OP_BIT mask of what the model does (0: not known) */
+static int reject_op(sim_comp_t *c, const dev_req_t *req, unsigned ops)
+{
+    char does[256] = "";
+    size_t len = 0;
+    for (unsigned k = 0; k < 32 && len + 24 < sizeof does; k++)
+        if (ops & DEV_OP_BIT(k))
+            len += (size_t)snprintf(does + len, sizeof does - len, "%s%s", len ? ", " : "",
+                                    dev_op_name((dev_opkind_t)k));
+    if (len)
+        return sim_comp_reject(c, "%s cannot do op '%s' (it does %s)", sim_comp_model(c),
+                               dev_op_name(req->kind), does);
+    return sim_comp_reject(c, "%s cannot do op '%s'", sim_comp_model(c), dev_op_name(req->kind));
+}
+
 int dev_fail_op(sim_comp_t *c, const dev_req_t *req)
 {
-    return sim_comp_fail(c, "%s cannot do op '%s' (kind %u)", sim_comp_model(c),
-                         dev_op_name(req->kind), (unsigned)req->kind);
+    return reject_op(c, req, 0);
 }
 
 int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *req)
@@ -204,7 +218,7 @@ int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *
         return 0;
     dev_req_from_event(ev, req);
     if (req->kind >= 32 || !(ops & DEV_OP_BIT(req->kind))) {
-        dev_fail_op(c, req);
+        reject_op(c, req, ops);
         return 0;
     }
     return 1;

@@ -349,23 +349,41 @@ uint64_t sim_comp_cycle(const sim_comp_t *c)
     return p ? c->sim->now / p : 0;
 }
 
-int sim_comp_fail(sim_comp_t *c, const char *fmt, ...)
+static int comp_vfail(sim_comp_t *c, int code, const char *fmt, va_list ap)
 {
     sim_t *s = c->sim;
     char msg[900];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (!s->failed) {
         char at[512];
         sim_fmt_where(at, sizeof at, c->where);
         snprintf(s->err, sizeof s->err, "%scomponent '%s' (%s) at %llu ps: %s", at, c->name,
                  c->model->name, (unsigned long long)s->now, msg);
+        s->fail_code = code;
     }
     s->failed = 1;
-    return SIM_ERR_MODEL;
+    return code;
 }
+
+int sim_comp_fail(sim_comp_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = comp_vfail(c, SIM_ERR_MODEL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int sim_comp_reject(sim_comp_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = comp_vfail(c, SIM_ERR_CONFIG, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int sim_fail_code(const sim_t *s) { return s->failed ? (s->fail_code ? s->fail_code : SIM_ERR_MODEL) : 0; }
 
 /* ---- ports and links ------------------------------------------------------- */
 static int port_add(sim_comp_t *c, const char *name, int out, int link)
@@ -1365,6 +1383,7 @@ sim_time_t sim_lookahead_ps(const sim_t *s)
 }
 sim_time_t sim_end_ps(const sim_t *s) { return s->now; }
 uint64_t sim_seed(const sim_t *s) { return s->opts.seed; }
+sim_time_t sim_until_ps(const sim_t *s) { return s->opts.until_ps; }
 
 /* ---- ledger ------------------------------------------------------------------------ */
 int sim_stat(sim_comp_t *c, const char *name, sim_stat_kind_t kind, const char *unit)

@@ -185,6 +185,7 @@ uint64_t sim_events_handled(const sim_t *s);
 sim_time_t sim_lookahead_ps(const sim_t *s); /* min link latency and direct-send lookahead */
 sim_time_t sim_end_ps(const sim_t *s);       /* end time of the run */
 uint64_t sim_seed(const sim_t *s);
+sim_time_t sim_until_ps(const sim_t *s);    /* the run's end time (0: none) */
 
 /* ---- inside a model ------------------------------------------------------- */
 sim_t *sim_of(sim_comp_t *c);
@@ -195,6 +196,11 @@ sim_time_t sim_comp_now(const sim_comp_t *c);
 /* A model reports a fatal problem (bad parameter combination, endurance
  * exceeded): the run stops with this message. Returns SIM_ERR_MODEL. */
 int sim_comp_fail(sim_comp_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Like sim_comp_fail, for a request the model does not do at all (bad input
+ * rather than a failure of the model): sim_fail_code gives SIM_ERR_CONFIG. */
+int sim_comp_reject(sim_comp_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 0 while the run is healthy; SIM_ERR_MODEL or SIM_ERR_CONFIG once failed. */
+int sim_fail_code(const sim_t *s);
 
 /* Ports are created by links; a model looks them up by name at init.
  * Returns the port index or -1 when no link uses that name. */
@@ -417,6 +423,11 @@ typedef struct sim_config_over {
     uint64_t seed;
     int until_set;
     sim_time_t until_ps;
+    /* "key=value" overrides applied to the file before it is read (prism run
+     * --set; docs/config.md "Overrides"): seed, until, lookahead,
+     * clocks.NAME, COMPONENT.PARAM, links.latency, links[N|PORT].bandwidth */
+    const char *const *set;
+    size_t nset;
 } sim_config_over_t;
 int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out, char **text_out,
                     char *err, size_t errlen);

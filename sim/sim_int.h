@@ -153,6 +153,7 @@ struct sim {
     sim_opts_t opts;
     char err[1024];
     int failed;
+    int fail_code; /* SIM_ERR_MODEL, or SIM_ERR_CONFIG for a request the model does not do */
     sim_time_t now;
     uint64_t handled;
     sim_queue_t q;

@@ -159,8 +159,9 @@ START_TEST(cli_run_bounded_inputs)
     ck_assert_msg(strstr(out, "NUL byte"), "%s", out);
     const char *cfg = path("k.yaml");
     write_file(cfg, "components: {k: {model: sink}}\n");
+    ck_assert_int_eq(run(out, sizeof out, "%s run %s --until 0us", prism, cfg), 2);
+    ck_assert_msg(strstr(out, "--until '0us' is 0"), "%s", out);
     ck_assert_int_eq(run(out, sizeof out, "%s run %s --until 0", prism, cfg), 2);
-    ck_assert_msg(strstr(out, "--until '0' is 0"), "%s", out);
     ck_assert_int_eq(run(out, sizeof out, "%s run %s --until none", prism, cfg), 0);
 }
 END_TEST
