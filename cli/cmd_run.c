@@ -147,16 +147,6 @@ static void usage(FILE *f)
             cli_dtype_list());
 }
 
-int cli_same_file(const char *a, const char *b)
-{
-    if (!a || !b)
-        return 0;
-    struct stat sa, sb;
-    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return strcmp(a, b) == 0;
-}
-
 static char *join_argv(int argc, char **argv)
 {
     size_t len = 1;

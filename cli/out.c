@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct out {
     FILE *f;
@@ -429,4 +430,17 @@ void out_human_s(char *buf, size_t n, double seconds)
         snprintf(buf, n, "%.3g ms", seconds * 1e3);
     else
         snprintf(buf, n, "%.3g us", seconds * 1e6);
+}
+
+/* Issue 13: `prism export x.db --perfetto x.db` renamed the JSON over the
+ * trace. Two paths name the same file when both exist and share device and
+ * inode (links and ./x count), or when they are the same text. */
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
 }

@@ -543,8 +543,9 @@ int sim_config_load_string(const char *text, const char *name, const sim_config_
     return 0;
 }
 
-char *cfg_read_text(const char *path, char *why, size_t whylen)
+char *cfg_read_text(const char *path, int *code, char *why, size_t whylen)
 {
+    *code = SIM_ERR_IO;
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(why, whylen, "%s", strerror(errno));
@@ -573,11 +574,13 @@ char *cfg_read_text(const char *path, char *why, size_t whylen)
     }
     fclose(f);
     if (!text) {
+        *code = SIM_ERR_NOMEM;
         snprintf(why, whylen, "out of memory");
         return NULL;
     }
     text[len] = '\0';
     if (bad) {
+        *code = SIM_ERR_CONFIG;
         if (bad == 1)
             snprintf(why, whylen, "it contains a NUL byte; not a YAML text file");
         else
@@ -595,10 +598,12 @@ int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out
     if (text_out)
         *text_out = NULL;
     char why[256];
-    char *text = cfg_read_text(path, why, sizeof why);
+    int code;
+    char *text = cfg_read_text(path, &code, why, sizeof why);
     if (!text) {
-        snprintf(err, errlen, "%s: cannot read the config: %s", path, why);
-        return strstr(why, "NUL") || strstr(why, "larger") ? SIM_ERR_CONFIG : SIM_ERR_IO;
+        snprintf(err, errlen, "%s: %s the config: %s", path,
+                 code == SIM_ERR_IO ? "cannot open" : "refusing", why);
+        return code;
     }
     int rc = sim_config_load_string(text, path, over, out, err, errlen);
     if (rc || !text_out)

@@ -481,7 +481,8 @@ static int load_include(cfg_doc_t *d, int at, const char *rel, const char *from,
         if (chain[i] && !strcmp(chain[i], real))
             return derr(d, at, err, errlen, "include '%s': %s includes itself", rel, path);
     char why[256];
-    char *text = cfg_read_text(path, why, sizeof why);
+    int code;
+    char *text = cfg_read_text(path, &code, why, sizeof why);
     if (!text)
         return derr(d, at, err, errlen, "include '%s': cannot read %s: %s", rel, path, why);
     chain[depth] = real;

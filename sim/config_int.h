@@ -40,7 +40,8 @@ void cfg_doc_free(cfg_doc_t *d);
 int cfg_text_check(const char *text, size_t len, const char *name, char *err, size_t errlen);
 /* A config file's text, read with a bound: NULL (reason in why) on an open
  * error, a NUL byte (at its first block: /dev/zero) or more than
- * SIM_CONFIG_MAX_BYTES. Free it. */
-char *cfg_read_text(const char *path, char *why, size_t whylen);
+ * SIM_CONFIG_MAX_BYTES; *code is then SIM_ERR_IO (cannot open),
+ * SIM_ERR_CONFIG (refused) or SIM_ERR_NOMEM. Free it. */
+char *cfg_read_text(const char *path, int *code, char *why, size_t whylen);
 
 #endif

@@ -5,9 +5,11 @@
  * tcase timeout turns a hang back into a failure. */
 #include "noc/noc.h"
 #include "sim/sim.h"
+#include "sim/trace.h"
 #include "tests/check_cli.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +168,120 @@ START_TEST(cli_run_bounded_inputs)
 }
 END_TEST
 
+/* a trace of tests/fixtures/audit/tiny.yaml (4 SRAM reads) */
+static const char *tiny_trace(void)
+{
+    const char *db = path("tiny.db");
+    char out[4096];
+    ck_assert_int_eq(run(out, sizeof out, "%s run tests/fixtures/audit/tiny.yaml --trace %s",
+                         prism, db),
+                     0);
+    return db;
+}
+
+START_TEST(cli_query_stops)
+{
+    SKIP_WITHOUT_PRISM();
+    const char *db = tiny_trace();
+    static char out[1 << 16];
+    /* an infinite recursive CTE: --max-rows stops stepping */
+    ck_assert_int_eq(run(out, sizeof out,
+                         "%s query %s \"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 "
+                         "FROM c) SELECT x FROM c\" --max-rows 5",
+                         prism, db),
+                     0);
+    ck_assert_msg(strstr(out, "stopped after 5 rows at --max-rows 5"), "%s", out);
+    /* ... and --timeout interrupts one that never yields a row */
+    ck_assert_int_eq(run(out, sizeof out,
+                         "%s query %s \"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 "
+                         "FROM c) SELECT count(*) FROM c\" --timeout 0.2",
+                         prism, db),
+                     1);
+    ck_assert_msg(strstr(out, "stopped by --timeout 0.2 s"), "%s", out);
+    /* critical_path with text in a time column: ends (it looped for ever) */
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "UPDATE events SET time_ps = 'abc' WHERE rowid = (SELECT "
+                                  "max(rowid) FROM events)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    ck_assert_int_eq(run(out, sizeof out, "%s query %s \"SELECT count(*) FROM critical_path\"",
+                         prism, db),
+                     0);
+}
+END_TEST
+
+START_TEST(cli_sizes_bounded)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[4096];
+    ck_assert_int_eq(run(out, sizeof out, "%s op --device sram --read 64 --count 1000000000",
+                         prism),
+                     2);
+    ck_assert_msg(strstr(out, "--count '1000000000' is not a count in [1, 10000000]"), "%s", out);
+    ck_assert_int_eq(run(out, sizeof out, "%s workload info gpt2:layers=1000000000", prism), 2);
+    ck_assert_msg(strstr(out, "would build more than 1000000 ops"), "%s", out);
+    ck_assert_int_eq(run(out, sizeof out, "%s workload info resnet18:classes=0", prism), 2);
+    ck_assert_msg(strstr(out, "classes=0"), "%s", out);
+    ck_assert_int_eq(run(out, sizeof out, "%s workload info resnet18:classes=10 --json", prism),
+                     0);
+}
+END_TEST
+
+/* an output that names an input is refused and the input is left as it was */
+START_TEST(cli_outputs_never_overwrite_inputs)
+{
+    SKIP_WITHOUT_PRISM();
+    const char *db = tiny_trace();
+    char out[4096];
+    ck_assert_int_eq(run(out, sizeof out, "%s export %s --perfetto %s", prism, db, db), 2);
+    ck_assert_msg(strstr(out, "names the input trace"), "%s", out);
+    /* the trace is still a trace */
+    ck_assert_int_eq(run(out, sizeof out, "%s report %s", prism, db), 0);
+    /* through another name of the same file */
+    ck_assert_int_eq(run(out, sizeof out, "ln -s %s %s && %s export %s --perfetto %s", db,
+                         path("alias.db"), prism, db, path("alias.db")),
+                     2);
+    /* run: --trace naming the config */
+    const char *cfg = path("k.yaml");
+    const char *text = "components: {k: {model: sink}}\n";
+    write_file(cfg, text);
+    ck_assert_int_eq(run(out, sizeof out, "%s run %s --trace %s", prism, cfg, cfg), 2);
+    ck_assert_msg(strstr(out, "refusing to overwrite an input"), "%s", out);
+    char back[256] = "";
+    FILE *f = fopen(cfg, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(back, sizeof back, f));
+    fclose(f);
+    ck_assert_str_eq(back, text);
+}
+END_TEST
+
+/* kill -9 during setup: the file prism created is either empty of tables
+ * (killed between opening it and the first commit) or has its schema and
+ * its running row (one transaction); the reader says which */
+START_TEST(killed_during_setup_is_named)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[4096], err[512];
+    /* a trace opened and dropped before its run began: what a kill in that
+     * window leaves (there used to be a schema without a runs row) */
+    const char *db = path("setup.db");
+    trace_t *t = NULL;
+    ck_assert_int_eq(trace_open(&t, db, NULL, err, sizeof err), 0);
+    trace_close(t);
+    ck_assert_int_eq(run(out, sizeof out, "%s report %s", prism, db), 2);
+    ck_assert_msg(strstr(out, "killed before it started"), "%s", out);
+    /* a zero-byte file */
+    const char *zero = path("zero.db");
+    write_file(zero, "");
+    ck_assert_int_eq(run(out, sizeof out, "%s report %s", prism, zero), 2);
+    ck_assert_msg(strstr(out, "killed before it started"), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("audit");
@@ -178,6 +294,10 @@ static Suite *suite(void)
     tcase_add_test(tc, until_zero_and_tiny_times_refused);
     tcase_add_test(tc, seed_clock_and_documents);
     tcase_add_test(tc, cli_run_bounded_inputs);
+    tcase_add_test(tc, cli_query_stops);
+    tcase_add_test(tc, cli_sizes_bounded);
+    tcase_add_test(tc, cli_outputs_never_overwrite_inputs);
+    tcase_add_test(tc, killed_during_setup_is_named);
     suite_add_tcase(s, tc);
     return s;
 }
