@@ -32,10 +32,6 @@ int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare
 int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
 int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
 
-/* 1 when paths a and b name the same file (same inode, or equal text when
- * one does not exist yet): used to refuse an output that names an input. */
-int cli_same_file(const char *a, const char *b);
-
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);
 
