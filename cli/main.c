@@ -22,6 +22,7 @@ static const struct {
     {"plot", cmd_plot, "draw a trace DB with gnuplot: utilization, energy or a timeline (.png/.svg)"},
     {"sweep", cmd_sweep, "run a config over the cartesian product of --set values; a CSV/JSON table"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
+    {"partition", cmd_partition, "place a config's components on N MPI ranks; print cut, lookahead, load"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
 };
 

@@ -721,3 +721,6 @@ void trace_close(trace_t *t)
     free(t->path);
     free(t);
 }
+
+/* Rows another writer put into this database (a distributed run's merge). */
+void trace_add_rows(trace_t *t, uint64_t n) { t->rows += n; }
