@@ -4,6 +4,7 @@
  * and energy) with one column per swept key, optional traces, a progress
  * bar over the points and a gnuplot picture. */
 #include "cli/cli.h"
+#include "cli/defaults.h"
 #include "cli/out.h"
 #include "cli/plot.h"
 #include "cli/set.h"
@@ -49,6 +50,7 @@ static void usage(FILE *f)
             "  --workload SPEC       run a model on the chip (as prism run --workload)\n"
             "  --seq N --batch N --phase prefill|decode --kv-len N --dtype DTYPE\n"
             "                        shape of the workload; DTYPE is one of %s\n"
+            "                        (default: the GEMM unit's word_bytes, e.g. i8 for 1)\n"
             "  --until TIME          stop each run at TIME (with a unit, e.g. 100us)\n"
             "  -o FILE               write the table: FILE.csv or FILE.json (all columns)\n"
             "  --json                print the table as JSON on stdout\n"
@@ -87,8 +89,8 @@ static void progress(size_t done, size_t n, double t0)
  * input is bad (its message in err). */
 static int run_point(const char *config, const char *const *kv, size_t nkv,
                      const sim_config_over_t *base, const char *workload,
-                     const wl_gen_opts_t *wopts, const char *trace_path, point_t *pt, char *err,
-                     size_t errlen)
+                     const wl_gen_opts_t *wopts, int dtype_given, const char *trace_path,
+                     point_t *pt, char *err, size_t errlen)
 {
     sim_config_over_t over = *base;
     over.set = kv;
@@ -99,7 +101,12 @@ static int run_point(const char *config, const char *const *kv, size_t nkv,
         return 2;
     int rc = 0;
     trace_t *t = NULL;
-    if (workload && map_workload_attach(s, workload, wopts, err, errlen))
+    wl_gen_opts_t wo = *wopts;
+    if (workload && !dtype_given) { /* the chip's word size, per point (it may be swept) */
+        char note[160];
+        cli_chip_dtype(s, &wo.dtype, note, sizeof note);
+    }
+    if (workload && map_workload_attach(s, workload, &wo, err, errlen))
         rc = 2;
     if (!rc && sim_init(s)) {
         snprintf(err, errlen, "%s", sim_errmsg(s));
@@ -336,7 +343,7 @@ static int sweep_main(int argc, char **argv, cli_sets_t *sets)
         {"plot", required_argument, NULL, 'L'},  {"progress", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     const char *workload = NULL, *out_path = NULL, *trace_dir = NULL, *plot_path = NULL;
-    int json = 0, force = 0, show_progress = 0;
+    int json = 0, force = 0, show_progress = 0, dtype_given = 0;
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
     sim_config_over_t base = {0};
@@ -466,8 +473,8 @@ static int sweep_main(int argc, char **argv, cli_sets_t *sets)
         char tp[4096];
         if (trace_dir)
             snprintf(tp, sizeof tp, "%s/point-%03zu.db", trace_dir, i);
-        if (run_point(config, kv, sets->n, &base, workload, &wopts, trace_dir ? tp : NULL, &pts[i],
-                      err, sizeof err)) {
+        if (run_point(config, kv, sets->n, &base, workload, &wopts, dtype_given,
+                      trace_dir ? tp : NULL, &pts[i], err, sizeof err)) {
             pts[i].status =
                 "error"; /* this point's input cannot run (e.g. the model does not fit) */
             pts[i].message = strdup(err);

@@ -598,6 +598,39 @@ START_TEST(plot_draws_each_picture)
 }
 END_TEST
 
+START_TEST(workload_dtype_follows_the_chip)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    static const struct {
+        const char *args, *dtype;
+    } cases[] = {
+        {"", "\"dtype\":\"i8\""}, /* chip.yaml: the array's word_bytes is 1 */
+        {"--dtype i8", "\"dtype\":\"i8\""},
+        {"--dtype f32", "\"dtype\":\"f32\""},
+        {"--set sa.word_bytes=4", "\"dtype\":\"f32\""},
+        {"--set sa.word_bytes=2", "\"dtype\":\"f16\""},
+    };
+    double energy[5];
+    char out[65536];
+    for (int i = 0; i < 5; i++) {
+        int rc =
+            run_out(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 64 --json %s",
+                    prism, cases[i].args);
+        ck_assert_msg(rc == 0, "%s: %s", cases[i].args, out);
+        ck_assert_msg(strstr(out, cases[i].dtype), "%s: want %s in %s", cases[i].args,
+                      cases[i].dtype, out);
+        energy[i] = json_num(out, "energy_pj");
+    }
+    ck_assert(energy[0] == energy[1]); /* the default is i8, the same run */
+    ck_assert(energy[2] > energy[0]);  /* f32 weights move 4x the bytes */
+    ck_assert_int_eq(
+        run_out(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 64", prism), 0);
+    ck_assert_ptr_nonnull(strstr(out, "workload     gpt2 (i8: sa.word_bytes = 1)"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ux");
@@ -614,6 +647,7 @@ static Suite *suite(void)
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, plot_draws_each_picture);
+    tcase_add_test(tc, workload_dtype_follows_the_chip);
     suite_add_tcase(s, tc);
     return s;
 }
