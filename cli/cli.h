@@ -31,10 +31,7 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
                          const sim_partition_info_t *info, int json);
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
-
-/* 1 when paths a and b name the same file (same inode, or equal text when
- * one does not exist yet): used to refuse an output that names an input. */
-int cli_same_file(const char *a, const char *b);
+int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);

@@ -166,7 +166,8 @@ static void usage(FILE *f)
             "                        on the config's schedule_driver\n"
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
-            "  --until TIME          stop simulated time at TIME, with a unit (e.g. 100us)\n"
+            "  --until TIME          stop simulated time at TIME, with a unit (e.g. 100us;\n"
+            "                        'none': no limit; 0 is refused)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
             "  --progress            draw the progress bar even when stderr is not a terminal\n"
             "  --json                print the summary as JSON\n"
@@ -182,16 +183,6 @@ static void usage(FILE *f)
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
             "1 a model failed during the run, 2 bad usage or bad input.\n",
             cli_dtype_list());
-}
-
-int cli_same_file(const char *a, const char *b)
-{
-    if (!a || !b)
-        return 0;
-    struct stat sa, sb;
-    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return strcmp(a, b) == 0;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -460,9 +451,15 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             break;
         }
         case 'u': {
-            unsigned long long ps;
-            if (cli_parse_time("run", "--until", optarg, &ps))
+            unsigned long long ps = 0;
+            if (strcmp(optarg, "none") && cli_parse_time("run", "--until", optarg, &ps))
                 return 2;
+            if (strcmp(optarg, "none") && ps == 0) {
+                fprintf(stderr, "prism run: --until '%s' is 0: a run must end after time 0 "
+                                "(--until none: no limit)\n",
+                        optarg);
+                return 2;
+            }
             over.until_ps = ps;
             over.until_set = 1;
             break;

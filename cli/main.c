@@ -21,6 +21,7 @@ static const struct {
     {"export", cmd_export, "write a trace DB as Chrome/Perfetto trace-event JSON"},
     {"plot", cmd_plot, "draw a trace DB with gnuplot: utilization, energy or a timeline (.png/.svg)"},
     {"sweep", cmd_sweep, "run a config over the cartesian product of --set values; a CSV/JSON table"},
+    {"train", cmd_train, "train an MLP/CNN on digits with every GEMM in fp32, bfp or rns (Mirage)"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
     {"partition", cmd_partition, "place a config's components on N MPI ranks; print cut, lookahead, load"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},

@@ -153,10 +153,11 @@ int sim_add_clock(sim_t *s, const char *name, double freq_hz)
                              name ? name : "");
     if (s->initialized)
         return sim_set_error(s, SIM_ERR_STATE, "clock '%s' added after init", name);
-    if (!(freq_hz > 0) || freq_hz > 1e12)
+    /* the period must fit the integer time: 1 ps (1 THz) to 2^63 ps (0.11 uHz) */
+    if (!(freq_hz > 0) || freq_hz > 1e12 || 1e12 / freq_hz > 9.2e18)
         return sim_set_error(s, SIM_ERR_CONFIG,
-                             "clock '%s': frequency %g Hz is out of range (0, 1 THz]", name,
-                             freq_hz);
+                             "clock '%s': frequency %g Hz is out of range [1.1e-07 Hz, 1 THz]",
+                             name, freq_hz);
     if (sim_clock_find(s, name) >= 0)
         return sim_set_error(s, SIM_ERR_CONFIG, "clock '%s' declared twice", name);
     if (s->n_clocks >= 1024)
