@@ -12,6 +12,8 @@ int cmd_diff(int argc, char **argv);     /* cli/cmd_diff.c */
 int cmd_op(int argc, char **argv);       /* cli/cmd_op.c */
 int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
+int cmd_plot(int argc, char **argv);     /* cli/cmd_plot.c */
+int cmd_sweep(int argc, char **argv);    /* cli/cmd_sweep.c */
 
 int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 
