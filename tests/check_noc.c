@@ -555,6 +555,41 @@ START_TEST(cli_outputs_and_config)
 }
 END_TEST
 
+START_TEST(packet_rows_and_latency_view)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[16384];
+    write_file(path("tr.yaml"), "components:\n  probe: {model: sink}\nnetwork:\n  k: 4\n  "
+                                "traffic: uniform\n  rate: 0.2\n  packet_size: 4\nuntil: 2us\n");
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"),
+                                  path("t.db")),
+                     0);
+    /* every packet row: latency >= the zero-load closed form 2 + 4R + 3,
+     * hops = R, and the flows can be filtered by their worst latency */
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out,
+                     "%s query %s \"SELECT COUNT(*), SUM(latency_cycles < 2 + 4 * hops + 3), "
+                     "SUM(hops < 1 OR hops > 7), MIN(bytes), MAX(bytes) FROM packet_latency\" --csv",
+                     prism, path("t.db")),
+        0);
+    long n = 0, below = -1, badhops = -1, minb = 0, maxb = 0;
+    const char *row = strchr(out, '\n');
+    ck_assert_ptr_nonnull(row);
+    ck_assert_int_eq(sscanf(row + 1, "%ld,%ld,%ld,%ld,%ld", &n, &below, &badhops, &minb, &maxb), 5);
+    /* 2000 cycles x 16 nodes x 0.2 / 4 flits: about 1600 packets */
+    ck_assert_msg(n > 1200 && n < 1700, "%ld packets", n);
+    ck_assert_int_eq(below, 0);
+    ck_assert_int_eq(badhops, 0);
+    ck_assert_int_eq(minb, 64);
+    ck_assert_int_eq(maxb, 64);
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out,
+                                  "%s query %s \"SELECT src_node, dst_terminal FROM packet_latency "
+                                  "GROUP BY 1, 2 HAVING MAX(latency_cycles) > 30\"",
+                                  prism, path("t.db")),
+                     0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("noc");
@@ -571,6 +606,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_input_is_one_clear_error);
     tcase_add_test(tc, network_block_expands_in_a_config);
     tcase_add_test(tc, cli_outputs_and_config);
+    tcase_add_test(tc, packet_rows_and_latency_view);
     suite_add_tcase(s, tc);
     return s;
 }
