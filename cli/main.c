@@ -19,6 +19,7 @@ static const struct {
     {"export", cmd_export, "write a trace DB as Chrome/Perfetto trace-event JSON"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
+    {"pi2", cmd_pi2, "train a pi^2 network and run it as packets through router primitives"},
 };
 
 void cli_register_models(void)
