@@ -4,6 +4,7 @@
  * full engine run (op_driver -> systolic), per dataflow and mode, in ms.
  * SCALE-Sim v2 takes minutes of CPU for the same four layers. */
 #include "devices/dev.h"
+#include "mapper/map.h"
 #include "devices/dev_common.h"
 #include "devices/systolic.h"
 #include "sim/sim.h"
@@ -58,6 +59,7 @@ int main(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     const char *dfs[] = {"os", "ws", "is"}, *modes[] = {"scalesim", "realistic"};
     printf("GPT-2 small block, seq 128, 32x32 array, 1 GHz\n");
     printf("%-3s %-9s %12s %10s %14s %12s\n", "df", "mode", "cycles", "latency_ms",

@@ -22,6 +22,12 @@ int cli_pi2_parse_int(const char *opt, const char *s, long lo, long hi, long *ou
 int cli_pi2_data(const char *spec, long split, struct wl_dataset **ds, struct wl_dataset *train,
                  struct wl_dataset *test);
 
+int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
+
+/* 1 when paths a and b name the same file (same inode, or equal text when
+ * one does not exist yet): used to refuse an output that names an input. */
+int cli_same_file(const char *a, const char *b);
+
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);
 

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "devices/dev_common.h"
+#include "mapper/map.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
 
@@ -980,8 +981,8 @@ static int print_json_result(const op_args_t *a, sim_t *s, sim_comp_t *dut, sim_
         }
     }
     if (a->count > 1) {
-        const dev_drv_record_t *r;
-        size_t nr = dev_driver_records(drv, &r);
+        const map_drv_record_t *r;
+        size_t nr = map_driver_records(drv, &r);
         if (nr <= 1000) {
             cJSON *reqs = cJSON_CreateArray();
             for (size_t i = 0; i < nr; i++) {
@@ -1150,7 +1151,7 @@ int cmd_op(int argc, char **argv)
     }
     if (rc) {
         fprintf(stderr, "prism op: %s\n", sim_errmsg(s));
-        exit_code = 1;
+        exit_code = sim_fail_code(s) == SIM_ERR_CONFIG ? 2 : 1; /* an op the device does not do */
         goto out;
     }
     sim_comp_t *dut = sim_comp_find(s, "dut"), *drv = sim_comp_find(s, "drv");

@@ -186,7 +186,9 @@ static void report_text(const char *path, const trace_summary_t *s, report_sort_
         fputc('\n', out);
     }
     if (isfinite(r->wall_s)) {
-        fprintf(out, "  wall time    %.3f s", r->wall_s);
+        char hw[32];
+        out_human_s(hw, sizeof hw, r->wall_s);
+        fprintf(out, "  wall time    %s", hw);
         if (r->events_handled > 0 && r->wall_s > 0)
             fprintf(out, " (%.3g events/s)", (double)r->events_handled / r->wall_s);
         fputc('\n', out);

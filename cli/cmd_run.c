@@ -3,6 +3,8 @@
  * and print a summary. Exit: 0 complete, 130 interrupted, 1 model failure,
  * 2 bad input. */
 #include "cli/cli.h"
+#include "cli/out.h"
+#include "cli/set.h"
 #include "mapper/map.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,7 +115,13 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: prism run CONFIG.yaml [options]\n\n"
             "Runs the simulation the config describes (docs/config.md) and prints a summary.\n\n"
+            "  --set KEY=VALUE[,KEY=VALUE...]\n"
+            "                        override the config: COMPONENT.PARAM (sa.rows=64), seed,\n"
+            "                        until, lookahead, clocks.NAME, links.latency,\n"
+            "                        links[N|PORT|COMPONENT].latency|bandwidth; checked like\n"
+            "                        the file's values (docs/config.md, Overrides)\n"
             "  --trace DB            write every activity to an SQLite trace (docs/trace.md)\n"
+            "  --force               replace DB when it exists (otherwise an error)\n"
             "  --trace-filter SPEC   keep only some rows: component=GLOB|GLOB,op=GLOB,\n"
             "                        kind=activity|message,from=TIME,to=TIME,sample=N\n"
             "  --trace-messages      also record every message delivered over a link\n"
@@ -120,17 +129,31 @@ static void usage(FILE *f)
             "  --workload SPEC       run a model on the chip: a built-in (gpt2, bert-base,\n"
             "                        resnet18, llama2-7b, ...; prism workload list) or a .onnx\n"
             "                        file, mapped op by op onto the config's schedule_driver\n"
-            "  --seq N --batch N --phase prefill|decode --kv-len N --dtype f32|f16|bf16|i8\n"
-            "                        shape of the workload (defaults: the model's)\n"
-            "  --schedule FILE       write the executed schedule (with measured times) as JSON\n"
+            "  --seq N --batch N --phase prefill|decode --kv-len N --dtype DTYPE\n"
+            "                        shape of the workload (defaults: the model's); DTYPE is\n"
+            "                        one of %s\n"
+            "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
+            "                        on the config's schedule_driver\n"
+            "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
-            "  --until TIME          stop simulated time at TIME (e.g. 100us)\n"
+            "  --until TIME          stop simulated time at TIME, with a unit (e.g. 100us)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
             "  --progress            draw the progress bar even when stderr is not a terminal\n"
             "  --json                print the summary as JSON\n"
             "  --help                this text\n\n"
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
-            "1 a model failed during the run, 2 bad input.\n");
+            "1 a model failed during the run, 2 bad usage or bad input.\n",
+            cli_dtype_list());
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -149,109 +172,159 @@ static char *join_argv(int argc, char **argv)
     return s;
 }
 
-static void print_summary(sim_t *s, const char *status, const char *msg, double wall, int json,
-                          const char *trace_path, uint64_t rows)
+static void json_real(const char *key, double v, int comma)
+{
+    printf("%s\"%s\":", comma ? "," : "", key);
+    if (isfinite(v))
+        printf("%.17g", v);
+    else
+        printf("null");
+}
+
+/* The run's summary: in the units `prism report` uses, or as one JSON object
+ * with every figure at full precision. */
+static void print_summary(sim_t *s, uint64_t seed, const char *status, const char *msg, double wall,
+                          int json, const char *trace_path, uint64_t rows)
 {
     double evs = wall > 0 ? (double)sim_events_handled(s) / wall : 0;
+    size_t n = sim_comp_count(s);
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += sim_energy_pj(sim_comp_at(s, i));
     if (json) {
-        printf("{\"status\":\"%s\",\"end_time_ps\":%llu,\"events\":%llu,\"wall_s\":%.6f,"
-               "\"events_per_s\":%.1f,\"trace\":",
-               status, (unsigned long long)sim_end_ps(s), (unsigned long long)sim_events_handled(s),
-               wall, evs);
-        if (trace_path)
-            printf("\"%s\",\"trace_rows\":%llu", trace_path, (unsigned long long)rows);
+        printf("{\"status\":");
+        out_json_string(stdout, status);
+        printf(",\"message\":");
+        if (msg)
+            out_json_string(stdout, msg);
         else
             printf("null");
+        printf(",\"seed\":%llu,\"end_time_ps\":%llu,\"events\":%llu", (unsigned long long)seed,
+               (unsigned long long)sim_end_ps(s), (unsigned long long)sim_events_handled(s));
+        json_real("wall_s", wall, 1);
+        json_real("events_per_s", evs, 1);
+        json_real("energy_pj", total, 1);
+        printf(",\"trace\":");
+        if (trace_path) {
+            out_json_string(stdout, trace_path);
+            printf(",\"trace_rows\":%llu", (unsigned long long)rows);
+        } else
+            printf("null");
         printf(",\"components\":[");
-        for (size_t i = 0; i < sim_comp_count(s); i++) {
+        for (size_t i = 0; i < n; i++) {
             sim_comp_t *c = sim_comp_at(s, i);
-            printf("%s{\"name\":\"%s\",\"model\":\"%s\",\"busy_ps\":%llu,\"energy_pj\":%.6g,"
-                   "\"events\":%llu}",
-                   i ? "," : "", sim_comp_name(c), sim_comp_model(c),
-                   (unsigned long long)sim_busy_ps(c), sim_energy_pj(c),
-                   (unsigned long long)sim_comp_events(c));
+            printf("%s{\"name\":", i ? "," : "");
+            out_json_string(stdout, sim_comp_name(c));
+            printf(",\"model\":");
+            out_json_string(stdout, sim_comp_model(c));
+            printf(",\"busy_ps\":%llu", (unsigned long long)sim_busy_ps(c));
+            json_real("utilization",
+                      sim_end_ps(s) ? (double)sim_busy_ps(c) / (double)sim_end_ps(s) : 0, 1);
+            json_real("energy_pj", sim_energy_pj(c), 1);
+            printf(",\"events\":%llu}", (unsigned long long)sim_comp_events(c));
         }
         printf("]}\n");
         return;
     }
-    char t[32];
-    printf("status      %s%s%s\n", status, msg ? ": " : "", msg ? msg : "");
-    printf("end time    %s (%llu ps)\n", sim_fmt_time(sim_end_ps(s), t, sizeof t),
-           (unsigned long long)sim_end_ps(s));
-    printf("events      %llu in %.3f s wall (%.2f M events/s)\n",
-           (unsigned long long)sim_events_handled(s), wall, evs / 1e6);
+    char h[64], hw[32];
+    printf("status       %s%s%s\n", status, msg ? ": " : "", msg ? msg : "");
+    out_human_ps(h, sizeof h, (double)sim_end_ps(s));
+    printf("end time     %llu ps (%s)\n", (unsigned long long)sim_end_ps(s), h);
+    out_human_s(hw, sizeof hw, wall);
+    printf("events       %llu in %s wall (%.3g M events/s)\n",
+           (unsigned long long)sim_events_handled(s), hw, evs / 1e6);
+    printf("seed         %llu\n", (unsigned long long)seed);
     if (trace_path)
-        printf("trace       %s (%llu rows)\n", trace_path, (unsigned long long)rows);
-    size_t n = sim_comp_count(s);
-    size_t shown = n > 20 ? 20 : n;
-    double total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += sim_energy_pj(sim_comp_at(s, i));
-    printf("energy      %.6g pJ total\n\n", total);
-    printf("%-20s %-14s %12s %8s %14s %10s\n", "component", "model", "busy_ps", "util%", "energy_pj",
-           "events");
-    for (size_t i = 0; i < shown; i++) {
+        printf("trace        %s (%llu rows)\n", trace_path, (unsigned long long)rows);
+    out_human_pj(h, sizeof h, total);
+    printf("energy       %.1f pJ (%s) over %zu components\n\n", total, h, n);
+    out_t *o = out_create(stdout, OUT_TABLE, 20);
+    if (!o)
+        return;
+    const char *cols[] = {"name", "model", "busy_ps", "util_%", "energy_pj", "events"};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+        out_column(o, cols[i]);
+    for (size_t i = 0; i < n; i++) {
         sim_comp_t *c = sim_comp_at(s, i);
-        double util = sim_end_ps(s) ? 100.0 * (double)sim_busy_ps(c) / (double)sim_end_ps(s) : 0;
-        printf("%-20s %-14s %12llu %8.2f %14.6g %10llu\n", sim_comp_name(c), sim_comp_model(c),
-               (unsigned long long)sim_busy_ps(c), util, sim_energy_pj(c),
-               (unsigned long long)sim_comp_events(c));
+        out_text(o, sim_comp_name(c));
+        out_text(o, sim_comp_model(c));
+        out_int(o, (long long)sim_busy_ps(c));
+        out_fixed(o, sim_end_ps(s) ? 100.0 * (double)sim_busy_ps(c) / (double)sim_end_ps(s) : 0, 1);
+        out_fixed(o, sim_energy_pj(c), 1);
+        out_int(o, (long long)sim_comp_events(c));
     }
-    if (shown < n)
-        printf("... %zu more components (prism report DB shows all)\n", n - shown);
+    out_finish(o);
+    if (n > 20)
+        printf("(prism report DB lists every component)\n");
 }
 
-int cmd_run(int argc, char **argv)
+/* `sets` is freed by the caller on every path */
+static int run_main(int argc, char **argv, cli_sets_t *sets)
 {
-    static const struct option opts[] = {
-        {"trace", required_argument, NULL, 't'},   {"trace-filter", required_argument, NULL, 'f'},
-        {"trace-messages", no_argument, NULL, 'm'}, {"seed", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},   {"wall-limit", required_argument, NULL, 'w'},
-        {"progress", no_argument, NULL, 'p'},      {"json", no_argument, NULL, 'j'},
-        {"workload", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
-        {"trace-index", no_argument, NULL, 'i'},   {"seq", required_argument, NULL, 'S'},
-        {"batch", required_argument, NULL, 'B'},   {"phase", required_argument, NULL, 'P'},
-        {"kv-len", required_argument, NULL, 'K'},  {"dtype", required_argument, NULL, 'D'},
-        {"schedule", required_argument, NULL, 'O'},
-        {NULL, 0, NULL, 0}};
-    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL;
+    static const struct option opts[] = {{"trace", required_argument, NULL, 't'},
+                                         {"trace-filter", required_argument, NULL, 'f'},
+                                         {"trace-messages", no_argument, NULL, 'm'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"wall-limit", required_argument, NULL, 'w'},
+                                         {"progress", no_argument, NULL, 'p'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"workload", required_argument, NULL, 'W'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"trace-index", no_argument, NULL, 'i'},
+                                         {"seq", required_argument, NULL, 'S'},
+                                         {"batch", required_argument, NULL, 'B'},
+                                         {"phase", required_argument, NULL, 'P'},
+                                         {"kv-len", required_argument, NULL, 'K'},
+                                         {"dtype", required_argument, NULL, 'D'},
+                                         {"schedule-out", required_argument, NULL, 'O'},
+                                         {"schedule", required_argument, NULL, 'R'},
+                                         {"set", required_argument, NULL, 'X'},
+                                         {"force", no_argument, NULL, 'F'},
+                                         {NULL, 0, NULL, 0}};
+    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL,
+               *schedule_in = NULL;
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
-    int messages = 0, progress = 0, json = 0, index = 0;
+    int messages = 0, progress = 0, json = 0, index = 0, force = 0;
     sim_config_over_t over = {0};
     double wall_limit = 0;
     optind = 1;
+    opterr = 0;
     int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    char err[2048];
+    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (o) {
+        case 'X':
+            if (cli_sets_add(sets, optarg, err, sizeof err))
+                return cli_usage_error("run", "%s", err);
+            break;
+        case 'F': force = 1; break;
         case 't': trace_path = optarg; break;
         case 'f': filter = optarg; break;
         case 'm': messages = 1; break;
         case 's': {
             char *end;
             over.seed = strtoull(optarg, &end, 0);
-            if (*end || *optarg == '-') {
-                fprintf(stderr, "prism run: --seed '%s' is not a non-negative integer\n", optarg);
-                return 2;
-            }
+            if (*end || *optarg == '-' || !*optarg)
+                return cli_usage_error("run", "--seed '%s' is not a non-negative integer", optarg);
             over.seed_set = 1;
             break;
         }
-        case 'u':
-            if (sim_parse_time(optarg, &over.until_ps)) {
-                fprintf(stderr, "prism run: --until '%s' is not a time (e.g. 100us)\n", optarg);
+        case 'u': {
+            unsigned long long ps;
+            if (cli_parse_time("run", "--until", optarg, &ps))
                 return 2;
-            }
+            over.until_ps = ps;
             over.until_set = 1;
             break;
+        }
         case 'w': {
             char *end;
             wall_limit = strtod(optarg, &end);
-            if (*end || !(wall_limit > 0)) {
-                fprintf(stderr, "prism run: --wall-limit '%s' is not a positive number of seconds\n",
-                        optarg);
-                return 2;
-            }
+            if (*end || !(wall_limit > 0))
+                return cli_usage_error(
+                    "run", "--wall-limit '%s' is not a positive number of seconds", optarg);
             break;
         }
         case 'p': progress = 1; break;
@@ -259,16 +332,18 @@ int cmd_run(int argc, char **argv)
         case 'j': json = 1; break;
         case 'W': workload = optarg; break;
         case 'O': schedule_out = optarg; break;
+        case 'R': schedule_in = optarg; break;
         case 'S':
         case 'B':
         case 'K': {
             char *end;
             long v = strtol(optarg, &end, 10);
-            if (*end || v < (o == 'K' ? 0 : 1) || v > 1000000) {
-                fprintf(stderr, "prism run: --%s '%s' is not a valid count\n",
-                        o == 'S' ? "seq" : o == 'B' ? "batch" : "kv-len", optarg);
-                return 2;
-            }
+            if (*end || v < (o == 'K' ? 0 : 1) || v > 1000000)
+                return cli_usage_error("run", "--%s '%s' is not a valid count",
+                                       o == 'S'   ? "seq"
+                                       : o == 'B' ? "batch"
+                                                  : "kv-len",
+                                       optarg);
             if (o == 'S')
                 wopts.seq = (int)v;
             else if (o == 'B')
@@ -282,31 +357,68 @@ int cmd_run(int argc, char **argv)
                 wopts.phase = WL_PHASE_PREFILL;
             else if (!strcmp(optarg, "decode"))
                 wopts.phase = WL_PHASE_DECODE;
-            else {
-                fprintf(stderr, "prism run: --phase '%s' is not prefill or decode\n", optarg);
-                return 2;
-            }
+            else
+                return cli_usage_error("run", "--phase '%s' is not prefill or decode", optarg);
             break;
         case 'D':
-            if (wl_dtype_parse(optarg, &wopts.dtype) || wl_dtype_size(wopts.dtype) == 0) {
-                fprintf(stderr, "prism run: --dtype '%s' is not f32, f16, bf16 or i8\n", optarg);
-                return 2;
-            }
+            if (wl_dtype_parse(optarg, &wopts.dtype) || wl_dtype_size(wopts.dtype) == 0)
+                return cli_usage_error("run", "--dtype '%s' is not one of %s", optarg,
+                                       cli_dtype_list());
             break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return cli_bad_option("run", o, argv);
         }
     }
     if (optind != argc - 1) {
-        usage(stderr);
-        return 2;
+        if (optind >= argc)
+            return cli_usage_error("run", "needs a config file (prism run CONFIG.yaml)");
+        return cli_usage_error("run", "one config at a time (extra argument '%s')",
+                               argv[optind + 1]);
     }
+    const char *set_kv[64];
+    char set_buf[8192];
+    for (size_t i = 0; i < sets->n; i++)
+        if (sets->keys[i].nvals != 1) {
+            cli_usage_error(
+                "run", "--set %s: %zu values given; prism run takes one (prism sweep takes lists)",
+                sets->keys[i].key, sets->keys[i].nvals);
+            return 2;
+        }
+    if (sets->n > 64 || cli_sets_point(sets, 0, set_kv, set_buf, sizeof set_buf)) {
+        return cli_usage_error("run", "too many or too long --set values");
+    }
+    over.set = set_kv;
+    over.nset = sets->n;
     const char *config = argv[optind];
-    if (schedule_out && !workload) {
-        fprintf(stderr, "prism run: --schedule needs --workload\n");
+    if (schedule_out && !workload && !schedule_in) {
+        return cli_usage_error("run", "--schedule-out needs --workload or --schedule");
+    }
+    if (workload && schedule_in) {
+        return cli_usage_error("run", "give --workload (map it naively) or --schedule (a mapped "
+                                      "schedule), not both");
+    }
+    /* an output must not overwrite an input */
+    const char *inputs[] = {config, schedule_in, workload};
+    const char *in_names[] = {"the config", "the --schedule input", "the --workload file"};
+    const char *outputs[] = {schedule_out, trace_path};
+    const char *out_names[] = {"--schedule-out", "--trace"};
+    for (int oi = 0; oi < 2; oi++)
+        for (int ii = 0; ii < 3; ii++)
+            if (outputs[oi] && inputs[ii] && cli_same_file(outputs[oi], inputs[ii])) {
+                fprintf(stderr, "prism run: %s '%s' names %s: refusing to overwrite an input\n",
+                        out_names[oi], outputs[oi], in_names[ii]);
+                return 2;
+            }
+    if (schedule_out && trace_path && cli_same_file(schedule_out, trace_path)) {
+        fprintf(stderr, "prism run: --schedule-out and --trace name the same file '%s'\n",
+                schedule_out);
         return 2;
     }
-    char err[2048];
+    if (trace_path && !force && access(trace_path, F_OK) == 0) {
+        fprintf(stderr, "prism run: %s exists; --force replaces it (or give another --trace DB)\n",
+                trace_path);
+        return 2;
+    }
     char *text = NULL;
     sim_t *s = NULL;
     if (sim_config_load(config, &over, &s, &text, err, sizeof err)) {
@@ -314,6 +426,12 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
+        fprintf(stderr, "prism run: %s\n", err);
+        sim_destroy(s);
+        free(text);
+        return 2;
+    }
+    if (schedule_in && map_schedule_attach_file(s, schedule_in, err, sizeof err)) {
         fprintf(stderr, "prism run: %s\n", err);
         sim_destroy(s);
         free(text);
@@ -336,7 +454,7 @@ int cmd_run(int argc, char **argv)
             return 2;
         }
         char *args = join_argv(argc, argv);
-        trace_run_info_t info = {config, text, workload, args};
+        trace_run_info_t info = {config, text, workload ? workload : schedule_in, args};
         rc = trace_begin_run(t, s, &info);
         free(args);
         if (rc) {
@@ -353,7 +471,7 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
 
-    run_t r = {.sim = s, .until = SIM_TIME_MAX};
+    run_t r = {.sim = s, .until = sim_until_ps(s) ? sim_until_ps(s) : SIM_TIME_MAX};
     r.loop = ev_default_loop(EVFLAG_AUTO);
     r.progress_on = progress || isatty(2);
     ev_idle_init(&r.slice, on_slice);
@@ -407,8 +525,16 @@ int cmd_run(int argc, char **argv)
                 exit_code = 1;
         }
     }
-    print_summary(s, status, msg, wall, json, trace_path, rows);
+    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows);
     sim_destroy(s);
     free(text);
     return exit_code;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    cli_sets_t sets = {0};
+    int rc = run_main(argc, argv, &sets);
+    cli_sets_free(&sets);
+    return rc;
 }

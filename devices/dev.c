@@ -3,6 +3,8 @@
  * bookkeeping (ledger, busy time, trace row, completion) every device shares. */
 #include "devices/dev_common.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- payloads ---------------------------------------------------------------- */
@@ -41,6 +43,34 @@ int dev_complete(sim_comp_t *c, int port, const dev_req_t *req, uint64_t cycles,
     return dev_complete_op(c, port, req, 0, cycles, latency_ps, energy_pj, bytes);
 }
 
+/* ---- cost queries --------------------------------------------------------------- */
+int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    const sim_model_t *m = c ? sim_model_find(sim_comp_model(c)) : NULL;
+    const dev_ext_t *x = m ? m->ext : NULL;
+    if (!x || !x->cost) {
+        snprintf(err, n, "component '%s' (%s) answers no cost queries",
+                 c ? sim_comp_name(c) : "?", c ? sim_comp_model(c) : "?");
+        return SIM_ERR_CONFIG;
+    }
+    if (x->cost(c, sim_comp_state(c), req, out)) {
+        snprintf(err, n, "%s '%s' cannot do %s (m=%llu k=%llu n=%llu)", sim_comp_model(c),
+                 sim_comp_name(c), dev_op_name(req->kind), (unsigned long long)req->m,
+                 (unsigned long long)req->k, (unsigned long long)req->n);
+        return SIM_ERR_CONFIG;
+    }
+    if (out->cycles < out->issue_cycles)
+        out->cycles = out->issue_cycles;
+    out->latency_ps = (sim_time_t)out->cycles * sim_comp_period_ps(c);
+    return 0;
+}
+
+double dev_static_power_mw(const sim_comp_t *c)
+{
+    return sim_static_mw(c);
+}
+
 /* ---- names ------------------------------------------------------------------- */
 static const char *const op_names[] = {
     [0] = "none",
@@ -51,6 +81,7 @@ static const char *const op_names[] = {
     [DEV_OP_READ] = "read",
     [DEV_OP_WRITE] = "write",
     [DEV_OP_PROGRAM] = "program",
+    [DEV_OP_TRANSFER] = "transfer",
 };
 #define N_OP_NAMES (sizeof op_names / sizeof op_names[0])
 
@@ -136,7 +167,7 @@ int dev_base_init(sim_comp_t *c, dev_base_t *b)
     if (b->st_ops < 0 || b->st_bytes < 0 || b->st_cycles < 0 || b->st_wait < 0 ||
         b->st_wait_max < 0)
         return sim_comp_fail(c, "out of memory for stats");
-    for (int k = 1; k <= DEV_OP_PROGRAM; k++)
+    for (int k = 1; k <= DEV_OP_LAST; k++)
         b->trace_op[k] = sim_trace_op(c, dev_op_name(k));
     return 0;
 }
@@ -152,7 +183,7 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
     sim_stat_add(c, b->st_wait, (double)slot.wait_ps);
     sim_stat_max(c, b->st_wait_max, (double)slot.wait_ps);
     sim_busy(c, slot.start_ps, slot.issue_ps);
-    int op = req->kind <= DEV_OP_PROGRAM ? b->trace_op[req->kind] : -1;
+    int op = req->kind <= DEV_OP_LAST ? b->trace_op[req->kind] : -1;
     if (op >= 0)
         sim_trace(c, op, slot.start_ps, slot.finish_ps - slot.start_ps, bytes, energy_pj,
                   ev->op_id);
@@ -161,10 +192,24 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
                            energy_pj, bytes);
 }
 
+/* `ops`: the DEV_OP_BIT mask of what the model does (0: not known) */
+static int reject_op(sim_comp_t *c, const dev_req_t *req, unsigned ops)
+{
+    char does[256] = "";
+    size_t len = 0;
+    for (unsigned k = 0; k < 32 && len + 24 < sizeof does; k++)
+        if (ops & DEV_OP_BIT(k))
+            len += (size_t)snprintf(does + len, sizeof does - len, "%s%s", len ? ", " : "",
+                                    dev_op_name((dev_opkind_t)k));
+    if (len)
+        return sim_comp_reject(c, "%s cannot do op '%s' (it does %s)", sim_comp_model(c),
+                               dev_op_name(req->kind), does);
+    return sim_comp_reject(c, "%s cannot do op '%s'", sim_comp_model(c), dev_op_name(req->kind));
+}
+
 int dev_fail_op(sim_comp_t *c, const dev_req_t *req)
 {
-    return sim_comp_fail(c, "%s cannot do op '%s' (kind %u)", sim_comp_model(c),
-                         dev_op_name(req->kind), (unsigned)req->kind);
+    return reject_op(c, req, 0);
 }
 
 int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *req)
@@ -173,7 +218,7 @@ int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *
         return 0;
     dev_req_from_event(ev, req);
     if (req->kind >= 32 || !(ops & DEV_OP_BIT(req->kind))) {
-        dev_fail_op(c, req);
+        reject_op(c, req, ops);
         return 0;
     }
     return 1;
@@ -189,4 +234,65 @@ int dev_mem_check(sim_comp_t *c, const dev_req_t *req, uint64_t capacity, const 
                              dev_op_name(req->kind), (unsigned long long)bytes,
                              (unsigned long long)addr, cap_name, (unsigned long long)capacity);
     return 0;
+}
+
+/* ---- SRAM access energy and leakage ------------------------------------------------ */
+double dev_sram_leak_mw_per_kib(const char *node, const char *cell)
+{
+    static const struct {
+        const char *node, *cell;
+        double mw_per_kib;
+    } cacti7[] = {
+        /* CACTI 7, 45 nm, ITRS cell types (figures as quoted in issue 13) */
+        {"45nm", "hp", 1.04},
+        {"45nm", "lop", 0.059},
+        {"45nm", "lstp", 0.00017},
+    };
+    if (!node || !cell)
+        return -1.0;
+    for (size_t i = 0; i < sizeof cacti7 / sizeof cacti7[0]; i++)
+        if (strcmp(cacti7[i].node, node) == 0 && strcmp(cacti7[i].cell, cell) == 0)
+            return cacti7[i].mw_per_kib;
+    return -1.0;
+}
+
+double dev_sram_access_pj(double e_ref_pj, double ref_kib, double bank_kib, double word_bytes,
+                          int size_scaling)
+{
+    if (!(e_ref_pj >= 0.0) || !(ref_kib > 0.0) || !(bank_kib > 0.0) || !(word_bytes > 0.0))
+        return -1.0;
+    double e = e_ref_pj * word_bytes / 8.0;
+    return size_scaling ? e * sqrt(bank_kib / ref_kib) : e;
+}
+
+int dev_leak_init(sim_comp_t *c, dev_leak_t *l, uint64_t parts, double part_mw, int gating,
+                  double gated_frac)
+{
+    memset(l, 0, sizeof *l);
+    if (!(part_mw >= 0.0) || !isfinite(part_mw) || !(gated_frac >= 0.0 && gated_frac <= 1.0))
+        return sim_comp_fail(c, "%s '%s': bad leakage (%g mW per part, gated fraction %g)",
+                             sim_comp_model(c), sim_comp_name(c), part_mw, gated_frac);
+    l->parts = parts;
+    l->part_mw = part_mw;
+    l->gating = gating;
+    l->gated_frac = gating ? gated_frac : 1.0;
+    l->st_energy = -1;
+    if (gating) {
+        l->st_energy = sim_stat(c, "energy.leakage", SIM_STAT_ENERGY, "pJ");
+        if (l->st_energy < 0)
+            return sim_comp_fail(c, "out of memory for stats");
+    }
+    sim_static_power_mw(c, (double)parts * part_mw * l->gated_frac);
+    return 0;
+}
+
+double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps)
+{
+    if (!l->gating || op_ps <= 0.0)
+        return 0.0;
+    if (active_parts > l->parts)
+        active_parts = l->parts;
+    double e = (1.0 - l->gated_frac) * l->part_mw * (double)active_parts * op_ps * 1e-3;
+    sim_energy(c, l->st_energy, e);
+    return e;
 }

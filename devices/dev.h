@@ -27,8 +27,10 @@ typedef enum {
     DEV_OP_VECTOR = 4,  /* m rows of n elements through vfunc */
     DEV_OP_READ = 5,    /* m bytes from address k */
     DEV_OP_WRITE = 6,   /* m bytes to address k */
-    DEV_OP_PROGRAM = 7, /* (re)program a k x n weight matrix */
+    DEV_OP_PROGRAM = 7,  /* (re)program a k x n weight matrix */
+    DEV_OP_TRANSFER = 8, /* carry m bytes from unit k to unit n (schedule unit indexes) */
 } dev_opkind_t;
+#define DEV_OP_LAST DEV_OP_TRANSFER
 
 typedef enum {
     DEV_VF_NONE = 0,
@@ -76,6 +78,21 @@ typedef struct dev_num_ctx {
     int noise;           /* 0: noise off (quantization only) */
 } dev_num_ctx_t;
 
+/* What one request would cost on a device in its present state (weights
+ * resident, programming done), computed by the same function its handler
+ * runs, so estimates and simulation cannot drift apart. Queueing is not in
+ * it: the unit's occupancy is the caller's to add up. */
+typedef struct dev_cost {
+    uint64_t issue_cycles;   /* cycles the unit is held (initiation interval) */
+    uint64_t cycles;         /* cycles from start to completion (>= issue_cycles) */
+    sim_time_t latency_ps;   /* cycles in time on the device's clock */
+    double energy_pj;        /* dynamic energy the op charges (programming included) */
+    uint64_t bytes;          /* bytes the op reports */
+    double program_energy_pj; /* part of energy_pj spent (re)programming weights */
+    uint64_t program_cycles; /* part of cycles spent (re)programming weights */
+    uint64_t cell_writes;    /* crossbar cells written (wear) */
+} dev_cost_t;
+
 /* The device extension of a sim_model_t (its `ext`): the clock it runs on
  * when the caller does not give one, and its numerics. Any function may be
  * NULL. `state` is the component state after init (parameters resolved). */
@@ -91,13 +108,33 @@ typedef struct dev_ext {
     /* out[i] = the converter's output for in[i] (DAC/ADC quantization). */
     int (*convert)(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
                    const dev_num_ctx_t *ctx);
+    /* what `req` would cost now (no state changes, no ledger entries); 0, or a
+     * negative code for a request the device cannot do (no message). */
+    int (*cost)(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *out);
 } dev_ext_t;
+
+/* ---- op and function names ------------------------------------------------------------------ */
+/* Choices strings for SIM_P_ENUM parameters. */
+#define DEV_OP_CHOICES "none|mvm|gemm|convert|vector|read|write|program|transfer"
+#define DEV_VF_CHOICES "none|softmax|layernorm|rmsnorm|gelu|silu|relu|add|mul"
+
+const char *dev_op_name(int kind);      /* "mvm", ...; "none" for 0, "?" if unknown */
+int dev_op_parse(const char *name);     /* dev_opkind_t, 0 for "none", -1 unknown */
+const char *dev_vfunc_name(int vfunc);  /* "softmax", ...; "?" if unknown */
+int dev_vfunc_parse(const char *name);  /* dev_vfunc_t, -1 unknown */
 
 /* Helpers for models: pack/unpack payloads. */
 void dev_req_from_event(const sim_event_t *ev, dev_req_t *out);
 /* Send the completion for `req` back over `port` after `latency_ps`. */
 int dev_complete(sim_comp_t *c, int port, const dev_req_t *req, uint64_t cycles,
                  sim_time_t latency_ps, double energy_pj, uint64_t bytes);
+
+/* The cost of `req` on component c after sim_init (dev_cost_t). 0, or
+ * SIM_ERR_CONFIG when c's model has no cost query or cannot do the request
+ * (the message names the component and the op). */
+int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, size_t n);
+/* The static (leakage, bias, heater) power a component burns whatever it does. */
+double dev_static_power_mw(const sim_comp_t *c);
 
 /* Register every device model (called by sim_register_builtin_models' caller). */
 void dev_register_all(void);

@@ -15,16 +15,6 @@
 extern "C" {
 #endif
 
-/* ---- names ------------------------------------------------------------------ */
-/* Choices strings for SIM_P_ENUM parameters. */
-#define DEV_OP_CHOICES "none|mvm|gemm|convert|vector|read|write|program"
-#define DEV_VF_CHOICES "none|softmax|layernorm|rmsnorm|gelu|silu|relu|add|mul"
-
-const char *dev_op_name(int kind);      /* "mvm", ...; "none" for 0, "?" if unknown */
-int dev_op_parse(const char *name);     /* dev_opkind_t, 0 for "none", -1 unknown */
-const char *dev_vfunc_name(int vfunc);  /* "softmax", ...; "?" if unknown */
-int dev_vfunc_parse(const char *name);  /* dev_vfunc_t, -1 unknown */
-
 /* ---- the device list (devices/registry.c) ------------------------------------ */
 /* Models registered by dev_register_all() that carry a dev_ext_t, sorted by
  * name. Empty until dev_register_all() ran. */
@@ -66,7 +56,7 @@ typedef struct dev_base {
     dev_unit_t unit;
     int port_out; /* -1 when no link leaves "out" */
     int st_ops, st_bytes, st_cycles, st_wait, st_wait_max;
-    int trace_op[DEV_OP_PROGRAM + 1];
+    int trace_op[DEV_OP_LAST + 1];
 } dev_base_t;
 
 /* Call at init: clock, port "out", shared stats, trace ops. 0 or an error. */
@@ -105,24 +95,41 @@ static inline uint64_t dev_ceil_div(uint64_t a, uint64_t b)
     return a / b + (a % b != 0);
 }
 
-/* ---- the op driver (devices/driver.c) ------------------------------------------------ */
-/* One completed request as the driver saw it. */
-typedef struct dev_drv_record {
-    uint64_t seq;             /* request number, in sending order */
-    uint16_t kind;            /* dev_opkind_t */
-    uint16_t status;
-    uint64_t cycles;          /* device cycles reported */
-    sim_time_t sent_ps;       /* left the driver */
-    sim_time_t done_ps;       /* completion arrived at the driver */
-    sim_time_t device_latency_ps; /* as reported by the device (queueing included) */
-    double energy_pj;         /* as reported by the device */
-    uint64_t bytes;
-} dev_drv_record_t;
+/* ---- SRAM access energy and leakage (sram.c, systolic.c, vector.c) ------------------ */
+/* Cell types of CACTI 7's ITRS device roadmap (Balasubramonian et al., "CACTI
+ * 7: New tools for interconnect exploration in innovative off-chip memories",
+ * ACM TACO 2017): high performance, low operating power, low standby power. */
+#define DEV_SRAM_CELLS "hp|lop|lstp"
+#define DEV_SRAM_NODES "45nm"
+/* Leakage of SRAM cells per KiB in mW at a node and cell type: the CACTI 7
+ * 45 nm figures quoted in issue 13 (hp 1.04, lop 0.059, lstp 0.00017 mW/KiB;
+ * not re-run here). Negative for an unknown node or cell type. */
+double dev_sram_leak_mw_per_kib(const char *node, const char *cell);
 
-/* The records of an op_driver component (the first DEV_DRV_RECORD_MAX
- * completions, in completion order); 0 when `c` is not an op_driver. */
-#define DEV_DRV_RECORD_MAX 65536u
-size_t dev_driver_records(sim_comp_t *c, const dev_drv_record_t **out);
+/* Energy of one access of `word_bytes` bytes to a bank of `bank_kib` KiB,
+ * scaled from a reference point of `e_ref_pj` per 64-bit access of a
+ * `ref_kib` array (Horowitz ISSCC 2014: 20 pJ at 32 KB, 45 nm) by
+ * word_bytes / 8 and, when size_scaling, sqrt(bank_kib / ref_kib) (Horowitz:
+ * 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ). Negative on bad input. */
+#define DEV_SRAM_REF_PJ 20.0  /* the sram model's e_read_pj / e_write_pj default */
+#define DEV_SRAM_REF_KIB 32.0 /* the sram model's ref_bank_kb default */
+double dev_sram_access_pj(double e_ref_pj, double ref_kib, double bank_kib, double word_bytes,
+                          int size_scaling);
+
+/* Leakage of a unit made of `parts` equal parts (SRAM banks, vector lanes),
+ * each leaking part_mw. Without power gating every part leaks for the whole
+ * run (static power). With gating an idle part keeps gated_frac of its
+ * leakage (static: parts * part_mw * gated_frac) and an op wakes the parts it
+ * uses for its duration: dev_leak_op charges (1 - gated_frac) * part_mw *
+ * active_parts * op_ps to energy.leakage and returns it (pJ). */
+typedef struct dev_leak {
+    uint64_t parts;
+    double part_mw, gated_frac;
+    int gating, st_energy;
+} dev_leak_t;
+int dev_leak_init(sim_comp_t *c, dev_leak_t *l, uint64_t parts, double part_mw, int gating,
+                  double gated_frac);
+double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps);
 
 /* ---- vector unit numerics (devices/vector.c) ----------------------------------------- */
 typedef enum { DEV_FMT_FP64 = 0, DEV_FMT_FP32 = 1, DEV_FMT_FP16 = 2 } dev_fmt_t;

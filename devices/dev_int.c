@@ -1,62 +1,12 @@
-/* Shared device helpers: symmetric per-vector quantization, converter energy
- * scaled from a reference point (Walden FOM 2^b; Murmann ADC survey: flat
- * energy per conversion below the speed corner, ~linear in f above it), and
- * laser power from the optical loss budget (SimPhony, H3PIMAP 2025). */
+/* Shared device helpers: converter energy scaled from a reference point
+ * (Walden FOM 2^b; Murmann ADC survey: flat energy per conversion below the
+ * speed corner, ~linear in f above it), and laser power from the optical loss budget (SimPhony, H3PIMAP 2025). */
 #include "devices/dev_int.h"
 
 #include <math.h>
 #include <complex.h>
 #include <stdlib.h>
 #include <string.h>
-
-double dev_max_abs(const double *x, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double a = fabs(x[i]);
-        if (a > m)
-            m = a;
-    }
-    return m;
-}
-
-double dev_quant_step(int bits, double scale)
-{
-    if (bits < 1 || bits > 52 || !(scale >= 0.0))
-        return -1.0;
-    if (bits == 1)
-        return scale;
-    double levels = ldexp(1.0, bits - 1) - 1.0;
-    return scale / levels;
-}
-
-int dev_quantize(const double *in, double *out, size_t n, int bits, double scale)
-{
-    if (bits < 1 || bits > 52 || !(scale >= 0.0) || (n > 0 && (!in || !out)))
-        return SIM_ERR_CONFIG;
-    double fs = scale > 0.0 ? scale : dev_max_abs(in, n);
-    if (fs == 0.0 || !isfinite(fs)) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = isfinite(fs) ? 0.0 : in[i];
-        return isfinite(fs) ? 0 : SIM_ERR_CONFIG;
-    }
-    if (bits == 1) { /* sign only: +-fs, 0 stays 0 */
-        for (size_t i = 0; i < n; i++)
-            out[i] = in[i] > 0.0 ? fs : (in[i] < 0.0 ? -fs : 0.0);
-        return 0;
-    }
-    double levels = ldexp(1.0, bits - 1) - 1.0;
-    double step = fs / levels;
-    for (size_t i = 0; i < n; i++) {
-        double q = nearbyint(in[i] / step);
-        if (q > levels)
-            q = levels;
-        else if (q < -levels)
-            q = -levels;
-        out[i] = q * step;
-    }
-    return 0;
-}
 
 int dev_conv_scaling_parse(const char *name)
 {
@@ -66,6 +16,8 @@ int dev_conv_scaling_parse(const char *name)
         return DEV_CONV_WALDEN;
     if (strcmp(name, "linear") == 0)
         return DEV_CONV_LINEAR;
+    if (strcmp(name, "cap") == 0)
+        return DEV_CONV_CAP;
     return -1;
 }
 
@@ -81,6 +33,9 @@ static double conv_energy(int bits, double rate_hz, int ref_bits, double ref_rat
         break;
     case DEV_CONV_LINEAR:
         bit_factor = (double)bits / (double)ref_bits;
+        break;
+    case DEV_CONV_CAP: /* (2^b / b) / (2^b_ref / b_ref) */
+        bit_factor = ldexp(1.0, bits - ref_bits) * (double)ref_bits / (double)bits;
         break;
     default:
         return -1.0;
@@ -186,7 +141,7 @@ int dev_conv_convert(sim_comp_t *c, void *state, const double *in, double *out, 
 {
     (void)ctx;
     const dev_conv_t *st = state;
-    int rc = dev_quantize(in, out, n, st->bits, st->full_scale);
+    int rc = num_quantize(in, out, n, st->bits, st->full_scale);
     if (rc && c)
         return sim_comp_fail(c, "%s '%s': cannot quantize %zu values at %d bits",
                              sim_comp_model(c), sim_comp_name(c), n, st->bits);
@@ -208,7 +163,8 @@ double dev_pd_noise_ma(double i_ma, double bandwidth_hz, double i_sens_ma, doubl
 int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
 {
     memset(io, 0, sizeof *io);
-    int scaling = dev_conv_scaling_parse(sim_param_str(p, "conv_scaling"));
+    int dac_scaling = dev_conv_scaling_parse(sim_param_str(p, "dac_scaling"));
+    int adc_scaling = dev_conv_scaling_parse(sim_param_str(p, "adc_scaling"));
     io->dac_bits = (int)sim_param_int(p, "dac_bits");
     io->adc_bits = (int)sim_param_int(p, "adc_bits");
     double dac_rate = sim_param_real(p, "dac_rate_hz"), adc_rate = sim_param_real(p, "adc_rate_hz");
@@ -218,15 +174,20 @@ int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
     io->e_dac_pj = dev_dac_energy_pj(io->dac_bits, dac_rate, (int)sim_param_int(p, "dac_ref_bits"),
                                      dac_ref_rate,
                                      sim_param_real(p, "dac_ref_power_mw") / dac_ref_rate * 1e9,
-                                     scaling);
+                                     dac_scaling);
     io->e_adc_pj = dev_adc_energy_pj(io->adc_bits, adc_rate, (int)sim_param_int(p, "adc_ref_bits"),
                                      adc_ref_rate,
                                      sim_param_real(p, "adc_ref_power_mw") / adc_ref_rate * 1e9,
-                                     scaling);
+                                     adc_scaling);
     if (io->e_dac_pj < 0.0 || io->e_adc_pj < 0.0)
-        return sim_comp_fail(c, "%s '%s': cannot scale converter energy (conv_scaling=%s)",
-                             sim_comp_model(c), sim_comp_name(c), sim_param_str(p, "conv_scaling"));
-    io->e_pd_pj = sim_param_real(p, "pd_power_mw") / mod_rate * 1e9; /* mW / Hz = 1e9 pJ */
+        return sim_comp_fail(c,
+                             "%s '%s': cannot scale converter energy (dac_scaling=%s, "
+                             "adc_scaling=%s)",
+                             sim_comp_model(c), sim_comp_name(c), sim_param_str(p, "dac_scaling"),
+                             sim_param_str(p, "adc_scaling"));
+    /* receiver: TIA + photodiode bias, per symbol (mW / Hz = 1e9 pJ) */
+    io->e_pd_pj = (sim_param_real(p, "pd_power_mw") + sim_param_real(p, "pd_bias_mw")) /
+                  mod_rate * 1e9;
     double lat;
     lat = sim_param_real(p, "dac_latency_ps");
     io->t_dac_ps = lat > 0.0 ? lat : 1e12 / dac_rate;
@@ -243,6 +204,7 @@ int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
     io->pd_sens_dbm = sim_param_real(p, "pd_sensitivity_dbm");
     io->wpe = sim_param_real(p, "wpe");
     io->pd_noise = sim_param_bool(p, "pd_noise");
+    io->external_laser = sim_param_bool(p, "external_laser");
     double i_fs = sim_param_real(p, "pd_responsivity_a_per_w") * dev_dbm_to_mw(io->pd_sens_dbm);
     double sigma = dev_pd_noise_ma(i_fs, mod_rate / 2.0, i_fs, sim_param_real(p, "pd_q_factor"));
     io->pd_sigma_rel = i_fs > 0.0 && sigma >= 0.0 ? sigma / i_fs : 0.0;
@@ -263,7 +225,7 @@ static int detect_and_convert(double *z, size_t n, int adc_bits, double pd_sigma
     if (rng && pd_sigma_rel > 0.0)
         for (size_t i = 0; i < n; i++)
             z[i] += pd_sigma_rel * sim_rng_next_normal(rng);
-    int rc = dev_quantize(z, z, n, adc_bits, 0.0);
+    int rc = num_quantize(z, z, n, adc_bits, 0.0);
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++)
@@ -283,8 +245,8 @@ int dev_mzi_mvm_tile(const dev_svd_mesh_t *mesh, const double *x, double *y, int
         return SIM_ERR_NOMEM;
     }
     double *z = a + mesh->n_in;
-    int rc = dev_quantize(x, a, mesh->n_in, dac_bits, 0.0);
-    double sx = dev_max_abs(x, mesh->n_in);
+    int rc = num_quantize(x, a, mesh->n_in, dac_bits, 0.0);
+    double sx = num_max_abs(x, mesh->n_in);
     if (!rc && sx > 0.0) {
         for (size_t j = 0; j < mesh->n_in; j++) /* modulator amplitudes in [-1, 1] */
             a[j] /= sx;
@@ -310,8 +272,8 @@ int dev_mrr_mvm_tile(const double *W, size_t n_out, size_t n_in, const double *x
     if (!a)
         return SIM_ERR_NOMEM;
     double *mixed = a + n_in, *z = a + 2 * n_in;
-    int rc = dev_quantize(x, a, n_in, dac_bits, 0.0);
-    double sx = dev_max_abs(x, n_in), wmax = dev_max_abs(W, n_out * n_in);
+    int rc = num_quantize(x, a, n_in, dac_bits, 0.0);
+    double sx = num_max_abs(x, n_in), wmax = num_max_abs(W, n_out * n_in);
     if (!rc && sx > 0.0 && wmax > 0.0) {
         for (size_t j = 0; j < n_in; j++)
             a[j] /= sx;
@@ -381,7 +343,8 @@ double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t 
     double e_mod = n_dac * e_mod_pj; /* one active pass per input value */
     double e_adc = n_adc * io->e_adc_pj;
     double e_pd = n_adc * io->e_pd_pj;
-    double e_laser = laser_mw * (double)tiles * t_tile_ps * 1e-3; /* mW * ps = 1e-3 pJ */
+    /* mW * ps = 1e-3 pJ; an external laser component charges it instead */
+    double e_laser = io->external_laser ? 0.0 : laser_mw * (double)tiles * t_tile_ps * 1e-3;
     sim_energy(c, s->e_dac, e_dac);
     sim_energy(c, s->e_mod, e_mod);
     sim_energy(c, s->e_adc, e_adc);
@@ -390,4 +353,19 @@ double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t 
     sim_stat_add(c, s->vectors, (double)m);
     sim_stat_add(c, s->reloads, (double)reloads);
     return e_dac + e_mod + e_adc + e_pd + e_laser;
+}
+
+/* ---- one rule for held tuning power (mzi_mesh heaters, mrr_bank rings) ------- */
+double dev_hold_energy_pj(double hold_mw, double run_ps)
+{
+    return hold_mw * run_ps * 1e-3; /* mW * ps = 1e-3 pJ */
+}
+
+int dev_hold_power(sim_comp_t *c, double hold_mw)
+{
+    if (!(hold_mw >= 0.0) || !isfinite(hold_mw))
+        return sim_comp_fail(c, "%s '%s': bad hold power %g mW", sim_comp_model(c),
+                             sim_comp_name(c), hold_mw);
+    sim_static_power_mw(c, hold_mw);
+    return 0;
 }

@@ -19,8 +19,7 @@ extern const sim_model_t dev_laser_model;
 extern const sim_model_t dev_photodetector_model;
 extern const sim_model_t dev_mzi_mesh_model;
 extern const sim_model_t dev_mrr_bank_model;
-extern const sim_model_t dev_op_driver_model; /* not a device: the request driver */
-extern const sim_model_t dev_schedule_driver_model; /* not a device: runs a schedule */
+extern const sim_model_t dev_wire_model;
 
 /* The device list for `prism op --list`: every model registered below that
  * carries a dev_ext_t, sorted by name. */
@@ -66,8 +65,6 @@ const dev_ext_t *dev_model_ext(const sim_model_t *m)
 
 void dev_register_all(void)
 {
-    sim_model_register(&dev_op_driver_model);
-    sim_model_register(&dev_schedule_driver_model);
     sim_model_register(&dev_sram_model);
     sim_model_register(&dev_dram_model);
     sim_model_register(&dev_vector_model);
@@ -81,4 +78,5 @@ void dev_register_all(void)
     sim_model_register(&dev_systolic_model);
     sim_model_register(&dev_rram_xbar_model);
     sim_model_register(&dev_pcm_xbar_model);
+    sim_model_register(&dev_wire_model);
 }

@@ -265,8 +265,8 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
     }
     for (size_t j = 0; j < n_out; j++)
         y[j] = 0.0;
-    double wmax = dev_max_abs(W, n_out * n_in);
-    double xs = dev_max_abs(x, n_in);
+    double wmax = num_max_abs(W, n_out * n_in);
+    double xs = num_max_abs(x, n_in);
     if (wmax == 0.0 || xs == 0.0)
         return 0;
 
@@ -307,7 +307,7 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
     }
     int rc = 0;
     if (!bitserial) {
-        rc = dev_quantize(x, v, n_in, cfg->input_bits, 0.0);
+        rc = num_quantize(x, v, n_in, cfg->input_bits, 0.0);
         for (size_t r = 0; r < n_in; r++)
             v[r] /= xs; /* row voltage as a fraction of full scale */
     } else {
@@ -383,7 +383,7 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
                  * the currents are >= 0 and the ADC is unipolar: 2^b codes
                  * over [0, FS], the positive half of a (b+1)-bit symmetric
                  * quantizer. DAC inputs are bipolar: symmetric b bits. */
-                rc = dev_quantize(cur, cur, pc, cfg->adc_bits + (bitserial ? 1 : 0),
+                rc = num_quantize(cur, cur, pc, cfg->adc_bits + (bitserial ? 1 : 0),
                                   adc_fs_units * (double)nr);
                 if (rc)
                     break;

@@ -1,14 +1,14 @@
 /* prism's mapper: the one public header of mapper/.
  * Turns a workload graph (workloads/wl.h) into a schedule for the chip's units:
  * an ordered list of device requests with their data dependencies, which the
- * `schedule_driver` component (devices/sched.h) issues during `prism run`.
+ * `schedule_driver` component (mapper/sched_driver.c) issues during `prism run`.
  * The naive mapper sends every GEMM to the unit `gemm`, every vector function to
  * `vector`, embedding gathers and weight loads to `dram`, copies to `sram`
  * (rules in docs/mapper.md). */
 #ifndef PRISM_MAP_H
 #define PRISM_MAP_H
 
-#include "devices/sched.h"
+#include "devices/dev.h"
 #include "sim/sim.h"
 #include "workloads/wl.h"
 
@@ -19,6 +19,81 @@
 extern "C" {
 #endif
 
+/* ---- drivers: the components that issue work to devices ---------------------------- */
+/* Registers the driver models of this layer (op_driver, schedule_driver). */
+void map_register_all(void);
+
+/* ---- the op driver (mapper/op_driver.c) ------------------------------------------------ */
+/* One completed request as the driver saw it. */
+typedef struct map_drv_record {
+    uint64_t seq;  /* request number, in sending order */
+    uint16_t kind; /* dev_opkind_t */
+    uint16_t status;
+    uint64_t cycles;              /* device cycles reported */
+    sim_time_t sent_ps;           /* left the driver */
+    sim_time_t done_ps;           /* completion arrived at the driver */
+    sim_time_t device_latency_ps; /* as reported by the device (queueing included) */
+    double energy_pj;             /* as reported by the device */
+    uint64_t bytes;
+} map_drv_record_t;
+
+/* The records of an op_driver component (the first MAP_DRV_RECORD_MAX
+ * completions, in completion order); 0 when `c` is not an op_driver. */
+#define MAP_DRV_RECORD_MAX 65536u
+size_t map_driver_records(sim_comp_t *c, const map_drv_record_t **out);
+
+/* ---- the executable schedule (mapper/sched_driver.c runs it) ------------------------ */
+/* What the driver measured for one entry (zero until it ran). */
+typedef struct map_exec_result {
+    sim_time_t ready_ps; /* its predecessors were all done */
+    sim_time_t issue_ps; /* first request left the driver (ready time for zero-cost) */
+    sim_time_t done_ps;  /* last completion reached the driver */
+    uint64_t reps_sent, reps_done;
+    uint64_t cycles;              /* device cycles, summed over reps */
+    sim_time_t device_latency_ps; /* device-side latency (queueing incl.), summed over reps */
+    double energy_pj;             /* device energy reported, summed over reps */
+    uint64_t bytes;               /* device bytes reported, summed over reps */
+    int done;
+} map_exec_result_t;
+
+typedef struct map_exec_entry {
+    uint64_t op_id;       /* workload op (1-based IR index) the entry belongs to; 0 none */
+    const char *name;     /* label (the IR op's name) */
+    const char *what;     /* trace op name of the driver's row ("matmul", "weight_load", ...) */
+    int unit;             /* index into map_exec_t.units; -1: zero-cost, no request */
+    dev_req_t req;        /* the request (tag is set by the driver) */
+    uint64_t reps;        /* identical requests (attention heads, conv groups), >= 1 */
+    uint32_t weight_step; /* rep r sends weight_id + r * weight_step */
+    uint32_t n_preds;     /* entries this one waits for ... */
+    size_t pred_off;      /* ... at map_exec_t.preds[pred_off .. + n_preds), all < own index */
+    map_exec_result_t res;
+} map_exec_entry_t;
+
+typedef struct map_exec {
+    size_t n_entries;
+    map_exec_entry_t *entries;
+    uint32_t *preds;
+    size_t n_preds;
+    size_t n_units;
+    const char *const *units; /* unit names = the driver's output port names */
+    /* Ownership: the component that the schedule is attached to calls
+     * release(owner) when it is destroyed (NULL: the caller keeps it). */
+    void (*release)(void *owner);
+    void *owner;
+} map_exec_t;
+
+/* Hand `sched` to a `schedule_driver` component before sim_init; it then owns
+ * it (see release). 0, or SIM_ERR_CONFIG when c is not a schedule_driver or
+ * already has a schedule. */
+int map_exec_attach(sim_comp_t *c, map_exec_t *sched);
+/* The schedule attached to a schedule_driver, NULL if none or not one. */
+map_exec_t *map_exec_attached(sim_comp_t *c);
+
+/* Check a schedule's structure: reps >= 1, units in range, predecessors
+ * earlier entries within preds[]. 0, or SIM_ERR_CONFIG with a message naming
+ * the entry. */
+int map_exec_check(const map_exec_t *sched, char *err, size_t n);
+
 /* Unit names the naive mapper uses (= the schedule_driver's output ports). */
 #define MAP_UNIT_GEMM "gemm"
 #define MAP_UNIT_VECTOR "vector"
@@ -26,23 +101,26 @@ extern "C" {
 #define MAP_UNIT_DRAM "dram"
 
 /* The units a driver can reach: its linked output ports and the component
- * (and model) at the other end of each. */
-#define MAP_UNITS_MAX 16
+ * (and model) at the other end of each. Any number of units, any names. */
 typedef struct map_unit {
-    char name[32];  /* port / unit name */
+    char name[64];  /* port / unit name */
     char comp[128]; /* component the port links to */
     char model[64]; /* its model */
 } map_unit_t;
 
 typedef struct map_units {
-    size_t n;
-    map_unit_t unit[MAP_UNITS_MAX];
+    size_t n, cap;
+    map_unit_t *unit; /* malloc'd; map_units_free releases it */
 } map_units_t;
 
 /* Index of the unit named `name`, -1 when absent. */
 int map_units_find(const map_units_t *u, const char *name);
-/* Adds a unit (comp and model may be NULL). 0, or -1 when full or the name is too long. */
+/* Adds a unit (comp and model may be NULL). 0, or -1 on out of memory or when
+ * a name is too long. */
 int map_units_add(map_units_t *u, const char *name, const char *comp, const char *model);
+/* dst = a copy of src (dst's old contents are not freed). 0 or -1. */
+int map_units_copy(map_units_t *dst, const map_units_t *src);
+void map_units_free(map_units_t *u); /* empties it; NULL ok */
 
 typedef struct map_opts {
     /* read each GEMM's static weight (and bias) from `dram` before it runs,
@@ -61,13 +139,19 @@ typedef struct map_entry_info {
     const char *detail; /* IR detail ("gelu_tanh", "Add", ...) */
     const char *note;   /* how the entry was mapped, one phrase */
     int proxy;          /* the vector function stands in for `detail` (cost class) */
+    const char *tier;   /* tier the entry runs on ("rram", "photonic", ...), NULL: unnamed */
+    const char *slice;  /* which part of the op ("rows 0-383 of 768"), NULL: whole op */
+    int layer;          /* transformer block / network layer, -1 unknown */
 } map_entry_info_t;
 
 typedef struct map_schedule {
-    dev_sched_t exec;       /* what the driver runs (entries, predecessors, unit names) */
+    map_exec_t exec;        /* what the driver runs (entries, predecessors, unit names) */
     map_entry_info_t *info; /* exec.n_entries */
     map_units_t units;      /* exec.units[i] is units.unit[i].name */
     char *workload;         /* graph name */
+    char *spec;             /* what wl_load was given ("gpt2", a path), NULL unknown */
+    wl_gen_opts_t wopts;    /* the shape it was loaded with */
+    char *mapper;           /* "naive", "two-stage", ... (NULL: naive) */
     char *source;           /* ONNX path, NULL for built-ins */
     size_t n_ops;           /* ops of the IR graph */
     uint64_t gemm_macs;     /* sum of m*k*n*reps over GEMM requests */
@@ -93,6 +177,24 @@ void map_schedule_free(map_schedule_t *s); /* NULL ok */
  * entry's measured times). map_schedule_json returns a malloc'd string. */
 char *map_schedule_json(const map_schedule_t *s);
 int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err, size_t n);
+
+/* Reads a schedule written by map_schedule_write_json (or by hand) for the
+ * units of `units`: every entry's unit must be one of them, its request an op
+ * the devices know, its predecessors earlier entries; when the file names a
+ * workload spec, every entry's op must be that workload's op of that id. On
+ * error returns SIM_ERR_CONFIG with one sentence naming the file, the entry
+ * and the field. */
+int map_schedule_read_json(const char *path, const map_units_t *units, map_schedule_t **out,
+                           char *err, size_t n);
+/* Refuses a schedule that overflows a unit's capacity, from the units'
+ * parameters (before sim_init): a matrix larger than a crossbar's rows x cols
+ * without tiling, a read/write beyond a memory's capacity_bytes/size_bytes.
+ * 0, or SIM_ERR_CONFIG with one sentence naming the entry, the unit and the
+ * limit. */
+int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t n);
+/* The same for a built simulation: read `path` for its one schedule_driver
+ * and attach it (what `prism run CONFIG --schedule FILE` does). */
+int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n);
 
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */

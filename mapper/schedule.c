@@ -4,7 +4,7 @@
  * Costs are not estimated here: the devices time every request (docs/mapper.md). */
 #include "mapper/map.h"
 
-#include "devices/dev_common.h"
+#include "devices/dev.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
@@ -32,14 +32,43 @@ int map_units_find(const map_units_t *u, const char *name)
 
 int map_units_add(map_units_t *u, const char *name, const char *comp, const char *model)
 {
-    if (!u || !name || u->n >= MAP_UNITS_MAX || strlen(name) >= sizeof u->unit[0].name)
+    if (!u || !name || strlen(name) >= sizeof u->unit[0].name ||
+        (comp && strlen(comp) >= sizeof u->unit[0].comp) ||
+        (model && strlen(model) >= sizeof u->unit[0].model))
         return -1;
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 8;
+        map_unit_t *p = realloc(u->unit, cap * sizeof *p);
+        if (!p)
+            return -1;
+        u->unit = p;
+        u->cap = cap;
+    }
     map_unit_t *x = &u->unit[u->n++];
     memset(x, 0, sizeof *x);
     snprintf(x->name, sizeof x->name, "%s", name);
     snprintf(x->comp, sizeof x->comp, "%s", comp ? comp : "");
     snprintf(x->model, sizeof x->model, "%s", model ? model : "");
     return 0;
+}
+
+int map_units_copy(map_units_t *dst, const map_units_t *src)
+{
+    memset(dst, 0, sizeof *dst);
+    for (size_t i = 0; src && i < src->n; i++)
+        if (map_units_add(dst, src->unit[i].name, src->unit[i].comp, src->unit[i].model)) {
+            map_units_free(dst);
+            return -1;
+        }
+    return 0;
+}
+
+void map_units_free(map_units_t *u)
+{
+    if (!u)
+        return;
+    free(u->unit);
+    memset(u, 0, sizeof *u);
 }
 
 static int fail(char *err, size_t n, int code, const char *fmt, ...)
@@ -67,7 +96,10 @@ void map_schedule_free(map_schedule_t *s)
         free(s->strings[i]);
     free(s->strings);
     free(s->unit_names);
+    map_units_free(&s->units);
     free(s->workload);
+    free(s->spec);
+    free(s->mapper);
     free(s->source);
     free(s);
 }
@@ -114,7 +146,7 @@ static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const cha
         return NO_ENTRY;
     if (s->exec.n_entries == b->cap_entries) {
         size_t cap = b->cap_entries ? 2 * b->cap_entries : 256;
-        dev_sched_entry_t *e = realloc(s->exec.entries, cap * sizeof *e);
+        map_exec_entry_t *e = realloc(s->exec.entries, cap * sizeof *e);
         if (!e)
             return NO_ENTRY;
         s->exec.entries = e;
@@ -125,7 +157,7 @@ static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const cha
         b->cap_entries = cap;
     }
     size_t i = s->exec.n_entries;
-    dev_sched_entry_t *e = &s->exec.entries[i];
+    map_exec_entry_t *e = &s->exec.entries[i];
     memset(e, 0, sizeof *e);
     e->op_id = op_id;
     e->name = keep(b, op->name);
@@ -137,6 +169,7 @@ static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const cha
     e->pred_off = s->exec.n_preds;
     map_entry_info_t *in = &s->info[i];
     memset(in, 0, sizeof *in);
+    in->layer = op->layer;
     in->kind = kind;
     in->detail = keep(b, op->detail ? op->detail : "");
     in->note = note;
@@ -152,7 +185,7 @@ static int add_pred(bld_t *b, uint32_t p)
     map_schedule_t *s = b->s;
     if (p == NO_ENTRY)
         return 0;
-    dev_sched_entry_t *e = &s->exec.entries[s->exec.n_entries - 1];
+    map_exec_entry_t *e = &s->exec.entries[s->exec.n_entries - 1];
     for (uint32_t j = 0; j < e->n_preds; j++)
         if (s->exec.preds[e->pred_off + j] == p)
             return 0;
@@ -365,7 +398,14 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     uint32_t *gemm_loaded = calloc(n_ops ? n_ops : 1, sizeof *gemm_loaded);
     uint32_t *in_preds = NULL;
     size_t n_loaded = 0;
-    s->units = *units;
+    if (map_units_copy(&s->units, units)) {
+        free(s);
+        free(refs);
+        free(producer);
+        free(addr);
+        free(gemm_loaded);
+        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+    }
     s->unit_names = calloc(units->n ? units->n : 1, sizeof *s->unit_names);
     s->workload = strdup(wl_graph_name(g) ? wl_graph_name(g) : "");
     s->source = wl_graph_source(g) ? strdup(wl_graph_source(g)) : NULL;
@@ -578,7 +618,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
 #undef PRED_INPUTS
     if (!rc) {
         char msg[256];
-        if (dev_sched_check(&s->exec, msg, sizeof msg))
+        if (map_exec_check(&s->exec, msg, sizeof msg))
             rc = fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
     }
 done:
@@ -596,13 +636,18 @@ done:
 }
 
 /* ---- JSON -------------------------------------------------------------------------------- */
-static cJSON *req_json(const dev_sched_entry_t *e)
+static cJSON *req_json(const map_exec_entry_t *e, const char *const *units)
 {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "op", dev_op_name(e->req.kind));
     if (e->req.kind == DEV_OP_VECTOR)
         cJSON_AddStringToObject(r, "vfunc", dev_vfunc_name(e->req.vfunc));
     cJSON_AddNumberToObject(r, "m", (double)e->req.m);
+    if (e->req.kind == DEV_OP_TRANSFER) {
+        cJSON_AddStringToObject(r, "from", units[e->req.k]);
+        cJSON_AddStringToObject(r, "to", units[e->req.n]);
+        return r;
+    }
     cJSON_AddNumberToObject(r, "k", (double)e->req.k);
     cJSON_AddNumberToObject(r, "n", (double)e->req.n);
     if (e->req.kind == DEV_OP_GEMM) {
@@ -624,7 +669,17 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON_AddStringToObject(root, "source", s->source);
     else
         cJSON_AddNullToObject(root, "source");
-    cJSON_AddStringToObject(root, "mapper", "naive");
+    cJSON_AddStringToObject(root, "mapper", s->mapper ? s->mapper : "naive");
+    if (s->spec) {
+        cJSON_AddStringToObject(root, "spec", s->spec);
+        cJSON *sh = cJSON_AddObjectToObject(root, "shape");
+        cJSON_AddNumberToObject(sh, "batch", s->wopts.batch);
+        cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
+        cJSON_AddStringToObject(sh, "phase", s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
+        cJSON_AddNumberToObject(sh, "kv_len", s->wopts.kv_len);
+        cJSON_AddNumberToObject(sh, "image", s->wopts.image);
+        cJSON_AddStringToObject(sh, "dtype", wl_dtype_name(s->wopts.dtype));
+    }
     cJSON_AddNumberToObject(root, "ops", (double)s->n_ops);
     cJSON_AddNumberToObject(root, "entries", (double)s->exec.n_entries);
     cJSON_AddNumberToObject(root, "gemm_macs", (double)s->gemm_macs);
@@ -637,7 +692,7 @@ char *map_schedule_json(const map_schedule_t *s)
     }
     cJSON *arr = cJSON_AddArrayToObject(root, "schedule");
     for (size_t i = 0; i < s->exec.n_entries; i++) {
-        const dev_sched_entry_t *e = &s->exec.entries[i];
+        const map_exec_entry_t *e = &s->exec.entries[i];
         const map_entry_info_t *in = &s->info[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "entry", (double)i);
@@ -647,13 +702,19 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON_AddStringToObject(o, "detail", in->detail ? in->detail : "");
         if (e->unit >= 0) {
             cJSON_AddStringToObject(o, "unit", s->exec.units[e->unit]);
-            cJSON_AddItemToObject(o, "request", req_json(e));
+            cJSON_AddItemToObject(o, "request", req_json(e, s->exec.units));
             cJSON_AddNumberToObject(o, "reps", (double)e->reps);
         } else {
             cJSON_AddNullToObject(o, "unit");
             cJSON_AddNullToObject(o, "request");
         }
         cJSON_AddStringToObject(o, "note", in->note ? in->note : "");
+        if (in->tier)
+            cJSON_AddStringToObject(o, "tier", in->tier);
+        if (in->slice)
+            cJSON_AddStringToObject(o, "slice", in->slice);
+        if (in->layer >= 0)
+            cJSON_AddNumberToObject(o, "layer", in->layer);
         if (in->proxy)
             cJSON_AddBoolToObject(o, "proxy", 1);
         cJSON *pr = cJSON_AddArrayToObject(o, "after");
@@ -737,11 +798,13 @@ int map_units_from_driver(sim_t *s, const char *driver, map_units_t *out, char *
         memcpy(comp, li.to, cl);
         comp[cl] = '\0';
         sim_comp_t *c = sim_comp_find(s, comp);
-        if (map_units_add(out, port, comp, c ? sim_comp_model(c) : NULL))
+        if (map_units_add(out, port, comp, c ? sim_comp_model(c) : NULL)) {
+            map_units_free(out);
             return fail(err, n, SIM_ERR_CONFIG,
-                        "schedule_driver '%s': too many output ports (at most %d) or port name "
-                        "'%s' too long",
-                        driver, MAP_UNITS_MAX, port);
+                        "schedule_driver '%s': out of memory or port name '%s' too long (at "
+                        "most 63 characters)",
+                        driver, port);
+        }
     }
     return 0;
 }
@@ -759,11 +822,11 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     if (!sched)
         return fail(err, n, SIM_ERR_CONFIG, "no schedule to attach to '%s'", driver_name);
     char msg[256];
-    if (dev_sched_check(&sched->exec, msg, sizeof msg))
+    if (map_exec_check(&sched->exec, msg, sizeof msg))
         return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
     sched->exec.release = release_schedule;
     sched->exec.owner = sched;
-    if (dev_sched_attach(c, &sched->exec)) {
+    if (map_exec_attach(c, &sched->exec)) {
         sched->exec.release = NULL;
         sched->exec.owner = NULL;
         return fail(err, n, SIM_ERR_STATE,
@@ -775,7 +838,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
 map_schedule_t *map_attached(sim_t *s, const char *driver_name)
 {
     sim_comp_t *c = driver_name ? sim_comp_find(s, driver_name) : NULL;
-    dev_sched_t *d = dev_sched_attached(c);
+    map_exec_t *d = map_exec_attached(c);
     if (!d || d->release != release_schedule)
         return NULL;
     return d->owner;
@@ -791,6 +854,59 @@ static int param_u64(sim_comp_t *c, const char *name, uint64_t *out)
             *out = (uint64_t)sim_param_int(p, name);
             return 1;
         }
+    }
+    return 0;
+}
+
+/* A numeric parameter of component c (int, real or bool), if its model has it. */
+static int param_num(sim_comp_t *c, const char *name, double *out)
+{
+    const sim_params_t *p = c ? sim_comp_params(c) : NULL;
+    for (size_t i = 0; p && i < sim_params_count(p); i++) {
+        const sim_param_def_t *d = sim_params_def(p, i);
+        if (strcmp(d->name, name) != 0)
+            continue;
+        if (d->type == SIM_P_INT)
+            *out = (double)sim_param_int(p, name);
+        else if (d->type == SIM_P_REAL)
+            *out = sim_param_real(p, name);
+        else if (d->type == SIM_P_BOOL)
+            *out = sim_param_bool(p, name);
+        else
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t n)
+{
+    const map_exec_t *x = &sched->exec;
+    for (size_t i = 0; i < x->n_entries; i++) {
+        const map_exec_entry_t *e = &x->entries[i];
+        if (e->unit < 0)
+            continue;
+        const map_unit_t *u = &sched->units.unit[e->unit];
+        sim_comp_t *c = sim_comp_find(s, u->comp);
+        double rows, cols, tiling, cap;
+        int k = e->req.kind;
+        if ((k == DEV_OP_GEMM || k == DEV_OP_MVM || k == DEV_OP_PROGRAM) &&
+            param_num(c, "rows", &rows) && param_num(c, "cols", &cols) &&
+            param_num(c, "tiling", &tiling) && !tiling &&
+            ((double)e->req.k > rows || (double)e->req.n > cols))
+            return fail(err, n, SIM_ERR_CONFIG,
+                        "schedule entry %zu (op '%s'): a %llu x %llu weight overflows unit '%s' "
+                        "(%s '%s', %g x %g cells, tiling off): split it or place it elsewhere",
+                        i, e->name ? e->name : "?", (unsigned long long)e->req.k,
+                        (unsigned long long)e->req.n, u->name, u->model, u->comp, rows, cols);
+        if ((k == DEV_OP_READ || k == DEV_OP_WRITE) &&
+            (param_num(c, "capacity_bytes", &cap) || param_num(c, "size_bytes", &cap)) &&
+            (double)e->req.k + (double)e->req.m > cap)
+            return fail(err, n, SIM_ERR_CONFIG,
+                        "schedule entry %zu (op '%s'): %s of %llu bytes at %llu overflows unit "
+                        "'%s' (%s '%s', %.0f bytes)",
+                        i, e->name ? e->name : "?", dev_op_name(k), (unsigned long long)e->req.m,
+                        (unsigned long long)e->req.k, u->name, u->model, u->comp, cap);
     }
     return 0;
 }
@@ -812,14 +928,18 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     wl_graph_t *g = NULL;
     char werr[512];
     rc = wl_load(spec, opts, &g, werr, sizeof werr);
-    if (rc)
-        return fail(err, n, rc, "%s", werr);
+    if (rc) {
+        rc = fail(err, n, rc, "%s", werr);
+        goto out;
+    }
     map_schedule_t *sched = NULL;
     char merr[512];
     rc = map_naive_opts(g, &units, &mo, &sched, merr, sizeof merr);
     wl_graph_destroy(g);
-    if (rc)
-        return fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
+    if (rc) {
+        rc = fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
+        goto out;
+    }
     /* the weights live in the dram unit: say so now rather than fail mid-run */
     int ud = map_units_find(&units, MAP_UNIT_DRAM);
     uint64_t cap = 0;
@@ -832,11 +952,21 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
                   spec, (unsigned long long)sched->weight_layout_bytes, units.unit[ud].comp,
                   (unsigned long long)cap);
         map_schedule_free(sched);
-        return rc;
+        goto out;
     }
-    if ((rc = map_attach(s, driver, sched, err, n)) != 0) {
+    sched->spec = strdup(spec);
+    if (opts)
+        sched->wopts = *opts;
+    else
+        wl_gen_opts_default(&sched->wopts);
+    if (!sched->spec) {
+        rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
         map_schedule_free(sched);
-        return rc;
+        goto out;
     }
-    return 0;
+    if ((rc = map_attach(s, driver, sched, err, n)) != 0)
+        map_schedule_free(sched);
+out:
+    map_units_free(&units);
+    return rc;
 }

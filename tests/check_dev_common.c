@@ -3,6 +3,7 @@
  * echo device defined here, the op driver (queueing, pipelining, request
  * lists, bad input) and the device list. */
 #include "devices/dev_common.h"
+#include "mapper/map.h"
 
 #include <check.h>
 #include <math.h>
@@ -57,6 +58,7 @@ static void setup(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     sim_model_register(&echo_model);
 }
 
@@ -145,8 +147,8 @@ START_TEST(test_queue_back_to_back)
                        "outstanding", "2", NULL};
     sim_t *s = build(p, 0, 1);
     run_ok(s);
-    const dev_drv_record_t *r;
-    size_t n = dev_driver_records(sim_comp_find(s, "drv"), &r);
+    const map_drv_record_t *r;
+    size_t n = map_driver_records(sim_comp_find(s, "drv"), &r);
     ck_assert_uint_eq(n, 2);
     ck_assert_uint_eq(r[0].done_ps, 10000 + 1);
     ck_assert_uint_eq(r[1].done_ps, 20000 + 1);
@@ -180,8 +182,8 @@ START_TEST(test_sequential)
     const char *p[] = {"op", "mvm", "m", "10", "count", "2", NULL};
     sim_t *s = build(p, 0, 1);
     run_ok(s);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 2);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 2);
     ck_assert_uint_eq(r[1].sent_ps, 10001);
     ck_assert_uint_eq(r[1].device_latency_ps, 21000 - 10001);
     ck_assert_uint_eq(r[1].done_ps, 21001);
@@ -199,8 +201,8 @@ START_TEST(test_round_trip_fields)
                        "vfunc",     "gelu",   "no_reload", "true", NULL};
     sim_t *s = build(p, 5, 5);
     run_ok(s);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
     ck_assert_double_eq_tol(r[0].energy_pj, 17 + 0.25 + DEV_VF_GELU / 1000.0 + 1e-6, 1e-12);
     ck_assert_uint_eq(r[0].bytes, 3004);
     ck_assert_uint_eq(r[0].sent_ps, 0);
@@ -217,8 +219,8 @@ START_TEST(test_request_list)
                        "outstanding", "8", NULL};
     sim_t *s = build(p, 0, 1);
     run_ok(s);
-    const dev_drv_record_t *r;
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), &r), 3);
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 3);
     ck_assert_uint_eq(r[0].kind, DEV_OP_MVM);
     ck_assert_uint_eq(r[1].kind, DEV_OP_MVM);
     ck_assert_uint_eq(r[2].kind, DEV_OP_READ);
@@ -240,9 +242,9 @@ START_TEST(test_many_requests_window)
     ck_assert_double_eq(stat_of(s, "drv", "completed"), 200000);
     ck_assert_double_eq(stat_of(s, "drv", "device_cycles"), 600000);
     ck_assert_double_eq(stat_of(s, "drv", "device_span_ps"), 600000 * 1000.0);
-    const dev_drv_record_t *r;
-    size_t n = dev_driver_records(sim_comp_find(s, "drv"), &r);
-    ck_assert_uint_eq(n, DEV_DRV_RECORD_MAX);
+    const map_drv_record_t *r;
+    size_t n = map_driver_records(sim_comp_find(s, "drv"), &r);
+    ck_assert_uint_eq(n, MAP_DRV_RECORD_MAX);
     for (size_t i = 0; i < n; i++)
         ck_assert_uint_eq(r[i].seq, i); /* FIFO device: completions in sending order */
     sim_destroy(s);
@@ -334,8 +336,8 @@ START_TEST(test_idle_driver)
     sim_t *s = build(p, 0, 1);
     run_ok(s);
     ck_assert_double_eq(stat_of(s, "drv", "requests"), 0);
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "drv"), NULL), 0);
-    ck_assert_uint_eq(dev_driver_records(sim_comp_find(s, "dut"), NULL), 0);
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), NULL), 0);
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "dut"), NULL), 0);
     sim_destroy(s);
 }
 END_TEST
@@ -357,7 +359,32 @@ START_TEST(test_device_list)
     ck_assert_ptr_null(dev_model_at(n));
     /* registering again changes nothing */
     dev_register_all();
+    map_register_all();
     ck_assert_uint_eq(dev_model_count(), n);
+}
+END_TEST
+
+/* Issue 13: every numeric parameter of every registered model has a range
+ * (min <= max; a negative prog_c0 used to pass silently), and no default
+ * cites a vague source ("common figure", "literature", "... papers") */
+START_TEST(test_every_parameter_ranged_and_sourced)
+{
+    dev_register_all();
+    static const char *const vague[] = {"common figure", "literature", "accelerator papers",
+                                        "weight-bank papers", "PDK figures", NULL};
+    for (size_t i = 0; i < sim_model_count(); i++) {
+        const sim_model_t *m = sim_model_at(i);
+        if (!m->params)
+            continue;
+        for (const sim_param_def_t *d = m->params; d->name; d++) {
+            if (d->type == SIM_P_INT || d->type == SIM_P_REAL)
+                ck_assert_msg(d->min <= d->max, "%s.%s has no range [%g, %g]", m->name,
+                              d->name, d->min, d->max);
+            for (int v = 0; vague[v] && d->source; v++)
+                ck_assert_msg(!strstr(d->source, vague[v]), "%s.%s cites '%s': %s", m->name,
+                              d->name, vague[v], d->source);
+        }
+    }
 }
 END_TEST
 
@@ -380,6 +407,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_device_without_out_link);
     tcase_add_test(t, test_idle_driver);
     tcase_add_test(t, test_device_list);
+    tcase_add_test(t, test_every_parameter_ranged_and_sourced);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1,5 +1,5 @@
 /* Tests of the naive mapper (mapper/schedule.c) and the schedule_driver
- * (devices/sched_driver.c): hand-timed schedules on an echo device, then what
+ * (mapper/sched_driver.c): hand-timed schedules on an echo device, then what
  * `prism run CONFIG --workload SPEC` does (config, map_workload_attach,
  * sim_init, sim_run) on GPT-2, ResNet-18 and ONNX imports, checked against
  * SCALE-Sim's closed forms (devices/systolic.h), the vector/SRAM/DRAM timing
@@ -46,6 +46,7 @@ static void setup(void)
 {
     sim_register_builtin_models();
     dev_register_all();
+    map_register_all();
     sim_model_register(&echo_model);
 }
 
@@ -64,7 +65,7 @@ static double stat_of(sim_t *s, const char *comp, const char *name)
 static const char *const hand_units[] = {"gemm", "vector"};
 static uint32_t hand_preds[] = {0, 0, 1, 2, 3};
 
-static void hand_sched(dev_sched_t *s, dev_sched_entry_t *e)
+static void hand_sched(map_exec_t *s, map_exec_entry_t *e)
 {
     memset(s, 0, sizeof *s);
     memset(e, 0, 5 * sizeof *e);
@@ -93,7 +94,7 @@ static void hand_sched(dev_sched_t *s, dev_sched_entry_t *e)
     s->units = hand_units;
 }
 
-static sim_time_t run_hand(const char *order, int outstanding, dev_sched_entry_t *e)
+static sim_time_t run_hand(const char *order, int outstanding, map_exec_entry_t *e)
 {
     sim_t *s = sim_create(NULL);
     ck_assert_ptr_nonnull(s);
@@ -108,9 +109,9 @@ static sim_time_t run_hand(const char *order, int outstanding, dev_sched_entry_t
     ck_assert_int_ge(sim_add_link(s, "a.out", "drv.done", 1000, 0), 0);
     ck_assert_int_ge(sim_add_link(s, "drv.vector", "b.in", 1000, 0), 0);
     ck_assert_int_ge(sim_add_link(s, "b.out", "drv.done", 1000, 0), 0);
-    dev_sched_t sched;
+    map_exec_t sched;
     hand_sched(&sched, e);
-    ck_assert_int_eq(dev_sched_attach(sim_comp_find(s, "drv"), &sched), 0);
+    ck_assert_int_eq(map_exec_attach(sim_comp_find(s, "drv"), &sched), 0);
     ck_assert_int_eq(sim_init(s), 0);
     ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
     sim_finish(s);
@@ -124,7 +125,7 @@ static sim_time_t run_hand(const char *order, int outstanding, dev_sched_entry_t
 
 START_TEST(test_driver_hand_graph)
 {
-    dev_sched_entry_t e[5];
+    map_exec_entry_t e[5];
     /* e0 0 -> 12 ns; e1 12 -> 19 (A) while e2 12 -> 21 (B); e3 at 21; e4 two
      * reps one after the other: 21 -> 26 -> 31 */
     ck_assert_uint_eq(run_hand("graph", 1, e), 31000);
@@ -143,7 +144,7 @@ END_TEST
 
 START_TEST(test_driver_hand_outstanding)
 {
-    dev_sched_entry_t e[5];
+    map_exec_entry_t e[5];
     /* both reps of e4 leave at 21 ns: the second waits 3 cycles in the device's
      * queue, completions at 26 and 29 */
     ck_assert_uint_eq(run_hand("graph", 2, e), 29000);
@@ -153,7 +154,7 @@ END_TEST
 
 START_TEST(test_driver_hand_sequential)
 {
-    dev_sched_entry_t e[5];
+    map_exec_entry_t e[5];
     /* 12, 19, then e2 waits for e1: 19 -> 28, e3 28, e4 28 -> 33 -> 38 */
     ck_assert_uint_eq(run_hand("sequential", 1, e), 38000);
     ck_assert_uint_eq(e[2].res.issue_ps, 19000);
@@ -180,11 +181,11 @@ START_TEST(test_driver_unlinked_unit)
     ck_assert_int_ge(sim_add_component(s, "a", "map_test_echo", "c", NULL), 0);
     ck_assert_int_ge(sim_add_link(s, "drv.gemm", "a.in", 1000, 0), 0);
     ck_assert_int_ge(sim_add_link(s, "a.out", "drv.done", 1000, 0), 0);
-    dev_sched_t sched;
-    dev_sched_entry_t e[5];
+    map_exec_t sched;
+    map_exec_entry_t e[5];
     hand_sched(&sched, e);
-    ck_assert_int_eq(dev_sched_attach(sim_comp_find(s, "drv"), &sched), 0);
-    ck_assert_int_ne(dev_sched_attach(sim_comp_find(s, "drv"), &sched), 0); /* twice */
+    ck_assert_int_eq(map_exec_attach(sim_comp_find(s, "drv"), &sched), 0);
+    ck_assert_int_ne(map_exec_attach(sim_comp_find(s, "drv"), &sched), 0); /* twice */
     ck_assert_int_ne(sim_init(s), 0);
     ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "entry 2"));
     ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "needs unit 'vector'"));
@@ -194,22 +195,22 @@ END_TEST
 
 START_TEST(test_sched_check)
 {
-    dev_sched_t sched;
-    dev_sched_entry_t e[5];
+    map_exec_t sched;
+    map_exec_entry_t e[5];
     char err[256];
     hand_sched(&sched, e);
-    ck_assert_int_eq(dev_sched_check(&sched, err, sizeof err), 0);
+    ck_assert_int_eq(map_exec_check(&sched, err, sizeof err), 0);
     uint32_t bad_preds[] = {0, 0, 1, 2, 4}; /* e4 waits for itself */
     sched.preds = bad_preds;
-    ck_assert_int_ne(dev_sched_check(&sched, err, sizeof err), 0);
+    ck_assert_int_ne(map_exec_check(&sched, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "entry 4"));
     sched.preds = hand_preds;
     e[1].unit = 7;
-    ck_assert_int_ne(dev_sched_check(&sched, err, sizeof err), 0);
+    ck_assert_int_ne(map_exec_check(&sched, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "unit index 7"));
     e[1].unit = 0;
     e[1].reps = 0;
-    ck_assert_int_ne(dev_sched_check(&sched, err, sizeof err), 0);
+    ck_assert_int_ne(map_exec_check(&sched, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "reps"));
 }
 END_TEST
@@ -252,7 +253,7 @@ START_TEST(test_naive_gpt2_structure)
     /* every IR op has entries, in op order; zero-cost ops have no request */
     uint64_t prev_op = 0, zero = 0, loads = 0, weight_bytes = 0;
     for (size_t i = 0; i < s->exec.n_entries; i++) {
-        const dev_sched_entry_t *e = &s->exec.entries[i];
+        const map_exec_entry_t *e = &s->exec.entries[i];
         ck_assert(e->op_id == prev_op || e->op_id == prev_op + 1);
         prev_op = e->op_id;
         const wl_op_t *op = wl_graph_op(g, e->op_id - 1);
@@ -292,6 +293,7 @@ START_TEST(test_naive_gpt2_structure)
     cJSON_Delete(root);
     free((void *)js);
     map_schedule_free(s);
+    map_units_free(&u);
     wl_graph_destroy(g);
 }
 END_TEST
@@ -309,6 +311,7 @@ START_TEST(test_naive_missing_units)
     ck_assert_ptr_null(s);
     ck_assert_ptr_nonnull(strstr(err, "op 'embed_add'"));
     ck_assert_ptr_nonnull(strstr(err, "needs a 'vector' unit"));
+    map_units_free(&u);
     memset(&u, 0, sizeof u);
     map_units_add(&u, "vector", "v", "vector");
     ck_assert_int_eq(map_naive(g, &u, &s, err, sizeof err), SIM_ERR_CONFIG);
@@ -318,7 +321,9 @@ START_TEST(test_naive_missing_units)
     ck_assert_int_eq(map_naive(g, &u, &s, err, sizeof err), SIM_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err, "(conv) needs a 'gemm' unit"));
     wl_graph_destroy(g);
+    map_units_free(&u);
 }
+
 END_TEST
 
 /* ---- what prism run --workload does ---------------------------------------------------------- */
@@ -453,7 +458,7 @@ START_TEST(test_run_gpt2_sequential_closed_form)
     sim_time_t expect = 0;
     uint64_t gemm_cycles = 0, requests = 0;
     for (size_t i = 0; i < m->exec.n_entries; i++) {
-        const dev_sched_entry_t *e = &m->exec.entries[i];
+        const map_exec_entry_t *e = &m->exec.entries[i];
         ck_assert_msg(e->res.done, "entry %zu (%s) not done", i, e->name);
         if (e->unit < 0) {
             ck_assert_uint_eq(e->res.issue_ps, e->res.done_ps);
@@ -515,11 +520,11 @@ END_TEST
 static void check_graph_order(const map_schedule_t *m)
 {
     for (size_t i = 0; i < m->exec.n_entries; i++) {
-        const dev_sched_entry_t *e = &m->exec.entries[i];
+        const map_exec_entry_t *e = &m->exec.entries[i];
         ck_assert_msg(e->res.done, "entry %zu (%s) not done", i, e->name);
         sim_time_t ready = 0;
         for (uint32_t j = 0; j < e->n_preds; j++) {
-            const dev_sched_entry_t *p = &m->exec.entries[m->exec.preds[e->pred_off + j]];
+            const map_exec_entry_t *p = &m->exec.entries[m->exec.preds[e->pred_off + j]];
             if (p->res.done_ps > ready)
                 ready = p->res.done_ps;
         }
@@ -704,7 +709,7 @@ START_TEST(test_errors)
     ck_assert_int_eq(attach_err(t, "resnet18", err, sizeof err), 0); /* 47 MB fits */
     free(t);
 
-    /* an undeclared driver port is a config error naming it */
+    /* a driver port of any name is a unit (no fixed list) */
     const char *bad_port = "clocks: {core: 1GHz}\n"
                            "components:\n"
                            "  drv: {model: schedule_driver}\n"
@@ -712,8 +717,13 @@ START_TEST(test_errors)
                            "links:\n"
                            "  - {from: drv.matmul, to: sa.in, latency: 1ns}\n";
     sim_t *s = NULL;
-    ck_assert_int_ne(sim_config_load_string(bad_port, "p.yaml", NULL, &s, err, sizeof err), 0);
-    ck_assert_ptr_nonnull(strstr(err, "matmul"));
+    ck_assert_int_eq(sim_config_load_string(bad_port, "p.yaml", NULL, &s, err, sizeof err), 0);
+    map_units_t any;
+    ck_assert_int_eq(map_units_from_driver(s, "drv", &any, err, sizeof err), 0);
+    ck_assert_int_eq(map_units_find(&any, "matmul"), 0);
+    map_units_free(&any);
+    sim_destroy(s);
+    s = NULL;
 
     /* map_attach to something that is not a driver */
     ck_assert_int_eq(sim_config_load_string(no_vector, "e.yaml", NULL, &s, err, sizeof err), 0);
@@ -727,6 +737,7 @@ START_TEST(test_errors)
     ck_assert_ptr_nonnull(strstr(err, "no component 'nobody'"));
     ck_assert_ptr_null(map_attached(s, "drv"));
     map_schedule_free(m); /* still ours after a failed attach */
+    map_units_free(&u);
     wl_graph_destroy(g);
     sim_destroy(s);
 }

@@ -292,7 +292,7 @@ START_TEST(workload_runs_op_by_op_on_the_chip)
         return;
     }
     char out[16384];
-    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 128 --trace %s --schedule %s --json",
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 128 --trace %s --schedule-out %s --json",
                  prism, path("g.db"), path("g.json"));
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     const char *db = path("g.db");

@@ -2,6 +2,7 @@
  * studies, after the AIMC sensitivity-profiling recipe (REFERENCE.md
  * section 4): Gaussian weight programming noise sigma = frac * max|W|, and
  * 8-bit-style DAC/ADC quantization scaled per token to its largest value. */
+#include "num/num.h"
 #include "workloads/wl_forward.h"
 
 #include <math.h>
@@ -16,30 +17,6 @@ struct wl_noise_exec {
     float *xq;              /* quantized input scratch */
     size_t xq_cap;
 };
-
-/* splitmix64 finalizer (Steele, Lea, Flood: "Fast splittable pseudorandom
- * number generators", 2014), used as a counter-based hash. */
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static double unit_open(uint64_t seed, uint64_t stream, uint64_t counter)
-{
-    uint64_t u = mix64(mix64(mix64(seed) ^ stream) ^ counter);
-    return ((double)(u >> 11) + 0.5) * (1.0 / 9007199254740992.0); /* (0,1) */
-}
-
-double wl_gauss(uint64_t seed, uint64_t stream, uint64_t counter)
-{
-    /* Box-Muller on two independent counter draws */
-    double u1 = unit_open(seed, stream, 2 * counter);
-    double u2 = unit_open(seed, stream, 2 * counter + 1);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
 
 wl_noise_exec_t *wl_noise_exec_create(const wl_noise_cfg_t *cfg)
 {
@@ -63,31 +40,6 @@ void wl_noise_exec_destroy(wl_noise_exec_t *ne)
     free(ne->noisy_src);
     free(ne->xq);
     free(ne);
-}
-
-/* Symmetric uniform quantization of each row of v[rows][n] to `bits`,
- * full scale = the row's largest magnitude. */
-static void quantize_rows(float *v, int rows, int n, int bits)
-{
-    const float levels = (float)((1 << (bits - 1)) - 1);
-    for (int r = 0; r < rows; r++) {
-        float *vr = v + (size_t)r * n;
-        float maxabs = 0;
-        for (int i = 0; i < n; i++)
-            if (fabsf(vr[i]) > maxabs)
-                maxabs = fabsf(vr[i]);
-        if (maxabs == 0 || !isfinite(maxabs))
-            continue;
-        const float step = maxabs / levels;
-        for (int i = 0; i < n; i++) {
-            float q = roundf(vr[i] / step);
-            if (q > levels)
-                q = levels;
-            if (q < -levels)
-                q = -levels;
-            vr[i] = q * step;
-        }
-    }
 }
 
 /* The perturbed weights of projection p, drawn once and cached. */
@@ -124,7 +76,7 @@ static const float *noisy_weights(wl_noise_exec_t *ne, const wl_proj_t *p)
     const double sigma = ne->cfg.weight_sigma_frac * maxabs;
     for (size_t k = 0; k < n; k++)
         w[k] = (float)(p->W[k] +
-                       sigma * wl_gauss(ne->cfg.seed, (uint64_t)p->index, k));
+                       sigma * num_gauss(ne->cfg.seed, (uint64_t)p->index, k));
     ne->noisy_w[p->index] = w;
     ne->noisy_src[p->index] = p->W;
     return w;
@@ -151,7 +103,7 @@ static int noise_gemm(void *ctx, const wl_proj_t *proj, const float *x,
             ne->xq_cap = n;
         }
         memcpy(ne->xq, x, n * sizeof *x);
-        quantize_rows(ne->xq, n_rows, p.n_in, c->in_bits);
+        num_quantize_rows_f(ne->xq, (size_t)n_rows, (size_t)p.n_in, c->in_bits);
         x = ne->xq;
     }
     if (!c->out_bits)
@@ -162,7 +114,7 @@ static int noise_gemm(void *ctx, const wl_proj_t *proj, const float *x,
     int rc = wl_exec_exact(NULL, &p, x, n_rows, y);
     if (rc)
         return rc;
-    quantize_rows(y, n_rows, p.n_out, c->out_bits);
+    num_quantize_rows_f(y, (size_t)n_rows, (size_t)p.n_out, c->out_bits);
     if (proj->bias)
         for (int r = 0; r < n_rows; r++)
             for (int o = 0; o < p.n_out; o++)

@@ -128,8 +128,6 @@ typedef struct wl_noise_exec wl_noise_exec_t;
 wl_noise_exec_t *wl_noise_exec_create(const wl_noise_cfg_t *cfg);
 void wl_noise_exec_destroy(wl_noise_exec_t *ne); /* NULL is a no-op */
 wl_executor_t wl_noise_executor(wl_noise_exec_t *ne);
-/* Standard normal draw number `counter` of stream (seed, stream). */
-double wl_gauss(uint64_t seed, uint64_t stream, uint64_t counter);
 
 /* ---------------------------------------------------------------------
  * GPT-2 (HF GPT2LMHeadModel): config.json + model.safetensors

@@ -2,7 +2,7 @@
  * or up to `outstanding` in flight) and collects the completions on "in":
  * per-request latency, device cycles, energy, first send and last completion
  * go to its stats for `prism op`; it is the seed of the schedule executor. */
-#include "devices/dev_common.h"
+#include "mapper/map.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -37,7 +37,7 @@ typedef struct op_driver {
     uint32_t *free_tags; /* stack of free slot indexes */
     uint64_t n_free;
     int port_out;
-    dev_drv_record_t *records;
+    map_drv_record_t *records;
     size_t n_records;
     /* aggregates */
     sim_time_t first_send_ps, last_done_ps, span_start_ps;
@@ -56,8 +56,7 @@ static const sim_param_def_t drv_params[] = {
      "write)",
      "dev.h dev_req_t"},
     {"k", SIM_P_INT, "0", "", 0, 9.2e18, NULL,
-     "k: inputs (mvm, program), inner dimension (gemm), address (read, write)",
-     "dev.h dev_req_t"},
+     "k: inputs (mvm, program), inner dimension (gemm), address (read, write)", "dev.h dev_req_t"},
     {"n", SIM_P_INT, "0", "", 0, 9.2e18, NULL,
      "n: outputs (mvm, gemm, program), elements per row (vector)", "dev.h dev_req_t"},
     {"samples", SIM_P_INT, "0", "", 0, 9.2e18, NULL,
@@ -287,8 +286,8 @@ static void on_done(sim_comp_t *c, op_driver_t *d, const sim_event_t *ev)
     sim_stat_add(c, d->st_lat_sum, (double)lat);
     sim_stat_add(c, d->st_rtt_sum, (double)rtt);
     sim_stat_max(c, d->st_rtt_max, (double)rtt);
-    if (d->n_records < DEV_DRV_RECORD_MAX && d->records) {
-        dev_drv_record_t *r = &d->records[d->n_records++];
+    if (d->n_records < MAP_DRV_RECORD_MAX && d->records) {
+        map_drv_record_t *r = &d->records[d->n_records++];
         r->seq = slot->seq;
         r->kind = slot->kind;
         r->status = (uint16_t)done.status;
@@ -342,8 +341,9 @@ static int drv_init(sim_comp_t *c, void *state, const sim_params_t *p)
     for (size_t i = 0; i < d->n_items; i++)
         d->total += d->items[i].count;
     if (d->total > 0 && d->port_out < 0)
-        return sim_comp_fail(c, "op_driver '%s' has requests to send but no link from its port "
-                                "'out'",
+        return sim_comp_fail(c,
+                             "op_driver '%s' has requests to send but no link from its port "
+                             "'out'",
                              sim_comp_name(c));
     if (d->outstanding > d->total)
         d->outstanding = d->total ? d->total : 1;
@@ -352,7 +352,7 @@ static int drv_init(sim_comp_t *c, void *state, const sim_params_t *p)
     for (uint64_t i = 0; d->free_tags && i < d->outstanding; i++)
         d->free_tags[i] = (uint32_t)(d->outstanding - 1 - i); /* tag 0 goes first */
     d->n_free = d->outstanding;
-    size_t nrec = d->total < DEV_DRV_RECORD_MAX ? (size_t)d->total : DEV_DRV_RECORD_MAX;
+    size_t nrec = d->total < MAP_DRV_RECORD_MAX ? (size_t)d->total : MAP_DRV_RECORD_MAX;
     d->records = nrec ? calloc(nrec, sizeof *d->records) : NULL;
     if (!d->slots || !d->free_tags || (nrec && !d->records))
         return sim_comp_fail(c, "out of memory");
@@ -389,8 +389,8 @@ static void drv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     else if (ev->kind == DEV_MSG_DONE)
         on_done(c, d, ev);
     else
-        sim_comp_fail(c, "op_driver '%s': unexpected message kind %u on port %u",
-                      sim_comp_name(c), (unsigned)ev->kind, (unsigned)ev->port);
+        sim_comp_fail(c, "op_driver '%s': unexpected message kind %u on port %u", sim_comp_name(c),
+                      (unsigned)ev->kind, (unsigned)ev->port);
 }
 
 static void drv_finish(sim_comp_t *c, void *state)
@@ -418,7 +418,7 @@ static void drv_destroy(sim_comp_t *c, void *state)
     d->records = NULL;
 }
 
-const sim_model_t dev_op_driver_model = {
+const sim_model_t map_op_driver_model = {
     .name = "op_driver",
     .doc = "issues device requests over 'out' and records their completions from 'in'",
     .state_size = sizeof(op_driver_t),
@@ -429,7 +429,7 @@ const sim_model_t dev_op_driver_model = {
     .destroy = drv_destroy,
 };
 
-size_t dev_driver_records(sim_comp_t *c, const dev_drv_record_t **out)
+size_t map_driver_records(sim_comp_t *c, const map_drv_record_t **out)
 {
     if (!c || strcmp(sim_comp_model(c), "op_driver") != 0) {
         if (out)
@@ -440,4 +440,11 @@ size_t dev_driver_records(sim_comp_t *c, const dev_drv_record_t **out)
     if (out)
         *out = d->records;
     return d->n_records;
+}
+
+extern const sim_model_t map_schedule_driver_model;
+void map_register_all(void)
+{
+    sim_model_register(&map_op_driver_model);
+    sim_model_register(&map_schedule_driver_model);
 }

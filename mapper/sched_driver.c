@@ -1,10 +1,9 @@
-/* schedule_driver: runs a schedule (devices/sched.h, built by the mapper) on
+/* schedule_driver: runs a schedule (mapper/map.h, built by the mapper) on
  * the chip. Each entry goes to the unit linked from the driver's port of that
  * name once every entry it waits for has completed, at most `outstanding`
  * requests in flight per unit; zero-cost entries complete when they become
  * ready. Timing comes from the devices and links only: the driver adds none. */
-#include "devices/dev_common.h"
-#include "devices/sched.h"
+#include "mapper/map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +17,11 @@ typedef struct sdrv_unit {
     uint32_t *heap; /* ready entries of this unit, smallest index (program order) first */
     size_t heap_n;
     int st_requests, st_cycles;
+    int st_xfer_out, st_xfer_in; /* bytes this unit sent / received by transfers (-1: none) */
 } sdrv_unit_t;
 
 typedef struct sched_driver {
-    dev_sched_t *sched;
+    map_exec_t *sched;
     int initialized;
     uint64_t outstanding;
     int sequential;
@@ -36,6 +36,7 @@ typedef struct sched_driver {
     sim_time_t last_done_ps;
     int st_entries, st_entries_done, st_zero, st_requests, st_completed, st_cycles, st_energy,
         st_bytes, st_lat_sum, st_macs, st_makespan, st_last_done, st_incomplete;
+    int st_xfers, st_xfer_bytes;
 } sched_driver_t;
 
 static const sim_param_def_t sdrv_params[] = {
@@ -59,10 +60,9 @@ static const sim_param_def_t sdrv_params[] = {
 };
 
 static const char *const sdrv_in_ports[] = {"done", NULL};
-static const char *const sdrv_out_ports[] = {"gemm", "vector", "sram", "dram", NULL};
 
 /* ---- schedule structure ------------------------------------------------------------ */
-int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
+int map_exec_check(const map_exec_t *s, char *err, size_t n)
 {
     if (!s || (s->n_entries && !s->entries)) {
         snprintf(err, n, "empty schedule");
@@ -74,10 +74,19 @@ int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
         return SIM_ERR_CONFIG;
     }
     for (size_t i = 0; i < s->n_entries; i++) {
-        const dev_sched_entry_t *e = &s->entries[i];
+        const map_exec_entry_t *e = &s->entries[i];
         const char *nm = e->name ? e->name : "?";
         if (e->unit >= 0 && ((size_t)e->unit >= s->n_units || !s->units || !s->units[e->unit])) {
             snprintf(err, n, "schedule entry %zu (%s): unit index %d out of range", i, nm, e->unit);
+            return SIM_ERR_CONFIG;
+        }
+        if (e->unit >= 0 && e->req.kind == DEV_OP_TRANSFER &&
+            (e->req.k >= s->n_units || e->req.n >= s->n_units || e->req.m == 0)) {
+            snprintf(err, n,
+                     "schedule entry %zu (%s): a transfer needs bytes > 0 and units in range "
+                     "(from %llu, to %llu of %zu)",
+                     i, nm, (unsigned long long)e->req.k, (unsigned long long)e->req.n,
+                     s->n_units);
             return SIM_ERR_CONFIG;
         }
         if (e->unit >= 0 && e->reps == 0) {
@@ -98,7 +107,7 @@ int dev_sched_check(const dev_sched_t *s, char *err, size_t n)
     return 0;
 }
 
-int dev_sched_attach(sim_comp_t *c, dev_sched_t *sched)
+int map_exec_attach(sim_comp_t *c, map_exec_t *sched)
 {
     if (!c || !sched || strcmp(sim_comp_model(c), "schedule_driver") != 0)
         return SIM_ERR_CONFIG;
@@ -109,7 +118,7 @@ int dev_sched_attach(sim_comp_t *c, dev_sched_t *sched)
     return 0;
 }
 
-dev_sched_t *dev_sched_attached(sim_comp_t *c)
+map_exec_t *map_exec_attached(sim_comp_t *c)
 {
     if (!c || strcmp(sim_comp_model(c), "schedule_driver") != 0)
         return NULL;
@@ -155,7 +164,7 @@ static void heap_pop(sdrv_unit_t *u)
 /* ---- running ---------------------------------------------------------------------------- */
 static void entry_trace(sim_comp_t *c, sched_driver_t *d, uint32_t i)
 {
-    dev_sched_entry_t *e = &d->sched->entries[i];
+    map_exec_entry_t *e = &d->sched->entries[i];
     if (d->trace_op[i] >= 0)
         sim_trace(c, d->trace_op[i], e->res.issue_ps, e->res.done_ps - e->res.issue_ps,
                   e->res.bytes, 0.0, e->op_id);
@@ -170,7 +179,7 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
     d->stack[top++] = first;
     while (top) {
         uint32_t i = d->stack[--top];
-        dev_sched_entry_t *e = &d->sched->entries[i];
+        map_exec_entry_t *e = &d->sched->entries[i];
         e->res.done = 1;
         e->res.done_ps = now;
         d->entries_done++;
@@ -181,7 +190,7 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
             uint32_t s = d->succ[k];
             if (--d->waiting[s])
                 continue;
-            dev_sched_entry_t *se = &d->sched->entries[s];
+            map_exec_entry_t *se = &d->sched->entries[s];
             se->res.ready_ps = now;
             if (se->unit < 0) {
                 se->res.issue_ps = now;
@@ -192,6 +201,29 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
     }
 }
 
+/* A device request: a 48-byte descriptor over the driver's link to the unit. */
+static int send_request(sim_comp_t *c, int port, const map_exec_entry_t *e, const dev_req_t *req)
+{
+    sim_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = DEV_MSG_REQ;
+    m.bytes = (uint32_t)sizeof *req;
+    m.op_id = e->op_id;
+    m.data = req;
+    m.data_len = sizeof *req;
+    return sim_send(c, port, &m, 0);
+}
+
+/* A transfer of req->m bytes from unit req->k to unit req->n. The one place
+ * that decides what carries it: today the carrier unit the entry names (a
+ * `wire` between tiers, which takes the time and charges the energy); when
+ * the chip has a network this becomes a send of m bytes to the destination's
+ * network interface. */
+static int send_transfer(sim_comp_t *c, int port, const map_exec_entry_t *e, const dev_req_t *req)
+{
+    return send_request(c, port, e, req);
+}
+
 static int issue(sim_comp_t *c, sched_driver_t *d)
 {
     sim_time_t now = sim_comp_now(c);
@@ -199,18 +231,12 @@ static int issue(sim_comp_t *c, sched_driver_t *d)
         sdrv_unit_t *u = &d->units[ui];
         while (u->in_flight < d->outstanding && u->heap_n) {
             uint32_t i = u->heap[0];
-            dev_sched_entry_t *e = &d->sched->entries[i];
+            map_exec_entry_t *e = &d->sched->entries[i];
             dev_req_t req = e->req;
             req.tag = i;
             req.weight_id = e->req.weight_id + (uint32_t)(e->res.reps_sent * e->weight_step);
-            sim_msg_t m;
-            memset(&m, 0, sizeof m);
-            m.kind = DEV_MSG_REQ;
-            m.bytes = (uint32_t)sizeof req;
-            m.op_id = e->op_id;
-            m.data = &req;
-            m.data_len = sizeof req;
-            int rc = sim_send(c, u->port, &m, 0);
+            int rc = req.kind == DEV_OP_TRANSFER ? send_transfer(c, u->port, e, &req)
+                                                  : send_request(c, u->port, e, &req);
             if (rc)
                 return rc;
             if (e->res.reps_sent == 0)
@@ -235,7 +261,7 @@ static void start(sim_comp_t *c, sched_driver_t *d)
     for (uint32_t i = 0; i < d->sched->n_entries; i++) {
         if (d->sequential ? i != 0 : d->sched->entries[i].n_preds != 0)
             continue;
-        dev_sched_entry_t *e = &d->sched->entries[i];
+        map_exec_entry_t *e = &d->sched->entries[i];
         e->res.ready_ps = now;
         if (e->unit >= 0) {
             heap_push(&d->units[e->unit], i);
@@ -253,8 +279,8 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
 {
     dev_done_t done;
     memcpy(&done, ev->data.bytes, sizeof done);
-    dev_sched_t *s = d->sched;
-    dev_sched_entry_t *e = done.tag < s->n_entries ? &s->entries[done.tag] : NULL;
+    map_exec_t *s = d->sched;
+    map_exec_entry_t *e = done.tag < s->n_entries ? &s->entries[done.tag] : NULL;
     if (!e || e->unit < 0 || e->res.reps_done >= e->res.reps_sent) {
         sim_comp_fail(c, "schedule_driver '%s': completion for unknown request tag %u",
                       sim_comp_name(c), (unsigned)done.tag);
@@ -279,6 +305,12 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
     sim_stat_add(c, d->st_energy, done.energy_pj);
     sim_stat_add(c, d->st_bytes, (double)done.bytes);
     sim_stat_add(c, d->st_lat_sum, (double)done.latency_ps);
+    if (e->req.kind == DEV_OP_TRANSFER) {
+        sim_stat_add(c, d->st_xfers, 1);
+        sim_stat_add(c, d->st_xfer_bytes, (double)done.bytes);
+        sim_stat_add(c, d->units[e->req.k].st_xfer_out, (double)done.bytes);
+        sim_stat_add(c, d->units[e->req.n].st_xfer_in, (double)done.bytes);
+    }
     if (e->res.reps_done == e->reps)
         entry_done(c, d, done.tag);
     issue(c, d);
@@ -287,7 +319,7 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
 /* ---- init / finish ------------------------------------------------------------------------ */
 static int build_graph(sim_comp_t *c, sched_driver_t *d)
 {
-    dev_sched_t *s = d->sched;
+    map_exec_t *s = d->sched;
     size_t n = s->n_entries;
     d->waiting = calloc(n ? n : 1, sizeof *d->waiting);
     d->succ_off = calloc(n + 1, sizeof *d->succ_off);
@@ -309,7 +341,7 @@ static int build_graph(sim_comp_t *c, sched_driver_t *d)
     }
     /* successors in CSR form: count, prefix-sum, fill */
     for (size_t i = 0; i < n; i++) {
-        const dev_sched_entry_t *e = &s->entries[i];
+        const map_exec_entry_t *e = &s->entries[i];
         d->waiting[i] = e->n_preds;
         for (uint32_t j = 0; j < e->n_preds; j++)
             d->succ_off[s->preds[e->pred_off + j] + 1]++;
@@ -320,7 +352,7 @@ static int build_graph(sim_comp_t *c, sched_driver_t *d)
     if (!fill)
         return sim_comp_fail(c, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        const dev_sched_entry_t *e = &s->entries[i];
+        const map_exec_entry_t *e = &s->entries[i];
         for (uint32_t j = 0; j < e->n_preds; j++) {
             uint32_t p = s->preds[e->pred_off + j];
             d->succ[d->succ_off[p] + fill[p]++] = (uint32_t)i;
@@ -334,14 +366,14 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     sched_driver_t *d = state;
     d->initialized = 1;
-    dev_sched_t *s = d->sched;
+    map_exec_t *s = d->sched;
     if (!s)
         return sim_comp_fail(c,
                              "schedule_driver '%s' has no schedule: give the run a workload "
                              "(prism run CONFIG --workload SPEC)",
                              sim_comp_name(c));
     char err[256];
-    if (dev_sched_check(s, err, sizeof err))
+    if (map_exec_check(s, err, sizeof err))
         return sim_comp_fail(c, "schedule_driver '%s': %s", sim_comp_name(c), err);
     d->outstanding = (uint64_t)sim_param_int(p, "outstanding");
     d->sequential = strcmp(sim_param_str(p, "order"), "sequential") == 0;
@@ -368,6 +400,8 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
         {&d->st_makespan, "makespan_ps", SIM_STAT_VALUE, "ps"},
         {&d->st_last_done, "last_done_ps", SIM_STAT_VALUE, "ps"},
         {&d->st_incomplete, "entries_incomplete", SIM_STAT_VALUE, "entries"},
+        {&d->st_xfers, "transfers", SIM_STAT_COUNT, "transfers"},
+        {&d->st_xfer_bytes, "transfer_bytes", SIM_STAT_COUNT, "B"},
     };
     for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++)
         if ((*stats[i].h = sim_stat(c, stats[i].name, stats[i].kind, stats[i].unit)) < 0)
@@ -375,10 +409,29 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
     size_t *per_unit = calloc(s->n_units ? s->n_units : 1, sizeof *per_unit);
     if (!per_unit)
         return sim_comp_fail(c, "out of memory");
-    for (size_t i = 0; i < s->n_entries; i++)
-        if (s->entries[i].unit >= 0)
-            per_unit[s->entries[i].unit]++;
+    for (size_t ui = 0; ui < s->n_units; ui++)
+        d->units[ui].st_xfer_out = d->units[ui].st_xfer_in = -1;
     int rc = 0;
+    for (size_t i = 0; i < s->n_entries && !rc; i++) {
+        const map_exec_entry_t *e = &s->entries[i];
+        if (e->unit >= 0)
+            per_unit[e->unit]++;
+        if (e->unit < 0 || e->req.kind != DEV_OP_TRANSFER)
+            continue;
+        /* per-unit byte counters of the units transfers leave and reach */
+        char name[96];
+        sdrv_unit_t *from = &d->units[e->req.k], *to = &d->units[e->req.n];
+        if (from->st_xfer_out < 0) {
+            snprintf(name, sizeof name, "transfer_bytes_out.%s", s->units[e->req.k]);
+            from->st_xfer_out = sim_stat(c, name, SIM_STAT_COUNT, "B");
+        }
+        if (to->st_xfer_in < 0) {
+            snprintf(name, sizeof name, "transfer_bytes_in.%s", s->units[e->req.n]);
+            to->st_xfer_in = sim_stat(c, name, SIM_STAT_COUNT, "B");
+        }
+        if (from->st_xfer_out < 0 || to->st_xfer_in < 0)
+            rc = sim_comp_fail(c, "out of memory for stats");
+    }
     for (size_t ui = 0; ui < s->n_units && !rc; ui++) {
         sdrv_unit_t *u = &d->units[ui];
         u->port = sim_port(c, s->units[ui]);
@@ -409,7 +462,7 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
     if ((rc = build_graph(c, d)) != 0)
         return rc;
     for (size_t i = 0; i < s->n_entries; i++) {
-        dev_sched_entry_t *e = &s->entries[i];
+        map_exec_entry_t *e = &s->entries[i];
         memset(&e->res, 0, sizeof e->res);
         d->trace_op[i] = sim_trace_op(c, e->what && *e->what ? e->what : "entry");
         if (e->unit < 0)
@@ -472,7 +525,7 @@ static void sdrv_destroy(sim_comp_t *c, void *state)
     d->sched = NULL;
 }
 
-const sim_model_t dev_schedule_driver_model = {
+const sim_model_t map_schedule_driver_model = {
     .name = "schedule_driver",
     .doc = "runs the mapper's schedule: each entry to the unit its port names, once the "
            "entries it waits for are done",
@@ -483,5 +536,5 @@ const sim_model_t dev_schedule_driver_model = {
     .finish = sdrv_finish,
     .destroy = sdrv_destroy,
     .in_ports = sdrv_in_ports,
-    .out_ports = sdrv_out_ports,
+    .out_ports = NULL, /* one port per unit, any name */
 };

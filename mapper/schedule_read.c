@@ -1,0 +1,410 @@
+/* Reading a schedule back from its JSON (the format map_schedule_json writes,
+ * docs/mapper.md): every field is checked and the first bad one is reported in
+ * one sentence naming the file, the entry and the field, so a hand-edited or
+ * stale schedule is refused before the run rather than failing inside it. */
+#include "mapper/map.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int rfail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int rfail(char *err, size_t n, const char *fmt, ...)
+{
+    if (err && n) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, n, fmt, ap);
+        va_end(ap);
+    }
+    return SIM_ERR_CONFIG;
+}
+
+static char *slurp(const char *path, char *err, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rfail(err, n, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (len + 1 < cap)
+            break;
+        char *b = realloc(buf, cap *= 2);
+        if (!b) {
+            free(buf);
+            buf = NULL;
+        } else
+            buf = b;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        rfail(err, n, "%s: %s", path, bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* A non-negative integer field (JSON numbers are doubles: exact up to 2^53). */
+static int get_u64(const cJSON *o, const char *key, int required, uint64_t def, uint64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v) {
+        *out = def;
+        return required ? -1 : 0;
+    }
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 9007199254740992.0 ||
+        floor(v->valuedouble) != v->valuedouble)
+        return -2;
+    *out = (uint64_t)v->valuedouble;
+    return 0;
+}
+
+static const char *get_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+typedef struct rd {
+    map_schedule_t *s;
+    size_t cap_preds;
+} rd_t;
+
+static const char *keep_str(map_schedule_t *s, const char *text)
+{
+    if (!text)
+        return NULL;
+    if (s->n_strings == s->cap_strings) {
+        size_t cap = s->cap_strings ? 2 * s->cap_strings : 256;
+        char **p = realloc(s->strings, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        s->strings = p;
+        s->cap_strings = cap;
+    }
+    char *copy = strdup(text);
+    if (copy)
+        s->strings[s->n_strings++] = copy;
+    return copy;
+}
+
+static int read_shape(const cJSON *root, wl_gen_opts_t *o, const char *path, char *err, size_t n)
+{
+    wl_gen_opts_default(o);
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(root, "shape");
+    if (!sh)
+        return 0;
+    uint64_t v;
+    const char *ints[] = {"batch", "seq", "image"};
+    int *dst[] = {&o->batch, &o->seq, &o->image};
+    for (int i = 0; i < 3; i++) {
+        if (get_u64(sh, ints[i], 0, (uint64_t)*dst[i], &v) || v > 1000000)
+            return rfail(err, n, "%s: shape.%s is not a count", path, ints[i]);
+        *dst[i] = (int)v;
+    }
+    const cJSON *kv = cJSON_GetObjectItemCaseSensitive(sh, "kv_len");
+    if (cJSON_IsNumber(kv))
+        o->kv_len = (int)kv->valuedouble;
+    const char *ph = get_str(sh, "phase");
+    if (ph && strcmp(ph, "prefill") && strcmp(ph, "decode"))
+        return rfail(err, n, "%s: shape.phase '%s' is not prefill or decode", path, ph);
+    o->phase = ph && !strcmp(ph, "decode") ? WL_PHASE_DECODE : WL_PHASE_PREFILL;
+    const char *dt = get_str(sh, "dtype");
+    if (dt && wl_dtype_parse(dt, &o->dtype))
+        return rfail(err, n, "%s: shape.dtype '%s' is not a dtype", path, dt);
+    return 0;
+}
+
+static int unit_list(const map_units_t *u, char *buf, size_t n)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < u->n && at + 1 < n; i++)
+        at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? ", " : "", u->unit[i].name);
+    return 0;
+}
+
+int map_schedule_read_json(const char *path, const map_units_t *units, map_schedule_t **out,
+                           char *err, size_t n)
+{
+    *out = NULL;
+    char *text = slurp(path, err, n);
+    if (!text)
+        return SIM_ERR_CONFIG;
+    cJSON *root = cJSON_Parse(text);
+    if (!root) {
+        const char *at = cJSON_GetErrorPtr();
+        size_t line = 1;
+        for (const char *p = text; at && p < at && *p; p++)
+            line += *p == '\n';
+        free(text);
+        return rfail(err, n, "%s: not valid JSON (line %zu)", path, line);
+    }
+    free(text);
+    int rc = 0;
+    wl_graph_t *g = NULL;
+    map_schedule_t *s = calloc(1, sizeof *s);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "schedule");
+    if (!s) {
+        rc = rfail(err, n, "out of memory");
+        goto done;
+    }
+    if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
+        rc = rfail(err, n, "%s: no \"schedule\" array (is it a schedule written by prism map or "
+                           "prism run --schedule-out?)",
+                   path);
+        goto done;
+    }
+    const char *wname = get_str(root, "workload"), *spec = get_str(root, "spec"),
+               *mapper = get_str(root, "mapper");
+    s->workload = strdup(wname ? wname : "");
+    s->mapper = mapper ? strdup(mapper) : NULL;
+    if (map_units_copy(&s->units, units) || !s->workload) {
+        rc = rfail(err, n, "out of memory");
+        goto done;
+    }
+    if ((rc = read_shape(root, &s->wopts, path, err, n)) != 0)
+        goto done;
+    if (spec) {
+        char werr[512];
+        s->spec = strdup(spec);
+        if (!s->spec || wl_load(spec, &s->wopts, &g, werr, sizeof werr)) {
+            rc = rfail(err, n, "%s: its workload '%s' does not load: %s", path, spec,
+                       s->spec ? werr : "out of memory");
+            goto done;
+        }
+        s->n_ops = wl_graph_op_count(g);
+        if (wl_graph_source(g))
+            s->source = strdup(wl_graph_source(g));
+    }
+    size_t ne = (size_t)cJSON_GetArraySize(arr);
+    s->exec.entries = calloc(ne ? ne : 1, sizeof *s->exec.entries);
+    s->info = calloc(ne ? ne : 1, sizeof *s->info);
+    s->unit_names = calloc(units->n ? units->n : 1, sizeof *s->unit_names);
+    if (!s->exec.entries || !s->info || !s->unit_names) {
+        rc = rfail(err, n, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < units->n; i++)
+        s->unit_names[i] = s->units.unit[i].name;
+    s->exec.units = s->unit_names;
+    s->exec.n_units = units->n;
+    size_t cap_preds = 0, i = 0;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, arr)
+    {
+        map_exec_entry_t *e = &s->exec.entries[i];
+        map_entry_info_t *in = &s->info[i];
+        in->layer = -1;
+        uint64_t v = 0;
+        if (!cJSON_IsObject(o)) {
+            rc = rfail(err, n, "%s: schedule[%zu] is not an object", path, i);
+            goto done;
+        }
+        if (get_u64(o, "op_id", 0, 0, &e->op_id)) {
+            rc = rfail(err, n, "%s: schedule[%zu].op_id is not an integer >= 0", path, i);
+            goto done;
+        }
+        const char *opname = get_str(o, "op");
+        if (g && e->op_id) {
+            if (e->op_id > s->n_ops) {
+                rc = rfail(err, n,
+                           "%s: schedule[%zu]: unknown op: op_id %llu but workload '%s' has %zu "
+                           "ops",
+                           path, i, (unsigned long long)e->op_id, spec, s->n_ops);
+                goto done;
+            }
+            const wl_op_t *op = wl_graph_op(g, e->op_id - 1);
+            if (opname && strcmp(opname, op->name) != 0) {
+                rc = rfail(err, n,
+                           "%s: schedule[%zu]: unknown op '%s': op %llu of workload '%s' is "
+                           "'%s'",
+                           path, i, opname, (unsigned long long)e->op_id, spec, op->name);
+                goto done;
+            }
+            in->layer = op->layer;
+        }
+        const char *kind = get_str(o, "kind");
+        e->name = keep_str(s, opname ? opname : "");
+        e->what = in->kind = keep_str(s, kind && *kind ? kind : "entry");
+        in->detail = keep_str(s, get_str(o, "detail") ? get_str(o, "detail") : "");
+        in->note = keep_str(s, get_str(o, "note") ? get_str(o, "note") : "");
+        in->tier = keep_str(s, get_str(o, "tier"));
+        in->slice = keep_str(s, get_str(o, "slice"));
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "layer")))
+            in->layer = (int)cJSON_GetObjectItemCaseSensitive(o, "layer")->valuedouble;
+        in->proxy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "proxy"));
+        if (!e->name || !e->what || !in->detail || !in->note) {
+            rc = rfail(err, n, "out of memory");
+            goto done;
+        }
+        const char *unit = get_str(o, "unit");
+        const cJSON *req = cJSON_GetObjectItemCaseSensitive(o, "request");
+        e->unit = -1;
+        e->reps = 1;
+        if (unit) {
+            e->unit = map_units_find(units, unit);
+            if (e->unit < 0) {
+                char list[512];
+                unit_list(units, list, sizeof list);
+                rc = rfail(err, n,
+                           "%s: schedule[%zu] (op '%s'): unknown unit '%s': the "
+                           "schedule_driver links %s",
+                           path, i, e->name, unit, units->n ? list : "no units");
+                goto done;
+            }
+            if (!cJSON_IsObject(req)) {
+                rc = rfail(err, n, "%s: schedule[%zu]: unit '%s' but no \"request\" object",
+                           path, i, unit);
+                goto done;
+            }
+            const char *rop = get_str(req, "op");
+            int kindv = rop ? dev_op_parse(rop) : -1;
+            if (kindv <= 0) {
+                rc = rfail(err, n, "%s: schedule[%zu].request.op '%s' is not one of %s", path, i,
+                           rop ? rop : "(missing)", DEV_OP_CHOICES);
+                goto done;
+            }
+            e->req.kind = (uint16_t)kindv;
+            if (e->req.kind == DEV_OP_VECTOR) {
+                const char *vf = get_str(req, "vfunc");
+                int f = vf ? dev_vfunc_parse(vf) : -1;
+                if (f <= 0) {
+                    rc = rfail(err, n, "%s: schedule[%zu].request.vfunc '%s' is not one of %s",
+                               path, i, vf ? vf : "(missing)", DEV_VF_CHOICES);
+                    goto done;
+                }
+                e->req.vfunc = (uint16_t)f;
+            }
+            const char *fields[] = {"m", "k", "n", "weight_id", "weight_step"};
+            for (int f = 0; f < 5; f++) {
+                if (e->req.kind == DEV_OP_TRANSFER && (f == 1 || f == 2))
+                    continue;
+                int r = get_u64(req, fields[f], f == 0, 0, &v);
+                if (r || (f >= 3 && v > UINT32_MAX)) {
+                    rc = rfail(err, n, "%s: schedule[%zu].request.%s %s", path, i, fields[f],
+                               r == -1 ? "is missing" : "is not an integer in range");
+                    goto done;
+                }
+                if (f == 0)
+                    e->req.m = v;
+                else if (f == 1)
+                    e->req.k = v;
+                else if (f == 2)
+                    e->req.n = v;
+                else if (f == 3)
+                    e->req.weight_id = (uint32_t)v;
+                else
+                    e->weight_step = (uint32_t)v;
+            }
+            if (e->req.kind == DEV_OP_TRANSFER) {
+                const char *ends[2] = {get_str(req, "from"), get_str(req, "to")};
+                for (int k = 0; k < 2; k++) {
+                    int u = ends[k] ? map_units_find(units, ends[k]) : -1;
+                    if (u < 0) {
+                        rc = rfail(err, n,
+                                   "%s: schedule[%zu]: transfer %s unit '%s' is not a unit of "
+                                   "the schedule_driver",
+                                   path, i, k ? "to" : "from", ends[k] ? ends[k] : "(missing)");
+                        goto done;
+                    }
+                    if (k)
+                        e->req.n = (uint64_t)u;
+                    else
+                        e->req.k = (uint64_t)u;
+                }
+                if (e->req.m == 0) {
+                    rc = rfail(err, n, "%s: schedule[%zu]: transfer of 0 bytes", path, i);
+                    goto done;
+                }
+            }
+            if (get_u64(o, "reps", 0, 1, &e->reps) || e->reps == 0) {
+                rc = rfail(err, n, "%s: schedule[%zu].reps is not an integer >= 1", path, i);
+                goto done;
+            }
+        } else if (req && !cJSON_IsNull(req)) {
+            rc = rfail(err, n, "%s: schedule[%zu]: a request but no \"unit\" to send it to", path,
+                       i);
+            goto done;
+        }
+        const cJSON *after = cJSON_GetObjectItemCaseSensitive(o, "after"), *p;
+        if (after && !cJSON_IsArray(after)) {
+            rc = rfail(err, n, "%s: schedule[%zu].after is not an array", path, i);
+            goto done;
+        }
+        e->pred_off = s->exec.n_preds;
+        cJSON_ArrayForEach(p, after)
+        {
+            if (!cJSON_IsNumber(p) || !(p->valuedouble >= 0) || p->valuedouble >= (double)i ||
+                floor(p->valuedouble) != p->valuedouble) {
+                rc = rfail(err, n,
+                           "%s: schedule[%zu].after: %g is not the index of an earlier entry",
+                           path, i, cJSON_IsNumber(p) ? p->valuedouble : -1.0);
+                goto done;
+            }
+            if (s->exec.n_preds == cap_preds) {
+                cap_preds = cap_preds ? 2 * cap_preds : 1024;
+                uint32_t *q = realloc(s->exec.preds, cap_preds * sizeof *q);
+                if (!q) {
+                    rc = rfail(err, n, "out of memory");
+                    goto done;
+                }
+                s->exec.preds = q;
+            }
+            s->exec.preds[s->exec.n_preds++] = (uint32_t)p->valuedouble;
+            e->n_preds++;
+        }
+        if (e->unit >= 0 && e->req.kind == DEV_OP_GEMM)
+            s->gemm_macs += e->req.m * e->req.k * e->req.n * e->reps;
+        if (in->kind && !strcmp(in->kind, "weight_load"))
+            s->weight_load_bytes += e->req.m;
+        i++;
+        s->exec.n_entries = i;
+    }
+    char msg[256];
+    if (map_exec_check(&s->exec, msg, sizeof msg))
+        rc = rfail(err, n, "%s: %s", path, msg);
+done:
+    cJSON_Delete(root);
+    wl_graph_destroy(g);
+    if (rc) {
+        map_schedule_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n)
+{
+    const char *driver = NULL;
+    int rc = map_find_driver(s, &driver, err, n);
+    if (rc)
+        return rc;
+    map_units_t units;
+    if ((rc = map_units_from_driver(s, driver, &units, err, n)) != 0)
+        return rc;
+    map_schedule_t *sched = NULL;
+    rc = map_schedule_read_json(path, &units, &sched, err, n);
+    map_units_free(&units);
+    if (rc)
+        return rc;
+    rc = map_capacity_check(s, sched, err, n);
+    if (!rc)
+        rc = map_attach(s, driver, sched, err, n);
+    if (rc)
+        map_schedule_free(sched);
+    return rc;
+}

@@ -1,0 +1,423 @@
+/* Schedules as files and chips of many units: transfers between units conserve
+ * bytes and cost what the wire model says; a schedule round-trips through JSON;
+ * unknown units, unknown ops and capacity overflows are refused with one
+ * sentence; a driver reaches any number of units of any name. */
+#include "devices/dev.h"
+#include "mapper/map.h"
+#include "sim/sim.h"
+#include "workloads/wl.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    sim_register_builtin_models();
+    dev_register_all();
+    map_register_all();
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/prism-schedule-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+static const char *tpath(const char *name)
+{
+    static char buf[2][512];
+    static int k;
+    k ^= 1;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    return buf[k];
+}
+
+static void put(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static double stat_of(sim_t *s, const char *comp, const char *name)
+{
+    sim_comp_t *c = sim_comp_find(s, comp);
+    ck_assert_ptr_nonnull(c);
+    for (size_t i = 0; i < sim_stat_count(c); i++)
+        if (strcmp(sim_stat_name(c, i), name) == 0)
+            return sim_stat_value(c, i);
+    ck_abort_msg("no stat %s.%s", comp, name);
+    return 0;
+}
+
+static sim_t *load_cfg(const char *yaml)
+{
+    sim_t *s = NULL;
+    char err[1024];
+    int rc = sim_config_load_string(yaml, "t.yaml", NULL, &s, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    return s;
+}
+
+/* Two memories joined by two wires (one each way) and driven by one driver. */
+static const char *XFER_CFG =
+    "clocks: {core: 1GHz}\n"
+    "components:\n"
+    "  drv: {model: schedule_driver}\n"
+    "  a: {model: sram, clock: core}\n"
+    "  b: {model: sram, clock: core}\n"
+    "  ab: {model: wire, clock: core, width_bytes: 16, length_mm: 2, latency_cycles: 3}\n"
+    "  ba: {model: wire, clock: core, width_bytes: 16, length_mm: 2, latency_cycles: 3}\n"
+    "links:\n"
+    "  - {from: drv.a, to: a.in, latency: 1ns}\n"
+    "  - {from: drv.b, to: b.in, latency: 1ns}\n"
+    "  - {from: drv.ab, to: ab.in, latency: 1ns}\n"
+    "  - {from: drv.ba, to: ba.in, latency: 1ns}\n"
+    "  - {from: a.out, to: drv.done, latency: 1ns}\n"
+    "  - {from: b.out, to: drv.done, latency: 1ns}\n"
+    "  - {from: ab.out, to: drv.done, latency: 1ns}\n"
+    "  - {from: ba.out, to: drv.done, latency: 1ns}\n";
+
+/* read 4000 B on a, carry them to b, write on b, carry 1000 B back: the
+ * transfers wait for what they carry */
+static const char *XFER_SCHED =
+    "{\"workload\": \"hand\", \"schedule\": [\n"
+    " {\"op\": \"x\", \"kind\": \"read\", \"unit\": \"a\", \"request\": {\"op\": \"read\", "
+    "\"m\": 4000, \"k\": 0, \"n\": 0}, \"after\": []},\n"
+    " {\"op\": \"x\", \"kind\": \"transfer\", \"unit\": \"ab\", \"request\": {\"op\": "
+    "\"transfer\", \"m\": 4000, \"from\": \"a\", \"to\": \"b\"}, \"after\": [0]},\n"
+    " {\"op\": \"y\", \"kind\": \"write\", \"unit\": \"b\", \"request\": {\"op\": \"write\", "
+    "\"m\": 4000, \"k\": 0, \"n\": 0}, \"after\": [1]},\n"
+    " {\"op\": \"y\", \"kind\": \"transfer\", \"unit\": \"ba\", \"request\": {\"op\": "
+    "\"transfer\", \"m\": 1000, \"from\": \"b\", \"to\": \"a\"}, \"reps\": 3, \"after\": [2]}\n"
+    "]}\n";
+
+START_TEST(test_transfers_conserve_bytes)
+{
+    sim_t *s = load_cfg(XFER_CFG);
+    put(tpath("x.json"), XFER_SCHED);
+    char err[1024];
+    ck_assert_msg(map_schedule_attach_file(s, tpath("x.json"), err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    sim_finish(s);
+    /* what left each unit arrived at the other, and the wires carried exactly that */
+    double out_a = stat_of(s, "drv", "transfer_bytes_out.a");
+    double out_b = stat_of(s, "drv", "transfer_bytes_out.b");
+    double in_a = stat_of(s, "drv", "transfer_bytes_in.a");
+    double in_b = stat_of(s, "drv", "transfer_bytes_in.b");
+    ck_assert_double_eq(out_a, 4000);
+    ck_assert_double_eq(in_b, 4000);
+    ck_assert_double_eq(out_b, 3000);
+    ck_assert_double_eq(in_a, 3000);
+    ck_assert_double_eq(out_a + out_b, in_a + in_b);
+    ck_assert_double_eq(stat_of(s, "drv", "transfer_bytes"), 7000);
+    ck_assert_double_eq(stat_of(s, "ab", "bytes") + stat_of(s, "ba", "bytes"), 7000);
+    ck_assert_double_eq(stat_of(s, "drv", "transfers"), 4);
+    /* energy on the wires: bytes x 8 bits x 0.1 pJ/bit/mm x 2 mm */
+    ck_assert(fabs(sim_energy_pj(sim_comp_find(s, "ab")) - 4000 * 8 * 0.1 * 2) < 1e-6);
+    ck_assert(fabs(sim_energy_pj(sim_comp_find(s, "ba")) - 3000 * 8 * 0.1 * 2) < 1e-6);
+    /* the ab wire is busy ceil(4000 / 16) = 250 cycles */
+    ck_assert_uint_eq(sim_busy_ps(sim_comp_find(s, "ab")), 250000);
+    ck_assert_double_eq(stat_of(s, "drv", "entries_done"), 4);
+    sim_destroy(s);
+}
+END_TEST
+
+START_TEST(test_transfer_cost_query)
+{
+    sim_t *s = load_cfg(XFER_CFG);
+    put(tpath("x.json"), XFER_SCHED);
+    char err[1024];
+    ck_assert_int_eq(map_schedule_attach_file(s, tpath("x.json"), err, sizeof err), 0);
+    ck_assert_int_eq(sim_init(s), 0);
+    dev_req_t r;
+    memset(&r, 0, sizeof r);
+    r.kind = DEV_OP_TRANSFER;
+    r.m = 4000;
+    dev_cost_t k;
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "ab"), &r, &k, err, sizeof err), 0);
+    ck_assert_uint_eq(k.issue_cycles, 250);
+    ck_assert_uint_eq(k.cycles, 253);
+    ck_assert_uint_eq(k.latency_ps, 253000);
+    ck_assert(fabs(k.energy_pj - 6400.0) < 1e-9);
+    /* a driver answers no cost queries */
+    ck_assert_int_ne(dev_cost(sim_comp_find(s, "drv"), &r, &k, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "answers no cost queries"));
+    /* a wire cannot read */
+    r.kind = DEV_OP_READ;
+    ck_assert_int_ne(dev_cost(sim_comp_find(s, "ab"), &r, &k, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "wire 'ab' cannot do read"));
+    sim_destroy(s);
+}
+END_TEST
+
+static int attach_text(const char *cfg, const char *json, char *err, size_t n)
+{
+    sim_t *s = load_cfg(cfg);
+    put(tpath("e.json"), json);
+    int rc = map_schedule_attach_file(s, tpath("e.json"), err, n);
+    sim_destroy(s);
+    return rc;
+}
+
+START_TEST(test_refusals)
+{
+    char err[1024];
+    /* unknown unit */
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"schedule\": [{\"op\": \"q\", \"unit\": \"rram7\", "
+                                 "\"request\": {\"op\": \"read\", \"m\": 8}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "schedule[0] (op 'q'): unknown unit 'rram7'"));
+    ck_assert_ptr_nonnull(strstr(err, "links a, b, ab, ba"));
+    /* a transfer to a unit that is not there */
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"schedule\": [{\"unit\": \"ab\", \"request\": {\"op\": "
+                                 "\"transfer\", \"m\": 8, \"from\": \"a\", \"to\": \"c\"}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "transfer to unit 'c' is not a unit"));
+    /* unknown device op */
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"schedule\": [{\"unit\": \"a\", \"request\": {\"op\": "
+                                 "\"fly\", \"m\": 8}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "schedule[0].request.op 'fly' is not one of"));
+    /* capacity: a read beyond the 256 KiB SRAM */
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"schedule\": [{\"op\": \"big\", \"unit\": \"a\", "
+                                 "\"request\": {\"op\": \"read\", \"m\": 300000, \"k\": 0}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "overflows unit 'a' (sram 'a', 262144 bytes)"));
+    /* capacity: a crossbar without tiling cannot hold a 300 x 10 matrix */
+    const char *xb = "clocks: {core: 1GHz}\n"
+                     "components:\n"
+                     "  drv: {model: schedule_driver}\n"
+                     "  x: {model: rram_xbar, clock: core, rows: 128, cols: 128}\n"
+                     "links:\n"
+                     "  - {from: drv.x, to: x.in, latency: 1ns}\n"
+                     "  - {from: x.out, to: drv.done, latency: 1ns}\n";
+    ck_assert_int_ne(attach_text(xb,
+                                 "{\"schedule\": [{\"op\": \"fc\", \"unit\": \"x\", \"request\": "
+                                 "{\"op\": \"program\", \"m\": 0, \"k\": 300, \"n\": 10}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "a 300 x 10 weight overflows unit 'x'"));
+    /* unknown op of a named workload */
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"spec\": \"resnet18\", \"schedule\": [{\"op\": \"nope\", "
+                                 "\"op_id\": 1, \"unit\": null}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "unknown op 'nope': op 1 of workload 'resnet18' is"));
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"spec\": \"resnet18\", \"schedule\": [{\"op\": \"x\", "
+                                 "\"op_id\": 100000, \"unit\": null}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "unknown op: op_id 100000"));
+    /* not JSON; predecessors that are not earlier */
+    ck_assert_int_ne(attach_text(XFER_CFG, "{\"schedule\": [", err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "not valid JSON"));
+    ck_assert_int_ne(attach_text(XFER_CFG, "{\"schedule\": [{\"after\": [0]}]}", err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "schedule[0].after: 0 is not the index of an earlier"));
+}
+END_TEST
+
+START_TEST(test_json_round_trip)
+{
+    const char *cfg = "clocks: {core: 1GHz}\n"
+                      "components:\n"
+                      "  drv: {model: schedule_driver}\n"
+                      "  sa: {model: systolic, clock: core}\n"
+                      "  vec: {model: vector, clock: core}\n"
+                      "  buf: {model: sram, clock: core, size_bytes: 8388608, banks: 16}\n"
+                      "  hbm: {model: dram, clock: core, standard: hbm2}\n"
+                      "links:\n"
+                      "  - {from: drv.gemm, to: sa.in, latency: 2ns}\n"
+                      "  - {from: drv.vector, to: vec.in, latency: 2ns}\n"
+                      "  - {from: drv.sram, to: buf.in, latency: 2ns}\n"
+                      "  - {from: drv.dram, to: hbm.in, latency: 2ns}\n"
+                      "  - {from: sa.out, to: drv.done, latency: 2ns}\n"
+                      "  - {from: vec.out, to: drv.done, latency: 2ns}\n"
+                      "  - {from: buf.out, to: drv.done, latency: 2ns}\n"
+                      "  - {from: hbm.out, to: drv.done, latency: 2ns}\n";
+    sim_t *s = load_cfg(cfg);
+    wl_gen_opts_t o;
+    wl_gen_opts_default(&o);
+    o.seq = 16;
+    char err[1024];
+    ck_assert_int_eq(map_workload_attach(s, "gpt2", &o, err, sizeof err), 0);
+    const char *drv = NULL;
+    ck_assert_int_eq(map_find_driver(s, &drv, err, sizeof err), 0);
+    map_schedule_t *a = map_attached(s, drv);
+    ck_assert_int_eq(map_schedule_write_json(a, tpath("a.json"), err, sizeof err), 0);
+    map_schedule_t *b = NULL;
+    ck_assert_msg(map_schedule_read_json(tpath("a.json"), &a->units, &b, err, sizeof err) == 0,
+                  "%s", err);
+    ck_assert_uint_eq(a->exec.n_entries, b->exec.n_entries);
+    ck_assert_uint_eq(a->exec.n_preds, b->exec.n_preds);
+    ck_assert_uint_eq(a->gemm_macs, b->gemm_macs);
+    ck_assert_uint_eq(a->weight_load_bytes, b->weight_load_bytes);
+    ck_assert_uint_eq(a->n_ops, b->n_ops);
+    ck_assert_str_eq(b->spec, "gpt2");
+    ck_assert_int_eq(b->wopts.seq, 16);
+    for (size_t i = 0; i < a->exec.n_entries; i++) {
+        const map_exec_entry_t *x = &a->exec.entries[i], *y = &b->exec.entries[i];
+        ck_assert_int_eq(x->unit, y->unit);
+        ck_assert_uint_eq(x->op_id, y->op_id);
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_str_eq(x->what, y->what);
+        ck_assert_int_eq(memcmp(&x->req, &y->req, sizeof x->req), 0);
+        ck_assert_uint_eq(x->reps, y->reps);
+        ck_assert_uint_eq(x->weight_step, y->weight_step);
+        ck_assert_uint_eq(x->n_preds, y->n_preds);
+        for (uint32_t j = 0; j < x->n_preds; j++)
+            ck_assert_uint_eq(a->exec.preds[x->pred_off + j], b->exec.preds[y->pred_off + j]);
+        ck_assert_int_eq(a->info[i].layer, b->info[i].layer);
+    }
+    /* written again, the text is the same */
+    char *ja = map_schedule_json(a), *jb = map_schedule_json(b);
+    ck_assert_str_eq(ja, jb);
+    free(ja);
+    free(jb);
+    map_schedule_free(b);
+    sim_destroy(s);
+}
+END_TEST
+
+/* 40 vector units (no fixed list, no 16-unit limit): one request each */
+START_TEST(test_many_units)
+{
+    enum { N = 40 };
+    char *cfg = malloc(65536), *js = malloc(65536);
+    size_t at = (size_t)sprintf(cfg, "clocks: {core: 1GHz}\ncomponents:\n  drv: {model: "
+                                     "schedule_driver}\n");
+    for (int i = 0; i < N; i++)
+        at += (size_t)sprintf(cfg + at, "  v%d: {model: vector, clock: core}\n", i);
+    at += (size_t)sprintf(cfg + at, "links:\n");
+    for (int i = 0; i < N; i++)
+        at += (size_t)sprintf(cfg + at,
+                              "  - {from: drv.lane%d, to: v%d.in, latency: 1ns}\n"
+                              "  - {from: v%d.out, to: drv.done, latency: 1ns}\n",
+                              i, i, i);
+    size_t j = (size_t)sprintf(js, "{\"schedule\": [");
+    for (int i = 0; i < N; i++)
+        j += (size_t)sprintf(js + j,
+                             "%s{\"op\": \"e%d\", \"unit\": \"lane%d\", \"request\": {\"op\": "
+                             "\"vector\", \"vfunc\": \"add\", \"m\": 64, \"k\": 0, \"n\": 64}}",
+                             i ? "," : "", i, i);
+    sprintf(js + j, "]}");
+    sim_t *s = load_cfg(cfg);
+    put(tpath("many.json"), js);
+    char err[1024];
+    ck_assert_msg(map_schedule_attach_file(s, tpath("many.json"), err, sizeof err) == 0, "%s",
+                  err);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    sim_finish(s);
+    ck_assert_double_eq(stat_of(s, "drv", "entries_done"), N);
+    /* all in parallel: every unit did its one op */
+    for (int i = 0; i < N; i++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "v%d", i);
+        ck_assert_double_eq(stat_of(s, nm, "ops"), 1);
+    }
+    sim_destroy(s);
+    free(cfg);
+    free(js);
+}
+END_TEST
+
+/* prism run --schedule FILE runs a schedule file; --schedule-out writes it;
+ * an output that names an input is refused */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+START_TEST(test_cli_schedule_in_out)
+{
+    const char *prism = getenv("PRISM");
+    if (!prism || access(prism, X_OK) != 0 || access("configs/chip.yaml", R_OK) != 0) {
+        fprintf(stderr, "skipped: PRISM unset or not run from the repository root\n");
+        return;
+    }
+    char a[512], b[512], log[512];
+    snprintf(a, sizeof a, "%s", tpath("a.json"));
+    snprintf(b, sizeof b, "%s", tpath("b.json"));
+    snprintf(log, sizeof log, "%s", tpath("log.txt"));
+    ck_assert_int_eq(sh("%s run configs/chip.yaml --workload gpt2 --seq 8 --schedule-out %s "
+                        ">%s 2>&1",
+                        prism, a, log),
+                     0);
+    ck_assert_int_eq(sh("%s run configs/chip.yaml --schedule %s --schedule-out %s >%s 2>&1", prism,
+                        a, b, log),
+                     0);
+    /* same schedule, same measured times */
+    ck_assert_int_eq(sh("python3 -c 'import json,sys; a=json.load(open(\"%s\")); "
+                        "b=json.load(open(\"%s\")); sys.exit(a!=b)'",
+                        a, b),
+                     0);
+    ck_assert_int_eq(sh("%s run configs/chip.yaml --schedule %s --schedule-out %s >%s 2>&1", prism,
+                        a, a, log),
+                     2);
+    ck_assert_int_eq(sh("grep -q \"names the --schedule input: refusing to overwrite\" %s", log),
+                     0);
+    ck_assert_int_eq(sh("%s run configs/chip.yaml --schedule %s --trace configs/chip.yaml >%s 2>&1",
+                        prism, a, log),
+                     2);
+    ck_assert_int_eq(sh("grep -q \"names the config\" %s", log), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("schedule");
+    TCase *t = tcase_create("files");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, test_transfers_conserve_bytes);
+    tcase_add_test(t, test_transfer_cost_query);
+    tcase_add_test(t, test_refusals);
+    tcase_add_test(t, test_json_round_trip);
+    tcase_add_test(t, test_many_units);
+    tcase_add_test(t, test_cli_schedule_in_out);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
