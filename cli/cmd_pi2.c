@@ -61,8 +61,10 @@ int cli_pi2_data(const char *spec, long split, wl_dataset_t **ds, wl_dataset_t *
     }
     if (split > (*ds)->rows - 1 ||
         wl_dataset_split(*ds, (int)split, train, test, err, sizeof err) != 0) {
-        fprintf(stderr, "prism pi2: --split %ld: %s has %d rows; the split must leave both parts non-empty\n",
-                split, (*ds)->path, (*ds)->rows);
+        fprintf(
+            stderr,
+            "prism pi2: --split %ld: %s has %d rows; the split must leave both parts non-empty\n",
+            split, (*ds)->path, (*ds)->rows);
         wl_dataset_free(*ds);
         *ds = NULL;
         return 2;
@@ -72,37 +74,42 @@ int cli_pi2_data(const char *spec, long split, wl_dataset_t **ds, wl_dataset_t *
 
 static void train_usage(FILE *f)
 {
-    fprintf(f,
-"usage: prism pi2 train --data digits|FILE.csv[.gz] [options] -o MODEL\n"
-"\n"
-"Trains the bias-free ReLU MLP teacher (cross-entropy, Adamax), then the pi^2\n"
-"student of the same topology initialised from it and distilled with\n"
-"alpha 0.5, T 5 and exact subgradients (docs/pi2.md), optionally under packet\n"
-"drop and output jitter, and writes both to MODEL. Accuracies are on the test\n"
-"rows (digits: rows 1438..1797).\n"
-"\n"
-"options:\n"
-"  --data SPEC         'digits' (bundled, 64-64-10) or a CSV of pixels then label\n"
-"                      (784 pixels: the paper's 784-500-10 with --hidden 500)\n"
-"  --split N           training rows (digits: 1437; required for a CSV)\n"
-"  --k K               pi^2_K: units fire at the mean of their K earliest arrivals (default 1)\n"
-"  --hidden N          hidden width (default 64; 500 when the data has 784 features)\n"
-"  --epochs N          student (distillation) epochs (default 80)\n"
-"  --teacher-epochs N  teacher epochs (default 200)\n"
-"  --lr F              student Adamax step (default 0.03)\n"
-"  --teacher-lr F      teacher Adamax step (default 0.005)\n"
-"  --batch N           minibatch (default 32)\n"
-"  --drop P            probability an input packet pair is lost during training (default 0.1)\n"
-"  --jitter S          Gaussian sigma on each layer's scaled output during training (default 0.1)\n"
-"  --stage1-epochs N  first train N epochs with K = --stage1-k in the output layer\n"
-"                      (the authors' two-stage schedule; default 0: one stage)\n"
-"  --stage1-k K        output-layer K of the first stage (default 30 when --stage1-epochs is set)\n"
-"  --seed S            seed of initialisation, shuffling and noise (default 1)\n"
-"  -o, --output FILE   model file to write (required)\n"
-"  --json              print teacher_accuracy, accuracy, k, epochs, ... as JSON\n"
-"  --progress          draw the per-epoch progress bar even when stderr is not a terminal\n"
-"  --quiet             no progress bar\n"
-"  --help              this text\n");
+    fprintf(
+        f,
+        "usage: prism pi2 train --data digits|FILE.csv[.gz] [options] -o MODEL\n"
+        "\n"
+        "Trains the bias-free ReLU MLP teacher (cross-entropy, Adamax), then the pi^2\n"
+        "student of the same topology initialised from it and distilled with\n"
+        "alpha 0.5, T 5 and exact subgradients (docs/pi2.md), optionally under packet\n"
+        "drop and output jitter, and writes both to MODEL. Accuracies are on the test\n"
+        "rows (digits: rows 1438..1797).\n"
+        "\n"
+        "options:\n"
+        "  --data SPEC         'digits' (bundled, 64-64-10) or a CSV of pixels then label\n"
+        "                      (784 pixels: the paper's 784-500-10 with --hidden 500)\n"
+        "  --split N           training rows (digits: 1437; required for a CSV)\n"
+        "  --k K               pi^2_K: units fire at the mean of their K earliest arrivals "
+        "(default 1)\n"
+        "  --hidden N          hidden width (default 64; 500 when the data has 784 features)\n"
+        "  --epochs N          student (distillation) epochs (default 80)\n"
+        "  --teacher-epochs N  teacher epochs (default 200)\n"
+        "  --lr F              student Adamax step (default 0.03)\n"
+        "  --teacher-lr F      teacher Adamax step (default 0.005)\n"
+        "  --batch N           minibatch (default 32)\n"
+        "  --drop P            probability an input packet pair is lost during training (default "
+        "0.1)\n"
+        "  --jitter S          Gaussian sigma on each layer's scaled output during training "
+        "(default 0.1)\n"
+        "  --stage1-epochs N  first train N epochs with K = --stage1-k in the output layer\n"
+        "                      (the authors' two-stage schedule; default 0: one stage)\n"
+        "  --stage1-k K        output-layer K of the first stage (default 30 when --stage1-epochs "
+        "is set)\n"
+        "  --seed S            seed of initialisation, shuffling and noise (default 1)\n"
+        "  -o, --output FILE   model file to write (required)\n"
+        "  --json              print teacher_accuracy, accuracy, k, epochs, ... as JSON\n"
+        "  --progress          draw the per-epoch progress bar even when stderr is not a terminal\n"
+        "  --quiet             no progress bar\n"
+        "  --help              this text\n");
 }
 
 typedef struct bar {
@@ -128,17 +135,26 @@ static void train_progress(void *ctx, const char *phase, int epoch, int epochs, 
 static int cmd_pi2_train(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},     {"split", required_argument, NULL, 'S'},
-        {"k", required_argument, NULL, 'k'},        {"hidden", required_argument, NULL, 'H'},
-        {"epochs", required_argument, NULL, 'e'},   {"teacher-epochs", required_argument, NULL, 'E'},
-        {"lr", required_argument, NULL, 'l'},       {"teacher-lr", required_argument, NULL, 'L'},
-        {"batch", required_argument, NULL, 'b'},    {"drop", required_argument, NULL, 'D'},
-        {"jitter", required_argument, NULL, 'J'},   {"seed", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'},   {"json", no_argument, NULL, 'j'},
-        {"progress", no_argument, NULL, 'p'},       {"quiet", no_argument, NULL, 'q'},
+        {"data", required_argument, NULL, 'd'},
+        {"split", required_argument, NULL, 'S'},
+        {"k", required_argument, NULL, 'k'},
+        {"hidden", required_argument, NULL, 'H'},
+        {"epochs", required_argument, NULL, 'e'},
+        {"teacher-epochs", required_argument, NULL, 'E'},
+        {"lr", required_argument, NULL, 'l'},
+        {"teacher-lr", required_argument, NULL, 'L'},
+        {"batch", required_argument, NULL, 'b'},
+        {"drop", required_argument, NULL, 'D'},
+        {"jitter", required_argument, NULL, 'J'},
+        {"seed", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {"progress", no_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},
         {"stage1-epochs", required_argument, NULL, '1'},
         {"stage1-k", required_argument, NULL, '2'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     wl_pi2_train_cfg_t cfg;
     wl_pi2_train_defaults(&cfg);
@@ -215,7 +231,8 @@ static int cmd_pi2_train(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': train_usage(stdout); return 0;
         default:
-            fprintf(stderr, "prism pi2 train: unknown or incomplete option '%s' (--help lists them)\n",
+            fprintf(stderr,
+                    "prism pi2 train: unknown or incomplete option '%s' (--help lists them)\n",
                     argv[optind - 1]);
             return 2;
         }
@@ -258,13 +275,14 @@ static int cmd_pi2_train(int argc, char **argv)
         snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%d", l ? "-" : "",
                  net->dims[l]);
     if (json) {
-        printf("{\"model\": \"%s\", \"data\": \"%s\", \"shape\": \"%s\", \"k\": %d, \"epochs\": %d, "
-               "\"teacher_epochs\": %d, \"seed\": %llu, \"drop\": %g, \"jitter\": %g, "
-               "\"train_rows\": %d, \"test_rows\": %d, \"teacher_accuracy\": %.6f, "
-               "\"accuracy\": %.6f}\n",
-               output, ds->path, shape, cfg.k, cfg.epochs, cfg.teacher_epochs,
-               (unsigned long long)cfg.seed, cfg.drop, cfg.jitter, train.rows, test.rows,
-               net->teacher_accuracy, net->accuracy);
+        printf(
+            "{\"model\": \"%s\", \"data\": \"%s\", \"shape\": \"%s\", \"k\": %d, \"epochs\": %d, "
+            "\"teacher_epochs\": %d, \"seed\": %llu, \"drop\": %g, \"jitter\": %g, "
+            "\"train_rows\": %d, \"test_rows\": %d, \"teacher_accuracy\": %.6f, "
+            "\"accuracy\": %.6f}\n",
+            output, ds->path, shape, cfg.k, cfg.epochs, cfg.teacher_epochs,
+            (unsigned long long)cfg.seed, cfg.drop, cfg.jitter, train.rows, test.rows,
+            net->teacher_accuracy, net->accuracy);
     } else {
         printf("model             %s (%s, K=%d)\n", output, shape, cfg.k);
         printf("data              %s (%d train, %d test rows)\n", ds->path, train.rows, test.rows);

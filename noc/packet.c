@@ -264,4 +264,5 @@ void noc_register_all(void)
     sim_model_register(&noc_traffic_gen_model);
     sim_model_register(&noc_switch_model);
     sim_model_register(&noc_sink_model);
+    noc_pi2_register();
 }

@@ -98,8 +98,10 @@ START_TEST(forward_matches_sorting)
         double timeout = trial % 3 == 0 ? 4.5 : wl_pi2_timeout(w, N, M);
         wl_pi2_layer(x, N, w, M, k, timeout, trial % 2 ? keep : NULL, zp, zn, NULL);
         for (int j = 0; j < M; j++) {
-            ck_assert_double_eq_tol(zp[j], sorted_unit(x, N, w, M, j, 0, k, timeout, trial % 2 ? keep : NULL), 1e-5);
-            ck_assert_double_eq_tol(zn[j], sorted_unit(x, N, w, M, j, 1, k, timeout, trial % 2 ? keep : NULL), 1e-5);
+            ck_assert_double_eq_tol(
+                zp[j], sorted_unit(x, N, w, M, j, 0, k, timeout, trial % 2 ? keep : NULL), 1e-5);
+            ck_assert_double_eq_tol(
+                zn[j], sorted_unit(x, N, w, M, j, 1, k, timeout, trial % 2 ? keep : NULL), 1e-5);
         }
     }
     /* with at least K inputs present no K-th arrival is later than the timeout */
@@ -279,23 +281,29 @@ START_TEST(cli_train_and_bad_inputs)
     cli_setup("pi2cli");
     SKIP_WITHOUT_PRISM();
     char out[8192];
-    ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 train --data digits --k 2 --teacher-epochs 3 "
-                                              "--epochs 1 --json -o %s", prism, path("m.bin")), 0);
+    ck_assert_int_eq(run_out(out, sizeof out,
+                             "%s pi2 train --data digits --k 2 --teacher-epochs 3 "
+                             "--epochs 1 --json -o %s",
+                             prism, path("m.bin")),
+                     0);
     ck_assert_ptr_nonnull(strstr(out, "\"teacher_accuracy\": 0."));
     ck_assert_ptr_nonnull(strstr(out, "\"k\": 2"));
     ck_assert_ptr_nonnull(strstr(out, "\"epochs\": 1"));
     ck_assert_int_eq(access(path("m.bin"), R_OK), 0);
     /* a missing data file, a CSV without --split, a bad option value */
     ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 train --data %s -o %s", prism,
-                             path("nodata.csv"), path("x.bin")), 2);
+                             path("nodata.csv"), path("x.bin")),
+                     2);
     ck_assert_ptr_nonnull(strstr(out, "nodata.csv"));
     ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
     write_file(path("d.csv"), "0,1,0\n1,0,1\n1,1,1\n");
     ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 train --data %s -o %s", prism, path("d.csv"),
-                             path("x.bin")), 2);
+                             path("x.bin")),
+                     2);
     ck_assert_ptr_nonnull(strstr(out, "--split"));
-    ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 train --data digits --k 0 -o %s", prism,
-                             path("x.bin")), 2);
+    ck_assert_int_eq(
+        run_out(out, sizeof out, "%s pi2 train --data digits --k 0 -o %s", prism, path("x.bin")),
+        2);
     ck_assert_ptr_nonnull(strstr(out, "--k '0'"));
     cli_teardown();
 }

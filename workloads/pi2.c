@@ -7,8 +7,8 @@
  * initialised from it, loss alpha T^2 KL + (1 - alpha) CE, exact
  * subgradients, Adamax (Kingma and Ba, "Adam", 2015, section 7.1). */
 #include "workloads/pi2.h"
+#include "num/num.h"
 #include "workloads/wl.h"
-#include "workloads/wl_forward.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -29,26 +29,13 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
 }
 
 /* ---- counter-based draws ---------------------------------------------------- */
-/* SplitMix64 finalizer (Steele, Lea, Flood, OOPSLA 2014) over (seed, stream,
- * domain, index): a draw depends on what it is for, never on call order. */
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
+/* num/'s counter-based generator keyed by (seed, domain, stream, index): a
+ * draw depends on what it is for, never on call order. */
 enum { D_INIT = 1, D_SHUFFLE, D_DROP, D_JITTER };
-
-static uint64_t draw_key(uint64_t seed, uint64_t stream, uint64_t domain, uint64_t index)
-{
-    return mix64(mix64(mix64(mix64(seed) ^ stream) ^ domain) ^ index);
-}
 
 static double draw_uniform(uint64_t seed, uint64_t stream, uint64_t domain, uint64_t index)
 {
-    return ((double)(draw_key(seed, stream, domain, index) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return num_uniform(seed + domain * 0x9e3779b97f4a7c15ull, stream, index);
 }
 
 /* ---- the network -------------------------------------------------------------- */
@@ -222,8 +209,8 @@ static void forward_ws(const wl_pi2_net_t *net, const float *x, const wl_pi2_noi
         int n = net->dims[l], m = net->dims[l + 1];
         for (int i = 0; i < n; i++)
             ws->keep[l][i] = !(nz && nz->drop > 0 &&
-                               draw_uniform(nz->seed, nz->stream, D_DROP, ((uint64_t)l << 32) | (uint64_t)i) <
-                                   nz->drop);
+                               draw_uniform(nz->seed, nz->stream, D_DROP,
+                                            ((uint64_t)l << 32) | (uint64_t)i) < nz->drop);
         double t = timeouts ? timeouts[l] : wl_pi2_timeout(net->w[l], n, m);
         wl_pi2_layer(ws->act[l], n, net->w[l], m, net->k[l], t, ws->keep[l], ws->zp[l], ws->zn[l],
                      ws->sel[l]);
@@ -232,8 +219,8 @@ static void forward_ws(const wl_pi2_net_t *net, const float *x, const wl_pi2_noi
         for (int j = 0; j < m; j++) {
             double v = -WL_PI2_SCALE * ((double)ws->zp[l][j] - (double)ws->zn[l][j]);
             if (nz && nz->jitter > 0)
-                v += nz->jitter *
-                     wl_gauss(nz->seed ^ D_JITTER, nz->stream, ((uint64_t)l << 32) | (uint64_t)j);
+                v += nz->jitter * num_gauss(nz->seed + D_JITTER * 0x9e3779b97f4a7c15ull, nz->stream,
+                                            ((uint64_t)l << 32) | (uint64_t)j);
             if (!last)
                 v = quantize(v > 0 ? v : 0, q);
             y[j] = (float)v;
@@ -583,7 +570,8 @@ int wl_pi2_train(const wl_dataset_t *train, const wl_dataset_t *test, const wl_p
     }
     if (!(cfg->drop >= 0 && cfg->drop < 1) || !(cfg->jitter >= 0) || !(cfg->temperature > 0) ||
         !(cfg->alpha >= 0 && cfg->alpha <= 1)) {
-        seterr(err, errlen, "pi2: drop %g must be in [0, 1), jitter %g >= 0, T %g > 0, alpha %g in [0, 1]",
+        seterr(err, errlen,
+               "pi2: drop %g must be in [0, 1), jitter %g >= 0, T %g > 0, alpha %g in [0, 1]",
                cfg->drop, cfg->jitter, cfg->temperature, cfg->alpha);
         return WL_ERR_ARG;
     }

@@ -39,12 +39,12 @@ void wl_pi2_free(wl_pi2_net_t *net); /* NULL is a no-op */
 
 /* Noise and quantization of one analytic forward pass. */
 typedef struct wl_pi2_noise {
-    double drop;    /* probability that an input of a layer is lost (both rails) */
-    double jitter;  /* sigma added to each layer's scaled output y */
-    uint64_t seed;  /* counter-based draws keyed by (seed, stream, layer, index) */
-    uint64_t stream;/* e.g. the sample's index */
-    double quantum; /* > 0: inputs, hidden values and weights on a grid of this
-                       step (value units), as the fabric's delay resolution */
+    double drop;     /* probability that an input of a layer is lost (both rails) */
+    double jitter;   /* sigma added to each layer's scaled output y */
+    uint64_t seed;   /* counter-based draws keyed by (seed, stream, layer, index) */
+    uint64_t stream; /* e.g. the sample's index */
+    double quantum;  /* > 0: inputs, hidden values and weights on a grid of this
+                        step (value units), as the fabric's delay resolution */
 } wl_pi2_noise_t;
 
 /* The timeout of a layer, in value units: 2c + max |w|. With at least K
@@ -81,14 +81,14 @@ int wl_pi2_grad(const wl_pi2_net_t *net, const float *x, const float *dlogits, f
 
 /* ---- training ------------------------------------------------------------- */
 typedef struct wl_pi2_train_cfg {
-    int n_layers;                    /* 2 for 64-64-10 and 784-500-10 */
-    int hidden;                      /* width of the hidden layers */
-    int k;                           /* K of every pi^2 layer */
-    int teacher_epochs, epochs;      /* teacher (MAC) and student (distillation) */
-    int batch;                       /* 32 */
-    double teacher_lr, lr;           /* Adamax step sizes */
-    double alpha, temperature;       /* distillation: 0.5, 5 */
-    double drop, jitter;             /* noise during student training */
+    int n_layers;               /* 2 for 64-64-10 and 784-500-10 */
+    int hidden;                 /* width of the hidden layers */
+    int k;                      /* K of every pi^2 layer */
+    int teacher_epochs, epochs; /* teacher (MAC) and student (distillation) */
+    int batch;                  /* 32 */
+    double teacher_lr, lr;      /* Adamax step sizes */
+    double alpha, temperature;  /* distillation: 0.5, 5 */
+    double drop, jitter;        /* noise during student training */
     /* the authors' first stage for K = 1 (MNIST): `stage1_epochs` epochs with
      * K = stage1_output_k in the output layer before K everywhere (0: none) */
     int stage1_epochs, stage1_output_k;
