@@ -61,8 +61,12 @@ typedef struct noc_pi2_fabric {
     double packet_jitter;       /* sigma per replica, value units */
     double output_jitter;       /* sigma on every y, value units */
     int packet_bytes;
-    double link_pj_per_bit, buffer_pj_per_bit, select_pj_per_packet, shaper_pj_per_credit,
-        encode_pj_per_bit;
+    /* energy (noc_pi2_fabric_defaults cites the defaults) */
+    double link_pj_per_bit;      /* every hop, per bit */
+    double buffer_pj_per_bit;    /* delay buffer write + read, per bit into pi2_delay */
+    double select_pj_per_packet; /* pi2_firstk, per packet seen */
+    double shaper_pj_per_credit; /* pi2_shaper, per credit */
+    double encode_pj_per_output; /* pi2_encoder, per y computed */
 } noc_pi2_fabric_t;
 
 /* What the builder derived, in ps unless named otherwise. */
@@ -81,5 +85,10 @@ void noc_pi2_fabric_defaults(noc_pi2_fabric_t *f);
  * rounded to the delay grid. Returns 0 or an error with the message in err. */
 int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, char *err,
                   size_t errlen);
+/* The analytical energy of one inference in pJ (docs/pi2.md): every packet
+ * hop of the plan times bits x link pJ/bit, plus delay-buffer, first-K,
+ * credit and encoder operations; drops scale what follows them, and every
+ * rail is assumed sent (the fabric prunes rails later than the next timeout). */
+double noc_pi2_energy_per_inference(const noc_pi2_fabric_t *f);
 
 #endif

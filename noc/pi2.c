@@ -32,10 +32,31 @@ static const char *const lanes_in[] = {"in*", NULL}, *const lanes_out[] = {"out*
 static const char *const one_in[] = {"in", NULL}, *const one_out[] = {"out", NULL};
 static const char *const none[] = {NULL};
 
-static int send_pkt(sim_comp_t *c, int port, const noc_pi2_pkt_t *p, sim_time_t extra_ps)
+/* Every primitive pays for the link its packets leave on, per bit. */
+#define PI2_LINK_PARAM                                                                             \
+    {                                                                                              \
+        "link_pj_per_bit", SIM_P_REAL, "0.1", "pJ/bit", 0, 1e6, NULL,                              \
+            "energy of the output link per bit sent (1 mm at 0.1 pJ/bit/mm)",                      \
+            "Borkar and Chien, The Future of Microprocessors, CACM 2011, fig. 11 (45 nm on-die)"   \
+    }
+
+typedef struct link_energy {
+    double pj_per_bit;
+    int h;
+} link_energy_t;
+
+static void link_energy_init(sim_comp_t *c, link_energy_t *le, const sim_params_t *p)
+{
+    le->pj_per_bit = sim_param_real(p, "link_pj_per_bit");
+    le->h = sim_stat(c, "energy.link", SIM_STAT_ENERGY, "pJ");
+}
+
+static int send_pkt(sim_comp_t *c, const link_energy_t *le, int port, const noc_pi2_pkt_t *p,
+                    sim_time_t extra_ps)
 {
     sim_msg_t m = {
         .kind = NOC_MSG_PI2, .bytes = (uint32_t)p->bytes, .data = p, .data_len = sizeof *p};
+    sim_energy(c, le->h, le->pj_per_bit * 8.0 * (double)p->bytes);
     return sim_send(c, port, &m, extra_ps);
 }
 
@@ -84,14 +105,14 @@ static int *ports_alloc(sim_comp_t *c, int n)
 
 /* ---- pi2_source ------------------------------------------------------------------ */
 typedef struct src {
+    link_energy_t le;
     int inputs, *out;
     double offset, ps_per_unit, window;
     sim_time_t res, period, start;
     uint32_t bytes;
     float *x;
     int rows;
-    double pj_per_bit;
-    int h_pkts, h_pruned, h_energy, op_inject;
+    int h_pkts, h_pruned, op_inject;
 } src_t;
 
 static const sim_param_def_t src_params[] = {
@@ -108,24 +129,30 @@ static const sim_param_def_t src_params[] = {
      "rails later than this (value units) are not sent (0: all)", ""},
     {"packet_bytes", SIM_P_INT, "8", "B", 1, 4096, NULL, "size of one spike packet",
      "64-bit header flit"},
-    {"energy_pj_per_bit", SIM_P_REAL, "0", "pJ/bit", 0, 1e6, NULL, "injection energy per bit", ""},
+    PI2_LINK_PARAM,
     PI2_END,
 };
 
 /* Emission offset of a rail in ps on the resolution grid, or -1 when pruned. */
+/* Emission offset of a rail in ps, or -1 when pruned. The value is first
+ * rounded to the delay grid (half away from zero), then each rail is
+ * max(0, c +- x) on that grid, as the analytic model's quantum does. */
 static int64_t rail_offset_ps(double value, int rail, double offset, double ps_per_unit,
                               sim_time_t res, double window)
 {
-    double v = rail == 0 ? offset + value : offset - value;
-    v = v > 0 ? v : 0;
-    if (window > 0 && v > window)
+    double steps = ps_per_unit / (double)res;
+    int64_t xu = llround(value * steps), cu = llround(offset * steps);
+    int64_t vu = rail == 0 ? cu + xu : cu - xu;
+    vu = vu > 0 ? vu : 0;
+    if (window > 0 && (double)vu > window * steps + 1e-6)
         return -1;
-    return (int64_t)llround(v * ps_per_unit / (double)res) * (int64_t)res;
+    return vu * (int64_t)res;
 }
 
 static int src_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     src_t *s = state;
+    link_energy_init(c, &s->le, p);
     s->inputs = (int)sim_param_int(p, "inputs");
     s->offset = sim_param_real(p, "offset");
     s->ps_per_unit = sim_param_real(p, "ps_per_unit");
@@ -134,14 +161,12 @@ static int src_init(sim_comp_t *c, void *state, const sim_params_t *p)
     s->start = (sim_time_t)sim_param_int(p, "start_ps");
     s->window = sim_param_real(p, "window");
     s->bytes = (uint32_t)sim_param_int(p, "packet_bytes");
-    s->pj_per_bit = sim_param_real(p, "energy_pj_per_bit");
     if (!(s->out = ports_alloc(c, 2 * s->inputs)))
         return SIM_ERR_NOMEM;
     if (lane_ports(c, "out", 2 * s->inputs, s->out, NULL, 1))
         return SIM_ERR_CONFIG;
     s->h_pkts = sim_stat(c, "packets_sent", SIM_STAT_COUNT, "packets");
     s->h_pruned = sim_stat(c, "rails_pruned", SIM_STAT_COUNT, "packets");
-    s->h_energy = sim_stat(c, "energy.inject", SIM_STAT_ENERGY, "pJ");
     s->op_inject = sim_trace_op(c, "inject");
     if (s->rows > 0)
         return sim_self_kind(c, s->start, K_INJECT, 0, 0);
@@ -165,9 +190,8 @@ static void src_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
             }
             pk.tag = (uint64_t)(2 * i + r);
             pk.time_ps = pk.base_ps + (uint64_t)off;
-            send_pkt(c, s->out[2 * i + r], &pk, (sim_time_t)off);
+            send_pkt(c, &s->le, s->out[2 * i + r], &pk, (sim_time_t)off);
             sim_stat_add(c, s->h_pkts, 1);
-            sim_energy(c, s->h_energy, s->pj_per_bit * 8.0 * s->bytes);
         }
     sim_trace(c, s->op_inject, sim_comp_now(c), 0, 0, 0, n + 1);
     if (n + 1 < (uint64_t)s->rows)
@@ -215,6 +239,7 @@ const sim_model_t noc_pi2_source_model = {
 
 /* ---- pi2_drop ---------------------------------------------------------------------- */
 typedef struct drp {
+    link_energy_t le;
     int lanes, group, *out, *lane_of;
     double p;
     int h_pass, h_drop;
@@ -225,12 +250,14 @@ static const sim_param_def_t drp_params[] = {
     {"drop", SIM_P_REAL, "0", "", 0, 1, NULL, "probability a packet (or group) is lost", ""},
     {"group", SIM_P_INT, "1", "lanes", 1, 1 << 20, NULL,
      "consecutive lanes sharing one draw per inference (2: both rails of a value)", ""},
+    PI2_LINK_PARAM,
     PI2_END,
 };
 
 static int drp_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     drp_t *d = state;
+    link_energy_init(c, &d->le, p);
     d->lanes = (int)sim_param_int(p, "lanes");
     d->p = sim_param_real(p, "drop");
     d->group = (int)sim_param_int(p, "group");
@@ -273,7 +300,7 @@ static void drp_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         return;
     }
     sim_stat_add(c, d->h_pass, 1);
-    send_pkt(c, d->out[lane], &pk, 0);
+    send_pkt(c, &d->le, d->out[lane], &pk, 0);
 }
 
 static void drp_destroy(sim_comp_t *c, void *state)
@@ -298,11 +325,12 @@ const sim_model_t noc_pi2_drop_model = {
 
 /* ---- pi2_delay ------------------------------------------------------------------------ */
 typedef struct dly {
+    link_energy_t le;
     int n_in, n_out, *out, *lane_of;
     int32_t *units; /* n_in x n_out delays in resolution units; -1: not connected */
     sim_time_t res;
-    double jitter_ps, drop, pj_bit, buf_pj_bit;
-    int h_in, h_rep, h_drop, h_e_xbar, h_e_buf, op_fwd;
+    double jitter_ps, drop, buf_pj_bit;
+    int h_in, h_rep, h_drop, h_e_buf, op_fwd;
 } dly_t;
 
 static const sim_param_def_t dly_params[] = {
@@ -314,11 +342,11 @@ static const sim_param_def_t dly_params[] = {
     {"jitter_ps", SIM_P_REAL, "0", "ps", 0, 1e12, NULL, "Gaussian sigma added to each replica", ""},
     {"drop", SIM_P_REAL, "0", "", 0, 1, NULL, "probability each replica is lost (per output port)",
      ""},
-    {"energy_pj_per_bit", SIM_P_REAL, "0.1", "pJ/bit", 0, 1e6, NULL,
-     "crossbar and output link, per replica bit",
-     "1 mm on-chip wire: Horowitz, ISSCC 2014 (45 nm)"},
-    {"buffer_pj_per_bit", SIM_P_REAL, "0.0", "pJ/bit", 0, 1e6, NULL,
-     "write and read of the delay buffer, per input bit", ""},
+    {"buffer_pj_per_bit", SIM_P_REAL, "0.3125", "pJ/bit", 0, 1e6, NULL,
+     "write and read of the delay buffer, per input bit",
+     "Horowitz, Computing's energy problem, ISSCC 2014: 8 KB SRAM 64-bit access 10 pJ (45 nm), "
+     "one write and one read"},
+    PI2_LINK_PARAM,
     PI2_END,
 };
 
@@ -354,12 +382,12 @@ static int dly_parse(sim_comp_t *c, dly_t *d, const char *text)
 static int dly_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     dly_t *d = state;
+    link_energy_init(c, &d->le, p);
     d->n_in = (int)sim_param_int(p, "inputs");
     d->n_out = (int)sim_param_int(p, "outputs");
     d->res = (sim_time_t)sim_param_int(p, "resolution_ps");
     d->jitter_ps = sim_param_real(p, "jitter_ps");
     d->drop = sim_param_real(p, "drop");
-    d->pj_bit = sim_param_real(p, "energy_pj_per_bit");
     d->buf_pj_bit = sim_param_real(p, "buffer_pj_per_bit");
     d->out = ports_alloc(c, d->n_out);
     d->lane_of = ports_alloc(c, sim_port_count(c));
@@ -383,7 +411,6 @@ static int dly_init(sim_comp_t *c, void *state, const sim_params_t *p)
     d->h_in = sim_stat(c, "packets_in", SIM_STAT_COUNT, "packets");
     d->h_rep = sim_stat(c, "replicas_sent", SIM_STAT_COUNT, "packets");
     d->h_drop = sim_stat(c, "replicas_dropped", SIM_STAT_COUNT, "packets");
-    d->h_e_xbar = sim_stat(c, "energy.crossbar_link", SIM_STAT_ENERGY, "pJ");
     d->h_e_buf = sim_stat(c, "energy.delay_buffer", SIM_STAT_ENERGY, "pJ");
     d->op_fwd = sim_trace_op(c, "multicast");
     return 0;
@@ -418,8 +445,7 @@ static void dly_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
                                                  2 * key + 1));
             delay = delay > 0 ? delay : 0;
         }
-        send_pkt(c, d->out[o], &pk, (sim_time_t)delay);
-        sim_energy(c, d->h_e_xbar, d->pj_bit * bits);
+        send_pkt(c, &d->le, d->out[o], &pk, (sim_time_t)delay);
         sent++;
     }
     sim_stat_add(c, d->h_rep, sent);
@@ -454,6 +480,7 @@ typedef struct fk_pending {
 } fk_pending_t;
 
 typedef struct fk {
+    link_energy_t le;
     int k, out;
     sim_time_t timeout;
     uint64_t cur;
@@ -473,14 +500,17 @@ static const sim_param_def_t fk_params[] = {
      "after the inference's window start: later packets are dropped and missing ones padded (0: "
      "none)",
      ""},
-    {"energy_pj_per_packet", SIM_P_REAL, "0", "pJ", 0, 1e6, NULL,
-     "compare and count, per packet seen", ""},
+    {"energy_pj_per_packet", SIM_P_REAL, "0.1", "pJ", 0, 1e6, NULL,
+     "compare a 32-bit arrival time, per packet seen",
+     "Horowitz, ISSCC 2014: 32-bit integer add 0.1 pJ (45 nm)"},
+    PI2_LINK_PARAM,
     PI2_END,
 };
 
 static int fk_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     fk_t *f = state;
+    link_energy_init(c, &f->le, p);
     f->k = (int)sim_param_int(p, "k");
     f->timeout = (sim_time_t)sim_param_int(p, "timeout_ps");
     f->pj_pkt = sim_param_real(p, "energy_pj_per_packet");
@@ -517,7 +547,7 @@ static void fk_settle(sim_comp_t *c, fk_t *f)
         noc_pi2_pkt_t pk = f->pend[i].pk;
         pk.time_ps = sim_comp_now(c);
         pk.flags = 0;
-        send_pkt(c, f->out, &pk, 0);
+        send_pkt(c, &f->le, f->out, &pk, 0);
         f->kept++;
         sim_stat_add(c, f->h_kept, 1);
     }
@@ -546,7 +576,7 @@ static void fk_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
                                 .base_ps = f->timer.at - f->timeout};
             for (; f->kept < f->k; f->kept++) {
                 pk.tag = UINT64_MAX;
-                send_pkt(c, f->out, &pk, 0);
+                send_pkt(c, &f->le, f->out, &pk, 0);
                 sim_stat_add(c, f->h_pads, 1);
             }
             f->done = 1;
@@ -620,6 +650,7 @@ const sim_model_t noc_pi2_firstk_model = {
 
 /* ---- pi2_shaper ---------------------------------------------------------------------------- */
 typedef struct shp {
+    link_energy_t le;
     int k, out;
     sim_time_t hold;
     uint64_t cur, sum_ps, base;
@@ -633,13 +664,17 @@ static const sim_param_def_t shp_params[] = {
      ""},
     {"hold_ps", SIM_P_INT, "0", "ps", 0, 1e15, NULL,
      "credit threshold per packet: release when sum(now - t_i) reaches k * hold", ""},
-    {"energy_pj_per_credit", SIM_P_REAL, "0", "pJ", 0, 1e6, NULL, "credit counter update", ""},
+    {"energy_pj_per_credit", SIM_P_REAL, "0.13", "pJ", 0, 1e6, NULL,
+     "add the arrival time to a 32-bit sum and count the credit",
+     "Horowitz, ISSCC 2014: 32-bit add 0.1 pJ + 8-bit add 0.03 pJ (45 nm)"},
+    PI2_LINK_PARAM,
     PI2_END,
 };
 
 static int shp_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     shp_t *s = state;
+    link_energy_init(c, &s->le, p);
     s->k = (int)sim_param_int(p, "k");
     s->hold = (sim_time_t)sim_param_int(p, "hold_ps");
     s->pj_credit = sim_param_real(p, "energy_pj_per_credit");
@@ -691,7 +726,7 @@ static void shp_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     }
     noc_pi2_pkt_t out = {
         .inference = s->cur, .tag = 0, .base_ps = s->base, .time_ps = release, .bytes = pk.bytes};
-    send_pkt(c, s->out, &out, release - now);
+    send_pkt(c, &s->le, s->out, &out, release - now);
     sim_stat_add(c, s->h_rel, 1);
     sim_trace(c, s->op_rel, release, 0, 0, 0, s->cur + 1);
 }
@@ -709,8 +744,9 @@ const sim_model_t noc_pi2_shaper_model = {
 
 /* ---- pi2_encoder ----------------------------------------------------------------------------- */
 typedef struct enc {
+    link_energy_t le;
     int units, readout, relu, *in_lane, *out;
-    double scale, offset, ps_per_unit, window, jitter, pj_bit;
+    double scale, offset, ps_per_unit, window, jitter, pj_out;
     sim_time_t res, period;
     uint32_t bytes;
     uint64_t cur;
@@ -743,14 +779,17 @@ static const sim_param_def_t enc_params[] = {
      ""},
     {"packet_bytes", SIM_P_INT, "8", "B", 1, 4096, NULL, "size of one spike packet",
      "64-bit header flit"},
-    {"energy_pj_per_bit", SIM_P_REAL, "0", "pJ/bit", 0, 1e6, NULL,
-     "re-encoding and injection per bit", ""},
+    {"energy_pj_per_output", SIM_P_REAL, "3.2", "pJ", 0, 1e6, NULL,
+     "y = -s (t+ - t-): one 32-bit subtract and one 32-bit multiply per output",
+     "Horowitz, ISSCC 2014: 32-bit add 0.1 pJ, 32-bit multiply 3.1 pJ (45 nm)"},
+    PI2_LINK_PARAM,
     PI2_END,
 };
 
 static int enc_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     enc_t *e = state;
+    link_energy_init(c, &e->le, p);
     e->units = (int)sim_param_int(p, "units");
     e->scale = sim_param_real(p, "scale");
     e->offset = sim_param_real(p, "offset");
@@ -762,7 +801,7 @@ static int enc_init(sim_comp_t *c, void *state, const sim_params_t *p)
     e->window = sim_param_real(p, "window");
     e->jitter = sim_param_real(p, "jitter");
     e->bytes = (uint32_t)sim_param_int(p, "packet_bytes");
-    e->pj_bit = sim_param_real(p, "energy_pj_per_bit");
+    e->pj_out = sim_param_real(p, "energy_pj_per_output");
     int *in = ports_alloc(c, 2 * e->units);
     e->in_lane = ports_alloc(c, sim_port_count(c));
     e->out = ports_alloc(c, 2 * e->units);
@@ -858,6 +897,7 @@ static void enc_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         y = 0;
     e->y[j] = y;
     e->fired++;
+    sim_energy(c, e->h_energy, e->pj_out);
     if (e->readout) {
         if (e->fired == e->units)
             enc_record(c, e);
@@ -878,9 +918,8 @@ static void enc_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         }
         out.tag = (uint64_t)(2 * j + r);
         out.time_ps = at;
-        send_pkt(c, e->out[2 * j + r], &out, at - now);
+        send_pkt(c, &e->le, e->out[2 * j + r], &out, at - now);
         sim_stat_add(c, e->h_pkts, 1);
-        sim_energy(c, e->h_energy, e->pj_bit * 8.0 * e->bytes);
     }
 }
 

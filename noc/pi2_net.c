@@ -21,6 +21,15 @@ void noc_pi2_fabric_defaults(noc_pi2_fabric_t *f)
     f->resolution_ps = 10;
     f->link_ps = 100;
     f->packet_bytes = 8;
+    /* the primitives' defaults, with their sources in noc/pi2.c's tables:
+     * 1 mm links at 0.1 pJ/bit/mm (Borkar and Chien, CACM 2011, 45 nm), an 8 KB
+     * SRAM delay buffer written and read once (Horowitz, ISSCC 2014: 10 pJ per
+     * 64-bit access), 32-bit compare/add/multiply (Horowitz, ISSCC 2014) */
+    f->link_pj_per_bit = 0.1;
+    f->buffer_pj_per_bit = 0.3125;
+    f->select_pj_per_packet = 0.1;
+    f->shaper_pj_per_credit = 0.13;
+    f->encode_pj_per_output = 3.2;
 }
 
 static int ferr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -143,7 +152,8 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
     }
     /* components and links */
     char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], b7[64], b8[64], b9[64], b10[64];
-    char name[96], to[96];
+    char name[96], to[96], lk_pj[40];
+    snprintf(lk_pj, sizeof lk_pj, "%.17g", f->link_pj_per_bit);
     const noc_pi2_layer_t *L0 = &f->layer[0];
     const char *src_kv[] = {"inputs",
                             NUM(b1, "%d", L0->inputs),
@@ -159,8 +169,8 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
                             NUM(b6, "%.17g", plan->timeout[0]),
                             "packet_bytes",
                             NUM(b7, "%d", f->packet_bytes),
-                            "energy_pj_per_bit",
-                            NUM(b8, "%.17g", f->encode_pj_per_bit),
+                            "link_pj_per_bit",
+                            lk_pj,
                             NULL};
     if ((plan->source = add(s, "pi2_src", "pi2_source", src_kv, err, errlen)) < 0) {
         rc = plan->source;
@@ -175,8 +185,15 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
         snprintf(drop_n, sizeof drop_n, "pi2_l%d_drop", l);
         snprintf(syn_n, sizeof syn_n, "pi2_l%d_syn", l);
         snprintf(enc_n, sizeof enc_n, last ? "pi2_readout" : "pi2_l%d_enc", l);
-        const char *drop_kv[] = {
-            "lanes", NUM(b1, "%d", n_in), "drop", NUM(b2, "%.17g", f->drop), "group", "2", NULL};
+        const char *drop_kv[] = {"lanes",
+                                 NUM(b1, "%d", n_in),
+                                 "drop",
+                                 NUM(b2, "%.17g", f->drop),
+                                 "group",
+                                 "2",
+                                 "link_pj_per_bit",
+                                 lk_pj,
+                                 NULL};
         if ((rc = add(s, drop_n, "pi2_drop", drop_kv, err, errlen)) < 0)
             break;
         rc = 0;
@@ -206,8 +223,8 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
                                 tb.p,
                                 "jitter_ps",
                                 NUM(b4, "%.17g", f->packet_jitter * f->ps_per_unit),
-                                "energy_pj_per_bit",
-                                NUM(b5, "%.17g", f->link_pj_per_bit),
+                                "link_pj_per_bit",
+                                lk_pj,
                                 "buffer_pj_per_bit",
                                 NUM(b6, "%.17g", f->buffer_pj_per_bit),
                                 NULL};
@@ -243,8 +260,10 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
                                 NUM(b8, "%.17g", f->output_jitter),
                                 "packet_bytes",
                                 NUM(b9, "%d", f->packet_bytes),
-                                "energy_pj_per_bit",
-                                NUM(b10, "%.17g", f->encode_pj_per_bit),
+                                "energy_pj_per_output",
+                                NUM(b10, "%.17g", f->encode_pj_per_output),
+                                "link_pj_per_bit",
+                                lk_pj,
                                 "relu",
                                 last ? "false" : "true",
                                 "readout",
@@ -263,8 +282,12 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
         snprintf(hold, sizeof hold, "%llu", (unsigned long long)plan->hold_ps[l]);
         snprintf(sel_pj, sizeof sel_pj, "%.17g", f->select_pj_per_packet);
         snprintf(cred_pj, sizeof cred_pj, "%.17g", f->shaper_pj_per_credit);
-        const char *fk_kv[] = {"k", fk_k, "timeout_ps", tmo, "energy_pj_per_packet", sel_pj, NULL};
-        const char *sh_kv[] = {"k", fk_k, "hold_ps", hold, "energy_pj_per_credit", cred_pj, NULL};
+        const char *fk_kv[] = {
+            "k",   fk_k, "timeout_ps", tmo, "energy_pj_per_packet", sel_pj, "link_pj_per_bit",
+            lk_pj, NULL};
+        const char *sh_kv[] = {
+            "k",   fk_k, "hold_ps", hold, "energy_pj_per_credit", cred_pj, "link_pj_per_bit",
+            lk_pj, NULL};
         for (int o = 0; o < n_out && !rc; o++) {
             char fk_n[48], sh_n[48];
             snprintf(fk_n, sizeof fk_n, "pi2_l%d_u%d%c_first", l, o / 2, o % 2 ? 'n' : 'p');
@@ -296,4 +319,24 @@ out:
     for (int l = 0; l < NOC_PI2_MAX_LAYERS; l++)
         free(wu[l]);
     return rc < 0 ? rc : 0;
+}
+
+double noc_pi2_energy_per_inference(const noc_pi2_fabric_t *f)
+{
+    double bits = 8.0 * f->packet_bytes, keep = 1 - f->drop, e = 0;
+    for (int l = 0; l < f->n_layers; l++) {
+        const noc_pi2_layer_t *L = &f->layer[l];
+        double rails = 2.0 * L->inputs, units = 2.0 * L->outputs, k = L->k;
+        double hops = rails                  /* source or encoder -> drop */
+                      + rails * keep         /* drop -> delay */
+                      + rails * keep * units /* multicast replicas -> units */
+                      + units * k            /* first-K -> shaper */
+                      + units;               /* shaper -> encoder */
+        e += hops * bits * f->link_pj_per_bit;
+        e += rails * keep * bits * f->buffer_pj_per_bit;
+        e += rails * keep * units * f->select_pj_per_packet;
+        e += units * k * f->shaper_pj_per_credit;
+        e += L->outputs * f->encode_pj_per_output;
+    }
+    return e;
 }

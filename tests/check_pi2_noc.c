@@ -157,8 +157,10 @@ START_TEST(delay_per_pair_and_multicast)
                         "7",
                         "delays",
                         "1,2,-1,0,5,3",
-                        "energy_pj_per_bit",
+                        "link_pj_per_bit",
                         "0.5",
+                        "buffer_pj_per_bit",
+                        "0.25",
                         NULL};
     add(s, "d", "pi2_delay", kv);
     link(s, "inj.out0", "d.in0", 10);
@@ -179,7 +181,8 @@ START_TEST(delay_per_pair_and_multicast)
     ck_assert_uint_eq(find(1, 1, 0)->at, 200 + 10 + 35 + 20);
     ck_assert_uint_eq(find(2, 1, 0)->at, 200 + 10 + 21 + 20);
     ck_assert_double_eq(stat(s, "d", "replicas_sent"), 5);
-    ck_assert_double_eq_tol(stat(s, "d", "energy.crossbar_link"), 5 * 64 * 0.5, 1e-9);
+    ck_assert_double_eq_tol(stat(s, "d", "energy.link"), 5 * 64 * 0.5, 1e-9);
+    ck_assert_double_eq_tol(stat(s, "d", "energy.delay_buffer"), 2 * 64 * 0.25, 1e-9);
     sim_destroy(s);
 }
 END_TEST

@@ -196,7 +196,7 @@ fail:
 
 static double quantize(double v, double q)
 {
-    return q > 0 ? nearbyint(v / q) * q : v;
+    return q > 0 ? round(v / q) * q : v; /* half away from zero, as the fabric */
 }
 
 static void forward_ws(const wl_pi2_net_t *net, const float *x, const wl_pi2_noise_t *nz,
