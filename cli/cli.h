@@ -14,6 +14,7 @@ int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
 int cmd_pi2(int argc, char **argv);      /* cli/cmd_pi2.c: train, run */
 int cmd_pi2_run(int argc, char **argv);  /* cli/cmd_pi2_run.c */
+int cmd_pi2_scale(int argc, char **argv); /* cli/cmd_pi2_scale.c */
 
 /* Shared by cli/cmd_pi2*.c: parse a bounded number (prints the error, -1),
  * load and split a data set (prints the error, returns the exit status). */

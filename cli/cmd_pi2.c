@@ -298,9 +298,10 @@ static int cmd_pi2_train(int argc, char **argv)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: prism pi2 train|run ... (prism pi2 SUBCOMMAND --help)\n"
+    fprintf(f, "usage: prism pi2 train|run|scale ... (prism pi2 SUBCOMMAND --help)\n"
                "  train   train the MLP teacher and distil the pi^2 student into a model file\n"
-               "  run     run a model as packets through router primitives\n");
+               "  run     run a model as packets through router primitives\n"
+               "  scale   project energy per synaptic event to brain-scale rates\n");
 }
 
 int cmd_pi2(int argc, char **argv)
@@ -313,6 +314,8 @@ int cmd_pi2(int argc, char **argv)
         return cmd_pi2_train(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))
         return cmd_pi2_run(argc - 1, argv + 1);
-    fprintf(stderr, "prism pi2: unknown subcommand '%s' (train, run)\n", argv[1]);
+    if (!strcmp(argv[1], "scale"))
+        return cmd_pi2_scale(argc - 1, argv + 1);
+    fprintf(stderr, "prism pi2: unknown subcommand '%s' (train, run, scale)\n", argv[1]);
     return 2;
 }

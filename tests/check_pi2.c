@@ -309,6 +309,67 @@ START_TEST(cli_train_and_bad_inputs)
 }
 END_TEST
 
+START_TEST(cli_run_fabric_equals_analytic)
+{
+    cli_setup("pi2run");
+    SKIP_WITHOUT_PRISM();
+    char out[16384];
+    ck_assert_int_eq(run_out(out, sizeof out,
+                             "%s pi2 train --data digits --k 2 --teacher-epochs 5 --epochs 2 "
+                             "--quiet -o %s",
+                             prism, path("m.bin")),
+                     0);
+    ck_assert_int_eq(run_out(out, sizeof out,
+                             "%s pi2 run --model %s --data digits --rows 40 --json", prism,
+                             path("m.bin")),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
+    ck_assert_ptr_nonnull(strstr(out, "\"timeouts\": 0,"));
+    ck_assert_ptr_nonnull(strstr(out, "\"late\": 0,"));
+    const char *a = strstr(out, "\"accuracy\": "), *b = strstr(out, "\"analytic_accuracy\": ");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_double_eq(strtod(a + 12, NULL), strtod(b + 21, NULL));
+    const char *e = strstr(out, "\"max_fire_error_ps\": ");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_double_le(strtod(e + 21, NULL), 10.0); /* the 10 ps resolution */
+    /* energy: simulation within 10% of the analytical model */
+    const char *es = strstr(out, "\"energy_pj_per_inference\": ");
+    const char *em = strstr(out, "\"energy_model_pj_per_inference\": ");
+    ck_assert_ptr_nonnull(es);
+    ck_assert_ptr_nonnull(em);
+    double sim_pj = strtod(es + 27, NULL), model_pj = strtod(em + 33, NULL);
+    ck_assert_double_gt(sim_pj, 0);
+    ck_assert_double_le(fabs(sim_pj - model_pj), 0.1 * model_pj);
+    /* a drop sweep with a plot */
+    ck_assert_int_eq(run_out(out, sizeof out,
+                             "%s pi2 run --model %s --data digits --rows 10 --sweep-drop 0:0.2:0.1 "
+                             "--plot %s",
+                             prism, path("m.bin"), path("drop.png")),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "analytic_accuracy"));
+    ck_assert_int_eq(access(path("drop.png"), R_OK), 0);
+    /* gnuplot missing, a bad model file, a data set of another width */
+    ck_assert_int_eq(run_out(out, sizeof out,
+                             "PATH=/nonexistent %s pi2 run --model %s --data digits --sweep-drop "
+                             "0:0.1:0.1 --plot %s",
+                             prism, path("m.bin"), path("x.png")),
+                     2);
+    ck_assert_ptr_nonnull(strstr(out, "gnuplot"));
+    write_file(path("bad.bin"), "PRISMPI2 this is not a model");
+    ck_assert_int_eq(
+        run_out(out, sizeof out, "%s pi2 run --model %s --data digits", prism, path("bad.bin")), 2);
+    ck_assert_ptr_nonnull(strstr(out, "bad.bin: unsupported version"));
+    ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n'));
+    write_file(path("d.csv"), "0,1,0\n1,0,1\n1,1,1\n");
+    ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 run --model %s --data %s --split 2", prism,
+                             path("m.bin"), path("d.csv")),
+                     2);
+    ck_assert_ptr_nonnull(strstr(out, "features"));
+    cli_teardown();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pi2");
@@ -320,6 +381,7 @@ int main(void)
     tcase_add_test(tc, training_is_reproducible);
     tcase_add_test(tc, model_file_round_trip_and_errors);
     tcase_add_test(tc, cli_train_and_bad_inputs);
+    tcase_add_test(tc, cli_run_fabric_equals_analytic);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
