@@ -91,7 +91,7 @@ static void train_usage(FILE *f)
         "  --k K               pi^2_K: units fire at the mean of their K earliest arrivals "
         "(default 1)\n"
         "  --hidden N          hidden width (default 64; 500 when the data has 784 features)\n"
-        "  --epochs N          student (distillation) epochs (default 80)\n"
+        "  --epochs N          student (distillation) epochs (default 120)\n"
         "  --teacher-epochs N  teacher epochs (default 200)\n"
         "  --lr F              student Adamax step (default 0.03)\n"
         "  --teacher-lr F      teacher Adamax step (default 0.005)\n"

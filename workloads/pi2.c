@@ -320,7 +320,7 @@ void wl_pi2_train_defaults(wl_pi2_train_cfg_t *cfg)
     cfg->hidden = 64;
     cfg->k = 1;
     cfg->teacher_epochs = 200;
-    cfg->epochs = 80;
+    cfg->epochs = 120;
     cfg->batch = 32;
     cfg->teacher_lr = 5e-3;
     cfg->lr = 3e-2;

@@ -101,7 +101,7 @@ typedef struct wl_pi2_train_cfg {
 
 /* Defaults for the digits set (docs/pi2.md says how they were chosen): the
  * authors' Adamax 5e-3, batch 32, alpha 0.5, T 5, drop 0.1, jitter 0.1, with
- * a longer teacher (200 epochs) and a student at Adamax 3e-2 for 80 epochs,
+ * a longer teacher (200 epochs) and a student at Adamax 3e-2 for 120 epochs,
  * one hidden layer of 64. */
 void wl_pi2_train_defaults(wl_pi2_train_cfg_t *cfg);
 
