@@ -24,11 +24,23 @@ int cli_pi2_parse_int(const char *opt, const char *s, long lo, long hi, long *ou
 int cli_pi2_data(const char *spec, long split, struct wl_dataset **ds, struct wl_dataset *train,
                  struct wl_dataset *test);
 
-int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
+int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 
-/* 1 when paths a and b name the same file (same inode, or equal text when
- * one does not exist yet): used to refuse an output that names an input. */
-int cli_same_file(const char *a, const char *b);
+/* Distributed runs (cli/dist.c). Places the components of `s` on `nranks`
+ * ranks: from `file` when given, else by the partitioner with the event
+ * counts of a pilot run of `pilot_events` on a second sim made by `build`
+ * (0 or NULL: every component weighs 1). 0 or 1 with a message in err. */
+#include "sim/dist.h"
+#include <stdio.h>
+int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
+              int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
+              uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
+              size_t errlen);
+void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint64_t *comp_w,
+                         const sim_partition_info_t *info, int json);
+
+int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
+int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);

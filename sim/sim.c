@@ -123,6 +123,8 @@ void sim_destroy(sim_t *s)
         free(s->op_names[i]);
     free(s->op_names);
     free(s->op_keep);
+    if (s->dist)
+        sim_dist_free(s);
     free(s);
 }
 
@@ -151,10 +153,11 @@ int sim_add_clock(sim_t *s, const char *name, double freq_hz)
                              name ? name : "");
     if (s->initialized)
         return sim_set_error(s, SIM_ERR_STATE, "clock '%s' added after init", name);
-    if (!(freq_hz > 0) || freq_hz > 1e12)
+    /* the period must fit the integer time: 1 ps (1 THz) to 2^63 ps (0.11 uHz) */
+    if (!(freq_hz > 0) || freq_hz > 1e12 || 1e12 / freq_hz > 9.2e18)
         return sim_set_error(s, SIM_ERR_CONFIG,
-                             "clock '%s': frequency %g Hz is out of range (0, 1 THz]", name,
-                             freq_hz);
+                             "clock '%s': frequency %g Hz is out of range [1.1e-07 Hz, 1 THz]",
+                             name, freq_hz);
     if (sim_clock_find(s, name) >= 0)
         return sim_set_error(s, SIM_ERR_CONFIG, "clock '%s' declared twice", name);
     if (s->n_clocks >= 1024)
@@ -638,6 +641,8 @@ int sim_init(sim_t *s)
                                  "%scomponent '%s': model '%s' is clocked; give it a clock", at,
                                  c->name, c->model->name);
         }
+        if (s->dist_local && !s->dist_local[i])
+            continue; /* another rank runs it */
         c->initialized = 1;
         if (c->model->init) {
             rc = c->model->init(c, c->state, &c->params);
@@ -693,6 +698,11 @@ static inline void ev_free(sim_t *s, sim_event_t *e)
 
 static inline int enqueue(sim_t *s, sim_event_t *e)
 {
+    if (s->dist_local && e->src < MAX_COMPS && !s->dist_local[e->dst]) {
+        int rc = sim_dist_out(s, e); /* batched for the receiver's rank */
+        ev_free(s, e);
+        return rc;
+    }
     sim_qent_t q = {e->time, e->pool_idx_, e->dst};
     if (s->pop_pending) {
         /* the entry being handled is still on top: replace it (one sift) */
@@ -723,6 +733,17 @@ static inline sim_event_t *ev_new(sim_comp_t *c, sim_time_t when, uint32_t dst, 
     e->prio = prio;
     e->op_id = op_id;
     return e;
+}
+
+int sim_event_inject(sim_t *s, const sim_event_t *in)
+{
+    sim_event_t *e = ev_alloc(s);
+    if (!e)
+        return SIM_ERR_NOMEM;
+    uint32_t slot = e->pool_idx_;
+    memcpy(e, in, s->ev_stride); /* header and the run's payload */
+    e->pool_idx_ = slot;
+    return sim_queue_push(&s->q, (sim_qent_t){e->time, e->pool_idx_, e->dst});
 }
 
 static int fail_nomem(sim_comp_t *c)
@@ -1201,7 +1222,7 @@ uint32_t sim_chan_credit_pending(const sim_chan_t *ch) { return ch->tn; }
 uint64_t sim_chan_sent(const sim_chan_t *ch) { return ch->sent; }
 
 /* ---- tracing (engine side) ---------------------------------------------------- */
-static int op_intern(sim_t *s, const char *name)
+static int op_intern(sim_t *s, const char *name, uint32_t comp)
 {
     for (size_t i = 0; i < s->n_ops; i++)
         if (strcmp(s->op_names[i], name) == 0)
@@ -1217,10 +1238,12 @@ static int op_intern(sim_t *s, const char *name)
     s->cap_ops = cap < cap2 ? cap : cap2;
     s->op_names[s->n_ops] = strdup(name);
     s->op_keep[s->n_ops] = s->have_sink && s->sink.keep ? (unsigned char)s->sink.keep(s->sink.ctx, UINT32_MAX, name) : 1;
+    if (s->dist)
+        sim_dist_op_new(s, (int)s->n_ops, comp); /* ranks agree the ids at the end */
     return (int)s->n_ops++;
 }
 
-int sim_trace_op(sim_comp_t *c, const char *op) { return op_intern(c->sim, op); }
+int sim_trace_op(sim_comp_t *c, const char *op) { return op_intern(c->sim, op, c->id); }
 const char *sim_op_name(const sim_t *s, int op)
 {
     return op >= 0 && (size_t)op < s->n_ops ? s->op_names[op] : NULL;
@@ -1265,7 +1288,7 @@ static void trace_message(sim_t *s, const sim_event_t *e)
     if (k > 255) {
         char name[32];
         snprintf(name, sizeof name, "msg.%u", (unsigned)e->kind);
-        int op = op_intern(s, name);
+        int op = op_intern(s, name, e->dst);
         if (op < 0 || !s->op_keep[op])
             return;
         sim_trace_row_t r = {e->time, 0, e->dst, (uint16_t)op, 1, 0, 0.0, e->op_id};
@@ -1275,7 +1298,7 @@ static void trace_message(sim_t *s, const sim_event_t *e)
     if (s->msg_ops[k] < 0) {
         char name[32];
         snprintf(name, sizeof name, "msg.%u", (unsigned)e->kind);
-        s->msg_ops[k] = op_intern(s, name);
+        s->msg_ops[k] = op_intern(s, name, e->dst);
         if (s->msg_ops[k] < 0)
             return;
     }
@@ -1295,7 +1318,7 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
         return SIM_ERR_MODEL;
     if (s->opts.until_ps && until_ps > s->opts.until_ps)
         until_ps = s->opts.until_ps;
-    uint64_t n = 0;
+    uint64_t n = 0, internal = 0; /* internal: clock bookkeeping popped */
     sim_comp_t **comps = s->comps;
     const size_t stride = s->ev_stride;
     while (s->q.n && n < max_events) {
@@ -1314,16 +1337,26 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
             }
         }
         s->now = e->time;
+        s->cur_ev = e;
         s->pop_pending = 1;
         if (e->src >= MAX_COMPS) {
             /* pop first: ticks may schedule the next edge */
             s->pop_pending = 0;
             sim_queue_pop(&s->q);
             int k = (int)(e->src - MAX_COMPS);
-            if (e->kind == SIM_EV_WAKE)
+            /* wake timers and stale edges are the engine's bookkeeping, not
+             * events: only edges that run count (the same in any split) */
+            if (e->kind == SIM_EV_WAKE) {
                 sim_clock_wake(comps[e->dst]); /* its edge at now has not run */
-            else
-                clock_edge(s, k, e->time / s->clocks[k].period);
+                internal++;
+            } else {
+                uint64_t cycle = e->time / s->clocks[k].period;
+                if (cycle != s->clocks[k].next_cycle)
+                    internal++;
+                else if (s->dist)
+                    sim_dist_edge(s, k);
+                clock_edge(s, k, cycle);
+            }
         } else {
             sim_comp_t *c = comps[e->dst];
             c->events++;
@@ -1340,7 +1373,10 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
         if (s->failed)
             break;
     }
-    s->handled += n;
+    s->handled += n - internal;
+    s->cur_ev = NULL;
+    if (n)
+        s->last_event_ps = s->now;
     if (s->failed)
         return SIM_ERR_MODEL;
     if (!s->q.n || s->q.a[0].time >= until_ps) {

@@ -185,9 +185,21 @@ struct sim {
     unsigned char *op_keep;
     size_t n_ops, cap_ops;
     int msg_ops[256];
+    /* distributed run (sim/mpi.c); NULL and unused in a sequential run */
+    struct sim_dist *dist;
+    const unsigned char *dist_local; /* per component: 1 when this rank runs it */
+    const sim_event_t *cur_ev;       /* the event being handled (op first-use order) */
+    sim_time_t last_event_ps;        /* time of the last event handled */
 };
 
 uint64_t sim_hash64(uint64_t x);
+/* Hooks of a distributed run (sim/mpi.c). */
+int sim_dist_out(sim_t *s, const sim_event_t *e); /* an event for another rank */
+void sim_dist_edge(sim_t *s, int clock);           /* a clock edge was handled */
+void sim_dist_op_new(sim_t *s, int op, uint32_t comp); /* an op name was interned */
+void sim_dist_free(sim_t *s);
+/* Put a copy of an event (from another rank) into the queue. */
+int sim_event_inject(sim_t *s, const sim_event_t *e);
 void sim_params_free(struct sim_params *p);
 int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *const *kv, char *err,
                      size_t errlen);

@@ -25,10 +25,17 @@
 #define PRISM_GIT_COMMIT "unknown"
 #endif
 
-static const char *SCHEMA =
+/* Set when the file is opened (journal_mode cannot change in a transaction). */
+static const char *PRAGMAS =
     "PRAGMA page_size=65536;PRAGMA journal_mode=WAL;PRAGMA wal_autocheckpoint=0;"
     "PRAGMA synchronous=OFF;"   /* WAL + OFF: safe against a killed process, not power loss */
-    "PRAGMA cache_size=-65536;"
+    "PRAGMA cache_size=-65536;";
+
+/* Created in the same transaction as the run's `running` row
+ * (trace_begin_run): a run killed during setup leaves either a database
+ * without any table ("killed before it started", tracedb.c) or a complete
+ * schema with its row, never a schema without a run (issue 13). */
+static const char *SCHEMA =
     "CREATE TABLE runs(run_id INTEGER PRIMARY KEY, prism_version TEXT, git_commit TEXT,"
     " config_path TEXT, config_text TEXT, config_hash TEXT, seed INTEGER, workload TEXT,"
     " argv TEXT, start_wall TEXT, end_wall TEXT, status TEXT NOT NULL, end_time_ps INTEGER,"
@@ -57,12 +64,24 @@ static const char *SCHEMA =
     "   AS energy_pj,"
     " (SELECT value FROM stats s WHERE s.comp_id = c.comp_id AND s.name = 'events') AS events"
     " FROM components c;"
-    "CREATE VIEW utilization_windows AS SELECT e.comp_id, c.name AS component,"
-    " MIN(99, e.time_ps * 100 / MAX(r.end_time_ps, 1)) AS window,"
-    " MAX(r.end_time_ps, 1) / 100.0 AS window_ps, SUM(e.duration_ps) AS busy_ps,"
-    " SUM(e.duration_ps) / MAX(r.end_time_ps / 100.0, 1) AS utilization"
-    " FROM events e JOIN components c ON c.comp_id = e.comp_id, runs r"
-    " WHERE e.kind = 0 GROUP BY e.comp_id, window;"
+    /* 100 equal windows of the run; an activity's time is split over the
+     * windows it overlaps, and every component has a row for every window */
+    "CREATE VIEW utilization_windows AS WITH RECURSIVE"
+    " w(window) AS (SELECT 0 UNION ALL SELECT window + 1 FROM w WHERE window < 99),"
+    " r(end_ps) AS (SELECT MAX(COALESCE((SELECT end_time_ps FROM runs LIMIT 1), 1), 1)),"
+    " busy(comp_id, window, busy_ps) AS (SELECT e.comp_id, w.window,"
+    "   SUM(MIN(e.time_ps + e.duration_ps, (w.window + 1) * r.end_ps / 100.0)"
+    "     - MAX(e.time_ps, w.window * r.end_ps / 100.0))"
+    "   FROM events e, r, w WHERE e.kind = 0 AND e.duration_ps > 0"
+    "   AND w.window BETWEEN MIN(99, CAST(e.time_ps * 100.0 / r.end_ps AS INTEGER))"
+    "   AND MIN(99, CAST((e.time_ps + e.duration_ps) * 100.0 / r.end_ps AS INTEGER))"
+    "   GROUP BY e.comp_id, w.window)"
+    " SELECT c.comp_id, c.name AS component, w.window, r.end_ps / 100.0 AS window_ps,"
+    " MAX(COALESCE(b.busy_ps, 0), 0) AS busy_ps,"
+    " MAX(COALESCE(b.busy_ps, 0), 0) / (r.end_ps / 100.0) AS utilization"
+    " FROM components c CROSS JOIN w CROSS JOIN r"
+    " LEFT JOIN busy b ON b.comp_id = c.comp_id AND b.window = w.window"
+    " ORDER BY c.comp_id, w.window;"
     "CREATE VIEW busiest_links AS SELECT l.link_id, l.src, l.dst, l.messages, l.bytes,"
     " l.busy_ps, l.busy_ps * 1.0 / MAX((SELECT end_time_ps FROM runs LIMIT 1), 1)"
     " AS utilization, l.latency_ps, l.bandwidth_gbps FROM links l"
@@ -71,15 +90,32 @@ static const char *SCHEMA =
     " s.value AS energy_pj, s.value / NULLIF((SELECT SUM(value) FROM stats"
     " WHERE kind = 'energy'), 0) AS share FROM stats s JOIN components c"
     " ON c.comp_id = s.comp_id WHERE s.kind = 'energy' ORDER BY s.value DESC;"
+    /* the events' energy is the dynamic part; static energy has no event rows */
+    "CREATE VIEW energy_check AS SELECT c.comp_id, c.name AS component,"
+    " COALESCE(ev.pj, 0) AS events_pj,"
+    " COALESCE((SELECT value FROM stats s WHERE s.comp_id = c.comp_id"
+    "   AND s.name = 'energy.static'), 0) AS static_pj,"
+    " (SELECT value FROM stats s WHERE s.comp_id = c.comp_id AND s.name = 'energy.total') AS total_pj,"
+    " (SELECT value FROM stats s WHERE s.comp_id = c.comp_id AND s.name = 'energy.total')"
+    "   - COALESCE(ev.pj, 0) - COALESCE((SELECT value FROM stats s WHERE s.comp_id = c.comp_id"
+    "   AND s.name = 'energy.static'), 0) AS untraced_pj"
+    " FROM components c LEFT JOIN (SELECT comp_id, SUM(energy_pj) AS pj FROM events"
+    "   GROUP BY comp_id) ev ON ev.comp_id = c.comp_id;"
     "CREATE VIEW critical_path AS WITH RECURSIVE"
+    /* only integer times take part (text in a time column compares above
+     * every number and made the chain pick the same row for ever), and the
+     * chain is at most as long as the events table */
     " chain(step, rid) AS ("
     "   SELECT 0, (SELECT rowid FROM events WHERE kind = 0 AND duration_ps > 0"
+    "     AND typeof(time_ps) = 'integer' AND typeof(duration_ps) = 'integer'"
     "     ORDER BY time_ps + duration_ps DESC, time_ps ASC LIMIT 1)"
     "   UNION ALL"
     "   SELECT chain.step + 1, (SELECT b.rowid FROM events b WHERE b.kind = 0 AND b.duration_ps > 0"
+    "     AND typeof(b.time_ps) = 'integer' AND typeof(b.duration_ps) = 'integer'"
     "     AND b.time_ps + b.duration_ps <= (SELECT time_ps FROM events WHERE rowid = chain.rid)"
     "     ORDER BY b.time_ps + b.duration_ps DESC, b.time_ps ASC LIMIT 1)"
-    "   FROM chain WHERE chain.rid IS NOT NULL)"
+    "   FROM chain WHERE chain.rid IS NOT NULL"
+    "     AND chain.step < (SELECT count(*) FROM events))"
     /* scalar lookups by rowid, not a join: a join makes SQLite build the
      * whole chain before an outer LIMIT applies */
     " SELECT chain.step,"
@@ -381,25 +417,10 @@ int trace_open(trace_t **out, const char *path, const trace_opts_t *opts, char *
         goto fail_out;
     }
     char *msg = NULL;
-    if (sqlite3_exec(t->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-        rc = fail(t, "%s: cannot create the schema: %s", path, msg ? msg : "?");
+    if (sqlite3_exec(t->db, PRAGMAS, NULL, NULL, &msg) != SQLITE_OK) {
+        rc = fail(t, "%s: cannot set up the trace database: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
         goto fail_out;
-    }
-    if (sqlite3_prepare_v2(t->db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?)", -1, &t->ins, NULL) !=
-        SQLITE_OK) {
-        rc = fail(t, "%s: %s", path, sqlite3_errmsg(t->db));
-        goto fail_out;
-    }
-    {
-        char sql[ROWS_PER_INSERT * 20 + 64];
-        size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO events VALUES");
-        for (int k = 0; k < ROWS_PER_INSERT; k++)
-            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?,?,?,?,?,?,?,?)", k ? "," : "");
-        if (sqlite3_prepare_v2(t->db, sql, -1, &t->ins_many, NULL) != SQLITE_OK) {
-            rc = fail(t, "%s: %s", path, sqlite3_errmsg(t->db));
-            goto fail_out;
-        }
     }
     *out = t;
     return 0;
@@ -467,6 +488,12 @@ int trace_begin_run(trace_t *t, sim_t *s, const trace_run_info_t *info)
     sqlite3_stmt *st = NULL;
     int rc = 0;
     sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL);
+    char *msg = NULL;
+    if (sqlite3_exec(t->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        rc = fail(t, "%s: cannot create the schema: %s", t->path, msg ? msg : "?");
+        sqlite3_free(msg);
+        goto out;
+    }
     rc = exec_ok(t, sqlite3_prepare_v2(t->db,
                                        "INSERT INTO runs(prism_version, git_commit, config_path,"
                                        " config_text, config_hash, seed, workload, argv,"
@@ -532,6 +559,18 @@ out:
     }
     if (sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(t, "%s: %s", t->path, sqlite3_errmsg(t->db));
+    if (sqlite3_prepare_v2(t->db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?)", -1, &t->ins,
+                           NULL) != SQLITE_OK)
+        return fail(t, "%s: %s", t->path, sqlite3_errmsg(t->db));
+    {
+        char sql[ROWS_PER_INSERT * 20 + 64];
+        size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO events VALUES");
+        for (int k = 0; k < ROWS_PER_INSERT; k++)
+            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?,?,?,?,?,?,?,?)",
+                                    k ? "," : "");
+        if (sqlite3_prepare_v2(t->db, sql, -1, &t->ins_many, NULL) != SQLITE_OK)
+            return fail(t, "%s: %s", t->path, sqlite3_errmsg(t->db));
+    }
     if (pthread_create(&t->thread, NULL, writer_main, t) != 0)
         return fail(t, "%s: cannot start the writer thread", t->path);
     t->thread_started = 1;
@@ -698,3 +737,6 @@ void trace_close(trace_t *t)
     free(t->path);
     free(t);
 }
+
+/* Rows another writer put into this database (a distributed run's merge). */
+void trace_add_rows(trace_t *t, uint64_t n) { t->rows += n; }

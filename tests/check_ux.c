@@ -3,6 +3,8 @@
  * exit codes and one-line errors, truthful JSON and views, sweeps and plots.
  * Runs the built binary ($PRISM) from the repository root. */
 #include <check.h>
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +331,147 @@ START_TEST(merge_keys_and_include)
 }
 END_TEST
 
+static char *slurp(const char *p)
+{
+    FILE *f = fopen(p, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+static double q1(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(h));
+    double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : NAN;
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+START_TEST(views_split_windows_and_name_the_energy_gap)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536];
+    const char *db = path("g.db");
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --trace %s", prism, db);
+    ck_assert_msg(rc == 0, "%s", out);
+    /* every component has 100 windows; idle ones are rows with 0 */
+    ck_assert(q1(db, "SELECT count(*) FROM utilization_windows") ==
+              100 * q1(db, "SELECT count(*) FROM components"));
+    ck_assert(
+        q1(db, "SELECT count(*) FROM utilization_windows WHERE component = 'buf' AND busy_ps = 0") >
+        0);
+    /* the array runs one GEMM at a time: never above 100% in a window (was 2891%) */
+    double peak = q1(db, "SELECT MAX(utilization) FROM utilization_windows WHERE component = 'sa'");
+    ck_assert_msg(peak <= 1.0 + 1e-9 && peak > 0.5, "sa peak %g", peak);
+    /* split, not dropped: the windows add up to the activities' time */
+    double windows = q1(db, "SELECT SUM(busy_ps) FROM utilization_windows WHERE component = 'sa'");
+    double acts = q1(db, "SELECT SUM(duration_ps) FROM events e JOIN components c USING(comp_id) "
+                         "WHERE c.name = 'sa' AND kind = 0");
+    ck_assert_msg(fabs(windows - acts) <= 1e-6 * acts, "%.17g vs %.17g", windows, acts);
+    /* energy: events + static + untraced = the ledger's total, and untraced is ~0 */
+    double total = q1(db, "SELECT SUM(value) FROM stats WHERE name = 'energy.total'");
+    double ev = q1(db, "SELECT SUM(energy_pj) FROM events");
+    double stat = q1(db, "SELECT SUM(static_pj) FROM energy_check");
+    double untraced = q1(db, "SELECT SUM(untraced_pj) FROM energy_check");
+    ck_assert(stat > 0);
+    ck_assert_msg(fabs(ev + stat - total) <= 1e-9 * total, "%.17g + %.17g vs %.17g", ev, stat,
+                  total);
+    ck_assert(fabs(untraced) <= 1e-9 * total);
+
+    /* perfetto: overlapping activities get their own tracks; no track has overlapping slices */
+    rc = run(out, sizeof out, "%s export %s --perfetto %s", prism, db, path("g.json"));
+    ck_assert_msg(rc == 0, "%s", out);
+    char *text = slurp(path("g.json"));
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    cJSON *evs = cJSON_GetObjectItem(j, "traceEvents"), *e;
+    int lanes = 0, overlaps = 0, n = 0;
+    double last_end[4096] = {0};
+    cJSON_ArrayForEach(e, evs)
+    {
+        const char *ph = cJSON_GetObjectItem(e, "ph")->valuestring;
+        int tid = cJSON_GetObjectItem(e, "tid")->valueint;
+        cJSON *name = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "args"), "name");
+        if (!strcmp(ph, "M") && cJSON_IsString(name) && strstr(name->valuestring, " #"))
+            lanes++;
+        if (strcmp(ph, "X") || tid < 0 || tid >= 4096)
+            continue;
+        double ts = cJSON_GetObjectItem(e, "ts")->valuedouble,
+               dur = cJSON_GetObjectItem(e, "dur")->valuedouble;
+        overlaps += ts < last_end[tid] - 1e-9;
+        if (ts + dur > last_end[tid])
+            last_end[tid] = ts + dur;
+        n++;
+    }
+    cJSON_Delete(j);
+    ck_assert(n > 100);
+    ck_assert_int_eq(overlaps, 0);
+    ck_assert_int_ge(lanes, 1); /* the driver's weight_load and matmul overlap */
+}
+END_TEST
+
+START_TEST(json_outputs_parse_and_say_when_cut)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[1 << 16];
+    static char big[1 << 21];
+    ck_assert_int_eq(run_out(big, sizeof big, "%s models --json", prism), 0);
+    cJSON *j = cJSON_Parse(big);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_GetArraySize(j) > 10);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "params"));
+    cJSON_Delete(j);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s version --json", prism), 0);
+    j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsString(cJSON_GetObjectItem(j, "version")));
+    cJSON_Delete(j);
+    /* report --json: all links unless --top cuts them, and then it says so */
+    write_file(path("net.yaml"), NET);
+    ck_assert_int_eq(
+        run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), path("r.db")), 0);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s report %s --json", prism, path("r.db")), 0);
+    j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "links_truncated")));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "links")), 1);
+    cJSON_Delete(j);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s report %s --json --top 0", prism, path("r.db")),
+                     0);
+    write_file(path("two.yaml"),
+               "clocks:\n  core: 1GHz\ncomponents:\n"
+               "  g0: {model: traffic_gen, clock: core, rate: 0.2, dests: 1, packets: 50}\n"
+               "  g1: {model: traffic_gen, clock: core, rate: 0.2, dests: 1, packets: 50}\n"
+               "  k0: {model: sink}\n  k1: {model: sink}\n"
+               "links:\n  - {from: g0.out, to: k0.in, latency: 2ns}\n  - {from: g1.out, to: k1.in, "
+               "latency: 2ns}\n");
+    ck_assert_int_eq(
+        run(out, sizeof out, "%s run %s --trace %s", prism, path("two.yaml"), path("t.db")), 0);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s report %s --json --top 1", prism, path("t.db")),
+                     0);
+    j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "links_truncated")));
+    ck_assert(cJSON_GetObjectItem(j, "links_total")->valuedouble == 2);
+    cJSON_Delete(j);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ux");
@@ -341,6 +484,8 @@ static Suite *suite(void)
     tcase_add_test(tc, trace_needs_force_to_replace);
     tcase_add_test(tc, run_json_and_summary_tell_the_truth);
     tcase_add_test(tc, merge_keys_and_include);
+    tcase_add_test(tc, views_split_windows_and_name_the_energy_gap);
+    tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     suite_add_tcase(s, tc);
     return s;
 }
