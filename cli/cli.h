@@ -12,6 +12,8 @@ int cmd_diff(int argc, char **argv);     /* cli/cmd_diff.c */
 int cmd_op(int argc, char **argv);       /* cli/cmd_op.c */
 int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
+int cmd_plot(int argc, char **argv);     /* cli/cmd_plot.c */
+int cmd_sweep(int argc, char **argv);    /* cli/cmd_sweep.c */
 int cmd_pi2(int argc, char **argv);      /* cli/cmd_pi2.c: train, run */
 int cmd_pi2_run(int argc, char **argv);  /* cli/cmd_pi2_run.c */
 int cmd_pi2_scale(int argc, char **argv); /* cli/cmd_pi2_scale.c */
@@ -41,6 +43,7 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
 int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
+int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);

@@ -271,6 +271,8 @@ typedef struct sim_chan_opts {
     uint32_t capacity;        /* records in flight or unread, >= 1 */
     uint32_t credits;         /* initial credit count of the sender */
     uint32_t credit_latency;  /* cycles from sim_chan_credit to visible at the sender, >= 1 */
+    uint32_t credit_capacity; /* tokens in flight or untaken; 0: capacity + credits +
+                                 2 x (credit_latency + 1) */
 } sim_chan_opts_t;
 /* Channel from out-port `from_port` of component `from` to in-port `to_port`
  * of `to` (port numbers are the models' own, counted separately from named
