@@ -267,4 +267,5 @@ void noc_register_all(void)
     sim_model_register(&noc_iq_router_model);
     sim_model_register(&noc_terminal_model);
     noc_register_config();
+    noc_pi2_register();
 }
