@@ -164,7 +164,13 @@ static void mrr_plan(const mrr_t *st, const dev_req_t *req, mrr_plan_t *p)
     p->tiles_in = dev_ceil_div(p->k, (uint64_t)st->cols);
     p->tiles_out = dev_ceil_div(p->nout, (uint64_t)st->rows);
     uint64_t tiles = p->tiles_in * p->tiles_out;
-    p->reloads = dev_pio_reload_count(req, tiles, st->loaded, st->weight_id);
+    int loaded = st->loaded;
+    uint32_t wid = st->weight_id;
+    if (req->flags & DEV_F_COST_RESIDENT)
+        loaded = 1, wid = req->weight_id;
+    else if (req->flags & DEV_F_COST_EMPTY)
+        loaded = 0;
+    p->reloads = dev_pio_reload_count(req, tiles, loaded, wid);
     p->t_tile = p->m ? st->t_first_ps + ((double)p->m - 1.0) * st->interval_ps : 0.0;
     p->total = (double)p->reloads * st->settle_ps + (double)tiles * p->t_tile;
     p->issue = p->m ? p->total - (st->t_first_ps - st->interval_ps) : p->total;
@@ -197,6 +203,7 @@ static void mrr_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_PIO_OPS, &req))
         return;
+    req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
     if (mrr_fits(c, st, req.n, req.k))
         return;
     mrr_plan_t p;

@@ -182,7 +182,13 @@ static void mzi_plan(const mzi_t *st, const dev_req_t *req, mzi_plan_t *p)
     p->tiles_in = dev_ceil_div(p->k, N);
     p->tiles_out = dev_ceil_div(p->nout, N);
     uint64_t tiles = p->tiles_in * p->tiles_out;
-    p->reloads = dev_pio_reload_count(req, tiles, st->loaded, st->weight_id);
+    int loaded = st->loaded;
+    uint32_t wid = st->weight_id;
+    if (req->flags & DEV_F_COST_RESIDENT)
+        loaded = 1, wid = req->weight_id;
+    else if (req->flags & DEV_F_COST_EMPTY)
+        loaded = 0;
+    p->reloads = dev_pio_reload_count(req, tiles, loaded, wid);
     /* timing (ps) */
     double slots = p->m ? (double)dev_ceil_div(p->m, (uint64_t)st->wavelengths) : 0.0;
     p->t_tile = p->m ? st->t_first_ps + (slots - 1.0) * st->io.interval_ps : 0.0;
@@ -222,6 +228,7 @@ static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_PIO_OPS, &req))
         return;
+    req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
     if (mzi_fits(c, st, req.n, req.k))
         return;
     mzi_plan_t p;

@@ -559,8 +559,14 @@ static int xbar_plan(const xbar_state_t *st, const dev_req_t *req, xbar_plan_t *
         /* check the shape before paying for a reload */
         if (xbar_mvm_cost(&st->cfg, req->m, req->k, req->n, per, &p->mvm, err, errlen))
             return SIM_ERR_CONFIG;
+        int resident = st->resident;
+        uint32_t resident_id = st->resident_id;
+        if (req->flags & DEV_F_COST_RESIDENT)
+            resident = 1, resident_id = req->weight_id;
+        else if (req->flags & DEV_F_COST_EMPTY)
+            resident = 0;
         p->program = !(req->flags & DEV_F_NO_RELOAD) &&
-                     (!st->resident || st->resident_id != req->weight_id);
+                     (!resident || resident_id != req->weight_id);
         if (p->program &&
             xbar_program_cost(&st->cfg, req->k, req->n, per, &p->prog, err, errlen))
             return SIM_ERR_CONFIG;
@@ -608,6 +614,7 @@ void xbar_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         dev_fail_op(c, &req);
         return;
     }
+    req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
     xbar_plan_t p;
     if (xbar_plan(st, &req, &p, err, sizeof err)) {
         sim_comp_fail(c, "%s '%s': %s: %s", st->cfg.model, name, dev_op_name(req.kind), err);

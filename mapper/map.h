@@ -196,6 +196,27 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
  * and attach it (what `prism run CONFIG --schedule FILE` does). */
 int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n);
 
+/* ---- estimates ------------------------------------------------------------------ */
+/* What a schedule would take on a built (sim_init done) chip, without running
+ * it: the driver's issue rules replayed, each request priced by its device's
+ * cost query, links' latency and serialisation, static power of every
+ * component over the makespan. */
+typedef struct map_estimate {
+    sim_time_t makespan_ps;
+    double energy_pj;    /* dynamic + static */
+    double dynamic_pj;   /* the devices' op energy (programming included) */
+    double static_pj;    /* leakage, heaters, background over the makespan */
+    double program_pj;   /* part of dynamic_pj spent programming weights */
+    uint64_t cell_writes;
+    uint64_t requests;
+    size_t n_units;
+    sim_time_t *unit_busy_ps; /* per unit of the schedule */
+    double *unit_energy_pj;
+} map_estimate_t;
+
+int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, char *err, size_t n);
+void map_estimate_free(map_estimate_t *o);
+
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */
 int map_find_driver(sim_t *s, const char **name, char *err, size_t n);
