@@ -196,6 +196,40 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
  * and attach it (what `prism run CONFIG --schedule FILE` does). */
 int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n);
 
+/* ---- chips of tiers and placements (mapper/place.c) ------------------------------ */
+/* GEMM tiers, found from the units' models: systolic -> digital, rram_xbar /
+ * pcm_xbar -> xbar (static weights), mzi_mesh / mrr_bank -> photonic. */
+enum { MAP_TIER_DIGITAL = 0, MAP_TIER_XBAR = 1, MAP_TIER_PHOTONIC = 2, MAP_TIERS = 3 };
+const char *map_tier_name(int tier); /* "digital", "xbar", "photonic" */
+
+typedef struct map_chip {
+    map_units_t units;
+    int *tier_unit[MAP_TIERS]; /* unit indexes of each GEMM tier */
+    size_t n_tier[MAP_TIERS];
+    int *vec; /* vector units */
+    size_t n_vec;
+    int sram, dram;            /* global buffer, DRAM (-1 none) */
+    int carrier[MAP_TIERS];    /* the wire `x_<tier>` into each tier, -1 none */
+} map_chip_t;
+
+int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t n);
+void map_chip_free(map_chip_t *c);
+
+/* Where one GEMM op runs: tier a for pct_a percent of its output columns,
+ * tier b for the rest (pct_a = 100: the whole op on a). */
+typedef struct map_place {
+    uint8_t a, b, pct_a;
+} map_place_t;
+
+/* 1 when the chip can run op with that placement (tiers present; crossbars
+ * take static weights only unless the chip has no other GEMM tier). */
+int map_place_valid(const map_chip_t *chip, const wl_op_t *op, const map_place_t *pl);
+/* The schedule of g on chip with place[op index] for every GEMM op (NULL:
+ * all digital). SIM_ERR_CONFIG names the op when a placement is impossible or
+ * the crossbar tier is full (one static weight slice per crossbar unit). */
+int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *place,
+              const map_opts_t *opts, map_schedule_t **out, char *err, size_t n);
+
 /* ---- estimates ------------------------------------------------------------------ */
 /* What a schedule would take on a built (sim_init done) chip, without running
  * it: the driver's issue rules replayed, each request priced by its device's
@@ -216,6 +250,23 @@ typedef struct map_estimate {
 
 int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, char *err, size_t n);
 void map_estimate_free(map_estimate_t *o);
+
+/* ---- a mapping session (mapper/ctx.c) --------------------------------------------- */
+/* The chip of `config` built and initialised with an empty schedule (so its
+ * devices answer cost queries) and the workload `spec`. */
+typedef struct map_ctx map_ctx_t;
+int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts,
+                 map_ctx_t **out, char *err, size_t n);
+void map_ctx_close(map_ctx_t *c); /* NULL ok */
+const wl_graph_t *map_ctx_graph(const map_ctx_t *c);
+const map_chip_t *map_ctx_chip(const map_ctx_t *c);
+sim_t *map_ctx_sim(map_ctx_t *c);
+/* The schedule of a placement (spec and shape recorded for the file). */
+int map_ctx_schedule(map_ctx_t *c, const map_place_t *place, map_schedule_t **out, char *err,
+                     size_t n);
+/* Its estimate (map_estimate on the session's chip). */
+int map_ctx_eval(map_ctx_t *c, const map_place_t *place, map_estimate_t *est, char *err,
+                 size_t n);
 
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */
