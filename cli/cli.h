@@ -14,6 +14,7 @@ int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
+int cmd_map_search(int argc, char **argv); /* cli/cmd_map_search.c: the two-stage mapping */
 
 /* 1 when paths a and b name the same file (same inode, or equal text when
  * one does not exist yet): used to refuse an output that names an input. */

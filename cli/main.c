@@ -19,6 +19,7 @@ static const struct {
     {"diff", cmd_diff, "compare two trace DBs; exit 1 when something moved beyond tolerance"},
     {"export", cmd_export, "write a trace DB as Chrome/Perfetto trace-event JSON"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
+    {"map", cmd_map, "map a workload onto a chip of tiers; profile analog sensitivity"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
 };
 

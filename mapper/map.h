@@ -11,6 +11,7 @@
 #include "devices/dev.h"
 #include "sim/sim.h"
 #include "workloads/wl.h"
+#include "workloads/wl_forward.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -267,6 +268,60 @@ int map_ctx_schedule(map_ctx_t *c, const map_place_t *place, map_schedule_t **ou
 /* Its estimate (map_estimate on the session's chip). */
 int map_ctx_eval(map_ctx_t *c, const map_place_t *place, map_estimate_t *est, char *err,
                  size_t n);
+
+/* ---- sensitivity profile and quality (mapper/profile.c) -------------------------- */
+typedef struct map_profile_opts {
+    const char *dir;            /* GPT-2 directory: config.json, model.safetensors */
+    const char *tokens, *targets; /* eval files (default DIR/eval_tokens.u8, eval_targets.u8) */
+    int token_bytes;            /* 1, 2 or 4 (little-endian); 0: 1 if vocab <= 256, else 2 */
+    int rows, cols;             /* rows to evaluate (0: all), tokens per row (0: n_ctx) */
+    int seeds;                  /* noise seeds averaged (default 8) */
+    uint64_t seed;              /* base seed (default 1) */
+    double sigma;               /* weight noise / max|W| (default 0.02) */
+    int in_bits, out_bits;      /* DAC / ADC bits (default 8, 8) */
+    const char *device;         /* NULL: the letter's model; else an analog device model */
+    const char *device_params;  /* "k: v, k: v" for that device, NULL: defaults */
+    void (*progress)(void *ctx, int done, int total);
+    void *progress_ctx;
+} map_profile_opts_t;
+void map_profile_opts_default(map_profile_opts_t *o);
+
+typedef struct map_profile_row {
+    char name[64]; /* "h.0.attn.c_attn", "lm_head" */
+    double kl_mean, kl_std, dloss_mean;
+} map_profile_row_t;
+
+typedef struct map_profile {
+    int n; /* projections, in the model's order */
+    map_profile_row_t *row;
+    double ce_clean;
+    int positions, seeds;
+} map_profile_t;
+
+int map_profile_run(const map_profile_opts_t *o, map_profile_t *out, char *err, size_t n);
+void map_profile_free(map_profile_t *p);
+int map_profile_write_csv(const map_profile_t *p, const char *path, char *err, size_t n);
+int map_profile_read_csv(const char *path, map_profile_t *out, char *err, size_t n);
+uint64_t map_profile_seed(uint64_t base, int s); /* noise seed number s of a run */
+
+/* One executor per projection (exact until made analog). */
+typedef struct map_execset map_execset_t;
+map_execset_t *map_execset_create(int n_proj);
+void map_execset_free(map_execset_t *s);
+int map_execset_analog(map_execset_t *s, int proj, const map_profile_opts_t *o, uint64_t seed,
+                       char *err, size_t n);
+wl_executor_t map_execset_executor(map_execset_t *s);
+
+/* The clean model and eval set, to measure KL and cross-entropy of any executor. */
+typedef struct map_quality map_quality_t;
+int map_quality_open(const map_profile_opts_t *o, map_quality_t **out, char *err, size_t n);
+void map_quality_close(map_quality_t *q);
+int map_quality_n_proj(const map_quality_t *q);
+const char *map_quality_proj_name(const map_quality_t *q, int i);
+int map_quality_positions(const map_quality_t *q);
+double map_quality_ce_clean(const map_quality_t *q);
+int map_quality_measure(map_quality_t *q, const wl_executor_t *exec, double *kl, double *ce,
+                        char *err, size_t n);
 
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */
