@@ -72,7 +72,7 @@ $(BUILD)/gen/commit.h: FORCE
 	@rm -f $@.tmp
 $(BUILD)/sim/trace.o: $(BUILD)/gen/commit.h
 # the bundled fixtures are found from any working directory of a source-tree build
-$(BUILD)/workloads/dataset.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
+$(BUILD)/workloads/dataset.o $(BUILD)/cli/cmd_map_search.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
 .PHONY: FORCE
 FORCE:
 

@@ -1,13 +1,445 @@
-/* `prism map --chip ... --workload ...`: the two-stage mapping (placeholder
- * until the search lands). */
+/* `prism map --chip CONFIG --workload SPEC ... -o schedule.json`: the two-stage
+ * mapping (mapper/search.c) and its report: the baselines, the Pareto front,
+ * the stage-2 moves and the chosen mapping; the schedule file for prism run. */
 #include "cli/cli.h"
+#include "mapper/map.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef PRISM_SOURCE_DIR
+#define PRISM_SOURCE_DIR "."
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: prism map --chip CONFIG --workload SPEC [options] -o schedule.json\n"
+            "       prism map profile --workload DIR [options]   (prism map profile --help)\n\n"
+            "Two-stage mapping of a workload onto a chip of tiers (docs/mapper.md):\n"
+            "stage 1 searches each GEMM's tier and split (NSGA-II) for the Pareto front of\n"
+            "latency and energy, every candidate priced by the devices' own cost queries;\n"
+            "stage 2 moves the most noise-sensitive projections to the digital tier, cheapest\n"
+            "move per unit of KL first, until the quality target holds.\n\n"
+            "  --chip CONFIG         the chip (configs/hybrid.yaml, configs/all-*.yaml)\n"
+            "  --workload SPEC       built-in model, .onnx, or a GPT-2 directory (its IR, and\n"
+            "                        its own forward pass to measure quality)\n"
+            "  --seq N --batch N --phase prefill|decode --kv-len N --dtype f32|f16|bf16|i8\n"
+            "  --quality kl=X        stage 2 target: mean KL(p_clean || p_mapped) <= X nats\n"
+            "  --profile FILE.csv    sensitivity profile (prism map profile --csv); default for\n"
+            "                        GPT-2-family workloads: the bundled tiny-gpt2 profile\n"
+            "                        (tests/fixtures/tiny-gpt2/profile.csv)\n"
+            "  --objective knee|latency|energy   stage 1's pick on the front (default knee)\n"
+            "  --population N --generations N --seed S   NSGA-II (32, 40, 1)\n"
+            "  -o, --output FILE     write the chosen schedule (JSON) for prism run --schedule\n"
+            "  --pareto FILE.csv     write the front and the baselines\n"
+            "  --plot FILE.png       Pareto plot (gnuplot): front, baselines, chosen\n"
+            "  --json                print the report as JSON\n"
+            "  --progress            progress bar even when stderr is not a terminal\n\n"
+            "Exit status: 0 mapped (target met), 1 target not met, 2 bad input.\n");
+}
+
+static void progress_bar(void *ctx, int done, int total)
+{
+    (void)ctx;
+    int bar = total ? done * 30 / total : 30;
+    char b[31];
+    for (int i = 0; i < 30; i++)
+        b[i] = i < bar ? '#' : '.';
+    b[30] = '\0';
+    fprintf(stderr, "\r[%s] generation %d/%d", b, done, total);
+    if (done == total)
+        fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *bundled_profile(void)
+{
+    static const char *const cands[] = {"tests/fixtures/tiny-gpt2/profile.csv",
+                                        PRISM_SOURCE_DIR "/tests/fixtures/tiny-gpt2/profile.csv"};
+    for (size_t i = 0; i < 2; i++)
+        if (access(cands[i], R_OK) == 0)
+            return cands[i];
+    return NULL;
+}
+
+static void place_text(const map_place_t *p, char *buf, size_t n)
+{
+    if (p->pct_a >= 100)
+        snprintf(buf, n, "%s", map_tier_name(p->a));
+    else
+        snprintf(buf, n, "%s %d%% + %s %d%%", map_tier_name(p->a), p->pct_a, map_tier_name(p->b),
+                 100 - p->pct_a);
+}
+
+/* share of the MACs each tier runs */
+static void tier_shares(const wl_graph_t *g, const map_place_t *pl, double sh[MAP_TIERS])
+{
+    double tot = 0;
+    for (int t = 0; t < MAP_TIERS; t++)
+        sh[t] = 0;
+    for (size_t i = 0; i < wl_graph_op_count(g); i++) {
+        const wl_op_t *op = wl_graph_op(g, i);
+        if (!wl_opkind_is_gemm(op->kind))
+            continue;
+        double m = (double)op->macs;
+        tot += m;
+        sh[pl[i].a] += m * (pl[i].pct_a >= 100 ? 1.0 : pl[i].pct_a / 100.0);
+        if (pl[i].pct_a < 100)
+            sh[pl[i].b] += m * (100 - pl[i].pct_a) / 100.0;
+    }
+    for (int t = 0; t < MAP_TIERS; t++)
+        sh[t] = tot > 0 ? 100.0 * sh[t] / tot : 0;
+}
+
+static int write_pareto(const map_search_result_t *r, const char *path, char *err, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return snprintf(err, n, "%s: cannot write: %s", path, strerror(errno)), 2;
+    fprintf(f, "kind,name,latency_ms,energy_mj,kl_predicted\n");
+    for (size_t i = 0; i < r->n_front; i++)
+        fprintf(f, "pareto,%s,%.9g,%.9g,%.9g\n", r->front[i].name, r->front[i].latency_ps / 1e9,
+                r->front[i].energy_pj / 1e9, r->front[i].kl);
+    for (size_t i = 0; i < r->n_baselines; i++)
+        fprintf(f, "baseline,%s,%.9g,%.9g,%.9g\n", r->baseline[i].name,
+                r->baseline[i].latency_ps / 1e9, r->baseline[i].energy_pj / 1e9,
+                r->baseline[i].kl);
+    fprintf(f, "chosen,two-stage,%.9g,%.9g,%.9g\n", r->chosen_latency_ps / 1e9,
+            r->chosen_energy_pj / 1e9, r->chosen_kl);
+    fclose(f);
+    return 0;
+}
+
+static int plot_pareto(const map_search_result_t *r, const char *png, const char *title,
+                       char *err, size_t n)
+{
+    char dat[] = "/tmp/prism-pareto-XXXXXX";
+    int fd = mkstemp(dat);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f)
+        return snprintf(err, n, "cannot create a temporary file"), 2;
+    for (size_t i = 0; i < r->n_front; i++)
+        fprintf(f, "%.9g %.9g\n", r->front[i].latency_ps / 1e9, r->front[i].energy_pj / 1e9);
+    fprintf(f, "\n\n");
+    for (size_t i = 0; i < r->n_baselines; i++)
+        fprintf(f, "%.9g %.9g \"%s\"\n", r->baseline[i].latency_ps / 1e9,
+                r->baseline[i].energy_pj / 1e9, r->baseline[i].name);
+    fprintf(f, "\n\n%.9g %.9g \"two-stage\"\n", r->chosen_latency_ps / 1e9,
+            r->chosen_energy_pj / 1e9);
+    fclose(f);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "gnuplot -e \"set terminal pngcairo size 1000,700 noenhanced; set output '%s'; "
+             "set title '%s'; set xlabel 'latency [ms]'; set ylabel 'energy [mJ]'; set logscale "
+             "xy; set grid; set key top right; plot '%s' index 0 with linespoints pt 7 title "
+             "'stage-1 Pareto front', '' index 1 with points pt 5 ps 1.5 title 'baselines', '' "
+             "index 1 using 1:2:3 with labels offset 1,1 left notitle, '' index 2 with points pt "
+             "9 ps 2.5 title 'two-stage (chosen)'\" 2>/dev/null",
+             png, title, dat);
+    int rc = system(cmd);
+    unlink(dat);
+    if (rc)
+        return snprintf(err, n, "gnuplot failed to draw %s", png), 1;
+    return 0;
+}
 
 int cmd_map_search(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "prism map: the two-stage mapping is not built yet\n");
-    return 2;
+    static const struct option opts[] = {
+        {"chip", required_argument, NULL, 'c'},       {"workload", required_argument, NULL, 'w'},
+        {"seq", required_argument, NULL, 'S'},        {"batch", required_argument, NULL, 'B'},
+        {"phase", required_argument, NULL, 'P'},      {"kv-len", required_argument, NULL, 'K'},
+        {"dtype", required_argument, NULL, 'D'},      {"quality", required_argument, NULL, 'q'},
+        {"profile", required_argument, NULL, 'f'},    {"objective", required_argument, NULL, 'b'},
+        {"population", required_argument, NULL, 'n'}, {"generations", required_argument, NULL, 'g'},
+        {"seed", required_argument, NULL, 's'},       {"output", required_argument, NULL, 'o'},
+        {"pareto", required_argument, NULL, 'x'},     {"plot", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},             {"progress", no_argument, NULL, 'G'},
+        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
+    const char *chip = NULL, *workload = NULL, *out = NULL, *pareto = NULL, *png = NULL,
+               *profile_path = NULL;
+    wl_gen_opts_t wo;
+    wl_gen_opts_default(&wo);
+    map_search_opts_t so;
+    map_search_opts_default(&so);
+    int json = 0, progress = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        char *end;
+        long v;
+        switch (c) {
+        case 'c': chip = optarg; break;
+        case 'w': workload = optarg; break;
+        case 'S':
+        case 'B':
+        case 'K':
+        case 'n':
+        case 'g':
+        case 's':
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || !*optarg || v < (c == 'K' || c == 'g' || c == 's' ? 0 : 1) ||
+                v > 1000000) {
+                fprintf(stderr, "prism map: '%s' is not a valid count for --%s\n", optarg,
+                        c == 'S'   ? "seq"
+                        : c == 'B' ? "batch"
+                        : c == 'K' ? "kv-len"
+                        : c == 'n' ? "population"
+                        : c == 'g' ? "generations"
+                                   : "seed");
+                return 2;
+            }
+            if (c == 'S')
+                wo.seq = (int)v;
+            else if (c == 'B')
+                wo.batch = (int)v;
+            else if (c == 'K')
+                wo.kv_len = (int)v;
+            else if (c == 'n')
+                so.population = (int)v;
+            else if (c == 'g')
+                so.generations = (int)v;
+            else
+                so.seed = (uint64_t)v;
+            break;
+        case 'P':
+            if (!strcmp(optarg, "prefill") || !strcmp(optarg, "decode"))
+                wo.phase = !strcmp(optarg, "decode") ? WL_PHASE_DECODE : WL_PHASE_PREFILL;
+            else {
+                fprintf(stderr, "prism map: --phase '%s' is not prefill or decode\n", optarg);
+                return 2;
+            }
+            break;
+        case 'D':
+            if (wl_dtype_parse(optarg, &wo.dtype) || wl_dtype_size(wo.dtype) == 0) {
+                fprintf(stderr, "prism map: --dtype '%s' is not f32, f16, bf16 or i8\n", optarg);
+                return 2;
+            }
+            break;
+        case 'q':
+            if (strncmp(optarg, "kl=", 3) || (errno = 0, so.kl_target = strtod(optarg + 3, &end),
+                                              errno || *end || !(so.kl_target >= 0))) {
+                fprintf(stderr, "prism map: --quality '%s' is not kl=X with X >= 0 (nats)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'f': profile_path = optarg; break;
+        case 'b':
+            if (!strcmp(optarg, "knee"))
+                so.objective = 0;
+            else if (!strcmp(optarg, "latency"))
+                so.objective = 1;
+            else if (!strcmp(optarg, "energy"))
+                so.objective = 2;
+            else {
+                fprintf(stderr, "prism map: --objective '%s' is not knee, latency or energy\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'o': out = optarg; break;
+        case 'x': pareto = optarg; break;
+        case 'p': png = optarg; break;
+        case 'j': json = 1; break;
+        case 'G': progress = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc || !chip || !workload) {
+        if (optind != argc)
+            fprintf(stderr, "prism map: unexpected argument '%s'\n", argv[optind]);
+        else
+            fprintf(stderr, "prism map: --chip and --workload are required\n");
+        usage(stderr);
+        return 2;
+    }
+    const char *ins[] = {chip, workload, profile_path};
+    const char *outs[] = {out, pareto, png};
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 3; k++)
+            if (outs[i] && ins[k] && cli_same_file(outs[i], ins[k])) {
+                fprintf(stderr, "prism map: output '%s' names the input '%s': refusing to "
+                                "overwrite an input\n",
+                        outs[i], ins[k]);
+                return 2;
+            }
+    char err[4096];
+    /* a GPT-2 directory: its IR, and its forward pass for the quality */
+    char spec[1024];
+    const char *quality_dir = NULL;
+    snprintf(spec, sizeof spec, "%s", workload);
+    if (is_dir(workload)) {
+        wl_gpt2_t *m = wl_gpt2_load(workload, err, sizeof err);
+        if (!m) {
+            fprintf(stderr, "prism map: %s\n", err);
+            return 2;
+        }
+        int len = wl_gpt2_ir_spec(m, spec, sizeof spec);
+        wl_gpt2_free(m);
+        if (len < 0) {
+            fprintf(stderr, "prism map: %s: cannot describe its IR\n", workload);
+            return 2;
+        }
+        quality_dir = workload;
+        if (!wo.seq)
+            wo.seq = 128;
+    }
+    map_profile_t prof;
+    memset(&prof, 0, sizeof prof);
+    const map_profile_t *pp = NULL;
+    const char *prof_src = profile_path;
+    if (so.kl_target >= 0 && !prof_src)
+        prof_src = bundled_profile();
+    if (so.kl_target >= 0 && !prof_src) {
+        fprintf(stderr, "prism map: --quality needs a sensitivity profile: give --profile FILE.csv "
+                        "(prism map profile --csv FILE.csv)\n");
+        return 2;
+    }
+    if (prof_src) {
+        if (map_profile_read_csv(prof_src, &prof, err, sizeof err)) {
+            fprintf(stderr, "prism map: %s\n", err);
+            return 2;
+        }
+        pp = &prof;
+    }
+    map_ctx_t *ctx = NULL;
+    if (map_ctx_open(chip, spec, &wo, &ctx, err, sizeof err)) {
+        fprintf(stderr, "prism map: %s\n", err);
+        map_profile_free(&prof);
+        return 2;
+    }
+    if (progress || isatty(2)) {
+        so.progress = progress_bar;
+    }
+    map_search_result_t r;
+    int rc = map_search(ctx, &so, pp, &r, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "prism map: %s\n", err);
+        map_ctx_close(ctx);
+        map_profile_free(&prof);
+        return 2;
+    }
+    int exit_code = 0;
+    /* measured quality on a model we have the weights of */
+    double kl_measured = -1, ce_measured = -1;
+    if (quality_dir && so.kl_target >= 0) {
+        map_profile_opts_t po;
+        map_profile_opts_default(&po);
+        po.dir = quality_dir;
+        map_quality_t *q = NULL;
+        if (map_quality_open(&po, &q, err, sizeof err)) {
+            fprintf(stderr, "prism map: %s\n", err);
+            exit_code = 2;
+        } else {
+            map_execset_t *set = map_execset_create(map_quality_n_proj(q));
+            const wl_graph_t *g = map_ctx_graph(ctx);
+            for (int p = 0; set && p < map_quality_n_proj(q); p++)
+                for (size_t i = 0; i < wl_graph_op_count(g); i++)
+                    if (!strcmp(wl_graph_op(g, i)->name, map_quality_proj_name(q, p)) &&
+                        (r.chosen[i].a != MAP_TIER_DIGITAL ||
+                         (r.chosen[i].pct_a < 100 && r.chosen[i].b != MAP_TIER_DIGITAL)))
+                        map_execset_analog(set, p, &po, map_profile_seed(po.seed, 0), err,
+                                           sizeof err);
+            wl_executor_t ex = set ? map_execset_executor(set) : wl_executor_exact();
+            if (!set || map_quality_measure(q, &ex, &kl_measured, &ce_measured, err, sizeof err))
+                fprintf(stderr, "prism map: measuring quality: %s\n", set ? err : "out of memory");
+            map_execset_free(set);
+            map_quality_close(q);
+        }
+    }
+    const wl_graph_t *g = map_ctx_graph(ctx);
+    double sh[MAP_TIERS];
+    tier_shares(g, r.chosen, sh);
+    if (json) {
+        printf("{\"chip\":\"%s\",\"workload\":\"%s\",\"evaluations\":%llu,\"front\":[", chip,
+               workload, (unsigned long long)r.evaluations);
+        for (size_t i = 0; i < r.n_front; i++)
+            printf("%s{\"latency_ms\":%.9g,\"energy_mj\":%.9g,\"kl_predicted\":%.9g}", i ? "," : "",
+                   r.front[i].latency_ps / 1e9, r.front[i].energy_pj / 1e9, r.front[i].kl);
+        printf("],\"baselines\":[");
+        for (size_t i = 0; i < r.n_baselines; i++)
+            printf("%s{\"name\":\"%s\",\"latency_ms\":%.9g,\"energy_mj\":%.9g,\"kl_predicted\":%.9g}",
+                   i ? "," : "", r.baseline[i].name, r.baseline[i].latency_ps / 1e9,
+                   r.baseline[i].energy_pj / 1e9, r.baseline[i].kl);
+        printf("],\"moves\":%zu,\"chosen\":{\"latency_ms\":%.9g,\"energy_mj\":%.9g,"
+               "\"kl_predicted\":%.9g,\"kl_measured\":%.9g,\"quality_met\":%s,"
+               "\"mac_share_pct\":{\"digital\":%.3f,\"xbar\":%.3f,\"photonic\":%.3f}}}\n",
+               r.n_moves, r.chosen_latency_ps / 1e9, r.chosen_energy_pj / 1e9, r.chosen_kl,
+               kl_measured, r.quality_met ? "true" : "false", sh[0], sh[1], sh[2]);
+    } else {
+        printf("chip %s, workload %s: %zu GEMM placements searched, %llu candidates priced\n\n",
+               chip, workload, r.n_genes, (unsigned long long)r.evaluations);
+        printf("%-26s %12s %12s %12s\n", "mapping", "latency_ms", "energy_mj", "kl_pred");
+        for (size_t i = 0; i < r.n_baselines; i++)
+            printf("%-26s %12.4f %12.4f %12.4g\n", r.baseline[i].name,
+                   r.baseline[i].latency_ps / 1e9, r.baseline[i].energy_pj / 1e9,
+                   r.baseline[i].kl);
+        for (size_t i = 0; i < r.n_front; i++)
+            printf("%-26s %12.4f %12.4f %12.4g%s\n", r.front[i].name, r.front[i].latency_ps / 1e9,
+                   r.front[i].energy_pj / 1e9, r.front[i].kl,
+                   i == r.stage1_pick ? "  <- stage 1 pick" : "");
+        for (size_t i = 0; i < r.n_moves; i++) {
+            char a[64], b[64];
+            place_text(&r.moves[i].from, a, sizeof a);
+            place_text(&r.moves[i].to, b, sizeof b);
+            printf("stage 2 move %zu: %-18s %s -> %s (kl %.4g -> %.4g; %.4f ms, %.4f mJ)\n", i + 1,
+                   r.moves[i].op, a, b, r.moves[i].kl_after + r.moves[i].kl_removed,
+                   r.moves[i].kl_after, r.moves[i].latency_ps / 1e9, r.moves[i].energy_pj / 1e9);
+        }
+        printf("%-26s %12.4f %12.4f %12.4g\n", "two-stage (chosen)", r.chosen_latency_ps / 1e9,
+               r.chosen_energy_pj / 1e9, r.chosen_kl);
+        printf("MACs per tier: digital %.1f%%, xbar %.1f%%, photonic %.1f%%\n", sh[0], sh[1],
+               sh[2]);
+        if (so.kl_target >= 0)
+            printf("quality: target kl <= %g, predicted %.4g from %s%s\n", so.kl_target,
+                   r.chosen_kl, prof_src, r.quality_met ? "" : " (NOT MET)");
+        if (kl_measured >= 0)
+            printf("quality measured on %s: kl %.4g, cross-entropy %.4f nats\n", quality_dir,
+                   kl_measured, ce_measured);
+    }
+    if (!r.quality_met || (kl_measured >= 0 && so.kl_target >= 0 && kl_measured > so.kl_target)) {
+        fprintf(stderr, "prism map: the quality target kl <= %g is not met\n", so.kl_target);
+        exit_code = exit_code ? exit_code : 1;
+    }
+    if (pareto && write_pareto(&r, pareto, err, sizeof err)) {
+        fprintf(stderr, "prism map: %s\n", err);
+        exit_code = 2;
+    }
+    if (png) {
+        char title[512];
+        snprintf(title, sizeof title, "%s on %s", workload, chip);
+        if (plot_pareto(&r, png, title, err, sizeof err)) {
+            fprintf(stderr, "prism map: %s\n", err);
+            exit_code = exit_code ? exit_code : 1;
+        }
+    }
+    if (out) {
+        map_schedule_t *s = NULL;
+        if (map_ctx_schedule(ctx, r.chosen, &s, err, sizeof err) ||
+            map_schedule_write_json(s, out, err, sizeof err)) {
+            fprintf(stderr, "prism map: %s\n", err);
+            exit_code = 2;
+        }
+        map_schedule_free(s);
+    }
+    map_search_result_free(&r);
+    map_ctx_close(ctx);
+    map_profile_free(&prof);
+    return exit_code;
 }

@@ -323,6 +323,49 @@ double map_quality_ce_clean(const map_quality_t *q);
 int map_quality_measure(map_quality_t *q, const wl_executor_t *exec, double *kl, double *ce,
                         char *err, size_t n);
 
+/* ---- the two-stage search (mapper/search.c) ------------------------------------------- */
+typedef struct map_search_opts {
+    int population, generations; /* NSGA-II (default 32, 40) */
+    uint64_t seed;               /* search stream (default 1) */
+    double kl_target;            /* stage 2 target, < 0: no stage 2 */
+    int objective;               /* stage 1 pick: 0 knee, 1 latency, 2 energy */
+    void (*progress)(void *ctx, int done, int total);
+    void *progress_ctx;
+} map_search_opts_t;
+void map_search_opts_default(map_search_opts_t *o);
+
+typedef struct map_point {
+    char name[48];
+    double latency_ps, energy_pj, kl; /* estimate; kl: predicted from the profile */
+    map_place_t *place;               /* per op */
+} map_point_t;
+
+typedef struct map_move {
+    char op[64];
+    map_place_t from, to;
+    double kl_removed, kl_after, latency_ps, energy_pj;
+} map_move_t;
+
+typedef struct map_search_result {
+    map_point_t *front; /* non-dominated (latency, energy), by latency */
+    size_t n_front, stage1_pick;
+    map_point_t *baseline; /* each tier alone, round robin by layer, greedy by size */
+    size_t n_baselines;
+    map_place_t *chosen; /* after stage 2 */
+    size_t n_ops;
+    double chosen_latency_ps, chosen_energy_pj, chosen_kl;
+    int quality_met;
+    map_move_t *moves;
+    size_t n_moves;
+    uint64_t evaluations;
+    size_t n_genes; /* GEMM ops placed */
+} map_search_result_t;
+
+/* profile: per projection KL (by op name), NULL: no stage 2. */
+int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *profile,
+               map_search_result_t *r, char *err, size_t n);
+void map_search_result_free(map_search_result_t *r);
+
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */
 int map_find_driver(sim_t *s, const char **name, char *err, size_t n);
