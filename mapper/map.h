@@ -279,6 +279,7 @@ typedef struct map_profile_opts {
     uint64_t seed;              /* base seed (default 1) */
     double sigma;               /* weight noise / max|W| (default 0.02) */
     int in_bits, out_bits;      /* DAC / ADC bits (default 8, 8) */
+    int max_proj;               /* profile only the first max_proj projections (0: all) */
     const char *device;         /* NULL: the letter's model; else an analog device model */
     const char *device_params;  /* "k: v, k: v" for that device, NULL: defaults */
     void (*progress)(void *ctx, int done, int total);

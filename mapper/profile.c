@@ -449,8 +449,10 @@ int map_profile_run(const map_profile_opts_t *o, map_profile_t *out, char *err, 
     if (rc)
         return rc;
     int np = map_quality_n_proj(q), seeds = o->seeds > 0 ? o->seeds : 1;
+    if (o->max_proj > 0 && o->max_proj < np)
+        np = o->max_proj;
     out->row = calloc((size_t)np, sizeof *out->row);
-    map_execset_t *set = map_execset_create(np);
+    map_execset_t *set = map_execset_create(map_quality_n_proj(q));
     double *kls = malloc((size_t)seeds * sizeof *kls);
     if (!out->row || !set || !kls) {
         rc = pf(err, n, SIM_ERR_NOMEM, "out of memory");
