@@ -13,6 +13,23 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -I$(BUILD)/gen -pthread
 LDLIBS  += -lev -lsqlite3 -lyaml -lcjson -lprotobuf-c -lz -lm -pthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 
+# MPI (distributed runs, sim/mpi.c) is built in when mpicc is found and
+# METIS (sim/partition.c) when its header is; `make MPI=0 METIS=0` leaves
+# them out (prism then runs sequentially and says so when asked for ranks).
+MPI     ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
+METIS   ?= $(if $(wildcard /usr/include/metis.h),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DPRISM_HAVE_MPI $(patsubst -I%,-isystem %,$(shell mpicc --showme:compile 2>/dev/null || pkg-config --cflags ompi-c))
+# first, and libevent before libev: Open MPI calls libevent's event_add, which
+# libev's compatibility layer would otherwise answer (a crash in MPI_Init)
+LDLIBS  := $(shell mpicc --showme:link 2>/dev/null || pkg-config --libs ompi-c) \
+           -Wl,--no-as-needed -levent_core $(LDLIBS)
+endif
+ifeq ($(METIS),1)
+METIS_CFLAGS := -DPRISM_HAVE_METIS
+LDLIBS  += -lmetis
+endif
+
 ifeq ($(filter debug,$(MAKECMDGOALS)),debug)
 BUILD   := build-debug
 OPT     := -O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -71,6 +88,15 @@ $(BUILD)/gen/commit.h: FORCE
 	@cmp -s $@.tmp $@ || mv $@.tmp $@
 	@rm -f $@.tmp
 $(BUILD)/sim/trace.o: $(BUILD)/gen/commit.h
+# which optional libraries the objects were built with (rebuilt when it changes)
+$(BUILD)/gen/optional.h: FORCE
+	@mkdir -p $(BUILD)/gen
+	@echo '/* MPI=$(MPI) METIS=$(METIS) */' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@
+	@rm -f $@.tmp
+$(BUILD)/sim/mpi.o: CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/sim/partition.o: CFLAGS += $(METIS_CFLAGS)
+$(BUILD)/sim/mpi.o $(BUILD)/sim/partition.o: $(BUILD)/gen/optional.h
 # the bundled fixtures are found from any working directory of a source-tree build
 $(BUILD)/workloads/dataset.o $(BUILD)/cli/cmd_map_search.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
 .PHONY: FORCE

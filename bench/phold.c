@@ -2,8 +2,15 @@
  * N LPs, mean delay 1.0 (= 1e6 ps), lookahead 0.1, 25% remote. Prints the
  * events processed and events per second of the event loop (startup
  * excluded). Usage: bench/phold --lps N --end T [--lookahead L] [--remote P]
- * [--seed S] [--json]   (T and L in ROSS units: 1.0 = 1,000,000 ps). */
+ * [--seed S] [--json]   (T and L in ROSS units: 1.0 = 1,000,000 ps).
+ * Under mpirun (mpirun -np 2 bench/phold ...) the LPs are split into
+ * contiguous blocks, one per rank, and the run is synchronised in windows of
+ * one lookahead ([--sync reduce|null]); rank 0 prints the events of the whole
+ * run, the wall time of the slowest rank, and where the time went: windows,
+ * cross-rank messages per window, time handling events, exchanging
+ * messages and in the reduction (slowest rank each). */
 #include "bench/bench_common.h"
+#include "sim/dist.h"
 #include "sim/sim.h"
 
 #include <math.h>
@@ -25,6 +32,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "phold: bad arguments (need --lps >= 1, --end > 0, 0 <= lookahead <= 1)\n");
         return 2;
     }
+    int rank = 0, nranks = 1;
+    if (sim_dist_env_size() > 1) {
+        char err[256];
+        if (sim_dist_init(&rank, &nranks, err, sizeof err)) {
+            fprintf(stderr, "phold: %s\n", err);
+            return 2;
+        }
+    }
+    sim_sync_t sync = (a = bench_arg(argc, argv, "--sync")) && !strcmp(a, "null") ? SIM_SYNC_NULL
+                                                                                 : SIM_SYNC_REDUCE;
     sim_register_builtin_models();
     sim_time_t la_ps = (sim_time_t)llround(lookahead * 1e6);
     sim_opts_t o = {.seed = seed, .until_ps = (sim_time_t)llround(end * 1e6), .lookahead_ps = la_ps};
@@ -41,27 +58,68 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (nranks > 1) {
+        uint32_t *rank_of = malloc((size_t)lps * sizeof *rank_of);
+        sim_partition_info_t info;
+        char err[256];
+        if (!rank_of || sim_partition(s, nranks, NULL, NULL, rank_of, &info, err, sizeof err) ||
+            sim_dist_attach(s, rank_of, rank, nranks, info.lookahead_ps, sync)) {
+            fprintf(stderr, "phold: cannot split the LPs over %d ranks\n", nranks);
+            return 1;
+        }
+        free(rank_of);
+    }
     if (sim_init(s)) {
         fprintf(stderr, "phold: %s\n", sim_errmsg(s));
         return 1;
     }
     double t0 = bench_now();
-    int rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX);
+    int rc, done = 0, stopped;
+    if (nranks > 1)
+        while (!(rc = sim_dist_run(s, UINT64_MAX, 0, &done, &stopped)) && !done)
+            ;
+    else
+        rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX);
     double wall = bench_now() - t0;
+    if (nranks > 1)
+        wall = sim_dist_max_double(wall);
     if (rc) {
         fprintf(stderr, "phold: %s\n", sim_errmsg(s));
         return 1;
     }
+    if (nranks > 1 && sim_dist_finish(s, NULL, NULL)) {
+        fprintf(stderr, "phold: %s\n", sim_errmsg(s));
+        return 1;
+    }
+    sim_dist_stats_t st;
+    sim_dist_get_stats(s, &st);
     uint64_t ev = sim_events_handled(s);
+    if (rank != 0) {
+        sim_destroy(s);
+        sim_dist_finalize();
+        return 0;
+    }
     double expected = (double)lps * end; /* N x end / mean, mean = 1 */
+    double per_window = st.windows ? (double)st.messages_sent / (double)st.windows : 0;
     if (json)
-        printf("{\"lps\":%ld,\"end\":%g,\"lookahead\":%g,\"remote\":%g,\"events\":%llu,"
-               "\"expected_events\":%.0f,\"wall_s\":%.6f,\"events_per_s\":%.0f}\n",
-               lps, end, lookahead, remote, (unsigned long long)ev, expected, wall,
-               (double)ev / wall);
-    else
-        printf("phold: %ld LPs, end %g: %llu events (N*end/mean = %.0f) in %.3f s = %.2f M events/s\n",
-               lps, end, (unsigned long long)ev, expected, wall, (double)ev / wall / 1e6);
+        printf("{\"lps\":%ld,\"end\":%g,\"lookahead\":%g,\"remote\":%g,\"ranks\":%d,"
+               "\"sync\":\"%s\",\"events\":%llu,\"expected_events\":%.0f,\"wall_s\":%.6f,"
+               "\"events_per_s\":%.0f,\"windows\":%llu,\"messages_per_window\":%.1f,"
+               "\"run_s\":%.4f,\"exchange_s\":%.4f,\"reduce_s\":%.4f}\n",
+               lps, end, lookahead, remote, nranks, sync == SIM_SYNC_NULL ? "null" : "reduce",
+               (unsigned long long)ev, expected, wall, (double)ev / wall,
+               (unsigned long long)st.windows, per_window, st.run_s, st.exchange_s, st.reduce_s);
+    else {
+        printf("phold: %ld LPs, %d rank%s, end %g: %llu events (N*end/mean = %.0f) in %.3f s = %.2f "
+               "M events/s\n",
+               lps, nranks, nranks > 1 ? "s" : "", end, (unsigned long long)ev, expected, wall,
+               (double)ev / wall / 1e6);
+        if (nranks > 1)
+            printf("  %llu windows, %.1f cross-rank messages per window; slowest rank: %.3f s "
+                   "handling, %.3f s exchanging, %.3f s reducing\n",
+                   (unsigned long long)st.windows, per_window, st.run_s, st.exchange_s, st.reduce_s);
+    }
     sim_destroy(s);
+    sim_dist_finalize();
     return 0;
 }

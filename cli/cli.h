@@ -15,6 +15,21 @@ int cmd_op(int argc, char **argv);       /* cli/cmd_op.c */
 int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
 
+int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
+
+/* Distributed runs (cli/dist.c). Places the components of `s` on `nranks`
+ * ranks: from `file` when given, else by the partitioner with the event
+ * counts of a pilot run of `pilot_events` on a second sim made by `build`
+ * (0 or NULL: every component weighs 1). 0 or 1 with a message in err. */
+#include "sim/dist.h"
+#include <stdio.h>
+int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
+              int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
+              uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
+              size_t errlen);
+void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint64_t *comp_w,
+                         const sim_partition_info_t *info, int json);
+
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
 int cmd_map_search(int argc, char **argv); /* cli/cmd_map_search.c: the two-stage mapping */
 

@@ -13,7 +13,8 @@
 
 static void export_usage(FILE *f)
 {
-    fputs("usage: prism export RUN.db --perfetto OUT.json [--from T] [--to T] [--max-events N] [--json]\n"
+    fputs("usage: prism export RUN.db --perfetto OUT.json [--from T] [--to T] [--max-events N] "
+          "[--json]\n"
           "Writes Chrome/Perfetto trace-event JSON: one process for the run, one thread\n"
           "per component, a slice per activity with a duration and an instant event\n"
           "for the others (args: bytes, energy_pj, op_id). Open it in the Perfetto UI\n"
@@ -76,7 +77,8 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
         } else if (!strcmp(a, "--from") || !strcmp(a, "--to")) {
             uint64_t *t = a[2] == 'f' ? &opts.from_ps : &opts.to_ps;
             if (!val || export_parse_time(val, t) != 0) {
-                fprintf(err, "prism export: %s needs a time in ps or with a unit (250ns, 1.5us)\n", a);
+                fprintf(err, "prism export: %s needs a time in ps or with a unit (250ns, 1.5us)\n",
+                        a);
                 return 2;
             }
             i++;
@@ -162,14 +164,19 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
         out_json_string(info, dest);
         fprintf(info,
                 ",\"complete_events\":%" PRIu64 ",\"instant_events\":%" PRIu64
-                ",\"metadata_events\":%" PRIu64 ",\"truncated\":%s}\n",
-                st.complete_events, st.instant_events, st.metadata_events,
+                ",\"metadata_events\":%" PRIu64 ",\"extra_tracks\":%" PRIu64 ",\"truncated\":%s}\n",
+                st.complete_events, st.instant_events, st.metadata_events, st.extra_tracks,
                 st.truncated ? "true" : "false");
     } else {
-        fprintf(info, "wrote %s: %" PRIu64 " slices and %" PRIu64 " instant events on %" PRIu64
-                      " component threads\n",
+        fprintf(info,
+                "wrote %s: %" PRIu64 " slices and %" PRIu64 " instant events on %" PRIu64
+                " component threads",
                 to_stdout ? "standard output" : dest, st.complete_events, st.instant_events,
-                (st.metadata_events - 1) / 2);
+                (st.metadata_events - 1) / 2 - st.extra_tracks);
+        if (st.extra_tracks)
+            fprintf(info, " (+%" PRIu64 " tracks for activities that overlap on one component)",
+                    st.extra_tracks);
+        fputc('\n', info);
         if (st.truncated)
             fprintf(info, "stopped after --max-events %" PRIu64 "; later events were left out\n",
                     opts.max_events);

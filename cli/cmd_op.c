@@ -1151,7 +1151,7 @@ int cmd_op(int argc, char **argv)
     }
     if (rc) {
         fprintf(stderr, "prism op: %s\n", sim_errmsg(s));
-        exit_code = 1;
+        exit_code = sim_fail_code(s) == SIM_ERR_CONFIG ? 2 : 1; /* an op the device does not do */
         goto out;
     }
     sim_comp_t *dut = sim_comp_find(s, "dut"), *drv = sim_comp_find(s, "drv");

@@ -90,6 +90,7 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
 {
     const char *path = NULL, *sql = NULL;
     out_format_t fmt = OUT_TABLE;
+    int csv_json = 0;
     size_t max_rows = 1000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -98,8 +99,10 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
             return 0;
         } else if (!strcmp(a, "--csv")) {
             fmt = OUT_CSV;
+            csv_json |= 1;
         } else if (!strcmp(a, "--json")) {
             fmt = OUT_JSON;
+            csv_json |= 2;
         } else if (!strcmp(a, "--max-rows")) {
             char *end = NULL;
             if (i + 1 >= argc || argv[i + 1][0] == '-' ||
@@ -119,6 +122,10 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
             fprintf(err, "prism query: give one SQL statement, in quotes (extra argument '%s')\n", a);
             return 2;
         }
+    }
+    if (csv_json == 3) {
+        fprintf(err, "prism query: --csv and --json together; choose one (see prism query --help)\n");
+        return 2;
     }
     if (!path || !sql) {
         fprintf(err, "prism query: needs a trace database and an SQL statement\n");

@@ -22,15 +22,16 @@ static void report_usage(FILE *f)
           "events; energy by category; the busiest links.\n"
           "  --json         one JSON object for scripts (utilization as a fraction)\n"
           "  --sort KEY     order of the components (default energy, largest first)\n"
-          "  --top N        categories and links to list (default 10, 0 = all)\n",
+          "  --top N        categories and links to list (default: 10 in the text, all\n"
+          "                 in --json; 0 = all); a cut JSON list says *_truncated: true\n",
           f);
 }
 
 static double key_of(const trace_comp_summary_t *c, report_sort_t k)
 {
     double v = k == SORT_ENERGY ? c->energy_pj
-             : k == SORT_UTIL   ? c->utilization
-             : k == SORT_BUSY   ? c->busy_ps
+               : k == SORT_UTIL ? c->utilization
+               : k == SORT_BUSY ? c->busy_ps
                                 : c->events;
     return isnan(v) ? -INFINITY : v;
 }
@@ -118,7 +119,8 @@ static int report_json(const char *path, const trace_summary_t *s, size_t top, F
         cJSON *cats = cJSON_CreateObject();
         cJSON_AddItemToObject(o, "energy_pj_by_category", cats);
         for (size_t k = 0; k < c->ncats; k++)
-            cJSON_AddItemToObject(cats, cat_label(c->cats[k].name), num_or_null(c->cats[k].energy_pj));
+            cJSON_AddItemToObject(cats, cat_label(c->cats[k].name),
+                                  num_or_null(c->cats[k].energy_pj));
     }
     cJSON *cats = cJSON_CreateArray();
     cJSON_AddItemToObject(root, "energy_categories", cats);
@@ -127,9 +129,13 @@ static int report_json(const char *path, const trace_summary_t *s, size_t top, F
         cJSON_AddItemToArray(cats, o);
         cJSON_AddItemToObject(o, "category", cJSON_CreateString(cat_label(s->cats[k].name)));
         cJSON_AddItemToObject(o, "energy_pj", num_or_null(s->cats[k].energy_pj));
-        cJSON_AddItemToObject(o, "share",
-                              num_or_null(s->energy_pj > 0 ? s->cats[k].energy_pj / s->energy_pj : NAN));
+        cJSON_AddItemToObject(
+            o, "share", num_or_null(s->energy_pj > 0 ? s->cats[k].energy_pj / s->energy_pj : NAN));
     }
+    /* a cut list says so: how many it holds of how many */
+    cJSON_AddItemToObject(root, "energy_categories_truncated",
+                          cJSON_CreateBool(top && s->ncats > top));
+    cJSON_AddItemToObject(root, "energy_categories_total", cJSON_CreateNumber((double)s->ncats));
     cJSON *links = cJSON_CreateArray();
     cJSON_AddItemToObject(root, "links", links);
     for (size_t k = 0; k < s->nlinks && (!top || k < top); k++) {
@@ -145,6 +151,8 @@ static int report_json(const char *path, const trace_summary_t *s, size_t top, F
         cJSON_AddItemToObject(o, "busy_ps", num_or_null(l->busy_ps));
         cJSON_AddItemToObject(o, "utilization", num_or_null(l->utilization));
     }
+    cJSON_AddItemToObject(root, "links_truncated", cJSON_CreateBool(top && s->nlinks > top));
+    cJSON_AddItemToObject(root, "links_total", cJSON_CreateNumber((double)s->nlinks));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
@@ -186,7 +194,9 @@ static void report_text(const char *path, const trace_summary_t *s, report_sort_
         fputc('\n', out);
     }
     if (isfinite(r->wall_s)) {
-        fprintf(out, "  wall time    %.3f s", r->wall_s);
+        char hw[32];
+        out_human_s(hw, sizeof hw, r->wall_s);
+        fprintf(out, "  wall time    %s", hw);
         if (r->events_handled > 0 && r->wall_s > 0)
             fprintf(out, " (%.3g events/s)", (double)r->events_handled / r->wall_s);
         fputc('\n', out);
@@ -194,7 +204,8 @@ static void report_text(const char *path, const trace_summary_t *s, report_sort_
     out_human_pj(h2, sizeof h2, s->energy_pj);
     fprintf(out, "  energy       %.1f pJ (%s) over %zu components\n", s->energy_pj, h2, s->ncomps);
 
-    static const char *const sort_names[] = {"energy", "utilization", "busy time", "events", "name"};
+    static const char *const sort_names[] = {"energy", "utilization", "busy time", "events",
+                                             "name"};
     fprintf(out, "\ncomponents (by %s)\n", sort_names[sort]);
     out_t *o = out_create(out, OUT_TABLE, 0);
     if (!o)
@@ -267,6 +278,7 @@ static int report_main(int argc, char **argv, FILE *out, FILE *err)
     int json = 0;
     report_sort_t sort = SORT_ENERGY;
     size_t top = 10;
+    int top_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -287,7 +299,10 @@ static int report_main(int argc, char **argv, FILE *out, FILE *err)
             else if (!strcmp(k, "name"))
                 sort = SORT_NAME;
             else {
-                fprintf(err, "prism report: --sort takes energy, util, busy, events or name (not '%s')\n", k);
+                fprintf(
+                    err,
+                    "prism report: --sort takes energy, util, busy, events or name (not '%s')\n",
+                    k);
                 return 2;
             }
         } else if (!strcmp(a, "--top")) {
@@ -297,6 +312,7 @@ static int report_main(int argc, char **argv, FILE *out, FILE *err)
                 fprintf(err, "prism report: --top needs a count (0 = all)\n");
                 return 2;
             }
+            top_given = 1;
             i++;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(err, "prism report: unknown option '%s' (see prism report --help)\n", a);
@@ -325,7 +341,7 @@ static int report_main(int argc, char **argv, FILE *out, FILE *err)
         qsort_r(s.comps, s.ncomps, sizeof *s.comps, comp_cmp, &sort);
     int rc = 0;
     if (json)
-        rc = report_json(path, &s, top, out);
+        rc = report_json(path, &s, top_given ? top : 0, out);
     else
         report_text(path, &s, sort, top, out);
     trace_summary_free(&s);

@@ -4,6 +4,7 @@
  * ref_logits.f32 (PyTorch), the largest logit error against it. Optional
  * noise on one or all projections (AIMC recipe, REFERENCE.md section 4). */
 #include "cli/cli.h"
+#include "cli/out.h"
 #include "workloads/wl_forward.h"
 
 #include <cjson/cJSON.h>
@@ -74,7 +75,7 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* One sentence on stderr; returns the exit status 1. */
+/* One sentence on stderr; returns the exit status 2 (bad usage or input). */
 __attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
 {
     va_list ap;
@@ -83,7 +84,7 @@ __attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    return 1;
+    return 2;
 }
 
 /* Max |logit - ref| over the positions ref holds; 0 on success. */
@@ -191,9 +192,7 @@ int cmd_workload_eval(int argc, char **argv)
             if (parse_long(v, 0, 0x7fffffffL, &seed))
                 return fail("--seed wants a non-negative integer, got '%s'", v);
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "prism workload eval: unknown option '%s' "
-                    "(see --help)\n", a);
-            return 2;
+            return cli_usage_error("workload eval", "unknown option '%s'", a);
         } else if (!dir) {
             dir = a;
         } else {

@@ -1,5 +1,6 @@
 /* The prism command: one binary, subcommands dispatched from a table. */
 #include "cli/cli.h"
+#include "cli/out.h"
 #include "devices/dev.h"
 #include "mapper/map.h"
 #include "noc/noc.h"
@@ -20,6 +21,7 @@ static const struct {
     {"export", cmd_export, "write a trace DB as Chrome/Perfetto trace-event JSON"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
     {"map", cmd_map, "map a workload onto a chip of tiers; profile analog sensitivity"},
+    {"partition", cmd_partition, "place a config's components on N MPI ranks; print cut, lookahead, load"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
 };
 
@@ -42,10 +44,51 @@ static void usage(FILE *f)
     fprintf(f, "  %-9s %s\n", "version", "print the version");
 }
 
+static void json_param_str(const char *key, const char *v, int comma)
+{
+    printf("%s\"%s\":", comma ? "," : "", key);
+    out_json_string(stdout, v ? v : "");
+}
+
 static int cmd_models(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: prism models [--json]\nLists every registered model with its parameters: "
+                   "unit, default, what it is and where the default comes from.\n");
+            return 0;
+        } else
+            return cli_usage_error("models", "unknown option '%s'", argv[i]);
+    }
+    if (json) {
+        printf("[");
+        for (size_t i = 0; i < sim_model_count(); i++) {
+            const sim_model_t *m = sim_model_at(i);
+            printf("%s\n{", i ? "," : "");
+            json_param_str("name", m->name, 0);
+            json_param_str("doc", m->doc, 1);
+            printf(",\"params\":[");
+            for (const sim_param_def_t *p = m->params; p && p->name; p++) {
+                printf("%s{", p == m->params ? "" : ",");
+                json_param_str("name", p->name, 0);
+                json_param_str("unit", p->unit, 1);
+                json_param_str("default", p->def, 1);
+                if ((p->type == SIM_P_INT || p->type == SIM_P_REAL) && p->min <= p->max)
+                    printf(",\"min\":%.17g,\"max\":%.17g", p->min, p->max);
+                if (p->type == SIM_P_ENUM)
+                    json_param_str("choices", p->choices, 1);
+                json_param_str("doc", p->doc, 1);
+                json_param_str("source", p->source, 1);
+                printf("}");
+            }
+            printf("]}");
+        }
+        printf("\n]\n");
+        return 0;
+    }
     for (size_t i = 0; i < sim_model_count(); i++) {
         const sim_model_t *m = sim_model_at(i);
         printf("%s%s%s\n", m->name, m->doc ? ": " : "", m->doc ? m->doc : "");
@@ -59,12 +102,34 @@ static int cmd_models(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[1], "help")) { /* prism help run = prism run --help */
+        static char help_flag[] = "--help";
+        static char *help_argv[4];
+        help_argv[0] = argv[0];
+        help_argv[1] = argv[2];
+        help_argv[2] = help_flag;
+        argc = 3;
+        argv = help_argv;
+    }
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(stdout);
+        usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
-        printf("prism %s\n", PRISM_VERSION);
+        int json = 0;
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "--json"))
+                json = 1;
+            else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                printf("usage: prism version [--json]\n");
+                return 0;
+            } else
+                return cli_usage_error("version", "unknown option '%s'", argv[i]);
+        }
+        if (json)
+            printf("{\"name\":\"prism\",\"version\":\"%s\"}\n", PRISM_VERSION);
+        else
+            printf("prism %s\n", PRISM_VERSION);
         return 0;
     }
     cli_register_models();

@@ -2,7 +2,10 @@
  * quoting) or JSON array of objects. Numbers stay numbers in JSON, reals are
  * printed with the fewest digits that read back to the same double. */
 #include "cli/out.h"
+#include "sim/sim.h"
+#include "workloads/wl.h"
 
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,4 +360,65 @@ void out_human_pj(char *buf, size_t n, double pj)
     static const char *const units[] = {"pJ", "nJ", "uJ", "mJ", "J"};
     static const double scale[] = {1, 1e3, 1e6, 1e9, 1e12};
     human(buf, n, pj, units, scale, 5);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "prism %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see prism %s --help)\n", cmd);
+    return 2;
+}
+
+int cli_bad_option(const char *cmd, int code, char **argv)
+{
+    extern int optind, optopt;
+    const char *opt = optind > 0 ? argv[optind - 1] : "?";
+    if (code == ':')
+        return cli_usage_error(cmd, "option '%s' needs a value", opt);
+    if (optopt && strncmp(opt, "--", 2))
+        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    return cli_usage_error(cmd, "unknown option '%s'", opt);
+}
+
+const char *cli_dtype_list(void)
+{
+    static char buf[256];
+    if (!buf[0]) {
+        size_t len = 0;
+        for (int i = 1; i < WL_DT_COUNT_; i++)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i > 1 ? ", " : "",
+                                    wl_dtype_name((wl_dtype_t)i));
+    }
+    return buf;
+}
+
+int cli_parse_time(const char *cmd, const char *opt, const char *text, unsigned long long *ps)
+{
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+        n--;
+    sim_time_t t;
+    if (n && ((text[n - 1] >= '0' && text[n - 1] <= '9') || text[n - 1] == '.'))
+        return cli_usage_error(cmd, "%s '%s' needs a unit (ps, ns, us, ms, s), e.g. %sus", opt,
+                               text, text);
+    if (sim_parse_time(text, &t))
+        return cli_usage_error(cmd, "%s '%s' is not a time (e.g. 100us, 2.5ms)", opt, text);
+    *ps = t;
+    return 0;
+}
+
+void out_human_s(char *buf, size_t n, double seconds)
+{
+    if (!isfinite(seconds) || seconds < 0)
+        snprintf(buf, n, "-");
+    else if (seconds >= 1)
+        snprintf(buf, n, "%.3f s", seconds);
+    else if (seconds >= 1e-3)
+        snprintf(buf, n, "%.3g ms", seconds * 1e3);
+    else
+        snprintf(buf, n, "%.3g us", seconds * 1e6);
 }

@@ -40,7 +40,20 @@ size_t out_rows_cut(const out_t *o);
 void out_human_ps(char *buf, size_t n, double ps);
 /* Human energy: pJ -> "12.3 nJ" etc. */
 void out_human_pj(char *buf, size_t n, double pj);
+/* Human wall time: 0.000123 -> "123 us", 2.5 -> "2.500 s". */
+void out_human_s(char *buf, size_t n, double seconds);
 /* A JSON string literal of `s` on f (quotes and escapes). */
 void out_json_string(FILE *f, const char *s);
+
+/* Command-line conventions shared by every subcommand (exit 2 = bad usage). */
+/* Prints "prism CMD: MESSAGE (see prism CMD --help)" on stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* After getopt_long (optstring starting with ':', opterr = 0) returned '?' or
+ * ':' for argv[optind - 1]: the one-line error; returns 2. */
+int cli_bad_option(const char *cmd, int code, char **argv);
+/* "f32, f16, bf16, ..." : every dtype name a workload accepts. */
+const char *cli_dtype_list(void);
+/* A time with a unit ("10us"); a bare number is refused (is it ps? cycles?). */
+int cli_parse_time(const char *cmd, const char *opt, const char *text, unsigned long long *ps);
 
 #endif

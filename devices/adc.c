@@ -1,24 +1,30 @@
 /* adc: analog-to-digital converter reading a photodetector or a bit line.
  * Energy per conversion scaled from a reference point (default 8 bit, 10 GS/s,
- * 14.8 mW = 1.48 pJ/conversion: Murmann ADC survey) with the bits/rate
- * scaling of devices/dev_int.h:
- * E = E_ref * 2^(b - b_ref) (Walden) or * b / b_ref (linear); E constant in
+ * 14.8 mW = 1.48 pJ/conversion: the SAR entry of Lightening-Transformer's
+ * hardware_simulator/hardware/ADC.py) with the bits/rate scaling of
+ * devices/dev_int.h: E = E_ref * b / b_ref (linear, as that file scales its SAR
+ * entry; the default) or * 2^(b - b_ref) (Walden) or cap; E constant in
  * rate up to the reference rate, * f / f_ref above it. Symmetric quantization
  * with a per-vector scale. */
 #include "devices/dev_int.h"
 
 static const sim_param_def_t adc_params[] = {
     {"bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution",
-     "8-bit ADC (Murmann ADC survey point)"},
+     "Lightening-Transformer ADC.py entry 1: 8 bits"},
     {"sample_rate_hz", SIM_P_REAL, "10e9", "Hz", 1.0, 1e12, NULL, "conversion rate per channel",
-     "10 GS/s (Murmann ADC survey point)"},
+     "Lightening-Transformer ADC.py entry 1: 10 GS/s"},
     {"ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution of the energy reference point",
-     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann survey)"},
+     "Lightening-Transformer ADC.py entry 1 (SAR, 8 bit, 10 GS/s, 14.8 mW)"},
     {"ref_rate_hz", SIM_P_REAL, "10e9", "Hz", 1.0, 1e12, NULL, "rate of the reference point",
-     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann survey)"},
+     "Lightening-Transformer ADC.py entry 1: 10 GS/s"},
     {"ref_power_mw", SIM_P_REAL, "14.8", "mW", 0, 1e6, NULL,
      "power at the reference point (E_ref = P_ref / f_ref = 1.48 pJ)",
-     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann ADC survey)"},
+     "Lightening-Transformer ADC.py entry 1: 14.8 mW"},
+    {"scaling", SIM_P_ENUM, "linear", "", 0, 0, "walden|linear|cap",
+     "bits scaling of energy per conversion: 2^(b-b_ref), b/b_ref or (2^b/b)/(2^b_ref/b_ref); "
+     "rate: constant up to ref_rate_hz, linear in f/f_ref above",
+     "linear: Lightening-Transformer ADC.py scales its SAR entry as P ~ N x f; walden: Walden "
+     "FOM"},
     DEV_CONV_SHARED_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };

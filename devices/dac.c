@@ -1,23 +1,29 @@
 /* dac: digital-to-analog converter driving a modulator. Energy per conversion
- * scaled from a reference point (default 8 bit, 14 GS/s, 50 mW: photonic
- * accelerator papers) with the bits/rate scaling of devices/dev_int.h:
- * E = E_ref * 2^(b - b_ref) (Walden) or * b / b_ref (linear); E constant in
+ * scaled from a reference point (default 8 bit, 14 GS/s, 50 mW: entry 1 of
+ * Lightening-Transformer's hardware_simulator/hardware/DAC.py) with the
+ * bits/rate scaling of devices/dev_int.h: E = E_ref * (2^b/b)/(2^b_ref/b_ref)
+ * (cap, as that file scales it; the default), * 2^(b - b_ref) (Walden) or
+ * * b / b_ref (linear); E constant in
  * rate up to the reference rate, * f / f_ref above it. Symmetric quantization
  * with a per-vector scale. */
 #include "devices/dev_int.h"
 
 static const sim_param_def_t dac_params[] = {
     {"bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution",
-     "8-bit DAC (photonic accelerator papers)"},
+     "Lightening-Transformer DAC.py entry 1: 8 bits"},
     {"sample_rate_hz", SIM_P_REAL, "14e9", "Hz", 1.0, 1e12, NULL, "conversion rate per channel",
-     "14 GS/s (photonic accelerator papers)"},
+     "Lightening-Transformer DAC.py entry 1: 14 GS/s"},
     {"ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "resolution of the energy reference point",
-     "DAC 8 bit, 14 GS/s, 50 mW"},
+     "Lightening-Transformer DAC.py entry 1 (8 bit, 14 GS/s, 50 mW)"},
     {"ref_rate_hz", SIM_P_REAL, "14e9", "Hz", 1.0, 1e12, NULL, "rate of the reference point",
-     "DAC 8 bit, 14 GS/s, 50 mW"},
+     "Lightening-Transformer DAC.py entry 1: 14 GS/s"},
     {"ref_power_mw", SIM_P_REAL, "50", "mW", 0, 1e6, NULL,
      "power at the reference point (E_ref = P_ref / f_ref = 3.571 pJ)",
-     "DAC 8 bit, 14 GS/s, 50 mW (photonic accelerator papers)"},
+     "Lightening-Transformer DAC.py entry 1: 50 mW"},
+    {"scaling", SIM_P_ENUM, "cap", "", 0, 0, "walden|linear|cap",
+     "bits scaling of energy per conversion: 2^(b-b_ref), b/b_ref or (2^b/b)/(2^b_ref/b_ref); "
+     "rate: constant up to ref_rate_hz, linear in f/f_ref above",
+     "cap: Lightening-Transformer DAC.py scales its entry as P ~ 2^N/N x f; walden: Walden FOM"},
     DEV_CONV_SHARED_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };

@@ -3,6 +3,7 @@
  * bookkeeping (ledger, busy time, trace row, completion) every device shares. */
 #include "devices/dev_common.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -191,10 +192,24 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
                            energy_pj, bytes);
 }
 
+/* `ops`: the DEV_OP_BIT mask of what the model does (0: not known) */
+static int reject_op(sim_comp_t *c, const dev_req_t *req, unsigned ops)
+{
+    char does[256] = "";
+    size_t len = 0;
+    for (unsigned k = 0; k < 32 && len + 24 < sizeof does; k++)
+        if (ops & DEV_OP_BIT(k))
+            len += (size_t)snprintf(does + len, sizeof does - len, "%s%s", len ? ", " : "",
+                                    dev_op_name((dev_opkind_t)k));
+    if (len)
+        return sim_comp_reject(c, "%s cannot do op '%s' (it does %s)", sim_comp_model(c),
+                               dev_op_name(req->kind), does);
+    return sim_comp_reject(c, "%s cannot do op '%s'", sim_comp_model(c), dev_op_name(req->kind));
+}
+
 int dev_fail_op(sim_comp_t *c, const dev_req_t *req)
 {
-    return sim_comp_fail(c, "%s cannot do op '%s' (kind %u)", sim_comp_model(c),
-                         dev_op_name(req->kind), (unsigned)req->kind);
+    return reject_op(c, req, 0);
 }
 
 int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *req)
@@ -203,7 +218,7 @@ int dev_take_req(sim_comp_t *c, const sim_event_t *ev, unsigned ops, dev_req_t *
         return 0;
     dev_req_from_event(ev, req);
     if (req->kind >= 32 || !(ops & DEV_OP_BIT(req->kind))) {
-        dev_fail_op(c, req);
+        reject_op(c, req, ops);
         return 0;
     }
     return 1;
@@ -219,4 +234,71 @@ int dev_mem_check(sim_comp_t *c, const dev_req_t *req, uint64_t capacity, const 
                              dev_op_name(req->kind), (unsigned long long)bytes,
                              (unsigned long long)addr, cap_name, (unsigned long long)capacity);
     return 0;
+}
+
+/* ---- SRAM access energy and leakage ------------------------------------------------ */
+double dev_sram_leak_mw_per_kib(const char *node, const char *cell)
+{
+    static const struct {
+        const char *node, *cell;
+        double mw_per_kib;
+    } cacti7[] = {
+        /* CACTI 7, 45 nm, ITRS cell types (figures as quoted in issue 13) */
+        {"45nm", "hp", 1.04},
+        {"45nm", "lop", 0.059},
+        {"45nm", "lstp", 0.00017},
+    };
+    if (!node || !cell)
+        return -1.0;
+    for (size_t i = 0; i < sizeof cacti7 / sizeof cacti7[0]; i++)
+        if (strcmp(cacti7[i].node, node) == 0 && strcmp(cacti7[i].cell, cell) == 0)
+            return cacti7[i].mw_per_kib;
+    return -1.0;
+}
+
+double dev_sram_access_pj(double e_ref_pj, double ref_kib, double bank_kib, double word_bytes,
+                          int size_scaling)
+{
+    if (!(e_ref_pj >= 0.0) || !(ref_kib > 0.0) || !(bank_kib > 0.0) || !(word_bytes > 0.0))
+        return -1.0;
+    double e = e_ref_pj * word_bytes / 8.0;
+    return size_scaling ? e * sqrt(bank_kib / ref_kib) : e;
+}
+
+int dev_leak_init(sim_comp_t *c, dev_leak_t *l, uint64_t parts, double part_mw, int gating,
+                  double gated_frac)
+{
+    memset(l, 0, sizeof *l);
+    if (!(part_mw >= 0.0) || !isfinite(part_mw) || !(gated_frac >= 0.0 && gated_frac <= 1.0))
+        return sim_comp_fail(c, "%s '%s': bad leakage (%g mW per part, gated fraction %g)",
+                             sim_comp_model(c), sim_comp_name(c), part_mw, gated_frac);
+    l->parts = parts;
+    l->part_mw = part_mw;
+    l->gating = gating;
+    l->gated_frac = gating ? gated_frac : 1.0;
+    l->st_energy = -1;
+    if (gating) {
+        l->st_energy = sim_stat(c, "energy.leakage", SIM_STAT_ENERGY, "pJ");
+        if (l->st_energy < 0)
+            return sim_comp_fail(c, "out of memory for stats");
+    }
+    sim_static_power_mw(c, (double)parts * part_mw * l->gated_frac);
+    return 0;
+}
+
+double dev_leak_energy(const dev_leak_t *l, uint64_t active_parts, double op_ps)
+{
+    if (!l->gating || op_ps <= 0.0)
+        return 0.0;
+    if (active_parts > l->parts)
+        active_parts = l->parts;
+    return (1.0 - l->gated_frac) * l->part_mw * (double)active_parts * op_ps * 1e-3;
+}
+
+double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps)
+{
+    double e = dev_leak_energy(l, active_parts, op_ps);
+    if (e > 0.0)
+        sim_energy(c, l->st_energy, e);
+    return e;
 }

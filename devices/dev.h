@@ -6,6 +6,7 @@
 #ifndef PRISM_DEV_H
 #define PRISM_DEV_H
 
+#include "num/num.h"
 #include "sim/sim.h"
 
 #include <stddef.h>
@@ -116,6 +117,11 @@ typedef struct dev_ext {
     /* what `req` would cost now (no state changes, no ledger entries); 0, or a
      * negative code for a request the device cannot do (no message). */
     int (*cost)(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *out);
+    /* A GEMM configuration (num/num.h) that computes the way this device
+     * does, for training loops and accuracy studies without a timed run; the
+     * configuration may point into `state` (its noise hook), so it lives as
+     * long as the component. noise = 0: exact residues; seed keys the noise. */
+    int (*gemm_config)(sim_comp_t *c, void *state, int noise, uint64_t seed, num_gemm_cfg_t *out);
 } dev_ext_t;
 
 /* ---- op and function names ------------------------------------------------------------------ */

@@ -95,6 +95,44 @@ static inline uint64_t dev_ceil_div(uint64_t a, uint64_t b)
     return a / b + (a % b != 0);
 }
 
+/* ---- SRAM access energy and leakage (sram.c, systolic.c, vector.c) ------------------ */
+/* Cell types of CACTI 7's ITRS device roadmap (Balasubramonian et al., "CACTI
+ * 7: New tools for interconnect exploration in innovative off-chip memories",
+ * ACM TACO 2017): high performance, low operating power, low standby power. */
+#define DEV_SRAM_CELLS "hp|lop|lstp"
+#define DEV_SRAM_NODES "45nm"
+/* Leakage of SRAM cells per KiB in mW at a node and cell type: the CACTI 7
+ * 45 nm figures quoted in issue 13 (hp 1.04, lop 0.059, lstp 0.00017 mW/KiB;
+ * not re-run here). Negative for an unknown node or cell type. */
+double dev_sram_leak_mw_per_kib(const char *node, const char *cell);
+
+/* Energy of one access of `word_bytes` bytes to a bank of `bank_kib` KiB,
+ * scaled from a reference point of `e_ref_pj` per 64-bit access of a
+ * `ref_kib` array (Horowitz ISSCC 2014: 20 pJ at 32 KB, 45 nm) by
+ * word_bytes / 8 and, when size_scaling, sqrt(bank_kib / ref_kib) (Horowitz:
+ * 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ). Negative on bad input. */
+#define DEV_SRAM_REF_PJ 20.0  /* the sram model's e_read_pj / e_write_pj default */
+#define DEV_SRAM_REF_KIB 32.0 /* the sram model's ref_bank_kb default */
+double dev_sram_access_pj(double e_ref_pj, double ref_kib, double bank_kib, double word_bytes,
+                          int size_scaling);
+
+/* Leakage of a unit made of `parts` equal parts (SRAM banks, vector lanes),
+ * each leaking part_mw. Without power gating every part leaks for the whole
+ * run (static power). With gating an idle part keeps gated_frac of its
+ * leakage (static: parts * part_mw * gated_frac) and an op wakes the parts it
+ * uses for its duration: dev_leak_op charges (1 - gated_frac) * part_mw *
+ * active_parts * op_ps to energy.leakage and returns it (pJ). */
+typedef struct dev_leak {
+    uint64_t parts;
+    double part_mw, gated_frac;
+    int gating, st_energy;
+} dev_leak_t;
+int dev_leak_init(sim_comp_t *c, dev_leak_t *l, uint64_t parts, double part_mw, int gating,
+                  double gated_frac);
+double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps);
+/* The energy dev_leak_op charges, without charging it (cost queries). */
+double dev_leak_energy(const dev_leak_t *l, uint64_t active_parts, double op_ps);
+
 /* ---- vector unit numerics (devices/vector.c) ----------------------------------------- */
 typedef enum { DEV_FMT_FP64 = 0, DEV_FMT_FP32 = 1, DEV_FMT_FP16 = 2 } dev_fmt_t;
 

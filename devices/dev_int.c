@@ -16,6 +16,8 @@ int dev_conv_scaling_parse(const char *name)
         return DEV_CONV_WALDEN;
     if (strcmp(name, "linear") == 0)
         return DEV_CONV_LINEAR;
+    if (strcmp(name, "cap") == 0)
+        return DEV_CONV_CAP;
     return -1;
 }
 
@@ -31,6 +33,9 @@ static double conv_energy(int bits, double rate_hz, int ref_bits, double ref_rat
         break;
     case DEV_CONV_LINEAR:
         bit_factor = (double)bits / (double)ref_bits;
+        break;
+    case DEV_CONV_CAP: /* (2^b / b) / (2^b_ref / b_ref) */
+        bit_factor = ldexp(1.0, bits - ref_bits) * (double)ref_bits / (double)bits;
         break;
     default:
         return -1.0;
@@ -172,7 +177,8 @@ double dev_pd_noise_ma(double i_ma, double bandwidth_hz, double i_sens_ma, doubl
 int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
 {
     memset(io, 0, sizeof *io);
-    int scaling = dev_conv_scaling_parse(sim_param_str(p, "conv_scaling"));
+    int dac_scaling = dev_conv_scaling_parse(sim_param_str(p, "dac_scaling"));
+    int adc_scaling = dev_conv_scaling_parse(sim_param_str(p, "adc_scaling"));
     io->dac_bits = (int)sim_param_int(p, "dac_bits");
     io->adc_bits = (int)sim_param_int(p, "adc_bits");
     double dac_rate = sim_param_real(p, "dac_rate_hz"), adc_rate = sim_param_real(p, "adc_rate_hz");
@@ -182,15 +188,20 @@ int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
     io->e_dac_pj = dev_dac_energy_pj(io->dac_bits, dac_rate, (int)sim_param_int(p, "dac_ref_bits"),
                                      dac_ref_rate,
                                      sim_param_real(p, "dac_ref_power_mw") / dac_ref_rate * 1e9,
-                                     scaling);
+                                     dac_scaling);
     io->e_adc_pj = dev_adc_energy_pj(io->adc_bits, adc_rate, (int)sim_param_int(p, "adc_ref_bits"),
                                      adc_ref_rate,
                                      sim_param_real(p, "adc_ref_power_mw") / adc_ref_rate * 1e9,
-                                     scaling);
+                                     adc_scaling);
     if (io->e_dac_pj < 0.0 || io->e_adc_pj < 0.0)
-        return sim_comp_fail(c, "%s '%s': cannot scale converter energy (conv_scaling=%s)",
-                             sim_comp_model(c), sim_comp_name(c), sim_param_str(p, "conv_scaling"));
-    io->e_pd_pj = sim_param_real(p, "pd_power_mw") / mod_rate * 1e9; /* mW / Hz = 1e9 pJ */
+        return sim_comp_fail(c,
+                             "%s '%s': cannot scale converter energy (dac_scaling=%s, "
+                             "adc_scaling=%s)",
+                             sim_comp_model(c), sim_comp_name(c), sim_param_str(p, "dac_scaling"),
+                             sim_param_str(p, "adc_scaling"));
+    /* receiver: TIA + photodiode bias, per symbol (mW / Hz = 1e9 pJ) */
+    io->e_pd_pj = (sim_param_real(p, "pd_power_mw") + sim_param_real(p, "pd_bias_mw")) /
+                  mod_rate * 1e9;
     double lat;
     lat = sim_param_real(p, "dac_latency_ps");
     io->t_dac_ps = lat > 0.0 ? lat : 1e12 / dac_rate;
@@ -207,6 +218,7 @@ int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
     io->pd_sens_dbm = sim_param_real(p, "pd_sensitivity_dbm");
     io->wpe = sim_param_real(p, "wpe");
     io->pd_noise = sim_param_bool(p, "pd_noise");
+    io->external_laser = sim_param_bool(p, "external_laser");
     double i_fs = sim_param_real(p, "pd_responsivity_a_per_w") * dev_dbm_to_mw(io->pd_sens_dbm);
     double sigma = dev_pd_noise_ma(i_fs, mod_rate / 2.0, i_fs, sim_param_real(p, "pd_q_factor"));
     io->pd_sigma_rel = i_fs > 0.0 && sigma >= 0.0 ? sigma / i_fs : 0.0;
@@ -349,7 +361,8 @@ void dev_pio_energy(const dev_pio_t *io, double e_mod_pj, double laser_mw, uint6
     out->mod = n_dac * e_mod_pj; /* one active pass per input value */
     out->adc = n_adc * io->e_adc_pj;
     out->pd = n_adc * io->e_pd_pj;
-    out->laser = laser_mw * (double)tiles * t_tile_ps * 1e-3; /* mW * ps = 1e-3 pJ */
+    /* mW * ps = 1e-3 pJ; an external laser component charges it instead */
+    out->laser = io->external_laser ? 0.0 : laser_mw * (double)tiles * t_tile_ps * 1e-3;
     out->total = out->dac + out->mod + out->adc + out->pd + out->laser;
 }
 
@@ -367,4 +380,19 @@ double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t 
     sim_stat_add(c, s->vectors, (double)m);
     sim_stat_add(c, s->reloads, (double)reloads);
     return e.total;
+}
+
+/* ---- one rule for held tuning power (mzi_mesh heaters, mrr_bank rings) ------- */
+double dev_hold_energy_pj(double hold_mw, double run_ps)
+{
+    return hold_mw * run_ps * 1e-3; /* mW * ps = 1e-3 pJ */
+}
+
+int dev_hold_power(sim_comp_t *c, double hold_mw)
+{
+    if (!(hold_mw >= 0.0) || !isfinite(hold_mw))
+        return sim_comp_fail(c, "%s '%s': bad hold power %g mW", sim_comp_model(c),
+                             sim_comp_name(c), hold_mw);
+    sim_static_power_mw(c, hold_mw);
+    return 0;
 }

@@ -25,9 +25,11 @@ extern "C" {
  *    proportional to rate, the flat region of the Murmann survey); above it
  *    the converter is speed-limited and E grows linearly with f / f_ref
  *    (power ~ f^2), the survey's high-speed asymptote. */
-typedef enum { DEV_CONV_WALDEN = 0, DEV_CONV_LINEAR = 1 } dev_conv_scaling_t;
+typedef enum { DEV_CONV_WALDEN = 0, DEV_CONV_LINEAR = 1, DEV_CONV_CAP = 2 } dev_conv_scaling_t;
+/*          DEV_CONV_CAP: E ~ (2^b / b) / (2^b_ref / b_ref), the capacitive DAC
+ *          scaling of Lightening-Transformer's hardware_simulator/hardware/DAC.py. */
 
-/* "walden" | "linear" -> scaling; -1 when unknown. */
+/* "walden" | "linear" | "cap" -> scaling; -1 when unknown. */
 int dev_conv_scaling_parse(const char *name);
 
 /* Energy per conversion in pJ at (bits, rate_hz) given the reference point.
@@ -60,14 +62,11 @@ double dev_mw_to_dbm(double mw);
 /* ---- converters as components (dac.c, adc.c; photodetector.c times with it) */
 /* Parameters both converter models define: bits, sample_rate_hz, ref_bits,
  * ref_rate_hz, ref_power_mw (their tables differ in defaults and sources),
- * then scaling, latency_ps (0: one sample period), channels, full_scale (0:
+ * scaling (walden|linear|cap, the default differs: each follows its reference
+ * point's source), then latency_ps (0: one sample period), channels, full_scale (0:
  * per vector), the same word for word in both: DEV_CONV_SHARED_PARAMS, used
  * inside the initialiser of a table. */
 #define DEV_CONV_SHARED_PARAMS                                                                     \
-    {"scaling", SIM_P_ENUM, "walden", "", 0, 0, "walden|linear",                                   \
-     "bits scaling of energy per conversion: 2^(b-b_ref) or b/b_ref; rate: constant up to "        \
-     "ref_rate_hz, linear in f/f_ref above",                                                       \
-     "Walden FOM; Murmann ADC survey (rate corner)"},                                              \
     {"latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                            \
      "conversion latency; 0 = one sample period", "one sample period (pipelined converter)"},      \
     {"channels", SIM_P_INT, "1", "", 1, 1 << 20, NULL,                                             \
@@ -105,42 +104,50 @@ uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps);
  * efficiency. Use inside the initialiser of a table. */
 #define DEV_PIO_PARAMS                                                                             \
     {"dac_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "input DAC resolution",                      \
-     "8-bit DAC (REFERENCE.md)"},                                                                 \
+     "Lightening-Transformer DAC.py entry 1: 8 bits"},                                             \
     {"dac_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e12, NULL, "DAC sample rate per input",           \
-     "run at the 5 GHz core clock (Lightening-Transformer)"},                                     \
+     "run at the 5 GHz core clock (Lightening-Transformer default.yaml work_freq 5)"},              \
     {"dac_ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "DAC energy reference: bits",            \
-     "DAC 8 bit, 14 GS/s, 50 mW (photonic accelerator papers)"},                                  \
+     "Lightening-Transformer hardware_simulator/hardware/DAC.py entry 1: 8 bits"},                 \
     {"dac_ref_rate_hz", SIM_P_REAL, "14e9", "Hz", 1, 1e12, NULL, "DAC energy reference: rate",     \
-     "DAC 8 bit, 14 GS/s, 50 mW"},                                                                \
+     "Lightening-Transformer DAC.py entry 1: 14 GS/s"},                                            \
     {"dac_ref_power_mw", SIM_P_REAL, "50", "mW", 0, 1e6, NULL, "DAC energy reference: power",      \
-     "DAC 8 bit, 14 GS/s, 50 mW"},                                                                \
+     "Lightening-Transformer DAC.py entry 1: 50 mW (capacitive DAC)"},                             \
     {"dac_latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                        \
      "DAC latency; 0 = one sample period", "one sample period"},                                  \
+    {"dac_scaling", SIM_P_ENUM, "cap", "", 0, 0, "walden|linear|cap",                              \
+     "DAC energy vs bits: 2^(b-b_ref), b/b_ref, or (2^b/b)/(2^b_ref/b_ref); rate: flat up to "     \
+     "the reference rate, linear above",                                                           \
+     "cap: Lightening-Transformer DAC.py (P ~ 2^N/N x f); walden: Walden FOM"},                   \
     {"adc_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "output ADC resolution",                     \
-     "8-bit ADC (Murmann survey point)"},                                                          \
+     "Lightening-Transformer ADC.py entry 1: 8 bits"},                                             \
     {"adc_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e12, NULL, "ADC sample rate per output",          \
-     "run at the 5 GHz core clock (Lightening-Transformer)"},                                     \
+     "run at the 5 GHz core clock (Lightening-Transformer default.yaml work_freq 5)"},              \
     {"adc_ref_bits", SIM_P_INT, "8", "bits", 1, 16, NULL, "ADC energy reference: bits",            \
-     "ADC 8 bit, 10 GS/s, 14.8 mW (Murmann ADC survey)"},                                         \
+     "Lightening-Transformer hardware_simulator/hardware/ADC.py entry 1 (SAR): 8 bits"},           \
     {"adc_ref_rate_hz", SIM_P_REAL, "10e9", "Hz", 1, 1e12, NULL, "ADC energy reference: rate",     \
-     "ADC 8 bit, 10 GS/s, 14.8 mW"},                                                              \
+     "Lightening-Transformer ADC.py entry 1: 10 GS/s"},                                            \
     {"adc_ref_power_mw", SIM_P_REAL, "14.8", "mW", 0, 1e6, NULL, "ADC energy reference: power",    \
-     "ADC 8 bit, 10 GS/s, 14.8 mW (1.48 pJ/conversion)"},                                         \
+     "Lightening-Transformer ADC.py entry 1: 14.8 mW (1.48 pJ/conversion)"},                       \
     {"adc_latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                        \
      "ADC latency; 0 = one sample period", "one sample period"},                                  \
-    {"conv_scaling", SIM_P_ENUM, "walden", "", 0, 0, "walden|linear",                              \
-     "converter energy vs bits: 2^(b-b_ref) or b/b_ref (rate: flat up to the reference rate, "     \
-     "linear above)",                                                                              \
-     "Walden FOM; Murmann ADC survey"},                                                           \
+    {"adc_scaling", SIM_P_ENUM, "linear", "", 0, 0, "walden|linear|cap",                           \
+     "ADC energy vs bits: 2^(b-b_ref), b/b_ref, or (2^b/b)/(2^b_ref/b_ref); rate: flat up to "     \
+     "the reference rate, linear above",                                                           \
+     "linear: Lightening-Transformer ADC.py scales its SAR entry as P ~ N x f; walden: Walden FOM"}, \
     {"mod_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e12, NULL, "modulator symbol rate",               \
-     "Lightening-Transformer photonic core, 5 GHz"},                                               \
+     "Lightening-Transformer default.yaml core work_freq 5 GHz"},                                  \
     {"pd_sensitivity_dbm", SIM_P_REAL, "-25", "dBm", -100, 30, NULL,                               \
-     "optical power each photodetector needs at full scale", "SimPhony default, -25 dBm"},         \
+     "optical power each photodetector needs at full scale",                                       \
+     "Lightening-Transformer default.yaml photo_detector sensitivity -25 dBm"},                    \
     {"pd_responsivity_a_per_w", SIM_P_REAL, "1", "A/W", 1e-6, 10, NULL,                            \
-     "photodiode responsivity", "SimPhony default, 1 A/W"},                                       \
+     "photodiode responsivity", "SimPhony default, 1 A/W (unverified)"},                          \
     {"pd_power_mw", SIM_P_REAL, "3", "mW", 0, 1e4, NULL,                                           \
-     "receiver (PD + TIA) power per output while sampling",                                        \
-     "approximate: a few mW per 5-10 GHz TIA (photonic-accelerator device tables)"},               \
+     "TIA power per output while sampling",                                                        \
+     "Lightening-Transformer default.yaml core interface TIA power 3 mW"},                         \
+    {"pd_bias_mw", SIM_P_REAL, "1.1", "mW", 0, 1e4, NULL,                                          \
+     "photodiode (bias) power per output while sampling",                                          \
+     "Lightening-Transformer default.yaml photo_detector power 1.1 mW"},                           \
     {"pd_latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL,                                         \
      "detection latency; 0 = one symbol period", "one symbol (integration) period"},              \
     {"pd_noise", SIM_P_BOOL, "false", "", 0, 0, NULL,                                              \
@@ -148,11 +155,15 @@ uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps);
     {"pd_q_factor", SIM_P_REAL, "7", "", 0.1, 100, NULL,                                           \
      "receiver Q at the sensitivity (thermal floor = I_sens / 2Q)",                                \
      "Q = 7 <-> BER 1e-12 for on-off keying"},                                                    \
+    {"external_laser", SIM_P_BOOL, "false", "", 0, 0, NULL,                                        \
+     "true: a laser component feeds the core and charges the light; the core still sizes it "     \
+     "(laser_power_mw) but charges no energy.laser",                                              \
+     "design choice (the laser is part of the core by default)"},                                 \
     {"wpe", SIM_P_REAL, "0.2", "", 1e-6, 1, NULL, "laser wall-plug efficiency",                    \
-     "SimPhony default 0.2"}
+     "Lightening-Transformer default.yaml laser wall_plug_eff 0.2"}
 
 typedef struct dev_pio {
-    int dac_bits, adc_bits, pd_noise;
+    int dac_bits, adc_bits, pd_noise, external_laser;
     double e_dac_pj, e_adc_pj, e_pd_pj;     /* per conversion / per sample */
     double t_dac_ps, t_mod_ps, t_pd_ps, t_adc_ps;
     double interval_ps;                     /* max(1/dac, 1/adc, 1/mod) */
@@ -298,6 +309,17 @@ int dev_mzi_mvm_tile(const dev_svd_mesh_t *mesh, const double *x, double *y, int
 int dev_mrr_mvm_tile(const double *W, size_t n_out, size_t n_in, const double *x, double *y,
                      int dac_bits, int adc_bits, double kappa, double pd_sigma_rel,
                      sim_rng_t *rng);
+
+/* Held tuning power, one rule for every device that holds a phase or a
+ * resonance (mzi_mesh thermo-optic or MEMS shifters, mrr_bank rings): the
+ * power `hold_mw` is static power from init to the end of the run; a reload
+ * charges no energy of its own, it only takes its settle time (the run is that
+ * much longer and the static ledger charges the heaters for it). Closed form:
+ * heater energy of a run of run_ps = dev_hold_energy_pj(hold_mw, run_ps).
+ * dev_hold_power registers the static power (0, or an error after
+ * sim_comp_fail for a negative or non-finite power). */
+int dev_hold_power(sim_comp_t *c, double hold_mw);
+double dev_hold_energy_pj(double hold_mw, double run_ps);
 
 /* Lorentzian drop response of a ring of quality factor q at `detuning_nm`
  * from resonance (wavelength lambda_nm): 1 / (1 + (2 detuning Q / lambda)^2). */

@@ -1,8 +1,9 @@
 /* mrr_bank: a microring weight bank (WDM broadcast-and-weight): input j rides
  * wavelength j, every row waveguide carries all of them past one ring per
  * weight, a balanced photodetector sums the row (weights in [-1, 1]).
- * Ring modulator 42 fJ/bit, thermal tuning 1.2 mW per ring (microring
- * weight-bank papers); optional adjacent-channel crosstalk from the ring's
+ * Ring modulator 42 fJ/bit, thermal tuning 1.2 mW per ring (Lightening-
+ * Transformer device table, default.yaml mrr_modulator), charged by the one
+ * hold rule of dev_int.h; optional adjacent-channel crosstalk from the ring's
  * Lorentzian line (Q, channel spacing) or a fixed figure; laser from the
  * loss budget; bank size limited by the wavelengths per waveguide. */
 #include "devices/dev_int.h"
@@ -30,7 +31,7 @@ static const sim_param_def_t mrr_params[] = {
      "Lightening-Transformer core: 12 wavelengths"},
     {"max_wavelengths", SIM_P_INT, "16", "", 1, 1024, NULL,
      "bank size limit: wavelengths one waveguide can carry (FSR / channel spacing)",
-     "microring weight-bank papers: 16-32 channels per bank"},
+     "unverified: 16 channels (0.8 nm spacing in a ~13 nm FSR), no paper named"},
     {"tiling", SIM_P_BOOL, "false", "", 0, 0, NULL,
      "run larger matrices as rows x cols tiles (retuning per tile, digital partial sums); "
      "false: error",
@@ -41,18 +42,20 @@ static const sim_param_def_t mrr_params[] = {
      "incoherent intensity encoding cannot carry a sign"},
     {"ring_tuning_mw", SIM_P_REAL, "1.2", "mW", 0, 1e3, NULL,
      "thermal tuning power per ring (held while the bank is on: static)",
-     "microring weight-bank papers: ~1.2 mW per ring"},
+     "Lightening-Transformer default.yaml mrr_modulator static_power 1.2 mW"},
     {"tune_settle_us", SIM_P_REAL, "10", "us", 0, 1e6, NULL,
      "time to retune the rings to new weights",
-     "thermo-optic settle, as the TO phase shifter (~10 us, SiPh PDK figures)"},
+     "unverified: thermo-optic settle, as mzi_mesh to_settle_us (10 us)"},
     {"mod_fj_per_bit", SIM_P_REAL, "42", "fJ/bit", 0, 1e6, NULL,
      "microring modulator energy per bit (a symbol carries dac_bits bits)",
-     "microring modulator ~42 fJ/bit (microring weight-bank papers)"},
+     "Lightening-Transformer default.yaml mrr_modulator energy_per_bit 42 fJ/bit"},
     {"mod_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL, "input modulator insertion loss",
-     "MZM 1.2 dB (SimPhony / LT tables; REFERENCE.md gives no ring-modulator loss)"},
+     "Lightening-Transformer default.yaml mzi_modulator insertion_loss 1.2 dB (its ring "
+     "modulator is 0.95 dB)"},
     {"ring_through_loss_db", SIM_P_REAL, "0.05", "dB", 0, 10, NULL,
      "loss per off-resonance ring a wavelength passes on its row",
-     "design parameter: 0.01-0.1 dB per ring"},
+     "Lightening-Transformer default.yaml mrr_modulator insertion_loss_uc 0.1 dB is the "
+     "uncoupled ring; 0.05 here is a design parameter (unverified)"},
     {"coupler_loss_db", SIM_P_REAL, "0", "dB", 0, 100, NULL,
      "fiber-to-chip coupling loss of the path (0: laser on chip)", "design parameter"},
     {"ring_pitch_um", SIM_P_REAL, "20", "um", 0, 1e5, NULL,
@@ -67,7 +70,7 @@ static const sim_param_def_t mrr_params[] = {
      "fixed crosstalk suppression: leak = 10^(-dB/10) of each neighbour",
      "design parameter (~20 dB for 100 GHz spacing at Q 1e4)"},
     {"ring_q", SIM_P_REAL, "10000", "", 1, 1e9, NULL, "loaded quality factor of a weight ring",
-     "microring weight-bank papers: loaded Q ~1e4"},
+     "unverified: loaded Q ~1e4, no paper named"},
     {"channel_spacing_nm", SIM_P_REAL, "0.8", "nm", 1e-6, 1e3, NULL, "WDM channel spacing",
      "ITU-T G.694.1 100 GHz grid (0.8 nm at 1550 nm)"},
     {"wavelength_nm", SIM_P_REAL, "1550", "nm", 100, 1e5, NULL, "centre wavelength",
@@ -121,7 +124,9 @@ static int mrr_init(sim_comp_t *c, void *state, const sim_params_t *p)
     st->t_first_ps = st->io.t_dac_ps + st->passes * st->io.t_mod_ps + st->t_prop_ps +
                      st->io.t_pd_ps + st->io.t_adc_ps;
     st->e_mod_symbol_pj = st->mod_fj_per_bit * 1e-3 * st->io.dac_bits;
-    sim_static_power_mw(c, (double)st->rows * st->cols * st->tuning_mw);
+    rc = dev_hold_power(c, (double)st->rows * st->cols * st->tuning_mw);
+    if (rc)
+        return rc;
     rc = dev_pio_stats_init(c, &st->stats, NULL, st->loss_db, st->laser_mw);
     if (rc)
         return rc;

@@ -1,9 +1,12 @@
 /* mzi_mesh: an N x N coherent photonic core computing W x through its SVD,
  * W = s_max U A V^T: two Clements meshes (Clements et al., Optica 2016) and a
  * line of attenuator MZIs, fed by DACs + Mach-Zehnder modulators and read by
- * photodetectors + ADCs. Shifters: thermo-optic (30 mW/pi, 10 us, 0.25 dB) or
- * MEMS (2 us, 0.33 dB, ~0 hold power); MZM 450 fJ/bit, 1.2 dB (SimPhony /
- * Lightening-Transformer device tables); laser from the loss budget. */
+ * photodetectors + ADCs. An MZI's loss is its phase shifter plus two
+ * directional couplers. Shifters: thermo-optic (30 mW/pi, 10 us, 0.25 dB:
+ * unverified) or MEMS (2 us, 0.33 dB, no hold power), couplers 0.33 dB each, MZM
+ * 450 fJ/bit, 1.2 dB (Lightening-Transformer device table, default.yaml: MEMS
+ * MZI 0.99 dB); laser from the loss budget. Heater power is charged by the one
+ * hold rule of dev_int.h (static over the whole run, settles included). */
 #include "devices/dev_int.h"
 
 #include <math.h>
@@ -20,7 +23,7 @@ typedef struct mzi {
     double loss_db, laser_mw, t_prop_ps, t_first_ps, hold_mw, e_mod_symbol_pj;
     uint32_t weight_id;
     int loaded;
-    dev_pio_stats_t stats; /* stats.e_extra: energy.program */
+    dev_pio_stats_t stats;
     /* numerics cache: the last matrix programmed and its tiles */
     double *cache_w;
     size_t cache_out, cache_in, cache_tiles;
@@ -39,18 +42,25 @@ static const sim_param_def_t mzi_params[] = {
     {"wavelengths", SIM_P_INT, "1", "", 1, 256, NULL,
      "WDM wavelengths through the mesh: vectors processed in parallel", "single wavelength"},
     {"to_p_pi_mw", SIM_P_REAL, "30", "mW", 0, 1e4, NULL,
-     "thermo-optic heater power for a pi phase", "common SiPh PDK figures: ~30 mW per pi"},
+     "thermo-optic heater power for a pi phase",
+     "unverified: REFERENCE.md thermo-optic shifter row (~30 mW per pi), no paper named"},
     {"to_settle_us", SIM_P_REAL, "10", "us", 0, 1e6, NULL, "thermo-optic settle time",
-     "common SiPh PDK figures: ~10 us"},
-    {"to_loss_db", SIM_P_REAL, "0.25", "dB", 0, 100, NULL, "insertion loss per thermo-optic MZI",
-     "common SiPh PDK figures: 0.25 dB"},
+     "unverified: REFERENCE.md thermo-optic shifter row (~10 us), no paper named"},
+    {"to_loss_db", SIM_P_REAL, "0.25", "dB", 0, 100, NULL,
+     "insertion loss of one thermo-optic phase shifter (the MZI adds two couplers)",
+     "unverified: REFERENCE.md thermo-optic shifter row (0.25 dB), no paper named"},
     {"mems_settle_us", SIM_P_REAL, "2", "us", 0, 1e6, NULL, "MEMS shifter settle time",
-     "SiPh MEMS literature: ~2 us"},
-    {"mems_loss_db", SIM_P_REAL, "0.33", "dB", 0, 100, NULL, "insertion loss per MEMS MZI",
-     "SiPh MEMS literature: 0.33 dB"},
+     "Lightening-Transformer default.yaml mzi response_time (2 us)"},
+    {"mems_loss_db", SIM_P_REAL, "0.33", "dB", 0, 100, NULL,
+     "insertion loss of one MEMS phase shifter (the MZI adds two couplers)",
+     "Lightening-Transformer default.yaml phase_shifter insertion_loss 0.33 dB"},
+    {"dc_loss_db", SIM_P_REAL, "0.33", "dB", 0, 100, NULL,
+     "insertion loss of one directional coupler; an MZI has two",
+     "Lightening-Transformer default.yaml direction_coupler insertion_loss 0.33 dB (MZI total "
+     "0.99 dB with a MEMS shifter)"},
     {"mems_hold_mw", SIM_P_REAL, "0", "mW", 0, 1e4, NULL,
      "hold power per MEMS shifter (electrostatic: near zero)",
-     "SiPh MEMS literature: near-zero hold power"},
+     "Lightening-Transformer default.yaml phase_shifter static_power 0"},
     {"mzi_length_um", SIM_P_REAL, "250", "um", 0, 1e6, NULL,
      "length of one MZI column along the light path",
      "design parameter: two couplers + a ~100 um heater, 100-300 um in SiPh meshes"},
@@ -58,9 +68,9 @@ static const sim_param_def_t mzi_params[] = {
      "silicon strip waveguide at 1550 nm, n_g ~ 4.2"},
     {"mod_fj_per_bit", SIM_P_REAL, "450", "fJ/bit", 0, 1e6, NULL,
      "Mach-Zehnder modulator energy per bit (a symbol carries dac_bits bits)",
-     "MZM ~450 fJ/bit at 25 Gb/s (SimPhony / LT device tables)"},
+     "Lightening-Transformer default.yaml mzi_modulator energy_per_bit 450 fJ/bit"},
     {"mod_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL, "modulator insertion loss",
-     "MZM 1.2 dB (SimPhony / LT device tables)"},
+     "Lightening-Transformer default.yaml mzi_modulator insertion_loss 1.2 dB"},
     {"coupler_loss_db", SIM_P_REAL, "0", "dB", 0, 100, NULL,
      "fiber-to-chip coupling loss of the path (0: laser on chip)", "design parameter"},
     {"phase_noise_rad", SIM_P_REAL, "0", "rad", 0, 10, NULL,
@@ -103,7 +113,9 @@ static int mzi_init(sim_comp_t *c, void *state, const sim_params_t *p)
     st->wavelengths = (int)sim_param_int(p, "wavelengths");
     st->p_pi_mw = sim_param_real(p, "to_p_pi_mw");
     st->settle_ps = sim_param_real(p, st->mems ? "mems_settle_us" : "to_settle_us") * 1e6;
-    st->shifter_loss_db = sim_param_real(p, st->mems ? "mems_loss_db" : "to_loss_db");
+    /* one MZI: its phase shifter plus two directional couplers */
+    st->shifter_loss_db = sim_param_real(p, st->mems ? "mems_loss_db" : "to_loss_db") +
+                          2.0 * sim_param_real(p, "dc_loss_db");
     st->mems_hold_mw = sim_param_real(p, "mems_hold_mw");
     st->mod_fj_per_bit = sim_param_real(p, "mod_fj_per_bit");
     st->phase_noise_rad = sim_param_real(p, "phase_noise_rad");
@@ -149,8 +161,10 @@ static int mzi_init(sim_comp_t *c, void *state, const sim_params_t *p)
                       (double)dev_svd_mesh_shifters(nr);
         dev_svd_mesh_free(&m);
     }
-    sim_static_power_mw(c, st->hold_mw);
-    return dev_pio_stats_init(c, &st->stats, "energy.program", st->loss_db, st->laser_mw);
+    rc = dev_hold_power(c, st->hold_mw);
+    if (rc)
+        return rc;
+    return dev_pio_stats_init(c, &st->stats, NULL, st->loss_db, st->laser_mw);
 }
 
 static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_in)
@@ -168,7 +182,7 @@ static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_i
  * the handler and the cost query share. */
 typedef struct mzi_plan {
     uint64_t m, k, nout, tiles_in, tiles_out, reloads;
-    double t_tile, total, issue, e_prog;
+    double t_tile, total, issue;
     dev_pio_energy_t io;
 } mzi_plan_t;
 
@@ -195,8 +209,6 @@ static void mzi_plan(const mzi_t *st, const dev_req_t *req, mzi_plan_t *p)
     double t_reload = (double)p->reloads * st->settle_ps;
     p->total = t_reload + (double)tiles * p->t_tile;
     p->issue = p->m ? p->total - (st->t_first_ps - st->io.interval_ps) : p->total;
-    /* energy (pJ): conversions count every tile's inputs and outputs */
-    p->e_prog = (double)p->reloads * st->hold_mw * st->settle_ps * 1e-3;
     dev_pio_energy(&st->io, st->e_mod_symbol_pj, st->laser_mw, p->m, p->k, p->nout, p->tiles_in,
                    p->tiles_out, p->t_tile, &p->io);
 }
@@ -215,8 +227,7 @@ static int mzi_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_
     sim_time_t per = st->base.unit.period_ps;
     k->issue_cycles = dev_ps_to_cycles(p.issue, per);
     k->cycles = dev_ps_to_cycles(p.total, per);
-    k->energy_pj = p.io.total + p.e_prog;
-    k->program_energy_pj = p.e_prog;
+    k->energy_pj = p.io.total;
     k->program_cycles = dev_ps_to_cycles((double)p.reloads * st->settle_ps, per);
     k->bytes = p.m * (p.k + p.nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
     return 0;
@@ -236,10 +247,10 @@ static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_cost_t k;
     mzi_cost(c, st, &req, &k);
     dev_pio_reloads(&req, p.tiles_in * p.tiles_out, &st->loaded, &st->weight_id);
+    /* energy (pJ): conversions count every tile's inputs and outputs; the
+     * heaters are static power (dev_hold_power), a reload adds only its time */
     double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, p.m, p.k,
-                              p.nout, p.tiles_in, p.tiles_out, p.t_tile, p.reloads) +
-               p.e_prog;
-    sim_energy(c, st->stats.e_extra, p.e_prog);
+                              p.nout, p.tiles_in, p.tiles_out, p.t_tile, p.reloads);
     dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, e, k.bytes);
 }
 

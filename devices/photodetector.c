@@ -1,6 +1,7 @@
 /* photodetector: a photodiode + transimpedance amplifier. Photocurrent =
- * responsivity * optical power (SimPhony default 1 A/W, sensitivity -25 dBm);
- * energy per sample = receiver (TIA) power / sample rate; optional shot and
+ * responsivity * optical power (1 A/W; sensitivity -25 dBm and the powers from
+ * Lightening-Transformer's device table: photodiode 1.1 mW, TIA 3 mW);
+ * energy per sample = (photodiode + TIA power) / sample rate; optional shot and
  * thermal noise, the thermal floor set by the sensitivity (Q = 7 there). */
 #include "devices/dev_int.h"
 
@@ -17,17 +18,19 @@ typedef struct pd {
 
 static const sim_param_def_t pd_params[] = {
     {"responsivity_a_per_w", SIM_P_REAL, "1.0", "A/W", 1e-6, 10, NULL, "photodiode responsivity",
-     "SimPhony default photodetector, 1 A/W"},
+     "SimPhony default photodetector, 1 A/W (unverified)"},
     {"sensitivity_dbm", SIM_P_REAL, "-25", "dBm", -100, 30, NULL,
-     "optical power for the receiver to reach Q = q_factor", "SimPhony default, -25 dBm"},
+     "optical power for the receiver to reach Q = q_factor",
+     "Lightening-Transformer default.yaml photo_detector sensitivity -25 dBm"},
     {"sample_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e13, NULL, "samples per second per channel",
      "Lightening-Transformer photonic core clock, 5 GHz"},
     {"bandwidth_hz", SIM_P_REAL, "0", "Hz", 0, 1e13, NULL,
      "noise bandwidth; 0 = sample_rate_hz / 2 (Nyquist)", "Nyquist bandwidth of the sample rate"},
     {"tia_power_mw", SIM_P_REAL, "3", "mW", 0, 1e4, NULL,
-     "receiver (photodiode bias + TIA) power while sampling",
-     "approximate: a few mW per 5-10 GHz TIA in photonic-accelerator device tables "
-     "(e.g. Lightening-Transformer); check against your receiver"},
+     "TIA power while sampling",
+     "Lightening-Transformer default.yaml core interface TIA power 3 mW"},
+    {"bias_mw", SIM_P_REAL, "1.1", "mW", 0, 1e4, NULL, "photodiode (bias) power while sampling",
+     "Lightening-Transformer default.yaml photo_detector power 1.1 mW"},
     {"latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL, "detection latency; 0 = one sample period",
      "one sample (integration) period"},
     {"channels", SIM_P_INT, "1", "", 1, 1 << 20, NULL,
@@ -54,7 +57,8 @@ static int pd_init(sim_comp_t *c, void *state, const sim_params_t *p)
     cv->rate_hz = sim_param_real(p, "sample_rate_hz");
     double bw = sim_param_real(p, "bandwidth_hz");
     st->bandwidth_hz = bw > 0.0 ? bw : cv->rate_hz / 2.0;
-    cv->e_conv_pj = sim_param_real(p, "tia_power_mw") * 1e-3 / cv->rate_hz * 1e12;
+    cv->e_conv_pj = (sim_param_real(p, "tia_power_mw") + sim_param_real(p, "bias_mw")) * 1e-3 /
+                    cv->rate_hz * 1e12;
     double lat = sim_param_real(p, "latency_ps");
     cv->latency_ps = lat > 0.0 ? lat : 1e12 / cv->rate_hz;
     cv->channels = (int)sim_param_int(p, "channels");

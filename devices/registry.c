@@ -19,6 +19,7 @@ extern const sim_model_t dev_laser_model;
 extern const sim_model_t dev_photodetector_model;
 extern const sim_model_t dev_mzi_mesh_model;
 extern const sim_model_t dev_mrr_bank_model;
+extern const sim_model_t dev_rns_photonic_model;
 extern const sim_model_t dev_wire_model;
 
 /* The device list for `prism op --list`: every model registered below that
@@ -75,6 +76,7 @@ void dev_register_all(void)
     sim_model_register(&dev_photodetector_model);
     sim_model_register(&dev_mzi_mesh_model);
     sim_model_register(&dev_mrr_bank_model);
+    sim_model_register(&dev_rns_photonic_model);
     sim_model_register(&dev_systolic_model);
     sim_model_register(&dev_rram_xbar_model);
     sim_model_register(&dev_pcm_xbar_model);

@@ -1,7 +1,9 @@
 /* sram: a banked on-chip SRAM buffer (scratchpad). Timing: pipelined access
  * latency plus the transfer time of the busiest bank; energy per word access
  * scaled from Horowitz (ISSCC 2014, 45 nm: 64-bit access of a 32 KB array
- * 20 pJ; 8 KB 10 pJ, 1 MB 100 pJ, i.e. ~sqrt of the array size); leakage per KB. */
+ * 20 pJ; 8 KB 10 pJ, 1 MB 100 pJ, i.e. ~sqrt of the array size); leakage per
+ * KiB from CACTI 7 by node and cell type (45 nm: hp 1.04, lop 0.059, lstp
+ * 0.00017 mW/KiB), optionally with idle banks power-gated. */
 #include "devices/dev_common.h"
 
 #include <math.h>
@@ -13,6 +15,7 @@ typedef struct sram {
     uint64_t words_per_bank;
     int block_interleave;
     double e_read_word_pj, e_write_word_pj;
+    dev_leak_t leak;
     int st_e_read, st_e_write, st_reads, st_writes;
 } sram_t;
 
@@ -44,9 +47,24 @@ static const sim_param_def_t sram_params[] = {
     {"size_scaling", SIM_P_BOOL, "true", "", 0, 0, NULL,
      "scale energy per access with sqrt(bank size / ref_bank_kb)",
      "Horowitz ISSCC 2014: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ (~sqrt of size)"},
-    {"leakage_mw_per_kb", SIM_P_REAL, "0.08", "mW/KiB", 0, 1e3, NULL,
-     "static (leakage) power per KiB",
-     "assumption: ~10 nW per 45 nm high-performance 6T bit cell (8192 cells per KiB)"},
+    {"node", SIM_P_ENUM, "45nm", "", 0, 0, DEV_SRAM_NODES,
+     "technology node of the leakage table",
+     "CACTI 7 (Balasubramonian et al., ACM TACO 2017) at 45 nm, the node of the Horowitz "
+     "access energies"},
+    {"cell_type", SIM_P_ENUM, "lstp", "", 0, 0, DEV_SRAM_CELLS,
+     "CACTI cell type: hp 1.04, lop 0.059, lstp 0.00017 mW/KiB at 45 nm",
+     "CACTI 7, 45 nm, itrs-lstp data cells: an 8 MiB scratchpad is a large, mostly idle array, "
+     "the use CACTI's low-standby-power roadmap is for (choice unverified against a CACTI run)"},
+    {"leakage_mw_per_kb", SIM_P_REAL, "-1", "mW/KiB", -1, 1e3, NULL,
+     "static (leakage) power per KiB; -1 = from node and cell_type",
+     "CACTI 7 table (node, cell_type)"},
+    {"power_gating", SIM_P_BOOL, "false", "", 0, 0, NULL,
+     "gate idle banks: an idle bank leaks gated_leak_frac, a bank an access uses leaks fully "
+     "for the access's cycles",
+     "off by default (no gating)"},
+    {"gated_leak_frac", SIM_P_REAL, "0.05", "", 0, 1, NULL,
+     "leakage a gated bank keeps, as a fraction of its full leakage",
+     "design parameter (unverified): sleep-transistor gating leaves a few % of leakage"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -71,18 +89,25 @@ static int sram_init(sim_comp_t *c, void *state, const sim_params_t *p)
                              (unsigned long long)s->banks, (unsigned long long)s->word_bytes);
     s->words_per_bank = s->size_bytes / (s->banks * s->word_bytes);
     double bank_kb = (double)s->size_bytes / (double)s->banks / 1024.0;
-    double scale = (double)s->word_bytes / 8.0;
-    if (sim_param_bool(p, "size_scaling"))
-        scale *= sqrt(bank_kb / sim_param_real(p, "ref_bank_kb"));
-    s->e_read_word_pj = sim_param_real(p, "e_read_pj") * scale;
-    s->e_write_word_pj = sim_param_real(p, "e_write_pj") * scale;
+    int size_scaling = sim_param_bool(p, "size_scaling");
+    double ref_kb = sim_param_real(p, "ref_bank_kb"), word = (double)s->word_bytes;
+    s->e_read_word_pj =
+        dev_sram_access_pj(sim_param_real(p, "e_read_pj"), ref_kb, bank_kb, word, size_scaling);
+    s->e_write_word_pj =
+        dev_sram_access_pj(sim_param_real(p, "e_write_pj"), ref_kb, bank_kb, word, size_scaling);
+    double leak_kib = sim_param_real(p, "leakage_mw_per_kb");
+    if (leak_kib < 0.0)
+        leak_kib = dev_sram_leak_mw_per_kib(sim_param_str(p, "node"), sim_param_str(p, "cell_type"));
+    if (leak_kib < 0.0)
+        return sim_comp_fail(c, "sram '%s': no leakage figure for node %s, cell_type %s",
+                             sim_comp_name(c), sim_param_str(p, "node"),
+                             sim_param_str(p, "cell_type"));
     s->st_e_read = sim_stat(c, "energy.read", SIM_STAT_ENERGY, "pJ");
     s->st_e_write = sim_stat(c, "energy.write", SIM_STAT_ENERGY, "pJ");
     s->st_reads = sim_stat(c, "words_read", SIM_STAT_COUNT, "words");
     s->st_writes = sim_stat(c, "words_written", SIM_STAT_COUNT, "words");
-    sim_static_power_mw(c, sim_param_real(p, "leakage_mw_per_kb") * (double)s->size_bytes /
-                               1024.0);
-    return 0;
+    return dev_leak_init(c, &s->leak, s->banks, leak_kib * bank_kb, sim_param_bool(p, "power_gating"),
+                         sim_param_real(p, "gated_leak_frac"));
 }
 
 /* Words touched by [addr, addr + bytes) and the most any one bank serves. */
@@ -120,6 +145,9 @@ static int sram_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev
     k->cycles = s->latency_cycles + k->issue_cycles;
     k->energy_pj =
         (double)words * (req->kind == DEV_OP_WRITE ? s->e_write_word_pj : s->e_read_word_pj);
+    /* gated banks: the banks this access touches leak fully for its cycles */
+    k->energy_pj += dev_leak_energy(&s->leak, dev_ceil_div(words, bank_words),
+                                    (double)k->cycles * (double)s->base.unit.period_ps);
     k->bytes = req->m;
     return 0;
 }
@@ -135,8 +163,13 @@ static void sram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     sram_cost(c, s, &req, &k);
     uint64_t words, bank_words;
     sram_words(s, req.k, req.m, &words, &bank_words);
+    double k_leak = dev_leak_energy(&s->leak, dev_ceil_div(words, bank_words),
+                                    (double)k.cycles * (double)s->base.unit.period_ps);
     int write = req.kind == DEV_OP_WRITE;
-    sim_energy(c, write ? s->st_e_write : s->st_e_read, k.energy_pj);
+    sim_energy(c, write ? s->st_e_write : s->st_e_read, k.energy_pj - k_leak);
+    /* gated banks: the banks this access touches leak fully for its cycles */
+    dev_leak_op(c, &s->leak, dev_ceil_div(words, bank_words),
+                (double)k.cycles * (double)s->base.unit.period_ps);
     sim_stat_add(c, write ? s->st_writes : s->st_reads, (double)words);
     dev_base_op(c, &s->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }

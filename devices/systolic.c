@@ -313,12 +313,17 @@ static const sim_param_def_t systolic_params[] = {
      "SCALE-Sim v2 counts 1-byte words (8-bit operands)"},
     {"mac_pj", SIM_P_REAL, "0.23", "pJ", 0, 1e6, NULL, "energy per multiply-accumulate",
      "Horowitz ISSCC 2014, 45 nm: 8-bit int mult 0.2 pJ + 8-bit add 0.03 pJ"},
-    {"sram_read_pj", SIM_P_REAL, "2.5", "pJ/B", 0, 1e6, NULL,
-     "operand SRAM read energy per byte",
-     "Horowitz ISSCC 2014, 45 nm: 64-bit read of a 32 KB SRAM 20 pJ = 2.5 pJ/B"},
-    {"sram_write_pj", SIM_P_REAL, "2.5", "pJ/B", 0, 1e6, NULL,
-     "output SRAM write energy per byte",
-     "Horowitz ISSCC 2014, 45 nm: 32 KB SRAM 20 pJ per 64-bit access (write taken = read)"},
+    {"buffer_bank_kb", SIM_P_REAL, "512", "KiB", 1e-3, 1e9, NULL,
+     "bank size of the SRAM buffer the array reads operands from and writes results to",
+     "configs/chip.yaml buffer: 8 MiB in 16 banks = 512 KiB per bank"},
+    {"sram_read_pj", SIM_P_REAL, "-1", "pJ/B", -1, 1e6, NULL,
+     "operand SRAM read energy per byte; -1 = the sram model's energy for a buffer_bank_kb "
+     "bank (20 pJ per 64 bits at 32 KiB x sqrt(bank / 32 KiB) / 8 B)",
+     "Horowitz ISSCC 2014, 45 nm: 64-bit read of a 32 KB SRAM 20 pJ, ~sqrt of the array size "
+     "(as devices/sram.c)"},
+    {"sram_write_pj", SIM_P_REAL, "-1", "pJ/B", -1, 1e6, NULL,
+     "output SRAM write energy per byte; -1 = as sram_read_pj (the sram model's write energy)",
+     "Horowitz ISSCC 2014 (write taken = read, as devices/sram.c)"},
     {"ifmap_bw", SIM_P_REAL, "0", "B/cycle", 0, 1e12, NULL,
      "input SRAM bandwidth, realistic mode (0 = unlimited)",
      "SCALE-Sim v2 calculated-bandwidth mode: reads never stall"},
@@ -356,8 +361,15 @@ static int systolic_init(sim_comp_t *c, void *state, const sim_params_t *p)
     s->cfg.filter_bw = sim_param_real(p, "filter_bw");
     s->cfg.ofmap_bw = sim_param_real(p, "ofmap_bw");
     s->mac_pj = sim_param_real(p, "mac_pj");
+    /* operand energy: the sram model's 64-bit access of a buffer_bank_kb bank, per byte */
+    double bank_kb = sim_param_real(p, "buffer_bank_kb");
+    double e_byte = dev_sram_access_pj(DEV_SRAM_REF_PJ, DEV_SRAM_REF_KIB, bank_kb, 8.0, 1) / 8.0;
     s->sram_read_pj = sim_param_real(p, "sram_read_pj");
     s->sram_write_pj = sim_param_real(p, "sram_write_pj");
+    if (s->sram_read_pj < 0.0)
+        s->sram_read_pj = e_byte;
+    if (s->sram_write_pj < 0.0)
+        s->sram_write_pj = e_byte;
 
     struct {
         int *handle;

@@ -52,40 +52,40 @@ typedef struct xbar_cfg {
  * XBAR_DIGITAL_PARAMS before tiling: shift-and-add energy and leakage. */
 #define XBAR_PERIPHERY_PARAMS                                                                      \
     {"cols_per_adc", SIM_P_INT, "8", "", 1, 1048576, NULL,                                         \
-     "physical columns multiplexed onto one ADC", "NeuroSim numColMuxed = 8"},                     \
+     "physical columns multiplexed onto one ADC", "DNN_NeuroSim V1.3 numColMuxed = 8"},                    \
     {"adc_range", SIM_P_ENUM, "vector", "", 1, 0, "vector|fixed",                                  \
      "ADC full scale: max |current| of each read, or a fixed fraction",                            \
      "per-vector scaling as in the AIMC letter's noise model"},                                    \
     {"adc_fs", SIM_P_REAL, "1.0", "", 1e-6, 1.0, NULL,                                             \
      "fixed ADC full scale as a fraction of rows * g_max * V_read", "full array current"},         \
     {"adc_rate_hz", SIM_P_REAL, "1e9", "Hz", 1.0, 1e12, NULL, "ADC conversion rate",               \
-     "ADC survey fit point 1 GS/s (Murmann)"},                                                     \
+     "unverified: ADC survey fit point 1 GS/s (Murmann, REFERENCE.md)"},                                                     \
     {"adc_ref_bits", SIM_P_INT, "8", "bits", 1, 32, NULL, "ADC energy reference: bits",            \
      "ADC survey fit (Murmann): 8 bit"},                                                           \
     {"adc_ref_rate_hz", SIM_P_REAL, "1e9", "Hz", 1.0, 1e12, NULL, "ADC energy reference: rate",    \
      "ADC survey fit (Murmann): 1 GS/s"},                                                          \
     {"adc_ref_pj", SIM_P_REAL, "1.7", "pJ", 0.0, 1e6, NULL, "ADC energy per conversion at ref",    \
-     "ADC survey fit ~1.7 pJ at 1 GS/s, 32 nm (Murmann)"},                                         \
+     "unverified: ADC survey fit ~1.7 pJ at 1 GS/s, 32 nm (Murmann, REFERENCE.md)"},                                         \
     {"adc_scaling", SIM_P_ENUM, "walden", "", 1, 0, "walden|linear", "ADC energy vs bits",         \
      "Walden FOM: E ~ 2^bits"},                                                                    \
     {"dac_rate_hz", SIM_P_REAL, "1e9", "Hz", 1.0, 1e12, NULL, "DAC rate (settling 1/rate)",        \
      "matched to the ADC rate"},                                                                   \
     {"dac_ref_bits", SIM_P_INT, "8", "bits", 1, 32, NULL, "DAC energy reference: bits",            \
-     "DAC 8 bit 14 GS/s 50 mW (photonic accelerator papers)"},                                     \
+     "Lightening-Transformer DAC.py entry 1: 8 bit, 14 GS/s, 50 mW"},                             \
     {"dac_ref_rate_hz", SIM_P_REAL, "14e9", "Hz", 1.0, 1e12, NULL, "DAC energy reference: rate",   \
-     "DAC 8 bit 14 GS/s 50 mW"},                                                                   \
+     "Lightening-Transformer DAC.py entry 1: 14 GS/s"},                                          \
     {"dac_ref_pj", SIM_P_REAL, "3.5714", "pJ", 0.0, 1e6, NULL,                                     \
      "DAC energy per conversion at ref", "50 mW / 14 GS/s = 3.57 pJ"},                             \
     {"dac_scaling", SIM_P_ENUM, "walden", "", 1, 0, "walden|linear", "DAC energy vs bits",         \
      "Walden FOM: E ~ 2^bits"},                                                                    \
     {"read_pulse_ns", SIM_P_REAL, "10", "ns", 1e-3, 1e6, NULL, "read pulse width",                 \
-     "NeuroSim readPulseWidth 10 ns"}
+     "DNN_NeuroSim V1.3 Param.cpp readPulseWidth = 10 ns"}
 
 #define XBAR_DIGITAL_PARAMS                                                                        \
     {"add_pj", SIM_P_REAL, "0.1", "pJ", 0.0, 1e6, NULL, "one shift-and-add (32-bit add)",          \
      "Horowitz ISSCC 2014: 32-bit add 0.1 pJ (45 nm)"},                                            \
     {"leak_mw", SIM_P_REAL, "0", "mW", 0.0, 1e6, NULL, "peripheral leakage (static)",              \
-     "off unless set: NeuroSim derives leakage per technology node"}
+     "off unless set: DNN_NeuroSim V1.3 derives leakage per technology node"}
 
 /* Cell physics, one table per model. Conductances in uS. `noise` 0 turns
  * random effects off (programming exact, nu = nu_mean, no read noise). */
@@ -190,6 +190,11 @@ extern const dev_ext_t xbar_ext;
  * endurance 1e9 writes" in err. Exposed for tests. */
 int xbar_count_writes(xbar_state_t *st, const char *comp_name, uint64_t k, uint64_t n,
                       char *err, size_t errlen);
+
+/* RRAM write energy per cell in pJ (rram_xbar.c): NeuroSim's array write
+ * energy in its average case, half SET / half RESET with R_on and R_off 50/50:
+ * V_w^2 (G_on + G_off) / 2 * t_w (conductances in uS, pulse in ns). */
+double xbar_rram_write_pj(double write_v, double g_on_us, double g_off_us, double pulse_ns);
 
 #ifdef __cplusplus
 }

@@ -11,8 +11,8 @@ if [ -f configs/chip.yaml ] && "$prism" run --help | grep -q -- "--workload SPEC
   config=configs/chip.yaml
   workload=(--workload gpt2)
 fi
-echo "prism demo: $prism run $config ${workload[*]} --trace $db"
-"$prism" run "$config" "${workload[@]}" --trace "$db"
+echo "prism demo: $prism run $config ${workload[*]} --trace $db --force"
+"$prism" run "$config" "${workload[@]}" --trace "$db" --force
 echo
 "$prism" report "$db"
 echo

@@ -1,6 +1,7 @@
 /* The YAML configuration loader (libyaml's document API, which keeps the
  * line and column of every node, so each error can name file:line:col and
  * the field), and the unit parsers for times, frequencies and bandwidths. */
+#include "sim/config_int.h"
 #include "sim/sim_int.h"
 
 #include <ctype.h>
@@ -109,12 +110,13 @@ const char *sim_fmt_time(sim_time_t ps, char *buf, size_t n)
 /* ---- the loader ------------------------------------------------------------------ */
 typedef struct loader {
     const char *file;
-    yaml_document_t doc;
+    cfg_doc_t cd; /* the document after include:, merge keys and --set */
     char *err;
     size_t errlen;
     sim_t *sim;
 } loader_t;
 
+static void where_of(loader_t *L, yaml_node_t *node, char *buf, size_t n);
 static int lerr(loader_t *L, yaml_node_t *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int lerr(loader_t *L, yaml_node_t *node, const char *fmt, ...)
@@ -124,17 +126,29 @@ static int lerr(loader_t *L, yaml_node_t *node, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (node)
-        snprintf(L->err, L->errlen, "%s:%zu:%zu: %s", L->file, node->start_mark.line + 1,
-                 node->start_mark.column + 1, msg);
-    else
-        snprintf(L->err, L->errlen, "%s: %s", L->file, msg);
+    char where[600];
+    where_of(L, node, where, sizeof where);
+    snprintf(L->err, L->errlen, "%s: %s", where, msg);
     return SIM_ERR_CONFIG;
 }
 
+/* file:line:col of a node, or the --set that gave it */
 static void where_of(loader_t *L, yaml_node_t *node, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s:%zu:%zu", L->file, node->start_mark.line + 1, node->start_mark.column + 1);
+    const cfg_label_t *l = node ? cfg_doc_origin(&L->cd, node) : NULL;
+    if (l && l->is_set)
+        snprintf(buf, n, "%s", l->text);
+    else if (node)
+        snprintf(buf, n, "%s:%zu:%zu", l ? l->text : L->file, node->start_mark.line + 1,
+                 node->start_mark.column + 1);
+    else
+        snprintf(buf, n, "%s", L->file);
+}
+
+static int from_set(loader_t *L, yaml_node_t *node)
+{
+    const cfg_label_t *l = cfg_doc_origin(&L->cd, node);
+    return l && l->is_set;
 }
 
 static const char *scalar(yaml_node_t *n)
@@ -142,7 +156,7 @@ static const char *scalar(yaml_node_t *n)
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-static yaml_node_t *node(loader_t *L, int id) { return yaml_document_get_node(&L->doc, id); }
+static yaml_node_t *node(loader_t *L, int id) { return yaml_document_get_node(&L->cd.doc, id); }
 
 static int want_scalar(loader_t *L, yaml_node_t *n, const char *field, const char **out)
 {
@@ -240,6 +254,20 @@ static int load_components(loader_t *L, yaml_node_t *comps)
         }
         if (!rc && !model)
             rc = lerr(L, k, "component '%s' has no 'model'", name);
+        /* a value from --set is checked alone first, so its error names the override */
+        const sim_model_t *m = rc ? NULL : sim_model_find(model);
+        for (yaml_node_pair_t *q = v->data.mapping.pairs.start; m && !rc && q < v->data.mapping.pairs.top; q++) {
+            yaml_node_t *qv = node(L, q->value);
+            const char *key = scalar(node(L, q->key));
+            if (!from_set(L, qv) || !key || !strcmp(key, "model") || !strcmp(key, "clock"))
+                continue;
+            const char *one[3] = {key, scalar(qv), NULL};
+            struct sim_params tmp = {0};
+            char msg[900];
+            if (sim_params_build(&tmp, m, one, msg, sizeof msg))
+                rc = lerr(L, qv, "component '%s': %s", name, msg);
+            sim_params_free(&tmp);
+        }
         if (!rc) {
             char where[512];
             where_of(L, model_node, where, sizeof where);
@@ -336,7 +364,7 @@ static int load_links(loader_t *L, yaml_node_t *links)
 
 static int load_doc(loader_t *L, const sim_config_over_t *over)
 {
-    yaml_node_t *root = yaml_document_get_root_node(&L->doc);
+    yaml_node_t *root = yaml_document_get_root_node(&L->cd.doc);
     if (!root)
         return lerr(L, NULL, "the file is empty");
     if (root->type != YAML_MAPPING_NODE)
@@ -369,10 +397,11 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
         } else if (!strcmp(key, "lookahead")) {
             if (!scalar(v) || sim_parse_time(scalar(v), &opts.lookahead_ps))
                 return lerr(L, v, "field 'lookahead' must be a time (e.g. 1ns)");
-        } else if (!strcmp(key, "name") || !strcmp(key, "description") || !strcmp(key, "prism")) {
-            /* documentation fields */
+        } else if (!strcmp(key, "name") || !strcmp(key, "description") || !strcmp(key, "prism") ||
+                   !strcmp(key, "templates")) {
+            /* documentation fields; templates: holds anchors for merge keys */
         } else
-            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, name, description)",
+            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, include, templates, name, description)",
                         key);
     }
     if (over && over->seed_set)
@@ -397,21 +426,12 @@ int sim_config_load_string(const char *text, const char *name, const sim_config_
 {
     *out = NULL;
     loader_t L = {.file = name ? name : "<config>", .err = err, .errlen = errlen};
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return SIM_ERR_NOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    if (!yaml_parser_load(&parser, &L.doc)) {
-        snprintf(err, errlen, "%s:%zu:%zu: YAML syntax error: %s%s%s", L.file,
-                 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                 parser.problem ? parser.problem : "?", parser.context ? " " : "",
-                 parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        return SIM_ERR_CONFIG;
-    }
-    int rc = load_doc(&L, over);
-    yaml_document_delete(&L.doc);
-    yaml_parser_delete(&parser);
+    int rc = cfg_doc_load(&L.cd, text, L.file, err, errlen);
+    if (!rc && over && over->nset)
+        rc = cfg_doc_apply_sets(&L.cd, over->set, over->nset, err, errlen);
+    if (!rc)
+        rc = load_doc(&L, over);
+    cfg_doc_free(&L.cd);
     if (rc) {
         sim_destroy(L.sim);
         return rc;

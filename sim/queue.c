@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline int tie_before(sim_event_t *const *chunks, uint32_t x, uint32_t y)
+static inline int tie_before(sim_event_t *const *chunks, size_t stride, uint32_t x, uint32_t y)
 {
-    const sim_event_t *a = SIM_EV(chunks, x), *b = SIM_EV(chunks, y);
+    const sim_event_t *a = SIM_EV(chunks, stride, x), *b = SIM_EV(chunks, stride, y);
     if (a->prio != b->prio)
         return a->prio < b->prio;
     if (a->src != b->src)
@@ -18,22 +18,23 @@ static inline int tie_before(sim_event_t *const *chunks, uint32_t x, uint32_t y)
     return a->seq < b->seq;
 }
 
-#define QLESS(x, y) ((x)->time < (y)->time || ((x)->time == (y)->time && tie_before(ch, (x)->idx, (y)->idx)))
+#define QLESS(x, y) ((x)->time < (y)->time || ((x)->time == (y)->time && tie_before(ch, st, (x)->idx, (y)->idx)))
 
-void sim_queue_init(sim_queue_t *q, sim_event_t ***chunks)
+void sim_queue_init(sim_queue_t *q, sim_event_t ***chunks, size_t stride)
 {
     q->a = q->mem = NULL;
     q->n = q->cap = 0;
     q->chunks = chunks;
+    q->stride = stride;
 }
 
 void sim_queue_free(sim_queue_t *q)
 {
     free(q->mem);
-    sim_queue_init(q, q->chunks);
+    sim_queue_init(q, q->chunks, q->stride);
 }
 
-static void sift_up(sim_event_t *const *ch, sim_qent_t *a, size_t i, sim_qent_t e)
+static void sift_up(sim_event_t *const *ch, size_t st, sim_qent_t *a, size_t i, sim_qent_t e)
 {
     while (i > 0) {
         size_t parent = (i - 1) >> 2;
@@ -49,7 +50,7 @@ static void sift_up(sim_event_t *const *ch, sim_qent_t *a, size_t i, sim_qent_t 
  * children without comparing against e, then sift e up from there. A new
  * event usually belongs near the bottom (it is scheduled a full delay ahead),
  * so this saves about half the comparisons of the textbook sift-down. */
-static void sift_down(sim_event_t *const *ch, sim_qent_t *a, size_t n, size_t i, sim_qent_t e)
+static void sift_down(sim_event_t *const *ch, size_t st, sim_qent_t *a, size_t n, size_t i, sim_qent_t e)
 {
     for (;;) {
         size_t c = (i << 2) + 1;
@@ -63,7 +64,7 @@ static void sift_down(sim_event_t *const *ch, sim_qent_t *a, size_t n, size_t i,
         a[i] = a[best];
         i = best;
     }
-    sift_up(ch, a, i, e);
+    sift_up(ch, st, a, i, e);
 }
 
 int sim_queue_push(sim_queue_t *q, sim_qent_t e)
@@ -82,7 +83,7 @@ int sim_queue_push(sim_queue_t *q, sim_qent_t e)
         q->a = mem + 3;
         q->cap = cap;
     }
-    sift_up(*q->chunks, q->a, q->n++, e);
+    sift_up(*q->chunks, q->stride, q->a, q->n++, e);
     return 0;
 }
 
@@ -91,11 +92,11 @@ sim_qent_t sim_queue_pop(sim_queue_t *q)
     sim_qent_t top = q->a[0];
     q->n--;
     if (q->n > 0)
-        sift_down(*q->chunks, q->a, q->n, 0, q->a[q->n]);
+        sift_down(*q->chunks, q->stride, q->a, q->n, 0, q->a[q->n]);
     return top;
 }
 
 void sim_queue_replace_top(sim_queue_t *q, sim_qent_t e)
 {
-    sift_down(*q->chunks, q->a, q->n, 0, e);
+    sift_down(*q->chunks, q->stride, q->a, q->n, 0, e);
 }

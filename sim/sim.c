@@ -5,6 +5,7 @@
 #include "sim/sim_int.h"
 
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ int sim_set_error(sim_t *s, int code, const char *fmt, ...)
 }
 
 const char *sim_errmsg(const sim_t *s) { return s ? s->err : "out of memory"; }
+uint32_t sim_payload_bytes(const sim_t *s) { return s->payload; }
 
 void sim_fmt_where(char *buf, size_t n, const char *where)
 {
@@ -42,7 +44,15 @@ sim_t *sim_create(const sim_opts_t *opts)
         return NULL;
     if (opts)
         s->opts = *opts;
-    sim_queue_init(&s->q, &s->chunks);
+    /* the payload is rounded up to 16 bytes so events stay 16-byte aligned */
+    uint32_t pay = s->opts.payload_bytes ? s->opts.payload_bytes : SIM_PAYLOAD_BYTES;
+    if (pay < SIM_PAYLOAD_BYTES)
+        pay = SIM_PAYLOAD_BYTES;
+    if (pay <= SIM_PAYLOAD_MAX)
+        pay = (pay + 15u) & ~15u;
+    s->payload = pay;
+    s->ev_stride = offsetof(sim_event_t, data) + pay;
+    sim_queue_init(&s->q, &s->chunks, s->ev_stride);
     s->lookahead = SIM_TIME_MAX;
     for (int i = 0; i < 256; i++)
         s->msg_ops[i] = -1;
@@ -63,6 +73,8 @@ static void comp_free(sim_comp_t *c)
     for (int i = 0; i < c->n_ports; i++)
         free(c->ports[i].name);
     free(c->ports);
+    free(c->chan_out);
+    free(c->chan_in);
     for (int i = 0; i < c->n_stats; i++) {
         free(c->stats[i].name);
         free(c->stats[i].unit);
@@ -79,6 +91,15 @@ void sim_destroy(sim_t *s)
         comp_free(s->comps[i]);
     free(s->comps);
     free(s->name_index);
+    for (size_t i = 0; i < s->n_chans; i++) {
+        sim_chan_t *ch = s->chans[i];
+        free(ch->recs);
+        free(ch->arrive);
+        free(ch->tokens);
+        free(ch->token_arrive);
+        free(ch);
+    }
+    free(s->chans);
     for (size_t i = 0; i < s->n_links; i++) {
         free(s->links[i].from);
         free(s->links[i].to);
@@ -86,8 +107,12 @@ void sim_destroy(sim_t *s)
     }
     free(s->links);
     for (size_t i = 0; i < s->n_clocks; i++) {
-        free(s->clocks[i].name);
-        free(s->clocks[i].awake);
+        sim_clock_t *k = &s->clocks[i];
+        free(k->name);
+        free(k->members);
+        free(k->awake_bits);
+        for (int w = 0; w < SIM_WHEEL_SLOTS; w++)
+            free(k->wheel[w]);
     }
     free(s->clocks);
     for (size_t i = 0; i < s->n_chunks; i++)
@@ -98,6 +123,8 @@ void sim_destroy(sim_t *s)
         free(s->op_names[i]);
     free(s->op_names);
     free(s->op_keep);
+    if (s->dist)
+        sim_dist_free(s);
     free(s);
 }
 
@@ -323,23 +350,41 @@ uint64_t sim_comp_cycle(const sim_comp_t *c)
     return p ? c->sim->now / p : 0;
 }
 
-int sim_comp_fail(sim_comp_t *c, const char *fmt, ...)
+static int comp_vfail(sim_comp_t *c, int code, const char *fmt, va_list ap)
 {
     sim_t *s = c->sim;
     char msg[900];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (!s->failed) {
         char at[512];
         sim_fmt_where(at, sizeof at, c->where);
         snprintf(s->err, sizeof s->err, "%scomponent '%s' (%s) at %llu ps: %s", at, c->name,
                  c->model->name, (unsigned long long)s->now, msg);
+        s->fail_code = code;
     }
     s->failed = 1;
-    return SIM_ERR_MODEL;
+    return code;
 }
+
+int sim_comp_fail(sim_comp_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = comp_vfail(c, SIM_ERR_MODEL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int sim_comp_reject(sim_comp_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = comp_vfail(c, SIM_ERR_CONFIG, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int sim_fail_code(const sim_t *s) { return s->failed ? (s->fail_code ? s->fail_code : SIM_ERR_MODEL) : 0; }
 
 /* ---- ports and links ------------------------------------------------------- */
 static int port_add(sim_comp_t *c, const char *name, int out, int link)
@@ -475,7 +520,8 @@ int sim_add_link_at(sim_t *s, const char *from, const char *to, sim_time_t laten
     l->dst_port = (uint16_t)dp;
     l->latency = latency_ps;
     l->bw_gbps = bandwidth_gbps;
-    l->ps_per_byte = bandwidth_gbps > 0 ? 1000.0 / bandwidth_gbps : 0;
+    /* bytes per second, an integer from here on (1e-6 GB/s = 1000 B/s at least) */
+    l->bytes_per_s = bandwidth_gbps > 0 ? (uint64_t)(bandwidth_gbps * 1e9 + 0.5) : 0;
     s->n_links++;
     if (latency_ps < s->lookahead)
         s->lookahead = latency_ps;
@@ -567,6 +613,8 @@ out:
     return rc;
 }
 
+static int clocks_setup(sim_t *s);
+
 int sim_init(sim_t *s)
 {
     if (s->initialized)
@@ -574,8 +622,14 @@ int sim_init(sim_t *s)
     int rc = check_zero_cycles(s);
     if (rc)
         return rc;
+    if (s->payload > SIM_PAYLOAD_MAX)
+        return sim_set_error(s, SIM_ERR_CONFIG, "event payload of %u bytes exceeds %d",
+                             s->payload, SIM_PAYLOAD_MAX);
     if (s->lookahead == SIM_TIME_MAX)
         s->lookahead = 0;
+    rc = clocks_setup(s);
+    if (rc)
+        return rc;
     s->initialized = 1;
     for (size_t i = 0; i < s->n_comps; i++) {
         sim_comp_t *c = s->comps[i];
@@ -586,6 +640,8 @@ int sim_init(sim_t *s)
                                  "%scomponent '%s': model '%s' is clocked; give it a clock", at,
                                  c->name, c->model->name);
         }
+        if (s->dist_local && !s->dist_local[i])
+            continue; /* another rank runs it */
         c->initialized = 1;
         if (c->model->init) {
             rc = c->model->init(c, c->state, &c->params);
@@ -615,21 +671,22 @@ static sim_event_t *ev_alloc(sim_t *s)
         return NULL;
     if (s->n_chunks >= (1u << (32 - SIM_POOL_SHIFT)))
         return NULL; /* 2^32 pending events */
-    sim_event_t *chunk = malloc(POOL_CHUNK * sizeof *chunk);
+    size_t st = s->ev_stride;
+    sim_event_t *chunk = aligned_alloc(64, POOL_CHUNK * st);
     if (!chunk)
         return NULL;
     uint32_t base = (uint32_t)s->n_chunks << SIM_POOL_SHIFT;
-    for (uint32_t i = 0; i < POOL_CHUNK; i++)
-        chunk[i].pool_idx_ = base + i;
     s->chunks[s->n_chunks++] = chunk;
-    for (size_t i = 1; i < POOL_CHUNK - 1; i++) {
-        sim_event_t *next = &chunk[i + 1];
-        memcpy(&chunk[i], &next, sizeof next);
+    for (uint32_t i = 0; i < POOL_CHUNK; i++)
+        SIM_EV(s->chunks, st, base + i)->pool_idx_ = base + i;
+    for (uint32_t i = 1; i < POOL_CHUNK - 1; i++) {
+        sim_event_t *next = SIM_EV(s->chunks, st, base + i + 1);
+        memcpy(SIM_EV(s->chunks, st, base + i), &next, sizeof next);
     }
     sim_event_t *last = NULL;
-    memcpy(&chunk[POOL_CHUNK - 1], &last, sizeof last);
-    s->free_list = &chunk[1];
-    return &chunk[0];
+    memcpy(SIM_EV(s->chunks, st, base + POOL_CHUNK - 1), &last, sizeof last);
+    s->free_list = SIM_EV(s->chunks, st, base + 1);
+    return chunk;
 }
 
 static inline void ev_free(sim_t *s, sim_event_t *e)
@@ -640,6 +697,11 @@ static inline void ev_free(sim_t *s, sim_event_t *e)
 
 static inline int enqueue(sim_t *s, sim_event_t *e)
 {
+    if (s->dist_local && e->src < MAX_COMPS && !s->dist_local[e->dst]) {
+        int rc = sim_dist_out(s, e); /* batched for the receiver's rank */
+        ev_free(s, e);
+        return rc;
+    }
     sim_qent_t q = {e->time, e->pool_idx_, e->dst};
     if (s->pop_pending) {
         /* the entry being handled is still on top: replace it (one sift) */
@@ -672,6 +734,17 @@ static inline sim_event_t *ev_new(sim_comp_t *c, sim_time_t when, uint32_t dst, 
     return e;
 }
 
+int sim_event_inject(sim_t *s, const sim_event_t *in)
+{
+    sim_event_t *e = ev_alloc(s);
+    if (!e)
+        return SIM_ERR_NOMEM;
+    uint32_t slot = e->pool_idx_;
+    memcpy(e, in, s->ev_stride); /* header and the run's payload */
+    e->pool_idx_ = slot;
+    return sim_queue_push(&s->q, (sim_qent_t){e->time, e->pool_idx_, e->dst});
+}
+
 static int fail_nomem(sim_comp_t *c)
 {
     sim_comp_fail(c, "out of memory for events"); /* keeps an earlier message (overflow) */
@@ -683,13 +756,12 @@ static inline sim_time_t link_arrival(sim_link_t *l, sim_time_t depart, uint32_t
 {
     sim_time_t start = depart;
     sim_time_t ser = 0;
-    if (l->ps_per_byte > 0) {
+    if (l->bytes_per_s) {
         if (l->free_at > start)
             start = l->free_at;
-        double t = (double)bytes * l->ps_per_byte;
-        ser = (sim_time_t)t;
-        if ((double)ser < t)
-            ser++;
+        /* ceil(bytes * 1e12 / bytes_per_s) in exact integer arithmetic */
+        unsigned __int128 num = (unsigned __int128)bytes * SIM_PS_PER_S + l->bytes_per_s - 1;
+        ser = (sim_time_t)(num / l->bytes_per_s);
     }
     if (commit) {
         l->free_at = start + ser;
@@ -711,16 +783,16 @@ int sim_send(sim_comp_t *c, int port, const sim_msg_t *m, sim_time_t extra_delay
 {
     if (port < 0 || port >= c->n_ports || !c->ports[port].out)
         return sim_comp_fail(c, "send on port %d, which is not a linked output port", port);
-    if (m->data_len > SIM_PAYLOAD_BYTES)
-        return sim_comp_fail(c, "message payload of %zu bytes exceeds %d", m->data_len,
-                             SIM_PAYLOAD_BYTES);
     sim_t *s = c->sim;
+    if (m->data_len > s->payload)
+        return sim_comp_fail(c, "message payload of %zu bytes exceeds the run's %u", m->data_len,
+                             s->payload);
     sim_link_t *l = &s->links[c->ports[port].link];
     sim_time_t when = link_arrival(l, s->now + extra_delay_ps, m->bytes, 1);
     sim_event_t *e = ev_new(c, when, l->dst_comp, l->dst_port, m->kind, m->prio, m->op_id);
     if (!e)
         return fail_nomem(c);
-    memset(e->data.bytes, 0, SIM_PAYLOAD_BYTES);
+    memset(e->data.bytes, 0, s->payload);
     if (m->data_len)
         memcpy(e->data.bytes, m->data, m->data_len);
     return enqueue(s, e);
@@ -743,14 +815,14 @@ int sim_send_kind(sim_comp_t *c, int port, uint16_t kind, uint32_t bytes, uint64
 
 int sim_self(sim_comp_t *c, sim_time_t delay_ps, const sim_msg_t *m)
 {
-    if (m->data_len > SIM_PAYLOAD_BYTES)
-        return sim_comp_fail(c, "message payload of %zu bytes exceeds %d", m->data_len,
-                             SIM_PAYLOAD_BYTES);
     sim_t *s = c->sim;
+    if (m->data_len > s->payload)
+        return sim_comp_fail(c, "message payload of %zu bytes exceeds the run's %u", m->data_len,
+                             s->payload);
     sim_event_t *e = ev_new(c, s->now + delay_ps, c->id, SIM_PORT_SELF, m->kind, m->prio, m->op_id);
     if (!e)
         return fail_nomem(c);
-    memset(e->data.bytes, 0, SIM_PAYLOAD_BYTES);
+    memset(e->data.bytes, 0, s->payload);
     if (m->data_len)
         memcpy(e->data.bytes, m->data, m->data_len);
     return enqueue(s, e);
@@ -795,86 +867,361 @@ int sim_send_direct(sim_comp_t *c, uint32_t dst, sim_time_t delay_ps, uint16_t k
 }
 
 /* ---- clocks at run time ----------------------------------------------------- */
-static int clock_schedule(sim_t *s, int k)
+/* Each clock keeps its clocked components ("members", id order), an awake
+ * bitmap over them and a wheel of wakes for the next SIM_WHEEL_SLOTS cycles.
+ * An edge event is queued only for cycles with work; `next_cycle` is the
+ * earliest one queued, and an edge event of any other cycle is stale (a
+ * wake moved the edge earlier) and is skipped. */
+static int clocks_setup(sim_t *s)
+{
+    for (size_t k = 0; k < s->n_clocks; k++) {
+        s->clocks[k].next_cycle = UINT64_MAX;
+        s->clocks[k].n_members = 0;
+    }
+    for (size_t i = 0; i < s->n_comps; i++) {
+        sim_comp_t *c = s->comps[i];
+        if (c->clock >= 0 && c->model->tick)
+            c->clock_slot = (uint32_t)s->clocks[c->clock].n_members++;
+    }
+    for (size_t k = 0; k < s->n_clocks; k++) {
+        sim_clock_t *clk = &s->clocks[k];
+        clk->n_words = (clk->n_members + 63) / 64 + 1;
+        clk->members = calloc(clk->n_members + 1, sizeof *clk->members);
+        clk->awake_bits = calloc(clk->n_words, sizeof *clk->awake_bits);
+        if (!clk->members || !clk->awake_bits)
+            return SIM_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < s->n_comps; i++) {
+        sim_comp_t *c = s->comps[i];
+        if (c->clock >= 0 && c->model->tick)
+            s->clocks[c->clock].members[c->clock_slot] = c->id;
+    }
+    return 0;
+}
+
+/* The first cycle whose edge has not run yet: the edge at now when now is an
+ * edge that is still to come (messages of an instant run before its edges). */
+static inline uint64_t first_pending_cycle(const sim_t *s, const sim_clock_t *clk)
+{
+    uint64_t cyc = s->now / clk->period;
+    if (s->now % clk->period == 0 && !(clk->ran_any && clk->last_cycle == cyc))
+        return cyc;
+    return cyc + 1;
+}
+
+static sim_event_t *internal_event(sim_t *s, int k, uint64_t cycle, uint32_t dst, uint16_t kind,
+                                   uint8_t prio)
 {
     sim_clock_t *clk = &s->clocks[k];
-    sim_time_t next = (s->now / clk->period + 1) * clk->period;
+    if (cycle > SIM_TIME_MAX / clk->period)
+        return NULL; /* beyond the 64-bit ps range: never happens */
     sim_event_t *e = ev_alloc(s);
     if (!e)
-        return SIM_ERR_NOMEM;
+        return NULL;
     uint32_t slot = e->pool_idx_;
-    memset(e, 0, sizeof *e);
+    memset(e, 0, offsetof(sim_event_t, data));
     e->pool_idx_ = slot;
-    e->time = next;
+    e->time = cycle * clk->period;
     e->seq = clk->seq++;
     e->src = MAX_COMPS + (uint32_t)k;
-    e->dst = (uint32_t)k;
-    e->kind = SIM_EV_CLOCK;
+    e->dst = dst;
+    e->kind = kind;
     e->port = SIM_PORT_SELF;
-    e->prio = 255; /* edges run after the messages of the same instant */
-    clk->scheduled = 1;
+    e->prio = prio;
+    return e;
+}
+
+/* Make sure an edge event of clock k is queued at `cycle` or earlier. */
+static int edge_push(sim_t *s, int k, uint64_t cycle)
+{
+    sim_clock_t *clk = &s->clocks[k];
+    if (cycle >= clk->next_cycle)
+        return 0;
+    /* edges run after the messages of the same instant */
+    sim_event_t *e = internal_event(s, k, cycle, (uint32_t)k, SIM_EV_CLOCK, 255);
+    if (!e)
+        return SIM_ERR_NOMEM;
+    clk->next_cycle = cycle;
     return enqueue(s, e);
+}
+
+void sim_clock_wake_at(sim_comp_t *c, uint64_t cycle)
+{
+    sim_t *s = c->sim;
+    if (c->clock < 0 || !c->model->tick || !s->initialized)
+        return;
+    sim_clock_t *clk = &s->clocks[c->clock];
+    uint64_t first = first_pending_cycle(s, clk);
+    if (cycle < first)
+        cycle = first;
+    int rc = 0;
+    if (cycle == first && !clk->in_edge) {
+        uint64_t bit = 1ull << (c->clock_slot & 63);
+        uint64_t *w = &clk->awake_bits[c->clock_slot >> 6];
+        if (!(*w & bit)) {
+            *w |= bit;
+            clk->n_awake++;
+        }
+        rc = edge_push(s, c->clock, cycle);
+    } else if (cycle - first < SIM_WHEEL_SLOTS) {
+        unsigned slot = (unsigned)(cycle % SIM_WHEEL_SLOTS);
+        if (clk->wheel_n[slot] == clk->wheel_cap[slot]) {
+            uint32_t cap = clk->wheel_cap[slot] ? 2 * clk->wheel_cap[slot] : 16;
+            uint32_t *a = realloc(clk->wheel[slot], cap * sizeof *a);
+            if (!a) {
+                fail_nomem(c);
+                return;
+            }
+            clk->wheel[slot] = a;
+            clk->wheel_cap[slot] = cap;
+        }
+        clk->wheel[slot][clk->wheel_n[slot]++] = c->clock_slot;
+        clk->wheel_mask |= 1ull << slot;
+        rc = edge_push(s, c->clock, cycle);
+    } else {
+        /* far ahead: one internal event that wakes it at that edge */
+        sim_event_t *e = internal_event(s, c->clock, cycle, c->id, SIM_EV_WAKE, 254);
+        rc = e ? enqueue(s, e) : SIM_ERR_NOMEM;
+    }
+    if (rc)
+        fail_nomem(c);
 }
 
 void sim_clock_wake(sim_comp_t *c)
 {
-    sim_t *s = c->sim;
-    if (c->awake || c->clock < 0 || !c->model->tick)
+    if (c->clock < 0)
         return;
-    sim_clock_t *clk = &s->clocks[c->clock];
-    if (grow((void **)&clk->awake, &clk->cap_awake, clk->n_awake + 1, sizeof *clk->awake)) {
-        fail_nomem(c);
-        return;
-    }
-    /* first tick on the first edge strictly after now, whether or not an
-     * edge at now is still queued for other components */
-    c->wake_cycle = s->now / clk->period + 1;
-    if (clk->n_awake && clk->awake[clk->n_awake - 1] > c->id)
-        clk->unsorted = 1;
-    clk->awake[clk->n_awake++] = c->id;
-    c->awake = 1;
-    if (!clk->scheduled && clock_schedule(s, c->clock))
-        fail_nomem(c);
+    sim_clock_wake_at(c, 0); /* 0 is always past: the first pending edge */
 }
 
-static int u32cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void clock_edge(sim_t *s, int k)
+static void clock_edge(sim_t *s, int k, uint64_t cycle)
 {
     sim_clock_t *clk = &s->clocks[k];
-    clk->scheduled = 0;
-    /* tick in component id order, so the order never depends on wake order */
-    if (clk->unsorted) {
-        qsort(clk->awake, clk->n_awake, sizeof *clk->awake, u32cmp);
-        clk->unsorted = 0;
+    if (cycle != clk->next_cycle)
+        return; /* stale: the edge was moved earlier and has run */
+    clk->next_cycle = UINT64_MAX;
+    clk->last_cycle = cycle;
+    clk->ran_any = 1;
+    unsigned slot = (unsigned)(cycle % SIM_WHEEL_SLOTS);
+    if (clk->wheel_mask >> slot & 1) {
+        for (uint32_t i = 0; i < clk->wheel_n[slot]; i++) {
+            uint32_t m = clk->wheel[slot][i];
+            uint64_t bit = 1ull << (m & 63);
+            if (!(clk->awake_bits[m >> 6] & bit)) {
+                clk->awake_bits[m >> 6] |= bit;
+                clk->n_awake++;
+            }
+        }
+        clk->wheel_n[slot] = 0;
+        clk->wheel_mask &= ~(1ull << slot);
     }
-    size_t n = clk->n_awake, kept = 0;
-    uint64_t cycle = s->now / clk->period;
-    for (size_t i = 0; i < n; i++) {
-        sim_comp_t *c = s->comps[clk->awake[i]];
-        int stay = cycle < c->wake_cycle ? 1 : c->model->tick(c, c->state, cycle);
-        if (stay)
-            clk->awake[kept++] = c->id;
-        else
-            c->awake = 0;
+    /* tick in component id order: the bitmap is scanned word by word; wakes
+     * made by the ticks go to the wheel, never into this scan */
+    clk->in_edge = 1;
+    size_t left = clk->n_awake;
+    sim_comp_t **comps = s->comps;
+    for (size_t w = 0; left && w < clk->n_words; w++) {
+        uint64_t word = clk->awake_bits[w];
+        while (word) {
+            unsigned b = (unsigned)__builtin_ctzll(word);
+            word &= word - 1;
+            left--;
+            sim_comp_t *c = comps[clk->members[(w << 6) + b]];
+            if (!c->model->tick(c, c->state, cycle)) {
+                clk->awake_bits[w] &= ~(1ull << b);
+                clk->n_awake--;
+            }
+        }
     }
-    /* components woken during this edge were appended after n */
-    for (size_t i = n; i < clk->n_awake; i++) {
-        if (kept && clk->awake[kept - 1] > clk->awake[i])
-            clk->unsorted = 1;
-        clk->awake[kept++] = clk->awake[i];
+    clk->in_edge = 0;
+    uint64_t need = UINT64_MAX;
+    if (clk->n_awake)
+        need = cycle + 1;
+    else if (clk->wheel_mask) {
+        uint64_t first = cycle + 1;
+        unsigned r = (unsigned)(first % SIM_WHEEL_SLOTS);
+        uint64_t rot = r ? (clk->wheel_mask >> r) | (clk->wheel_mask << (64 - r)) : clk->wheel_mask;
+        need = first + (uint64_t)__builtin_ctzll(rot);
     }
-    clk->n_awake = kept;
-    if (kept && !clk->scheduled)
-        clock_schedule(s, k);
+    if (need != UINT64_MAX && edge_push(s, k, need))
+        sim_set_error(s, SIM_ERR_NOMEM, "out of memory for events"), s->failed = 1;
 }
 
+/* ---- clocked channels ---------------------------------------------------------- */
+int sim_add_chan(sim_t *s, uint32_t from, int from_port, uint32_t to, int to_port,
+                 const sim_chan_opts_t *o)
+{
+    if (s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "channel added after init");
+    if (from >= s->n_comps || to >= s->n_comps)
+        return sim_set_error(s, SIM_ERR_CONFIG, "channel %u -> %u names a missing component", from,
+                             to);
+    sim_comp_t *a = s->comps[from], *b = s->comps[to];
+    if (from_port < 0 || from_port > 65535 || to_port < 0 || to_port > 65535)
+        return sim_set_error(s, SIM_ERR_CONFIG, "channel %s.%d -> %s.%d: port outside [0, 65535]",
+                             a->name, from_port, b->name, to_port);
+    if (!o || o->rec_bytes < 1 || o->rec_bytes > 64 || o->latency < 1 || o->capacity < 1 ||
+        o->credit_latency < 1)
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "channel %s.%d -> %s.%d: need 1 <= record bytes <= 64, latency >= 1, "
+                             "capacity >= 1, credit latency >= 1",
+                             a->name, from_port, b->name, to_port);
+    if (!a->model->tick || !b->model->tick || a->clock < 0 || a->clock != b->clock)
+        return sim_set_error(s, SIM_ERR_CONFIG,
+                             "channel %s -> %s: both ends must be clocked components on one clock",
+                             a->name, b->name);
+    if ((from_port < a->n_chan_out && a->chan_out[from_port]) ||
+        (to_port < b->n_chan_in && b->chan_in[to_port]))
+        return sim_set_error(s, SIM_ERR_CONFIG, "channel %s.%d -> %s.%d: port already connected",
+                             a->name, from_port, b->name, to_port);
+    if (grow((void **)&s->chans, &s->cap_chans, s->n_chans + 1, sizeof *s->chans))
+        return SIM_ERR_NOMEM;
+    if (from_port >= a->n_chan_out) {
+        sim_chan_t **v = realloc(a->chan_out, (size_t)(from_port + 1) * sizeof *v);
+        if (!v)
+            return SIM_ERR_NOMEM;
+        memset(v + a->n_chan_out, 0, (size_t)(from_port + 1 - a->n_chan_out) * sizeof *v);
+        a->chan_out = v;
+        a->n_chan_out = from_port + 1;
+    }
+    if (to_port >= b->n_chan_in) {
+        sim_chan_t **v = realloc(b->chan_in, (size_t)(to_port + 1) * sizeof *v);
+        if (!v)
+            return SIM_ERR_NOMEM;
+        memset(v + b->n_chan_in, 0, (size_t)(to_port + 1 - b->n_chan_in) * sizeof *v);
+        b->chan_in = v;
+        b->n_chan_in = to_port + 1;
+    }
+    sim_chan_t *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        return SIM_ERR_NOMEM;
+    ch->from = a;
+    ch->to = b;
+    ch->from_port = from_port;
+    ch->to_port = to_port;
+    ch->rec_bytes = o->rec_bytes;
+    ch->latency = o->latency;
+    ch->capacity = o->capacity;
+    ch->credit_latency = o->credit_latency;
+    ch->credit_capacity = o->capacity + o->credits + 2 * (o->credit_latency + 1);
+    ch->credits = o->credits;
+    ch->recs = malloc((size_t)o->capacity * o->rec_bytes);
+    ch->arrive = malloc((size_t)o->capacity * sizeof *ch->arrive);
+    ch->tokens = malloc((size_t)ch->credit_capacity * sizeof *ch->tokens);
+    ch->token_arrive = malloc((size_t)ch->credit_capacity * sizeof *ch->token_arrive);
+    s->chans[s->n_chans++] = ch; /* freed with the sim from here on */
+    if (!ch->recs || !ch->arrive || !ch->tokens || !ch->token_arrive)
+        return SIM_ERR_NOMEM;
+    a->chan_out[from_port] = ch;
+    b->chan_in[to_port] = ch;
+    sim_time_t period = s->clocks[a->clock].period;
+    uint32_t lat = o->latency < o->credit_latency ? o->latency : o->credit_latency;
+    if ((sim_time_t)lat * period < s->lookahead)
+        s->lookahead = (sim_time_t)lat * period;
+    return (int)s->n_chans - 1;
+}
+
+size_t sim_chan_count(const sim_t *s) { return s->n_chans; }
+sim_chan_t *sim_chan_out(sim_comp_t *c, int port)
+{
+    return port >= 0 && port < c->n_chan_out ? c->chan_out[port] : NULL;
+}
+sim_chan_t *sim_chan_in(sim_comp_t *c, int port)
+{
+    return port >= 0 && port < c->n_chan_in ? c->chan_in[port] : NULL;
+}
+int sim_chan_out_count(const sim_comp_t *c) { return c->n_chan_out; }
+int sim_chan_in_count(const sim_comp_t *c) { return c->n_chan_in; }
+
+static inline uint64_t chan_cycle(const sim_chan_t *ch)
+{
+    const sim_t *s = ch->from->sim;
+    return s->now / s->clocks[ch->from->clock].period;
+}
+
+int sim_chan_send(sim_chan_t *ch, const void *rec)
+{
+    if (ch->n == ch->capacity)
+        return sim_comp_fail(ch->from, "channel to '%s' (port %d) is full: %u records in flight",
+                             ch->to->name, ch->from_port, ch->capacity);
+    uint32_t i = ch->head + ch->n;
+    if (i >= ch->capacity)
+        i -= ch->capacity;
+    memcpy(ch->recs + (size_t)i * ch->rec_bytes, rec, ch->rec_bytes);
+    uint64_t arrive = chan_cycle(ch) + ch->latency;
+    ch->arrive[i] = arrive;
+    ch->n++;
+    ch->sent++;
+    ch->credits--;
+    sim_clock_wake_at(ch->to, arrive);
+    return 0;
+}
+
+int64_t sim_chan_credits(sim_chan_t *ch)
+{
+    uint64_t now = chan_cycle(ch);
+    int64_t arrived = 0;
+    uint32_t i = ch->thead;
+    for (uint32_t k = 0; k < ch->tn && ch->token_arrive[i] <= now; k++) {
+        arrived++;
+        if (++i == ch->credit_capacity)
+            i = 0;
+    }
+    return ch->credits + arrived;
+}
+
+int sim_chan_credit_take(sim_chan_t *ch, uint32_t *token)
+{
+    if (!ch->tn || ch->token_arrive[ch->thead] > chan_cycle(ch))
+        return 0;
+    if (token)
+        *token = ch->tokens[ch->thead];
+    if (++ch->thead == ch->credit_capacity)
+        ch->thead = 0;
+    ch->tn--;
+    ch->credits++;
+    return 1;
+}
+
+const void *sim_chan_peek(sim_chan_t *ch)
+{
+    if (!ch->n || ch->arrive[ch->head] > chan_cycle(ch))
+        return NULL;
+    return ch->recs + (size_t)ch->head * ch->rec_bytes;
+}
+
+void sim_chan_pop(sim_chan_t *ch)
+{
+    if (!ch->n)
+        return;
+    if (++ch->head == ch->capacity)
+        ch->head = 0;
+    ch->n--;
+}
+
+int sim_chan_credit(sim_chan_t *ch, uint32_t token)
+{
+    if (ch->tn == ch->credit_capacity)
+        return sim_comp_fail(ch->to, "credit return to '%s' (port %d) overflows: %u in flight",
+                             ch->from->name, ch->from_port, ch->credit_capacity);
+    uint32_t i = ch->thead + ch->tn;
+    if (i >= ch->credit_capacity)
+        i -= ch->credit_capacity;
+    uint64_t arrive = chan_cycle(ch) + ch->credit_latency;
+    ch->tokens[i] = token;
+    ch->token_arrive[i] = arrive;
+    ch->tn++;
+    ch->credits_returned++;
+    sim_clock_wake_at(ch->from, arrive);
+    return 0;
+}
+
+uint32_t sim_chan_pending(const sim_chan_t *ch) { return ch->n; }
+uint32_t sim_chan_credit_pending(const sim_chan_t *ch) { return ch->tn; }
+uint64_t sim_chan_sent(const sim_chan_t *ch) { return ch->sent; }
+
 /* ---- tracing (engine side) ---------------------------------------------------- */
-static int op_intern(sim_t *s, const char *name)
+static int op_intern(sim_t *s, const char *name, uint32_t comp)
 {
     for (size_t i = 0; i < s->n_ops; i++)
         if (strcmp(s->op_names[i], name) == 0)
@@ -890,10 +1237,12 @@ static int op_intern(sim_t *s, const char *name)
     s->cap_ops = cap < cap2 ? cap : cap2;
     s->op_names[s->n_ops] = strdup(name);
     s->op_keep[s->n_ops] = s->have_sink && s->sink.keep ? (unsigned char)s->sink.keep(s->sink.ctx, UINT32_MAX, name) : 1;
+    if (s->dist)
+        sim_dist_op_new(s, (int)s->n_ops, comp); /* ranks agree the ids at the end */
     return (int)s->n_ops++;
 }
 
-int sim_trace_op(sim_comp_t *c, const char *op) { return op_intern(c->sim, op); }
+int sim_trace_op(sim_comp_t *c, const char *op) { return op_intern(c->sim, op, c->id); }
 const char *sim_op_name(const sim_t *s, int op)
 {
     return op >= 0 && (size_t)op < s->n_ops ? s->op_names[op] : NULL;
@@ -938,7 +1287,7 @@ static void trace_message(sim_t *s, const sim_event_t *e)
     if (k > 255) {
         char name[32];
         snprintf(name, sizeof name, "msg.%u", (unsigned)e->kind);
-        int op = op_intern(s, name);
+        int op = op_intern(s, name, e->dst);
         if (op < 0 || !s->op_keep[op])
             return;
         sim_trace_row_t r = {e->time, 0, e->dst, (uint16_t)op, 1, 0, 0.0, e->op_id};
@@ -948,7 +1297,7 @@ static void trace_message(sim_t *s, const sim_event_t *e)
     if (s->msg_ops[k] < 0) {
         char name[32];
         snprintf(name, sizeof name, "msg.%u", (unsigned)e->kind);
-        s->msg_ops[k] = op_intern(s, name);
+        s->msg_ops[k] = op_intern(s, name, e->dst);
         if (s->msg_ops[k] < 0)
             return;
     }
@@ -968,17 +1317,18 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
         return SIM_ERR_MODEL;
     if (s->opts.until_ps && until_ps > s->opts.until_ps)
         until_ps = s->opts.until_ps;
-    uint64_t n = 0;
+    uint64_t n = 0, internal = 0; /* internal: clock bookkeeping popped */
     sim_comp_t **comps = s->comps;
+    const size_t stride = s->ev_stride;
     while (s->q.n && n < max_events) {
         sim_qent_t *top = &s->q.a[0];
         if (top->time >= until_ps)
             break;
-        sim_event_t *e = SIM_EV(s->chunks, top->idx);
+        sim_event_t *e = SIM_EV(s->chunks, stride, top->idx);
         /* the next event is among the root's children: start loading them
          * while this one is handled */
         for (size_t k = 1; k <= 4 && k < s->q.n; k++) {
-            __builtin_prefetch(SIM_EV(s->chunks, s->q.a[k].idx));
+            __builtin_prefetch(SIM_EV(s->chunks, stride, s->q.a[k].idx));
             if (s->q.a[k].dst < s->n_comps) {
                 const char *c = (const char *)comps[s->q.a[k].dst];
                 __builtin_prefetch(c);
@@ -986,12 +1336,26 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
             }
         }
         s->now = e->time;
+        s->cur_ev = e;
         s->pop_pending = 1;
         if (e->src >= MAX_COMPS) {
             /* pop first: ticks may schedule the next edge */
             s->pop_pending = 0;
             sim_queue_pop(&s->q);
-            clock_edge(s, (int)e->dst);
+            int k = (int)(e->src - MAX_COMPS);
+            /* wake timers and stale edges are the engine's bookkeeping, not
+             * events: only edges that run count (the same in any split) */
+            if (e->kind == SIM_EV_WAKE) {
+                sim_clock_wake(comps[e->dst]); /* its edge at now has not run */
+                internal++;
+            } else {
+                uint64_t cycle = e->time / s->clocks[k].period;
+                if (cycle != s->clocks[k].next_cycle)
+                    internal++;
+                else if (s->dist)
+                    sim_dist_edge(s, k);
+                clock_edge(s, k, cycle);
+            }
         } else {
             sim_comp_t *c = comps[e->dst];
             c->events++;
@@ -1008,7 +1372,10 @@ int sim_run(sim_t *s, sim_time_t until_ps, uint64_t max_events)
         if (s->failed)
             break;
     }
-    s->handled += n;
+    s->handled += n - internal;
+    s->cur_ev = NULL;
+    if (n)
+        s->last_event_ps = s->now;
     if (s->failed)
         return SIM_ERR_MODEL;
     if (!s->q.n || s->q.a[0].time >= until_ps) {
@@ -1050,6 +1417,7 @@ sim_time_t sim_lookahead_ps(const sim_t *s)
 }
 sim_time_t sim_end_ps(const sim_t *s) { return s->now; }
 uint64_t sim_seed(const sim_t *s) { return s->opts.seed; }
+sim_time_t sim_until_ps(const sim_t *s) { return s->opts.until_ps; }
 
 /* ---- ledger ------------------------------------------------------------------------ */
 int sim_stat(sim_comp_t *c, const char *name, sim_stat_kind_t kind, const char *unit)

@@ -38,7 +38,11 @@ typedef struct sim sim_t;           /* one simulation (opaque) */
 typedef struct sim_comp sim_comp_t; /* one component instance (opaque) */
 
 /* ---- events -------------------------------------------------------------- */
+/* The default (and smallest) payload of an event. A run can ask for more with
+ * sim_opts_t.payload_bytes; handlers then reach the whole payload through
+ * sim_event_payload(ev) (the `data` union names only the first 48 bytes). */
 #define SIM_PAYLOAD_BYTES 48
+#define SIM_PAYLOAD_MAX 1024
 
 /* An event as a handler sees it. The engine owns the memory; the handler must
  * not keep the pointer past its return. Ordering key: (time, prio, src, seq). */
@@ -59,6 +63,9 @@ typedef struct sim_event {
         unsigned char bytes[SIM_PAYLOAD_BYTES];
     } data;
 } sim_event_t;
+
+/* The payload of an event: sim_payload_bytes(sim) bytes. */
+static inline const void *sim_event_payload(const sim_event_t *ev) { return ev->data.bytes; }
 
 #define SIM_PORT_SELF 0xffffu
 
@@ -128,11 +135,13 @@ typedef struct sim_opts {
     uint64_t seed;
     sim_time_t until_ps;     /* 0: run until no events are left */
     sim_time_t lookahead_ps; /* minimum delay of sim_send_direct to another component */
+    uint32_t payload_bytes;  /* event payload, 0: SIM_PAYLOAD_BYTES; at most SIM_PAYLOAD_MAX */
 } sim_opts_t;
 
 sim_t *sim_create(const sim_opts_t *opts);
 void sim_destroy(sim_t *s); /* NULL is a no-op */
 const char *sim_errmsg(const sim_t *s);
+uint32_t sim_payload_bytes(const sim_t *s); /* payload of every event of this run */
 int sim_set_error(sim_t *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -176,6 +185,7 @@ uint64_t sim_events_handled(const sim_t *s);
 sim_time_t sim_lookahead_ps(const sim_t *s); /* min link latency and direct-send lookahead */
 sim_time_t sim_end_ps(const sim_t *s);       /* end time of the run */
 uint64_t sim_seed(const sim_t *s);
+sim_time_t sim_until_ps(const sim_t *s);    /* the run's end time (0: none) */
 
 /* ---- inside a model ------------------------------------------------------- */
 sim_t *sim_of(sim_comp_t *c);
@@ -186,6 +196,11 @@ sim_time_t sim_comp_now(const sim_comp_t *c);
 /* A model reports a fatal problem (bad parameter combination, endurance
  * exceeded): the run stops with this message. Returns SIM_ERR_MODEL. */
 int sim_comp_fail(sim_comp_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Like sim_comp_fail, for a request the model does not do at all (bad input
+ * rather than a failure of the model): sim_fail_code gives SIM_ERR_CONFIG. */
+int sim_comp_reject(sim_comp_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 0 while the run is healthy; SIM_ERR_MODEL or SIM_ERR_CONFIG once failed. */
+int sim_fail_code(const sim_t *s);
 
 /* Ports are created by links; a model looks them up by name at init.
  * Returns the port index or -1 when no link uses that name. */
@@ -203,7 +218,7 @@ typedef struct sim_msg {
     uint32_t bytes;    /* size on the link (bandwidth) */
     uint64_t op_id;
     const void *data;  /* copied into the event payload */
-    size_t data_len;   /* <= SIM_PAYLOAD_BYTES */
+    size_t data_len;   /* <= sim_payload_bytes(sim) */
 } sim_msg_t;
 
 /* Send over an output port: arrives at the linked component's input port after
@@ -228,8 +243,62 @@ int sim_send_kind(sim_comp_t *c, int port, uint16_t kind, uint32_t bytes, uint64
 int sim_comp_clock(const sim_comp_t *c);
 sim_time_t sim_comp_period_ps(const sim_comp_t *c);
 uint64_t sim_comp_cycle(const sim_comp_t *c); /* current cycle of its clock */
-/* Wake a clocked component: its tick runs on the next edge after now. */
+/* Wake a clocked component. The rule: its tick runs on the first edge of its
+ * clock, at or after now, that has not run yet. So a message handled at an
+ * edge's instant (messages of an instant run before its edges) is seen by
+ * that edge's tick whether the receiver was awake or asleep; a wake from
+ * inside a tick (or from an event after the edge of the same instant) means
+ * the next edge. A tick may find nothing to do; it then returns 0. */
 void sim_clock_wake(sim_comp_t *c);
+/* Wake at cycle `cycle` of the component's clock (or at the first edge that
+ * has not run, if that cycle is past). Up to 63 cycles ahead costs no heap
+ * event. A component already awake stays awake; the wake still holds if it
+ * sleeps before then. */
+void sim_clock_wake_at(sim_comp_t *c, uint64_t cycle);
+
+/* ---- clocked channels ------------------------------------------------------ */
+/* A channel carries fixed-size records from one clocked component to another
+ * on the same clock, `latency` cycles (>= 1) after the send, and credit
+ * tokens back `credit_latency` cycles after they are returned. Records and
+ * credits never go through the event queue: the receiver (or the sender,
+ * for credits) is woken on the exact arrival cycle. At most `capacity`
+ * records may be in flight (sent, not popped). Channels are made by
+ * component id and port number, so large regular networks need no names. */
+typedef struct sim_chan sim_chan_t;
+typedef struct sim_chan_opts {
+    uint32_t rec_bytes;       /* size of one record, 1..64 */
+    uint32_t latency;         /* cycles from send to visible at the receiver, >= 1 */
+    uint32_t capacity;        /* records in flight or unread, >= 1 */
+    uint32_t credits;         /* initial credit count of the sender */
+    uint32_t credit_latency;  /* cycles from sim_chan_credit to visible at the sender, >= 1 */
+} sim_chan_opts_t;
+/* Channel from out-port `from_port` of component `from` to in-port `to_port`
+ * of `to` (port numbers are the models' own, counted separately from named
+ * ports). Returns the channel index or an error code (message in sim_errmsg). */
+int sim_add_chan(sim_t *s, uint32_t from, int from_port, uint32_t to, int to_port,
+                 const sim_chan_opts_t *o);
+size_t sim_chan_count(const sim_t *s);
+/* A component's channels by port number (NULL when not connected). */
+sim_chan_t *sim_chan_out(sim_comp_t *c, int port);
+sim_chan_t *sim_chan_in(sim_comp_t *c, int port);
+int sim_chan_out_count(const sim_comp_t *c); /* highest port + 1 */
+int sim_chan_in_count(const sim_comp_t *c);
+/* Sender: append a record (rec_bytes copied). Fails the component (and
+ * returns SIM_ERR_MODEL) when `capacity` records are already in flight. */
+int sim_chan_send(sim_chan_t *ch, const void *rec);
+/* Sender: credits = initial - sent + tokens arrived (taken or not). */
+int64_t sim_chan_credits(sim_chan_t *ch);
+/* Sender: take the oldest credit token that has arrived; 1 if one, else 0. */
+int sim_chan_credit_take(sim_chan_t *ch, uint32_t *token);
+/* Receiver: the oldest record if it has arrived (else NULL); pop removes it. */
+const void *sim_chan_peek(sim_chan_t *ch);
+void sim_chan_pop(sim_chan_t *ch);
+/* Receiver: send a credit token back to the sender. */
+int sim_chan_credit(sim_chan_t *ch, uint32_t token);
+/* Records in flight or unread; credit tokens in flight or untaken. */
+uint32_t sim_chan_pending(const sim_chan_t *ch);
+uint32_t sim_chan_credit_pending(const sim_chan_t *ch);
+uint64_t sim_chan_sent(const sim_chan_t *ch);
 
 /* Counter-based random numbers: a function of (seed, component id, draw
  * index) only, so draws do not depend on event interleaving. */
@@ -347,6 +416,11 @@ typedef struct sim_config_over {
     uint64_t seed;
     int until_set;
     sim_time_t until_ps;
+    /* "key=value" overrides applied to the file before it is read (prism run
+     * --set; docs/config.md "Overrides"): seed, until, lookahead,
+     * clocks.NAME, COMPONENT.PARAM, links.latency, links[N|PORT].bandwidth */
+    const char *const *set;
+    size_t nset;
 } sim_config_over_t;
 int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out, char **text_out,
                     char *err, size_t errlen);

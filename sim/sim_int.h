@@ -30,8 +30,8 @@ typedef struct sim_link {
     uint32_t src_comp, dst_comp;
     uint16_t src_port, dst_port;
     sim_time_t latency;
-    double bw_gbps;          /* bytes per ns; 0 = unlimited */
-    double ps_per_byte;      /* 1000 / bw_gbps */
+    double bw_gbps;          /* bytes per ns as given; 0 = unlimited */
+    uint64_t bytes_per_s;    /* the same, integer; serialization uses only this */
     sim_time_t free_at;      /* when the link can take the next message */
     uint64_t messages, bytes;
     sim_time_t busy;
@@ -63,21 +63,57 @@ struct sim_comp {
     int n_stats, cap_stats;
     sim_time_t busy;
     double static_mw;
-    int awake;
     int initialized;
-    uint64_t wake_cycle; /* first cycle it may tick after sim_clock_wake */
+    uint32_t clock_slot; /* index among the components of its clock (id order) */
+    struct sim_chan **chan_out, **chan_in; /* clocked channels by port number */
+    int n_chan_out, n_chan_in;
 };
+
+/* Wakes up to SIM_WHEEL_SLOTS - 1 cycles ahead go into a wheel of per-cycle
+ * lists (no heap event); farther ones are one internal heap event. */
+#define SIM_WHEEL_SLOTS 64
 
 typedef struct sim_clock {
     char *name;
     double hz;
     sim_time_t period;
-    uint32_t *awake; /* ids of awake components */
-    size_t n_awake, cap_awake;
-    int scheduled;
-    int unsorted; /* a wake appended an id below the last one */
+    /* members: ids of the clocked components on this clock, in id order */
+    uint32_t *members;
+    size_t n_members;
+    /* awake set: one bit per member slot, scanned in slot (= id) order */
+    uint64_t *awake_bits;
+    size_t n_words;
+    size_t n_awake;
+    /* wake wheel: slot (cycle % SIM_WHEEL_SLOTS) holds the member slots to
+     * wake at that cycle; `wheel_mask` has a bit per non-empty slot */
+    uint32_t *wheel[SIM_WHEEL_SLOTS];
+    uint32_t wheel_n[SIM_WHEEL_SLOTS], wheel_cap[SIM_WHEEL_SLOTS];
+    uint64_t wheel_mask;
+    uint64_t last_cycle; /* the last edge that ran (valid when ran_any) */
+    int ran_any;
+    int in_edge;         /* ticks of this clock are running */
+    uint64_t next_cycle; /* earliest edge event in the queue, UINT64_MAX: none */
     uint64_t seq;
 } sim_clock_t;
+
+/* A clocked channel (see sim_chan_* in sim.h). Records and credit tokens
+ * are rings; an entry is visible from its arrival cycle on. */
+struct sim_chan {
+    sim_comp_t *from, *to;
+    uint32_t rec_bytes, latency, capacity;
+    uint32_t credit_latency, credit_capacity;
+    int64_t credits; /* initial - sent + taken */
+    /* forward ring */
+    unsigned char *recs;
+    uint64_t *arrive;
+    uint32_t head, n;
+    /* credit ring */
+    uint32_t *tokens;
+    uint64_t *token_arrive;
+    uint32_t thead, tn;
+    uint64_t sent, credits_returned;
+    int from_port, to_port;
+};
 
 /* The 4-ary heap holds 16-byte entries: four children fill one cache line.
  * Equal times are ordered by the events' (prio, src, seq), read from the
@@ -90,7 +126,10 @@ typedef struct sim_qent {
 
 #define SIM_POOL_SHIFT 12
 #define SIM_POOL_CHUNK (1u << SIM_POOL_SHIFT)
-#define SIM_EV(chunks, idx) (&(chunks)[(idx) >> SIM_POOL_SHIFT][(idx) & (SIM_POOL_CHUNK - 1)])
+/* Events are `stride` bytes apart in a chunk (header + the run's payload size). */
+#define SIM_EV(chunks, stride, idx)                                                                \
+    ((sim_event_t *)((char *)(chunks)[(idx) >> SIM_POOL_SHIFT] +                                  \
+                     (size_t)((idx) & (SIM_POOL_CHUNK - 1)) * (stride)))
 
 typedef struct sim_queue {
     sim_qent_t *a;     /* a[0] is the root; the allocation starts 3 entries
@@ -98,20 +137,23 @@ typedef struct sim_queue {
     sim_qent_t *mem;
     size_t n, cap;
     sim_event_t ***chunks; /* where the pool's chunk table lives */
+    size_t stride;         /* bytes from one event to the next in a chunk */
 } sim_queue_t;
 
-void sim_queue_init(sim_queue_t *q, sim_event_t ***chunks);
+void sim_queue_init(sim_queue_t *q, sim_event_t ***chunks, size_t stride);
 void sim_queue_free(sim_queue_t *q);
 int sim_queue_push(sim_queue_t *q, sim_qent_t e);
 sim_qent_t sim_queue_pop(sim_queue_t *q);
 void sim_queue_replace_top(sim_queue_t *q, sim_qent_t e);
 
 #define SIM_EV_CLOCK 0xfffe /* internal: a clock edge (dst = clock index) */
+#define SIM_EV_WAKE 0xfffd  /* internal: a far wake (dst = component id) */
 
 struct sim {
     sim_opts_t opts;
     char err[1024];
     int failed;
+    int fail_code; /* SIM_ERR_MODEL, or SIM_ERR_CONFIG for a request the model does not do */
     sim_time_t now;
     uint64_t handled;
     sim_queue_t q;
@@ -120,6 +162,8 @@ struct sim {
     sim_event_t *free_list;
     sim_event_t **chunks;
     size_t n_chunks, cap_chunks;
+    size_t ev_stride;     /* sizeof header + payload, multiple of 16 */
+    uint32_t payload;     /* payload bytes of every event of this run */
     /* topology */
     sim_comp_t **comps;
     size_t n_comps, cap_comps;
@@ -129,6 +173,8 @@ struct sim {
     size_t n_links, cap_links;
     sim_clock_t *clocks;
     size_t n_clocks, cap_clocks;
+    struct sim_chan **chans;
+    size_t n_chans, cap_chans;
     int initialized, finished;
     sim_time_t lookahead;
     /* tracing */
@@ -139,9 +185,21 @@ struct sim {
     unsigned char *op_keep;
     size_t n_ops, cap_ops;
     int msg_ops[256];
+    /* distributed run (sim/mpi.c); NULL and unused in a sequential run */
+    struct sim_dist *dist;
+    const unsigned char *dist_local; /* per component: 1 when this rank runs it */
+    const sim_event_t *cur_ev;       /* the event being handled (op first-use order) */
+    sim_time_t last_event_ps;        /* time of the last event handled */
 };
 
 uint64_t sim_hash64(uint64_t x);
+/* Hooks of a distributed run (sim/mpi.c). */
+int sim_dist_out(sim_t *s, const sim_event_t *e); /* an event for another rank */
+void sim_dist_edge(sim_t *s, int clock);           /* a clock edge was handled */
+void sim_dist_op_new(sim_t *s, int op, uint32_t comp); /* an op name was interned */
+void sim_dist_free(sim_t *s);
+/* Put a copy of an event (from another rank) into the queue. */
+int sim_event_inject(sim_t *s, const sim_event_t *e);
 void sim_params_free(struct sim_params *p);
 int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *const *kv, char *err,
                      size_t errlen);

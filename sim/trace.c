@@ -57,12 +57,24 @@ static const char *SCHEMA =
     "   AS energy_pj,"
     " (SELECT value FROM stats s WHERE s.comp_id = c.comp_id AND s.name = 'events') AS events"
     " FROM components c;"
-    "CREATE VIEW utilization_windows AS SELECT e.comp_id, c.name AS component,"
-    " MIN(99, e.time_ps * 100 / MAX(r.end_time_ps, 1)) AS window,"
-    " MAX(r.end_time_ps, 1) / 100.0 AS window_ps, SUM(e.duration_ps) AS busy_ps,"
-    " SUM(e.duration_ps) / MAX(r.end_time_ps / 100.0, 1) AS utilization"
-    " FROM events e JOIN components c ON c.comp_id = e.comp_id, runs r"
-    " WHERE e.kind = 0 GROUP BY e.comp_id, window;"
+    /* 100 equal windows of the run; an activity's time is split over the
+     * windows it overlaps, and every component has a row for every window */
+    "CREATE VIEW utilization_windows AS WITH RECURSIVE"
+    " w(window) AS (SELECT 0 UNION ALL SELECT window + 1 FROM w WHERE window < 99),"
+    " r(end_ps) AS (SELECT MAX(COALESCE((SELECT end_time_ps FROM runs LIMIT 1), 1), 1)),"
+    " busy(comp_id, window, busy_ps) AS (SELECT e.comp_id, w.window,"
+    "   SUM(MIN(e.time_ps + e.duration_ps, (w.window + 1) * r.end_ps / 100.0)"
+    "     - MAX(e.time_ps, w.window * r.end_ps / 100.0))"
+    "   FROM events e, r, w WHERE e.kind = 0 AND e.duration_ps > 0"
+    "   AND w.window BETWEEN MIN(99, CAST(e.time_ps * 100.0 / r.end_ps AS INTEGER))"
+    "   AND MIN(99, CAST((e.time_ps + e.duration_ps) * 100.0 / r.end_ps AS INTEGER))"
+    "   GROUP BY e.comp_id, w.window)"
+    " SELECT c.comp_id, c.name AS component, w.window, r.end_ps / 100.0 AS window_ps,"
+    " MAX(COALESCE(b.busy_ps, 0), 0) AS busy_ps,"
+    " MAX(COALESCE(b.busy_ps, 0), 0) / (r.end_ps / 100.0) AS utilization"
+    " FROM components c CROSS JOIN w CROSS JOIN r"
+    " LEFT JOIN busy b ON b.comp_id = c.comp_id AND b.window = w.window"
+    " ORDER BY c.comp_id, w.window;"
     "CREATE VIEW busiest_links AS SELECT l.link_id, l.src, l.dst, l.messages, l.bytes,"
     " l.busy_ps, l.busy_ps * 1.0 / MAX((SELECT end_time_ps FROM runs LIMIT 1), 1)"
     " AS utilization, l.latency_ps, l.bandwidth_gbps FROM links l"
@@ -71,6 +83,17 @@ static const char *SCHEMA =
     " s.value AS energy_pj, s.value / NULLIF((SELECT SUM(value) FROM stats"
     " WHERE kind = 'energy'), 0) AS share FROM stats s JOIN components c"
     " ON c.comp_id = s.comp_id WHERE s.kind = 'energy' ORDER BY s.value DESC;"
+    /* the events' energy is the dynamic part; static energy has no event rows */
+    "CREATE VIEW energy_check AS SELECT c.comp_id, c.name AS component,"
+    " COALESCE(ev.pj, 0) AS events_pj,"
+    " COALESCE((SELECT value FROM stats s WHERE s.comp_id = c.comp_id"
+    "   AND s.name = 'energy.static'), 0) AS static_pj,"
+    " (SELECT value FROM stats s WHERE s.comp_id = c.comp_id AND s.name = 'energy.total') AS total_pj,"
+    " (SELECT value FROM stats s WHERE s.comp_id = c.comp_id AND s.name = 'energy.total')"
+    "   - COALESCE(ev.pj, 0) - COALESCE((SELECT value FROM stats s WHERE s.comp_id = c.comp_id"
+    "   AND s.name = 'energy.static'), 0) AS untraced_pj"
+    " FROM components c LEFT JOIN (SELECT comp_id, SUM(energy_pj) AS pj FROM events"
+    "   GROUP BY comp_id) ev ON ev.comp_id = c.comp_id;"
     "CREATE VIEW critical_path AS WITH RECURSIVE"
     " chain(step, rid) AS ("
     "   SELECT 0, (SELECT rowid FROM events WHERE kind = 0 AND duration_ps > 0"
@@ -698,3 +721,6 @@ void trace_close(trace_t *t)
     free(t->path);
     free(t);
 }
+
+/* Rows another writer put into this database (a distributed run's merge). */
+void trace_add_rows(trace_t *t, uint64_t n) { t->rows += n; }

@@ -30,8 +30,8 @@ static char *dup_str(const char *s)
     return d;
 }
 
-__attribute__((format(printf, 3, 4))) static int set_err(trace_db_t *db, int code,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int set_err(trace_db_t *db, int code, const char *fmt,
+                                                         ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -199,8 +199,9 @@ int trace_db_prepare(trace_db_t *db, const char *sql, sqlite3_stmt **out)
     if (tail && *skip_sql_blanks(tail)) {
         sqlite3_finalize(*out);
         *out = NULL;
-        return set_err(db, TRACE_DB_ERR_SQL, "%s: give one SQL statement at a time (extra: \"%.40s\")",
-                       db->path, skip_sql_blanks(tail));
+        return set_err(db, TRACE_DB_ERR_SQL,
+                       "%s: give one SQL statement at a time (extra: \"%.40s\")", db->path,
+                       skip_sql_blanks(tail));
     }
     return TRACE_DB_OK;
 }
@@ -403,7 +404,8 @@ static trace_comp_summary_t *comp_by_name(trace_summary_t *s, const char *name)
 static int load_components(trace_db_t *db, trace_summary_t *s)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->sql, "SELECT comp_id, name, model, clock FROM components ORDER BY comp_id",
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT comp_id, name, model, clock FROM components ORDER BY comp_id",
                            -1, &st, NULL) != SQLITE_OK)
         return sql_err(db, "reading components");
     size_t cap = 0;
@@ -497,8 +499,9 @@ static int overlay_component_view(trace_db_t *db, trace_summary_t *s)
     if (!trace_db_has(db, "component_summary"))
         return 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->sql, "SELECT name, busy_ps, energy_pj, events FROM component_summary",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT name, busy_ps, energy_pj, events FROM component_summary", -1,
+                           &st, NULL) != SQLITE_OK)
         return 0; /* a view of another shape: fall back to the tables */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -711,19 +714,19 @@ static int diff_component(metric_list_t *l, const trace_comp_summary_t *ca,
 {
     const char *name = ca ? ca->name : cb->name;
     int ia = ca != NULL, ib = cb != NULL;
-    if (metric_push(l, TRACE_DIFF_COMPONENT, name, "busy_ps", ia, ca ? nz(ca->busy_ps) : 0, ib, cb ? nz(cb->busy_ps) : 0,
-                    tol) ||
+    if (metric_push(l, TRACE_DIFF_COMPONENT, name, "busy_ps", ia, ca ? nz(ca->busy_ps) : 0, ib,
+                    cb ? nz(cb->busy_ps) : 0, tol) ||
         metric_push(l, TRACE_DIFF_COMPONENT, name, "energy_pj", ia, ca ? nz(ca->energy_pj) : 0, ib,
                     cb ? nz(cb->energy_pj) : 0, tol) ||
-        metric_push(l, TRACE_DIFF_COMPONENT, name, "events", ia, ca ? nz(ca->events) : 0, ib, cb ? nz(cb->events) : 0,
-                    tol))
+        metric_push(l, TRACE_DIFF_COMPONENT, name, "events", ia, ca ? nz(ca->events) : 0, ib,
+                    cb ? nz(cb->events) : 0, tol))
         return -1;
     char buf[256];
     for (size_t k = 0; ca && k < ca->ncats; k++) {
         const trace_energy_cat_t *other = cat_find(cb, ca->cats[k].name);
         cat_metric_name(buf, sizeof buf, ca->cats[k].name);
-        if (metric_push(l, TRACE_DIFF_COMPONENT, name, buf, ia, ca->cats[k].energy_pj, ib, other ? other->energy_pj : 0,
-                        tol))
+        if (metric_push(l, TRACE_DIFF_COMPONENT, name, buf, ia, ca->cats[k].energy_pj, ib,
+                        other ? other->energy_pj : 0, tol))
             return -1;
     }
     for (size_t k = 0; cb && k < cb->ncats; k++) {
@@ -918,9 +921,11 @@ int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d)
     if (diff_warnings(d, a, &sa, b, &sb))
         goto nomem;
     /* run-level */
-    if (metric_push(&l, TRACE_DIFF_RUN, NULL, "end_time_ps", sa.run.end_time_ps >= 0, (double)sa.run.end_time_ps,
-                    sb.run.end_time_ps >= 0, (double)sb.run.end_time_ps, tolerance) ||
-        metric_push(&l, TRACE_DIFF_RUN, NULL, "energy_pj", 1, sa.energy_pj, 1, sb.energy_pj, tolerance) ||
+    if (metric_push(&l, TRACE_DIFF_RUN, NULL, "end_time_ps", sa.run.end_time_ps >= 0,
+                    (double)sa.run.end_time_ps, sb.run.end_time_ps >= 0, (double)sb.run.end_time_ps,
+                    tolerance) ||
+        metric_push(&l, TRACE_DIFF_RUN, NULL, "energy_pj", 1, sa.energy_pj, 1, sb.energy_pj,
+                    tolerance) ||
         metric_push(&l, TRACE_DIFF_RUN, NULL, "events_handled", sa.run.events_handled >= 0,
                     (double)sa.run.events_handled, sb.run.events_handled >= 0,
                     (double)sb.run.events_handled, tolerance))
@@ -1001,6 +1006,119 @@ static void json_us(FILE *f, int64_t ps)
     fprintf(f, "%s%" PRIu64 ".%06" PRIu64, ps < 0 ? "-" : "", mag / 1000000u, mag % 1000000u);
 }
 
+/* Tracks of one component: lane 0 is the component's own tid; lane k > 0
+ * gets a fresh tid. `end` is where the last slice of each lane ends. */
+#define LANE_SORT_STRIDE 4096
+typedef struct export_comp_lanes {
+    int64_t comp;
+    char *name;
+    int64_t *end, *tid;
+    size_t n, cap;
+} export_comp_lanes_t;
+
+typedef struct export_lanes {
+    export_comp_lanes_t *c;
+    size_t n, cap;
+    int64_t next_tid; /* above every component id */
+    uint64_t extra;   /* tracks beyond one per component */
+} export_lanes_t;
+
+static void lanes_free(export_lanes_t *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->c[i].name);
+        free(l->c[i].end);
+        free(l->c[i].tid);
+    }
+    free(l->c);
+    memset(l, 0, sizeof *l);
+}
+
+static int lanes_add_comp(export_lanes_t *l, int64_t comp, const char *name)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        export_comp_lanes_t *g = realloc(l->c, cap * sizeof *g);
+        if (!g)
+            return -1;
+        l->c = g;
+        l->cap = cap;
+    }
+    export_comp_lanes_t *c = &l->c[l->n++];
+    memset(c, 0, sizeof *c);
+    c->comp = comp;
+    c->name = strdup(name ? name : "?");
+    if (comp >= l->next_tid)
+        l->next_tid = comp + 1;
+    return c->name ? 0 : -1;
+}
+
+static export_comp_lanes_t *lanes_find(export_lanes_t *l, int64_t comp)
+{
+    size_t lo = 0, hi = l->n; /* components come in comp_id order */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (l->c[mid].comp < comp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->n && l->c[lo].comp == comp ? &l->c[lo] : NULL;
+}
+
+/* The first lane of `comp` free at `start` (slices come in start order). */
+static int lanes_place(export_lanes_t *l, int64_t comp, int64_t start, int64_t dur, int64_t *tid,
+                       int *is_new)
+{
+    *is_new = 0;
+    *tid = comp;
+    export_comp_lanes_t *c = lanes_find(l, comp);
+    if (!c)
+        return 0; /* a row of a component not in the table: its own track */
+    size_t k = 0;
+    while (k < c->n && c->end[k] > start)
+        k++;
+    if (k == c->n) {
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? 2 * c->cap : 4;
+            int64_t *e = realloc(c->end, cap * sizeof *e);
+            if (!e)
+                return -1;
+            c->end = e;
+            int64_t *t = realloc(c->tid, cap * sizeof *t);
+            if (!t)
+                return -1;
+            c->tid = t;
+            c->cap = cap;
+        }
+        c->tid[k] = k ? l->next_tid++ : comp;
+        c->n++;
+        if (k) {
+            *is_new = 1;
+            l->extra++;
+        }
+    }
+    c->end[k] = start + dur;
+    *tid = c->tid[k];
+    return 0;
+}
+
+static void lanes_meta(export_lanes_t *l, FILE *out, int64_t pid, int64_t comp, int64_t tid)
+{
+    export_comp_lanes_t *c = lanes_find(l, comp);
+    char label[300];
+    snprintf(label, sizeof label, "%s #%zu", c ? c->name : "?", c ? c->n : 0);
+    fprintf(out,
+            ",\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+            ",\"name\":\"thread_name\",\"args\":{\"name\":",
+            pid, tid);
+    json_str(out, label);
+    fprintf(out,
+            "}},\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+            ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%" PRId64 "}}",
+            pid, tid, comp * LANE_SORT_STRIDE + (int64_t)(c ? c->n - 1 : 0));
+}
+
 int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *opts,
                           trace_export_stats_t *stats)
 {
@@ -1012,8 +1130,9 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         stats = &local;
     memset(stats, 0, sizeof *stats);
     if (o.to_ps && o.to_ps <= o.from_ps)
-        return set_err(db, TRACE_DB_ERR_ARG, "the window is empty (--to %" PRIu64 " <= --from %" PRIu64 ")",
-                       o.to_ps, o.from_ps);
+        return set_err(db, TRACE_DB_ERR_ARG,
+                       "the window is empty (--to %" PRIu64 " <= --from %" PRIu64 ")", o.to_ps,
+                       o.from_ps);
     if (o.from_ps > INT64_MAX || o.to_ps > INT64_MAX)
         return set_err(db, TRACE_DB_ERR_ARG, "window bound beyond the trace's time range");
     trace_run_t run;
@@ -1023,48 +1142,68 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
     int64_t pid = run.run_id;
 
     fputs("{\"traceEvents\":[\n", out);
-    fprintf(out, "{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":", pid);
+    fprintf(out,
+            "{\"ph\":\"M\",\"pid\":%" PRId64
+            ",\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":",
+            pid);
     {
         char label[512];
         snprintf(label, sizeof label, "prism run %" PRId64 "%s%s (%s)", pid,
-                 run.config_path ? ": " : "", run.config_path ? run.config_path : "",
-                 run.status);
+                 run.config_path ? ": " : "", run.config_path ? run.config_path : "", run.status);
         json_str(out, label);
     }
     fputs("}}", out);
     stats->metadata_events++;
     trace_run_free(&run);
 
+    /* one track per component; activities that overlap on a component go to
+     * extra tracks (lanes) of it, so every track's slices nest */
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->sql, "SELECT comp_id, name FROM components ORDER BY comp_id", -1, &st,
-                           NULL) != SQLITE_OK)
+    export_lanes_t lanes = {0};
+    if (sqlite3_prepare_v2(db->sql, "SELECT comp_id, name FROM components ORDER BY comp_id", -1,
+                           &st, NULL) != SQLITE_OK)
         return sql_err(db, "reading components");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t tid = sqlite3_column_int64(st, 0);
-        fprintf(out, ",\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
-                     ",\"name\":\"thread_name\",\"args\":{\"name\":",
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (lanes_add_comp(&lanes, tid, name)) {
+            sqlite3_finalize(st);
+            lanes_free(&lanes);
+            return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+        }
+        fprintf(out,
+                ",\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+                ",\"name\":\"thread_name\",\"args\":{\"name\":",
                 pid, tid);
-        json_str(out, (const char *)sqlite3_column_text(st, 1));
-        fprintf(out, "}},\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
-                     ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%" PRId64 "}}",
-                pid, tid, tid);
+        json_str(out, name);
+        fprintf(out,
+                "}},\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+                ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%" PRId64 "}}",
+                pid, tid, tid * LANE_SORT_STRIDE);
         stats->metadata_events += 2;
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE) {
+        lanes_free(&lanes);
         return sql_err(db, "reading components");
+    }
 
     /* kinds are optional names for the category; ops name the event */
     const char *sql =
         "SELECT e.time_ps, e.comp_id, e.duration_ps, e.bytes, e.energy_pj, e.op_id, e.op, e.kind, "
-        "(SELECT name FROM ops WHERE ops.op = e.op), (SELECT name FROM kinds WHERE kinds.kind = e.kind) "
-        "FROM events e WHERE e.time_ps < ?2 AND (e.time_ps >= ?1 OR e.time_ps + e.duration_ps > ?1) "
+        "(SELECT name FROM ops WHERE ops.op = e.op), (SELECT name FROM kinds WHERE kinds.kind = "
+        "e.kind) "
+        "FROM events e WHERE e.time_ps < ?2 AND (e.time_ps >= ?1 OR e.time_ps + e.duration_ps > "
+        "?1) "
         "ORDER BY e.time_ps, e.comp_id, e.rowid LIMIT ?3";
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return sql_err(db, "reading events");
     sqlite3_bind_int64(st, 1, (int64_t)o.from_ps);
     sqlite3_bind_int64(st, 2, o.to_ps ? (int64_t)o.to_ps : INT64_MAX);
-    sqlite3_bind_int64(st, 3, o.max_events ? (int64_t)(o.max_events > INT64_MAX - 1 ? INT64_MAX - 1 : o.max_events) + 1 : -1);
+    sqlite3_bind_int64(
+        st, 3,
+        o.max_events ? (int64_t)(o.max_events > INT64_MAX - 1 ? INT64_MAX - 1 : o.max_events) + 1
+                     : -1);
     uint64_t written = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (o.max_events && written == o.max_events) {
@@ -1082,8 +1221,23 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
             op_name = op_buf;
         }
         if (!kind_name) {
-            snprintf(kind_buf, sizeof kind_buf, "kind%" PRId64, (int64_t)sqlite3_column_int64(st, 7));
+            snprintf(kind_buf, sizeof kind_buf, "kind%" PRId64,
+                     (int64_t)sqlite3_column_int64(st, 7));
             kind_name = kind_buf;
+        }
+        if (dur > 0) {
+            int64_t lane_tid;
+            int is_new;
+            if (lanes_place(&lanes, tid, t, dur, &lane_tid, &is_new)) {
+                sqlite3_finalize(st);
+                lanes_free(&lanes);
+                return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+            }
+            if (is_new) {
+                lanes_meta(&lanes, out, pid, tid, lane_tid);
+                stats->metadata_events += 2;
+            }
+            tid = lane_tid;
         }
         fputs(",\n{\"ph\":", out);
         fputs(dur > 0 ? "\"X\"" : "\"i\",\"s\":\"t\"", out);
@@ -1116,10 +1270,13 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         written++;
     }
     sqlite3_finalize(st);
+    stats->extra_tracks = lanes.extra;
+    lanes_free(&lanes);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return sql_err(db, "reading events");
     fputs("\n],\"displayTimeUnit\":\"ns\"}\n", out);
     if (fflush(out) != 0 || ferror(out))
-        return set_err(db, TRACE_DB_ERR_IO, "writing the trace-event JSON failed: %s", strerror(errno));
+        return set_err(db, TRACE_DB_ERR_IO, "writing the trace-event JSON failed: %s",
+                       strerror(errno));
     return 0;
 }

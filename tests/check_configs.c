@@ -273,7 +273,10 @@ static void check_mesh(sqlite3 *h, const char *mesh)
     int N = atoi(pstr(p, "n"));
     int mems = !strcmp(pstr(p, "shifter"), "mems");
     double settle_ps = (mems ? pnum(p, "mems_settle_us") : pnum(p, "to_settle_us")) * 1e6;
-    double loss = mems ? pnum(p, "mems_loss_db") : pnum(p, "to_loss_db");
+    /* one MZI: its shifter and two directional couplers (Lightening-Transformer:
+     * 0.33 + 2 x 0.33 = 0.99 dB for a MEMS MZI) */
+    double loss = (mems ? pnum(p, "mems_loss_db") : pnum(p, "to_loss_db")) +
+                  2 * pnum(p, "dc_loss_db");
     double columns = 2.0 * N + 1;
     double t_dac =
         pnum(p, "dac_latency_ps") > 0 ? pnum(p, "dac_latency_ps") : 1e12 / pnum(p, "dac_rate_hz");

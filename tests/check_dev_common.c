@@ -364,6 +364,30 @@ START_TEST(test_device_list)
 }
 END_TEST
 
+/* Issue 13: every numeric parameter of every registered model has a range
+ * (min <= max; a negative prog_c0 used to pass silently), and no default
+ * cites a vague source ("common figure", "literature", "... papers") */
+START_TEST(test_every_parameter_ranged_and_sourced)
+{
+    dev_register_all();
+    static const char *const vague[] = {"common figure", "literature", "accelerator papers",
+                                        "weight-bank papers", "PDK figures", NULL};
+    for (size_t i = 0; i < sim_model_count(); i++) {
+        const sim_model_t *m = sim_model_at(i);
+        if (!m->params)
+            continue;
+        for (const sim_param_def_t *d = m->params; d->name; d++) {
+            if (d->type == SIM_P_INT || d->type == SIM_P_REAL)
+                ck_assert_msg(d->min <= d->max, "%s.%s has no range [%g, %g]", m->name,
+                              d->name, d->min, d->max);
+            for (int v = 0; vague[v] && d->source; v++)
+                ck_assert_msg(!strstr(d->source, vague[v]), "%s.%s cites '%s': %s", m->name,
+                              d->name, vague[v], d->source);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("dev_common");
@@ -383,6 +407,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_device_without_out_link);
     tcase_add_test(t, test_idle_driver);
     tcase_add_test(t, test_device_list);
+    tcase_add_test(t, test_every_parameter_ranged_and_sourced);
     suite_add_tcase(s, t);
     return s;
 }

@@ -102,8 +102,47 @@ START_TEST(test_sram_read_closed_form)
     ck_assert_double_eq_tol(stat_of(r.drv, "device_energy_pj"), 512 * 20.0, 1e-9);
     ck_assert_double_eq(stat_of(r.dut, "words_read"), 512);
     ck_assert_uint_eq(sim_busy_ps(r.dut), 64000);
-    /* leakage 0.08 mW/KiB x 256 KiB over the run (ends 1 ps after completion) */
-    ck_assert_double_eq_tol(sim_static_energy_pj(r.dut), 0.08 * 256 * 66001 * 1e-3, 1e-6);
+    /* leakage: CACTI 7 45 nm itrs-lstp cells, 0.00017 mW/KiB x 256 KiB over
+     * the run (ends 1 ps after completion) */
+    ck_assert_double_eq_tol(sim_static_energy_pj(r.dut), 0.00017 * 256 * 66001 * 1e-3, 1e-9);
+    sim_destroy(r.s);
+}
+END_TEST
+
+/* leakage by node and cell type (CACTI 7, 45 nm: hp 1.04, lop 0.059, lstp
+ * 0.00017 mW/KiB); an explicit leakage_mw_per_kb wins; an idle gated bank
+ * keeps gated_leak_frac of its leakage and the banks an access touches leak
+ * fully for its cycles */
+START_TEST(test_sram_leakage_cells_and_gating)
+{
+    ck_assert_double_eq(dev_sram_leak_mw_per_kib("45nm", "hp"), 1.04);
+    ck_assert_double_eq(dev_sram_leak_mw_per_kib("45nm", "lop"), 0.059);
+    ck_assert_double_eq(dev_sram_leak_mw_per_kib("45nm", "lstp"), 0.00017);
+    ck_assert_double_lt(dev_sram_leak_mw_per_kib("7nm", "hp"), 0);
+    ck_assert_double_lt(dev_sram_leak_mw_per_kib("45nm", "ulv"), 0);
+    const char *d[] = {"op", "read", "m", "4096", NULL};
+    const char *hp[] = {"cell_type", "hp", NULL};
+    run_t r = run_op("sram", hp, 1e9, d);
+    ck_assert_double_eq_tol(sim_static_energy_pj(r.dut), 1.04 * 256 * 66001 * 1e-3, 1e-6);
+    sim_destroy(r.s);
+    const char *fixed[] = {"cell_type", "hp", "leakage_mw_per_kb", "0.5", NULL};
+    r = run_op("sram", fixed, 1e9, d);
+    ck_assert_double_eq_tol(sim_static_energy_pj(r.dut), 0.5 * 256 * 66001 * 1e-3, 1e-6);
+    sim_destroy(r.s);
+    /* gated: 8 banks of 32 KiB at 1.04 mW/KiB = 33.28 mW each; idle 5 %;
+     * the read touches all 8 banks for its 66 cycles (66 ns) */
+    const char *gated[] = {"cell_type", "hp", "power_gating", "true", NULL};
+    r = run_op("sram", gated, 1e9, d);
+    double bank_mw = 1.04 * 32;
+    ck_assert_double_eq_tol(sim_static_energy_pj(r.dut), 8 * bank_mw * 0.05 * 66001 * 1e-3, 1e-6);
+    double e_awake = 0.95 * bank_mw * 8 * 66000 * 1e-3;
+    ck_assert_double_eq_tol(stat_of(r.dut, "energy.leakage"), e_awake, 1e-6);
+    ck_assert_double_eq_tol(stat_of(r.drv, "device_energy_pj"), 512 * 20.0 + e_awake, 1e-6);
+    sim_destroy(r.s);
+    /* one word: one bank awake */
+    const char *d8[] = {"op", "read", "m", "8", NULL};
+    r = run_op("sram", gated, 1e9, d8);
+    ck_assert_double_eq_tol(stat_of(r.dut, "energy.leakage"), 0.95 * bank_mw * 3000 * 1e-3, 1e-6);
     sim_destroy(r.s);
 }
 END_TEST
@@ -246,6 +285,9 @@ START_TEST(test_dram_hbm2_closed_form)
     ck_assert_double_eq(stat_of(r.drv, "device_cycles"), 56);
     ck_assert_double_eq(stat_of(r.drv, "device_span_ps"), 56000);
     ck_assert_double_eq_tol(stat_of(r.dut, "energy.read"), 4096 * 8 * 3.9, 1e-6);
+    /* no background power for HBM2 (energy per bit only, as Accelergy's tables;
+     * it was a DDR4 rank's 290 mW before issue 13) */
+    ck_assert_double_eq(sim_static_energy_pj(r.dut), 0.0);
     /* large transfers approach the JEDEC peak: 1 GiB at 256 GB/s */
     sim_destroy(r.s);
     const char *big[] = {"op", "read", "m", "1073741824", NULL};
@@ -314,6 +356,16 @@ START_TEST(test_vector_softmax_closed_form)
     ck_assert_double_eq_tol(stat_of(r.dut, "energy.fp_mul"), 256 * (6 + 5) * 3.7, 1e-9);
     ck_assert_double_eq_tol(stat_of(r.drv, "device_energy_pj"), dynamic_pj(r.dut), 1e-9);
     ck_assert_uint_eq(sim_busy_ps(r.dut), 112000);
+    /* register file leakage: 2 KiB of CACTI 7 45 nm itrs-hp cells, 1.04 mW/KiB */
+    double run_ps = (double)sim_now(r.s);
+    ck_assert_double_eq_tol(sim_static_energy_pj(r.dut), 2 * 1.04 * run_ps * 1e-3, 1e-6);
+    sim_destroy(r.s);
+    /* gated while idle: 5 % between ops, fully during the op's 116 cycles */
+    const char *g[] = {"power_gating", "true", NULL};
+    r = run_op("vector", g, 1e9, d);
+    run_ps = (double)sim_now(r.s);
+    ck_assert_double_eq_tol(sim_static_energy_pj(r.dut), 0.05 * 2.08 * run_ps * 1e-3, 1e-6);
+    ck_assert_double_eq_tol(stat_of(r.dut, "energy.leakage"), 0.95 * 2.08 * 116000 * 1e-3, 1e-6);
     sim_destroy(r.s);
 }
 END_TEST
@@ -584,6 +636,7 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_checked_fixture(t, setup, NULL);
     tcase_add_test(t, test_sram_read_closed_form);
+    tcase_add_test(t, test_sram_leakage_cells_and_gating);
     tcase_add_test(t, test_sram_formula_grid);
     tcase_add_test(t, test_sram_size_scaling);
     tcase_add_test(t, test_sram_bank_conflict);

@@ -8,6 +8,7 @@
 /* the `prism workload eval` command itself, called in-process (the test
  * binaries link libprism.a only, not the cli/ objects) */
 #include "cli/cmd_workload_eval.c"
+#include "cli/out.c"
 
 #include <check.h>
 #include <fcntl.h>

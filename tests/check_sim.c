@@ -45,12 +45,12 @@ START_TEST(queue_matches_sorted_reference)
         chunks[c] = calloc(SIM_POOL_CHUNK, sizeof(sim_event_t));
     ref_ent_t *ref = malloc(n * sizeof *ref);
     sim_queue_t q;
-    sim_queue_init(&q, &chunks);
+    sim_queue_init(&q, &chunks, sizeof(sim_event_t));
     sim_rng_t r;
     sim_rng_init(&r, 42, 0);
     for (size_t i = 0; i < n; i++) {
         /* few distinct times and sources so that every level of the key is used */
-        sim_event_t *e = SIM_EV(chunks, i);
+        sim_event_t *e = SIM_EV(chunks, sizeof(sim_event_t), i);
         e->time = sim_rng_next(&r) % 5000;
         e->prio = (uint8_t)(sim_rng_next(&r) % 3);
         e->src = (uint32_t)(sim_rng_next(&r) % 50);
@@ -62,7 +62,7 @@ START_TEST(queue_matches_sorted_reference)
     qsort(ref, n, sizeof *ref, ref_cmp);
     for (size_t i = 0; i < n; i++) {
         sim_qent_t top = sim_queue_pop(&q);
-        const sim_event_t *e = SIM_EV(chunks, top.idx);
+        const sim_event_t *e = SIM_EV(chunks, sizeof(sim_event_t), top.idx);
         /* plain comparisons: a Check assertion per entry would cost a write each */
         if (e->time != ref[i].time || e->prio != ref[i].prio || e->src != ref[i].src ||
             e->seq != ref[i].seq)
@@ -74,7 +74,7 @@ START_TEST(queue_matches_sorted_reference)
     ck_assert_uint_eq(q.n, 0);
     /* hold model with replace-top: popped times never decrease */
     for (uint32_t i = 0; i < 1000; i++) {
-        sim_event_t *e = SIM_EV(chunks, i);
+        sim_event_t *e = SIM_EV(chunks, sizeof(sim_event_t), i);
         e->time = sim_rng_next(&r) % 100000;
         e->prio = 0;
         e->src = i;
@@ -86,7 +86,7 @@ START_TEST(queue_matches_sorted_reference)
         if (top.time < last)
             ck_abort_msg("time went back at step %zu", i);
         last = top.time;
-        sim_event_t *e = SIM_EV(chunks, top.idx);
+        sim_event_t *e = SIM_EV(chunks, sizeof(sim_event_t), top.idx);
         e->time += sim_rng_next(&r) % 1000;
         if (i & 1) {
             sim_queue_replace_top(&q, (sim_qent_t){e->time, top.idx, 0});
@@ -262,7 +262,8 @@ END_TEST
 
 START_TEST(multi_clock_edges)
 {
-    /* 1 GHz (1000 ps) and 300 MHz (3333 ps): ticks land on exact multiples */
+    /* 1 GHz (1000 ps) and 300 MHz (3333 ps): ticks land on exact multiples;
+     * woken at init (t = 0, an edge of both clocks), they tick from cycle 0 */
     sim_t *s = mk();
     int c1 = sim_add_clock(s, "fast", 1e9);
     int c2 = sim_add_clock(s, "slow", 300e6);
@@ -278,10 +279,10 @@ START_TEST(multi_clock_edges)
     int nf = 0, ng = 0;
     for (int i = 0; i < f->n; i++)
         if (f->kind[i] == 0xffff)
-            ck_assert_uint_eq(f->t[i], (sim_time_t)1000 * (sim_time_t)++nf);
+            ck_assert_uint_eq(f->t[i], (sim_time_t)1000 * (sim_time_t)nf++);
     for (int i = 0; i < g->n; i++)
         if (g->kind[i] == 0xffff)
-            ck_assert_uint_eq(g->t[i], (sim_time_t)3333 * (sim_time_t)++ng);
+            ck_assert_uint_eq(g->t[i], (sim_time_t)3333 * (sim_time_t)ng++);
     ck_assert_int_eq(nf, 5);
     ck_assert_int_eq(ng, 5);
     sim_destroy(s);
@@ -453,10 +454,11 @@ END_TEST
 
 START_TEST(ledger_static_energy_and_busy)
 {
-    /* static power 2 mW over 1 us = 2e-3 W * 1e-6 s = 2 nJ = 2000 pJ */
+    /* static power 2 mW over 1 us = 2e-3 W * 1e-6 s = 2 nJ = 2000 pJ; woken
+     * at init, it ticks at cycles 0..1000, the last at 1 us */
     sim_t *s = mk();
     sim_add_clock(s, "clk", 1e9);
-    const char *t[] = {"ticks", "1000", NULL};
+    const char *t[] = {"ticks", "1001", NULL};
     sim_add_component(s, "a", "test_rec", "clk", t);
     sim_init(s);
     sim_comp_t *c = sim_comp_find(s, "a");

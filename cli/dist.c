@@ -1,0 +1,92 @@
+/* The command line's side of distributed runs: placing components on ranks
+ * (a partition file, or a pilot run for the expected event counts and then
+ * the partitioner) and printing what a placement costs. */
+#include "sim/dist.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
+              int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
+              uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
+              size_t errlen)
+{
+    size_t n = sim_comp_count(s);
+    for (size_t i = 0; i < n; i++)
+        comp_w[i] = 1;
+    uint64_t *link_w = calloc(sim_link_count(s) + 1, sizeof *link_w);
+    if (!link_w) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < sim_link_count(s); i++)
+        link_w[i] = 1;
+    int rc = 0;
+    /* the pilot: a sequential run of the same config for its event counts;
+     * when it fails (the run itself will say why), what it counted stands */
+    if (pilot_events && build) {
+        sim_t *p = NULL;
+        if (!build(ctx, &p, err, errlen) && !sim_init(p))
+            sim_partition_pilot(p, pilot_events, comp_w, link_w);
+        sim_destroy(p);
+    }
+    if (!rc && file) {
+        rc = sim_partition_read(s, file, nranks, rank_of, err, errlen) ? 1 : 0;
+        if (!rc) {
+            sim_partition_eval(s, nranks, rank_of, comp_w, info);
+            info->method = "file";
+            info->groups = n;
+        }
+    } else if (!rc) {
+        rc = sim_partition(s, nranks, comp_w, link_w, rank_of, info, err, errlen) ? 1 : 0;
+    }
+    free(link_w);
+    return rc;
+}
+
+void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint64_t *comp_w,
+                         const sim_partition_info_t *info, int json)
+{
+    int P = info->nranks;
+    double *load = calloc((size_t)P, sizeof *load);
+    size_t *count = calloc((size_t)P, sizeof *count);
+    for (size_t i = 0; load && count && i < sim_comp_count(s); i++) {
+        load[rank_of[i]] += (double)comp_w[i];
+        count[rank_of[i]]++;
+    }
+    char cut[64], la[64];
+    if (info->cut_latency_ps == SIM_TIME_MAX)
+        snprintf(cut, sizeof cut, "none cut");
+    else
+        sim_fmt_time(info->cut_latency_ps, cut, sizeof cut);
+    if (info->lookahead_ps == SIM_TIME_MAX)
+        snprintf(la, sizeof la, "unbounded (no rank sends to another)");
+    else
+        sim_fmt_time(info->lookahead_ps, la, sizeof la);
+    if (json) {
+        fprintf(f,
+                "{\"ranks\":%d,\"method\":\"%s\",\"groups\":%zu,\"links\":%zu,\"cut_links\":%zu,"
+                "\"cut_latency_ps\":%lld,\"lookahead_ps\":%lld,\"imbalance\":%.6f,\"ranks_load\":[",
+                P, info->method, info->groups, info->links, info->cut_links,
+                info->cut_latency_ps == SIM_TIME_MAX ? -1LL : (long long)info->cut_latency_ps,
+                info->lookahead_ps == SIM_TIME_MAX ? -1LL : (long long)info->lookahead_ps,
+                info->imbalance);
+        for (int r = 0; load && count && r < P; r++)
+            fprintf(f, "%s{\"rank\":%d,\"components\":%zu,\"expected_events\":%.0f}", r ? "," : "",
+                    r, count[r], load[r]);
+        fprintf(f, "]}\n");
+    } else {
+        fprintf(f, "ranks       %d (%s; %zu placeable groups: zero-latency links are never cut)\n",
+                P, info->method, info->groups);
+        fprintf(f, "cut links   %zu of %zu (least latency of a cut link: %s)\n", info->cut_links,
+                info->links, cut);
+        fprintf(f, "lookahead   %s\n", la);
+        fprintf(f, "load        expected events per rank (pilot run; max/mean = %.3f)\n",
+                info->imbalance);
+        for (int r = 0; load && count && r < P; r++)
+            fprintf(f, "  rank %-4d %10.0f events  %6zu components\n", r, load[r], count[r]);
+    }
+    free(load);
+    free(count);
+}

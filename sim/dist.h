@@ -1,0 +1,100 @@
+/* Distributed runs: one simulation split over MPI ranks (sim/mpi.c) and the
+ * partitioner that places components on ranks (sim/partition.c). Every rank
+ * builds the whole configuration; each initialises and runs only the
+ * components it owns. Conservative windows of one lookahead, cross-rank
+ * events batched per window, a global min-reduction between windows; the
+ * results gathered on rank 0 are those of the sequential run. */
+#ifndef PRISM_DIST_H
+#define PRISM_DIST_H
+
+#include "sim/sim.h"
+
+/* ---- MPI process ----------------------------------------------------------- */
+/* 1 when prism was built with MPI. */
+int sim_dist_built(void);
+/* Ranks the launcher asked for (Open MPI's, PMIx's or MPICH's environment),
+ * 1 when the process was not started by mpirun. Needs no MPI. */
+int sim_dist_env_size(void);
+/* MPI_Init (only call when sim_dist_env_size() > 1); fills rank and size. */
+int sim_dist_init(int *rank, int *nranks, char *err, size_t errlen);
+void sim_dist_finalize(void);
+/* Every rank passes its code; returns the worst (most negative) of all. */
+int sim_dist_agree_rc(int rc);
+/* Rank 0's bytes (*len of them) to every rank; others get a malloc'ed copy. */
+int sim_dist_bcast(void **buf, size_t *len);
+double sim_dist_max_double(double v);
+
+/* ---- partitioning ------------------------------------------------------------ */
+typedef struct sim_partition_info {
+    int nranks;
+    size_t links, cut_links;
+    sim_time_t cut_latency_ps;  /* min latency of a cut link, SIM_TIME_MAX when none */
+    sim_time_t lookahead_ps;    /* window: cut latency and the declared direct-send lookahead */
+    double load_max, load_mean; /* expected events per rank */
+    double imbalance;           /* load_max / load_mean */
+    size_t groups;              /* vertices after merging zero-latency links */
+    const char *method;         /* "metis", "blocks", "file" */
+} sim_partition_info_t;
+
+/* Expected events per component and messages per link from a pilot run of
+ * up to `max_events` of an initialised sequential simulation (arrays sized
+ * sim_comp_count and sim_link_count; +1 each so nothing weighs 0). */
+int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_t *link_w);
+/* Place components on `nranks` ranks: METIS over the link graph (components
+ * joined by zero-latency links are kept together), vertex weights comp_w,
+ * edge weights link_w (NULL: 1 each); contiguous blocks of equal weight when
+ * there are no links (direct-send models). rank_of[n_comps]. */
+int sim_partition(const sim_t *s, int nranks, const uint64_t *comp_w, const uint64_t *link_w,
+                  uint32_t *rank_of, sim_partition_info_t *info, char *err, size_t errlen);
+/* Read a partition ("component rank" per line, # comments); every component
+ * must be placed and no zero-latency link may cross ranks. */
+int sim_partition_read(const sim_t *s, const char *path, int nranks, uint32_t *rank_of, char *err,
+                       size_t errlen);
+/* Cut, lookahead and load of a given placement. */
+void sim_partition_eval(const sim_t *s, int nranks, const uint32_t *rank_of, const uint64_t *comp_w,
+                        sim_partition_info_t *info);
+int sim_partition_write(const sim_t *s, const char *path, const uint32_t *rank_of, char *err,
+                        size_t errlen);
+
+/* ---- a distributed run -------------------------------------------------------- */
+typedef enum { SIM_SYNC_REDUCE, SIM_SYNC_NULL } sim_sync_t;
+
+/* Before sim_init: this rank owns the components with rank_of[id] == rank.
+ * lookahead_ps is the window (sim_partition_info_t.lookahead_ps). */
+int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
+                    sim_time_t lookahead_ps, sim_sync_t sync);
+/* Run whole windows until `max_events` were handled here or the run is done.
+ * `stop_request`: this rank wants to stop (signal, wall limit); every rank
+ * stops after the same window. Sets *done when the run ended (complete,
+ * stopped or failed on any rank). Returns SIM_ERR_MODEL when a model failed
+ * on any rank (the message is gathered by sim_dist_finish). */
+int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int *stopped);
+/* Agree the end time (static energy is integrated to it), call finish on the
+ * local components, then gather counters, stats, energy, link totals, trace
+ * op names and the failure to rank 0, whose sim then reports the whole run.
+ * Collective. Before it, rank files of the trace must be flushed when
+ * `before_gather` is given (called after finish). */
+int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx);
+int sim_dist_rank(const sim_t *s);   /* 0 in a sequential run */
+int sim_dist_size(const sim_t *s);   /* 1 in a sequential run */
+int sim_dist_failed(const sim_t *s); /* a model failed on some rank (after finish: with message) */
+
+/* Synchronisation counters of this rank (rank 0 after finish: max over ranks
+ * for the times, sums for the counts). */
+typedef struct sim_dist_stats {
+    uint64_t windows;
+    uint64_t messages_sent; /* cross-rank events */
+    double run_s;           /* handling events */
+    double exchange_s;      /* batching and exchanging messages (includes waiting) */
+    double reduce_s;        /* the min-reduction (includes waiting for the slowest rank) */
+} sim_dist_stats_t;
+void sim_dist_get_stats(const sim_t *s, sim_dist_stats_t *out);
+
+/* Merge the rank files of a trace (path.rank<N>, N = 1..nranks-1 plus 0) into
+ * the database at `path` (rows' op ids mapped to the run's agreed ones) and
+ * delete them. Rank 0 only. Returns rows merged, or -1 with err. */
+int64_t sim_dist_trace_merge(const sim_t *s, const char *path, int nranks, char *err,
+                             size_t errlen);
+void sim_dist_trace_rank_path(char *buf, size_t n, const char *path, int rank);
+
+#endif

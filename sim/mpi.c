@@ -1,0 +1,962 @@
+/* A distributed run over MPI (Open MPI): conservative windows of one
+ * lookahead (YAWNS, Nicol 1993: "The cost of conservative synchronization in
+ * parallel discrete event simulations"). In each window every rank handles
+ * its events below the window's end; events for another rank are batched and
+ * exchanged at the end of the window; a global min-reduction (or, with
+ * SIM_SYNC_NULL, null messages between ranks) gives the next window's start.
+ * Event keys, sequence numbers and random streams are per component, so the
+ * run handles exactly the sequential run's events. */
+#include "sim/dist.h"
+#include "sim/sim_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int sim_dist_env_size(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE",
+                                 "MPI_LOCALNRANKS"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 0)
+            return atoi(v);
+    }
+    return 1;
+}
+
+/* The first-use key of an interned op name: the sequential run interns
+ * names in this order (init in component order, then event order). */
+typedef struct op_key {
+    uint64_t phase, time, prio, src, seq, comp, local;
+} op_key_t;
+
+/* Runs of consecutive edges of one clock, in cycles [first, last]. */
+typedef struct edge_run {
+    uint64_t first, last;
+} edge_run_t;
+
+typedef struct edge_log {
+    edge_run_t *runs;
+    size_t n, cap;
+} edge_log_t;
+
+/* Events as they lie in the pool: `stride` bytes each (header + payload). */
+typedef struct out_buf {
+    unsigned char *ev;
+    size_t n, cap; /* events, bytes */
+} out_buf_t;
+
+#define EV_AT(buf, i, stride) ((const sim_event_t *)((buf) + (i) * (stride)))
+
+struct sim_dist {
+    int rank, nranks;
+    sim_sync_t sync;
+    uint32_t *rank_of;
+    unsigned char *local;
+    sim_time_t lookahead;
+    sim_time_t window_end, next; /* next: global earliest pending event */
+    int started, finished_run, any_failed, any_stopped;
+    out_buf_t *out; /* per destination rank */
+    unsigned char *in;
+    size_t in_cap; /* bytes */
+    op_key_t *keys;
+    size_t n_keys, cap_keys;
+    edge_log_t *edges; /* per clock */
+    uint64_t edges_handled;
+    sim_dist_stats_t st;
+    sim_time_t safe; /* null messages: the least promise this rank holds */
+};
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int grow_mem(void **a, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 64;
+    while (c < need)
+        c *= 2;
+    void *p = realloc(*a, c * elem);
+    if (!p)
+        return SIM_ERR_NOMEM;
+    *a = p;
+    *cap = c;
+    return 0;
+}
+
+/* ---- hooks called by sim.c -------------------------------------------------- */
+int sim_dist_out(sim_t *s, const sim_event_t *e)
+{
+    struct sim_dist *d = s->dist;
+    if (e->time < d->window_end) {
+        sim_comp_t *c = s->comps[e->src];
+        return sim_comp_fail(c,
+                             "event for '%s' (rank %u) at %llu ps falls inside the current window "
+                             "(ends at %llu ps): a cross-rank delay below the lookahead of %llu ps",
+                             s->comps[e->dst]->name, d->rank_of[e->dst],
+                             (unsigned long long)e->time, (unsigned long long)d->window_end,
+                             (unsigned long long)d->lookahead);
+    }
+    out_buf_t *o = &d->out[d->rank_of[e->dst]];
+    size_t st = s->ev_stride;
+    if (grow_mem((void **)&o->ev, &o->cap, (o->n + 1) * st, 1))
+        return sim_comp_fail(s->comps[e->src], "out of memory for cross-rank events");
+    memcpy(o->ev + o->n * st, e, st);
+    o->n++;
+    return 0;
+}
+
+void sim_dist_edge(sim_t *s, int clock)
+{
+    struct sim_dist *d = s->dist;
+    edge_log_t *l = &d->edges[clock];
+    uint64_t cycle = s->now / s->clocks[clock].period;
+    d->edges_handled++;
+    if (l->n && l->runs[l->n - 1].last + 1 == cycle) {
+        l->runs[l->n - 1].last = cycle;
+        return;
+    }
+    if (grow_mem((void **)&l->runs, &l->cap, l->n + 1, sizeof *l->runs)) {
+        s->failed = 1;
+        sim_set_error(s, SIM_ERR_NOMEM, "out of memory for the clock edge log");
+        return;
+    }
+    l->runs[l->n++] = (edge_run_t){cycle, cycle};
+}
+
+void sim_dist_op_new(sim_t *s, int op, uint32_t comp)
+{
+    struct sim_dist *d = s->dist;
+    if (grow_mem((void **)&d->keys, &d->cap_keys, (size_t)op + 1, sizeof *d->keys))
+        return; /* the op then sorts last; reported at finish */
+    op_key_t k = {0, 0, 0, 0, 0, comp, (uint64_t)op};
+    const sim_event_t *e = s->cur_ev;
+    if (e) {
+        k.phase = 1;
+        k.time = e->time;
+        k.prio = e->prio;
+        k.src = e->src;
+        /* one clock edge per instant: its per-rank sequence does not count */
+        k.seq = e->src < s->n_comps ? e->seq : 0;
+    } else if (s->finished) {
+        k.phase = 2;
+    }
+    d->keys[op] = k;
+    if ((size_t)op >= d->n_keys)
+        d->n_keys = (size_t)op + 1;
+}
+
+void sim_dist_free(sim_t *s)
+{
+    struct sim_dist *d = s->dist;
+    if (!d)
+        return;
+    for (int r = 0; d->out && r < d->nranks; r++)
+        free(d->out[r].ev);
+    free(d->out);
+    free(d->in);
+    free(d->keys);
+    for (size_t i = 0; d->edges && i < s->n_clocks; i++)
+        free(d->edges[i].runs);
+    free(d->edges);
+    free(d->rank_of);
+    free(d->local);
+    free(d);
+    s->dist = NULL;
+    s->dist_local = NULL;
+}
+
+int sim_dist_rank(const sim_t *s)
+{
+    return s->dist ? s->dist->rank : 0;
+}
+int sim_dist_size(const sim_t *s)
+{
+    return s->dist ? s->dist->nranks : 1;
+}
+int sim_dist_failed(const sim_t *s)
+{
+    return s->dist ? s->dist->any_failed : s->failed;
+}
+void sim_dist_get_stats(const sim_t *s, sim_dist_stats_t *out)
+{
+    if (s->dist)
+        *out = s->dist->st;
+    else
+        memset(out, 0, sizeof *out);
+}
+
+int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
+                    sim_time_t lookahead_ps, sim_sync_t sync)
+{
+    if (s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "sim_dist_attach after sim_init");
+    if (nranks < 1 || rank < 0 || rank >= nranks)
+        return sim_set_error(s, SIM_ERR_CONFIG, "rank %d of %d is not valid", rank, nranks);
+    struct sim_dist *d = calloc(1, sizeof *d);
+    if (!d)
+        return SIM_ERR_NOMEM;
+    s->dist = d;
+    d->rank = rank;
+    d->nranks = nranks;
+    d->sync = sync;
+    d->lookahead = lookahead_ps ? lookahead_ps : SIM_TIME_MAX;
+    size_t n = s->n_comps;
+    d->rank_of = malloc((n ? n : 1) * sizeof *d->rank_of);
+    d->local = calloc(n ? n : 1, 1);
+    d->out = calloc((size_t)nranks, sizeof *d->out);
+    d->edges = calloc(s->n_clocks ? s->n_clocks : 1, sizeof *d->edges);
+    if (!d->rank_of || !d->local || !d->out || !d->edges) {
+        sim_dist_free(s);
+        return SIM_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rank_of[i] >= (uint32_t)nranks) {
+            sim_dist_free(s);
+            return sim_set_error(s, SIM_ERR_CONFIG, "component '%s' placed on rank %u of %d",
+                                 s->comps[i]->name, rank_of[i], nranks);
+        }
+        d->rank_of[i] = rank_of[i];
+        d->local[i] = rank_of[i] == (uint32_t)rank;
+    }
+    s->dist_local = d->local;
+    return 0;
+}
+
+static sim_time_t sat_add(sim_time_t a, sim_time_t b)
+{
+    return a > SIM_TIME_MAX - b ? SIM_TIME_MAX : a + b;
+}
+
+static sim_time_t local_next(const sim_t *s)
+{
+    return s->q.n ? s->q.a[0].time : SIM_TIME_MAX;
+}
+
+#ifdef PRISM_HAVE_MPI
+#include <mpi.h>
+
+int sim_dist_built(void)
+{
+    return 1;
+}
+
+int sim_dist_init(int *rank, int *nranks, char *err, size_t errlen)
+{
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (!inited && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        snprintf(err, errlen, "MPI_Init failed");
+        return SIM_ERR;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, nranks);
+    return 0;
+}
+
+void sim_dist_finalize(void)
+{
+    int inited = 0, fin = 0;
+    MPI_Initialized(&inited);
+    MPI_Finalized(&fin);
+    if (inited && !fin)
+        MPI_Finalize();
+}
+
+int sim_dist_agree_rc(int rc)
+{
+    int all = rc;
+    MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all;
+}
+
+double sim_dist_max_double(double v)
+{
+    double m = v;
+    MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+}
+
+int sim_dist_bcast(void **buf, size_t *len)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    uint64_t n = *len;
+    MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (rank != 0) {
+        *buf = malloc(n ? n : 1);
+        *len = n;
+        if (!*buf)
+            return SIM_ERR_NOMEM; /* collective would hang: abort below */
+    }
+    MPI_Bcast(*buf, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
+    return 0;
+}
+
+/* Counts, then the events themselves, to and from every rank. */
+static int exchange(sim_t *s)
+{
+    struct sim_dist *d = s->dist;
+    int P = d->nranks;
+    int *sc = calloc((size_t)P * 2, sizeof *sc), *rc = sc + P;
+    MPI_Request *req = calloc((size_t)P * 2, sizeof *req);
+    if (!sc || !req) {
+        free(sc);
+        free(req);
+        return SIM_ERR_NOMEM;
+    }
+    for (int r = 0; r < P; r++) {
+        sc[r] = (int)d->out[r].n;
+        d->st.messages_sent += d->out[r].n;
+    }
+    MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, MPI_COMM_WORLD);
+    size_t total = 0;
+    for (int r = 0; r < P; r++)
+        total += (size_t)rc[r];
+    int err = grow_mem((void **)&d->in, &d->in_cap, (total ? total : 1) * s->ev_stride, 1);
+    int nreq = 0;
+    size_t off = 0;
+    for (int r = 0; r < P && !err; r++) {
+        if (rc[r])
+            MPI_Irecv(d->in + off * s->ev_stride, rc[r] * (int)s->ev_stride, MPI_BYTE, r, 7,
+                      MPI_COMM_WORLD, &req[nreq++]);
+        off += (size_t)rc[r];
+    }
+    for (int r = 0; r < P && !err; r++)
+        if (sc[r])
+            MPI_Isend(d->out[r].ev, sc[r] * (int)s->ev_stride, MPI_BYTE, r, 7, MPI_COMM_WORLD,
+                      &req[nreq++]);
+    if (err)
+        MPI_Abort(MPI_COMM_WORLD, 1); /* the peers wait for these messages */
+    MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
+    for (int r = 0; r < P; r++)
+        d->out[r].n = 0;
+    for (size_t i = 0; i < total && !err; i++)
+        err = sim_event_inject(s, EV_AT(d->in, i, s->ev_stride));
+    free(sc);
+    free(req);
+    return err;
+}
+
+/* Null messages (Chandy-Misra-Bryant, in rounds): every rank sends every
+ * other a header and its events of the window. The header carries a promise
+ * (no event from this rank before min(its next event, its safe time) +
+ * lookahead), the rank's stop/fail flags and its earliest pending or sent
+ * event, so every rank learns the end of the run in the same round without a
+ * collective. A rank's next window ends at the least promise it holds. */
+static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, int *any_fail,
+                         sim_time_t *gnext)
+{
+    struct sim_dist *d = s->dist;
+    int P = d->nranks;
+    sim_time_t next = local_next(s);
+    sim_time_t mine = sat_add(next < *safe ? next : *safe, d->lookahead);
+    sim_time_t earliest = next;
+    for (int r = 0; r < P; r++)
+        for (size_t i = 0; i < d->out[r].n; i++)
+            if (EV_AT(d->out[r].ev, i, s->ev_stride)->time < earliest)
+                earliest = EV_AT(d->out[r].ev, i, s->ev_stride)->time;
+    uint64_t flags = (stop ? 1u : 0u) | (s->failed ? 2u : 0u);
+    uint64_t *hdr = calloc((size_t)P * 8, sizeof *hdr); /* send 4, receive 4 per rank */
+    MPI_Request *req = calloc((size_t)P * 4, sizeof *req);
+    if (!hdr || !req)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    int nreq = 0;
+    for (int r = 0; r < P; r++) {
+        if (r == d->rank)
+            continue;
+        uint64_t *h = &hdr[8 * r];
+        h[0] = d->out[r].n;
+        h[1] = mine;
+        h[2] = flags;
+        h[3] = earliest;
+        d->st.messages_sent += d->out[r].n;
+        MPI_Irecv(h + 4, 4, MPI_UINT64_T, r, 8, MPI_COMM_WORLD, &req[nreq++]);
+        MPI_Isend(h, 4, MPI_UINT64_T, r, 8, MPI_COMM_WORLD, &req[nreq++]);
+    }
+    MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
+    size_t total = 0;
+    sim_time_t lo = SIM_TIME_MAX, g = earliest;
+    for (int r = 0; r < P; r++) {
+        if (r == d->rank)
+            continue;
+        const uint64_t *h = &hdr[8 * r + 4];
+        total += h[0];
+        if (h[1] < lo)
+            lo = h[1];
+        flags |= h[2];
+        if (h[3] < g)
+            g = h[3];
+    }
+    if (grow_mem((void **)&d->in, &d->in_cap, (total ? total : 1) * s->ev_stride, 1))
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    nreq = 0;
+    size_t off = 0;
+    for (int r = 0; r < P; r++) {
+        if (r == d->rank)
+            continue;
+        uint64_t n = hdr[8 * r + 4];
+        if (n)
+            MPI_Irecv(d->in + off * s->ev_stride, (int)n * (int)s->ev_stride, MPI_BYTE, r, 9,
+                      MPI_COMM_WORLD, &req[nreq++]);
+        off += n;
+        if (d->out[r].n)
+            MPI_Isend(d->out[r].ev, (int)d->out[r].n * (int)s->ev_stride, MPI_BYTE, r, 9,
+                      MPI_COMM_WORLD, &req[nreq++]);
+    }
+    MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
+    for (int r = 0; r < P; r++)
+        d->out[r].n = 0;
+    *safe = P > 1 ? lo : SIM_TIME_MAX;
+    *any_stop = (flags & 1u) != 0;
+    *any_fail = (flags & 2u) != 0;
+    *gnext = g;
+    int err = 0;
+    for (size_t i = 0; i < total && !err; i++)
+        err = sim_event_inject(s, EV_AT(d->in, i, s->ev_stride));
+    free(hdr);
+    free(req);
+    return err;
+}
+
+/* The global earliest pending event and the flags of every rank. */
+static void reduce_next(sim_t *s, int stop, int failed, sim_time_t *next, int *any_stop,
+                        int *any_fail)
+{
+    uint64_t v[3] = {local_next(s), stop ? 0 : 1, failed ? 0 : 1}, g[3];
+    MPI_Allreduce(v, g, 3, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    *next = g[0];
+    *any_stop = g[1] == 0;
+    *any_fail = g[2] == 0;
+}
+
+int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int *stopped)
+{
+    struct sim_dist *d = s->dist;
+    *done = 0;
+    *stopped = 0;
+    if (!s->initialized)
+        return sim_set_error(s, SIM_ERR_STATE, "sim_dist_run before sim_init");
+    sim_time_t until = s->opts.until_ps ? s->opts.until_ps : SIM_TIME_MAX;
+    if (!d->started) {
+        int st, fl;
+        double t0 = wall();
+        reduce_next(s, 0, s->failed, &d->next, &st, &fl);
+        d->st.reduce_s += wall() - t0;
+        d->started = 1;
+        d->safe = sat_add(d->next, d->lookahead); /* nothing anywhere before next */
+        if (fl) {
+            d->any_failed = 1;
+            d->finished_run = 1;
+        }
+    }
+    if (d->finished_run) {
+        *done = 1;
+        *stopped = d->any_stopped;
+        return d->any_failed ? SIM_ERR_MODEL : 0;
+    }
+    uint64_t start = s->handled;
+    for (;;) {
+        if (d->next == SIM_TIME_MAX || d->next >= until) {
+            d->finished_run = 1;
+            *done = 1;
+            return 0;
+        }
+        sim_time_t end = d->sync == SIM_SYNC_REDUCE ? sat_add(d->next, d->lookahead) : d->safe;
+        if (end > until)
+            end = until;
+        d->window_end = end;
+        double t0 = wall();
+        sim_run(s, end, UINT64_MAX);
+        double t1 = wall();
+        int err, any_stop, any_fail;
+        if (d->sync == SIM_SYNC_REDUCE) {
+            err = exchange(s);
+            double t2 = wall();
+            d->st.exchange_s += t2 - t1;
+            reduce_next(s, stop_request, s->failed || err, &d->next, &any_stop, &any_fail);
+            d->st.reduce_s += wall() - t2;
+        } else {
+            err = exchange_null(s, &d->safe, stop_request, &any_stop, &any_fail, &d->next);
+            d->st.exchange_s += wall() - t1;
+        }
+        if (err && !s->failed) {
+            s->failed = 1;
+            sim_set_error(s, err, "out of memory for events from other ranks");
+        }
+        d->st.run_s += t1 - t0;
+        d->st.windows++;
+        if (any_fail || err) {
+            d->any_failed = 1;
+            d->finished_run = 1;
+            *done = 1;
+            return SIM_ERR_MODEL;
+        }
+        if (any_stop) {
+            d->any_stopped = 1;
+            d->finished_run = 1;
+            *done = 1;
+            *stopped = 1;
+            return 0;
+        }
+        if (s->handled - start >= max_events)
+            return 0;
+    }
+}
+
+/* ---- the end: agree, finish, gather ------------------------------------------ */
+typedef struct buf {
+    unsigned char *p;
+    size_t n, cap;
+    int err;
+} buf_t;
+
+static void put(buf_t *b, const void *v, size_t n)
+{
+    if (b->err || grow_mem((void **)&b->p, &b->cap, b->n + n, 1)) {
+        b->err = 1;
+        return;
+    }
+    memcpy(b->p + b->n, v, n);
+    b->n += n;
+}
+static void put_u64(buf_t *b, uint64_t v)
+{
+    put(b, &v, 8);
+}
+static void put_f64(buf_t *b, double v)
+{
+    put(b, &v, 8);
+}
+static void put_str(buf_t *b, const char *s)
+{
+    uint64_t n = s ? strlen(s) : 0;
+    put_u64(b, n);
+    put(b, s, n);
+}
+
+typedef struct rd {
+    const unsigned char *p, *end;
+    int err;
+} rd_t;
+static void get(rd_t *r, void *v, size_t n)
+{
+    if (r->err || (size_t)(r->end - r->p) < n) {
+        r->err = 1;
+        memset(v, 0, n);
+        return;
+    }
+    memcpy(v, r->p, n);
+    r->p += n;
+}
+static uint64_t get_u64(rd_t *r)
+{
+    uint64_t v;
+    get(r, &v, 8);
+    return v;
+}
+static double get_f64(rd_t *r)
+{
+    double v;
+    get(r, &v, 8);
+    return v;
+}
+/* a pointer into the buffer and its length (not terminated) */
+static const char *get_str(rd_t *r, size_t *len)
+{
+    uint64_t n = get_u64(r);
+    if (r->err || (size_t)(r->end - r->p) < n) {
+        r->err = 1;
+        *len = 0;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p += n;
+    *len = (size_t)n;
+    return s;
+}
+
+/* What one rank knows and rank 0 needs. */
+static void pack_rank(sim_t *s, buf_t *b)
+{
+    struct sim_dist *d = s->dist;
+    put_u64(b, s->handled);
+    put_u64(b, d->edges_handled);
+    put_u64(b, (uint64_t)s->failed);
+    put_u64(b, s->last_event_ps);
+    put_str(b, s->failed ? s->err : "");
+    put_u64(b, d->st.windows);
+    put_u64(b, d->st.messages_sent);
+    put_f64(b, d->st.run_s);
+    put_f64(b, d->st.exchange_s);
+    put_f64(b, d->st.reduce_s);
+    /* clock edge runs */
+    for (size_t k = 0; k < s->n_clocks; k++) {
+        put_u64(b, d->edges[k].n);
+        put(b, d->edges[k].runs, d->edges[k].n * sizeof(edge_run_t));
+    }
+    /* components this rank ran */
+    uint64_t nloc = 0;
+    for (size_t i = 0; i < s->n_comps; i++)
+        nloc += d->local[i];
+    put_u64(b, nloc);
+    for (size_t i = 0; i < s->n_comps; i++) {
+        if (!d->local[i])
+            continue;
+        sim_comp_t *c = s->comps[i];
+        put_u64(b, i);
+        put_u64(b, c->events);
+        put_u64(b, c->busy);
+        put_f64(b, c->static_mw);
+        put_u64(b, (uint64_t)c->n_stats);
+        for (int k = 0; k < c->n_stats; k++) {
+            put_u64(b, (uint64_t)c->stats[k].kind);
+            put_f64(b, c->stats[k].value);
+            put_str(b, c->stats[k].name);
+            put_str(b, c->stats[k].unit);
+        }
+    }
+    /* links driven by those components */
+    uint64_t nl = 0;
+    for (size_t i = 0; i < s->n_links; i++)
+        nl += d->local[s->links[i].src_comp];
+    put_u64(b, nl);
+    for (size_t i = 0; i < s->n_links; i++) {
+        const sim_link_t *l = &s->links[i];
+        if (!d->local[l->src_comp])
+            continue;
+        put_u64(b, i);
+        put_u64(b, l->messages);
+        put_u64(b, l->bytes);
+        put_u64(b, l->busy);
+        put_u64(b, l->free_at);
+    }
+    /* op names with their first-use keys */
+    put_u64(b, s->n_ops);
+    for (size_t i = 0; i < s->n_ops; i++) {
+        op_key_t k = i < d->n_keys ? d->keys[i] : (op_key_t){3, 0, 0, 0, 0, 0, i};
+        put(b, &k, sizeof k);
+        put_str(b, s->op_names[i]);
+    }
+}
+
+typedef struct named_key {
+    op_key_t key;
+    char *name;
+    int rank;
+} named_key_t;
+
+static int key_cmp(const void *a, const void *b)
+{
+    const named_key_t *x = a, *y = b;
+    const uint64_t *p = &x->key.phase, *q = &y->key.phase;
+    for (int i = 0; i < 7; i++)
+        if (p[i] != q[i])
+            return p[i] < q[i] ? -1 : 1;
+    return x->rank - y->rank;
+}
+
+static int run_cmp(const void *a, const void *b)
+{
+    const edge_run_t *x = a, *y = b;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Rank 0 takes the other ranks' numbers into its sim. */
+static int unpack_all(sim_t *s, const unsigned char *all, const int *len, const int *off)
+{
+    struct sim_dist *d = s->dist;
+    int P = d->nranks;
+    uint64_t handled = 0;
+    int rc = 0;
+    edge_run_t **runs = calloc(s->n_clocks ? s->n_clocks : 1, sizeof *runs);
+    size_t *n_runs = calloc(s->n_clocks ? s->n_clocks : 1, sizeof *n_runs);
+    size_t *cap_runs = calloc(s->n_clocks ? s->n_clocks : 1, sizeof *cap_runs);
+    named_key_t *keys = NULL;
+    size_t n_keys = 0, cap_keys = 0;
+    sim_time_t fail_time = SIM_TIME_MAX;
+    char fail_msg[sizeof s->err] = "";
+    if (!runs || !n_runs || !cap_runs)
+        rc = SIM_ERR_NOMEM;
+    for (int r = 0; r < P && !rc; r++) {
+        rd_t R = {all + off[r], all + off[r] + len[r], 0};
+        uint64_t h = get_u64(&R), edges = get_u64(&R), failed = get_u64(&R);
+        uint64_t last = get_u64(&R);
+        size_t ml;
+        const char *msg = get_str(&R, &ml);
+        handled += h - edges;
+        if (failed && last < fail_time) {
+            fail_time = last;
+            snprintf(fail_msg, sizeof fail_msg, "%.*s", (int)ml, msg);
+        }
+        sim_dist_stats_t st;
+        st.windows = get_u64(&R);
+        st.messages_sent = get_u64(&R);
+        st.run_s = get_f64(&R);
+        st.exchange_s = get_f64(&R);
+        st.reduce_s = get_f64(&R);
+        if (r) {
+            d->st.messages_sent += st.messages_sent;
+            if (st.run_s > d->st.run_s)
+                d->st.run_s = st.run_s;
+            if (st.exchange_s > d->st.exchange_s)
+                d->st.exchange_s = st.exchange_s;
+            if (st.reduce_s > d->st.reduce_s)
+                d->st.reduce_s = st.reduce_s;
+        }
+        for (size_t k = 0; k < s->n_clocks && !R.err; k++) {
+            size_t n = (size_t)get_u64(&R);
+            if (n > (size_t)(R.end - R.p) / sizeof(edge_run_t)) {
+                R.err = 1;
+                break;
+            }
+            if (grow_mem((void **)&runs[k], &cap_runs[k], n_runs[k] + n + 1, sizeof **runs)) {
+                rc = SIM_ERR_NOMEM;
+                break;
+            }
+            get(&R, runs[k] + n_runs[k], n * sizeof(edge_run_t));
+            n_runs[k] += n;
+        }
+        uint64_t nloc = get_u64(&R);
+        for (uint64_t i = 0; i < nloc && !R.err && !rc; i++) {
+            uint64_t id = get_u64(&R);
+            if (id >= s->n_comps) {
+                R.err = 1;
+                break;
+            }
+            sim_comp_t *c = s->comps[id];
+            uint64_t ev = get_u64(&R), busy = get_u64(&R);
+            double mw = get_f64(&R);
+            uint64_t ns = get_u64(&R);
+            for (uint64_t k = 0; k < ns && !R.err; k++) {
+                sim_stat_kind_t kind = (sim_stat_kind_t)get_u64(&R);
+                double v = get_f64(&R);
+                size_t nl, ul;
+                const char *nm = get_str(&R, &nl), *un = get_str(&R, &ul);
+                if (r == 0)
+                    continue;
+                char name[256], unit[64];
+                snprintf(name, sizeof name, "%.*s", (int)nl, nm);
+                snprintf(unit, sizeof unit, "%.*s", (int)ul, un);
+                int hnd = sim_stat(c, name, kind, unit);
+                if (hnd < 0) {
+                    rc = SIM_ERR_NOMEM;
+                    break;
+                }
+                c->stats[hnd].value = v;
+            }
+            if (r) {
+                c->events = ev;
+                c->busy = busy;
+                c->static_mw = mw;
+            }
+        }
+        uint64_t nl = get_u64(&R);
+        for (uint64_t i = 0; i < nl && !R.err; i++) {
+            uint64_t li = get_u64(&R);
+            uint64_t m = get_u64(&R), by = get_u64(&R), bu = get_u64(&R), fa = get_u64(&R);
+            if (li >= s->n_links) {
+                R.err = 1;
+                break;
+            }
+            sim_link_t *l = &s->links[li];
+            l->messages = m;
+            l->bytes = by;
+            l->busy = bu;
+            l->free_at = fa;
+        }
+        uint64_t nops = get_u64(&R);
+        for (uint64_t i = 0; i < nops && !R.err && !rc; i++) {
+            named_key_t nk = {.rank = r};
+            get(&R, &nk.key, sizeof nk.key);
+            size_t sl;
+            const char *nm = get_str(&R, &sl);
+            nk.name = strndup(nm, sl);
+            if (!nk.name || grow_mem((void **)&keys, &cap_keys, n_keys + 1, sizeof *keys)) {
+                free(nk.name);
+                rc = SIM_ERR_NOMEM;
+                break;
+            }
+            keys[n_keys++] = nk;
+        }
+        if (R.err && !rc)
+            rc = sim_set_error(s, SIM_ERR, "rank %d sent a malformed summary", r);
+    }
+    if (!rc) {
+        /* clock edges: every instant counts once, whichever ranks had one */
+        for (size_t k = 0; k < s->n_clocks; k++) {
+            qsort(runs[k], n_runs[k], sizeof **runs, run_cmp);
+            uint64_t count = 0, hi = 0;
+            int have = 0;
+            for (size_t i = 0; i < n_runs[k]; i++) {
+                edge_run_t e = runs[k][i];
+                if (have && e.first <= hi) {
+                    if (e.last > hi) {
+                        count += e.last - hi;
+                        hi = e.last;
+                    }
+                } else {
+                    count += e.last - e.first + 1;
+                    hi = e.last;
+                    have = 1;
+                }
+            }
+            handled += count;
+        }
+        s->handled = handled;
+        /* op ids: the sequential run's first-use order */
+        qsort(keys, n_keys, sizeof *keys, key_cmp);
+        char **names = calloc(n_keys ? n_keys : 1, sizeof *names);
+        unsigned char *keep = calloc(n_keys ? n_keys : 1, 1);
+        size_t n = 0;
+        if (!names || !keep)
+            rc = SIM_ERR_NOMEM;
+        for (size_t i = 0; i < n_keys && !rc; i++) {
+            int dup = 0;
+            for (size_t j = 0; j < n && !dup; j++)
+                dup = strcmp(names[j], keys[i].name) == 0;
+            if (dup)
+                continue;
+            names[n] = keys[i].name;
+            keys[i].name = NULL;
+            /* the filter is a function of the name: rank 0's own verdict */
+            keep[n] = 1;
+            for (size_t j = 0; j < s->n_ops; j++)
+                if (!strcmp(s->op_names[j], names[n]))
+                    keep[n] = s->op_keep[j];
+            n++;
+        }
+        if (!rc) {
+            for (size_t i = 0; i < s->n_ops; i++)
+                free(s->op_names[i]);
+            free(s->op_names);
+            free(s->op_keep);
+            s->op_names = names;
+            s->op_keep = keep;
+            s->n_ops = s->cap_ops = n;
+            for (int i = 0; i < 256; i++)
+                s->msg_ops[i] = -1;
+        } else {
+            free(names);
+            free(keep);
+        }
+        if (fail_time != SIM_TIME_MAX) {
+            s->failed = 1;
+            snprintf(s->err, sizeof s->err, "%s", fail_msg);
+        }
+    }
+    for (size_t i = 0; i < n_keys; i++)
+        free(keys[i].name);
+    free(keys);
+    for (size_t k = 0; runs && k < s->n_clocks; k++)
+        free(runs[k]);
+    free(runs);
+    free(n_runs);
+    free(cap_runs);
+    return rc;
+}
+
+int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx)
+{
+    struct sim_dist *d = s->dist;
+    if (!d) {
+        sim_finish(s);
+        if (before_gather)
+            before_gather(ctx);
+        return 0;
+    }
+    /* the end time: the last event anywhere, or `until` when events remain */
+    sim_time_t until = s->opts.until_ps;
+    uint64_t end = s->last_event_ps;
+    if (until && s->q.n && s->q.a[0].time >= until && !d->any_stopped && !d->any_failed)
+        end = until;
+    uint64_t gend = end;
+    MPI_Allreduce(&end, &gend, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    s->now = gend;
+    sim_finish(s);
+    if (before_gather)
+        before_gather(ctx);
+    buf_t b = {0};
+    pack_rank(s, &b);
+    int mylen = b.err ? -1 : (int)b.n;
+    int P = d->nranks;
+    int *len = calloc((size_t)P * 2, sizeof *len), *off = len ? len + P : NULL;
+    if (!len)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Gather(&mylen, 1, MPI_INT, len, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int bad = 0;
+    size_t total = 0;
+    if (d->rank == 0)
+        for (int r = 0; r < P; r++) {
+            if (len[r] < 0)
+                bad = 1, len[r] = 0;
+            off[r] = (int)total;
+            total += (size_t)len[r];
+        }
+    unsigned char *all = d->rank == 0 ? malloc(total ? total : 1) : NULL;
+    if (d->rank == 0 && !all)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Gatherv(b.p, mylen < 0 ? 0 : mylen, MPI_BYTE, all, len, off, MPI_BYTE, 0, MPI_COMM_WORLD);
+    int rc = 0;
+    if (d->rank == 0) {
+        rc = bad ? sim_set_error(s, SIM_ERR_NOMEM, "out of memory gathering the ranks' results")
+                 : unpack_all(s, all, len, off);
+    }
+    free(all);
+    free(len);
+    free(b.p);
+    return rc;
+}
+
+#else /* no MPI */
+
+int sim_dist_built(void)
+{
+    return 0;
+}
+int sim_dist_init(int *rank, int *nranks, char *err, size_t errlen)
+{
+    *rank = 0;
+    *nranks = 1;
+    snprintf(err, errlen,
+             "this prism was built without MPI (install Open MPI's mpicc and "
+             "rebuild: make clean && make)");
+    return SIM_ERR_STATE;
+}
+void sim_dist_finalize(void) {}
+int sim_dist_agree_rc(int rc)
+{
+    return rc;
+}
+double sim_dist_max_double(double v)
+{
+    return v;
+}
+int sim_dist_bcast(void **buf, size_t *len)
+{
+    (void)buf;
+    (void)len;
+    return 0;
+}
+int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int *stopped)
+{
+    (void)max_events;
+    (void)stop_request;
+    *done = 1;
+    *stopped = 0;
+    return sim_set_error(s, SIM_ERR_STATE, "this prism was built without MPI");
+}
+int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx)
+{
+    sim_finish(s);
+    if (before_gather)
+        before_gather(ctx);
+    return 0;
+}
+#endif

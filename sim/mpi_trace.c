@@ -1,0 +1,116 @@
+/* The trace of a distributed run: every rank writes its rows to a file of
+ * its own (PATH.rank<N>) with the op ids it interned; at the end rank 0
+ * copies them into the run's database, each op id mapped through its name to
+ * the id the sequential run gives it, rows ordered by (time, component, order
+ * on the component's rank), and deletes the rank files. */
+#include "sim/dist.h"
+#include "sim/sim_int.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void sim_dist_trace_rank_path(char *buf, size_t n, const char *path, int rank)
+{
+    snprintf(buf, n, "%s.rank%d", path, rank);
+}
+
+static void remove_db(const char *path)
+{
+    char side[4200];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+static int sql_fail(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: merging the ranks' rows: %s", path, db ? sqlite3_errmsg(db) : "?");
+    return -1;
+}
+
+/* SQLite attaches at most 10 databases by default: ranks go in groups, each
+ * group's rows in one INSERT (one transaction). */
+#define GROUP 8
+
+int64_t sim_dist_trace_merge(const sim_t *s, const char *path, int nranks, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t rows = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sql_fail(db, path, err, errlen);
+        goto out;
+    }
+    sqlite3_busy_timeout(db, 60000);
+    if (sqlite3_exec(db,
+                     "PRAGMA synchronous=OFF;"
+                     "CREATE TEMP TABLE gops(op INTEGER PRIMARY KEY, name TEXT UNIQUE);",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO gops VALUES(?,?)", -1, &st, NULL) != SQLITE_OK) {
+        sql_fail(db, path, err, errlen);
+        goto out;
+    }
+    for (size_t i = 0; i < s->n_ops; i++) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+        sqlite3_bind_text(st, 2, s->op_names[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            sql_fail(db, path, err, errlen);
+            goto out;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    int64_t total = 0;
+    for (int g = 0; g < nranks; g += GROUP) {
+        int hi = g + GROUP < nranks ? g + GROUP : nranks;
+        char sql[8192];
+        size_t len = 0;
+        for (int r = g; r < hi; r++) {
+            char rp[4200], *q;
+            sim_dist_trace_rank_path(rp, sizeof rp, path, r);
+            q = sqlite3_mprintf("ATTACH %Q AS r%d", rp, r);
+            int rc = sqlite3_exec(db, q, NULL, NULL, NULL);
+            sqlite3_free(q);
+            if (rc != SQLITE_OK) {
+                sql_fail(db, path, err, errlen);
+                goto out;
+            }
+        }
+        len += (size_t)snprintf(sql + len, sizeof sql - len,
+                                "INSERT INTO main.events SELECT time_ps, comp_id, kind, op,"
+                                " duration_ps, bytes, energy_pj, op_id FROM (");
+        for (int r = g; r < hi; r++)
+            len += (size_t)snprintf(
+                sql + len, sizeof sql - len,
+                "%sSELECT e.time_ps, e.comp_id, e.kind, gops.op AS op, e.duration_ps, e.bytes,"
+                " e.energy_pj, e.op_id, e.rowid AS rid FROM r%d.events e"
+                " JOIN r%d.ops o ON o.op = e.op JOIN gops ON gops.name = o.name",
+                r > g ? " UNION ALL " : "", r, r);
+        snprintf(sql + len, sizeof sql - len, ") ORDER BY time_ps, comp_id, rid");
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+            sql_fail(db, path, err, errlen);
+            goto out;
+        }
+        total += sqlite3_changes(db);
+        for (int r = g; r < hi; r++) {
+            char q[32];
+            snprintf(q, sizeof q, "DETACH r%d", r);
+            sqlite3_exec(db, q, NULL, NULL, NULL);
+        }
+    }
+    rows = total;
+    for (int r = 0; r < nranks; r++) {
+        char rp[4200];
+        sim_dist_trace_rank_path(rp, sizeof rp, path, r);
+        remove_db(rp);
+    }
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}

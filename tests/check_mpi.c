@@ -1,0 +1,356 @@
+/* Distributed runs: `mpirun --oversubscribe -np 2|3 prism run` must give the
+ * sequential run's results: status, end time, events handled, trace rows
+ * (the events table as a sorted hash), ops, every component's stats and
+ * energy, link totals. PHOLD, configs/demo.yaml and configs/hybrid.yaml (with
+ * METIS's placement and with every driver-device link cut by hand), several
+ * seeds, both synchronisations; a model failure on one rank and SIGINT; the
+ * partitioner (cut, lookahead, zero-latency links kept whole) and its
+ * errors. The mpirun cases are skipped, saying so, when prism was built
+ * without MPI or mpirun is missing. */
+#include "sim/dist.h"
+#include "sim/sim.h"
+#include "sim/trace.h"
+
+#include <check.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/check_cli.h"
+
+static void setup(void)
+{
+    cli_setup("check-mpi");
+    if (getuid() == 0) { /* Open MPI refuses root unless told */
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    }
+    /* ASan builds (make debug test): Open MPI's own allocations at exit are
+     * not prism's leaks; the suppressions name its libraries only */
+    setenv("LSAN_OPTIONS", "suppressions=tests/lsan-mpi.supp:print_suppressions=0", 1);
+}
+static void teardown(void)
+{
+    cli_teardown();
+}
+
+static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = cli_vrun(out, n, 1, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int have_mpi(void)
+{
+    if (!sim_dist_built()) {
+        fprintf(stderr, "skipped: prism was built without MPI (no mpicc at build time)\n");
+        return 0;
+    }
+    if (system("command -v mpirun >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "skipped: mpirun is not installed\n");
+        return 0;
+    }
+    return 1;
+}
+
+#define MPIRUN "mpirun --oversubscribe -x LSAN_OPTIONS -np"
+
+/* FNV-1a over the text of every row of every query, in order. */
+static void digest(const char *db, char *out, size_t n)
+{
+    static const char *queries[] = {
+        "SELECT status, end_time_ps, events_handled, trace_rows, message FROM runs",
+        "SELECT time_ps, comp_id, kind, op, duration_ps, bytes, printf('%.17g', energy_pj), op_id"
+        " FROM events ORDER BY 1, 2, 3, 4, 5, 6, 7, 8",
+        "SELECT op, name FROM ops ORDER BY op",
+        "SELECT comp_id, name, kind, unit, printf('%.17g', value) FROM stats ORDER BY comp_id, "
+        "name",
+        "SELECT * FROM links ORDER BY link_id",
+        "SELECT * FROM components ORDER BY comp_id",
+    };
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    size_t len = 0;
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        sqlite3_stmt *st;
+        ck_assert_msg(sqlite3_prepare_v2(h, queries[q], -1, &st, NULL) == SQLITE_OK, "%s: %s", db,
+                      sqlite3_errmsg(h));
+        uint64_t f = 0xcbf29ce484222325ull, rows = 0;
+        char first[512] = "";
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const unsigned char *t = sqlite3_column_text(st, c);
+                for (; t && *t; t++)
+                    f = (f ^ *t) * 0x100000001b3ull;
+                f = (f ^ 0x1f) * 0x100000001b3ull;
+            }
+            if (q == 0 && rows == 0)
+                for (int c = 0; c < 4; c++)
+                    snprintf(first + strlen(first), sizeof first - strlen(first), "%s|",
+                             sqlite3_column_text(st, c) ? (const char *)sqlite3_column_text(st, c)
+                                                        : "NULL");
+            rows++;
+        }
+        sqlite3_finalize(st);
+        len += (size_t)snprintf(out + len, n - len, "%s%llu:%016llx ", first,
+                                (unsigned long long)rows, (unsigned long long)f);
+    }
+    sqlite3_close(h);
+}
+
+static char *query_text(const char *db, const char *sql)
+{
+    static char buf[4096];
+    sqlite3 *h;
+    buf[0] = '\0';
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(h));
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return buf;
+}
+
+/* The sequential run of `config` (extra options) against mpirun -np N. */
+static void same_as_sequential(const char *config, const char *opts, int np, const char *mpi_opts)
+{
+    char out[16384], seq[2048], par[2048];
+    const char *a = path("seq.db"), *b = path("par.db");
+    int rc = run(out, sizeof out, "%s run %s %s --force --trace %s", prism, config, opts, a);
+    ck_assert_msg(rc == 0, "sequential: exit %d: %s", rc, out);
+    rc = run(out, sizeof out, "%s %d %s run %s %s %s --force --trace %s", MPIRUN, np, prism, config,
+             opts, mpi_opts, b);
+    ck_assert_msg(rc == 0, "mpirun -np %d: exit %d: %s", np, rc, out);
+    ck_assert_msg(strstr(out, "windows"), "no synchronisation summary: %s", out);
+    digest(a, seq, sizeof seq);
+    digest(b, par, sizeof par);
+    ck_assert_msg(strcmp(seq, par) == 0, "%s %s -np %d %s:\nsequential  %s\ndistributed %s", config,
+                  opts, np, mpi_opts, seq, par);
+    /* the tools read the merged database as any other */
+    rc = run(out, sizeof out, "%s diff %s %s", prism, a, b);
+    ck_assert_msg(rc == 0, "prism diff: exit %d: %s", rc, out);
+}
+
+static void phold_config(const char *p, int lps, double remote)
+{
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "name: phold\nuntil: 40us\nlookahead: 100ns\ncomponents:\n");
+    for (int i = 0; i < lps; i++)
+        fprintf(f, "  lp%d: {model: phold, mean_ps: 1000000, lookahead_ps: 100000, remote: %g}\n",
+                i, remote);
+    fclose(f);
+}
+
+START_TEST(phold_identical_to_sequential)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("phold.yaml"), 48, 0.5);
+    static const char *seeds[] = {"--seed 1 --trace-messages", "--seed 2 --trace-messages",
+                                  "--seed 977"};
+    for (int i = 0; i < 3; i++) {
+        same_as_sequential(path("phold.yaml"), seeds[i], 2, "");
+        same_as_sequential(path("phold.yaml"), seeds[i], 3, "--sync null");
+    }
+    same_as_sequential(path("phold.yaml"), "--seed 5 --trace-messages", 3, "--sync reduce");
+}
+END_TEST
+
+START_TEST(demo_identical_to_sequential)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    same_as_sequential("configs/demo.yaml", "--until 8us --seed 1", 2, "");
+    same_as_sequential("configs/demo.yaml", "--until 8us --seed 42 --trace-messages", 3, "");
+    same_as_sequential("configs/demo.yaml", "--until 8us --seed 7", 2, "--sync null");
+}
+END_TEST
+
+START_TEST(hybrid_identical_to_sequential)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    /* METIS keeps each driver with its device: nothing crosses */
+    same_as_sequential("configs/hybrid.yaml", "--seed 1", 3, "");
+    /* by hand: every driver on rank 0, every device on rank 1 (24 cut links) */
+    char out[8192];
+    int rc = run(out, sizeof out,
+                 "%s partition configs/hybrid.yaml --ranks 2 --out %s >/dev/null && "
+                 "awk '/^#/{next}{print $1, ($1 ~ /^drv_/) ? 0 : 1}' %s > %s",
+                 prism, path("auto.part"), path("auto.part"), path("cut.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    char opt[600];
+    snprintf(opt, sizeof opt, "--partition %s", path("cut.part"));
+    same_as_sequential("configs/hybrid.yaml", "--seed 1 --trace-messages", 2, opt);
+    same_as_sequential("configs/hybrid.yaml", "--seed 3", 2, opt);
+}
+END_TEST
+
+START_TEST(failure_on_one_rank_stops_every_rank)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    /* PCM endurance 2: the third program fails on the device's rank */
+    write_file(path("fail.yaml"),
+               "clocks: {c: 1GHz}\ncomponents:\n"
+               "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
+               "op=program k=16 n=16 weight_id=2; op=program k=16 n=16 weight_id=3\"}\n"
+               "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16, endurance: 2}\n"
+               "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
+               "  - {from: x.out, to: drv.in, latency: 1ns}\n");
+    write_file(path("fail.part"), "drv 0\nx 1\n");
+    char out[16384];
+    int rc = run(out, sizeof out, "%s 2 %s run %s --partition %s --trace %s", MPIRUN, prism,
+                 path("fail.yaml"), path("fail.part"), path("f.db"));
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "exceeded endurance 2"));
+    char seq[2048], par[2048];
+    rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("fail.yaml"), path("s.db"));
+    ck_assert_int_eq(rc, 1);
+    digest(path("s.db"), seq, sizeof seq);
+    digest(path("f.db"), par, sizeof par);
+    ck_assert_msg(strstr(par, "failed|"), "%s", par);
+    ck_assert_msg(strcmp(seq, par) == 0, "sequential %s\ndistributed %s", seq, par);
+}
+END_TEST
+
+START_TEST(sigint_gives_an_interrupted_trace)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("long.yaml"), 32, 0.5);
+    char cmd[2048];
+    /* 1 s of simulated PHOLD takes minutes: the signal comes first */
+    snprintf(cmd, sizeof cmd, "%s 2 %s run %s --until 1s --trace %s > %s 2>&1", MPIRUN, prism,
+             path("long.yaml"), path("int.db"), path("int.txt"));
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    /* wait until the ranks handle events (their rank files exist) */
+    char rank1[600];
+    snprintf(rank1, sizeof rank1, "%s.rank1", path("int.db"));
+    for (int i = 0; i < 600 && access(rank1, F_OK) != 0; i++)
+        usleep(50000);
+    usleep(500000);
+    kill(-pid, SIGINT); /* as a terminal's ^C: mpirun and the ranks */
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert_str_eq(query_text(path("int.db"), "PRAGMA integrity_check"), "ok");
+    ck_assert_str_eq(query_text(path("int.db"), "SELECT status FROM runs"), "interrupted");
+    const char *msg = query_text(path("int.db"), "SELECT message FROM runs");
+    ck_assert_msg(strncmp(msg, "interrupted", 11) == 0, "message: %s", msg);
+    ck_assert_str_eq(query_text(path("int.db"), "SELECT events_handled > 0 FROM runs"), "1");
+}
+END_TEST
+
+START_TEST(partition_prints_cut_lookahead_and_load)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[16384];
+    int rc = run(out, sizeof out, "%s partition configs/demo.yaml --ranks 2", prism);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "cut links"));
+    ck_assert_ptr_nonnull(strstr(out, "lookahead"));
+    ck_assert_ptr_nonnull(strstr(out, "rank 1"));
+    /* a chain a -0ps-> b -1ns-> c -0ps-> d: two groups, the only cut is 1 ns */
+    write_file(path("chain.yaml"),
+               "clocks: {c: 1GHz}\ncomponents:\n"
+               "  a: {model: traffic_gen, clock: c, rate: 0.5, dests: 1, packets: 50}\n"
+               "  b: {model: switch, clock: c, outputs: 1}\n"
+               "  c: {model: switch, clock: c, outputs: 1}\n"
+               "  d: {model: sink}\n"
+               "links:\n  - {from: a.out, to: b.in0, latency: 0ps}\n"
+               "  - {from: b.out0, to: c.in0, latency: 1ns}\n"
+               "  - {from: c.out0, to: d.in, latency: 0ps}\n");
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --json --out %s", prism,
+             path("chain.yaml"), path("chain.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "\"groups\":2") && strstr(out, "\"cut_links\":1") &&
+                      strstr(out, "\"lookahead_ps\":1000"),
+                  "%s", out);
+    /* the written placement reads back; a hand placement that cuts a 0 ps link does not */
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism, path("chain.yaml"),
+             path("chain.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    write_file(path("bad.part"), "a 0\nb 1\nc 1\nd 1\n");
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism, path("chain.yaml"),
+             path("bad.part"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "zero-latency link a.out -> b.in0 crosses ranks"));
+    write_file(path("bad.part"), "a 0\nb 0\nc 1\n");
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism, path("chain.yaml"),
+             path("bad.part"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "component 'd' is not placed on a rank"));
+    write_file(path("bad.part"), "a 0\nb 0\nc 5\nd 1\n");
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism, path("chain.yaml"),
+             path("bad.part"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "bad.part:3: rank 5 of 'c' is outside 0..1"));
+    rc = run(out, sizeof out, "%s partition configs/demo.yaml", prism);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "--ranks N is required"));
+}
+END_TEST
+
+START_TEST(ranks_without_mpirun_say_so)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[8192];
+    int rc = run(out, sizeof out, "%s run configs/demo.yaml --ranks 2 --until 1us", prism);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(sim_dist_built() ? strstr(out, "needs mpirun") != NULL
+                                   : strstr(out, "built without MPI") != NULL,
+                  "%s", out);
+    /* one rank is the sequential run */
+    rc = run(out, sizeof out, "%s run configs/demo.yaml --ranks 1 --until 1us", prism);
+    ck_assert_msg(rc == 0, "%s", out);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("mpi");
+    TCase *tc = tcase_create("mpirun");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, phold_identical_to_sequential);
+    tcase_add_test(tc, demo_identical_to_sequential);
+    tcase_add_test(tc, hybrid_identical_to_sequential);
+    tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
+    tcase_add_test(tc, sigint_gives_an_interrupted_trace);
+    tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
+    tcase_add_test(tc, ranks_without_mpirun_say_so);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,500 @@
+/* What users trip over (issue 12), end to end through the built binary:
+ * --set overrides checked like file values, include: and merge keys,
+ * exit codes and one-line errors, truthful JSON and views, sweeps and plots.
+ * Runs the built binary ($PRISM) from the repository root. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/check_cli.h"
+
+static void setup(void)
+{
+    cli_setup("check-ux");
+}
+static void teardown(void)
+{
+    cli_teardown();
+}
+
+/* stdout and stderr together */
+static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = cli_vrun(out, n, 1, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* stdout only */
+static int run_out(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run_out(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = cli_vrun(out, n, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* the number after "key": in a JSON text (-1 when absent) */
+static double json_num(const char *json, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(json, pat);
+    return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
+static int have_repo(void)
+{
+    if (access("configs/chip.yaml", R_OK) != 0) {
+        fprintf(stderr, "skipped: run from the repository root\n");
+        return 0;
+    }
+    return 1;
+}
+
+/* A closed packet run whose end time depends on every latency and rate. */
+static const char *NET =
+    "seed: 5\n"
+    "clocks:\n  core: 1GHz\n"
+    "components:\n"
+    "  g0: {model: traffic_gen, clock: core, rate: 0.2, dests: 1, packets: 500}\n"
+    "  k0: {model: sink}\n"
+    "links:\n"
+    "  - {from: g0.out, to: k0.in, latency: 2ns, bandwidth: 32GB/s}\n";
+
+static double end_ps(const char *cmdline_fmt, const char *a, const char *b)
+{
+    char out[65536], cmd[2048];
+    snprintf(cmd, sizeof cmd, cmdline_fmt, a, b);
+    int rc = run_out(out, sizeof out, "%s run %s --json", prism, cmd);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    return json_num(out, "end_time_ps");
+}
+
+START_TEST(set_overrides_like_file_values)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    /* the same change made in the file and with --set gives the same run */
+    char edited[2048];
+    snprintf(edited, sizeof edited, "%s", NET);
+    char *lat = strstr(edited, "latency: 2ns");
+    memcpy(lat, "latency: 7ns", 12);
+    char *rate = strstr(edited, "rate: 0.2");
+    memcpy(rate, "rate: 0.1", 9);
+    write_file(path("edited.yaml"), edited);
+    double base = end_ps("%s%s", path("net.yaml"), "");
+    double file = end_ps("%s%s", path("edited.yaml"), "");
+    double set = end_ps("%s %s", path("net.yaml"), "--set g0.rate=0.1,links.latency=7ns");
+    ck_assert(base != file);
+    ck_assert(set == file);
+    ck_assert(end_ps("%s %s", path("net.yaml"), "--set 'links[0].latency=7ns' --set g0.rate=0.1") ==
+              file);
+    ck_assert(end_ps("%s %s", path("net.yaml"), "--set 'links[k0].latency=7ns,g0.rate=0.1'") ==
+              file);
+    /* a faster clock: the generator sends at the same rate per cycle */
+    ck_assert(end_ps("%s %s", path("net.yaml"), "--set clocks.core=2GHz") < base);
+    /* seed and until */
+    char out[65536];
+    ck_assert_int_eq(run_out(out, sizeof out, "%s run %s --set seed=99,until=100ns --json", prism,
+                             path("net.yaml")),
+                     0);
+    ck_assert(json_num(out, "seed") == 99);
+    ck_assert(json_num(out, "end_time_ps") <= 100000);
+
+    /* errors name the override and exit 2 */
+    static const struct {
+        const char *set, *want;
+    } bad[] = {
+        {"g0.rate=2", "--set g0.rate=2: component 'g0': parameter 'rate'"},
+        {"g0.rat=0.1", "--set g0.rat=0.1: component 'g0': unknown parameter 'rat'"},
+        {"g9.rate=0.1", "--set g9.rate=0.1: the config has no component 'g9' (components: g0, k0)"},
+        {"clocks.core=fast",
+         "--set clocks.core=fast: field 'clocks.core': 'fast' is not a frequency"},
+        {"clocks.cpu=1GHz", "no clock 'cpu' (clocks: core)"},
+        {"links.latency=3xs", "--set links.latency=3xs: field 'latency'"},
+        {"links.bandwidth=lots", "--set links.bandwidth=lots: field 'bandwidth'"},
+        {"links[3].latency=1ns", "there is no link 3"},
+        {"seed=-1", "--set seed=-1: field 'seed'"},
+        {"until=soon", "--set until=soon: field 'until'"},
+        {"colour=red", "'colour' is not something --set can change"},
+        {"g0.rate", "write KEY=VALUE"},
+        {"g0.rate=0.1,0.2", "prism run takes one"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int rc = run(out, sizeof out, "%s run %s --set '%s'", prism, path("net.yaml"), bad[i].set);
+        ck_assert_msg(rc == 2, "%s: exit %d: %s", bad[i].set, rc, out);
+        ck_assert_msg(strstr(out, bad[i].want), "%s: want '%s' in: %s", bad[i].set, bad[i].want,
+                      out);
+    }
+}
+END_TEST
+
+START_TEST(set_on_the_chip)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536];
+    int rc =
+        run_out(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 64 --json", prism);
+    ck_assert_msg(rc == 0, "%s", out);
+    double base = json_num(out, "end_time_ps");
+    rc = run_out(
+        out, sizeof out,
+        "%s run configs/chip.yaml --workload gpt2 --seq 64 --json --set sa.rows=64,sa.cols=64",
+        prism);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert(json_num(out, "end_time_ps") < base);
+}
+END_TEST
+
+START_TEST(exit_codes_and_one_line_errors)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[65536];
+    static const struct {
+        const char *args, *want;
+        int code;
+    } cases[] = {
+        {"op --device systolic --mvm 16x16", "systolic cannot do op 'mvm'", 2},
+        {"op --device sram --mvm 16x16", "(it does read, write)", 2},
+        {"workload eval /nonexistent", "/nonexistent", 2},
+        {"run --bogus x.yaml", "prism run: unknown option '--bogus' (see prism run --help)\n", 2},
+        {"run x.yaml --seed", "option '--seed' needs a value", 2},
+        {"run", "needs a config file", 2},
+        {"run x.yaml --until 10", "--until '10' needs a unit", 2},
+        {"models --bogus", "prism models: unknown option '--bogus'", 2},
+        {"version --bogus", "prism version: unknown option '--bogus'", 2},
+        {"query x.db 'SELECT 1' --csv --json", "--csv and --json", 2},
+        {"nosuchcommand", "unknown command 'nosuchcommand'", 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int rc = run(out, sizeof out, "cd %s && %s %s", dir, prism, cases[i].args);
+        ck_assert_msg(rc == cases[i].code, "%s: exit %d: %s", cases[i].args, rc, out);
+        ck_assert_msg(strstr(out, cases[i].want), "%s: want '%s' in: %s", cases[i].args,
+                      cases[i].want, out);
+        ck_assert_msg(lines(out) == 1, "%s: not one line: %s", cases[i].args, out);
+        ck_assert_msg(!strstr(out, "(kind "), "%s: internal code in: %s", cases[i].args, out);
+    }
+    /* help */
+    ck_assert_int_eq(run(out, sizeof out, "%s help run", prism), 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: prism run CONFIG.yaml"));
+    /* --dtype help names every dtype */
+    ck_assert_int_eq(run(out, sizeof out, "%s run --help", prism), 0);
+    ck_assert_ptr_nonnull(strstr(out, "f32, f16, bf16, f64, i8, u8, i16, i32, i64"));
+}
+END_TEST
+
+START_TEST(trace_needs_force_to_replace)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    char out[65536];
+    ck_assert_int_eq(
+        run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), path("t.db")), 0);
+    int rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), path("t.db"));
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "exists; --force replaces it"));
+    rc =
+        run(out, sizeof out, "%s run %s --trace %s --force", prism, path("net.yaml"), path("t.db"));
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+}
+END_TEST
+
+/* programs and MVMs on a PCM crossbar: energies with many digits */
+static const char *XBAR =
+    "seed: 3\nclocks: {c: 1GHz}\ncomponents:\n"
+    "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
+    "op=mvm k=16 n=16 weight_id=1; op=mvm k=16 n=16 weight_id=1\"}\n"
+    "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16}\n"
+    "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
+    "  - {from: x.out, to: drv.in, latency: 1ns}\n";
+
+START_TEST(run_json_and_summary_tell_the_truth)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), XBAR);
+    char out[65536];
+    ck_assert_int_eq(run_out(out, sizeof out, "%s run %s --json --trace %s", prism,
+                             path("net.yaml"), path("j.db")),
+                     0);
+    ck_assert(json_num(out, "seed") == 3);
+    double total = json_num(out, "energy_pj");
+    ck_assert(total > 0);
+    /* full precision: the per-component energies add up to the total, as the DB says */
+    char sql[512];
+    snprintf(
+        sql, sizeof sql,
+        "sqlite3 %s \"SELECT printf('%%.17g', SUM(value)) FROM stats WHERE name='energy.total'\"",
+        path("j.db"));
+    char db[256];
+    if (run_out(db, sizeof db, "%s", sql) == 0 && *db) {
+        double want = strtod(db, NULL);
+        ck_assert_msg(total == want, "json %.17g vs db %.17g", total, want);
+    }
+    ck_assert_ptr_nonnull(strstr(out, "\"message\":null"));
+    /* the text summary: report's units, real wall time */
+    ck_assert_int_eq(run_out(out, sizeof out, "%s run %s", prism, path("net.yaml")), 0);
+    ck_assert_ptr_null(strstr(out, "e+"));
+    ck_assert_ptr_null(strstr(out, "0.000 s wall"));
+    ck_assert_ptr_nonnull(strstr(out, " pJ ("));
+    /* a failed run says why in JSON */
+    write_file(path("fail.yaml"),
+               "clocks: {c: 1GHz}\ncomponents:\n"
+               "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
+               "op=program k=16 n=16 weight_id=2; op=program k=16 n=16 weight_id=3\"}\n"
+               "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16, endurance: 2}\n"
+               "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
+               "  - {from: x.out, to: drv.in, latency: 1ns}\n");
+    ck_assert_int_eq(
+        run_out(out, sizeof out, "%s run %s --json 2>/dev/null", prism, path("fail.yaml")), 1);
+    ck_assert_ptr_nonnull(strstr(out, "\"status\":\"failed\""));
+    ck_assert_ptr_nonnull(strstr(out, "exceeded endurance 2"));
+}
+END_TEST
+
+START_TEST(merge_keys_and_include)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    write_file(path("slow.yaml"),
+               "seed: 5\nclocks:\n  core: 1GHz\ncomponents:\n"
+               "  g0: {model: traffic_gen, clock: core, rate: 0.1, dests: 1, packets: 500}\n"
+               "  k0: {model: sink}\n"
+               "links:\n  - {from: g0.out, to: k0.in, latency: 7ns, bandwidth: 32GB/s}\n");
+    double want = end_ps("%s%s", path("slow.yaml"), "");
+    /* merge keys: a template, explicit keys win */
+    write_file(path("merge.yaml"),
+               "templates:\n"
+               "  gen: &gen {model: traffic_gen, clock: core, rate: 0.5, dests: 1}\n"
+               "  wire: &wire {latency: 7ns, bandwidth: 32GB/s}\n"
+               "seed: 5\nclocks:\n  core: 1GHz\ncomponents:\n"
+               "  g0: {<<: *gen, rate: 0.1, packets: 500}\n"
+               "  k0: {model: sink}\n"
+               "links:\n  - {<<: *wire, from: g0.out, to: k0.in}\n");
+    ck_assert(end_ps("%s%s", path("merge.yaml"), "") == want);
+    /* include: the base's components by name, this file's fields win */
+    write_file(path("inc.yaml"), "include: net.yaml\n"
+                                 "components:\n  g0: {rate: 0.1}\n"
+                                 "links: []\n");
+    write_file(path("inc2.yaml"), "include: [net.yaml]\n"
+                                  "components:\n  g0: {rate: 0.1}\n");
+    char out[65536];
+    /* links are appended: inc.yaml adds none, so only the latency differs */
+    ck_assert(end_ps("%s %s", path("inc.yaml"), "--set links.latency=7ns") == want);
+    ck_assert(end_ps("%s %s", path("inc2.yaml"), "--set links.latency=7ns") == want);
+
+    /* errors: file:line:col of the file that holds the bad value */
+    static const struct {
+        const char *name, *yaml, *want;
+    } bad[] = {
+        {"m1.yaml",
+         "templates:\n  gen: &gen {model: traffic_gen, rate: lots}\n"
+         "components:\n  g0: {<<: *gen}\n",
+         "m1.yaml:2:21: component 'g0': parameter 'rate'"},
+        {"m2.yaml", "components:\n  g0: {<<: 3, model: sink}\n",
+         "m2.yaml:2:12: merge key '<<' must be given a mapping"},
+        {"i1.yaml", "include: nothere.yaml\ncomponents: {}\n",
+         "i1.yaml:1:10: include 'nothere.yaml': cannot open"},
+        {"i2.yaml", "include: i2.yaml\ncomponents: {}\n", "i2.yaml:1:10: include 'i2.yaml'"},
+        {"i3.yaml", "include: badbase.yaml\n", "badbase.yaml:3:25: field 'clocks.x'"},
+        {"i4.yaml", "include: {a: b}\n", "i4.yaml:1:10: field 'include' must be a file name"},
+    };
+    write_file(path("badbase.yaml"),
+               "components:\n  k0: {model: sink}\nclocks: {core: 1GHz, x: fast}\n");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_file(path(bad[i].name), bad[i].yaml);
+        int rc = run(out, sizeof out, "%s run %s", prism, path(bad[i].name));
+        ck_assert_msg(rc == 2, "%s: exit %d: %s", bad[i].name, rc, out);
+        ck_assert_msg(strstr(out, bad[i].want), "%s: want '%s' in: %s", bad[i].name, bad[i].want,
+                      out);
+    }
+}
+END_TEST
+
+static char *slurp(const char *p)
+{
+    FILE *f = fopen(p, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+static double q1(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(h));
+    double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : NAN;
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+START_TEST(views_split_windows_and_name_the_energy_gap)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536];
+    const char *db = path("g.db");
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --trace %s", prism, db);
+    ck_assert_msg(rc == 0, "%s", out);
+    /* every component has 100 windows; idle ones are rows with 0 */
+    ck_assert(q1(db, "SELECT count(*) FROM utilization_windows") ==
+              100 * q1(db, "SELECT count(*) FROM components"));
+    ck_assert(
+        q1(db, "SELECT count(*) FROM utilization_windows WHERE component = 'buf' AND busy_ps = 0") >
+        0);
+    /* the array runs one GEMM at a time: never above 100% in a window (was 2891%) */
+    double peak = q1(db, "SELECT MAX(utilization) FROM utilization_windows WHERE component = 'sa'");
+    ck_assert_msg(peak <= 1.0 + 1e-9 && peak > 0.5, "sa peak %g", peak);
+    /* split, not dropped: the windows add up to the activities' time */
+    double windows = q1(db, "SELECT SUM(busy_ps) FROM utilization_windows WHERE component = 'sa'");
+    double acts = q1(db, "SELECT SUM(duration_ps) FROM events e JOIN components c USING(comp_id) "
+                         "WHERE c.name = 'sa' AND kind = 0");
+    ck_assert_msg(fabs(windows - acts) <= 1e-6 * acts, "%.17g vs %.17g", windows, acts);
+    /* energy: events + static + untraced = the ledger's total, and untraced is ~0 */
+    double total = q1(db, "SELECT SUM(value) FROM stats WHERE name = 'energy.total'");
+    double ev = q1(db, "SELECT SUM(energy_pj) FROM events");
+    double stat = q1(db, "SELECT SUM(static_pj) FROM energy_check");
+    double untraced = q1(db, "SELECT SUM(untraced_pj) FROM energy_check");
+    ck_assert(stat > 0);
+    ck_assert_msg(fabs(ev + stat - total) <= 1e-9 * total, "%.17g + %.17g vs %.17g", ev, stat,
+                  total);
+    ck_assert(fabs(untraced) <= 1e-9 * total);
+
+    /* perfetto: overlapping activities get their own tracks; no track has overlapping slices */
+    rc = run(out, sizeof out, "%s export %s --perfetto %s", prism, db, path("g.json"));
+    ck_assert_msg(rc == 0, "%s", out);
+    char *text = slurp(path("g.json"));
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    cJSON *evs = cJSON_GetObjectItem(j, "traceEvents"), *e;
+    int lanes = 0, overlaps = 0, n = 0;
+    double last_end[4096] = {0};
+    cJSON_ArrayForEach(e, evs)
+    {
+        const char *ph = cJSON_GetObjectItem(e, "ph")->valuestring;
+        int tid = cJSON_GetObjectItem(e, "tid")->valueint;
+        cJSON *name = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "args"), "name");
+        if (!strcmp(ph, "M") && cJSON_IsString(name) && strstr(name->valuestring, " #"))
+            lanes++;
+        if (strcmp(ph, "X") || tid < 0 || tid >= 4096)
+            continue;
+        double ts = cJSON_GetObjectItem(e, "ts")->valuedouble,
+               dur = cJSON_GetObjectItem(e, "dur")->valuedouble;
+        overlaps += ts < last_end[tid] - 1e-9;
+        if (ts + dur > last_end[tid])
+            last_end[tid] = ts + dur;
+        n++;
+    }
+    cJSON_Delete(j);
+    ck_assert(n > 100);
+    ck_assert_int_eq(overlaps, 0);
+    ck_assert_int_ge(lanes, 1); /* the driver's weight_load and matmul overlap */
+}
+END_TEST
+
+START_TEST(json_outputs_parse_and_say_when_cut)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[1 << 16];
+    static char big[1 << 21];
+    ck_assert_int_eq(run_out(big, sizeof big, "%s models --json", prism), 0);
+    cJSON *j = cJSON_Parse(big);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_GetArraySize(j) > 10);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "params"));
+    cJSON_Delete(j);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s version --json", prism), 0);
+    j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsString(cJSON_GetObjectItem(j, "version")));
+    cJSON_Delete(j);
+    /* report --json: all links unless --top cuts them, and then it says so */
+    write_file(path("net.yaml"), NET);
+    ck_assert_int_eq(
+        run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), path("r.db")), 0);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s report %s --json", prism, path("r.db")), 0);
+    j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "links_truncated")));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "links")), 1);
+    cJSON_Delete(j);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s report %s --json --top 0", prism, path("r.db")),
+                     0);
+    write_file(path("two.yaml"),
+               "clocks:\n  core: 1GHz\ncomponents:\n"
+               "  g0: {model: traffic_gen, clock: core, rate: 0.2, dests: 1, packets: 50}\n"
+               "  g1: {model: traffic_gen, clock: core, rate: 0.2, dests: 1, packets: 50}\n"
+               "  k0: {model: sink}\n  k1: {model: sink}\n"
+               "links:\n  - {from: g0.out, to: k0.in, latency: 2ns}\n  - {from: g1.out, to: k1.in, "
+               "latency: 2ns}\n");
+    ck_assert_int_eq(
+        run(out, sizeof out, "%s run %s --trace %s", prism, path("two.yaml"), path("t.db")), 0);
+    ck_assert_int_eq(run_out(out, sizeof out, "%s report %s --json --top 1", prism, path("t.db")),
+                     0);
+    j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "links_truncated")));
+    ck_assert(cJSON_GetObjectItem(j, "links_total")->valuedouble == 2);
+    cJSON_Delete(j);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("ux");
+    TCase *tc = tcase_create("cli");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, set_overrides_like_file_values);
+    tcase_add_test(tc, set_on_the_chip);
+    tcase_add_test(tc, exit_codes_and_one_line_errors);
+    tcase_add_test(tc, trace_needs_force_to_replace);
+    tcase_add_test(tc, run_json_and_summary_tell_the_truth);
+    tcase_add_test(tc, merge_keys_and_include);
+    tcase_add_test(tc, views_split_windows_and_name_the_energy_gap);
+    tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
