@@ -23,3 +23,5 @@ if [ -x bench/systolic_gpt2 ]; then
   echo "== systolic cost model, four GPT-2 GEMMs =="
   bench/systolic_gpt2
 fi
+echo "== mapping GPT-2 (seq 128) on the hybrid chip, then simulating it (targets: < 60 s, < 10 s) =="
+bench/map_gpt2

@@ -36,6 +36,9 @@ static void usage(FILE *f)
             "                        GPT-2-family workloads: the bundled tiny-gpt2 profile\n"
             "                        (tests/fixtures/tiny-gpt2/profile.csv)\n"
             "  --objective knee|latency|energy   stage 1's pick on the front (default knee)\n"
+            "  --resident-weights    crossbar weights are programmed before the run (steady\n"
+            "                        state); default: reading, moving and programming them is\n"
+            "                        part of the run\n"
             "  --population N --generations N --seed S   NSGA-II (32, 40, 1)\n"
             "  -o, --output FILE     write the chosen schedule (JSON) for prism run --schedule\n"
             "  --pareto FILE.csv     write the front and the baselines\n"
@@ -168,14 +171,15 @@ int cmd_map_search(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},       {"output", required_argument, NULL, 'o'},
         {"pareto", required_argument, NULL, 'x'},     {"plot", required_argument, NULL, 'p'},
         {"json", no_argument, NULL, 'j'},             {"progress", no_argument, NULL, 'G'},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
+        {"resident-weights", no_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     const char *chip = NULL, *workload = NULL, *out = NULL, *pareto = NULL, *png = NULL,
                *profile_path = NULL;
     wl_gen_opts_t wo;
     wl_gen_opts_default(&wo);
     map_search_opts_t so;
     map_search_opts_default(&so);
-    int json = 0, progress = 0;
+    int json = 0, progress = 0, resident = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -257,6 +261,7 @@ int cmd_map_search(int argc, char **argv)
         case 'p': png = optarg; break;
         case 'j': json = 1; break;
         case 'G': progress = 1; break;
+        case 'R': resident = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -324,6 +329,7 @@ int cmd_map_search(int argc, char **argv)
         map_profile_free(&prof);
         return 2;
     }
+    map_ctx_set_resident(ctx, resident);
     if (progress || isatty(2)) {
         so.progress = progress_bar;
     }

@@ -44,6 +44,11 @@ void map_ctx_close(map_ctx_t *c)
     free(c);
 }
 
+void map_ctx_set_resident(map_ctx_t *c, int resident)
+{
+    c->opts.xbar_resident = resident;
+}
+
 int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts,
                  map_ctx_t **out, char *err, size_t n)
 {

@@ -130,6 +130,10 @@ typedef struct map_opts {
     /* weight sets resident at once: the load for a GEMM waits for the GEMM
      * `weight_buffers` weighted GEMMs earlier (default 2: double buffering) */
     int weight_buffers;
+    /* map_build: crossbar weights are already programmed (steady-state
+     * inference): no DRAM read, transfer or program entries for them, and
+     * their MVMs never reload (default 0: programming is part of the run) */
+    int xbar_resident;
 } map_opts_t;
 
 void map_opts_default(map_opts_t *o);
@@ -260,6 +264,8 @@ int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopt
                  map_ctx_t **out, char *err, size_t n);
 void map_ctx_close(map_ctx_t *c); /* NULL ok */
 const wl_graph_t *map_ctx_graph(const map_ctx_t *c);
+/* Crossbar weights programmed before the run (map_opts_t.xbar_resident). */
+void map_ctx_set_resident(map_ctx_t *c, int resident);
 const map_chip_t *map_ctx_chip(const map_ctx_t *c);
 sim_t *map_ctx_sim(map_ctx_t *c);
 /* The schedule of a placement (spec and shape recorded for the file). */

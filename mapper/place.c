@@ -114,7 +114,7 @@ typedef struct pb {
     size_t next_xbar;    /* next crossbar unit for a static slice */
     size_t next_rr[MAP_TIERS], next_vec;
     uint32_t fresh_id;
-    int stream;
+    int stream, resident;
 } pb_t;
 
 #define ADD_OR_FAIL(ix)                                                                            \
@@ -223,9 +223,35 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
         uint32_t wid = (uint32_t)(wi + 1) * 4u + (uint32_t)(c0 ? 1 : 0) + 0x100000u;
         dev_req_t r;
         memset(&r, 0, sizeof r);
-        uint32_t e;
+        uint32_t e = NO_ENTRY;
         snprintf(slice, sizeof slice, "cols %llu-%llu of %llu", (unsigned long long)c0,
                  (unsigned long long)(c0 + nc - 1), (unsigned long long)(swap ? op->m : op->n));
+        if (p->resident) {
+            size_t nd;
+            if ((rc = wait_inputs(p, op, op_id, u, deps, &nd)) != 0) {
+                free(deps);
+                return rc;
+            }
+            memset(&r, 0, sizeof r);
+            r.kind = DEV_OP_GEMM;
+            r.flags = DEV_F_NO_RELOAD;
+            r.m = m;
+            r.k = k;
+            r.n = nc;
+            r.weight_id = wid;
+            e = map_bld_entry(&p->b, op, op_id, wl_opkind_name(op->kind), u, &r, 1,
+                              "mvm on weights programmed before the run");
+            ADD_OR_FAIL(e);
+            set_info(p, e, MAP_TIER_XBAR, slice);
+            p->b.s->gemm_macs += m * k * nc;
+            for (size_t d = 0; d < nd; d++)
+                PRED_OR_FAIL(deps[d]);
+            ends[(*n_ends)++] = e;
+            if (*home_unit < 0)
+                *home_unit = u;
+            free(deps);
+            return 0;
+        }
         if (p->stream) {
             r.kind = DEV_OP_READ;
             r.m = wbytes_per_col * nc;
@@ -470,6 +496,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
     p->chip = chip;
     p->g = g;
     p->stream = o.stream_weights;
+    p->resident = o.xbar_resident;
     int rc = 0;
     size_t n_t = wl_graph_tensor_count(g), n_ops = wl_graph_op_count(g);
     p->n_t = n_t;

@@ -281,7 +281,8 @@ static int eval_place(space_t *s, const map_place_t *place, double *lat, double 
 }
 
 /* baselines: each tier alone (where possible), layer-wise round robin, greedy by size */
-static int baselines(space_t *s, map_search_result_t *r, char *err, size_t n)
+static int baselines(space_t *s, map_search_result_t *r, uint8_t *seeds, size_t *n_seeds,
+                     char *err, size_t n)
 {
     map_place_t *pl = malloc(s->n_ops * sizeof *pl);
     uint8_t *genome = calloc(s->n_genes ? s->n_genes : 1, 1);
@@ -365,6 +366,8 @@ static int baselines(space_t *s, map_search_result_t *r, char *err, size_t n)
             continue; /* not possible on this chip */
         rc = add_point(&r->baseline, &r->n_baselines, name, pl, s->n_ops, lat, en,
                        genome_kl(s, pl));
+        /* the baselines seed the search */
+        memcpy(seeds + (*n_seeds)++ * s->n_genes, genome, s->n_genes);
     }
     free(pl);
     free(genome);
@@ -494,17 +497,32 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
     }
     for (size_t i = 0; i < 2 * P; i++)
         pop[i].genome = genes + i * (s.n_genes ? s.n_genes : 1);
-    if ((rc = baselines(&s, r, err, n)) != 0)
+    uint8_t *seeds = malloc((MAP_TIERS + 2) * (s.n_genes ? s.n_genes : 1));
+    size_t n_seeds = 0;
+    if (!seeds) {
+        rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
-    /* initial population: the single-option genomes, then random ones */
+    }
+    if ((rc = baselines(&s, r, seeds, &n_seeds, err, n)) != 0) {
+        free(seeds);
+        goto done;
+    }
+    /* initial population: the baselines, the single-option genomes, then random ones */
     for (size_t i = 0; i < P; i++) {
-        for (size_t gi = 0; gi < s.n_genes; gi++)
-            pop[i].genome[gi] = (uint8_t)(i < N_OPTIONS ? (i < s.n_valid[gi] ? i : 0)
-                                                         : urand_n(&s, s.n_valid[gi]));
-        if ((rc = evaluate(&s, &pop[i], err, n)) != 0)
+        for (size_t gi = 0; gi < s.n_genes; gi++) {
+            size_t j = i < n_seeds ? 0 : i - n_seeds;
+            pop[i].genome[gi] =
+                i < n_seeds   ? seeds[i * s.n_genes + gi]
+                : j < N_OPTIONS ? (uint8_t)(j < s.n_valid[gi] ? j : 0)
+                                : (uint8_t)urand_n(&s, s.n_valid[gi]);
+        }
+        if ((rc = evaluate(&s, &pop[i], err, n)) != 0) {
+            free(seeds);
             goto done;
+        }
         r->evaluations++;
     }
+    free(seeds);
     rank_pop(pop, P);
     int gens = o->generations < 0 ? 0 : o->generations;
     for (int gen = 0; gen < gens; gen++) {

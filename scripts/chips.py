@@ -9,7 +9,7 @@ HEADER = {
     "hybrid": """# The default heterogeneous chip (H3PIMAP-style tiers, REFERENCE.md section 1):
 # - xbar tier: {xb} RRAM crossbar tiles (rram_xbar, 256x256 arrays, tiling on:
 #   one tile holds one static weight slice, programmed once);
-# - photonic tier: {ph} MZI cores (mzi_mesh, 32x32, MEMS shifters, with their
+# - photonic tier: {ph} MZI cores (mzi_mesh, 12x12 as Lightening-Transformer's cores, MEMS shifters, with their
 #   DACs, modulators, laser, detectors and ADCs), 5 GHz;
 # - digital tier: {sa} systolic arrays (32x32, weight stationary) and {vec} vector units;
 # - global buffer (8 MiB SRAM) and 3D-stacked DRAM (HBM2);
@@ -33,7 +33,7 @@ def chip(name, xb, ph, sa, vec=2):
         out.append("  xb%d: {model: rram_xbar, clock: core, rows: 256, cols: 256, tiling: true}\n" % i)
         units.append(("xb%d" % i, False))
     for i in range(ph):
-        out.append("  ph%d: {model: mzi_mesh, clock: photonic, n: 32, shifter: mems, tiling: true}\n" % i)
+        out.append("  ph%d: {model: mzi_mesh, clock: photonic, n: 12, shifter: mems, tiling: true}\n" % i)
         units.append(("ph%d" % i, True))
     for i in range(sa):
         out.append("  sa%d: {model: systolic, clock: core, rows: 32, cols: 32, dataflow: ws, mode: scalesim}\n" % i)
