@@ -32,6 +32,7 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
 int cmd_map_search(int argc, char **argv); /* cli/cmd_map_search.c: the two-stage mapping */
+int cmd_map_compare(int argc, char **argv); /* cli/cmd_map_search.c: prism map compare */
 
 /* 1 when paths a and b name the same file (same inode, or equal text when
  * one does not exist yet): used to refuse an output that names an input. */

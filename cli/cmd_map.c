@@ -263,7 +263,8 @@ static int cmd_profile(int argc, char **argv)
 static void map_usage(FILE *f)
 {
     fprintf(f, "usage: prism map --chip CONFIG --workload SPEC [options] -o schedule.json\n"
-               "       prism map profile --workload DIR [options]   (prism map profile --help)\n\n"
+               "       prism map profile --workload DIR [options]   (prism map profile --help)\n"
+               "       prism map compare [options]                  (prism map compare --help)\n\n"
                "Maps a workload onto a chip of tiers (docs/mapper.md).\n");
 }
 
@@ -271,6 +272,8 @@ int cmd_map(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "profile"))
         return cmd_profile(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "compare"))
+        return cmd_map_compare(argc - 1, argv + 1);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         map_usage(stdout);
         return 0;

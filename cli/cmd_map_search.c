@@ -449,3 +449,204 @@ int cmd_map_search(int argc, char **argv)
     map_profile_free(&prof);
     return exit_code;
 }
+
+/* ---- prism map compare ------------------------------------------------------------------ */
+typedef struct cmp_row {
+    char workload[64], phase[16], mapping[64];
+    double lat, en, kl;
+} cmp_row_t;
+
+static int map_one(const char *chip, const char *spec, const wl_gen_opts_t *wo,
+                   const map_search_opts_t *so, const map_profile_t *prof, int resident,
+                   map_search_result_t *r, char *err, size_t n)
+{
+    map_ctx_t *ctx = NULL;
+    int rc = map_ctx_open(chip, spec, wo, &ctx, err, n);
+    if (rc)
+        return rc;
+    map_ctx_set_resident(ctx, resident);
+    rc = map_search(ctx, so, prof, r, err, n);
+    map_ctx_close(ctx);
+    return rc;
+}
+
+static void compare_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: prism map compare [options]\n\n"
+            "The two-stage mapping on configs/hybrid.yaml against the homogeneous chips of the\n"
+            "same unit kinds (configs/all-digital.yaml, all-rram.yaml, all-photonic.yaml) and\n"
+            "the naive heterogeneous mappings (round robin by layer, greedy by size), for\n"
+            "GPT-2 124M, BERT-base, ResNet-18, ViT-B/16 and Llama 3.2 1B (prefill of 128\n"
+            "tokens; the LMs also decode one token after 128).\n\n"
+            "  --workloads a,b,...   built-in specs (default gpt2,bert-base,resnet18,vit-b16,\n"
+            "                        llama3.2-1b)\n"
+            "  --hybrid CONFIG       the heterogeneous chip (configs/hybrid.yaml)\n"
+            "  --quality kl=X        stage 2 target for GPT-2 (bundled tiny-gpt2 profile)\n"
+            "  --resident-weights    crossbar weights programmed before the run\n"
+            "  --generations N --population N --seed S   NSGA-II\n"
+            "  --csv FILE            the table as CSV\n"
+            "  --plot-dir DIR        one Pareto PNG per workload and phase\n");
+}
+
+int cmd_map_compare(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"workloads", required_argument, NULL, 'w'}, {"hybrid", required_argument, NULL, 'H'},
+        {"quality", required_argument, NULL, 'q'},   {"resident-weights", no_argument, NULL, 'R'},
+        {"generations", required_argument, NULL, 'g'}, {"population", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},      {"csv", required_argument, NULL, 'c'},
+        {"plot-dir", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    char wl_list[1024] = "gpt2,bert-base,resnet18,vit-b16,llama3.2-1b";
+    const char *hybrid = "configs/hybrid.yaml", *csv = NULL, *plot_dir = NULL;
+    map_search_opts_t so;
+    map_search_opts_default(&so);
+    so.objective = 1; /* latency at matched quality, as H3PIMAP reports */
+    int resident = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        long v;
+        switch (c) {
+        case 'w': snprintf(wl_list, sizeof wl_list, "%s", optarg); break;
+        case 'H': hybrid = optarg; break;
+        case 'q':
+            if (strncmp(optarg, "kl=", 3) || (errno = 0, so.kl_target = strtod(optarg + 3, &end),
+                                              errno || *end || !(so.kl_target >= 0))) {
+                fprintf(stderr, "prism map compare: --quality '%s' is not kl=X\n", optarg);
+                return 2;
+            }
+            break;
+        case 'R': resident = 1; break;
+        case 'g':
+        case 'n':
+        case 's':
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || !*optarg || v < (c == 'n' ? 4 : 0) || v > 100000) {
+                fprintf(stderr, "prism map compare: '%s' is not a valid count\n", optarg);
+                return 2;
+            }
+            if (c == 'g')
+                so.generations = (int)v;
+            else if (c == 'n')
+                so.population = (int)v;
+            else
+                so.seed = (uint64_t)v;
+            break;
+        case 'c': csv = optarg; break;
+        case 'p': plot_dir = optarg; break;
+        case 'h': compare_usage(stdout); return 0;
+        default: compare_usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        compare_usage(stderr);
+        return 2;
+    }
+    static const char *const homog[] = {"configs/all-digital.yaml", "configs/all-rram.yaml",
+                                        "configs/all-photonic.yaml"};
+    static const char *const homog_name[] = {"all-digital chip", "all-rram chip",
+                                             "all-photonic chip"};
+    map_profile_t prof;
+    memset(&prof, 0, sizeof prof);
+    char err[4096];
+    const char *pp = bundled_profile();
+    if (pp && map_profile_read_csv(pp, &prof, err, sizeof err)) {
+        fprintf(stderr, "prism map compare: %s\n", err);
+        return 2;
+    }
+    FILE *cf = NULL;
+    if (csv && !(cf = fopen(csv, "w"))) {
+        fprintf(stderr, "prism map compare: %s: cannot write: %s\n", csv, strerror(errno));
+        map_profile_free(&prof);
+        return 2;
+    }
+    if (cf)
+        fprintf(cf, "workload,phase,mapping,latency_ms,energy_mj,kl_predicted,"
+                    "speedup_vs_best_homogeneous,energy_vs_best_homogeneous\n");
+    printf("%-12s %-8s %-26s %11s %11s %9s %9s %9s\n", "workload", "phase", "mapping",
+           "latency_ms", "energy_mj", "kl_pred", "speedup", "energy_x");
+    int rc = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(wl_list, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save)) {
+        int lm = !strncmp(w, "gpt2", 4) || !strncmp(w, "llama", 5);
+        for (int phase = 0; phase < (lm ? 2 : 1) && !rc; phase++) {
+            wl_gen_opts_t wo;
+            wl_gen_opts_default(&wo);
+            if (strncmp(w, "resnet", 6) && strncmp(w, "vit", 3))
+                wo.seq = 128;
+            if (phase) {
+                wo.phase = WL_PHASE_DECODE;
+                wo.kv_len = 128;
+            }
+            cmp_row_t rows[16];
+            int nr = 0;
+            double best_lat = INFINITY, best_en = INFINITY;
+            const map_profile_t *pq = !strncmp(w, "gpt2", 4) && prof.n ? &prof : NULL;
+            map_search_opts_t s2 = so;
+            if (!pq)
+                s2.kl_target = -1;
+            for (int h = 0; h < 3; h++) {
+                map_search_result_t r;
+                if (map_one(homog[h], w, &wo, &s2, pq, resident, &r, err, sizeof err)) {
+                    fprintf(stderr, "prism map compare: %s on %s: %s\n", w, homog[h], err);
+                    continue;
+                }
+                cmp_row_t *x = &rows[nr++];
+                snprintf(x->mapping, sizeof x->mapping, "%s", homog_name[h]);
+                x->lat = r.chosen_latency_ps / 1e9;
+                x->en = r.chosen_energy_pj / 1e9;
+                x->kl = r.chosen_kl;
+                if (x->lat < best_lat)
+                    best_lat = x->lat, best_en = x->en;
+                map_search_result_free(&r);
+            }
+            map_search_result_t r;
+            if (map_one(hybrid, w, &wo, &s2, pq, resident, &r, err, sizeof err)) {
+                fprintf(stderr, "prism map compare: %s on %s: %s\n", w, hybrid, err);
+                rc = 2;
+                break;
+            }
+            for (size_t b = 0; b < r.n_baselines && nr < 14; b++) {
+                if (strncmp(r.baseline[b].name, "round", 5) && strncmp(r.baseline[b].name, "greedy", 6))
+                    continue;
+                cmp_row_t *x = &rows[nr++];
+                snprintf(x->mapping, sizeof x->mapping, "hybrid, %s", r.baseline[b].name);
+                x->lat = r.baseline[b].latency_ps / 1e9;
+                x->en = r.baseline[b].energy_pj / 1e9;
+                x->kl = r.baseline[b].kl;
+            }
+            cmp_row_t *x = &rows[nr++];
+            snprintf(x->mapping, sizeof x->mapping, "hybrid, two-stage");
+            x->lat = r.chosen_latency_ps / 1e9;
+            x->en = r.chosen_energy_pj / 1e9;
+            x->kl = r.chosen_kl;
+            if (plot_dir) {
+                char png[1024], title[256];
+                snprintf(png, sizeof png, "%s/%s-%s.png", plot_dir, w, phase ? "decode" : "prefill");
+                snprintf(title, sizeof title, "%s %s on %s", w, phase ? "decode" : "prefill", hybrid);
+                if (plot_pareto(&r, png, title, err, sizeof err))
+                    fprintf(stderr, "prism map compare: %s\n", err);
+            }
+            map_search_result_free(&r);
+            for (int i = 0; i < nr; i++) {
+                snprintf(rows[i].workload, sizeof rows[i].workload, "%s", w);
+                snprintf(rows[i].phase, sizeof rows[i].phase, "%s", phase ? "decode" : "prefill");
+                double sp = best_lat / rows[i].lat, ex = rows[i].en / best_en;
+                printf("%-12s %-8s %-26s %11.4f %11.4f %9.3g %9.3f %9.3f\n", w, rows[i].phase,
+                       rows[i].mapping, rows[i].lat, rows[i].en, rows[i].kl, sp, ex);
+                if (cf)
+                    fprintf(cf, "%s,%s,%s,%.9g,%.9g,%.9g,%.6g,%.6g\n", w, rows[i].phase,
+                            rows[i].mapping, rows[i].lat, rows[i].en, rows[i].kl, sp, ex);
+            }
+            fflush(stdout);
+        }
+    }
+    if (cf)
+        fclose(cf);
+    map_profile_free(&prof);
+    return rc;
+}
