@@ -107,6 +107,38 @@ static void tier_shares(const wl_graph_t *g, const map_place_t *pl, double sh[MA
         sh[t] = tot > 0 ? 100.0 * sh[t] / tot : 0;
 }
 
+/* mean KL of the mapping, every projection on an analog tier noisy at once */
+static int measure_kl(const char *dir, map_ctx_t *ctx, const map_place_t *chosen, double *kl,
+                      double *ce, char *err, size_t n)
+{
+    map_profile_opts_t po;
+    map_profile_opts_default(&po);
+    po.dir = dir;
+    map_quality_t *q = NULL;
+    int rc = map_quality_open(&po, &q, err, n);
+    if (rc)
+        return rc;
+    map_execset_t *set = map_execset_create(map_quality_n_proj(q));
+    const wl_graph_t *g = map_ctx_graph(ctx);
+    for (int p = 0; set && !rc && p < map_quality_n_proj(q); p++)
+        for (size_t i = 0; i < wl_graph_op_count(g); i++)
+            if (!strcmp(wl_graph_op(g, i)->name, map_quality_proj_name(q, p)) &&
+                (chosen[i].a != MAP_TIER_DIGITAL ||
+                 (chosen[i].pct_a < 100 && chosen[i].b != MAP_TIER_DIGITAL)))
+                rc = map_execset_analog(set, p, &po, map_profile_seed(po.seed, 0), err, n);
+    if (!set) {
+        snprintf(err, n, "out of memory");
+        rc = SIM_ERR_NOMEM;
+    }
+    if (!rc) {
+        wl_executor_t ex = map_execset_executor(set);
+        rc = map_quality_measure(q, &ex, kl, ce, err, n);
+    }
+    map_execset_free(set);
+    map_quality_close(q);
+    return rc;
+}
+
 static int write_pareto(const map_search_result_t *r, const char *path, char *err, size_t n)
 {
     FILE *f = fopen(path, "w");
@@ -342,31 +374,26 @@ int cmd_map_search(int argc, char **argv)
         return 2;
     }
     int exit_code = 0;
-    /* measured quality on a model we have the weights of */
+    /* measured quality on a model we have the weights of; stage 2 again with a
+     * tighter prediction while the measurement misses the target */
     double kl_measured = -1, ce_measured = -1;
     if (quality_dir && so.kl_target >= 0) {
-        map_profile_opts_t po;
-        map_profile_opts_default(&po);
-        po.dir = quality_dir;
-        map_quality_t *q = NULL;
-        if (map_quality_open(&po, &q, err, sizeof err)) {
-            fprintf(stderr, "prism map: %s\n", err);
-            exit_code = 2;
-        } else {
-            map_execset_t *set = map_execset_create(map_quality_n_proj(q));
-            const wl_graph_t *g = map_ctx_graph(ctx);
-            for (int p = 0; set && p < map_quality_n_proj(q); p++)
-                for (size_t i = 0; i < wl_graph_op_count(g); i++)
-                    if (!strcmp(wl_graph_op(g, i)->name, map_quality_proj_name(q, p)) &&
-                        (r.chosen[i].a != MAP_TIER_DIGITAL ||
-                         (r.chosen[i].pct_a < 100 && r.chosen[i].b != MAP_TIER_DIGITAL)))
-                        map_execset_analog(set, p, &po, map_profile_seed(po.seed, 0), err,
-                                           sizeof err);
-            wl_executor_t ex = set ? map_execset_executor(set) : wl_executor_exact();
-            if (!set || map_quality_measure(q, &ex, &kl_measured, &ce_measured, err, sizeof err))
-                fprintf(stderr, "prism map: measuring quality: %s\n", set ? err : "out of memory");
-            map_execset_free(set);
-            map_quality_close(q);
+        double eff = so.kl_target;
+        for (int round = 0; round < 8; round++) {
+            if (measure_kl(quality_dir, ctx, r.chosen, &kl_measured, &ce_measured, err,
+                           sizeof err)) {
+                fprintf(stderr, "prism map: measuring quality: %s\n", err);
+                exit_code = 2;
+                break;
+            }
+            if (kl_measured <= so.kl_target || r.chosen_kl <= 0)
+                break;
+            eff *= 0.9 * so.kl_target / kl_measured;
+            if (map_search_refine(ctx, pp, eff, &r, err, sizeof err)) {
+                fprintf(stderr, "prism map: %s\n", err);
+                exit_code = 2;
+                break;
+            }
         }
     }
     const wl_graph_t *g = map_ctx_graph(ctx);

@@ -372,6 +372,10 @@ typedef struct map_search_result {
 int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *profile,
                map_search_result_t *r, char *err, size_t n);
 void map_search_result_free(map_search_result_t *r);
+/* Stage 2 again from r->chosen with another (tighter) predicted-KL target:
+ * what the caller does when the measured quality misses the target. */
+int map_search_refine(map_ctx_t *ctx, const map_profile_t *profile, double target,
+                      map_search_result_t *r, char *err, size_t n);
 
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */

@@ -446,6 +446,40 @@ static int stage2(space_t *s, map_search_result_t *r, double target, char *err, 
     return 0;
 }
 
+static void space_free(space_t *s)
+{
+    free(s->gene_op);
+    free(s->opts);
+    free(s->n_valid);
+    free(s->kl);
+    free(s->place);
+}
+
+/* the genes (GEMM ops), their valid options and their profile KL */
+static int space_genes(space_t *s, const map_profile_t *profile, char *err, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->n_ops; i++) {
+        const wl_op_t *op = wl_graph_op(s->g, i);
+        if (!wl_opkind_is_gemm(op->kind))
+            continue;
+        size_t gi = s->n_genes;
+        for (size_t k = 0; k < N_OPTIONS; k++)
+            if (map_place_valid(s->chip, op, &OPTIONS[k]))
+                s->opts[gi * N_OPTIONS + s->n_valid[gi]++] = (uint8_t)k;
+        if (!s->n_valid[gi]) {
+            rc = sf(err, n, SIM_ERR_CONFIG, "op '%s' (%s) has no tier it can run on", op->name,
+                    wl_opkind_name(op->kind));
+            return rc;
+        }
+        for (int p = 0; profile && p < profile->n; p++)
+            if (!strcmp(profile->row[p].name, op->name))
+                s->kl[gi] = profile->row[p].kl_mean > 0 ? profile->row[p].kl_mean : 0;
+        s->gene_op[s->n_genes++] = i;
+    }
+    return rc;
+}
+
 /* ---- the search ------------------------------------------------------------------------- */
 int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *profile,
                map_search_result_t *r, char *err, size_t n)
@@ -472,24 +506,8 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
         rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < s.n_ops; i++) {
-        const wl_op_t *op = wl_graph_op(s.g, i);
-        if (!wl_opkind_is_gemm(op->kind))
-            continue;
-        size_t gi = s.n_genes;
-        for (size_t k = 0; k < N_OPTIONS; k++)
-            if (map_place_valid(s.chip, op, &OPTIONS[k]))
-                s.opts[gi * N_OPTIONS + s.n_valid[gi]++] = (uint8_t)k;
-        if (!s.n_valid[gi]) {
-            rc = sf(err, n, SIM_ERR_CONFIG, "op '%s' (%s) has no tier it can run on", op->name,
-                    wl_opkind_name(op->kind));
-            goto done;
-        }
-        for (int p = 0; profile && p < profile->n; p++)
-            if (!strcmp(profile->row[p].name, op->name))
-                s.kl[gi] = profile->row[p].kl_mean > 0 ? profile->row[p].kl_mean : 0;
-        s.gene_op[s.n_genes++] = i;
-    }
+    if ((rc = space_genes(&s, profile, err, n)) != 0)
+        goto done;
     genes = calloc(2 * P * (s.n_genes ? s.n_genes : 1), 1);
     if (!genes) {
         rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
@@ -625,5 +643,28 @@ done:
     free(genes);
     if (rc)
         map_search_result_free(r);
+    return rc;
+}
+
+int map_search_refine(map_ctx_t *ctx, const map_profile_t *profile, double target,
+                      map_search_result_t *r, char *err, size_t n)
+{
+    space_t s;
+    memset(&s, 0, sizeof s);
+    s.ctx = ctx;
+    s.g = map_ctx_graph(ctx);
+    s.chip = map_ctx_chip(ctx);
+    s.n_ops = wl_graph_op_count(s.g);
+    s.gene_op = malloc(s.n_ops * sizeof *s.gene_op);
+    s.opts = malloc(s.n_ops * N_OPTIONS);
+    s.n_valid = calloc(s.n_ops ? s.n_ops : 1, 1);
+    s.kl = calloc(s.n_ops ? s.n_ops : 1, sizeof *s.kl);
+    s.place = malloc(s.n_ops * sizeof *s.place);
+    int rc;
+    if (!s.gene_op || !s.opts || !s.n_valid || !s.kl || !s.place)
+        rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
+    else if ((rc = space_genes(&s, profile, err, n)) == 0)
+        rc = stage2(&s, r, target, err, n);
+    space_free(&s);
     return rc;
 }

@@ -402,6 +402,35 @@ START_TEST(test_stage2_fixture)
 }
 END_TEST
 
+START_TEST(test_cli_errors)
+{
+    const char *prism = getenv("PRISM");
+    if (!have_repo() || !prism || access(prism, X_OK) != 0)
+        return;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s map --chip configs/hybrid.yaml 2>/dev/null", prism);
+    ck_assert_int_eq(sh(cmd), 2);
+    snprintf(cmd, sizeof cmd,
+             "%s map --chip configs/hybrid.yaml --workload gpt2 --quality kl=abc 2>&1 | grep -q "
+             "\"is not kl=X\"",
+             prism);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s map --chip configs/hybrid.yaml --workload gpt2 -o configs/hybrid.yaml 2>&1 | "
+             "grep -q \"refusing to overwrite an input\"",
+             prism);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s map --chip configs/demo.yaml --workload gpt2 2>&1 | grep -q \"no "
+             "schedule_driver\"",
+             prism);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s map profile --workload /nonexistent 2>&1 | grep -q \"/nonexistent\"", prism);
+    ck_assert_int_eq(sh(cmd), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("map");
@@ -414,6 +443,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_front_non_dominated);
     tcase_add_test(t, test_profile_deterministic);
     tcase_add_test(t, test_stage2_fixture);
+    tcase_add_test(t, test_cli_errors);
     suite_add_tcase(s, t);
     return s;
 }
