@@ -81,8 +81,7 @@ static int plot_profile(const map_profile_t *p, const char *png, char *err, size
         }
     for (int i = 0; i < p->n; i++)
         fprintf(f, "%d \"%s\" %.9g %.9g\n", i, p->row[ord[i]].name,
-                p->row[ord[i]].kl_mean > 0 ? p->row[ord[i]].kl_mean : 1e-12,
-                p->row[ord[i]].kl_std);
+                p->row[ord[i]].kl_mean > 0 ? p->row[ord[i]].kl_mean : 1e-12, p->row[ord[i]].kl_std);
     fclose(f);
     free(ord);
     char cmd[4096];
@@ -132,16 +131,24 @@ static void profile_usage(FILE *f)
 
 static int cmd_profile(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workload", required_argument, NULL, 'w'}, {"device", required_argument, NULL, 'd'},
-        {"device-set", required_argument, NULL, 'D'}, {"sigma", required_argument, NULL, 's'},
-        {"in-bits", required_argument, NULL, 'i'},  {"out-bits", required_argument, NULL, 'o'},
-        {"seeds", required_argument, NULL, 'n'},    {"seed", required_argument, NULL, 'S'},
-        {"rows", required_argument, NULL, 'r'},     {"tokens", required_argument, NULL, 't'},
-        {"targets", required_argument, NULL, 'T'},  {"token-bytes", required_argument, NULL, 'b'},
-        {"csv", required_argument, NULL, 'c'},      {"plot", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},           {"progress", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"workload", required_argument, NULL, 'w'},
+                                         {"device", required_argument, NULL, 'd'},
+                                         {"device-set", required_argument, NULL, 'D'},
+                                         {"sigma", required_argument, NULL, 's'},
+                                         {"in-bits", required_argument, NULL, 'i'},
+                                         {"out-bits", required_argument, NULL, 'o'},
+                                         {"seeds", required_argument, NULL, 'n'},
+                                         {"seed", required_argument, NULL, 'S'},
+                                         {"rows", required_argument, NULL, 'r'},
+                                         {"tokens", required_argument, NULL, 't'},
+                                         {"targets", required_argument, NULL, 'T'},
+                                         {"token-bytes", required_argument, NULL, 'b'},
+                                         {"csv", required_argument, NULL, 'c'},
+                                         {"plot", required_argument, NULL, 'p'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"progress", no_argument, NULL, 'P'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     map_profile_opts_t o;
     map_profile_opts_default(&o);
     const char *csv = NULL, *png = NULL;
@@ -176,7 +183,8 @@ static int cmd_profile(int argc, char **argv)
             break;
         case 'i':
         case 'o':
-            if (parse_int("map profile", c == 'i' ? "--in-bits" : "--out-bits", optarg, 0, 24, &v) ||
+            if (parse_int("map profile", c == 'i' ? "--in-bits" : "--out-bits", optarg, 0, 24,
+                          &v) ||
                 v == 1) {
                 if (v == 1)
                     fprintf(stderr, "prism map profile: 1-bit converters are not supported\n");
@@ -248,13 +256,13 @@ static int cmd_profile(int argc, char **argv)
                    p.row[i].dloss_mean);
         printf("]}\n");
     } else {
-        printf("clean cross-entropy %.6f nats over %d positions; %d seeds; noise: %s\n",
-               p.ce_clean, p.positions, p.seeds,
+        printf("clean cross-entropy %.6f nats over %d positions; %d seeds; noise: %s\n", p.ce_clean,
+               p.positions, p.seeds,
                o.device ? o.device : "sigma*max|W| weights, 8-bit DAC/ADC per token");
         printf("%-22s %12s %12s %12s\n", "projection", "kl_mean", "kl_std", "dloss_mean");
         for (int i = 0; i < p.n; i++)
-            printf("%-22s %12.4g %12.4g %12.4g\n", p.row[i].name, p.row[i].kl_mean,
-                   p.row[i].kl_std, p.row[i].dloss_mean);
+            printf("%-22s %12.4g %12.4g %12.4g\n", p.row[i].name, p.row[i].kl_mean, p.row[i].kl_std,
+                   p.row[i].dloss_mean);
     }
     map_profile_free(&p);
     return rc;

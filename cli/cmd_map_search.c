@@ -107,38 +107,6 @@ static void tier_shares(const wl_graph_t *g, const map_place_t *pl, double sh[MA
         sh[t] = tot > 0 ? 100.0 * sh[t] / tot : 0;
 }
 
-/* mean KL of the mapping, every projection on an analog tier noisy at once */
-static int measure_kl(const char *dir, map_ctx_t *ctx, const map_place_t *chosen, double *kl,
-                      double *ce, char *err, size_t n)
-{
-    map_profile_opts_t po;
-    map_profile_opts_default(&po);
-    po.dir = dir;
-    map_quality_t *q = NULL;
-    int rc = map_quality_open(&po, &q, err, n);
-    if (rc)
-        return rc;
-    map_execset_t *set = map_execset_create(map_quality_n_proj(q));
-    const wl_graph_t *g = map_ctx_graph(ctx);
-    for (int p = 0; set && !rc && p < map_quality_n_proj(q); p++)
-        for (size_t i = 0; i < wl_graph_op_count(g); i++)
-            if (!strcmp(wl_graph_op(g, i)->name, map_quality_proj_name(q, p)) &&
-                (chosen[i].a != MAP_TIER_DIGITAL ||
-                 (chosen[i].pct_a < 100 && chosen[i].b != MAP_TIER_DIGITAL)))
-                rc = map_execset_analog(set, p, &po, map_profile_seed(po.seed, 0), err, n);
-    if (!set) {
-        snprintf(err, n, "out of memory");
-        rc = SIM_ERR_NOMEM;
-    }
-    if (!rc) {
-        wl_executor_t ex = map_execset_executor(set);
-        rc = map_quality_measure(q, &ex, kl, ce, err, n);
-    }
-    map_execset_free(set);
-    map_quality_close(q);
-    return rc;
-}
-
 static int write_pareto(const map_search_result_t *r, const char *path, char *err, size_t n)
 {
     FILE *f = fopen(path, "w");
@@ -150,16 +118,15 @@ static int write_pareto(const map_search_result_t *r, const char *path, char *er
                 r->front[i].energy_pj / 1e9, r->front[i].kl);
     for (size_t i = 0; i < r->n_baselines; i++)
         fprintf(f, "baseline,%s,%.9g,%.9g,%.9g\n", r->baseline[i].name,
-                r->baseline[i].latency_ps / 1e9, r->baseline[i].energy_pj / 1e9,
-                r->baseline[i].kl);
+                r->baseline[i].latency_ps / 1e9, r->baseline[i].energy_pj / 1e9, r->baseline[i].kl);
     fprintf(f, "chosen,two-stage,%.9g,%.9g,%.9g\n", r->chosen_latency_ps / 1e9,
             r->chosen_energy_pj / 1e9, r->chosen_kl);
     fclose(f);
     return 0;
 }
 
-static int plot_pareto(const map_search_result_t *r, const char *png, const char *title,
-                       char *err, size_t n)
+static int plot_pareto(const map_search_result_t *r, const char *png, const char *title, char *err,
+                       size_t n)
 {
     char dat[] = "/tmp/prism-pareto-XXXXXX";
     int fd = mkstemp(dat);
@@ -193,18 +160,27 @@ static int plot_pareto(const map_search_result_t *r, const char *png, const char
 
 int cmd_map_search(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"chip", required_argument, NULL, 'c'},       {"workload", required_argument, NULL, 'w'},
-        {"seq", required_argument, NULL, 'S'},        {"batch", required_argument, NULL, 'B'},
-        {"phase", required_argument, NULL, 'P'},      {"kv-len", required_argument, NULL, 'K'},
-        {"dtype", required_argument, NULL, 'D'},      {"quality", required_argument, NULL, 'q'},
-        {"profile", required_argument, NULL, 'f'},    {"objective", required_argument, NULL, 'b'},
-        {"population", required_argument, NULL, 'n'}, {"generations", required_argument, NULL, 'g'},
-        {"seed", required_argument, NULL, 's'},       {"output", required_argument, NULL, 'o'},
-        {"pareto", required_argument, NULL, 'x'},     {"plot", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},             {"progress", no_argument, NULL, 'G'},
-        {"resident-weights", no_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"chip", required_argument, NULL, 'c'},
+                                         {"workload", required_argument, NULL, 'w'},
+                                         {"seq", required_argument, NULL, 'S'},
+                                         {"batch", required_argument, NULL, 'B'},
+                                         {"phase", required_argument, NULL, 'P'},
+                                         {"kv-len", required_argument, NULL, 'K'},
+                                         {"dtype", required_argument, NULL, 'D'},
+                                         {"quality", required_argument, NULL, 'q'},
+                                         {"profile", required_argument, NULL, 'f'},
+                                         {"objective", required_argument, NULL, 'b'},
+                                         {"population", required_argument, NULL, 'n'},
+                                         {"generations", required_argument, NULL, 'g'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"pareto", required_argument, NULL, 'x'},
+                                         {"plot", required_argument, NULL, 'p'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"progress", no_argument, NULL, 'G'},
+                                         {"resident-weights", no_argument, NULL, 'R'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *chip = NULL, *workload = NULL, *out = NULL, *pareto = NULL, *png = NULL,
                *profile_path = NULL;
     wl_gen_opts_t wo;
@@ -311,8 +287,9 @@ int cmd_map_search(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         for (int k = 0; k < 3; k++)
             if (outs[i] && ins[k] && cli_same_file(outs[i], ins[k])) {
-                fprintf(stderr, "prism map: output '%s' names the input '%s': refusing to "
-                                "overwrite an input\n",
+                fprintf(stderr,
+                        "prism map: output '%s' names the input '%s': refusing to "
+                        "overwrite an input\n",
                         outs[i], ins[k]);
                 return 2;
             }
@@ -377,24 +354,11 @@ int cmd_map_search(int argc, char **argv)
     /* measured quality on a model we have the weights of; stage 2 again with a
      * tighter prediction while the measurement misses the target */
     double kl_measured = -1, ce_measured = -1;
-    if (quality_dir && so.kl_target >= 0) {
-        double eff = so.kl_target;
-        for (int round = 0; round < 8; round++) {
-            if (measure_kl(quality_dir, ctx, r.chosen, &kl_measured, &ce_measured, err,
-                           sizeof err)) {
-                fprintf(stderr, "prism map: measuring quality: %s\n", err);
-                exit_code = 2;
-                break;
-            }
-            if (kl_measured <= so.kl_target || r.chosen_kl <= 0)
-                break;
-            eff *= 0.9 * so.kl_target / kl_measured;
-            if (map_search_refine(ctx, pp, eff, &r, err, sizeof err)) {
-                fprintf(stderr, "prism map: %s\n", err);
-                exit_code = 2;
-                break;
-            }
-        }
+    if (quality_dir && so.kl_target >= 0 &&
+        map_search_measured(ctx, pp, quality_dir, so.kl_target, &r, &kl_measured, &ce_measured, err,
+                            sizeof err)) {
+        fprintf(stderr, "prism map: %s\n", err);
+        exit_code = 2;
     }
     const wl_graph_t *g = map_ctx_graph(ctx);
     double sh[MAP_TIERS];
@@ -407,9 +371,10 @@ int cmd_map_search(int argc, char **argv)
                    r.front[i].latency_ps / 1e9, r.front[i].energy_pj / 1e9, r.front[i].kl);
         printf("],\"baselines\":[");
         for (size_t i = 0; i < r.n_baselines; i++)
-            printf("%s{\"name\":\"%s\",\"latency_ms\":%.9g,\"energy_mj\":%.9g,\"kl_predicted\":%.9g}",
-                   i ? "," : "", r.baseline[i].name, r.baseline[i].latency_ps / 1e9,
-                   r.baseline[i].energy_pj / 1e9, r.baseline[i].kl);
+            printf(
+                "%s{\"name\":\"%s\",\"latency_ms\":%.9g,\"energy_mj\":%.9g,\"kl_predicted\":%.9g}",
+                i ? "," : "", r.baseline[i].name, r.baseline[i].latency_ps / 1e9,
+                r.baseline[i].energy_pj / 1e9, r.baseline[i].kl);
         printf("],\"moves\":%zu,\"chosen\":{\"latency_ms\":%.9g,\"energy_mj\":%.9g,"
                "\"kl_predicted\":%.9g,\"kl_measured\":%.9g,\"quality_met\":%s,"
                "\"mac_share_pct\":{\"digital\":%.3f,\"xbar\":%.3f,\"photonic\":%.3f}}}\n",
@@ -421,8 +386,7 @@ int cmd_map_search(int argc, char **argv)
         printf("%-26s %12s %12s %12s\n", "mapping", "latency_ms", "energy_mj", "kl_pred");
         for (size_t i = 0; i < r.n_baselines; i++)
             printf("%-26s %12.4f %12.4f %12.4g\n", r.baseline[i].name,
-                   r.baseline[i].latency_ps / 1e9, r.baseline[i].energy_pj / 1e9,
-                   r.baseline[i].kl);
+                   r.baseline[i].latency_ps / 1e9, r.baseline[i].energy_pj / 1e9, r.baseline[i].kl);
         for (size_t i = 0; i < r.n_front; i++)
             printf("%-26s %12.4f %12.4f %12.4g%s\n", r.front[i].name, r.front[i].latency_ps / 1e9,
                    r.front[i].energy_pj / 1e9, r.front[i].kl,
@@ -499,32 +463,35 @@ static int map_one(const char *chip, const char *spec, const wl_gen_opts_t *wo,
 
 static void compare_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: prism map compare [options]\n\n"
-            "The two-stage mapping on configs/hybrid.yaml against the homogeneous chips of the\n"
-            "same unit kinds (configs/all-digital.yaml, all-rram.yaml, all-photonic.yaml) and\n"
-            "the naive heterogeneous mappings (round robin by layer, greedy by size), for\n"
-            "GPT-2 124M, BERT-base, ResNet-18, ViT-B/16 and Llama 3.2 1B (prefill of 128\n"
-            "tokens; the LMs also decode one token after 128).\n\n"
-            "  --workloads a,b,...   built-in specs (default gpt2,bert-base,resnet18,vit-b16,\n"
-            "                        llama3.2-1b)\n"
-            "  --hybrid CONFIG       the heterogeneous chip (configs/hybrid.yaml)\n"
-            "  --quality kl=X        stage 2 target for GPT-2 (bundled tiny-gpt2 profile)\n"
-            "  --resident-weights    crossbar weights programmed before the run\n"
-            "  --generations N --population N --seed S   NSGA-II\n"
-            "  --csv FILE            the table as CSV\n"
-            "  --plot-dir DIR        one Pareto PNG per workload and phase\n");
+    fprintf(f, "usage: prism map compare [options]\n\n"
+               "The two-stage mapping on configs/hybrid.yaml against the homogeneous chips of the\n"
+               "same unit kinds (configs/all-digital.yaml, all-rram.yaml, all-photonic.yaml) and\n"
+               "the naive heterogeneous mappings (round robin by layer, greedy by size), for\n"
+               "GPT-2 124M, BERT-base, ResNet-18, ViT-B/16 and Llama 3.2 1B (prefill of 128\n"
+               "tokens; the LMs also decode one token after 128).\n\n"
+               "  --workloads a,b,...   built-in specs (default gpt2,bert-base,resnet18,vit-b16,\n"
+               "                        llama3.2-1b)\n"
+               "  --hybrid CONFIG       the heterogeneous chip (configs/hybrid.yaml)\n"
+               "  --quality kl=X        stage 2 target for GPT-2 (bundled tiny-gpt2 profile)\n"
+               "  --resident-weights    crossbar weights programmed before the run\n"
+               "  --generations N --population N --seed S   NSGA-II\n"
+               "  --csv FILE            the table as CSV\n"
+               "  --plot-dir DIR        one Pareto PNG per workload and phase\n");
 }
 
 int cmd_map_compare(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workloads", required_argument, NULL, 'w'}, {"hybrid", required_argument, NULL, 'H'},
-        {"quality", required_argument, NULL, 'q'},   {"resident-weights", no_argument, NULL, 'R'},
-        {"generations", required_argument, NULL, 'g'}, {"population", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 's'},      {"csv", required_argument, NULL, 'c'},
-        {"plot-dir", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"workloads", required_argument, NULL, 'w'},
+                                         {"hybrid", required_argument, NULL, 'H'},
+                                         {"quality", required_argument, NULL, 'q'},
+                                         {"resident-weights", no_argument, NULL, 'R'},
+                                         {"generations", required_argument, NULL, 'g'},
+                                         {"population", required_argument, NULL, 'n'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"csv", required_argument, NULL, 'c'},
+                                         {"plot-dir", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     char wl_list[1024] = "gpt2,bert-base,resnet18,vit-b16,llama3.2-1b";
     const char *hybrid = "configs/hybrid.yaml", *csv = NULL, *plot_dir = NULL;
     map_search_opts_t so;
@@ -594,8 +561,8 @@ int cmd_map_compare(int argc, char **argv)
     if (cf)
         fprintf(cf, "workload,phase,mapping,latency_ms,energy_mj,kl_predicted,"
                     "speedup_vs_best_homogeneous,energy_vs_best_homogeneous\n");
-    printf("%-12s %-8s %-26s %11s %11s %9s %9s %9s\n", "workload", "phase", "mapping",
-           "latency_ms", "energy_mj", "kl_pred", "speedup", "energy_x");
+    printf("%-12s %-8s %-26s %11s %11s %9s %9s %9s\n", "workload", "phase", "mapping", "latency_ms",
+           "energy_mj", "kl_pred", "speedup", "energy_x");
     int rc = 0;
     char *save = NULL;
     for (char *w = strtok_r(wl_list, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save)) {
@@ -638,7 +605,8 @@ int cmd_map_compare(int argc, char **argv)
                 break;
             }
             for (size_t b = 0; b < r.n_baselines && nr < 14; b++) {
-                if (strncmp(r.baseline[b].name, "round", 5) && strncmp(r.baseline[b].name, "greedy", 6))
+                if (strncmp(r.baseline[b].name, "round", 5) &&
+                    strncmp(r.baseline[b].name, "greedy", 6))
                     continue;
                 cmp_row_t *x = &rows[nr++];
                 snprintf(x->mapping, sizeof x->mapping, "hybrid, %s", r.baseline[b].name);
@@ -653,8 +621,10 @@ int cmd_map_compare(int argc, char **argv)
             x->kl = r.chosen_kl;
             if (plot_dir) {
                 char png[1024], title[256];
-                snprintf(png, sizeof png, "%s/%s-%s.png", plot_dir, w, phase ? "decode" : "prefill");
-                snprintf(title, sizeof title, "%s %s on %s", w, phase ? "decode" : "prefill", hybrid);
+                snprintf(png, sizeof png, "%s/%s-%s.png", plot_dir, w,
+                         phase ? "decode" : "prefill");
+                snprintf(title, sizeof title, "%s %s on %s", w, phase ? "decode" : "prefill",
+                         hybrid);
                 if (plot_pareto(&r, png, title, err, sizeof err))
                     fprintf(stderr, "prism map compare: %s\n", err);
             }

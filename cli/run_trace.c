@@ -61,14 +61,13 @@ int cli_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_
         return 1;
     }
     sqlite3_stmt *op = NULL, *ut = NULL, *en = NULL;
-    int rc = sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO workload_ops VALUES(?,?,?,?)", -1, &op,
-                                NULL) |
-             sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO unit_tiers VALUES(?,?,?,?)", -1, &ut,
-                                NULL) |
-             sqlite3_prepare_v2(h,
-                                "INSERT OR REPLACE INTO schedule_entries "
-                                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                -1, &en, NULL);
+    int rc =
+        sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO workload_ops VALUES(?,?,?,?)", -1, &op, NULL) |
+        sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO unit_tiers VALUES(?,?,?,?)", -1, &ut, NULL) |
+        sqlite3_prepare_v2(h,
+                           "INSERT OR REPLACE INTO schedule_entries "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &en, NULL);
     for (size_t i = 0; i < s->units.n && rc == SQLITE_OK; i++) {
         const map_unit_t *u = &s->units.unit[i];
         sqlite3_bind_text(ut, 1, u->comp, -1, SQLITE_STATIC);
@@ -107,9 +106,8 @@ int cli_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_
         if (e->unit >= 0) {
             sqlite3_bind_text(en, 5, s->exec.units[e->unit], -1, SQLITE_STATIC);
             sqlite3_bind_text(en, 6,
-                              in->tier ? in->tier
-                                       : tier_of_model(s->units.unit[e->unit].model),
-                              -1, SQLITE_STATIC);
+                              in->tier ? in->tier : tier_of_model(s->units.unit[e->unit].model), -1,
+                              SQLITE_STATIC);
         }
         if (in->slice)
             sqlite3_bind_text(en, 7, in->slice, -1, SQLITE_STATIC);

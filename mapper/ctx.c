@@ -49,8 +49,8 @@ void map_ctx_set_resident(map_ctx_t *c, int resident)
     c->opts.xbar_resident = resident;
 }
 
-int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts,
-                 map_ctx_t **out, char *err, size_t n)
+int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts, map_ctx_t **out,
+                 char *err, size_t n)
 {
     *out = NULL;
     map_ctx_t *c = calloc(1, sizeof *c);
@@ -140,8 +140,7 @@ int map_ctx_schedule(map_ctx_t *c, const map_place_t *place, map_schedule_t **ou
     return 0;
 }
 
-int map_ctx_eval(map_ctx_t *c, const map_place_t *place, map_estimate_t *est, char *err,
-                 size_t n)
+int map_ctx_eval(map_ctx_t *c, const map_place_t *place, map_estimate_t *est, char *err, size_t n)
 {
     map_schedule_t *s = NULL;
     int rc = map_build(c->g, &c->chip, place, &c->opts, &s, err, n);

@@ -213,8 +213,8 @@ typedef struct map_chip {
     size_t n_tier[MAP_TIERS];
     int *vec; /* vector units */
     size_t n_vec;
-    int sram, dram;            /* global buffer, DRAM (-1 none) */
-    int carrier[MAP_TIERS];    /* the wire `x_<tier>` into each tier, -1 none */
+    int sram, dram;         /* global buffer, DRAM (-1 none) */
+    int carrier[MAP_TIERS]; /* the wire `x_<tier>` into each tier, -1 none */
 } map_chip_t;
 
 int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t n);
@@ -242,10 +242,10 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
  * component over the makespan. */
 typedef struct map_estimate {
     sim_time_t makespan_ps;
-    double energy_pj;    /* dynamic + static */
-    double dynamic_pj;   /* the devices' op energy (programming included) */
-    double static_pj;    /* leakage, heaters, background over the makespan */
-    double program_pj;   /* part of dynamic_pj spent programming weights */
+    double energy_pj;  /* dynamic + static */
+    double dynamic_pj; /* the devices' op energy (programming included) */
+    double static_pj;  /* leakage, heaters, background over the makespan */
+    double program_pj; /* part of dynamic_pj spent programming weights */
     uint64_t cell_writes;
     uint64_t requests;
     size_t n_units;
@@ -260,8 +260,8 @@ void map_estimate_free(map_estimate_t *o);
 /* The chip of `config` built and initialised with an empty schedule (so its
  * devices answer cost queries) and the workload `spec`. */
 typedef struct map_ctx map_ctx_t;
-int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts,
-                 map_ctx_t **out, char *err, size_t n);
+int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts, map_ctx_t **out,
+                 char *err, size_t n);
 void map_ctx_close(map_ctx_t *c); /* NULL ok */
 const wl_graph_t *map_ctx_graph(const map_ctx_t *c);
 /* Crossbar weights programmed before the run (map_opts_t.xbar_resident). */
@@ -272,22 +272,21 @@ sim_t *map_ctx_sim(map_ctx_t *c);
 int map_ctx_schedule(map_ctx_t *c, const map_place_t *place, map_schedule_t **out, char *err,
                      size_t n);
 /* Its estimate (map_estimate on the session's chip). */
-int map_ctx_eval(map_ctx_t *c, const map_place_t *place, map_estimate_t *est, char *err,
-                 size_t n);
+int map_ctx_eval(map_ctx_t *c, const map_place_t *place, map_estimate_t *est, char *err, size_t n);
 
 /* ---- sensitivity profile and quality (mapper/profile.c) -------------------------- */
 typedef struct map_profile_opts {
-    const char *dir;            /* GPT-2 directory: config.json, model.safetensors */
+    const char *dir;              /* GPT-2 directory: config.json, model.safetensors */
     const char *tokens, *targets; /* eval files (default DIR/eval_tokens.u8, eval_targets.u8) */
-    int token_bytes;            /* 1, 2 or 4 (little-endian); 0: 1 if vocab <= 256, else 2 */
-    int rows, cols;             /* rows to evaluate (0: all), tokens per row (0: n_ctx) */
-    int seeds;                  /* noise seeds averaged (default 8) */
-    uint64_t seed;              /* base seed (default 1) */
-    double sigma;               /* weight noise / max|W| (default 0.02) */
-    int in_bits, out_bits;      /* DAC / ADC bits (default 8, 8) */
-    int max_proj;               /* profile only the first max_proj projections (0: all) */
-    const char *device;         /* NULL: the letter's model; else an analog device model */
-    const char *device_params;  /* "k: v, k: v" for that device, NULL: defaults */
+    int token_bytes;              /* 1, 2 or 4 (little-endian); 0: 1 if vocab <= 256, else 2 */
+    int rows, cols;               /* rows to evaluate (0: all), tokens per row (0: n_ctx) */
+    int seeds;                    /* noise seeds averaged (default 8) */
+    uint64_t seed;                /* base seed (default 1) */
+    double sigma;                 /* weight noise / max|W| (default 0.02) */
+    int in_bits, out_bits;        /* DAC / ADC bits (default 8, 8) */
+    int max_proj;                 /* profile only the first max_proj projections (0: all) */
+    const char *device;           /* NULL: the letter's model; else an analog device model */
+    const char *device_params;    /* "k: v, k: v" for that device, NULL: defaults */
     void (*progress)(void *ctx, int done, int total);
     void *progress_ctx;
 } map_profile_opts_t;
@@ -365,13 +364,23 @@ typedef struct map_search_result {
     map_move_t *moves;
     size_t n_moves;
     uint64_t evaluations;
-    size_t n_genes; /* GEMM ops placed */
+    size_t n_genes;            /* GEMM ops placed */
+    double chosen_kl_measured; /* -1 until map_search_measured */
 } map_search_result_t;
 
 /* profile: per projection KL (by op name), NULL: no stage 2. */
 int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *profile,
                map_search_result_t *r, char *err, size_t n);
 void map_search_result_free(map_search_result_t *r);
+/* Mean KL of a placement on the GPT-2 model in `dir` (its eval set), every
+ * projection placed on an analog tier noisy at once (letter's noise model). */
+int map_measure_kl(const char *dir, map_ctx_t *ctx, const map_place_t *chosen, double *kl,
+                   double *ce, char *err, size_t n);
+/* Measure r->chosen on `dir`; while the measurement misses `target`, stage 2
+ * again with a tighter prediction (up to 8 rounds). r->quality_met says. */
+int map_search_measured(map_ctx_t *ctx, const map_profile_t *profile, const char *dir,
+                        double target, map_search_result_t *r, double *kl, double *ce, char *err,
+                        size_t n);
 /* Stage 2 again from r->chosen with another (tighter) predicted-KL target:
  * what the caller does when the measured quality misses the target. */
 int map_search_refine(map_ctx_t *ctx, const map_profile_t *profile, double target,

@@ -107,11 +107,11 @@ typedef struct pb {
     const wl_graph_t *g;
     tref_t *refs;
     size_t n_t;
-    uint32_t *producer;  /* per tensor: entry that completes it */
-    int *home;           /* per tensor: unit it ends on (-1: none/DRAM) */
-    uint32_t *xfer;      /* per tensor x tier: transfer entry that brought it there */
-    uint64_t *addr;      /* per weight tensor: DRAM address */
-    size_t next_xbar;    /* next crossbar unit for a static slice */
+    uint32_t *producer; /* per tensor: entry that completes it */
+    int *home;          /* per tensor: unit it ends on (-1: none/DRAM) */
+    uint32_t *xfer;     /* per tensor x tier: transfer entry that brought it there */
+    uint64_t *addr;     /* per weight tensor: DRAM address */
+    size_t next_xbar;   /* next crossbar unit for a static slice */
     size_t next_rr[MAP_TIERS], next_vec;
     uint32_t fresh_id;
     int stream, resident;
@@ -195,8 +195,8 @@ static int wait_inputs(pb_t *p, const wl_op_t *op, uint64_t op_id, int unit, uin
 /* One GEMM part: columns [c0, c0 + nc) (or reps [r0, r0 + nr) of a multi-head
  * op) of op on tier `tier`. Appends its entries; *last gets the entries the
  * op's consumers wait for (added to `ends`). */
-static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint64_t c0,
-                     uint64_t nc, uint32_t *ends, size_t *n_ends, int *home_unit)
+static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint64_t c0, uint64_t nc,
+                     uint32_t *ends, size_t *n_ends, int *home_unit)
 {
     const map_chip_t *c = p->chip;
     int swap = op->a_is_weight && !op->b_is_weight;
@@ -204,7 +204,8 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
     const wl_tensor_t *w = op->weight;
     size_t wi = map_tensor_index(p->refs, p->n_t, w);
     int has_w = w && wi != SIZE_MAX && (w->flags & WL_T_WEIGHT) && reps == 1;
-    uint64_t wbytes_per_col = has_w && (swap ? op->m : op->n) ? w->bytes / (swap ? op->m : op->n) : 0;
+    uint64_t wbytes_per_col =
+        has_w && (swap ? op->m : op->n) ? w->bytes / (swap ? op->m : op->n) : 0;
     char slice[96];
     uint32_t *deps = malloc((op->n_inputs + 1) * sizeof *deps);
     if (!deps)
@@ -340,7 +341,8 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
             cnt = c0 + nc * (q + 1) / parts - lo;
             prep = 1;
             snprintf(slice, sizeof slice, "cols %llu-%llu of %llu", (unsigned long long)lo,
-                     (unsigned long long)(lo + cnt - 1), (unsigned long long)(swap ? op->m : op->n));
+                     (unsigned long long)(lo + cnt - 1),
+                     (unsigned long long)(swap ? op->m : op->n));
         }
         if (!cnt || !prep)
             continue;
@@ -403,8 +405,8 @@ static int vector_op(pb_t *p, const wl_op_t *op, uint64_t op_id, uint32_t *ends,
                      op->name, wl_opkind_name(op->kind));
     const map_chip_t *c = p->chip;
     if (vp.m == 0 || vp.cols == 0) {
-        uint32_t e = map_bld_entry(&p->b, op, op_id, wl_opkind_name(op->kind), -1, NULL, 1,
-                                   "empty tensor");
+        uint32_t e =
+            map_bld_entry(&p->b, op, op_id, wl_opkind_name(op->kind), -1, NULL, 1, "empty tensor");
         ADD_OR_FAIL(e);
         ends[(*n_ends)++] = e;
         return 0;
@@ -575,10 +577,12 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
             }
             ends[n_ends++] = e;
         } else if (wl_opkind_is_gemm(op->kind)) {
-            map_place_t pl = place ? place[oi] : (map_place_t){MAP_TIER_DIGITAL, MAP_TIER_DIGITAL, 100};
+            map_place_t pl =
+                place ? place[oi] : (map_place_t){MAP_TIER_DIGITAL, MAP_TIER_DIGITAL, 100};
             if (!map_place_valid(chip, op, &pl)) {
-                rc = pfail(err, n, SIM_ERR_CONFIG, "op '%s': placement %s/%s %d%% is not possible on this chip",
-                           op->name, map_tier_name(pl.a), map_tier_name(pl.b), pl.pct_a);
+                rc = pfail(err, n, SIM_ERR_CONFIG,
+                           "op '%s': placement %s/%s %d%% is not possible on this chip", op->name,
+                           map_tier_name(pl.a), map_tier_name(pl.b), pl.pct_a);
                 break;
             }
             int swap = op->a_is_weight && !op->b_is_weight;
@@ -600,9 +604,9 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
                     r.k = (uint64_t)home_b;
                     r.n = (uint64_t)home;
                     if (r.m) {
-                        uint32_t e = map_bld_entry(&p->b, op, op_id, "transfer",
-                                                   chip->carrier[pl.a], &r, 1,
-                                                   "split output joins the other part");
+                        uint32_t e =
+                            map_bld_entry(&p->b, op, op_id, "transfer", chip->carrier[pl.a], &r, 1,
+                                          "split output joins the other part");
                         if (e == NO_ENTRY) {
                             rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
                             break;

@@ -117,8 +117,7 @@ static int dev_gemm(void *ctx, const wl_proj_t *p, const float *x, int n_rows, f
 {
     dev_exec_t *d = ctx;
     size_t ni = (size_t)p->n_in, no = (size_t)p->n_out;
-    if (grow(&d->w, &d->cap_w, ni * no) || grow(&d->x, &d->cap_x, ni) ||
-        grow(&d->y, &d->cap_y, no))
+    if (grow(&d->w, &d->cap_w, ni * no) || grow(&d->x, &d->cap_x, ni) || grow(&d->y, &d->cap_y, no))
         return WL_FWD_ENOMEM;
     if (d->w_src != p->W) {
         for (size_t i = 0; i < ni; i++)
@@ -143,9 +142,9 @@ static int dev_gemm(void *ctx, const wl_proj_t *p, const float *x, int n_rows, f
 /* ---- one executor per projection ------------------------------------------------------- */
 struct map_execset {
     int n;
-    wl_executor_t *exec;   /* per projection */
-    wl_noise_exec_t **ne;  /* owned noise executors (NULL: none) */
-    dev_exec_t **dev;      /* owned device executors */
+    wl_executor_t *exec;  /* per projection */
+    wl_noise_exec_t **ne; /* owned noise executors (NULL: none) */
+    dev_exec_t **dev;     /* owned device executors */
 };
 
 static int set_gemm(void *ctx, const wl_proj_t *p, const float *x, int n_rows, float *y)
@@ -242,8 +241,8 @@ static int read_ids(const char *path, int bytes, int rows, int cols, int vocab, 
     if (len <= 0 || (size_t)len % per_row) {
         fclose(f);
         return pf(err, n, SIM_ERR_CONFIG,
-                  "%s: %ld bytes is not a whole number of rows of %d tokens x %d bytes", path,
-                  len, cols, bytes);
+                  "%s: %ld bytes is not a whole number of rows of %d tokens x %d bytes", path, len,
+                  cols, bytes);
     }
     int have = (int)((size_t)len / per_row);
     if (rows <= 0 || rows > have)
@@ -355,8 +354,7 @@ int map_quality_open(const map_profile_opts_t *o, map_quality_t **out, char *err
         int v = q->vocab;
         map_quality_close(q);
         return pf(err, n, SIM_ERR_NOMEM,
-                  "out of memory for %zu positions x %d vocabulary log-probs (use --rows)", pos,
-                  v);
+                  "out of memory for %zu positions x %d vocabulary log-probs (use --rows)", pos, v);
     }
     double ce = 0;
     for (int r = 0; r < r1; r++) {
@@ -543,8 +541,8 @@ int map_profile_read_csv(const char *path, map_profile_t *out, char *err, size_t
             sscanf(c1 + 1, "%lf,%lf,%lf", &r.kl_mean, &r.kl_std, &r.dloss_mean) != 3) {
             fclose(f);
             map_profile_free(out);
-            return pf(err, n, SIM_ERR_CONFIG, "%s:%d: not 'name,kl_mean,kl_std,dloss_mean'",
-                      path, ln);
+            return pf(err, n, SIM_ERR_CONFIG, "%s:%d: not 'name,kl_mean,kl_std,dloss_mean'", path,
+                      ln);
         }
         memcpy(r.name, line, (size_t)(c1 - line));
         map_profile_row_t *q = realloc(out->row, (size_t)(out->n + 1) * sizeof *q);

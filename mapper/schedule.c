@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 void map_opts_default(map_opts_t *o)
 {
     o->stream_weights = 1;
@@ -132,7 +131,7 @@ const char *map_bld_keep(bld_t *b, const char *text)
 /* Appends an entry; its predecessors follow with map_bld_pred. Returns its index
  * or NO_ENTRY on out of memory. */
 uint32_t map_bld_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *kind, int unit,
-                          const dev_req_t *req, uint64_t reps, const char *note)
+                       const dev_req_t *req, uint64_t reps, const char *note)
 {
     map_schedule_t *s = b->s;
     if (s->exec.n_entries + 1 >= UINT32_MAX)
@@ -442,7 +441,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         memset(&req, 0, sizeof req);
 #define ADD(kind_, unit_, req_, reps_, note_)                                                      \
     do {                                                                                           \
-        last = map_bld_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));               \
+        last = map_bld_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));           \
         if (last == NO_ENTRY) {                                                                    \
             rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
@@ -450,7 +449,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     } while (0)
 #define PRED(p_)                                                                                   \
     do {                                                                                           \
-        if (map_bld_pred(&b, (p_))) {                                                                  \
+        if (map_bld_pred(&b, (p_))) {                                                              \
             rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
         }                                                                                          \
@@ -657,7 +656,8 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON *sh = cJSON_AddObjectToObject(root, "shape");
         cJSON_AddNumberToObject(sh, "batch", s->wopts.batch);
         cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
-        cJSON_AddStringToObject(sh, "phase", s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
+        cJSON_AddStringToObject(sh, "phase",
+                                s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
         cJSON_AddNumberToObject(sh, "kv_len", s->wopts.kv_len);
         cJSON_AddNumberToObject(sh, "image", s->wopts.image);
         cJSON_AddStringToObject(sh, "dtype", wl_dtype_name(s->wopts.dtype));

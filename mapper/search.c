@@ -33,9 +33,9 @@ static int sf(char *err, size_t n, int code, const char *fmt, ...)
 }
 
 static const map_place_t OPTIONS[] = {
-    {MAP_TIER_DIGITAL, MAP_TIER_DIGITAL, 100}, {MAP_TIER_XBAR, MAP_TIER_XBAR, 100},
+    {MAP_TIER_DIGITAL, MAP_TIER_DIGITAL, 100},   {MAP_TIER_XBAR, MAP_TIER_XBAR, 100},
     {MAP_TIER_PHOTONIC, MAP_TIER_PHOTONIC, 100}, {MAP_TIER_XBAR, MAP_TIER_DIGITAL, 50},
-    {MAP_TIER_PHOTONIC, MAP_TIER_DIGITAL, 50},  {MAP_TIER_XBAR, MAP_TIER_PHOTONIC, 50},
+    {MAP_TIER_PHOTONIC, MAP_TIER_DIGITAL, 50},   {MAP_TIER_XBAR, MAP_TIER_PHOTONIC, 50},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -54,11 +54,11 @@ typedef struct space {
     const wl_graph_t *g;
     const map_chip_t *chip;
     size_t n_ops, n_genes;
-    size_t *gene_op;             /* op index of gene i */
-    uint8_t *opts;               /* n_genes x N_OPTIONS valid option indexes */
-    uint8_t *n_valid;            /* per gene */
-    double *kl;                  /* per gene: profile KL of the op's projection (0 none) */
-    map_place_t *place;          /* scratch, per op */
+    size_t *gene_op;    /* op index of gene i */
+    uint8_t *opts;      /* n_genes x N_OPTIONS valid option indexes */
+    uint8_t *n_valid;   /* per gene */
+    double *kl;         /* per gene: profile KL of the op's projection (0 none) */
+    map_place_t *place; /* scratch, per op */
     uint64_t rng_seed, rng_ctr;
 } space_t;
 
@@ -103,7 +103,8 @@ static void decode(space_t *s, const uint8_t *genome, map_place_t *place)
         map_place_t p = OPTIONS[s->opts[gi * N_OPTIONS + genome[gi]]];
         const wl_op_t *op = wl_graph_op(s->g, s->gene_op[gi]);
         int static_w = op->weight && (op->weight->flags & WL_T_WEIGHT) && op->count <= 1;
-        int slices = static_w ? (p.a == MAP_TIER_XBAR) + (p.pct_a < 100 && p.b == MAP_TIER_XBAR) : 0;
+        int slices =
+            static_w ? (p.a == MAP_TIER_XBAR) + (p.pct_a < 100 && p.b == MAP_TIER_XBAR) : 0;
         if (slices && used + (size_t)slices + reserve > cap) {
             /* no room: the first valid option without the crossbar */
             for (size_t k = 0; k < s->n_valid[gi]; k++) {
@@ -209,7 +210,8 @@ static void rank_pop(indiv_t *pop, size_t n)
             pop[idx[0]].crowd = pop[idx[nf - 1]].crowd = INFINITY;
             for (size_t a = 1; a + 1 < nf; a++)
                 if (hi > lo)
-                    pop[idx[a]].crowd += (pop[idx[a + 1]].obj[m] - pop[idx[a - 1]].obj[m]) / (hi - lo);
+                    pop[idx[a]].crowd +=
+                        (pop[idx[a + 1]].obj[m] - pop[idx[a - 1]].obj[m]) / (hi - lo);
         }
         if (!nf)
             break;
@@ -281,8 +283,8 @@ static int eval_place(space_t *s, const map_place_t *place, double *lat, double 
 }
 
 /* baselines: each tier alone (where possible), layer-wise round robin, greedy by size */
-static int baselines(space_t *s, map_search_result_t *r, uint8_t *seeds, size_t *n_seeds,
-                     char *err, size_t n)
+static int baselines(space_t *s, map_search_result_t *r, uint8_t *seeds, size_t *n_seeds, char *err,
+                     size_t n)
 {
     map_place_t *pl = malloc(s->n_ops * sizeof *pl);
     uint8_t *genome = calloc(s->n_genes ? s->n_genes : 1, 1);
@@ -335,7 +337,7 @@ static int baselines(space_t *s, map_search_result_t *r, uint8_t *seeds, size_t 
                 ord[gi] = gi;
             for (size_t a = 1; a < s->n_genes; a++)
                 for (size_t b = a; b > 0 && wl_graph_op(s->g, s->gene_op[ord[b]])->macs >
-                                               wl_graph_op(s->g, s->gene_op[ord[b - 1]])->macs;
+                                                wl_graph_op(s->g, s->gene_op[ord[b - 1]])->macs;
                      b--) {
                     size_t tmp = ord[b];
                     ord[b] = ord[b - 1];
@@ -364,8 +366,8 @@ static int baselines(space_t *s, map_search_result_t *r, uint8_t *seeds, size_t 
         char e2[512];
         if (eval_place(s, pl, &lat, &en, e2, sizeof e2))
             continue; /* not possible on this chip */
-        rc = add_point(&r->baseline, &r->n_baselines, name, pl, s->n_ops, lat, en,
-                       genome_kl(s, pl));
+        rc =
+            add_point(&r->baseline, &r->n_baselines, name, pl, s->n_ops, lat, en, genome_kl(s, pl));
         /* the baselines seed the search */
         memcpy(seeds + (*n_seeds)++ * s->n_genes, genome, s->n_genes);
     }
@@ -529,10 +531,9 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
     for (size_t i = 0; i < P; i++) {
         for (size_t gi = 0; gi < s.n_genes; gi++) {
             size_t j = i < n_seeds ? 0 : i - n_seeds;
-            pop[i].genome[gi] =
-                i < n_seeds   ? seeds[i * s.n_genes + gi]
-                : j < N_OPTIONS ? (uint8_t)(j < s.n_valid[gi] ? j : 0)
-                                : (uint8_t)urand_n(&s, s.n_valid[gi]);
+            pop[i].genome[gi] = i < n_seeds     ? seeds[i * s.n_genes + gi]
+                                : j < N_OPTIONS ? (uint8_t)(j < s.n_valid[gi] ? j : 0)
+                                                : (uint8_t)urand_n(&s, s.n_valid[gi]);
         }
         if ((rc = evaluate(&s, &pop[i], err, n)) != 0) {
             free(seeds);
@@ -578,7 +579,8 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
             continue;
         int dup = 0;
         for (size_t j = 0; j < r->n_front; j++)
-            dup |= r->front[j].latency_ps == pop[i].obj[0] && r->front[j].energy_pj == pop[i].obj[1];
+            dup |=
+                r->front[j].latency_ps == pop[i].obj[0] && r->front[j].energy_pj == pop[i].obj[1];
         if (dup)
             continue;
         decode(&s, pop[i].genome, s.place);
@@ -631,6 +633,7 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
     r->chosen_energy_pj = r->front[pick].energy_pj;
     r->chosen_kl = r->front[pick].kl;
     r->quality_met = 1;
+    r->chosen_kl_measured = -1;
     if (o->kl_target >= 0 && profile)
         rc = stage2(&s, r, o->kl_target, err, n);
 done:
@@ -667,4 +670,57 @@ int map_search_refine(map_ctx_t *ctx, const map_profile_t *profile, double targe
         rc = stage2(&s, r, target, err, n);
     space_free(&s);
     return rc;
+}
+
+/* ---- measured quality (a GPT-2 directory: the real forward pass) ------------------------ */
+/* mean KL of the mapping, every projection on an analog tier noisy at once */
+int map_measure_kl(const char *dir, map_ctx_t *ctx, const map_place_t *chosen, double *kl,
+                   double *ce, char *err, size_t n)
+{
+    map_profile_opts_t po;
+    map_profile_opts_default(&po);
+    po.dir = dir;
+    map_quality_t *q = NULL;
+    int rc = map_quality_open(&po, &q, err, n);
+    if (rc)
+        return rc;
+    map_execset_t *set = map_execset_create(map_quality_n_proj(q));
+    const wl_graph_t *g = map_ctx_graph(ctx);
+    for (int p = 0; set && !rc && p < map_quality_n_proj(q); p++)
+        for (size_t i = 0; i < wl_graph_op_count(g); i++)
+            if (!strcmp(wl_graph_op(g, i)->name, map_quality_proj_name(q, p)) &&
+                (chosen[i].a != MAP_TIER_DIGITAL ||
+                 (chosen[i].pct_a < 100 && chosen[i].b != MAP_TIER_DIGITAL)))
+                rc = map_execset_analog(set, p, &po, map_profile_seed(po.seed, 0), err, n);
+    if (!set) {
+        snprintf(err, n, "out of memory");
+        rc = SIM_ERR_NOMEM;
+    }
+    if (!rc) {
+        wl_executor_t ex = map_execset_executor(set);
+        rc = map_quality_measure(q, &ex, kl, ce, err, n);
+    }
+    map_execset_free(set);
+    map_quality_close(q);
+    return rc;
+}
+
+int map_search_measured(map_ctx_t *ctx, const map_profile_t *profile, const char *dir,
+                        double target, map_search_result_t *r, double *kl, double *ce, char *err,
+                        size_t n)
+{
+    double eff = target;
+    for (int round = 0; round < 8; round++) {
+        int rc = map_measure_kl(dir, ctx, r->chosen, kl, ce, err, n);
+        if (rc)
+            return rc;
+        r->chosen_kl_measured = *kl;
+        r->quality_met = *kl <= target;
+        if (*kl <= target || r->chosen_kl <= 0)
+            return 0;
+        eff *= 0.9 * target / *kl;
+        if ((rc = map_search_refine(ctx, profile, eff, r, err, n)) != 0)
+            return rc;
+    }
+    return 0;
 }

@@ -160,36 +160,71 @@ START_TEST(test_cost_equals_handler)
         const char *model, *params;
         dev_req_t req[3];
     } cases[] = {
-        {"systolic", "rows: 16, cols: 16",
-         {{DEV_OP_GEMM, 0, 0, 1, 0, 64, 100, 48, 0}, {DEV_OP_GEMM, 0, 0, 1, 0, 7, 33, 5, 0},
+        {"systolic",
+         "rows: 16, cols: 16",
+         {{DEV_OP_GEMM, 0, 0, 1, 0, 64, 100, 48, 0},
+          {DEV_OP_GEMM, 0, 0, 1, 0, 7, 33, 5, 0},
           {DEV_OP_GEMM, 0, 0, 2, 0, 128, 16, 16, 0}}},
-        {"vector", "lanes: 32",
+        {"vector",
+         "lanes: 32",
          {{DEV_OP_VECTOR, DEV_VF_SOFTMAX, 0, 0, 0, 12, 0, 128, 0},
           {DEV_OP_VECTOR, DEV_VF_GELU, 0, 0, 0, 128, 0, 3072, 0},
           {DEV_OP_VECTOR, DEV_VF_LAYERNORM, 0, 0, 0, 128, 0, 768, 0}}},
-        {"sram", "size_bytes: 1048576, banks: 8",
-         {{DEV_OP_READ, 0, 0, 0, 0, 4000, 100, 0, 0}, {DEV_OP_WRITE, 0, 0, 0, 0, 65536, 0, 0, 0},
+        {"sram",
+         "size_bytes: 1048576, banks: 8",
+         {{DEV_OP_READ, 0, 0, 0, 0, 4000, 100, 0, 0},
+          {DEV_OP_WRITE, 0, 0, 0, 0, 65536, 0, 0, 0},
           {DEV_OP_READ, 0, 0, 0, 0, 8, 1048000, 0, 0}}},
-        {"dram", "standard: hbm2",
-         {{DEV_OP_READ, 0, 0, 0, 0, 1 << 20, 0, 0, 0}, {DEV_OP_WRITE, 0, 0, 0, 0, 100, 63, 0, 0},
+        {"dram",
+         "standard: hbm2",
+         {{DEV_OP_READ, 0, 0, 0, 0, 1 << 20, 0, 0, 0},
+          {DEV_OP_WRITE, 0, 0, 0, 0, 100, 63, 0, 0},
           {DEV_OP_READ, 0, 0, 0, 0, 7, 0, 0, 0}}},
-        {"rram_xbar", "rows: 64, cols: 64, tiling: true",
-         {{DEV_OP_MVM, 0, 0, 5, 0, 16, 100, 70, 0}, {DEV_OP_MVM, 0, 0, 5, 0, 8, 100, 70, 0},
+        {"rram_xbar",
+         "rows: 64, cols: 64, tiling: true",
+         {{DEV_OP_MVM, 0, 0, 5, 0, 16, 100, 70, 0},
+          {DEV_OP_MVM, 0, 0, 5, 0, 8, 100, 70, 0},
           {DEV_OP_PROGRAM, 0, 0, 6, 0, 0, 64, 64, 0}}},
-        {"pcm_xbar", "rows: 64, cols: 64, tiling: true",
-         {{DEV_OP_PROGRAM, 0, 0, 2, 0, 0, 60, 60, 0}, {DEV_OP_MVM, 0, 0, 2, 0, 4, 60, 60, 0},
+        {"pcm_xbar",
+         "rows: 64, cols: 64, tiling: true",
+         {{DEV_OP_PROGRAM, 0, 0, 2, 0, 0, 60, 60, 0},
+          {DEV_OP_MVM, 0, 0, 2, 0, 4, 60, 60, 0},
           {DEV_OP_MVM, 0, 0, 3, 0, 4, 60, 60, 0}}},
-        {"mzi_mesh", "n: 8, tiling: true, shifter: mems",
-         {{DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0}, {DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0},
+        {"mzi_mesh",
+         "n: 8, tiling: true, shifter: mems",
+         {{DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0},
+          {DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0},
           {DEV_OP_MVM, 0, 0, 2, 0, 3, 20, 12, 0}}},
-        {"mrr_bank", "rows: 8, cols: 8, tiling: true",
-         {{DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0}, {DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0},
+        {"mrr_bank",
+         "rows: 8, cols: 8, tiling: true",
+         {{DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0},
+          {DEV_OP_MVM, 0, 0, 1, 0, 10, 8, 8, 0},
           {DEV_OP_GEMM, 0, 0, 2, 0, 5, 16, 8, 0}}},
-        {"dac", "", {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
-        {"adc", "", {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
-        {"laser", "", {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
-        {"photodetector", "", {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0}, {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
-        {"wire", "", {{DEV_OP_TRANSFER, 0, 0, 0, 0, 1000, 0, 0, 0}, {DEV_OP_TRANSFER, 0, 0, 0, 0, 1, 0, 0, 0}, {DEV_OP_TRANSFER, 0, 0, 0, 0, 77, 0, 0, 0}}},
+        {"dac",
+         "",
+         {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
+        {"adc",
+         "",
+         {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
+        {"laser",
+         "",
+         {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
+        {"photodetector",
+         "",
+         {{DEV_OP_CONVERT, 0, 0, 0, 0, 1000, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 1, 0, 0, 0},
+          {DEV_OP_CONVERT, 0, 0, 0, 0, 77, 0, 0, 0}}},
+        {"wire",
+         "",
+         {{DEV_OP_TRANSFER, 0, 0, 0, 0, 1000, 0, 0, 0},
+          {DEV_OP_TRANSFER, 0, 0, 0, 0, 1, 0, 0, 0},
+          {DEV_OP_TRANSFER, 0, 0, 0, 0, 77, 0, 0, 0}}},
     };
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         /* one request at a time through an op_driver; before each, ask the device */
@@ -267,7 +302,8 @@ START_TEST(test_front_non_dominated)
     o.seq = 32;
     char err[2048];
     map_ctx_t *ctx = NULL;
-    ck_assert_msg(map_ctx_open("configs/hybrid.yaml", "gpt2:layers=3", &o, &ctx, err, sizeof err) == 0,
+    ck_assert_msg(map_ctx_open("configs/hybrid.yaml", "gpt2:layers=3", &o, &ctx, err, sizeof err) ==
+                      0,
                   "%s", err);
     map_search_opts_t so;
     map_search_opts_default(&so);
@@ -355,7 +391,8 @@ START_TEST(test_profile_deterministic)
     map_profile_free(&z);
     /* the CSV round-trips */
     map_profile_t r;
-    ck_assert_int_eq(map_profile_read_csv("tests/fixtures/tiny-gpt2/profile.csv", &r, err, sizeof err), 0);
+    ck_assert_int_eq(
+        map_profile_read_csv("tests/fixtures/tiny-gpt2/profile.csv", &r, err, sizeof err), 0);
     ck_assert_int_eq(r.n, 49);
     ck_assert_str_eq(r.row[48].name, "lm_head");
     map_profile_free(&r);
@@ -364,8 +401,66 @@ START_TEST(test_profile_deterministic)
 }
 END_TEST
 
-/* stage 2 on the fixture: a target half the crossbar-everything KL is met by
- * moves to the digital tier, checked by the real forward pass */
+/* stage 2 on the fixture: from every static weight on the crossbars (kl 0.14
+ * predicted), moves to the digital tier until kl <= 0.002 holds, checked by
+ * the real forward pass with every remaining analog projection noisy */
+START_TEST(test_stage2_moves)
+{
+    if (!have_repo())
+        return;
+    char err[2048], spec[1024];
+    wl_gpt2_t *m = wl_gpt2_load("tests/fixtures/tiny-gpt2", err, sizeof err);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_gt(wl_gpt2_ir_spec(m, spec, sizeof spec), 0);
+    wl_gpt2_free(m);
+    wl_gen_opts_t o;
+    wl_gen_opts_default(&o);
+    o.seq = 128;
+    map_ctx_t *ctx = NULL;
+    ck_assert_msg(map_ctx_open("configs/hybrid.yaml", spec, &o, &ctx, err, sizeof err) == 0, "%s",
+                  err);
+    map_profile_t prof;
+    ck_assert_int_eq(
+        map_profile_read_csv("tests/fixtures/tiny-gpt2/profile.csv", &prof, err, sizeof err), 0);
+    map_search_opts_t so;
+    map_search_opts_default(&so);
+    so.population = 8;
+    so.generations = 0;
+    map_search_result_t r;
+    ck_assert_msg(map_search(ctx, &so, &prof, &r, err, sizeof err) == 0, "%s", err);
+    /* start stage 2 from the greedy baseline: every static weight on a crossbar */
+    size_t g = 0;
+    while (g < r.n_baselines && strcmp(r.baseline[g].name, "greedy by size"))
+        g++;
+    ck_assert_uint_lt(g, r.n_baselines);
+    memcpy(r.chosen, r.baseline[g].place, r.n_ops * sizeof *r.chosen);
+    r.chosen_kl = r.baseline[g].kl;
+    ck_assert(r.chosen_kl > 0.1); /* the 49 projections' KL summed */
+    ck_assert_int_eq(map_search_refine(ctx, &prof, 0.002, &r, err, sizeof err), 0);
+    ck_assert_uint_gt(r.n_moves, 0);
+    ck_assert(r.chosen_kl <= 0.002);
+    /* the most sensitive projections left the crossbars, some stayed */
+    int lm_moved = 0;
+    for (size_t i = 0; i < r.n_moves; i++)
+        lm_moved |= !strcmp(r.moves[i].op, "lm_head");
+    ck_assert(lm_moved);
+    ck_assert_uint_lt(r.n_moves, 49);
+    for (size_t i = 1; i < r.n_moves; i++)
+        ck_assert(r.moves[i].kl_after < r.moves[i - 1].kl_after);
+    double kl, ce;
+    ck_assert_msg(map_search_measured(ctx, &prof, "tests/fixtures/tiny-gpt2", 0.002, &r, &kl, &ce,
+                                      err, sizeof err) == 0,
+                  "%s", err);
+    fprintf(stderr, "stage 2 on tiny-gpt2: %zu moves, predicted kl %.4g, measured %.4g\n",
+            r.n_moves, r.chosen_kl, kl);
+    ck_assert(r.quality_met);
+    ck_assert(kl <= 0.002 && kl > 0);
+    map_search_result_free(&r);
+    map_profile_free(&prof);
+    map_ctx_close(ctx);
+}
+END_TEST
+
 START_TEST(test_stage2_fixture)
 {
     const char *prism = getenv("PRISM");
@@ -385,7 +480,7 @@ START_TEST(test_stage2_fixture)
     snprintf(cmd, sizeof cmd,
              "python3 -c \"import json,sys; d=json.load(open('%s/out.json')); c=d['chosen']; "
              "sys.exit(not (c['quality_met'] and 0 <= c['kl_measured'] <= 0.002 and "
-             "c['kl_predicted'] <= 0.002 and d['moves'] > 0))\"",
+             "c['kl_predicted'] <= 0.002))\"",
              dir);
     ck_assert_int_eq(sh(cmd), 0);
     /* the schedule runs, and the trace answers time and energy per tier per layer */
@@ -442,6 +537,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_estimate_resnet18);
     tcase_add_test(t, test_front_non_dominated);
     tcase_add_test(t, test_profile_deterministic);
+    tcase_add_test(t, test_stage2_moves);
     tcase_add_test(t, test_stage2_fixture);
     tcase_add_test(t, test_cli_errors);
     suite_add_tcase(s, t);
