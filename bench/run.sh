@@ -25,3 +25,5 @@ if [ -x bench/systolic_gpt2 ]; then
 fi
 echo "== mapping GPT-2 (seq 128) on the hybrid chip, then simulating it (targets: < 60 s, < 10 s) =="
 bench/map_gpt2
+echo "== on-chip network: 8x8 mesh uniform 0.2 and 16x16 mesh uniform 0.1, 110,000 cycles =="
+bench/noc --json

@@ -14,6 +14,8 @@ int cmd_diff(int argc, char **argv);     /* cli/cmd_diff.c */
 int cmd_op(int argc, char **argv);       /* cli/cmd_op.c */
 int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
+int cmd_plot(int argc, char **argv);     /* cli/cmd_plot.c */
+int cmd_sweep(int argc, char **argv);    /* cli/cmd_sweep.c */
 
 int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 
@@ -37,6 +39,8 @@ int cmd_map_compare(int argc, char **argv); /* cli/cmd_map_search.c: prism map c
 /* 1 when paths a and b name the same file (same inode, or equal text when
  * one does not exist yet): used to refuse an output that names an input. */
 int cli_same_file(const char *a, const char *b);
+int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
+int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
 
 /* After a run with a schedule and --trace: tables workload_ops, unit_tiers,
  * schedule_entries and the view tier_layer in the trace DB (cli/run_trace.c).

@@ -271,6 +271,8 @@ typedef struct sim_chan_opts {
     uint32_t capacity;        /* records in flight or unread, >= 1 */
     uint32_t credits;         /* initial credit count of the sender */
     uint32_t credit_latency;  /* cycles from sim_chan_credit to visible at the sender, >= 1 */
+    uint32_t credit_capacity; /* tokens in flight or untaken; 0: capacity + credits +
+                                 2 x (credit_latency + 1) */
 } sim_chan_opts_t;
 /* Channel from out-port `from_port` of component `from` to in-port `to_port`
  * of `to` (port numbers are the models' own, counted separately from named
@@ -400,6 +402,10 @@ void sim_set_trace_messages(sim_t *s, int on);
  * frequencies "1GHz", "500 MHz", "2e9" (bare = Hz); bandwidths "16GB/s",
  * "100 Gb/s", "8" (bare = GB/s, i.e. bytes per ns). 0 or -1. */
 int sim_parse_time(const char *text, sim_time_t *out);
+/* A run's time limit: a time > 0, or "none" (no limit: *out = 0, the
+ * engine's encoding). 0 for ok, 1 when the text is a time of 0 (refused: it
+ * used to mean "no limit" silently), -1 when it is not a time. */
+int sim_parse_until(const char *text, sim_time_t *out);
 int sim_parse_freq(const char *text, double *hz);
 int sim_parse_bandwidth(const char *text, double *gbytes_per_s);
 /* "1.5 us" style rendering of a time, for people. */
@@ -411,6 +417,9 @@ const char *sim_fmt_time(sim_time_t ps, char *buf, size_t n);
  * file's. On success *out is built but not initialised (call sim_init) and
  * *text_out (if not NULL) holds the file text (free it). On error returns
  * NULL-out, a code, and a message naming file:line:column and the field. */
+/* Limits of a config file: its size and how deep mappings and lists nest. */
+#define SIM_CONFIG_MAX_BYTES (16 << 20)
+#define SIM_CONFIG_MAX_DEPTH 64
 typedef struct sim_config_over {
     int seed_set;
     uint64_t seed;
