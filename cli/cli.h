@@ -16,6 +16,17 @@ int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
 int cmd_plot(int argc, char **argv);     /* cli/cmd_plot.c */
 int cmd_sweep(int argc, char **argv);    /* cli/cmd_sweep.c */
+int cmd_pi2(int argc, char **argv);      /* cli/cmd_pi2.c: train, run */
+int cmd_pi2_run(int argc, char **argv);  /* cli/cmd_pi2_run.c */
+int cmd_pi2_scale(int argc, char **argv); /* cli/cmd_pi2_scale.c */
+
+/* Shared by cli/cmd_pi2*.c: parse a bounded number (prints the error, -1),
+ * load and split a data set (prints the error, returns the exit status). */
+struct wl_dataset;
+int cli_pi2_parse_real(const char *opt, const char *s, double lo, double hi, double *out);
+int cli_pi2_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
+int cli_pi2_data(const char *spec, long split, struct wl_dataset **ds, struct wl_dataset *train,
+                 struct wl_dataset *test);
 
 int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 

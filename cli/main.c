@@ -27,6 +27,7 @@ static const struct {
     {"noc", cmd_noc, "run the on-chip network under synthetic traffic: latency, throughput, curves"},
     {"partition", cmd_partition, "place a config's components on N MPI ranks; print cut, lookahead, load"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
+    {"pi2", cmd_pi2, "train a pi^2 network and run it as packets through router primitives"},
 };
 
 void cli_register_models(void)

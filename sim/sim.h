@@ -436,6 +436,23 @@ int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out
 int sim_config_load_string(const char *text, const char *name, const sim_config_over_t *over,
                            sim_t **out, char *err, size_t errlen);
 
+/* ---- cancellable timers (sim/timer.c) ---------------------------------------- */
+/* A timer a model owns (zero-initialise it). Arming schedules a self event of
+ * `kind` at absolute time at_ps (payload u64[0] = arg) and supersedes any
+ * earlier arming; cancel stops it. In handle, sim_timer_fired(t, ev) is 1
+ * exactly when ev is the live expiry of t (then t is disarmed) and 0 for a
+ * superseded or cancelled one, which the model ignores. `prio` orders the
+ * expiry among events of the same time (larger runs later). */
+typedef struct sim_timer {
+    uint64_t gen;
+    sim_time_t at;
+    int armed;
+} sim_timer_t;
+int sim_timer_arm(sim_comp_t *c, sim_timer_t *t, sim_time_t at_ps, uint16_t kind, uint8_t prio,
+                  uint64_t arg);
+void sim_timer_cancel(sim_timer_t *t);
+int sim_timer_fired(sim_timer_t *t, const sim_event_t *ev);
+
 /* Built-in models of sim/ and the other layers register through these. */
 void sim_register_builtin_models(void);
 extern const sim_model_t sim_phold_model;
