@@ -23,3 +23,5 @@ if [ -x bench/systolic_gpt2 ]; then
   echo "== systolic cost model, four GPT-2 GEMMs =="
   bench/systolic_gpt2
 fi
+echo "== RNS: modular GEMM residue MACs/s vs the FP32 GEMM; one digits MLP epoch in RNS =="
+bench/rns --json
