@@ -34,7 +34,9 @@ static const pdef_t pdefs[] = {
      "cycles on every channel (flits and credits, injection and ejection)", 1, 1000},
     {"clock", "(none)", PT_REAL, F(clock_hz), 0, "1e9", "network clock in Hz", 1e3, 1e12},
     {"routing", "routing_function", PT_STR, F(routing), S(routing), "dor",
-     "dor: dimension order, x first (dim_order; dateline VCs on the torus)", 0, 0},
+     "dor: dimension order, x first (dim_order; dateline VCs on the torus); min_adapt: "
+     "minimal adaptive on the mesh, VC 0 the DOR escape channel",
+     0, 0},
     {"num_vcs", "num_vcs", PT_INT, F(num_vcs), 0, "8", "virtual channels per port", 1, 64},
     {"vc_buf_size", "vc_buf_size", PT_INT, F(vc_buf_size), 0, "8", "flit buffers per VC", 1, 4096},
     {"wait_for_tail_credit", "wait_for_tail_credit", PT_BOOL, F(wait_for_tail_credit), 0, "1",
@@ -248,6 +250,7 @@ int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errle
     t->c = c->concentration;
     t->ports = 2 * c->n + c->concentration;
     t->vcs = c->num_vcs;
+    t->adaptive = !strcmp(c->routing, "min_adapt");
     return 0;
 }
 
@@ -300,9 +303,17 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
         return -1;
     }
     if (strcmp(c->routing, "dor") && strcmp(c->routing, "dim_order") &&
-        strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus")) {
-        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor)",
-                 c->routing, c->topology);
+        strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus") &&
+        strcmp(c->routing, "min_adapt")) {
+        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor%s)",
+                 c->routing, c->topology, t.kind == NOC_TOPO_MESH ? ", min_adapt" : "");
+        return -1;
+    }
+    if (!strcmp(c->routing, "min_adapt") && (t.kind != NOC_TOPO_MESH || c->num_vcs < 2)) {
+        snprintf(err, errlen,
+                 "routing: 'min_adapt' needs a mesh and >= 2 VCs (VC 0 is the escape channel); "
+                 "it does not fit topology '%s' with %d VCs",
+                 c->topology, c->num_vcs);
         return -1;
     }
     if ((!strcmp(c->routing, "dim_order_torus") && t.kind != NOC_TOPO_TORUS) ||
@@ -409,6 +420,25 @@ int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8
     }
     *cls = 0;
     return 2 * t->n + (int)(dest % (uint32_t)t->c);
+}
+
+uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest)
+{
+    uint8_t cls = 0;
+    int dor = noc_route(t, r, dest, -1, &cls);
+    uint64_t all = t->vcs == 64 ? ~0ull : (1ull << t->vcs) - 1;
+    if (dor >= 2 * t->n)
+        return all << (dor * t->vcs); /* ejection: any VC */
+    uint64_t mask = 1ull << (dor * t->vcs);
+    uint32_t dr = dest / (uint32_t)t->c;
+    for (int d = 0; d < t->n; d++) {
+        int x = digit(r, d, t->k), dx = digit(dr, d, t->k);
+        if (x != dx) {
+            int p = 2 * d + (dx > x ? 0 : 1);
+            mask |= (all & ~1ull) << (p * t->vcs);
+        }
+    }
+    return mask;
 }
 
 int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst)

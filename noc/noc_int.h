@@ -54,6 +54,7 @@ typedef struct noc_topo {
     int k, n, c;
     int ports; /* per router: 2n network + c local */
     int vcs;
+    int adaptive; /* min_adapt: VC 0 escape (DOR), VCs 1.. on any minimal port */
 } noc_topo_t;
 enum { NOC_TOPO_MESH, NOC_TOPO_TORUS };
 int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errlen);
@@ -61,6 +62,10 @@ int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errle
  * must use there (torus dateline: class 1 once the wrap link of the current
  * dimension is crossed; `cls` in/out). */
 int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls);
+/* min_adapt: the output VCs a head at router r may take towards `dest`
+ * (bit p * vcs + v): VCs 1.. of every minimal port, and VC 0 of the
+ * dimension-order port (Duato's escape channel). */
+uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest);
 /* Neighbour across out-port p of router r (-1 at a mesh edge) and the
  * in-port it arrives on there. */
 int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port);

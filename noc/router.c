@@ -21,7 +21,8 @@ static const sim_param_def_t router_params[] = {
     {"n", SIM_P_INT, "2", "", 1, 4, NULL, "dimensions", "BookSim2 mesh88_lat"},
     {"concentration", SIM_P_INT, "1", "", 1, 16, NULL, "terminals per router", "BookSim2 c"},
     {"id", SIM_P_INT, "0", "", 0, 16777215, NULL, "router index (y * k + x)", ""},
-    {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
+    {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function (dor | min_adapt)",
+     "BookSim2 dim_order"},
     {"num_vcs", SIM_P_INT, "8", "", 1, 64, NULL, "virtual channels per port",
      "BookSim2 mesh88_lat"},
     {"vc_buf_size", SIM_P_INT, "8", "flits", 1, 4096, NULL, "buffer per VC", "BookSim2 mesh88_lat"},
@@ -58,6 +59,7 @@ static int router_init(sim_comp_t *c, void *state, const sim_params_t *p)
     cfg.n = (int)sim_param_int(p, "n");
     cfg.concentration = (int)sim_param_int(p, "concentration");
     cfg.num_vcs = (int)sim_param_int(p, "num_vcs");
+    snprintf(cfg.routing, sizeof cfg.routing, "%s", sim_param_str(p, "routing"));
     char err[256];
     if (noc_topo_from_cfg(&cfg, &r->topo, err, sizeof err))
         return sim_comp_fail(c, "%s", err);
@@ -242,7 +244,8 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
         if (iv->active || iv->ready > cycle)
             continue;
         noc_flit_t *h = front(r, i);
-        req[i] = r->ovc_free & vc_range_mask(r, h->port, h->vclass);
+        req[i] = r->ovc_free & (r->topo.adaptive ? noc_route_adaptive(&r->topo, r->id, h->dest)
+                                                 : vc_range_mask(r, h->port, h->vclass));
         if (req[i])
             va_mask |= 1ull << i;
     }

@@ -200,12 +200,14 @@ END_TEST
  * the run otherwise), and every router ends with full credits and empty
  * buffers. Credits stay in [0, buffer] throughout (the router fails the run
  * otherwise; checked here too between slices). */
-static void conserve(const char *topo, const char *traffic, const char *sizes, double rate)
+static void conserve(const char *topo, const char *routing, const char *traffic, const char *sizes,
+                     double rate)
 {
     noc_cfg_t c;
     noc_cfg_default(&c);
     char err[256];
     ck_assert_int_eq(noc_cfg_set(&c, "topology", topo, err, sizeof err), 0);
+    ck_assert_int_eq(noc_cfg_set(&c, "routing", routing, err, sizeof err), 0);
     ck_assert_int_eq(noc_cfg_set(&c, "traffic", traffic, err, sizeof err), 0);
     ck_assert_int_eq(noc_cfg_set(&c, "packet_size", sizes, err, sizeof err), 0);
     c.rate = rate;
@@ -255,12 +257,13 @@ static void conserve(const char *topo, const char *traffic, const char *sizes, d
 
 START_TEST(conservation_order_no_deadlock_above_saturation)
 {
-    const char *topos[] = {"mesh", "torus"};
+    /* every topology/routing pair */
+    const char *pairs[][2] = {{"mesh", "dor"}, {"torus", "dor"}, {"mesh", "min_adapt"}};
     const char *traffic[] = {"uniform", "transpose", "bitcomp", "tornado", "hotspot"};
-    for (int t = 0; t < 2; t++)
+    for (int t = 0; t < 3; t++)
         for (int p = 0; p < 5; p++) {
-            conserve(topos[t], traffic[p], "1", 0.9);
-            conserve(topos[t], traffic[p], "1,4", 0.6);
+            conserve(pairs[t][0], pairs[t][1], traffic[p], "1", 0.9);
+            conserve(pairs[t][0], pairs[t][1], traffic[p], "1,4", 0.6);
         }
 }
 END_TEST
@@ -291,6 +294,27 @@ START_TEST(router_options_conserve)
                       "%s=%s: %llu in, %llu out", opts[i][0], opts[i][1],
                       (unsigned long long)r.flits_injected, (unsigned long long)r.flits_ejected);
     }
+}
+END_TEST
+
+START_TEST(min_adapt_relieves_transpose)
+{
+    /* at 0.14 flits/node/cycle transpose saturates dimension order routing on
+     * the 8x8 mesh; minimal adaptive routing spreads it over both minimal
+     * directions and stays near zero load */
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    char err[256];
+    snprintf(c.traffic, sizeof c.traffic, "transpose");
+    c.rate = 0.14;
+    noc_result_t dor, ad;
+    ck_assert_int_eq(noc_run(&c, &dor, NULL, NULL, err, sizeof err), 0);
+    snprintf(c.routing, sizeof c.routing, "min_adapt");
+    ck_assert_int_eq(noc_run(&c, &ad, NULL, NULL, err, sizeof err), 0);
+    ck_assert_msg(dor.avg_packet_latency > 100 && ad.avg_packet_latency < 30,
+                  "dor %.1f, min_adapt %.1f", dor.avg_packet_latency, ad.avg_packet_latency);
+    /* both minimal: the same hop count on average */
+    ck_assert_double_eq_tol(ad.avg_hops, 6.25, 0.2);
 }
 END_TEST
 
@@ -561,16 +585,17 @@ START_TEST(packet_rows_and_latency_view)
     char out[16384];
     write_file(path("tr.yaml"), "components:\n  probe: {model: sink}\nnetwork:\n  k: 4\n  "
                                 "traffic: uniform\n  rate: 0.2\n  packet_size: 4\nuntil: 2us\n");
-    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"),
-                                  path("t.db")),
-                     0);
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"), path("t.db")),
+        0);
     /* every packet row: latency >= the zero-load closed form 2 + 4R + 3,
      * hops = R, and the flows can be filtered by their worst latency */
     ck_assert_int_eq(
-        cli_vrun_fmt(out, sizeof out,
-                     "%s query %s \"SELECT COUNT(*), SUM(latency_cycles < 2 + 4 * hops + 3), "
-                     "SUM(hops < 1 OR hops > 7), MIN(bytes), MAX(bytes) FROM packet_latency\" --csv",
-                     prism, path("t.db")),
+        cli_vrun_fmt(
+            out, sizeof out,
+            "%s query %s \"SELECT COUNT(*), SUM(latency_cycles < 2 + 4 * hops + 3), "
+            "SUM(hops < 1 OR hops > 7), MIN(bytes), MAX(bytes) FROM packet_latency\" --csv",
+            prism, path("t.db")),
         0);
     long n = 0, below = -1, badhops = -1, minb = 0, maxb = 0;
     const char *row = strchr(out, '\n');
@@ -601,6 +626,7 @@ static Suite *suite(void)
     tcase_add_test(tc, conservation_order_no_deadlock_above_saturation);
     tcase_add_test(tc, router_options_conserve);
     tcase_add_test(tc, speculation_lowers_zero_load_latency);
+    tcase_add_test(tc, min_adapt_relieves_transpose);
     tcase_add_test(tc, round_robin_fairness_within_one_percent);
     tcase_add_test(tc, identical_across_reruns_and_slicing);
     tcase_add_test(tc, bad_input_is_one_clear_error);
