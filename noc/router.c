@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const sim_param_def_t router_params[] = {
-    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus", "network topology",
+    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus|fbfly", "network topology",
      "BookSim2 topology"},
     {"k", SIM_P_INT, "8", "", 2, 256, NULL, "routers per dimension", "BookSim2 mesh88_lat"},
     {"n", SIM_P_INT, "2", "", 1, 4, NULL, "dimensions", "BookSim2 mesh88_lat"},
@@ -170,7 +170,7 @@ static void send_flit(sim_comp_t *c, noc_router_t *r, int i, uint64_t cycle)
 static inline uint64_t vc_range_mask(const noc_router_t *r, int port, uint8_t cls)
 {
     uint64_t all = r->V == 64 ? ~0ull : (1ull << r->V) - 1;
-    if (r->topo.kind == NOC_TOPO_TORUS && port < 2 * r->topo.n) {
+    if (r->topo.kind == NOC_TOPO_TORUS && port < r->topo.net_ports) {
         int half = r->V / 2;
         uint64_t lo = (1ull << half) - 1;
         all = cls ? all & ~lo : lo;

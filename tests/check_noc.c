@@ -105,11 +105,15 @@ static const sim_model_t ping_model = {
     .handle = ping_handle,
 };
 
-static void zero_load_all_pairs(int flits)
+/* fbfly: the other routers of a dimension are one hop away */
+static void zero_load_all_pairs_topo(const char *topo, int k, int flits)
 {
     sim_model_register(&ping_model);
     noc_cfg_t cfg;
     noc_cfg_default(&cfg);
+    snprintf(cfg.topology, sizeof cfg.topology, "%s", topo);
+    cfg.k = k;
+    const int N = k * k;
     snprintf(cfg.traffic, sizeof cfg.traffic, "none");
     cfg.rate = 0;
     sim_opts_t o = {.seed = 1};
@@ -117,13 +121,14 @@ static void zero_load_all_pairs(int flits)
     char err[256];
     int t0 = noc_build(s, &cfg, "", NULL, err, sizeof err);
     ck_assert_msg(t0 >= 0, "%s", err);
-    char fl[8];
+    char fl[8], nn[8];
     snprintf(fl, sizeof fl, "%d", flits);
-    for (int i = 0; i < 64; i++) {
+    snprintf(nn, sizeof nn, "%d", N);
+    for (int i = 0; i < N; i++) {
         char name[32], node[16], from[48], to[48];
         snprintf(name, sizeof name, "ping%d", i);
         snprintf(node, sizeof node, "%d", i);
-        const char *prm[] = {"node", node, "flits", fl, NULL};
+        const char *prm[] = {"node", node, "flits", fl, "nodes", nn, NULL};
         ck_assert_int_ge(sim_add_component(s, name, "test_pinger", NULL, prm), 0);
         snprintf(from, sizeof from, "ping%d.out", i);
         snprintf(to, sizeof to, "t%d.in", i);
@@ -135,16 +140,18 @@ static void zero_load_all_pairs(int flits)
     ck_assert_int_eq(sim_init(s), 0);
     ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
     int checked = 0;
-    for (int d = 0; d < 64; d++) {
+    for (int d = 0; d < N; d++) {
         char pname[32];
         snprintf(pname, sizeof pname, "ping%d", d);
         pinger_t *p = sim_comp_state(sim_comp_find(s, pname));
         ck_assert_uint_eq(p->bad, 0);
-        ck_assert_uint_eq(p->got, 64);
-        for (int src = 0; src < 64; src++) {
-            /* R = Manhattan distance + 1 routers; T0 = 2 + 4R + (L - 1) */
-            int sx = src % 8, sy = src / 8, dx = d % 8, dy = d / 8;
-            int R = abs(sx - dx) + abs(sy - dy) + 1;
+        ck_assert_uint_eq(p->got, (uint64_t)N);
+        for (int src = 0; src < N; src++) {
+            /* R = Manhattan distance + 1 routers (mesh), differing
+             * coordinates + 1 (fbfly); T0 = 2 + 4R + (L - 1) */
+            int sx = src % k, sy = src / k, dx = d % k, dy = d / k;
+            int R = !strcmp(topo, "fbfly") ? (sx != dx) + (sy != dy) + 1
+                                           : abs(sx - dx) + abs(sy - dy) + 1;
             uint64_t t0_ref = (uint64_t)(2 + 4 * R + flits - 1);
             ck_assert_uint_eq(p->from[src], 1);
             ck_assert_msg(p->lat[src] == t0_ref, "%d -> %d: %llu cycles, closed form %llu", src, d,
@@ -154,14 +161,21 @@ static void zero_load_all_pairs(int flits)
             checked++;
         }
     }
-    ck_assert_int_eq(checked, 4096);
+    ck_assert_int_eq(checked, N * N);
     sim_destroy(s);
+}
+
+static void zero_load_all_pairs(int flits)
+{
+    zero_load_all_pairs_topo("mesh", 8, flits);
 }
 
 START_TEST(zero_load_closed_form_every_pair_8x8)
 {
     zero_load_all_pairs(1);
     zero_load_all_pairs(4);
+    zero_load_all_pairs_topo("fbfly", 4, 1);
+    zero_load_all_pairs_topo("fbfly", 4, 4);
 }
 END_TEST
 
@@ -258,9 +272,10 @@ static void conserve(const char *topo, const char *routing, const char *traffic,
 START_TEST(conservation_order_no_deadlock_above_saturation)
 {
     /* every topology/routing pair */
-    const char *pairs[][2] = {{"mesh", "dor"}, {"torus", "dor"}, {"mesh", "min_adapt"}};
+    const char *pairs[][2] = {
+        {"mesh", "dor"}, {"torus", "dor"}, {"mesh", "min_adapt"}, {"fbfly", "dor"}};
     const char *traffic[] = {"uniform", "transpose", "bitcomp", "tornado", "hotspot"};
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < 4; t++)
         for (int p = 0; p < 5; p++) {
             conserve(pairs[t][0], pairs[t][1], traffic[p], "1", 0.9);
             conserve(pairs[t][0], pairs[t][1], traffic[p], "1,4", 0.6);
