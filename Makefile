@@ -51,7 +51,7 @@ BENCH_BIN := $(BENCH_SRC:%.c=%)
 LIB     := $(BUILD)/libprism.a
 PRISM   := $(BUILD)/prism
 
-.PHONY: all debug test bench demo check-long install clean deps format
+.PHONY: all debug test bench demo check-long install clean deps format fuzz fuzz-build
 all: deps-check $(PRISM) prism
 
 debug: all
@@ -125,6 +125,33 @@ bench: all $(BENCH_BIN)
 check-long: all $(TEST_BIN)
 	@PRISM=$(abspath $(PRISM)) PRISM_LONG=1 bash tests/run.sh $(TEST_BIN)
 
+# libFuzzer harnesses for the three parsers (fuzz/*.c): the config loader,
+# the ONNX importer and the safetensors reader, built with clang under
+# ASan+UBSan in build-fuzz/ and run FUZZ_SECONDS each on seed corpora from
+# configs/ and tests/fixtures/. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_HARNESSES := config onnx safetensors
+fuzz-build:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 2; }
+	$(MAKE) CC=clang BUILD=build-fuzz WARN="-Wall -Wno-unused-command-line-argument" \
+	  OPT="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" build-fuzz/libprism.a
+	@for h in $(FUZZ_HARNESSES); do \
+	  clang -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -I. -Ibuild-fuzz/gen \
+	    -o build-fuzz/fuzz_$$h fuzz/$${h}_fuzz.c build-fuzz/libprism.a $(LDLIBS) || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@mkdir -p build-fuzz/corpus-config build-fuzz/corpus-onnx build-fuzz/corpus-safetensors
+	@cp configs/*.yaml tests/fixtures/audit/*.yaml build-fuzz/corpus-config/
+	@cp tests/fixtures/onnx/resnet18.onnx build-fuzz/corpus-onnx/
+	@head -c 65536 tests/fixtures/tiny-gpt2/model.safetensors > build-fuzz/corpus-safetensors/head
+	@for h in $(FUZZ_HARNESSES); do \
+	  echo "fuzz_$$h: $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=1048576 -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-fuzz/ build-fuzz/corpus-$$h || exit 1; \
+	done
+
 demo: all
 	@bash scripts/demo.sh $(PRISM)
 
@@ -139,6 +166,6 @@ format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(wildcard */*.h)
 
 clean:
-	rm -rf build build-debug prism $(BENCH_BIN)
+	rm -rf build build-debug build-fuzz prism $(BENCH_BIN)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -105,6 +105,12 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
         export_usage(err);
         return 2;
     }
+    if (strcmp(dest, "-") && cli_same_file(dest, path)) {
+        fprintf(err, "prism export: --perfetto '%s' names the input trace: refusing to overwrite "
+                     "it\n",
+                dest);
+        return 2;
+    }
     if (opts.to_ps && opts.to_ps <= opts.from_ps) {
         fprintf(err, "prism export: --to must be after --from\n");
         return 2;

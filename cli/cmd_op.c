@@ -18,6 +18,10 @@
 #include <strings.h>
 #include <time.h>
 
+/* --count bound: 1e6 requests take about 0.6 s, all of them in flight by
+ * default; 1e9 ran for minutes with no end in sight */
+#define OP_MAX_COUNT 10000000ULL
+
 #define OP_MAX_SETS 128
 
 typedef struct op_args {
@@ -66,7 +70,7 @@ static void op_usage(FILE *f)
         "  --read-after T      time since programming (analog memories): s, ms, us, ns, min,\n"
         "                      h, d suffixes (3600s, 1h)\n"
         "  --weight-id N       weight matrix id; --no-reload: weights already resident\n"
-        "  --count N           send the operation N times (default 1)\n"
+        "  --count N           send the operation N times (default 1, at most 1e7)\n"
         "  --outstanding K     requests in flight (default: all N back to back; 1: one\n"
         "                      at a time)\n"
         "  --check             run the device's numerics on seeded random data and print\n"
@@ -334,8 +338,11 @@ static int parse_args(int argc, char **argv, op_args_t *a)
                 return -1;
             }
         } else if (!strcmp(flag, "--count")) {
-            if (parse_uint(val, &a->count) || a->count == 0) {
-                fprintf(stderr, "prism op: --count '%s' is not a count >= 1\n", val);
+            if (parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
+                fprintf(stderr,
+                        "prism op: --count '%s' is not a count in [1, %llu] (longer streams: a "
+                        "config with an op_driver, prism run)\n",
+                        val, (unsigned long long)OP_MAX_COUNT);
                 return -1;
             }
         } else if (!strcmp(flag, "--outstanding")) {

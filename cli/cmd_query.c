@@ -6,16 +6,20 @@
 #include "sim/tracedb.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void query_usage(FILE *f)
 {
-    fputs("usage: prism query RUN.db \"SQL\" [--csv | --json] [--max-rows N]\n"
+    fputs("usage: prism query RUN.db \"SQL\" [--csv | --json] [--max-rows N] [--timeout S]\n"
           "Runs one SQL statement on a trace database (opened read-only) and prints\n"
           "the result as an aligned table (default), CSV with a header (--csv), or a\n"
           "JSON array of objects with numbers as numbers and NULL as null (--json).\n"
-          "  --max-rows N   table rows to print (default 1000, 0 = all); says how many were cut\n"
+          "  --max-rows N   rows to print (table default 1000, 0 = all; CSV and JSON: all\n"
+          "                 unless given); the query stops stepping there\n"
+          "  --timeout S    stop the query after S seconds of wall time (exit 1)\n"
           "Tables: runs, components, links, clocks, ops, kinds, events, stats; views:\n"
           "event_log, component_summary, utilization_windows, busiest_links,\n"
           "energy_breakdown, critical_path (see docs/trace.md).\n"
@@ -24,14 +28,35 @@ static void query_usage(FILE *f)
           f);
 }
 
+/* SQLite calls this every few thousand virtual-machine steps; non-zero
+ * interrupts the statement (--timeout). */
+static int query_deadline(void *arg)
+{
+    const double *deadline = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec > *deadline;
+}
+
 static int query_print(trace_db_t *db, const char *sql, out_format_t fmt, size_t max_rows,
-                       FILE *out, FILE *err)
+                       int max_rows_set, double timeout_s, FILE *out, FILE *err)
 {
     sqlite3_stmt *st = NULL;
     if (trace_db_prepare(db, sql, &st) != 0) {
         fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
         return 2;
     }
+    double deadline = 0;
+    if (timeout_s > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        deadline = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + timeout_s;
+        sqlite3_progress_handler(trace_db_sqlite(db), 1000, query_deadline, &deadline);
+    }
+    /* rows to step through: the table's max_rows, CSV/JSON only when asked;
+     * one more step tells whether more rows follow (an infinite recursive
+     * CTE never ends otherwise) */
+    size_t limit = fmt == OUT_TABLE || max_rows_set ? max_rows : 0;
     out_t *o = out_create(out, fmt, max_rows);
     if (!o) {
         sqlite3_finalize(st);
@@ -41,8 +66,15 @@ static int query_print(trace_db_t *db, const char *sql, out_format_t fmt, size_t
     int ncols = sqlite3_column_count(st);
     for (int i = 0; i < ncols; i++)
         out_column(o, sqlite3_column_name(st, i));
-    int rc;
+    int rc, stopped = 0;
+    size_t rows = 0;
     while ((rc = trace_db_step(db, st)) == 1) {
+        if (limit && rows == limit) {
+            stopped = 1;
+            out_rows_stopped(o);
+            break;
+        }
+        rows++;
         for (int i = 0; i < ncols; i++) {
             switch (sqlite3_column_type(st, i)) {
             case SQLITE_NULL: out_null(o); break;
@@ -69,9 +101,16 @@ static int query_print(trace_db_t *db, const char *sql, out_format_t fmt, size_t
             }
         }
     }
+    int interrupted = rc < 0 && sqlite3_errcode(trace_db_sqlite(db)) == SQLITE_INTERRUPT;
     sqlite3_finalize(st);
+    sqlite3_progress_handler(trace_db_sqlite(db), 0, NULL, NULL);
     if (rc < 0) { /* the error comes after some rows: close what was printed, then fail */
         out_finish(o);
+        if (interrupted) {
+            fprintf(err, "prism query: stopped by --timeout %g s after %zu row%s\n", timeout_s,
+                    rows, rows == 1 ? "" : "s");
+            return 1;
+        }
         fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
         return 2;
     }
@@ -80,7 +119,11 @@ static int query_print(trace_db_t *db, const char *sql, out_format_t fmt, size_t
         fprintf(err, "prism query: writing the result failed: %s\n", strerror(errno));
         return 2;
     }
-    if (cut)
+    if (stopped)
+        fprintf(err, "prism query: stopped after %zu rows at --max-rows %zu (more follow; "
+                     "--max-rows 0 for all)\n",
+                rows, max_rows);
+    else if (cut)
         fprintf(err, "prism query: %zu row%s cut by --max-rows %zu (use --max-rows 0 or --csv for all)\n",
                 cut, cut == 1 ? "" : "s", max_rows);
     return 0;
@@ -92,6 +135,8 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
     out_format_t fmt = OUT_TABLE;
     int csv_json = 0;
     size_t max_rows = 1000;
+    int max_rows_set = 0;
+    double timeout_s = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -108,6 +153,15 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
             if (i + 1 >= argc || argv[i + 1][0] == '-' ||
                 (errno = 0, max_rows = strtoull(argv[i + 1], &end, 10), *end || errno)) {
                 fprintf(err, "prism query: --max-rows needs a count (0 = all)\n");
+                return 2;
+            }
+            max_rows_set = 1;
+            i++;
+        } else if (!strcmp(a, "--timeout")) {
+            char *end = NULL;
+            if (i + 1 >= argc || (timeout_s = strtod(argv[i + 1], &end), *end) ||
+                !(timeout_s > 0) || !isfinite(timeout_s)) {
+                fprintf(err, "prism query: --timeout needs a number of seconds > 0\n");
                 return 2;
             }
             i++;
@@ -138,7 +192,7 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
         trace_db_close(db);
         return 2;
     }
-    int rc = query_print(db, sql, fmt, max_rows, out, err);
+    int rc = query_print(db, sql, fmt, max_rows, max_rows_set, timeout_s, out, err);
     trace_db_close(db);
     return rc;
 }

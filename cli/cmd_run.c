@@ -3,6 +3,7 @@
  * and print a summary. Exit: 0 complete, 130 interrupted, 1 model failure,
  * 2 bad input. */
 #include "cli/cli.h"
+#include "cli/defaults.h"
 #include "cli/out.h"
 #include "cli/set.h"
 #include "mapper/map.h"
@@ -160,11 +161,13 @@ static void usage(FILE *f)
             "  --seq N --batch N --phase prefill|decode --kv-len N --dtype DTYPE\n"
             "                        shape of the workload (defaults: the model's); DTYPE is\n"
             "                        one of %s\n"
+            "                        (default: the GEMM unit's word_bytes, e.g. i8 for 1)\n"
             "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
             "                        on the config's schedule_driver\n"
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
-            "  --until TIME          stop simulated time at TIME, with a unit (e.g. 100us)\n"
+            "  --until TIME          stop simulated time at TIME, with a unit (e.g. 100us;\n"
+            "                        'none': no limit; 0 is refused)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
             "  --progress            draw the progress bar even when stderr is not a terminal\n"
             "  --json                print the summary as JSON\n"
@@ -180,16 +183,6 @@ static void usage(FILE *f)
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
             "1 a model failed during the run, 2 bad usage or bad input.\n",
             cli_dtype_list());
-}
-
-int cli_same_file(const char *a, const char *b)
-{
-    if (!a || !b)
-        return 0;
-    struct stat sa, sb;
-    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return strcmp(a, b) == 0;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -220,7 +213,8 @@ static void json_real(const char *key, double v, int comma)
 /* The run's summary: in the units `prism report` uses, or as one JSON object
  * with every figure at full precision. */
 static void print_summary(sim_t *s, uint64_t seed, const char *status, const char *msg, double wall,
-                          int json, const char *trace_path, uint64_t rows)
+                          int json, const char *trace_path, uint64_t rows, const char *workload,
+                          const char *dtype_note)
 {
     double evs = wall > 0 ? (double)sim_events_handled(s) / wall : 0;
     size_t n = sim_comp_count(s);
@@ -235,6 +229,14 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
             out_json_string(stdout, msg);
         else
             printf("null");
+        if (workload) {
+            printf(",\"workload\":");
+            out_json_string(stdout, workload);
+            printf(",\"dtype\":");
+            char dt[32];
+            snprintf(dt, sizeof dt, "%.*s", (int)strcspn(dtype_note, ":"), dtype_note);
+            out_json_string(stdout, dt);
+        }
         printf(",\"seed\":%llu,\"end_time_ps\":%llu,\"events\":%llu", (unsigned long long)seed,
                (unsigned long long)sim_end_ps(s), (unsigned long long)sim_events_handled(s));
         json_real("wall_s", wall, 1);
@@ -263,13 +265,20 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
         return;
     }
     char h[64], hw[32];
-    printf("status       %s%s%s\n", status, msg ? ": " : "", msg ? msg : "");
+    /* a failure's message went to stderr already: once is enough */
+    int said = msg && !strcmp(status, "failed");
+    printf("status       %s%s%s\n", status, msg && !said ? ": " : "",
+           msg && !said ? msg
+           : said       ? " (the error is above)"
+                        : "");
     out_human_ps(h, sizeof h, (double)sim_end_ps(s));
     printf("end time     %llu ps (%s)\n", (unsigned long long)sim_end_ps(s), h);
     out_human_s(hw, sizeof hw, wall);
     printf("events       %llu in %s wall (%.3g M events/s)\n",
            (unsigned long long)sim_events_handled(s), hw, evs / 1e6);
     printf("seed         %llu\n", (unsigned long long)seed);
+    if (workload)
+        printf("workload     %s (%s)\n", workload, dtype_note);
     if (trace_path)
         printf("trace        %s (%llu rows)\n", trace_path, (unsigned long long)rows);
     out_human_pj(h, sizeof h, total);
@@ -420,7 +429,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                *schedule_in = NULL;
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
-    int messages = 0, progress = 0, json = 0, index = 0, force = 0;
+    int messages = 0, progress = 0, json = 0, index = 0, force = 0, dtype_given = 0;
+    char dtype_note[160] = "";
     sim_config_over_t over = {0};
     double wall_limit = 0;
     optind = 1;
@@ -446,9 +456,16 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             break;
         }
         case 'u': {
-            unsigned long long ps;
-            if (cli_parse_time("run", "--until", optarg, &ps))
+            unsigned long long ps = 0;
+            if (strcmp(optarg, "none") && cli_parse_time("run", "--until", optarg, &ps))
                 return 2;
+            if (strcmp(optarg, "none") && ps == 0) {
+                fprintf(stderr,
+                        "prism run: --until '%s' is 0: a run must end after time 0 "
+                        "(--until none: no limit)\n",
+                        optarg);
+                return 2;
+            }
             over.until_ps = ps;
             over.until_set = 1;
             break;
@@ -498,6 +515,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (wl_dtype_parse(optarg, &wopts.dtype) || wl_dtype_size(wopts.dtype) == 0)
                 return cli_usage_error("run", "--dtype '%s' is not one of %s", optarg,
                                        cli_dtype_list());
+            dtype_given = 1;
             break;
         case 'N': {
             char *end;
@@ -634,6 +652,19 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             fprintf(stderr, "prism run: %s\n", err);
         return 2;
     }
+    /* the workload computes in the chip's word size unless --dtype says otherwise */
+    size_t wlen = workload ? strlen(workload) : 0;
+    int onnx = wlen > 5 && !strcmp(workload + wlen - 5, ".onnx");
+    if (workload && onnx)
+        snprintf(dtype_note, sizeof dtype_note, "file: the ONNX file's dtypes");
+    else if (workload && !dtype_given &&
+             cli_chip_dtype(s, &wopts.dtype, dtype_note, sizeof dtype_note))
+        dtype_note[0] = '\0';
+    if (workload && dtype_given && !onnx)
+        snprintf(dtype_note, sizeof dtype_note, "%s: --dtype", wl_dtype_name(wopts.dtype));
+    else if (workload && !dtype_note[0])
+        snprintf(dtype_note, sizeof dtype_note, "%s: the model's default",
+                 wl_dtype_name(wopts.dtype));
     if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
         if (rank == 0)
             fprintf(stderr, "prism run: %s\n", err);
@@ -788,7 +819,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                 exit_code = 1;
         }
     }
-    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows);
+    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows, workload, dtype_note);
     if (dist && !json) {
         sim_dist_stats_t st;
         sim_dist_get_stats(s, &st);

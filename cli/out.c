@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct out {
     FILE *f;
@@ -21,7 +22,7 @@ struct out {
     size_t ncells, cap;
     size_t rows, cut;      /* rows given; rows beyond max_rows (table) */
     const char *null_text; /* how the table shows NULL */
-    int started, failed;
+    int started, failed, stopped;
 };
 
 out_t *out_create(FILE *f, out_format_t fmt, size_t max_rows)
@@ -257,6 +258,12 @@ size_t out_rows(const out_t *o)
     return o->rows;
 }
 
+void out_rows_stopped(out_t *o)
+{
+    if (o)
+        o->stopped = 1;
+}
+
 size_t out_rows_cut(const out_t *o)
 {
     return o->cut;
@@ -301,6 +308,8 @@ static void print_table(out_t *o)
     }
     if (o->rows == 0)
         fputs("(no rows)\n", o->f);
+    else if (o->stopped)
+        fprintf(o->f, "(more rows not shown; the first %zu printed)\n", o->rows - o->cut);
     else if (o->cut)
         fprintf(o->f, "(%zu more row%s not shown; %zu of %zu rows printed)\n", o->cut,
                 o->cut == 1 ? "" : "s", o->rows - o->cut, o->rows);
@@ -421,4 +430,17 @@ void out_human_s(char *buf, size_t n, double seconds)
         snprintf(buf, n, "%.3g ms", seconds * 1e3);
     else
         snprintf(buf, n, "%.3g us", seconds * 1e6);
+}
+
+/* Issue 13: `prism export x.db --perfetto x.db` renamed the JSON over the
+ * trace. Two paths name the same file when both exist and share device and
+ * inode (links and ./x count), or when they are the same text. */
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
 }

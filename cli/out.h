@@ -34,8 +34,15 @@ int out_finish(out_t *o);
 /* Rows given so far, and rows not shown because of max_rows. */
 size_t out_rows(const out_t *o);
 size_t out_rows_cut(const out_t *o);
+/* The producer stopped before the end (more rows exist, their number is not
+ * known): the table says so instead of counting the cut rows. */
+void out_rows_stopped(out_t *o);
 
 /* Helpers shared by the commands. */
+/* 1 when paths a and b name the same file (same inode, or equal text when
+ * one does not exist yet): every command refuses an output that names one of
+ * its inputs (run --trace/--schedule-out, export --perfetto). */
+int cli_same_file(const char *a, const char *b);
 /* Human time: 1234 -> "1.234 ns", 2500000 -> "2.5 us" (3 significant decimals). */
 void out_human_ps(char *buf, size_t n, double ps);
 /* Human energy: pJ -> "12.3 nJ" etc. */

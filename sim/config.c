@@ -70,9 +70,24 @@ int sim_parse_time(const char *text, sim_time_t *out)
     if (parse_scaled(text, units, N_UNITS(units), 0, &ps) || ps > 1.8e19)
         return -1;
     double r = floor(ps + 0.5);
-    if (fabs(r - ps) > 1e-6 * (ps > 1 ? ps : 1))
-        return -1; /* not a whole number of ps */
+    if (fabs(r - ps) > 1e-6 * (ps > 1 ? ps : 1) || (ps > 0 && r == 0))
+        return -1; /* not a whole number of ps (1e-300 is not 0 ps) */
     *out = (sim_time_t)r;
+    return 0;
+}
+
+int sim_parse_until(const char *text, sim_time_t *out)
+{
+    if (text && !strcmp(text, "none")) {
+        *out = 0; /* the engine's "no limit" */
+        return 0;
+    }
+    sim_time_t t;
+    if (!text || sim_parse_time(text, &t))
+        return -1;
+    if (t == 0)
+        return 1;
+    *out = t;
     return 0;
 }
 
@@ -167,19 +182,52 @@ static int want_scalar(loader_t *L, yaml_node_t *n, const char *field, const cha
     return 0;
 }
 
-/* libyaml keeps duplicate keys; a config must not (the last would win silently) */
+/* libyaml keeps duplicate keys; a config must not (the last would win
+ * silently). Sorting the keys makes this O(n log n): a mapping of 100,000
+ * keys used to take minutes with a pairwise check. */
+typedef struct key_at {
+    const char *key;
+    size_t index;
+    yaml_node_t *node;
+} key_at_t;
+
+static int key_at_cmp(const void *pa, const void *pb)
+{
+    const key_at_t *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    if (c)
+        return c;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
 static int check_dup_keys(loader_t *L, yaml_node_t *map, const char *where)
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return 0;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
-        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-            const char *a = scalar(node(L, p->key)), *b = scalar(node(L, q->key));
-            if (a && b && !strcmp(a, b))
-                return lerr(L, node(L, p->key), "field '%s%s%s' given twice", where,
-                            *where ? "." : "", a);
-        }
-    return 0;
+    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    if (n < 2)
+        return 0;
+    key_at_t *keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return lerr(L, map, "out of memory checking the keys of '%s'", where);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *k = node(L, map->data.mapping.pairs.start[i].key);
+        const char *name = scalar(k);
+        if (name)
+            keys[m++] = (key_at_t){name, i, k};
+    }
+    qsort(keys, m, sizeof *keys, key_at_cmp);
+    /* the repeat that comes first in the file */
+    const key_at_t *first = NULL;
+    for (size_t i = 1; i < m; i++)
+        if (!strcmp(keys[i].key, keys[i - 1].key) && (!first || keys[i].index < first->index))
+            first = &keys[i];
+    int rc = first ? lerr(L, first->node, "field '%s%s%s' given twice", where, *where ? "." : "",
+                          first->key)
+                   : 0;
+    free(keys);
+    return rc;
 }
 
 static int load_clocks(loader_t *L, yaml_node_t *clocks)
@@ -389,11 +437,17 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
             char *end;
             errno = 0;
             opts.seed = t ? strtoull(t, &end, 0) : 0;
-            if (!t || *end || errno || *t == '-')
-                return lerr(L, v, "field 'seed' must be a non-negative integer");
+            if (!t || end == t || *end || errno || *t == '-' || isspace((unsigned char)*t))
+                return lerr(L, v, "field 'seed' must be a non-negative integer, not '%s'",
+                            t ? t : "?");
         } else if (!strcmp(key, "until")) {
-            if (!scalar(v) || sim_parse_time(scalar(v), &opts.until_ps))
-                return lerr(L, v, "field 'until' must be a time (e.g. 100us)");
+            int rc = sim_parse_until(scalar(v), &opts.until_ps);
+            if (rc == 1)
+                return lerr(L, v,
+                            "field 'until' is 0: a run must end after time 0; write 'until: "
+                            "none' (or leave it out) for no limit");
+            if (rc)
+                return lerr(L, v, "field 'until' must be a time (e.g. 100us) or 'none'");
         } else if (!strcmp(key, "lookahead")) {
             if (!scalar(v) || sim_parse_time(scalar(v), &opts.lookahead_ps))
                 return lerr(L, v, "field 'lookahead' must be a time (e.g. 1ns)");
@@ -421,6 +475,55 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
     return rc;
 }
 
+/* A pass over the parser's events before the document is built: refuse
+ * nesting deeper than SIM_CONFIG_MAX_DEPTH (libyaml's loader is quadratic in
+ * depth: 45,000 levels took 10 s) and a second document after '---' (it
+ * would be ignored). Stops at the first problem, so a hostile input costs
+ * at most SIM_CONFIG_MAX_DEPTH levels of parsing. Syntax errors are left to
+ * the loader, which reports them. */
+int cfg_text_check(const char *text, size_t len, const char *file, char *err, size_t errlen)
+{
+    if (len > SIM_CONFIG_MAX_BYTES) {
+        snprintf(err, errlen, "%s: the config is larger than %d MiB", file,
+                 SIM_CONFIG_MAX_BYTES >> 20);
+        return SIM_ERR_CONFIG;
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return SIM_ERR_NOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int depth = 0, docs = 0, rc = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev))
+            break; /* the loader reports the syntax error */
+        yaml_event_type_t type = ev.type;
+        size_t line = ev.start_mark.line + 1, col = ev.start_mark.column + 1;
+        yaml_event_delete(&ev);
+        if (type == YAML_STREAM_END_EVENT)
+            break;
+        if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            snprintf(err, errlen,
+                     "%s:%zu:%zu: a second YAML document; a config is one document (remove "
+                     "the '---' and what follows, or put it in its own file)",
+                     file, line, col);
+            rc = SIM_ERR_CONFIG;
+            break;
+        }
+        if (type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT) {
+            if (++depth > SIM_CONFIG_MAX_DEPTH) {
+                snprintf(err, errlen, "%s:%zu:%zu: nesting deeper than %d levels", file, line,
+                         col, SIM_CONFIG_MAX_DEPTH);
+                rc = SIM_ERR_CONFIG;
+                break;
+            }
+        } else if (type == YAML_MAPPING_END_EVENT || type == YAML_SEQUENCE_END_EVENT)
+            depth--;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 int sim_config_load_string(const char *text, const char *name, const sim_config_over_t *over,
                            sim_t **out, char *err, size_t errlen)
 {
@@ -440,23 +543,27 @@ int sim_config_load_string(const char *text, const char *name, const sim_config_
     return 0;
 }
 
-int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out, char **text_out,
-                    char *err, size_t errlen)
+char *cfg_read_text(const char *path, int *code, char *why, size_t whylen)
 {
-    *out = NULL;
-    if (text_out)
-        *text_out = NULL;
+    *code = SIM_ERR_IO;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open the config: %s", path, strerror(errno));
-        return SIM_ERR_IO;
+        snprintf(why, whylen, "%s", strerror(errno));
+        return NULL;
     }
+    /* bounded: stops at the first NUL byte (a binary file, /dev/zero) and
+     * beyond SIM_CONFIG_MAX_BYTES (a file that never ends) */
     size_t cap = 4096, len = 0;
     char *text = malloc(cap);
     size_t got;
-    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+    int bad = 0;
+    while (text && !bad && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        if (memchr(text + len, '\0', got))
+            bad = 1;
         len += got;
-        if (len + 1 == cap) {
+        if (len > SIM_CONFIG_MAX_BYTES)
+            bad = 2;
+        if (!bad && len + 1 == cap) {
             char *t2 = realloc(text, cap *= 2);
             if (!t2) {
                 free(text);
@@ -466,13 +573,37 @@ int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out
         }
     }
     fclose(f);
-    if (!text)
-        return SIM_ERR_NOMEM;
+    if (!text) {
+        *code = SIM_ERR_NOMEM;
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
     text[len] = '\0';
-    if (strlen(text) != len) {
-        snprintf(err, errlen, "%s: the config contains a NUL byte; not a YAML text file", path);
+    if (bad) {
+        *code = SIM_ERR_CONFIG;
+        if (bad == 1)
+            snprintf(why, whylen, "it contains a NUL byte; not a YAML text file");
+        else
+            snprintf(why, whylen, "it is larger than %d MiB", SIM_CONFIG_MAX_BYTES >> 20);
         free(text);
-        return SIM_ERR_CONFIG;
+        return NULL;
+    }
+    return text;
+}
+
+int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out, char **text_out,
+                    char *err, size_t errlen)
+{
+    *out = NULL;
+    if (text_out)
+        *text_out = NULL;
+    char why[256];
+    int code;
+    char *text = cfg_read_text(path, &code, why, sizeof why);
+    if (!text) {
+        snprintf(err, errlen, "%s: %s the config: %s", path,
+                 code == SIM_ERR_IO ? "cannot open" : "refusing", why);
+        return code;
     }
     int rc = sim_config_load_string(text, path, over, out, err, errlen);
     if (rc || !text_out)

@@ -309,10 +309,14 @@ static int expand_merges(cfg_doc_t *d, char *err, size_t errlen)
 /* ---- include ---------------------------------------------------------------------- */
 static int parse_into(cfg_doc_t *d, const char *text, const char *name, char *err, size_t errlen)
 {
+    size_t len = strlen(text);
+    int rc0 = cfg_text_check(text, len, name, err, errlen); /* size, depth, one document */
+    if (rc0)
+        return rc0;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return SIM_ERR_NOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &d->doc)) {
         snprintf(err, errlen, "%s:%zu:%zu: YAML syntax error: %s%s%s", name,
                  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
@@ -452,37 +456,6 @@ static int merge_roots(cfg_doc_t *d, int base, int top)
     return m;
 }
 
-static char *read_text(const char *path, char *why, size_t whylen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0, got;
-    char *text = malloc(cap);
-    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (len + 1 == cap) {
-            char *t2 = realloc(text, cap *= 2);
-            if (!t2)
-                free(text);
-            text = t2;
-        }
-    }
-    fclose(f);
-    if (!text) {
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        snprintf(why, whylen, "it contains a NUL byte; not a YAML text file");
-        free(text);
-        return NULL;
-    }
-    return text;
-}
 
 static int load_rec(cfg_doc_t *d, const char *text, const char *name, const char **chain, int depth,
                     char *err, size_t errlen);
@@ -508,7 +481,8 @@ static int load_include(cfg_doc_t *d, int at, const char *rel, const char *from,
         if (chain[i] && !strcmp(chain[i], real))
             return derr(d, at, err, errlen, "include '%s': %s includes itself", rel, path);
     char why[256];
-    char *text = read_text(path, why, sizeof why);
+    int code;
+    char *text = cfg_read_text(path, &code, why, sizeof why);
     if (!text)
         return derr(d, at, err, errlen, "include '%s': cannot read %s: %s", rel, path, why);
     chain[depth] = real;

@@ -33,4 +33,15 @@ int cfg_doc_apply_sets(cfg_doc_t *d, const char *const *sets, size_t nsets, char
 const cfg_label_t *cfg_doc_origin(const cfg_doc_t *d, const yaml_node_t *n);
 void cfg_doc_free(cfg_doc_t *d);
 
+/* Hardening shared by every text the loader parses (config.c): at most
+ * SIM_CONFIG_MAX_BYTES, mappings and lists nested at most
+ * SIM_CONFIG_MAX_DEPTH deep, one YAML document. 0, or SIM_ERR_CONFIG with
+ * file:line:col in err. */
+int cfg_text_check(const char *text, size_t len, const char *name, char *err, size_t errlen);
+/* A config file's text, read with a bound: NULL (reason in why) on an open
+ * error, a NUL byte (at its first block: /dev/zero) or more than
+ * SIM_CONFIG_MAX_BYTES; *code is then SIM_ERR_IO (cannot open),
+ * SIM_ERR_CONFIG (refused) or SIM_ERR_NOMEM. Free it. */
+char *cfg_read_text(const char *path, int *code, char *why, size_t whylen);
+
 #endif

@@ -25,10 +25,17 @@
 #define PRISM_GIT_COMMIT "unknown"
 #endif
 
-static const char *SCHEMA =
+/* Set when the file is opened (journal_mode cannot change in a transaction). */
+static const char *PRAGMAS =
     "PRAGMA page_size=65536;PRAGMA journal_mode=WAL;PRAGMA wal_autocheckpoint=0;"
     "PRAGMA synchronous=OFF;"   /* WAL + OFF: safe against a killed process, not power loss */
-    "PRAGMA cache_size=-65536;"
+    "PRAGMA cache_size=-65536;";
+
+/* Created in the same transaction as the run's `running` row
+ * (trace_begin_run): a run killed during setup leaves either a database
+ * without any table ("killed before it started", tracedb.c) or a complete
+ * schema with its row, never a schema without a run (issue 13). */
+static const char *SCHEMA =
     "CREATE TABLE runs(run_id INTEGER PRIMARY KEY, prism_version TEXT, git_commit TEXT,"
     " config_path TEXT, config_text TEXT, config_hash TEXT, seed INTEGER, workload TEXT,"
     " argv TEXT, start_wall TEXT, end_wall TEXT, status TEXT NOT NULL, end_time_ps INTEGER,"
@@ -95,14 +102,20 @@ static const char *SCHEMA =
     " FROM components c LEFT JOIN (SELECT comp_id, SUM(energy_pj) AS pj FROM events"
     "   GROUP BY comp_id) ev ON ev.comp_id = c.comp_id;"
     "CREATE VIEW critical_path AS WITH RECURSIVE"
+    /* only integer times take part (text in a time column compares above
+     * every number and made the chain pick the same row for ever), and the
+     * chain is at most as long as the events table */
     " chain(step, rid) AS ("
     "   SELECT 0, (SELECT rowid FROM events WHERE kind = 0 AND duration_ps > 0"
+    "     AND typeof(time_ps) = 'integer' AND typeof(duration_ps) = 'integer'"
     "     ORDER BY time_ps + duration_ps DESC, time_ps ASC LIMIT 1)"
     "   UNION ALL"
     "   SELECT chain.step + 1, (SELECT b.rowid FROM events b WHERE b.kind = 0 AND b.duration_ps > 0"
+    "     AND typeof(b.time_ps) = 'integer' AND typeof(b.duration_ps) = 'integer'"
     "     AND b.time_ps + b.duration_ps <= (SELECT time_ps FROM events WHERE rowid = chain.rid)"
     "     ORDER BY b.time_ps + b.duration_ps DESC, b.time_ps ASC LIMIT 1)"
-    "   FROM chain WHERE chain.rid IS NOT NULL)"
+    "   FROM chain WHERE chain.rid IS NOT NULL"
+    "     AND chain.step < (SELECT count(*) FROM events))"
     /* scalar lookups by rowid, not a join: a join makes SQLite build the
      * whole chain before an outer LIMIT applies */
     " SELECT chain.step,"
@@ -404,25 +417,10 @@ int trace_open(trace_t **out, const char *path, const trace_opts_t *opts, char *
         goto fail_out;
     }
     char *msg = NULL;
-    if (sqlite3_exec(t->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-        rc = fail(t, "%s: cannot create the schema: %s", path, msg ? msg : "?");
+    if (sqlite3_exec(t->db, PRAGMAS, NULL, NULL, &msg) != SQLITE_OK) {
+        rc = fail(t, "%s: cannot set up the trace database: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
         goto fail_out;
-    }
-    if (sqlite3_prepare_v2(t->db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?)", -1, &t->ins, NULL) !=
-        SQLITE_OK) {
-        rc = fail(t, "%s: %s", path, sqlite3_errmsg(t->db));
-        goto fail_out;
-    }
-    {
-        char sql[ROWS_PER_INSERT * 20 + 64];
-        size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO events VALUES");
-        for (int k = 0; k < ROWS_PER_INSERT; k++)
-            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?,?,?,?,?,?,?,?)", k ? "," : "");
-        if (sqlite3_prepare_v2(t->db, sql, -1, &t->ins_many, NULL) != SQLITE_OK) {
-            rc = fail(t, "%s: %s", path, sqlite3_errmsg(t->db));
-            goto fail_out;
-        }
     }
     *out = t;
     return 0;
@@ -490,6 +488,12 @@ int trace_begin_run(trace_t *t, sim_t *s, const trace_run_info_t *info)
     sqlite3_stmt *st = NULL;
     int rc = 0;
     sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL);
+    char *msg = NULL;
+    if (sqlite3_exec(t->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        rc = fail(t, "%s: cannot create the schema: %s", t->path, msg ? msg : "?");
+        sqlite3_free(msg);
+        goto out;
+    }
     rc = exec_ok(t, sqlite3_prepare_v2(t->db,
                                        "INSERT INTO runs(prism_version, git_commit, config_path,"
                                        " config_text, config_hash, seed, workload, argv,"
@@ -555,6 +559,18 @@ out:
     }
     if (sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(t, "%s: %s", t->path, sqlite3_errmsg(t->db));
+    if (sqlite3_prepare_v2(t->db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?)", -1, &t->ins,
+                           NULL) != SQLITE_OK)
+        return fail(t, "%s: %s", t->path, sqlite3_errmsg(t->db));
+    {
+        char sql[ROWS_PER_INSERT * 20 + 64];
+        size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO events VALUES");
+        for (int k = 0; k < ROWS_PER_INSERT; k++)
+            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?,?,?,?,?,?,?,?)",
+                                    k ? "," : "");
+        if (sqlite3_prepare_v2(t->db, sql, -1, &t->ins_many, NULL) != SQLITE_OK)
+            return fail(t, "%s: %s", t->path, sqlite3_errmsg(t->db));
+    }
     if (pthread_create(&t->thread, NULL, writer_main, t) != 0)
         return fail(t, "%s: cannot start the writer thread", t->path);
     t->thread_started = 1;

@@ -127,8 +127,22 @@ int trace_db_open(trace_db_t **out, const char *path)
         return TRACE_DB_ERR_OPEN;
     }
     sqlite3_finalize(st_runs);
-    if (!has_runs)
+    if (!has_runs) {
+        /* prism creates its schema with the run's first row, in one
+         * transaction: a database with no table at all is a run killed
+         * before it started (or an empty file) */
+        sqlite3_stmt *st_any = NULL;
+        int empty = sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM sqlite_master", -1, &st_any,
+                                       NULL) == SQLITE_OK &&
+                    sqlite3_step(st_any) == SQLITE_ROW && sqlite3_column_int(st_any, 0) == 0;
+        sqlite3_finalize(st_any);
+        if (empty)
+            return set_err(db, TRACE_DB_ERR_NOTTRACE,
+                           "%s: an empty database: this run was killed before it started (no "
+                           "schema, no run row)",
+                           path);
         return set_err(db, TRACE_DB_ERR_NOTTRACE, "%s: not a prism trace (no 'runs' table)", path);
+    }
     return TRACE_DB_OK;
 }
 
@@ -268,7 +282,8 @@ int trace_db_run(trace_db_t *db, trace_run_t *r)
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         if (rc == SQLITE_DONE)
-            set_err(db, TRACE_DB_ERR_NOTTRACE, "%s: the runs table is empty (no run was recorded)",
+            set_err(db, TRACE_DB_ERR_NOTTRACE,
+                    "%s: the runs table is empty: this run was killed before it started",
                     db->path);
         else
             sql_err(db, "reading the runs table");

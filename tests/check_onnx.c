@@ -800,6 +800,101 @@ START_TEST(symbolic_dims)
 }
 END_TEST
 
+/* Attributes appended one by one (node_attr_int replaces the list). */
+static void add_attr(arena_t *a, Onnx__NodeProto *n, const char *name, const int64_t *v,
+                     size_t nv, int is_list)
+{
+    Onnx__AttributeProto *at = A(a, sizeof *at);
+    onnx__attribute_proto__init(at);
+    at->name = (char *)name;
+    at->has_type = 1;
+    if (is_list) {
+        at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+        at->n_ints = nv;
+        at->ints = A(a, nv * sizeof(int64_t));
+        memcpy(at->ints, v, nv * sizeof(int64_t));
+    } else {
+        at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+        at->has_i = 1;
+        at->i = v[0];
+    }
+    Onnx__AttributeProto **na = A(a, (n->n_attribute + 1) * sizeof *na);
+    for (size_t i = 0; i < n->n_attribute; i++)
+        na[i] = n->attribute[i];
+    na[n->n_attribute++] = at;
+    n->attribute = na;
+}
+
+/* import a one-node model and expect `needle` in the error */
+static void import_fails(const char *p, const char *needle)
+{
+    char err[512] = "";
+    wl_graph_t *g = NULL;
+    ck_assert_int_eq(wl_onnx_import(p, NULL, &g, err, sizeof err), WL_ERR_FORMAT);
+    ck_assert_ptr_null(g);
+    ck_assert_msg(strstr(err, needle), "'%s' lacks '%s'", err, needle);
+}
+
+/* x[1,2,8,8] through Conv(W[4,2,3,3]) with attribute `name` = v */
+static const char *conv_model(arena_t *a, const char *file, const char *name, const int64_t *v,
+                              size_t nv)
+{
+    static const int64_t xd[4] = {1, 2, 8, 8}, wd[4] = {4, 2, 3, 3};
+    static float w[4 * 2 * 3 * 3];
+    Onnx__TensorProto **inits = A(a, sizeof(Onnx__TensorProto *));
+    inits[0] = mk_raw(a, "W", 1, 4, wd, w, sizeof w);
+    Onnx__NodeProto **nodes = A(a, sizeof(Onnx__NodeProto *));
+    nodes[0] = mk_node(a, "Conv", "conv", 2, (const char *[]){"x", "W"}, "y");
+    add_attr(a, nodes[0], name, v, nv, 1);
+    return write_model(a, file, nodes, 1, inits, 1, mk_input(a, "x", 4, xd, NULL), "y");
+}
+
+/* issue 13: kernel_shape against the weight, ints above INT_MAX, flags
+ * other than 0/1 */
+START_TEST(conv_and_flag_attributes_checked)
+{
+    make_tmpdir();
+    arena_t a = {0};
+    const int64_t k55[2] = {5, 5}, k33[2] = {3, 3}, big_stride[2] = {2147483648LL, 1},
+                  big_pad[4] = {0, 0, 3000000000LL, 0};
+    import_fails(conv_model(&a, "k.onnx", "kernel_shape", k55, 2),
+                 "kernel_shape does not match weight [4,2,3,3]");
+    import_fails(conv_model(&a, "s.onnx", "strides", big_stride, 2),
+                 "kernel, stride and dilation must be in 1..2^31-1");
+    import_fails(conv_model(&a, "p.onnx", "pads", big_pad, 4), "pads must be in 0..2^31-1");
+    /* the weight's own kernel_shape is fine */
+    wl_graph_t *g = import_ok(conv_model(&a, "ok.onnx", "kernel_shape", k33, 2), NULL);
+    ck_assert_int_eq(find_op(g, "conv")->conv.kernel_h, 3);
+    wl_graph_destroy(g);
+    arena_free(&a);
+
+    /* MaxPool ceil_mode=7 */
+    static const int64_t xd[4] = {1, 2, 8, 8};
+    const int64_t seven = 7, five = 5;
+    Onnx__NodeProto **nodes = A(&a, sizeof(Onnx__NodeProto *));
+    nodes[0] = mk_node(&a, "MaxPool", "pool", 1, (const char *[]){"x"}, "y");
+    add_attr(&a, nodes[0], "kernel_shape", k33, 2, 1);
+    add_attr(&a, nodes[0], "ceil_mode", &seven, 1, 0);
+    import_fails(write_model(&a, "pool.onnx", nodes, 1, NULL, 0, mk_input(&a, "x", 4, xd, NULL),
+                             "y"),
+                 "attribute ceil_mode is 7; it must be 0 or 1");
+    arena_free(&a);
+
+    /* Gemm transB=5 */
+    static const int64_t x2[2] = {2, 4}, wd[2] = {4, 3};
+    static float w[12];
+    Onnx__TensorProto **inits = A(&a, sizeof(Onnx__TensorProto *));
+    inits[0] = mk_raw(&a, "W", 1, 2, wd, w, sizeof w);
+    nodes = A(&a, sizeof(Onnx__NodeProto *));
+    nodes[0] = mk_node(&a, "Gemm", "gemm", 2, (const char *[]){"x", "W"}, "y");
+    add_attr(&a, nodes[0], "transB", &five, 1, 0);
+    import_fails(write_model(&a, "gemm.onnx", nodes, 1, inits, 1, mk_input(&a, "x", 2, x2, NULL),
+                             "y"),
+                 "attribute transB is 5; it must be 0 or 1");
+    arena_free(&a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("onnx");
@@ -823,6 +918,7 @@ static Suite *suite(void)
     tcase_add_test(built, shape_folding_and_external_data);
     tcase_add_test(built, symbolic_dims);
     tcase_add_test(built, quantized_weight_topk);
+    tcase_add_test(built, conv_and_flag_attributes_checked);
     suite_add_tcase(s, built);
     return s;
 }

@@ -444,15 +444,13 @@ START_TEST(test_query_formats)
     ck_assert_ptr_nonnull(strstr(r.out, "(no rows)"));
     result_free(&r);
 
-    /* --max-rows cuts the table and says by how much */
+    /* --max-rows stops stepping there (an infinite recursive CTE must end,
+     * issue 13) and says more rows follow */
     r = run_cmd(query_main, "query", p, "SELECT time_ps FROM events ORDER BY time_ps", "--max-rows",
                 "4", NULL);
     ck_assert_int_eq(r.rc, 0);
-    char want[128];
-    snprintf(want, sizeof want, "(%d more rows not shown; 4 of %d rows printed)", 3 * s.n_ops - 4,
-             3 * s.n_ops);
-    ck_assert_ptr_nonnull(strstr(r.out, want));
-    ck_assert_ptr_nonnull(strstr(r.err, "cut by --max-rows 4"));
+    ck_assert_ptr_nonnull(strstr(r.out, "(more rows not shown; the first 4 printed)"));
+    ck_assert_ptr_nonnull(strstr(r.err, "stopped after 4 rows at --max-rows 4"));
     int lines = 0;
     for (const char *c = r.out; *c; c++)
         lines += *c == '\n';
@@ -465,6 +463,7 @@ START_TEST(test_query_formats)
                 "GROUP BY operation ORDER BY operation",
                 "--csv", NULL);
     ck_assert_int_eq(r.rc, 0);
+    char want[256];
     snprintf(want, sizeof want, "operation,n,busy_ps\ngemm,%d,%lld\nmsg.req,%d,0\nmsg.resp,%d,0\n",
              s.n_ops, s.n_ops * s.op_ps, s.n_ops, s.n_ops);
     ck_assert_str_eq(r.out, want);

@@ -341,6 +341,9 @@ int wl_graph_add_op(wl_graph_t *g, const wl_op_spec_t *sp)
         return wl_graph_fail(g, WL_ERR_ARG, "op '%s' has an unknown kind %d", nm, (int)sp->kind);
     if (sp->n_outputs == 0)
         return wl_graph_fail(g, WL_ERR_ARG, "op '%s' has no output", nm);
+    if (g->n_ops >= WL_GRAPH_MAX_OPS)
+        return wl_graph_fail(g, WL_ERR_ARG, "the graph has more than %d ops (at op '%s')",
+                             WL_GRAPH_MAX_OPS, nm);
     if (hash_grow(g, &g->ohash, &g->ohash_cap, g->n_ops + 1, op_name_at) < 0)
         return wl_graph_fail(g, WL_ERR_NOMEM, "out of memory adding op '%s'", nm);
     if (hash_find(g, g->ohash, g->ohash_cap, op_name_at, nm, &slot))

@@ -565,6 +565,13 @@ int wl_builtin_build(const char *spec, const wl_gen_opts_t *o, wl_graph_t **out,
                        c.name, c.heads, c.kv_heads);
     if ((c.fam == FAM_GPT2 || c.fam == FAM_LLAMA || c.fam == FAM_BERT) && (c.vocab <= 0 || c.ffn <= 0))
         return wl_fail(err, errlen, WL_ERR_ARG, "%s: vocab and ffn must be positive", c.name);
+    if ((c.fam == FAM_BERT || c.fam == FAM_VIT) && c.classes < 0)
+        return wl_fail(err, errlen, WL_ERR_ARG, "%s: classes must be >= 0", c.name);
+    /* the graph, not only each option: a transformer layer is a few dozen ops */
+    if (transformer && (int64_t)c.layers * 64 > WL_GRAPH_MAX_OPS)
+        return wl_fail(err, errlen, WL_ERR_ARG,
+                       "%s: layers=%d would build more than %d ops (the graph limit)", c.name,
+                       c.layers, WL_GRAPH_MAX_OPS);
 
     int64_t B = o->batch > 0 ? o->batch : 1;
     int64_t S = o->seq > 0 ? o->seq : 128;
@@ -608,7 +615,7 @@ int wl_builtin_build(const char *spec, const wl_gen_opts_t *o, wl_graph_t **out,
     case FAM_LLAMA: build_llama(&b, &c, B, S, kv); break;
     case FAM_BERT: build_bert(&b, &c, B, S); break;
     case FAM_VIT: build_vit(&b, &c, B, o->image); break;
-    case FAM_RESNET: b.rc = wl_build_resnet(b.g, c.depth, o, err, errlen); break;
+    case FAM_RESNET: b.rc = wl_build_resnet(b.g, c.depth, c.classes, o, err, errlen); break;
     }
     if (b.rc) {
         if (c.fam != FAM_RESNET)

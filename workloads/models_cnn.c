@@ -112,7 +112,8 @@ static fmap_t add_relu(cb_t *b, const char *prefix, fmap_t a, fmap_t c)
     return a;
 }
 
-int wl_build_resnet(wl_graph_t *g, int depth, const wl_gen_opts_t *o, char *err, size_t errlen)
+int wl_build_resnet(wl_graph_t *g, int depth, int classes, const wl_gen_opts_t *o, char *err,
+                    size_t errlen)
 {
     static const struct {
         int depth, bottleneck, blocks[4];
@@ -128,6 +129,9 @@ int wl_build_resnet(wl_graph_t *g, int depth, const wl_gen_opts_t *o, char *err,
     if (ti < 0)
         return wl_fail(err, errlen, WL_ERR_ARG, "ResNet depth %d is not one of 18, 34, 50, 101, 152",
                        depth);
+    if (classes < 1)
+        return wl_fail(err, errlen, WL_ERR_ARG, "ResNet classes=%d: needs at least 1 class",
+                       classes);
     cb_t b = {.g = g, .dt = o->dtype, .B = o->batch > 0 ? o->batch : 1, .layer = -1};
     int64_t img = o->image > 0 ? o->image : 224;
     fmap_t x = {add_t(&b, "input", SH(b.B, 3, img, img), WL_T_INPUT), 3, img, img};
@@ -191,14 +195,15 @@ int wl_build_resnet(wl_graph_t *g, int depth, const wl_gen_opts_t *o, char *err,
                            .inputs = ins, .n_inputs = 1, .outputs = &flat, .n_outputs = 1};
         add_op(&b, &sp);
     }
-    const char *fw = add_t(&b, "fc.weight", SH(1000, x.c), WL_T_WEIGHT);
-    const char *fb = add_t(&b, "fc.bias", SH(1000), WL_T_WEIGHT);
-    const char *lo = add_t(&b, "fc.out", SH(b.B, 1000), 0);
+    const char *fw = add_t(&b, "fc.weight", SH(classes, x.c), WL_T_WEIGHT);
+    const char *fb = add_t(&b, "fc.bias", SH(classes), WL_T_WEIGHT);
+    const char *lo = add_t(&b, "fc.out", SH(b.B, classes), 0);
     {
         const char *ins[3] = {flat, fw, fb};
         wl_op_spec_t sp = {.name = "fc", .kind = WL_OP_MATMUL, .detail = "linear", .inputs = ins,
                            .n_inputs = 3, .outputs = &lo, .n_outputs = 1, .weight = fw,
-                           .bias = fb, .m = (uint64_t)b.B, .k = (uint64_t)x.c, .n = 1000,
+                           .bias = fb, .m = (uint64_t)b.B, .k = (uint64_t)x.c,
+                           .n = (uint64_t)classes,
                            .count = 1, .b_is_weight = 1};
         add_op(&b, &sp);
     }

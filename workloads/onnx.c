@@ -9,6 +9,7 @@
 #include "onnx.pb-c.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,19 @@ static int64_t attr_i(const Onnx__NodeProto *n, const char *name, int64_t def)
     return (a && a->has_i) ? a->i : (a && a->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT) ? a->i : def;
 }
 
+/* A 0/1 flag attribute (ceil_mode, transA, transB, keepdims, allowzero, ...):
+ * 0 and the flag in *out, or a node error for any other value (ceil_mode=7
+ * used to count as true). */
+static int attr_flag(imp_t *im, const Onnx__NodeProto *n, const char *name, int def, int *out)
+{
+    int64_t v = attr_i(n, name, def);
+    if (v != 0 && v != 1)
+        return node_fail(im, WL_ERR_FORMAT, "attribute %s is %lld; it must be 0 or 1", name,
+                         (long long)v);
+    *out = (int)v;
+    return 0;
+}
+
 /* ints attribute: returns count (0 if absent), copies up to max. */
 static size_t attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, size_t max)
 {
@@ -614,15 +628,19 @@ static int infer_conv_like(imp_t *im, nctx_t *c, const val_t *x, int nsp, const 
         return node_fail(im, WL_ERR_FORMAT, "strides/dilations/pads do not match %d spatial dims", nsp);
     char ap[32] = "NOTSET";
     attr_s(n, "auto_pad", ap, sizeof ap);
-    int ceil_mode = is_pool ? (int)attr_i(n, "ceil_mode", 0) : 0;
+    int ceil_mode = 0;
+    if (is_pool && attr_flag(im, n, "ceil_mode", 0, &ceil_mode))
+        return WL_ERR_FORMAT;
     wl_shape_t os = x->shape;
     os.dim[1] = out_ch;
     for (int i = 0; i < nsp; i++) {
         int64_t in = x->shape.dim[2 + i], k = kernel[i], s = strides[i], d = dil[i];
-        if (s <= 0 || d <= 0 || k <= 0 || s > MAX_DIM || d > MAX_DIM || k > MAX_DIM)
-            return node_fail(im, WL_ERR_FORMAT, "kernel, stride and dilation must be in 1..2^40");
-        if (pads[i] < 0 || pads[i + nsp] < 0 || pads[i] > MAX_DIM || pads[i + nsp] > MAX_DIM)
-            return node_fail(im, WL_ERR_FORMAT, "pads must be in 0..2^40");
+        /* the IR holds them as int: above INT_MAX they were truncated while the
+         * output size used the real value */
+        if (s <= 0 || d <= 0 || k <= 0 || s > INT_MAX || d > INT_MAX || k > INT_MAX)
+            return node_fail(im, WL_ERR_FORMAT, "kernel, stride and dilation must be in 1..2^31-1");
+        if (pads[i] < 0 || pads[i + nsp] < 0 || pads[i] > INT_MAX || pads[i + nsp] > INT_MAX)
+            return node_fail(im, WL_ERR_FORMAT, "pads must be in 0..2^31-1");
         if ((k - 1) > MAX_DIM / d)
             return node_fail(im, WL_ERR_FORMAT, "dilated kernel is too large");
         int64_t ek = (k - 1) * d + 1, out;
@@ -919,7 +937,9 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         if (x->shape.rank != 2 || y->shape.rank != 2)
             return node_fail(im, WL_ERR_FORMAT, "Gemm needs 2-D inputs, got %s and %s",
                              shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
-        int ta = (int)attr_i(n, "transA", 0), tb = (int)attr_i(n, "transB", 0);
+        int ta, tb;
+        if (attr_flag(im, n, "transA", 0, &ta) || attr_flag(im, n, "transB", 0, &tb))
+            return WL_ERR_FORMAT;
         int64_t M = ta ? x->shape.dim[1] : x->shape.dim[0], K = ta ? x->shape.dim[0] : x->shape.dim[1];
         int64_t K2 = tb ? y->shape.dim[1] : y->shape.dim[0], N = tb ? y->shape.dim[0] : y->shape.dim[1];
         if (K != K2)
@@ -949,8 +969,16 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
             x->shape.dim[1] != cin_total || cout % group)
             return node_fail(im, WL_ERR_FORMAT, "channels do not match: input %s, weight %s, group %lld",
                              shs(&x->shape, b1, sizeof b1), shs(&w->shape, b2, sizeof b2), (long long)group);
-        int64_t kernel[3];
+        int64_t kernel[3], ks[3];
         for (int i = 0; i < nsp; i++) kernel[i] = w->shape.dim[2 + i];
+        size_t nks = attr_ints(n, "kernel_shape", ks, 3);
+        if (nks) { /* optional, but when given it must be the weight's */
+            int same = nks == (size_t)nsp;
+            for (int i = 0; same && i < nsp; i++) same = ks[i] == kernel[i];
+            if (!same)
+                return node_fail(im, WL_ERR_FORMAT, "kernel_shape does not match weight %s",
+                                 shs(&w->shape, b2, sizeof b2));
+        }
         if ((rc = infer_conv_like(im, c, x, nsp, kernel, cout, e, 0))) return rc;
         uint64_t spatial = 1, ksz = 1;
         for (int i = 0; i < nsp; i++) spatial *= (uint64_t)o->shape.dim[2 + i], ksz *= (uint64_t)kernel[i];
@@ -1010,7 +1038,9 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         int64_t *sh; size_t nd;
         if ((rc = in_ints(im, c, 1, "the target shape", &sh, &nd))) return rc;
         if (nd > WL_MAX_RANK) { free(sh); return node_fail(im, WL_ERR_UNSUPPORTED, "rank %zu", nd); }
-        int allowzero = (int)attr_i(n, "allowzero", 0), infer_at = -1;
+        int allowzero, infer_at = -1;
+        if (attr_flag(im, n, "allowzero", 0, &allowzero))
+            return WL_ERR_FORMAT;
         wl_shape_t s = {.rank = (int)nd};
         uint64_t known = 1, total = wl_shape_numel(&x->shape);
         for (size_t i = 0; i < nd; i++) {
@@ -1360,7 +1390,10 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
         return EMIT_OP;
     }
     if (!strncmp(c->op, "Reduce", 6) || is_op(c, "ArgMax") || is_op(c, "ArgMin")) {
-        int r = x->shape.rank, keep = (int)attr_i(n, "keepdims", 1);
+        int r = x->shape.rank, keep, noop;
+        if (attr_flag(im, n, "keepdims", 1, &keep) ||
+            attr_flag(im, n, "noop_with_empty_axes", 0, &noop))
+            return WL_ERR_FORMAT;
         int64_t axes[WL_MAX_RANK];
         size_t na = 0;
         int arg = c->op[0] == 'A';
@@ -1376,7 +1409,7 @@ static int infer(imp_t *im, nctx_t *c, emit_t *e)
             na = attr_ints(n, "axes", axes, WL_MAX_RANK);
         if (na > WL_MAX_RANK) return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
         int red[WL_MAX_RANK] = {0};
-        if (na == 0 && attr_i(n, "noop_with_empty_axes", 0)) {
+        if (na == 0 && noop) {
             same_as(o, x);
         } else {
             for (int i = 0; i < r; i++) red[i] = na == 0;

@@ -47,6 +47,10 @@ size_t wl_dtype_size(wl_dtype_t dt);        /* bytes per element; 0 for UNKNOWN 
 const char *wl_dtype_name(wl_dtype_t dt);   /* "f32", "f16", ... */
 int wl_dtype_parse(const char *s, wl_dtype_t *out); /* 0 or WL_ERR_ARG */
 
+/* A graph holds at most this many ops (every builder and importer stops
+ * there with WL_ERR_ARG): gpt2:layers=1000000000 used to grow without end. */
+#define WL_GRAPH_MAX_OPS 1000000
+
 /* ---- shapes and tensors ---------------------------------------------------- */
 #define WL_MAX_RANK 8
 typedef struct {

@@ -23,7 +23,7 @@ int wl_builtin_build(const char *spec, const wl_gen_opts_t *opts, wl_graph_t **o
                      char *err, size_t errlen);
 
 /* ResNet generators (models_cnn.c): depth 18, 34, 50, 101 or 152. */
-int wl_build_resnet(wl_graph_t *g, int depth, const wl_gen_opts_t *o, char *err,
+int wl_build_resnet(wl_graph_t *g, int depth, int classes, const wl_gen_opts_t *o, char *err,
                     size_t errlen);
 
 /* Shape literal helper: wl_shp(3, (int64_t[]){1, 128, 768}). */
