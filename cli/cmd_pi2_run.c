@@ -259,7 +259,8 @@ static void run_usage(FILE *f)
         "  --noc-k K             routers per side of that mesh (default 2)\n"
         "  --sweep-drop A:B:STEP run drop A, A+STEP, .. B and print accuracy per drop\n"
         "  --plot FILE.png       with --sweep-drop: plot accuracy vs drop with gnuplot\n"
-        "  --trace FILE.db       record the run like prism run (--filter SPEC, --messages)\n"
+        "  --trace FILE.db       record the run like prism run (--filter SPEC, --messages;\n"
+        "                        --force replaces an existing file)\n"
         "  --json                one JSON object (a JSON array with --sweep-drop)\n"
         "  --help                this text\n");
 }
@@ -382,6 +383,7 @@ int cmd_pi2_run(int argc, char **argv)
         {"messages", no_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'j'},
         {"noc", no_argument, NULL, 'N'},
+        {"force", no_argument, NULL, 'F'},
         {"noc-k", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -390,7 +392,7 @@ int cmd_pi2_run(int argc, char **argv)
         .ps_per_unit = 1000, .resolution_ps = 10, .link_ps = 100, .seed = 1, .noc_k = 2};
     const char *model = NULL, *data = NULL, *sweep = NULL, *plot = NULL;
     long split = 0, v;
-    int json = 0, c;
+    int json = 0, force = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -440,6 +442,7 @@ int cmd_pi2_run(int argc, char **argv)
         case 'f': o.filter = optarg; break;
         case 'M': o.messages = 1; break;
         case 'N': o.noc = 1; break;
+        case 'F': force = 1; break;
         case 'K':
             if (cli_pi2_parse_int("--noc-k", optarg, 2, 64, &o.noc_k))
                 return 2;
@@ -485,6 +488,10 @@ int cmd_pi2_run(int argc, char **argv)
     if (plot && !have_gnuplot()) {
         fprintf(stderr, "prism pi2 run: --plot needs gnuplot, which is not on PATH "
                         "(install gnuplot-nox, or drop --plot)\n");
+        return 2;
+    }
+    if (o.trace && !force && access(o.trace, F_OK) == 0) {
+        fprintf(stderr, "prism pi2 run: %s exists; --force replaces it\n", o.trace);
         return 2;
     }
     if (o.trace && sweep) {
