@@ -86,19 +86,6 @@ static void op_usage(FILE *f)
 }
 
 /* ---- parsing helpers --------------------------------------------------------------- */
-static int parse_uint(const char *t, uint64_t *out)
-{
-    if (!t || !*t || *t == '-' || *t == '+')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(t, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* "4096", "4KiB", "2MB", "1GiB" */
 static int parse_bytes(const char *t, uint64_t *out)
 {
@@ -285,7 +272,7 @@ static int parse_args(int argc, char **argv, op_args_t *a)
         } else if (!strcmp(flag, "--samples")) {
             if (set_op(a, flag, DEV_OP_CONVERT))
                 return -1;
-            if (parse_uint(val, &a->m) || a->m == 0) {
+            if (sim_parse_uint(val, &a->m) || a->m == 0) {
                 fprintf(stderr, "prism op: --samples '%s' is not a count >= 1\n", val);
                 return -1;
             }
@@ -319,7 +306,7 @@ static int parse_args(int argc, char **argv, op_args_t *a)
                 return -1;
             }
         } else if (!strcmp(flag, "--vectors")) {
-            if (parse_uint(val, &a->vectors) || a->vectors == 0) {
+            if (sim_parse_uint(val, &a->vectors) || a->vectors == 0) {
                 fprintf(stderr, "prism op: --vectors '%s' is not a count >= 1\n", val);
                 return -1;
             }
@@ -332,13 +319,13 @@ static int parse_args(int argc, char **argv, op_args_t *a)
                 return -1;
             }
         } else if (!strcmp(flag, "--weight-id")) {
-            if (parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
+            if (sim_parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
                 fprintf(stderr, "prism op: --weight-id '%s' is not an id in 0..%u\n", val,
                         UINT32_MAX);
                 return -1;
             }
         } else if (!strcmp(flag, "--count")) {
-            if (parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
+            if (sim_parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
                 fprintf(stderr,
                         "prism op: --count '%s' is not a count in [1, %llu] (longer streams: a "
                         "config with an op_driver, prism run)\n",
@@ -346,13 +333,13 @@ static int parse_args(int argc, char **argv, op_args_t *a)
                 return -1;
             }
         } else if (!strcmp(flag, "--outstanding")) {
-            if (parse_uint(val, &a->outstanding) || a->outstanding == 0) {
+            if (sim_parse_uint(val, &a->outstanding) || a->outstanding == 0) {
                 fprintf(stderr, "prism op: --outstanding '%s' is not a count >= 1\n", val);
                 return -1;
             }
             a->outstanding_set = 1;
         } else if (!strcmp(flag, "--seed")) {
-            if (parse_uint(val, &a->seed)) {
+            if (sim_parse_uint(val, &a->seed)) {
                 fprintf(stderr, "prism op: --seed '%s' is not an integer >= 0\n", val);
                 return -1;
             }
@@ -1007,22 +994,6 @@ static int print_json_result(const op_args_t *a, sim_t *s, sim_comp_t *dut, sim_
     return print_json(o);
 }
 
-static char *join_argv(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len + 6);
-    if (!s)
-        return NULL;
-    strcpy(s, "prism");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 static double wall_now(void)
 {
     struct timespec ts;
@@ -1135,7 +1106,7 @@ int cmd_op(int argc, char **argv)
             exit_code = 1;
             goto out;
         }
-        char *args = join_argv(argc, argv);
+        char *args = cli_join_argv(argc, argv);
         trace_run_info_t info = {NULL, NULL, NULL, args};
         int rc = trace_begin_run(t, s, &info);
         free(args);

@@ -417,6 +417,8 @@ void sim_set_trace_messages(sim_t *s, int on);
  * frequencies "1GHz", "500 MHz", "2e9" (bare = Hz); bandwidths "16GB/s",
  * "100 Gb/s", "8" (bare = GB/s, i.e. bytes per ns). 0 or -1. */
 int sim_parse_time(const char *text, sim_time_t *out);
+/* A decimal count: digits only (no sign, no space, no suffix), below 2^64. */
+int sim_parse_uint(const char *text, uint64_t *out);
 /* A run's time limit: a time > 0, or "none" (no limit: *out = 0, the
  * engine's encoding). 0 for ok, 1 when the text is a time of 0 (refused: it
  * used to mean "no limit" silently), -1 when it is not a time. */

@@ -1900,47 +1900,12 @@ static int emit(imp_t *im, nctx_t *c, emit_t *e, size_t node_index)
 }
 
 /* ---- driver ------------------------------------------------------------------------------------------ */
-static int read_file(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wl_fail(err, errlen, WL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *b = malloc(cap);
-    while (b) {
-        if (n == cap) {
-            unsigned char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int ioerr = ferror(f);
-    fclose(f);
-    if (!b)
-        return wl_fail(err, errlen, WL_ERR_NOMEM, "out of memory reading %s", path);
-    if (ioerr) {
-        free(b);
-        return wl_fail(err, errlen, WL_ERR_IO, "cannot read %s", path);
-    }
-    *buf = b;
-    *len = n;
-    return WL_OK;
-}
 
 static int decode_model(const char *path, Onnx__ModelProto **out, char *err, size_t errlen)
 {
     unsigned char *buf = NULL;
     size_t len = 0;
-    int rc = read_file(path, &buf, &len, err, errlen);
+    int rc = wl_read_file(path, &buf, &len, err, errlen);
     if (rc)
         return rc;
     Onnx__ModelProto *m = len ? onnx__model_proto__unpack(NULL, len, buf) : NULL;
