@@ -23,3 +23,5 @@ if [ -x bench/systolic_gpt2 ]; then
   echo "== systolic cost model, four GPT-2 GEMMs =="
   bench/systolic_gpt2
 fi
+echo "== on-chip network: 8x8 mesh uniform 0.2 and 16x16 mesh uniform 0.1, 110,000 cycles =="
+bench/noc --json

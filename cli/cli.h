@@ -12,6 +12,19 @@ int cmd_diff(int argc, char **argv);     /* cli/cmd_diff.c */
 int cmd_op(int argc, char **argv);       /* cli/cmd_op.c */
 int cmd_workload(int argc, char **argv); /* cli/cmd_workload.c: info, eval */
 int cmd_workload_eval(int argc, char **argv); /* cli/cmd_workload_eval.c */
+int cmd_plot(int argc, char **argv);     /* cli/cmd_plot.c */
+int cmd_sweep(int argc, char **argv);    /* cli/cmd_sweep.c */
+int cmd_pi2(int argc, char **argv);      /* cli/cmd_pi2.c: train, run */
+int cmd_pi2_run(int argc, char **argv);  /* cli/cmd_pi2_run.c */
+int cmd_pi2_scale(int argc, char **argv); /* cli/cmd_pi2_scale.c */
+
+/* Shared by cli/cmd_pi2*.c: parse a bounded number (prints the error, -1),
+ * load and split a data set (prints the error, returns the exit status). */
+struct wl_dataset;
+int cli_pi2_parse_real(const char *opt, const char *s, double lo, double hi, double *out);
+int cli_pi2_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
+int cli_pi2_data(const char *spec, long split, struct wl_dataset **ds, struct wl_dataset *train,
+                 struct wl_dataset *test);
 
 int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 
@@ -30,6 +43,7 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
 int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
+int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);

@@ -3,6 +3,7 @@
  * and print a summary. Exit: 0 complete, 130 interrupted, 1 model failure,
  * 2 bad input. */
 #include "cli/cli.h"
+#include "cli/defaults.h"
 #include "cli/out.h"
 #include "cli/set.h"
 #include "mapper/map.h"
@@ -160,6 +161,7 @@ static void usage(FILE *f)
             "  --seq N --batch N --phase prefill|decode --kv-len N --dtype DTYPE\n"
             "                        shape of the workload (defaults: the model's); DTYPE is\n"
             "                        one of %s\n"
+            "                        (default: the GEMM unit's word_bytes, e.g. i8 for 1)\n"
             "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
             "                        on the config's schedule_driver\n"
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
@@ -195,7 +197,8 @@ static void json_real(const char *key, double v, int comma)
 /* The run's summary: in the units `prism report` uses, or as one JSON object
  * with every figure at full precision. */
 static void print_summary(sim_t *s, uint64_t seed, const char *status, const char *msg, double wall,
-                          int json, const char *trace_path, uint64_t rows)
+                          int json, const char *trace_path, uint64_t rows, const char *workload,
+                          const char *dtype_note)
 {
     double evs = wall > 0 ? (double)sim_events_handled(s) / wall : 0;
     size_t n = sim_comp_count(s);
@@ -210,6 +213,14 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
             out_json_string(stdout, msg);
         else
             printf("null");
+        if (workload) {
+            printf(",\"workload\":");
+            out_json_string(stdout, workload);
+            printf(",\"dtype\":");
+            char dt[32];
+            snprintf(dt, sizeof dt, "%.*s", (int)strcspn(dtype_note, ":"), dtype_note);
+            out_json_string(stdout, dt);
+        }
         printf(",\"seed\":%llu,\"end_time_ps\":%llu,\"events\":%llu", (unsigned long long)seed,
                (unsigned long long)sim_end_ps(s), (unsigned long long)sim_events_handled(s));
         json_real("wall_s", wall, 1);
@@ -245,6 +256,8 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
     printf("events       %llu in %s wall (%.3g M events/s)\n",
            (unsigned long long)sim_events_handled(s), hw, evs / 1e6);
     printf("seed         %llu\n", (unsigned long long)seed);
+    if (workload)
+        printf("workload     %s (%s)\n", workload, dtype_note);
     if (trace_path)
         printf("trace        %s (%llu rows)\n", trace_path, (unsigned long long)rows);
     out_human_pj(h, sizeof h, total);
@@ -395,7 +408,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                *schedule_in = NULL;
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
-    int messages = 0, progress = 0, json = 0, index = 0, force = 0;
+    int messages = 0, progress = 0, json = 0, index = 0, force = 0, dtype_given = 0;
+    char dtype_note[160] = "";
     sim_config_over_t over = {0};
     double wall_limit = 0;
     optind = 1;
@@ -479,6 +493,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (wl_dtype_parse(optarg, &wopts.dtype) || wl_dtype_size(wopts.dtype) == 0)
                 return cli_usage_error("run", "--dtype '%s' is not one of %s", optarg,
                                        cli_dtype_list());
+            dtype_given = 1;
             break;
         case 'N': {
             char *end;
@@ -615,6 +630,19 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             fprintf(stderr, "prism run: %s\n", err);
         return 2;
     }
+    /* the workload computes in the chip's word size unless --dtype says otherwise */
+    size_t wlen = workload ? strlen(workload) : 0;
+    int onnx = wlen > 5 && !strcmp(workload + wlen - 5, ".onnx");
+    if (workload && onnx)
+        snprintf(dtype_note, sizeof dtype_note, "file: the ONNX file's dtypes");
+    else if (workload && !dtype_given &&
+             cli_chip_dtype(s, &wopts.dtype, dtype_note, sizeof dtype_note))
+        dtype_note[0] = '\0';
+    if (workload && dtype_given && !onnx)
+        snprintf(dtype_note, sizeof dtype_note, "%s: --dtype", wl_dtype_name(wopts.dtype));
+    else if (workload && !dtype_note[0])
+        snprintf(dtype_note, sizeof dtype_note, "%s: the model's default",
+                 wl_dtype_name(wopts.dtype));
     if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
         if (rank == 0)
             fprintf(stderr, "prism run: %s\n", err);
@@ -769,7 +797,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                 exit_code = 1;
         }
     }
-    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows);
+    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows, workload, dtype_note);
     if (dist && !json) {
         sim_dist_stats_t st;
         sim_dist_get_stats(s, &st);

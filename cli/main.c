@@ -19,10 +19,14 @@ static const struct {
     {"query", cmd_query, "run SQL on a trace DB; print a table, CSV or JSON"},
     {"diff", cmd_diff, "compare two trace DBs; exit 1 when something moved beyond tolerance"},
     {"export", cmd_export, "write a trace DB as Chrome/Perfetto trace-event JSON"},
+    {"plot", cmd_plot, "draw a trace DB with gnuplot: utilization, energy or a timeline (.png/.svg)"},
+    {"sweep", cmd_sweep, "run a config over the cartesian product of --set values; a CSV/JSON table"},
     {"train", cmd_train, "train an MLP/CNN on digits with every GEMM in fp32, bfp or rns (Mirage)"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
+    {"noc", cmd_noc, "run the on-chip network under synthetic traffic: latency, throughput, curves"},
     {"partition", cmd_partition, "place a config's components on N MPI ranks; print cut, lookahead, load"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},
+    {"pi2", cmd_pi2, "train a pi^2 network and run it as packets through router primitives"},
 };
 
 void cli_register_models(void)

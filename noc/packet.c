@@ -4,7 +4,7 @@
  * packets and end-to-end latency). Energy per bit moved through the switch
  * defaults to a 1 mm on-chip wire (0.1 pJ/bit/mm, common figure, see
  * REFERENCE.md); buffer writes use Horowitz's SRAM figure scaled per bit. */
-#include "noc/noc.h"
+#include "noc/noc_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,4 +264,7 @@ void noc_register_all(void)
     sim_model_register(&noc_traffic_gen_model);
     sim_model_register(&noc_switch_model);
     sim_model_register(&noc_sink_model);
+    sim_model_register(&noc_iq_router_model);
+    sim_model_register(&noc_terminal_model);
+    noc_pi2_register();
 }

@@ -1003,6 +1003,8 @@ static void clock_edge(sim_t *s, int k, uint64_t cycle)
     clk->next_cycle = UINT64_MAX;
     clk->last_cycle = cycle;
     clk->ran_any = 1;
+    clk->memo_now = s->now;
+    clk->memo_cycle = cycle;
     unsigned slot = (unsigned)(cycle % SIM_WHEEL_SLOTS);
     if (clk->wheel_mask >> slot & 1) {
         for (uint32_t i = 0; i < clk->wheel_n[slot]; i++) {
@@ -1098,13 +1100,16 @@ int sim_add_chan(sim_t *s, uint32_t from, int from_port, uint32_t to, int to_por
         return SIM_ERR_NOMEM;
     ch->from = a;
     ch->to = b;
+    ch->sim = s;
+    ch->clock = a->clock;
     ch->from_port = from_port;
     ch->to_port = to_port;
     ch->rec_bytes = o->rec_bytes;
     ch->latency = o->latency;
     ch->capacity = o->capacity;
     ch->credit_latency = o->credit_latency;
-    ch->credit_capacity = o->capacity + o->credits + 2 * (o->credit_latency + 1);
+    ch->credit_capacity = o->credit_capacity ? o->credit_capacity
+                                             : o->capacity + o->credits + 2 * (o->credit_latency + 1);
     ch->credits = o->credits;
     ch->recs = malloc((size_t)o->capacity * o->rec_bytes);
     ch->arrive = malloc((size_t)o->capacity * sizeof *ch->arrive);
@@ -1136,8 +1141,13 @@ int sim_chan_in_count(const sim_comp_t *c) { return c->n_chan_in; }
 
 static inline uint64_t chan_cycle(const sim_chan_t *ch)
 {
-    const sim_t *s = ch->from->sim;
-    return s->now / s->clocks[ch->from->clock].period;
+    sim_t *s = ch->sim;
+    sim_clock_t *clk = &s->clocks[ch->clock];
+    if (clk->memo_now != s->now) {
+        clk->memo_now = s->now;
+        clk->memo_cycle = s->now / clk->period;
+    }
+    return clk->memo_cycle;
 }
 
 int sim_chan_send(sim_chan_t *ch, const void *rec)

@@ -286,6 +286,8 @@ typedef struct sim_chan_opts {
     uint32_t capacity;        /* records in flight or unread, >= 1 */
     uint32_t credits;         /* initial credit count of the sender */
     uint32_t credit_latency;  /* cycles from sim_chan_credit to visible at the sender, >= 1 */
+    uint32_t credit_capacity; /* tokens in flight or untaken; 0: capacity + credits +
+                                 2 x (credit_latency + 1) */
 } sim_chan_opts_t;
 /* Channel from out-port `from_port` of component `from` to in-port `to_port`
  * of `to` (port numbers are the models' own, counted separately from named
@@ -452,6 +454,23 @@ int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out
                     char *err, size_t errlen);
 int sim_config_load_string(const char *text, const char *name, const sim_config_over_t *over,
                            sim_t **out, char *err, size_t errlen);
+
+/* ---- cancellable timers (sim/timer.c) ---------------------------------------- */
+/* A timer a model owns (zero-initialise it). Arming schedules a self event of
+ * `kind` at absolute time at_ps (payload u64[0] = arg) and supersedes any
+ * earlier arming; cancel stops it. In handle, sim_timer_fired(t, ev) is 1
+ * exactly when ev is the live expiry of t (then t is disarmed) and 0 for a
+ * superseded or cancelled one, which the model ignores. `prio` orders the
+ * expiry among events of the same time (larger runs later). */
+typedef struct sim_timer {
+    uint64_t gen;
+    sim_time_t at;
+    int armed;
+} sim_timer_t;
+int sim_timer_arm(sim_comp_t *c, sim_timer_t *t, sim_time_t at_ps, uint16_t kind, uint8_t prio,
+                  uint64_t arg);
+void sim_timer_cancel(sim_timer_t *t);
+int sim_timer_fired(sim_timer_t *t, const sim_event_t *ev);
 
 /* Built-in models of sim/ and the other layers register through these. */
 void sim_register_builtin_models(void);

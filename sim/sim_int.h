@@ -94,12 +94,16 @@ typedef struct sim_clock {
     int in_edge;         /* ticks of this clock are running */
     uint64_t next_cycle; /* earliest edge event in the queue, UINT64_MAX: none */
     uint64_t seq;
+    sim_time_t memo_now; /* floor(memo_now / period) == memo_cycle (saves a division) */
+    uint64_t memo_cycle;
 } sim_clock_t;
 
 /* A clocked channel (see sim_chan_* in sim.h). Records and credit tokens
  * are rings; an entry is visible from its arrival cycle on. */
 struct sim_chan {
     sim_comp_t *from, *to;
+    sim_t *sim;
+    int clock;
     uint32_t rec_bytes, latency, capacity;
     uint32_t credit_latency, credit_capacity;
     int64_t credits; /* initial - sent + taken */

@@ -472,6 +472,165 @@ START_TEST(json_outputs_parse_and_say_when_cut)
 }
 END_TEST
 
+/* the file is a PNG (signature) or an SVG (an <svg root) and not empty */
+static void assert_image(const char *p, int png)
+{
+    FILE *f = fopen(p, "rb");
+    ck_assert_msg(f != NULL, "%s missing", p);
+    unsigned char head[512] = {0};
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    ck_assert_msg(size > 1000, "%s: only %ld bytes", p, size);
+    if (png)
+        ck_assert_msg(n >= 8 && !memcmp(head, "\x89PNG\r\n\x1a\n", 8), "%s is not a PNG", p);
+    else
+        ck_assert_msg(strstr((const char *)head, "<svg"), "%s has no <svg root", p);
+}
+
+START_TEST(sweep_runs_the_product)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    char out[65536];
+    int rc =
+        run_out(out, sizeof out,
+                "cd %s && %s sweep net.yaml --set g0.rate=0.1,0.2 --set 'links.latency=2ns,7ns' "
+                "-o s.csv --plot s.png --trace tr --progress 2>err.txt",
+                dir, prism);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    char *csv = slurp(path("s.csv"));
+    ck_assert_msg(!strncmp(csv,
+                           "point,g0.rate,links.latency,status,end_time_ps,energy_pj,events,wall_s,"
+                           "g0.busy_ps,g0.energy_pj,k0.busy_ps,k0.energy_pj,trace,message\n",
+                           120),
+                  "%s", csv);
+    ck_assert_int_eq(lines(csv), 5);
+    /* each row is the run prism run --set gives */
+    static const char *pts[4][2] = {{"0.1", "2ns"}, {"0.1", "7ns"}, {"0.2", "2ns"}, {"0.2", "7ns"}};
+    const char *row = strchr(csv, '\n') + 1;
+    for (int i = 0; i < 4; i++) {
+        char want[256], args[128];
+        snprintf(args, sizeof args, "--set g0.rate=%s,links.latency=%s", pts[i][0], pts[i][1]);
+        snprintf(want, sizeof want, "%d,%s,%s,complete,%.0f,", i, pts[i][0], pts[i][1],
+                 end_ps("%s %s", path("net.yaml"), args));
+        ck_assert_msg(!strncmp(row, want, strlen(want)), "row %d: %.80s, want %s", i, row, want);
+        char db[64];
+        snprintf(db, sizeof db, "tr/point-%03d.db", i);
+        ck_assert_msg(strstr(row, db), "row %d names no trace", i);
+        row = strchr(row, '\n') + 1;
+    }
+    free(csv);
+    assert_image(path("s.png"), 1);
+    char *err = slurp(path("err.txt"));
+    ck_assert_msg(strstr(err, "100.0%") && strstr(err, "4/4 points"), "progress: %s", err);
+    free(err);
+    /* JSON, and an SVG plot */
+    rc = run_out(out, sizeof out,
+                 "cd %s && %s sweep net.yaml --set g0.rate=0.1,0.2,0.3 --json --plot s.svg", dir,
+                 prism);
+    ck_assert_int_eq(rc, 0);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(cJSON_GetArraySize(j), 3);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 2), "g0.rate")->valuestring, "0.3");
+    ck_assert(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 2), "end_time_ps")->valuedouble > 0);
+    cJSON_Delete(j);
+    assert_image(path("s.svg"), 0);
+    /* traces exist: --force to replace */
+    rc = run(out, sizeof out, "cd %s && %s sweep net.yaml --set g0.rate=0.1,0.2 --trace tr", dir,
+             prism);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "--force"));
+    /* a bad value stops the sweep before any run, naming the point and the override */
+    rc = run(out, sizeof out, "cd %s && %s sweep net.yaml --set g0.rate=0.1,7 -o bad.csv", dir,
+             prism);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(out, "point 1: --set g0.rate=7: component 'g0': parameter 'rate'"), "%s",
+                  out);
+    ck_assert_int_ne(access(path("bad.csv"), F_OK), 0);
+    rc = run(out, sizeof out,
+             "cd %s && PATH=/nonexistent %s sweep net.yaml --set g0.rate=0.1 --plot x.png", dir,
+             prism);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "gnuplot is not installed"));
+    ck_assert_int_eq(lines(out), 1);
+    rc = run(out, sizeof out, "%s sweep %s", prism, path("net.yaml"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "at least one --set"));
+}
+END_TEST
+
+START_TEST(plot_draws_each_picture)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536];
+    char db[512];
+    snprintf(db, sizeof db, "%s", path("g.db"));
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 64 --trace %s",
+                 prism, db);
+    ck_assert_msg(rc == 0, "%s", out);
+    static const char *kinds[] = {"--utilization", "--energy", "--timeline"};
+    for (int k = 0; k < 3; k++)
+        for (int png = 0; png < 2; png++) {
+            char img[64];
+            snprintf(img, sizeof img, "p%d.%s", k, png ? "png" : "svg");
+            rc = run(out, sizeof out, "%s plot %s %s -o %s", prism, db, kinds[k], path(img));
+            ck_assert_msg(rc == 0, "%s: %s", kinds[k], out);
+            assert_image(path(img), png);
+        }
+    rc = run(out, sizeof out, "PATH=/nonexistent %s plot %s --energy -o %s", prism, db,
+             path("x.png"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "gnuplot is not installed"));
+    ck_assert_int_eq(lines(out), 1);
+    rc = run(out, sizeof out, "%s plot %s --energy -o %s", prism, db, path("x.gif"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "must end in .png or .svg"));
+    rc = run(out, sizeof out, "%s plot %s -o %s", prism, db, path("x.png"));
+    ck_assert_int_eq(rc, 2);
+    rc = run(out, sizeof out, "%s plot %s --energy -o %s", prism, path("none.db"), path("x.png"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_int_eq(lines(out), 1);
+}
+END_TEST
+
+START_TEST(workload_dtype_follows_the_chip)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    static const struct {
+        const char *args, *dtype;
+    } cases[] = {
+        {"", "\"dtype\":\"i8\""}, /* chip.yaml: the array's word_bytes is 1 */
+        {"--dtype i8", "\"dtype\":\"i8\""},
+        {"--dtype f32", "\"dtype\":\"f32\""},
+        {"--set sa.word_bytes=4", "\"dtype\":\"f32\""},
+        {"--set sa.word_bytes=2", "\"dtype\":\"f16\""},
+    };
+    double energy[5];
+    char out[65536];
+    for (int i = 0; i < 5; i++) {
+        int rc =
+            run_out(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 64 --json %s",
+                    prism, cases[i].args);
+        ck_assert_msg(rc == 0, "%s: %s", cases[i].args, out);
+        ck_assert_msg(strstr(out, cases[i].dtype), "%s: want %s in %s", cases[i].args,
+                      cases[i].dtype, out);
+        energy[i] = json_num(out, "energy_pj");
+    }
+    ck_assert(energy[0] == energy[1]); /* the default is i8, the same run */
+    ck_assert(energy[2] > energy[0]);  /* f32 weights move 4x the bytes */
+    ck_assert_int_eq(
+        run_out(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 64", prism), 0);
+    ck_assert_ptr_nonnull(strstr(out, "workload     gpt2 (i8: sa.word_bytes = 1)"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ux");
@@ -486,6 +645,9 @@ static Suite *suite(void)
     tcase_add_test(tc, merge_keys_and_include);
     tcase_add_test(tc, views_split_windows_and_name_the_energy_gap);
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
+    tcase_add_test(tc, sweep_runs_the_product);
+    tcase_add_test(tc, plot_draws_each_picture);
+    tcase_add_test(tc, workload_dtype_follows_the_chip);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,411 @@
+/* `prism noc`: run the on-chip network alone under synthetic traffic with
+ * BookSim2's measurement method and print its latency and throughput; with
+ * --sweep, the latency-load curve (stopping at saturation), optionally
+ * plotted with gnuplot. */
+#include "cli/cli.h"
+#include "cli/out.h"
+#include "noc/noc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_flag;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+typedef struct prog {
+    int on;
+    const char *label;
+    double t0;
+} prog_t;
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int on_progress(void *ctx, uint64_t cycle, uint64_t expect)
+{
+    prog_t *p = ctx;
+    if (p->on) {
+        double frac = expect ? (double)cycle / (double)expect : 0;
+        if (frac > 1)
+            frac = 1;
+        int bar = (int)(frac * 30);
+        char b[31];
+        for (int i = 0; i < 30; i++)
+            b[i] = i < bar ? '#' : '.';
+        b[30] = '\0';
+        double el = wall() - p->t0;
+        fprintf(stderr, "\r%s [%s] cycle %llu  %.0f cycles/s   ", p->label, b,
+                (unsigned long long)cycle, el > 0 ? (double)cycle / el : 0);
+        fflush(stderr);
+    }
+    return stop_flag != 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: prism noc [options]\n\n"
+            "Runs a network of BookSim2-style input-queued VC routers under synthetic traffic\n"
+            "and measures it the way BookSim2 does (warm-up, sample periods, convergence,\n"
+            "drain; docs/noc.md). Latencies in cycles, rates in flits/node/cycle.\n\n"
+            "  --topology mesh|torus   (default mesh)\n"
+            "  --k K --n N             K routers per dimension, N dimensions (8, 2)\n"
+            "  --concentration C       terminals per router (1)\n"
+            "  --traffic P             uniform transpose bitcomp bitrev shuffle tornado neighbor\n"
+            "                          hotspot (uniform); repeat or comma-separate for a sweep\n"
+            "  --rate R                offered load, flits/node/cycle, in [0, 1] (0.1)\n"
+            "  --packet-size L[,L2..]  flits per packet; several: equally likely (1)\n"
+            "  --set NAME=VALUE,...    any network parameter, prism or BookSim2 name\n"
+            "                          (num_vcs, vc_buf_size, credit_delay, vc_allocator, ...)\n"
+            "  --seed N                random seed (1)\n"
+            "  --sweep A:B:STEP        latency-load curve over rates A..B, stops at saturation\n"
+            "  --plot FILE.png         draw the sweep with gnuplot\n"
+            "  --json | --csv          machine-readable output\n"
+            "  --progress              progress bar even when stderr is not a terminal\n"
+            "  --params                list every parameter with its BookSim2 name and default\n\n"
+            "Exit status: 0 done, 2 bad input, 1 failed run, 130 interrupted (Ctrl-C).\n");
+}
+
+static int apply_set(noc_cfg_t *c, const char *spec)
+{
+    char *dup = strdup(spec), *save = NULL, err[256];
+    int rc = 0;
+    for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            fprintf(stderr, "prism noc: --set '%s': expected NAME=VALUE\n", tok);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        /* packet_size lists use commas too: take the following bare numbers */
+        if (!strcmp(tok, "packet_size")) {
+            char list[128];
+            snprintf(list, sizeof list, "%s", eq + 1);
+            char *peek;
+            while ((peek = save) && *peek && !strchr(peek, '=') && strlen(list) < 100) {
+                char *next = strtok_r(NULL, ",", &save);
+                if (!next)
+                    break;
+                strcat(list, ",");
+                strcat(list, next);
+            }
+            if (noc_cfg_set(c, tok, list, err, sizeof err)) {
+                fprintf(stderr, "prism noc: --set %s\n", err);
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (noc_cfg_set(c, tok, eq + 1, err, sizeof err)) {
+            fprintf(stderr, "prism noc: --set %s\n", err);
+            rc = -1;
+            break;
+        }
+    }
+    free(dup);
+    return rc;
+}
+
+static void print_params(void)
+{
+    size_t n;
+    const noc_param_info_t *t = noc_param_table(&n);
+    printf("%-24s %-28s %-10s %s\n", "parameter", "BookSim2 name", "default", "meaning");
+    for (size_t i = 0; i < n; i++)
+        printf("%-24s %-28s %-10s %s\n", t[i].name, t[i].booksim, t[i].def, t[i].doc);
+}
+
+static int have_gnuplot(void)
+{
+    int rc = system("command -v gnuplot >/dev/null 2>&1");
+    return rc == 0;
+}
+
+#define MAX_TRAFFIC 8
+#define MAX_POINTS 256
+
+typedef struct point {
+    double rate;
+    noc_result_t r;
+} point_t;
+
+static int plot(const char *png, char traffic[][16], int n_tr, point_t pts[][MAX_POINTS],
+                const int *n_pts)
+{
+    if (!have_gnuplot()) {
+        fprintf(stderr, "prism noc: --plot needs gnuplot, which is not installed (apt-get install "
+                        "gnuplot-nox, or scripts/deps.sh)\n");
+        return 1;
+    }
+    char dat[] = "/tmp/prism-noc-XXXXXX";
+    int fd = mkstemp(dat);
+    if (fd < 0) {
+        fprintf(stderr, "prism noc: cannot create a temporary file: %s\n", strerror(errno));
+        return 1;
+    }
+    FILE *f = fdopen(fd, "w");
+    for (int t = 0; t < n_tr; t++) {
+        fprintf(f, "# %s\n", traffic[t]);
+        for (int i = 0; i < n_pts[t]; i++)
+            if (!pts[t][i].r.saturated)
+                fprintf(f, "%g %g\n", pts[t][i].rate, pts[t][i].r.avg_packet_latency);
+        fprintf(f, "\n\n");
+    }
+    fclose(f);
+    FILE *g = popen("gnuplot 2>&1", "w");
+    if (!g) {
+        remove(dat);
+        fprintf(stderr, "prism noc: cannot start gnuplot\n");
+        return 1;
+    }
+    fprintf(g, "set terminal png size 800,560\nset output '%s'\n", png);
+    fprintf(g, "set xlabel 'offered load (flits/node/cycle)'\nset ylabel 'average packet latency "
+               "(cycles)'\nset key left top\nset grid\n");
+    fprintf(g, "plot ");
+    for (int t = 0; t < n_tr; t++)
+        fprintf(g, "%s'%s' index %d with linespoints title '%s'", t ? ", " : "", dat, t,
+                traffic[t]);
+    fprintf(g, "\n");
+    int rc = pclose(g);
+    remove(dat);
+    if (rc != 0) {
+        fprintf(stderr, "prism noc: gnuplot failed writing %s\n", png);
+        return 1;
+    }
+    return 0;
+}
+
+static void json_row(const noc_cfg_t *c, const char *sizes, const noc_result_t *r)
+{
+    printf("{\"topology\":\"%s\",\"k\":%d,\"n\":%d,\"concentration\":%d,\"traffic\":\"%s\","
+           "\"packet_size\":\"%s\",\"offered_rate\":%.6g,\"avg_packet_latency\":%.6f,"
+           "\"avg_network_latency\":%.6f,\"p99_packet_latency\":%.0f,\"accepted_rate\":%.6f,"
+           "\"avg_hops\":%.6f,\"sim_cycles\":%llu,\"packets_measured\":%llu,"
+           "\"saturated\":%s,\"seed\":%llu}",
+           c->topology, c->k, c->n, c->concentration, c->traffic, sizes, c->rate,
+           r->avg_packet_latency, r->avg_network_latency, r->p99_packet_latency, r->accepted_rate,
+           r->avg_hops, (unsigned long long)r->sim_cycles, (unsigned long long)r->packets_measured,
+           r->saturated ? "true" : "false", (unsigned long long)c->seed);
+}
+
+int cmd_noc(int argc, char **argv)
+{
+    noc_cfg_t cfg;
+    noc_cfg_default(&cfg);
+    static const struct option opts[] = {
+        {"topology", required_argument, NULL, 'T'},
+        {"k", required_argument, NULL, 'k'},
+        {"n", required_argument, NULL, 'n'},
+        {"concentration", required_argument, NULL, 'C'},
+        {"traffic", required_argument, NULL, 't'},
+        {"rate", required_argument, NULL, 'r'},
+        {"packet-size", required_argument, NULL, 'L'},
+        {"set", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, 'S'},
+        {"sweep", required_argument, NULL, 'w'},
+        {"plot", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},
+        {"csv", no_argument, NULL, 'c'},
+        {"progress", no_argument, NULL, 'p'},
+        {"params", no_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char traffic[MAX_TRAFFIC][16];
+    int n_tr = 0, json = 0, csv = 0, progress = 0;
+    const char *sweep = NULL, *png = NULL;
+    char err[256];
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        const char *name = NULL;
+        switch (ch) {
+        case 'T': name = "topology"; break;
+        case 'k': name = "k"; break;
+        case 'n': name = "n"; break;
+        case 'C': name = "concentration"; break;
+        case 'r': name = "rate"; break;
+        case 'L': name = "packet_size"; break;
+        case 'S': name = "seed"; break;
+        case 't': {
+            char *dup = strdup(optarg), *save = NULL;
+            for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (n_tr == MAX_TRAFFIC) {
+                    fprintf(stderr, "prism noc: at most %d --traffic patterns\n", MAX_TRAFFIC);
+                    free(dup);
+                    return 2;
+                }
+                snprintf(traffic[n_tr++], sizeof traffic[0], "%s", tok);
+            }
+            free(dup);
+            break;
+        }
+        case 's':
+            if (apply_set(&cfg, optarg))
+                return 2;
+            break;
+        case 'w': sweep = optarg; break;
+        case 'P': png = optarg; break;
+        case 'j': json = 1; break;
+        case 'c': csv = 1; break;
+        case 'p': progress = 1; break;
+        case 'A': print_params(); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (name && noc_cfg_set(&cfg, name, optarg, err, sizeof err)) {
+            fprintf(stderr, "prism noc: %s\n", err);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "prism noc: unexpected argument '%s' (prism noc --help)\n", argv[optind]);
+        return 2;
+    }
+    if (!n_tr)
+        snprintf(traffic[n_tr++], sizeof traffic[0], "%s", cfg.traffic);
+    double lo = cfg.rate, hi = cfg.rate, step = 1;
+    if (sweep) {
+        char *end;
+        lo = strtod(sweep, &end);
+        if (*end == ':')
+            hi = strtod(end + 1, &end);
+        if (*end == ':')
+            step = strtod(end + 1, &end);
+        if (*end || !(lo >= 0 && hi <= 1 && lo <= hi && step > 0) ||
+            (hi - lo) / step > MAX_POINTS - 1) {
+            fprintf(stderr,
+                    "prism noc: --sweep '%s': expected A:B:STEP with 0 <= A <= B <= 1, "
+                    "STEP > 0, at most %d points\n",
+                    sweep, MAX_POINTS);
+            return 2;
+        }
+    }
+    if (png && !sweep) {
+        fprintf(stderr, "prism noc: --plot draws a --sweep; give --sweep A:B:STEP\n");
+        return 2;
+    }
+    /* check everything before the first run */
+    for (int t = 0; t < n_tr; t++) {
+        noc_cfg_t c = cfg;
+        snprintf(c.traffic, sizeof c.traffic, "%s", traffic[t]);
+        c.rate = lo;
+        if (noc_cfg_check(&c, err, sizeof err)) {
+            fprintf(stderr, "prism noc: %s\n", err);
+            return 2;
+        }
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    prog_t pr = {.on = progress || isatty(2), .t0 = wall()};
+    static point_t pts[MAX_TRAFFIC][MAX_POINTS];
+    int n_pts[MAX_TRAFFIC] = {0};
+    int interrupted = 0;
+    out_t *o = json ? NULL : out_create(stdout, csv ? OUT_CSV : OUT_TABLE, 0);
+    int json_rows = 0;
+    if (json && sweep)
+        printf("[\n");
+    const char *cols[] = {"topology",
+                          "k",
+                          "n",
+                          "traffic",
+                          "packet_size",
+                          "offered_rate",
+                          "avg_packet_latency",
+                          "avg_network_latency",
+                          "p99_packet_latency",
+                          "accepted_rate",
+                          "avg_hops",
+                          "sim_cycles",
+                          "saturated"};
+    for (size_t i = 0; o && i < sizeof cols / sizeof *cols; i++)
+        out_column(o, cols[i]);
+    int rc = 0;
+    for (int t = 0; t < n_tr && !interrupted && !rc; t++) {
+        int npt = sweep ? (int)((hi - lo) / step + 1e-9) + 1 : 1;
+        for (int i = 0; i < npt && !interrupted; i++) {
+            noc_cfg_t c = cfg;
+            snprintf(c.traffic, sizeof c.traffic, "%s", traffic[t]);
+            c.rate = lo + step * i;
+            if (c.rate > 1)
+                c.rate = 1;
+            char label[64];
+            snprintf(label, sizeof label, "%s %.3f", traffic[t], c.rate);
+            pr.label = label;
+            pr.t0 = wall();
+            noc_result_t res;
+            if (noc_run(&c, &res, on_progress, &pr, err, sizeof err)) {
+                fprintf(stderr, "%sprism noc: %s\n", pr.on ? "\n" : "", err);
+                rc = 1;
+                break;
+            }
+            if (pr.on)
+                fprintf(stderr, "\r%*s\r", 70, "");
+            if (res.interrupted) {
+                interrupted = 1;
+                break;
+            }
+            pts[t][n_pts[t]].rate = c.rate;
+            pts[t][n_pts[t]++].r = res;
+            char sizes[64] = "";
+            size_t len = 0;
+            for (int s = 0; s < c.n_sizes; s++)
+                len += (size_t)snprintf(sizes + len, sizeof sizes - len, "%s%d", s ? "," : "",
+                                        c.sizes[s]);
+            if (json) {
+                printf("%s", json_rows++ ? ",\n" : "");
+                json_row(&c, sizes, &res);
+                if (!sweep)
+                    printf("\n");
+                fflush(stdout);
+                if (res.saturated)
+                    break;
+                continue;
+            }
+            out_text(o, c.topology);
+            out_int(o, c.k);
+            out_int(o, c.n);
+            out_text(o, c.traffic);
+            out_text_num(o, sizes);
+            out_fixed(o, c.rate, 3);
+            out_fixed(o, res.avg_packet_latency, 2);
+            out_fixed(o, res.avg_network_latency, 2);
+            out_fixed(o, res.p99_packet_latency, 0);
+            out_fixed(o, res.accepted_rate, 4);
+            out_fixed(o, res.avg_hops, 3);
+            out_int(o, (long long)res.sim_cycles);
+            out_text(o, res.saturated ? "yes" : "no");
+            if (res.saturated)
+                break; /* the curve stops at saturation */
+        }
+    }
+    if (json && sweep)
+        printf("%s]\n", json_rows ? "\n" : "");
+    if (o && out_finish(o))
+        rc = 1;
+    if (interrupted) {
+        fprintf(stderr, "prism noc: interrupted; the rows above are the finished runs\n");
+        return 130;
+    }
+    if (!rc && png)
+        rc = plot(png, traffic, n_tr, pts, n_pts);
+    return rc;
+}

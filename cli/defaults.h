@@ -1,0 +1,16 @@
+/* Defaults a command takes from the chip it runs on. */
+#ifndef PRISM_CLI_DEFAULTS_H
+#define PRISM_CLI_DEFAULTS_H
+
+#include "sim/sim.h"
+#include "workloads/wl.h"
+
+#include <stddef.h>
+
+/* The dtype of the chip's GEMM unit: the `word_bytes` of the component the
+ * schedule driver's "gemm" port reaches (1 -> i8, 2 -> f16, 4 -> f32,
+ * 8 -> f64). 0 with *dt and a note ("i8: sa.word_bytes = 1") in why; -1
+ * when the chip does not say (no driver, no gemm unit, no word_bytes). */
+int cli_chip_dtype(sim_t *s, wl_dtype_t *dt, char *why, size_t n);
+
+#endif

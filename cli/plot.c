@@ -1,0 +1,172 @@
+/* gnuplot runner: a script in a temporary file, gnuplot run on it with its
+ * errors kept, the image checked to exist and be non-empty. */
+#include "cli/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct plot {
+    FILE *f;
+    char script[64];
+    char *out;
+    char gnuplot[4096];
+};
+
+static int find_gnuplot(char *buf, size_t n)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    while (*path) {
+        const char *colon = strchr(path, ':');
+        size_t len = colon ? (size_t)(colon - path) : strlen(path);
+        snprintf(buf, n, "%.*s/gnuplot", (int)len, len ? path : ".");
+        if (access(buf, X_OK) == 0)
+            return 0;
+        path += len + (colon ? 1 : 0);
+    }
+    return -1;
+}
+
+void plot_quote(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcasecmp(s + a - b, suffix);
+}
+
+plot_t *plot_begin(const char *out_path, int width, int height, char *err, size_t errlen)
+{
+    const char *term = ends_with(out_path, ".png")   ? "pngcairo"
+                       : ends_with(out_path, ".svg") ? "svg"
+                                                     : NULL;
+    if (!term) {
+        snprintf(err, errlen, "'%s': the image name must end in .png or .svg", out_path);
+        return NULL;
+    }
+    plot_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (find_gnuplot(p->gnuplot, sizeof p->gnuplot)) {
+        snprintf(err, errlen,
+                 "gnuplot is not installed (or not on PATH); plots need it: apt-get install "
+                 "gnuplot-nox");
+        free(p);
+        return NULL;
+    }
+    snprintf(p->script, sizeof p->script, "/tmp/prism-plot-XXXXXX");
+    int fd = mkstemp(p->script);
+    p->out = strdup(out_path);
+    if (fd < 0 || !p->out || !(p->f = fdopen(fd, "w"))) {
+        snprintf(err, errlen, "cannot create a temporary gnuplot script: %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(p->script);
+        }
+        free(p->out);
+        free(p);
+        return NULL;
+    }
+    if (!strcmp(term, "svg"))
+        fprintf(p->f, "set terminal svg size %d,%d dynamic font 'sans,11' background '#ffffff'\n",
+                width, height);
+    else
+        fprintf(p->f, "set terminal pngcairo size %d,%d font 'sans,10' background '#ffffff'\n",
+                width, height);
+    fputs("set output ", p->f);
+    plot_quote(p->f, out_path);
+    fputs("\nset encoding utf8\nset grid lc rgb '#dddddd'\nset key outside right top\n", p->f);
+    return p;
+}
+
+FILE *plot_script(plot_t *p)
+{
+    return p->f;
+}
+
+int plot_check(const char *out_path, char *err, size_t errlen)
+{
+    char gp[4096];
+    if (!ends_with(out_path, ".png") && !ends_with(out_path, ".svg")) {
+        snprintf(err, errlen, "'%s': the image name must end in .png or .svg", out_path);
+        return -1;
+    }
+    if (find_gnuplot(gp, sizeof gp)) {
+        snprintf(err, errlen,
+                 "gnuplot is not installed (or not on PATH); plots need it: apt-get install "
+                 "gnuplot-nox");
+        return -1;
+    }
+    return 0;
+}
+
+int plot_end(plot_t *p, char *err, size_t errlen)
+{
+    int rc = -1;
+    char errpath[64];
+    snprintf(errpath, sizeof errpath, "/tmp/prism-plot-err-XXXXXX");
+    int efd = mkstemp(errpath);
+    if (fclose(p->f) != 0 || efd < 0) {
+        snprintf(err, errlen, "cannot write the gnuplot script: %s", strerror(errno));
+        goto out;
+    }
+    unlink(p->out); /* an old image must not pass for the new one */
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(efd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0)
+            dup2(nul, 1);
+        execl(p->gnuplot, "gnuplot", p->script, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+        snprintf(err, errlen, "cannot run gnuplot: %s", strerror(errno));
+        goto out;
+    }
+    struct stat sb;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || stat(p->out, &sb) != 0 || sb.st_size == 0) {
+        char line[512] = "";
+        FILE *e = fdopen(dup(efd), "r");
+        if (e) {
+            rewind(e);
+            char buf[512];
+            while (fgets(buf, sizeof buf, e)) /* gnuplot's message is its last non-blank line */
+                if (strspn(buf, " \t\r\n^") != strlen(buf))
+                    snprintf(line, sizeof line, "%s", buf);
+            fclose(e);
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        snprintf(err, errlen, "gnuplot failed to draw %s%s%s", p->out, *line ? ": " : "", line);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (efd >= 0) {
+        close(efd);
+        unlink(errpath);
+    }
+    unlink(p->script);
+    free(p->out);
+    free(p);
+    return rc;
+}

@@ -1,0 +1,647 @@
+/* Network descriptions: parameters (prism and BookSim2 names, defaults from
+ * BookSim2's mesh88_lat example and iq router, NOC-REFERENCE.md), checks,
+ * k-ary n-cube topologies with dimension-order routing (dateline VC
+ * classes on the torus), traffic patterns, the zero-load closed form, and
+ * the builder that expands a description into routers, terminals and
+ * clocked channels linked by component id. */
+#include "noc/noc_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- parameters ---------------------------------------------------------------------- */
+enum { PT_INT, PT_REAL, PT_STR, PT_BOOL, PT_SIZES, PT_U64 };
+typedef struct pdef {
+    const char *name, *booksim;
+    int type;
+    size_t off, len;
+    const char *def, *doc;
+    double min, max;
+} pdef_t;
+
+#define F(field) offsetof(noc_cfg_t, field)
+#define S(field) sizeof(((noc_cfg_t *)0)->field)
+static const pdef_t pdefs[] = {
+    {"topology", "topology", PT_STR, F(topology), S(topology), "mesh", "mesh | torus", 0, 0},
+    {"k", "k", PT_INT, F(k), 0, "8", "routers per dimension", 2, 256},
+    {"n", "n", PT_INT, F(n), 0, "2", "dimensions", 1, 4},
+    {"concentration", "c", PT_INT, F(concentration), 0, "1", "terminals per router", 1, 16},
+    {"channel_latency", "channel latency (1 in KNCube)", PT_INT, F(channel_latency), 0, "1",
+     "cycles on every channel (flits and credits, injection and ejection)", 1, 1000},
+    {"clock", "(none)", PT_REAL, F(clock_hz), 0, "1e9", "network clock in Hz", 1e3, 1e12},
+    {"routing", "routing_function", PT_STR, F(routing), S(routing), "dor",
+     "dor: dimension order, x first (dim_order; dateline VCs on the torus)", 0, 0},
+    {"num_vcs", "num_vcs", PT_INT, F(num_vcs), 0, "8", "virtual channels per port", 1, 64},
+    {"vc_buf_size", "vc_buf_size", PT_INT, F(vc_buf_size), 0, "8", "flit buffers per VC", 1, 4096},
+    {"wait_for_tail_credit", "wait_for_tail_credit", PT_BOOL, F(wait_for_tail_credit), 0, "1",
+     "an output VC is reallocated only after the tail's credit came back", 0, 1},
+    {"vc_allocator", "vc_allocator", PT_STR, F(vc_allocator), S(vc_allocator), "islip",
+     "islip | separable_input_first | separable_output_first", 0, 0},
+    {"sw_allocator", "sw_allocator", PT_STR, F(sw_allocator), S(sw_allocator), "islip",
+     "islip | separable_input_first | separable_output_first", 0, 0},
+    {"alloc_iters", "alloc_iters", PT_INT, F(alloc_iters), 0, "1", "iSLIP iterations", 1, 16},
+    {"credit_delay", "credit_delay", PT_INT, F(credit_delay), 0, "2",
+     "cycles between a credit's arrival and its use", 0, 1000},
+    {"routing_delay", "routing_delay", PT_INT, F(routing_delay), 0, "0",
+     "cycles of route computation (0: lookahead)", 0, 1000},
+    {"vc_alloc_delay", "vc_alloc_delay", PT_INT, F(vc_alloc_delay), 0, "1",
+     "cycles from VC allocation to switch allocation", 1, 1000},
+    {"sw_alloc_delay", "sw_alloc_delay", PT_INT, F(sw_alloc_delay), 0, "1",
+     "cycles of switch allocation", 1, 1000},
+    {"st_final_delay", "st_final_delay", PT_INT, F(st_final_delay), 0, "1",
+     "cycles of crossbar traversal", 1, 1000},
+    {"input_speedup", "input_speedup", PT_INT, F(input_speedup), 0, "2",
+     "crossbar inputs per input port (VC v uses input v mod speedup)", 1, 64},
+    {"output_speedup", "output_speedup", PT_INT, F(output_speedup), 0, "1",
+     "crossbar outputs per output port (only 1 is modelled)", 1, 1},
+    {"speculative", "speculative", PT_BOOL, F(speculative), 0, "0",
+     "heads bid for the switch in their VC-allocation cycle, below non-speculative bids", 0, 1},
+    {"hold_switch_for_packet", "hold_switch_for_packet", PT_BOOL, F(hold_switch_for_packet), 0, "0",
+     "a packet keeps its crossbar input and output until its tail", 0, 1},
+    {"flit_bytes", "(none)", PT_INT, F(flit_bytes), 0, "16",
+     "bytes per flit for the network interface", 1, 1 << 20},
+    {"packet_flits", "(none)", PT_INT, F(packet_flits), 0, "4",
+     "largest packet the network interface makes, in flits", 1, 255},
+    {"traffic", "traffic", PT_STR, F(traffic), S(traffic), "uniform",
+     "uniform transpose bitcomp bitrev shuffle tornado neighbor hotspot none", 0, 0},
+    {"rate", "injection_rate", PT_REAL, F(rate), 0, "0.1",
+     "offered load, flits/node/cycle (Bernoulli; injection_rate_uses_flits=1)", 0, 1},
+    {"packet_size", "packet_size", PT_SIZES, F(sizes), 0, "1",
+     "flits per packet; a list (1,4) picks each size with equal probability", 1, 255},
+    {"hotspot_node", "(hotspot)", PT_INT, F(hotspot_node), 0, "0", "hotspot destination", 0, 1e9},
+    {"hotspot_fraction", "(hotspot)", PT_REAL, F(hotspot_fraction), 0, "0.2",
+     "share of packets sent to the hotspot (the rest uniform)", 0, 1},
+    {"seed", "seed", PT_U64, F(seed), 0, "1", "random seed", 0, 1.8e19},
+    {"sample_period", "sample_period", PT_INT, F(sample_period), 0, "1000",
+     "cycles per measurement period", 1, 1e9},
+    {"warmup_periods", "warmup_periods", PT_INT, F(warmup_periods), 0, "3", "warm-up periods", 0,
+     1e6},
+    {"max_samples", "max_samples", PT_INT, F(max_samples), 0, "10",
+     "periods in all, warm-up included", 1, 1e6},
+    {"latency_thres", "latency_thres", PT_REAL, F(latency_thres), 0, "500",
+     "mean latency (cycles) above which the run is unstable (saturated)", 1, 1e12},
+    {"warmup_threshold", "warmup_threshold", PT_REAL, F(warmup_threshold), 0, "0.05",
+     "relative change below which a period counts as converged", 0, 1},
+    {"max_cycles", "(none)", PT_U64, F(max_cycles), 0, "0",
+     "0: BookSim's measurement; else run exactly this many cycles", 0, 1e15},
+};
+#undef F
+#undef S
+#define N_PDEFS (sizeof pdefs / sizeof pdefs[0])
+
+static noc_param_info_t pinfo[N_PDEFS];
+
+const noc_param_info_t *noc_param_table(size_t *n)
+{
+    for (size_t i = 0; i < N_PDEFS; i++)
+        pinfo[i] = (noc_param_info_t){pdefs[i].name, pdefs[i].booksim, pdefs[i].def, pdefs[i].doc};
+    *n = N_PDEFS;
+    return pinfo;
+}
+
+static const pdef_t *pdef_find(const char *name)
+{
+    for (size_t i = 0; i < N_PDEFS; i++)
+        if (!strcmp(pdefs[i].name, name) || !strcmp(pdefs[i].booksim, name))
+            return &pdefs[i];
+    if (!strcmp(name, "routing_function"))
+        return pdef_find("routing");
+    if (!strcmp(name, "injection_rate"))
+        return pdef_find("rate");
+    if (!strcmp(name, "c"))
+        return pdef_find("concentration");
+    return NULL;
+}
+
+int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    const pdef_t *d = pdef_find(name);
+    if (!d) {
+        snprintf(err, errlen, "unknown network parameter '%s' (see prism noc --help)", name);
+        return -1;
+    }
+    char *end = NULL;
+    char *p = (char *)c + d->off;
+    switch (d->type) {
+    case PT_STR:
+        if (strlen(value) >= d->len || !*value) {
+            snprintf(err, errlen, "%s: '%s' is not a valid value", d->name, value);
+            return -1;
+        }
+        snprintf(p, d->len, "%s", value);
+        return 0;
+    case PT_BOOL: {
+        int v = !strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes");
+        if (!v && strcmp(value, "0") && strcmp(value, "false") && strcmp(value, "no")) {
+            snprintf(err, errlen, "%s: '%s' is not 0/1/true/false", d->name, value);
+            return -1;
+        }
+        *(int *)p = v;
+        return 0;
+    }
+    case PT_INT: {
+        long long v = strtoll(value, &end, 10);
+        if (end == value || *end || v < (long long)d->min || v > (long long)d->max) {
+            snprintf(err, errlen, "%s: '%s' is not an integer in [%g, %g]", d->name, value, d->min,
+                     d->max);
+            return -1;
+        }
+        *(int *)p = (int)v;
+        return 0;
+    }
+    case PT_U64: {
+        if (*value == '-') {
+            snprintf(err, errlen, "%s: '%s' must not be negative", d->name, value);
+            return -1;
+        }
+        unsigned long long v = strtoull(value, &end, 10);
+        if (end == value || *end || (double)v > d->max) {
+            snprintf(err, errlen, "%s: '%s' is not a non-negative integer", d->name, value);
+            return -1;
+        }
+        *(uint64_t *)p = v;
+        return 0;
+    }
+    case PT_REAL: {
+        double v = strtod(value, &end);
+        if (end == value || *end || !(v >= d->min && v <= d->max)) {
+            snprintf(err, errlen, "%s: '%s' is outside [%g, %g]", d->name, value, d->min, d->max);
+            return -1;
+        }
+        *(double *)p = v;
+        return 0;
+    }
+    case PT_SIZES: {
+        int n = 0;
+        const char *s = value;
+        while (*s) {
+            long v = strtol(s, &end, 10);
+            if (end == s || v < 1 || v > 255 || n == NOC_MAX_SIZES) {
+                snprintf(err, errlen,
+                         "%s: '%s' must be up to %d sizes in [1, 255] flits, comma separated",
+                         d->name, value, NOC_MAX_SIZES);
+                return -1;
+            }
+            c->sizes[n++] = (int)v;
+            s = end;
+            if (*s == ',')
+                s++;
+            else if (*s) {
+                snprintf(err, errlen, "%s: '%s' must be sizes separated by commas", d->name, value);
+                return -1;
+            }
+        }
+        if (!n) {
+            snprintf(err, errlen, "%s: empty", d->name);
+            return -1;
+        }
+        c->n_sizes = n;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+void noc_cfg_default(noc_cfg_t *c)
+{
+    memset(c, 0, sizeof *c);
+    char err[256];
+    for (size_t i = 0; i < N_PDEFS; i++)
+        noc_cfg_set(c, pdefs[i].name, pdefs[i].def, err, sizeof err);
+}
+
+static int is_pow2(uint32_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+uint32_t noc_routers(const noc_cfg_t *c)
+{
+    uint64_t r = 1;
+    for (int i = 0; i < c->n && r <= (1u << 24); i++)
+        r *= (uint64_t)c->k;
+    return r > (1u << 24) ? (1u << 24) : (uint32_t)r;
+}
+
+uint32_t noc_nodes(const noc_cfg_t *c)
+{
+    return noc_routers(c) * (uint32_t)c->concentration;
+}
+
+int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    if (!strcmp(c->topology, "mesh"))
+        t->kind = NOC_TOPO_MESH;
+    else if (!strcmp(c->topology, "torus"))
+        t->kind = NOC_TOPO_TORUS;
+    else {
+        snprintf(err, errlen, "topology: unknown topology '%s' (known: mesh, torus)", c->topology);
+        return -1;
+    }
+    t->k = c->k;
+    t->n = c->n;
+    t->c = c->concentration;
+    t->ports = 2 * c->n + c->concentration;
+    t->vcs = c->num_vcs;
+    return 0;
+}
+
+int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
+{
+    noc_topo_t t;
+    if (noc_topo_from_cfg(c, &t, err, errlen))
+        return -1;
+    if (c->k < 2) {
+        snprintf(err, errlen, "k: %d routers per dimension; k must be >= 2", c->k);
+        return -1;
+    }
+    if (c->n < 1 || c->n > 4) {
+        snprintf(err, errlen, "n: %d dimensions; n must be in [1, 4]", c->n);
+        return -1;
+    }
+    double routers = pow((double)c->k, (double)c->n);
+    if (routers * c->concentration > 65536) {
+        snprintf(err, errlen, "k^n x concentration = %.0f terminals; at most 65536",
+                 routers * c->concentration);
+        return -1;
+    }
+    if (c->num_vcs < 1 || c->vc_buf_size < 1) {
+        snprintf(err, errlen, "%s: zero buffers; num_vcs and vc_buf_size must be >= 1",
+                 c->num_vcs < 1 ? "num_vcs" : "vc_buf_size");
+        return -1;
+    }
+    if (t.ports * c->num_vcs > 64) {
+        snprintf(err, errlen,
+                 "num_vcs: %d ports x %d VCs = %d input VCs; the router allocates at most 64",
+                 t.ports, c->num_vcs, t.ports * c->num_vcs);
+        return -1;
+    }
+    if (c->input_speedup < 1 || t.ports * c->input_speedup > 64 || c->input_speedup > c->num_vcs) {
+        snprintf(err, errlen,
+                 "input_speedup: %d must be in [1, num_vcs] with ports x speedup <= 64",
+                 c->input_speedup);
+        return -1;
+    }
+    if (c->output_speedup != 1) {
+        snprintf(err, errlen, "output_speedup: only 1 is modelled (got %d)", c->output_speedup);
+        return -1;
+    }
+    if (noc_alloc_kind(c->vc_allocator) < 0 || noc_alloc_kind(c->sw_allocator) < 0) {
+        snprintf(err, errlen,
+                 "%s: unknown allocator '%s' (known: islip, separable_input_first, "
+                 "separable_output_first)",
+                 noc_alloc_kind(c->vc_allocator) < 0 ? "vc_allocator" : "sw_allocator",
+                 noc_alloc_kind(c->vc_allocator) < 0 ? c->vc_allocator : c->sw_allocator);
+        return -1;
+    }
+    if (strcmp(c->routing, "dor") && strcmp(c->routing, "dim_order") &&
+        strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus")) {
+        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor)",
+                 c->routing, c->topology);
+        return -1;
+    }
+    if ((!strcmp(c->routing, "dim_order_torus") && t.kind != NOC_TOPO_TORUS) ||
+        (!strcmp(c->routing, "dim_order_mesh") && t.kind != NOC_TOPO_MESH)) {
+        snprintf(err, errlen, "routing: '%s' does not fit topology '%s'", c->routing, c->topology);
+        return -1;
+    }
+    if (t.kind == NOC_TOPO_TORUS && c->num_vcs < 2) {
+        snprintf(err, errlen, "num_vcs: the torus needs >= 2 VCs (two dateline classes)");
+        return -1;
+    }
+    if (!(c->rate >= 0 && c->rate <= 1)) {
+        snprintf(err, errlen, "rate: %g flits/node/cycle is outside [0, 1]", c->rate);
+        return -1;
+    }
+    int tk = noc_traffic_kind(c->traffic);
+    if (tk < 0) {
+        snprintf(err, errlen,
+                 "traffic: unknown pattern '%s' (known: uniform, transpose, bitcomp, bitrev, "
+                 "shuffle, tornado, neighbor, hotspot, none)",
+                 c->traffic);
+        return -1;
+    }
+    uint32_t nodes = noc_nodes(c);
+    if ((tk == NOC_TR_BITCOMP || tk == NOC_TR_BITREV || tk == NOC_TR_SHUFFLE) && !is_pow2(nodes)) {
+        snprintf(err, errlen, "traffic: '%s' needs a power-of-two node count (have %u)", c->traffic,
+                 nodes);
+        return -1;
+    }
+    if (tk == NOC_TR_TRANSPOSE && (c->n != 2 || c->concentration != 1)) {
+        snprintf(err, errlen, "traffic: 'transpose' needs a 2-D network with concentration 1");
+        return -1;
+    }
+    if (tk == NOC_TR_HOTSPOT && (uint32_t)c->hotspot_node >= nodes) {
+        snprintf(err, errlen, "hotspot_node: %d is not a node (0..%u)", c->hotspot_node, nodes - 1);
+        return -1;
+    }
+    if (c->n_sizes < 1) {
+        snprintf(err, errlen, "packet_size: no sizes");
+        return -1;
+    }
+    if (c->warmup_periods >= c->max_samples && !c->max_cycles) {
+        snprintf(err, errlen, "warmup_periods (%d) must be below max_samples (%d)",
+                 c->warmup_periods, c->max_samples);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- topology and routing ---------------------------------------------------------------- */
+static inline int digit(uint32_t r, int d, int k)
+{
+    for (int i = 0; i < d; i++)
+        r /= (uint32_t)k;
+    return (int)(r % (uint32_t)k);
+}
+
+static inline uint32_t pow_k(int k, int d)
+{
+    uint32_t p = 1;
+    for (int i = 0; i < d; i++)
+        p *= (uint32_t)k;
+    return p;
+}
+
+int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
+{
+    if (p >= 2 * t->n)
+        return -1;
+    int d = p / 2, plus = (p % 2) == 0;
+    int x = digit(r, d, t->k);
+    int nx = plus ? x + 1 : x - 1;
+    if (nx < 0 || nx >= t->k) {
+        if (t->kind != NOC_TOPO_TORUS)
+            return -1;
+        nx = (nx + t->k) % t->k;
+    }
+    /* a flit sent in the + direction enters the neighbour from its - side */
+    *in_port = plus ? 2 * d + 1 : 2 * d;
+    return (int)(r + ((uint32_t)nx - (uint32_t)x) * pow_k(t->k, d));
+}
+
+int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls)
+{
+    uint32_t dr = dest / (uint32_t)t->c;
+    for (int d = 0; d < t->n; d++) {
+        int x = digit(r, d, t->k), dx = digit(dr, d, t->k);
+        if (x == dx)
+            continue;
+        int plus;
+        if (t->kind == NOC_TOPO_TORUS) {
+            int dist = (dx - x + t->k) % t->k;
+            plus = dist <= t->k / 2;
+            /* dateline: class 0 on entering a dimension, 1 from its wrap link on */
+            uint8_t c = (in_port >= 0 && in_port < 2 * t->n && in_port / 2 == d) ? *cls : 0;
+            if ((plus && x == t->k - 1) || (!plus && x == 0))
+                c = 1;
+            *cls = c;
+        } else {
+            plus = dx > x;
+            *cls = 0;
+        }
+        return 2 * d + (plus ? 0 : 1);
+    }
+    *cls = 0;
+    return 2 * t->n + (int)(dest % (uint32_t)t->c);
+}
+
+int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst)
+{
+    noc_topo_t t;
+    char err[64];
+    if (noc_topo_from_cfg(c, &t, err, sizeof err))
+        return -1;
+    uint32_t r = src / (uint32_t)t.c;
+    int hops = 1, in = 2 * t.n;
+    uint8_t cls = 0;
+    for (;;) {
+        int p = noc_route(&t, r, dst, in, &cls);
+        if (p >= 2 * t.n)
+            return hops;
+        int nr = noc_neighbor(&t, r, p, &in);
+        if (nr < 0 || hops > 4 * t.k * t.n)
+            return -1;
+        r = (uint32_t)nr;
+        hops++;
+    }
+}
+
+uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits)
+{
+    /* source: written onto the injection channel at creation, in the router's
+     * buffer channel_latency + 1 later; per router: routing, VC and switch
+     * allocation, crossbar, link, written into the next buffer (or read by
+     * the sink); body flits one cycle apart */
+    uint64_t per_router = (uint64_t)(c->routing_delay + c->vc_alloc_delay + c->sw_alloc_delay +
+                                     c->st_final_delay + c->channel_latency);
+    int r = noc_route_hops(c, src, dst);
+    return (uint64_t)(c->channel_latency + 1) + (uint64_t)r * per_router + (uint64_t)(flits - 1);
+}
+
+/* ---- traffic patterns ------------------------------------------------------------------ */
+static const char *const traffic_names[] = {"none",    "uniform", "transpose", "bitcomp", "bitrev",
+                                            "shuffle", "tornado", "neighbor",  "hotspot"};
+
+int noc_traffic_kind(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof traffic_names / sizeof *traffic_names); i++)
+        if (!strcmp(name, traffic_names[i]))
+            return i;
+    if (!strcmp(name, "bit_complement"))
+        return NOC_TR_BITCOMP;
+    if (!strcmp(name, "bit_reverse") || !strcmp(name, "bitreverse"))
+        return NOC_TR_BITREV;
+    return -1;
+}
+
+uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double u, double u2,
+                          uint32_t hotspot, double hotspot_fraction)
+{
+    uint32_t routers = pow_k(t->k, t->n), nodes = routers * (uint32_t)t->c;
+    int bits = 0;
+    while ((1u << bits) < nodes)
+        bits++;
+    uint32_t mask = nodes - 1;
+    switch (pattern) {
+    case NOC_TR_UNIFORM: return (uint32_t)(u * nodes) % nodes; /* the source included (BookSim) */
+    case NOC_TR_TRANSPOSE: {
+        uint32_t x = src % (uint32_t)t->k, y = src / (uint32_t)t->k;
+        return x * (uint32_t)t->k + y;
+    }
+    case NOC_TR_BITCOMP: return ~src & mask;
+    case NOC_TR_BITREV: {
+        uint32_t d = 0;
+        for (int i = 0; i < bits; i++)
+            if (src >> i & 1)
+                d |= 1u << (bits - 1 - i);
+        return d;
+    }
+    case NOC_TR_SHUFFLE: return bits ? (((src << 1) & mask) | (src >> (bits - 1))) : 0;
+    case NOC_TR_TORNADO:
+    case NOC_TR_NEIGHBOR: {
+        /* per dimension: x + ceil(k/2) - 1 (tornado) or x + 1 (neighbor), mod k */
+        uint32_t r = src / (uint32_t)t->c, d = 0;
+        int shift = pattern == NOC_TR_TORNADO ? (t->k + 1) / 2 - 1 : 1;
+        for (int i = 0; i < t->n; i++) {
+            int x = digit(r, i, t->k);
+            d += (uint32_t)((x + shift) % t->k) * pow_k(t->k, i);
+        }
+        return d * (uint32_t)t->c + src % (uint32_t)t->c;
+    }
+    case NOC_TR_HOTSPOT:
+        if (u2 < hotspot_fraction)
+            return hotspot;
+        return (uint32_t)(u * nodes) % nodes;
+    default: return src;
+    }
+}
+
+/* ---- building a network ------------------------------------------------------------------ */
+typedef struct kv {
+    char *v[128];
+    char buf[64][48];
+    int n, nb;
+} kv_t;
+
+static void kv_add(kv_t *kv, const char *k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void kv_add(kv_t *kv, const char *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(kv->buf[kv->nb], sizeof kv->buf[0], fmt, ap);
+    va_end(ap);
+    kv->v[kv->n++] = (char *)k;
+    kv->v[kv->n++] = kv->buf[kv->nb++];
+    kv->v[kv->n] = NULL;
+}
+
+static void sizes_text(const noc_cfg_t *c, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < c->n_sizes && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%d", i ? "," : "", c->sizes[i]);
+}
+
+static void common_params(kv_t *kv, const noc_cfg_t *c)
+{
+    kv_add(kv, "topology", "%s", c->topology);
+    kv_add(kv, "k", "%d", c->k);
+    kv_add(kv, "n", "%d", c->n);
+    kv_add(kv, "concentration", "%d", c->concentration);
+    kv_add(kv, "num_vcs", "%d", c->num_vcs);
+    kv_add(kv, "vc_buf_size", "%d", c->vc_buf_size);
+    kv_add(kv, "wait_for_tail_credit", "%s", c->wait_for_tail_credit ? "true" : "false");
+}
+
+int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name, char *err,
+              size_t errlen)
+{
+    if (noc_cfg_check(c, err, errlen))
+        return -1;
+    if (!prefix)
+        prefix = "";
+    const char *clk = clock_name && *clock_name ? clock_name : "noc";
+    if (sim_clock_find(s, clk) < 0 && sim_add_clock(s, clk, c->clock_hz) < 0) {
+        snprintf(err, errlen, "%s", sim_errmsg(s));
+        return -1;
+    }
+    noc_topo_t t;
+    noc_topo_from_cfg(c, &t, err, errlen);
+    uint32_t routers = noc_routers(c), nodes = noc_nodes(c);
+    int first_router = -1, first_term = -1;
+    char name[96];
+    for (uint32_t r = 0; r < routers; r++) {
+        kv_t kv = {.n = 0};
+        common_params(&kv, c);
+        kv_add(&kv, "id", "%u", r);
+        kv_add(&kv, "routing", "%s", c->routing);
+        kv_add(&kv, "vc_allocator", "%s", c->vc_allocator);
+        kv_add(&kv, "sw_allocator", "%s", c->sw_allocator);
+        kv_add(&kv, "alloc_iters", "%d", c->alloc_iters);
+        kv_add(&kv, "credit_delay", "%d", c->credit_delay);
+        kv_add(&kv, "routing_delay", "%d", c->routing_delay);
+        kv_add(&kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
+        kv_add(&kv, "input_speedup", "%d", c->input_speedup);
+        kv_add(&kv, "speculative", "%s", c->speculative ? "true" : "false");
+        kv_add(&kv, "hold_switch_for_packet", "%s", c->hold_switch_for_packet ? "true" : "false");
+        snprintf(name, sizeof name, "%sr%u", prefix, r);
+        int id = sim_add_component(s, name, "iq_router", clk, (const char *const *)kv.v);
+        if (id < 0) {
+            snprintf(err, errlen, "%s", sim_errmsg(s));
+            return -1;
+        }
+        if (r == 0)
+            first_router = id;
+    }
+    char sizes[128];
+    sizes_text(c, sizes, sizeof sizes);
+    for (uint32_t nd = 0; nd < nodes; nd++) {
+        kv_t kv = {.n = 0};
+        common_params(&kv, c);
+        kv_add(&kv, "node", "%u", nd);
+        kv_add(&kv, "traffic", "%s", c->traffic);
+        kv_add(&kv, "rate", "%.17g", c->rate);
+        kv_add(&kv, "packet_size", "%s", sizes);
+        kv_add(&kv, "hotspot_node", "%d", c->hotspot_node);
+        kv_add(&kv, "hotspot_fraction", "%.17g", c->hotspot_fraction);
+        kv_add(&kv, "flit_bytes", "%d", c->flit_bytes);
+        kv_add(&kv, "packet_flits", "%d", c->packet_flits);
+        snprintf(name, sizeof name, "%st%u", prefix, nd);
+        int id = sim_add_component(s, name, "noc_terminal", clk, (const char *const *)kv.v);
+        if (id < 0) {
+            snprintf(err, errlen, "%s", sim_errmsg(s));
+            return -1;
+        }
+        if (nd == 0)
+            first_term = id;
+    }
+    /* channels: flits leave at switch allocation and are written into the
+     * next buffer sw_alloc + st_final + channel latency later; credits are
+     * usable upstream channel latency + 1 + credit_delay after the grant
+     * (the source applies them at once: no credit_delay there) */
+    uint32_t hop = (uint32_t)(c->sw_alloc_delay + c->st_final_delay + c->channel_latency);
+    uint32_t cred = (uint32_t)(c->channel_latency + 1 + c->credit_delay);
+    uint32_t spare = (uint32_t)(c->input_speedup * (int)(cred + 2) + c->num_vcs * c->vc_buf_size);
+    sim_chan_opts_t net = {.rec_bytes = sizeof(noc_flit_t),
+                           .latency = hop,
+                           .capacity = hop + 2,
+                           .credits = 0,
+                           .credit_latency = cred,
+                           .credit_capacity = spare};
+    sim_chan_opts_t inj = net, ej = net;
+    inj.latency = (uint32_t)c->channel_latency + 1;
+    inj.capacity = inj.latency + 2;
+    inj.credit_latency = (uint32_t)c->channel_latency + 1;
+    for (uint32_t r = 0; r < routers; r++)
+        for (int p = 0; p < 2 * t.n; p++) {
+            int in = 0;
+            int nb = noc_neighbor(&t, r, p, &in);
+            if (nb < 0)
+                continue;
+            if (sim_add_chan(s, (uint32_t)first_router + r, p,
+                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0) {
+                snprintf(err, errlen, "%s", sim_errmsg(s));
+                return -1;
+            }
+        }
+    for (uint32_t nd = 0; nd < nodes; nd++) {
+        uint32_t r = nd / (uint32_t)t.c;
+        int lp = 2 * t.n + (int)(nd % (uint32_t)t.c);
+        if (sim_add_chan(s, (uint32_t)first_term + nd, 0, (uint32_t)first_router + r, lp, &inj) <
+                0 ||
+            sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) <
+                0) {
+            snprintf(err, errlen, "%s", sim_errmsg(s));
+            return -1;
+        }
+    }
+    return first_term;
+}

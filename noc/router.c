@@ -1,0 +1,377 @@
+/* `iq_router`: BookSim2's input-queued virtual-channel router (the `iq`
+ * router of Jiang et al., "A Detailed and Flexible Cycle-Accurate
+ * Network-on-Chip Simulator", ISPASS 2013), as ../shared/NOC-REFERENCE.md
+ * describes it cycle by cycle. One tick is one cycle: credits that arrived
+ * are applied, arriving flits are written into their VC buffers (the head's
+ * output port is known on arrival: lookahead routing), VC allocation, then
+ * switch allocation with input speedup; a granted flit leaves its buffer,
+ * returns a credit upstream and is on the next router's input
+ * sw_alloc + st_final + channel latency cycles later (the channel's
+ * latency). The router sleeps whenever its buffers are empty. */
+#include "noc/noc_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const sim_param_def_t router_params[] = {
+    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus", "network topology",
+     "BookSim2 topology"},
+    {"k", SIM_P_INT, "8", "", 2, 256, NULL, "routers per dimension", "BookSim2 mesh88_lat"},
+    {"n", SIM_P_INT, "2", "", 1, 4, NULL, "dimensions", "BookSim2 mesh88_lat"},
+    {"concentration", SIM_P_INT, "1", "", 1, 16, NULL, "terminals per router", "BookSim2 c"},
+    {"id", SIM_P_INT, "0", "", 0, 16777215, NULL, "router index (y * k + x)", ""},
+    {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
+    {"num_vcs", SIM_P_INT, "8", "", 1, 64, NULL, "virtual channels per port",
+     "BookSim2 mesh88_lat"},
+    {"vc_buf_size", SIM_P_INT, "8", "flits", 1, 4096, NULL, "buffer per VC", "BookSim2 mesh88_lat"},
+    {"wait_for_tail_credit", SIM_P_BOOL, "true", "", 0, 0, NULL,
+     "reallocate an output VC only after its tail credit", "BookSim2 mesh88_lat"},
+    {"vc_allocator", SIM_P_ENUM, "islip", "", 0, 0,
+     "islip|separable_input_first|separable_output_first", "VC allocator", "BookSim2 mesh88_lat"},
+    {"sw_allocator", SIM_P_ENUM, "islip", "", 0, 0,
+     "islip|separable_input_first|separable_output_first", "switch allocator",
+     "BookSim2 mesh88_lat"},
+    {"alloc_iters", SIM_P_INT, "1", "", 1, 16, NULL, "allocator iterations", "BookSim2 mesh88_lat"},
+    {"credit_delay", SIM_P_INT, "2", "cycles", 0, 1000, NULL, "credit processing delay",
+     "BookSim2 mesh88_lat"},
+    {"routing_delay", SIM_P_INT, "0", "cycles", 0, 1000, NULL, "route computation",
+     "BookSim2 mesh88_lat"},
+    {"vc_alloc_delay", SIM_P_INT, "1", "cycles", 1, 1000, NULL, "VC allocation",
+     "BookSim2 mesh88_lat"},
+    {"input_speedup", SIM_P_INT, "2", "", 1, 64, NULL, "crossbar inputs per port",
+     "BookSim2 mesh88_lat"},
+    {"speculative", SIM_P_BOOL, "false", "", 0, 0, NULL, "speculative switch allocation",
+     "BookSim2 mesh88_lat"},
+    {"hold_switch_for_packet", SIM_P_BOOL, "false", "", 0, 0, NULL,
+     "keep the crossbar path until the tail", "BookSim2 mesh88_lat"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static int router_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    noc_router_t *r = state;
+    noc_cfg_t cfg;
+    noc_cfg_default(&cfg);
+    snprintf(cfg.topology, sizeof cfg.topology, "%s", sim_param_str(p, "topology"));
+    cfg.k = (int)sim_param_int(p, "k");
+    cfg.n = (int)sim_param_int(p, "n");
+    cfg.concentration = (int)sim_param_int(p, "concentration");
+    cfg.num_vcs = (int)sim_param_int(p, "num_vcs");
+    char err[256];
+    if (noc_topo_from_cfg(&cfg, &r->topo, err, sizeof err))
+        return sim_comp_fail(c, "%s", err);
+    r->id = (uint32_t)sim_param_int(p, "id");
+    r->P = r->topo.ports;
+    r->V = (int)sim_param_int(p, "num_vcs");
+    r->B = (int)sim_param_int(p, "vc_buf_size");
+    r->S = (int)sim_param_int(p, "input_speedup");
+    if (r->P * r->V > 64 || r->P * r->S > 64 || r->S > r->V)
+        return sim_comp_fail(c, "%d ports x %d VCs (speedup %d) exceed the 64 the allocators take",
+                             r->P, r->V, r->S);
+    r->wait_tail = sim_param_bool(p, "wait_for_tail_credit");
+    r->credit_delay = (int)sim_param_int(p, "credit_delay");
+    r->routing_delay = (int)sim_param_int(p, "routing_delay");
+    r->vc_alloc_delay = (int)sim_param_int(p, "vc_alloc_delay");
+    r->speculative = sim_param_bool(p, "speculative");
+    r->hold = sim_param_bool(p, "hold_switch_for_packet");
+    int n_iv = r->P * r->V;
+    r->ivc = calloc((size_t)n_iv, sizeof *r->ivc);
+    r->ovc = calloc((size_t)n_iv, sizeof *r->ovc);
+    r->buf = calloc((size_t)n_iv * (size_t)r->B, sizeof *r->buf);
+    if (!r->ivc || !r->ovc || !r->buf)
+        return sim_comp_fail(c, "out of memory");
+    for (int i = 0; i < n_iv; i++) {
+        r->ovc[i].credits = (int16_t)r->B;
+        r->ovc[i].owner = -1;
+    }
+    for (int port = 0; port < r->P; port++) {
+        r->in[port] = sim_chan_in(c, port);
+        r->out[port] = sim_chan_out(c, port);
+        if (r->out[port])
+            for (int v = 0; v < r->V; v++)
+                r->ovc_free |= 1ull << (port * r->V + v);
+    }
+    int iters = (int)sim_param_int(p, "alloc_iters");
+    noc_alloc_init(&r->va, noc_alloc_kind(sim_param_str(p, "vc_allocator")), iters, n_iv, n_iv);
+    noc_alloc_init(&r->sa, noc_alloc_kind(sim_param_str(p, "sw_allocator")), iters, r->P * r->S,
+                   r->P);
+    for (int x = 0; x < r->P * r->S; x++) {
+        r->sw_ptr[x] = (uint8_t)(x % r->S);
+        r->hold_vc[x] = -1;
+        r->x_port[x] = (uint8_t)(x / r->S);
+        r->x_par[x] = (uint8_t)(x % r->S);
+    }
+    for (int v = 0; v < r->V; v++)
+        r->par_mask[v % r->S] |= 1ull << v;
+    r->h_flits = sim_stat(c, "flits_routed", SIM_STAT_COUNT, "flits");
+    r->h_active = sim_stat(c, "active_cycles", SIM_STAT_COUNT, "cycles");
+    return 0;
+}
+
+static void router_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    (void)c;
+    (void)state;
+    (void)ev; /* everything arrives on channels */
+}
+
+static inline noc_flit_t *front(noc_router_t *r, int i)
+{
+    return &r->buf[(size_t)i * (size_t)r->B + r->ivc[i].head];
+}
+
+/* Switch-allocation grant: the front flit of input VC i leaves. */
+static void send_flit(sim_comp_t *c, noc_router_t *r, int i, uint64_t cycle)
+{
+    noc_ivc_t *iv = &r->ivc[i];
+    int port = i / r->V, v = i % r->V;
+    int o = iv->out_port, w = iv->out_vc;
+    noc_flit_t f = *front(r, i);
+    iv->head = (uint16_t)(iv->head + 1 == r->B ? 0 : iv->head + 1);
+    iv->n--;
+    if (!iv->n)
+        r->busy &= ~(1ull << i);
+    if (r->in[port])
+        sim_chan_credit(r->in[port], (uint32_t)v);
+    noc_ovc_t *ov = &r->ovc[o * r->V + w];
+    if (--ov->credits < 0) {
+        sim_comp_fail(c, "credit count of output %d VC %d went negative", o, w);
+        return;
+    }
+    f.vc = (uint8_t)w;
+    f.hops++;
+    sim_chan_send(r->out[o], &f);
+    r->flits_routed++;
+    if (f.flags & NOC_TAIL) {
+        iv->active = 0;
+        r->active &= ~(1ull << i);
+        iv->ready = cycle + 1;
+        if (iv->n) {
+            noc_flit_t *h = front(r, i);
+            iv->out_port = h->port;
+        }
+        if (r->wait_tail) {
+            ov->tail_sent = 1;
+            if (ov->credits == r->B) { /* never: the credit is at least a cycle away */
+                ov->owner = -1;
+                ov->tail_sent = 0;
+                r->ovc_free |= 1ull << (o * r->V + w);
+            }
+        } else {
+            ov->owner = -1;
+            r->ovc_free |= 1ull << (o * r->V + w);
+        }
+    }
+}
+
+static inline uint64_t vc_range_mask(const noc_router_t *r, int port, uint8_t cls)
+{
+    uint64_t all = r->V == 64 ? ~0ull : (1ull << r->V) - 1;
+    if (r->topo.kind == NOC_TOPO_TORUS && port < 2 * r->topo.n) {
+        int half = r->V / 2;
+        uint64_t lo = (1ull << half) - 1;
+        all = cls ? all & ~lo : lo;
+    }
+    return all << (port * r->V);
+}
+
+static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
+{
+    noc_router_t *r = state;
+    const int P = r->P, V = r->V;
+    /* 1. credits that arrived (credit_delay is part of the channel) */
+    for (int o = 0; o < P; o++) {
+        sim_chan_t *ch = r->out[o];
+        uint32_t tok;
+        if (!ch)
+            continue;
+        while (sim_chan_credit_take(ch, &tok)) {
+            noc_ovc_t *ov = &r->ovc[o * V + (int)tok];
+            if (++ov->credits > r->B) {
+                sim_comp_fail(c, "credit count of output %d VC %u exceeds the buffer (%d)", o, tok,
+                              r->B);
+                return 0;
+            }
+            if (ov->tail_sent && ov->credits == r->B) {
+                ov->tail_sent = 0;
+                ov->owner = -1;
+                r->ovc_free |= 1ull << (o * V + (int)tok);
+            }
+        }
+    }
+    /* 2. arriving flits into their VC buffers; heads learn their output port */
+    for (int port = 0; port < P; port++) {
+        sim_chan_t *ch = r->in[port];
+        const noc_flit_t *f;
+        if (!ch)
+            continue;
+        while ((f = sim_chan_peek(ch)) != NULL) {
+            int i = port * V + f->vc;
+            noc_ivc_t *iv = &r->ivc[i];
+            if (f->vc >= V || iv->n >= r->B) {
+                sim_comp_fail(c, "input %d VC %u overflows its %d-flit buffer", port, f->vc, r->B);
+                return 0;
+            }
+            int at = iv->head + iv->n;
+            noc_flit_t *slot = &r->buf[(size_t)i * (size_t)r->B + (at >= r->B ? at - r->B : at)];
+            *slot = *f;
+            sim_chan_pop(ch);
+            if (slot->flags & NOC_HEAD)
+                slot->port = (uint8_t)noc_route(&r->topo, r->id, slot->dest, port, &slot->vclass);
+            if (!iv->n && !iv->active) {
+                iv->ready = cycle + (uint64_t)r->routing_delay;
+                iv->out_port = slot->port;
+            }
+            iv->n++;
+            r->busy |= 1ull << i;
+        }
+    }
+    if (!r->busy)
+        return 0;
+    r->cycles_active++;
+    /* 3. VC allocation: idle VCs whose front is a head request every free VC
+     * of their output port (credits are not checked) */
+    uint64_t req[64];
+    int8_t match[64];
+    uint64_t va_mask = 0;
+    uint64_t spec = 0; /* input VCs granted a VC this cycle (speculative SA) */
+    for (uint64_t b = r->busy; b; b &= b - 1) {
+        int i = __builtin_ctzll(b);
+        noc_ivc_t *iv = &r->ivc[i];
+        if (iv->active || iv->ready > cycle)
+            continue;
+        noc_flit_t *h = front(r, i);
+        req[i] = r->ovc_free & vc_range_mask(r, h->port, h->vclass);
+        if (req[i])
+            va_mask |= 1ull << i;
+    }
+    if (va_mask) {
+        noc_alloc_run(&r->va, req, va_mask, match);
+        for (uint64_t m = va_mask; m; m &= m - 1) {
+            int i = __builtin_ctzll(m);
+            if (match[i] < 0)
+                continue;
+            noc_ivc_t *iv = &r->ivc[i];
+            int ow = match[i];
+            iv->active = 1;
+            r->active |= 1ull << i;
+            iv->out_port = (uint8_t)(ow / V);
+            iv->out_vc = (uint8_t)(ow % V);
+            iv->ready = cycle + (uint64_t)r->vc_alloc_delay;
+            r->ovc[ow].owner = (int16_t)i;
+            r->ovc[ow].tail_sent = 0;
+            r->ovc_free &= ~(1ull << ow);
+            r->va_grants++;
+            if (r->speculative)
+                spec |= 1ull << i;
+        }
+    }
+    /* 4. switch allocation: input VC v of port p uses crossbar input
+     * S*p + v mod S; per crossbar input and output one VC is picked round
+     * robin (pointer: granted VC + S), then the crossbar inputs are matched
+     * to the outputs. Speculative bids (heads allocated a VC this cycle)
+     * only take what the non-speculative ones left. */
+    const int S = r->S, X = P * S;
+    const uint64_t vmask = V == 64 ? ~0ull : (1ull << V) - 1;
+    uint64_t used_in = 0, used_out = 0, held_out = 0;
+    if (r->hold)
+        for (int x = 0; x < X; x++)
+            if (r->hold_vc[x] >= 0)
+                held_out |= 1ull << r->ivc[r->hold_vc[x]].out_port;
+    for (int pass = 0; pass < (spec ? 2 : 1); pass++) {
+        uint64_t sreq[64];
+        int8_t smatch[64];
+        uint64_t x_mask = 0;
+        for (int x = 0; x < X; x++) {
+            sreq[x] = 0;
+            int port = r->x_port[x];
+            uint64_t cand = (r->busy & r->active) >> (port * V) & vmask & r->par_mask[r->x_par[x]];
+            if ((used_in >> x & 1) || !cand)
+                continue;
+            int held = r->hold ? r->hold_vc[x] : -1;
+            if (held >= 0)
+                cand &= 1ull << (held - port * V);
+            /* round robin from the pointer: bits at or above it, then below */
+            unsigned ptr = r->sw_ptr[x];
+            uint64_t order[2] = {cand & (~0ull << ptr), cand & ~(~0ull << ptr)};
+            for (int h = 0; h < 2; h++)
+                for (uint64_t m = order[h]; m; m &= m - 1) {
+                    int v = __builtin_ctzll(m);
+                    int i = port * V + v;
+                    noc_ivc_t *iv = &r->ivc[i];
+                    if (pass == 0 ? iv->ready > cycle : !((spec >> i) & 1))
+                        continue;
+                    int o = iv->out_port;
+                    if (r->ovc[o * V + iv->out_vc].credits <= 0 || (used_out >> o & 1))
+                        continue;
+                    if ((held_out >> o & 1) && held != i)
+                        continue;
+                    if (!(sreq[x] >> o & 1)) {
+                        sreq[x] |= 1ull << o;
+                        r->chosen[x][o] = (int8_t)v;
+                        x_mask |= 1ull << x;
+                    }
+                }
+            if (held >= 0 && !sreq[x] && pass == 0) {
+                /* the held VC cannot go this cycle: the path is released */
+                held_out &= ~(1ull << r->ivc[held].out_port);
+                r->hold_vc[x] = -1;
+            }
+        }
+        if (!x_mask)
+            continue;
+        noc_alloc_run(&r->sa, sreq, x_mask, smatch);
+        for (uint64_t m = x_mask; m; m &= m - 1) {
+            int x = __builtin_ctzll(m);
+            if (smatch[x] < 0)
+                continue;
+            int o = smatch[x];
+            int v = r->chosen[x][o];
+            int i = (x / S) * V + v;
+            r->sw_ptr[x] = (uint8_t)(v + S >= V ? v + S - V : v + S);
+            int tail = front(r, i)->flags & NOC_TAIL;
+            send_flit(c, r, i, cycle);
+            r->sa_grants++;
+            used_in |= 1ull << x;
+            used_out |= 1ull << o;
+            if (r->hold)
+                r->hold_vc[x] = tail ? -1 : (int8_t)i;
+        }
+        spec &= r->busy; /* heads that left bid no more */
+    }
+    sim_stat_add(c, r->h_active, 1);
+    return r->busy != 0;
+}
+
+static void router_finish(sim_comp_t *c, void *state)
+{
+    noc_router_t *r = state;
+    sim_stat_add(c, r->h_flits, (double)r->flits_routed);
+}
+
+static void router_destroy(sim_comp_t *c, void *state)
+{
+    (void)c;
+    noc_router_t *r = state;
+    free(r->ivc);
+    free(r->ovc);
+    free(r->buf);
+}
+
+static const char *const no_ports[] = {NULL};
+
+const sim_model_t noc_iq_router_model = {
+    .name = "iq_router",
+    .doc = "BookSim2's input-queued VC router (iSLIP VC/switch allocation, credits, lookahead "
+           "routing) on clocked channels",
+    .state_size = sizeof(noc_router_t),
+    .params = router_params,
+    .init = router_init,
+    .handle = router_handle,
+    .tick = router_tick,
+    .finish = router_finish,
+    .destroy = router_destroy,
+    .in_ports = no_ports,
+    .out_ports = no_ports,
+};

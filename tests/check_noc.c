@@ -1,0 +1,500 @@
+/* The on-chip network against references not written here: the zero-load
+ * closed form of NOC-REFERENCE.md (T0 = 2 + 4R + L - 1) for every
+ * source/destination pair of an 8x8 mesh, through the network interface;
+ * BookSim2's published 8x8 figures (27.7 cycles at 0.2, saturation near
+ * 0.35); flit conservation, in-order delivery and no deadlock above
+ * saturation; credits within [0, buffer]; round-robin fairness; identical
+ * results across reruns and slicings; `prism noc` error paths. */
+#include "check_cli.h"
+#include "noc/noc.h"
+#include "noc/noc_int.h"
+
+#include <math.h>
+
+static void setup(void)
+{
+    cli_setup("check-noc");
+    sim_register_builtin_models();
+    noc_register_all();
+}
+static void teardown(void)
+{
+    cli_teardown();
+}
+
+/* ---- a device that pings every node through its terminal --------------------------- */
+typedef struct pinger {
+    int out, node, nodes, flits;
+    uint64_t spacing, next_dst;
+    uint64_t got, bad;
+    uint64_t lat[64];
+    uint32_t from[64];
+} pinger_t;
+
+static const sim_param_def_t ping_params[] = {
+    {"node", SIM_P_INT, "0", "", 0, 1e6, NULL, "", ""},
+    {"nodes", SIM_P_INT, "64", "", 1, 1e6, NULL, "", ""},
+    {"flits", SIM_P_INT, "1", "", 1, 255, NULL, "", ""},
+    {"spacing", SIM_P_INT, "100", "cycles", 1, 1e6, NULL, "", ""},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+/* node s sends to d at cycle (s * nodes + d) * spacing: one packet in the
+ * network at a time */
+static void ping_next(sim_comp_t *c, pinger_t *p)
+{
+    if (p->next_dst >= (uint64_t)p->nodes)
+        return;
+    uint64_t at = ((uint64_t)p->node * (uint64_t)p->nodes + p->next_dst) * p->spacing;
+    sim_self_kind(c, at * 1000 - sim_comp_now(c), 77, 0, 0);
+}
+
+static int ping_init(sim_comp_t *c, void *state, const sim_params_t *prm)
+{
+    pinger_t *p = state;
+    p->out = sim_port(c, "out");
+    p->node = (int)sim_param_int(prm, "node");
+    p->nodes = (int)sim_param_int(prm, "nodes");
+    p->flits = (int)sim_param_int(prm, "flits");
+    p->spacing = (uint64_t)sim_param_int(prm, "spacing");
+    ping_next(c, p);
+    return 0;
+}
+
+static void ping_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    pinger_t *p = state;
+    if (ev->kind == 77) {
+        noc_send_t rq = {
+            .dest = (uint32_t)p->next_dst, .bytes = 16u * (uint64_t)p->flits, .tag = p->next_dst};
+        sim_msg_t m = {.kind = NOC_MSG_SEND, .data = &rq, .data_len = sizeof rq};
+        sim_send(c, p->out, &m, 0);
+        p->next_dst++;
+        ping_next(c, p);
+        return;
+    }
+    if (ev->kind == NOC_MSG_DELIVERED) {
+        noc_delivered_t d;
+        memcpy(&d, sim_event_payload(ev), sizeof d);
+        if (d.dest != (uint32_t)p->node || d.tag != (uint64_t)p->node || d.src >= 64)
+            p->bad++;
+        else {
+            p->lat[d.src] = d.delivered_cycle - d.sent_cycle;
+            p->from[d.src]++;
+        }
+        p->got++;
+    }
+}
+
+static const sim_model_t ping_model = {
+    .name = "test_pinger",
+    .state_size = sizeof(pinger_t),
+    .params = ping_params,
+    .init = ping_init,
+    .handle = ping_handle,
+};
+
+static void zero_load_all_pairs(int flits)
+{
+    sim_model_register(&ping_model);
+    noc_cfg_t cfg;
+    noc_cfg_default(&cfg);
+    snprintf(cfg.traffic, sizeof cfg.traffic, "none");
+    cfg.rate = 0;
+    sim_opts_t o = {.seed = 1};
+    sim_t *s = sim_create(&o);
+    char err[256];
+    int t0 = noc_build(s, &cfg, "", NULL, err, sizeof err);
+    ck_assert_msg(t0 >= 0, "%s", err);
+    char fl[8];
+    snprintf(fl, sizeof fl, "%d", flits);
+    for (int i = 0; i < 64; i++) {
+        char name[32], node[16], from[48], to[48];
+        snprintf(name, sizeof name, "ping%d", i);
+        snprintf(node, sizeof node, "%d", i);
+        const char *prm[] = {"node", node, "flits", fl, NULL};
+        ck_assert_int_ge(sim_add_component(s, name, "test_pinger", NULL, prm), 0);
+        snprintf(from, sizeof from, "ping%d.out", i);
+        snprintf(to, sizeof to, "t%d.in", i);
+        ck_assert_int_ge(sim_add_link(s, from, to, 0, 0), 0);
+        snprintf(from, sizeof from, "t%d.out", i);
+        snprintf(to, sizeof to, "ping%d.in", i);
+        ck_assert_int_ge(sim_add_link(s, from, to, 1, 0), 0);
+    }
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    int checked = 0;
+    for (int d = 0; d < 64; d++) {
+        char pname[32];
+        snprintf(pname, sizeof pname, "ping%d", d);
+        pinger_t *p = sim_comp_state(sim_comp_find(s, pname));
+        ck_assert_uint_eq(p->bad, 0);
+        ck_assert_uint_eq(p->got, 64);
+        for (int src = 0; src < 64; src++) {
+            /* R = Manhattan distance + 1 routers; T0 = 2 + 4R + (L - 1) */
+            int sx = src % 8, sy = src / 8, dx = d % 8, dy = d / 8;
+            int R = abs(sx - dx) + abs(sy - dy) + 1;
+            uint64_t t0_ref = (uint64_t)(2 + 4 * R + flits - 1);
+            ck_assert_uint_eq(p->from[src], 1);
+            ck_assert_msg(p->lat[src] == t0_ref, "%d -> %d: %llu cycles, closed form %llu", src, d,
+                          (unsigned long long)p->lat[src], (unsigned long long)t0_ref);
+            ck_assert_uint_eq(noc_zero_load_latency(&cfg, (uint32_t)src, (uint32_t)d, flits),
+                              t0_ref);
+            checked++;
+        }
+    }
+    ck_assert_int_eq(checked, 4096);
+    sim_destroy(s);
+}
+
+START_TEST(zero_load_closed_form_every_pair_8x8)
+{
+    zero_load_all_pairs(1);
+    zero_load_all_pairs(4);
+}
+END_TEST
+
+START_TEST(booksim_figures_8x8_uniform)
+{
+    /* BookSim2 (issue 7): 27.0 cycles at zero load, about 27.7 at 0.2,
+     * saturation near 0.35 for uniform traffic and 1-flit packets */
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    noc_result_t r;
+    char err[256];
+    /* the closed form averaged over all pairs: E[R] = 2(k^2 - 1)/(3k) + 1 = 6.25 */
+    double sum = 0;
+    for (uint32_t a = 0; a < 64; a++)
+        for (uint32_t b = 0; b < 64; b++)
+            sum += (double)noc_zero_load_latency(&c, a, b, 1);
+    ck_assert_double_eq_tol(sum / 4096, 27.0, 1e-9);
+    c.rate = 0.2;
+    ck_assert_int_eq(noc_run(&c, &r, NULL, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(r.saturated, 0);
+    ck_assert_msg(fabs(r.avg_packet_latency - 27.7) / 27.7 < 0.05, "latency %.3f at 0.2",
+                  r.avg_packet_latency);
+    ck_assert_double_eq_tol(r.accepted_rate, 0.2, 0.01);
+    ck_assert_double_eq_tol(r.avg_hops, 6.25, 0.15);
+    c.rate = 0.32;
+    ck_assert_int_eq(noc_run(&c, &r, NULL, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(r.saturated, 0);
+    c.rate = 0.40;
+    ck_assert_int_eq(noc_run(&c, &r, NULL, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(r.saturated, 1);
+}
+END_TEST
+
+/* Runs `cycles` of traffic at `rate`, then stops the sources and drains:
+ * every flit injected must come out (no deadlock), in order (terminals fail
+ * the run otherwise), and every router ends with full credits and empty
+ * buffers. Credits stay in [0, buffer] throughout (the router fails the run
+ * otherwise; checked here too between slices). */
+static void conserve(const char *topo, const char *traffic, const char *sizes, double rate)
+{
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    char err[256];
+    ck_assert_int_eq(noc_cfg_set(&c, "topology", topo, err, sizeof err), 0);
+    ck_assert_int_eq(noc_cfg_set(&c, "traffic", traffic, err, sizeof err), 0);
+    ck_assert_int_eq(noc_cfg_set(&c, "packet_size", sizes, err, sizeof err), 0);
+    c.rate = rate;
+    c.k = 4;
+    sim_opts_t o = {.seed = 5};
+    sim_t *s = sim_create(&o);
+    int t0 = noc_build(s, &c, "", NULL, err, sizeof err);
+    ck_assert_msg(t0 >= 0, "%s", err);
+    ck_assert_int_eq(sim_init(s), 0);
+    uint32_t nodes = noc_nodes(&c), routers = noc_routers(&c);
+    for (int step = 0; step < 30; step++) {
+        ck_assert_msg(sim_run(s, (sim_time_t)(step + 1) * 100 * 1000, UINT64_MAX) == 0, "%s",
+                      sim_errmsg(s));
+        for (uint32_t r = 0; r < routers; r++) {
+            noc_router_t *rt = sim_comp_state(sim_comp_at(s, r));
+            for (int i = 0; i < rt->P * rt->V; i++)
+                ck_assert(rt->ovc[i].credits >= 0 && rt->ovc[i].credits <= rt->B);
+        }
+    }
+    for (uint32_t n = 0; n < nodes; n++)
+        ((noc_term_t *)sim_comp_state(sim_comp_at(s, (size_t)t0 + n)))->gen_on = 0;
+    ck_assert_msg(sim_run(s, SIM_TIME_MAX, UINT64_MAX) == 0, "%s", sim_errmsg(s));
+    uint64_t inj = 0, ej = 0, pk_c = 0, pk_e = 0;
+    for (uint32_t n = 0; n < nodes; n++) {
+        noc_term_t *t = sim_comp_state(sim_comp_at(s, (size_t)t0 + n));
+        inj += t->flits_injected;
+        ej += t->flits_ejected;
+        pk_c += t->packets_created;
+        pk_e += t->packets_ejected;
+        ck_assert_uint_eq(t->q_n, 0);
+    }
+    ck_assert_msg(inj > 1000, "%s %s: only %llu flits", topo, traffic, (unsigned long long)inj);
+    ck_assert_msg(inj == ej, "%s %s %s: %llu flits injected, %llu ejected (deadlock?)", topo,
+                  traffic, sizes, (unsigned long long)inj, (unsigned long long)ej);
+    ck_assert_uint_eq(pk_c, pk_e);
+    for (uint32_t r = 0; r < routers; r++) {
+        noc_router_t *rt = sim_comp_state(sim_comp_at(s, r));
+        ck_assert_uint_eq(rt->busy, 0);
+        for (int i = 0; i < rt->P * rt->V; i++)
+            if (rt->out[i / rt->V]) {
+                ck_assert_int_eq(rt->ovc[i].credits, rt->B);
+                ck_assert_int_eq(rt->ovc[i].owner, -1);
+            }
+    }
+    sim_destroy(s);
+}
+
+START_TEST(conservation_order_no_deadlock_above_saturation)
+{
+    const char *topos[] = {"mesh", "torus"};
+    const char *traffic[] = {"uniform", "transpose", "bitcomp", "tornado", "hotspot"};
+    for (int t = 0; t < 2; t++)
+        for (int p = 0; p < 5; p++) {
+            conserve(topos[t], traffic[p], "1", 0.9);
+            conserve(topos[t], traffic[p], "1,4", 0.6);
+        }
+}
+END_TEST
+
+START_TEST(router_options_conserve)
+{
+    /* every allocator and option keeps flits whole and in order */
+    const char *opts[][2] = {{"vc_allocator", "separable_input_first"},
+                             {"sw_allocator", "separable_input_first"},
+                             {"sw_allocator", "separable_output_first"},
+                             {"speculative", "1"},
+                             {"hold_switch_for_packet", "1"},
+                             {"wait_for_tail_credit", "0"},
+                             {"input_speedup", "1"},
+                             {"alloc_iters", "3"}};
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+        noc_cfg_t c;
+        noc_cfg_default(&c);
+        char err[256];
+        ck_assert_int_eq(noc_cfg_set(&c, opts[i][0], opts[i][1], err, sizeof err), 0);
+        ck_assert_int_eq(noc_cfg_set(&c, "packet_size", "1,4", err, sizeof err), 0);
+        c.rate = 0.5;
+        c.max_cycles = 3000;
+        noc_result_t r;
+        ck_assert_msg(noc_run(&c, &r, NULL, NULL, err, sizeof err) == 0, "%s=%s: %s", opts[i][0],
+                      opts[i][1], err);
+        ck_assert_msg(r.flits_injected == r.flits_ejected && r.flits_injected > 10000,
+                      "%s=%s: %llu in, %llu out", opts[i][0], opts[i][1],
+                      (unsigned long long)r.flits_injected, (unsigned long long)r.flits_ejected);
+    }
+}
+END_TEST
+
+START_TEST(speculation_lowers_zero_load_latency)
+{
+    /* a speculative head bids for the switch in its VC-allocation cycle:
+     * one cycle less per router at zero load (3R instead of 4R) */
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    c.rate = 0.01;
+    c.seed = 3;
+    noc_result_t base, spec;
+    char err[256];
+    ck_assert_int_eq(noc_run(&c, &base, NULL, NULL, err, sizeof err), 0);
+    c.speculative = 1;
+    ck_assert_int_eq(noc_run(&c, &spec, NULL, NULL, err, sizeof err), 0);
+    ck_assert_double_eq_tol(base.avg_packet_latency - spec.avg_packet_latency, base.avg_hops, 0.3);
+}
+END_TEST
+
+START_TEST(round_robin_fairness_within_one_percent)
+{
+    const int kinds[] = {NOC_ALLOC_ISLIP, NOC_ALLOC_SEP_IF, NOC_ALLOC_SEP_OF};
+    for (int k = 0; k < 3; k++) {
+        /* 10 inputs all want output 0; 7 of them also want output 1 */
+        noc_alloc_t a;
+        noc_alloc_init(&a, kinds[k], 1, 10, 2);
+        uint64_t req[10];
+        for (int i = 0; i < 10; i++)
+            req[i] = 1ull | (i < 7 ? 2ull : 0);
+        uint64_t wins[10] = {0};
+        const int rounds = 100000;
+        for (int n = 0; n < rounds; n++) {
+            int8_t m[10];
+            noc_alloc_run(&a, req, (1ull << 10) - 1, m);
+            int matched_out = 0;
+            for (int i = 0; i < 10; i++)
+                if (m[i] >= 0) {
+                    wins[i]++;
+                    ck_assert_int_eq(matched_out >> m[i] & 1, 0); /* a matching */
+                    matched_out |= 1 << m[i];
+                    ck_assert(req[i] >> m[i] & 1);
+                }
+        }
+        /* each output grants every cycle; inputs 7..9 share output 0 with
+         * the rest: two grants per cycle spread over 10 inputs */
+        uint64_t total = 0;
+        for (int i = 0; i < 10; i++)
+            total += wins[i];
+        ck_assert_msg(total >= (uint64_t)rounds && total <= 2u * rounds, "kind %d: %llu grants", k,
+                      (unsigned long long)total);
+        /* all equal requesters of output 0 alone (7..9) get the same share,
+         * and the seven with two choices get the same share, within 1% */
+        for (int i = 8; i < 10; i++)
+            ck_assert_msg(fabs((double)wins[i] - (double)wins[7]) <= 0.01 * (double)wins[7],
+                          "kind %d input %d: %llu vs %llu", k, i, (unsigned long long)wins[i],
+                          (unsigned long long)wins[7]);
+        for (int i = 1; i < 7; i++)
+            ck_assert_msg(fabs((double)wins[i] - (double)wins[0]) <= 0.01 * (double)wins[0],
+                          "kind %d input %d: %llu vs %llu", k, i, (unsigned long long)wins[i],
+                          (unsigned long long)wins[0]);
+    }
+    /* a single output shared by 8 inputs: exactly 1/8 each */
+    noc_alloc_t a;
+    noc_alloc_init(&a, NOC_ALLOC_ISLIP, 1, 8, 1);
+    uint64_t req[8] = {1, 1, 1, 1, 1, 1, 1, 1}, wins[8] = {0};
+    for (int n = 0; n < 80000; n++) {
+        int8_t m[8];
+        noc_alloc_run(&a, req, 0xff, m);
+        for (int i = 0; i < 8; i++)
+            wins[i] += m[i] == 0;
+    }
+    for (int i = 0; i < 8; i++)
+        ck_assert_uint_eq(wins[i], 10000);
+}
+END_TEST
+
+static uint64_t run_hash(sim_time_t slice)
+{
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    c.k = 4;
+    c.rate = 0.3;
+    char err[256];
+    ck_assert_int_eq(noc_cfg_set(&c, "packet_size", "1,4", err, sizeof err), 0);
+    sim_opts_t o = {.seed = 9};
+    sim_t *s = sim_create(&o);
+    int t0 = noc_build(s, &c, "", NULL, err, sizeof err);
+    ck_assert_int_ge(t0, 0);
+    ck_assert_int_eq(sim_init(s), 0);
+    sim_time_t end = 5000 * 1000;
+    if (!slice)
+        ck_assert_int_eq(sim_run(s, end, UINT64_MAX), 0);
+    else
+        for (sim_time_t t = 0; t < end;) {
+            t = t + slice < end ? t + slice : end;
+            ck_assert_int_eq(sim_run(s, t, UINT64_MAX), 0);
+        }
+    uint64_t h = 1469598103934665603ull;
+    for (uint32_t n = 0; n < noc_nodes(&c); n++) {
+        noc_term_t *t = sim_comp_state(sim_comp_at(s, (size_t)t0 + n));
+        h = (h ^ t->flits_ejected) * 1099511628211ull;
+        h = (h ^ (uint64_t)t->st.lat_sum) * 1099511628211ull;
+        h = (h ^ t->flits_injected) * 1099511628211ull;
+    }
+    sim_destroy(s);
+    return h;
+}
+
+START_TEST(identical_across_reruns_and_slicing)
+{
+    uint64_t a = run_hash(0);
+    ck_assert_uint_eq(run_hash(0), a);
+    ck_assert_uint_eq(run_hash(777), a);
+    ck_assert_uint_eq(run_hash(100000), a);
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    c.rate = 0.25;
+    noc_result_t r1, r2;
+    char err[256];
+    ck_assert_int_eq(noc_run(&c, &r1, NULL, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(noc_run(&c, &r2, NULL, NULL, err, sizeof err), 0);
+    ck_assert(r1.avg_packet_latency == r2.avg_packet_latency);
+    ck_assert(r1.p99_packet_latency == r2.p99_packet_latency);
+    ck_assert_uint_eq(r1.sim_cycles, r2.sim_cycles);
+}
+END_TEST
+
+START_TEST(bad_input_is_one_clear_error)
+{
+    noc_cfg_t c;
+    char err[256];
+    noc_cfg_default(&c);
+    ck_assert_int_ne(noc_cfg_set(&c, "k", "1", err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "k"));
+    ck_assert_int_ne(noc_cfg_set(&c, "rate", "1.5", err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "rate"));
+    ck_assert_int_ne(noc_cfg_set(&c, "vc_buf_size", "0", err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "vc_buf_size"));
+    ck_assert_int_ne(noc_cfg_set(&c, "bogus", "1", err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "bogus"));
+    noc_cfg_default(&c);
+    snprintf(c.topology, sizeof c.topology, "ring");
+    ck_assert_int_ne(noc_cfg_check(&c, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "unknown topology 'ring'"));
+    noc_cfg_default(&c);
+    c.k = 1;
+    ck_assert_int_ne(noc_cfg_check(&c, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "k must be >= 2"));
+    noc_cfg_default(&c);
+    c.vc_buf_size = 0;
+    ck_assert_int_ne(noc_cfg_check(&c, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "zero buffers"));
+    noc_cfg_default(&c);
+    snprintf(c.routing, sizeof c.routing, "dim_order_torus");
+    ck_assert_int_ne(noc_cfg_check(&c, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "does not fit topology 'mesh'"));
+    noc_cfg_default(&c);
+    c.num_vcs = 1;
+    c.input_speedup = 1;
+    snprintf(c.topology, sizeof c.topology, "torus");
+    ck_assert_int_ne(noc_cfg_check(&c, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "dateline"));
+
+    SKIP_WITHOUT_PRISM();
+    char out[4096];
+    const char *bad[][2] = {{"--topology ring", "unknown topology 'ring'"},
+                            {"--k 1", "k: '1'"},
+                            {"--rate 1.5", "rate: '1.5'"},
+                            {"--rate -0.1", "rate: '-0.1'"},
+                            {"--set vc_buf_size=0", "vc_buf_size"},
+                            {"--set num_vcs=0", "num_vcs"},
+                            {"--set routing=dim_order_torus", "does not fit topology 'mesh'"},
+                            {"--traffic nosuch", "unknown pattern 'nosuch'"},
+                            {"--sweep 0.5:0.1:0.1", "--sweep"},
+                            {"--plot x.png", "--sweep"},
+                            {"--set nosuch=1", "unknown network parameter 'nosuch'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "%s noc %s 2>&1", prism, bad[i][0]);
+        FILE *p = popen(cmd, "r");
+        size_t n = fread(out, 1, sizeof out - 1, p);
+        out[n] = '\0';
+        int st = pclose(p);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: exit %d", bad[i][0], st);
+        ck_assert_msg(strstr(out, bad[i][1]) != NULL, "%s: '%s'", bad[i][0], out);
+        ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "%s: not one line: %s", bad[i][0],
+                      out);
+    }
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("noc");
+    TCase *tc = tcase_create("noc");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, zero_load_closed_form_every_pair_8x8);
+    tcase_add_test(tc, booksim_figures_8x8_uniform);
+    tcase_add_test(tc, conservation_order_no_deadlock_above_saturation);
+    tcase_add_test(tc, router_options_conserve);
+    tcase_add_test(tc, speculation_lowers_zero_load_latency);
+    tcase_add_test(tc, round_robin_fairness_within_one_percent);
+    tcase_add_test(tc, identical_across_reruns_and_slicing);
+    tcase_add_test(tc, bad_input_is_one_clear_error);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
