@@ -249,7 +249,12 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
         return;
     }
     char h[64], hw[32];
-    printf("status       %s%s%s\n", status, msg ? ": " : "", msg ? msg : "");
+    /* a failure's message went to stderr already: once is enough */
+    int said = msg && !strcmp(status, "failed");
+    printf("status       %s%s%s\n", status, msg && !said ? ": " : "",
+           msg && !said ? msg
+           : said       ? " (the error is above)"
+                        : "");
     out_human_ps(h, sizeof h, (double)sim_end_ps(s));
     printf("end time     %llu ps (%s)\n", (unsigned long long)sim_end_ps(s), h);
     out_human_s(hw, sizeof hw, wall);
@@ -439,8 +444,9 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (strcmp(optarg, "none") && cli_parse_time("run", "--until", optarg, &ps))
                 return 2;
             if (strcmp(optarg, "none") && ps == 0) {
-                fprintf(stderr, "prism run: --until '%s' is 0: a run must end after time 0 "
-                                "(--until none: no limit)\n",
+                fprintf(stderr,
+                        "prism run: --until '%s' is 0: a run must end after time 0 "
+                        "(--until none: no limit)\n",
                         optarg);
                 return 2;
             }

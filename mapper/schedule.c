@@ -954,6 +954,14 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
         map_schedule_free(sched);
         goto out;
     }
+    /* and every SRAM/buffer access and GEMM tile fits its unit (issue 12) */
+    if ((rc = map_capacity_check(s, sched, err, n)) != 0) {
+        size_t len = strlen(err);
+        snprintf(err + len, n > len ? n - len : 0,
+                 "; shrink the workload (--seq, --batch, --dtype) or enlarge the unit (--set)");
+        map_schedule_free(sched);
+        goto out;
+    }
     sched->spec = strdup(spec);
     if (opts)
         sched->wopts = *opts;

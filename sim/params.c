@@ -3,6 +3,7 @@
  * it (name, type, range, choices) and resolved once, before init. */
 #include "sim/sim_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -47,17 +48,25 @@ const sim_model_t *sim_model_find(const char *name)
     return NULL;
 }
 
-size_t sim_model_count(void) { return g_n_models; }
-const sim_model_t *sim_model_at(size_t i) { return i < g_n_models ? g_models[i] : NULL; }
+size_t sim_model_count(void)
+{
+    return g_n_models;
+}
+const sim_model_t *sim_model_at(size_t i)
+{
+    return i < g_n_models ? g_models[i] : NULL;
+}
 
 /* ---- parsing one value ---------------------------------------------------- */
 static int parse_bool(const char *t, int *out)
 {
-    if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcasecmp(t, "on") || !strcmp(t, "1")) {
+    if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcasecmp(t, "on") ||
+        !strcmp(t, "1")) {
         *out = 1;
         return 0;
     }
-    if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcasecmp(t, "off") || !strcmp(t, "0")) {
+    if (!strcasecmp(t, "false") || !strcasecmp(t, "no") || !strcasecmp(t, "off") ||
+        !strcmp(t, "0")) {
         *out = 0;
         return 0;
     }
@@ -119,13 +128,132 @@ static const char *type_name(sim_ptype_t t)
     return "?";
 }
 
+/* ---- values with units ------------------------------------------------------- */
+/* "512GB/s" for a parameter in GB/s, "2.5ns" for one in ps: a value may carry
+ * any unit of its parameter's dimension and is converted to the parameter's. */
+typedef struct unit_def {
+    const char *name, *dim;
+    double si; /* the unit in the dimension's base */
+} unit_def_t;
+
+static const unit_def_t unit_defs[] = {
+    {"ps", "time", 1e-12},
+    {"ns", "time", 1e-9},
+    {"us", "time", 1e-6},
+    {"ms", "time", 1e-3},
+    {"s", "time", 1},
+    {"Hz", "frequency", 1},
+    {"kHz", "frequency", 1e3},
+    {"MHz", "frequency", 1e6},
+    {"GHz", "frequency", 1e9},
+    {"uW", "power", 1e-6},
+    {"mW", "power", 1e-3},
+    {"W", "power", 1},
+    {"fJ", "energy", 1e-15},
+    {"pJ", "energy", 1e-12},
+    {"nJ", "energy", 1e-9},
+    {"uJ", "energy", 1e-6},
+    {"B", "size", 1},
+    {"KB", "size", 1e3},
+    {"MB", "size", 1e6},
+    {"GB", "size", 1e9},
+    {"KiB", "size", 1024},
+    {"MiB", "size", 1048576.0},
+    {"GiB", "size", 1073741824.0},
+    {"B/s", "bandwidth", 1},
+    {"MB/s", "bandwidth", 1e6},
+    {"GB/s", "bandwidth", 1e9},
+    {"TB/s", "bandwidth", 1e12},
+    {"Mb/s", "bandwidth", 1.25e5},
+    {"Gb/s", "bandwidth", 1.25e8},
+    {"Tb/s", "bandwidth", 1.25e11},
+    {"fJ/bit", "energy/bit", 1e-15},
+    {"pJ/bit", "energy/bit", 1e-12},
+    {"pJ/B", "energy/byte", 1e-12},
+    {"fJ/B", "energy/byte", 1e-15},
+};
+
+static const unit_def_t *unit_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof unit_defs / sizeof *unit_defs; i++)
+        if (!strcmp(unit_defs[i].name, name))
+            return &unit_defs[i];
+    return NULL;
+}
+
+/* A number followed by a unit: *unit points at the unit text (NULL: none). */
+static int split_unit(const char *t, double *v, char *unit, size_t n)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(t, &end);
+    if (end == t || errno == ERANGE || !isfinite(*v))
+        return -1;
+    while (*end == ' ')
+        end++;
+    if (!*end)
+        return 0;
+    size_t len = strlen(end);
+    while (len && end[len - 1] == ' ')
+        len--;
+    if (len >= n)
+        return -1;
+    memcpy(unit, end, len);
+    unit[len] = '\0';
+    return 1;
+}
+
+/* v (in `given`) in the parameter's unit; 0, or -1 with a message. */
+static int convert_unit(const sim_param_def_t *d, const char *model, const char *t, double v,
+                        const char *given, double *out, char *err, size_t errlen)
+{
+    const unit_def_t *g = unit_find(given), *p = d->unit ? unit_find(d->unit) : NULL;
+    if (!g) {
+        snprintf(err, errlen,
+                 "parameter '%s' of model '%s' is '%s'; '%s' is not a unit prism knows", d->name,
+                 model, t, given);
+        return -1;
+    }
+    if (!p || strcmp(g->dim, p->dim)) {
+        snprintf(err, errlen, "parameter '%s' of model '%s' is '%s'; it is %s%s%s, not a %s",
+                 d->name, model, t, p ? "in " : "a plain number", p ? d->unit : "",
+                 p ? "" : " (no unit)", g->dim);
+        return -1;
+    }
+    *out = v * g->si / p->si;
+    return 0;
+}
+
 /* Resolve one value; on error write a message (without location) to err. */
 static int resolve(struct sim_param_val *v, const char *model, char *err, size_t errlen)
 {
     const sim_param_def_t *d = v->def;
     const char *t = v->text;
     int bad = 0;
-    switch (d->type) {
+    double num;
+    char unit[32];
+    int has_unit = (d->type == SIM_P_INT || d->type == SIM_P_REAL) &&
+                   split_unit(t, &num, unit, sizeof unit) == 1;
+    if (has_unit) {
+        double conv;
+        if (convert_unit(d, model, t, num, unit, &conv, err, errlen))
+            return SIM_ERR_CONFIG;
+        if (d->type == SIM_P_INT) {
+            double r = floor(conv + 0.5);
+            if (fabs(r - conv) > 1e-9 * fmax(1, fabs(conv)) || fabs(r) > 9.2e18) {
+                snprintf(err, errlen,
+                         "parameter '%s' of model '%s' is '%s' = %.9g %s; expected a whole number",
+                         d->name, model, t, conv, d->unit);
+                return SIM_ERR_CONFIG;
+            }
+            v->i = (int64_t)r;
+            v->r = r;
+        } else {
+            v->r = conv;
+            v->i = fabs(conv) < 9.2e18 ? (int64_t)conv : 0;
+        }
+    }
+    switch (has_unit ? SIM_P_STR : d->type) {
     case SIM_P_INT:
         bad = parse_int(t, &v->i);
         v->r = (double)v->i;
@@ -151,15 +279,15 @@ static int resolve(struct sim_param_val *v, const char *model, char *err, size_t
         break;
     }
     if (bad) {
-        snprintf(err, errlen, "parameter '%s' of model '%s' is '%s'; expected %s", d->name,
-                 model, t, type_name(d->type));
+        snprintf(err, errlen, "parameter '%s' of model '%s' is '%s'; expected %s", d->name, model,
+                 t, type_name(d->type));
         return SIM_ERR_CONFIG;
     }
     if ((d->type == SIM_P_INT || d->type == SIM_P_REAL) && d->min <= d->max &&
         (v->r < d->min || v->r > d->max)) {
         snprintf(err, errlen, "parameter '%s' of model '%s' is %s%s%s; allowed range is [%g, %g]",
-                 d->name, model, t, d->unit && *d->unit ? " " : "", d->unit ? d->unit : "",
-                 d->min, d->max);
+                 d->name, model, t, d->unit && *d->unit ? " " : "", d->unit ? d->unit : "", d->min,
+                 d->max);
         return SIM_ERR_CONFIG;
     }
     return 0;
@@ -195,6 +323,28 @@ int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *con
         for (i = 0; i < n; i++)
             if (strcmp(p->v[i].def->name, name) == 0)
                 break;
+        if (i == n) { /* "bandwidth: 512GB/s" names bandwidth_gbps: a value with a unit may drop the
+                         suffix */
+            double num;
+            char unit[32];
+            size_t len = strlen(name), hit = n, hits = 0;
+            for (size_t j = 0; j < n; j++)
+                if (!strncmp(p->v[j].def->name, name, len) && p->v[j].def->name[len] == '_' &&
+                    p->v[j].def->unit && unit_find(p->v[j].def->unit)) {
+                    hit = j;
+                    hits++;
+                }
+            if (hits == 1 && split_unit(val, &num, unit, sizeof unit) == 1)
+                i = hit;
+            else if (hits == 1) {
+                snprintf(err, errlen,
+                         "unknown parameter '%s' for model '%s'; did you mean '%s' (in %s), or "
+                         "'%s' with a unit (%s=%s%s)?",
+                         name, m->name, p->v[hit].def->name, p->v[hit].def->unit, name, name, val,
+                         p->v[hit].def->unit);
+                return SIM_ERR_CONFIG;
+            }
+        }
         if (i == n) {
             char known[512] = "";
             size_t len = 0;
@@ -258,7 +408,10 @@ int sim_param_is_set(const sim_params_t *p, const char *name)
     const struct sim_param_val *v = find(p, name);
     return v ? v->set : 0;
 }
-size_t sim_params_count(const sim_params_t *p) { return p->n; }
+size_t sim_params_count(const sim_params_t *p)
+{
+    return p->n;
+}
 const sim_param_def_t *sim_params_def(const sim_params_t *p, size_t i)
 {
     return i < p->n ? p->v[i].def : NULL;

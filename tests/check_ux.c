@@ -164,6 +164,46 @@ START_TEST(set_on_the_chip)
         prism);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert(json_num(out, "end_time_ps") < base);
+    /* the issue's example: a value with a unit, converted to the parameter's (bandwidth_gbps) */
+    rc = run_out(out, sizeof out,
+                 "%s run configs/chip.yaml --workload gpt2 --seq 64 --json --set "
+                 "sa.rows=64,hbm.bandwidth=512GB/s",
+                 prism);
+    ck_assert_msg(rc == 0, "%s", out);
+    double with_unit = json_num(out, "end_time_ps");
+    rc = run_out(out, sizeof out,
+                 "%s run configs/chip.yaml --workload gpt2 --seq 64 --json --set "
+                 "sa.rows=64,hbm.bandwidth_gbps=0.512TB/s",
+                 prism);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert(json_num(out, "end_time_ps") == with_unit);
+    rc = run_out(out, sizeof out,
+                 "%s run configs/chip.yaml --workload gpt2 --seq 64 --json --set "
+                 "sa.rows=64,hbm.bandwidth_gbps=512",
+                 prism);
+    ck_assert(json_num(out, "end_time_ps") == with_unit);
+    /* 40000ps is the default 40 ns; 8MiB the default buffer */
+    rc = run_out(out, sizeof out,
+                 "%s run configs/chip.yaml --workload gpt2 --seq 64 --json --set "
+                 "hbm.latency_ns=40000ps,buf.size_bytes=8MiB",
+                 prism);
+    ck_assert(json_num(out, "end_time_ps") == base);
+    static const struct {
+        const char *set, *want;
+    } bad[] = {
+        {"hbm.bandwidth=512", "did you mean 'bandwidth_gbps' (in GB/s), or 'bandwidth' with a unit "
+                              "(bandwidth=512GB/s)?"},
+        {"hbm.bandwidth=5ns",
+         "parameter 'bandwidth_gbps' of model 'dram' is '5ns'; it is in GB/s, not a time"},
+        {"sa.rows=3GHz", "it is a plain number (no unit), not a frequency"},
+        {"buf.size_bytes=1.5B", "expected a whole number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --set %s", prism,
+                 bad[i].set);
+        ck_assert_msg(rc == 2, "%s: exit %d", bad[i].set, rc);
+        ck_assert_msg(strstr(out, bad[i].want), "%s: want %s in %s", bad[i].set, bad[i].want, out);
+    }
 }
 END_TEST
 
@@ -631,6 +671,50 @@ START_TEST(workload_dtype_follows_the_chip)
 }
 END_TEST
 
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+START_TEST(capacity_checked_before_the_run_and_errors_said_once)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536];
+    /* seq 1024 in f32: the QKV split writes 9 MiB into the 8 MiB buffer */
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 1024 --dtype f32",
+                 prism);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
+    ck_assert_msg(
+        strstr(out,
+               "write of 9437184 bytes at 0 overflows unit 'sram' (sram 'buf', 8388608 bytes)"),
+        "%s", out);
+    ck_assert_int_eq(lines(out), 1); /* before the run: no summary, said once */
+    ck_assert_ptr_null(strstr(out, "status"));
+    /* a larger buffer runs */
+    rc = run(out, sizeof out,
+             "%s run configs/chip.yaml --workload gpt2 --seq 1024 --dtype f32 --set "
+             "buf.size_bytes=16777216",
+             prism);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    /* a failure during the run is said once */
+    write_file(path("fail.yaml"),
+               "clocks: {c: 1GHz}\ncomponents:\n"
+               "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
+               "op=program k=16 n=16 weight_id=2; op=program k=16 n=16 weight_id=3\"}\n"
+               "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16, endurance: 2}\n"
+               "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
+               "  - {from: x.out, to: drv.in, latency: 1ns}\n");
+    rc = run(out, sizeof out, "%s run %s", prism, path("fail.yaml"));
+    ck_assert_int_eq(rc, 1);
+    ck_assert_int_eq(count(out, "exceeded endurance 2"), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ux");
@@ -648,6 +732,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, plot_draws_each_picture);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
+    tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
     suite_add_tcase(s, tc);
     return s;
 }
