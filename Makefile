@@ -98,7 +98,7 @@ $(BUILD)/sim/mpi.o: CFLAGS += $(MPI_CFLAGS)
 $(BUILD)/sim/partition.o: CFLAGS += $(METIS_CFLAGS)
 $(BUILD)/sim/mpi.o $(BUILD)/sim/partition.o: $(BUILD)/gen/optional.h
 # the bundled fixtures are found from any working directory of a source-tree build
-$(BUILD)/workloads/dataset.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
+$(BUILD)/workloads/dataset.o $(BUILD)/cli/cmd_map_search.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
 .PHONY: FORCE
 FORCE:
 

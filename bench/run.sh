@@ -23,5 +23,7 @@ if [ -x bench/systolic_gpt2 ]; then
   echo "== systolic cost model, four GPT-2 GEMMs =="
   bench/systolic_gpt2
 fi
+echo "== mapping GPT-2 (seq 128) on the hybrid chip, then simulating it (targets: < 60 s, < 10 s) =="
+bench/map_gpt2
 echo "== on-chip network: 8x8 mesh uniform 0.2 and 16x16 mesh uniform 0.1, 110,000 cycles =="
 bench/noc --json

@@ -4,6 +4,8 @@
 #ifndef PRISM_CLI_H
 #define PRISM_CLI_H
 
+#include <stddef.h>
+
 int cmd_run(int argc, char **argv);      /* cli/cmd_run.c */
 int cmd_query(int argc, char **argv);    /* cli/cmd_query.c */
 int cmd_report(int argc, char **argv);   /* cli/cmd_report.c */
@@ -42,8 +44,20 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
                          const sim_partition_info_t *info, int json);
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
+int cmd_map_search(int argc, char **argv); /* cli/cmd_map_search.c: the two-stage mapping */
+int cmd_map_compare(int argc, char **argv); /* cli/cmd_map_search.c: prism map compare */
+
+/* 1 when paths a and b name the same file (same inode, or equal text when
+ * one does not exist yet): used to refuse an output that names an input. */
+int cli_same_file(const char *a, const char *b);
 int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
 int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
+
+/* After a run with a schedule and --trace: tables workload_ops, unit_tiers,
+ * schedule_entries and the view tier_layer in the trace DB (cli/run_trace.c).
+ * 0, or 1 with the message in err. */
+struct map_schedule;
+int cli_trace_schedule(const char *db, const struct map_schedule *s, char *err, size_t n);
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);

@@ -794,6 +794,17 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     }
     if (r.failed)
         fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
+    if (trace_path && (workload || schedule_in)) {
+        const char *driver = NULL;
+        map_schedule_t *ms = NULL;
+        if (!map_find_driver(s, &driver, err, sizeof err))
+            ms = map_attached(s, driver);
+        if (ms && cli_trace_schedule(trace_path, ms, err, sizeof err)) {
+            fprintf(stderr, "prism run: %s\n", err);
+            if (!exit_code)
+                exit_code = 1;
+        }
+    }
     if (schedule_out) {
         const char *driver = NULL;
         if (map_find_driver(s, &driver, err, sizeof err) ||

@@ -37,6 +37,7 @@ static const dev_ext_t dac_ext = {
     .default_clock_hz = 14e9,
     .default_op = DEV_OP_CONVERT,
     .convert = dev_conv_convert,
+    .cost = dev_conv_cost,
 };
 
 const sim_model_t dev_dac_model = {

@@ -286,14 +286,20 @@ int dev_leak_init(sim_comp_t *c, dev_leak_t *l, uint64_t parts, double part_mw, 
     return 0;
 }
 
-double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps)
+double dev_leak_energy(const dev_leak_t *l, uint64_t active_parts, double op_ps)
 {
     if (!l->gating || op_ps <= 0.0)
         return 0.0;
     if (active_parts > l->parts)
         active_parts = l->parts;
-    double e = (1.0 - l->gated_frac) * l->part_mw * (double)active_parts * op_ps * 1e-3;
-    sim_energy(c, l->st_energy, e);
+    return (1.0 - l->gated_frac) * l->part_mw * (double)active_parts * op_ps * 1e-3;
+}
+
+double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps)
+{
+    double e = dev_leak_energy(l, active_parts, op_ps);
+    if (e > 0.0)
+        sim_energy(c, l->st_energy, e);
     return e;
 }
 

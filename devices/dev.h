@@ -57,6 +57,11 @@ typedef struct dev_req {
 } dev_req_t;
 
 #define DEV_F_NO_RELOAD 1u /* weights already resident: never pay a reload */
+/* Cost queries only (dev_cost), to ask about a state other than the present
+ * one: the weights req->weight_id are the resident ones / nothing is
+ * resident. A handler ignores them. */
+#define DEV_F_COST_RESIDENT 2u
+#define DEV_F_COST_EMPTY 4u
 
 /* The completion a device sends back (payload of a DEV_MSG_DONE event). */
 typedef struct dev_done {

@@ -130,6 +130,8 @@ typedef struct dev_leak {
 int dev_leak_init(sim_comp_t *c, dev_leak_t *l, uint64_t parts, double part_mw, int gating,
                   double gated_frac);
 double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, double op_ps);
+/* The energy dev_leak_op charges, without charging it (cost queries). */
+double dev_leak_energy(const dev_leak_t *l, uint64_t active_parts, double op_ps);
 
 /* Table rows of the leakage parameters sram and vector share (each adds its
  * own cell_type row, default and reason): node, leakage_mw_per_kb,

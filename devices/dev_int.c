@@ -120,20 +120,34 @@ void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *
     *time_ps = st->latency_ps + batches * per;
 }
 
+int dev_conv_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
+{
+    (void)c;
+    const dev_conv_t *st = state;
+    memset(k, 0, sizeof *k);
+    if (req->kind != DEV_OP_CONVERT)
+        return SIM_ERR_CONFIG;
+    double t_ps, issue_ps;
+    dev_conv_timing(st, req->m, &t_ps, &issue_ps);
+    sim_time_t per = st->base.unit.period_ps;
+    k->issue_cycles = dev_ps_to_cycles(issue_ps, per);
+    k->cycles = dev_ps_to_cycles(t_ps, per);
+    k->energy_pj = (double)req->m * st->e_conv_pj;
+    k->bytes = req->m * (uint64_t)((st->bits + 7) / 8);
+    return 0;
+}
+
 void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     dev_conv_t *st = state;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;
-    double t_ps, issue_ps;
-    dev_conv_timing(st, req.m, &t_ps, &issue_ps);
-    double e = (double)req.m * st->e_conv_pj;
-    sim_energy(c, st->st_energy, e);
+    dev_cost_t k;
+    dev_conv_cost(c, st, &req, &k);
+    sim_energy(c, st->st_energy, k.energy_pj);
     sim_stat_add(c, st->st_samples, (double)req.m);
-    sim_time_t per = st->base.unit.period_ps;
-    dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(issue_ps, per),
-                dev_ps_to_cycles(t_ps, per), e, req.m * (uint64_t)((st->bits + 7) / 8));
+    dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }
 
 int dev_conv_convert(sim_comp_t *c, void *state, const double *in, double *out, size_t n,
@@ -295,17 +309,21 @@ int dev_mrr_mvm_tile(const double *W, size_t n_out, size_t n_in, const double *x
 }
 
 /* ---- the photonic cores' weight loads and ledger ------------------------------ */
+uint64_t dev_pio_reload_count(const dev_req_t *req, uint64_t tiles, int loaded,
+                              uint32_t weight_id)
+{
+    if (req->kind == DEV_OP_PROGRAM)
+        return tiles;
+    if (req->flags & DEV_F_NO_RELOAD)
+        return 0;
+    if (tiles > 1)
+        return tiles;
+    return (!loaded || weight_id != req->weight_id) ? 1 : 0;
+}
+
 uint64_t dev_pio_reloads(const dev_req_t *req, uint64_t tiles, int *loaded, uint32_t *weight_id)
 {
-    uint64_t reloads;
-    if (req->kind == DEV_OP_PROGRAM)
-        reloads = tiles;
-    else if (req->flags & DEV_F_NO_RELOAD)
-        reloads = 0;
-    else if (tiles > 1)
-        reloads = tiles;
-    else
-        reloads = (!*loaded || *weight_id != req->weight_id) ? 1 : 0;
+    uint64_t reloads = dev_pio_reload_count(req, tiles, *loaded, *weight_id);
     *loaded = 1;
     *weight_id = req->weight_id;
     return reloads;
@@ -332,27 +350,36 @@ int dev_pio_stats_init(sim_comp_t *c, dev_pio_stats_t *s, const char *extra_ener
     return 0;
 }
 
-double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t *s,
-                      double e_mod_pj, double laser_mw, uint64_t m, uint64_t k, uint64_t n,
-                      uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps, uint64_t reloads)
+void dev_pio_energy(const dev_pio_t *io, double e_mod_pj, double laser_mw, uint64_t m, uint64_t k,
+                    uint64_t n, uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps,
+                    dev_pio_energy_t *out)
 {
     uint64_t tiles = tiles_in * tiles_out;
     double n_dac = (double)m * (double)k * (double)tiles_out;
     double n_adc = (double)m * (double)n * (double)tiles_in;
-    double e_dac = n_dac * io->e_dac_pj;
-    double e_mod = n_dac * e_mod_pj; /* one active pass per input value */
-    double e_adc = n_adc * io->e_adc_pj;
-    double e_pd = n_adc * io->e_pd_pj;
+    out->dac = n_dac * io->e_dac_pj;
+    out->mod = n_dac * e_mod_pj; /* one active pass per input value */
+    out->adc = n_adc * io->e_adc_pj;
+    out->pd = n_adc * io->e_pd_pj;
     /* mW * ps = 1e-3 pJ; an external laser component charges it instead */
-    double e_laser = io->external_laser ? 0.0 : laser_mw * (double)tiles * t_tile_ps * 1e-3;
-    sim_energy(c, s->e_dac, e_dac);
-    sim_energy(c, s->e_mod, e_mod);
-    sim_energy(c, s->e_adc, e_adc);
-    sim_energy(c, s->e_pd, e_pd);
-    sim_energy(c, s->e_laser, e_laser);
+    out->laser = io->external_laser ? 0.0 : laser_mw * (double)tiles * t_tile_ps * 1e-3;
+    out->total = out->dac + out->mod + out->adc + out->pd + out->laser;
+}
+
+double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t *s,
+                      double e_mod_pj, double laser_mw, uint64_t m, uint64_t k, uint64_t n,
+                      uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps, uint64_t reloads)
+{
+    dev_pio_energy_t e;
+    dev_pio_energy(io, e_mod_pj, laser_mw, m, k, n, tiles_in, tiles_out, t_tile_ps, &e);
+    sim_energy(c, s->e_dac, e.dac);
+    sim_energy(c, s->e_mod, e.mod);
+    sim_energy(c, s->e_adc, e.adc);
+    sim_energy(c, s->e_pd, e.pd);
+    sim_energy(c, s->e_laser, e.laser);
     sim_stat_add(c, s->vectors, (double)m);
     sim_stat_add(c, s->reloads, (double)reloads);
-    return e_dac + e_mod + e_adc + e_pd + e_laser;
+    return e.total;
 }
 
 /* ---- one rule for held tuning power (mzi_mesh heaters, mrr_bank rings) ------- */

@@ -87,6 +87,8 @@ int dev_conv_init(sim_comp_t *c, dev_conv_t *st, const sim_params_t *p, const ch
 /* sim_model_t.handle of a converter (state: a dev_conv_t, or a struct that
  * starts with one). */
 void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev);
+/* dev_ext_t.cost of a converter: what dev_conv_handle charges. */
+int dev_conv_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k);
 /* m samples: op time and initiation interval in ps (latency + ceil(m/ch)/rate). */
 void dev_conv_timing(const dev_conv_t *st, uint64_t m, double *time_ps, double *issue_ps);
 /* dev_ext_t.convert: num_quantize with the component's bits and full scale. */
@@ -181,6 +183,9 @@ int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p);
  * holds one), a single tile only when other weights (req->weight_id) are
  * resident. Marks the request's weights resident (*loaded, *weight_id). */
 uint64_t dev_pio_reloads(const dev_req_t *req, uint64_t tiles, int *loaded, uint32_t *weight_id);
+/* The same count without marking anything resident (for cost queries). */
+uint64_t dev_pio_reload_count(const dev_req_t *req, uint64_t tiles, int loaded,
+                              uint32_t weight_id);
 
 /* The ledger of a photonic core, registered in this order: energy.dac,
  * energy.adc, energy.modulator, energy.laser, energy.pd, then `extra_energy`
@@ -198,6 +203,13 @@ int dev_pio_stats_init(sim_comp_t *c, dev_pio_stats_t *s, const char *extra_ener
  * e_mod_pj per symbol) and outputs (PD, ADC); the laser burns laser_mw for
  * tiles x t_tile_ps. Counts the vectors and reloads; returns the energy
  * charged (pJ). */
+/* The energy dev_pio_charge charges, by category, without charging it. */
+typedef struct dev_pio_energy {
+    double dac, mod, adc, pd, laser, total;
+} dev_pio_energy_t;
+void dev_pio_energy(const dev_pio_t *io, double e_mod_pj, double laser_mw, uint64_t m, uint64_t k,
+                    uint64_t n, uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps,
+                    dev_pio_energy_t *out);
 double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t *s,
                       double e_mod_pj, double laser_mw, uint64_t m, uint64_t k, uint64_t n,
                       uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps, uint64_t reloads);

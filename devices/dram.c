@@ -94,14 +94,16 @@ static int dram_init(sim_comp_t *c, void *state, const sim_params_t *p)
     return 0;
 }
 
-static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+/* The one cost function: the handler charges exactly this. */
+static int dram_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
 {
-    dram_t *d = state;
-    dev_req_t req;
-    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), &req) ||
-        dev_mem_check(c, &req, d->capacity_bytes, "capacity_bytes"))
-        return;
-    uint64_t addr = req.k, bytes = req.m;
+    (void)c;
+    const dram_t *d = state;
+    memset(k, 0, sizeof *k);
+    if ((req->kind != DEV_OP_READ && req->kind != DEV_OP_WRITE) || req->m == 0 ||
+        req->k > d->capacity_bytes || req->m > d->capacity_bytes - req->k)
+        return SIM_ERR_CONFIG;
+    uint64_t addr = req->k, bytes = req->m;
     /* whole bursts; burst i goes to channel i % channels; each channel moves
      * bandwidth / channels bytes per ns */
     uint64_t bursts = (addr + bytes - 1) / d->burst_bytes - addr / d->burst_bytes + 1;
@@ -110,19 +112,32 @@ static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     double xfer_ps = (double)(chan_bursts * d->burst_bytes) * 1000.0 / chan_gbps;
     double lat_ps = d->latency_ns * 1000.0;
     double period = (double)d->base.unit.period_ps;
-    uint64_t issue = (uint64_t)ceil(xfer_ps / period - 1e-9);
-    uint64_t cycles = (uint64_t)ceil((lat_ps + xfer_ps) / period - 1e-9);
-    if (issue == 0)
-        issue = 1;
-    uint64_t moved = bursts * d->burst_bytes;
-    double e = (double)moved * 8.0 * d->pj_per_bit;
-    sim_energy(c, req.kind == DEV_OP_WRITE ? d->st_e_write : d->st_e_read, e);
-    dev_base_op(c, &d->base, ev, &req, issue, cycles, e, moved);
+    k->issue_cycles = (uint64_t)ceil(xfer_ps / period - 1e-9);
+    k->cycles = (uint64_t)ceil((lat_ps + xfer_ps) / period - 1e-9);
+    if (k->issue_cycles == 0)
+        k->issue_cycles = 1;
+    k->bytes = bursts * d->burst_bytes;
+    k->energy_pj = (double)k->bytes * 8.0 * d->pj_per_bit;
+    return 0;
+}
+
+static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    dram_t *d = state;
+    dev_req_t req;
+    if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), &req) ||
+        dev_mem_check(c, &req, d->capacity_bytes, "capacity_bytes"))
+        return;
+    dev_cost_t k;
+    dram_cost(c, d, &req, &k);
+    sim_energy(c, req.kind == DEV_OP_WRITE ? d->st_e_write : d->st_e_read, k.energy_pj);
+    dev_base_op(c, &d->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }
 
 static const dev_ext_t dram_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_READ,
+    .cost = dram_cost,
 };
 
 const sim_model_t dev_dram_model = {

@@ -61,24 +61,37 @@ static int laser_init(sim_comp_t *c, void *state, const sim_params_t *p)
     return 0;
 }
 
+static int laser_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
+{
+    (void)c;
+    const laser_t *st = state;
+    memset(k, 0, sizeof *k);
+    if (req->kind != DEV_OP_CONVERT)
+        return SIM_ERR_CONFIG;
+    double t_ps = (double)req->m * 1e12 / st->rate_hz;
+    k->issue_cycles = k->cycles = dev_ps_to_cycles(t_ps, st->base.unit.period_ps);
+    /* on for m / sample_rate: P [mW] * t [ps] * 1e-3 = pJ */
+    k->energy_pj = st->always_on ? 0.0 : st->power_mw * t_ps * 1e-3;
+    return 0;
+}
+
 static void laser_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     laser_t *st = state;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;
-    double t_ps = (double)req.m * 1e12 / st->rate_hz;
-    uint64_t cycles = dev_ps_to_cycles(t_ps, st->base.unit.period_ps);
-    /* on for m / sample_rate: P [mW] * t [ps] * 1e-3 = pJ */
-    double e = st->always_on ? 0.0 : st->power_mw * t_ps * 1e-3;
-    sim_energy(c, st->st_energy, e);
+    dev_cost_t k;
+    laser_cost(c, st, &req, &k);
+    sim_energy(c, st->st_energy, k.energy_pj);
     sim_stat_add(c, st->st_samples, (double)req.m);
-    dev_base_op(c, &st->base, ev, &req, cycles, cycles, e, 0);
+    dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, 0);
 }
 
 static const dev_ext_t laser_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_CONVERT,
+    .cost = laser_cost,
 };
 
 const sim_model_t dev_laser_model = {

@@ -153,30 +153,72 @@ static int mrr_fits(sim_comp_t *c, const mrr_t *st, uint64_t n_out, uint64_t n_i
     return 0;
 }
 
+/* What one request costs on the bank in its present state: the one function
+ * the handler and the cost query share. */
+typedef struct mrr_plan {
+    uint64_t m, k, nout, tiles_in, tiles_out, reloads;
+    double t_tile, total, issue;
+    dev_pio_energy_t io;
+} mrr_plan_t;
+
+static void mrr_plan(const mrr_t *st, const dev_req_t *req, mrr_plan_t *p)
+{
+    p->k = req->k;
+    p->nout = req->n;
+    p->m = req->kind == DEV_OP_PROGRAM ? 0 : req->m;
+    p->tiles_in = dev_ceil_div(p->k, (uint64_t)st->cols);
+    p->tiles_out = dev_ceil_div(p->nout, (uint64_t)st->rows);
+    uint64_t tiles = p->tiles_in * p->tiles_out;
+    int loaded = st->loaded;
+    uint32_t wid = st->weight_id;
+    if (req->flags & DEV_F_COST_RESIDENT)
+        loaded = 1, wid = req->weight_id;
+    else if (req->flags & DEV_F_COST_EMPTY)
+        loaded = 0;
+    p->reloads = dev_pio_reload_count(req, tiles, loaded, wid);
+    p->t_tile = p->m ? st->t_first_ps + ((double)p->m - 1.0) * st->interval_ps : 0.0;
+    p->total = (double)p->reloads * st->settle_ps + (double)tiles * p->t_tile;
+    p->issue = p->m ? p->total - (st->t_first_ps - st->interval_ps) : p->total;
+    dev_pio_energy(&st->io, st->e_mod_symbol_pj, st->laser_mw, p->m, p->k, p->nout, p->tiles_in,
+                   p->tiles_out, p->t_tile, &p->io);
+}
+
+static int mrr_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
+{
+    (void)c;
+    const mrr_t *st = state;
+    memset(k, 0, sizeof *k);
+    if ((req->kind != DEV_OP_MVM && req->kind != DEV_OP_GEMM && req->kind != DEV_OP_PROGRAM) ||
+        mrr_fits(NULL, st, req->n, req->k))
+        return SIM_ERR_CONFIG;
+    mrr_plan_t p;
+    mrr_plan(st, req, &p);
+    sim_time_t per = st->base.unit.period_ps;
+    k->issue_cycles = dev_ps_to_cycles(p.issue, per);
+    k->cycles = dev_ps_to_cycles(p.total, per);
+    k->energy_pj = p.io.total;
+    k->program_cycles = dev_ps_to_cycles((double)p.reloads * st->settle_ps, per);
+    k->bytes = p.m * (p.k + p.nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
+    return 0;
+}
+
 static void mrr_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     mrr_t *st = state;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_PIO_OPS, &req))
         return;
-    uint64_t k = req.k, nout = req.n, m = req.kind == DEV_OP_PROGRAM ? 0 : req.m;
-    if (mrr_fits(c, st, nout, k))
+    req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
+    if (mrr_fits(c, st, req.n, req.k))
         return;
-    uint64_t tiles_in = dev_ceil_div(k, (uint64_t)st->cols);
-    uint64_t tiles_out = dev_ceil_div(nout, (uint64_t)st->rows);
-    uint64_t tiles = tiles_in * tiles_out;
-    uint64_t reloads = dev_pio_reloads(&req, tiles, &st->loaded, &st->weight_id);
-
-    double t_tile = m ? st->t_first_ps + ((double)m - 1.0) * st->interval_ps : 0.0;
-    double total = (double)reloads * st->settle_ps + (double)tiles * t_tile;
-    double issue = m ? total - (st->t_first_ps - st->interval_ps) : total;
-
-    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, m, k,
-                              nout, tiles_in, tiles_out, t_tile, reloads);
-    sim_time_t per = st->base.unit.period_ps;
-    uint64_t bytes = m * (k + nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
-    dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(issue, per), dev_ps_to_cycles(total, per),
-                e, bytes);
+    mrr_plan_t p;
+    mrr_plan(st, &req, &p);
+    dev_cost_t k;
+    mrr_cost(c, st, &req, &k);
+    dev_pio_reloads(&req, p.tiles_in * p.tiles_out, &st->loaded, &st->weight_id);
+    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, p.m, p.k,
+                              p.nout, p.tiles_in, p.tiles_out, p.t_tile, p.reloads);
+    dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, e, k.bytes);
 }
 
 static int mrr_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size_t n_in,
@@ -220,6 +262,7 @@ static const dev_ext_t mrr_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
     .mvm = mrr_mvm,
+    .cost = mrr_cost,
 };
 
 const sim_model_t dev_mrr_bank_model = {

@@ -178,36 +178,80 @@ static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_i
     return 0;
 }
 
+/* What one request costs on the mesh in its present state: the one function
+ * the handler and the cost query share. */
+typedef struct mzi_plan {
+    uint64_t m, k, nout, tiles_in, tiles_out, reloads;
+    double t_tile, total, issue;
+    dev_pio_energy_t io;
+} mzi_plan_t;
+
+static void mzi_plan(const mzi_t *st, const dev_req_t *req, mzi_plan_t *p)
+{
+    /* MVM/GEMM: m vectors through a k-in x n-out matrix; PROGRAM: k x n */
+    p->k = req->k;
+    p->nout = req->n;
+    p->m = req->kind == DEV_OP_PROGRAM ? 0 : req->m;
+    uint64_t N = (uint64_t)st->n;
+    p->tiles_in = dev_ceil_div(p->k, N);
+    p->tiles_out = dev_ceil_div(p->nout, N);
+    uint64_t tiles = p->tiles_in * p->tiles_out;
+    int loaded = st->loaded;
+    uint32_t wid = st->weight_id;
+    if (req->flags & DEV_F_COST_RESIDENT)
+        loaded = 1, wid = req->weight_id;
+    else if (req->flags & DEV_F_COST_EMPTY)
+        loaded = 0;
+    p->reloads = dev_pio_reload_count(req, tiles, loaded, wid);
+    /* timing (ps) */
+    double slots = p->m ? (double)dev_ceil_div(p->m, (uint64_t)st->wavelengths) : 0.0;
+    p->t_tile = p->m ? st->t_first_ps + (slots - 1.0) * st->io.interval_ps : 0.0;
+    double t_reload = (double)p->reloads * st->settle_ps;
+    p->total = t_reload + (double)tiles * p->t_tile;
+    p->issue = p->m ? p->total - (st->t_first_ps - st->io.interval_ps) : p->total;
+    dev_pio_energy(&st->io, st->e_mod_symbol_pj, st->laser_mw, p->m, p->k, p->nout, p->tiles_in,
+                   p->tiles_out, p->t_tile, &p->io);
+}
+
+static int mzi_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
+{
+    (void)c;
+    const mzi_t *st = state;
+    memset(k, 0, sizeof *k);
+    if ((req->kind != DEV_OP_MVM && req->kind != DEV_OP_GEMM && req->kind != DEV_OP_PROGRAM) ||
+        req->k == 0 || req->n == 0 ||
+        ((req->n > (uint64_t)st->n || req->k > (uint64_t)st->n) && !st->tiling))
+        return SIM_ERR_CONFIG;
+    mzi_plan_t p;
+    mzi_plan(st, req, &p);
+    sim_time_t per = st->base.unit.period_ps;
+    k->issue_cycles = dev_ps_to_cycles(p.issue, per);
+    k->cycles = dev_ps_to_cycles(p.total, per);
+    k->energy_pj = p.io.total;
+    k->program_cycles = dev_ps_to_cycles((double)p.reloads * st->settle_ps, per);
+    k->bytes = p.m * (p.k + p.nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
+    return 0;
+}
+
 static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     mzi_t *st = state;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_PIO_OPS, &req))
         return;
-    /* MVM/GEMM: m vectors through a k-in x n-out matrix; PROGRAM: k x n */
-    uint64_t k = req.k, nout = req.n, m = req.kind == DEV_OP_PROGRAM ? 0 : req.m;
-    if (mzi_fits(c, st, nout, k))
+    req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
+    if (mzi_fits(c, st, req.n, req.k))
         return;
-    uint64_t N = (uint64_t)st->n;
-    uint64_t tiles_in = dev_ceil_div(k, N), tiles_out = dev_ceil_div(nout, N);
-    uint64_t tiles = tiles_in * tiles_out;
-    uint64_t reloads = dev_pio_reloads(&req, tiles, &st->loaded, &st->weight_id);
-
-    /* timing (ps) */
-    double slots = m ? (double)dev_ceil_div(m, (uint64_t)st->wavelengths) : 0.0;
-    double t_tile = m ? st->t_first_ps + (slots - 1.0) * st->io.interval_ps : 0.0;
-    double t_reload = (double)reloads * st->settle_ps;
-    double total = t_reload + (double)tiles * t_tile;
-    double issue = m ? total - (st->t_first_ps - st->io.interval_ps) : total;
-
+    mzi_plan_t p;
+    mzi_plan(st, &req, &p);
+    dev_cost_t k;
+    mzi_cost(c, st, &req, &k);
+    dev_pio_reloads(&req, p.tiles_in * p.tiles_out, &st->loaded, &st->weight_id);
     /* energy (pJ): conversions count every tile's inputs and outputs; the
      * heaters are static power (dev_hold_power), a reload adds only its time */
-    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, m, k,
-                              nout, tiles_in, tiles_out, t_tile, reloads);
-    sim_time_t per = st->base.unit.period_ps;
-    uint64_t bytes = m * (k + nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
-    dev_base_op(c, &st->base, ev, &req, dev_ps_to_cycles(issue, per), dev_ps_to_cycles(total, per),
-                e, bytes);
+    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, p.m, p.k,
+                              p.nout, p.tiles_in, p.tiles_out, p.t_tile, p.reloads);
+    dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, e, k.bytes);
 }
 
 /* Program (or reuse) the tiles of W: tile (ti, tj) holds rows ti*N.. and
@@ -294,6 +338,7 @@ static const dev_ext_t mzi_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
     .mvm = mzi_mvm,
+    .cost = mzi_cost,
 };
 
 const sim_model_t dev_mzi_mesh_model = {

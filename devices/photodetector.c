@@ -93,6 +93,7 @@ static const dev_ext_t pd_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_CONVERT,
     .convert = pd_convert,
+    .cost = dev_conv_cost,
 };
 
 const sim_model_t dev_photodetector_model = {

@@ -109,6 +109,28 @@ static void sram_words(const sram_t *s, uint64_t addr, uint64_t bytes, uint64_t 
     *max_bank_words = most;
 }
 
+/* The one cost function: the handler charges exactly this. */
+static int sram_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
+{
+    (void)c;
+    const sram_t *s = state;
+    memset(k, 0, sizeof *k);
+    if ((req->kind != DEV_OP_READ && req->kind != DEV_OP_WRITE) || req->m == 0 ||
+        req->k > s->size_bytes || req->m > s->size_bytes - req->k)
+        return SIM_ERR_CONFIG;
+    uint64_t words, bank_words;
+    sram_words(s, req->k, req->m, &words, &bank_words);
+    k->issue_cycles = dev_ceil_div(bank_words * s->word_bytes, s->ports * s->bank_bw);
+    k->cycles = s->latency_cycles + k->issue_cycles;
+    k->energy_pj =
+        (double)words * (req->kind == DEV_OP_WRITE ? s->e_write_word_pj : s->e_read_word_pj);
+    /* gated banks: the banks this access touches leak fully for its cycles */
+    k->energy_pj += dev_leak_energy(&s->leak, dev_ceil_div(words, bank_words),
+                                    (double)k->cycles * (double)s->base.unit.period_ps);
+    k->bytes = req->m;
+    return 0;
+}
+
 static void sram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     sram_t *s = state;
@@ -116,24 +138,25 @@ static void sram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), &req) ||
         dev_mem_check(c, &req, s->size_bytes, "size_bytes"))
         return;
-    uint64_t addr = req.k, bytes = req.m;
+    dev_cost_t k;
+    sram_cost(c, s, &req, &k);
     uint64_t words, bank_words;
-    sram_words(s, addr, bytes, &words, &bank_words);
-    uint64_t xfer = dev_ceil_div(bank_words * s->word_bytes, s->ports * s->bank_bw);
-    uint64_t cycles = s->latency_cycles + xfer;
+    sram_words(s, req.k, req.m, &words, &bank_words);
+    double k_leak = dev_leak_energy(&s->leak, dev_ceil_div(words, bank_words),
+                                    (double)k.cycles * (double)s->base.unit.period_ps);
     int write = req.kind == DEV_OP_WRITE;
-    double e = (double)words * (write ? s->e_write_word_pj : s->e_read_word_pj);
-    sim_energy(c, write ? s->st_e_write : s->st_e_read, e);
+    sim_energy(c, write ? s->st_e_write : s->st_e_read, k.energy_pj - k_leak);
     /* gated banks: the banks this access touches leak fully for its cycles */
-    uint64_t active = dev_ceil_div(words, bank_words);
-    e += dev_leak_op(c, &s->leak, active, (double)cycles * (double)s->base.unit.period_ps);
+    dev_leak_op(c, &s->leak, dev_ceil_div(words, bank_words),
+                (double)k.cycles * (double)s->base.unit.period_ps);
     sim_stat_add(c, write ? s->st_writes : s->st_reads, (double)words);
-    dev_base_op(c, &s->base, ev, &req, xfer, cycles, e, bytes);
+    dev_base_op(c, &s->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }
 
 static const dev_ext_t sram_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_READ,
+    .cost = sram_cost,
 };
 
 const sim_model_t dev_sram_model = {

@@ -403,6 +403,34 @@ static int systolic_init(sim_comp_t *c, void *state, const sim_params_t *p)
     return 0;
 }
 
+/* Energy of a costed GEMM (MACs; operand SRAM reads and writes); returns the
+ * bytes it moves. */
+static uint64_t systolic_energy(const systolic_t *s, const systolic_cost_t *cost, double *e_mac,
+                                double *e_sram)
+{
+    *e_mac = (double)cost->macs * s->mac_pj;
+    *e_sram = (double)(cost->ifmap_read_bytes + cost->filter_read_bytes) * s->sram_read_pj +
+              (double)cost->ofmap_write_bytes * s->sram_write_pj;
+    return cost->ifmap_read_bytes + cost->filter_read_bytes + cost->ofmap_write_bytes;
+}
+
+/* dev_ext_t.cost: the same closed forms and energy the handler uses. */
+static int systolic_dev_cost(sim_comp_t *c, const void *state, const dev_req_t *req,
+                             dev_cost_t *k)
+{
+    (void)c;
+    const systolic_t *s = state;
+    memset(k, 0, sizeof *k);
+    systolic_cost_t cost;
+    if (req->kind != DEV_OP_GEMM || systolic_gemm_cost(&s->cfg, req->m, req->k, req->n, &cost))
+        return SIM_ERR_CONFIG;
+    double e_mac, e_sram;
+    k->bytes = systolic_energy(s, &cost, &e_mac, &e_sram);
+    k->issue_cycles = k->cycles = cost.cycles;
+    k->energy_pj = e_mac + e_sram;
+    return 0;
+}
+
 /* A GEMM holds the whole array for its cycles; requests queue in arrival
  * order (dev_unit_t) and the completion reports latency with the wait. */
 static void systolic_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
@@ -430,10 +458,8 @@ static void systolic_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
                       (unsigned long long)req.n, (unsigned long long)cost.cycles);
         return;
     }
-    double e_mac = (double)cost.macs * s->mac_pj;
-    double e_sram = (double)(cost.ifmap_read_bytes + cost.filter_read_bytes) * s->sram_read_pj +
-                    (double)cost.ofmap_write_bytes * s->sram_write_pj;
-    uint64_t bytes = cost.ifmap_read_bytes + cost.filter_read_bytes + cost.ofmap_write_bytes;
+    double e_mac, e_sram;
+    uint64_t bytes = systolic_energy(s, &cost, &e_mac, &e_sram);
     sim_energy(c, s->st_e_mac, e_mac);
     sim_energy(c, s->st_e_sram, e_sram);
     sim_stat_add(c, s->st_scalesim, (double)cost.scalesim_cycles);
@@ -466,6 +492,7 @@ static const dev_ext_t systolic_ext = {
     .default_op = DEV_OP_GEMM,
     .mvm = NULL,
     .convert = NULL,
+    .cost = systolic_dev_cost,
 };
 
 const sim_model_t dev_systolic_model = {

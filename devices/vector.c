@@ -285,6 +285,59 @@ static unsigned ceil_log2(uint64_t x)
     return l;
 }
 
+/* What rows x cols through vfunc cost: the one function the handler and the
+ * cost query share. */
+typedef struct vplan {
+    uint64_t issue, cycles, elems, bytes;
+    double e_add, e_mul;
+} vplan_t;
+
+static int vector_plan(const vunit_t *v, const dev_req_t *req, vplan_t *p)
+{
+    dev_vf_cost_t k;
+    if (dev_vf_cost(req->vfunc, &k))
+        return SIM_ERR_CONFIG;
+    uint64_t rows = req->m, cols = req->n;
+    if (rows == 0 || cols == 0)
+        return SIM_ERR_CONFIG;
+    uint64_t elems = rows * cols;
+    /* lane-cycles: simple ops 1 each, special ops sfu_cycles each */
+    uint64_t per_elem = k.elem_add + k.elem_mul + k.elem_sfu * v->sfu_cycles;
+    uint64_t stream = dev_ceil_div(elems * per_elem, v->lanes);
+    /* per row: each reduction ends in a tree over min(cols, lanes) partials, then the
+     * scalar row ops run one after another */
+    uint64_t tree = ceil_log2(cols < v->lanes ? cols : v->lanes);
+    uint64_t row_cycles = k.reductions * tree + k.row_add + k.row_mul + k.row_sfu * v->sfu_cycles;
+    p->issue = stream + rows * row_cycles;
+    p->cycles = v->depth + p->issue;
+    double n_add = (double)elems * (k.elem_add + k.elem_sfu_add) +
+                   (double)rows * (k.row_add + k.row_sfu_add);
+    double n_mul = (double)elems * (k.elem_mul + k.elem_sfu_mul) +
+                   (double)rows * (k.row_mul + k.row_sfu_mul);
+    p->e_add = n_add * v->e_add_pj;
+    p->e_mul = n_mul * v->e_mul_pj;
+    p->elems = elems;
+    p->bytes = elems * (v->fmt == DEV_FMT_FP16 ? 2u : 4u);
+    return 0;
+}
+
+static int vector_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
+{
+    (void)c;
+    memset(k, 0, sizeof *k);
+    vplan_t p;
+    if (req->kind != DEV_OP_VECTOR || vector_plan(state, req, &p))
+        return SIM_ERR_CONFIG;
+    k->issue_cycles = p.issue;
+    k->cycles = p.cycles;
+    k->energy_pj = p.e_add + p.e_mul +
+                   dev_leak_energy(&((const vunit_t *)state)->leak, 1,
+                                   (double)p.cycles *
+                                       (double)((const vunit_t *)state)->base.unit.period_ps);
+    k->bytes = p.bytes;
+    return 0;
+}
+
 static void vector_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     vunit_t *v = state;
@@ -297,32 +350,18 @@ static void vector_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
                       (unsigned)req.vfunc, DEV_VF_CHOICES + 5);
         return;
     }
-    uint64_t rows = req.m, cols = req.n;
-    if (rows == 0 || cols == 0) {
-        sim_comp_fail(c, "empty shape %llux%llu", (unsigned long long)rows, (unsigned long long)cols);
+    if (req.m == 0 || req.n == 0) {
+        sim_comp_fail(c, "empty shape %llux%llu", (unsigned long long)req.m,
+                      (unsigned long long)req.n);
         return;
     }
-    uint64_t elems = rows * cols;
-    /* lane-cycles: simple ops 1 each, special ops sfu_cycles each */
-    uint64_t per_elem = k.elem_add + k.elem_mul + k.elem_sfu * v->sfu_cycles;
-    uint64_t stream = dev_ceil_div(elems * per_elem, v->lanes);
-    /* per row: each reduction ends in a tree over min(cols, lanes) partials, then the
-     * scalar row ops run one after another */
-    uint64_t tree = ceil_log2(cols < v->lanes ? cols : v->lanes);
-    uint64_t row_cycles = k.reductions * tree + k.row_add + k.row_mul + k.row_sfu * v->sfu_cycles;
-    uint64_t issue = stream + rows * row_cycles;
-    uint64_t cycles = v->depth + issue;
-    double n_add = (double)elems * (k.elem_add + k.elem_sfu_add) +
-                   (double)rows * (k.row_add + k.row_sfu_add);
-    double n_mul = (double)elems * (k.elem_mul + k.elem_sfu_mul) +
-                   (double)rows * (k.row_mul + k.row_sfu_mul);
-    double e_add = n_add * v->e_add_pj, e_mul = n_mul * v->e_mul_pj;
-    sim_energy(c, v->st_e_add, e_add);
-    sim_energy(c, v->st_e_mul, e_mul);
-    sim_stat_add(c, v->st_elems, (double)elems);
-    uint64_t bytes = elems * (v->fmt == DEV_FMT_FP16 ? 2u : 4u);
-    double e_leak = dev_leak_op(c, &v->leak, 1, (double)cycles * (double)v->base.unit.period_ps);
-    dev_base_op(c, &v->base, ev, &req, issue, cycles, e_add + e_mul + e_leak, bytes);
+    vplan_t p;
+    vector_plan(v, &req, &p);
+    sim_energy(c, v->st_e_add, p.e_add);
+    sim_energy(c, v->st_e_mul, p.e_mul);
+    sim_stat_add(c, v->st_elems, (double)p.elems);
+    double e_leak = dev_leak_op(c, &v->leak, 1, (double)p.cycles * (double)v->base.unit.period_ps);
+    dev_base_op(c, &v->base, ev, &req, p.issue, p.cycles, p.e_add + p.e_mul + e_leak, p.bytes);
 }
 
 int dev_vector_numerics(sim_comp_t *c, int vfunc, const double *a, const double *b,
@@ -340,6 +379,7 @@ int dev_vector_numerics(sim_comp_t *c, int vfunc, const double *a, const double 
 static const dev_ext_t vector_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_VECTOR,
+    .cost = vector_cost,
 };
 
 const sim_model_t dev_vector_model = {

@@ -536,6 +536,71 @@ static int do_program(sim_comp_t *c, xbar_state_t *st, const dev_req_t *req, uin
     return 0;
 }
 
+/* What one request costs on the crossbar in its present state (programming
+ * when other weights are resident, then the MVM): the one function the
+ * handler and the cost query share. 0, or SIM_ERR_CONFIG with err set. */
+typedef struct xbar_plan {
+    xbar_cost_t prog, mvm;
+    int program; /* 1: the request (re)programs the weights */
+    uint64_t bytes, cycles, issue;
+} xbar_plan_t;
+
+static int xbar_plan(const xbar_state_t *st, const dev_req_t *req, xbar_plan_t *p, char *err,
+                     size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    sim_time_t per = st->base.unit.period_ps;
+    if (req->kind == DEV_OP_PROGRAM) {
+        if (xbar_program_cost(&st->cfg, req->k, req->n, per, &p->prog, err, errlen))
+            return SIM_ERR_CONFIG;
+        p->program = 1;
+        p->bytes = req->k * req->n * (uint64_t)((st->cfg.weight_bits + 7) / 8);
+    } else if (req->kind == DEV_OP_MVM || req->kind == DEV_OP_GEMM) {
+        /* check the shape before paying for a reload */
+        if (xbar_mvm_cost(&st->cfg, req->m, req->k, req->n, per, &p->mvm, err, errlen))
+            return SIM_ERR_CONFIG;
+        int resident = st->resident;
+        uint32_t resident_id = st->resident_id;
+        if (req->flags & DEV_F_COST_RESIDENT)
+            resident = 1, resident_id = req->weight_id;
+        else if (req->flags & DEV_F_COST_EMPTY)
+            resident = 0;
+        p->program = !(req->flags & DEV_F_NO_RELOAD) &&
+                     (!resident || resident_id != req->weight_id);
+        if (p->program &&
+            xbar_program_cost(&st->cfg, req->k, req->n, per, &p->prog, err, errlen))
+            return SIM_ERR_CONFIG;
+        p->bytes = req->m * (req->k * (uint64_t)((st->cfg.input_bits + 7) / 8) + req->n * 4u);
+    } else {
+        snprintf(err, errlen, "cannot do op '%s'", dev_op_name(req->kind));
+        return SIM_ERR_CONFIG;
+    }
+    /* the array is held for programming and every read pulse; the final
+     * shift-and-add overlaps the next op */
+    p->cycles = p->prog.cycles + p->mvm.cycles;
+    p->issue = p->cycles - p->mvm.acc_cycles;
+    return 0;
+}
+
+static int xbar_dev_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
+{
+    (void)c;
+    const xbar_state_t *st = state;
+    memset(k, 0, sizeof *k);
+    xbar_plan_t p;
+    char err[256];
+    if (xbar_plan(st, req, &p, err, sizeof err))
+        return SIM_ERR_CONFIG;
+    k->issue_cycles = p.issue;
+    k->cycles = p.cycles;
+    k->energy_pj = p.prog.e_total + p.mvm.e_total;
+    k->bytes = p.bytes;
+    k->program_energy_pj = p.prog.e_total;
+    k->program_cycles = p.prog.cycles;
+    k->cell_writes = (uint64_t)p.prog.cells_written;
+    return 0;
+}
+
 void xbar_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     xbar_state_t *st = state;
@@ -545,43 +610,29 @@ void xbar_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_req_from_event(ev, &req);
     const char *name = sim_comp_name(c);
     char err[256];
-    xbar_cost_t prog, mvm;
-    memset(&prog, 0, sizeof prog);
-    memset(&mvm, 0, sizeof mvm);
-    uint64_t bytes = 0;
-
-    if (req.kind == DEV_OP_PROGRAM) {
-        if (do_program(c, st, &req, req.k, req.n, &prog))
-            return;
-        bytes = req.k * req.n * (uint64_t)((st->cfg.weight_bits + 7) / 8);
-    } else if (req.kind == DEV_OP_MVM || req.kind == DEV_OP_GEMM) {
-        /* check the shape before paying for a reload */
-        if (xbar_mvm_cost(&st->cfg, req.m, req.k, req.n, st->base.unit.period_ps, &mvm, err,
-                          sizeof err)) {
-            sim_comp_fail(c, "%s '%s': %s: %s", st->cfg.model, name, dev_op_name(req.kind), err);
-            return;
-        }
-        int reload = !(req.flags & DEV_F_NO_RELOAD) &&
-                     (!st->resident || st->resident_id != req.weight_id);
-        if (reload && do_program(c, st, &req, req.k, req.n, &prog))
-            return;
-        sim_energy(c, st->st_cell, mvm.e_cell);
-        sim_energy(c, st->st_adc, mvm.e_adc);
-        sim_energy(c, st->st_dac, mvm.e_dac);
-        sim_energy(c, st->st_acc, mvm.e_acc);
-        sim_stat_add(c, st->st_mvm, 1.0);
-        sim_stat_add(c, st->st_vectors, (double)req.m);
-        sim_stat_add(c, st->st_conv, mvm.adc_conv);
-        bytes = req.m * (req.k * (uint64_t)((st->cfg.input_bits + 7) / 8) + req.n * 4u);
-    } else {
+    if (req.kind != DEV_OP_PROGRAM && req.kind != DEV_OP_MVM && req.kind != DEV_OP_GEMM) {
         dev_fail_op(c, &req);
         return;
     }
-    /* the array is held for programming and every read pulse; the final
-     * shift-and-add overlaps the next op */
-    uint64_t cycles = prog.cycles + mvm.cycles;
-    uint64_t issue = cycles - mvm.acc_cycles;
-    dev_base_op(c, &st->base, ev, &req, issue, cycles, prog.e_total + mvm.e_total, bytes);
+    req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
+    xbar_plan_t p;
+    if (xbar_plan(st, &req, &p, err, sizeof err)) {
+        sim_comp_fail(c, "%s '%s': %s: %s", st->cfg.model, name, dev_op_name(req.kind), err);
+        return;
+    }
+    if (p.program && do_program(c, st, &req, req.k, req.n, &p.prog))
+        return;
+    if (req.kind != DEV_OP_PROGRAM) {
+        sim_energy(c, st->st_cell, p.mvm.e_cell);
+        sim_energy(c, st->st_adc, p.mvm.e_adc);
+        sim_energy(c, st->st_dac, p.mvm.e_dac);
+        sim_energy(c, st->st_acc, p.mvm.e_acc);
+        sim_stat_add(c, st->st_mvm, 1.0);
+        sim_stat_add(c, st->st_vectors, (double)req.m);
+        sim_stat_add(c, st->st_conv, p.mvm.adc_conv);
+    }
+    dev_base_op(c, &st->base, ev, &req, p.issue, p.cycles, p.prog.e_total + p.mvm.e_total,
+                p.bytes);
 }
 
 void xbar_destroy(sim_comp_t *c, void *state)
@@ -617,4 +668,5 @@ const dev_ext_t xbar_ext = {
     .default_op = DEV_OP_MVM,
     .mvm = xbar_ext_mvm,
     .convert = NULL,
+    .cost = xbar_dev_cost,
 };

@@ -11,6 +11,7 @@
 #include "devices/dev.h"
 #include "sim/sim.h"
 #include "workloads/wl.h"
+#include "workloads/wl_forward.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +130,10 @@ typedef struct map_opts {
     /* weight sets resident at once: the load for a GEMM waits for the GEMM
      * `weight_buffers` weighted GEMMs earlier (default 2: double buffering) */
     int weight_buffers;
+    /* map_build: crossbar weights are already programmed (steady-state
+     * inference): no DRAM read, transfer or program entries for them, and
+     * their MVMs never reload (default 0: programming is part of the run) */
+    int xbar_resident;
 } map_opts_t;
 
 void map_opts_default(map_opts_t *o);
@@ -195,6 +200,191 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
 /* The same for a built simulation: read `path` for its one schedule_driver
  * and attach it (what `prism run CONFIG --schedule FILE` does). */
 int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n);
+
+/* ---- chips of tiers and placements (mapper/place.c) ------------------------------ */
+/* GEMM tiers, found from the units' models: systolic -> digital, rram_xbar /
+ * pcm_xbar -> xbar (static weights), mzi_mesh / mrr_bank -> photonic. */
+enum { MAP_TIER_DIGITAL = 0, MAP_TIER_XBAR = 1, MAP_TIER_PHOTONIC = 2, MAP_TIERS = 3 };
+const char *map_tier_name(int tier); /* "digital", "xbar", "photonic" */
+
+typedef struct map_chip {
+    map_units_t units;
+    int *tier_unit[MAP_TIERS]; /* unit indexes of each GEMM tier */
+    size_t n_tier[MAP_TIERS];
+    int *vec; /* vector units */
+    size_t n_vec;
+    int sram, dram;         /* global buffer, DRAM (-1 none) */
+    int carrier[MAP_TIERS]; /* the wire `x_<tier>` into each tier, -1 none */
+} map_chip_t;
+
+int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t n);
+void map_chip_free(map_chip_t *c);
+
+/* Where one GEMM op runs: tier a for pct_a percent of its output columns,
+ * tier b for the rest (pct_a = 100: the whole op on a). */
+typedef struct map_place {
+    uint8_t a, b, pct_a;
+} map_place_t;
+
+/* 1 when the chip can run op with that placement (tiers present; crossbars
+ * take static weights only unless the chip has no other GEMM tier). */
+int map_place_valid(const map_chip_t *chip, const wl_op_t *op, const map_place_t *pl);
+/* The schedule of g on chip with place[op index] for every GEMM op (NULL:
+ * all digital). SIM_ERR_CONFIG names the op when a placement is impossible or
+ * the crossbar tier is full (one static weight slice per crossbar unit). */
+int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *place,
+              const map_opts_t *opts, map_schedule_t **out, char *err, size_t n);
+
+/* ---- estimates ------------------------------------------------------------------ */
+/* What a schedule would take on a built (sim_init done) chip, without running
+ * it: the driver's issue rules replayed, each request priced by its device's
+ * cost query, links' latency and serialisation, static power of every
+ * component over the makespan. */
+typedef struct map_estimate {
+    sim_time_t makespan_ps;
+    double energy_pj;  /* dynamic + static */
+    double dynamic_pj; /* the devices' op energy (programming included) */
+    double static_pj;  /* leakage, heaters, background over the makespan */
+    double program_pj; /* part of dynamic_pj spent programming weights */
+    uint64_t cell_writes;
+    uint64_t requests;
+    size_t n_units;
+    sim_time_t *unit_busy_ps; /* per unit of the schedule */
+    double *unit_energy_pj;
+} map_estimate_t;
+
+int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, char *err, size_t n);
+void map_estimate_free(map_estimate_t *o);
+
+/* ---- a mapping session (mapper/ctx.c) --------------------------------------------- */
+/* The chip of `config` built and initialised with an empty schedule (so its
+ * devices answer cost queries) and the workload `spec`. */
+typedef struct map_ctx map_ctx_t;
+int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts, map_ctx_t **out,
+                 char *err, size_t n);
+void map_ctx_close(map_ctx_t *c); /* NULL ok */
+const wl_graph_t *map_ctx_graph(const map_ctx_t *c);
+/* Crossbar weights programmed before the run (map_opts_t.xbar_resident). */
+void map_ctx_set_resident(map_ctx_t *c, int resident);
+const map_chip_t *map_ctx_chip(const map_ctx_t *c);
+sim_t *map_ctx_sim(map_ctx_t *c);
+/* The schedule of a placement (spec and shape recorded for the file). */
+int map_ctx_schedule(map_ctx_t *c, const map_place_t *place, map_schedule_t **out, char *err,
+                     size_t n);
+/* Its estimate (map_estimate on the session's chip). */
+int map_ctx_eval(map_ctx_t *c, const map_place_t *place, map_estimate_t *est, char *err, size_t n);
+
+/* ---- sensitivity profile and quality (mapper/profile.c) -------------------------- */
+typedef struct map_profile_opts {
+    const char *dir;              /* GPT-2 directory: config.json, model.safetensors */
+    const char *tokens, *targets; /* eval files (default DIR/eval_tokens.u8, eval_targets.u8) */
+    int token_bytes;              /* 1, 2 or 4 (little-endian); 0: 1 if vocab <= 256, else 2 */
+    int rows, cols;               /* rows to evaluate (0: all), tokens per row (0: n_ctx) */
+    int seeds;                    /* noise seeds averaged (default 8) */
+    uint64_t seed;                /* base seed (default 1) */
+    double sigma;                 /* weight noise / max|W| (default 0.02) */
+    int in_bits, out_bits;        /* DAC / ADC bits (default 8, 8) */
+    int max_proj;                 /* profile only the first max_proj projections (0: all) */
+    const char *device;           /* NULL: the letter's model; else an analog device model */
+    const char *device_params;    /* "k: v, k: v" for that device, NULL: defaults */
+    void (*progress)(void *ctx, int done, int total);
+    void *progress_ctx;
+} map_profile_opts_t;
+void map_profile_opts_default(map_profile_opts_t *o);
+
+typedef struct map_profile_row {
+    char name[64]; /* "h.0.attn.c_attn", "lm_head" */
+    double kl_mean, kl_std, dloss_mean;
+} map_profile_row_t;
+
+typedef struct map_profile {
+    int n; /* projections, in the model's order */
+    map_profile_row_t *row;
+    double ce_clean;
+    int positions, seeds;
+} map_profile_t;
+
+int map_profile_run(const map_profile_opts_t *o, map_profile_t *out, char *err, size_t n);
+void map_profile_free(map_profile_t *p);
+int map_profile_write_csv(const map_profile_t *p, const char *path, char *err, size_t n);
+int map_profile_read_csv(const char *path, map_profile_t *out, char *err, size_t n);
+uint64_t map_profile_seed(uint64_t base, int s); /* noise seed number s of a run */
+
+/* One executor per projection (exact until made analog). */
+typedef struct map_execset map_execset_t;
+map_execset_t *map_execset_create(int n_proj);
+void map_execset_free(map_execset_t *s);
+int map_execset_analog(map_execset_t *s, int proj, const map_profile_opts_t *o, uint64_t seed,
+                       char *err, size_t n);
+wl_executor_t map_execset_executor(map_execset_t *s);
+
+/* The clean model and eval set, to measure KL and cross-entropy of any executor. */
+typedef struct map_quality map_quality_t;
+int map_quality_open(const map_profile_opts_t *o, map_quality_t **out, char *err, size_t n);
+void map_quality_close(map_quality_t *q);
+int map_quality_n_proj(const map_quality_t *q);
+const char *map_quality_proj_name(const map_quality_t *q, int i);
+int map_quality_positions(const map_quality_t *q);
+double map_quality_ce_clean(const map_quality_t *q);
+int map_quality_measure(map_quality_t *q, const wl_executor_t *exec, double *kl, double *ce,
+                        char *err, size_t n);
+
+/* ---- the two-stage search (mapper/search.c) ------------------------------------------- */
+typedef struct map_search_opts {
+    int population, generations; /* NSGA-II (default 32, 40) */
+    uint64_t seed;               /* search stream (default 1) */
+    double kl_target;            /* stage 2 target, < 0: no stage 2 */
+    int objective;               /* stage 1 pick: 0 knee, 1 latency, 2 energy */
+    void (*progress)(void *ctx, int done, int total);
+    void *progress_ctx;
+} map_search_opts_t;
+void map_search_opts_default(map_search_opts_t *o);
+
+typedef struct map_point {
+    char name[48];
+    double latency_ps, energy_pj, kl; /* estimate; kl: predicted from the profile */
+    map_place_t *place;               /* per op */
+} map_point_t;
+
+typedef struct map_move {
+    char op[64];
+    map_place_t from, to;
+    double kl_removed, kl_after, latency_ps, energy_pj;
+} map_move_t;
+
+typedef struct map_search_result {
+    map_point_t *front; /* non-dominated (latency, energy), by latency */
+    size_t n_front, stage1_pick;
+    map_point_t *baseline; /* each tier alone, round robin by layer, greedy by size */
+    size_t n_baselines;
+    map_place_t *chosen; /* after stage 2 */
+    size_t n_ops;
+    double chosen_latency_ps, chosen_energy_pj, chosen_kl;
+    int quality_met;
+    map_move_t *moves;
+    size_t n_moves;
+    uint64_t evaluations;
+    size_t n_genes;            /* GEMM ops placed */
+    double chosen_kl_measured; /* -1 until map_search_measured */
+} map_search_result_t;
+
+/* profile: per projection KL (by op name), NULL: no stage 2. */
+int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *profile,
+               map_search_result_t *r, char *err, size_t n);
+void map_search_result_free(map_search_result_t *r);
+/* Mean KL of a placement on the GPT-2 model in `dir` (its eval set), every
+ * projection placed on an analog tier noisy at once (letter's noise model). */
+int map_measure_kl(const char *dir, map_ctx_t *ctx, const map_place_t *chosen, double *kl,
+                   double *ce, char *err, size_t n);
+/* Measure r->chosen on `dir`; while the measurement misses `target`, stage 2
+ * again with a tighter prediction (up to 8 rounds). r->quality_met says. */
+int map_search_measured(map_ctx_t *ctx, const map_profile_t *profile, const char *dir,
+                        double target, map_search_result_t *r, double *kl, double *ce, char *err,
+                        size_t n);
+/* Stage 2 again from r->chosen with another (tighter) predicted-KL target:
+ * what the caller does when the measured quality misses the target. */
+int map_search_refine(map_ctx_t *ctx, const map_profile_t *profile, double target,
+                      map_search_result_t *r, char *err, size_t n);
 
 /* The one `schedule_driver` component of a built simulation: its name, or an
  * error when there is none or more than one. */

@@ -85,8 +85,7 @@ int map_exec_check(const map_exec_t *s, char *err, size_t n)
             snprintf(err, n,
                      "schedule entry %zu (%s): a transfer needs bytes > 0 and units in range "
                      "(from %llu, to %llu of %zu)",
-                     i, nm, (unsigned long long)e->req.k, (unsigned long long)e->req.n,
-                     s->n_units);
+                     i, nm, (unsigned long long)e->req.k, (unsigned long long)e->req.n, s->n_units);
             return SIM_ERR_CONFIG;
         }
         if (e->unit >= 0 && e->reps == 0) {
@@ -236,7 +235,7 @@ static int issue(sim_comp_t *c, sched_driver_t *d)
             req.tag = i;
             req.weight_id = e->req.weight_id + (uint32_t)(e->res.reps_sent * e->weight_step);
             int rc = req.kind == DEV_OP_TRANSFER ? send_transfer(c, u->port, e, &req)
-                                                  : send_request(c, u->port, e, &req);
+                                                 : send_request(c, u->port, e, &req);
             if (rc)
                 return rc;
             if (e->res.reps_sent == 0)

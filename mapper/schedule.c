@@ -5,6 +5,7 @@
 #include "mapper/map.h"
 
 #include "devices/dev.h"
+#include "mapper/map_int.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
@@ -12,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define NO_ENTRY UINT32_MAX
-#define WEIGHT_ALIGN 64u /* DRAM layout: each weight tensor starts on a 64-byte boundary */
 
 void map_opts_default(map_opts_t *o)
 {
@@ -104,20 +102,14 @@ void map_schedule_free(map_schedule_t *s)
     free(s);
 }
 
-static void release_schedule(void *owner)
+void map_release_schedule(void *owner)
 {
     map_schedule_free(owner);
 }
 
 /* ---- building ------------------------------------------------------------------------ */
-typedef struct bld {
-    map_schedule_t *s;
-    size_t cap_entries, cap_preds;
-    char *err;
-    size_t errn;
-} bld_t;
 
-static const char *keep(bld_t *b, const char *text)
+const char *map_bld_keep(bld_t *b, const char *text)
 {
     map_schedule_t *s = b->s;
     if (!text)
@@ -136,10 +128,10 @@ static const char *keep(bld_t *b, const char *text)
     return copy;
 }
 
-/* Appends an entry; its predecessors follow with add_pred. Returns its index
+/* Appends an entry; its predecessors follow with map_bld_pred. Returns its index
  * or NO_ENTRY on out of memory. */
-static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *kind, int unit,
-                          const dev_req_t *req, uint64_t reps, const char *note)
+uint32_t map_bld_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *kind, int unit,
+                       const dev_req_t *req, uint64_t reps, const char *note)
 {
     map_schedule_t *s = b->s;
     if (s->exec.n_entries + 1 >= UINT32_MAX)
@@ -160,7 +152,7 @@ static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const cha
     map_exec_entry_t *e = &s->exec.entries[i];
     memset(e, 0, sizeof *e);
     e->op_id = op_id;
-    e->name = keep(b, op->name);
+    e->name = map_bld_keep(b, op->name);
     e->what = kind;
     e->unit = unit;
     if (req)
@@ -171,7 +163,7 @@ static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const cha
     memset(in, 0, sizeof *in);
     in->layer = op->layer;
     in->kind = kind;
-    in->detail = keep(b, op->detail ? op->detail : "");
+    in->detail = map_bld_keep(b, op->detail ? op->detail : "");
     in->note = note;
     if (!e->name || !in->detail)
         return NO_ENTRY;
@@ -180,7 +172,7 @@ static uint32_t add_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const cha
 }
 
 /* Adds predecessor p to the last entry (duplicates and NO_ENTRY ignored). */
-static int add_pred(bld_t *b, uint32_t p)
+int map_bld_pred(bld_t *b, uint32_t p)
 {
     map_schedule_t *s = b->s;
     if (p == NO_ENTRY)
@@ -203,26 +195,22 @@ static int add_pred(bld_t *b, uint32_t p)
 }
 
 /* Tensor pointer -> index in the graph's tensor list (sorted pointers, bsearch). */
-typedef struct tref {
-    uintptr_t ptr;
-    size_t index;
-} tref_t;
 
-static int tref_cmp(const void *a, const void *b)
+int map_tref_cmp(const void *a, const void *b)
 {
     uintptr_t x = ((const tref_t *)a)->ptr, y = ((const tref_t *)b)->ptr;
     return x < y ? -1 : x > y;
 }
 
-static size_t tensor_index(const tref_t *refs, size_t n, const wl_tensor_t *t)
+size_t map_tensor_index(const tref_t *refs, size_t n, const wl_tensor_t *t)
 {
     tref_t key = {(uintptr_t)t, 0};
-    const tref_t *r = t ? bsearch(&key, refs, n, sizeof *refs, tref_cmp) : NULL;
+    const tref_t *r = t ? bsearch(&key, refs, n, sizeof *refs, map_tref_cmp) : NULL;
     return r ? r->index : SIZE_MAX;
 }
 
 /* m rows x n elements of the op's first output (n = its last dimension). */
-static void out_rows_cols(const wl_op_t *op, uint64_t *m, uint64_t *n)
+static void map_out_rows_cols(const wl_op_t *op, uint64_t *m, uint64_t *n)
 {
     *m = *n = 0;
     if (op->n_outputs == 0)
@@ -236,7 +224,7 @@ static void out_rows_cols(const wl_op_t *op, uint64_t *m, uint64_t *n)
     *m = numel / last;
 }
 
-static uint64_t in_numel(const wl_op_t *op)
+static uint64_t map_in_numel(const wl_op_t *op)
 {
     for (size_t i = 0; i < op->n_inputs; i++)
         if (!(op->inputs[i]->flags & (WL_T_WEIGHT | WL_T_CONST)))
@@ -245,13 +233,6 @@ static uint64_t in_numel(const wl_op_t *op)
 }
 
 /* The vector passes of an op: one to three functions over m x n elements. */
-typedef struct vprog {
-    int n;
-    uint16_t vf[3];
-    uint64_t m, cols;
-    int proxy;
-    const char *note;
-} vprog_t;
 
 static int name_in(const char *d, const char *const *list)
 {
@@ -261,11 +242,11 @@ static int name_in(const char *d, const char *const *list)
     return 0;
 }
 
-static void vector_program(const wl_op_t *op, vprog_t *p)
+void map_vector_program(const wl_op_t *op, vprog_t *p)
 {
     memset(p, 0, sizeof *p);
     const char *d = op->detail ? op->detail : "";
-    out_rows_cols(op, &p->m, &p->cols);
+    map_out_rows_cols(op, &p->m, &p->cols);
     p->n = 1;
     switch (op->kind) {
     case WL_OP_SOFTMAX:
@@ -300,7 +281,7 @@ static void vector_program(const wl_op_t *op, vprog_t *p)
         if (op->kind == WL_OP_POOL && op->conv.kernel_h > 0 && op->conv.kernel_w > 0)
             window = (uint64_t)op->conv.kernel_h * (uint64_t)op->conv.kernel_w;
         else if (out)
-            window = in_numel(op) / out;
+            window = map_in_numel(op) / out;
         p->vf[0] = DEV_VF_ADD;
         p->m = out;
         p->cols = window ? window : 1;
@@ -432,7 +413,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             next_addr += (t->bytes + WEIGHT_ALIGN - 1) / WEIGHT_ALIGN * WEIGHT_ALIGN;
         }
     }
-    qsort(refs, n_t, sizeof *refs, tref_cmp);
+    qsort(refs, n_t, sizeof *refs, map_tref_cmp);
     s->weight_layout_bytes = next_addr;
     int u_dram = map_units_find(units, MAP_UNIT_DRAM);
     int stream = o.stream_weights && u_dram >= 0;
@@ -451,7 +432,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             break;
         }
         for (size_t k = 0; k < op->n_inputs; k++) {
-            size_t ti = tensor_index(refs, n_t, op->inputs[k]);
+            size_t ti = map_tensor_index(refs, n_t, op->inputs[k]);
             if (ti != SIZE_MAX && producer[ti] != NO_ENTRY)
                 in_preds[n_in++] = producer[ti];
         }
@@ -460,7 +441,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         memset(&req, 0, sizeof req);
 #define ADD(kind_, unit_, req_, reps_, note_)                                                      \
     do {                                                                                           \
-        last = add_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));               \
+        last = map_bld_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));           \
         if (last == NO_ENTRY) {                                                                    \
             rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
@@ -468,7 +449,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     } while (0)
 #define PRED(p_)                                                                                   \
     do {                                                                                           \
-        if (add_pred(&b, (p_))) {                                                                  \
+        if (map_bld_pred(&b, (p_))) {                                                              \
             rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
         }                                                                                          \
@@ -495,7 +476,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             const wl_tensor_t *wt[2] = {op->weight, op->bias};
             int loaded = 0;
             for (int w = 0; w < 2 && stream; w++) {
-                size_t ti = tensor_index(refs, n_t, wt[w]);
+                size_t ti = map_tensor_index(refs, n_t, wt[w]);
                 if (ti == SIZE_MAX || !(wt[w]->flags & WL_T_WEIGHT) || wt[w]->bytes == 0)
                     continue;
                 dev_req_t rd;
@@ -521,7 +502,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             req.k = op->k;
             req.n = swap ? op->m : op->n;
             uint64_t reps = op->count ? op->count : 1;
-            size_t wi = tensor_index(refs, n_t, op->weight);
+            size_t wi = map_tensor_index(refs, n_t, op->weight);
             uint32_t step = 0;
             if (op->weight && wi != SIZE_MAX && reps == 1)
                 req.weight_id = (uint32_t)(wi + 1);
@@ -542,7 +523,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             if (loaded)
                 gemm_loaded[n_loaded++] = last;
         } else if (op->kind == WL_OP_EMBEDDING) {
-            size_t ti = tensor_index(refs, n_t, op->weight);
+            size_t ti = map_tensor_index(refs, n_t, op->weight);
             int from_dram = ti != SIZE_MAX && (op->weight->flags & WL_T_WEIGHT);
             int u = need_unit(&b, units, from_dram ? MAP_UNIT_DRAM : MAP_UNIT_SRAM, op);
             if (u < 0) {
@@ -577,7 +558,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             PRED_INPUTS();
         } else {
             vprog_t vp;
-            vector_program(op, &vp);
+            map_vector_program(op, &vp);
             if (vp.n == 0) {
                 rc = fail(err, n, SIM_ERR_CONFIG,
                           "op '%s': the naive mapper has no rule for kind '%s'", op->name, kind);
@@ -608,7 +589,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             }
         }
         for (size_t k = 0; k < op->n_outputs; k++) {
-            size_t ti = tensor_index(refs, n_t, op->outputs[k]);
+            size_t ti = map_tensor_index(refs, n_t, op->outputs[k]);
             if (ti != SIZE_MAX)
                 producer[ti] = last;
         }
@@ -675,7 +656,8 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON *sh = cJSON_AddObjectToObject(root, "shape");
         cJSON_AddNumberToObject(sh, "batch", s->wopts.batch);
         cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
-        cJSON_AddStringToObject(sh, "phase", s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
+        cJSON_AddStringToObject(sh, "phase",
+                                s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
         cJSON_AddNumberToObject(sh, "kv_len", s->wopts.kv_len);
         cJSON_AddNumberToObject(sh, "image", s->wopts.image);
         cJSON_AddStringToObject(sh, "dtype", wl_dtype_name(s->wopts.dtype));
@@ -824,7 +806,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     char msg[256];
     if (map_exec_check(&sched->exec, msg, sizeof msg))
         return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
-    sched->exec.release = release_schedule;
+    sched->exec.release = map_release_schedule;
     sched->exec.owner = sched;
     if (map_exec_attach(c, &sched->exec)) {
         sched->exec.release = NULL;
@@ -839,7 +821,7 @@ map_schedule_t *map_attached(sim_t *s, const char *driver_name)
 {
     sim_comp_t *c = driver_name ? sim_comp_find(s, driver_name) : NULL;
     map_exec_t *d = map_exec_attached(c);
-    if (!d || d->release != release_schedule)
+    if (!d || d->release != map_release_schedule)
         return NULL;
     return d->owner;
 }

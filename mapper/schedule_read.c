@@ -162,8 +162,9 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
         goto done;
     }
     if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
-        rc = rfail(err, n, "%s: no \"schedule\" array (is it a schedule written by prism map or "
-                           "prism run --schedule-out?)",
+        rc = rfail(err, n,
+                   "%s: no \"schedule\" array (is it a schedule written by prism map or "
+                   "prism run --schedule-out?)",
                    path);
         goto done;
     }
@@ -266,8 +267,8 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                 goto done;
             }
             if (!cJSON_IsObject(req)) {
-                rc = rfail(err, n, "%s: schedule[%zu]: unit '%s' but no \"request\" object",
-                           path, i, unit);
+                rc = rfail(err, n, "%s: schedule[%zu]: unit '%s' but no \"request\" object", path,
+                           i, unit);
                 goto done;
             }
             const char *rop = get_str(req, "op");
@@ -350,8 +351,8 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             if (!cJSON_IsNumber(p) || !(p->valuedouble >= 0) || p->valuedouble >= (double)i ||
                 floor(p->valuedouble) != p->valuedouble) {
                 rc = rfail(err, n,
-                           "%s: schedule[%zu].after: %g is not the index of an earlier entry",
-                           path, i, cJSON_IsNumber(p) ? p->valuedouble : -1.0);
+                           "%s: schedule[%zu].after: %g is not the index of an earlier entry", path,
+                           i, cJSON_IsNumber(p) ? p->valuedouble : -1.0);
                 goto done;
             }
             if (s->exec.n_preds == cap_preds) {

@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# `make demo`: runs the bundled default chip, writes a trace DB and prints
-# the summary a user wants first. Usage: scripts/demo.sh PATH/TO/prism
+# `make demo`: maps GPT-2 small (prefill of 128 tokens) onto the default
+# heterogeneous chip (configs/hybrid.yaml: RRAM crossbar tiles, photonic MZI
+# cores, systolic arrays, vector units, global buffer, HBM2) with the
+# two-stage mapper, runs the schedule cycle by cycle into a trace DB and prints
+# the report and the time and energy per tier per layer.
+# Usage: scripts/demo.sh PATH/TO/prism
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prism=${1:-build/prism}
 db=${DEMO_DB:-demo.db}
-config=configs/demo.yaml
-workload=()
-if [ -f configs/chip.yaml ] && "$prism" run --help | grep -q -- "--workload SPEC"; then
-  config=configs/chip.yaml
-  workload=(--workload gpt2)
-fi
-echo "prism demo: $prism run $config ${workload[*]} --trace $db --force"
-"$prism" run "$config" "${workload[@]}" --trace "$db" --force
+schedule=${DEMO_SCHEDULE:-demo-schedule.json}
+config=configs/hybrid.yaml
+echo "prism demo: $prism map --chip $config --workload gpt2 --seq 128 --quality kl=0.01 -o $schedule"
+"$prism" map --chip "$config" --workload gpt2 --seq 128 --quality kl=0.01 -o "$schedule" |
+  grep -v '^pareto [0-9]*  ' || true
+echo
+echo "prism demo: $prism run $config --schedule $schedule --trace $db --force"
+"$prism" run "$config" --schedule "$schedule" --trace "$db" --force
 echo
 "$prism" report "$db"
 echo
-echo "Next: $prism query $db \"SELECT * FROM component_summary\""
+echo "time and energy per tier per layer (first rows): $prism query $db \"SELECT * FROM tier_layer\""
+"$prism" query "$db" "SELECT * FROM tier_layer LIMIT 8"
+echo
+echo "Next: $prism query $db \"SELECT * FROM tier_layer\""

@@ -1,4 +1,4 @@
-/* The example configs (configs/photonic.yaml, analog.yaml, hybrid.yaml) run
+/* The example configs (configs/photonic.yaml, analog.yaml, devices.yaml) run
  * end to end through the built binary ($PRISM; skipped when unset; run from
  * the repo root): each run completes, every device is busy and spends energy,
  * every op_driver gets all its requests back, and one closed form per config
@@ -9,7 +9,7 @@
  * SCALE-Sim v2's ws closed form and the SRAM's from docs/devices/sram.md.
  * Every number the closed forms use is read back from the trace (resolved
  * parameters, clocks, links), not copied from the configs. `prism diff` of two
- * runs of the hybrid config exits 0, and against another config exits 1. */
+ * runs of the devices config exits 0, and against another config exits 1. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -487,7 +487,7 @@ START_TEST(analog_config)
 }
 END_TEST
 
-/* ---- hybrid: all twelve models; SCALE-Sim and SRAM closed forms; diff ----------------------- */
+/* ---- devices: all twelve models; SCALE-Sim and SRAM closed forms; diff ----------------------- */
 
 /* SCALE-Sim v2, weight stationary: ceil(K/R) ceil(N/C) (M + 2R + C - 2) - 1 */
 static void check_systolic(sqlite3 *h, const char *sa)
@@ -540,7 +540,7 @@ static void check_sram(sqlite3 *h, const char *buf)
 START_TEST(hybrid_config)
 {
     SKIP_WITHOUT_PRISM();
-    const char *a = run_config("configs/hybrid.yaml", "hybrid_a");
+    const char *a = run_config("configs/devices.yaml", "devices_a");
     check_run(a, 12);
     sqlite3 *h = db_open(a);
     static const char *const kinds[] = {"mzi_mesh", "mrr_bank", "laser",     "photodetector",
@@ -549,14 +549,14 @@ START_TEST(hybrid_config)
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         ck_assert_msg(
             atoi(q_text(h, "SELECT count(*) FROM components WHERE model = '%s'", kinds[i])) == 1,
-            "hybrid.yaml has no (or several) %s", kinds[i]);
+            "devices.yaml has no (or several) %s", kinds[i]);
     check_systolic(h, "sa");
     check_sram(h, "buf");
     check_mesh(h, "mesh");
     sqlite3_close(h);
 
     /* a second run of the same config is the same run */
-    const char *b = run_config("configs/hybrid.yaml", "hybrid_b");
+    const char *b = run_config("configs/devices.yaml", "devices_b");
     char out[16384];
     int st = run(out, sizeof out, "%s diff %s %s 2>&1", prism, a, b);
     ck_assert_msg(st == 0, "prism diff of two hybrid runs exited %d: %.2000s", st, out);

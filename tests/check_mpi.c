@@ -1,7 +1,7 @@
 /* Distributed runs: `mpirun --oversubscribe -np 2|3 prism run` must give the
  * sequential run's results: status, end time, events handled, trace rows
  * (the events table as a sorted hash), ops, every component's stats and
- * energy, link totals. PHOLD, configs/demo.yaml and configs/hybrid.yaml (with
+ * energy, link totals. PHOLD, configs/demo.yaml and configs/devices.yaml (with
  * METIS's placement and with every driver-device link cut by hand), several
  * seeds, both synchronisations; a model failure on one rank and SIGINT; the
  * partitioner (cut, lookahead, zero-latency links kept whole) and its
@@ -186,18 +186,18 @@ START_TEST(hybrid_identical_to_sequential)
     if (!have_mpi())
         return;
     /* METIS keeps each driver with its device: nothing crosses */
-    same_as_sequential("configs/hybrid.yaml", "--seed 1", 3, "");
+    same_as_sequential("configs/devices.yaml", "--seed 1", 3, "");
     /* by hand: every driver on rank 0, every device on rank 1 (24 cut links) */
     char out[8192];
     int rc = run(out, sizeof out,
-                 "%s partition configs/hybrid.yaml --ranks 2 --out %s >/dev/null && "
+                 "%s partition configs/devices.yaml --ranks 2 --out %s >/dev/null && "
                  "awk '/^#/{next}{print $1, ($1 ~ /^drv_/) ? 0 : 1}' %s > %s",
                  prism, path("auto.part"), path("auto.part"), path("cut.part"));
     ck_assert_msg(rc == 0, "%s", out);
     char opt[600];
     snprintf(opt, sizeof opt, "--partition %s", path("cut.part"));
-    same_as_sequential("configs/hybrid.yaml", "--seed 1 --trace-messages", 2, opt);
-    same_as_sequential("configs/hybrid.yaml", "--seed 3", 2, opt);
+    same_as_sequential("configs/devices.yaml", "--seed 1 --trace-messages", 2, opt);
+    same_as_sequential("configs/devices.yaml", "--seed 3", 2, opt);
 }
 END_TEST
 

@@ -8,13 +8,13 @@
 #include "workloads/wl.h"
 
 #include <check.h>
-#include <stdarg.h>
-#include <sys/wait.h>
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char tmpdir[256];
@@ -330,8 +330,7 @@ START_TEST(test_many_units)
     sim_t *s = load_cfg(cfg);
     put(tpath("many.json"), js);
     char err[1024];
-    ck_assert_msg(map_schedule_attach_file(s, tpath("many.json"), err, sizeof err) == 0, "%s",
-                  err);
+    ck_assert_msg(map_schedule_attach_file(s, tpath("many.json"), err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(sim_init(s), 0);
     ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
     sim_finish(s);
@@ -377,17 +376,17 @@ START_TEST(test_cli_schedule_in_out)
                         ">%s 2>&1",
                         prism, a, log),
                      0);
-    ck_assert_int_eq(sh("%s run configs/chip.yaml --schedule %s --schedule-out %s >%s 2>&1", prism,
-                        a, b, log),
-                     0);
+    ck_assert_int_eq(
+        sh("%s run configs/chip.yaml --schedule %s --schedule-out %s >%s 2>&1", prism, a, b, log),
+        0);
     /* same schedule, same measured times */
     ck_assert_int_eq(sh("python3 -c 'import json,sys; a=json.load(open(\"%s\")); "
                         "b=json.load(open(\"%s\")); sys.exit(a!=b)'",
                         a, b),
                      0);
-    ck_assert_int_eq(sh("%s run configs/chip.yaml --schedule %s --schedule-out %s >%s 2>&1", prism,
-                        a, a, log),
-                     2);
+    ck_assert_int_eq(
+        sh("%s run configs/chip.yaml --schedule %s --schedule-out %s >%s 2>&1", prism, a, a, log),
+        2);
     ck_assert_int_eq(sh("grep -q \"names the --schedule input: refusing to overwrite\" %s", log),
                      0);
     ck_assert_int_eq(sh("%s run configs/chip.yaml --schedule %s --trace configs/chip.yaml >%s 2>&1",

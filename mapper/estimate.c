@@ -1,0 +1,384 @@
+/* The mapper's estimate of a schedule on a built chip: the schedule_driver's
+ * issue rules (data dependencies, program order among ready entries, at most
+ * `outstanding` requests per unit) replayed without the event engine, every
+ * request priced by the device's own cost query (dev_cost: the function its
+ * handler runs) on the unit's clock, plus the driver links' latency and
+ * serialisation and the static power of every component over the makespan.
+ * The mapper adds no device number of its own. */
+#include "mapper/map.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct est_link {
+    sim_time_t latency_ps;
+    double ps_per_byte; /* 0: unlimited bandwidth */
+    sim_time_t free_at;
+} est_link_t;
+
+typedef struct est_unit {
+    sim_comp_t *comp;
+    sim_time_t period_ps, free_at;
+    est_link_t to, back;
+    uint64_t in_flight;
+    uint32_t *heap; /* ready entries, smallest index first */
+    size_t heap_n;
+    int used;         /* a request went to it (its weight state is known) */
+    uint32_t last_id; /* weights of the last request */
+} est_unit_t;
+
+typedef struct est_ev {
+    sim_time_t t;
+    uint32_t entry;
+} est_ev_t;
+
+typedef struct est {
+    const map_exec_t *x;
+    est_unit_t *units;
+    uint32_t *waiting, *succ, *stack;
+    size_t *succ_off;
+    uint64_t *reps_sent, *reps_done;
+    est_ev_t *evq; /* min-heap of completions at the driver */
+    size_t evq_n, evq_cap;
+    uint64_t outstanding;
+    sim_time_t last_done;
+    size_t done;
+    map_estimate_t *out;
+    char *err;
+    size_t errn;
+} est_t;
+
+static void uheap_push(est_unit_t *u, uint32_t v)
+{
+    size_t i = u->heap_n++;
+    while (i > 0 && u->heap[(i - 1) / 2] > v) {
+        u->heap[i] = u->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    u->heap[i] = v;
+}
+
+static void uheap_pop(est_unit_t *u)
+{
+    uint32_t v = u->heap[--u->heap_n];
+    size_t i = 0, n = u->heap_n;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        uint32_t best = v;
+        if (l < n && u->heap[l] < best)
+            m = l, best = u->heap[l];
+        if (r < n && u->heap[r] < best)
+            m = r;
+        if (m == i)
+            break;
+        u->heap[i] = u->heap[m];
+        i = m;
+    }
+    if (n)
+        u->heap[i] = v;
+}
+
+static int ev_less(const est_ev_t *a, const est_ev_t *b)
+{
+    return a->t < b->t || (a->t == b->t && a->entry < b->entry);
+}
+
+static int evq_push(est_t *e, sim_time_t t, uint32_t entry)
+{
+    if (e->evq_n == e->evq_cap) {
+        size_t cap = e->evq_cap ? 2 * e->evq_cap : 1024;
+        est_ev_t *q = realloc(e->evq, cap * sizeof *q);
+        if (!q)
+            return SIM_ERR_NOMEM;
+        e->evq = q;
+        e->evq_cap = cap;
+    }
+    est_ev_t v = {t, entry};
+    size_t i = e->evq_n++;
+    while (i > 0 && ev_less(&v, &e->evq[(i - 1) / 2])) {
+        e->evq[i] = e->evq[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    e->evq[i] = v;
+    return 0;
+}
+
+static est_ev_t evq_pop(est_t *e)
+{
+    est_ev_t top = e->evq[0], v = e->evq[--e->evq_n];
+    size_t i = 0, n = e->evq_n;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const est_ev_t *best = &v;
+        if (l < n && ev_less(&e->evq[l], best))
+            m = l, best = &e->evq[l];
+        if (r < n && ev_less(&e->evq[r], best))
+            m = r;
+        if (m == i)
+            break;
+        e->evq[i] = e->evq[m];
+        i = m;
+    }
+    if (n)
+        e->evq[i] = v;
+    return top;
+}
+
+static sim_time_t link_pass(est_link_t *l, sim_time_t depart, uint32_t bytes)
+{
+    sim_time_t start = depart, ser = 0;
+    if (l->ps_per_byte > 0) {
+        if (l->free_at > start)
+            start = l->free_at;
+        double t = (double)bytes * l->ps_per_byte;
+        ser = (sim_time_t)t;
+        if ((double)ser < t)
+            ser++;
+        l->free_at = start + ser;
+    }
+    return start + ser + l->latency_ps;
+}
+
+/* entry i done at time t: release successors (zero-cost ones complete at once) */
+static void entry_done(est_t *e, uint32_t first, sim_time_t t)
+{
+    size_t top = 0;
+    e->stack[top++] = first;
+    while (top) {
+        uint32_t i = e->stack[--top];
+        e->done++;
+        if (t > e->last_done)
+            e->last_done = t;
+        for (size_t k = e->succ_off[i]; k < e->succ_off[i + 1]; k++) {
+            uint32_t s = e->succ[k];
+            if (--e->waiting[s])
+                continue;
+            if (e->x->entries[s].unit < 0)
+                e->stack[top++] = s;
+            else
+                uheap_push(&e->units[e->x->entries[s].unit], s);
+        }
+    }
+}
+
+static int issue(est_t *e, sim_time_t now)
+{
+    for (size_t ui = 0; ui < e->x->n_units; ui++) {
+        est_unit_t *u = &e->units[ui];
+        while (u->in_flight < e->outstanding && u->heap_n) {
+            uint32_t i = u->heap[0];
+            const map_exec_entry_t *en = &e->x->entries[i];
+            dev_req_t req = en->req;
+            req.weight_id = en->req.weight_id + (uint32_t)(e->reps_sent[i] * en->weight_step);
+            if (u->used)
+                req.flags |= u->last_id == req.weight_id ? DEV_F_COST_RESIDENT : DEV_F_COST_EMPTY;
+            dev_cost_t k;
+            char msg[256];
+            int rc = dev_cost(u->comp, &req, &k, msg, sizeof msg);
+            if (rc) {
+                snprintf(e->err, e->errn, "schedule entry %u (op '%s') on unit '%s': %s",
+                         (unsigned)i, en->name ? en->name : "?", e->x->units[en->unit], msg);
+                return rc;
+            }
+            u->used = 1;
+            u->last_id = req.weight_id;
+            sim_time_t arrive = link_pass(&u->to, now, (uint32_t)sizeof(dev_req_t));
+            sim_time_t t = arrive > u->free_at ? arrive : u->free_at, p = u->period_ps;
+            sim_time_t edge = (t / p) * p;
+            if (edge < t)
+                edge += p;
+            u->free_at = edge + k.issue_cycles * p;
+            sim_time_t finish = edge + k.cycles * p;
+            sim_time_t back = link_pass(&u->back, finish, (uint32_t)sizeof(dev_done_t));
+            map_estimate_t *o = e->out;
+            o->dynamic_pj += k.energy_pj;
+            o->program_pj += k.program_energy_pj;
+            o->cell_writes += k.cell_writes;
+            o->requests++;
+            if (ui < o->n_units) {
+                o->unit_busy_ps[ui] += k.issue_cycles * p;
+                o->unit_energy_pj[ui] += k.energy_pj;
+            }
+            if ((rc = evq_push(e, back, i)) != 0)
+                return rc;
+            if (++e->reps_sent[i] == en->reps)
+                uheap_pop(u);
+            u->in_flight++;
+        }
+    }
+    return 0;
+}
+
+/* the links between the driver's port `port` and its unit, both ways */
+static void find_links(sim_t *s, const char *driver, const char *port, const char *comp,
+                       est_unit_t *u)
+{
+    char from[256], back[256];
+    snprintf(from, sizeof from, "%s.%s", driver, port);
+    snprintf(back, sizeof back, "%s.", comp);
+    size_t bl = strlen(back), dl = strlen(driver);
+    for (size_t i = 0; i < sim_link_count(s); i++) {
+        sim_link_info_t li;
+        sim_link_get(s, i, &li);
+        est_link_t *l = NULL;
+        if (strcmp(li.from, from) == 0)
+            l = &u->to;
+        else if (strncmp(li.from, back, bl) == 0 && strncmp(li.to, driver, dl) == 0 &&
+                 li.to[dl] == '.')
+            l = &u->back;
+        if (!l)
+            continue;
+        l->latency_ps = li.latency_ps;
+        l->ps_per_byte = li.bandwidth_gbps > 0 ? 1000.0 / li.bandwidth_gbps : 0.0;
+    }
+}
+
+void map_estimate_free(map_estimate_t *o)
+{
+    if (!o)
+        return;
+    free(o->unit_busy_ps);
+    free(o->unit_energy_pj);
+    o->unit_busy_ps = NULL;
+    o->unit_energy_pj = NULL;
+}
+
+int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    const char *driver = NULL;
+    int rc = map_find_driver(s, &driver, err, n);
+    if (rc)
+        return rc;
+    const map_exec_t *x = &sched->exec;
+    const sim_params_t *p = sim_comp_params(sim_comp_find(s, driver));
+    est_t e;
+    memset(&e, 0, sizeof e);
+    e.x = x;
+    e.out = out;
+    e.err = err;
+    e.errn = n;
+    e.outstanding = (uint64_t)sim_param_int(p, "outstanding");
+    int sequential = strcmp(sim_param_str(p, "order"), "sequential") == 0;
+    sim_time_t start = (sim_time_t)sim_param_int(p, "start_ps");
+    size_t ne = x->n_entries;
+    e.units = calloc(x->n_units ? x->n_units : 1, sizeof *e.units);
+    e.waiting = calloc(ne ? ne : 1, sizeof *e.waiting);
+    e.stack = calloc(ne ? ne : 1, sizeof *e.stack);
+    e.succ_off = calloc(ne + 1, sizeof *e.succ_off);
+    e.reps_sent = calloc(ne ? ne : 1, sizeof *e.reps_sent);
+    e.reps_done = calloc(ne ? ne : 1, sizeof *e.reps_done);
+    size_t n_succ = sequential ? (ne ? ne - 1 : 0) : x->n_preds;
+    e.succ = calloc(n_succ ? n_succ : 1, sizeof *e.succ);
+    out->n_units = x->n_units;
+    out->unit_busy_ps = calloc(x->n_units ? x->n_units : 1, sizeof *out->unit_busy_ps);
+    out->unit_energy_pj = calloc(x->n_units ? x->n_units : 1, sizeof *out->unit_energy_pj);
+    if (!e.units || !e.waiting || !e.stack || !e.succ_off || !e.reps_sent || !e.reps_done ||
+        !e.succ || !out->unit_busy_ps || !out->unit_energy_pj) {
+        rc = SIM_ERR_NOMEM;
+        snprintf(err, n, "out of memory");
+        goto done;
+    }
+    for (size_t ui = 0; ui < x->n_units; ui++) {
+        est_unit_t *u = &e.units[ui];
+        const map_unit_t *mu = &sched->units.unit[ui];
+        u->comp = sim_comp_find(s, mu->comp);
+        u->heap = calloc(ne ? ne : 1, sizeof *u->heap);
+        if (!u->heap) {
+            rc = SIM_ERR_NOMEM;
+            snprintf(err, n, "out of memory");
+            goto done;
+        }
+        if (!u->comp)
+            continue; /* unused units need not be linked */
+        u->period_ps = sim_comp_period_ps(u->comp);
+        if (!u->period_ps)
+            u->period_ps = 1;
+        find_links(s, driver, mu->name, mu->comp, u);
+    }
+    for (size_t i = 0; i < ne; i++) {
+        const map_exec_entry_t *en = &x->entries[i];
+        if (en->unit >= 0 && !e.units[en->unit].comp) {
+            rc = SIM_ERR_CONFIG;
+            snprintf(err, n, "schedule entry %zu (op '%s'): unit '%s' is not linked", i,
+                     en->name ? en->name : "?", x->units[en->unit]);
+            goto done;
+        }
+    }
+    /* successors, as the driver builds them */
+    if (sequential) {
+        for (size_t i = 0; i < ne; i++) {
+            e.waiting[i] = i > 0;
+            e.succ_off[i] = i;
+            if (i + 1 < ne)
+                e.succ[i] = (uint32_t)(i + 1);
+        }
+        e.succ_off[ne] = n_succ;
+    } else {
+        for (size_t i = 0; i < ne; i++) {
+            e.waiting[i] = x->entries[i].n_preds;
+            for (uint32_t j = 0; j < x->entries[i].n_preds; j++)
+                e.succ_off[x->preds[x->entries[i].pred_off + j] + 1]++;
+        }
+        for (size_t i = 0; i < ne; i++)
+            e.succ_off[i + 1] += e.succ_off[i];
+        size_t *fill = calloc(ne ? ne : 1, sizeof *fill);
+        if (!fill) {
+            rc = SIM_ERR_NOMEM;
+            snprintf(err, n, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < ne; i++)
+            for (uint32_t j = 0; j < x->entries[i].n_preds; j++) {
+                uint32_t pr = x->preds[x->entries[i].pred_off + j];
+                e.succ[e.succ_off[pr] + fill[pr]++] = (uint32_t)i;
+            }
+        free(fill);
+    }
+    e.last_done = start;
+    for (uint32_t i = 0; i < ne; i++) {
+        if (sequential ? i != 0 : x->entries[i].n_preds != 0)
+            continue;
+        if (x->entries[i].unit >= 0)
+            uheap_push(&e.units[x->entries[i].unit], i);
+        else
+            entry_done(&e, i, start);
+    }
+    if ((rc = issue(&e, start)) != 0)
+        goto done;
+    while (e.evq_n) {
+        est_ev_t ev = evq_pop(&e);
+        const map_exec_entry_t *en = &x->entries[ev.entry];
+        e.units[en->unit].in_flight--;
+        if (++e.reps_done[ev.entry] == en->reps)
+            entry_done(&e, ev.entry, ev.t);
+        if ((rc = issue(&e, ev.t)) != 0)
+            goto done;
+    }
+    if (e.done != ne) {
+        rc = SIM_ERR_CONFIG;
+        snprintf(err, n, "schedule: %zu of %zu entries never became ready", ne - e.done, ne);
+        goto done;
+    }
+    out->makespan_ps = e.last_done - start;
+    /* static power of every component for as long as the run lasts */
+    for (size_t i = 0; i < sim_comp_count(s); i++)
+        out->static_pj += dev_static_power_mw(sim_comp_at(s, i)) * (double)e.last_done * 1e-3;
+    out->energy_pj = out->dynamic_pj + out->static_pj;
+done:
+    if (e.units)
+        for (size_t ui = 0; ui < x->n_units; ui++)
+            free(e.units[ui].heap);
+    free(e.units);
+    free(e.waiting);
+    free(e.stack);
+    free(e.succ_off);
+    free(e.succ);
+    free(e.reps_sent);
+    free(e.reps_done);
+    free(e.evq);
+    if (rc)
+        map_estimate_free(out);
+    return rc;
+}
