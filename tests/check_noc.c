@@ -591,6 +591,14 @@ START_TEST(cli_outputs_and_config)
         cli_vrun_fmt(out, sizeof out, "%s noc --sweep 0.1:0.2:0.1 --plot %s", prism, path("c.jpg")),
         2);
     ck_assert_ptr_nonnull(strstr(out, ".png or .svg"));
+    /* Ctrl-C: the finished rows, one line on stderr, exit 130 */
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out,
+                                  "timeout --preserve-status -s INT 1 %s noc --sweep 0.02:0.5:0.02 "
+                                  "--progress --csv",
+                                  prism),
+                     130);
+    ck_assert_ptr_nonnull(strstr(out, "prism noc: interrupted"));
+    ck_assert_ptr_nonnull(strstr(out, "topology,k,n,traffic"));
 }
 END_TEST
 
