@@ -336,8 +336,11 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
         strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus") &&
         strcmp(c->routing, "min_adapt") &&
         !(t.kind == NOC_TOPO_FATTREE && !strcmp(c->routing, "nca"))) {
-        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor%s)",
-                 c->routing, c->topology, t.kind == NOC_TOPO_MESH ? ", min_adapt" : "");
+        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: %s)",
+                 c->routing, c->topology,
+                 t.kind == NOC_TOPO_MESH      ? "dor, min_adapt"
+                 : t.kind == NOC_TOPO_FATTREE ? "nca (dor names it too)"
+                                              : "dor");
         return -1;
     }
     if (!strcmp(c->routing, "min_adapt") && (t.kind != NOC_TOPO_MESH || c->num_vcs < 2)) {
