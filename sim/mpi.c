@@ -72,13 +72,6 @@ struct sim_dist {
     sim_time_t safe; /* null messages: the least promise this rank holds */
 };
 
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int grow_mem(void **a, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -244,6 +237,16 @@ int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
     return 0;
 }
 
+#ifdef PRISM_HAVE_MPI
+#include <mpi.h>
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static sim_time_t sat_add(sim_time_t a, sim_time_t b)
 {
     return a > SIM_TIME_MAX - b ? SIM_TIME_MAX : a + b;
@@ -253,9 +256,6 @@ static sim_time_t local_next(const sim_t *s)
 {
     return s->q.n ? s->q.a[0].time : SIM_TIME_MAX;
 }
-
-#ifdef PRISM_HAVE_MPI
-#include <mpi.h>
 
 int sim_dist_built(void)
 {
