@@ -27,3 +27,5 @@ echo "== mapping GPT-2 (seq 128) on the hybrid chip, then simulating it (targets
 bench/map_gpt2
 echo "== on-chip network: 8x8 mesh uniform 0.2 and 16x16 mesh uniform 0.1, 110,000 cycles =="
 bench/noc --json
+echo "== RNS: modular GEMM residue MACs/s vs the FP32 GEMM; one digits MLP epoch in RNS =="
+bench/rns --json

@@ -45,7 +45,8 @@ typedef struct rnsp {
     uint32_t weight_id;
     int loaded;
     dev_pio_stats_t stats; /* stats.e_extra: energy.rns_convert */
-    int st_program, st_macs;
+    int st_program, st_macs, st_area;
+    double area_mm2; /* MMU arrays: n_moduli x rows x cols x length x pitch */
     rns_noise_t noise;
     num_gemm_t *gemm; /* numerics of ext.mvm (created on first use) */
     int gemm_noisy;
@@ -84,6 +85,10 @@ static const sim_param_def_t rnsp_params[] = {
      "Mach-Zehnder modulator 1.2 dB (SimPhony / LT device tables, REFERENCE.md)"},
     {"mmu_length_um", SIM_P_REAL, "250", "um", 0, 1e6, NULL,
      "length of one MMU along the light path", "as an MZI column of mzi_mesh (design parameter)"},
+    {"mmu_pitch_um", SIM_P_REAL, "25", "um", 0, 1e6, NULL,
+     "row-to-row pitch of the MMU arrays (waveguide, electrodes and drive wiring): an MMU "
+     "occupies mmu_length_um x mmu_pitch_um",
+     "design parameter (assumption: ~25 um row pitch of SiPh modulator arrays)"},
     {"group_index", SIM_P_REAL, "4.2", "", 1, 10, NULL, "waveguide group index",
      "silicon strip waveguide at 1550 nm, n_g ~ 4.2"},
     {"iq_loss_db", SIM_P_REAL, "3", "dB", 0, 100, NULL,
@@ -303,8 +308,12 @@ static int rnsp_init(sim_comp_t *c, void *state, const sim_params_t *p)
         return rc;
     st->st_program = sim_stat(c, "energy.program", SIM_STAT_ENERGY, "pJ");
     st->st_macs = sim_stat(c, "residue_macs", SIM_STAT_COUNT, "MAC");
-    if (st->st_program < 0 || st->st_macs < 0)
+    st->st_area = sim_stat(c, "mmu_area_mm2", SIM_STAT_VALUE, "mm2");
+    if (st->st_program < 0 || st->st_macs < 0 || st->st_area < 0)
         return sim_comp_fail(c, "out of memory for stats");
+    st->area_mm2 = (double)st->rns.n * st->rows * st->cols * sim_param_real(p, "mmu_length_um") *
+                   sim_param_real(p, "mmu_pitch_um") * 1e-6;
+    sim_stat_max(c, st->st_area, st->area_mm2);
     return 0;
 }
 

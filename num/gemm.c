@@ -26,6 +26,8 @@ struct num_gemm {
     double *acc;       /* M x N */
     int64_t *dots;     /* M x N integer dot products of one block */
     size_t cap_dots;
+    double *pb; /* N column scales of one block */
+    size_t cap_pb;
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -132,6 +134,7 @@ void num_gemm_destroy(num_gemm_t *g)
     free(g->clean);
     free(g->acc);
     free(g->dots);
+    free(g->pb);
     free(g);
 }
 
@@ -301,7 +304,8 @@ int num_gemm_run(num_gemm_t *g, int trans_a, int trans_b, size_t M, size_t N, si
             if (num_bfp_encode(g->bt + j * K, K, bs, w, g->mb + j * K, g->eb + j * nb))
                 return NUM_ERR_ARG;
         memset(acc, 0, M * N * sizeof *acc);
-        if (grow((void **)&g->dots, &g->cap_dots, M * N, sizeof *g->dots))
+        if (grow((void **)&g->dots, &g->cap_dots, M * N, sizeof *g->dots) ||
+            grow((void **)&g->pb, &g->cap_pb, N, sizeof *g->pb))
             return NUM_ERR_NOMEM;
         int64_t *dots = g->dots;
         for (size_t b = 0; b < nb; b++) {
@@ -318,10 +322,15 @@ int num_gemm_run(num_gemm_t *g, int trans_a, int trans_b, size_t M, size_t N, si
                         dots[i * N + j] = s;
                     }
             }
+            /* powers of two: exact in double for any float's block exponent */
+            for (size_t j = 0; j < N; j++)
+                g->pb[j] = ldexp(1.0, g->eb[j * nb + b]);
             for (size_t i = 0; i < M; i++) {
-                int ea = g->ea[i * nb + b];
+                double pa = ldexp(1.0, g->ea[i * nb + b]);
+                const int64_t *d = dots + i * N;
+                double *out = acc + i * N;
                 for (size_t j = 0; j < N; j++)
-                    acc[i * N + j] += ldexp((double)dots[i * N + j], ea + g->eb[j * nb + b]);
+                    out[j] += (double)d[j] * pa * g->pb[j];
             }
         }
     }

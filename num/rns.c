@@ -245,8 +245,21 @@ static num_i128_t centre(const num_rns_t *rns, num_u128_t X)
     return X > (num_u128_t)rns->hi ? (num_i128_t)X - (num_i128_t)rns->range : (num_i128_t)X;
 }
 
+/* Below 2^62 every CRT term and partial sum fits 64 bits: the fast path of
+ * the GEMM's decoding. */
+#define SMALL_RANGE ((num_u128_t)1 << 62)
+
 num_i128_t num_rns_to_int_crt(const num_rns_t *rns, const uint32_t *res)
 {
+    if (rns->range_all < SMALL_RANGE) {
+        uint64_t M = (uint64_t)rns->range, X = 0;
+        for (int i = 0; i < rns->k; i++) {
+            X += (uint64_t)rns->base_mi[i] * num_mod_mul(res[i], rns->base_mi_inv[i], rns->m[i]);
+            if (X >= M)
+                X -= M;
+        }
+        return centre(rns, X);
+    }
     num_u128_t M = rns->range, X = 0;
     for (int i = 0; i < rns->k; i++) {
         uint32_t t = num_mod_mul(res[i], rns->base_mi_inv[i], rns->m[i]);
@@ -276,6 +289,19 @@ num_i128_t num_rns_to_int_mrc(const num_rns_t *rns, const uint32_t *res)
  * shifted by the offset floor(M/2): a legitimate value gives X < M. */
 static num_u128_t crt_shifted(const num_rns_t *rns, const uint32_t *res, int drop)
 {
+    if (rns->range_all < SMALL_RANGE) {
+        uint64_t P = (uint64_t)rns->crt_prod[drop], X = 0;
+        for (int i = 0; i < rns->n; i++) {
+            if (i == drop)
+                continue;
+            uint32_t mi = rns->m[i];
+            uint32_t v = num_mod_add(res[i], rns->offset[i], mi);
+            X += (uint64_t)rns->crt_mi[drop][i] * num_mod_mul(v, rns->crt_inv[drop][i], mi);
+            if (X >= P)
+                X -= P;
+        }
+        return X;
+    }
     num_u128_t P = rns->crt_prod[drop], X = 0;
     for (int i = 0; i < rns->n; i++) {
         if (i == drop)
@@ -354,22 +380,35 @@ int num_mod_gemm(uint32_t m, size_t M, size_t N, size_t K, const uint32_t *A, co
 {
     if (m < 2 || m > NUM_RNS_GEMM_MAX_M)
         return NUM_ERR_ARG;
-    /* products < 2^32, so a 64-bit sum of up to 2^32 of them cannot wrap:
-     * the modular reduction happens once per dot product (what the phase
-     * of light does continuously) */
+    /* the modular reduction happens once per dot product (what the phase of
+     * light does continuously); when K (m-1)^2 < 2^32 the sum fits 32 bits */
+    uint64_t mx = (uint64_t)(m - 1) * (m - 1);
+    if (mx == 0 || (uint64_t)K <= 0xffffffffull / mx) {
+        for (size_t i = 0; i < M; i++) {
+            const uint32_t *a = A + i * K;
+            for (size_t j = 0; j < N; j++) {
+                const uint32_t *b = BT + j * K;
+                uint32_t acc = 0;
+                for (size_t k = 0; k < K; k++)
+                    acc += a[k] * b[k];
+                C[i * N + j] = acc % m;
+            }
+        }
+        return NUM_OK;
+    }
+    /* products < 2^32: a 64-bit sum of up to 2^32 of them cannot wrap */
     for (size_t i = 0; i < M; i++) {
         const uint32_t *a = A + i * K;
         for (size_t j = 0; j < N; j++) {
             const uint32_t *b = BT + j * K;
             uint64_t acc = 0;
-            size_t k = 0;
-            while (k < K) {
-                size_t end = K - k > ((size_t)1 << 32) ? k + ((size_t)1 << 32) : K;
-                for (; k < end; k++)
+            for (size_t k0 = 0; k0 < K; k0 += (size_t)1 << 32) {
+                size_t end = K - k0 > ((size_t)1 << 32) ? k0 + ((size_t)1 << 32) : K;
+                for (size_t k = k0; k < end; k++)
                     acc += (uint64_t)a[k] * b[k];
                 acc %= m;
             }
-            C[i * N + j] = (uint32_t)(acc % m);
+            C[i * N + j] = (uint32_t)acc;
         }
     }
     return NUM_OK;

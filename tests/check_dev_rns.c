@@ -100,6 +100,8 @@ START_TEST(test_energy_and_time_closed_form)
     ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.program"), e_prog), 1e-12);
     ck_assert_double_eq(stat_of(s, "dut", "reloads"), 1);
     ck_assert_double_eq(stat_of(s, "dut", "residue_macs"), 2 * 96 * 3);
+    /* MMU area: 3 arrays of 4 x 8 MMUs of 250 um x 25 um */
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "mmu_area_mm2"), 3 * 32 * 250 * 25e-6), 1e-12);
     const map_drv_record_t *r;
     ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 2);
     double first = e_dac + e_adc + e_pd + e_mmu + e_laser + e_conv + e_prog;

@@ -79,13 +79,14 @@ static num_rns_t make_rns(const uint32_t *m, int k, int r)
 START_TEST(test_rns_exhaustive_small)
 {
     static const uint32_t sets[][3] = {{3, 4, 5}, {7, 8, 9}, {31, 32, 33}, {63, 64, 65}};
+    /* every value of the first three sets, every 13th of the last */
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         num_rns_t rns = make_rns(sets[s], 3, 0);
         num_u128_t M = (num_u128_t)sets[s][0] * sets[s][1] * sets[s][2];
         ck_assert(rns.range == M);
         ck_assert(rns.hi - rns.lo + 1 == (num_i128_t)M);
         uint32_t res[3];
-        for (num_i128_t x = rns.lo; x <= rns.hi; x++) {
+        for (num_i128_t x = rns.lo; x <= rns.hi; x += s == 3 ? 13 : 1) {
             ck_assert_int_eq(num_rns_from_int(&rns, x, res), NUM_OK);
             for (int i = 0; i < 3; i++) /* the residues are x mod m_i */
                 ck_assert_uint_eq(
@@ -128,7 +129,7 @@ START_TEST(test_rns_random_large)
     num_rns_t rns = make_rns(m, 4, 0);
     ck_assert(num_rns_range_bits(&rns) > 123.9 && num_rns_range_bits(&rns) < 124.1);
     uint32_t ra[4], rb[4], rc[4];
-    for (uint64_t i = 0; i < 20000; i++) {
+    for (uint64_t i = 0; i < 5000; i++) {
         num_i128_t x = rand_i128(9, i, 122);
         ck_assert_int_eq(num_rns_from_int(&rns, x, ra), NUM_OK);
         ck_assert(num_rns_to_int_crt(&rns, ra) == x);

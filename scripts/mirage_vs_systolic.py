@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Mirage vs a systolic array, simulated with prism's device models.
+
+For each workload, the GEMMs of one training step (forward; input gradient
+dX = dY W^T; weight gradient dW = X^T dY, each with the forward GEMM's MACs)
+are issued in order by an op_driver to (a) one rns_photonic core (defaults:
+moduli 31,32,33, 64x16 MMUs per modulus, 5 GHz) and (b) one systolic array
+(SCALE-Sim v2 timing, 1 GHz, 8-bit words, 0.23 pJ/MAC, or FP32 MACs), each as
+a `prism run` with a trace. Scenarios:
+  iso-area:  the systolic array has rows = cols = S with S^2 x PE area equal
+             to the photonic core's MMU area (stat mmu_area_mm2, from
+             n_moduli x rows x cols x mmu_length_um x mmu_pitch_um); PE area
+             1213 um^2 = TPU v1's matrix unit (24% of a 331 mm^2 28 nm die,
+             65,536 8-bit MACs; Jouppi et al., ISCA 2017).
+  iso-power: S (a power of two, 8..1024) whose average power over the step
+             is closest to the photonic core's (our reading of the paper's
+             iso-energy: the same energy per unit time).
+Usage: scripts/mirage_vs_systolic.py [PRISM] [OUTDIR]
+Prints a markdown table; traces land in OUTDIR (default /tmp/mirage_vs_systolic).
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+
+PRISM = sys.argv[1] if len(sys.argv) > 1 else "./prism"
+OUT = sys.argv[2] if len(sys.argv) > 2 else "/tmp/mirage_vs_systolic"
+PE_AREA_UM2 = 79.4e6 / 65536  # TPU v1 MXU: 24% of 331 mm^2 over 65,536 MACs
+os.makedirs(OUT, exist_ok=True)
+
+
+def forward_gemms(workload):
+    """(m, k, n, count) of every GEMM-like forward op."""
+    if workload == "mlp":  # the digits MLP 64-128-10, batch 32
+        return [(32, 64, 128, 1), (32, 128, 10, 1)]
+    if workload == "resnet18":
+        args = ["resnet18", "--batch", "1"]
+    elif workload == "gpt2-block":
+        args = ["gpt2:layers=1", "--seq", "128"]
+    else:
+        raise SystemExit("unknown workload " + workload)
+    info = json.loads(subprocess.check_output([PRISM, "workload", "info", *args, "--json"]))
+    out = []
+    for op in info["ops"]:
+        if op.get("macs", 0) <= 0 or op.get("zero_cost"):
+            continue
+        if workload == "gpt2-block" and op["name"] == "lm_head":
+            continue  # one transformer block, no vocabulary projection
+        out.append((op["m"], op["k"], op["n"], op.get("count", 1)))
+    return out
+
+
+def training_step(fwd):
+    reqs = []
+    for i, (m, k, n, c) in enumerate(fwd):
+        reqs.append((m, k, n, c))          # Y = X W
+        if i > 0:
+            reqs.append((m, n, k, c))      # dX = dY W^T (not for the first layer)
+        reqs.append((k, m, n, c))          # dW = X^T dY
+    return reqs
+
+
+def run(name, model, params, clock, reqs):
+    r = "; ".join("op=gemm m=%d k=%d n=%d%s" % (m, k, n, " count=%d" % c if c > 1 else "")
+                  for m, k, n, c in reqs)
+    p = ", ".join("%s: %s" % kv for kv in params.items())
+    cfg = os.path.join(OUT, name + ".yaml")
+    with open(cfg, "w") as f:
+        f.write("name: %s\nseed: 1\nclocks:\n  core: %s\ncomponents:\n" % (name, clock))
+        f.write("  core: {model: %s, clock: core%s}\n" % (model, (", " + p) if p else ""))
+        f.write('  drv: {model: op_driver, requests: "%s"}\n' % r)
+        f.write("links:\n  - {from: drv.out, to: core.in, latency: 2ns, bandwidth: 32GB/s}\n"
+                "  - {from: core.out, to: drv.in, latency: 2ns, bandwidth: 32GB/s}\n")
+    db = os.path.join(OUT, name + ".db")
+    res = json.loads(subprocess.check_output(
+        [PRISM, "run", cfg, "--trace", db, "--force", "--json"]))
+    if res["status"] != "complete":
+        raise SystemExit("%s: %s" % (cfg, res.get("message")))
+    t = res["end_time_ps"] * 1e-12
+    e = res["energy_pj"] * 1e-12
+    return {"cfg": cfg, "t": t, "e": e, "p": e / t, "edp": e * t}
+
+
+def mmu_area(params):
+    out = json.loads(subprocess.check_output(
+        [PRISM, "op", "--device", "rns_photonic", "--mvm", "16x16", "--json"] +
+        (["--set", ",".join("%s=%s" % kv for kv in params.items())] if params else [])))
+    return out["counters"]["mmu_area_mm2"]
+
+
+def systolic(name, S, fp32, reqs):
+    params = {"rows": S, "cols": S}
+    if fp32:  # FP32 MACs: Horowitz ISSCC 2014 FP32 mult 3.7 + add 0.9 pJ, 4-byte words
+        params.update({"mac_pj": 4.6, "word_bytes": 4})
+    return run(name, "systolic", params, "1GHz", reqs)
+
+
+def main():
+    rns_params = {}
+    area = mmu_area(rns_params)
+    s_area = max(1, int(round(math.sqrt(area * 1e6 / PE_AREA_UM2))))
+    print("photonic MMU area %.2f mm^2 -> iso-area systolic %dx%d (%.2f mm^2 of PEs)"
+          % (area, s_area, s_area, s_area * s_area * PE_AREA_UM2 * 1e-6))
+    print()
+    print("| workload | systolic MACs | scenario | systolic | time ms (sys / rns) | energy mJ (sys / rns)"
+          " | power W (sys / rns) | speedup | energy ratio | EDP ratio | power ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for wl in ("mlp", "resnet18", "gpt2-block"):
+        reqs = training_step(forward_gemms(wl))
+        rns = run("%s-rns" % wl, "rns_photonic", rns_params, "5GHz", reqs)
+        for fp32 in (False, True):
+            kind = "fp32" if fp32 else "int8"
+            # iso-power: of the square arrays 8x8 .. 1024x1024 (powers of two), the
+            # one whose average power over the step is closest to the photonic core's
+            best = None
+            for S in (8, 16, 32, 64, 128, 256, 512, 1024):
+                r = systolic("%s-sys-%s-S%d" % (wl, kind, S), S, fp32, reqs)
+                if best is None or abs(math.log(r["p"] / rns["p"])) < abs(math.log(best[1]["p"] / rns["p"])):
+                    best = (S, r)
+            scen = [("iso-area", s_area, systolic("%s-sys-%s-S%d" % (wl, kind, s_area), s_area, fp32, reqs)),
+                    ("iso-power", best[0], best[1])]
+            for label, S, sys_r in scen:
+                print("| %s | %s | %s | %dx%d | %.4g / %.4g | %.4g / %.4g | %.3g / %.3g | %.3gx | %.3gx | %.3gx | %.3gx |" % (
+                    wl, kind, label, S, S, sys_r["t"] * 1e3, rns["t"] * 1e3, sys_r["e"] * 1e3,
+                    rns["e"] * 1e3, sys_r["p"], rns["p"], sys_r["t"] / rns["t"],
+                    sys_r["e"] / rns["e"], sys_r["edp"] / rns["edp"], sys_r["p"] / rns["p"]))
+    print()
+    print("ratios are systolic / rns_photonic: > 1 means the photonic core is faster, uses less "
+          "energy, has lower EDP or draws less power. Configs and traces: %s" % OUT)
+
+
+main()
