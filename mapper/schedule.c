@@ -631,7 +631,9 @@ static cJSON *req_json(const map_exec_entry_t *e, const char *const *units)
     }
     cJSON_AddNumberToObject(r, "k", (double)e->req.k);
     cJSON_AddNumberToObject(r, "n", (double)e->req.n);
-    if (e->req.kind == DEV_OP_GEMM) {
+    if (e->req.flags & DEV_F_NO_RELOAD)
+        cJSON_AddBoolToObject(r, "no_reload", 1);
+    if (e->req.kind == DEV_OP_GEMM || e->req.kind == DEV_OP_MVM || e->req.kind == DEV_OP_PROGRAM) {
         cJSON_AddNumberToObject(r, "weight_id", (double)e->req.weight_id);
         cJSON_AddNumberToObject(r, "weight_step", (double)e->weight_step);
     }
