@@ -4,6 +4,7 @@
  * plotted with gnuplot. */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "cli/plot.h"
 #include "noc/noc.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <yaml.h>
 
 static volatile sig_atomic_t stop_flag;
 static void on_sigint(int sig)
@@ -72,6 +74,8 @@ static void usage(FILE *f)
             "  --set NAME=VALUE,...    any network parameter, prism or BookSim2 name\n"
             "                          (num_vcs, vc_buf_size, credit_delay, vc_allocator, ...)\n"
             "  --seed N                random seed (1)\n"
+            "  --config FILE           take the network: block of a chip config (options after\n"
+            "                          it override it; include: is not followed)\n"
             "  --sweep A:B:STEP        latency-load curve over rates A..B, stops at saturation\n"
             "  --plot FILE.png         draw the sweep with gnuplot\n"
             "  --json | --csv          machine-readable output\n"
@@ -121,6 +125,72 @@ static int apply_set(noc_cfg_t *c, const char *spec)
     return rc;
 }
 
+/* The `network:` block of a chip config (docs/noc.md): every name: value
+ * pair is a network parameter; `prefix` is ignored, `clock` may name a
+ * clock (ignored) or give a frequency. */
+static int load_network_block(noc_cfg_t *c, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "prism noc: --config %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    yaml_parser_t p;
+    yaml_document_t doc;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_file(&p, f);
+    int rc = -1;
+    if (!yaml_parser_load(&p, &doc)) {
+        fprintf(stderr, "prism noc: %s:%zu: %s\n", path, p.problem_mark.line + 1,
+                p.problem ? p.problem : "YAML syntax error");
+        yaml_parser_delete(&p);
+        fclose(f);
+        return -1;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc), *net = NULL;
+    if (root && root->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < root->data.mapping.pairs.top;
+             q++) {
+            yaml_node_t *k = yaml_document_get_node(&doc, q->key);
+            if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "network"))
+                net = yaml_document_get_node(&doc, q->value);
+        }
+    if (!net || net->type != YAML_MAPPING_NODE) {
+        fprintf(stderr, "prism noc: %s has no 'network:' mapping\n", path);
+        goto out;
+    }
+    for (yaml_node_pair_t *q = net->data.mapping.pairs.start; q < net->data.mapping.pairs.top;
+         q++) {
+        yaml_node_t *k = yaml_document_get_node(&doc, q->key),
+                    *v = yaml_document_get_node(&doc, q->value);
+        if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
+            fprintf(stderr, "prism noc: %s:%zu: network: every entry must be name: value\n", path,
+                    k->start_mark.line + 1);
+            goto out;
+        }
+        const char *key = (char *)k->data.scalar.value, *val = (char *)v->data.scalar.value;
+        char err[256];
+        if (!strcmp(key, "prefix"))
+            continue;
+        if (!strcmp(key, "clock")) {
+            double hz;
+            if (!sim_parse_freq(val, &hz) && hz > 0)
+                c->clock_hz = hz;
+            continue;
+        }
+        if (noc_cfg_set(c, key, val, err, sizeof err)) {
+            fprintf(stderr, "prism noc: %s:%zu: network: %s\n", path, k->start_mark.line + 1, err);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&p);
+    fclose(f);
+    return rc;
+}
+
 static void print_params(void)
 {
     size_t n;
@@ -128,12 +198,6 @@ static void print_params(void)
     printf("%-24s %-28s %-10s %s\n", "parameter", "BookSim2 name", "default", "meaning");
     for (size_t i = 0; i < n; i++)
         printf("%-24s %-28s %-10s %s\n", t[i].name, t[i].booksim, t[i].def, t[i].doc);
-}
-
-static int have_gnuplot(void)
-{
-    int rc = system("command -v gnuplot >/dev/null 2>&1");
-    return rc == 0;
 }
 
 #define MAX_TRAFFIC 8
@@ -147,44 +211,29 @@ typedef struct point {
 static int plot(const char *png, char traffic[][16], int n_tr, point_t pts[][MAX_POINTS],
                 const int *n_pts)
 {
-    if (!have_gnuplot()) {
-        fprintf(stderr, "prism noc: --plot needs gnuplot, which is not installed (apt-get install "
-                        "gnuplot-nox, or scripts/deps.sh)\n");
+    char err[512];
+    plot_t *p = plot_begin(png, 800, 560, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "prism noc: %s\n", err);
         return 1;
     }
-    char dat[] = "/tmp/prism-noc-XXXXXX";
-    int fd = mkstemp(dat);
-    if (fd < 0) {
-        fprintf(stderr, "prism noc: cannot create a temporary file: %s\n", strerror(errno));
-        return 1;
-    }
-    FILE *f = fdopen(fd, "w");
+    FILE *g = plot_script(p);
     for (int t = 0; t < n_tr; t++) {
-        fprintf(f, "# %s\n", traffic[t]);
+        fprintf(g, "$curve%d << EOD\n", t);
         for (int i = 0; i < n_pts[t]; i++)
             if (!pts[t][i].r.saturated)
-                fprintf(f, "%g %g\n", pts[t][i].rate, pts[t][i].r.avg_packet_latency);
-        fprintf(f, "\n\n");
+                fprintf(g, "%g %g\n", pts[t][i].rate, pts[t][i].r.avg_packet_latency);
+        fprintf(g, "EOD\n");
     }
-    fclose(f);
-    FILE *g = popen("gnuplot 2>&1", "w");
-    if (!g) {
-        remove(dat);
-        fprintf(stderr, "prism noc: cannot start gnuplot\n");
-        return 1;
-    }
-    fprintf(g, "set terminal png size 800,560\nset output '%s'\n", png);
     fprintf(g, "set xlabel 'offered load (flits/node/cycle)'\nset ylabel 'average packet latency "
-               "(cycles)'\nset key left top\nset grid\n");
-    fprintf(g, "plot ");
-    for (int t = 0; t < n_tr; t++)
-        fprintf(g, "%s'%s' index %d with linespoints title '%s'", t ? ", " : "", dat, t,
-                traffic[t]);
+               "(cycles)'\nset key left top\nset grid\nplot ");
+    for (int t = 0; t < n_tr; t++) {
+        fprintf(g, "%s$curve%d with linespoints title ", t ? ", " : "", t);
+        plot_quote(g, traffic[t]);
+    }
     fprintf(g, "\n");
-    int rc = pclose(g);
-    remove(dat);
-    if (rc != 0) {
-        fprintf(stderr, "prism noc: gnuplot failed writing %s\n", png);
+    if (plot_end(p, err, sizeof err)) {
+        fprintf(stderr, "prism noc: %s\n", err);
         return 1;
     }
     return 0;
@@ -224,6 +273,7 @@ int cmd_noc(int argc, char **argv)
         {"progress", no_argument, NULL, 'p'},
         {"params", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     char traffic[MAX_TRAFFIC][16];
@@ -265,6 +315,10 @@ int cmd_noc(int argc, char **argv)
         case 'c': csv = 1; break;
         case 'p': progress = 1; break;
         case 'A': print_params(); return 0;
+        case 'F':
+            if (load_network_block(&cfg, optarg))
+                return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -298,6 +352,10 @@ int cmd_noc(int argc, char **argv)
     }
     if (png && !sweep) {
         fprintf(stderr, "prism noc: --plot draws a --sweep; give --sweep A:B:STEP\n");
+        return 2;
+    }
+    if (png && plot_check(png, err, sizeof err)) {
+        fprintf(stderr, "prism noc: %s\n", err);
         return 2;
     }
     /* check everything before the first run */

@@ -645,3 +645,40 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
     }
     return first_term;
 }
+
+/* ---- the `network:` block of a chip config ------------------------------------------------- */
+/* Every parameter of the table above by prism or BookSim2 name, plus
+ * `prefix` (component names) and `clock` (an existing clock's name, or a
+ * frequency for a new clock `noc`). Traffic defaults to none: a chip's
+ * network carries what its devices send through the terminals. */
+static int noc_config_block(sim_t *s, const char *const *kv, const char *where, char *err,
+                            size_t errlen)
+{
+    (void)where;
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    snprintf(c.traffic, sizeof c.traffic, "none");
+    c.rate = 0;
+    const char *prefix = "", *clock = NULL;
+    for (size_t i = 0; kv[i]; i += 2) {
+        const char *k = kv[i], *v = kv[i + 1];
+        if (!strcmp(k, "prefix")) {
+            prefix = v;
+        } else if (!strcmp(k, "clock") && sim_clock_find(s, v) >= 0) {
+            clock = v;
+        } else if (!strcmp(k, "clock")) {
+            if (sim_parse_freq(v, &c.clock_hz) || !(c.clock_hz > 0)) {
+                snprintf(err, errlen, "clock: '%s' is neither a declared clock nor a frequency", v);
+                return -1;
+            }
+        } else if (noc_cfg_set(&c, k, v, err, errlen)) {
+            return -1;
+        }
+    }
+    return noc_build(s, &c, prefix, clock, err, errlen) < 0 ? -1 : 0;
+}
+
+void noc_register_config(void)
+{
+    sim_config_register_block("network", noc_config_block);
+}

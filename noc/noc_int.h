@@ -179,6 +179,7 @@ enum {
     NOC_TR_HOTSPOT,
 };
 int noc_traffic_kind(const char *name);
+void noc_register_config(void);
 /* Destination of a packet from `src` (u, u2: uniform draws in (0, 1)). */
 uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double u, double u2,
                           uint32_t hotspot, double hotspot_fraction);

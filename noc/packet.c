@@ -266,5 +266,6 @@ void noc_register_all(void)
     sim_model_register(&noc_sink_model);
     sim_model_register(&noc_iq_router_model);
     sim_model_register(&noc_terminal_model);
+    noc_register_config();
     noc_pi2_register();
 }

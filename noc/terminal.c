@@ -99,7 +99,7 @@ static int term_init(sim_comp_t *c, void *state, const sim_params_t *p)
     t->win_hi = UINT64_MAX;
     t->h_inj = sim_stat(c, "flits_injected", SIM_STAT_COUNT, "flits");
     t->h_ej = sim_stat(c, "flits_ejected", SIM_STAT_COUNT, "flits");
-    t->op_pkt = sim_trace_op(c, "packet");
+    t->op_pkt = sim_trace_op(c, "noc.packet");
     t->gen_on = t->pattern != NOC_TR_NONE && t->p_packet > 0;
     if (t->gen_on) {
         t->next_gen = geom_gap(c, t->p_packet);
@@ -302,7 +302,9 @@ static void eject(sim_comp_t *c, noc_term_t *t, const noc_flit_t *f, uint64_t cy
     }
     if (sim_tracing(c))
         sim_trace(c, t->op_pkt, f->created * sim_comp_period_ps(c),
-                  (cycle - f->created) * sim_comp_period_ps(c), f->hops, 0, f->src);
+                  (cycle - f->created) * sim_comp_period_ps(c),
+                  (uint64_t)f->size * (uint64_t)t->flit_bytes, 0,
+                  (uint64_t)f->src | (uint64_t)f->hops << 32);
     if (f->msg)
         deliver(c, t, f, cycle);
 }

@@ -410,8 +410,58 @@ static int load_links(loader_t *L, yaml_node_t *links)
     return 0;
 }
 
+/* ---- blocks registered by other layers (network: ...) ------------------------------------ */
+#define MAX_BLOCKS 8
+static struct {
+    const char *key;
+    sim_config_block_fn fn;
+} blocks[MAX_BLOCKS];
+static int n_blocks;
+
+int sim_config_register_block(const char *key, sim_config_block_fn expand)
+{
+    for (int i = 0; i < n_blocks; i++)
+        if (!strcmp(blocks[i].key, key))
+            return 0;
+    if (n_blocks == MAX_BLOCKS)
+        return SIM_ERR;
+    blocks[n_blocks].key = key;
+    blocks[n_blocks++].fn = expand;
+    return 0;
+}
+
+static int load_block(loader_t *L, int b, yaml_node_t *map)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return lerr(L, map, "field '%s' must be a mapping of name: value", blocks[b].key);
+    if (check_dup_keys(L, map, blocks[b].key))
+        return SIM_ERR_CONFIG;
+    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    const char **kv = calloc(2 * n + 1, sizeof *kv);
+    if (!kv)
+        return SIM_ERR_NOMEM;
+    size_t i = 0;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
+        if (!scalar(k) || !scalar(v)) {
+            free(kv);
+            return lerr(L, scalar(k) ? v : k, "%s: every entry must be name: value", blocks[b].key);
+        }
+        kv[i++] = scalar(k);
+        kv[i++] = scalar(v);
+    }
+    char where[512], msg[768];
+    where_of(L, map, where, sizeof where);
+    int rc = blocks[b].fn(L->sim, kv, where, msg, sizeof msg);
+    free(kv);
+    if (rc)
+        return lerr(L, map, "%s: %s", blocks[b].key, msg);
+    return 0;
+}
+
 static int load_doc(loader_t *L, const sim_config_over_t *over)
 {
+    yaml_node_t *block_node[MAX_BLOCKS] = {0};
     yaml_node_t *root = yaml_document_get_root_node(&L->cd.doc);
     if (!root)
         return lerr(L, NULL, "the file is empty");
@@ -454,9 +504,17 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
         } else if (!strcmp(key, "name") || !strcmp(key, "description") || !strcmp(key, "prism") ||
                    !strcmp(key, "templates")) {
             /* documentation fields; templates: holds anchors for merge keys */
-        } else
-            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, include, templates, name, description)",
-                        key);
+        } else {
+            int b = 0;
+            while (b < n_blocks && strcmp(blocks[b].key, key))
+                b++;
+            if (b < n_blocks) {
+                block_node[b] = v;
+                continue;
+            }
+            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, include, templates, name, description%s%s)",
+                        key, n_blocks ? ", " : "", n_blocks ? blocks[0].key : "");
+        }
     }
     if (over && over->seed_set)
         opts.seed = over->seed;
@@ -470,6 +528,9 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
     int rc = clocks ? load_clocks(L, clocks) : 0;
     if (!rc)
         rc = load_components(L, comps);
+    for (int b = 0; !rc && b < n_blocks; b++)
+        if (block_node[b])
+            rc = load_block(L, b, block_node[b]);
     if (!rc && links)
         rc = load_links(L, links);
     return rc;

@@ -436,6 +436,16 @@ int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out
 int sim_config_load_string(const char *text, const char *name, const sim_config_over_t *over,
                            sim_t **out, char *err, size_t errlen);
 
+/* Blocks other layers add to the config language: a top-level key (e.g.
+ * `network`) whose value is a mapping of scalars. After clocks and
+ * components are built and before links (so links can name what the block
+ * made), `expand` gets the sim, the pairs (name, value, ..., NULL) and the
+ * block's file:line; it returns 0 or -1 with a message naming the field.
+ * Process-wide, like models; registering a key twice keeps the first. */
+typedef int (*sim_config_block_fn)(sim_t *s, const char *const *kv, const char *where, char *err,
+                                   size_t errlen);
+int sim_config_register_block(const char *key, sim_config_block_fn expand);
+
 /* ---- cancellable timers (sim/timer.c) ---------------------------------------- */
 /* A timer a model owns (zero-initialise it). Arming schedules a self event of
  * `kind` at absolute time at_ps (payload u64[0] = arg) and supersedes any

@@ -82,6 +82,14 @@ static const char *SCHEMA =
     " FROM components c CROSS JOIN w CROSS JOIN r"
     " LEFT JOIN busy b ON b.comp_id = c.comp_id AND b.window = w.window"
     " ORDER BY c.comp_id, w.window;"
+    /* one row per packet from the network's terminals (noc/terminal.c):
+     * start = creation, duration = latency, op_id = source node | hops << 32 */
+    "CREATE VIEW packet_latency AS SELECT e.op_id & 4294967295 AS src_node,"
+    " c.name AS dst_terminal, e.op_id >> 32 AS hops, e.time_ps AS created_ps,"
+    " e.time_ps + e.duration_ps AS arrived_ps, e.duration_ps AS latency_ps,"
+    " e.duration_ps / MAX(k.period_ps, 1) AS latency_cycles, e.bytes"
+    " FROM events e JOIN ops o ON o.op = e.op JOIN components c ON c.comp_id = e.comp_id"
+    " LEFT JOIN clocks k ON k.name = c.clock WHERE o.name = 'noc.packet' AND e.kind = 0;"
     "CREATE VIEW busiest_links AS SELECT l.link_id, l.src, l.dst, l.messages, l.bytes,"
     " l.busy_ps, l.busy_ps * 1.0 / MAX((SELECT end_time_ps FROM runs LIMIT 1), 1)"
     " AS utilization, l.latency_ps, l.bandwidth_gbps FROM links l"

@@ -11,6 +11,17 @@
 
 #include <math.h>
 
+static int cli_vrun_fmt(char *out, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int cli_vrun_fmt(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = cli_vrun(out, n, 1, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 static void setup(void)
 {
     cli_setup("check-noc");
@@ -472,6 +483,113 @@ START_TEST(bad_input_is_one_clear_error)
 }
 END_TEST
 
+START_TEST(network_block_expands_in_a_config)
+{
+    /* a `network:` block becomes 16 routers, 16 terminals and their channels,
+     * on the config's clock, carrying the block's traffic */
+    const char *yaml = "clocks:\n  core: 1GHz\n"
+                       "components:\n  probe: {model: sink}\n"
+                       "network:\n  topology: mesh\n  k: 4\n  num_vcs: 4\n  input_speedup: 1\n"
+                       "  vc_buf_size: 4\n  clock: core\n  prefix: n_\n  traffic: uniform\n"
+                       "  injection_rate: 0.2\n  packet_size: 2\n"
+                       "until: 2us\n";
+    sim_t *s = NULL;
+    char err[512];
+    ck_assert_msg(sim_config_load_string(yaml, "chip.yaml", NULL, &s, err, sizeof err) == 0, "%s",
+                  err);
+    ck_assert_uint_eq(sim_comp_count(s), 1 + 16 + 16);
+    ck_assert_str_eq(sim_comp_model(sim_comp_find(s, "n_r15")), "iq_router");
+    ck_assert_str_eq(sim_comp_model(sim_comp_find(s, "n_t0")), "noc_terminal");
+    /* 24 router-router channels each way in a 4x4 mesh, + 2 per terminal */
+    ck_assert_uint_eq(sim_chan_count(s), 48 + 32);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    uint64_t ej = 0;
+    for (int i = 0; i < 16; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n_t%d", i);
+        noc_term_t *t = sim_comp_state(sim_comp_find(s, name));
+        ej += t->flits_ejected;
+        ck_assert_int_eq(t->vcs, 4);
+    }
+    /* 2000 cycles x 16 nodes x 0.2 flits: about 6400 */
+    ck_assert_msg(ej > 5500 && ej < 7000, "%llu flits", (unsigned long long)ej);
+    sim_destroy(s);
+    /* a bad value names the file, line and field */
+    const char *bad = "components:\n  probe: {model: sink}\nnetwork:\n  k: 1\n";
+    ck_assert_int_ne(sim_config_load_string(bad, "chip.yaml", NULL, &s, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "chip.yaml:4") && strstr(err, "network: k: '1'"), "%s", err);
+    const char *bad2 = "components:\n  probe: {model: sink}\nnetwork:\n  topology: ring\n";
+    ck_assert_int_ne(sim_config_load_string(bad2, "chip.yaml", NULL, &s, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "unknown topology 'ring'"), "%s", err);
+}
+END_TEST
+
+START_TEST(cli_outputs_and_config)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[16384];
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s noc --k 4 --rate 0.1 --json", prism), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"avg_packet_latency\":"));
+    ck_assert_ptr_nonnull(strstr(out, "\"p99_packet_latency\":"));
+    ck_assert_ptr_nonnull(strstr(out, "\"accepted_rate\":"));
+    ck_assert_ptr_nonnull(strstr(out, "\"sim_cycles\":"));
+    ck_assert_ptr_nonnull(strstr(out, "\"saturated\":false"));
+    ck_assert_int_eq(out[0], '{');
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out, "%s noc --k 4 --sweep 0.1:0.2:0.1 --json", prism), 0);
+    ck_assert_int_eq(out[0], '[');
+    write_file(path("chip.yaml"), "components:\n  x: {model: sink}\nnetwork:\n  k: 3\n  "
+                                  "num_vcs: 2\n  vc_buf_size: 2\n  input_speedup: 1\n");
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out, "%s noc --config %s --csv", prism, path("chip.yaml")), 0);
+    ck_assert_ptr_nonnull(strstr(out, "mesh,3,2,uniform"));
+    write_file(path("bad.yaml"), "network:\n  k: 1\n");
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s noc --config %s", prism, path("bad.yaml")),
+                     2);
+    ck_assert_ptr_nonnull(strstr(out, "bad.yaml:2: network: k: '1'"));
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out, "%s noc --sweep 0.1:0.2:0.1 --plot %s", prism, path("c.jpg")),
+        2);
+    ck_assert_ptr_nonnull(strstr(out, ".png or .svg"));
+}
+END_TEST
+
+START_TEST(packet_rows_and_latency_view)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[16384];
+    write_file(path("tr.yaml"), "components:\n  probe: {model: sink}\nnetwork:\n  k: 4\n  "
+                                "traffic: uniform\n  rate: 0.2\n  packet_size: 4\nuntil: 2us\n");
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"),
+                                  path("t.db")),
+                     0);
+    /* every packet row: latency >= the zero-load closed form 2 + 4R + 3,
+     * hops = R, and the flows can be filtered by their worst latency */
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out,
+                     "%s query %s \"SELECT COUNT(*), SUM(latency_cycles < 2 + 4 * hops + 3), "
+                     "SUM(hops < 1 OR hops > 7), MIN(bytes), MAX(bytes) FROM packet_latency\" --csv",
+                     prism, path("t.db")),
+        0);
+    long n = 0, below = -1, badhops = -1, minb = 0, maxb = 0;
+    const char *row = strchr(out, '\n');
+    ck_assert_ptr_nonnull(row);
+    ck_assert_int_eq(sscanf(row + 1, "%ld,%ld,%ld,%ld,%ld", &n, &below, &badhops, &minb, &maxb), 5);
+    /* 2000 cycles x 16 nodes x 0.2 / 4 flits: about 1600 packets */
+    ck_assert_msg(n > 1200 && n < 1700, "%ld packets", n);
+    ck_assert_int_eq(below, 0);
+    ck_assert_int_eq(badhops, 0);
+    ck_assert_int_eq(minb, 64);
+    ck_assert_int_eq(maxb, 64);
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out,
+                                  "%s query %s \"SELECT src_node, dst_terminal FROM packet_latency "
+                                  "GROUP BY 1, 2 HAVING MAX(latency_cycles) > 30\"",
+                                  prism, path("t.db")),
+                     0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("noc");
@@ -486,6 +604,9 @@ static Suite *suite(void)
     tcase_add_test(tc, round_robin_fairness_within_one_percent);
     tcase_add_test(tc, identical_across_reruns_and_slicing);
     tcase_add_test(tc, bad_input_is_one_clear_error);
+    tcase_add_test(tc, network_block_expands_in_a_config);
+    tcase_add_test(tc, cli_outputs_and_config);
+    tcase_add_test(tc, packet_rows_and_latency_view);
     suite_add_tcase(s, tc);
     return s;
 }
