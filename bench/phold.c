@@ -93,6 +93,12 @@ int main(int argc, char **argv)
     }
     sim_dist_stats_t st;
     sim_dist_get_stats(s, &st);
+    /* the unit costs of synchronisation, for the scaling projection
+     * (bench/project.py): 1000 reductions, all-to-alls and exchanges of 1000 events */
+    double p_red = 0, p_a2a = 0, p_xch = 0;
+    size_t probe_bytes = 1000 * sizeof(sim_event_t);
+    if (nranks > 1)
+        sim_dist_probe(1000, probe_bytes, &p_red, &p_a2a, &p_xch);
     uint64_t ev = sim_events_handled(s);
     if (rank != 0) {
         sim_destroy(s);
@@ -105,10 +111,13 @@ int main(int argc, char **argv)
         printf("{\"lps\":%ld,\"end\":%g,\"lookahead\":%g,\"remote\":%g,\"ranks\":%d,"
                "\"sync\":\"%s\",\"events\":%llu,\"expected_events\":%.0f,\"wall_s\":%.6f,"
                "\"events_per_s\":%.0f,\"windows\":%llu,\"messages_per_window\":%.1f,"
-               "\"run_s\":%.4f,\"exchange_s\":%.4f,\"reduce_s\":%.4f}\n",
+               "\"run_s\":%.4f,\"exchange_s\":%.4f,\"reduce_s\":%.4f,"
+               "\"probe_allreduce_us\":%.3f,\"probe_alltoall_us\":%.3f,"
+               "\"probe_exchange_us\":%.3f,\"probe_exchange_bytes\":%zu}\n",
                lps, end, lookahead, remote, nranks, sync == SIM_SYNC_NULL ? "null" : "reduce",
                (unsigned long long)ev, expected, wall, (double)ev / wall,
-               (unsigned long long)st.windows, per_window, st.run_s, st.exchange_s, st.reduce_s);
+               (unsigned long long)st.windows, per_window, st.run_s, st.exchange_s, st.reduce_s,
+               p_red * 1e6, p_a2a * 1e6, p_xch * 1e6, probe_bytes);
     else {
         printf("phold: %ld LPs, %d rank%s, end %g: %llu events (N*end/mean = %.0f) in %.3f s = %.2f "
                "M events/s\n",
@@ -118,6 +127,9 @@ int main(int argc, char **argv)
             printf("  %llu windows, %.1f cross-rank messages per window; slowest rank: %.3f s "
                    "handling, %.3f s exchanging, %.3f s reducing\n",
                    (unsigned long long)st.windows, per_window, st.run_s, st.exchange_s, st.reduce_s);
+        if (nranks > 1)
+            printf("  unit costs: reduction %.2f us, all-to-all %.2f us, %zu-byte exchange %.2f us\n",
+                   p_red * 1e6, p_a2a * 1e6, probe_bytes, p_xch * 1e6);
     }
     sim_destroy(s);
     sim_dist_finalize();

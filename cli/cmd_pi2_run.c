@@ -19,7 +19,8 @@
 
 typedef struct fab_opts {
     double drop, jitter, packet_jitter, ps_per_unit;
-    long resolution_ps, link_ps, rows;
+    long resolution_ps, link_ps, rows, noc_k;
+    int noc;
     uint64_t seed;
     const char *trace, *filter, *argv_text;
     int messages;
@@ -27,7 +28,9 @@ typedef struct fab_opts {
 
 typedef struct fab_res {
     int rows, decided, right, analytic_right, mismatches;
-    double latency_ps, energy_pj, energy_model_pj, max_fire_err_ps;
+    double latency_ps, energy_pj, energy_model_pj, max_fire_err_ps, network_pj;
+    int hops[WL_PI2_MAX_LAYERS];
+    sim_time_t budget_ps[WL_PI2_MAX_LAYERS];
     uint64_t packets, dropped, timeouts, late, events;
     sim_time_t period_ps, end_ps;
     size_t components, links;
@@ -79,6 +82,20 @@ static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const f
     f.drop = o->drop;
     f.output_jitter = o->jitter;
     f.packet_jitter = o->packet_jitter;
+    noc_cfg_t nc;
+    if (o->noc) {
+        char e2[256];
+        noc_cfg_default(&nc);
+        char kbuf[16];
+        snprintf(kbuf, sizeof kbuf, "%ld", o->noc_k);
+        if (noc_cfg_set(&nc, "k", kbuf, e2, sizeof e2) ||
+            noc_cfg_set(&nc, "traffic", "none", e2, sizeof e2) ||
+            noc_cfg_set(&nc, "rate", "0", e2, sizeof e2) || noc_cfg_check(&nc, e2, sizeof e2)) {
+            fprintf(stderr, "prism pi2 run: network: %s\n", e2);
+            return 2;
+        }
+        f.network = &nc;
+    }
     sim_opts_t so = {.seed = o->seed};
     sim_t *s = sim_create(&so);
     if (!s) {
@@ -172,8 +189,21 @@ static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const f
     double e = 0;
     for (size_t c = 0; c < sim_comp_count(s); c++)
         e += sim_energy_pj(sim_comp_at(s, c));
-    r->energy_pj = e / rows;
     r->energy_model_pj = noc_pi2_energy_per_inference(&f);
+    if (o->noc) {
+        /* issue 7's router has no energy parameters: each flit-hop is charged
+         * the fabric's link and buffer figures per bit */
+        double flit_bits = 8.0 * nc.flit_bytes, per_bit = f.link_pj_per_bit + f.buffer_pj_per_bit;
+        r->network_pj = stat_sum(s, "flits_routed") * flit_bits * per_bit / rows;
+        e += r->network_pj * rows;
+        int flits = (f.packet_bytes + nc.flit_bytes - 1) / nc.flit_bytes;
+        for (int l = 0; l < L; l++) {
+            r->hops[l] = plan.hops[l];
+            r->budget_ps[l] = plan.budget_ps[l];
+            r->energy_model_pj += 2.0 * net->dims[l] * flits * plan.hops[l] * flit_bits * per_bit;
+        }
+    }
+    r->energy_pj = e / rows;
     for (size_t i = 0; i < sim_link_count(s); i++) {
         sim_link_info_t li;
         sim_link_get(s, i, &li);
@@ -181,7 +211,8 @@ static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const f
     }
     r->dropped = (uint64_t)(stat_sum(s, "packets_dropped") + stat_sum(s, "replicas_dropped"));
     r->timeouts = (uint64_t)stat_sum(s, "timeouts");
-    r->late = (uint64_t)(stat_sum(s, "late_releases") + stat_sum(s, "late_emissions"));
+    r->late = (uint64_t)(stat_sum(s, "late_releases") + stat_sum(s, "late_emissions") +
+                         stat_sum(s, "late_rails"));
     r->events = sim_events_handled(s);
     r->end_ps = sim_now(s);
     r->period_ps = plan.period_ps;
@@ -222,16 +253,27 @@ static void run_usage(FILE *f)
         "  --resolution-ps N     delay step: weights are rounded to it (default 10)\n"
         "  --link-ps N           latency of every link (default 100)\n"
         "  --seed S              seed of the drop and jitter draws (default 1)\n"
+        "  --noc                 carry the rails between layers over a mesh of issue 7's\n"
+        "                        iq_router and noc_terminal NIs (BookSim2 mesh88_lat router\n"
+        "                        settings) instead of engine links\n"
+        "  --noc-k K             routers per side of that mesh (default 2)\n"
         "  --sweep-drop A:B:STEP run drop A, A+STEP, .. B and print accuracy per drop\n"
         "  --plot FILE.png       with --sweep-drop: plot accuracy vs drop with gnuplot\n"
-        "  --trace FILE.db       record the run like prism run (--filter SPEC, --messages)\n"
+        "  --trace FILE.db       record the run like prism run (--filter SPEC, --messages;\n"
+        "                        --force replaces an existing file)\n"
         "  --json                one JSON object (a JSON array with --sweep-drop)\n"
         "  --help                this text\n");
 }
 
 static void print_one(const fab_res_t *r, const fab_opts_t *o, const char *model, int json)
 {
-    char buf1[64], buf2[64];
+    char buf1[64], buf2[64], net_desc[128] = "engine links";
+    if (o->noc)
+        snprintf(
+            net_desc, sizeof net_desc,
+            "%ldx%ld mesh of iq_router, noc_terminal NIs (%d and %d hops, budget %llu and %llu ps)",
+            o->noc_k, o->noc_k, r->hops[0], r->hops[1], (unsigned long long)r->budget_ps[0],
+            (unsigned long long)r->budget_ps[1]);
     if (json) {
         printf("{\"model\": \"%s\", \"rows\": %d, \"accuracy\": %.6f, \"analytic_accuracy\": %.6f, "
                "\"mismatches\": %d, \"latency_ps_per_inference\": %.1f, "
@@ -240,7 +282,7 @@ static void print_one(const fab_res_t *r, const fab_opts_t *o, const char *model
                "\"max_fire_error_ps\": %.3f, \"period_ps\": %llu, \"drop\": %g, \"jitter\": %g, "
                "\"packet_jitter\": %g, \"resolution_ps\": %ld, \"ps_per_unit\": %g, "
                "\"components\": %zu, \"links\": %zu, \"events\": %llu, \"simulated_ps\": %llu, "
-               "\"wall_s\": %.3f, \"network\": \"engine links\"}\n",
+               "\"wall_s\": %.3f, \"network_pj_per_inference\": %.3f, \"network\": \"%s\"}\n",
                model, r->rows, r->rows ? (double)r->right / r->rows : 0,
                r->rows ? (double)r->analytic_right / r->rows : 0, r->mismatches, r->latency_ps,
                r->energy_pj, r->energy_model_pj, (unsigned long long)r->packets,
@@ -248,11 +290,12 @@ static void print_one(const fab_res_t *r, const fab_opts_t *o, const char *model
                (unsigned long long)r->late, r->max_fire_err_ps, (unsigned long long)r->period_ps,
                o->drop, o->jitter, o->packet_jitter, o->resolution_ps, o->ps_per_unit,
                r->components, r->links, (unsigned long long)r->events,
-               (unsigned long long)r->end_ps, r->wall_s);
+               (unsigned long long)r->end_ps, r->wall_s, r->network_pj, net_desc);
         return;
     }
-    printf("fabric            %zu components, %zu links (engine links), window %llu ps\n",
-           r->components, r->links, (unsigned long long)r->period_ps);
+    printf("fabric            %zu components, %zu links, window %llu ps\n", r->components, r->links,
+           (unsigned long long)r->period_ps);
+    printf("rails between layers over %s\n", net_desc);
     printf("rows              %d (%d decided)\n", r->rows, r->decided);
     printf("accuracy          %.2f%%\n", r->rows ? 100.0 * r->right / r->rows : 0);
     printf("analytic_accuracy %.2f%%\n", r->rows ? 100.0 * r->analytic_right / r->rows : 0);
@@ -265,6 +308,10 @@ static void print_one(const fab_res_t *r, const fab_opts_t *o, const char *model
     out_human_pj(buf1, sizeof buf1, r->energy_pj);
     out_human_pj(buf2, sizeof buf2, r->energy_model_pj);
     printf("energy            %s per inference (analytical model %s)\n", buf1, buf2);
+    if (o->noc) {
+        out_human_pj(buf1, sizeof buf1, r->network_pj);
+        printf("  of which network %s (flit-hops x link and buffer pJ/bit)\n", buf1);
+    }
     printf("packets           %llu (dropped %llu, timeouts %llu, late %llu)\n",
            (unsigned long long)r->packets, (unsigned long long)r->dropped,
            (unsigned long long)r->timeouts, (unsigned long long)r->late);
@@ -335,13 +382,17 @@ int cmd_pi2_run(int argc, char **argv)
         {"filter", required_argument, NULL, 'f'},
         {"messages", no_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'j'},
+        {"noc", no_argument, NULL, 'N'},
+        {"force", no_argument, NULL, 'F'},
+        {"noc-k", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    fab_opts_t o = {.ps_per_unit = 1000, .resolution_ps = 10, .link_ps = 100, .seed = 1};
+    fab_opts_t o = {
+        .ps_per_unit = 1000, .resolution_ps = 10, .link_ps = 100, .seed = 1, .noc_k = 2};
     const char *model = NULL, *data = NULL, *sweep = NULL, *plot = NULL;
     long split = 0, v;
-    int json = 0, c;
+    int json = 0, force = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -390,6 +441,12 @@ int cmd_pi2_run(int argc, char **argv)
         case 't': o.trace = optarg; break;
         case 'f': o.filter = optarg; break;
         case 'M': o.messages = 1; break;
+        case 'N': o.noc = 1; break;
+        case 'F': force = 1; break;
+        case 'K':
+            if (cli_pi2_parse_int("--noc-k", optarg, 2, 64, &o.noc_k))
+                return 2;
+            break;
         case 'j': json = 1; break;
         case 'h': run_usage(stdout); return 0;
         default:
@@ -431,6 +488,10 @@ int cmd_pi2_run(int argc, char **argv)
     if (plot && !have_gnuplot()) {
         fprintf(stderr, "prism pi2 run: --plot needs gnuplot, which is not on PATH "
                         "(install gnuplot-nox, or drop --plot)\n");
+        return 2;
+    }
+    if (o.trace && !force && access(o.trace, F_OK) == 0) {
+        fprintf(stderr, "prism pi2 run: %s exists; --force replaces it\n", o.trace);
         return 2;
     }
     if (o.trace && sweep) {

@@ -134,7 +134,8 @@ typedef struct noc_pi2_pkt {
     uint64_t inference, tag, base_ps, flags, time_ps, bytes;
 } noc_pi2_pkt_t;
 
-void noc_pi2_register(void); /* pi2_source, pi2_drop, pi2_delay, pi2_firstk, pi2_shaper, pi2_encoder */
+void noc_pi2_register(
+    void); /* pi2_source, pi2_drop, pi2_delay, pi2_firstk, pi2_shaper, pi2_encoder */
 
 /* Rows of values for a pi2_source, before sim_init (copied). */
 int noc_pi2_source_feed(sim_comp_t *c, const float *x, int rows, int features);
@@ -163,13 +164,13 @@ typedef struct noc_pi2_layer {
 typedef struct noc_pi2_fabric {
     int n_layers;
     noc_pi2_layer_t layer[NOC_PI2_MAX_LAYERS];
-    double offset, scale;       /* c = 3, s = 10 */
-    double ps_per_unit;         /* time of one value unit */
-    sim_time_t resolution_ps;   /* delay step; ps_per_unit and c * ps_per_unit are multiples */
-    sim_time_t link_ps;         /* latency of every link */
-    double drop;                /* probability a value's two rails are lost, per layer */
-    double packet_jitter;       /* sigma per replica, value units */
-    double output_jitter;       /* sigma on every y, value units */
+    double offset, scale;     /* c = 3, s = 10 */
+    double ps_per_unit;       /* time of one value unit */
+    sim_time_t resolution_ps; /* delay step; ps_per_unit and c * ps_per_unit are multiples */
+    sim_time_t link_ps;       /* latency of every link */
+    double drop;              /* probability a value's two rails are lost, per layer */
+    double packet_jitter;     /* sigma per replica, value units */
+    double output_jitter;     /* sigma on every y, value units */
     int packet_bytes;
     /* energy (noc_pi2_fabric_defaults cites the defaults) */
     double link_pj_per_bit;      /* every hop, per bit */
@@ -177,6 +178,11 @@ typedef struct noc_pi2_fabric {
     double select_pj_per_packet; /* pi2_firstk, per packet seen */
     double shaper_pj_per_credit; /* pi2_shaper, per credit */
     double encode_pj_per_output; /* pi2_encoder, per y computed */
+    /* NULL: rails between layers travel over engine links. Else over this
+     * network (routers and terminals "pi2_net_*"): layer l's rails leave
+     * from node 2l through a pi2_ni_tx and enter at node nodes-1-2l through
+     * a pi2_ni_rx that re-times them to their intended time + a budget */
+    const noc_cfg_t *network;
 } noc_pi2_fabric_t;
 
 /* What the builder derived, in ps unless named otherwise. */
@@ -188,6 +194,10 @@ typedef struct noc_pi2_plan {
     sim_time_t fire_offset_ps[NOC_PI2_MAX_LAYERS]; /* encoder time - window - z * ps_per_unit */
     int source, readout;                           /* component ids */
     size_t components, links;
+    int network; /* rails over the network */
+    uint32_t tx_node[NOC_PI2_MAX_LAYERS], rx_node[NOC_PI2_MAX_LAYERS];
+    int hops[NOC_PI2_MAX_LAYERS];             /* routers traversed */
+    sim_time_t budget_ps[NOC_PI2_MAX_LAYERS]; /* zero-load + queue of one window */
 } noc_pi2_plan_t;
 
 void noc_pi2_fabric_defaults(noc_pi2_fabric_t *f);

@@ -962,6 +962,190 @@ const sim_model_t noc_pi2_encoder_model = {
     .out_ports = lanes_out,
 };
 
+/* ---- pi2_ni_tx / pi2_ni_rx: rails over a network of issue 7 ---------------------------
+ * The sender's rail packets become messages to a noc_terminal (NOC_MSG_SEND);
+ * the tag carries (inference, lane, offset in the window in resolution units).
+ * At the destination the receiver re-times each rail to its intended time plus
+ * a fixed budget (a playout deadline), so network latency and contention do
+ * not change the value a rail stands for as long as it arrives in budget. */
+#define NI_INF_BITS 20
+#define NI_LANE_BITS 20
+#define NI_OFF_BITS 24
+
+typedef struct nitx {
+    link_energy_t le;
+    int lanes, out, *lane_of;
+    uint32_t dest;
+    sim_time_t res;
+    int h_sent;
+} nitx_t;
+
+static const sim_param_def_t nitx_params[] = {
+    {"lanes", SIM_P_INT, "1", "", 1, 1 << NI_LANE_BITS, NULL, "input lanes in0..", ""},
+    {"dest", SIM_P_INT, "0", "", 0, 16777215, NULL, "node id of the receiving terminal", ""},
+    {"resolution_ps", SIM_P_INT, "1", "ps", 1, 1e12, NULL, "grid of the offsets carried", ""},
+    PI2_LINK_PARAM,
+    PI2_END,
+};
+
+static int nitx_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    nitx_t *t = state;
+    link_energy_init(c, &t->le, p);
+    t->lanes = (int)sim_param_int(p, "lanes");
+    t->dest = (uint32_t)sim_param_int(p, "dest");
+    t->res = (sim_time_t)sim_param_int(p, "resolution_ps");
+    t->out = sim_port(c, "out");
+    if (t->out < 0 || !sim_port_is_out(c, t->out))
+        return sim_comp_fail(c, "port 'out' (to a noc_terminal) has no link");
+    int *in = ports_alloc(c, t->lanes);
+    t->lane_of = ports_alloc(c, sim_port_count(c));
+    if (!in || !t->lane_of) {
+        free(in);
+        return SIM_ERR_NOMEM;
+    }
+    int rc = lane_ports(c, "in", t->lanes, in, t->lane_of, 0);
+    free(in);
+    if (rc)
+        return SIM_ERR_CONFIG;
+    t->h_sent = sim_stat(c, "messages_sent", SIM_STAT_COUNT, "messages");
+    return 0;
+}
+
+static void nitx_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    nitx_t *t = state;
+    if (ev->kind != NOC_MSG_PI2 || ev->port >= sim_port_count(c))
+        return;
+    noc_pi2_pkt_t pk;
+    get_pkt(ev, &pk);
+    uint64_t lane = (uint64_t)t->lane_of[ev->port];
+    uint64_t off = (pk.time_ps - pk.base_ps) / t->res;
+    if (pk.inference >> NI_INF_BITS || off >> NI_OFF_BITS) {
+        sim_comp_fail(c, "inference %llu or window offset %llu units does not fit the tag",
+                      (unsigned long long)pk.inference, (unsigned long long)off);
+        return;
+    }
+    noc_send_t rq = {.dest = t->dest,
+                     .bytes = pk.bytes,
+                     .tag =
+                         pk.inference << (NI_LANE_BITS + NI_OFF_BITS) | lane << NI_OFF_BITS | off};
+    sim_msg_t m = {
+        .kind = NOC_MSG_SEND, .bytes = (uint32_t)pk.bytes, .data = &rq, .data_len = sizeof rq};
+    sim_energy(c, t->le.h, t->le.pj_per_bit * 8.0 * (double)pk.bytes);
+    sim_send(c, t->out, &m, 0);
+    sim_stat_add(c, t->h_sent, 1);
+}
+
+static void nitx_destroy(sim_comp_t *c, void *state)
+{
+    (void)c;
+    free(((nitx_t *)state)->lane_of);
+}
+
+const sim_model_t noc_pi2_ni_tx_model = {
+    .name = "pi2_ni_tx",
+    .doc = "rail packets to a noc_terminal as messages (inference, lane, offset in the tag)",
+    .state_size = sizeof(nitx_t),
+    .params = nitx_params,
+    .init = nitx_init,
+    .handle = nitx_handle,
+    .destroy = nitx_destroy,
+    .in_ports = lanes_in,
+    .out_ports = one_out,
+};
+
+typedef struct nirx {
+    link_energy_t le;
+    int lanes, *out, layer;
+    sim_time_t res, budget, period, start;
+    uint32_t bytes;
+    int h_recv, h_late, h_lat_max;
+} nirx_t;
+
+static const sim_param_def_t nirx_params[] = {
+    {"lanes", SIM_P_INT, "1", "", 1, 1 << NI_LANE_BITS, NULL, "output lanes out0..", ""},
+    {"budget_ps", SIM_P_INT, "0", "ps", 0, 1e15, NULL,
+     "a rail is released at its intended time + budget (network latency allowance)", ""},
+    {"period_ps", SIM_P_INT, "10000", "ps", 1, 1e15, NULL, "window length", ""},
+    {"start_ps", SIM_P_INT, "0", "ps", 0, 1e15, NULL, "window of inference 0 at layer 0", ""},
+    {"layer", SIM_P_INT, "0", "", 0, 64, NULL, "the layer these rails enter", ""},
+    {"resolution_ps", SIM_P_INT, "1", "ps", 1, 1e12, NULL, "grid of the offsets carried", ""},
+    {"packet_bytes", SIM_P_INT, "8", "B", 1, 4096, NULL, "size of one spike packet",
+     "64-bit header flit"},
+    PI2_LINK_PARAM,
+    PI2_END,
+};
+
+static int nirx_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    nirx_t *r = state;
+    link_energy_init(c, &r->le, p);
+    r->lanes = (int)sim_param_int(p, "lanes");
+    r->budget = (sim_time_t)sim_param_int(p, "budget_ps");
+    r->period = (sim_time_t)sim_param_int(p, "period_ps");
+    r->start = (sim_time_t)sim_param_int(p, "start_ps");
+    r->layer = (int)sim_param_int(p, "layer");
+    r->res = (sim_time_t)sim_param_int(p, "resolution_ps");
+    r->bytes = (uint32_t)sim_param_int(p, "packet_bytes");
+    if (!(r->out = ports_alloc(c, r->lanes)))
+        return SIM_ERR_NOMEM;
+    if (lane_ports(c, "out", r->lanes, r->out, NULL, 1))
+        return SIM_ERR_CONFIG;
+    r->h_recv = sim_stat(c, "messages_received", SIM_STAT_COUNT, "messages");
+    r->h_late = sim_stat(c, "late_rails", SIM_STAT_COUNT, "packets");
+    r->h_lat_max = sim_stat(c, "max_network_delay_ps", SIM_STAT_VALUE, "ps");
+    return 0;
+}
+
+static void nirx_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    nirx_t *r = state;
+    if (ev->kind != NOC_MSG_DELIVERED)
+        return;
+    noc_delivered_t d;
+    memcpy(&d, sim_event_payload(ev), sizeof d);
+    uint64_t inf = d.tag >> (NI_LANE_BITS + NI_OFF_BITS);
+    int lane = (int)(d.tag >> NI_OFF_BITS & ((1u << NI_LANE_BITS) - 1));
+    uint64_t off = d.tag & ((1u << NI_OFF_BITS) - 1);
+    if (lane >= r->lanes) {
+        sim_comp_fail(c, "message for lane %d; this receiver has %d", lane, r->lanes);
+        return;
+    }
+    sim_time_t now = sim_comp_now(c), base = r->start + (inf + (uint64_t)r->layer) * r->period;
+    sim_time_t intended = base + off * r->res, release = intended + r->budget;
+    sim_stat_add(c, r->h_recv, 1);
+    sim_stat_max(c, r->h_lat_max, (double)(now - intended));
+    if (release < now) {
+        sim_stat_add(c, r->h_late, 1);
+        release = now;
+    }
+    noc_pi2_pkt_t pk = {.inference = inf,
+                        .tag = (uint64_t)lane,
+                        .base_ps = base,
+                        .time_ps = intended,
+                        .bytes = r->bytes};
+    send_pkt(c, &r->le, r->out[lane], &pk, release - now);
+}
+
+static void nirx_destroy(sim_comp_t *c, void *state)
+{
+    (void)c;
+    free(((nirx_t *)state)->out);
+}
+
+const sim_model_t noc_pi2_ni_rx_model = {
+    .name = "pi2_ni_rx",
+    .doc = "rails from a noc_terminal, re-timed to their intended time + a budget",
+    .state_size = sizeof(nirx_t),
+    .params = nirx_params,
+    .init = nirx_init,
+    .handle = nirx_handle,
+    .destroy = nirx_destroy,
+    .in_ports = one_in,
+    .out_ports = lanes_out,
+};
+
 void noc_pi2_register(void)
 {
     sim_model_register(&noc_pi2_source_model);
@@ -970,4 +1154,6 @@ void noc_pi2_register(void)
     sim_model_register(&noc_pi2_firstk_model);
     sim_model_register(&noc_pi2_shaper_model);
     sim_model_register(&noc_pi2_encoder_model);
+    sim_model_register(&noc_pi2_ni_tx_model);
+    sim_model_register(&noc_pi2_ni_rx_model);
 }

@@ -120,6 +120,40 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
     sim_time_t res = f->resolution_ps, lk = f->link_ps;
     int64_t *wu[NOC_PI2_MAX_LAYERS] = {0};
     int rc = 0;
+    sim_time_t hop_in[NOC_PI2_MAX_LAYERS]; /* sender's emission -> arrival at a unit */
+    if (f->network) {
+        /* layer l's rails leave from node 2l and enter at node nodes-1-2l */
+        const noc_cfg_t *nc = f->network;
+        uint32_t nodes = noc_nodes(nc);
+        if (nodes < 2u * (uint32_t)f->n_layers)
+            return ferr(err, errlen, "pi2 fabric: the network has %u nodes; %d layers need %d",
+                        nodes, f->n_layers, 2 * f->n_layers);
+        sim_time_t clk_ps = (sim_time_t)llround(1e12 / nc->clock_hz);
+        int flits = (f->packet_bytes + nc->flit_bytes - 1) / nc->flit_bytes;
+        if (flits > nc->packet_flits)
+            return ferr(err, errlen,
+                        "pi2 fabric: a %d-byte spike packet needs %d flits; the "
+                        "network's packets hold %d",
+                        f->packet_bytes, flits, nc->packet_flits);
+        plan->network = 1;
+        for (int l = 0; l < f->n_layers; l++) {
+            plan->tx_node[l] = 2u * (uint32_t)l;
+            plan->rx_node[l] = nodes - 1 - 2u * (uint32_t)l;
+            plan->hops[l] = noc_route_hops(nc, plan->tx_node[l], plan->rx_node[l]);
+            /* zero-load latency, then every rail of one window queued behind
+             * the others (they leave within a few ns of each other): 1.5
+             * cycles per flit, since with single-flit packets a VC takes the
+             * next packet only when its tail credit is back and the terminal
+             * injects below one flit per cycle; plus 16 cycles */
+            uint64_t cyc = noc_zero_load_latency(nc, plan->tx_node[l], plan->rx_node[l], flits) +
+                           3ull * (uint64_t)f->layer[l].inputs * (uint64_t)flits + 16;
+            plan->budget_ps[l] = (cyc * clk_ps + res - 1) / res * res;
+            hop_in[l] = plan->budget_ps[l] + 3 * lk; /* receiver -> drop -> delay -> unit */
+        }
+    } else {
+        for (int l = 0; l < f->n_layers; l++)
+            hop_in[l] = 3 * lk; /* sender -> drop -> delay -> unit */
+    }
     for (int l = 0; l < f->n_layers; l++) {
         const noc_pi2_layer_t *L = &f->layer[l];
         size_t nw = (size_t)L->inputs * (size_t)L->outputs;
@@ -142,11 +176,11 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
         int64_t tmo_units = 2 * cq + wmax;
         plan->timeout[l] = (double)tmo_units / q;
         sim_time_t tmo_ps = (sim_time_t)tmo_units * res;
-        plan->timeout_ps[l] = 3 * lk + tmo_ps; /* source/encoder -> drop -> delay -> unit */
+        plan->timeout_ps[l] = hop_in[l] + tmo_ps;
         uint64_t hold_units =
             ((uint64_t)(L->k - 1) * (uint64_t)tmo_units + (uint64_t)L->k - 1) / (uint64_t)L->k;
         plan->hold_ps[l] = hold_units * res;
-        plan->fire_offset_ps[l] = 5 * lk + plan->hold_ps[l];
+        plan->fire_offset_ps[l] = hop_in[l] + 2 * lk + plan->hold_ps[l];
         sim_time_t win = plan->fire_offset_ps[l] + tmo_ps;
         plan->period_ps = win > plan->period_ps ? win : plan->period_ps;
     }
@@ -172,6 +206,10 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
                             "link_pj_per_bit",
                             lk_pj,
                             NULL};
+    if (f->network && noc_build(s, f->network, "pi2_net_", NULL, err, errlen) < 0) {
+        rc = SIM_ERR_CONFIG;
+        goto out;
+    }
     if ((plan->source = add(s, "pi2_src", "pi2_source", src_kv, err, errlen)) < 0) {
         rc = plan->source;
         goto out;
@@ -233,10 +271,55 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
         if (rc < 0)
             break;
         rc = 0;
+        char tx_n[32], rx_n[32];
+        snprintf(tx_n, sizeof tx_n, "pi2_l%d_ni_tx", l);
+        snprintf(rx_n, sizeof rx_n, "pi2_l%d_ni_rx", l);
+        if (f->network) {
+            const char *tx_kv[] = {"lanes",
+                                   NUM(b1, "%d", n_in),
+                                   "dest",
+                                   NUM(b2, "%u", plan->rx_node[l]),
+                                   "resolution_ps",
+                                   NUM(b3, "%llu", (unsigned long long)res),
+                                   "link_pj_per_bit",
+                                   lk_pj,
+                                   NULL};
+            const char *rx_kv[] = {"lanes",
+                                   NUM(b4, "%d", n_in),
+                                   "budget_ps",
+                                   NUM(b5, "%llu", (unsigned long long)plan->budget_ps[l]),
+                                   "period_ps",
+                                   NUM(b6, "%llu", (unsigned long long)plan->period_ps),
+                                   "layer",
+                                   NUM(b7, "%d", l),
+                                   "resolution_ps",
+                                   NUM(b8, "%llu", (unsigned long long)res),
+                                   "packet_bytes",
+                                   NUM(b9, "%d", f->packet_bytes),
+                                   "link_pj_per_bit",
+                                   lk_pj,
+                                   NULL};
+            if ((rc = add(s, tx_n, "pi2_ni_tx", tx_kv, err, errlen)) < 0 ||
+                (rc = add(s, rx_n, "pi2_ni_rx", rx_kv, err, errlen)) < 0)
+                break;
+            rc = 0;
+            snprintf(name, sizeof name, "%s.out", tx_n);
+            snprintf(to, sizeof to, "pi2_net_t%u.in", plan->tx_node[l]);
+            rc = link(s, name, to, lk, err, errlen);
+            snprintf(name, sizeof name, "pi2_net_t%u.out", plan->rx_node[l]);
+            snprintf(to, sizeof to, "%s.in", rx_n);
+            if (!rc)
+                rc = link(s, name, to, lk, err, errlen);
+        }
         for (int i = 0; i < n_in && !rc; i++) {
             snprintf(name, sizeof name, "%s.out%d", prev, i);
-            snprintf(to, sizeof to, "%s.in%d", drop_n, i);
+            snprintf(to, sizeof to, "%s.in%d", f->network ? tx_n : drop_n, i);
             rc = link(s, name, to, lk, err, errlen);
+            if (f->network && !rc) {
+                snprintf(name, sizeof name, "%s.out%d", rx_n, i);
+                snprintf(to, sizeof to, "%s.in%d", drop_n, i);
+                rc = link(s, name, to, lk, err, errlen);
+            }
             snprintf(name, sizeof name, "%s.out%d", drop_n, i);
             snprintf(to, sizeof to, "%s.in%d", syn_n, i);
             if (!rc)

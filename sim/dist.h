@@ -23,6 +23,11 @@ int sim_dist_agree_rc(int rc);
 /* Rank 0's bytes (*len of them) to every rank; others get a malloc'ed copy. */
 int sim_dist_bcast(void **buf, size_t *len);
 double sim_dist_max_double(double v);
+/* Unit costs of the synchronisation with nothing else running (seconds, mean
+ * of `reps`, slowest rank): a window's min-reduction, an all-to-all of one
+ * count per rank, and a two-rank exchange of `bytes`. Collective. */
+int sim_dist_probe(int reps, size_t bytes, double *allreduce_s, double *alltoall_s,
+                   double *exchange_s);
 
 /* ---- partitioning ------------------------------------------------------------ */
 typedef struct sim_partition_info {

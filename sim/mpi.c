@@ -299,6 +299,45 @@ int sim_dist_bcast(void **buf, size_t *len)
     return 0;
 }
 
+/* The synchronisation's unit costs, measured with no simulation running:
+ * one 3-word MPI_Allreduce (the window's reduction), one MPI_Alltoall of a
+ * count per rank, and a rank-pair exchange of `bytes` (events). Mean over
+ * `reps`, max over ranks. */
+int sim_dist_probe(int reps, size_t bytes, double *allreduce_s, double *alltoall_s,
+                   double *exchange_s)
+{
+    int P, rank;
+    MPI_Comm_size(MPI_COMM_WORLD, &P);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int *cnt = calloc((size_t)P * 2, sizeof *cnt);
+    unsigned char *sb = calloc(bytes ? bytes : 1, 1), *rb = calloc(bytes ? bytes : 1, 1);
+    if (!cnt || !sb || !rb)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    uint64_t v[3] = {1, 1, 1}, g[3];
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = wall();
+    for (int i = 0; i < reps; i++)
+        MPI_Allreduce(v, g, 3, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    double t1 = wall();
+    for (int i = 0; i < reps; i++)
+        MPI_Alltoall(cnt, 1, MPI_INT, cnt + P, 1, MPI_INT, MPI_COMM_WORLD);
+    double t2 = wall();
+    int peer = rank ^ 1;
+    for (int i = 0; i < reps && peer < P; i++)
+        MPI_Sendrecv(sb, (int)bytes, MPI_BYTE, peer, 11, rb, (int)bytes, MPI_BYTE, peer, 11,
+                     MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    double t3 = wall();
+    double loc[3] = {(t1 - t0) / reps, (t2 - t1) / reps, (t3 - t2) / reps}, mx[3];
+    MPI_Allreduce(loc, mx, 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    *allreduce_s = mx[0];
+    *alltoall_s = mx[1];
+    *exchange_s = mx[2];
+    free(cnt);
+    free(sb);
+    free(rb);
+    return 0;
+}
+
 /* Counts, then the events themselves, to and from every rank. */
 static int exchange(sim_t *s)
 {
@@ -519,6 +558,8 @@ typedef struct buf {
 
 static void put(buf_t *b, const void *v, size_t n)
 {
+    if (!n)
+        return;
     if (b->err || grow_mem((void **)&b->p, &b->cap, b->n + n, 1)) {
         b->err = 1;
         return;
@@ -791,7 +832,8 @@ static int unpack_all(sim_t *s, const unsigned char *all, const int *len, const 
     if (!rc) {
         /* clock edges: every instant counts once, whichever ranks had one */
         for (size_t k = 0; k < s->n_clocks; k++) {
-            qsort(runs[k], n_runs[k], sizeof **runs, run_cmp);
+            if (n_runs[k])
+                qsort(runs[k], n_runs[k], sizeof **runs, run_cmp);
             uint64_t count = 0, hi = 0;
             int have = 0;
             for (size_t i = 0; i < n_runs[k]; i++) {
@@ -811,7 +853,8 @@ static int unpack_all(sim_t *s, const unsigned char *all, const int *len, const 
         }
         s->handled = handled;
         /* op ids: the sequential run's first-use order */
-        qsort(keys, n_keys, sizeof *keys, key_cmp);
+        if (n_keys)
+            qsort(keys, n_keys, sizeof *keys, key_cmp);
         char **names = calloc(n_keys ? n_keys : 1, sizeof *names);
         unsigned char *keep = calloc(n_keys ? n_keys : 1, 1);
         size_t n = 0;
@@ -943,6 +986,14 @@ int sim_dist_bcast(void **buf, size_t *len)
     (void)buf;
     (void)len;
     return 0;
+}
+int sim_dist_probe(int reps, size_t bytes, double *allreduce_s, double *alltoall_s,
+                   double *exchange_s)
+{
+    (void)reps;
+    (void)bytes;
+    *allreduce_s = *alltoall_s = *exchange_s = 0;
+    return SIM_ERR_STATE;
 }
 int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int *stopped)
 {

@@ -341,6 +341,14 @@ START_TEST(cli_run_fabric_equals_analytic)
     double sim_pj = strtod(es + 27, NULL), model_pj = strtod(em + 33, NULL);
     ck_assert_double_gt(sim_pj, 0);
     ck_assert_double_le(fabs(sim_pj - model_pj), 0.1 * model_pj);
+    /* the same over a 2x2 mesh of issue 7's routers and network interfaces */
+    ck_assert_int_eq(run_out(out, sizeof out,
+                             "%s pi2 run --model %s --data digits --rows 20 --noc --json", prism,
+                             path("m.bin")),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
+    ck_assert_ptr_nonnull(strstr(out, "\"late\": 0,"));
+    ck_assert_ptr_nonnull(strstr(out, "iq_router"));
     /* a drop sweep with a plot */
     ck_assert_int_eq(run_out(out, sizeof out,
                              "%s pi2 run --model %s --data digits --rows 10 --sweep-drop 0:0.2:0.1 "
