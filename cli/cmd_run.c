@@ -185,22 +185,6 @@ static void usage(FILE *f)
             cli_dtype_list());
 }
 
-static char *join_argv(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len + 6);
-    if (!s)
-        return NULL;
-    strcpy(s, "prism");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 static void json_real(const char *key, double v, int comma)
 {
     printf("%s\"%s\":", comma ? "," : "", key);
@@ -699,7 +683,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     rank_trace_t rt = {NULL, s, 0};
     if (trace_path) {
         trace_opts_t to = {.filter = filter, .messages = messages, .index = index};
-        char *args = join_argv(argc, argv);
+        char *args = cli_join_argv(argc, argv);
         trace_run_info_t info = {config, text, workload ? workload : schedule_in, args};
         /* the run's database (rank 0), then each rank's file of rows */
         if (rank == 0 && trace_open(&t, trace_path, &to, err, sizeof err)) {

@@ -1471,8 +1471,13 @@ void sim_static_power_mw(sim_comp_t *c, double mw) { c->static_mw = mw; }
 double sim_static_mw(const sim_comp_t *c) { return c->static_mw; }
 void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps)
 {
-    (void)start_ps;
-    c->busy += dur_ps;
+    /* the union of the intervals: an overlap with the previous one counts once */
+    sim_time_t end = dur_ps > SIM_TIME_MAX - start_ps ? SIM_TIME_MAX : start_ps + dur_ps;
+    if (end <= c->busy_until)
+        return;
+    sim_time_t begin = start_ps > c->busy_until ? start_ps : c->busy_until;
+    c->busy += end - begin;
+    c->busy_until = end;
 }
 sim_time_t sim_busy_ps(const sim_comp_t *c) { return c->busy; }
 
