@@ -183,11 +183,10 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
     noc_router_t *r = state;
     const int P = r->P, V = r->V;
     /* 1. credits that arrived (credit_delay is part of the channel) */
-    for (int o = 0; o < P; o++) {
+    for (uint64_t m = sim_chan_credit_busy(c); m; m &= m - 1) {
+        int o = __builtin_ctzll(m);
         sim_chan_t *ch = r->out[o];
         uint32_t tok;
-        if (!ch)
-            continue;
         while (sim_chan_credit_take(ch, &tok)) {
             noc_ovc_t *ov = &r->ovc[o * V + (int)tok];
             if (++ov->credits > r->B) {
@@ -203,11 +202,10 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
         }
     }
     /* 2. arriving flits into their VC buffers; heads learn their output port */
-    for (int port = 0; port < P; port++) {
+    for (uint64_t m = sim_chan_in_busy(c); m; m &= m - 1) {
+        int port = __builtin_ctzll(m);
         sim_chan_t *ch = r->in[port];
         const noc_flit_t *f;
-        if (!ch)
-            continue;
         while ((f = sim_chan_peek(ch)) != NULL) {
             int i = port * V + f->vc;
             noc_ivc_t *iv = &r->ivc[i];

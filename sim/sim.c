@@ -1165,10 +1165,15 @@ int sim_chan_send(sim_chan_t *ch, const void *rec)
     uint32_t i = ch->head + ch->n;
     if (i >= ch->capacity)
         i -= ch->capacity;
-    memcpy(ch->recs + (size_t)i * ch->rec_bytes, rec, ch->rec_bytes);
+    if (ch->rec_bytes == 64) /* the common flit record: an inlined copy */
+        memcpy(ch->recs + (size_t)i * 64, rec, 64);
+    else
+        memcpy(ch->recs + (size_t)i * ch->rec_bytes, rec, ch->rec_bytes);
     uint64_t arrive = chan_cycle(ch) + ch->latency;
     ch->arrive[i] = arrive;
     ch->n++;
+    if (ch->to_port < 64)
+        ch->to->chan_in_busy |= 1ull << ch->to_port;
     ch->sent++;
     ch->credits--;
     sim_clock_wake_at(ch->to, arrive);
@@ -1198,6 +1203,8 @@ int sim_chan_credit_take(sim_chan_t *ch, uint32_t *token)
         ch->thead = 0;
     ch->tn--;
     ch->credits++;
+    if (!ch->tn && ch->from_port < 64)
+        ch->from->chan_credit_busy &= ~(1ull << ch->from_port);
     return 1;
 }
 
@@ -1214,7 +1221,8 @@ void sim_chan_pop(sim_chan_t *ch)
         return;
     if (++ch->head == ch->capacity)
         ch->head = 0;
-    ch->n--;
+    if (!--ch->n && ch->to_port < 64)
+        ch->to->chan_in_busy &= ~(1ull << ch->to_port);
 }
 
 int sim_chan_credit(sim_chan_t *ch, uint32_t token)
@@ -1229,12 +1237,16 @@ int sim_chan_credit(sim_chan_t *ch, uint32_t token)
     ch->tokens[i] = token;
     ch->token_arrive[i] = arrive;
     ch->tn++;
+    if (ch->from_port < 64)
+        ch->from->chan_credit_busy |= 1ull << ch->from_port;
     ch->credits_returned++;
     sim_clock_wake_at(ch->from, arrive);
     return 0;
 }
 
 uint32_t sim_chan_pending(const sim_chan_t *ch) { return ch->n; }
+uint64_t sim_chan_in_busy(const sim_comp_t *c) { return c->chan_in_busy; }
+uint64_t sim_chan_credit_busy(const sim_comp_t *c) { return c->chan_credit_busy; }
 uint32_t sim_chan_credit_pending(const sim_chan_t *ch) { return ch->tn; }
 uint64_t sim_chan_sent(const sim_chan_t *ch) { return ch->sent; }
 

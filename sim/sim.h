@@ -312,6 +312,10 @@ const void *sim_chan_peek(sim_chan_t *ch);
 void sim_chan_pop(sim_chan_t *ch);
 /* Receiver: send a credit token back to the sender. */
 int sim_chan_credit(sim_chan_t *ch, uint32_t token);
+/* Bit p set: in-channel p holds records (arrived or not) / out-channel p
+ * holds credit tokens; ports below 64. A tick polls only these. */
+uint64_t sim_chan_in_busy(const sim_comp_t *c);
+uint64_t sim_chan_credit_busy(const sim_comp_t *c);
 /* Records in flight or unread; credit tokens in flight or untaken. */
 uint32_t sim_chan_pending(const sim_chan_t *ch);
 uint32_t sim_chan_credit_pending(const sim_chan_t *ch);

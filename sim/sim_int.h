@@ -66,6 +66,8 @@ struct sim_comp {
     int initialized;
     uint32_t clock_slot; /* index among the components of its clock (id order) */
     struct sim_chan **chan_out, **chan_in; /* clocked channels by port number */
+    uint64_t chan_in_busy;     /* bit p: in-channel p (< 64) holds records */
+    uint64_t chan_credit_busy; /* bit p: out-channel p (< 64) holds credit tokens */
     int n_chan_out, n_chan_in;
 };
 
