@@ -14,6 +14,7 @@
 #include <ev.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,15 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     }
     r->interrupted = 1;
     stop_loop(r);
+}
+
+/* A signal before the loop watches for it (while the config loads, the
+ * trace opens, ranks agree) is kept here and handled when the loop starts,
+ * so the trace still says interrupted. */
+static volatile sig_atomic_t early_signum;
+static void on_early_signal(int signum)
+{
+    early_signum = signum;
 }
 
 static void usage(FILE *f)
@@ -746,6 +756,12 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         r.wall.data = &r;
         ev_timer_start(r.loop, &r.wall);
     }
+    if (early_signum) { /* a signal came during setup */
+        ev_signal early;
+        ev_signal_init(&early, on_signal, early_signum);
+        early.data = &r;
+        on_signal(r.loop, &early, 0);
+    }
     r.t0 = wall_now();
     ev_run(r.loop, 0);
     double wall = wall_now() - r.t0;
@@ -831,6 +847,13 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
 
 int cmd_run(int argc, char **argv)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_early_signal;
+    sigemptyset(&sa.sa_mask);
+    early_signum = 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     cli_sets_t sets = {0};
     mpi_started = 0;
     int rc = run_main(argc, argv, &sets);

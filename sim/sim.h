@@ -398,7 +398,7 @@ typedef struct sim_trace_row {
     sim_time_t time_ps, duration_ps;
     uint32_t comp;
     uint16_t op;  /* interned op name (per run) */
-    uint16_t kind;/* 0 = activity; 1 = message delivered */
+    uint16_t kind;/* 0 = activity; 1 = message delivered; 2 = message sent */
     uint64_t bytes;
     double energy_pj;
     uint64_t op_id;
