@@ -135,6 +135,12 @@ static double stat(sim_t *s, const char *comp, const char *name)
     return 0;
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static const seen_t *find(int port, uint64_t tag, int nth)
 {
     for (int i = 0; i < n_seen; i++)
@@ -450,6 +456,50 @@ START_TEST(delay_drop_and_jitter_statistics)
 }
 END_TEST
 
+/* configs/pi2_neuron.yaml: one neuron wired from the primitives in YAML
+ * gives the closed form y = s (meanTop2 |x + w| - meanTop2 |x - w|) on both
+ * rows; a malformed `values` row is refused with its row number. */
+START_TEST(neuron_from_config_matches_closed_form)
+{
+    noc_register_all();
+    sim_t *s = NULL;
+    char err[512];
+    ck_assert_msg(sim_config_load("configs/pi2_neuron.yaml", NULL, &s, NULL, err, sizeof err) == 0,
+                  "%s", err);
+    run(s);
+    const noc_pi2_result_t *res;
+    ck_assert_uint_eq(noc_pi2_results(sim_comp_find(s, "out"), &res), 2);
+    static const double x[2][3] = {{0.2, 0.8, 0.5}, {1.0, 0.1, 0.3}}, w[3] = {0.5, -1, 0.25};
+    for (int r = 0; r < 2; r++) {
+        double p[3], n[3];
+        for (int i = 0; i < 3; i++) {
+            p[i] = fabs(x[r][i] + w[i]);
+            n[i] = fabs(x[r][i] - w[i]);
+        }
+        qsort(p, 3, sizeof(double), cmp_desc);
+        qsort(n, 3, sizeof(double), cmp_desc);
+        double y = 10 * ((p[0] + p[1]) / 2 - (n[0] + n[1]) / 2);
+        ck_assert_double_eq_tol(res[r].y[0], y, 1e-9);
+    }
+    ck_assert_double_eq_tol(res[0].y[0], -3.25, 1e-9);
+    ck_assert_double_eq_tol(res[1].y[0], 4.0, 1e-9);
+    sim_destroy(s);
+    s = NULL;
+    const char *bad = "components:\n"
+                      "  src: {model: pi2_source, inputs: 2, values: \"1,2;3\"}\n"
+                      "  k: {model: sink}\n"
+                      "links:\n"
+                      "  - {from: src.out0, to: k.in, latency: 1}\n"
+                      "  - {from: src.out1, to: k.in, latency: 1}\n"
+                      "  - {from: src.out2, to: k.in, latency: 1}\n"
+                      "  - {from: src.out3, to: k.in, latency: 1}\n";
+    ck_assert_int_eq(sim_config_load_string(bad, "bad.yaml", NULL, &s, err, sizeof err), 0);
+    ck_assert_int_ne(sim_init(s), 0);
+    ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "row 2 has fewer than inputs = 2"));
+    sim_destroy(s);
+}
+END_TEST
+
 /* A 6-5-3 network, K = 2, fixed weights: the fabric's classes equal the
  * analytic model's on the same delay grid and every unit fires at its
  * analytic z within the resolution. */
@@ -555,6 +605,7 @@ int main(void)
     tcase_add_test(tc, drop_rate_within_bounds);
     tcase_add_test(tc, source_encodes_rails);
     tcase_add_test(tc, delay_drop_and_jitter_statistics);
+    tcase_add_test(tc, neuron_from_config_matches_closed_form);
     tcase_add_loop_test(tc, fabric_equals_analytic_on_small_network, 0, 2);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
