@@ -17,6 +17,23 @@ h = json.loads(sys.argv[1]); p = json.loads(sys.argv[2])
 print("   phold/hold = %.0f%%" % (100.0 * p["events_per_s"] / h["ops_per_s"]))
 PY
 done
+echo "== PHOLD over MPI: 1 and 2 ranks, then the scaling projection (bench/project.py) =="
+echo "   (2 cores shared with other jobs; load: $(cut -d' ' -f1-3 /proc/loadavg))"
+if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+if command -v mpirun >/dev/null && mpirun --oversubscribe -np 2 bench/phold --lps 8 --end 1 >/dev/null 2>&1; then
+  mpi_lines=$(mktemp)
+  for spec in "16384 100" "262144 20"; do
+    set -- $spec
+    for cmd in "bench/phold" "mpirun --oversubscribe -np 2 bench/phold" \
+               "mpirun --oversubscribe -np 2 bench/phold --sync null"; do
+      $cmd --lps "$1" --end "$2" --lookahead 0.1 --json | tee -a "$mpi_lines"
+    done
+  done
+  python3 bench/project.py < "$mpi_lines" || true
+  rm -f "$mpi_lines"
+else
+  echo "   skipped: mpirun missing or bench/phold built without MPI"
+fi
 echo "== trace writer =="
 bench/trace --json
 if [ -x bench/systolic_gpt2 ]; then

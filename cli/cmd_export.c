@@ -106,8 +106,9 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
         return 2;
     }
     if (strcmp(dest, "-") && cli_same_file(dest, path)) {
-        fprintf(err, "prism export: --perfetto '%s' names the input trace: refusing to overwrite "
-                     "it\n",
+        fprintf(err,
+                "prism export: --perfetto '%s' names the input trace: refusing to overwrite "
+                "it\n",
                 dest);
         return 2;
     }
@@ -170,9 +171,10 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
         out_json_string(info, dest);
         fprintf(info,
                 ",\"complete_events\":%" PRIu64 ",\"instant_events\":%" PRIu64
-                ",\"metadata_events\":%" PRIu64 ",\"extra_tracks\":%" PRIu64 ",\"truncated\":%s}\n",
+                ",\"metadata_events\":%" PRIu64 ",\"extra_tracks\":%" PRIu64 ",\"flows\":%" PRIu64
+                ",\"truncated\":%s}\n",
                 st.complete_events, st.instant_events, st.metadata_events, st.extra_tracks,
-                st.truncated ? "true" : "false");
+                st.flows, st.truncated ? "true" : "false");
     } else {
         fprintf(info,
                 "wrote %s: %" PRIu64 " slices and %" PRIu64 " instant events on %" PRIu64
@@ -182,6 +184,8 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
         if (st.extra_tracks)
             fprintf(info, " (+%" PRIu64 " tracks for activities that overlap on one component)",
                     st.extra_tracks);
+        if (st.flows)
+            fprintf(info, "; %" PRIu64 " messages as arrows from sender to receiver", st.flows);
         fputc('\n', info);
         if (st.truncated)
             fprintf(info, "stopped after --max-events %" PRIu64 "; later events were left out\n",

@@ -86,19 +86,6 @@ static void op_usage(FILE *f)
 }
 
 /* ---- parsing helpers --------------------------------------------------------------- */
-static int parse_uint(const char *t, uint64_t *out)
-{
-    if (!t || !*t || *t == '-' || *t == '+')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(t, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* "4096", "4KiB", "2MB", "1GiB" */
 static int parse_bytes(const char *t, uint64_t *out)
 {
@@ -285,7 +272,7 @@ static int parse_args(int argc, char **argv, op_args_t *a)
         } else if (!strcmp(flag, "--samples")) {
             if (set_op(a, flag, DEV_OP_CONVERT))
                 return -1;
-            if (parse_uint(val, &a->m) || a->m == 0) {
+            if (sim_parse_uint(val, &a->m) || a->m == 0) {
                 fprintf(stderr, "prism op: --samples '%s' is not a count >= 1\n", val);
                 return -1;
             }
@@ -319,7 +306,7 @@ static int parse_args(int argc, char **argv, op_args_t *a)
                 return -1;
             }
         } else if (!strcmp(flag, "--vectors")) {
-            if (parse_uint(val, &a->vectors) || a->vectors == 0) {
+            if (sim_parse_uint(val, &a->vectors) || a->vectors == 0) {
                 fprintf(stderr, "prism op: --vectors '%s' is not a count >= 1\n", val);
                 return -1;
             }
@@ -332,13 +319,13 @@ static int parse_args(int argc, char **argv, op_args_t *a)
                 return -1;
             }
         } else if (!strcmp(flag, "--weight-id")) {
-            if (parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
+            if (sim_parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
                 fprintf(stderr, "prism op: --weight-id '%s' is not an id in 0..%u\n", val,
                         UINT32_MAX);
                 return -1;
             }
         } else if (!strcmp(flag, "--count")) {
-            if (parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
+            if (sim_parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
                 fprintf(stderr,
                         "prism op: --count '%s' is not a count in [1, %llu] (longer streams: a "
                         "config with an op_driver, prism run)\n",
@@ -346,13 +333,13 @@ static int parse_args(int argc, char **argv, op_args_t *a)
                 return -1;
             }
         } else if (!strcmp(flag, "--outstanding")) {
-            if (parse_uint(val, &a->outstanding) || a->outstanding == 0) {
+            if (sim_parse_uint(val, &a->outstanding) || a->outstanding == 0) {
                 fprintf(stderr, "prism op: --outstanding '%s' is not a count >= 1\n", val);
                 return -1;
             }
             a->outstanding_set = 1;
         } else if (!strcmp(flag, "--seed")) {
-            if (parse_uint(val, &a->seed)) {
+            if (sim_parse_uint(val, &a->seed)) {
                 fprintf(stderr, "prism op: --seed '%s' is not an integer >= 0\n", val);
                 return -1;
             }
@@ -592,144 +579,18 @@ typedef struct op_check {
     uint64_t values;
 } op_check_t;
 
-static void err_norms(const double *y, const double *ref, size_t n, double *num, double *den,
-                      double *max_abs)
+/* the device layer's check (devices/check.c) as op_check_t */
+static int check_result(int rc, const dev_check_t *dc, const char *err, op_check_t *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        double d = y[i] - ref[i];
-        *num += d * d;
-        *den += ref[i] * ref[i];
-        if (fabs(d) > *max_abs || isnan(d))
-            *max_abs = isnan(d) ? NAN : fabs(d);
-    }
-}
-
-static double uniform_pm1(sim_rng_t *r)
-{
-    return 2.0 * sim_rng_next_uniform(r) - 1.0;
-}
-
-/* mvm numerics on R x C for `nvec` vectors; gemm as M rows through W = B^T */
-static int check_mvm(sim_t *s, sim_comp_t *dut, const dev_ext_t *e, size_t rows, size_t cols,
-                     size_t nvec, const op_args_t *a, op_check_t *out)
-{
-    double *W = malloc(rows * cols * sizeof *W);
-    double *x = malloc(cols * sizeof *x);
-    double *y = malloc(rows * sizeof *y);
-    double *ref = malloc(rows * sizeof *ref);
-    if (!W || !x || !y || !ref) {
-        free(W), free(x), free(y), free(ref);
-        fprintf(stderr, "prism op: out of memory for --check (%zux%zu)\n", rows, cols);
-        return -1;
-    }
-    sim_rng_t in_rng, noise_rng;
-    sim_rng_init(&in_rng, a->seed, 1);
-    sim_rng_init(&noise_rng, a->seed, 2);
-    for (size_t i = 0; i < rows * cols; i++)
-        W[i] = uniform_pm1(&in_rng);
-    dev_num_ctx_t ctx = {.rng = &noise_rng, .read_after_s = a->read_after_s, .noise = a->noise};
-    double num = 0, den = 0, max_abs = 0;
-    int rc = 0;
-    for (size_t v = 0; v < nvec && !rc; v++) {
-        for (size_t j = 0; j < cols; j++)
-            x[j] = uniform_pm1(&in_rng);
-        for (size_t i = 0; i < rows; i++) {
-            double acc = 0;
-            const double *w = W + i * cols;
-            for (size_t j = 0; j < cols; j++)
-                acc += w[j] * x[j];
-            ref[i] = acc;
-        }
-        rc = e->mvm(dut, sim_comp_state(dut), W, rows, cols, x, y, &ctx);
-        if (!rc)
-            err_norms(y, ref, rows, &num, &den, &max_abs);
-    }
-    free(W), free(x), free(y), free(ref);
     if (rc) {
-        fprintf(stderr, "prism op: --check: %s\n",
-                sim_errmsg(s) && *sim_errmsg(s) ? sim_errmsg(s) : "the device's mvm failed");
+        fprintf(stderr, "prism op: --check: %s\n", err);
         return -1;
     }
     out->ran = 1;
-    out->what = "mvm";
-    out->rel_error = den > 0 ? sqrt(num / den) : sqrt(num);
-    out->max_abs_error = max_abs;
-    out->values = (uint64_t)(rows * nvec);
-    return 0;
-}
-
-static int check_convert(sim_t *s, sim_comp_t *dut, const dev_ext_t *e, size_t n,
-                         const op_args_t *a, op_check_t *out)
-{
-    double *in = malloc(n * sizeof *in), *y = malloc(n * sizeof *y);
-    if (!in || !y) {
-        free(in), free(y);
-        fprintf(stderr, "prism op: out of memory for --check (%zu samples)\n", n);
-        return -1;
-    }
-    sim_rng_t in_rng, noise_rng;
-    sim_rng_init(&in_rng, a->seed, 1);
-    sim_rng_init(&noise_rng, a->seed, 2);
-    for (size_t i = 0; i < n; i++)
-        in[i] = uniform_pm1(&in_rng);
-    dev_num_ctx_t ctx = {.rng = &noise_rng, .read_after_s = a->read_after_s, .noise = a->noise};
-    int rc = e->convert(dut, sim_comp_state(dut), in, y, n, &ctx);
-    double num = 0, den = 0, max_abs = 0;
-    if (!rc)
-        err_norms(y, in, n, &num, &den, &max_abs);
-    free(in), free(y);
-    if (rc) {
-        fprintf(stderr, "prism op: --check: %s\n",
-                sim_errmsg(s) && *sim_errmsg(s) ? sim_errmsg(s) : "the device's convert failed");
-        return -1;
-    }
-    out->ran = 1;
-    out->what = "convert";
-    out->rel_error = den > 0 ? sqrt(num / den) : sqrt(num);
-    out->max_abs_error = max_abs;
-    out->values = n;
-    return 0;
-}
-
-static int check_vector(sim_comp_t *dut, const op_args_t *a, op_check_t *out)
-{
-    size_t rows = (size_t)a->m, cols = (size_t)a->n, n = rows * cols;
-    double *buf = malloc((4 * n + 2 * cols) * sizeof *buf);
-    if (!buf) {
-        fprintf(stderr, "prism op: out of memory for --check (%zux%zu)\n", rows, cols);
-        return -1;
-    }
-    double *x = buf, *z = x + n, *y = z + n, *ref = y + n, *gamma = ref + n, *beta = gamma + cols;
-    sim_rng_t r;
-    sim_rng_init(&r, a->seed, 1);
-    for (size_t i = 0; i < n; i++) {
-        x[i] = 2.0 * sim_rng_next_normal(&r);
-        z[i] = sim_rng_next_normal(&r);
-    }
-    for (size_t j = 0; j < cols; j++) {
-        gamma[j] = 1.0 + 0.1 * sim_rng_next_normal(&r);
-        beta[j] = 0.1 * sim_rng_next_normal(&r);
-    }
-    const sim_params_t *p = sim_comp_params(dut);
-    size_t lanes = (size_t)sim_param_int(p, "lanes");
-    int rc = dev_vector_numerics(dut, a->vfunc, x, z, gamma, beta, y, rows, cols);
-    if (!rc)
-        rc = dev_vector_eval(a->vfunc, DEV_FMT_FP64, lanes, x, z, gamma, beta, ref, rows, cols);
-    if (rc) {
-        free(buf);
-        fprintf(stderr, "prism op: --check: vector numerics failed for %s\n",
-                dev_vfunc_name(a->vfunc));
-        return -1;
-    }
-    double num = 0, den = 0, max_abs = 0;
-    err_norms(y, ref, n, &num, &den, &max_abs);
-    free(buf);
-    out->ran = 1;
-    out->what = strcmp(sim_param_str(p, "dtype"), "fp16") == 0 ? "vector fp16 vs fp64"
-                                                               : "vector fp32 vs fp64";
-    out->rel_error = den > 0 ? sqrt(num / den) : sqrt(num);
-    out->max_abs_error = max_abs;
-    out->values = n;
+    out->what = dc->what;
+    out->rel_error = dc->rel_error;
+    out->max_abs_error = dc->max_abs_error;
+    out->values = dc->values;
     return 0;
 }
 
@@ -772,26 +633,39 @@ static int check_fits(const op_args_t *a)
 static int run_check(sim_t *s, sim_comp_t *dut, const dev_ext_t *e, const op_args_t *a,
                      op_check_t *out)
 {
+    (void)s;
     memset(out, 0, sizeof *out);
+    dev_check_t dc;
+    char err[512] = "";
     switch (a->kind) {
     case DEV_OP_MVM:
     case DEV_OP_PROGRAM:
         if (e->mvm)
-            return check_mvm(s, dut, e, (size_t)a->rows, (size_t)a->cols,
-                             a->kind == DEV_OP_MVM ? (size_t)a->vectors : 1, a, out);
+            return check_result(dev_check_mvm(dut, (size_t)a->rows, (size_t)a->cols,
+                                              a->kind == DEV_OP_MVM ? (size_t)a->vectors : 1,
+                                              a->seed, a->read_after_s, a->noise, &dc, err,
+                                              sizeof err),
+                                &dc, err, out);
         break;
     case DEV_OP_GEMM:
         /* rows of A through W = B^T (N x K): one mvm per row of A */
         if (e->mvm)
-            return check_mvm(s, dut, e, (size_t)a->n, (size_t)a->k, (size_t)a->m, a, out);
+            return check_result(dev_check_mvm(dut, (size_t)a->n, (size_t)a->k, (size_t)a->m,
+                                              a->seed, a->read_after_s, a->noise, &dc, err,
+                                              sizeof err),
+                                &dc, err, out);
         break;
     case DEV_OP_CONVERT:
         if (e->convert)
-            return check_convert(s, dut, e, (size_t)a->m, a, out);
+            return check_result(dev_check_convert(dut, (size_t)a->m, a->seed, a->read_after_s,
+                                                  a->noise, &dc, err, sizeof err),
+                                &dc, err, out);
         break;
     case DEV_OP_VECTOR:
         if (strcmp(sim_comp_model(dut), "vector") == 0)
-            return check_vector(dut, a, out);
+            return check_result(dev_check_vector(dut, a->vfunc, (size_t)a->m, (size_t)a->n,
+                                                 a->seed, &dc, err, sizeof err),
+                                &dc, err, out);
         break;
     default:
         break;
@@ -1007,22 +881,6 @@ static int print_json_result(const op_args_t *a, sim_t *s, sim_comp_t *dut, sim_
     return print_json(o);
 }
 
-static char *join_argv(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len + 6);
-    if (!s)
-        return NULL;
-    strcpy(s, "prism");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 static double wall_now(void)
 {
     struct timespec ts;
@@ -1135,7 +993,7 @@ int cmd_op(int argc, char **argv)
             exit_code = 1;
             goto out;
         }
-        char *args = join_argv(argc, argv);
+        char *args = cli_join_argv(argc, argv);
         trace_run_info_t info = {NULL, NULL, NULL, args};
         int rc = trace_begin_run(t, s, &info);
         free(args);

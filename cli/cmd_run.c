@@ -14,6 +14,7 @@
 #include <ev.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,15 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     stop_loop(r);
 }
 
+/* A signal before the loop watches for it (while the config loads, the
+ * trace opens, ranks agree) is kept here and handled when the loop starts,
+ * so the trace still says interrupted. */
+static volatile sig_atomic_t early_signum;
+static void on_early_signal(int signum)
+{
+    early_signum = signum;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -183,22 +193,6 @@ static void usage(FILE *f)
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
             "1 a model failed during the run, 2 bad usage or bad input.\n",
             cli_dtype_list());
-}
-
-static char *join_argv(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len + 6);
-    if (!s)
-        return NULL;
-    strcpy(s, "prism");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
 }
 
 static void json_real(const char *key, double v, int comma)
@@ -699,7 +693,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     rank_trace_t rt = {NULL, s, 0};
     if (trace_path) {
         trace_opts_t to = {.filter = filter, .messages = messages, .index = index};
-        char *args = join_argv(argc, argv);
+        char *args = cli_join_argv(argc, argv);
         trace_run_info_t info = {config, text, workload ? workload : schedule_in, args};
         /* the run's database (rank 0), then each rank's file of rows */
         if (rank == 0 && trace_open(&t, trace_path, &to, err, sizeof err)) {
@@ -761,6 +755,12 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         ev_timer_init(&r.wall, on_wall, wall_limit, 0);
         r.wall.data = &r;
         ev_timer_start(r.loop, &r.wall);
+    }
+    if (early_signum) { /* a signal came during setup */
+        ev_signal early;
+        ev_signal_init(&early, on_signal, early_signum);
+        early.data = &r;
+        on_signal(r.loop, &early, 0);
     }
     r.t0 = wall_now();
     ev_run(r.loop, 0);
@@ -847,6 +847,13 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
 
 int cmd_run(int argc, char **argv)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_early_signal;
+    sigemptyset(&sa.sa_mask);
+    early_signum = 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     cli_sets_t sets = {0};
     mpi_started = 0;
     int rc = run_main(argc, argv, &sets);

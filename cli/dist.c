@@ -77,7 +77,7 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
                     r, count[r], load[r]);
         fprintf(f, "]}\n");
     } else {
-        fprintf(f, "ranks       %d (%s; %zu placeable groups: zero-latency links are never cut)\n",
+        fprintf(f, "ranks       %d (%s; %zu placeable groups: zero-latency links and clocked channels are never cut)\n",
                 P, info->method, info->groups);
         fprintf(f, "cut links   %zu of %zu (least latency of a cut link: %s)\n", info->cut_links,
                 info->links, cut);

@@ -444,3 +444,20 @@ int cli_same_file(const char *a, const char *b)
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
     return strcmp(a, b) == 0;
 }
+
+/* "prism " + the arguments, space-separated (the runs row's argv); malloc'd. */
+char *cli_join_argv(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len + 6);
+    if (!s)
+        return NULL;
+    strcpy(s, "prism");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}

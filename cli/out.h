@@ -43,6 +43,9 @@ void out_rows_stopped(out_t *o);
  * one does not exist yet): every command refuses an output that names one of
  * its inputs (run --trace/--schedule-out, export --perfetto). */
 int cli_same_file(const char *a, const char *b);
+/* "prism ARG1 ARG2 ..." as recorded in a trace's runs row (malloc'd; NULL
+ * when out of memory). */
+char *cli_join_argv(int argc, char **argv);
 /* Human time: 1234 -> "1.234 ns", 2500000 -> "2.5 us" (3 significant decimals). */
 void out_human_ps(char *buf, size_t n, double ps);
 /* Human energy: pJ -> "12.3 nJ" etc. */

@@ -302,3 +302,17 @@ double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, do
         sim_energy(c, l->st_energy, e);
     return e;
 }
+
+int dev_leak_init_params(sim_comp_t *c, dev_leak_t *l, const sim_params_t *p, uint64_t parts,
+                         double kib_per_part)
+{
+    double per_kib = sim_param_real(p, "leakage_mw_per_kb");
+    if (per_kib < 0.0)
+        per_kib = dev_sram_leak_mw_per_kib(sim_param_str(p, "node"), sim_param_str(p, "cell_type"));
+    if (per_kib < 0.0)
+        return sim_comp_fail(c, "%s '%s': no leakage figure for node %s, cell_type %s",
+                             sim_comp_model(c), sim_comp_name(c), sim_param_str(p, "node"),
+                             sim_param_str(p, "cell_type"));
+    return dev_leak_init(c, l, parts, per_kib * kib_per_part, sim_param_bool(p, "power_gating"),
+                         sim_param_real(p, "gated_leak_frac"));
+}

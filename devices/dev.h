@@ -134,6 +134,29 @@ int dev_op_parse(const char *name);     /* dev_opkind_t, 0 for "none", -1 unknow
 const char *dev_vfunc_name(int vfunc);  /* "softmax", ...; "?" if unknown */
 int dev_vfunc_parse(const char *name);  /* dev_vfunc_t, -1 unknown */
 
+/* ---- numerics checks (devices/check.c) -------------------------------------------------------- */
+/* A device's numerics against the exact FP64 result on seeded random
+ * operands: inputs from stream (seed, 1) (uniform in [-1, 1]; N(0,1) for
+ * vector functions), noise from stream (seed, 2). rel_error = ||y - y_exact||
+ * / ||y_exact||. `prism op --check` prints them; the mapper can call them to
+ * compare devices without a timed run. dut: a component after sim_init.
+ * 0, SIM_ERR_CONFIG when the model has no such numerics, SIM_ERR_NOMEM, or
+ * the device's own code; a message in err either way. */
+typedef struct dev_check {
+    const char *what; /* "mvm", "convert", "vector fp32 vs fp64", ... */
+    double rel_error, max_abs_error;
+    uint64_t values;  /* outputs compared */
+} dev_check_t;
+/* nvec vectors through a rows x cols matrix W (y = W x) */
+int dev_check_mvm(sim_comp_t *dut, size_t rows, size_t cols, size_t nvec, uint64_t seed,
+                  double read_after_s, int noise, dev_check_t *out, char *err, size_t errlen);
+/* n samples through the converter: compared with its input */
+int dev_check_convert(sim_comp_t *dut, size_t n, uint64_t seed, double read_after_s, int noise,
+                      dev_check_t *out, char *err, size_t errlen);
+/* rows x cols through vector function vfunc on a `vector` unit, against FP64 */
+int dev_check_vector(sim_comp_t *dut, int vfunc, size_t rows, size_t cols, uint64_t seed,
+                     dev_check_t *out, char *err, size_t errlen);
+
 /* Helpers for models: pack/unpack payloads. */
 void dev_req_from_event(const sim_event_t *ev, dev_req_t *out);
 /* Send the completion for `req` back over `port` after `latency_ps`. */

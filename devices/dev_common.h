@@ -133,6 +133,27 @@ double dev_leak_op(sim_comp_t *c, const dev_leak_t *l, uint64_t active_parts, do
 /* The energy dev_leak_op charges, without charging it (cost queries). */
 double dev_leak_energy(const dev_leak_t *l, uint64_t active_parts, double op_ps);
 
+/* Table rows of the leakage parameters sram and vector share (each adds its
+ * own cell_type row, default and reason): node, leakage_mw_per_kb,
+ * power_gating, gated_leak_frac. Use inside the initialiser of a table. */
+#define DEV_LEAK_PARAMS                                                                            \
+    {"node", SIM_P_ENUM, "45nm", "", 0, 0, DEV_SRAM_NODES, "technology node of the leakage table", \
+     "CACTI 7 (Balasubramonian et al., ACM TACO 2017) at 45 nm, the node of the Horowitz "         \
+     "access energies"},                                                                           \
+    {"leakage_mw_per_kb", SIM_P_REAL, "-1", "mW/KiB", -1, 1e3, NULL,                               \
+     "leakage per KiB; -1 = from node and cell_type", "CACTI 7 table (node, cell_type)"},          \
+    {"power_gating", SIM_P_BOOL, "false", "", 0, 0, NULL,                                          \
+     "gate idle parts (banks, or the unit): idle they leak gated_leak_frac, fully while an op "    \
+     "uses them",                                                                                  \
+     "off by default (no gating)"},                                                                \
+    {"gated_leak_frac", SIM_P_REAL, "0.05", "", 0, 1, NULL,                                        \
+     "leakage a gated part keeps, as a fraction of its full leakage",                              \
+     "design parameter (unverified): sleep-transistor gating leaves a few % of leakage"}
+/* dev_leak_init from those parameters (and cell_type): `parts` parts of
+ * kib_per_part KiB each. 0 or an error after sim_comp_fail. */
+int dev_leak_init_params(sim_comp_t *c, dev_leak_t *l, const sim_params_t *p, uint64_t parts,
+                         double kib_per_part);
+
 /* ---- vector unit numerics (devices/vector.c) ----------------------------------------- */
 typedef enum { DEV_FMT_FP64 = 0, DEV_FMT_FP32 = 1, DEV_FMT_FP16 = 2 } dev_fmt_t;
 

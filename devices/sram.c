@@ -47,24 +47,11 @@ static const sim_param_def_t sram_params[] = {
     {"size_scaling", SIM_P_BOOL, "true", "", 0, 0, NULL,
      "scale energy per access with sqrt(bank size / ref_bank_kb)",
      "Horowitz ISSCC 2014: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ (~sqrt of size)"},
-    {"node", SIM_P_ENUM, "45nm", "", 0, 0, DEV_SRAM_NODES,
-     "technology node of the leakage table",
-     "CACTI 7 (Balasubramonian et al., ACM TACO 2017) at 45 nm, the node of the Horowitz "
-     "access energies"},
     {"cell_type", SIM_P_ENUM, "lstp", "", 0, 0, DEV_SRAM_CELLS,
      "CACTI cell type: hp 1.04, lop 0.059, lstp 0.00017 mW/KiB at 45 nm",
      "CACTI 7, 45 nm, itrs-lstp data cells: an 8 MiB scratchpad is a large, mostly idle array, "
      "the use CACTI's low-standby-power roadmap is for (choice unverified against a CACTI run)"},
-    {"leakage_mw_per_kb", SIM_P_REAL, "-1", "mW/KiB", -1, 1e3, NULL,
-     "static (leakage) power per KiB; -1 = from node and cell_type",
-     "CACTI 7 table (node, cell_type)"},
-    {"power_gating", SIM_P_BOOL, "false", "", 0, 0, NULL,
-     "gate idle banks: an idle bank leaks gated_leak_frac, a bank an access uses leaks fully "
-     "for the access's cycles",
-     "off by default (no gating)"},
-    {"gated_leak_frac", SIM_P_REAL, "0.05", "", 0, 1, NULL,
-     "leakage a gated bank keeps, as a fraction of its full leakage",
-     "design parameter (unverified): sleep-transistor gating leaves a few % of leakage"},
+    DEV_LEAK_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -95,19 +82,11 @@ static int sram_init(sim_comp_t *c, void *state, const sim_params_t *p)
         dev_sram_access_pj(sim_param_real(p, "e_read_pj"), ref_kb, bank_kb, word, size_scaling);
     s->e_write_word_pj =
         dev_sram_access_pj(sim_param_real(p, "e_write_pj"), ref_kb, bank_kb, word, size_scaling);
-    double leak_kib = sim_param_real(p, "leakage_mw_per_kb");
-    if (leak_kib < 0.0)
-        leak_kib = dev_sram_leak_mw_per_kib(sim_param_str(p, "node"), sim_param_str(p, "cell_type"));
-    if (leak_kib < 0.0)
-        return sim_comp_fail(c, "sram '%s': no leakage figure for node %s, cell_type %s",
-                             sim_comp_name(c), sim_param_str(p, "node"),
-                             sim_param_str(p, "cell_type"));
     s->st_e_read = sim_stat(c, "energy.read", SIM_STAT_ENERGY, "pJ");
     s->st_e_write = sim_stat(c, "energy.write", SIM_STAT_ENERGY, "pJ");
     s->st_reads = sim_stat(c, "words_read", SIM_STAT_COUNT, "words");
     s->st_writes = sim_stat(c, "words_written", SIM_STAT_COUNT, "words");
-    return dev_leak_init(c, &s->leak, s->banks, leak_kib * bank_kb, sim_param_bool(p, "power_gating"),
-                         sim_param_real(p, "gated_leak_frac"));
+    return dev_leak_init_params(c, &s->leak, p, s->banks, bank_kb);
 }
 
 /* Words touched by [addr, addr + bytes) and the most any one bank serves. */

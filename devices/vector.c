@@ -250,21 +250,11 @@ static const sim_param_def_t vector_params[] = {
      "Horowitz ISSCC 2014 (45 nm): FP32 mult 3.7 pJ, FP16 1.1 pJ"},
     {"regfile_kb", SIM_P_REAL, "2", "KiB", 0, 1e6, NULL,
      "vector register file size (sets leakage)", "32 registers x 16 lanes x 4 B"},
-    {"node", SIM_P_ENUM, "45nm", "", 0, 0, DEV_SRAM_NODES, "technology node of the leakage table",
-     "CACTI 7 at 45 nm, the node of the Horowitz energies"},
     {"cell_type", SIM_P_ENUM, "hp", "", 0, 0, DEV_SRAM_CELLS,
      "CACTI cell type of the register file: hp 1.04, lop 0.059, lstp 0.00017 mW/KiB at 45 nm",
      "CACTI 7, 45 nm, itrs-hp: a register file read every cycle sits on the critical path "
      "(choice unverified against a CACTI run)"},
-    {"leakage_mw_per_kb", SIM_P_REAL, "-1", "mW/KiB", -1, 1e3, NULL,
-     "leakage of the register file per KiB; -1 = from node and cell_type",
-     "CACTI 7 table (node, cell_type)"},
-    {"power_gating", SIM_P_BOOL, "false", "", 0, 0, NULL,
-     "gate the unit while idle: it leaks gated_leak_frac between ops, fully during an op",
-     "off by default (no gating)"},
-    {"gated_leak_frac", SIM_P_REAL, "0.05", "", 0, 1, NULL,
-     "leakage the gated unit keeps, as a fraction of its full leakage",
-     "design parameter (unverified): sleep-transistor gating leaves a few % of leakage"},
+    DEV_LEAK_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -284,15 +274,7 @@ static int vector_init(sim_comp_t *c, void *state, const sim_params_t *p)
     v->st_e_add = sim_stat(c, "energy.fp_add", SIM_STAT_ENERGY, "pJ");
     v->st_e_mul = sim_stat(c, "energy.fp_mul", SIM_STAT_ENERGY, "pJ");
     v->st_elems = sim_stat(c, "elements", SIM_STAT_COUNT, "elements");
-    double leak_kib = sim_param_real(p, "leakage_mw_per_kb");
-    if (leak_kib < 0.0)
-        leak_kib = dev_sram_leak_mw_per_kib(sim_param_str(p, "node"), sim_param_str(p, "cell_type"));
-    if (leak_kib < 0.0)
-        return sim_comp_fail(c, "vector '%s': no leakage figure for node %s, cell_type %s",
-                             sim_comp_name(c), sim_param_str(p, "node"),
-                             sim_param_str(p, "cell_type"));
-    return dev_leak_init(c, &v->leak, 1, sim_param_real(p, "regfile_kb") * leak_kib,
-                         sim_param_bool(p, "power_gating"), sim_param_real(p, "gated_leak_frac"));
+    return dev_leak_init_params(c, &v->leak, p, 1, sim_param_real(p, "regfile_kb"));
 }
 
 static unsigned ceil_log2(uint64_t x)

@@ -82,19 +82,6 @@ static const sim_param_def_t drv_params[] = {
 };
 
 /* ---- parsing the request list ---------------------------------------------------- */
-static int parse_u64(const char *t, uint64_t *out)
-{
-    if (!t || !*t || *t == '-')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(t, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int item_set(sim_comp_t *c, drv_item_t *it, const char *key, const char *val, size_t idx)
 {
     uint64_t u = 0;
@@ -142,7 +129,7 @@ static int item_set(sim_comp_t *c, drv_item_t *it, const char *key, const char *
                              "requests[%zu]: unknown key '%s' (op, m, k, n, samples, count, "
                              "weight_id, no_reload, read_after_s, vfunc, op_id)",
                              idx, key);
-    if (parse_u64(val, &u))
+    if (sim_parse_uint(val, &u))
         return sim_comp_fail(c, "requests[%zu]: %s '%s' is not an integer >= 0", idx, key, val);
     if (strcmp(key, "m") == 0 || strcmp(key, "samples") == 0)
         it->req.m = u;

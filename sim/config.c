@@ -76,6 +76,19 @@ int sim_parse_time(const char *text, sim_time_t *out)
     return 0;
 }
 
+int sim_parse_uint(const char *text, uint64_t *out)
+{
+    if (!text || !*text || *text == '-' || *text == '+' || isspace((unsigned char)*text))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int sim_parse_until(const char *text, sim_time_t *out)
 {
     if (text && !strcmp(text, "none")) {

@@ -48,6 +48,9 @@ typedef struct out_buf {
 } out_buf_t;
 
 #define EV_AT(buf, i, stride) ((const sim_event_t *)((buf) + (i) * (stride)))
+/* every window's message to a rank starts with a header of 4 words */
+#define HDR_WORDS 4
+#define HDR_BYTES (HDR_WORDS * sizeof(uint64_t))
 
 struct sim_dist {
     int rank, nranks;
@@ -57,7 +60,8 @@ struct sim_dist {
     sim_time_t lookahead;
     sim_time_t window_end, next; /* next: global earliest pending event */
     int started, finished_run, any_failed, any_stopped;
-    out_buf_t *out; /* per destination rank */
+    out_buf_t *out; /* per destination rank: header room, then events */
+    void *req;      /* MPI requests, one per rank */
     unsigned char *in;
     size_t in_cap; /* bytes */
     op_key_t *keys;
@@ -105,9 +109,9 @@ int sim_dist_out(sim_t *s, const sim_event_t *e)
     }
     out_buf_t *o = &d->out[d->rank_of[e->dst]];
     size_t st = s->ev_stride;
-    if (grow_mem((void **)&o->ev, &o->cap, (o->n + 1) * st, 1))
+    if (grow_mem((void **)&o->ev, &o->cap, HDR_BYTES + (o->n + 1) * st, 1))
         return sim_comp_fail(s->comps[e->src], "out of memory for cross-rank events");
-    memcpy(o->ev + o->n * st, e, st);
+    memcpy(o->ev + HDR_BYTES + o->n * st, e, st);
     o->n++;
     return 0;
 }
@@ -160,6 +164,7 @@ void sim_dist_free(sim_t *s)
     for (int r = 0; d->out && r < d->nranks; r++)
         free(d->out[r].ev);
     free(d->out);
+    free(d->req);
     free(d->in);
     free(d->keys);
     for (size_t i = 0; d->edges && i < s->n_clocks; i++)
@@ -225,6 +230,16 @@ int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
         d->rank_of[i] = rank_of[i];
         d->local[i] = rank_of[i] == (uint32_t)rank;
     }
+    for (size_t i = 0; i < s->n_chans; i++)
+        if (d->rank_of[s->chans[i]->from->id] != d->rank_of[s->chans[i]->to->id]) {
+            const sim_chan_t *ch = s->chans[i];
+            int rc = sim_set_error(s, SIM_ERR_CONFIG,
+                                   "clocked channel %s -> %s crosses ranks (its ring is shared "
+                                   "by both ends; put them on one rank)",
+                                   ch->from->name, ch->to->name);
+            sim_dist_free(s);
+            return rc;
+        }
     s->dist_local = d->local;
     return 0;
 }
@@ -338,129 +353,94 @@ int sim_dist_probe(int reps, size_t bytes, double *allreduce_s, double *alltoall
     return 0;
 }
 
-/* Counts, then the events themselves, to and from every rank. */
-static int exchange(sim_t *s)
+/* One message to every other rank per window: a header of HDR_WORDS words
+ * and the window's events for it (none: the header alone). Receivers take
+ * the messages in any order (MPI_Probe for the size); the tag alternates
+ * with the window so that a rank one window ahead cannot be mistaken for
+ * this one. Received events go straight into the queue. `hdr` is this
+ * rank's header (the same to all); `fold` sees every received one. */
+static int swap(sim_t *s, const uint64_t *hdr, void (*fold)(void *ctx, const uint64_t *h),
+                void *ctx)
 {
     struct sim_dist *d = s->dist;
-    int P = d->nranks;
-    int *sc = calloc((size_t)P * 2, sizeof *sc), *rc = sc + P;
-    MPI_Request *req = calloc((size_t)P * 2, sizeof *req);
-    if (!sc || !req) {
-        free(sc);
-        free(req);
-        return SIM_ERR_NOMEM;
-    }
-    for (int r = 0; r < P; r++) {
-        sc[r] = (int)d->out[r].n;
-        d->st.messages_sent += d->out[r].n;
-    }
-    MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, MPI_COMM_WORLD);
-    size_t total = 0;
-    for (int r = 0; r < P; r++)
-        total += (size_t)rc[r];
-    int err = grow_mem((void **)&d->in, &d->in_cap, (total ? total : 1) * s->ev_stride, 1);
+    int P = d->nranks, tag = 20 + (int)(d->st.windows & 1);
+    size_t st = s->ev_stride;
+    MPI_Request *req = d->req;
     int nreq = 0;
-    size_t off = 0;
-    for (int r = 0; r < P && !err; r++) {
-        if (rc[r])
-            MPI_Irecv(d->in + off * s->ev_stride, rc[r] * (int)s->ev_stride, MPI_BYTE, r, 7,
-                      MPI_COMM_WORLD, &req[nreq++]);
-        off += (size_t)rc[r];
+    for (int r = 0; r < P; r++) {
+        if (r == d->rank)
+            continue;
+        out_buf_t *o = &d->out[r];
+        if (grow_mem((void **)&o->ev, &o->cap, HDR_BYTES + o->n * st, 1))
+            MPI_Abort(MPI_COMM_WORLD, 1); /* the peers wait for this message */
+        memcpy(o->ev, hdr, HDR_BYTES);
+        d->st.messages_sent += o->n;
+        MPI_Isend(o->ev, (int)(HDR_BYTES + o->n * st), MPI_BYTE, r, tag, MPI_COMM_WORLD,
+                  &req[nreq++]);
     }
-    for (int r = 0; r < P && !err; r++)
-        if (sc[r])
-            MPI_Isend(d->out[r].ev, sc[r] * (int)s->ev_stride, MPI_BYTE, r, 7, MPI_COMM_WORLD,
-                      &req[nreq++]);
-    if (err)
-        MPI_Abort(MPI_COMM_WORLD, 1); /* the peers wait for these messages */
+    int err = 0;
+    for (int k = 0; k < P - 1; k++) {
+        MPI_Status status;
+        int bytes = 0;
+        MPI_Probe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &status);
+        MPI_Get_count(&status, MPI_BYTE, &bytes);
+        if (grow_mem((void **)&d->in, &d->in_cap, (size_t)bytes + 1, 1))
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        MPI_Recv(d->in, bytes, MPI_BYTE, status.MPI_SOURCE, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        uint64_t h[HDR_WORDS];
+        memcpy(h, d->in, HDR_BYTES);
+        if (fold)
+            fold(ctx, h);
+        size_t n = ((size_t)bytes - HDR_BYTES) / st;
+        for (size_t i = 0; i < n && !err; i++)
+            err = sim_event_inject(s, EV_AT(d->in + HDR_BYTES, i, st));
+    }
     MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
     for (int r = 0; r < P; r++)
         d->out[r].n = 0;
-    for (size_t i = 0; i < total && !err; i++)
-        err = sim_event_inject(s, EV_AT(d->in, i, s->ev_stride));
-    free(sc);
-    free(req);
     return err;
 }
 
-/* Null messages (Chandy-Misra-Bryant, in rounds): every rank sends every
- * other a header and its events of the window. The header carries a promise
- * (no event from this rank before min(its next event, its safe time) +
- * lookahead), the rank's stop/fail flags and its earliest pending or sent
- * event, so every rank learns the end of the run in the same round without a
- * collective. A rank's next window ends at the least promise it holds. */
+/* Null messages (Chandy-Misra-Bryant, in rounds): the header carries a
+ * promise (no event from this rank before min(its next event, its safe
+ * time) + lookahead), the rank's stop/fail flags and its earliest pending or
+ * sent event, so every rank learns the end of the run in the same round
+ * without a collective. A rank's next window ends at the least promise it
+ * holds: one message per peer per window, nothing else. */
+typedef struct null_fold {
+    sim_time_t lo, next;
+    uint64_t flags;
+} null_fold_t;
+
+static void fold_null(void *ctx, const uint64_t *h)
+{
+    null_fold_t *f = ctx;
+    if (h[0] < f->lo)
+        f->lo = h[0];
+    f->flags |= h[1];
+    if (h[2] < f->next)
+        f->next = h[2];
+}
+
 static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, int *any_fail,
                          sim_time_t *gnext)
 {
     struct sim_dist *d = s->dist;
-    int P = d->nranks;
+    size_t st = s->ev_stride;
     sim_time_t next = local_next(s);
-    sim_time_t mine = sat_add(next < *safe ? next : *safe, d->lookahead);
     sim_time_t earliest = next;
-    for (int r = 0; r < P; r++)
+    for (int r = 0; r < d->nranks; r++)
         for (size_t i = 0; i < d->out[r].n; i++)
-            if (EV_AT(d->out[r].ev, i, s->ev_stride)->time < earliest)
-                earliest = EV_AT(d->out[r].ev, i, s->ev_stride)->time;
-    uint64_t flags = (stop ? 1u : 0u) | (s->failed ? 2u : 0u);
-    uint64_t *hdr = calloc((size_t)P * 8, sizeof *hdr); /* send 4, receive 4 per rank */
-    MPI_Request *req = calloc((size_t)P * 4, sizeof *req);
-    if (!hdr || !req)
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    int nreq = 0;
-    for (int r = 0; r < P; r++) {
-        if (r == d->rank)
-            continue;
-        uint64_t *h = &hdr[8 * r];
-        h[0] = d->out[r].n;
-        h[1] = mine;
-        h[2] = flags;
-        h[3] = earliest;
-        d->st.messages_sent += d->out[r].n;
-        MPI_Irecv(h + 4, 4, MPI_UINT64_T, r, 8, MPI_COMM_WORLD, &req[nreq++]);
-        MPI_Isend(h, 4, MPI_UINT64_T, r, 8, MPI_COMM_WORLD, &req[nreq++]);
-    }
-    MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
-    size_t total = 0;
-    sim_time_t lo = SIM_TIME_MAX, g = earliest;
-    for (int r = 0; r < P; r++) {
-        if (r == d->rank)
-            continue;
-        const uint64_t *h = &hdr[8 * r + 4];
-        total += h[0];
-        if (h[1] < lo)
-            lo = h[1];
-        flags |= h[2];
-        if (h[3] < g)
-            g = h[3];
-    }
-    if (grow_mem((void **)&d->in, &d->in_cap, (total ? total : 1) * s->ev_stride, 1))
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    nreq = 0;
-    size_t off = 0;
-    for (int r = 0; r < P; r++) {
-        if (r == d->rank)
-            continue;
-        uint64_t n = hdr[8 * r + 4];
-        if (n)
-            MPI_Irecv(d->in + off * s->ev_stride, (int)n * (int)s->ev_stride, MPI_BYTE, r, 9,
-                      MPI_COMM_WORLD, &req[nreq++]);
-        off += n;
-        if (d->out[r].n)
-            MPI_Isend(d->out[r].ev, (int)d->out[r].n * (int)s->ev_stride, MPI_BYTE, r, 9,
-                      MPI_COMM_WORLD, &req[nreq++]);
-    }
-    MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
-    for (int r = 0; r < P; r++)
-        d->out[r].n = 0;
-    *safe = P > 1 ? lo : SIM_TIME_MAX;
-    *any_stop = (flags & 1u) != 0;
-    *any_fail = (flags & 2u) != 0;
-    *gnext = g;
-    int err = 0;
-    for (size_t i = 0; i < total && !err; i++)
-        err = sim_event_inject(s, EV_AT(d->in, i, s->ev_stride));
-    free(hdr);
-    free(req);
+            if (EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time < earliest)
+                earliest = EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time;
+    uint64_t hdr[HDR_WORDS] = {sat_add(next < *safe ? next : *safe, d->lookahead),
+                               (stop ? 1u : 0u) | (s->failed ? 2u : 0u), earliest, 0};
+    null_fold_t f = {SIM_TIME_MAX, earliest, hdr[1]};
+    int err = swap(s, hdr, fold_null, &f);
+    *safe = d->nranks > 1 ? f.lo : SIM_TIME_MAX;
+    *any_stop = (f.flags & 1u) != 0;
+    *any_fail = (f.flags & 2u) != 0;
+    *gnext = f.next;
     return err;
 }
 
@@ -485,6 +465,9 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
     sim_time_t until = s->opts.until_ps ? s->opts.until_ps : SIM_TIME_MAX;
     if (!d->started) {
         int st, fl;
+        d->req = calloc((size_t)d->nranks, sizeof(MPI_Request));
+        if (!d->req)
+            MPI_Abort(MPI_COMM_WORLD, 1);
         double t0 = wall();
         reduce_next(s, 0, s->failed, &d->next, &st, &fl);
         d->st.reduce_s += wall() - t0;
@@ -516,7 +499,8 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
         double t1 = wall();
         int err, any_stop, any_fail;
         if (d->sync == SIM_SYNC_REDUCE) {
-            err = exchange(s);
+            uint64_t hdr[HDR_WORDS] = {0, 0, 0, 0};
+            err = swap(s, hdr, NULL, NULL);
             double t2 = wall();
             d->st.exchange_s += t2 - t1;
             reduce_next(s, stop_request, s->failed || err, &d->next, &any_stop, &any_fail);

@@ -134,6 +134,12 @@ int sim_partition(const sim_t *s, int nranks, const uint64_t *comp_w, const uint
             if (a != b)
                 group[a < b ? b : a] = a < b ? a : b;
         }
+    /* clocked channels share their rings between both ends: not cut (yet) */
+    for (size_t i = 0; i < s->n_chans; i++) {
+        uint32_t a = uf_find(group, s->chans[i]->from->id), b = uf_find(group, s->chans[i]->to->id);
+        if (a != b)
+            group[a < b ? b : a] = a < b ? a : b;
+    }
     size_t nv = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t root = uf_find(group, (uint32_t)i);
@@ -285,6 +291,17 @@ int sim_partition_read(const sim_t *s, const char *path, int nranks, uint32_t *r
                      s->comps[i]->name);
             rc = SIM_ERR_CONFIG;
         }
+    for (size_t i = 0; !rc && i < s->n_chans; i++) {
+        const sim_chan_t *ch = s->chans[i];
+        if (rank_of[ch->from->id] != rank_of[ch->to->id]) {
+            snprintf(err, errlen,
+                     "%s: clocked channel %s -> %s crosses ranks %u and %u (a channel's ring is "
+                     "shared by both ends; put them on one rank)",
+                     path, ch->from->name, ch->to->name, rank_of[ch->from->id],
+                     rank_of[ch->to->id]);
+            rc = SIM_ERR_CONFIG;
+        }
+    }
     for (size_t i = 0; !rc && i < s->n_links; i++) {
         const sim_link_t *l = &s->links[i];
         if (l->latency == 0 && rank_of[l->src_comp] != rank_of[l->dst_comp]) {

@@ -18,7 +18,13 @@ static inline int tie_before(sim_event_t *const *chunks, size_t stride, uint32_t
     return a->seq < b->seq;
 }
 
-#define QLESS(x, y) ((x)->time < (y)->time || ((x)->time == (y)->time && tie_before(ch, st, (x)->idx, (y)->idx)))
+/* x orders before y: by time, then the tie key of their events */
+static inline int qless(sim_event_t *const *chunks, size_t stride, const sim_qent_t *x,
+                        const sim_qent_t *y)
+{
+    return x->time < y->time ||
+           (x->time == y->time && tie_before(chunks, stride, x->idx, y->idx));
+}
 
 void sim_queue_init(sim_queue_t *q, sim_event_t ***chunks, size_t stride)
 {
@@ -38,7 +44,7 @@ static void sift_up(sim_event_t *const *ch, size_t st, sim_qent_t *a, size_t i, 
 {
     while (i > 0) {
         size_t parent = (i - 1) >> 2;
-        if (!QLESS(&e, &a[parent]))
+        if (!qless(ch, st, &e, &a[parent]))
             break;
         a[i] = a[parent];
         i = parent;
@@ -59,7 +65,7 @@ static void sift_down(sim_event_t *const *ch, size_t st, sim_qent_t *a, size_t n
         size_t best = c;
         size_t end = c + 4 < n ? c + 4 : n;
         for (size_t k = c + 1; k < end; k++)
-            if (QLESS(&a[k], &a[best]))
+            if (qless(ch, st, &a[k], &a[best]))
                 best = k;
         a[i] = a[best];
         i = best;

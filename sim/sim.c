@@ -780,6 +780,9 @@ sim_time_t sim_port_arrival(const sim_comp_t *c, int port, uint32_t bytes)
     return link_arrival(&c->sim->links[c->ports[port].link], c->sim->now, bytes, 0);
 }
 
+static void trace_send(sim_t *s, const sim_comp_t *c, uint16_t kind, sim_time_t depart,
+                       sim_time_t arrive, uint64_t bytes, uint64_t op_id);
+
 int sim_send(sim_comp_t *c, int port, const sim_msg_t *m, sim_time_t extra_delay_ps)
 {
     if (port < 0 || port >= c->n_ports || !c->ports[port].out)
@@ -790,6 +793,8 @@ int sim_send(sim_comp_t *c, int port, const sim_msg_t *m, sim_time_t extra_delay
                              s->payload);
     sim_link_t *l = &s->links[c->ports[port].link];
     sim_time_t when = link_arrival(l, s->now + extra_delay_ps, m->bytes, 1);
+    if (s->trace_messages && s->have_sink)
+        trace_send(s, c, m->kind, s->now + extra_delay_ps, when, m->bytes, m->op_id);
     sim_event_t *e = ev_new(c, when, l->dst_comp, l->dst_port, m->kind, m->prio, m->op_id);
     if (!e)
         return fail_nomem(c);
@@ -806,6 +811,8 @@ int sim_send_kind(sim_comp_t *c, int port, uint16_t kind, uint32_t bytes, uint64
     sim_t *s = c->sim;
     sim_link_t *l = &s->links[c->ports[port].link];
     sim_time_t when = link_arrival(l, s->now, bytes, 1);
+    if (s->trace_messages && s->have_sink)
+        trace_send(s, c, kind, s->now, when, bytes, 0);
     sim_event_t *e = ev_new(c, when, l->dst_comp, l->dst_port, kind, 0, 0);
     if (!e)
         return fail_nomem(c);
@@ -1288,6 +1295,30 @@ void sim_trace(sim_comp_t *c, int op, sim_time_t start_ps, sim_time_t dur_ps, ui
     s->sink.row(s->sink.ctx, &r);
 }
 
+/* The sending side of a message over a link (kind 2, "send"): when it left,
+ * how long until it arrives, and its size in bytes. `prism export` pairs it
+ * with the delivery row (kind 1) at depart + duration into a flow arrow. */
+static void trace_send(sim_t *s, const sim_comp_t *c, uint16_t kind, sim_time_t depart,
+                       sim_time_t arrive, uint64_t bytes, uint64_t op_id)
+{
+    if (!c->trace_keep)
+        return;
+    int op = kind <= 255 ? s->msg_ops[kind] : -1;
+    if (op < 0) {
+        char name[32];
+        snprintf(name, sizeof name, "msg.%u", (unsigned)kind);
+        op = op_intern(s, name, c->id);
+        if (op < 0)
+            return;
+        if (kind <= 255)
+            s->msg_ops[kind] = op;
+    }
+    if (!s->op_keep[op])
+        return;
+    sim_trace_row_t r = {depart, arrive - depart, c->id, (uint16_t)op, 2, bytes, 0.0, op_id};
+    s->sink.row(s->sink.ctx, &r);
+}
+
 static void trace_message(sim_t *s, const sim_event_t *e)
 {
     sim_comp_t *c = s->comps[e->dst];
@@ -1471,8 +1502,13 @@ void sim_static_power_mw(sim_comp_t *c, double mw) { c->static_mw = mw; }
 double sim_static_mw(const sim_comp_t *c) { return c->static_mw; }
 void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps)
 {
-    (void)start_ps;
-    c->busy += dur_ps;
+    /* the union of the intervals: an overlap with the previous one counts once */
+    sim_time_t end = dur_ps > SIM_TIME_MAX - start_ps ? SIM_TIME_MAX : start_ps + dur_ps;
+    if (end <= c->busy_until)
+        return;
+    sim_time_t begin = start_ps > c->busy_until ? start_ps : c->busy_until;
+    c->busy += end - begin;
+    c->busy_until = end;
 }
 sim_time_t sim_busy_ps(const sim_comp_t *c) { return c->busy; }
 

@@ -24,14 +24,29 @@ typedef uint64_t sim_time_t; /* picoseconds since the start of the run */
 #define SIM_PS_PER_S 1000000000000ull
 
 /* ---- error codes (every call returns 0 or one of these) -------------------- */
+/* One numbering for all of prism: a value means the same thing whichever
+ * layer returns it (the layers cannot share a header, so each names the
+ * values it uses; tests/check_audit.c checks they agree):
+ *    0  ok            SIM_OK, WL_OK, WL_FWD_OK, NUM_OK
+ *   -1  generic       SIM_ERR, WL_ERR
+ *   -2  out of memory SIM_ERR_NOMEM, WL_ERR_NOMEM, WL_FWD_ENOMEM, NUM_ERR_NOMEM
+ *   -3  bad argument  SIM_ERR_CONFIG, WL_ERR_ARG, WL_FWD_EINVAL, NUM_ERR_ARG
+ *   -4  I/O           SIM_ERR_IO, WL_ERR_IO, WL_FWD_EIO
+ *   -5  bad format    WL_ERR_FORMAT, WL_FWD_EFORMAT
+ *   -6  unsupported   WL_ERR_UNSUPPORTED
+ *   -7  not found     WL_ERR_NOTFOUND, WL_FWD_ENOTFOUND
+ *   -8  out of range  NUM_ERR_RANGE
+ *   -9  wrong state   SIM_ERR_STATE
+ *  -10  model failed  SIM_ERR_MODEL
+ *  -11  executor      WL_ERR_EXEC, WL_FWD_EEXEC */
 enum {
     SIM_OK = 0,
     SIM_ERR = -1,        /* generic; see sim_errmsg */
     SIM_ERR_NOMEM = -2,
     SIM_ERR_CONFIG = -3, /* bad configuration or parameter */
     SIM_ERR_IO = -4,     /* file or database error */
-    SIM_ERR_STATE = -5,  /* call not valid in the current state */
-    SIM_ERR_MODEL = -6,  /* a model reported a failure during the run */
+    SIM_ERR_STATE = -9,  /* call not valid in the current state */
+    SIM_ERR_MODEL = -10, /* a model reported a failure during the run */
 };
 
 typedef struct sim sim_t;           /* one simulation (opaque) */
@@ -334,7 +349,9 @@ double sim_stat_get(const sim_comp_t *c, int handle);
 void sim_energy(sim_comp_t *c, int handle, double pj);
 /* Static power in mW, integrated over the run's duration at finish. */
 void sim_static_power_mw(sim_comp_t *c, double mw);
-/* Busy time: the component was occupied over [start, start + dur). */
+/* Busy time: the component was occupied over [start, start + dur). Busy
+ * time is the union of these intervals: an interval that overlaps the end of
+ * the previous one counts only its part after it (give them in start order). */
 void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps);
 sim_time_t sim_busy_ps(const sim_comp_t *c);
 double sim_energy_pj(const sim_comp_t *c); /* dynamic + static so far */
@@ -381,7 +398,7 @@ typedef struct sim_trace_row {
     sim_time_t time_ps, duration_ps;
     uint32_t comp;
     uint16_t op;  /* interned op name (per run) */
-    uint16_t kind;/* 0 = activity; 1 = message delivered */
+    uint16_t kind;/* 0 = activity; 1 = message delivered; 2 = message sent */
     uint64_t bytes;
     double energy_pj;
     uint64_t op_id;
@@ -402,6 +419,8 @@ void sim_set_trace_messages(sim_t *s, int on);
  * frequencies "1GHz", "500 MHz", "2e9" (bare = Hz); bandwidths "16GB/s",
  * "100 Gb/s", "8" (bare = GB/s, i.e. bytes per ns). 0 or -1. */
 int sim_parse_time(const char *text, sim_time_t *out);
+/* A decimal count: digits only (no sign, no space, no suffix), below 2^64. */
+int sim_parse_uint(const char *text, uint64_t *out);
 /* A run's time limit: a time > 0, or "none" (no limit: *out = 0, the
  * engine's encoding). 0 for ok, 1 when the text is a time of 0 (refused: it
  * used to mean "no limit" silently), -1 when it is not a time. */

@@ -61,7 +61,7 @@ struct sim_comp {
     struct sim_params params;
     sim_stat_rec_t *stats;
     int n_stats, cap_stats;
-    sim_time_t busy;
+    sim_time_t busy, busy_until; /* busy time; end of the last busy interval */
     double static_mw;
     int initialized;
     uint32_t clock_slot; /* index among the components of its clock (id order) */

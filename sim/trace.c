@@ -48,7 +48,7 @@ static const char *SCHEMA =
     " bytes INTEGER, busy_ps INTEGER);"
     "CREATE TABLE ops(op INTEGER PRIMARY KEY, name TEXT);"
     "CREATE TABLE kinds(kind INTEGER PRIMARY KEY, name TEXT);"
-    "INSERT INTO kinds VALUES(0,'activity'),(1,'message');"
+    "INSERT INTO kinds VALUES(0,'activity'),(1,'message'),(2,'send');"
     "CREATE TABLE events(time_ps INTEGER, comp_id INTEGER, kind INTEGER, op INTEGER,"
     " duration_ps INTEGER, bytes INTEGER, energy_pj REAL, op_id INTEGER);"
     "CREATE TABLE stats(comp_id INTEGER, name TEXT, kind TEXT, unit TEXT, value REAL);"
@@ -367,7 +367,8 @@ static void wait_idle(trace_t *t)
 static void trace_row(void *ctx, const sim_trace_row_t *r)
 {
     trace_t *t = ctx;
-    if (r->time_ps < t->from || r->time_ps >= t->to || (t->kind >= 0 && r->kind != t->kind))
+    if (r->time_ps < t->from || r->time_ps >= t->to ||
+        (t->kind >= 0 && (t->kind == 0) != (r->kind == 0))) /* message: sends and deliveries */
         return;
     if (t->sample_every > 1 && (t->sample_count++ % t->sample_every) != 0)
         return;

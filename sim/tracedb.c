@@ -283,8 +283,7 @@ int trace_db_run(trace_db_t *db, trace_run_t *r)
     if (rc != SQLITE_ROW) {
         if (rc == SQLITE_DONE)
             set_err(db, TRACE_DB_ERR_NOTTRACE,
-                    "%s: the runs table is empty: this run was killed before it started",
-                    db->path);
+                    "%s: the runs table is empty: this run was killed before it started", db->path);
         else
             sql_err(db, "reading the runs table");
         sqlite3_finalize(st);
@@ -1134,6 +1133,89 @@ static void lanes_meta(export_lanes_t *l, FILE *out, int64_t pid, int64_t comp, 
             pid, tid, comp * LANE_SORT_STRIDE + (int64_t)(c ? c->n - 1 : 0));
 }
 
+/* Messages in flight: a send row (kind 2) waits, keyed by where and when it
+ * arrives (arrival time, op, op_id), for its delivery row (kind 1). */
+typedef struct flow_slot {
+    int64_t arrive, op, op_id, bytes;
+    uint64_t id;
+    int state; /* 0 empty, 1 live, 2 gone */
+} flow_slot_t;
+
+typedef struct flow_map {
+    flow_slot_t *s;
+    size_t cap, used; /* used counts live and gone slots */
+} flow_map_t;
+
+static size_t flow_hash(int64_t arrive, int64_t op, int64_t op_id, size_t cap)
+{
+    uint64_t h = (uint64_t)arrive * 0x9e3779b97f4a7c15ull ^ (uint64_t)op * 0xc2b2ae3d27d4eb4full ^
+                 (uint64_t)op_id * 0x165667b19e3779f9ull;
+    h ^= h >> 29;
+    return (size_t)(h & (cap - 1));
+}
+
+static int flow_put(flow_map_t *m, int64_t arrive, int64_t op, int64_t op_id, int64_t bytes,
+                    uint64_t id)
+{
+    if (2 * (m->used + 1) > m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 1024;
+        size_t live = 0;
+        for (size_t i = 0; i < m->cap; i++)
+            live += m->s[i].state == 1;
+        if (4 * (live + 1) < m->cap)
+            cap = m->cap; /* mostly gone slots: rebuild at the same size */
+        flow_slot_t *n = calloc(cap, sizeof *n);
+        if (!n)
+            return -1;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->s[i].state == 1) {
+                size_t j = flow_hash(m->s[i].arrive, m->s[i].op, m->s[i].op_id, cap);
+                while (n[j].state)
+                    j = (j + 1) & (cap - 1);
+                n[j] = m->s[i];
+            }
+        free(m->s);
+        m->s = n;
+        m->cap = cap;
+        m->used = live;
+    }
+    size_t j = flow_hash(arrive, op, op_id, m->cap);
+    while (m->s[j].state == 1)
+        j = (j + 1) & (m->cap - 1);
+    if (m->s[j].state == 0)
+        m->used++;
+    m->s[j] = (flow_slot_t){arrive, op, op_id, bytes, id, 1};
+    return 0;
+}
+
+/* The earliest-sent live message arriving then; NULL when none. */
+static flow_slot_t *flow_take(flow_map_t *m, int64_t arrive, int64_t op, int64_t op_id)
+{
+    if (!m->cap)
+        return NULL;
+    flow_slot_t *best = NULL;
+    for (size_t j = flow_hash(arrive, op, op_id, m->cap); m->s[j].state; j = (j + 1) & (m->cap - 1))
+        if (m->s[j].state == 1 && m->s[j].arrive == arrive && m->s[j].op == op &&
+            m->s[j].op_id == op_id && (!best || m->s[j].id < best->id))
+            best = &m->s[j];
+    if (best)
+        best->state = 2;
+    return best;
+}
+
+static void flow_event(FILE *out, char ph, uint64_t id, int64_t pid, int64_t tid, int64_t t,
+                       const char *name)
+{
+    fprintf(out,
+            ",\n{\"ph\":\"%c\",%s\"id\":%" PRIu64 ",\"pid\":%" PRId64 ",\"tid\":%" PRId64
+            ",\"ts\":",
+            ph, ph == 'f' ? "\"bp\":\"e\"," : "", id, pid, tid);
+    json_us(out, t);
+    fputs(",\"name\":", out);
+    json_str(out, name);
+    fputs(",\"cat\":\"message\"}", out);
+}
+
 int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *opts,
                           trace_export_stats_t *stats)
 {
@@ -1219,7 +1301,8 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         st, 3,
         o.max_events ? (int64_t)(o.max_events > INT64_MAX - 1 ? INT64_MAX - 1 : o.max_events) + 1
                      : -1);
-    uint64_t written = 0;
+    uint64_t written = 0, flows_seen = 0;
+    flow_map_t flows = {0};
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (o.max_events && written == o.max_events) {
             stats->truncated = 1;
@@ -1240,12 +1323,38 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
                      (int64_t)sqlite3_column_int64(st, 7));
             kind_name = kind_buf;
         }
+        int64_t kind = sqlite3_column_int64(st, 7), op = sqlite3_column_int64(st, 6);
+        int64_t op_id =
+            sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+        int64_t bytes = sqlite3_column_int64(st, 3);
+        uint64_t flow_id = 0;
+        char flow_ph = 0;
+        if (kind == 2) { /* a send: an instant where it leaves, the start of an arrow */
+            flow_id = ++flows_seen;
+            flow_ph = 's';
+            if (flow_put(&flows, t + dur, op, op_id, bytes, flow_id)) {
+                sqlite3_finalize(st);
+                lanes_free(&lanes);
+                free(flows.s);
+                return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+            }
+            dur = 0;
+        } else if (kind == 1) { /* a delivery: the end of its send's arrow, with its bytes */
+            flow_slot_t *f = flow_take(&flows, t, op, op_id);
+            if (f) {
+                flow_id = f->id;
+                flow_ph = 'f';
+                bytes = f->bytes;
+                stats->flows++;
+            }
+        }
         if (dur > 0) {
             int64_t lane_tid;
             int is_new;
             if (lanes_place(&lanes, tid, t, dur, &lane_tid, &is_new)) {
                 sqlite3_finalize(st);
                 lanes_free(&lanes);
+                free(flows.s);
                 return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
             }
             if (is_new) {
@@ -1273,7 +1382,7 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         if (sqlite3_column_type(st, 3) == SQLITE_NULL)
             fputs("null", out);
         else
-            fprintf(out, "%" PRId64, (int64_t)sqlite3_column_int64(st, 3));
+            fprintf(out, "%" PRId64, bytes);
         fputs(",\"energy_pj\":", out);
         json_num(out, col_real_or_nan(st, 4));
         fputs(",\"op_id\":", out);
@@ -1282,11 +1391,14 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         else
             fprintf(out, "%" PRId64, (int64_t)sqlite3_column_int64(st, 5));
         fputs("}}", out);
+        if (flow_ph)
+            flow_event(out, flow_ph, flow_id, pid, tid, t, op_name);
         written++;
     }
     sqlite3_finalize(st);
     stats->extra_tracks = lanes.extra;
     lanes_free(&lanes);
+    free(flows.s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return sql_err(db, "reading events");
     fputs("\n],\"displayTimeUnit\":\"ns\"}\n", out);

@@ -143,6 +143,7 @@ typedef struct trace_export_stats {
     uint64_t complete_events, instant_events, metadata_events;
     int truncated; /* stopped by max_events with rows left */
     uint64_t extra_tracks; /* tracks opened for activities that overlap on one component */
+    uint64_t flows;        /* messages drawn as arrows from their send to their delivery */
 } trace_export_stats_t;
 
 /* Streams {"traceEvents":[...],"displayTimeUnit":"ns"} to `out`: one process

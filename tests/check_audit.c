@@ -6,6 +6,9 @@
 #include "noc/noc.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
+#include "num/num.h"
+#include "workloads/wl.h"
+#include "workloads/wl_forward.h"
 #include "tests/check_cli.h"
 
 #include <check.h>
@@ -282,6 +285,35 @@ START_TEST(killed_during_setup_is_named)
 }
 END_TEST
 
+/* one numbering of error codes (issue 13: sim.h, wl.h and wl_forward.h reused
+ * -1..-6 for different meanings) */
+_Static_assert((int)SIM_ERR_NOMEM == (int)WL_ERR_NOMEM && (int)WL_ERR_NOMEM == (int)WL_FWD_ENOMEM &&
+                   (int)WL_FWD_ENOMEM == (int)NUM_ERR_NOMEM,
+               "out of memory");
+_Static_assert((int)SIM_ERR_CONFIG == (int)WL_ERR_ARG && (int)WL_ERR_ARG == (int)WL_FWD_EINVAL &&
+                   (int)WL_FWD_EINVAL == (int)NUM_ERR_ARG,
+               "bad argument");
+_Static_assert((int)SIM_ERR_IO == (int)WL_ERR_IO && (int)WL_ERR_IO == (int)WL_FWD_EIO, "I/O");
+_Static_assert((int)WL_ERR_FORMAT == (int)WL_FWD_EFORMAT && (int)WL_ERR_NOTFOUND == (int)WL_FWD_ENOTFOUND &&
+                   (int)WL_ERR_EXEC == (int)WL_FWD_EEXEC,
+               "format, not found, executor");
+_Static_assert((int)SIM_ERR == (int)WL_ERR, "generic");
+
+START_TEST(error_codes_one_numbering)
+{
+    /* every meaning has its own value */
+    const int codes[] = {SIM_ERR,       SIM_ERR_NOMEM,   SIM_ERR_CONFIG,     SIM_ERR_IO,
+                         WL_ERR_FORMAT, WL_ERR_UNSUPPORTED, WL_ERR_NOTFOUND, NUM_ERR_RANGE,
+                         SIM_ERR_STATE, SIM_ERR_MODEL,   WL_ERR_EXEC};
+    size_t n = sizeof codes / sizeof codes[0];
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_lt(codes[i], 0);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_msg(codes[i] != codes[j], "codes %zu and %zu share %d", i, j, codes[i]);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("audit");
@@ -298,6 +330,7 @@ static Suite *suite(void)
     tcase_add_test(tc, cli_sizes_bounded);
     tcase_add_test(tc, cli_outputs_never_overwrite_inputs);
     tcase_add_test(tc, killed_during_setup_is_named);
+    tcase_add_test(tc, error_codes_one_numbering);
     suite_add_tcase(s, tc);
     return s;
 }

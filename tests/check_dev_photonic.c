@@ -774,6 +774,39 @@ START_TEST(test_pipelining)
 }
 END_TEST
 
+/* The numerics checks `prism op --check` runs, as a device-layer API the
+ * mapper can call (devices/check.c): a DAC's error is its quantization (8 bits
+ * over a per-vector full scale: every sample within step/2), an MZI mesh's
+ * mvm is within the DAC/ADC bound, a device without numerics says so. */
+START_TEST(test_device_checks_api)
+{
+    int rc;
+    char err[256];
+    dev_check_t dc;
+    sim_t *s = build("dac", 5e9, (const char *[]){NULL}, NULL, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(dev_check_convert(sim_comp_find(s, "dut"), 1000, 1, 0, 1, &dc, err, sizeof err),
+                     0);
+    ck_assert_str_eq(dc.what, "convert");
+    ck_assert_uint_eq(dc.values, 1000);
+    ck_assert_double_le(dc.max_abs_error, 0.5 / 127.0 + 1e-12); /* |x| <= 1: step 1/127 */
+    ck_assert_double_gt(dc.rel_error, 0);
+    ck_assert_int_eq(dev_check_mvm(sim_comp_find(s, "dut"), 4, 4, 1, 1, 0, 1, &dc, err, sizeof err),
+                     SIM_ERR_CONFIG);
+    ck_assert_msg(strstr(err, "dac has no mvm numerics"), "%s", err);
+    sim_destroy(s);
+    s = build("mzi_mesh", 5e9, (const char *[]){"n", "16", "shifter", "mems", NULL}, NULL, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(dev_check_mvm(sim_comp_find(s, "dut"), 16, 16, 4, 1, 0, 1, &dc, err, sizeof err),
+                     0);
+    ck_assert_str_eq(dc.what, "mvm");
+    ck_assert_uint_eq(dc.values, 64);
+    ck_assert_double_lt(dc.rel_error, 0.05); /* 8-bit DAC and ADC */
+    ck_assert_double_gt(dc.rel_error, 0);
+    sim_destroy(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("dev_photonic");
@@ -792,6 +825,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mrr_numerics_and_crosstalk);
     tcase_add_test(tc, test_mzi_energy_adds_up);
     tcase_add_test(tc, test_external_laser);
+    tcase_add_test(tc, test_device_checks_api);
     tcase_add_test(tc, test_mzi_thermo_reload_and_weights);
     tcase_add_test(tc, test_mrr_energy_adds_up);
     tcase_add_test(tc, test_errors);

@@ -226,6 +226,29 @@ START_TEST(hybrid_identical_to_sequential)
 }
 END_TEST
 
+START_TEST(network_config_identical_to_sequential)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    /* a 4x4 mesh of the network issue under uniform traffic: its clocked
+     * channels keep it on one rank (a channel's ring is shared by both ends) */
+    write_file(path("net.yaml"), "seed: 1\nuntil: 1us\nclocks:\n  core: 1GHz\ncomponents: {}\n"
+                                 "network:\n  topology: mesh\n  k: 4\n  clock: core\n"
+                                 "  prefix: n_\n  traffic: uniform\n  rate: 0.2\n");
+    same_as_sequential(path("net.yaml"), "--seed 3", 2, "");
+    char out[8192];
+    write_file(path("half.part"), "");
+    int rc =
+        run(out, sizeof out,
+            "for i in $(seq 0 15); do echo n_r$i $((i / 8)); echo n_t$i $((i / 8)); done > %s && "
+            "%s partition %s --ranks 2 --partition %s",
+            path("half.part"), prism, path("net.yaml"), path("half.part"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(out, "clocked channel") && strstr(out, "crosses ranks"), "%s", out);
+}
+END_TEST
+
 START_TEST(failure_on_one_rank_stops_every_rank)
 {
     SKIP_WITHOUT_PRISM();
@@ -367,6 +390,7 @@ static Suite *suite(void)
     tcase_add_test(tc, phold_identical_to_sequential);
     tcase_add_test(tc, demo_identical_to_sequential);
     tcase_add_test(tc, hybrid_identical_to_sequential);
+    tcase_add_test(tc, network_config_identical_to_sequential);
     tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);

@@ -466,11 +466,15 @@ START_TEST(ledger_static_energy_and_busy)
     int h = sim_stat(c, "energy.op", SIM_STAT_ENERGY, "pJ");
     sim_energy(c, h, 5.0);
     sim_busy(c, 0, 250);
+    /* start_ps counts: an overlap is busy once (it counted twice), a gap not at all */
+    sim_busy(c, 100, 250);
+    sim_busy(c, 200, 100); /* inside [0, 350) */
+    sim_busy(c, 1000, 10);
     sim_run(s, SIM_TIME_MAX, UINT64_MAX);
     ck_assert_uint_eq(sim_now(s), 1000000);
     ck_assert_double_eq_tol(sim_static_energy_pj(c), 2000.0, 1e-9);
     ck_assert_double_eq_tol(sim_energy_pj(c), 2005.0, 1e-9);
-    ck_assert_uint_eq(sim_busy_ps(c), 250);
+    ck_assert_uint_eq(sim_busy_ps(c), 350 + 10);
     sim_destroy(s);
 }
 END_TEST

@@ -462,6 +462,47 @@ START_TEST(views_split_windows_and_name_the_energy_gap)
     ck_assert(n > 100);
     ck_assert_int_eq(overlaps, 0);
     ck_assert_int_ge(lanes, 1); /* the driver's weight_load and matmul overlap */
+
+    /* messages: an arrow from the sender's track to the receiver's per message, with its bytes */
+    const char *mdb = path("m.db");
+    rc = run(out, sizeof out,
+             "%s run configs/chip.yaml --workload gpt2 --seq 16 --trace-messages --trace %s", prism,
+             mdb);
+    ck_assert_msg(rc == 0, "%s", out);
+    double msgs = q1(mdb, "SELECT SUM(messages) FROM links");
+    ck_assert(q1(mdb, "SELECT SUM(bytes) FROM events WHERE kind = 2") ==
+              q1(mdb, "SELECT SUM(bytes) FROM links"));
+    rc = run(out, sizeof out, "%s export %s --perfetto %s", prism, mdb, path("m.json"));
+    ck_assert_msg(rc == 0, "%s", out);
+    text = slurp(path("m.json"));
+    j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    int starts = 0, ends = 0, cross = 0, delivered_bytes = 0;
+    static int start_tid[1 << 16];
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "traceEvents"))
+    {
+        const char *ph = cJSON_GetObjectItem(e, "ph")->valuestring;
+        cJSON *id = cJSON_GetObjectItem(e, "id");
+        int tid = cJSON_GetObjectItem(e, "tid")->valueint;
+        if (!strcmp(ph, "s") && id->valueint < (1 << 16)) {
+            starts++;
+            start_tid[id->valueint] = tid;
+        } else if (!strcmp(ph, "f") && id->valueint < (1 << 16)) {
+            ends++;
+            cross += start_tid[id->valueint] != tid;
+        } else if (!strcmp(ph, "i") &&
+                   !strcmp(cJSON_GetObjectItem(e, "cat")->valuestring, "message")) {
+            delivered_bytes +=
+                cJSON_GetObjectItem(cJSON_GetObjectItem(e, "args"), "bytes")->valueint;
+        }
+    }
+    cJSON_Delete(j);
+    ck_assert_int_eq(starts, (int)msgs);
+    ck_assert_int_eq(ends, (int)msgs);
+    ck_assert_int_eq(cross, (int)msgs);
+    ck_assert_int_eq(delivered_bytes,
+                     (int)q1(mdb, "SELECT SUM(bytes) FROM links")); /* 48 B each, not 0 */
 }
 END_TEST
 

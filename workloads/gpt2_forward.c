@@ -4,6 +4,7 @@
  * weights from model.safetensors; checked against PyTorch logits in
  * tests/check_forward.c. Every projection goes through a wl_executor_t. */
 #include "workloads/wl_forward.h"
+#include "workloads/wl_int.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -90,35 +91,8 @@ void wl_gpt2_free(wl_gpt2_t *m)
 
 static char *read_text(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *s = malloc(cap);
-    while (s) {
-        n += fread(s + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *ns = realloc(s, cap * 2);
-        if (!ns) {
-            free(s);
-            s = NULL;
-            break;
-        }
-        s = ns;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!s || bad) {
-        free(s);
-        set_err(err, errlen, "%s: %s", path, s ? "read error" : "out of memory");
-        return NULL;
-    }
-    s[n] = 0;
-    return s;
+    unsigned char *buf = NULL;
+    return wl_read_file(path, &buf, NULL, err, errlen) ? NULL : (char *)buf;
 }
 
 /* Reads integer field `key` (or its alias) into *out; absent -> dflt, or an

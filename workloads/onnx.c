@@ -360,6 +360,7 @@ static int64_t attr_i(const Onnx__NodeProto *n, const char *name, int64_t def)
 static int attr_flag(imp_t *im, const Onnx__NodeProto *n, const char *name, int def, int *out)
 {
     int64_t v = attr_i(n, name, def);
+    *out = def;
     if (v != 0 && v != 1)
         return node_fail(im, WL_ERR_FORMAT, "attribute %s is %lld; it must be 0 or 1", name,
                          (long long)v);
@@ -684,886 +685,1074 @@ static int infer_conv_like(imp_t *im, nctx_t *c, const val_t *x, int nsp, const 
     return 0;
 }
 
-/* Infers output shapes (and folds values) of the current node. Fills e and
- * returns 0, or a negative code with the message set. */
-static int infer(imp_t *im, nctx_t *c, emit_t *e)
+/* ---- shape inference: one function per operator (or family), found by name
+ * in OP_RULES below, as the model registry finds a built-in model. Every
+ * function starts from the same locals: */
+#define INFER_BEGIN(needs_input)                                                                   \
+    const Onnx__NodeProto *n = im->node;                                                           \
+    val_t *x = IN(im, c, 0), *o = OUT(im, c, 0);                                                   \
+    char b1[96], b2[96];                                                                           \
+    int rc = 0;                                                                                    \
+    (void)n, (void)x, (void)o, (void)b1, (void)b2, (void)rc, (void)e;                              \
+    if ((needs_input) && (rc = need_in(im, c, 1)))                                                 \
+    return rc
+/* needs_input: every operator but Constant and ConstantOfShape reads input 0 */
+
+/* Constant */
+static int infer_constant(imp_t *im, nctx_t *c, emit_t *e)
 {
-    const Onnx__NodeProto *n = im->node;
-    char b1[96], b2[96];
-    e->kind = WL_OP_ELEMENTWISE;
-    e->weight_in = e->bias_in = -1;
-    val_t *x = IN(im, c, 0), *o = OUT(im, c, 0);
-    if (!o && !is_op(c, "Split"))
-        return node_fail(im, WL_ERR_FORMAT, "has no output");
-    int rc;
-
-    if (is_op(c, "Constant")) {
-        const Onnx__AttributeProto *a = attr(n, "value");
-        if (a && a->t) {
-            Onnx__TensorProto *t = a->t;
-            wl_dtype_t dt;
-            if (map_dtype(t->data_type, &dt))
-                return node_fail(im, WL_ERR_UNSUPPORTED, "constant of ONNX data type %d", (int)t->data_type);
-            if (t->n_dims > WL_MAX_RANK)
-                return node_fail(im, WL_ERR_UNSUPPORTED, "constant of rank %zu", t->n_dims);
-            wl_shape_t s = {.rank = (int)t->n_dims};
-            for (size_t i = 0; i < t->n_dims; i++)
-                s.dim[i] = t->dims[i];
-            if (!shape_ok(&s))
-                return node_fail(im, WL_ERR_FORMAT, "constant has dimensions out of range");
-            set_out(o, dt, t->data_type, &s);
-            int lr = load_tensor_values(o, t);
-            if (lr == -1)
-                return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            if (lr == -2)
-                return node_fail(im, WL_ERR_FORMAT, "constant's raw data does not match its shape");
-            return EMIT_NONE;
-        }
-        const Onnx__AttributeProto *vi = attr(n, "value_int"), *vis = attr(n, "value_ints");
-        const Onnx__AttributeProto *vf = attr(n, "value_float"), *vfs = attr(n, "value_floats");
-        wl_shape_t s = {0};
-        if (vi) {
-            set_out(o, WL_DT_I64, 7, &s);
-            if (alloc_vals(o, 1)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            o->ival[0] = vi->i;
-        } else if (vis) {
-            s.rank = 1, s.dim[0] = (int64_t)vis->n_ints;
-            set_out(o, WL_DT_I64, 7, &s);
-            if (alloc_vals(o, vis->n_ints)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            for (size_t i = 0; i < vis->n_ints; i++) o->ival[i] = vis->ints[i];
-        } else if (vf) {
-            set_out(o, WL_DT_F32, 1, &s);
-            if (alloc_vals(o, 1)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            o->fval[0] = vf->f;
-        } else if (vfs) {
-            s.rank = 1, s.dim[0] = (int64_t)vfs->n_floats;
-            set_out(o, WL_DT_F32, 1, &s);
-            if (alloc_vals(o, vfs->n_floats)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            for (size_t i = 0; i < vfs->n_floats; i++) o->fval[i] = vfs->floats[i];
-        } else
-            return node_fail(im, WL_ERR_UNSUPPORTED, "Constant without a tensor, int(s) or float(s) value");
-        return EMIT_NONE;
-    }
-    if (is_op(c, "ConstantOfShape")) {
-        int64_t *dims; size_t nd;
-        if ((rc = in_ints(im, c, 0, "the shape", &dims, &nd))) return rc;
-        wl_shape_t s = {.rank = (int)nd};
-        if (nd > WL_MAX_RANK) { free(dims); return node_fail(im, WL_ERR_UNSUPPORTED, "rank %zu", nd); }
-        for (size_t i = 0; i < nd; i++) s.dim[i] = dims[i];
-        free(dims);
-        const Onnx__AttributeProto *a = attr(n, "value");
-        int odt = (a && a->t) ? a->t->data_type : 1;
+    INFER_BEGIN(0);
+    const Onnx__AttributeProto *a = attr(n, "value");
+    if (a && a->t) {
+        Onnx__TensorProto *t = a->t;
         wl_dtype_t dt;
-        if ((rc = cast_to(im, odt, &dt))) return rc;
-        set_out(o, dt, odt, &s);
-        if (fold_ok(o)) {
-            val_t tmp = {0};
-            tmp.dt = dt;
-            tmp.shape.rank = 1;
-            tmp.shape.dim[0] = 1;
-            double fv = 0;
-            int64_t iv = 0;
-            if (a && a->t && load_tensor_values(&tmp, a->t) == 0 && tmp.has_val) {
-                fv = getf(&tmp, 0);
-                iv = geti(&tmp, 0);
-            }
-            free_vals(&tmp);
-            size_t cnt = (size_t)wl_shape_numel(&s);
-            if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            for (size_t i = 0; i < cnt; i++) {
-                if (o->is_float) o->fval[i] = fv;
-                else o->ival[i] = iv;
-            }
-        }
+        if (map_dtype(t->data_type, &dt))
+            return node_fail(im, WL_ERR_UNSUPPORTED, "constant of ONNX data type %d", (int)t->data_type);
+        if (t->n_dims > WL_MAX_RANK)
+            return node_fail(im, WL_ERR_UNSUPPORTED, "constant of rank %zu", t->n_dims);
+        wl_shape_t s = {.rank = (int)t->n_dims};
+        for (size_t i = 0; i < t->n_dims; i++)
+            s.dim[i] = t->dims[i];
+        if (!shape_ok(&s))
+            return node_fail(im, WL_ERR_FORMAT, "constant has dimensions out of range");
+        set_out(o, dt, t->data_type, &s);
+        int lr = load_tensor_values(o, t);
+        if (lr == -1)
+            return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        if (lr == -2)
+            return node_fail(im, WL_ERR_FORMAT, "constant's raw data does not match its shape");
         return EMIT_NONE;
     }
-    if ((rc = need_in(im, c, 1)))
-        return rc;
-
-    if (is_op(c, "Shape")) {
-        int r = x->shape.rank;
-        int64_t st = attr_i(n, "start", 0), en = attr_i(n, "end", r);
-        if (st < 0) st += r;
-        if (en < 0) en += r;
-        st = st < 0 ? 0 : st > r ? r : st;
-        en = en < 0 ? 0 : en > r ? r : en;
-        if (en < st) en = st;
-        wl_shape_t s = {.rank = 1, .dim = {en - st}};
-        set_out(o, WL_DT_I64, 7, &s);
-        if (alloc_vals(o, (size_t)(en - st))) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-        for (int64_t i = st; i < en; i++) o->ival[i - st] = x->shape.dim[i];
-        o->is_static = 1;
-        return EMIT_NONE;
-    }
-    if (is_op(c, "Size")) {
-        wl_shape_t s = {0};
+    const Onnx__AttributeProto *vi = attr(n, "value_int"), *vis = attr(n, "value_ints");
+    const Onnx__AttributeProto *vf = attr(n, "value_float"), *vfs = attr(n, "value_floats");
+    wl_shape_t s = {0};
+    if (vi) {
         set_out(o, WL_DT_I64, 7, &s);
         if (alloc_vals(o, 1)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-        o->ival[0] = (int64_t)wl_shape_numel(&x->shape);
-        o->is_static = 1;
-        return EMIT_NONE;
-    }
+        o->ival[0] = vi->i;
+    } else if (vis) {
+        s.rank = 1, s.dim[0] = (int64_t)vis->n_ints;
+        set_out(o, WL_DT_I64, 7, &s);
+        if (alloc_vals(o, vis->n_ints)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < vis->n_ints; i++) o->ival[i] = vis->ints[i];
+    } else if (vf) {
+        set_out(o, WL_DT_F32, 1, &s);
+        if (alloc_vals(o, 1)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        o->fval[0] = vf->f;
+    } else if (vfs) {
+        s.rank = 1, s.dim[0] = (int64_t)vfs->n_floats;
+        set_out(o, WL_DT_F32, 1, &s);
+        if (alloc_vals(o, vfs->n_floats)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < vfs->n_floats; i++) o->fval[i] = vfs->floats[i];
+    } else
+        return node_fail(im, WL_ERR_UNSUPPORTED, "Constant without a tensor, int(s) or float(s) value");
+    return EMIT_NONE;
+}
 
-    /* unary elementwise */
-    if (in_list(c->op, UNARY_ACT) || in_list(c->op, UNARY_ELEM)) {
-        wl_dtype_t dt = x->dt;
-        int odt = x->onnx_dt;
-        if (is_op(c, "Cast")) {
-            odt = (int)attr_i(n, "to", 1);
-            if ((rc = cast_to(im, odt, &dt))) return rc;
-        } else if (is_op(c, "CastLike")) {
-            if ((rc = need_in(im, c, 2))) return rc;
-            dt = IN(im, c, 1)->dt, odt = IN(im, c, 1)->onnx_dt;
-        } else if (is_op(c, "IsNaN") || is_op(c, "IsInf") || is_op(c, "Not")) {
-            dt = WL_DT_BOOL, odt = 9;
+/* ConstantOfShape */
+static int infer_constant_of_shape(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(0);
+    int64_t *dims; size_t nd;
+    if ((rc = in_ints(im, c, 0, "the shape", &dims, &nd))) return rc;
+    wl_shape_t s = {.rank = (int)nd};
+    if (nd > WL_MAX_RANK) { free(dims); return node_fail(im, WL_ERR_UNSUPPORTED, "rank %zu", nd); }
+    for (size_t i = 0; i < nd; i++) s.dim[i] = dims[i];
+    free(dims);
+    const Onnx__AttributeProto *a = attr(n, "value");
+    int odt = (a && a->t) ? a->t->data_type : 1;
+    wl_dtype_t dt;
+    if ((rc = cast_to(im, odt, &dt))) return rc;
+    set_out(o, dt, odt, &s);
+    if (fold_ok(o)) {
+        val_t tmp = {0};
+        tmp.dt = dt;
+        tmp.shape.rank = 1;
+        tmp.shape.dim[0] = 1;
+        double fv = 0;
+        int64_t iv = 0;
+        if (a && a->t && load_tensor_values(&tmp, a->t) == 0 && tmp.has_val) {
+            fv = getf(&tmp, 0);
+            iv = geti(&tmp, 0);
         }
-        set_out(o, dt, odt, &x->shape);
-        if (is_op(c, "Dropout") && OUT(im, c, 1)) {
-            set_out(OUT(im, c, 1), WL_DT_BOOL, 9, &x->shape);
+        free_vals(&tmp);
+        size_t cnt = (size_t)wl_shape_numel(&s);
+        if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < cnt; i++) {
+            if (o->is_float) o->fval[i] = fv;
+            else o->ival[i] = iv;
         }
-        if (is_op(c, "Clip") || is_op(c, "CastLike") || is_op(c, "Dropout")) {
-            /* extra inputs are parameters; fold on the data input only */
-            nctx_t c1 = *c;
-            c1.nin = 1;
-            if ((rc = fold_elementwise(im, &c1, o))) return rc;
-        } else if ((rc = fold_elementwise(im, c, o)))
-            return rc;
-        if (is_op(c, "Identity") || is_op(c, "Dropout"))
-            e->kind = WL_OP_RESHAPE;
-        else
-            e->kind = in_list(c->op, UNARY_ACT) ? WL_OP_ACTIVATION : WL_OP_ELEMENTWISE;
-        return EMIT_OP;
     }
-    /* binary / variadic broadcasting */
-    if (in_list(c->op, BINARY)) {
-        wl_shape_t s = x->shape;
-        int first = is_op(c, "Where") ? 1 : 0;
-        if (is_op(c, "Where")) {
-            if ((rc = need_in(im, c, 3))) return rc;
-        }
-        if (!is_op(c, "Where") && !is_op(c, "Max") && !is_op(c, "Min") && !is_op(c, "Sum") &&
-            !is_op(c, "Mean") && (rc = need_in(im, c, 2)))
-            return rc;
-        for (int i = 1; i < c->nin; i++) {
-            val_t *y = IN(im, c, i);
-            if (!y) continue;
-            if (broadcast(&s, &y->shape, &s))
-                return node_fail(im, WL_ERR_FORMAT, "shapes %s and %s do not broadcast",
-                                 shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
-        }
-        val_t *ty = IN(im, c, first);
-        wl_dtype_t dt = ty->dt;
-        int odt = ty->onnx_dt;
-        if (in_list(c->op, (const char *const[]){"Equal", "Less", "LessOrEqual", "Greater",
-                                                "GreaterOrEqual", "And", "Or", "Xor", NULL}))
-            dt = WL_DT_BOOL, odt = 9;
-        set_out(o, dt, odt, &s);
-        if ((rc = fold_elementwise(im, c, o))) return rc;
-        e->kind = WL_OP_ELEMENTWISE;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Softmax") || is_op(c, "LogSoftmax")) {
-        same_as(o, x);
-        e->kind = WL_OP_SOFTMAX;
-        return EMIT_OP;
-    }
-    if (is_op(c, "LayerNormalization") || is_op(c, "SimplifiedLayerNormalization") ||
-        is_op(c, "RMSNormalization") || is_op(c, "SkipLayerNormalization")) {
-        same_as(o, x);
-        int axis;
-        if (norm_axis(attr_i(n, "axis", -1), x->shape.rank, &axis))
-            return node_fail(im, WL_ERR_FORMAT, "axis out of range for rank %d", x->shape.rank);
-        wl_shape_t st = x->shape;
-        for (int i = axis; i < st.rank; i++) st.dim[i] = 1;
-        for (int i = 1; i < c->nout; i++)
-            if (OUT(im, c, i)) set_out(OUT(im, c, i), WL_DT_F32, 1, &st);
-        e->kind = is_op(c, "LayerNormalization") ? WL_OP_LAYERNORM : WL_OP_RMSNORM;
-        e->weight_in = 1;
-        e->bias_in = is_op(c, "LayerNormalization") ? 2 : -1;
-        return EMIT_OP;
-    }
-    if (is_op(c, "BatchNormalization") || is_op(c, "InstanceNormalization") ||
-        is_op(c, "GroupNormalization")) {
-        same_as(o, x);
-        e->kind = WL_OP_BATCHNORM;
-        e->weight_in = 1;
-        e->bias_in = 2;
-        return EMIT_OP;
-    }
-    if (is_op(c, "MatMul")) {
+    return EMIT_NONE;
+}
+
+/* Shape */
+static int infer_shape(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int r = x->shape.rank;
+    int64_t st = attr_i(n, "start", 0), en = attr_i(n, "end", r);
+    if (st < 0) st += r;
+    if (en < 0) en += r;
+    st = st < 0 ? 0 : st > r ? r : st;
+    en = en < 0 ? 0 : en > r ? r : en;
+    if (en < st) en = st;
+    wl_shape_t s = {.rank = 1, .dim = {en - st}};
+    set_out(o, WL_DT_I64, 7, &s);
+    if (alloc_vals(o, (size_t)(en - st))) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+    for (int64_t i = st; i < en; i++) o->ival[i - st] = x->shape.dim[i];
+    o->is_static = 1;
+    return EMIT_NONE;
+}
+
+/* Size */
+static int infer_size(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    wl_shape_t s = {0};
+    set_out(o, WL_DT_I64, 7, &s);
+    if (alloc_vals(o, 1)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+    o->ival[0] = (int64_t)wl_shape_numel(&x->shape);
+    o->is_static = 1;
+    return EMIT_NONE;
+}
+
+/* UNARY_ACT and UNARY_ELEM (the lists above) */
+static int infer_unary(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    wl_dtype_t dt = x->dt;
+    int odt = x->onnx_dt;
+    if (is_op(c, "Cast")) {
+        odt = (int)attr_i(n, "to", 1);
+        if ((rc = cast_to(im, odt, &dt))) return rc;
+    } else if (is_op(c, "CastLike")) {
         if ((rc = need_in(im, c, 2))) return rc;
-        val_t *y = IN(im, c, 1);
-        wl_shape_t a = x->shape, bsh = y->shape;
-        if (a.rank == 0 || bsh.rank == 0)
-            return node_fail(im, WL_ERR_FORMAT, "MatMul of a scalar");
-        int a1 = a.rank == 1, b1d = bsh.rank == 1;
-        if (a1) { a.rank = 2; a.dim[1] = a.dim[0]; a.dim[0] = 1; }
-        if (b1d) { bsh.rank = 2; bsh.dim[1] = 1; }
-        int64_t M = a.dim[a.rank - 2], K = a.dim[a.rank - 1], K2 = bsh.dim[bsh.rank - 2], N = bsh.dim[bsh.rank - 1];
-        if (K != K2)
-            return node_fail(im, WL_ERR_FORMAT, "inner dimensions differ: %s x %s",
-                             shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
-        wl_shape_t ba = {.rank = a.rank - 2}, bb = {.rank = bsh.rank - 2}, bo;
-        for (int i = 0; i < ba.rank; i++) ba.dim[i] = a.dim[i];
-        for (int i = 0; i < bb.rank; i++) bb.dim[i] = bsh.dim[i];
-        if (broadcast(&ba, &bb, &bo))
-            return node_fail(im, WL_ERR_FORMAT, "batch dimensions do not broadcast: %s x %s",
-                             shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
-        wl_shape_t os = bo;
-        if (!a1) os.dim[os.rank++] = M;
-        if (!b1d) os.dim[os.rank++] = N;
-        if (os.rank > WL_MAX_RANK)
-            return node_fail(im, WL_ERR_UNSUPPORTED, "rank too large");
-        set_out(o, x->dt, x->onnx_dt, &os);
-        uint64_t batch = wl_shape_numel(&bo);
-        e->kind = WL_OP_MATMUL;
-        int wa = x->is_static && (x->is_weight || x->layout_of >= 0);
-        int wb = y->is_static && (y->is_weight || y->layout_of >= 0);
-        if (wb && bb.rank == 0) {
-            /* activation x shared weight: fold the batch into M */
-            e->count = 1, e->m = batch * (uint64_t)M, e->k = (uint64_t)K, e->n = (uint64_t)N;
-            e->b_is_weight = 1;
-            e->weight_in = 1;
-        } else {
-            e->count = batch, e->m = (uint64_t)M, e->k = (uint64_t)K, e->n = (uint64_t)N;
-            e->a_is_weight = wa, e->b_is_weight = wb;
-            e->weight_in = wb ? 1 : wa ? 0 : -1;
-        }
-        return EMIT_OP;
+        dt = IN(im, c, 1)->dt, odt = IN(im, c, 1)->onnx_dt;
+    } else if (is_op(c, "IsNaN") || is_op(c, "IsInf") || is_op(c, "Not")) {
+        dt = WL_DT_BOOL, odt = 9;
     }
-    if (is_op(c, "Gemm")) {
-        if ((rc = need_in(im, c, 2))) return rc;
-        val_t *y = IN(im, c, 1);
-        if (x->shape.rank != 2 || y->shape.rank != 2)
-            return node_fail(im, WL_ERR_FORMAT, "Gemm needs 2-D inputs, got %s and %s",
+    set_out(o, dt, odt, &x->shape);
+    if (is_op(c, "Dropout") && OUT(im, c, 1)) {
+        set_out(OUT(im, c, 1), WL_DT_BOOL, 9, &x->shape);
+    }
+    if (is_op(c, "Clip") || is_op(c, "CastLike") || is_op(c, "Dropout")) {
+        /* extra inputs are parameters; fold on the data input only */
+        nctx_t c1 = *c;
+        c1.nin = 1;
+        if ((rc = fold_elementwise(im, &c1, o))) return rc;
+    } else if ((rc = fold_elementwise(im, c, o)))
+        return rc;
+    if (is_op(c, "Identity") || is_op(c, "Dropout"))
+        e->kind = WL_OP_RESHAPE;
+    else
+        e->kind = in_list(c->op, UNARY_ACT) ? WL_OP_ACTIVATION : WL_OP_ELEMENTWISE;
+    return EMIT_OP;
+}
+
+/* BINARY (the lists above) */
+static int infer_binary(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    wl_shape_t s = x->shape;
+    int first = is_op(c, "Where") ? 1 : 0;
+    if (is_op(c, "Where")) {
+        if ((rc = need_in(im, c, 3))) return rc;
+    }
+    if (!is_op(c, "Where") && !is_op(c, "Max") && !is_op(c, "Min") && !is_op(c, "Sum") &&
+        !is_op(c, "Mean") && (rc = need_in(im, c, 2)))
+        return rc;
+    for (int i = 1; i < c->nin; i++) {
+        val_t *y = IN(im, c, i);
+        if (!y) continue;
+        if (broadcast(&s, &y->shape, &s))
+            return node_fail(im, WL_ERR_FORMAT, "shapes %s and %s do not broadcast",
                              shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
-        int ta, tb;
-        if (attr_flag(im, n, "transA", 0, &ta) || attr_flag(im, n, "transB", 0, &tb))
-            return WL_ERR_FORMAT;
-        int64_t M = ta ? x->shape.dim[1] : x->shape.dim[0], K = ta ? x->shape.dim[0] : x->shape.dim[1];
-        int64_t K2 = tb ? y->shape.dim[1] : y->shape.dim[0], N = tb ? y->shape.dim[0] : y->shape.dim[1];
-        if (K != K2)
-            return node_fail(im, WL_ERR_FORMAT, "inner dimensions differ: %s x %s (transA %d, transB %d)",
-                             shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2), ta, tb);
-        wl_shape_t os = {.rank = 2, .dim = {M, N}};
-        set_out(o, x->dt, x->onnx_dt, &os);
-        e->kind = WL_OP_MATMUL;
-        e->count = 1, e->m = (uint64_t)M, e->k = (uint64_t)K, e->n = (uint64_t)N;
-        int wa = x->is_static && (x->is_weight || x->layout_of >= 0);
-        int wb = y->is_static && (y->is_weight || y->layout_of >= 0);
+    }
+    val_t *ty = IN(im, c, first);
+    wl_dtype_t dt = ty->dt;
+    int odt = ty->onnx_dt;
+    if (in_list(c->op, (const char *const[]){"Equal", "Less", "LessOrEqual", "Greater",
+                                            "GreaterOrEqual", "And", "Or", "Xor", NULL}))
+        dt = WL_DT_BOOL, odt = 9;
+    set_out(o, dt, odt, &s);
+    if ((rc = fold_elementwise(im, c, o))) return rc;
+    e->kind = WL_OP_ELEMENTWISE;
+    return EMIT_OP;
+}
+
+/* Softmax, LogSoftmax */
+static int infer_softmax(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    same_as(o, x);
+    e->kind = WL_OP_SOFTMAX;
+    return EMIT_OP;
+}
+
+/* LayerNormalization, SimplifiedLayerNormalization, RMSNormalization, SkipLayerNormalization */
+static int infer_layer_normalization(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    same_as(o, x);
+    int axis;
+    if (norm_axis(attr_i(n, "axis", -1), x->shape.rank, &axis))
+        return node_fail(im, WL_ERR_FORMAT, "axis out of range for rank %d", x->shape.rank);
+    wl_shape_t st = x->shape;
+    for (int i = axis; i < st.rank; i++) st.dim[i] = 1;
+    for (int i = 1; i < c->nout; i++)
+        if (OUT(im, c, i)) set_out(OUT(im, c, i), WL_DT_F32, 1, &st);
+    e->kind = is_op(c, "LayerNormalization") ? WL_OP_LAYERNORM : WL_OP_RMSNORM;
+    e->weight_in = 1;
+    e->bias_in = is_op(c, "LayerNormalization") ? 2 : -1;
+    return EMIT_OP;
+}
+
+/* BatchNormalization, InstanceNormalization, GroupNormalization */
+static int infer_batch_normalization(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    same_as(o, x);
+    e->kind = WL_OP_BATCHNORM;
+    e->weight_in = 1;
+    e->bias_in = 2;
+    return EMIT_OP;
+}
+
+/* MatMul */
+static int infer_mat_mul(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    if ((rc = need_in(im, c, 2))) return rc;
+    val_t *y = IN(im, c, 1);
+    wl_shape_t a = x->shape, bsh = y->shape;
+    if (a.rank == 0 || bsh.rank == 0)
+        return node_fail(im, WL_ERR_FORMAT, "MatMul of a scalar");
+    int a1 = a.rank == 1, b1d = bsh.rank == 1;
+    if (a1) { a.rank = 2; a.dim[1] = a.dim[0]; a.dim[0] = 1; }
+    if (b1d) { bsh.rank = 2; bsh.dim[1] = 1; }
+    int64_t M = a.dim[a.rank - 2], K = a.dim[a.rank - 1], K2 = bsh.dim[bsh.rank - 2], N = bsh.dim[bsh.rank - 1];
+    if (K != K2)
+        return node_fail(im, WL_ERR_FORMAT, "inner dimensions differ: %s x %s",
+                         shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
+    wl_shape_t ba = {.rank = a.rank - 2}, bb = {.rank = bsh.rank - 2}, bo;
+    for (int i = 0; i < ba.rank; i++) ba.dim[i] = a.dim[i];
+    for (int i = 0; i < bb.rank; i++) bb.dim[i] = bsh.dim[i];
+    if (broadcast(&ba, &bb, &bo))
+        return node_fail(im, WL_ERR_FORMAT, "batch dimensions do not broadcast: %s x %s",
+                         shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
+    wl_shape_t os = bo;
+    if (!a1) os.dim[os.rank++] = M;
+    if (!b1d) os.dim[os.rank++] = N;
+    if (os.rank > WL_MAX_RANK)
+        return node_fail(im, WL_ERR_UNSUPPORTED, "rank too large");
+    set_out(o, x->dt, x->onnx_dt, &os);
+    uint64_t batch = wl_shape_numel(&bo);
+    e->kind = WL_OP_MATMUL;
+    int wa = x->is_static && (x->is_weight || x->layout_of >= 0);
+    int wb = y->is_static && (y->is_weight || y->layout_of >= 0);
+    if (wb && bb.rank == 0) {
+        /* activation x shared weight: fold the batch into M */
+        e->count = 1, e->m = batch * (uint64_t)M, e->k = (uint64_t)K, e->n = (uint64_t)N;
+        e->b_is_weight = 1;
+        e->weight_in = 1;
+    } else {
+        e->count = batch, e->m = (uint64_t)M, e->k = (uint64_t)K, e->n = (uint64_t)N;
         e->a_is_weight = wa, e->b_is_weight = wb;
         e->weight_in = wb ? 1 : wa ? 0 : -1;
-        e->bias_in = IN(im, c, 2) ? 2 : -1;
-        return EMIT_OP;
     }
-    if (is_op(c, "Conv")) {
-        if ((rc = need_in(im, c, 2))) return rc;
-        val_t *w = IN(im, c, 1);
-        int nsp = x->shape.rank - 2;
-        if (nsp < 1 || nsp > 3 || w->shape.rank != x->shape.rank)
-            return node_fail(im, WL_ERR_UNSUPPORTED, "Conv of input %s with weight %s",
-                             shs(&x->shape, b1, sizeof b1), shs(&w->shape, b2, sizeof b2));
-        int64_t group = attr_i(n, "group", 1), cout = w->shape.dim[0];
-        int64_t cin_total;
-        if (group <= 0 || __builtin_mul_overflow(w->shape.dim[1], group, &cin_total) ||
-            x->shape.dim[1] != cin_total || cout % group)
-            return node_fail(im, WL_ERR_FORMAT, "channels do not match: input %s, weight %s, group %lld",
-                             shs(&x->shape, b1, sizeof b1), shs(&w->shape, b2, sizeof b2), (long long)group);
-        int64_t kernel[3], ks[3];
-        for (int i = 0; i < nsp; i++) kernel[i] = w->shape.dim[2 + i];
-        size_t nks = attr_ints(n, "kernel_shape", ks, 3);
-        if (nks) { /* optional, but when given it must be the weight's */
-            int same = nks == (size_t)nsp;
-            for (int i = 0; same && i < nsp; i++) same = ks[i] == kernel[i];
-            if (!same)
-                return node_fail(im, WL_ERR_FORMAT, "kernel_shape does not match weight %s",
-                                 shs(&w->shape, b2, sizeof b2));
-        }
-        if ((rc = infer_conv_like(im, c, x, nsp, kernel, cout, e, 0))) return rc;
-        uint64_t spatial = 1, ksz = 1;
-        for (int i = 0; i < nsp; i++) spatial *= (uint64_t)o->shape.dim[2 + i], ksz *= (uint64_t)kernel[i];
-        e->kind = WL_OP_CONV;
-        e->conv.groups = (int)group;
-        e->count = (uint64_t)group;
-        e->m = (uint64_t)x->shape.dim[0] * spatial;
-        e->k = (uint64_t)w->shape.dim[1] * ksz;
-        e->n = (uint64_t)(cout / group);
-        e->b_is_weight = w->is_static;
-        e->weight_in = 1;
-        e->bias_in = IN(im, c, 2) ? 2 : -1;
-        return EMIT_OP;
+    return EMIT_OP;
+}
+
+/* Gemm */
+static int infer_gemm(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    if ((rc = need_in(im, c, 2))) return rc;
+    val_t *y = IN(im, c, 1);
+    if (x->shape.rank != 2 || y->shape.rank != 2)
+        return node_fail(im, WL_ERR_FORMAT, "Gemm needs 2-D inputs, got %s and %s",
+                         shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2));
+    int ta = 0, tb = 0;
+    if (attr_flag(im, n, "transA", 0, &ta) || attr_flag(im, n, "transB", 0, &tb))
+        return WL_ERR_FORMAT;
+    int64_t M = ta ? x->shape.dim[1] : x->shape.dim[0], K = ta ? x->shape.dim[0] : x->shape.dim[1];
+    int64_t K2 = tb ? y->shape.dim[1] : y->shape.dim[0], N = tb ? y->shape.dim[0] : y->shape.dim[1];
+    if (K != K2)
+        return node_fail(im, WL_ERR_FORMAT, "inner dimensions differ: %s x %s (transA %d, transB %d)",
+                         shs(&x->shape, b1, sizeof b1), shs(&y->shape, b2, sizeof b2), ta, tb);
+    wl_shape_t os = {.rank = 2, .dim = {M, N}};
+    set_out(o, x->dt, x->onnx_dt, &os);
+    e->kind = WL_OP_MATMUL;
+    e->count = 1, e->m = (uint64_t)M, e->k = (uint64_t)K, e->n = (uint64_t)N;
+    int wa = x->is_static && (x->is_weight || x->layout_of >= 0);
+    int wb = y->is_static && (y->is_weight || y->layout_of >= 0);
+    e->a_is_weight = wa, e->b_is_weight = wb;
+    e->weight_in = wb ? 1 : wa ? 0 : -1;
+    e->bias_in = IN(im, c, 2) ? 2 : -1;
+    return EMIT_OP;
+}
+
+/* Conv */
+static int infer_conv(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    if ((rc = need_in(im, c, 2))) return rc;
+    val_t *w = IN(im, c, 1);
+    int nsp = x->shape.rank - 2;
+    if (nsp < 1 || nsp > 3 || w->shape.rank != x->shape.rank)
+        return node_fail(im, WL_ERR_UNSUPPORTED, "Conv of input %s with weight %s",
+                         shs(&x->shape, b1, sizeof b1), shs(&w->shape, b2, sizeof b2));
+    int64_t group = attr_i(n, "group", 1), cout = w->shape.dim[0];
+    int64_t cin_total;
+    if (group <= 0 || __builtin_mul_overflow(w->shape.dim[1], group, &cin_total) ||
+        x->shape.dim[1] != cin_total || cout % group)
+        return node_fail(im, WL_ERR_FORMAT, "channels do not match: input %s, weight %s, group %lld",
+                         shs(&x->shape, b1, sizeof b1), shs(&w->shape, b2, sizeof b2), (long long)group);
+    int64_t kernel[3], ks[3];
+    for (int i = 0; i < nsp; i++) kernel[i] = w->shape.dim[2 + i];
+    size_t nks = attr_ints(n, "kernel_shape", ks, 3);
+    if (nks) { /* optional, but when given it must be the weight's */
+        int same = nks == (size_t)nsp;
+        for (int i = 0; same && i < nsp; i++) same = ks[i] == kernel[i];
+        if (!same)
+            return node_fail(im, WL_ERR_FORMAT, "kernel_shape does not match weight %s",
+                             shs(&w->shape, b2, sizeof b2));
     }
-    if (is_op(c, "MaxPool") || is_op(c, "AveragePool") || is_op(c, "LpPool")) {
-        int nsp = x->shape.rank - 2;
-        int64_t kernel[3];
-        if (nsp < 1 || nsp > 3 || attr_ints(n, "kernel_shape", kernel, 3) != (size_t)nsp)
-            return node_fail(im, WL_ERR_FORMAT, "kernel_shape does not match input %s", shs(&x->shape, b1, sizeof b1));
-        if ((rc = infer_conv_like(im, c, x, nsp, kernel, x->shape.dim[1], e, 1))) return rc;
-        if (OUT(im, c, 1)) set_out(OUT(im, c, 1), WL_DT_I64, 7, &o->shape);
-        e->kind = WL_OP_POOL;
-        return EMIT_OP;
+    if ((rc = infer_conv_like(im, c, x, nsp, kernel, cout, e, 0))) return rc;
+    uint64_t spatial = 1, ksz = 1;
+    for (int i = 0; i < nsp; i++) spatial *= (uint64_t)o->shape.dim[2 + i], ksz *= (uint64_t)kernel[i];
+    e->kind = WL_OP_CONV;
+    e->conv.groups = (int)group;
+    e->count = (uint64_t)group;
+    e->m = (uint64_t)x->shape.dim[0] * spatial;
+    e->k = (uint64_t)w->shape.dim[1] * ksz;
+    e->n = (uint64_t)(cout / group);
+    e->b_is_weight = w->is_static;
+    e->weight_in = 1;
+    e->bias_in = IN(im, c, 2) ? 2 : -1;
+    return EMIT_OP;
+}
+
+/* MaxPool, AveragePool, LpPool */
+static int infer_max_pool(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int nsp = x->shape.rank - 2;
+    int64_t kernel[3];
+    if (nsp < 1 || nsp > 3 || attr_ints(n, "kernel_shape", kernel, 3) != (size_t)nsp)
+        return node_fail(im, WL_ERR_FORMAT, "kernel_shape does not match input %s", shs(&x->shape, b1, sizeof b1));
+    if ((rc = infer_conv_like(im, c, x, nsp, kernel, x->shape.dim[1], e, 1))) return rc;
+    if (OUT(im, c, 1)) set_out(OUT(im, c, 1), WL_DT_I64, 7, &o->shape);
+    e->kind = WL_OP_POOL;
+    return EMIT_OP;
+}
+
+/* GlobalAveragePool, GlobalMaxPool */
+static int infer_global_average_pool(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    if (x->shape.rank < 3)
+        return node_fail(im, WL_ERR_FORMAT, "input %s has no spatial dims", shs(&x->shape, b1, sizeof b1));
+    wl_shape_t s = x->shape;
+    e->conv.kernel_h = x->shape.rank >= 4 ? (int)x->shape.dim[2] : 1;
+    e->conv.kernel_w = (int)x->shape.dim[x->shape.rank - 1];
+    e->conv.stride_h = e->conv.stride_w = e->conv.dilation_h = e->conv.dilation_w = e->conv.groups = 1;
+    for (int i = 2; i < s.rank; i++) s.dim[i] = 1;
+    same_as(o, x);
+    o->shape = s;
+    e->kind = WL_OP_POOL;
+    return EMIT_OP;
+}
+
+/* Flatten */
+static int infer_flatten(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int axis;
+    int64_t ax = attr_i(n, "axis", 1);
+    if (ax < 0) ax += x->shape.rank;
+    if (ax < 0 || ax > x->shape.rank)
+        return node_fail(im, WL_ERR_FORMAT, "axis %lld out of range", (long long)attr_i(n, "axis", 1));
+    axis = (int)ax;
+    int64_t a = 1, bdim = 1;
+    for (int i = 0; i < x->shape.rank; i++) *(i < axis ? &a : &bdim) *= x->shape.dim[i];
+    wl_shape_t s = {.rank = 2, .dim = {a, bdim}};
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (x->has_val && fold_ok(o)) {
+        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
+        if ((rc = fold_elementwise(im, &c1, o))) return rc;
     }
-    if (is_op(c, "GlobalAveragePool") || is_op(c, "GlobalMaxPool")) {
-        if (x->shape.rank < 3)
-            return node_fail(im, WL_ERR_FORMAT, "input %s has no spatial dims", shs(&x->shape, b1, sizeof b1));
-        wl_shape_t s = x->shape;
-        e->conv.kernel_h = x->shape.rank >= 4 ? (int)x->shape.dim[2] : 1;
-        e->conv.kernel_w = (int)x->shape.dim[x->shape.rank - 1];
-        e->conv.stride_h = e->conv.stride_w = e->conv.dilation_h = e->conv.dilation_w = e->conv.groups = 1;
-        for (int i = 2; i < s.rank; i++) s.dim[i] = 1;
-        same_as(o, x);
-        o->shape = s;
-        e->kind = WL_OP_POOL;
-        return EMIT_OP;
+    e->kind = WL_OP_RESHAPE;
+    return EMIT_OP;
+}
+
+/* Reshape */
+static int infer_reshape(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t *sh; size_t nd;
+    if ((rc = in_ints(im, c, 1, "the target shape", &sh, &nd))) return rc;
+    if (nd > WL_MAX_RANK) { free(sh); return node_fail(im, WL_ERR_UNSUPPORTED, "rank %zu", nd); }
+    int allowzero = 0, infer_at = -1;
+    if (attr_flag(im, n, "allowzero", 0, &allowzero))
+        return WL_ERR_FORMAT;
+    wl_shape_t s = {.rank = (int)nd};
+    uint64_t known = 1, total = wl_shape_numel(&x->shape);
+    for (size_t i = 0; i < nd; i++) {
+        int64_t d = sh[i];
+        if (d == 0 && !allowzero) {
+            if ((int)i >= x->shape.rank) { free(sh); return node_fail(im, WL_ERR_FORMAT, "shape copies dim %zu of a rank-%d input", i, x->shape.rank); }
+            d = x->shape.dim[i];
+        }
+        if (d == -1) {
+            if (infer_at >= 0) { free(sh); return node_fail(im, WL_ERR_FORMAT, "target shape has two -1 entries"); }
+            infer_at = (int)i;
+            continue;
+        }
+        if (d < 0) { free(sh); return node_fail(im, WL_ERR_FORMAT, "target shape has entry %lld", (long long)d); }
+        s.dim[i] = d;
+        known *= (uint64_t)d;
     }
-    if (is_op(c, "Flatten")) {
-        int axis;
-        int64_t ax = attr_i(n, "axis", 1);
-        if (ax < 0) ax += x->shape.rank;
-        if (ax < 0 || ax > x->shape.rank)
-            return node_fail(im, WL_ERR_FORMAT, "axis %lld out of range", (long long)attr_i(n, "axis", 1));
-        axis = (int)ax;
-        int64_t a = 1, bdim = 1;
-        for (int i = 0; i < x->shape.rank; i++) *(i < axis ? &a : &bdim) *= x->shape.dim[i];
-        wl_shape_t s = {.rank = 2, .dim = {a, bdim}};
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (x->has_val && fold_ok(o)) {
-            nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-            if ((rc = fold_elementwise(im, &c1, o))) return rc;
-        }
-        e->kind = WL_OP_RESHAPE;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Reshape")) {
-        int64_t *sh; size_t nd;
-        if ((rc = in_ints(im, c, 1, "the target shape", &sh, &nd))) return rc;
-        if (nd > WL_MAX_RANK) { free(sh); return node_fail(im, WL_ERR_UNSUPPORTED, "rank %zu", nd); }
-        int allowzero, infer_at = -1;
-        if (attr_flag(im, n, "allowzero", 0, &allowzero))
-            return WL_ERR_FORMAT;
-        wl_shape_t s = {.rank = (int)nd};
-        uint64_t known = 1, total = wl_shape_numel(&x->shape);
-        for (size_t i = 0; i < nd; i++) {
-            int64_t d = sh[i];
-            if (d == 0 && !allowzero) {
-                if ((int)i >= x->shape.rank) { free(sh); return node_fail(im, WL_ERR_FORMAT, "shape copies dim %zu of a rank-%d input", i, x->shape.rank); }
-                d = x->shape.dim[i];
-            }
-            if (d == -1) {
-                if (infer_at >= 0) { free(sh); return node_fail(im, WL_ERR_FORMAT, "target shape has two -1 entries"); }
-                infer_at = (int)i;
-                continue;
-            }
-            if (d < 0) { free(sh); return node_fail(im, WL_ERR_FORMAT, "target shape has entry %lld", (long long)d); }
-            s.dim[i] = d;
-            known *= (uint64_t)d;
-        }
-        free(sh);
-        if (infer_at >= 0) {
-            if (known == 0 || total % known)
-                return node_fail(im, WL_ERR_FORMAT, "cannot reshape %s (%llu elements) with a -1 entry",
-                                 shs(&x->shape, b1, sizeof b1), (unsigned long long)total);
-            s.dim[infer_at] = (int64_t)(total / known);
-        } else if (known != total)
-            return node_fail(im, WL_ERR_FORMAT, "cannot reshape %s (%llu elements) to %s",
-                             shs(&x->shape, b1, sizeof b1), (unsigned long long)total, shs(&s, b2, sizeof b2));
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (x->has_val && fold_ok(o)) {
-            nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-            wl_shape_t keep = o->shape;
-            o->shape = x->shape; /* same element order: fold as identity */
-            rc = fold_elementwise(im, &c1, o);
-            o->shape = keep;
-            if (rc) return rc;
-        }
-        e->kind = WL_OP_RESHAPE;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Squeeze") || is_op(c, "Unsqueeze")) {
-        int64_t axes[WL_MAX_RANK * 2];
-        size_t na = 0;
-        int64_t *av = NULL;
-        if (IN(im, c, 1)) {
-            if ((rc = in_ints(im, c, 1, "axes", &av, &na))) return rc;
-            if (na > WL_MAX_RANK) { free(av); return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes"); }
-            memcpy(axes, av, na * sizeof *axes);
-            free(av);
-        } else
-            na = attr_ints(n, "axes", axes, WL_MAX_RANK);
-        if (na > WL_MAX_RANK)
-            return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
-        wl_shape_t s = {0};
-        if (is_op(c, "Squeeze")) {
-            int drop[WL_MAX_RANK] = {0};
-            for (size_t i = 0; i < na; i++) {
-                int a;
-                if (norm_axis(axes[i], x->shape.rank, &a) || x->shape.dim[a] != 1)
-                    return node_fail(im, WL_ERR_FORMAT, "cannot squeeze axis %lld of %s", (long long)axes[i], shs(&x->shape, b1, sizeof b1));
-                drop[a] = 1;
-            }
-            for (int i = 0; i < x->shape.rank; i++)
-                if (!(na ? drop[i] : x->shape.dim[i] == 1)) s.dim[s.rank++] = x->shape.dim[i];
-        } else {
-            int r = x->shape.rank + (int)na, ins[WL_MAX_RANK * 2] = {0};
-            if (r > WL_MAX_RANK) return node_fail(im, WL_ERR_UNSUPPORTED, "rank %d too large", r);
-            for (size_t i = 0; i < na; i++) {
-                int a;
-                if (norm_axis(axes[i], r, &a) || ins[a])
-                    return node_fail(im, WL_ERR_FORMAT, "bad unsqueeze axis %lld", (long long)axes[i]);
-                ins[a] = 1;
-            }
-            s.rank = r;
-            for (int i = 0, j = 0; i < r; i++) s.dim[i] = ins[i] ? 1 : x->shape.dim[j++];
-        }
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (x->has_val && fold_ok(o)) {
-            nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-            wl_shape_t keep = o->shape;
-            o->shape = x->shape;
-            rc = fold_elementwise(im, &c1, o);
-            o->shape = keep;
-            if (rc) return rc;
-        }
-        e->kind = WL_OP_RESHAPE;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Transpose")) {
-        int64_t perm[WL_MAX_RANK];
-        int r = x->shape.rank;
-        size_t np = attr_ints(n, "perm", perm, WL_MAX_RANK);
-        if (!np) { for (int i = 0; i < r; i++) perm[i] = r - 1 - i; np = (size_t)r; }
-        if (np != (size_t)r) return node_fail(im, WL_ERR_FORMAT, "perm has %zu entries for rank %d", np, r);
-        int seen[WL_MAX_RANK] = {0};
-        wl_shape_t s = {.rank = r};
-        for (int i = 0; i < r; i++) {
-            if (perm[i] < 0 || perm[i] >= r || seen[perm[i]]) return node_fail(im, WL_ERR_FORMAT, "perm is not a permutation");
-            seen[perm[i]] = 1;
-            s.dim[i] = x->shape.dim[perm[i]];
-        }
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (x->has_val && fold_ok(o)) {
-            size_t cnt = (size_t)wl_shape_numel(&s);
-            if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            int64_t istr[WL_MAX_RANK];
-            int64_t st = 1;
-            for (int i = r - 1; i >= 0; i--) istr[i] = st, st *= x->shape.dim[i];
-            for (size_t k = 0; k < cnt; k++) {
-                size_t lin = k, off = 0;
-                for (int i = r - 1; i >= 0; i--) {
-                    size_t cidx = lin % (size_t)s.dim[i];
-                    lin /= (size_t)s.dim[i];
-                    off += cidx * (size_t)istr[perm[i]];
-                }
-                if (o->is_float) o->fval[k] = getf(x, off); else o->ival[k] = geti(x, off);
-            }
-        }
-        e->kind = WL_OP_TRANSPOSE;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Gather")) {
-        if ((rc = need_in(im, c, 2))) return rc;
-        val_t *idx = IN(im, c, 1);
-        int axis;
-        if (norm_axis(attr_i(n, "axis", 0), x->shape.rank, &axis))
-            return node_fail(im, WL_ERR_FORMAT, "axis out of range for %s", shs(&x->shape, b1, sizeof b1));
-        wl_shape_t s = {0};
-        for (int i = 0; i < axis; i++) s.dim[s.rank++] = x->shape.dim[i];
-        for (int i = 0; i < idx->shape.rank; i++) s.dim[s.rank++] = idx->shape.dim[i];
-        for (int i = axis + 1; i < x->shape.rank; i++) s.dim[s.rank++] = x->shape.dim[i];
-        if (x->shape.rank - 1 + idx->shape.rank > WL_MAX_RANK)
-            return node_fail(im, WL_ERR_UNSUPPORTED, "result rank too large");
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (x->has_val && idx->has_val && fold_ok(o)) {
-            size_t cnt = (size_t)wl_shape_numel(&s), ni = (size_t)wl_shape_numel(&idx->shape);
-            size_t inner = 1, ad = (size_t)x->shape.dim[axis];
-            for (int i = axis + 1; i < x->shape.rank; i++) inner *= (size_t)x->shape.dim[i];
-            if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            for (size_t k = 0; k < cnt; k++) {
-                size_t in_i = k % inner, rest = k / inner, j = rest % (ni ? ni : 1), outer = rest / (ni ? ni : 1);
-                int64_t id = geti(idx, j);
-                if (id < 0) id += (int64_t)ad;
-                if (id < 0 || (size_t)id >= ad) return node_fail(im, WL_ERR_FORMAT, "index %lld out of range while folding", (long long)geti(idx, j));
-                size_t off = (outer * ad + (size_t)id) * inner + in_i;
-                if (o->is_float) o->fval[k] = getf(x, off); else o->ival[k] = geti(x, off);
-            }
-        }
-        e->kind = (x->is_weight || x->layout_of >= 0) ? WL_OP_EMBEDDING : WL_OP_COPY;
-        e->weight_in = (x->is_weight || x->layout_of >= 0) ? 0 : -1;
-        return EMIT_OP;
-    }
-    if (is_op(c, "GatherElements")) {
-        if ((rc = need_in(im, c, 2))) return rc;
-        set_out(o, x->dt, x->onnx_dt, &IN(im, c, 1)->shape);
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Concat")) {
-        int axis;
-        if (norm_axis(attr_i(n, "axis", 0), x->shape.rank, &axis))
-            return node_fail(im, WL_ERR_FORMAT, "axis out of range for %s", shs(&x->shape, b1, sizeof b1));
-        wl_shape_t s = x->shape;
-        s.dim[axis] = 0;
-        int all_vals = 1;
-        for (int i = 0; i < c->nin; i++) {
-            val_t *y = IN(im, c, i);
-            if (!y) continue;
-            if (y->shape.rank != s.rank)
-                return node_fail(im, WL_ERR_FORMAT, "input %d has rank %d, expected %d", i + 1, y->shape.rank, s.rank);
-            for (int d = 0; d < s.rank; d++)
-                if (d != axis && y->shape.dim[d] != s.dim[d])
-                    return node_fail(im, WL_ERR_FORMAT, "input %d shape %s does not match %s", i + 1,
-                                     shs(&y->shape, b1, sizeof b1), shs(&x->shape, b2, sizeof b2));
-            s.dim[axis] += y->shape.dim[axis];
-            all_vals &= y->has_val;
-        }
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (all_vals && fold_ok(o)) {
-            size_t cnt = (size_t)wl_shape_numel(&s), outer = 1, inner = 1;
-            for (int d = 0; d < axis; d++) outer *= (size_t)s.dim[d];
-            for (int d = axis + 1; d < s.rank; d++) inner *= (size_t)s.dim[d];
-            if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            size_t k = 0;
-            for (size_t ou = 0; ou < outer; ou++)
-                for (int i = 0; i < c->nin; i++) {
-                    val_t *y = IN(im, c, i);
-                    if (!y) continue;
-                    size_t chunk = (size_t)y->shape.dim[axis] * inner;
-                    for (size_t j = 0; j < chunk; j++, k++) {
-                        if (o->is_float) o->fval[k] = getf(y, ou * chunk + j); else o->ival[k] = geti(y, ou * chunk + j);
-                    }
-                }
-        }
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Slice")) {
-        int64_t *st = NULL, *en = NULL, *ax = NULL, *stp = NULL;
-        size_t ns = 0, ne = 0, na = 0, nst = 0;
-        int r = x->shape.rank;
-        if (im->opset < 10 && !IN(im, c, 1)) {
-            int64_t a1[WL_MAX_RANK], a2[WL_MAX_RANK], a3[WL_MAX_RANK];
-            ns = attr_ints(n, "starts", a1, WL_MAX_RANK);
-            ne = attr_ints(n, "ends", a2, WL_MAX_RANK);
-            na = attr_ints(n, "axes", a3, WL_MAX_RANK);
-            st = malloc(sizeof a1), en = malloc(sizeof a2), ax = na ? malloc(sizeof a3) : NULL;
-            if (!st || !en || (na && !ax)) { free(st); free(en); free(ax); return node_fail(im, WL_ERR_NOMEM, "out of memory"); }
-            memcpy(st, a1, sizeof a1), memcpy(en, a2, sizeof a2);
-            if (na) memcpy(ax, a3, sizeof a3);
-        } else {
-            if ((rc = in_ints(im, c, 1, "starts", &st, &ns))) return rc;
-            if ((rc = in_ints(im, c, 2, "ends", &en, &ne))) { free(st); return rc; }
-            if (IN(im, c, 3) && (rc = in_ints(im, c, 3, "axes", &ax, &na))) { free(st); free(en); return rc; }
-            if (IN(im, c, 4) && (rc = in_ints(im, c, 4, "steps", &stp, &nst))) { free(st); free(en); free(ax); return rc; }
-        }
-        wl_shape_t s = x->shape;
-        int64_t start_of[WL_MAX_RANK] = {0}, step_of[WL_MAX_RANK];
-        for (int d = 0; d < r; d++) step_of[d] = 1;
-        rc = 0;
-        if (ns != ne || (na && na != ns) || (nst && nst != ns))
-            rc = node_fail(im, WL_ERR_FORMAT, "starts, ends, axes and steps differ in length");
-        for (size_t i = 0; i < ns && !rc; i++) {
-            int a;
-            if (norm_axis(ax ? ax[i] : (int64_t)i, r, &a)) { rc = node_fail(im, WL_ERR_FORMAT, "axis out of range"); break; }
-            int64_t dim = x->shape.dim[a], step = stp ? stp[i] : 1, b = st[i], e2 = en[i];
-            if (step == 0) { rc = node_fail(im, WL_ERR_FORMAT, "step is 0"); break; }
-            /* |dim| <= 2^40: larger steps take one element, clamp them */
-            if (step > 2 * MAX_DIM) step = 2 * MAX_DIM;
-            if (step < -2 * MAX_DIM) step = -2 * MAX_DIM;
-            if (b < 0) b += dim;
-            if (e2 < 0) e2 += dim;
-            if (step > 0) {
-                b = b < 0 ? 0 : b > dim ? dim : b;
-                e2 = e2 < 0 ? 0 : e2 > dim ? dim : e2;
-                s.dim[a] = e2 > b ? (e2 - b - 1) / step + 1 : 0;
-            } else {
-                b = b < 0 ? -1 : b > dim - 1 ? dim - 1 : b;
-                e2 = e2 < -1 ? -1 : e2 > dim - 1 ? dim - 1 : e2;
-                s.dim[a] = b > e2 ? (b - e2 - 1) / (-step) + 1 : 0;
-            }
-            start_of[a] = b;
-            step_of[a] = step;
-        }
-        free(st); free(en); free(ax); free(stp);
+    free(sh);
+    if (infer_at >= 0) {
+        if (known == 0 || total % known)
+            return node_fail(im, WL_ERR_FORMAT, "cannot reshape %s (%llu elements) with a -1 entry",
+                             shs(&x->shape, b1, sizeof b1), (unsigned long long)total);
+        s.dim[infer_at] = (int64_t)(total / known);
+    } else if (known != total)
+        return node_fail(im, WL_ERR_FORMAT, "cannot reshape %s (%llu elements) to %s",
+                         shs(&x->shape, b1, sizeof b1), (unsigned long long)total, shs(&s, b2, sizeof b2));
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (x->has_val && fold_ok(o)) {
+        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
+        wl_shape_t keep = o->shape;
+        o->shape = x->shape; /* same element order: fold as identity */
+        rc = fold_elementwise(im, &c1, o);
+        o->shape = keep;
         if (rc) return rc;
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (x->has_val && fold_ok(o)) {
-            size_t cnt = (size_t)wl_shape_numel(&s);
-            if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            for (size_t k = 0; k < cnt; k++) {
-                size_t lin = k, off = 0, stride = 1;
-                for (int d = r - 1; d >= 0; d--) {
-                    size_t cd = lin % (size_t)s.dim[d];
-                    lin /= (size_t)s.dim[d];
-                    off += (size_t)(start_of[d] + (int64_t)cd * step_of[d]) * stride;
-                    stride *= (size_t)x->shape.dim[d];
-                }
-                if (o->is_float) o->fval[k] = getf(x, off); else o->ival[k] = geti(x, off);
-            }
-        }
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
     }
-    if (is_op(c, "Split")) {
-        int axis;
-        if (norm_axis(attr_i(n, "axis", 0), x->shape.rank, &axis))
-            return node_fail(im, WL_ERR_FORMAT, "axis out of range for %s", shs(&x->shape, b1, sizeof b1));
-        int64_t sizes[64];
-        size_t nsz = 0;
-        int64_t dim = x->shape.dim[axis];
-        if (c->nout > 64) return node_fail(im, WL_ERR_UNSUPPORTED, "more than 64 outputs");
-        if (IN(im, c, 1)) {
-            int64_t *sv; size_t nv;
-            if ((rc = in_ints(im, c, 1, "split sizes", &sv, &nv))) return rc;
-            if (nv > 64) { free(sv); return node_fail(im, WL_ERR_UNSUPPORTED, "more than 64 parts"); }
-            memcpy(sizes, sv, nv * sizeof *sv), nsz = nv;
-            free(sv);
-        } else if ((nsz = attr_ints(n, "split", sizes, 64)) > 0) {
-        } else {
-            int64_t parts = attr_i(n, "num_outputs", c->nout);
-            if (parts <= 0) return node_fail(im, WL_ERR_FORMAT, "num_outputs is %lld", (long long)parts);
-            int64_t chunk = (dim + parts - 1) / parts;
-            for (int64_t i = 0; i < parts && i < 64; i++) {
-                int64_t rem = dim - i * chunk;
-                sizes[nsz++] = rem < chunk ? (rem < 0 ? 0 : rem) : chunk;
-            }
-        }
-        if ((int)nsz != c->nout) return node_fail(im, WL_ERR_FORMAT, "%zu split sizes for %d outputs", nsz, c->nout);
-        int64_t sum = 0;
-        for (size_t i = 0; i < nsz; i++) {
-            if (sizes[i] < 0 || sizes[i] > dim)
-                return node_fail(im, WL_ERR_FORMAT, "split size %lld out of range", (long long)sizes[i]);
-            sum += sizes[i];
-        }
-        if (sum != dim) return node_fail(im, WL_ERR_FORMAT, "split sizes add up to %lld, axis has %lld", (long long)sum, (long long)dim);
-        for (int i = 0; i < c->nout; i++) {
-            wl_shape_t s = x->shape;
-            s.dim[axis] = sizes[i];
-            if (OUT(im, c, i)) set_out(OUT(im, c, i), x->dt, x->onnx_dt, &s);
-        }
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Expand")) {
-        int64_t *sv; size_t nv;
-        if ((rc = in_ints(im, c, 1, "the target shape", &sv, &nv))) return rc;
-        if (nv > WL_MAX_RANK) { free(sv); return node_fail(im, WL_ERR_UNSUPPORTED, "rank %zu", nv); }
-        wl_shape_t t = {.rank = (int)nv}, s;
-        for (size_t i = 0; i < nv; i++) t.dim[i] = sv[i];
-        free(sv);
-        if (broadcast(&x->shape, &t, &s))
-            return node_fail(im, WL_ERR_FORMAT, "cannot expand %s to %s", shs(&x->shape, b1, sizeof b1), shs(&t, b2, sizeof b2));
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (x->has_val && fold_ok(o)) {
-            nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-            if ((rc = fold_elementwise(im, &c1, o))) return rc;
-        }
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Range")) {
-        if ((rc = need_in(im, c, 3))) return rc;
-        val_t *a = IN(im, c, 0), *lim = IN(im, c, 1), *d = IN(im, c, 2);
-        if (!a->has_val || !lim->has_val || !d->has_val)
-            return node_fail(im, WL_ERR_UNSUPPORTED, "start, limit and delta must be constants");
-        double s0 = getf(a, 0), l0 = getf(lim, 0), d0 = getf(d, 0);
-        if (d0 == 0) return node_fail(im, WL_ERR_FORMAT, "delta is 0");
-        double cntd = ceil((l0 - s0) / d0);
-        if (!(cntd <= (double)MAX_DIM))
-            return node_fail(im, WL_ERR_FORMAT, "range of %g elements is out of range", cntd);
-        int64_t cnt = cntd > 0 ? (int64_t)cntd : 0;
-        wl_shape_t s = {.rank = 1, .dim = {cnt}};
-        set_out(o, a->dt, a->onnx_dt, &s);
-        if (fold_ok(o)) {
-            if (alloc_vals(o, (size_t)cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            for (int64_t i = 0; i < cnt; i++) {
-                if (o->is_float) o->fval[i] = s0 + (double)i * d0;
-                else {
-                    int64_t step_i, val_i;
-                    if (__builtin_mul_overflow(i, geti(d, 0), &step_i) ||
-                        __builtin_add_overflow(geti(a, 0), step_i, &val_i))
-                        return node_fail(im, WL_ERR_FORMAT, "integer overflow while folding");
-                    o->ival[i] = val_i;
-                }
-            }
-        }
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
-    }
-    if (!strncmp(c->op, "Reduce", 6) || is_op(c, "ArgMax") || is_op(c, "ArgMin")) {
-        int r = x->shape.rank, keep, noop;
-        if (attr_flag(im, n, "keepdims", 1, &keep) ||
-            attr_flag(im, n, "noop_with_empty_axes", 0, &noop))
-            return WL_ERR_FORMAT;
-        int64_t axes[WL_MAX_RANK];
-        size_t na = 0;
-        int arg = c->op[0] == 'A';
-        if (arg) {
-            axes[0] = attr_i(n, "axis", 0), na = 1;
-        } else if (IN(im, c, 1)) {
-            int64_t *av;
-            if ((rc = in_ints(im, c, 1, "axes", &av, &na))) return rc;
-            if (na > WL_MAX_RANK) { free(av); return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes"); }
-            memcpy(axes, av, na * sizeof *av);
-            free(av);
-        } else
-            na = attr_ints(n, "axes", axes, WL_MAX_RANK);
-        if (na > WL_MAX_RANK) return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
-        int red[WL_MAX_RANK] = {0};
-        if (na == 0 && noop) {
-            same_as(o, x);
-        } else {
-            for (int i = 0; i < r; i++) red[i] = na == 0;
-            for (size_t i = 0; i < na; i++) {
-                int a;
-                if (norm_axis(axes[i], r, &a)) return node_fail(im, WL_ERR_FORMAT, "axis %lld out of range", (long long)axes[i]);
-                red[a] = 1;
-            }
-            wl_shape_t s = {0};
-            for (int i = 0; i < r; i++) {
-                if (!red[i]) s.dim[s.rank++] = x->shape.dim[i];
-                else if (keep) s.dim[s.rank++] = 1;
-            }
-            set_out(o, arg ? WL_DT_I64 : x->dt, arg ? 7 : x->onnx_dt, &s);
-            if (x->has_val && fold_ok(o) && (is_op(c, "ReduceProd") || is_op(c, "ReduceSum")) && !o->is_float) {
-                size_t cnt = (size_t)wl_shape_numel(&s), inn = (size_t)wl_shape_numel(&x->shape);
-                if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-                int prod = is_op(c, "ReduceProd");
-                for (size_t k = 0; k < cnt; k++) o->ival[k] = prod ? 1 : 0;
-                for (size_t k = 0; k < inn; k++) {
-                    size_t lin = k, oo = 0, ostride = 1;
-                    for (int i = r - 1; i >= 0; i--) {
-                        size_t cd = lin % (size_t)x->shape.dim[i];
-                        lin /= (size_t)x->shape.dim[i];
-                        if (!red[i]) { oo += cd * ostride; ostride *= (size_t)x->shape.dim[i]; }
-                    }
-                    int bad = prod ? __builtin_mul_overflow(o->ival[oo], geti(x, k), &o->ival[oo])
-                                   : __builtin_add_overflow(o->ival[oo], geti(x, k), &o->ival[oo]);
-                    if (bad)
-                        return node_fail(im, WL_ERR_FORMAT, "integer overflow while folding");
-                }
-            }
-        }
-        e->kind = WL_OP_REDUCE;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Pad")) {
-        int64_t *pv = NULL; size_t np = 0;
-        int64_t pa[2 * WL_MAX_RANK];
-        int r = x->shape.rank;
-        if (IN(im, c, 1)) {
-            if ((rc = in_ints(im, c, 1, "pads", &pv, &np))) return rc;
-        } else {
-            np = attr_ints(n, "pads", pa, 2 * WL_MAX_RANK);
-            pv = malloc(sizeof pa);
-            if (!pv) return node_fail(im, WL_ERR_NOMEM, "out of memory");
-            memcpy(pv, pa, sizeof pa);
-        }
-        int64_t axes[WL_MAX_RANK];
-        size_t na = 0;
-        if (IN(im, c, 3)) {
-            int64_t *av;
-            if ((rc = in_ints(im, c, 3, "axes", &av, &na))) { free(pv); return rc; }
-            for (size_t i = 0; i < na && i < WL_MAX_RANK; i++) axes[i] = av[i];
-            free(av);
-        } else {
-            na = (size_t)r;
-            for (int i = 0; i < r; i++) axes[i] = i;
-        }
-        if (na > WL_MAX_RANK || np != 2 * na) { free(pv); return node_fail(im, WL_ERR_FORMAT, "%zu pads for %zu axes", np, na); }
-        wl_shape_t s = x->shape;
+    e->kind = WL_OP_RESHAPE;
+    return EMIT_OP;
+}
+
+/* Squeeze, Unsqueeze */
+static int infer_squeeze(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t axes[WL_MAX_RANK * 2];
+    size_t na = 0;
+    int64_t *av = NULL;
+    if (IN(im, c, 1)) {
+        if ((rc = in_ints(im, c, 1, "axes", &av, &na))) return rc;
+        if (na > WL_MAX_RANK) { free(av); return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes"); }
+        memcpy(axes, av, na * sizeof *axes);
+        free(av);
+    } else
+        na = attr_ints(n, "axes", axes, WL_MAX_RANK);
+    if (na > WL_MAX_RANK)
+        return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
+    wl_shape_t s = {0};
+    if (is_op(c, "Squeeze")) {
+        int drop[WL_MAX_RANK] = {0};
         for (size_t i = 0; i < na; i++) {
             int a;
-            if (norm_axis(axes[i], r, &a)) { free(pv); return node_fail(im, WL_ERR_FORMAT, "axis out of range"); }
-            if (pv[i] < -MAX_DIM || pv[i] > MAX_DIM || pv[i + na] < -MAX_DIM || pv[i + na] > MAX_DIM) { free(pv); return node_fail(im, WL_ERR_FORMAT, "pads out of range"); }
-            s.dim[a] += pv[i] + pv[i + na];
-            if (s.dim[a] < 0) { free(pv); return node_fail(im, WL_ERR_FORMAT, "negative padded size"); }
+            if (norm_axis(axes[i], x->shape.rank, &a) || x->shape.dim[a] != 1)
+                return node_fail(im, WL_ERR_FORMAT, "cannot squeeze axis %lld of %s", (long long)axes[i], shs(&x->shape, b1, sizeof b1));
+            drop[a] = 1;
         }
-        free(pv);
-        set_out(o, x->dt, x->onnx_dt, &s);
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Tile")) {
-        int64_t *rv; size_t nr;
-        if ((rc = in_ints(im, c, 1, "repeats", &rv, &nr))) return rc;
-        if ((int)nr != x->shape.rank) { free(rv); return node_fail(im, WL_ERR_FORMAT, "%zu repeats for rank %d", nr, x->shape.rank); }
-        wl_shape_t s = x->shape;
-        for (size_t i = 0; i < nr; i++)
-            if (rv[i] < 0 || __builtin_mul_overflow(s.dim[i], rv[i], &s.dim[i])) {
-                free(rv);
-                return node_fail(im, WL_ERR_FORMAT, "repeats out of range");
-            }
-        free(rv);
-        set_out(o, x->dt, x->onnx_dt, &s);
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
-    }
-    if (is_op(c, "Trilu") || is_op(c, "CumSum")) {
-        same_as(o, x);
-        e->kind = is_op(c, "CumSum") ? WL_OP_REDUCE : WL_OP_ELEMENTWISE;
-        return EMIT_OP;
-    }
-    if (is_op(c, "QuantizeLinear") || is_op(c, "DequantizeLinear")) {
-        wl_dtype_t dt = WL_DT_F32;
-        int odt = 1;
-        if (is_op(c, "QuantizeLinear")) {
-            val_t *zp = IN(im, c, 2);
-            dt = zp ? zp->dt : WL_DT_U8, odt = zp ? zp->onnx_dt : 2;
-        } else if (IN(im, c, 1)) {
-            dt = IN(im, c, 1)->dt, odt = IN(im, c, 1)->onnx_dt;
+        for (int i = 0; i < x->shape.rank; i++)
+            if (!(na ? drop[i] : x->shape.dim[i] == 1)) s.dim[s.rank++] = x->shape.dim[i];
+    } else {
+        int r = x->shape.rank + (int)na, ins[WL_MAX_RANK * 2] = {0};
+        if (r > WL_MAX_RANK) return node_fail(im, WL_ERR_UNSUPPORTED, "rank %d too large", r);
+        for (size_t i = 0; i < na; i++) {
+            int a;
+            if (norm_axis(axes[i], r, &a) || ins[a])
+                return node_fail(im, WL_ERR_FORMAT, "bad unsqueeze axis %lld", (long long)axes[i]);
+            ins[a] = 1;
         }
-        set_out(o, dt, odt, &x->shape);
-        e->kind = WL_OP_ELEMENTWISE;
-        return EMIT_OP;
+        s.rank = r;
+        for (int i = 0, j = 0; i < r; i++) s.dim[i] = ins[i] ? 1 : x->shape.dim[j++];
     }
-    if (is_op(c, "ScatterND") || is_op(c, "ScatterElements") || is_op(c, "Scatter")) {
-        same_as(o, x);
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (x->has_val && fold_ok(o)) {
+        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
+        wl_shape_t keep = o->shape;
+        o->shape = x->shape;
+        rc = fold_elementwise(im, &c1, o);
+        o->shape = keep;
+        if (rc) return rc;
     }
-    if (is_op(c, "TopK")) {
-        int64_t *kv; size_t nk;
-        int axis;
-        if ((rc = in_ints(im, c, 1, "k", &kv, &nk))) return rc;
-        int64_t k = nk ? kv[0] : -1;
-        free(kv);
-        if (norm_axis(attr_i(n, "axis", -1), x->shape.rank, &axis) || k < 0 || k > x->shape.dim[axis])
-            return node_fail(im, WL_ERR_FORMAT, "k or axis out of range for %s", shs(&x->shape, b1, sizeof b1));
-        wl_shape_t s = x->shape;
-        s.dim[axis] = k;
-        set_out(o, x->dt, x->onnx_dt, &s);
-        if (OUT(im, c, 1)) set_out(OUT(im, c, 1), WL_DT_I64, 7, &s);
-        e->kind = WL_OP_REDUCE;
-        return EMIT_OP;
+    e->kind = WL_OP_RESHAPE;
+    return EMIT_OP;
+}
+
+/* Transpose */
+static int infer_transpose(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t perm[WL_MAX_RANK];
+    int r = x->shape.rank;
+    size_t np = attr_ints(n, "perm", perm, WL_MAX_RANK);
+    if (!np) { for (int i = 0; i < r; i++) perm[i] = r - 1 - i; np = (size_t)r; }
+    if (np != (size_t)r) return node_fail(im, WL_ERR_FORMAT, "perm has %zu entries for rank %d", np, r);
+    int seen[WL_MAX_RANK] = {0};
+    wl_shape_t s = {.rank = r};
+    for (int i = 0; i < r; i++) {
+        if (perm[i] < 0 || perm[i] >= r || seen[perm[i]]) return node_fail(im, WL_ERR_FORMAT, "perm is not a permutation");
+        seen[perm[i]] = 1;
+        s.dim[i] = x->shape.dim[perm[i]];
     }
-    if (is_op(c, "Resize") || is_op(c, "Upsample")) {
-        int r = x->shape.rank;
-        wl_shape_t s = x->shape;
-        int scales_at = is_op(c, "Upsample") ? 1 : 2;
-        val_t *sizes = is_op(c, "Resize") ? IN(im, c, 3) : NULL, *scales = IN(im, c, scales_at);
-        if (sizes && wl_shape_numel(&sizes->shape) > 0) {
-            int64_t *sv; size_t ns;
-            if ((rc = in_ints(im, c, 3, "sizes", &sv, &ns))) return rc;
-            if ((int)ns != r) { free(sv); return node_fail(im, WL_ERR_FORMAT, "%zu sizes for rank %d", ns, r); }
-            for (int i = 0; i < r; i++) s.dim[i] = sv[i];
-            free(sv);
-        } else if (scales && scales->has_val && (int)wl_shape_numel(&scales->shape) == r) {
-            for (int i = 0; i < r; i++) {
-                double d = floor((double)x->shape.dim[i] * getf(scales, (size_t)i));
-                if (!(d >= 0 && d <= (double)MAX_DIM)) return node_fail(im, WL_ERR_FORMAT, "scale %g out of range", getf(scales, (size_t)i));
-                s.dim[i] = (int64_t)d;
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (x->has_val && fold_ok(o)) {
+        size_t cnt = (size_t)wl_shape_numel(&s);
+        if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        int64_t istr[WL_MAX_RANK];
+        int64_t st = 1;
+        for (int i = r - 1; i >= 0; i--) istr[i] = st, st *= x->shape.dim[i];
+        for (size_t k = 0; k < cnt; k++) {
+            size_t lin = k, off = 0;
+            for (int i = r - 1; i >= 0; i--) {
+                size_t cidx = lin % (size_t)s.dim[i];
+                lin /= (size_t)s.dim[i];
+                off += cidx * (size_t)istr[perm[i]];
             }
-        } else
-            return node_fail(im, WL_ERR_UNSUPPORTED, "needs constant scales or sizes");
-        set_out(o, x->dt, x->onnx_dt, &s);
-        e->kind = WL_OP_COPY;
-        return EMIT_OP;
+            if (o->is_float) o->fval[k] = getf(x, off); else o->ival[k] = geti(x, off);
+        }
     }
-    if (is_op(c, "Einsum") || is_op(c, "Loop") || is_op(c, "If") || is_op(c, "Scan") ||
-        is_op(c, "NonZero"))
-        return node_fail(im, WL_ERR_UNSUPPORTED,
-                         "operator '%s' is not supported by prism's importer (control flow or data-dependent shape)",
-                         c->op);
+    e->kind = WL_OP_TRANSPOSE;
+    return EMIT_OP;
+}
+
+/* Gather */
+static int infer_gather(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    if ((rc = need_in(im, c, 2))) return rc;
+    val_t *idx = IN(im, c, 1);
+    int axis;
+    if (norm_axis(attr_i(n, "axis", 0), x->shape.rank, &axis))
+        return node_fail(im, WL_ERR_FORMAT, "axis out of range for %s", shs(&x->shape, b1, sizeof b1));
+    wl_shape_t s = {0};
+    for (int i = 0; i < axis; i++) s.dim[s.rank++] = x->shape.dim[i];
+    for (int i = 0; i < idx->shape.rank; i++) s.dim[s.rank++] = idx->shape.dim[i];
+    for (int i = axis + 1; i < x->shape.rank; i++) s.dim[s.rank++] = x->shape.dim[i];
+    if (x->shape.rank - 1 + idx->shape.rank > WL_MAX_RANK)
+        return node_fail(im, WL_ERR_UNSUPPORTED, "result rank too large");
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (x->has_val && idx->has_val && fold_ok(o)) {
+        size_t cnt = (size_t)wl_shape_numel(&s), ni = (size_t)wl_shape_numel(&idx->shape);
+        size_t inner = 1, ad = (size_t)x->shape.dim[axis];
+        for (int i = axis + 1; i < x->shape.rank; i++) inner *= (size_t)x->shape.dim[i];
+        if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; k < cnt; k++) {
+            size_t in_i = k % inner, rest = k / inner, j = rest % (ni ? ni : 1), outer = rest / (ni ? ni : 1);
+            int64_t id = geti(idx, j);
+            if (id < 0) id += (int64_t)ad;
+            if (id < 0 || (size_t)id >= ad) return node_fail(im, WL_ERR_FORMAT, "index %lld out of range while folding", (long long)geti(idx, j));
+            size_t off = (outer * ad + (size_t)id) * inner + in_i;
+            if (o->is_float) o->fval[k] = getf(x, off); else o->ival[k] = geti(x, off);
+        }
+    }
+    e->kind = (x->is_weight || x->layout_of >= 0) ? WL_OP_EMBEDDING : WL_OP_COPY;
+    e->weight_in = (x->is_weight || x->layout_of >= 0) ? 0 : -1;
+    return EMIT_OP;
+}
+
+/* GatherElements */
+static int infer_gather_elements(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    if ((rc = need_in(im, c, 2))) return rc;
+    set_out(o, x->dt, x->onnx_dt, &IN(im, c, 1)->shape);
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Concat */
+static int infer_concat(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int axis;
+    if (norm_axis(attr_i(n, "axis", 0), x->shape.rank, &axis))
+        return node_fail(im, WL_ERR_FORMAT, "axis out of range for %s", shs(&x->shape, b1, sizeof b1));
+    wl_shape_t s = x->shape;
+    s.dim[axis] = 0;
+    int all_vals = 1;
+    for (int i = 0; i < c->nin; i++) {
+        val_t *y = IN(im, c, i);
+        if (!y) continue;
+        if (y->shape.rank != s.rank)
+            return node_fail(im, WL_ERR_FORMAT, "input %d has rank %d, expected %d", i + 1, y->shape.rank, s.rank);
+        for (int d = 0; d < s.rank; d++)
+            if (d != axis && y->shape.dim[d] != s.dim[d])
+                return node_fail(im, WL_ERR_FORMAT, "input %d shape %s does not match %s", i + 1,
+                                 shs(&y->shape, b1, sizeof b1), shs(&x->shape, b2, sizeof b2));
+        s.dim[axis] += y->shape.dim[axis];
+        all_vals &= y->has_val;
+    }
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (all_vals && fold_ok(o)) {
+        size_t cnt = (size_t)wl_shape_numel(&s), outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++) outer *= (size_t)s.dim[d];
+        for (int d = axis + 1; d < s.rank; d++) inner *= (size_t)s.dim[d];
+        if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        size_t k = 0;
+        for (size_t ou = 0; ou < outer; ou++)
+            for (int i = 0; i < c->nin; i++) {
+                val_t *y = IN(im, c, i);
+                if (!y) continue;
+                size_t chunk = (size_t)y->shape.dim[axis] * inner;
+                for (size_t j = 0; j < chunk; j++, k++) {
+                    if (o->is_float) o->fval[k] = getf(y, ou * chunk + j); else o->ival[k] = geti(y, ou * chunk + j);
+                }
+            }
+    }
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Slice */
+static int infer_slice(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t *st = NULL, *en = NULL, *ax = NULL, *stp = NULL;
+    size_t ns = 0, ne = 0, na = 0, nst = 0;
+    int r = x->shape.rank;
+    if (im->opset < 10 && !IN(im, c, 1)) {
+        int64_t a1[WL_MAX_RANK], a2[WL_MAX_RANK], a3[WL_MAX_RANK];
+        ns = attr_ints(n, "starts", a1, WL_MAX_RANK);
+        ne = attr_ints(n, "ends", a2, WL_MAX_RANK);
+        na = attr_ints(n, "axes", a3, WL_MAX_RANK);
+        st = malloc(sizeof a1), en = malloc(sizeof a2), ax = na ? malloc(sizeof a3) : NULL;
+        if (!st || !en || (na && !ax)) { free(st); free(en); free(ax); return node_fail(im, WL_ERR_NOMEM, "out of memory"); }
+        memcpy(st, a1, sizeof a1), memcpy(en, a2, sizeof a2);
+        if (na) memcpy(ax, a3, sizeof a3);
+    } else {
+        if ((rc = in_ints(im, c, 1, "starts", &st, &ns))) return rc;
+        if ((rc = in_ints(im, c, 2, "ends", &en, &ne))) { free(st); return rc; }
+        if (IN(im, c, 3) && (rc = in_ints(im, c, 3, "axes", &ax, &na))) { free(st); free(en); return rc; }
+        if (IN(im, c, 4) && (rc = in_ints(im, c, 4, "steps", &stp, &nst))) { free(st); free(en); free(ax); return rc; }
+    }
+    wl_shape_t s = x->shape;
+    int64_t start_of[WL_MAX_RANK] = {0}, step_of[WL_MAX_RANK];
+    for (int d = 0; d < r; d++) step_of[d] = 1;
+    rc = 0;
+    if (ns != ne || (na && na != ns) || (nst && nst != ns))
+        rc = node_fail(im, WL_ERR_FORMAT, "starts, ends, axes and steps differ in length");
+    for (size_t i = 0; i < ns && !rc; i++) {
+        int a;
+        if (norm_axis(ax ? ax[i] : (int64_t)i, r, &a)) { rc = node_fail(im, WL_ERR_FORMAT, "axis out of range"); break; }
+        int64_t dim = x->shape.dim[a], step = stp ? stp[i] : 1, b = st[i], e2 = en[i];
+        if (step == 0) { rc = node_fail(im, WL_ERR_FORMAT, "step is 0"); break; }
+        /* |dim| <= 2^40: larger steps take one element, clamp them */
+        if (step > 2 * MAX_DIM) step = 2 * MAX_DIM;
+        if (step < -2 * MAX_DIM) step = -2 * MAX_DIM;
+        if (b < 0) b += dim;
+        if (e2 < 0) e2 += dim;
+        if (step > 0) {
+            b = b < 0 ? 0 : b > dim ? dim : b;
+            e2 = e2 < 0 ? 0 : e2 > dim ? dim : e2;
+            s.dim[a] = e2 > b ? (e2 - b - 1) / step + 1 : 0;
+        } else {
+            b = b < 0 ? -1 : b > dim - 1 ? dim - 1 : b;
+            e2 = e2 < -1 ? -1 : e2 > dim - 1 ? dim - 1 : e2;
+            s.dim[a] = b > e2 ? (b - e2 - 1) / (-step) + 1 : 0;
+        }
+        start_of[a] = b;
+        step_of[a] = step;
+    }
+    free(st); free(en); free(ax); free(stp);
+    if (rc) return rc;
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (x->has_val && fold_ok(o)) {
+        size_t cnt = (size_t)wl_shape_numel(&s);
+        if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; k < cnt; k++) {
+            size_t lin = k, off = 0, stride = 1;
+            for (int d = r - 1; d >= 0; d--) {
+                size_t cd = lin % (size_t)s.dim[d];
+                lin /= (size_t)s.dim[d];
+                off += (size_t)(start_of[d] + (int64_t)cd * step_of[d]) * stride;
+                stride *= (size_t)x->shape.dim[d];
+            }
+            if (o->is_float) o->fval[k] = getf(x, off); else o->ival[k] = geti(x, off);
+        }
+    }
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Split */
+static int infer_split(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int axis;
+    if (norm_axis(attr_i(n, "axis", 0), x->shape.rank, &axis))
+        return node_fail(im, WL_ERR_FORMAT, "axis out of range for %s", shs(&x->shape, b1, sizeof b1));
+    int64_t sizes[64];
+    size_t nsz = 0;
+    int64_t dim = x->shape.dim[axis];
+    if (c->nout > 64) return node_fail(im, WL_ERR_UNSUPPORTED, "more than 64 outputs");
+    if (IN(im, c, 1)) {
+        int64_t *sv; size_t nv;
+        if ((rc = in_ints(im, c, 1, "split sizes", &sv, &nv))) return rc;
+        if (nv > 64) { free(sv); return node_fail(im, WL_ERR_UNSUPPORTED, "more than 64 parts"); }
+        memcpy(sizes, sv, nv * sizeof *sv), nsz = nv;
+        free(sv);
+    } else if ((nsz = attr_ints(n, "split", sizes, 64)) > 0) {
+    } else {
+        int64_t parts = attr_i(n, "num_outputs", c->nout);
+        if (parts <= 0) return node_fail(im, WL_ERR_FORMAT, "num_outputs is %lld", (long long)parts);
+        int64_t chunk = (dim + parts - 1) / parts;
+        for (int64_t i = 0; i < parts && i < 64; i++) {
+            int64_t rem = dim - i * chunk;
+            sizes[nsz++] = rem < chunk ? (rem < 0 ? 0 : rem) : chunk;
+        }
+    }
+    if ((int)nsz != c->nout) return node_fail(im, WL_ERR_FORMAT, "%zu split sizes for %d outputs", nsz, c->nout);
+    int64_t sum = 0;
+    for (size_t i = 0; i < nsz; i++) {
+        if (sizes[i] < 0 || sizes[i] > dim)
+            return node_fail(im, WL_ERR_FORMAT, "split size %lld out of range", (long long)sizes[i]);
+        sum += sizes[i];
+    }
+    if (sum != dim) return node_fail(im, WL_ERR_FORMAT, "split sizes add up to %lld, axis has %lld", (long long)sum, (long long)dim);
+    for (int i = 0; i < c->nout; i++) {
+        wl_shape_t s = x->shape;
+        s.dim[axis] = sizes[i];
+        if (OUT(im, c, i)) set_out(OUT(im, c, i), x->dt, x->onnx_dt, &s);
+    }
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Expand */
+static int infer_expand(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t *sv; size_t nv;
+    if ((rc = in_ints(im, c, 1, "the target shape", &sv, &nv))) return rc;
+    if (nv > WL_MAX_RANK) { free(sv); return node_fail(im, WL_ERR_UNSUPPORTED, "rank %zu", nv); }
+    wl_shape_t t = {.rank = (int)nv}, s;
+    for (size_t i = 0; i < nv; i++) t.dim[i] = sv[i];
+    free(sv);
+    if (broadcast(&x->shape, &t, &s))
+        return node_fail(im, WL_ERR_FORMAT, "cannot expand %s to %s", shs(&x->shape, b1, sizeof b1), shs(&t, b2, sizeof b2));
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (x->has_val && fold_ok(o)) {
+        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
+        if ((rc = fold_elementwise(im, &c1, o))) return rc;
+    }
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Range */
+static int infer_range(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    if ((rc = need_in(im, c, 3))) return rc;
+    val_t *a = IN(im, c, 0), *lim = IN(im, c, 1), *d = IN(im, c, 2);
+    if (!a->has_val || !lim->has_val || !d->has_val)
+        return node_fail(im, WL_ERR_UNSUPPORTED, "start, limit and delta must be constants");
+    double s0 = getf(a, 0), l0 = getf(lim, 0), d0 = getf(d, 0);
+    if (d0 == 0) return node_fail(im, WL_ERR_FORMAT, "delta is 0");
+    double cntd = ceil((l0 - s0) / d0);
+    if (!(cntd <= (double)MAX_DIM))
+        return node_fail(im, WL_ERR_FORMAT, "range of %g elements is out of range", cntd);
+    int64_t cnt = cntd > 0 ? (int64_t)cntd : 0;
+    wl_shape_t s = {.rank = 1, .dim = {cnt}};
+    set_out(o, a->dt, a->onnx_dt, &s);
+    if (fold_ok(o)) {
+        if (alloc_vals(o, (size_t)cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        for (int64_t i = 0; i < cnt; i++) {
+            if (o->is_float) o->fval[i] = s0 + (double)i * d0;
+            else {
+                int64_t step_i, val_i;
+                if (__builtin_mul_overflow(i, geti(d, 0), &step_i) ||
+                    __builtin_add_overflow(geti(a, 0), step_i, &val_i))
+                    return node_fail(im, WL_ERR_FORMAT, "integer overflow while folding");
+                o->ival[i] = val_i;
+            }
+        }
+    }
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Reduce*, ArgMax, ArgMin */
+static int infer_reduce(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int r = x->shape.rank, keep = 1, noop = 0;
+    if (attr_flag(im, n, "keepdims", 1, &keep) ||
+        attr_flag(im, n, "noop_with_empty_axes", 0, &noop))
+        return WL_ERR_FORMAT;
+    int64_t axes[WL_MAX_RANK];
+    size_t na = 0;
+    int arg = c->op[0] == 'A';
+    if (arg) {
+        axes[0] = attr_i(n, "axis", 0), na = 1;
+    } else if (IN(im, c, 1)) {
+        int64_t *av;
+        if ((rc = in_ints(im, c, 1, "axes", &av, &na))) return rc;
+        if (na > WL_MAX_RANK) { free(av); return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes"); }
+        memcpy(axes, av, na * sizeof *av);
+        free(av);
+    } else
+        na = attr_ints(n, "axes", axes, WL_MAX_RANK);
+    if (na > WL_MAX_RANK) return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
+    int red[WL_MAX_RANK] = {0};
+    if (na == 0 && noop) {
+        same_as(o, x);
+    } else {
+        for (int i = 0; i < r; i++) red[i] = na == 0;
+        for (size_t i = 0; i < na; i++) {
+            int a;
+            if (norm_axis(axes[i], r, &a)) return node_fail(im, WL_ERR_FORMAT, "axis %lld out of range", (long long)axes[i]);
+            red[a] = 1;
+        }
+        wl_shape_t s = {0};
+        for (int i = 0; i < r; i++) {
+            if (!red[i]) s.dim[s.rank++] = x->shape.dim[i];
+            else if (keep) s.dim[s.rank++] = 1;
+        }
+        set_out(o, arg ? WL_DT_I64 : x->dt, arg ? 7 : x->onnx_dt, &s);
+        if (x->has_val && fold_ok(o) && (is_op(c, "ReduceProd") || is_op(c, "ReduceSum")) && !o->is_float) {
+            size_t cnt = (size_t)wl_shape_numel(&s), inn = (size_t)wl_shape_numel(&x->shape);
+            if (alloc_vals(o, cnt)) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+            int prod = is_op(c, "ReduceProd");
+            for (size_t k = 0; k < cnt; k++) o->ival[k] = prod ? 1 : 0;
+            for (size_t k = 0; k < inn; k++) {
+                size_t lin = k, oo = 0, ostride = 1;
+                for (int i = r - 1; i >= 0; i--) {
+                    size_t cd = lin % (size_t)x->shape.dim[i];
+                    lin /= (size_t)x->shape.dim[i];
+                    if (!red[i]) { oo += cd * ostride; ostride *= (size_t)x->shape.dim[i]; }
+                }
+                int bad = prod ? __builtin_mul_overflow(o->ival[oo], geti(x, k), &o->ival[oo])
+                               : __builtin_add_overflow(o->ival[oo], geti(x, k), &o->ival[oo]);
+                if (bad)
+                    return node_fail(im, WL_ERR_FORMAT, "integer overflow while folding");
+            }
+        }
+    }
+    e->kind = WL_OP_REDUCE;
+    return EMIT_OP;
+}
+
+/* Pad */
+static int infer_pad(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t *pv = NULL; size_t np = 0;
+    int64_t pa[2 * WL_MAX_RANK];
+    int r = x->shape.rank;
+    if (IN(im, c, 1)) {
+        if ((rc = in_ints(im, c, 1, "pads", &pv, &np))) return rc;
+    } else {
+        np = attr_ints(n, "pads", pa, 2 * WL_MAX_RANK);
+        pv = malloc(sizeof pa);
+        if (!pv) return node_fail(im, WL_ERR_NOMEM, "out of memory");
+        memcpy(pv, pa, sizeof pa);
+    }
+    int64_t axes[WL_MAX_RANK];
+    size_t na = 0;
+    if (IN(im, c, 3)) {
+        int64_t *av;
+        if ((rc = in_ints(im, c, 3, "axes", &av, &na))) { free(pv); return rc; }
+        for (size_t i = 0; i < na && i < WL_MAX_RANK; i++) axes[i] = av[i];
+        free(av);
+    } else {
+        na = (size_t)r;
+        for (int i = 0; i < r; i++) axes[i] = i;
+    }
+    if (na > WL_MAX_RANK || np != 2 * na) { free(pv); return node_fail(im, WL_ERR_FORMAT, "%zu pads for %zu axes", np, na); }
+    wl_shape_t s = x->shape;
+    for (size_t i = 0; i < na; i++) {
+        int a;
+        if (norm_axis(axes[i], r, &a)) { free(pv); return node_fail(im, WL_ERR_FORMAT, "axis out of range"); }
+        if (pv[i] < -MAX_DIM || pv[i] > MAX_DIM || pv[i + na] < -MAX_DIM || pv[i + na] > MAX_DIM) { free(pv); return node_fail(im, WL_ERR_FORMAT, "pads out of range"); }
+        s.dim[a] += pv[i] + pv[i + na];
+        if (s.dim[a] < 0) { free(pv); return node_fail(im, WL_ERR_FORMAT, "negative padded size"); }
+    }
+    free(pv);
+    set_out(o, x->dt, x->onnx_dt, &s);
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Tile */
+static int infer_tile(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t *rv; size_t nr;
+    if ((rc = in_ints(im, c, 1, "repeats", &rv, &nr))) return rc;
+    if ((int)nr != x->shape.rank) { free(rv); return node_fail(im, WL_ERR_FORMAT, "%zu repeats for rank %d", nr, x->shape.rank); }
+    wl_shape_t s = x->shape;
+    for (size_t i = 0; i < nr; i++)
+        if (rv[i] < 0 || __builtin_mul_overflow(s.dim[i], rv[i], &s.dim[i])) {
+            free(rv);
+            return node_fail(im, WL_ERR_FORMAT, "repeats out of range");
+        }
+    free(rv);
+    set_out(o, x->dt, x->onnx_dt, &s);
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Trilu, CumSum */
+static int infer_trilu(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    same_as(o, x);
+    e->kind = is_op(c, "CumSum") ? WL_OP_REDUCE : WL_OP_ELEMENTWISE;
+    return EMIT_OP;
+}
+
+/* QuantizeLinear, DequantizeLinear */
+static int infer_quantize_linear(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    wl_dtype_t dt = WL_DT_F32;
+    int odt = 1;
+    if (is_op(c, "QuantizeLinear")) {
+        val_t *zp = IN(im, c, 2);
+        dt = zp ? zp->dt : WL_DT_U8, odt = zp ? zp->onnx_dt : 2;
+    } else if (IN(im, c, 1)) {
+        dt = IN(im, c, 1)->dt, odt = IN(im, c, 1)->onnx_dt;
+    }
+    set_out(o, dt, odt, &x->shape);
+    e->kind = WL_OP_ELEMENTWISE;
+    return EMIT_OP;
+}
+
+/* ScatterND, ScatterElements, Scatter */
+static int infer_scatter_n_d(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    same_as(o, x);
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* TopK */
+static int infer_top_k(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int64_t *kv; size_t nk;
+    int axis;
+    if ((rc = in_ints(im, c, 1, "k", &kv, &nk))) return rc;
+    int64_t k = nk ? kv[0] : -1;
+    free(kv);
+    if (norm_axis(attr_i(n, "axis", -1), x->shape.rank, &axis) || k < 0 || k > x->shape.dim[axis])
+        return node_fail(im, WL_ERR_FORMAT, "k or axis out of range for %s", shs(&x->shape, b1, sizeof b1));
+    wl_shape_t s = x->shape;
+    s.dim[axis] = k;
+    set_out(o, x->dt, x->onnx_dt, &s);
+    if (OUT(im, c, 1)) set_out(OUT(im, c, 1), WL_DT_I64, 7, &s);
+    e->kind = WL_OP_REDUCE;
+    return EMIT_OP;
+}
+
+/* Resize, Upsample */
+static int infer_resize(imp_t *im, nctx_t *c, emit_t *e)
+{
+    INFER_BEGIN(1);
+    int r = x->shape.rank;
+    wl_shape_t s = x->shape;
+    int scales_at = is_op(c, "Upsample") ? 1 : 2;
+    val_t *sizes = is_op(c, "Resize") ? IN(im, c, 3) : NULL, *scales = IN(im, c, scales_at);
+    if (sizes && wl_shape_numel(&sizes->shape) > 0) {
+        int64_t *sv; size_t ns;
+        if ((rc = in_ints(im, c, 3, "sizes", &sv, &ns))) return rc;
+        if ((int)ns != r) { free(sv); return node_fail(im, WL_ERR_FORMAT, "%zu sizes for rank %d", ns, r); }
+        for (int i = 0; i < r; i++) s.dim[i] = sv[i];
+        free(sv);
+    } else if (scales && scales->has_val && (int)wl_shape_numel(&scales->shape) == r) {
+        for (int i = 0; i < r; i++) {
+            double d = floor((double)x->shape.dim[i] * getf(scales, (size_t)i));
+            if (!(d >= 0 && d <= (double)MAX_DIM)) return node_fail(im, WL_ERR_FORMAT, "scale %g out of range", getf(scales, (size_t)i));
+            s.dim[i] = (int64_t)d;
+        }
+    } else
+        return node_fail(im, WL_ERR_UNSUPPORTED, "needs constant scales or sizes");
+    set_out(o, x->dt, x->onnx_dt, &s);
+    e->kind = WL_OP_COPY;
+    return EMIT_OP;
+}
+
+/* Operator name (or name prefix) -> its inference. */
+typedef struct onnx_op_rule {
+    const char *const *names; /* NULL-terminated */
+    const char *prefix;       /* or NULL: also every operator starting with it */
+    int (*infer)(imp_t *im, nctx_t *c, emit_t *e);
+} onnx_op_rule_t;
+
+/* Operators whose output shape depends on data or control flow. */
+static int infer_no_static_shape(imp_t *im, nctx_t *c, emit_t *e)
+{
+    (void)e;
+    return node_fail(im, WL_ERR_UNSUPPORTED,
+                     "operator '%s' is not supported by prism's importer (control flow or "
+                     "data-dependent shape)",
+                     c->op);
+}
+
+static const onnx_op_rule_t OP_RULES[] = {
+    {(const char *const[]){"Constant", NULL}, NULL, infer_constant},
+    {(const char *const[]){"ConstantOfShape", NULL}, NULL, infer_constant_of_shape},
+    {(const char *const[]){"Shape", NULL}, NULL, infer_shape},
+    {(const char *const[]){"Size", NULL}, NULL, infer_size},
+    {UNARY_ACT, NULL, infer_unary},
+    {UNARY_ELEM, NULL, infer_unary},
+    {BINARY, NULL, infer_binary},
+    {(const char *const[]){"Softmax", "LogSoftmax", NULL}, NULL, infer_softmax},
+    {(const char *const[]){"LayerNormalization", "SimplifiedLayerNormalization", "RMSNormalization", "SkipLayerNormalization", NULL}, NULL, infer_layer_normalization},
+    {(const char *const[]){"BatchNormalization", "InstanceNormalization", "GroupNormalization", NULL}, NULL, infer_batch_normalization},
+    {(const char *const[]){"MatMul", NULL}, NULL, infer_mat_mul},
+    {(const char *const[]){"Gemm", NULL}, NULL, infer_gemm},
+    {(const char *const[]){"Conv", NULL}, NULL, infer_conv},
+    {(const char *const[]){"MaxPool", "AveragePool", "LpPool", NULL}, NULL, infer_max_pool},
+    {(const char *const[]){"GlobalAveragePool", "GlobalMaxPool", NULL}, NULL, infer_global_average_pool},
+    {(const char *const[]){"Flatten", NULL}, NULL, infer_flatten},
+    {(const char *const[]){"Reshape", NULL}, NULL, infer_reshape},
+    {(const char *const[]){"Squeeze", "Unsqueeze", NULL}, NULL, infer_squeeze},
+    {(const char *const[]){"Transpose", NULL}, NULL, infer_transpose},
+    {(const char *const[]){"Gather", NULL}, NULL, infer_gather},
+    {(const char *const[]){"GatherElements", NULL}, NULL, infer_gather_elements},
+    {(const char *const[]){"Concat", NULL}, NULL, infer_concat},
+    {(const char *const[]){"Slice", NULL}, NULL, infer_slice},
+    {(const char *const[]){"Split", NULL}, NULL, infer_split},
+    {(const char *const[]){"Expand", NULL}, NULL, infer_expand},
+    {(const char *const[]){"Range", NULL}, NULL, infer_range},
+    {(const char *const[]){"ArgMax", "ArgMin", NULL}, "Reduce", infer_reduce},
+    {(const char *const[]){"Pad", NULL}, NULL, infer_pad},
+    {(const char *const[]){"Tile", NULL}, NULL, infer_tile},
+    {(const char *const[]){"Trilu", "CumSum", NULL}, NULL, infer_trilu},
+    {(const char *const[]){"QuantizeLinear", "DequantizeLinear", NULL}, NULL, infer_quantize_linear},
+    {(const char *const[]){"ScatterND", "ScatterElements", "Scatter", NULL}, NULL, infer_scatter_n_d},
+    {(const char *const[]){"TopK", NULL}, NULL, infer_top_k},
+    {(const char *const[]){"Resize", "Upsample", NULL}, NULL, infer_resize},
+    {(const char *const[]){"Einsum", "Loop", "If", "Scan", "NonZero", NULL}, NULL,
+     infer_no_static_shape},
+};
+
+/* Infers output shapes (and folds values) of the current node. Fills e and
+ * returns EMIT_NONE / EMIT_OP, or a negative code with the message set. */
+static int infer(imp_t *im, nctx_t *c, emit_t *e)
+{
+    e->kind = WL_OP_ELEMENTWISE;
+    e->weight_in = e->bias_in = -1;
+    if (!OUT(im, c, 0) && !is_op(c, "Split"))
+        return node_fail(im, WL_ERR_FORMAT, "has no output");
+    for (size_t i = 0; i < sizeof OP_RULES / sizeof OP_RULES[0]; i++) {
+        const onnx_op_rule_t *r = &OP_RULES[i];
+        if ((r->prefix && !strncmp(c->op, r->prefix, strlen(r->prefix))) || in_list(c->op, r->names))
+            return r->infer(im, c, e);
+    }
     return node_fail(im, WL_ERR_UNSUPPORTED, "operator '%s'%s%s is not supported by prism's importer",
                      c->op, im->node->domain && *im->node->domain ? " of domain " : "",
                      im->node->domain ? im->node->domain : "");
@@ -1711,47 +1900,12 @@ static int emit(imp_t *im, nctx_t *c, emit_t *e, size_t node_index)
 }
 
 /* ---- driver ------------------------------------------------------------------------------------------ */
-static int read_file(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wl_fail(err, errlen, WL_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *b = malloc(cap);
-    while (b) {
-        if (n == cap) {
-            unsigned char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int ioerr = ferror(f);
-    fclose(f);
-    if (!b)
-        return wl_fail(err, errlen, WL_ERR_NOMEM, "out of memory reading %s", path);
-    if (ioerr) {
-        free(b);
-        return wl_fail(err, errlen, WL_ERR_IO, "cannot read %s", path);
-    }
-    *buf = b;
-    *len = n;
-    return WL_OK;
-}
 
 static int decode_model(const char *path, Onnx__ModelProto **out, char *err, size_t errlen)
 {
     unsigned char *buf = NULL;
     size_t len = 0;
-    int rc = read_file(path, &buf, &len, err, errlen);
+    int rc = wl_read_file(path, &buf, &len, err, errlen);
     if (rc)
         return rc;
     Onnx__ModelProto *m = len ? onnx__model_proto__unpack(NULL, len, buf) : NULL;

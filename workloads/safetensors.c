@@ -3,6 +3,7 @@
  * section). Every offset is bounds- and overflow-checked; a truncated or
  * lying header is an error naming the file and the tensor/field. */
 #include "workloads/wl_forward.h"
+#include "workloads/wl_int.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -399,50 +400,6 @@ int wl_st_open_mem(const void *buf, size_t len, const char *label,
     return st_finish_open(st, out, err, errlen);
 }
 
-/* Reads a whole file into a malloc'd buffer. */
-static int read_file(const char *path, uint8_t **buf, size_t *len, char *err,
-                     size_t errlen)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return WL_FWD_EIO;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    if (!b) {
-        fclose(f);
-        set_err(err, errlen, "%s: out of memory reading the file", path);
-        return WL_FWD_ENOMEM;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
-        free(b);
-        set_err(err, errlen, "%s: read error: %s", path, strerror(e));
-        return WL_FWD_EIO;
-    }
-    fclose(f);
-    *buf = b;
-    *len = n;
-    return 0;
-}
 
 int wl_st_open(const char *path, wl_st_t **out, char *err, size_t errlen)
 {
@@ -452,7 +409,7 @@ int wl_st_open(const char *path, wl_st_t **out, char *err, size_t errlen)
         set_err(err, errlen, "%s: out of memory", path);
         return WL_FWD_ENOMEM;
     }
-    int rc = read_file(path, &st->buf, &st->len, err, errlen);
+    int rc = wl_read_file(path, &st->buf, &st->len, err, errlen);
     if (rc) {
         wl_st_close(st);
         return rc;

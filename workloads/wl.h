@@ -16,6 +16,9 @@ extern "C" {
 #endif
 
 /* ---- error codes (every call returns 0 or one of these) ------------------ */
+/* One numbering for all of prism (sim/sim.h has the table): a value means
+ * the same in every layer's names (SIM_ERR_*, WL_ERR_*, WL_FWD_E*, NUM_ERR_*),
+ * checked by tests/check_audit.c. */
 enum {
     WL_OK = 0,
     WL_ERR = -1,             /* generic; see the message */
@@ -25,6 +28,7 @@ enum {
     WL_ERR_FORMAT = -5,      /* malformed file */
     WL_ERR_UNSUPPORTED = -6, /* valid input prism cannot handle (e.g. an operator) */
     WL_ERR_NOTFOUND = -7,    /* unknown name */
+    WL_ERR_EXEC = -11,       /* an executor (a device's numerics) returned an error */
 };
 
 /* ---- dtypes --------------------------------------------------------------- */

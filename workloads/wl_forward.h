@@ -6,19 +6,22 @@
 #ifndef PRISM_WL_FORWARD_H
 #define PRISM_WL_FORWARD_H
 
+#include "workloads/wl.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 /* Return codes: 0 ok, negative on error; the handle (or the err buffer of the
- * open/load call) keeps a message naming the file and the tensor or field. */
+ * open/load call) keeps a message naming the file and the tensor or field.
+ * The same values as workloads/wl.h (one numbering for prism: sim/sim.h). */
 enum {
-    WL_FWD_OK = 0,
-    WL_FWD_EIO = -1,       /* file missing, unreadable or short */
-    WL_FWD_EFORMAT = -2,   /* malformed or lying file contents */
-    WL_FWD_ENOMEM = -3,    /* allocation failed */
-    WL_FWD_ENOTFOUND = -4, /* tensor or projection name unknown */
-    WL_FWD_EINVAL = -5,    /* bad argument (size, token id, dtype) */
-    WL_FWD_EEXEC = -6      /* an executor returned an error */
+    WL_FWD_OK = WL_OK,
+    WL_FWD_EIO = WL_ERR_IO,             /* file missing, unreadable or short */
+    WL_FWD_EFORMAT = WL_ERR_FORMAT,     /* malformed or lying file contents */
+    WL_FWD_ENOMEM = WL_ERR_NOMEM,       /* allocation failed */
+    WL_FWD_ENOTFOUND = WL_ERR_NOTFOUND, /* tensor or projection name unknown */
+    WL_FWD_EINVAL = WL_ERR_ARG,         /* bad argument (size, token id, dtype) */
+    WL_FWD_EEXEC = WL_ERR_EXEC          /* an executor returned an error */
 };
 
 /* ---------------------------------------------------------------------

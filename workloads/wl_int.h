@@ -11,6 +11,11 @@
 int wl_fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The whole file into *buf (malloc'd, with a NUL after the last byte) and
+ * *len; WL_ERR_IO ("<path>: cannot open: ...", "read error") or
+ * WL_ERR_NOMEM with the message in err. */
+int wl_read_file(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen);
+
 /* Sets the graph's message and returns code. */
 int wl_graph_fail(wl_graph_t *g, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
