@@ -73,14 +73,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "phold: %s\n", sim_errmsg(s));
         return 1;
     }
-    double t0 = bench_now();
+    double t0 = bench_now(), c0 = bench_cpu();
     int rc, done = 0, stopped;
     if (nranks > 1)
         while (!(rc = sim_dist_run(s, UINT64_MAX, 0, &done, &stopped)) && !done)
             ;
     else
         rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX);
-    double wall = bench_now() - t0;
+    double wall = bench_now() - t0, cpu = bench_cpu() - c0;
     if (nranks > 1)
         wall = sim_dist_max_double(wall);
     if (rc) {
@@ -111,13 +111,14 @@ int main(int argc, char **argv)
         printf("{\"lps\":%ld,\"end\":%g,\"lookahead\":%g,\"remote\":%g,\"ranks\":%d,"
                "\"sync\":\"%s\",\"events\":%llu,\"expected_events\":%.0f,\"wall_s\":%.6f,"
                "\"events_per_s\":%.0f,\"windows\":%llu,\"messages_per_window\":%.1f,"
-               "\"run_s\":%.4f,\"exchange_s\":%.4f,\"reduce_s\":%.4f,"
+               "\"cpu_s\":%.4f,\"run_s\":%.4f,\"run_cpu_s\":%.4f,\"exchange_s\":%.4f,"
+               "\"reduce_s\":%.4f,"
                "\"probe_allreduce_us\":%.3f,\"probe_alltoall_us\":%.3f,"
                "\"probe_exchange_us\":%.3f,\"probe_exchange_bytes\":%zu}\n",
                lps, end, lookahead, remote, nranks, sync == SIM_SYNC_NULL ? "null" : "reduce",
                (unsigned long long)ev, expected, wall, (double)ev / wall,
-               (unsigned long long)st.windows, per_window, st.run_s, st.exchange_s, st.reduce_s,
-               p_red * 1e6, p_a2a * 1e6, p_xch * 1e6, probe_bytes);
+               (unsigned long long)st.windows, per_window, cpu, st.run_s, st.run_cpu_s, st.exchange_s,
+               st.reduce_s, p_red * 1e6, p_a2a * 1e6, p_xch * 1e6, probe_bytes);
     else {
         printf("phold: %ld LPs, %d rank%s, end %g: %llu events (N*end/mean = %.0f) in %.3f s = %.2f "
                "M events/s\n",
@@ -125,8 +126,11 @@ int main(int argc, char **argv)
                (double)ev / wall / 1e6);
         if (nranks > 1)
             printf("  %llu windows, %.1f cross-rank messages per window; slowest rank: %.3f s "
-                   "handling, %.3f s exchanging, %.3f s reducing\n",
-                   (unsigned long long)st.windows, per_window, st.run_s, st.exchange_s, st.reduce_s);
+                   "handling (%.3f s of it on a CPU), %.3f s exchanging, %.3f s reducing\n",
+                   (unsigned long long)st.windows, per_window, st.run_s, st.run_cpu_s,
+                   st.exchange_s, st.reduce_s);
+        else
+            printf("  %.3f s of the %.3f s on a CPU (the rest: other jobs)\n", cpu, wall);
         if (nranks > 1)
             printf("  unit costs: reduction %.2f us, all-to-all %.2f us, %zu-byte exchange %.2f us\n",
                    p_red * 1e6, p_a2a * 1e6, probe_bytes, p_xch * 1e6);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,7 +403,7 @@ int cmd_noc(int argc, char **argv)
         for (int i = 0; i < npt && !interrupted; i++) {
             noc_cfg_t c = cfg;
             snprintf(c.traffic, sizeof c.traffic, "%s", traffic[t]);
-            c.rate = lo + step * i;
+            c.rate = floor((lo + step * i) * 1e9 + 0.5) / 1e9; /* 0.30000000000000004 -> 0.3 */
             if (c.rate > 1)
                 c.rate = 1;
             char label[64];

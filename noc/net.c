@@ -26,7 +26,8 @@ typedef struct pdef {
 #define F(field) offsetof(noc_cfg_t, field)
 #define S(field) sizeof(((noc_cfg_t *)0)->field)
 static const pdef_t pdefs[] = {
-    {"topology", "topology", PT_STR, F(topology), S(topology), "mesh", "mesh | torus", 0, 0},
+    {"topology", "topology", PT_STR, F(topology), S(topology), "mesh", "mesh | torus | fbfly", 0,
+     0},
     {"k", "k", PT_INT, F(k), 0, "8", "routers per dimension", 2, 256},
     {"n", "n", PT_INT, F(n), 0, "2", "dimensions", 1, 4},
     {"concentration", "c", PT_INT, F(concentration), 0, "1", "terminals per router", 1, 16},
@@ -34,7 +35,9 @@ static const pdef_t pdefs[] = {
      "cycles on every channel (flits and credits, injection and ejection)", 1, 1000},
     {"clock", "(none)", PT_REAL, F(clock_hz), 0, "1e9", "network clock in Hz", 1e3, 1e12},
     {"routing", "routing_function", PT_STR, F(routing), S(routing), "dor",
-     "dor: dimension order, x first (dim_order; dateline VCs on the torus)", 0, 0},
+     "dor: dimension order, x first (dim_order; dateline VCs on the torus); min_adapt: "
+     "minimal adaptive on the mesh, VC 0 the DOR escape channel",
+     0, 0},
     {"num_vcs", "num_vcs", PT_INT, F(num_vcs), 0, "8", "virtual channels per port", 1, 64},
     {"vc_buf_size", "vc_buf_size", PT_INT, F(vc_buf_size), 0, "8", "flit buffers per VC", 1, 4096},
     {"wait_for_tail_credit", "wait_for_tail_credit", PT_BOOL, F(wait_for_tail_credit), 0, "1",
@@ -239,15 +242,22 @@ int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errle
         t->kind = NOC_TOPO_MESH;
     else if (!strcmp(c->topology, "torus"))
         t->kind = NOC_TOPO_TORUS;
+    else if (!strcmp(c->topology, "fbfly"))
+        t->kind = NOC_TOPO_FBFLY;
     else {
-        snprintf(err, errlen, "topology: unknown topology '%s' (known: mesh, torus)", c->topology);
+        snprintf(err, errlen, "topology: unknown topology '%s' (known: mesh, torus, fbfly)",
+                 c->topology);
         return -1;
     }
     t->k = c->k;
     t->n = c->n;
     t->c = c->concentration;
-    t->ports = 2 * c->n + c->concentration;
+    /* mesh/torus: + and - per dimension; flattened butterfly: a port to each
+     * of the k - 1 other routers of every dimension */
+    t->net_ports = t->kind == NOC_TOPO_FBFLY ? (c->k - 1) * c->n : 2 * c->n;
+    t->ports = t->net_ports + c->concentration;
     t->vcs = c->num_vcs;
+    t->adaptive = !strcmp(c->routing, "min_adapt");
     return 0;
 }
 
@@ -300,9 +310,17 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
         return -1;
     }
     if (strcmp(c->routing, "dor") && strcmp(c->routing, "dim_order") &&
-        strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus")) {
-        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor)",
-                 c->routing, c->topology);
+        strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus") &&
+        strcmp(c->routing, "min_adapt")) {
+        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor%s)",
+                 c->routing, c->topology, t.kind == NOC_TOPO_MESH ? ", min_adapt" : "");
+        return -1;
+    }
+    if (!strcmp(c->routing, "min_adapt") && (t.kind != NOC_TOPO_MESH || c->num_vcs < 2)) {
+        snprintf(err, errlen,
+                 "routing: 'min_adapt' needs a mesh and >= 2 VCs (VC 0 is the escape channel); "
+                 "it does not fit topology '%s' with %d VCs",
+                 c->topology, c->num_vcs);
         return -1;
     }
     if ((!strcmp(c->routing, "dim_order_torus") && t.kind != NOC_TOPO_TORUS) ||
@@ -370,8 +388,14 @@ static inline uint32_t pow_k(int k, int d)
 
 int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
 {
-    if (p >= 2 * t->n)
+    if (p >= t->net_ports)
         return -1;
+    if (t->kind == NOC_TOPO_FBFLY) {
+        int d = p / (t->k - 1), j = p % (t->k - 1);
+        int x = digit(r, d, t->k), y = j < x ? j : j + 1;
+        *in_port = d * (t->k - 1) + (x < y ? x : x - 1);
+        return (int)(r + ((uint32_t)y - (uint32_t)x) * pow_k(t->k, d));
+    }
     int d = p / 2, plus = (p % 2) == 0;
     int x = digit(r, d, t->k);
     int nx = plus ? x + 1 : x - 1;
@@ -392,12 +416,17 @@ int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8
         int x = digit(r, d, t->k), dx = digit(dr, d, t->k);
         if (x == dx)
             continue;
+        if (t->kind == NOC_TOPO_FBFLY) {
+            /* one hop straight to the destination's coordinate */
+            *cls = 0;
+            return d * (t->k - 1) + (dx < x ? dx : dx - 1);
+        }
         int plus;
         if (t->kind == NOC_TOPO_TORUS) {
             int dist = (dx - x + t->k) % t->k;
             plus = dist <= t->k / 2;
             /* dateline: class 0 on entering a dimension, 1 from its wrap link on */
-            uint8_t c = (in_port >= 0 && in_port < 2 * t->n && in_port / 2 == d) ? *cls : 0;
+            uint8_t c = (in_port >= 0 && in_port < t->net_ports && in_port / 2 == d) ? *cls : 0;
             if ((plus && x == t->k - 1) || (!plus && x == 0))
                 c = 1;
             *cls = c;
@@ -408,7 +437,26 @@ int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8
         return 2 * d + (plus ? 0 : 1);
     }
     *cls = 0;
-    return 2 * t->n + (int)(dest % (uint32_t)t->c);
+    return t->net_ports + (int)(dest % (uint32_t)t->c);
+}
+
+uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest)
+{
+    uint8_t cls = 0;
+    int dor = noc_route(t, r, dest, -1, &cls);
+    uint64_t all = t->vcs == 64 ? ~0ull : (1ull << t->vcs) - 1;
+    if (dor >= t->net_ports)
+        return all << (dor * t->vcs); /* ejection: any VC */
+    uint64_t mask = 1ull << (dor * t->vcs);
+    uint32_t dr = dest / (uint32_t)t->c;
+    for (int d = 0; d < t->n; d++) {
+        int x = digit(r, d, t->k), dx = digit(dr, d, t->k);
+        if (x != dx) {
+            int p = 2 * d + (dx > x ? 0 : 1);
+            mask |= (all & ~1ull) << (p * t->vcs);
+        }
+    }
+    return mask;
 }
 
 int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst)
@@ -418,11 +466,11 @@ int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst)
     if (noc_topo_from_cfg(c, &t, err, sizeof err))
         return -1;
     uint32_t r = src / (uint32_t)t.c;
-    int hops = 1, in = 2 * t.n;
+    int hops = 1, in = t.net_ports;
     uint8_t cls = 0;
     for (;;) {
         int p = noc_route(&t, r, dst, in, &cls);
-        if (p >= 2 * t.n)
+        if (p >= t.net_ports)
             return hops;
         int nr = noc_neighbor(&t, r, p, &in);
         if (nr < 0 || hops > 4 * t.k * t.n)
@@ -621,7 +669,7 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
     inj.capacity = inj.latency + 2;
     inj.credit_latency = (uint32_t)c->channel_latency + 1;
     for (uint32_t r = 0; r < routers; r++)
-        for (int p = 0; p < 2 * t.n; p++) {
+        for (int p = 0; p < t.net_ports; p++) {
             int in = 0;
             int nb = noc_neighbor(&t, r, p, &in);
             if (nb < 0)
@@ -634,7 +682,7 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
         }
     for (uint32_t nd = 0; nd < nodes; nd++) {
         uint32_t r = nd / (uint32_t)t.c;
-        int lp = 2 * t.n + (int)(nd % (uint32_t)t.c);
+        int lp = t.net_ports + (int)(nd % (uint32_t)t.c);
         if (sim_add_chan(s, (uint32_t)first_term + nd, 0, (uint32_t)first_router + r, lp, &inj) <
                 0 ||
             sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) <

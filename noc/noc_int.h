@@ -52,15 +52,21 @@ void noc_alloc_run(noc_alloc_t *a, const uint64_t *req, uint64_t in_mask, int8_t
 typedef struct noc_topo {
     int kind; /* NOC_TOPO_* */
     int k, n, c;
-    int ports; /* per router: 2n network + c local */
+    int ports;     /* per router: network + c local */
+    int net_ports; /* network ports: 2n (mesh, torus) or (k - 1) n (fbfly) */
     int vcs;
+    int adaptive; /* min_adapt: VC 0 escape (DOR), VCs 1.. on any minimal port */
 } noc_topo_t;
-enum { NOC_TOPO_MESH, NOC_TOPO_TORUS };
+enum { NOC_TOPO_MESH, NOC_TOPO_TORUS, NOC_TOPO_FBFLY };
 int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errlen);
 /* Output port at router `r` for a packet to node `dest`, and the VC class it
  * must use there (torus dateline: class 1 once the wrap link of the current
  * dimension is crossed; `cls` in/out). */
 int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls);
+/* min_adapt: the output VCs a head at router r may take towards `dest`
+ * (bit p * vcs + v): VCs 1.. of every minimal port, and VC 0 of the
+ * dimension-order port (Duato's escape channel). */
+uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest);
 /* Neighbour across out-port p of router r (-1 at a mesh edge) and the
  * in-port it arrives on there. */
 int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port);

@@ -15,13 +15,14 @@
 #include <string.h>
 
 static const sim_param_def_t router_params[] = {
-    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus", "network topology",
+    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus|fbfly", "network topology",
      "BookSim2 topology"},
     {"k", SIM_P_INT, "8", "", 2, 256, NULL, "routers per dimension", "BookSim2 mesh88_lat"},
     {"n", SIM_P_INT, "2", "", 1, 4, NULL, "dimensions", "BookSim2 mesh88_lat"},
     {"concentration", SIM_P_INT, "1", "", 1, 16, NULL, "terminals per router", "BookSim2 c"},
     {"id", SIM_P_INT, "0", "", 0, 16777215, NULL, "router index (y * k + x)", ""},
-    {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
+    {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function (dor | min_adapt)",
+     "BookSim2 dim_order"},
     {"num_vcs", SIM_P_INT, "8", "", 1, 64, NULL, "virtual channels per port",
      "BookSim2 mesh88_lat"},
     {"vc_buf_size", SIM_P_INT, "8", "flits", 1, 4096, NULL, "buffer per VC", "BookSim2 mesh88_lat"},
@@ -58,6 +59,7 @@ static int router_init(sim_comp_t *c, void *state, const sim_params_t *p)
     cfg.n = (int)sim_param_int(p, "n");
     cfg.concentration = (int)sim_param_int(p, "concentration");
     cfg.num_vcs = (int)sim_param_int(p, "num_vcs");
+    snprintf(cfg.routing, sizeof cfg.routing, "%s", sim_param_str(p, "routing"));
     char err[256];
     if (noc_topo_from_cfg(&cfg, &r->topo, err, sizeof err))
         return sim_comp_fail(c, "%s", err);
@@ -168,7 +170,7 @@ static void send_flit(sim_comp_t *c, noc_router_t *r, int i, uint64_t cycle)
 static inline uint64_t vc_range_mask(const noc_router_t *r, int port, uint8_t cls)
 {
     uint64_t all = r->V == 64 ? ~0ull : (1ull << r->V) - 1;
-    if (r->topo.kind == NOC_TOPO_TORUS && port < 2 * r->topo.n) {
+    if (r->topo.kind == NOC_TOPO_TORUS && port < r->topo.net_ports) {
         int half = r->V / 2;
         uint64_t lo = (1ull << half) - 1;
         all = cls ? all & ~lo : lo;
@@ -242,7 +244,8 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
         if (iv->active || iv->ready > cycle)
             continue;
         noc_flit_t *h = front(r, i);
-        req[i] = r->ovc_free & vc_range_mask(r, h->port, h->vclass);
+        req[i] = r->ovc_free & (r->topo.adaptive ? noc_route_adaptive(&r->topo, r->id, h->dest)
+                                                 : vc_range_mask(r, h->port, h->vclass));
         if (req[i])
             va_mask |= 1ull << i;
     }

@@ -90,6 +90,7 @@ typedef struct sim_dist_stats {
     uint64_t windows;
     uint64_t messages_sent; /* cross-rank events */
     double run_s;           /* handling events */
+    double run_cpu_s;       /* of which the rank's thread had a CPU (the rest: other jobs) */
     double exchange_s;      /* batching and exchanging messages (includes waiting) */
     double reduce_s;        /* the min-reduction (includes waiting for the slowest rank) */
 } sim_dist_stats_t;

@@ -72,13 +72,6 @@ struct sim_dist {
     sim_time_t safe; /* null messages: the least promise this rank holds */
 };
 
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int grow_mem(void **a, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -244,6 +237,23 @@ int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
     return 0;
 }
 
+#ifdef PRISM_HAVE_MPI
+#include <mpi.h>
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static sim_time_t sat_add(sim_time_t a, sim_time_t b)
 {
     return a > SIM_TIME_MAX - b ? SIM_TIME_MAX : a + b;
@@ -253,9 +263,6 @@ static sim_time_t local_next(const sim_t *s)
 {
     return s->q.n ? s->q.a[0].time : SIM_TIME_MAX;
 }
-
-#ifdef PRISM_HAVE_MPI
-#include <mpi.h>
 
 int sim_dist_built(void)
 {
@@ -494,9 +501,10 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
         if (end > until)
             end = until;
         d->window_end = end;
-        double t0 = wall();
+        double t0 = wall(), c0 = cpu_now();
         sim_run(s, end, UINT64_MAX);
         double t1 = wall();
+        d->st.run_cpu_s += cpu_now() - c0;
         int err, any_stop, any_fail;
         if (d->sync == SIM_SYNC_REDUCE) {
             uint64_t hdr[HDR_WORDS] = {0, 0, 0, 0};
@@ -619,6 +627,7 @@ static void pack_rank(sim_t *s, buf_t *b)
     put_u64(b, d->st.windows);
     put_u64(b, d->st.messages_sent);
     put_f64(b, d->st.run_s);
+    put_f64(b, d->st.run_cpu_s);
     put_f64(b, d->st.exchange_s);
     put_f64(b, d->st.reduce_s);
     /* clock edge runs */
@@ -724,12 +733,15 @@ static int unpack_all(sim_t *s, const unsigned char *all, const int *len, const 
         st.windows = get_u64(&R);
         st.messages_sent = get_u64(&R);
         st.run_s = get_f64(&R);
+        st.run_cpu_s = get_f64(&R);
         st.exchange_s = get_f64(&R);
         st.reduce_s = get_f64(&R);
         if (r) {
             d->st.messages_sent += st.messages_sent;
             if (st.run_s > d->st.run_s)
                 d->st.run_s = st.run_s;
+            if (st.run_cpu_s > d->st.run_cpu_s)
+                d->st.run_cpu_s = st.run_cpu_s;
             if (st.exchange_s > d->st.exchange_s)
                 d->st.exchange_s = st.exchange_s;
             if (st.reduce_s > d->st.reduce_s)

@@ -105,11 +105,15 @@ static const sim_model_t ping_model = {
     .handle = ping_handle,
 };
 
-static void zero_load_all_pairs(int flits)
+/* fbfly: the other routers of a dimension are one hop away */
+static void zero_load_all_pairs_topo(const char *topo, int k, int flits)
 {
     sim_model_register(&ping_model);
     noc_cfg_t cfg;
     noc_cfg_default(&cfg);
+    snprintf(cfg.topology, sizeof cfg.topology, "%s", topo);
+    cfg.k = k;
+    const int N = k * k;
     snprintf(cfg.traffic, sizeof cfg.traffic, "none");
     cfg.rate = 0;
     sim_opts_t o = {.seed = 1};
@@ -117,13 +121,14 @@ static void zero_load_all_pairs(int flits)
     char err[256];
     int t0 = noc_build(s, &cfg, "", NULL, err, sizeof err);
     ck_assert_msg(t0 >= 0, "%s", err);
-    char fl[8];
+    char fl[8], nn[8];
     snprintf(fl, sizeof fl, "%d", flits);
-    for (int i = 0; i < 64; i++) {
+    snprintf(nn, sizeof nn, "%d", N);
+    for (int i = 0; i < N; i++) {
         char name[32], node[16], from[48], to[48];
         snprintf(name, sizeof name, "ping%d", i);
         snprintf(node, sizeof node, "%d", i);
-        const char *prm[] = {"node", node, "flits", fl, NULL};
+        const char *prm[] = {"node", node, "flits", fl, "nodes", nn, NULL};
         ck_assert_int_ge(sim_add_component(s, name, "test_pinger", NULL, prm), 0);
         snprintf(from, sizeof from, "ping%d.out", i);
         snprintf(to, sizeof to, "t%d.in", i);
@@ -135,16 +140,18 @@ static void zero_load_all_pairs(int flits)
     ck_assert_int_eq(sim_init(s), 0);
     ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
     int checked = 0;
-    for (int d = 0; d < 64; d++) {
+    for (int d = 0; d < N; d++) {
         char pname[32];
         snprintf(pname, sizeof pname, "ping%d", d);
         pinger_t *p = sim_comp_state(sim_comp_find(s, pname));
         ck_assert_uint_eq(p->bad, 0);
-        ck_assert_uint_eq(p->got, 64);
-        for (int src = 0; src < 64; src++) {
-            /* R = Manhattan distance + 1 routers; T0 = 2 + 4R + (L - 1) */
-            int sx = src % 8, sy = src / 8, dx = d % 8, dy = d / 8;
-            int R = abs(sx - dx) + abs(sy - dy) + 1;
+        ck_assert_uint_eq(p->got, (uint64_t)N);
+        for (int src = 0; src < N; src++) {
+            /* R = Manhattan distance + 1 routers (mesh), differing
+             * coordinates + 1 (fbfly); T0 = 2 + 4R + (L - 1) */
+            int sx = src % k, sy = src / k, dx = d % k, dy = d / k;
+            int R = !strcmp(topo, "fbfly") ? (sx != dx) + (sy != dy) + 1
+                                           : abs(sx - dx) + abs(sy - dy) + 1;
             uint64_t t0_ref = (uint64_t)(2 + 4 * R + flits - 1);
             ck_assert_uint_eq(p->from[src], 1);
             ck_assert_msg(p->lat[src] == t0_ref, "%d -> %d: %llu cycles, closed form %llu", src, d,
@@ -154,14 +161,21 @@ static void zero_load_all_pairs(int flits)
             checked++;
         }
     }
-    ck_assert_int_eq(checked, 4096);
+    ck_assert_int_eq(checked, N * N);
     sim_destroy(s);
+}
+
+static void zero_load_all_pairs(int flits)
+{
+    zero_load_all_pairs_topo("mesh", 8, flits);
 }
 
 START_TEST(zero_load_closed_form_every_pair_8x8)
 {
     zero_load_all_pairs(1);
     zero_load_all_pairs(4);
+    zero_load_all_pairs_topo("fbfly", 4, 1);
+    zero_load_all_pairs_topo("fbfly", 4, 4);
 }
 END_TEST
 
@@ -200,12 +214,14 @@ END_TEST
  * the run otherwise), and every router ends with full credits and empty
  * buffers. Credits stay in [0, buffer] throughout (the router fails the run
  * otherwise; checked here too between slices). */
-static void conserve(const char *topo, const char *traffic, const char *sizes, double rate)
+static void conserve(const char *topo, const char *routing, const char *traffic, const char *sizes,
+                     double rate)
 {
     noc_cfg_t c;
     noc_cfg_default(&c);
     char err[256];
     ck_assert_int_eq(noc_cfg_set(&c, "topology", topo, err, sizeof err), 0);
+    ck_assert_int_eq(noc_cfg_set(&c, "routing", routing, err, sizeof err), 0);
     ck_assert_int_eq(noc_cfg_set(&c, "traffic", traffic, err, sizeof err), 0);
     ck_assert_int_eq(noc_cfg_set(&c, "packet_size", sizes, err, sizeof err), 0);
     c.rate = rate;
@@ -255,12 +271,14 @@ static void conserve(const char *topo, const char *traffic, const char *sizes, d
 
 START_TEST(conservation_order_no_deadlock_above_saturation)
 {
-    const char *topos[] = {"mesh", "torus"};
+    /* every topology/routing pair */
+    const char *pairs[][2] = {
+        {"mesh", "dor"}, {"torus", "dor"}, {"mesh", "min_adapt"}, {"fbfly", "dor"}};
     const char *traffic[] = {"uniform", "transpose", "bitcomp", "tornado", "hotspot"};
-    for (int t = 0; t < 2; t++)
+    for (int t = 0; t < 4; t++)
         for (int p = 0; p < 5; p++) {
-            conserve(topos[t], traffic[p], "1", 0.9);
-            conserve(topos[t], traffic[p], "1,4", 0.6);
+            conserve(pairs[t][0], pairs[t][1], traffic[p], "1", 0.9);
+            conserve(pairs[t][0], pairs[t][1], traffic[p], "1,4", 0.6);
         }
 }
 END_TEST
@@ -291,6 +309,27 @@ START_TEST(router_options_conserve)
                       "%s=%s: %llu in, %llu out", opts[i][0], opts[i][1],
                       (unsigned long long)r.flits_injected, (unsigned long long)r.flits_ejected);
     }
+}
+END_TEST
+
+START_TEST(min_adapt_relieves_transpose)
+{
+    /* at 0.14 flits/node/cycle transpose saturates dimension order routing on
+     * the 8x8 mesh; minimal adaptive routing spreads it over both minimal
+     * directions and stays near zero load */
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    char err[256];
+    snprintf(c.traffic, sizeof c.traffic, "transpose");
+    c.rate = 0.14;
+    noc_result_t dor, ad;
+    ck_assert_int_eq(noc_run(&c, &dor, NULL, NULL, err, sizeof err), 0);
+    snprintf(c.routing, sizeof c.routing, "min_adapt");
+    ck_assert_int_eq(noc_run(&c, &ad, NULL, NULL, err, sizeof err), 0);
+    ck_assert_msg(dor.avg_packet_latency > 100 && ad.avg_packet_latency < 30,
+                  "dor %.1f, min_adapt %.1f", dor.avg_packet_latency, ad.avg_packet_latency);
+    /* both minimal: the same hop count on average */
+    ck_assert_double_eq_tol(ad.avg_hops, 6.25, 0.2);
 }
 END_TEST
 
@@ -561,16 +600,17 @@ START_TEST(packet_rows_and_latency_view)
     char out[16384];
     write_file(path("tr.yaml"), "components:\n  probe: {model: sink}\nnetwork:\n  k: 4\n  "
                                 "traffic: uniform\n  rate: 0.2\n  packet_size: 4\nuntil: 2us\n");
-    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"),
-                                  path("t.db")),
-                     0);
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"), path("t.db")),
+        0);
     /* every packet row: latency >= the zero-load closed form 2 + 4R + 3,
      * hops = R, and the flows can be filtered by their worst latency */
     ck_assert_int_eq(
-        cli_vrun_fmt(out, sizeof out,
-                     "%s query %s \"SELECT COUNT(*), SUM(latency_cycles < 2 + 4 * hops + 3), "
-                     "SUM(hops < 1 OR hops > 7), MIN(bytes), MAX(bytes) FROM packet_latency\" --csv",
-                     prism, path("t.db")),
+        cli_vrun_fmt(
+            out, sizeof out,
+            "%s query %s \"SELECT COUNT(*), SUM(latency_cycles < 2 + 4 * hops + 3), "
+            "SUM(hops < 1 OR hops > 7), MIN(bytes), MAX(bytes) FROM packet_latency\" --csv",
+            prism, path("t.db")),
         0);
     long n = 0, below = -1, badhops = -1, minb = 0, maxb = 0;
     const char *row = strchr(out, '\n');
@@ -601,6 +641,7 @@ static Suite *suite(void)
     tcase_add_test(tc, conservation_order_no_deadlock_above_saturation);
     tcase_add_test(tc, router_options_conserve);
     tcase_add_test(tc, speculation_lowers_zero_load_latency);
+    tcase_add_test(tc, min_adapt_relieves_transpose);
     tcase_add_test(tc, round_robin_fairness_within_one_percent);
     tcase_add_test(tc, identical_across_reruns_and_slicing);
     tcase_add_test(tc, bad_input_is_one_clear_error);
