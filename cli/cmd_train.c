@@ -374,6 +374,7 @@ int cmd_train(int argc, char **argv)
             if (a.arith == NUM_ARITH_RNS) {
                 cJSON_AddNumberToObject(o, "residue_macs", (double)st->residue_macs);
                 cJSON_AddNumberToObject(o, "dot_products", (double)st->dot_products);
+                cJSON_AddNumberToObject(o, "residue_errors", (double)st->residue_errors);
                 cJSON_AddNumberToObject(o, "corrected", (double)st->corrected);
                 cJSON_AddNumberToObject(o, "detected_uncorrected", (double)st->detected);
                 cJSON_AddNumberToObject(o, "retried", (double)st->retried);
@@ -411,11 +412,11 @@ int cmd_train(int argc, char **argv)
                        res.test_accuracy - ref.test_accuracy);
             printf("\n%llu GEMMs, %.3g MACs", (unsigned long long)st->calls, (double)st->macs);
             if (a.arith == NUM_ARITH_RNS)
-                printf(", %.3g residue MACs, %llu dot products decoded, %llu corrected, %llu "
-                       "detected and not corrected, %llu retried",
+                printf(", %.3g residue MACs, %llu dot products decoded, %llu residue errors, %llu "
+                       "corrected, %llu detected and not corrected, %llu retried",
                        (double)st->residue_macs, (unsigned long long)st->dot_products,
-                       (unsigned long long)st->corrected, (unsigned long long)st->detected,
-                       (unsigned long long)st->retried);
+                       (unsigned long long)st->residue_errors, (unsigned long long)st->corrected,
+                       (unsigned long long)st->detected, (unsigned long long)st->retried);
             printf("; %.3f s per epoch\n", mean_epoch_s(&res));
         }
     }

@@ -166,12 +166,13 @@ static int parse_moduli(const char *text, uint32_t *m, int *k, char *err, size_t
     return 0;
 }
 
-static void rns_phase_noise(void *ctx, int mod_index, uint32_t m, size_t k_len, uint32_t *res,
-                            size_t n, uint64_t draw)
+static size_t rns_phase_noise(void *ctx, int mod_index, uint32_t m, size_t k_len, uint32_t *res,
+                              size_t n, uint64_t draw)
 {
     rns_noise_t *z = ctx;
     if (!z->enabled || z->sigma_rad <= 0.0)
-        return;
+        return 0;
+    size_t changed = 0;
     /* the phases of k_len MMUs add up: sigma sqrt(k_len) on the detected phase;
      * the receiver rounds phase * m / 2 pi to the nearest residue */
     double sigma = z->sigma_rad * sqrt((double)k_len), per_rad = (double)m / 6.283185307179586;
@@ -181,10 +182,12 @@ static void rns_phase_noise(void *ctx, int mod_index, uint32_t m, size_t k_len, 
         long shift = lround(dphi * per_rad);
         if (shift) {
             res[i] = num_mod_of((int64_t)res[i] + shift, m);
-            z->errors++;
+            changed++;
         }
     }
     z->residues += n;
+    z->errors += changed;
+    return changed;
 }
 
 static int rnsp_init(sim_comp_t *c, void *state, const sim_params_t *p)

@@ -232,7 +232,8 @@ static int rns_block(num_gemm_t *g, size_t M, size_t N, size_t K, size_t k0, siz
         if (g->cfg.residue_noise) {
             if (g->cfg.retries)
                 memcpy(g->clean + (size_t)l * mn, r, mn * sizeof *r);
-            g->cfg.residue_noise(g->cfg.noise_ctx, l, m, len, r, mn, g->draw++);
+            g->stats.residue_errors +=
+                g->cfg.residue_noise(g->cfg.noise_ctx, l, m, len, r, mn, g->draw++);
         }
     }
     g->stats.residue_macs += (uint64_t)mn * len * (uint64_t)n;
@@ -248,7 +249,8 @@ static int rns_block(num_gemm_t *g, size_t M, size_t N, size_t K, size_t k0, siz
             g->stats.retried++;
             for (int l = 0; l < n; l++) {
                 code[l] = g->clean[(size_t)l * mn + idx];
-                g->cfg.residue_noise(g->cfg.noise_ctx, l, rns->m[l], len, &code[l], 1, g->draw++);
+                g->stats.residue_errors += g->cfg.residue_noise(g->cfg.noise_ctx, l, rns->m[l], len,
+                                                                &code[l], 1, g->draw++);
             }
             rc = num_rns_decode(rns, code, &x, &fixed);
         }

@@ -211,10 +211,10 @@ int num_arith_parse(const char *name); /* -1 when unknown */
 
 /* Called with the n residues (each < m) of modulus m[mod_index] that the
  * modular GEMM produced for dot products of k_len terms; may change them
- * in place (a device's noise). `draw` numbers the call for counter-based
- * random streams. */
-typedef void (*num_residue_noise_fn)(void *ctx, int mod_index, uint32_t m, size_t k_len,
-                                     uint32_t *res, size_t n, uint64_t draw);
+ * in place (a device's noise) and returns how many it changed. `draw`
+ * numbers the call for counter-based random streams. */
+typedef size_t (*num_residue_noise_fn)(void *ctx, int mod_index, uint32_t m, size_t k_len,
+                                       uint32_t *res, size_t n, uint64_t draw);
 
 typedef struct num_gemm_cfg {
     int arith;     /* num_arith_t */
@@ -228,12 +228,13 @@ typedef struct num_gemm_cfg {
 } num_gemm_cfg_t;
 
 typedef struct num_gemm_stats {
-    uint64_t calls, macs;  /* GEMMs run, M*N*K multiply-adds */
-    uint64_t residue_macs; /* modular multiply-adds (macs x moduli) */
-    uint64_t dot_products; /* block dot products decoded (RNS) */
-    uint64_t corrected;    /* ... repaired by the redundant moduli */
-    uint64_t detected;     /* ... found faulty and not repairable (after retries) */
-    uint64_t retried;      /* re-executions */
+    uint64_t calls, macs;    /* GEMMs run, M*N*K multiply-adds */
+    uint64_t residue_macs;   /* modular multiply-adds (macs x moduli) */
+    uint64_t dot_products;   /* block dot products decoded (RNS) */
+    uint64_t residue_errors; /* residues the device noise changed (retries included) */
+    uint64_t corrected;      /* ... repaired by the redundant moduli */
+    uint64_t detected;       /* ... found faulty and not repairable (after retries) */
+    uint64_t retried;        /* re-executions */
 } num_gemm_stats_t;
 
 typedef struct num_gemm num_gemm_t;

@@ -15,19 +15,20 @@ d = json.loads(sys.argv[1])
 m = ",".join(str(x) for x in d.get("moduli", []))
 r = ",".join(str(x) for x in d.get("redundant_moduli", []))
 f = d.get("fp32_test_accuracy")
-print("| %s | %s | %s | %s | %s | %.2f | %s | %s | %s | %s |" % (
+print("| %s | %s | %s | %s | %s | %.2f | %s | %s | %s | %s | %s |" % (
     " ".join(sys.argv[2:]), m or "-", r or "-", d.get("mant_bits", "-"),
     ("%.1f" % d["range_bits"]) if "range_bits" in d else "-", d["test_accuracy"],
     ("%.2f" % f) if f is not None else "-",
-    d.get("corrected", "-"), d.get("retried", "-"), d.get("detected_uncorrected", "-")))' "$out" "$@"
+    d.get("residue_errors", "-"), d.get("corrected", "-"), d.get("retried", "-"),
+    d.get("detected_uncorrected", "-")))' "$out" "$@"
   else
-    echo "| $* | | | | | $(tr -d '\n' </tmp/mirage_err.$$ | sed 's/^prism train: //') | | | | |"
+    echo "| $* | | | | | $(tr -d '\n' </tmp/mirage_err.$$ | sed 's/^prism train: //') | | | | | |"
   fi
   rm -f /tmp/mirage_err.$$
 }
 header() {
-  echo "| arguments | moduli | redundant | mantissa bits | range bits | test acc. % | fp32 test acc. % | corrected | retried | detected, not corrected |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| arguments | moduli | redundant | mantissa bits | range bits | test acc. % | fp32 test acc. % | residue errors | corrected | retried | detected, not corrected |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 }
 if [ "$WHAT" = all ] || [ "$WHAT" = compare ]; then
   echo "### RNS vs FP32 (same network, seed and schedule)"

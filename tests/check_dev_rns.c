@@ -174,10 +174,11 @@ START_TEST(test_phase_noise_error_rate)
     for (int l = 0; l < 3; l++) {
         for (size_t i = 0; i < N; i++)
             res[i] = 5;
-        cfg.residue_noise(cfg.noise_ctx, l, ms[l], 16, res, N, (uint64_t)l);
+        size_t changed = cfg.residue_noise(cfg.noise_ctx, l, ms[l], 16, res, N, (uint64_t)l);
         long wrong = 0;
         for (size_t i = 0; i < N; i++)
             wrong += res[i] != 5;
+        ck_assert_uint_eq(changed, (size_t)wrong);
         double p_err = erfc(M_PI / (ms[l] * sigma * sqrt(16.0) * sqrt(2.0)));
         double sd = sqrt(N * p_err * (1 - p_err));
         ck_assert_msg(fabs(wrong - N * p_err) < 5 * sd, "m=%u: %ld errors, expected %.0f", ms[l],

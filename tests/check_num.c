@@ -420,14 +420,16 @@ START_TEST(test_gemm_transposes_fp32_bfp_rns)
 END_TEST
 
 /* A device that corrupts residues: adds 1 to modulus (draw % n) of every output. */
-static void corrupt_one(void *ctx, int mod_index, uint32_t m, size_t k_len, uint32_t *res, size_t n,
-                        uint64_t draw)
+static size_t corrupt_one(void *ctx, int mod_index, uint32_t m, size_t k_len, uint32_t *res,
+                          size_t n, uint64_t draw)
 {
     const int *n_mod = ctx;
     (void)k_len;
-    if ((uint64_t)mod_index == draw / (uint64_t)*n_mod % (uint64_t)*n_mod)
-        for (size_t i = 0; i < n; i++)
-            res[i] = (res[i] + 1) % m;
+    if ((uint64_t)mod_index != draw / (uint64_t)*n_mod % (uint64_t)*n_mod)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        res[i] = (res[i] + 1) % m;
+    return n;
 }
 
 START_TEST(test_gemm_redundant_corrects_device_faults)
@@ -455,6 +457,7 @@ START_TEST(test_gemm_redundant_corrects_device_faults)
     const num_gemm_stats_t *st = num_gemm_stats(gr);
     ck_assert_uint_eq(st->dot_products, M * N * 5);
     ck_assert_uint_eq(st->corrected, st->dot_products);
+    ck_assert_uint_eq(st->residue_errors, st->dot_products); /* one per dot product */
     ck_assert_uint_eq(st->detected, 0);
     num_gemm_destroy(gr);
     /* one redundant modulus: every faulty dot product is detected (and, with
