@@ -35,8 +35,9 @@ typedef struct run {
     const char *why;
     double t0;
     int progress_on;
-    int dist;     /* a distributed run: stop only when every rank agrees */
-    int stop_req; /* this rank wants to stop (signal, wall limit) */
+    const map_exec_t *sched; /* a workload's schedule: progress in ops done */
+    int dist;                /* a distributed run: stop only when every rank agrees */
+    int stop_req;            /* this rank wants to stop (signal, wall limit) */
 } run_t;
 
 static int mpi_started; /* MPI_Init ran: finalize before exit */
@@ -95,16 +96,27 @@ static void on_progress(struct ev_loop *loop, ev_timer *w, int revents)
     double rate = el > 0 ? (double)sim_events_handled(r->sim) / el : 0;
     char now[32];
     sim_fmt_time(sim_now(r->sim), now, sizeof now);
-    if (r->until != SIM_TIME_MAX && r->until > 0) {
-        double frac = (double)sim_now(r->sim) / (double)r->until;
+    size_t ops_done = 0;
+    if (r->sched && r->sched->n_entries)
+        for (size_t i = 0; i < r->sched->n_entries; i++)
+            ops_done += r->sched->entries[i].res.done != 0;
+    int by_ops = r->sched && r->sched->n_entries && (r->until == SIM_TIME_MAX || r->until == 0);
+    if (by_ops || (r->until != SIM_TIME_MAX && r->until > 0)) {
+        /* the end is known: the run's end time, or the schedule's last op */
+        double frac = by_ops ? (double)ops_done / (double)r->sched->n_entries
+                             : (double)sim_now(r->sim) / (double)r->until;
         int bar = (int)(frac * 30);
         char b[31];
         for (int i = 0; i < 30; i++)
             b[i] = i < bar ? '#' : '.';
         b[30] = '\0';
         double eta = frac > 0 ? el * (1 - frac) / frac : 0;
-        fprintf(stderr, "\r[%s] %5.1f%%  sim %s  %.2f Mev/s  ETA %.0f s   ", b, frac * 100, now,
-                rate / 1e6, eta);
+        if (by_ops)
+            fprintf(stderr, "\r[%s] %5.1f%%  %zu/%zu ops  sim %s  ETA %.0f s   ", b, frac * 100,
+                    ops_done, r->sched->n_entries, now, eta);
+        else
+            fprintf(stderr, "\r[%s] %5.1f%%  sim %s  %.2f Mev/s  ETA %.0f s   ", b, frac * 100, now,
+                    rate / 1e6, eta);
     } else {
         fprintf(stderr, "\rsim %s  %llu events  %.2f Mev/s   ", now,
                 (unsigned long long)sim_events_handled(r->sim), rate / 1e6);
@@ -737,6 +749,11 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     r.loop = ev_default_loop(EVFLAG_AUTO);
     r.dist = dist;
     r.progress_on = rank == 0 && (progress || isatty(2));
+    if (!dist && (workload || schedule_in)) {
+        const char *driver = NULL;
+        if (!map_find_driver(s, &driver, err, sizeof err))
+            r.sched = map_exec_attached(sim_comp_find(s, driver));
+    }
     ev_idle_init(&r.slice, on_slice);
     r.slice.data = &r;
     ev_idle_start(r.loop, &r.slice);

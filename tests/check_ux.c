@@ -756,6 +756,31 @@ START_TEST(capacity_checked_before_the_run_and_errors_said_once)
 }
 END_TEST
 
+START_TEST(progress_shows_percent_and_eta_when_the_end_is_known)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    char out[65536];
+    /* the end time comes from --set until (the config's own field works the same) */
+    int rc = run_out(out, sizeof out, "%s run %s --set until=2us --progress 2>&1 >/dev/null", prism,
+                     path("net.yaml"));
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(strstr(out, "100.0%") && strstr(out, "ETA"), "%s", out);
+    /* without an end time: simulated time and events, no made-up percent */
+    rc = run_out(out, sizeof out, "%s run %s --progress 2>&1 >/dev/null", prism, path("net.yaml"));
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(!strstr(out, "%") && strstr(out, "events"), "%s", out);
+    /* a workload: the end is its schedule's last op */
+    if (!have_repo())
+        return;
+    rc = run_out(out, sizeof out,
+                 "%s run configs/chip.yaml --workload gpt2 --seq 16 --progress 2>&1 >/dev/null",
+                 prism);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(strstr(out, "100.0%") && strstr(out, "ops") && strstr(out, "ETA"), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ux");
@@ -774,6 +799,7 @@ static Suite *suite(void)
     tcase_add_test(tc, plot_draws_each_picture);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
+    tcase_add_test(tc, progress_shows_percent_and_eta_when_the_end_is_known);
     suite_add_tcase(s, tc);
     return s;
 }
