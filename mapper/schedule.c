@@ -631,7 +631,9 @@ static cJSON *req_json(const map_exec_entry_t *e, const char *const *units)
     }
     cJSON_AddNumberToObject(r, "k", (double)e->req.k);
     cJSON_AddNumberToObject(r, "n", (double)e->req.n);
-    if (e->req.kind == DEV_OP_GEMM) {
+    if (e->req.flags & DEV_F_NO_RELOAD)
+        cJSON_AddBoolToObject(r, "no_reload", 1);
+    if (e->req.kind == DEV_OP_GEMM || e->req.kind == DEV_OP_MVM || e->req.kind == DEV_OP_PROGRAM) {
         cJSON_AddNumberToObject(r, "weight_id", (double)e->req.weight_id);
         cJSON_AddNumberToObject(r, "weight_step", (double)e->weight_step);
     }
@@ -864,6 +866,43 @@ static int param_num(sim_comp_t *c, const char *name, double *out)
 int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t n)
 {
     const map_exec_t *x = &sched->exec;
+    /* a weight-stationary unit holds one matrix: two different matrices both
+     * said to be resident (no_reload) on it cannot be */
+    size_t nu = sched->units.n;
+    int64_t *resident = malloc((nu ? nu : 1) * sizeof *resident);
+    size_t *first = malloc((nu ? nu : 1) * sizeof *first);
+    if (!resident || !first) {
+        free(resident);
+        free(first);
+        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+    }
+    for (size_t u = 0; u < nu; u++)
+        resident[u] = -1;
+    for (size_t i = 0; i < x->n_entries; i++) {
+        const map_exec_entry_t *e = &x->entries[i];
+        if (e->unit < 0 || !(e->req.flags & DEV_F_NO_RELOAD) || (size_t)e->unit >= nu)
+            continue;
+        for (uint64_t r = 0; r < e->reps; r++) {
+            int64_t id = (int64_t)(e->req.weight_id + (uint32_t)(r * e->weight_step));
+            if (resident[e->unit] < 0) {
+                resident[e->unit] = id;
+                first[e->unit] = i;
+            } else if (resident[e->unit] != id) {
+                int rc = fail(err, n, SIM_ERR_CONFIG,
+                              "schedule entry %zu (op '%s'): unit '%s' already holds weights %lld "
+                              "(entry %zu) as resident; a %s holds one matrix: place weights "
+                              "%lld on another unit or let it reload",
+                              i, e->name ? e->name : "?", sched->units.unit[e->unit].name,
+                              (long long)resident[e->unit], first[e->unit],
+                              sched->units.unit[e->unit].model, (long long)id);
+                free(resident);
+                free(first);
+                return rc;
+            }
+        }
+    }
+    free(resident);
+    free(first);
     for (size_t i = 0; i < x->n_entries; i++) {
         const map_exec_entry_t *e = &x->entries[i];
         if (e->unit < 0)

@@ -310,6 +310,14 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                 else
                     e->weight_step = (uint32_t)v;
             }
+            const cJSON *nr = cJSON_GetObjectItemCaseSensitive(req, "no_reload");
+            if (nr && !cJSON_IsBool(nr)) {
+                rc = rfail(err, n, "%s: schedule[%zu].request.no_reload is not true/false", path,
+                           i);
+                goto done;
+            }
+            if (cJSON_IsTrue(nr))
+                e->req.flags |= DEV_F_NO_RELOAD;
             if (e->req.kind == DEV_OP_TRANSFER) {
                 const char *ends[2] = {get_str(req, "from"), get_str(req, "to")};
                 for (int k = 0; k < 2; k++) {

@@ -26,8 +26,8 @@ typedef struct pdef {
 #define F(field) offsetof(noc_cfg_t, field)
 #define S(field) sizeof(((noc_cfg_t *)0)->field)
 static const pdef_t pdefs[] = {
-    {"topology", "topology", PT_STR, F(topology), S(topology), "mesh", "mesh | torus | fbfly", 0,
-     0},
+    {"topology", "topology", PT_STR, F(topology), S(topology), "mesh",
+     "mesh | torus | fbfly | fattree", 0, 0},
     {"k", "k", PT_INT, F(k), 0, "8", "routers per dimension", 2, 256},
     {"n", "n", PT_INT, F(n), 0, "2", "dimensions", 1, 4},
     {"concentration", "c", PT_INT, F(concentration), 0, "1", "terminals per router", 1, 16},
@@ -222,16 +222,26 @@ static int is_pow2(uint32_t x)
     return x && !(x & (x - 1));
 }
 
+static int is_fattree(const noc_cfg_t *c)
+{
+    return !strcmp(c->topology, "fattree");
+}
+
 uint32_t noc_routers(const noc_cfg_t *c)
 {
     uint64_t r = 1;
-    for (int i = 0; i < c->n && r <= (1u << 24); i++)
+    int dims = is_fattree(c) ? c->n - 1 : c->n;
+    for (int i = 0; i < dims && r <= (1u << 24); i++)
         r *= (uint64_t)c->k;
+    if (is_fattree(c))
+        r *= (uint64_t)c->n; /* n levels of k^(n-1) routers */
     return r > (1u << 24) ? (1u << 24) : (uint32_t)r;
 }
 
 uint32_t noc_nodes(const noc_cfg_t *c)
 {
+    if (is_fattree(c)) /* k terminals on each of the k^(n-1) leaf routers */
+        return noc_routers(c) / (uint32_t)c->n * (uint32_t)c->k;
     return noc_routers(c) * (uint32_t)c->concentration;
 }
 
@@ -244,8 +254,11 @@ int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errle
         t->kind = NOC_TOPO_TORUS;
     else if (!strcmp(c->topology, "fbfly"))
         t->kind = NOC_TOPO_FBFLY;
+    else if (!strcmp(c->topology, "fattree"))
+        t->kind = NOC_TOPO_FATTREE;
     else {
-        snprintf(err, errlen, "topology: unknown topology '%s' (known: mesh, torus, fbfly)",
+        snprintf(err, errlen,
+                 "topology: unknown topology '%s' (known: mesh, torus, fbfly, fattree)",
                  c->topology);
         return -1;
     }
@@ -256,6 +269,16 @@ int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errle
      * of the k - 1 other routers of every dimension */
     t->net_ports = t->kind == NOC_TOPO_FBFLY ? (c->k - 1) * c->n : 2 * c->n;
     t->ports = t->net_ports + c->concentration;
+    if (t->kind == NOC_TOPO_FATTREE) {
+        /* k-ary n-tree: ports 0..k-1 up, k..2k-1 down; a leaf's down ports
+         * are its k terminals */
+        t->c = c->k;
+        t->net_ports = c->k;
+        t->ports = 2 * c->k;
+        t->leaves = 1;
+        for (int i = 0; i < c->n - 1; i++)
+            t->leaves *= (uint32_t)c->k;
+    }
     t->vcs = c->num_vcs;
     t->adaptive = !strcmp(c->routing, "min_adapt");
     return 0;
@@ -311,9 +334,13 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
     }
     if (strcmp(c->routing, "dor") && strcmp(c->routing, "dim_order") &&
         strcmp(c->routing, "dim_order_mesh") && strcmp(c->routing, "dim_order_torus") &&
-        strcmp(c->routing, "min_adapt")) {
-        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: dor%s)",
-                 c->routing, c->topology, t.kind == NOC_TOPO_MESH ? ", min_adapt" : "");
+        strcmp(c->routing, "min_adapt") &&
+        !(t.kind == NOC_TOPO_FATTREE && !strcmp(c->routing, "nca"))) {
+        snprintf(err, errlen, "routing: '%s' does not fit topology '%s' (it supports: %s)",
+                 c->routing, c->topology,
+                 t.kind == NOC_TOPO_MESH      ? "dor, min_adapt"
+                 : t.kind == NOC_TOPO_FATTREE ? "nca (dor names it too)"
+                                              : "dor");
         return -1;
     }
     if (!strcmp(c->routing, "min_adapt") && (t.kind != NOC_TOPO_MESH || c->num_vcs < 2)) {
@@ -326,6 +353,10 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
     if ((!strcmp(c->routing, "dim_order_torus") && t.kind != NOC_TOPO_TORUS) ||
         (!strcmp(c->routing, "dim_order_mesh") && t.kind != NOC_TOPO_MESH)) {
         snprintf(err, errlen, "routing: '%s' does not fit topology '%s'", c->routing, c->topology);
+        return -1;
+    }
+    if (t.kind == NOC_TOPO_FATTREE && c->n < 2) {
+        snprintf(err, errlen, "n: a fat tree needs n >= 2 levels");
         return -1;
     }
     if (t.kind == NOC_TOPO_TORUS && c->num_vcs < 2) {
@@ -388,6 +419,26 @@ static inline uint32_t pow_k(int k, int d)
 
 int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
 {
+    if (t->kind == NOC_TOPO_FATTREE) {
+        /* level l, position w (n - 1 digits): up port j joins level l + 1 at
+         * w with digit l set to j (arriving on down port w_l); down port
+         * k + i joins level l - 1 at w with digit l - 1 set to i */
+        uint32_t level = r / t->leaves, w = r % t->leaves;
+        if (p < t->k) {
+            if ((int)level == t->n - 1)
+                return -1;
+            int wl = digit(w, (int)level, t->k);
+            uint32_t w2 = w + ((uint32_t)p - (uint32_t)wl) * pow_k(t->k, (int)level);
+            *in_port = t->k + wl;
+            return (int)((level + 1) * t->leaves + w2);
+        }
+        if (level == 0)
+            return -1;
+        int i = p - t->k, d = (int)level - 1, wd = digit(w, d, t->k);
+        uint32_t w2 = w + ((uint32_t)i - (uint32_t)wd) * pow_k(t->k, d);
+        *in_port = wd;
+        return (int)((level - 1) * t->leaves + w2);
+    }
     if (p >= t->net_ports)
         return -1;
     if (t->kind == NOC_TOPO_FBFLY) {
@@ -412,6 +463,23 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
 int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls)
 {
     uint32_t dr = dest / (uint32_t)t->c;
+    if (t->kind == NOC_TOPO_FATTREE) {
+        /* nearest common ancestor: up (port = the destination leaf's digit
+         * of this level, spreading destinations over the roots) until the
+         * subtree holds the destination, then down; up*-down* is
+         * deadlock-free */
+        uint32_t level = r / t->leaves, w = r % t->leaves;
+        *cls = 0;
+        int below = 1;
+        for (int m = (int)level; m < t->n - 1; m++)
+            if (digit(w, m, t->k) != digit(dr, m, t->k))
+                below = 0;
+        if (!below)
+            return digit(dr, (int)level, t->k);
+        if (level == 0)
+            return t->k + (int)(dest % (uint32_t)t->k);
+        return t->k + digit(dr, (int)level - 1, t->k);
+    }
     for (int d = 0; d < t->n; d++) {
         int x = digit(r, d, t->k), dx = digit(dr, d, t->k);
         if (x == dx)
@@ -470,7 +538,7 @@ int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst)
     uint8_t cls = 0;
     for (;;) {
         int p = noc_route(&t, r, dst, in, &cls);
-        if (p >= t.net_ports)
+        if (p >= t.net_ports && (t.kind != NOC_TOPO_FATTREE || r < t.leaves))
             return hops;
         int nr = noc_neighbor(&t, r, p, &in);
         if (nr < 0 || hops > 4 * t.k * t.n)
@@ -511,7 +579,8 @@ int noc_traffic_kind(const char *name)
 uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double u, double u2,
                           uint32_t hotspot, double hotspot_fraction)
 {
-    uint32_t routers = pow_k(t->k, t->n), nodes = routers * (uint32_t)t->c;
+    int dims = t->kind == NOC_TOPO_FATTREE ? t->n - 1 : t->n; /* fat tree: leaf coordinates */
+    uint32_t routers = pow_k(t->k, dims), nodes = routers * (uint32_t)t->c;
     int bits = 0;
     while ((1u << bits) < nodes)
         bits++;
@@ -536,7 +605,7 @@ uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double
         /* per dimension: x + ceil(k/2) - 1 (tornado) or x + 1 (neighbor), mod k */
         uint32_t r = src / (uint32_t)t->c, d = 0;
         int shift = pattern == NOC_TR_TORNADO ? (t->k + 1) / 2 - 1 : 1;
-        for (int i = 0; i < t->n; i++) {
+        for (int i = 0; i < dims; i++) {
             int x = digit(r, i, t->k);
             d += (uint32_t)((x + shift) % t->k) * pow_k(t->k, i);
         }
@@ -669,7 +738,7 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
     inj.capacity = inj.latency + 2;
     inj.credit_latency = (uint32_t)c->channel_latency + 1;
     for (uint32_t r = 0; r < routers; r++)
-        for (int p = 0; p < t.net_ports; p++) {
+        for (int p = 0; p < (t.kind == NOC_TOPO_FATTREE ? t.ports : t.net_ports); p++) {
             int in = 0;
             int nb = noc_neighbor(&t, r, p, &in);
             if (nb < 0)

@@ -52,12 +52,14 @@ void noc_alloc_run(noc_alloc_t *a, const uint64_t *req, uint64_t in_mask, int8_t
 typedef struct noc_topo {
     int kind; /* NOC_TOPO_* */
     int k, n, c;
-    int ports;     /* per router: network + c local */
-    int net_ports; /* network ports: 2n (mesh, torus) or (k - 1) n (fbfly) */
+    int ports;       /* per router: network + c local */
+    int net_ports;   /* network ports: 2n (mesh, torus) or (k - 1) n (fbfly); fat tree: k up
+                        ports (then k down, the terminals at a leaf) */
+    uint32_t leaves; /* fat tree: routers per level, k^(n-1) */
     int vcs;
     int adaptive; /* min_adapt: VC 0 escape (DOR), VCs 1.. on any minimal port */
 } noc_topo_t;
-enum { NOC_TOPO_MESH, NOC_TOPO_TORUS, NOC_TOPO_FBFLY };
+enum { NOC_TOPO_MESH, NOC_TOPO_TORUS, NOC_TOPO_FBFLY, NOC_TOPO_FATTREE };
 int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errlen);
 /* Output port at router `r` for a packet to node `dest`, and the VC class it
  * must use there (torus dateline: class 1 once the wrap link of the current

@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const sim_param_def_t router_params[] = {
-    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus|fbfly", "network topology",
+    {"topology", SIM_P_ENUM, "mesh", "", 0, 0, "mesh|torus|fbfly|fattree", "network topology",
      "BookSim2 topology"},
     {"k", SIM_P_INT, "8", "", 2, 256, NULL, "routers per dimension", "BookSim2 mesh88_lat"},
     {"n", SIM_P_INT, "2", "", 1, 4, NULL, "dimensions", "BookSim2 mesh88_lat"},

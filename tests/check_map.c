@@ -497,6 +497,35 @@ START_TEST(test_stage2_fixture)
 }
 END_TEST
 
+/* a mapped schedule (crossbar weights resident: no_reload requests) through
+ * the file and prism run: the run takes what the mapper estimated */
+START_TEST(test_cli_resident_round_trip)
+{
+    const char *prism = getenv("PRISM");
+    if (!have_repo() || !prism || access(prism, X_OK) != 0)
+        return;
+    char cmd[2048], dir[] = "/tmp/prism-mapr-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "%s map --chip configs/hybrid.yaml --workload gpt2:layers=2 --seq 32 "
+             "--resident-weights --objective latency --generations 3 -o %s/s.json --json > "
+             "%s/m.json && %s run configs/hybrid.yaml --schedule %s/s.json --json > %s/r.json && "
+             "python3 -c \"import json,sys; m=json.load(open('%s/m.json')); "
+             "r=json.load(open('%s/r.json')); c=m['chosen']; x=sum(1 for _ in []); "
+             "e=sum(k['energy_pj'] for k in r['components'])/1e9; "
+             "print('estimate', c['latency_ms'], c['energy_mj'], 'run', r['end_time_ps']/1e9, e); "
+             "sys.exit(not (m['chosen']['mac_share_pct']['xbar'] > 0 and "
+             "abs(r['end_time_ps']/1e9 - c['latency_ms']) <= 1e-3 * c['latency_ms'] and "
+             "abs(e - c['energy_mj']) <= 1e-3 * c['energy_mj']))\" >&2",
+             prism, dir, dir, prism, dir, dir, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "grep -q no_reload %s/s.json", dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    sh(cmd);
+}
+END_TEST
+
 START_TEST(test_cli_errors)
 {
     const char *prism = getenv("PRISM");
@@ -540,6 +569,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_stage2_moves);
     tcase_add_test(t, test_stage2_fixture);
     tcase_add_test(t, test_cli_errors);
+    tcase_add_test(t, test_cli_resident_round_trip);
     suite_add_tcase(s, t);
     return s;
 }

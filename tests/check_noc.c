@@ -150,8 +150,10 @@ static void zero_load_all_pairs_topo(const char *topo, int k, int flits)
             /* R = Manhattan distance + 1 routers (mesh), differing
              * coordinates + 1 (fbfly); T0 = 2 + 4R + (L - 1) */
             int sx = src % k, sy = src / k, dx = d % k, dy = d / k;
-            int R = !strcmp(topo, "fbfly") ? (sx != dx) + (sy != dy) + 1
-                                           : abs(sx - dx) + abs(sy - dy) + 1;
+            /* fat tree (2 levels): 1 router under one leaf, else up and down */
+            int R = !strcmp(topo, "fbfly")     ? (sx != dx) + (sy != dy) + 1
+                    : !strcmp(topo, "fattree") ? (src / k == d / k ? 1 : 3)
+                                               : abs(sx - dx) + abs(sy - dy) + 1;
             uint64_t t0_ref = (uint64_t)(2 + 4 * R + flits - 1);
             ck_assert_uint_eq(p->from[src], 1);
             ck_assert_msg(p->lat[src] == t0_ref, "%d -> %d: %llu cycles, closed form %llu", src, d,
@@ -176,6 +178,8 @@ START_TEST(zero_load_closed_form_every_pair_8x8)
     zero_load_all_pairs(4);
     zero_load_all_pairs_topo("fbfly", 4, 1);
     zero_load_all_pairs_topo("fbfly", 4, 4);
+    zero_load_all_pairs_topo("fattree", 4, 1);
+    zero_load_all_pairs_topo("fattree", 4, 4);
 }
 END_TEST
 
@@ -272,10 +276,13 @@ static void conserve(const char *topo, const char *routing, const char *traffic,
 START_TEST(conservation_order_no_deadlock_above_saturation)
 {
     /* every topology/routing pair */
-    const char *pairs[][2] = {
-        {"mesh", "dor"}, {"torus", "dor"}, {"mesh", "min_adapt"}, {"fbfly", "dor"}};
+    const char *pairs[][2] = {{"mesh", "dor"},
+                              {"torus", "dor"},
+                              {"mesh", "min_adapt"},
+                              {"fbfly", "dor"},
+                              {"fattree", "nca"}};
     const char *traffic[] = {"uniform", "transpose", "bitcomp", "tornado", "hotspot"};
-    for (int t = 0; t < 4; t++)
+    for (int t = 0; t < 5; t++)
         for (int p = 0; p < 5; p++) {
             conserve(pairs[t][0], pairs[t][1], traffic[p], "1", 0.9);
             conserve(pairs[t][0], pairs[t][1], traffic[p], "1,4", 0.6);
@@ -591,6 +598,14 @@ START_TEST(cli_outputs_and_config)
         cli_vrun_fmt(out, sizeof out, "%s noc --sweep 0.1:0.2:0.1 --plot %s", prism, path("c.jpg")),
         2);
     ck_assert_ptr_nonnull(strstr(out, ".png or .svg"));
+    /* Ctrl-C: the finished rows, one line on stderr, exit 130 */
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out,
+                                  "timeout --preserve-status -s INT 1 %s noc --sweep 0.02:0.5:0.02 "
+                                  "--progress --csv",
+                                  prism),
+                     130);
+    ck_assert_ptr_nonnull(strstr(out, "prism noc: interrupted"));
+    ck_assert_ptr_nonnull(strstr(out, "topology,k,n,traffic"));
 }
 END_TEST
 

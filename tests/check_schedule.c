@@ -221,6 +221,16 @@ START_TEST(test_refusals)
                                  err, sizeof err),
                      0);
     ck_assert_ptr_nonnull(strstr(err, "a 300 x 10 weight overflows unit 'x'"));
+    /* capacity: two different matrices both resident on one crossbar */
+    ck_assert_int_ne(attach_text(xb,
+                                 "{\"schedule\": [{\"op\": \"a\", \"unit\": \"x\", \"request\": "
+                                 "{\"op\": \"mvm\", \"m\": 1, \"k\": 100, \"n\": 10, "
+                                 "\"weight_id\": 1, \"no_reload\": true}}, {\"op\": \"b\", "
+                                 "\"unit\": \"x\", \"request\": {\"op\": \"mvm\", \"m\": 1, "
+                                 "\"k\": 100, \"n\": 10, \"weight_id\": 2, \"no_reload\": true}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "unit 'x' already holds weights 1 (entry 0) as resident"));
     /* unknown op of a named workload */
     ck_assert_int_ne(attach_text(XFER_CFG,
                                  "{\"spec\": \"resnet18\", \"schedule\": [{\"op\": \"nope\", "
