@@ -2,6 +2,7 @@
  * mapping (mapper/search.c) and its report: the baselines, the Pareto front,
  * the stage-2 moves and the chosen mapping; the schedule file for prism run. */
 #include "cli/cli.h"
+#include "cli/out.h"
 #include "mapper/map.h"
 
 #include <errno.h>
@@ -238,7 +239,8 @@ int cmd_map_search(int argc, char **argv)
             break;
         case 'D':
             if (wl_dtype_parse(optarg, &wo.dtype) || wl_dtype_size(wo.dtype) == 0) {
-                fprintf(stderr, "prism map: --dtype '%s' is not f32, f16, bf16 or i8\n", optarg);
+                fprintf(stderr, "prism map: --dtype '%s' is not one of %s\n", optarg,
+                        cli_dtype_list());
                 return 2;
             }
             break;
