@@ -46,3 +46,5 @@ echo "== on-chip network: 8x8 mesh uniform 0.2 and 16x16 mesh uniform 0.1, 110,0
 bench/noc --json
 echo "== RNS: modular GEMM residue MACs/s vs the FP32 GEMM; one digits MLP epoch in RNS =="
 bench/rns --json
+echo "== pi2: multicast 1 -> 128 replicas/s; the digits-sized fabric over engine links and a 2x2 mesh =="
+bench/pi2 --rows 100 --json

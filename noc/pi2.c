@@ -127,6 +127,8 @@ static const sim_param_def_t src_params[] = {
     {"start_ps", SIM_P_INT, "0", "ps", 0, 1e15, NULL, "window of the first row", ""},
     {"window", SIM_P_REAL, "0", "", 0, 1e9, NULL,
      "rails later than this (value units) are not sent (0: all)", ""},
+    {"values", SIM_P_STR, "", "", 0, -1, NULL,
+     "rows to inject, ';' between rows, ',' between values (or fed by the caller)", ""},
     {"packet_bytes", SIM_P_INT, "8", "B", 1, 4096, NULL, "size of one spike packet",
      "64-bit header flit"},
     PI2_LINK_PARAM,
@@ -149,6 +151,40 @@ static int64_t rail_offset_ps(double value, int rail, double offset, double ps_p
     return vu * (int64_t)res;
 }
 
+/* "0.2,0.8;1,0.1": rows of `inputs` numbers. */
+static int src_parse_values(sim_comp_t *c, src_t *s, const char *text)
+{
+    size_t rows = 1;
+    for (const char *q = text; *q; q++)
+        rows += *q == ';';
+    s->x = malloc(sizeof(float) * rows * (size_t)s->inputs);
+    if (!s->x)
+        return sim_comp_fail(c, "out of memory");
+    const char *q = text;
+    for (size_t r = 0; r < rows; r++) {
+        for (int i = 0; i < s->inputs; i++) {
+            char *end;
+            while (*q == ' ')
+                q++;
+            double v = strtod(q, &end);
+            if (end == q || !isfinite(v))
+                return sim_comp_fail(c, "values: row %zu, value %d is not a number", r + 1, i + 1);
+            s->x[r * (size_t)s->inputs + (size_t)i] = (float)v;
+            q = end;
+            while (*q == ' ')
+                q++;
+            char want = i + 1 < s->inputs ? ',' : (r + 1 < rows ? ';' : 0);
+            if (*q != want)
+                return sim_comp_fail(c, "values: row %zu has %s than inputs = %d values", r + 1,
+                                     i + 1 < s->inputs ? "fewer" : "more", s->inputs);
+            if (want)
+                q++;
+        }
+    }
+    s->rows = (int)rows;
+    return 0;
+}
+
 static int src_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     src_t *s = state;
@@ -165,6 +201,13 @@ static int src_init(sim_comp_t *c, void *state, const sim_params_t *p)
         return SIM_ERR_NOMEM;
     if (lane_ports(c, "out", 2 * s->inputs, s->out, NULL, 1))
         return SIM_ERR_CONFIG;
+    const char *vals = sim_param_str(p, "values");
+    if (vals && *vals) {
+        if (s->rows > 0)
+            return sim_comp_fail(c, "values are both in the config and fed by the caller");
+        if (src_parse_values(c, s, vals))
+            return SIM_ERR_CONFIG;
+    }
     s->h_pkts = sim_stat(c, "packets_sent", SIM_STAT_COUNT, "packets");
     s->h_pruned = sim_stat(c, "rails_pruned", SIM_STAT_COUNT, "packets");
     s->op_inject = sim_trace_op(c, "inject");
@@ -757,7 +800,8 @@ typedef struct enc {
     /* readout: per inference, class and firing times relative to its window */
     noc_pi2_result_t *res_v;
     uint64_t n_res, cap_res;
-    int h_pkts, h_late, h_incomplete, h_pruned, h_energy, op_dec;
+    int h_pkts, h_late, h_incomplete, h_pruned, h_energy, op_dec, h_rows, h_cls;
+    int h_y[16]; /* readout with <= 16 units: y of the last row, for prism run */
 } enc_t;
 
 static const sim_param_def_t enc_params[] = {
@@ -822,6 +866,15 @@ static int enc_init(sim_comp_t *c, void *state, const sim_params_t *p)
     e->h_pruned = sim_stat(c, "rails_pruned", SIM_STAT_COUNT, "packets");
     e->h_energy = sim_stat(c, "energy.encode", SIM_STAT_ENERGY, "pJ");
     e->op_dec = sim_trace_op(c, e->readout ? "classify" : "encode");
+    if (e->readout) {
+        e->h_rows = sim_stat(c, "rows_classified", SIM_STAT_COUNT, "rows");
+        e->h_cls = sim_stat(c, "last_class", SIM_STAT_VALUE, "");
+        for (int j = 0; j < e->units && j < 16; j++) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "last_y%d", j);
+            e->h_y[j] = sim_stat(c, nm, SIM_STAT_VALUE, "");
+        }
+    }
     return 0;
 }
 
@@ -859,6 +912,11 @@ static void enc_record(sim_comp_t *c, enc_t *e)
         if (e->y[j] > e->y[best])
             best = j;
     r->cls = best;
+    /* value stats keep a maximum; set them by adding the difference */
+    sim_stat_add(c, e->h_rows, 1);
+    sim_stat_add(c, e->h_cls, best - sim_stat_get(c, e->h_cls));
+    for (int j = 0; j < e->units && j < 16; j++)
+        sim_stat_add(c, e->h_y[j], e->y[j] - sim_stat_get(c, e->h_y[j]));
     r->units = e->units;
     r->y = malloc(sizeof(double) * (size_t)e->units);
     r->t_ps = malloc(sizeof(int64_t) * 2 * (size_t)e->units);

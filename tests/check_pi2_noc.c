@@ -135,6 +135,12 @@ static double stat(sim_t *s, const char *comp, const char *name)
     return 0;
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static const seen_t *find(int port, uint64_t tag, int nth)
 {
     for (int i = 0; i < n_seen; i++)
@@ -392,6 +398,108 @@ START_TEST(source_encodes_rails)
 }
 END_TEST
 
+/* Per-replica drop and jitter of pi2_delay: 1 input to 4 outputs, 3000
+ * inferences; the drop rate within 4 sigma, the jitter's mean and standard
+ * deviation within 4 standard errors. */
+START_TEST(delay_drop_and_jitter_statistics)
+{
+    enum { N = 3000 };
+    reset();
+    sim_t *s = new_sim(9);
+    const char *src_kv[] = {"inputs",        "1",  "period_ps", "100000", "ps_per_unit", "1000",
+                            "resolution_ps", "10", NULL};
+    const char *kv[] = {"inputs",
+                        "2",
+                        "outputs",
+                        "4",
+                        "resolution_ps",
+                        "10",
+                        "delays",
+                        "500,500,500,500,-1,-1,-1,-1",
+                        "drop",
+                        "0.25",
+                        "jitter_ps",
+                        "200",
+                        NULL};
+    add(s, "src", "pi2_source", src_kv);
+    add(s, "d", "pi2_delay", kv);
+    link(s, "src.out0", "d.in0", 10);
+    link(s, "src.out1", "rec.in9", 10); /* the other rail is not used */
+    for (int o = 0; o < 4; o++) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "d.out%d", o);
+        snprintf(b, sizeof b, "rec.in%d", o);
+        link(s, a, b, 10);
+    }
+    float *x = calloc(N, sizeof(float));
+    noc_pi2_source_feed(sim_comp_find(s, "src"), x, N, 1);
+    free(x);
+    run(s);
+    double sent = 0, sum = 0, sum2 = 0;
+    for (int i = 0; i < n_seen; i++) {
+        if (seen[i].port > 3)
+            continue;
+        /* rail at 3000 ps after the window, + 10 + 5000 + jitter + 10 */
+        double j = (double)seen[i].at - (double)seen[i].pk.base_ps - 3000 - 10 - 5000 - 10;
+        sent++;
+        sum += j;
+        sum2 += j * j;
+    }
+    double total = 4.0 * N, p = 0.25, sd = sqrt(total * p * (1 - p));
+    ck_assert_double_eq(stat(s, "d", "replicas_dropped") + sent, total);
+    ck_assert_double_eq_tol(stat(s, "d", "replicas_dropped"), total * p, 4 * sd);
+    double mean = sum / sent, var = sum2 / sent - mean * mean;
+    /* delays are clamped at 0 only 25 sigma below the mean: Gaussian */
+    ck_assert_double_eq_tol(mean, 0, 4 * 200 / sqrt(sent));
+    ck_assert_double_eq_tol(sqrt(var), 200, 4 * 200 / sqrt(2 * sent));
+    sim_destroy(s);
+}
+END_TEST
+
+/* configs/pi2_neuron.yaml: one neuron wired from the primitives in YAML
+ * gives the closed form y = s (meanTop2 |x + w| - meanTop2 |x - w|) on both
+ * rows; a malformed `values` row is refused with its row number. */
+START_TEST(neuron_from_config_matches_closed_form)
+{
+    noc_register_all();
+    sim_t *s = NULL;
+    char err[512];
+    ck_assert_msg(sim_config_load("configs/pi2_neuron.yaml", NULL, &s, NULL, err, sizeof err) == 0,
+                  "%s", err);
+    run(s);
+    const noc_pi2_result_t *res;
+    ck_assert_uint_eq(noc_pi2_results(sim_comp_find(s, "out"), &res), 2);
+    static const double x[2][3] = {{0.2, 0.8, 0.5}, {1.0, 0.1, 0.3}}, w[3] = {0.5, -1, 0.25};
+    for (int r = 0; r < 2; r++) {
+        double p[3], n[3];
+        for (int i = 0; i < 3; i++) {
+            p[i] = fabs(x[r][i] + w[i]);
+            n[i] = fabs(x[r][i] - w[i]);
+        }
+        qsort(p, 3, sizeof(double), cmp_desc);
+        qsort(n, 3, sizeof(double), cmp_desc);
+        double y = 10 * ((p[0] + p[1]) / 2 - (n[0] + n[1]) / 2);
+        ck_assert_double_eq_tol(res[r].y[0], y, 1e-9);
+    }
+    ck_assert_double_eq_tol(res[0].y[0], -3.25, 1e-9);
+    ck_assert_double_eq_tol(res[1].y[0], 4.0, 1e-9);
+    sim_destroy(s);
+    s = NULL;
+    const char *bad = "components:\n"
+                      "  src: {model: pi2_source, inputs: 2, values: \"1,2;3\"}\n"
+                      "  k: {model: sink}\n"
+                      "links:\n"
+                      "  - {from: src.out0, to: k.in, latency: 1}\n"
+                      "  - {from: src.out1, to: k.in, latency: 1}\n"
+                      "  - {from: src.out2, to: k.in, latency: 1}\n"
+                      "  - {from: src.out3, to: k.in, latency: 1}\n";
+    ck_assert_int_eq(sim_config_load_string(bad, "bad.yaml", NULL, &s, err, sizeof err), 0);
+    ck_assert_int_ne(sim_init(s), 0);
+    ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "row 2 has fewer than inputs = 2"));
+    sim_destroy(s);
+}
+END_TEST
+
 /* A 6-5-3 network, K = 2, fixed weights: the fabric's classes equal the
  * analytic model's on the same delay grid and every unit fires at its
  * analytic z within the resolution. */
@@ -496,6 +604,8 @@ int main(void)
     tcase_add_test(tc, shaper_releases_after_k_credits);
     tcase_add_test(tc, drop_rate_within_bounds);
     tcase_add_test(tc, source_encodes_rails);
+    tcase_add_test(tc, delay_drop_and_jitter_statistics);
+    tcase_add_test(tc, neuron_from_config_matches_closed_form);
     tcase_add_loop_test(tc, fabric_equals_analytic_on_small_network, 0, 2);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
