@@ -2,6 +2,7 @@
  * mapping (mapper/search.c) and its report: the baselines, the Pareto front,
  * the stage-2 moves and the chosen mapping; the schedule file for prism run. */
 #include "cli/cli.h"
+#include "cli/out.h"
 #include "mapper/map.h"
 
 #include <errno.h>
@@ -238,7 +239,8 @@ int cmd_map_search(int argc, char **argv)
             break;
         case 'D':
             if (wl_dtype_parse(optarg, &wo.dtype) || wl_dtype_size(wo.dtype) == 0) {
-                fprintf(stderr, "prism map: --dtype '%s' is not f32, f16, bf16 or i8\n", optarg);
+                fprintf(stderr, "prism map: --dtype '%s' is not one of %s\n", optarg,
+                        cli_dtype_list());
                 return 2;
             }
             break;
@@ -375,11 +377,11 @@ int cmd_map_search(int argc, char **argv)
                 "%s{\"name\":\"%s\",\"latency_ms\":%.9g,\"energy_mj\":%.9g,\"kl_predicted\":%.9g}",
                 i ? "," : "", r.baseline[i].name, r.baseline[i].latency_ps / 1e9,
                 r.baseline[i].energy_pj / 1e9, r.baseline[i].kl);
-        printf("],\"moves\":%zu,\"chosen\":{\"latency_ms\":%.9g,\"energy_mj\":%.9g,"
+        printf("],\"moves\":%zu,\"undone\":%zu,\"chosen\":{\"latency_ms\":%.9g,\"energy_mj\":%.9g,"
                "\"kl_predicted\":%.9g,\"kl_measured\":%.9g,\"quality_met\":%s,"
                "\"mac_share_pct\":{\"digital\":%.3f,\"xbar\":%.3f,\"photonic\":%.3f}}}\n",
-               r.n_moves, r.chosen_latency_ps / 1e9, r.chosen_energy_pj / 1e9, r.chosen_kl,
-               kl_measured, r.quality_met ? "true" : "false", sh[0], sh[1], sh[2]);
+               r.n_moves, r.n_undone, r.chosen_latency_ps / 1e9, r.chosen_energy_pj / 1e9,
+               r.chosen_kl, kl_measured, r.quality_met ? "true" : "false", sh[0], sh[1], sh[2]);
     } else {
         printf("chip %s, workload %s: %zu GEMM placements searched, %llu candidates priced\n\n",
                chip, workload, r.n_genes, (unsigned long long)r.evaluations);
@@ -395,9 +397,10 @@ int cmd_map_search(int argc, char **argv)
             char a[64], b[64];
             place_text(&r.moves[i].from, a, sizeof a);
             place_text(&r.moves[i].to, b, sizeof b);
-            printf("stage 2 move %zu: %-18s %s -> %s (kl %.4g -> %.4g; %.4f ms, %.4f mJ)\n", i + 1,
-                   r.moves[i].op, a, b, r.moves[i].kl_after + r.moves[i].kl_removed,
-                   r.moves[i].kl_after, r.moves[i].latency_ps / 1e9, r.moves[i].energy_pj / 1e9);
+            printf("stage 2 move %zu: %-18s %s -> %s (kl %.4g -> %.4g; %.4f ms, %.4f mJ)%s\n",
+                   i + 1, r.moves[i].op, a, b, r.moves[i].kl_after + r.moves[i].kl_removed,
+                   r.moves[i].kl_after, r.moves[i].latency_ps / 1e9, r.moves[i].energy_pj / 1e9,
+                   r.moves[i].undone ? "  [undone: fits the slack]" : "");
         }
         printf("%-26s %12.4f %12.4f %12.4g\n", "two-stage (chosen)", r.chosen_latency_ps / 1e9,
                r.chosen_energy_pj / 1e9, r.chosen_kl);

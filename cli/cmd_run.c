@@ -492,36 +492,11 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         case 'R': schedule_in = optarg; break;
         case 'S':
         case 'B':
-        case 'K': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < (o == 'K' ? 0 : 1) || v > 1000000)
-                return cli_usage_error("run", "--%s '%s' is not a valid count",
-                                       o == 'S'   ? "seq"
-                                       : o == 'B' ? "batch"
-                                                  : "kv-len",
-                                       optarg);
-            if (o == 'S')
-                wopts.seq = (int)v;
-            else if (o == 'B')
-                wopts.batch = (int)v;
-            else
-                wopts.kv_len = (int)v;
-            break;
-        }
+        case 'K':
         case 'P':
-            if (!strcmp(optarg, "prefill"))
-                wopts.phase = WL_PHASE_PREFILL;
-            else if (!strcmp(optarg, "decode"))
-                wopts.phase = WL_PHASE_DECODE;
-            else
-                return cli_usage_error("run", "--phase '%s' is not prefill or decode", optarg);
-            break;
         case 'D':
-            if (wl_dtype_parse(optarg, &wopts.dtype) || wl_dtype_size(wopts.dtype) == 0)
-                return cli_usage_error("run", "--dtype '%s' is not one of %s", optarg,
-                                       cli_dtype_list());
-            dtype_given = 1;
+            if (cli_workload_opt("run", o, optarg, &wopts, &dtype_given))
+                return 2;
             break;
         case 'N': {
             char *end;

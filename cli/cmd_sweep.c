@@ -360,30 +360,11 @@ static int sweep_main(int argc, char **argv, cli_sets_t *sets)
         case 'W': workload = optarg; break;
         case 'S':
         case 'B':
-        case 'K': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < (o == 'K' ? 0 : 1) || v > 1000000)
-                return cli_usage_error("sweep", "--%s '%s' is not a valid count",
-                                       o == 'S'   ? "seq"
-                                       : o == 'B' ? "batch"
-                                                  : "kv-len",
-                                       optarg);
-            *(o == 'S' ? &wopts.seq : o == 'B' ? &wopts.batch : &wopts.kv_len) = (int)v;
-            break;
-        }
+        case 'K':
         case 'P':
-            if (!strcmp(optarg, "prefill"))
-                wopts.phase = WL_PHASE_PREFILL;
-            else if (!strcmp(optarg, "decode"))
-                wopts.phase = WL_PHASE_DECODE;
-            else
-                return cli_usage_error("sweep", "--phase '%s' is not prefill or decode", optarg);
-            break;
         case 'D':
-            if (wl_dtype_parse(optarg, &wopts.dtype) || wl_dtype_size(wopts.dtype) == 0)
-                return cli_usage_error("sweep", "--dtype '%s' is not one of %s", optarg,
-                                       cli_dtype_list());
+            if (cli_workload_opt("sweep", o, optarg, &wopts, &dtype_given))
+                return 2;
             break;
         case 'u': {
             unsigned long long ps;

@@ -34,13 +34,14 @@ static void usage(FILE *f)
 "  --phase prefill|decode decode: one new token per sequence with a KV cache\n"
 "  --kv-len N             decode: tokens already cached (default: --seq)\n"
 "  --image N              image side for ViT/ResNet (default 224)\n"
-"  --dtype T              f32 (default), f16, bf16, i8: bytes of weights and activations\n"
+"  --dtype T              bytes of weights and activations: f32 (default) or any of\n"
+"                         %s\n"
 "  --ops                  also print every op (name, kind, shape, M K N, MACs, bytes)\n"
 "  --json                 one JSON object: total_macs, params, weight_bytes,\n"
 "                         activation_bytes, op_count, macs_by_kind, ops[]\n"
 "\n"
 "A MAC is one multiply-accumulate of a GEMM-like op (matmul, conv, attention);\n"
-"docs/workloads.md states every counting convention.\n");
+"docs/workloads.md states every counting convention.\n", cli_dtype_list());
 }
 
 static int fail(const char *msg, const char *arg)
@@ -289,7 +290,11 @@ static int cmd_info(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--dtype")) {
             if (!v || wl_dtype_parse(v, &o.dtype) || wl_dtype_size(o.dtype) == 0)
-                return fail("--dtype wants f32, f16, bf16, i8, ..., got '%s'", v ? v : "");
+            {
+                fprintf(stderr, "prism workload: --dtype wants one of %s, got '%s'\n",
+                        cli_dtype_list(), v ? v : "");
+                return 2;
+            }
             i++;
         } else if (a[0] == '-' && a[1]) {
             return fail("unknown option '%s' (see 'prism workload --help')", a);

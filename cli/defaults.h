@@ -13,4 +13,9 @@
  * when the chip does not say (no driver, no gemm unit, no word_bytes). */
 int cli_chip_dtype(sim_t *s, wl_dtype_t *dt, char *why, size_t n);
 
+/* One workload-shape option of `prism CMD`, by getopt letter: 'S' --seq,
+ * 'B' --batch, 'K' --kv-len, 'P' --phase, 'D' --dtype (sets *dtype_given).
+ * 0, or 2 after printing the usage error. */
+int cli_workload_opt(const char *cmd, int opt, const char *arg, wl_gen_opts_t *w, int *dtype_given);
+
 #endif

@@ -78,17 +78,19 @@ static const sim_param_def_t rnsp_params[] = {
     {"mmu_fj_per_symbol", SIM_P_REAL, "450", "fJ", 0, 1e6, NULL,
      "electro-optic phase-shifter drive energy per symbol (each MMU is driven once per vector; "
      "a residue symbol swings the same range as an on-off symbol)",
-     "Mach-Zehnder modulator ~450 fJ/bit at 25 Gb/s, one full-swing symbol per bit (SimPhony / LT "
-     "device tables, REFERENCE.md)"},
+     "Lightening-Transformer default.yaml MZM 450 fJ/bit, taken per full-swing symbol "
+     "(unverified for a multi-level phase drive)"},
     {"mmu_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL,
      "insertion loss of one MMU's phase section",
-     "Mach-Zehnder modulator 1.2 dB (SimPhony / LT device tables, REFERENCE.md)"},
+     "Lightening-Transformer default.yaml MZM 1.2 dB, taken for the phase section alone "
+     "(unverified: an upper bound)"},
     {"mmu_length_um", SIM_P_REAL, "250", "um", 0, 1e6, NULL,
-     "length of one MMU along the light path", "as an MZI column of mzi_mesh (design parameter)"},
+     "length of one MMU along the light path",
+     "as an MZI column of mzi_mesh (design parameter, unverified)"},
     {"mmu_pitch_um", SIM_P_REAL, "25", "um", 0, 1e6, NULL,
      "row-to-row pitch of the MMU arrays (waveguide, electrodes and drive wiring): an MMU "
      "occupies mmu_length_um x mmu_pitch_um",
-     "design parameter (assumption: ~25 um row pitch of SiPh modulator arrays)"},
+     "design parameter (assumption, unverified: ~25 um row pitch of modulator arrays)"},
     {"group_index", SIM_P_REAL, "4.2", "", 1, 10, NULL, "waveguide group index",
      "silicon strip waveguide at 1550 nm, n_g ~ 4.2"},
     {"iq_loss_db", SIM_P_REAL, "3", "dB", 0, 100, NULL,
@@ -120,7 +122,7 @@ static const sim_param_def_t rnsp_params[] = {
      "weight-residue bits loaded into the arrays per clock cycle", "design parameter"},
     {"crt_latency_ps", SIM_P_REAL, "800", "ps", 0, 1e9, NULL,
      "reverse conversion (CRT) and BFP rescale pipeline latency",
-     "assumption: 4 pipeline stages at the 5 GHz clock"},
+     "assumption, unverified: 4 pipeline stages at the 5 GHz clock"},
     DEV_PIO_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };

@@ -350,6 +350,7 @@ typedef struct map_move {
     char op[64];
     map_place_t from, to;
     double kl_removed, kl_after, latency_ps, energy_pj;
+    int undone; /* undone by the clean-up pass (the slack under the target allowed it) */
 } map_move_t;
 
 typedef struct map_search_result {
@@ -362,7 +363,7 @@ typedef struct map_search_result {
     double chosen_latency_ps, chosen_energy_pj, chosen_kl;
     int quality_met;
     map_move_t *moves;
-    size_t n_moves;
+    size_t n_moves, n_undone;
     uint64_t evaluations;
     size_t n_genes;            /* GEMM ops placed */
     double chosen_kl_measured; /* -1 until map_search_measured */

@@ -429,6 +429,7 @@ static int stage2(space_t *s, map_search_result_t *r, double target, char *err, 
         }
         r->moves = mv;
         map_move_t *m = &r->moves[r->n_moves++];
+        memset(m, 0, sizeof *m);
         const wl_op_t *op = wl_graph_op(s->g, s->gene_op[best_g]);
         snprintf(m->op, sizeof m->op, "%s", op->name);
         m->from = cur[s->gene_op[best_g]];
@@ -439,6 +440,42 @@ static int stage2(space_t *s, map_search_result_t *r, double target, char *err, 
         m->latency_ps = lat = best_lat;
         m->energy_pj = en = best_en;
         m->kl_after = kl;
+    }
+    /* clean-up: a late, large move can leave slack under the target; undo
+     * earlier moves that still fit in it, the one that saves the most first */
+    for (;;) {
+        double best = 0, best_lat = 0, best_en = 0;
+        size_t best_m = SIZE_MAX, best_op = 0;
+        for (size_t mi = 0; mi < r->n_moves; mi++) {
+            const map_move_t *mv = &r->moves[mi];
+            if (mv->undone || mv->kl_removed <= 0 || kl + mv->kl_removed > target)
+                continue;
+            size_t op = SIZE_MAX;
+            for (size_t gi = 0; gi < s->n_genes && op == SIZE_MAX; gi++)
+                if (!strcmp(wl_graph_op(s->g, s->gene_op[gi])->name, mv->op))
+                    op = s->gene_op[gi];
+            if (op == SIZE_MAX)
+                continue;
+            memcpy(trial, cur, s->n_ops * sizeof *trial);
+            trial[op] = mv->from;
+            double tl, te;
+            char e2[512];
+            if (eval_place(s, trial, &tl, &te, e2, sizeof e2))
+                continue;
+            double gain = (lat - tl) / lat + (en - te) / en;
+            if (gain > best) {
+                best = gain, best_m = mi, best_op = op, best_lat = tl, best_en = te;
+            }
+        }
+        if (best_m == SIZE_MAX)
+            break;
+        map_move_t *mv = &r->moves[best_m];
+        cur[best_op] = mv->from;
+        mv->undone = 1;
+        kl += mv->kl_removed;
+        lat = best_lat;
+        en = best_en;
+        r->n_undone++;
     }
     free(trial);
     r->chosen_latency_ps = lat;

@@ -373,89 +373,73 @@ static int copy_doc(cfg_doc_t *d, cfg_doc_t *src)
     return off + 1;
 }
 
-/* A new mapping: base's entries (top's value where top has the key; a
- * component present in both gets its fields merged unless the model changes),
- * then top's other entries. */
-static int merge_map(cfg_doc_t *d, int base, int top, int components)
+enum { MERGE_ROOT, MERGE_COMPONENTS, MERGE_PLAIN };
+
+static int merge_layer(cfg_doc_t *d, int base, int top, int level);
+
+/* base's items, then top's, in a new sequence */
+static int concat_sequences(cfg_doc_t *d, int base, int top)
+{
+    int v = add_sequence_like(d, top);
+    for (int pass = 0; v && pass < 2; pass++) {
+        int from = pass ? top : base;
+        size_t ni =
+            (size_t)(nd(d, from)->data.sequence.items.top - nd(d, from)->data.sequence.items.start);
+        for (size_t j = 0; v && j < ni; j++)
+            if (!yaml_document_append_sequence_item(&d->doc, v,
+                                                    nd(d, from)->data.sequence.items.start[j]))
+                v = 0;
+    }
+    return v;
+}
+
+/* The value of `key` given by both layers: at the top level clocks and
+ * components merge by name and links append; a component given in both gets
+ * its fields merged unless the model changes; anything else is top's. */
+static int merged_value(cfg_doc_t *d, int level, const char *key, int bv, int tv)
+{
+    int both_maps = nd(d, bv)->type == YAML_MAPPING_NODE && nd(d, tv)->type == YAML_MAPPING_NODE;
+    if (level == MERGE_ROOT && (!strcmp(key, "clocks") || !strcmp(key, "components")))
+        return merge_layer(d, bv, tv, !strcmp(key, "components") ? MERGE_COMPONENTS : MERGE_PLAIN);
+    if (level == MERGE_ROOT && !strcmp(key, "links") && nd(d, bv)->type == YAML_SEQUENCE_NODE &&
+        nd(d, tv)->type == YAML_SEQUENCE_NODE)
+        return concat_sequences(d, bv, tv);
+    if (level == MERGE_COMPONENTS && both_maps) {
+        const char *bm = text_of(d, map_find(d, bv, "model")),
+                   *tm = text_of(d, map_find(d, tv, "model"));
+        return tm && (!bm || strcmp(bm, tm)) ? tv : merge_layer(d, bv, tv, MERGE_PLAIN);
+    }
+    return tv;
+}
+
+/* A new mapping: base's entries (merged with top's where both give the key),
+ * then the entries only top gives. Not a mapping on either side: top. */
+static int merge_layer(cfg_doc_t *d, int base, int top, int level)
 {
     if (nd(d, base)->type != YAML_MAPPING_NODE || nd(d, top)->type != YAML_MAPPING_NODE)
         return top;
     int m = add_mapping_like(d, top);
     if (!m)
         return 0;
-    size_t nb =
-        (size_t)(nd(d, base)->data.mapping.pairs.top - nd(d, base)->data.mapping.pairs.start);
-    for (size_t i = 0; i < nb; i++) {
-        yaml_node_pair_t p = nd(d, base)->data.mapping.pairs.start[i];
-        const char *k = text_of(d, p.key);
-        int tv = k ? map_find(d, top, k) : 0, v = p.value;
-        if (tv && components && nd(d, tv)->type == YAML_MAPPING_NODE &&
-            nd(d, v)->type == YAML_MAPPING_NODE) {
-            const char *bm = text_of(d, map_find(d, v, "model")),
-                       *tm = text_of(d, map_find(d, tv, "model"));
-            v = tm && (!bm || strcmp(bm, tm)) ? tv : merge_map(d, v, tv, 0);
-        } else if (tv) {
-            v = tv;
+    for (int pass = 0; pass < 2; pass++) {
+        int from = pass ? top : base;
+        size_t n =
+            (size_t)(nd(d, from)->data.mapping.pairs.top - nd(d, from)->data.mapping.pairs.start);
+        for (size_t i = 0; i < n; i++) {
+            yaml_node_pair_t p = nd(d, from)->data.mapping.pairs.start[i];
+            const char *k = text_of(d, p.key);
+            int v = p.value;
+            if (pass == 1 && k && map_find(d, base, k))
+                continue; /* merged in the first pass */
+            int tv = pass == 0 && k ? map_find(d, top, k) : 0;
+            if (tv)
+                v = merged_value(d, level, k, p.value, tv);
+            if (!v || !yaml_document_append_mapping_pair(&d->doc, m, p.key, v))
+                return 0;
         }
-        if (!v || !yaml_document_append_mapping_pair(&d->doc, m, p.key, v))
-            return 0;
-    }
-    size_t nt = (size_t)(nd(d, top)->data.mapping.pairs.top - nd(d, top)->data.mapping.pairs.start);
-    for (size_t i = 0; i < nt; i++) {
-        yaml_node_pair_t p = nd(d, top)->data.mapping.pairs.start[i];
-        const char *k = text_of(d, p.key);
-        if (k && map_find(d, base, k))
-            continue;
-        if (!yaml_document_append_mapping_pair(&d->doc, m, p.key, p.value))
-            return 0;
     }
     return m;
 }
-
-/* The top level of `top` laid over the top level of `base`. */
-static int merge_roots(cfg_doc_t *d, int base, int top)
-{
-    int m = add_mapping_like(d, top);
-    if (!m)
-        return 0;
-    size_t nb =
-        (size_t)(nd(d, base)->data.mapping.pairs.top - nd(d, base)->data.mapping.pairs.start);
-    for (size_t i = 0; i < nb; i++) {
-        yaml_node_pair_t p = nd(d, base)->data.mapping.pairs.start[i];
-        const char *k = text_of(d, p.key);
-        int tv = k ? map_find(d, top, k) : 0, v = p.value;
-        if (tv && (!strcmp(k, "clocks") || !strcmp(k, "components"))) {
-            v = merge_map(d, p.value, tv, !strcmp(k, "components"));
-        } else if (tv && !strcmp(k, "links") && nd(d, p.value)->type == YAML_SEQUENCE_NODE &&
-                   nd(d, tv)->type == YAML_SEQUENCE_NODE) {
-            v = add_sequence_like(d, tv);
-            for (int pass = 0; v && pass < 2; pass++) {
-                int from = pass ? tv : p.value;
-                size_t ni = (size_t)(nd(d, from)->data.sequence.items.top -
-                                     nd(d, from)->data.sequence.items.start);
-                for (size_t j = 0; v && j < ni; j++)
-                    if (!yaml_document_append_sequence_item(
-                            &d->doc, v, nd(d, from)->data.sequence.items.start[j]))
-                        v = 0;
-            }
-        } else if (tv) {
-            v = tv;
-        }
-        if (!v || !yaml_document_append_mapping_pair(&d->doc, m, p.key, v))
-            return 0;
-    }
-    size_t nt = (size_t)(nd(d, top)->data.mapping.pairs.top - nd(d, top)->data.mapping.pairs.start);
-    for (size_t i = 0; i < nt; i++) {
-        yaml_node_pair_t p = nd(d, top)->data.mapping.pairs.start[i];
-        const char *k = text_of(d, p.key);
-        if (k && map_find(d, base, k))
-            continue;
-        if (!yaml_document_append_mapping_pair(&d->doc, m, p.key, p.value))
-            return 0;
-    }
-    return m;
-}
-
 
 static int load_rec(cfg_doc_t *d, const char *text, const char *name, const char **chain, int depth,
                     char *err, size_t errlen);
@@ -554,11 +538,11 @@ static int load_rec(cfg_doc_t *d, const char *text, const char *name, const char
         rc = load_include(d, files[i], rel, name, chain, depth, &sub_root, err, errlen);
         if (rc)
             return rc;
-        base = base ? merge_roots(d, base, sub_root) : sub_root;
+        base = base ? merge_layer(d, base, sub_root, MERGE_ROOT) : sub_root;
         if (!base)
             return SIM_ERR_NOMEM;
     }
-    int merged = merge_roots(d, base, 1);
+    int merged = merge_layer(d, base, 1, MERGE_ROOT);
     if (!merged)
         return SIM_ERR_NOMEM;
     swap_pairs(d, 1, merged);

@@ -260,6 +260,15 @@ START_TEST(trace_needs_force_to_replace)
 }
 END_TEST
 
+/* PCM endurance 2: the third program of the same cells stops the run */
+static const char *FAIL_YAML =
+    "clocks: {c: 1GHz}\ncomponents:\n"
+    "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
+    "op=program k=16 n=16 weight_id=2; op=program k=16 n=16 weight_id=3\"}\n"
+    "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16, endurance: 2}\n"
+    "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
+    "  - {from: x.out, to: drv.in, latency: 1ns}\n";
+
 /* programs and MVMs on a PCM crossbar: energies with many digits */
 static const char *XBAR =
     "seed: 3\nclocks: {c: 1GHz}\ncomponents:\n"
@@ -298,13 +307,7 @@ START_TEST(run_json_and_summary_tell_the_truth)
     ck_assert_ptr_null(strstr(out, "0.000 s wall"));
     ck_assert_ptr_nonnull(strstr(out, " pJ ("));
     /* a failed run says why in JSON */
-    write_file(path("fail.yaml"),
-               "clocks: {c: 1GHz}\ncomponents:\n"
-               "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
-               "op=program k=16 n=16 weight_id=2; op=program k=16 n=16 weight_id=3\"}\n"
-               "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16, endurance: 2}\n"
-               "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
-               "  - {from: x.out, to: drv.in, latency: 1ns}\n");
+    write_file(path("fail.yaml"), FAIL_YAML);
     ck_assert_int_eq(
         run_out(out, sizeof out, "%s run %s --json 2>/dev/null", prism, path("fail.yaml")), 1);
     ck_assert_ptr_nonnull(strstr(out, "\"status\":\"failed\""));
@@ -743,13 +746,7 @@ START_TEST(capacity_checked_before_the_run_and_errors_said_once)
              prism);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
     /* a failure during the run is said once */
-    write_file(path("fail.yaml"),
-               "clocks: {c: 1GHz}\ncomponents:\n"
-               "  drv: {model: op_driver, clock: c, requests: \"op=program k=16 n=16 weight_id=1; "
-               "op=program k=16 n=16 weight_id=2; op=program k=16 n=16 weight_id=3\"}\n"
-               "  x: {model: pcm_xbar, clock: c, rows: 16, cols: 16, endurance: 2}\n"
-               "links:\n  - {from: drv.out, to: x.in, latency: 1ns}\n"
-               "  - {from: x.out, to: drv.in, latency: 1ns}\n");
+    write_file(path("fail.yaml"), FAIL_YAML);
     rc = run(out, sizeof out, "%s run %s", prism, path("fail.yaml"));
     ck_assert_int_eq(rc, 1);
     ck_assert_int_eq(count(out, "exceeded endurance 2"), 1);
