@@ -210,7 +210,7 @@ START_TEST(hybrid_identical_to_sequential)
     SKIP_WITHOUT_PRISM();
     if (!have_mpi())
         return;
-    /* METIS keeps each driver with its device: nothing crosses */
+    /* METIS's placement over 3 ranks (prism partition prints its cut) */
     same_as_sequential("configs/devices.yaml", "--seed 1", 3, "");
     /* by hand: every driver on rank 0, every device on rank 1 (24 cut links) */
     char out[8192];
