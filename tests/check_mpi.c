@@ -290,7 +290,7 @@ START_TEST(sigint_gives_an_interrupted_trace)
      * them the time to agree, finish and merge (an ASan build is slow; the
      * ranks stop when the SIGTERM reaches them) */
     snprintf(cmd, sizeof cmd,
-             "%s 2 --mca odls_base_sigkill_timeout 5 %s run %s --until 1s --trace %s > %s 2>&1",
+             "%s 2 --mca odls_base_sigkill_timeout 30 %s run %s --until 1s --trace %s > %s 2>&1",
              MPIRUN, prism, path("long.yaml"), path("int.db"), path("int.txt"));
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
