@@ -285,12 +285,12 @@ START_TEST(sigint_gives_an_interrupted_trace)
         return;
     phold_config(path("long.yaml"), 32, 0.5);
     char cmd[2048];
-    /* 1 s of simulated PHOLD takes minutes: the signal comes first. mpirun
+    /* 1000 s of simulated PHOLD takes hours: the signal comes first. mpirun
      * turns ^C into SIGTERM and kills the ranks 1 s later by default: give
      * them the time to agree, finish and merge (an ASan build is slow; the
      * ranks stop when the SIGTERM reaches them) */
     snprintf(cmd, sizeof cmd,
-             "%s 2 --mca odls_base_sigkill_timeout 30 %s run %s --until 1s --trace %s > %s 2>&1",
+             "%s 2 --mca odls_base_sigkill_timeout 30 %s run %s --until 1000s --trace %s > %s 2>&1",
              MPIRUN, prism, path("long.yaml"), path("int.db"), path("int.txt"));
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
