@@ -2,7 +2,7 @@
  * - `iq_router`: BookSim2's input-queued virtual-channel router (VC buffers
  *   and credits, lookahead routing, separable iSLIP VC and switch allocation
  *   with input speedup, wait_for_tail_credit, credit delay, per-stage delays)
- *   as ../shared/NOC-REFERENCE.md describes it, cycle by cycle;
+ *   as the router reference summarised in docs/noc.md describes it, cycle by cycle;
  * - `noc_terminal`: a network interface: synthetic traffic source and sink,
  *   and "send B bytes to node D" for any device;
  * - a builder that expands a network description (topology, k, n,

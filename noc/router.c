@@ -1,6 +1,6 @@
 /* `iq_router`: BookSim2's input-queued virtual-channel router (the `iq`
  * router of Jiang et al., "A Detailed and Flexible Cycle-Accurate
- * Network-on-Chip Simulator", ISPASS 2013), as ../shared/NOC-REFERENCE.md
+ * Network-on-Chip Simulator", ISPASS 2013), as the router reference summarised in docs/noc.md
  * describes it cycle by cycle. One tick is one cycle: credits that arrived
  * are applied, arriving flits are written into their VC buffers (the head's
  * output port is known on arrival: lookahead routing), VC allocation, then
