@@ -227,67 +227,44 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
         uint32_t e = NO_ENTRY;
         snprintf(slice, sizeof slice, "cols %llu-%llu of %llu", (unsigned long long)c0,
                  (unsigned long long)(c0 + nc - 1), (unsigned long long)(swap ? op->m : op->n));
-        if (p->resident) {
-            size_t nd;
-            if ((rc = wait_inputs(p, op, op_id, u, deps, &nd)) != 0) {
-                free(deps);
-                return rc;
+        uint32_t prog = NO_ENTRY; /* weights programmed before the run need no program entry */
+        if (!p->resident) {
+            if (p->stream) {
+                r.kind = DEV_OP_READ;
+                r.m = wbytes_per_col * nc;
+                r.k = p->addr[wi] + wbytes_per_col * c0;
+                e = map_bld_entry(&p->b, op, op_id, "weight_load", c->dram, &r, 1,
+                                  "static weight slice read from dram once");
+                ADD_OR_FAIL(e);
+                set_info(p, e, MAP_TIER_XBAR, slice);
+                p->b.s->weight_load_bytes += r.m;
+                if (c->carrier[MAP_TIER_XBAR] >= 0) {
+                    uint32_t prev = e;
+                    memset(&r, 0, sizeof r);
+                    r.kind = DEV_OP_TRANSFER;
+                    r.m = wbytes_per_col * nc;
+                    r.k = (uint64_t)c->dram;
+                    r.n = (uint64_t)u;
+                    e = map_bld_entry(&p->b, op, op_id, "transfer", c->carrier[MAP_TIER_XBAR], &r,
+                                      1, "static weight slice to its crossbar");
+                    ADD_OR_FAIL(e);
+                    set_info(p, e, MAP_TIER_XBAR, slice);
+                    PRED_OR_FAIL(prev);
+                }
             }
+            uint32_t before = p->stream ? e : NO_ENTRY;
             memset(&r, 0, sizeof r);
-            r.kind = DEV_OP_GEMM;
-            r.flags = DEV_F_NO_RELOAD;
-            r.m = m;
+            r.kind = DEV_OP_PROGRAM;
             r.k = k;
             r.n = nc;
             r.weight_id = wid;
-            e = map_bld_entry(&p->b, op, op_id, wl_opkind_name(op->kind), u, &r, 1,
-                              "mvm on weights programmed before the run");
+            e = map_bld_entry(&p->b, op, op_id, "program", u, &r, 1,
+                              "program the static weights (once; wear counted)");
             ADD_OR_FAIL(e);
             set_info(p, e, MAP_TIER_XBAR, slice);
-            p->b.s->gemm_macs += m * k * nc;
-            for (size_t d = 0; d < nd; d++)
-                PRED_OR_FAIL(deps[d]);
-            ends[(*n_ends)++] = e;
-            if (*home_unit < 0)
-                *home_unit = u;
-            free(deps);
-            return 0;
+            PRED_OR_FAIL(before);
+            prog = e;
         }
-        if (p->stream) {
-            r.kind = DEV_OP_READ;
-            r.m = wbytes_per_col * nc;
-            r.k = p->addr[wi] + wbytes_per_col * c0;
-            e = map_bld_entry(&p->b, op, op_id, "weight_load", c->dram, &r, 1,
-                              "static weight slice read from dram once");
-            ADD_OR_FAIL(e);
-            set_info(p, e, MAP_TIER_XBAR, slice);
-            p->b.s->weight_load_bytes += r.m;
-            if (c->carrier[MAP_TIER_XBAR] >= 0) {
-                uint32_t prev = e;
-                memset(&r, 0, sizeof r);
-                r.kind = DEV_OP_TRANSFER;
-                r.m = wbytes_per_col * nc;
-                r.k = (uint64_t)c->dram;
-                r.n = (uint64_t)u;
-                e = map_bld_entry(&p->b, op, op_id, "transfer", c->carrier[MAP_TIER_XBAR], &r, 1,
-                                  "static weight slice to its crossbar");
-                ADD_OR_FAIL(e);
-                set_info(p, e, MAP_TIER_XBAR, slice);
-                PRED_OR_FAIL(prev);
-            }
-        }
-        uint32_t before = p->stream ? e : NO_ENTRY;
-        memset(&r, 0, sizeof r);
-        r.kind = DEV_OP_PROGRAM;
-        r.k = k;
-        r.n = nc;
-        r.weight_id = wid;
-        e = map_bld_entry(&p->b, op, op_id, "program", u, &r, 1,
-                          "program the static weights (once; wear counted)");
-        ADD_OR_FAIL(e);
-        set_info(p, e, MAP_TIER_XBAR, slice);
-        PRED_OR_FAIL(before);
-        uint32_t prog = e;
         size_t nd;
         if ((rc = wait_inputs(p, op, op_id, u, deps, &nd)) != 0) {
             free(deps);
@@ -295,12 +272,14 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
         }
         memset(&r, 0, sizeof r);
         r.kind = DEV_OP_GEMM;
+        r.flags = p->resident ? DEV_F_NO_RELOAD : 0;
         r.m = m;
         r.k = k;
         r.n = nc;
         r.weight_id = wid;
         e = map_bld_entry(&p->b, op, op_id, wl_opkind_name(op->kind), u, &r, 1,
-                          "mvm on resident weights");
+                          p->resident ? "mvm on weights programmed before the run"
+                                      : "mvm on resident weights");
         ADD_OR_FAIL(e);
         set_info(p, e, MAP_TIER_XBAR, slice);
         p->b.s->gemm_macs += m * k * nc;
