@@ -207,6 +207,16 @@ int dev_pio_stats_init(sim_comp_t *c, dev_pio_stats_t *s, const char *extra_ener
 typedef struct dev_pio_energy {
     double dac, mod, adc, pd, laser, total;
 } dev_pio_energy_t;
+
+/* What one request costs on a photonic core (mzi_mesh, mrr_bank) in its
+ * present state: m vectors through a k-in x nout-out matrix cut into
+ * tiles_in x tiles_out tiles, reloads weight loads; times in cycles. The one
+ * plan the handler and the cost query share. */
+typedef struct dev_pio_plan {
+    uint64_t m, k, nout, tiles_in, tiles_out, reloads;
+    double t_tile, total, issue;
+    dev_pio_energy_t io;
+} dev_pio_plan_t;
 void dev_pio_energy(const dev_pio_t *io, double e_mod_pj, double laser_mw, uint64_t m, uint64_t k,
                     uint64_t n, uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps,
                     dev_pio_energy_t *out);

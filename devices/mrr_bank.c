@@ -155,11 +155,7 @@ static int mrr_fits(sim_comp_t *c, const mrr_t *st, uint64_t n_out, uint64_t n_i
 
 /* What one request costs on the bank in its present state: the one function
  * the handler and the cost query share. */
-typedef struct mrr_plan {
-    uint64_t m, k, nout, tiles_in, tiles_out, reloads;
-    double t_tile, total, issue;
-    dev_pio_energy_t io;
-} mrr_plan_t;
+typedef dev_pio_plan_t mrr_plan_t;
 
 static void mrr_plan(const mrr_t *st, const dev_req_t *req, mrr_plan_t *p)
 {

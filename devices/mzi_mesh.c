@@ -180,11 +180,7 @@ static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_i
 
 /* What one request costs on the mesh in its present state: the one function
  * the handler and the cost query share. */
-typedef struct mzi_plan {
-    uint64_t m, k, nout, tiles_in, tiles_out, reloads;
-    double t_tile, total, issue;
-    dev_pio_energy_t io;
-} mzi_plan_t;
+typedef dev_pio_plan_t mzi_plan_t;
 
 static void mzi_plan(const mzi_t *st, const dev_req_t *req, mzi_plan_t *p)
 {
