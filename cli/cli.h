@@ -44,6 +44,7 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
                          const sim_partition_info_t *info, int json);
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
+int cmd_chip(int argc, char **argv);     /* cli/cmd_chip.c: area, match */
 int cmd_map_search(int argc, char **argv); /* cli/cmd_map_search.c: the two-stage mapping */
 int cmd_map_compare(int argc, char **argv); /* cli/cmd_map_search.c: prism map compare */
 

@@ -24,6 +24,7 @@ static const struct {
     {"train", cmd_train, "train an MLP/CNN on digits with every GEMM in fp32, bfp or rns (Mirage)"},
     {"op", cmd_op, "run one operation on one device model and print cycles, latency, energy"},
     {"map", cmd_map, "map a workload onto a chip of tiers; profile analog sensitivity"},
+    {"chip", cmd_chip, "silicon area of a chip config; write area-matched homogeneous chips"},
     {"noc", cmd_noc, "run the on-chip network under synthetic traffic: latency, throughput, curves"},
     {"partition", cmd_partition, "place a config's components on N MPI ranks; print cut, lookahead, load"},
     {"workload", cmd_workload, "inspect built-in models and ONNX graphs; evaluate GPT-2 numerics"},

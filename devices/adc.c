@@ -25,6 +25,9 @@ static const sim_param_def_t adc_params[] = {
      "rate: constant up to ref_rate_hz, linear in f/f_ref above",
      "linear: Lightening-Transformer ADC.py scales its SAR entry as P ~ N x f; walden: Walden "
      "FOM"},
+    {"area_um2", SIM_P_REAL, "2850", "um2", 0, 1e9, NULL,
+     "area of one channel at ref_bits; scaled by 2^(bits - ref_bits)",
+     "Lightening-Transformer ADC.py entry 1: 2850 um2 (8 bit, 10 GS/s SAR)"},
     DEV_CONV_SHARED_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
@@ -39,6 +42,7 @@ static const dev_ext_t adc_ext = {
     .default_op = DEV_OP_CONVERT,
     .convert = dev_conv_convert,
     .cost = dev_conv_cost,
+    .area = dev_conv_area,
 };
 
 const sim_model_t dev_adc_model = {

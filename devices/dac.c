@@ -24,6 +24,9 @@ static const sim_param_def_t dac_params[] = {
      "bits scaling of energy per conversion: 2^(b-b_ref), b/b_ref or (2^b/b)/(2^b_ref/b_ref); "
      "rate: constant up to ref_rate_hz, linear in f/f_ref above",
      "cap: Lightening-Transformer DAC.py scales its entry as P ~ 2^N/N x f; walden: Walden FOM"},
+    {"area_um2", SIM_P_REAL, "11000", "um2", 0, 1e9, NULL,
+     "area of one channel at ref_bits; scaled by 2^(bits - ref_bits)",
+     "Lightening-Transformer DAC.py entry 1: 11000 um2 (8 bit, 14 GS/s)"},
     DEV_CONV_SHARED_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
@@ -38,6 +41,7 @@ static const dev_ext_t dac_ext = {
     .default_op = DEV_OP_CONVERT,
     .convert = dev_conv_convert,
     .cost = dev_conv_cost,
+    .area = dev_conv_area,
 };
 
 const sim_model_t dev_dac_model = {

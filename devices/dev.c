@@ -66,6 +66,68 @@ int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, si
     return 0;
 }
 
+/* ---- silicon area ---------------------------------------------------------------- */
+int dev_area(const sim_comp_t *c, dev_area_t *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    const sim_model_t *m = c ? sim_model_find(sim_comp_model(c)) : NULL;
+    const dev_ext_t *x = m ? dev_model_ext(m) : NULL;
+    if (!x || !x->area) {
+        snprintf(err, n, "component '%s' (%s) is not a device with an area model",
+                 c ? sim_comp_name(c) : "?", c ? sim_comp_model(c) : "?");
+        return SIM_ERR_CONFIG;
+    }
+    char msg[256] = "";
+    int rc = x->area(sim_comp_params(c), out, msg, sizeof msg);
+    if (!rc && !(out->um2 >= 0.0 && out->um2 < 1e300 && out->offdie_um2 >= 0.0 &&
+                 out->offdie_um2 < 1e300)) {
+        snprintf(msg, sizeof msg, "area is not a finite non-negative number");
+        rc = SIM_ERR_CONFIG;
+    }
+    if (rc) {
+        snprintf(err, n, "%s '%s': %s", sim_comp_model(c), sim_comp_name(c), msg);
+        memset(out, 0, sizeof *out);
+        return SIM_ERR_CONFIG;
+    }
+    return 0;
+}
+
+int dev_model_has_area(const char *name)
+{
+    const sim_model_t *m = name ? sim_model_find(name) : NULL;
+    const dev_ext_t *x = m ? dev_model_ext(m) : NULL;
+    return x && x->area;
+}
+
+void dev_area_part(dev_area_t *a, const char *name, double um2)
+{
+    a->um2 += um2;
+    for (size_t i = 0; i < a->nparts; i++)
+        if (strcmp(a->part[i].name, name) == 0) {
+            a->part[i].um2 += um2;
+            return;
+        }
+    if (a->nparts < DEV_AREA_PARTS) {
+        a->part[a->nparts].name = name;
+        a->part[a->nparts++].um2 = um2;
+    } else {
+        a->part[DEV_AREA_PARTS - 1].name = "other";
+        a->part[DEV_AREA_PARTS - 1].um2 += um2;
+    }
+}
+
+double dev_conv_area_um2(int bits, int ref_bits, double ref_um2)
+{
+    if (bits < 1 || ref_bits < 1 || !(ref_um2 >= 0.0))
+        return -1.0;
+    return ref_um2 * ldexp(1.0, bits - ref_bits);
+}
+
+double dev_sram_area_um2(double bytes, double mm2_per_mib)
+{
+    return bytes / 1048576.0 * mm2_per_mib * 1e6;
+}
+
 double dev_static_power_mw(const sim_comp_t *c)
 {
     return sim_static_mw(c);

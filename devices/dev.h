@@ -99,6 +99,22 @@ typedef struct dev_cost {
     uint64_t cell_writes;    /* crossbar cells written (wear) */
 } dev_cost_t;
 
+/* Silicon area of one component, computed from its parameters alone (no
+ * sim_init needed): the parts it is made of (cells, converters, PEs,
+ * buffers, ...) on the logic die, in um^2, and what sits off that die (the
+ * DRAM dies of a 3D stack: counted apart, never in um2). */
+#define DEV_AREA_PARTS 8
+typedef struct dev_area_part {
+    const char *name; /* "cells", "adc", "pe", ... (static text) */
+    double um2;
+} dev_area_part_t;
+typedef struct dev_area {
+    double um2;        /* on the logic die: the sum of the parts */
+    double offdie_um2; /* stacked on or beside the die (not in um2) */
+    size_t nparts;
+    dev_area_part_t part[DEV_AREA_PARTS];
+} dev_area_t;
+
 /* The device extension of a sim_model_t (its `ext`): the clock it runs on
  * when the caller does not give one, and its numerics. Any function may be
  * NULL. `state` is the component state after init (parameters resolved). */
@@ -122,6 +138,9 @@ typedef struct dev_ext {
      * configuration may point into `state` (its noise hook), so it lives as
      * long as the component. noise = 0: exact residues; seed keys the noise. */
     int (*gemm_config)(sim_comp_t *c, void *state, int noise, uint64_t seed, num_gemm_cfg_t *out);
+    /* Silicon area from the component's resolved parameters (dev_area_t); 0,
+     * or a negative code with a sentence in err (no component name). */
+    int (*area)(const sim_params_t *p, dev_area_t *out, char *err, size_t n);
 } dev_ext_t;
 
 /* ---- op and function names ------------------------------------------------------------------ */
@@ -167,6 +186,13 @@ int dev_complete(sim_comp_t *c, int port, const dev_req_t *req, uint64_t cycles,
  * SIM_ERR_CONFIG when c's model has no cost query or cannot do the request
  * (the message names the component and the op). */
 int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, size_t n);
+/* The silicon area of component c (built from a config; sim_init not
+ * needed), from its model's area function. 0, or SIM_ERR_CONFIG when c is
+ * not a device or its parameters give no area (the message names c). */
+int dev_area(const sim_comp_t *c, dev_area_t *out, char *err, size_t n);
+/* 1 when model `name` is a device model with an area function. */
+int dev_model_has_area(const char *name);
+
 /* The static (leakage, bias, heater) power a component burns whatever it does. */
 double dev_static_power_mw(const sim_comp_t *c);
 

@@ -23,6 +23,24 @@ const sim_model_t *dev_model_at(size_t i);
 /* The model's dev_ext_t when it is a device of that list, else NULL. */
 const dev_ext_t *dev_model_ext(const sim_model_t *m);
 
+/* ---- silicon area (dev_ext_t.area, devices/dev.c) ------------------------------ */
+/* Adds um2 to a->um2 and to the part `name` (static text; parts past
+ * DEV_AREA_PARTS are summed as "other"). */
+void dev_area_part(dev_area_t *a, const char *name, double um2);
+/* A converter's area scaled from a reference design: ref_um2 x 2^(bits - ref_bits)
+ * (a binary-weighted capacitor array dominates a SAR ADC's and a capacitive DAC's
+ * area). Negative on bad input. */
+double dev_conv_area_um2(int bits, int ref_bits, double ref_um2);
+/* SRAM macro area of `bytes` at mm2_per_mib. */
+double dev_sram_area_um2(double bytes, double mm2_per_mib);
+/* The SRAM density parameter row shared by sram, systolic and vector (use
+ * inside the initialiser of a table). */
+#define DEV_SRAM_AREA_PARAM                                                                       \
+    {"sram_mm2_per_mib", SIM_P_REAL, "4.0", "mm2/MiB", 0, 1e6, NULL,                               \
+     "SRAM macro area per MiB (silicon area only)",                                                \
+     "TPU v1 die (Jouppi et al., ISCA 2017, 28 nm): the 24 MiB Unified Buffer is 29 % of a "       \
+     "331 mm2 die, 0.29 x 331 / 24 = 4.0 mm2/MiB"}
+
 /* ---- occupancy of a unit ------------------------------------------------------- */
 /* A unit on a clock that takes one op at a time in arrival (FIFO) order. An op
  * starts at the first clock edge at or after max(arrival, free_at), holds the

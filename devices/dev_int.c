@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <complex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,40 @@ double dev_pd_noise_ma(double i_ma, double bandwidth_hz, double i_sens_ma, doubl
 }
 
 /* ---- photonic core I/O --------------------------------------------------------- */
+int dev_conv_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    double one = dev_conv_area_um2((int)sim_param_int(p, "bits"), (int)sim_param_int(p, "ref_bits"),
+                                   sim_param_real(p, "area_um2"));
+    if (one < 0.0) {
+        snprintf(err, n, "bad converter area reference (area_um2, ref_bits)");
+        return -1;
+    }
+    dev_area_part(out, "converters", (double)sim_param_int(p, "channels") * one);
+    return 0;
+}
+
+int dev_pio_area(const sim_params_t *p, double n_in, double n_out, double n_drivers,
+                 dev_area_t *out, char *err, size_t n)
+{
+    double dac = dev_conv_area_um2((int)sim_param_int(p, "dac_bits"),
+                                   (int)sim_param_int(p, "dac_ref_bits"),
+                                   sim_param_real(p, "dac_area_um2"));
+    double adc = dev_conv_area_um2((int)sim_param_int(p, "adc_bits"),
+                                   (int)sim_param_int(p, "adc_ref_bits"),
+                                   sim_param_real(p, "adc_area_um2"));
+    if (dac < 0.0 || adc < 0.0) {
+        snprintf(err, n, "bad converter area reference (dac_area_um2, adc_area_um2)");
+        return -1;
+    }
+    dev_area_part(out, "dac", n_in * dac);
+    dev_area_part(out, "adc", n_out * adc);
+    dev_area_part(out, "pd", n_out * sim_param_real(p, "pd_area_um2"));
+    dev_area_part(out, "drivers", n_drivers * sim_param_real(p, "driver_area_um2"));
+    if (!sim_param_bool(p, "external_laser"))
+        dev_area_part(out, "laser", sim_param_real(p, "laser_area_um2"));
+    return 0;
+}
+
 int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p)
 {
     memset(io, 0, sizeof *io);

@@ -97,6 +97,9 @@ int dev_conv_convert(sim_comp_t *c, void *state, const double *in, double *out, 
 /* ps -> whole cycles of `period_ps` (ceil; at least 1 when time > 0). */
 uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps);
 
+/* dev_ext_t.area of a converter: channels x area_um2 x 2^(bits - ref_bits). */
+int dev_conv_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n);
+
 /* ---- the electro-optic I/O of a photonic core (mzi_mesh.c, mrr_bank.c) ----- */
 /* Entries of a sim_param_def_t table shared by the photonic cores: DACs and
  * ADCs (one per input / output channel, energy scaled as above), the
@@ -155,6 +158,22 @@ uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps);
     {"pd_q_factor", SIM_P_REAL, "7", "", 0.1, 100, NULL,                                           \
      "receiver Q at the sensitivity (thermal floor = I_sens / 2Q)",                                \
      "Q = 7 <-> BER 1e-12 for on-off keying"},                                                    \
+    {"dac_area_um2", SIM_P_REAL, "11000", "um2", 0, 1e9, NULL,                                     \
+     "area of one input DAC at dac_ref_bits (x 2^(dac_bits - dac_ref_bits))",                      \
+     "Lightening-Transformer DAC.py entry 1: 11000 um2 (8 bit, 14 GS/s)"},                        \
+    {"adc_area_um2", SIM_P_REAL, "2850", "um2", 0, 1e9, NULL,                                      \
+     "area of one output ADC at adc_ref_bits (x 2^(adc_bits - adc_ref_bits))",                     \
+     "Lightening-Transformer ADC.py entry 1: 2850 um2 (8 bit, 10 GS/s SAR)"},                     \
+    {"pd_area_um2", SIM_P_REAL, "90", "um2", 0, 1e9, NULL,                                         \
+     "area of one photodetector and its TIA",                                                      \
+     "Lightening-Transformer default.yaml: photo_detector 4 x 10 um + TIA area 50 um2"},           \
+    {"laser_area_um2", SIM_P_REAL, "120000", "um2", 0, 1e10, NULL,                                 \
+     "area of the on-chip laser (0 with external_laser)",                                          \
+     "Lightening-Transformer default.yaml laser 400 x 300 um"},                                    \
+    {"driver_area_um2", SIM_P_REAL, "11000", "um2", 0, 1e9, NULL,                                  \
+     "area of the driver that sets one weight element (MZI shifter, ring, MMU)",                   \
+     "Lightening-Transformer photonic_MZI.py cal_core_area: one DAC (DAC.py entry 1, 11000 "      \
+     "um2) per MZI"},                                                                              \
     {"external_laser", SIM_P_BOOL, "false", "", 0, 0, NULL,                                        \
      "true: a laser component feeds the core and charges the light; the core still sizes it "     \
      "(laser_power_mw) but charges no energy.laser",                                              \
@@ -174,6 +193,13 @@ typedef struct dev_pio {
 /* The ops of a photonic core: MVM/GEMM (m vectors through a k-in x n-out
  * matrix) and PROGRAM (load a k x n matrix). */
 #define DEV_PIO_OPS (DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_GEMM) | DEV_OP_BIT(DEV_OP_PROGRAM))
+
+/* The area of a photonic core's I/O from its DEV_PIO_PARAMS: n_in DACs and
+ * n_out ADCs (dac_bits, adc_bits against their reference bits), n_out
+ * photodetectors + TIAs, n_drivers weight drivers, and the laser unless
+ * external_laser. Parts "dac", "adc", "pd", "drivers", "laser". 0 or -1 (err). */
+int dev_pio_area(const sim_params_t *p, double n_in, double n_out, double n_drivers,
+                 dev_area_t *out, char *err, size_t n);
 
 /* Read the DEV_PIO_PARAMS of a component. 0 or an error (after sim_comp_fail). */
 int dev_pio_init(sim_comp_t *c, dev_pio_t *io, const sim_params_t *p);

@@ -59,6 +59,13 @@ static const sim_param_def_t dram_params[] = {
      "hbm2: 0, energy per bit only as in Accelergy's DRAM energy tables (no HBM2 background "
      "figure verified); ddr4: 8 chips x IDD2N ~30 mA x 1.2 V (Micron 8Gb DDR4 data sheet class, "
      "unverified)"},
+    {"phy_area_um2", SIM_P_REAL, "0", "um2", 0, 1e12, NULL,
+     "PHY and controller area on the logic die",
+     "unverified: no HBM2 / DDR4 PHY area figure found; 0 until one is set"},
+    {"offdie_mm2", SIM_P_REAL, "-1", "mm2", -1, 1e6, NULL,
+     "footprint of the DRAM dies beside or under the logic die (reported apart, never in the "
+     "die area); -1 = by standard: hbm2 one stack 7.75 x 11.87 mm, ddr4 0 (DIMMs off package)",
+     "unverified: JEDEC HBM2 KGSD outline 7.75 x 11.87 mm as commonly quoted"},
     {"capacity_bytes", SIM_P_INT, "8589934592", "B", 1, 9.2e18, NULL,
      "capacity; an access beyond it fails", "HBM2 8-high stack of 8 Gb dies = 8 GiB"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
@@ -134,10 +141,22 @@ static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_base_op(c, &d->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }
 
+static int dram_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    (void)err, (void)n;
+    dev_area_part(out, "phy", sim_param_real(p, "phy_area_um2"));
+    double off = sim_param_real(p, "offdie_mm2");
+    if (off < 0.0)
+        off = strcmp(sim_param_str(p, "standard"), "hbm2") == 0 ? 7.75 * 11.87 : 0.0;
+    out->offdie_um2 = off * 1e6;
+    return 0;
+}
+
 static const dev_ext_t dram_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_READ,
     .cost = dram_cost,
+    .area = dram_area,
 };
 
 const sim_model_t dev_dram_model = {

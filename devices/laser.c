@@ -27,6 +27,9 @@ static const sim_param_def_t laser_params[] = {
     {"sample_rate_hz", SIM_P_REAL, "5e9", "Hz", 1, 1e13, NULL,
      "symbol rate of the core the laser feeds (a convert of m samples = m symbol periods)",
      "Lightening-Transformer photonic core clock, 5 GHz"},
+    {"area_um2", SIM_P_REAL, "120000", "um2", 0, 1e10, NULL,
+     "area of one laser source; the component has one per wavelength",
+     "Lightening-Transformer default.yaml laser 400 x 300 um (one per wavelength: prism's)"},
     {"always_on", SIM_P_BOOL, "false", "", 0, 0, NULL,
      "true: the laser burns its power for the whole run (static power) instead of only "
      "during ops",
@@ -88,10 +91,19 @@ static void laser_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, 0);
 }
 
+static int laser_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    (void)err, (void)n;
+    dev_area_part(out, "laser",
+                  (double)sim_param_int(p, "wavelengths") * sim_param_real(p, "area_um2"));
+    return 0;
+}
+
 static const dev_ext_t laser_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_CONVERT,
     .cost = laser_cost,
+    .area = laser_area,
 };
 
 const sim_model_t dev_laser_model = {

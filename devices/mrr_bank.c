@@ -254,11 +254,24 @@ static int mrr_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, si
     return 0;
 }
 
+/* rows x cols weight rings and cols input ring modulators at ring_pitch_um,
+ * a driver per weight ring; cols DACs in, rows balanced detectors and ADCs
+ * out; the laser. */
+static int mrr_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en)
+{
+    double rows = (double)sim_param_int(p, "rows"), cols = (double)sim_param_int(p, "cols");
+    double pitch = sim_param_real(p, "ring_pitch_um");
+    dev_area_part(out, "rings", rows * cols * pitch * pitch);
+    dev_area_part(out, "modulators", cols * pitch * pitch);
+    return dev_pio_area(p, cols, rows, rows * cols, out, err, en);
+}
+
 static const dev_ext_t mrr_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
     .mvm = mrr_mvm,
     .cost = mrr_cost,
+    .area = mrr_area,
 };
 
 const sim_model_t dev_mrr_bank_model = {

@@ -33,6 +33,8 @@ static const sim_param_def_t pd_params[] = {
      "Lightening-Transformer default.yaml photo_detector power 1.1 mW"},
     {"latency_ps", SIM_P_REAL, "0", "ps", 0, 1e9, NULL, "detection latency; 0 = one sample period",
      "one sample (integration) period"},
+    {"area_um2", SIM_P_REAL, "90", "um2", 0, 1e9, NULL, "area of one photodiode and its TIA",
+     "Lightening-Transformer default.yaml: photo_detector 4 x 10 um + TIA area 50 um2"},
     {"channels", SIM_P_INT, "1", "", 1, 1 << 20, NULL,
      "parallel photodetectors; m samples take ceil(m / channels) periods", "design parameter"},
     {"noise", SIM_P_BOOL, "false", "", 0, 0, NULL, "add shot and thermal noise in the numerics",
@@ -89,11 +91,19 @@ static int pd_convert(sim_comp_t *c, void *state, const double *in, double *out,
     return 0;
 }
 
+static int pd_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    (void)err, (void)n;
+    dev_area_part(out, "pd", (double)sim_param_int(p, "channels") * sim_param_real(p, "area_um2"));
+    return 0;
+}
+
 static const dev_ext_t pd_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_CONVERT,
     .convert = pd_convert,
     .cost = dev_conv_cost,
+    .area = pd_area,
 };
 
 const sim_model_t dev_photodetector_model = {

@@ -499,12 +499,50 @@ static void rnsp_destroy(sim_comp_t *c, void *state)
     st->gemm = NULL;
 }
 
+/* Per modulus: rows x cols MMUs (mmu_length_um x mmu_pitch_um, one weight
+ * driver each), per wavelength cols DACs and rows x adcs_per_output coherent
+ * detectors and ADCs of ceil(log2 m) bits, and a laser per modulus array. */
+static int rnsp_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en)
+{
+    uint32_t m[NUM_RNS_MAX];
+    int k;
+    int r = (int)sim_param_int(p, "redundant");
+    if (parse_moduli(sim_param_str(p, "moduli"), m, &k, err, en) ||
+        num_rns_pick_redundant(m, k, r, m + k, err, en))
+        return -1;
+    double rows = (double)sim_param_int(p, "rows"), cols = (double)sim_param_int(p, "cols");
+    double wl = (double)sim_param_int(p, "wavelengths");
+    double outs = wl * rows * (double)sim_param_int(p, "adcs_per_output");
+    double mmus = (double)(k + r) * rows * cols;
+    dev_area_part(out, "mmu",
+                  mmus * sim_param_real(p, "mmu_length_um") * sim_param_real(p, "mmu_pitch_um"));
+    for (int i = 0; i < k + r; i++) {
+        int b = num_rns_residue_bits(m[i]);
+        double dac = dev_conv_area_um2(b, (int)sim_param_int(p, "dac_ref_bits"),
+                                       sim_param_real(p, "dac_area_um2"));
+        double adc = dev_conv_area_um2(b, (int)sim_param_int(p, "adc_ref_bits"),
+                                       sim_param_real(p, "adc_area_um2"));
+        if (dac < 0.0 || adc < 0.0) {
+            snprintf(err, en, "bad converter area reference (dac_area_um2, adc_area_um2)");
+            return -1;
+        }
+        dev_area_part(out, "dac", wl * cols * dac);
+        dev_area_part(out, "adc", outs * adc);
+        dev_area_part(out, "pd", outs * sim_param_real(p, "pd_area_um2"));
+        if (i > 0 && !sim_param_bool(p, "external_laser"))
+            dev_area_part(out, "laser", sim_param_real(p, "laser_area_um2"));
+    }
+    /* the first modulus's laser and the weight drivers */
+    return dev_pio_area(p, 0.0, 0.0, mmus, out, err, en);
+}
+
 static const dev_ext_t rnsp_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
     .mvm = rnsp_mvm,
     .cost = rnsp_cost,
     .gemm_config = rnsp_gemm_config,
+    .area = rnsp_area,
 };
 
 const sim_model_t dev_rns_photonic_model = {

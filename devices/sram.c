@@ -23,6 +23,7 @@ static const sim_param_def_t sram_params[] = {
     {"size_bytes", SIM_P_INT, "262144", "B", 1, 1099511627776.0, NULL, "capacity",
      "design parameter (256 KiB: 8 banks of 32 KiB)"},
     {"banks", SIM_P_INT, "8", "", 1, 65536, NULL, "independent banks", "design parameter"},
+    DEV_SRAM_AREA_PARAM,
     {"ports", SIM_P_INT, "1", "", 1, 16, NULL, "ports per bank (each one access per cycle)",
      "design parameter (single-ported 6T arrays)"},
     {"word_bytes", SIM_P_INT, "8", "B", 1, 4096, NULL, "bytes per access (word)",
@@ -153,10 +154,19 @@ static void sram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_base_op(c, &s->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }
 
+static int sram_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    (void)err, (void)n;
+    dev_area_part(out, "sram", dev_sram_area_um2((double)sim_param_int(p, "size_bytes"),
+                                                 sim_param_real(p, "sram_mm2_per_mib")));
+    return 0;
+}
+
 static const dev_ext_t sram_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_READ,
     .cost = sram_cost,
+    .area = sram_area,
 };
 
 const sim_model_t dev_sram_model = {

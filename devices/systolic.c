@@ -333,6 +333,14 @@ static const sim_param_def_t systolic_params[] = {
     {"ofmap_bw", SIM_P_REAL, "0", "B/cycle", 0, 1e12, NULL,
      "output SRAM bandwidth, realistic mode (0 = unlimited)",
      "SCALE-Sim v2 calculated-bandwidth mode: writes never stall"},
+    {"pe_area_um2", SIM_P_REAL, "1212", "um2", 0, 1e9, NULL,
+     "area of one 8-bit MAC PE (x word_bytes^2: a multiplier grows as the square of its width)",
+     "TPU v1 (Jouppi et al., ISCA 2017, 28 nm): the 256 x 256 MAC unit is 24 % of a 331 mm2 "
+     "die, 0.24 x 331 mm2 / 65536 = 1212 um2 per MAC; the word_bytes^2 scaling is prism's"},
+    {"buffer_banks", SIM_P_INT, "3", "", 0, 64, NULL,
+     "operand SRAM banks of buffer_bank_kb each (area only)",
+     "SCALE-Sim's three operand buffers: ifmap, filter, ofmap"},
+    DEV_SRAM_AREA_PARAM,
     {"leak_mw_per_pe", SIM_P_REAL, "0", "mW", 0, 1e3, NULL,
      "static (leakage) power per PE",
      "not modelled by default: Horowitz 2014 and SCALE-Sim give dynamic figures only; "
@@ -487,12 +495,26 @@ static void systolic_finish(sim_comp_t *c, void *state)
     sim_stat_max(c, s->st_util, (double)s->total_macs / denom);
 }
 
+static int systolic_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    (void)err, (void)n;
+    double wb = (double)sim_param_int(p, "word_bytes");
+    dev_area_part(out, "pe", (double)sim_param_int(p, "rows") * (double)sim_param_int(p, "cols") *
+                                 sim_param_real(p, "pe_area_um2") * wb * wb);
+    dev_area_part(out, "buffers",
+                  dev_sram_area_um2((double)sim_param_int(p, "buffer_banks") *
+                                        sim_param_real(p, "buffer_bank_kb") * 1024.0,
+                                    sim_param_real(p, "sram_mm2_per_mib")));
+    return 0;
+}
+
 static const dev_ext_t systolic_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_GEMM,
     .mvm = NULL,
     .convert = NULL,
     .cost = systolic_dev_cost,
+    .area = systolic_area,
 };
 
 const sim_model_t dev_systolic_model = {

@@ -240,6 +240,12 @@ static const sim_param_def_t vector_params[] = {
     {"sfu_cycles", SIM_P_INT, "1", "cycles", 1, 1000, NULL,
      "cycles a lane spends per special function (exp, div, rsqrt, tanh)",
      "design parameter: one pipelined special-function unit per lane"},
+    {"lane_area_um2", SIM_P_REAL, "-1", "um2", -1, 1e9, NULL,
+     "area of one lane (an adder and a multiplier); -1 = by dtype: fp32 4184 + 7700, fp16 "
+     "1360 + 1640",
+     "Horowitz, ISSCC 2014 (45 nm) area column: FP32 add 4184, mult 7700; FP16 add 1360, "
+     "mult 1640 um2"},
+    DEV_SRAM_AREA_PARAM,
     {"dtype", SIM_P_ENUM, "fp32", "", 0, 0, "fp32|fp16",
      "element format (arithmetic, energy defaults)", "IEEE 754 binary32 / binary16"},
     {"e_add_pj", SIM_P_REAL, "0.9", "pJ", 0, 1e4, NULL,
@@ -376,10 +382,24 @@ int dev_vector_numerics(sim_comp_t *c, int vfunc, const double *a, const double 
     return dev_vector_eval(vfunc, fmt, lanes, a, b, gamma, beta, out, rows, cols);
 }
 
+static int vector_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    (void)err, (void)n;
+    int fp16 = strcmp(sim_param_str(p, "dtype"), "fp16") == 0;
+    double lane = sim_param_real(p, "lane_area_um2");
+    if (lane < 0.0)
+        lane = fp16 ? 1360.0 + 1640.0 : 4184.0 + 7700.0;
+    dev_area_part(out, "lanes", (double)sim_param_int(p, "lanes") * lane);
+    dev_area_part(out, "regfile", dev_sram_area_um2(sim_param_real(p, "regfile_kb") * 1024.0,
+                                                    sim_param_real(p, "sram_mm2_per_mib")));
+    return 0;
+}
+
 static const dev_ext_t vector_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_VECTOR,
     .cost = vector_cost,
+    .area = vector_area,
 };
 
 const sim_model_t dev_vector_model = {

@@ -25,6 +25,9 @@ static const sim_param_def_t wire_params[] = {
      "energy to move one bit one millimetre",
      "Borkar and Chien, The Future of Microprocessors, CACM 2011, fig. 11 (45 nm on-die "
      "interconnect)"},
+    {"pitch_um", SIM_P_REAL, "0.08", "um", 0, 1e3, NULL,
+     "track pitch of one bit (wire + space); area = width_bytes x 8 x length x pitch",
+     "DNN_NeuroSim V1.3 Param.cpp wireWidth 40 nm at technode 22, equal line and space"},
     {"latency_cycles", SIM_P_INT, "5", "cycles", 0, 1000000, NULL,
      "repeater/pipeline latency from end to end (overlaps the next transfer)",
      "assumption: one register stage per mm of repeated wire at 1 GHz"},
@@ -78,10 +81,20 @@ static void wire_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     dev_base_op(c, &w->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }
 
+static int wire_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    (void)err, (void)n;
+    dev_area_part(out, "tracks",
+                  (double)sim_param_int(p, "width_bytes") * 8.0 * sim_param_real(p, "length_mm") *
+                      1000.0 * sim_param_real(p, "pitch_um"));
+    return 0;
+}
+
 static const dev_ext_t wire_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_TRANSFER,
     .cost = wire_cost,
+    .area = wire_area,
 };
 
 const sim_model_t dev_wire_model = {

@@ -663,10 +663,46 @@ int xbar_ext_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size
     return rc;
 }
 
+int xbar_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
+{
+    int weight_bits = (int)sim_param_int(p, "weight_bits");
+    int bits_per_cell = (int)sim_param_int(p, "bits_per_cell");
+    int differential = sim_param_bool(p, "differential");
+    int mag_bits = differential ? weight_bits - 1 : weight_bits;
+    if (mag_bits < 1 || bits_per_cell < 1) {
+        snprintf(err, n, "weight_bits=%d leaves no magnitude bit", weight_bits);
+        return -1;
+    }
+    double rows = (double)sim_param_int(p, "rows");
+    double slices = (double)((mag_bits + bits_per_cell - 1) / bits_per_cell);
+    double phys_cols = (double)sim_param_int(p, "cols") * slices * (differential ? 2.0 : 1.0);
+    double adcs = ceil(phys_cols / (double)sim_param_int(p, "cols_per_adc"));
+    double f_um = sim_param_real(p, "feature_nm") * 1e-3;
+    double adc = dev_conv_area_um2((int)sim_param_int(p, "adc_bits"),
+                                   (int)sim_param_int(p, "adc_ref_bits"),
+                                   sim_param_real(p, "adc_area_um2"));
+    const char *im = sim_param_str(p, "input_mode");
+    int in_bits = (int)sim_param_int(p, "input_bits");
+    double driver = sim_param_real(p, "row_driver_um2") *
+                    (im && strcmp(im, "dac") == 0 ? ldexp(1.0, in_bits - 1) : 1.0);
+    if (adc < 0.0) {
+        snprintf(err, n, "bad ADC area reference (adc_area_um2, adc_ref_bits)");
+        return -1;
+    }
+    double arrays = (double)sim_param_int(p, "arrays");
+    dev_area_part(out, "cells",
+                  arrays * rows * phys_cols * sim_param_real(p, "cell_area_f2") * f_um * f_um);
+    dev_area_part(out, "adc", arrays * adcs * adc);
+    dev_area_part(out, "shift_add", arrays * adcs * sim_param_real(p, "shift_add_um2"));
+    dev_area_part(out, "row_drivers", arrays * rows * driver);
+    return 0;
+}
+
 const dev_ext_t xbar_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_MVM,
     .mvm = xbar_ext_mvm,
     .convert = NULL,
     .cost = xbar_dev_cost,
+    .area = xbar_area,
 };

@@ -85,7 +85,30 @@ typedef struct xbar_cfg {
     {"add_pj", SIM_P_REAL, "0.1", "pJ", 0.0, 1e6, NULL, "one shift-and-add (32-bit add)",          \
      "Horowitz ISSCC 2014: 32-bit add 0.1 pJ (45 nm)"},                                            \
     {"leak_mw", SIM_P_REAL, "0", "mW", 0.0, 1e6, NULL, "peripheral leakage (static)",              \
-     "off unless set: DNN_NeuroSim V1.3 derives leakage per technology node"}
+     "off unless set: DNN_NeuroSim V1.3 derives leakage per technology node"},                     \
+    XBAR_AREA_PARAMS
+
+/* Area of a crossbar unit (xbar_area): `arrays` physical arrays of rows x
+ * (cols x slices x pairs) cells, each with its ADCs, shift-and-add units and
+ * row drivers. */
+#define XBAR_AREA_PARAMS                                                                           \
+    {"arrays", SIM_P_INT, "1", "", 1, 1 << 24, NULL,                                               \
+     "physical rows x cols arrays in the unit (area); with tiling a matrix is read over its "      \
+     "row_tiles x col_tiles arrays",                                                               \
+     "design parameter"},                                                                          \
+    {"cell_area_f2", SIM_P_REAL, "48", "F^2", 1e-3, 1e6, NULL, "area of one cell in F^2",          \
+     "DNN_NeuroSim V1.3 Param.cpp 1T1R cell 4 F x 12 F = 48 F^2"},                                \
+    {"feature_nm", SIM_P_REAL, "40", "nm", 1e-3, 1e4, NULL, "feature size F of the array",         \
+     "DNN_NeuroSim V1.3 Param.cpp featuresize 40 nm (wire width at technode 22)"},                \
+    {"adc_area_um2", SIM_P_REAL, "1200", "um2", 0.0, 1e9, NULL,                                    \
+     "area of one ADC at adc_ref_bits (x 2^(adc_bits - adc_ref_bits))",                            \
+     "ISAAC (Shafiee et al., ISCA 2016, 32 nm): 8 ADCs of 8 bits at 1.28 GS/s in 0.0096 mm2"},    \
+    {"shift_add_um2", SIM_P_REAL, "60", "um2", 0.0, 1e9, NULL,                                     \
+     "area of the shift-and-add unit behind each ADC",                                             \
+     "ISAAC (ISCA 2016, 32 nm): 4 shift-and-add units in 0.00024 mm2"},                           \
+    {"row_driver_um2", SIM_P_REAL, "0.166", "um2", 0.0, 1e9, NULL,                                 \
+     "area of one 1-bit row driver (x 2^(input_bits - 1) with input_mode=dac)",                    \
+     "ISAAC (ISCA 2016, 32 nm): 8 x 128 1-bit DACs in 0.00017 mm2"}
 
 /* Cell physics, one table per model. Conductances in uS. `noise` 0 turns
  * random effects off (programming exact, nu = nu_mean, no read noise). */
@@ -127,6 +150,9 @@ typedef struct xbar_cost {
     double cells_read, adc_conv, dac_conv, adds, cells_written;
     double e_cell, e_adc, e_dac, e_acc, e_write, e_total;
 } xbar_cost_t;
+
+/* dev_ext_t.area of both crossbar models (parameters above). */
+int xbar_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n);
 
 /* Load the parameters every crossbar shares (model-specific ones are read by
  * the model). Returns 0 or SIM_ERR_CONFIG with a sentence in err. */
