@@ -53,6 +53,7 @@ int xbar_cfg_load(xbar_cfg_t *cfg, const char *model, const sim_params_t *p, cha
     cfg->add_pj = sim_param_real(p, "add_pj");
     cfg->leak_mw = sim_param_real(p, "leak_mw");
     cfg->tiling = sim_param_bool(p, "tiling");
+    cfg->arrays = (int)sim_param_int(p, "arrays");
     /* E = V^2 * g_avg * t: V^2 [V^2] * uS * ns = 1e-15 J = 1e-3 pJ */
     double g_avg = cfg->g_min_us + cfg->g_avg_frac * (cfg->g_max_us - cfg->g_min_us);
     cfg->cell_read_pj = cfg->read_voltage_v * cfg->read_voltage_v * g_avg * cfg->read_pulse_ns *
@@ -150,6 +151,16 @@ int xbar_map(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, xbar_map_t *map, cha
                  "a %llu-input x %llu-output matrix does not fit rows=%d x cols=%d "
                  "(set tiling=true to spread it over several arrays)",
                  (unsigned long long)k, (unsigned long long)n, cfg->rows, cfg->cols);
+        return SIM_ERR_CONFIG;
+    }
+    if (cfg->tiling && cfg->arrays > 0 &&
+        map->row_tiles * map->col_tiles > (uint64_t)cfg->arrays) {
+        snprintf(err, errlen,
+                 "a %llu-input x %llu-output matrix needs %llu arrays of rows=%d x cols=%d; the "
+                 "unit has arrays=%d (raise arrays, or split the matrix over several units)",
+                 (unsigned long long)k, (unsigned long long)n,
+                 (unsigned long long)(map->row_tiles * map->col_tiles), cfg->rows, cfg->cols,
+                 cfg->arrays);
         return SIM_ERR_CONFIG;
     }
     return 0;
@@ -252,7 +263,10 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
         snprintf(err, errlen, "mvm numerics: missing argument");
         return SIM_ERR;
     }
-    if (xbar_map(cfg, n_in, n_out, &map, err, errlen))
+    /* values do not depend on how many arrays hold the tiles: no capacity check */
+    xbar_cfg_t any = *cfg;
+    any.arrays = 0;
+    if (xbar_map(&any, n_in, n_out, &map, err, errlen))
         return SIM_ERR_CONFIG;
     if (!(t_s >= 0.0)) {
         snprintf(err, errlen, "read_after_s must be >= 0 (got %g)", t_s);

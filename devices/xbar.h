@@ -36,6 +36,7 @@ typedef struct xbar_cfg {
     double endurance;              /* writes a cell survives */
     double add_pj, leak_mw;
     int tiling;
+    int arrays; /* physical arrays: with tiling a matrix may use up to this many */
     /* RRAM: programming / read noise as fractions */
     double prog_noise_frac, read_noise_frac;
     /* PCM (aihwkit PCMLikeNoiseModel) */

@@ -66,6 +66,8 @@ int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopt
         goto fail;
     rc = map_chip_from_units(&units, &c->chip, err, n);
     map_units_free(&units);
+    if (!rc)
+        map_chip_capacity(&c->chip, c->sim);
     if (rc) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", err);

@@ -215,9 +215,16 @@ typedef struct map_chip {
     size_t n_vec;
     int sram, dram;         /* global buffer, DRAM (-1 none) */
     int carrier[MAP_TIERS]; /* the wire `x_<tier>` into each tier, -1 none */
+    /* what one crossbar unit holds (the smallest over the tier): rows x cols
+     * weights per array, `arrays` arrays with tiling (1 without); 0: not
+     * known (map_chip_from_units alone), no check */
+    uint64_t xbar_rows, xbar_cols, xbar_arrays;
 } map_chip_t;
 
 int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t n);
+/* Read the crossbar capacity (xbar_rows, xbar_cols, xbar_arrays) from the
+ * units' components in s. */
+void map_chip_capacity(map_chip_t *c, sim_t *s);
 void map_chip_free(map_chip_t *c);
 
 /* Where one GEMM op runs: tier a for pct_a percent of its output columns,

@@ -441,6 +441,36 @@ static int vector_op(pb_t *p, const wl_op_t *op, uint64_t op_id, uint32_t *ends,
     return 0;
 }
 
+void map_chip_capacity(map_chip_t *c, sim_t *s)
+{
+    c->xbar_rows = c->xbar_cols = c->xbar_arrays = 0;
+    for (size_t i = 0; i < c->n_tier[MAP_TIER_XBAR]; i++) {
+        const map_unit_t *u = &c->units.unit[c->tier_unit[MAP_TIER_XBAR][i]];
+        sim_comp_t *comp = sim_comp_find(s, u->comp);
+        const sim_params_t *p = comp ? sim_comp_params(comp) : NULL;
+        if (!p)
+            continue;
+        uint64_t rows = (uint64_t)sim_param_int(p, "rows"), cols = (uint64_t)sim_param_int(p, "cols");
+        uint64_t arrays = sim_param_bool(p, "tiling") ? (uint64_t)sim_param_int(p, "arrays") : 1;
+        if (!c->xbar_arrays || rows < c->xbar_rows)
+            c->xbar_rows = rows;
+        if (!c->xbar_arrays || cols < c->xbar_cols)
+            c->xbar_cols = cols;
+        if (!c->xbar_arrays || arrays < c->xbar_arrays)
+            c->xbar_arrays = arrays;
+    }
+}
+
+/* 1 when k inputs x ncols outputs of static weights fit one crossbar unit. */
+static int xbar_fits(const map_chip_t *chip, uint64_t k, uint64_t ncols)
+{
+    if (!chip->xbar_arrays)
+        return 1;
+    uint64_t tiles = ((k + chip->xbar_rows - 1) / chip->xbar_rows) *
+                     ((ncols + chip->xbar_cols - 1) / chip->xbar_cols);
+    return tiles <= chip->xbar_arrays;
+}
+
 int map_place_valid(const map_chip_t *chip, const wl_op_t *op, const map_place_t *pl)
 {
     if (!wl_opkind_is_gemm(op->kind))
@@ -454,6 +484,17 @@ int map_place_valid(const map_chip_t *chip, const wl_op_t *op, const map_place_t
         return 0;
     if (pl->pct_a < 100 && !has_w)
         return 0; /* split columns of weighted ops only */
+    if (has_w && (pl->a == MAP_TIER_XBAR || (pl->pct_a < 100 && pl->b == MAP_TIER_XBAR))) {
+        /* a static slice lives on one crossbar unit: it must fit its arrays */
+        uint64_t ncols = op->a_is_weight && !op->b_is_weight ? op->m : op->n;
+        uint64_t na = pl->pct_a >= 100 ? ncols : ncols * pl->pct_a / 100;
+        if (na == 0)
+            na = 1;
+        if (pl->a == MAP_TIER_XBAR && !xbar_fits(chip, op->k, na))
+            return 0;
+        if (pl->pct_a < 100 && pl->b == MAP_TIER_XBAR && !xbar_fits(chip, op->k, ncols - na))
+            return 0;
+    }
     return 1;
 }
 

@@ -8,6 +8,7 @@
 #include "mapper/map_int.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -920,6 +921,18 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
                         "(%s '%s', %g x %g cells, tiling off): split it or place it elsewhere",
                         i, e->name ? e->name : "?", (unsigned long long)e->req.k,
                         (unsigned long long)e->req.n, u->name, u->model, u->comp, rows, cols);
+        double arrays = 0.0, tiles = 0.0;
+        if ((k == DEV_OP_GEMM || k == DEV_OP_MVM || k == DEV_OP_PROGRAM) &&
+            param_num(c, "rows", &rows) && param_num(c, "cols", &cols) &&
+            param_num(c, "tiling", &tiling) && tiling && param_num(c, "arrays", &arrays))
+            tiles = ceil((double)e->req.k / rows) * ceil((double)e->req.n / cols);
+        if (tiles > arrays)
+            return fail(err, n, SIM_ERR_CONFIG,
+                        "schedule entry %zu (op '%s'): a %llu x %llu weight needs %.0f arrays of "
+                        "%g x %g on unit '%s' (%s '%s', arrays %g): split it or place it elsewhere",
+                        i, e->name ? e->name : "?", (unsigned long long)e->req.k,
+                        (unsigned long long)e->req.n, tiles, rows, cols, u->name, u->model, u->comp,
+                        arrays);
         if ((k == DEV_OP_READ || k == DEV_OP_WRITE) &&
             (param_num(c, "capacity_bytes", &cap) || param_num(c, "size_bytes", &cap)) &&
             (double)e->req.k + (double)e->req.m > cap)

@@ -143,6 +143,70 @@ START_TEST(photonic_closed_form)
 }
 END_TEST
 
+/* A tiled crossbar holds a matrix in row_tiles x col_tiles arrays; more than
+ * `arrays` is refused by its cost query (and its handler), as the area
+ * counts only `arrays`. */
+START_TEST(xbar_arrays_bound_the_matrix)
+{
+    char text[] = "name: t\nclocks: {core: 1GHz}\ncomponents:\n"
+                  "  x: {model: rram_xbar, clock: core, rows: 128, cols: 128, tiling: true, "
+                  "arrays: 4}\n";
+    char err[512];
+    sim_t *s = NULL;
+    ck_assert_int_eq(sim_config_load_string(text, "arrays", NULL, &s, err, sizeof err), 0);
+    ck_assert_int_eq(sim_init(s), 0);
+    dev_req_t r;
+    memset(&r, 0, sizeof r);
+    r.kind = DEV_OP_MVM;
+    r.m = 1;
+    r.k = 256; /* 2 x 2 tiles: fits 4 arrays */
+    r.n = 256;
+    dev_cost_t c;
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "x"), &r, &c, err, sizeof err), 0);
+    r.n = 257; /* 2 x 3 tiles */
+    ck_assert_int_ne(dev_cost(sim_comp_find(s, "x"), &r, &c, err, sizeof err), 0);
+    r.kind = DEV_OP_PROGRAM;
+    ck_assert_int_ne(dev_cost(sim_comp_find(s, "x"), &r, &c, err, sizeof err), 0);
+    sim_destroy(s);
+}
+END_TEST
+
+/* The mapper reads that capacity: on hybrid.yaml (256 x 256 arrays, 36 per
+ * unit) GPT-2's 768 x 3072 c_fc fits one crossbar unit (3 x 12 arrays),
+ * its 768 x 50257 lm_head (3 x 197) does not, and half of c_fc does. */
+START_TEST(mapper_respects_xbar_arrays)
+{
+    map_ctx_t *ctx = NULL;
+    char err[1024];
+    wl_gen_opts_t wo;
+    wl_gen_opts_default(&wo);
+    wo.seq = 8;
+    ck_assert_msg(map_ctx_open("configs/hybrid.yaml", "gpt2", &wo, &ctx, err, sizeof err) == 0,
+                  "%s", err);
+    const map_chip_t *chip = map_ctx_chip(ctx);
+    ck_assert_uint_eq(chip->xbar_arrays, 36);
+    ck_assert_uint_eq(chip->xbar_rows, 256);
+    const wl_graph_t *g = map_ctx_graph(ctx);
+    const wl_op_t *fc = NULL, *head = NULL;
+    for (size_t i = 0; i < wl_graph_op_count(g); i++) {
+        const wl_op_t *op = wl_graph_op(g, i);
+        if (!strcmp(op->name, "h.0.mlp.c_fc"))
+            fc = op;
+        if (!strcmp(op->name, "lm_head"))
+            head = op;
+    }
+    ck_assert_ptr_nonnull(fc);
+    ck_assert_ptr_nonnull(head);
+    map_place_t xb = {MAP_TIER_XBAR, MAP_TIER_XBAR, 100};
+    map_place_t half = {MAP_TIER_XBAR, MAP_TIER_DIGITAL, 50};
+    ck_assert_int_eq(map_place_valid(chip, fc, &xb), 1);
+    ck_assert_int_eq(map_place_valid(chip, head, &xb), 0);
+    ck_assert_int_eq(map_place_valid(chip, head, &half), 0);
+    ck_assert_int_eq(map_place_valid(chip, fc, &half), 1);
+    map_ctx_close(ctx);
+}
+END_TEST
+
 START_TEST(non_devices_and_bad_input)
 {
     char text[] = "name: t\nclocks: {core: 1GHz}\ncomponents:\n"
@@ -289,6 +353,8 @@ static Suite *suite(void)
     tcase_add_test(tc, xbar_closed_form);
     tcase_add_test(tc, digital_closed_form);
     tcase_add_test(tc, photonic_closed_form);
+    tcase_add_test(tc, xbar_arrays_bound_the_matrix);
+    tcase_add_test(tc, mapper_respects_xbar_arrays);
     tcase_add_test(tc, non_devices_and_bad_input);
     tcase_add_test(tc, committed_baselines_are_area_matched);
     tcase_add_test(tc, area_table_and_bad_input);
