@@ -288,8 +288,12 @@ static int load_components(loader_t *L, yaml_node_t *comps)
         const char *model = NULL, *clock = NULL;
         size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
         const char **kv = calloc(2 * n + 1, sizeof *kv);
-        if (!kv)
+        yaml_node_t **kv_node = calloc(2 * n + 1, sizeof *kv_node); /* key, value nodes of kv */
+        if (!kv || !kv_node) {
+            free(kv);
+            free(kv_node);
             return SIM_ERR_NOMEM;
+        }
         size_t nkv = 0;
         int rc = 0;
         yaml_node_t *model_node = v;
@@ -309,6 +313,8 @@ static int load_components(loader_t *L, yaml_node_t *comps)
             } else if (!strcmp(key, "clock"))
                 clock = val;
             else {
+                kv_node[nkv] = qk;
+                kv_node[nkv + 1] = qv;
                 kv[nkv++] = key;
                 kv[nkv++] = val;
             }
@@ -329,6 +335,17 @@ static int load_components(loader_t *L, yaml_node_t *comps)
                 rc = lerr(L, qv, "component '%s': %s", name, msg);
             sim_params_free(&tmp);
         }
+        /* a bad name or value in the file: its error names the key's own line:col */
+        if (m && !rc) {
+            struct sim_params tmp = {0};
+            char msg[900];
+            long bad = -1;
+            if (sim_params_build_at(&tmp, m, kv, &bad, msg, sizeof msg) && bad >= 0) {
+                yaml_node_t *bk = kv_node[2 * bad], *bv = kv_node[2 * bad + 1];
+                rc = lerr(L, from_set(L, bv) ? bv : bk, "component '%s': %s", name, msg);
+            }
+            sim_params_free(&tmp);
+        }
         if (!rc) {
             char where[512];
             where_of(L, model_node, where, sizeof where);
@@ -338,6 +355,7 @@ static int load_components(loader_t *L, yaml_node_t *comps)
             }
         }
         free(kv);
+        free(kv_node);
         if (rc)
             return rc;
     }
