@@ -704,3 +704,44 @@ int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out
         *text_out = text;
     return rc;
 }
+
+int sim_config_read_block(const char *path, const char *key, sim_config_entry_fn entry, void *ctx,
+                          char *err, size_t errlen)
+{
+    char why[256];
+    int code;
+    char *text = cfg_read_text(path, &code, why, sizeof why);
+    if (!text) {
+        snprintf(err, errlen, "%s: %s the config: %s", path,
+                 code == SIM_ERR_IO ? "cannot open" : "refusing", why);
+        return code;
+    }
+    loader_t L = {.file = path, .err = err, .errlen = errlen};
+    int rc = cfg_doc_load(&L.cd, text, L.file, err, errlen);
+    free(text);
+    yaml_node_t *root = rc ? NULL : yaml_document_get_root_node(&L.cd.doc), *block = NULL;
+    if (root && root->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+             p++)
+            if (scalar(node(&L, p->key)) && !strcmp(scalar(node(&L, p->key)), key))
+                block = node(&L, p->value);
+    if (!rc && !block)
+        rc = 1;
+    else if (!rc && block->type != YAML_MAPPING_NODE)
+        rc = lerr(&L, block, "field '%s' must be a mapping of name: value", key);
+    else if (!rc)
+        rc = check_dup_keys(&L, block, key);
+    for (yaml_node_pair_t *p = rc ? NULL : block->data.mapping.pairs.start;
+         p && !rc && p < block->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(&L, p->key), *v = node(&L, p->value);
+        if (!scalar(k) || !scalar(v)) {
+            rc = lerr(&L, scalar(k) ? v : k, "%s: every entry must be name: value", key);
+            break;
+        }
+        char where[600];
+        where_of(&L, k, where, sizeof where);
+        rc = entry(ctx, scalar(k), scalar(v), where, err, errlen);
+    }
+    cfg_doc_free(&L.cd);
+    return rc;
+}
