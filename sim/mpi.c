@@ -71,6 +71,7 @@ struct sim_dist {
     sim_dist_stats_t st;
     sim_time_t safe;   /* null messages: the least promise this rank holds */
     uint64_t *chan_la; /* per clock: least latency (cycles) of a cut channel, 0: none */
+    int deliver_first; /* sends made during init: the first window only delivers them */
 };
 
 static int grow_mem(void **a, size_t *cap, size_t need, size_t elem)
@@ -459,6 +460,19 @@ static int swap(sim_t *s, const uint64_t *hdr, void (*fold)(void *ctx, const uin
     return err;
 }
 
+/* The earliest time of an event or channel entry waiting in the batches. */
+static sim_time_t out_earliest(const sim_t *s)
+{
+    const struct sim_dist *d = s->dist;
+    size_t st = s->ev_stride;
+    sim_time_t earliest = SIM_TIME_MAX;
+    for (int r = 0; r < d->nranks; r++)
+        for (size_t i = 0; i < d->out[r].n; i++)
+            if (EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time < earliest)
+                earliest = EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time;
+    return earliest;
+}
+
 /* Null messages (Chandy-Misra-Bryant, in rounds): the header carries a
  * promise (no event from this rank before min(its next event, its safe
  * time) + lookahead), the rank's stop/fail flags and its earliest pending or
@@ -484,13 +498,10 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
                          sim_time_t *gnext)
 {
     struct sim_dist *d = s->dist;
-    size_t st = s->ev_stride;
     sim_time_t next = local_next(s);
-    sim_time_t earliest = next;
-    for (int r = 0; r < d->nranks; r++)
-        for (size_t i = 0; i < d->out[r].n; i++)
-            if (EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time < earliest)
-                earliest = EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time;
+    sim_time_t earliest = out_earliest(s);
+    if (next < earliest)
+        earliest = next;
     uint64_t hdr[HDR_WORDS] = {horizon(s, next < *safe ? next : *safe),
                                (stop ? 1u : 0u) | (s->failed ? 2u : 0u), earliest, 0};
     null_fold_t f = {SIM_TIME_MAX, earliest, hdr[1]};
@@ -528,6 +539,15 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
             MPI_Abort(MPI_COMM_WORLD, 1);
         double t0 = wall();
         reduce_next(s, 0, s->failed, &d->next, &st, &fl);
+        /* events and channel records sent during init wait in the batches:
+         * then the first window runs nothing and only delivers them */
+        uint64_t sent = out_earliest(s), first_sent = sent;
+        MPI_Allreduce(&sent, &first_sent, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+        if (first_sent != SIM_TIME_MAX) {
+            d->deliver_first = 1;
+            if (first_sent < d->next)
+                d->next = first_sent;
+        }
         d->st.reduce_s += wall() - t0;
         d->started = 1;
         d->safe = horizon(s, d->next); /* nothing anywhere before next */
@@ -551,6 +571,10 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
         sim_time_t end = d->sync == SIM_SYNC_REDUCE ? horizon(s, d->next) : d->safe;
         if (end > until)
             end = until;
+        if (d->deliver_first) {
+            end = d->next;
+            d->deliver_first = 0;
+        }
         d->window_end = end;
         double t0 = wall(), c0 = cpu_now();
         sim_run(s, end, UINT64_MAX);
