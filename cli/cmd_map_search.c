@@ -468,7 +468,8 @@ static void compare_usage(FILE *f)
 {
     fprintf(f, "usage: prism map compare [options]\n\n"
                "The two-stage mapping on configs/hybrid.yaml against the homogeneous chips of the\n"
-               "same unit kinds (configs/all-digital.yaml, all-rram.yaml, all-photonic.yaml) and\n"
+               "same unit kinds and die area (configs/all-digital.yaml, all-rram.yaml,\n"
+               "all-photonic.yaml, written by prism chip match) and\n"
                "the naive heterogeneous mappings (round robin by layer, greedy by size), for\n"
                "GPT-2 124M, BERT-base, ResNet-18, ViT-B/16 and Llama 3.2 1B (prefill of 128\n"
                "tokens; the LMs also decode one token after 128).\n\n"

@@ -507,8 +507,18 @@ static int space_genes(space_t *s, const map_profile_t *profile, char *err, size
             if (map_place_valid(s->chip, op, &OPTIONS[k]))
                 s->opts[gi * N_OPTIONS + s->n_valid[gi]++] = (uint8_t)k;
         if (!s->n_valid[gi]) {
-            rc = sf(err, n, SIM_ERR_CONFIG, "op '%s' (%s) has no tier it can run on", op->name,
-                    wl_opkind_name(op->kind));
+            if (s->chip->xbar_arrays && s->chip->n_tier[MAP_TIER_XBAR])
+                rc = sf(err, n, SIM_ERR_CONFIG,
+                        "op '%s' (%s) has no tier it can run on (a crossbar unit holds %llu "
+                        "arrays of %llu x %llu weights; a %llu x %llu weight does not fit)",
+                        op->name, wl_opkind_name(op->kind),
+                        (unsigned long long)s->chip->xbar_arrays,
+                        (unsigned long long)s->chip->xbar_rows,
+                        (unsigned long long)s->chip->xbar_cols, (unsigned long long)op->k,
+                        (unsigned long long)(op->a_is_weight && !op->b_is_weight ? op->m : op->n));
+            else
+                rc = sf(err, n, SIM_ERR_CONFIG, "op '%s' (%s) has no tier it can run on",
+                        op->name, wl_opkind_name(op->kind));
             return rc;
         }
         for (int p = 0; profile && p < profile->n; p++)
