@@ -53,11 +53,11 @@ typedef struct est {
     uint64_t outstanding;
     map_net_t net;
     est_node_t *nodes;
-    uint64_t *link_free; /* per router output port: when the flits given to it have left */
-    uint32_t *link_src;  /* ... and the source node that gave it the last ones */
-    uint64_t *net_tail;  /* per entry: cycle its last flit arrives */
+    uint64_t *link_free;   /* per router output port: when the flits given to it have left */
+    uint32_t *link_src;    /* ... and the source node that gave it the last ones */
+    uint64_t *net_tail;    /* per entry: cycle its last flit arrives */
     sim_time_t *net_delay; /* per entry: lateness found after it was priced */
-    est_unit_t net_q; /* ready network transfers (heap only) */
+    est_unit_t net_q;      /* ready network transfers (heap only) */
     sim_time_t last_done;
     size_t done;
     map_estimate_t *out;

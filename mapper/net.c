@@ -113,7 +113,6 @@ int map_net_resolve(sim_t *s, const char *driver, const map_units_t *units, map_
 
 int map_net_transfer(const map_exec_t *x, const map_exec_entry_t *e)
 {
-    return x->net_node && e->unit >= 0 && e->req.kind == DEV_OP_TRANSFER &&
-           e->req.k < x->n_units && e->req.n < x->n_units && x->net_node[e->req.k] >= 0 &&
-           x->net_node[e->req.n] >= 0;
+    return x->net_node && e->unit >= 0 && e->req.kind == DEV_OP_TRANSFER && e->req.k < x->n_units &&
+           e->req.n < x->n_units && x->net_node[e->req.k] >= 0 && x->net_node[e->req.n] >= 0;
 }

@@ -598,9 +598,8 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
                     r.k = (uint64_t)home_b;
                     r.n = (uint64_t)home;
                     if (r.m) {
-                        uint32_t e =
-                            map_bld_entry(&p->b, op, op_id, "transfer", carrier, &r, 1,
-                                          "split output joins the other part");
+                        uint32_t e = map_bld_entry(&p->b, op, op_id, "transfer", carrier, &r, 1,
+                                                   "split output joins the other part");
                         if (e == NO_ENTRY) {
                             rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
                             break;

@@ -31,11 +31,11 @@ typedef struct sched_driver {
     uint32_t *waiting; /* predecessors not yet done, per entry */
     size_t *succ_off;  /* successors of entry i: succ[succ_off[i] .. succ_off[i + 1]) */
     uint32_t *succ;
-    uint32_t *stack; /* entries that completed and whose successors are to release */
+    uint32_t *stack;    /* entries that completed and whose successors are to release */
     uint32_t *net_heap; /* ready transfers the network carries, smallest index first */
     size_t net_n;
-    int *net_port;      /* per unit: the driver's port to its node's terminal (-1 none) */
-    int *trace_op;   /* per entry */
+    int *net_port; /* per unit: the driver's port to its node's terminal (-1 none) */
+    int *trace_op; /* per entry */
     uint64_t entries_done;
     sim_time_t last_done_ps;
     int st_entries, st_entries_done, st_zero, st_requests, st_completed, st_cycles, st_energy,

@@ -142,19 +142,17 @@ END_TEST
 /* The same chip with a 2x2 mesh joining a (node 0) and b (node 3): the
  * schedule names the wires, but both ends sit at nodes, so the network
  * carries the transfers and the wires stay idle. */
-static const char *XFER_NET =
-    "network:\n"
-    "  topology: mesh\n"
-    "  k: 2\n"
-    "  clock: core\n"
-    "  prefix: n_\n"
-    "  attach.0: a\n"
-    "  attach.3: b\n";
-static const char *XFER_NET_LINKS =
-    "  - {from: drv.n_t0, to: n_t0.in, latency: 1ns}\n"
-    "  - {from: drv.n_t3, to: n_t3.in, latency: 1ns}\n"
-    "  - {from: n_t0.out, to: drv.done, latency: 1ns}\n"
-    "  - {from: n_t3.out, to: drv.done, latency: 1ns}\n";
+static const char *XFER_NET = "network:\n"
+                              "  topology: mesh\n"
+                              "  k: 2\n"
+                              "  clock: core\n"
+                              "  prefix: n_\n"
+                              "  attach.0: a\n"
+                              "  attach.3: b\n";
+static const char *XFER_NET_LINKS = "  - {from: drv.n_t0, to: n_t0.in, latency: 1ns}\n"
+                                    "  - {from: drv.n_t3, to: n_t3.in, latency: 1ns}\n"
+                                    "  - {from: n_t0.out, to: drv.done, latency: 1ns}\n"
+                                    "  - {from: n_t3.out, to: drv.done, latency: 1ns}\n";
 
 static double sum_stat(sim_t *s, const char *model, const char *name)
 {
@@ -197,7 +195,8 @@ START_TEST(test_transfers_over_the_network)
     sim_finish(s);
     ck_assert_double_eq(stat_of(s, "drv", "entries_done"), 4);
     /* bytes out = bytes in = bytes the network took and delivered; none on the wires */
-    double out = stat_of(s, "drv", "transfer_bytes_out.a") + stat_of(s, "drv", "transfer_bytes_out.b");
+    double out =
+        stat_of(s, "drv", "transfer_bytes_out.a") + stat_of(s, "drv", "transfer_bytes_out.b");
     double in = stat_of(s, "drv", "transfer_bytes_in.a") + stat_of(s, "drv", "transfer_bytes_in.b");
     ck_assert_double_eq(stat_of(s, "drv", "transfer_bytes_out.a"), 4000);
     ck_assert_double_eq(stat_of(s, "drv", "transfer_bytes_in.a"), 3000);
