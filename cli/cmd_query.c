@@ -105,7 +105,10 @@ static int query_print(trace_db_t *db, const char *sql, out_format_t fmt, size_t
     sqlite3_finalize(st);
     sqlite3_progress_handler(trace_db_sqlite(db), 0, NULL, NULL);
     if (rc < 0) { /* the error comes after some rows: close what was printed, then fail */
-        out_finish(o);
+        if (rows)
+            out_finish(o);
+        else /* nothing came: only the message, no "(no rows)" or empty result */
+            out_discard(o);
         if (interrupted) {
             fprintf(err, "prism query: stopped by --timeout %g s after %zu row%s\n", timeout_s,
                     rows, rows == 1 ? "" : "s");

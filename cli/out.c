@@ -316,6 +316,20 @@ static void print_table(out_t *o)
     free(w);
 }
 
+void out_discard(out_t *o)
+{
+    if (!o)
+        return;
+    for (size_t i = 0; i < o->ncols; i++)
+        free(o->names[i]);
+    for (size_t i = 0; i < o->ncells; i++)
+        free(o->cells[i]);
+    free(o->names);
+    free(o->numeric);
+    free(o->cells);
+    free(o);
+}
+
 int out_finish(out_t *o)
 {
     if (!o)
@@ -329,14 +343,7 @@ int out_finish(out_t *o)
     else if (o->fmt == OUT_TABLE && !o->failed)
         print_table(o);
     int rc = o->failed || fflush(o->f) != 0 || ferror(o->f) ? -1 : 0;
-    for (size_t i = 0; i < o->ncols; i++)
-        free(o->names[i]);
-    for (size_t i = 0; i < o->ncells; i++)
-        free(o->cells[i]);
-    free(o->names);
-    free(o->numeric);
-    free(o->cells);
-    free(o);
+    out_discard(o);
     return rc;
 }
 

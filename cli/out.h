@@ -31,6 +31,8 @@ void out_set_null_text(out_t *o, const char *s);
 /* Ends the result set: prints the table (and how many rows were cut), closes
  * the JSON array, frees `o`. Returns 0, or -1 when writing failed. */
 int out_finish(out_t *o);
+/* Free without printing anything more (a result abandoned before its first row). */
+void out_discard(out_t *o);
 /* Rows given so far, and rows not shown because of max_rows. */
 size_t out_rows(const out_t *o);
 size_t out_rows_cut(const out_t *o);

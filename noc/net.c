@@ -417,6 +417,12 @@ static inline uint32_t pow_k(int k, int d)
     return p;
 }
 
+/* r with its base-k digit d set to v: the router one hop along dimension d */
+static inline uint32_t with_digit(uint32_t r, int d, int k, int v)
+{
+    return r + ((uint32_t)v - (uint32_t)digit(r, d, k)) * pow_k(k, d);
+}
+
 int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
 {
     if (t->kind == NOC_TOPO_FATTREE) {
@@ -427,17 +433,14 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
         if (p < t->k) {
             if ((int)level == t->n - 1)
                 return -1;
-            int wl = digit(w, (int)level, t->k);
-            uint32_t w2 = w + ((uint32_t)p - (uint32_t)wl) * pow_k(t->k, (int)level);
-            *in_port = t->k + wl;
-            return (int)((level + 1) * t->leaves + w2);
+            *in_port = t->k + digit(w, (int)level, t->k);
+            return (int)((level + 1) * t->leaves + with_digit(w, (int)level, t->k, p));
         }
         if (level == 0)
             return -1;
-        int i = p - t->k, d = (int)level - 1, wd = digit(w, d, t->k);
-        uint32_t w2 = w + ((uint32_t)i - (uint32_t)wd) * pow_k(t->k, d);
-        *in_port = wd;
-        return (int)((level - 1) * t->leaves + w2);
+        int d = (int)level - 1;
+        *in_port = digit(w, d, t->k);
+        return (int)((level - 1) * t->leaves + with_digit(w, d, t->k, p - t->k));
     }
     if (p >= t->net_ports)
         return -1;
@@ -445,7 +448,7 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
         int d = p / (t->k - 1), j = p % (t->k - 1);
         int x = digit(r, d, t->k), y = j < x ? j : j + 1;
         *in_port = d * (t->k - 1) + (x < y ? x : x - 1);
-        return (int)(r + ((uint32_t)y - (uint32_t)x) * pow_k(t->k, d));
+        return (int)with_digit(r, d, t->k, y);
     }
     int d = p / 2, plus = (p % 2) == 0;
     int x = digit(r, d, t->k);
@@ -457,7 +460,7 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
     }
     /* a flit sent in the + direction enters the neighbour from its - side */
     *in_port = plus ? 2 * d + 1 : 2 * d;
-    return (int)(r + ((uint32_t)nx - (uint32_t)x) * pow_k(t->k, d));
+    return (int)with_digit(r, d, t->k, nx);
 }
 
 int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls)
@@ -658,6 +661,65 @@ static void common_params(kv_t *kv, const noc_cfg_t *c)
     kv_add(kv, "wait_for_tail_credit", "%s", c->wait_for_tail_credit ? "true" : "false");
 }
 
+/* noc_build's failure: the engine's message in err, -1 */
+static int build_fail(sim_t *s, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s", sim_errmsg(s));
+    return -1;
+}
+
+/* `count` components "<prefix><letter><i>" of `model`, each with the
+ * parameters `params` writes for it; the id of the first, or -1. */
+static int add_units(sim_t *s, const noc_cfg_t *c, const char *prefix, char letter,
+                     const char *model, const char *clk, uint32_t count,
+                     void (*params)(kv_t *kv, const noc_cfg_t *c, uint32_t i, const char *sizes),
+                     char *err, size_t errlen)
+{
+    char sizes[128], name[96];
+    sizes_text(c, sizes, sizeof sizes);
+    int first = -1;
+    for (uint32_t i = 0; i < count; i++) {
+        kv_t kv = {.n = 0};
+        common_params(&kv, c);
+        params(&kv, c, i, sizes);
+        snprintf(name, sizeof name, "%s%c%u", prefix, letter, i);
+        int id = sim_add_component(s, name, model, clk, (const char *const *)kv.v);
+        if (id < 0)
+            return build_fail(s, err, errlen);
+        if (i == 0)
+            first = id;
+    }
+    return first;
+}
+
+static void router_params(kv_t *kv, const noc_cfg_t *c, uint32_t r, const char *sizes)
+{
+    (void)sizes;
+    kv_add(kv, "id", "%u", r);
+    kv_add(kv, "routing", "%s", c->routing);
+    kv_add(kv, "vc_allocator", "%s", c->vc_allocator);
+    kv_add(kv, "sw_allocator", "%s", c->sw_allocator);
+    kv_add(kv, "alloc_iters", "%d", c->alloc_iters);
+    kv_add(kv, "credit_delay", "%d", c->credit_delay);
+    kv_add(kv, "routing_delay", "%d", c->routing_delay);
+    kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
+    kv_add(kv, "input_speedup", "%d", c->input_speedup);
+    kv_add(kv, "speculative", "%s", c->speculative ? "true" : "false");
+    kv_add(kv, "hold_switch_for_packet", "%s", c->hold_switch_for_packet ? "true" : "false");
+}
+
+static void terminal_params(kv_t *kv, const noc_cfg_t *c, uint32_t nd, const char *sizes)
+{
+    kv_add(kv, "node", "%u", nd);
+    kv_add(kv, "traffic", "%s", c->traffic);
+    kv_add(kv, "rate", "%.17g", c->rate);
+    kv_add(kv, "packet_size", "%s", sizes);
+    kv_add(kv, "hotspot_node", "%d", c->hotspot_node);
+    kv_add(kv, "hotspot_fraction", "%.17g", c->hotspot_fraction);
+    kv_add(kv, "flit_bytes", "%d", c->flit_bytes);
+    kv_add(kv, "packet_flits", "%d", c->packet_flits);
+}
+
 int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name, char *err,
               size_t errlen)
 {
@@ -666,60 +728,19 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
     if (!prefix)
         prefix = "";
     const char *clk = clock_name && *clock_name ? clock_name : "noc";
-    if (sim_clock_find(s, clk) < 0 && sim_add_clock(s, clk, c->clock_hz) < 0) {
-        snprintf(err, errlen, "%s", sim_errmsg(s));
-        return -1;
-    }
+    if (sim_clock_find(s, clk) < 0 && sim_add_clock(s, clk, c->clock_hz) < 0)
+        return build_fail(s, err, errlen);
     noc_topo_t t;
     noc_topo_from_cfg(c, &t, err, errlen);
     uint32_t routers = noc_routers(c), nodes = noc_nodes(c);
-    int first_router = -1, first_term = -1;
-    char name[96];
-    for (uint32_t r = 0; r < routers; r++) {
-        kv_t kv = {.n = 0};
-        common_params(&kv, c);
-        kv_add(&kv, "id", "%u", r);
-        kv_add(&kv, "routing", "%s", c->routing);
-        kv_add(&kv, "vc_allocator", "%s", c->vc_allocator);
-        kv_add(&kv, "sw_allocator", "%s", c->sw_allocator);
-        kv_add(&kv, "alloc_iters", "%d", c->alloc_iters);
-        kv_add(&kv, "credit_delay", "%d", c->credit_delay);
-        kv_add(&kv, "routing_delay", "%d", c->routing_delay);
-        kv_add(&kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
-        kv_add(&kv, "input_speedup", "%d", c->input_speedup);
-        kv_add(&kv, "speculative", "%s", c->speculative ? "true" : "false");
-        kv_add(&kv, "hold_switch_for_packet", "%s", c->hold_switch_for_packet ? "true" : "false");
-        snprintf(name, sizeof name, "%sr%u", prefix, r);
-        int id = sim_add_component(s, name, "iq_router", clk, (const char *const *)kv.v);
-        if (id < 0) {
-            snprintf(err, errlen, "%s", sim_errmsg(s));
-            return -1;
-        }
-        if (r == 0)
-            first_router = id;
-    }
-    char sizes[128];
-    sizes_text(c, sizes, sizeof sizes);
-    for (uint32_t nd = 0; nd < nodes; nd++) {
-        kv_t kv = {.n = 0};
-        common_params(&kv, c);
-        kv_add(&kv, "node", "%u", nd);
-        kv_add(&kv, "traffic", "%s", c->traffic);
-        kv_add(&kv, "rate", "%.17g", c->rate);
-        kv_add(&kv, "packet_size", "%s", sizes);
-        kv_add(&kv, "hotspot_node", "%d", c->hotspot_node);
-        kv_add(&kv, "hotspot_fraction", "%.17g", c->hotspot_fraction);
-        kv_add(&kv, "flit_bytes", "%d", c->flit_bytes);
-        kv_add(&kv, "packet_flits", "%d", c->packet_flits);
-        snprintf(name, sizeof name, "%st%u", prefix, nd);
-        int id = sim_add_component(s, name, "noc_terminal", clk, (const char *const *)kv.v);
-        if (id < 0) {
-            snprintf(err, errlen, "%s", sim_errmsg(s));
-            return -1;
-        }
-        if (nd == 0)
-            first_term = id;
-    }
+    int first_router =
+        add_units(s, c, prefix, 'r', "iq_router", clk, routers, router_params, err, errlen);
+    if (first_router < 0)
+        return -1;
+    int first_term =
+        add_units(s, c, prefix, 't', "noc_terminal", clk, nodes, terminal_params, err, errlen);
+    if (first_term < 0)
+        return -1;
     /* channels: flits leave at switch allocation and are written into the
      * next buffer sw_alloc + st_final + channel latency later; credits are
      * usable upstream channel latency + 1 + credit_delay after the grant
@@ -744,21 +765,16 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
             if (nb < 0)
                 continue;
             if (sim_add_chan(s, (uint32_t)first_router + r, p,
-                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0) {
-                snprintf(err, errlen, "%s", sim_errmsg(s));
-                return -1;
-            }
+                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0)
+                return build_fail(s, err, errlen);
         }
     for (uint32_t nd = 0; nd < nodes; nd++) {
         uint32_t r = nd / (uint32_t)t.c;
         int lp = t.net_ports + (int)(nd % (uint32_t)t.c);
         if (sim_add_chan(s, (uint32_t)first_term + nd, 0, (uint32_t)first_router + r, lp, &inj) <
                 0 ||
-            sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) <
-                0) {
-            snprintf(err, errlen, "%s", sim_errmsg(s));
-            return -1;
-        }
+            sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) < 0)
+            return build_fail(s, err, errlen);
     }
     return first_term;
 }

@@ -12,7 +12,8 @@ struct sim_param_val {
     char *text; /* resolved text (given or default) */
     int64_t i;
     double r;
-    int set; /* given explicitly */
+    int set;   /* given explicitly */
+    long pair; /* index of the name/value pair that gave it, -1: the default */
 };
 
 struct sim_params {
@@ -234,6 +235,10 @@ int sim_event_inject(sim_t *s, const sim_event_t *e);
 void sim_params_free(struct sim_params *p);
 int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *const *kv, char *err,
                      size_t errlen);
+/* The same; on a bad value or name, *bad_pair is the index of the kv pair
+ * at fault (-1 when none is: a default). */
+int sim_params_build_at(struct sim_params *p, const sim_model_t *m, const char *const *kv,
+                        long *bad_pair, char *err, size_t errlen);
 void sim_fmt_where(char *buf, size_t n, const char *where);
 
 #endif

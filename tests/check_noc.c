@@ -593,7 +593,26 @@ START_TEST(cli_outputs_and_config)
     write_file(path("bad.yaml"), "network:\n  k: 1\n");
     ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s noc --config %s", prism, path("bad.yaml")),
                      2);
-    ck_assert_ptr_nonnull(strstr(out, "bad.yaml:2: network: k: '1'"));
+    ck_assert_msg(strstr(out, "bad.yaml:2:3: network: k: '1'"), "%s", out);
+    /* include: is followed as prism run follows it: the network comes from
+     * the included file, a network: block of the including file replaces it
+     * whole, and an error names the file that holds the bad value */
+    write_file(path("inc.yaml"), "include: chip.yaml\ncomponents:\n  y: {model: sink}\n");
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out, "%s noc --config %s --csv", prism, path("inc.yaml")), 0);
+    ck_assert_msg(strstr(out, "mesh,3,2,uniform"), "%s", out);
+    write_file(path("inc1.yaml"), "include: chip.yaml\nnetwork:\n  topology: torus\n  k: 5\n");
+    ck_assert_int_eq(
+        cli_vrun_fmt(out, sizeof out, "%s noc --config %s --csv", prism, path("inc1.yaml")), 0);
+    ck_assert_msg(strstr(out, "torus,5,2,uniform"), "%s", out);
+    write_file(path("inc2.yaml"), "include: [bad.yaml]\ncomponents: {}\n");
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s noc --config %s", prism, path("inc2.yaml")),
+                     2);
+    ck_assert_msg(strstr(out, "bad.yaml:2:3: network: k: '1'"), "%s", out);
+    write_file(path("inc3.yaml"), "include: nothere.yaml\n");
+    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s noc --config %s", prism, path("inc3.yaml")),
+                     2);
+    ck_assert_msg(strstr(out, "inc3.yaml:1:10: include 'nothere.yaml': cannot open"), "%s", out);
     ck_assert_int_eq(
         cli_vrun_fmt(out, sizeof out, "%s noc --sweep 0.1:0.2:0.1 --plot %s", prism, path("c.jpg")),
         2);

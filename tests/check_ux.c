@@ -353,7 +353,7 @@ START_TEST(merge_keys_and_include)
         {"m1.yaml",
          "templates:\n  gen: &gen {model: traffic_gen, rate: lots}\n"
          "components:\n  g0: {<<: *gen}\n",
-         "m1.yaml:2:21: component 'g0': parameter 'rate'"},
+         "m1.yaml:2:34: component 'g0': parameter 'rate'"},
         {"m2.yaml", "components:\n  g0: {<<: 3, model: sink}\n",
          "m2.yaml:2:12: merge key '<<' must be given a mapping"},
         {"i1.yaml", "include: nothere.yaml\ncomponents: {}\n",
