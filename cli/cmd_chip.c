@@ -378,8 +378,9 @@ static void match_usage(FILE *f)
 
 typedef struct line {
     char *text;
-    int kind;                /* 0 other, 1 component, 2 link, 3 name:, 4 leading comment */
-    char comp[128];          /* component line: its name */
+    int kind;       /* 0 other, 1 component, 2 link, 3 name:, 4 leading comment, 5 attach */
+    int unit_node;  /* attach line: the node held GEMM units */
+    char comp[128]; /* component line: its name */
     char from[128], to[128]; /* link line: component names */
 } line_t;
 
@@ -415,6 +416,64 @@ static char *rename_word(const char *in, const char *from, const char *to)
     }
     *w = '\0';
     return o;
+}
+
+/* Calls fn(name, ctx) for each member of a network attach list "a, b, x0..x7"
+ * (a range x0..x7 is x0, x1, ..., x7). */
+static void attach_members(const char *list, void (*fn)(const char *name, void *ctx), void *ctx)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",\n", &save); t; t = strtok_r(NULL, ",\n", &save)) {
+        while (isspace((unsigned char)*t))
+            t++;
+        char *e = t + strlen(t);
+        while (e > t && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        if (!*t)
+            continue;
+        char *dots = strstr(t, "..");
+        if (dots) {
+            *dots = '\0';
+            const char *a = t, *b = dots + 2;
+            size_t pa = strlen(a), pb = strlen(b);
+            while (pa > 0 && isdigit((unsigned char)a[pa - 1]))
+                pa--;
+            while (pb > 0 && isdigit((unsigned char)b[pb - 1]))
+                pb--;
+            if (pa == pb && strncmp(a, b, pa) == 0 && a[pa] && b[pb]) {
+                long lo = strtol(a + pa, NULL, 10), hi = strtol(b + pb, NULL, 10);
+                for (long i = lo; i <= hi && i - lo < 100000; i++) {
+                    char nm[160];
+                    snprintf(nm, sizeof nm, "%.*s%ld", (int)pa, a, i);
+                    fn(nm, ctx);
+                }
+                continue;
+            }
+            *dots = '.';
+        }
+        fn(t, ctx);
+    }
+}
+
+typedef struct attach_scan {
+    sim_t *s;
+    const char *keep;
+    int gemm;       /* a GEMM unit is attached here */
+    char out[4096]; /* kept members, ", "-separated */
+} attach_scan_t;
+
+static void attach_scan(const char *name, void *ctx)
+{
+    attach_scan_t *a = ctx;
+    sim_comp_t *c = sim_comp_find(a->s, name);
+    if (c && is_gemm_unit(sim_comp_model(c), NULL))
+        a->gemm = 1;
+    if (c && !a->keep[sim_comp_id(c)])
+        return;
+    size_t l = strlen(a->out);
+    snprintf(a->out + l, sizeof a->out - l, "%s%s", l ? ", " : "", name);
 }
 
 static int match_main(int argc, char **argv)
@@ -553,6 +612,7 @@ static int match_main(int argc, char **argv)
         if (!isspace((unsigned char)buf[0]) && buf[0] != '#' && buf[0] != '\n')
             section = strncmp(buf, "components:", 11) == 0 ? 1
                       : strncmp(buf, "links:", 6) == 0     ? 2
+                      : strncmp(buf, "network:", 8) == 0   ? 3
                                                            : 0;
         if (strncmp(buf, "name:", 5) == 0)
             L->kind = 3;
@@ -576,6 +636,8 @@ static int match_main(int argc, char **argv)
             comp_of(a, L->from, sizeof L->from);
             comp_of(b, L->to, sizeof L->to);
             L->kind = 2;
+        } else if (section == 3 && strncmp(buf, "  attach.", 9) == 0 && strchr(buf, ':')) {
+            L->kind = 5;
         }
     }
     int read_ok = f && !ferror(f);
@@ -594,6 +656,18 @@ static int match_main(int argc, char **argv)
         rc = 2;
         goto done;
     }
+    /* the network's nodes that held GEMM units share the new units */
+    long unit_nodes = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (lines[i].kind == 5) {
+            attach_scan_t a;
+            memset(&a, 0, sizeof a);
+            a.s = s;
+            a.keep = keep;
+            attach_members(strchr(lines[i].text, ':') + 1, attach_scan, &a);
+            lines[i].unit_node = a.gemm;
+            unit_nodes += a.gemm;
+        }
     /* write OUT */
     char name[128];
     if (name_opt)
@@ -624,6 +698,29 @@ static int match_main(int argc, char **argv)
             continue;
         if (L->kind == 3) {
             fprintf(w, "name: %s\n", name);
+            continue;
+        }
+        if (L->kind == 5) {
+            attach_scan_t a;
+            memset(&a, 0, sizeof a);
+            a.s = s;
+            a.keep = keep;
+            const char *colon = strchr(L->text, ':');
+            attach_members(colon + 1, attach_scan, &a);
+            if (L->unit_node) {
+                long j = 0; /* this node's index among the unit nodes */
+                for (size_t q = 0; q < i; q++)
+                    j += lines[q].kind == 5 && lines[q].unit_node;
+                long lo = j * count / unit_nodes, hi = (j + 1) * count / unit_nodes;
+                size_t l = strlen(a.out);
+                if (hi - lo == 1)
+                    snprintf(a.out + l, sizeof a.out - l, "%s%s%ld", l ? ", " : "", prefix, lo);
+                else if (hi - lo > 1)
+                    snprintf(a.out + l, sizeof a.out - l, "%s%s%ld..%s%ld", l ? ", " : "", prefix,
+                             lo, prefix, hi - 1);
+            }
+            if (a.out[0])
+                fprintf(w, "%.*s: %s\n", (int)(colon - L->text), L->text, a.out);
             continue;
         }
         int ci = -1, fi = -1, ti = -1;
