@@ -50,16 +50,6 @@ static void teardown(void)
     cli_teardown();
 }
 
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 /* the end of a long output (Check's messages are limited) */
 static const char *tail(const char *out)
 {

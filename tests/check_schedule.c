@@ -7,6 +7,7 @@
 #include "noc/noc.h"
 #include "sim/sim.h"
 #include "workloads/wl.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -52,17 +53,6 @@ static void put(const char *p, const char *text)
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
     fclose(f);
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s.%s", comp, name);
-    return 0;
 }
 
 static sim_t *load_cfg(const char *yaml)
