@@ -152,12 +152,10 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
             fmt = OUT_JSON;
             csv_json |= 2;
         } else if (!strcmp(a, "--max-rows")) {
-            char *end = NULL;
-            if (i + 1 >= argc || argv[i + 1][0] == '-' ||
-                (errno = 0, max_rows = strtoull(argv[i + 1], &end, 10), *end || errno)) {
-                fprintf(err, "prism query: --max-rows needs a count (0 = all)\n");
+            uint64_t n;
+            if (cli_count_arg(err, "query", a, i + 1 < argc ? argv[i + 1] : NULL, &n))
                 return 2;
-            }
+            max_rows = (size_t)n;
             max_rows_set = 1;
             i++;
         } else if (!strcmp(a, "--timeout")) {

@@ -5,8 +5,9 @@
 #include "sim/sim.h"
 #include "workloads/wl.h"
 
-#include <stdarg.h>
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -398,6 +399,18 @@ int cli_bad_option(const char *cmd, int code, char **argv)
     if (optopt && strncmp(opt, "--", 2))
         return cli_usage_error(cmd, "unknown option '-%c'", optopt);
     return cli_usage_error(cmd, "unknown option '%s'", opt);
+}
+
+int cli_count_arg(FILE *err, const char *cmd, const char *opt, const char *val, uint64_t *count)
+{
+    char *end = NULL;
+    unsigned long long v = 0;
+    if (!val || val[0] == '-' || (errno = 0, v = strtoull(val, &end, 10), *end || errno)) {
+        fprintf(err, "prism %s: %s needs a count (0 = all)\n", cmd, opt);
+        return -1;
+    }
+    *count = v;
+    return 0;
 }
 
 const char *cli_dtype_list(void)

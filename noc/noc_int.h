@@ -229,5 +229,9 @@ void noc_register_config(void);
 /* Destination of a packet from `src` (u, u2: uniform draws in (0, 1)). */
 uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double u, double u2,
                           uint32_t hotspot, double hotspot_fraction);
+/* The output port `name` of a packet-level model (packet.c, pi2.c), or the
+ * error of sim_comp_fail("port 'NAME'WHAT has no link") when it has no link;
+ * `what` ("" or e.g. " (to a noc_terminal)") tells where it should lead. */
+int noc_out_port(sim_comp_t *c, const char *name, const char *what);
 
 #endif

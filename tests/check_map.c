@@ -9,6 +9,7 @@
 #include "mapper/map.h"
 #include "sim/sim.h"
 #include "workloads/wl.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <math.h>
@@ -31,17 +32,6 @@ static int have_repo(void)
         access("tests/fixtures/tiny-gpt2/model.safetensors", R_OK) == 0)
         return 1;
     fprintf(stderr, "skipped: run from the repository root\n");
-    return 0;
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s.%s", comp, name);
     return 0;
 }
 

@@ -20,17 +20,6 @@
 static void setup(void) { cli_setup("check-run"); }
 static void teardown(void) { cli_teardown(); }
 
-/* Runs a shell command; returns the exit status and the combined output. */
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 /* A closed run: generators send a fixed number of packets, so the end time
  * depends on every latency on the way. */
 static void closed_config(const char *p, const char *sink_latency, const char *extra)

@@ -22,28 +22,6 @@ static void teardown(void)
     cli_teardown();
 }
 
-/* stdout and stderr together */
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* stdout only */
-static int run_out(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run_out(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 0, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 static int lines(const char *s)
 {
     int n = 0;
