@@ -226,14 +226,6 @@ START_TEST(non_devices_and_bad_input)
 }
 END_TEST
 
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int st = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return st;
-}
 
 static double json_num(const cJSON *o, const char *k)
 {
