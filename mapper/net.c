@@ -79,8 +79,10 @@ int map_net_resolve(sim_t *s, const char *driver, const map_units_t *units, map_
         out->node[i] = -1;
     net_ctx_t ctx = {units, out, s};
     noc_attachments(s, on_attach, &ctx);
-    if (!out->present)
+    if (!out->present) {
+        map_net_free(out); /* no network: nothing to keep */
         return 0;
+    }
     if (noc_cfg_of_terminal(out->first, &out->cfg, err, n)) {
         map_net_free(out);
         return SIM_ERR_CONFIG;
