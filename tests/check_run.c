@@ -258,16 +258,24 @@ static void wait_for_rows(const char *db)
     }
 }
 
+/* Starts the long run writing `db`, sends `sig` once rows are in, and
+ * returns its wait status. */
+static int run_and_signal(const char *db, int sig)
+{
+    long_config(path("long.yaml"));
+    pid_t pid = spawn_run(path("long.yaml"), db);
+    wait_for_rows(db);
+    kill(pid, sig);
+    int st;
+    waitpid(pid, &st, 0);
+    return st;
+}
+
 START_TEST(sigint_marks_interrupted)
 {
     SKIP_WITHOUT_PRISM();
-    long_config(path("long.yaml"));
     const char *db = path("int.db");
-    pid_t pid = spawn_run(path("long.yaml"), db);
-    wait_for_rows(db);
-    kill(pid, SIGINT);
-    int st;
-    waitpid(pid, &st, 0);
+    int st = run_and_signal(db, SIGINT);
     ck_assert(WIFEXITED(st));
     ck_assert_int_eq(WEXITSTATUS(st), 130);
     ck_assert_str_eq(query1(db, "PRAGMA integrity_check"), "ok");
@@ -280,13 +288,8 @@ END_TEST
 START_TEST(kill9_leaves_a_consistent_incomplete_db)
 {
     SKIP_WITHOUT_PRISM();
-    long_config(path("long.yaml"));
     const char *db = path("k9.db");
-    pid_t pid = spawn_run(path("long.yaml"), db);
-    wait_for_rows(db);
-    kill(pid, SIGKILL);
-    int st;
-    waitpid(pid, &st, 0);
+    int st = run_and_signal(db, SIGKILL);
     ck_assert(WIFSIGNALED(st));
     ck_assert_str_eq(query1(db, "PRAGMA integrity_check"), "ok");
     ck_assert_str_eq(query1(db, "SELECT status FROM runs"), "running");
