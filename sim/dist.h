@@ -80,8 +80,28 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
  * Collective. Before it, rank files of the trace must be flushed when
  * `before_gather` is given (called after finish). */
 int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx);
-int sim_dist_rank(const sim_t *s);   /* 0 in a sequential run */
-int sim_dist_size(const sim_t *s);   /* 1 in a sequential run */
+/* ---- faults: a rank that died or stopped answering ----------------------------- *
+ * The waits of a run poll; between polls a rank reads its peers' fault
+ * notices, checks the pids of the ranks on its host (exchanged at the start)
+ * and gives up on an answer after the peer timeout: always for a rank on
+ * another host, for any rank once a SIGINT/SIGTERM arrived. */
+/* Async-signal-safe: a SIGINT/SIGTERM arrived (the run stops after the same
+ * window on every rank, or fails when a rank is gone). */
+void sim_dist_note_signal(int signum);
+int sim_dist_signal(void); /* the last signal noted, 0 none */
+/* Seconds without an answer after which a rank counts as gone (default 30). */
+void sim_dist_set_peer_timeout(sim_t *s, double seconds);
+/* 1 when this rank left the run because a rank is gone: sim_dist_finish then
+ * only finishes locally (and returns an error); call sim_dist_fault_end. */
+int sim_dist_faulted(const sim_t *s);
+/* After a fault, once this rank's trace file is closed: ranks tell rank 0
+ * they are still there (bounded by the peer timeout); on rank 0 the error
+ * message then names the ranks that died or did not answer and the ranks
+ * whose rows the trace keeps (sim_dist_rank_kept). No MPI_Finalize follows. */
+int sim_dist_fault_end(sim_t *s);
+int sim_dist_rank_kept(const sim_t *s, int rank); /* rank 0, after sim_dist_fault_end */
+int sim_dist_rank(const sim_t *s);                /* 0 in a sequential run */
+int sim_dist_size(const sim_t *s);                /* 1 in a sequential run */
 int sim_dist_failed(const sim_t *s); /* a model failed on some rank (after finish: with message) */
 
 /* Synchronisation counters of this rank (rank 0 after finish: max over ranks
@@ -101,6 +121,9 @@ void sim_dist_get_stats(const sim_t *s, sim_dist_stats_t *out);
  * delete them. Rank 0 only. Returns rows merged, or -1 with err. */
 int64_t sim_dist_trace_merge(const sim_t *s, const char *path, int nranks, char *err,
                              size_t errlen);
+/* After a fault: the files of the ranks sim_dist_rank_kept names (their op
+ * names adopted into s first), the others deleted. */
+int64_t sim_dist_trace_merge_kept(sim_t *s, const char *path, int nranks, char *err, size_t errlen);
 void sim_dist_trace_rank_path(char *buf, size_t n, const char *path, int rank);
 
 #endif

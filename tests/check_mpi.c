@@ -3,7 +3,8 @@
  * (the events table as a sorted hash), ops, every component's stats and
  * energy, link totals. PHOLD, configs/demo.yaml and configs/devices.yaml (with
  * METIS's placement and with every driver-device link cut by hand), several
- * seeds, both synchronisations; a model failure on one rank and SIGINT; the
+ * seeds, both synchronisations; a model failure on one rank, a rank that
+ * dies (SIGKILL) and SIGINT; the
  * partitioner (cut, lookahead, zero-latency links kept whole) and its
  * errors. The mpirun cases are skipped, saying so, when prism was built
  * without MPI or mpirun is missing. */
@@ -316,6 +317,47 @@ START_TEST(sigint_gives_an_interrupted_trace)
 }
 END_TEST
 
+START_TEST(a_rank_that_dies_fails_the_run_on_every_rank)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("die.yaml"), 48, 0.5);
+    /* rank 1 of 3 kills itself with SIGKILL at its 300th window
+     * (PRISM_MPI_DIE: the same death as `kill -9`, but surely mid-run); 1000 s
+     * of simulated PHOLD would take hours. mpirun then SIGTERMs ranks 0 and
+     * 2 and SIGKILLs them 10 s later: they find rank 1's pid gone, stop,
+     * close their files, and rank 0 merges and commits the trace */
+    char out[16384];
+    int rc = run(out, sizeof out,
+                 "PRISM_MPI_DIE=1:300 %s 3 -x PRISM_MPI_DIE --mca odls_base_sigkill_timeout 10 "
+                 "%s run %s --until 1000s --trace-messages --trace %s",
+                 MPIRUN, prism, path("die.yaml"), path("die.db"));
+    ck_assert_msg(rc != 0, "exit 0: %s", tail(out));
+    ck_assert_str_eq(query_text(path("die.db"), "PRAGMA integrity_check"), "ok");
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT status FROM runs"), "failed");
+    const char *msg = query_text(path("die.db"), "SELECT message FROM runs");
+    ck_assert_msg(strstr(msg, "rank 1 died") && strstr(msg, "rows of ranks 0, 2"), "message: %s",
+                  msg);
+    /* the rows ranks 0 and 2 wrote are kept, and counted */
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT count(*) > 0 FROM events"), "1");
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT (SELECT count(*) FROM events) = trace_rows"
+                                                " FROM runs"),
+                     "1");
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT count(*) FROM events e LEFT JOIN ops o"
+                                                " ON o.op = e.op WHERE o.name IS NULL"),
+                     "0");
+    char rank_file[600];
+    for (int r = 0; r < 3; r++) {
+        snprintf(rank_file, sizeof rank_file, "%s.rank%d", path("die.db"), r);
+        ck_assert_msg(access(rank_file, F_OK) != 0, "%s left behind", rank_file);
+    }
+    rc = run(out, sizeof out, "%s report %s --json", prism, path("die.db"));
+    ck_assert_msg(rc == 0, "prism report: exit %d: %s", rc, tail(out));
+    ck_assert_msg(strstr(out, "\"complete\":false") && strstr(out, "rank 1 died"), "%s", tail(out));
+}
+END_TEST
+
 START_TEST(partition_prints_cut_lookahead_and_load)
 {
     SKIP_WITHOUT_PRISM();
@@ -393,6 +435,7 @@ static Suite *suite(void)
     tcase_add_test(tc, network_config_identical_to_sequential);
     tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
+    tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
     tcase_add_test(tc, ranks_without_mpirun_say_so);
     suite_add_tcase(s, tc);
