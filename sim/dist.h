@@ -41,9 +41,10 @@ typedef struct sim_partition_info {
     const char *method;         /* "metis", "blocks", "file" */
 } sim_partition_info_t;
 
-/* Expected events per component and messages per link from a pilot run of
- * up to `max_events` of an initialised sequential simulation (arrays sized
- * sim_comp_count and sim_link_count; +1 each so nothing weighs 0). */
+/* Expected events per component (events delivered plus clock ticks) and
+ * messages per link from a pilot run of up to `max_events` of an
+ * initialised sequential simulation (arrays sized sim_comp_count and
+ * sim_link_count; +1 each so nothing weighs 0). */
 int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_t *link_w);
 /* Place components on `nranks` ranks: METIS over the link graph (components
  * joined by zero-latency links are kept together), vertex weights comp_w,

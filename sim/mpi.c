@@ -427,6 +427,7 @@ int sim_dist_probe(int reps, size_t bytes, double *allreduce_s, double *alltoall
 enum { GONE_DIED = 1, GONE_SILENT = 2 };
 #define TAG_FAULT 40
 #define TAG_DONE 41
+#define TAG_ACK 42
 #define WATCH_S 0.02 /* seconds between two looks at the peers while waiting */
 
 /* Field 22 of /proc/PID/stat (start time, clock ticks after boot; pid 0:
@@ -647,17 +648,22 @@ int sim_dist_fault_end(sim_t *s)
         return 0;
     char cause[160];
     int P = d->nranks;
-    if (d->rank != 0) {           /* tell rank 0 this rank's file is closed */
-        static uint64_t done_msg; /* static: the send may outlive this call */
+    /* static: a send or receive may outlive this call (the peer is gone) */
+    static uint64_t done_msg, ack_msg;
+    if (d->rank != 0) {
+        /* tell rank 0 this rank's file is closed; leave once it has the
+         * message (its answer), or is gone */
         done_msg = s->handled;
         if (d->gone[0] == GONE_DIED)
             return 0;
-        MPI_Request req;
-        MPI_Isend(&done_msg, 1, MPI_UINT64_T, 0, TAG_DONE, MPI_COMM_WORLD, &req);
+        MPI_Request req[2];
+        MPI_Isend(&done_msg, 1, MPI_UINT64_T, 0, TAG_DONE, MPI_COMM_WORLD, &req[0]);
+        MPI_Irecv(&ack_msg, 1, MPI_UINT64_T, 0, TAG_ACK, MPI_COMM_WORLD, &req[1]);
         waiter_t w = {.sig_t = wall()}; /* bounded: rank 0 may be gone */
+        d->gone[0] = 0;
         for (;;) {
             int flag = 0;
-            MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+            MPI_Testall(2, req, &flag, MPI_STATUSES_IGNORE);
             if (flag)
                 return 0;
             look(s, &w, 0, cause, sizeof cause);
@@ -667,31 +673,50 @@ int sim_dist_fault_end(sim_t *s)
     }
     /* rank 0: which ranks are still there (their rank files are closed) */
     unsigned char *heard = calloc((size_t)P, 1);
-    if (!heard)
+    MPI_Request *acks = calloc((size_t)P, sizeof *acks);
+    if (!heard || !acks) {
+        free(heard);
+        free(acks);
         return SIM_ERR_NOMEM;
+    }
     for (int r = 1; r < P; r++)
         if (d->gone[r] != GONE_DIED)
             d->gone[r] = 0; /* a rank found silent gets another chance to answer */
     waiter_t w = {.heard = heard, .sig_t = wall()}; /* bounded for every peer */
     for (;;) {
-        int all = 1;
-        for (int r = 1; r < P; r++)
-            all &= heard[r] || d->gone[r];
-        if (all)
-            break;
         int flag = 0;
         MPI_Status st;
         if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, MPI_COMM_WORLD, &flag, &st) == MPI_SUCCESS &&
             flag) {
             uint64_t v;
-            MPI_Recv(&v, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_DONE, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE);
-            heard[st.MPI_SOURCE] = 1;
-            continue;
+            int src = st.MPI_SOURCE;
+            MPI_Recv(&v, 1, MPI_UINT64_T, src, TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            heard[src] = 1;
+            MPI_Isend(&ack_msg, 1, MPI_UINT64_T, src, TAG_ACK, MPI_COMM_WORLD, &acks[src]);
+            continue; /* every message already there first */
         }
+        int all = 1;
+        for (int r = 1; r < P; r++)
+            all &= heard[r] || d->gone[r];
+        if (all)
+            break;
         look(s, &w, 0, cause, sizeof cause);
     }
+    /* the answers go out before rank 0 goes on (bounded: the peer may go) */
+    double until_t = wall() + d->peer_timeout_s;
+    for (int r = 1; r < P; r++) {
+        if (!heard[r])
+            continue;
+        d->gone[r] = 0; /* it answered: it may have left since */
+        int flag = 0;
+        while (!flag && wall() < until_t) {
+            MPI_Test(&acks[r], &flag, MPI_STATUS_IGNORE);
+            if (!flag)
+                sched_yield();
+        }
+    }
     free(heard);
+    free(acks);
     char died[256], silent[256], kept[256], first[sizeof s->err];
     names_of(d, GONE_DIED, died, sizeof died);
     names_of(d, GONE_SILENT, silent, sizeof silent);

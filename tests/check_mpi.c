@@ -4,10 +4,9 @@
  * energy, link totals. PHOLD, configs/demo.yaml and configs/devices.yaml (with
  * METIS's placement and with every driver-device link cut by hand), several
  * seeds, both synchronisations; a model failure on one rank, a rank that
- * dies (SIGKILL) and SIGINT; the
- * partitioner (cut, lookahead, zero-latency links kept whole) and its
- * errors. The mpirun cases are skipped, saying so, when prism was built
- * without MPI or mpirun is missing. */
+ * dies (SIGKILL) and SIGINT; the partitioner (cut, lookahead,
+ * zero-latency links kept whole, clock ticks weighed) and its errors. The mpirun cases are skipped,
+ * saying so, when prism was built without MPI or mpirun is missing. */
 #include "sim/dist.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
@@ -352,9 +351,57 @@ START_TEST(a_rank_that_dies_fails_the_run_on_every_rank)
         snprintf(rank_file, sizeof rank_file, "%s.rank%d", path("die.db"), r);
         ck_assert_msg(access(rank_file, F_OK) != 0, "%s left behind", rank_file);
     }
-    rc = run(out, sizeof out, "%s report %s --json", prism, path("die.db"));
+    rc = run(out, sizeof out, "%s report %s", prism, path("die.db"));
     ck_assert_msg(rc == 0, "prism report: exit %d: %s", rc, tail(out));
-    ck_assert_msg(strstr(out, "\"complete\":false") && strstr(out, "rank 1 died"), "%s", tail(out));
+    ck_assert_msg(strstr(out, "run 1, failed (rank 1 died") && strstr(out, "where the run stopped"),
+                  "%s", tail(out));
+}
+END_TEST
+
+START_TEST(partition_weighs_clock_ticks)
+{
+    SKIP_WITHOUT_PRISM();
+    /* one generator ticking at 1 GHz and four at 250 MHz for 1 us, each
+     * feeding a sink (injection rate 1e-6: no packet is sent in this run);
+     * a tick is work like an event, so the pilot weighs g0 at 1 + 1000 ticks,
+     * each slow one at 1 + 250, each sink at 1: balanced ranks are {g0, s0}
+     * (1002) and the four slow pairs (4 x 252 = 1008), whereas counting
+     * events alone weighs every component 1 */
+    FILE *f = fopen(path("clk.yaml"), "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "until: 1us\nclocks: {fast: 1GHz, slow: 250MHz}\ncomponents:\n");
+    for (int i = 0; i < 5; i++)
+        fprintf(f, "  g%d: {model: traffic_gen, clock: %s, rate: 0.000001}\n  s%d: {model: sink}\n",
+                i, i ? "slow" : "fast", i);
+    fprintf(f, "links:\n");
+    for (int i = 0; i < 5; i++)
+        fprintf(f, "  - {from: g%d.out, to: s%d.in, latency: 1ns}\n", i, i);
+    fclose(f);
+    char out[8192];
+    int rc = run(out, sizeof out, "%s partition %s --ranks 2 --json --out %s", prism,
+                 path("clk.yaml"), path("clk.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "\"components\":2,\"expected_events\":1002") &&
+                      strstr(out, "\"components\":8,\"expected_events\":1008"),
+                  "%s", out);
+    rc = run(out, sizeof out, "awk '$1 == \"g0\" || $1 == \"s0\" {print $2}' %s | sort -u | wc -l",
+             path("clk.part"));
+    ck_assert_msg(rc == 0 && atoi(out) == 1, "g0 and s0 on %s ranks", out);
+    /* the ticks of a component asleep do not count: at rate 0 a generator
+     * never wakes and weighs 1 (g0 and s0 placed by hand on rank 0) */
+    char cfg0[600], hand[600];
+    snprintf(cfg0, sizeof cfg0, "%s", path("clk0.yaml"));
+    snprintf(hand, sizeof hand, "%s", path("hand.part"));
+    rc = run(out, sizeof out, "sed 's/clock: fast, rate: 0.000001/clock: fast, rate: 0/' %s > %s",
+             path("clk.yaml"), cfg0);
+    ck_assert_msg(rc == 0, "%s", out);
+    rc = run(out, sizeof out,
+             "awk '!/^#/{print $1, ($1 == \"g0\" || $1 == \"s0\") ? 0 : 1}' %s > %s",
+             path("clk.part"), hand);
+    ck_assert_msg(rc == 0, "%s", out);
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --json --partition %s", prism, cfg0, hand);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "\"rank\":0,\"components\":2,\"expected_events\":2}"), "%s", out);
 }
 END_TEST
 
@@ -437,6 +484,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
     tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
+    tcase_add_test(tc, partition_weighs_clock_ticks);
     tcase_add_test(tc, ranks_without_mpirun_say_so);
     suite_add_tcase(s, tc);
     return s;
