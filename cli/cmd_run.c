@@ -808,6 +808,10 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         if (rank != 0) {
             if (fault)
                 fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
+            /* rank 0 is gone: this rank commits the run's database */
+            if (fault && sim_dist_fault_lead(s) && trace_path &&
+                sim_dist_trace_commit_lead(s, trace_path, nranks, wall, err, sizeof err))
+                fprintf(stderr, "prism run: %s\n", err);
             sim_destroy(s);
             free(text);
             return r.failed ? 1 : r.interrupted ? 130 : 0;

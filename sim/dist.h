@@ -100,7 +100,10 @@ int sim_dist_faulted(const sim_t *s);
  * message then names the ranks that died or did not answer and the ranks
  * whose rows the trace keeps (sim_dist_rank_kept). No MPI_Finalize follows. */
 int sim_dist_fault_end(sim_t *s);
-int sim_dist_rank_kept(const sim_t *s, int rank); /* rank 0, after sim_dist_fault_end */
+/* After sim_dist_fault_end: 1 on the rank that commits the trace (rank 0,
+ * or the least rank still there when rank 0 is gone) */
+int sim_dist_fault_lead(const sim_t *s);
+int sim_dist_rank_kept(const sim_t *s, int rank); /* on the lead, after sim_dist_fault_end */
 int sim_dist_rank(const sim_t *s);                /* 0 in a sequential run */
 int sim_dist_size(const sim_t *s);                /* 1 in a sequential run */
 int sim_dist_failed(const sim_t *s); /* a model failed on some rank (after finish: with message) */
@@ -125,6 +128,11 @@ int64_t sim_dist_trace_merge(const sim_t *s, const char *path, int nranks, char 
 /* After a fault: the files of the ranks sim_dist_rank_kept names (their op
  * names adopted into s first), the others deleted. */
 int64_t sim_dist_trace_merge_kept(sim_t *s, const char *path, int nranks, char *err, size_t errlen);
+/* The lead when rank 0 is gone: the kept files merged into the run's
+ * database (opened by rank 0), its ops written and its run committed as
+ * failed with sim_errmsg(s). 0 or -1 with err. */
+int sim_dist_trace_commit_lead(sim_t *s, const char *path, int nranks, double wall_s, char *err,
+                               size_t errlen);
 void sim_dist_trace_rank_path(char *buf, size_t n, const char *path, int rank);
 
 #endif

@@ -82,6 +82,7 @@ struct sim_dist {
     unsigned long long *start; /* per rank: its process's start time (proc_start) */
     unsigned char *gone;       /* per rank: 0 alive, GONE_DIED, GONE_SILENT */
     int fault;                 /* a rank is gone: the ranks cannot finish together */
+    int lead;                  /* after a fault: this rank merges and commits the trace */
     uint64_t die_at;           /* PRISM_MPI_DIE: window + 1 at which this rank kills itself */
     void *fault_req;           /* the fault notices sent to the peers */
     unsigned char *fault_msg;  /* their payload (gone[], kept until exit) */
@@ -206,6 +207,10 @@ int sim_dist_failed(const sim_t *s)
 int sim_dist_faulted(const sim_t *s)
 {
     return s->dist ? s->dist->fault : 0;
+}
+int sim_dist_fault_lead(const sim_t *s)
+{
+    return s->dist ? s->dist->lead : 0;
 }
 int sim_dist_rank_kept(const sim_t *s, int rank)
 {
@@ -650,28 +655,35 @@ int sim_dist_fault_end(sim_t *s)
     int P = d->nranks;
     /* static: a send or receive may outlive this call (the peer is gone) */
     static uint64_t done_msg, ack_msg;
-    if (d->rank != 0) {
-        /* tell rank 0 this rank's file is closed; leave once it has the
-         * message (its answer), or is gone */
+    /* the lead: the least rank still there, rank 0 unless it is gone; the
+     * others tell it their files are closed and leave once it answers */
+    for (;;) {
+        int lead = 0;
+        while (lead < d->rank && d->gone[lead])
+            lead++;
+        if (lead == d->rank)
+            break;
         done_msg = s->handled;
-        if (d->gone[0] == GONE_DIED)
-            return 0;
         MPI_Request req[2];
-        MPI_Isend(&done_msg, 1, MPI_UINT64_T, 0, TAG_DONE, MPI_COMM_WORLD, &req[0]);
-        MPI_Irecv(&ack_msg, 1, MPI_UINT64_T, 0, TAG_ACK, MPI_COMM_WORLD, &req[1]);
-        waiter_t w = {.sig_t = wall()}; /* bounded: rank 0 may be gone */
-        d->gone[0] = 0;
+        MPI_Isend(&done_msg, 1, MPI_UINT64_T, lead, TAG_DONE, MPI_COMM_WORLD, &req[0]);
+        MPI_Irecv(&ack_msg, 1, MPI_UINT64_T, lead, TAG_ACK, MPI_COMM_WORLD, &req[1]);
+        waiter_t w = {.sig_t = wall()}; /* bounded: the lead may be gone */
+        if (d->gone[lead] == GONE_SILENT)
+            d->gone[lead] = 0;
         for (;;) {
             int flag = 0;
             MPI_Testall(2, req, &flag, MPI_STATUSES_IGNORE);
             if (flag)
                 return 0;
             look(s, &w, 0, cause, sizeof cause);
-            if (d->gone[0])
-                return 0;
+            if (d->gone[lead]) { /* the next rank leads */
+                MPI_Cancel(&req[1]);
+                break;
+            }
         }
     }
-    /* rank 0: which ranks are still there (their rank files are closed) */
+    d->lead = 1;
+    /* the lead: which ranks are still there (their rank files are closed) */
     unsigned char *heard = calloc((size_t)P, 1);
     MPI_Request *acks = calloc((size_t)P, sizeof *acks);
     if (!heard || !acks) {
@@ -679,7 +691,7 @@ int sim_dist_fault_end(sim_t *s)
         free(acks);
         return SIM_ERR_NOMEM;
     }
-    for (int r = 1; r < P; r++)
+    for (int r = d->rank + 1; r < P; r++)
         if (d->gone[r] != GONE_DIED)
             d->gone[r] = 0; /* a rank found silent gets another chance to answer */
     waiter_t w = {.heard = heard, .sig_t = wall()}; /* bounded for every peer */
@@ -696,7 +708,7 @@ int sim_dist_fault_end(sim_t *s)
             continue; /* every message already there first */
         }
         int all = 1;
-        for (int r = 1; r < P; r++)
+        for (int r = d->rank + 1; r < P; r++)
             all &= heard[r] || d->gone[r];
         if (all)
             break;
@@ -704,7 +716,7 @@ int sim_dist_fault_end(sim_t *s)
     }
     /* the answers go out before rank 0 goes on (bounded: the peer may go) */
     double until_t = wall() + d->peer_timeout_s;
-    for (int r = 1; r < P; r++) {
+    for (int r = d->rank + 1; r < P; r++) {
         if (!heard[r])
             continue;
         d->gone[r] = 0; /* it answered: it may have left since */

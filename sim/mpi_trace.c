@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void sim_dist_trace_rank_path(char *buf, size_t n, const char *path, int rank)
@@ -170,11 +171,65 @@ int64_t sim_dist_trace_merge_kept(sim_t *s, const char *path, int nranks, char *
         char rp[4200];
         sim_dist_trace_rank_path(rp, sizeof rp, path, r);
         keep[r] = sim_dist_rank_kept(s, r) && access(rp, F_OK) == 0;
-        if (keep[r] && r != 0 && sim_comp_count(s) && adopt_ops(s, rp, err, errlen))
+        if (keep[r] && r != sim_dist_rank(s) && sim_comp_count(s) && adopt_ops(s, rp, err, errlen))
             rows = -1;
     }
     if (rows == 0)
         rows = merge(s, path, nranks, keep, err, errlen);
     free(keep);
     return rows;
+}
+
+int sim_dist_trace_commit_lead(sim_t *s, const char *path, int nranks, double wall_s, char *err,
+                               size_t errlen)
+{
+    int64_t rows = sim_dist_trace_merge_kept(s, path, nranks, err, errlen);
+    if (rows < 0)
+        return -1;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 60000);
+        rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO ops VALUES(?,?)", -1, &st, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < sim_op_count(s); i++) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+        sqlite3_bind_text(st, 2, sim_op_name(s, (int)i), -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    char end[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db,
+                                "UPDATE runs SET end_wall=?, status='failed', end_time_ps=?,"
+                                " events_handled=?, trace_rows=(SELECT count(*) FROM events),"
+                                " wall_s=?, message=? WHERE run_id=(SELECT max(run_id) FROM runs)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, end, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)sim_now(s));
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)sim_events_handled(s));
+        sqlite3_bind_double(st, 4, wall_s);
+        sqlite3_bind_text(st, 5, sim_errmsg(s), -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sql_fail(db, path, err, errlen);
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_close(db);
+    return 0;
 }

@@ -358,6 +358,36 @@ START_TEST(a_rank_that_dies_fails_the_run_on_every_rank)
 }
 END_TEST
 
+START_TEST(rank_0_that_dies_leaves_the_trace_to_rank_1)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("die0.yaml"), 32, 0.5);
+    /* rank 0 opened the run's database; when it dies, the least rank still
+     * there (1) merges and commits it (null messages this time) */
+    char out[16384];
+    int rc = run(out, sizeof out,
+                 "PRISM_MPI_DIE=0:300 %s 2 -x PRISM_MPI_DIE --mca odls_base_sigkill_timeout 10 "
+                 "%s run %s --until 1000s --sync null --trace-messages --trace %s",
+                 MPIRUN, prism, path("die0.yaml"), path("die0.db"));
+    ck_assert_msg(rc != 0, "exit 0: %s", tail(out));
+    ck_assert_str_eq(query_text(path("die0.db"), "PRAGMA integrity_check"), "ok");
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT status FROM runs"), "failed");
+    const char *msg = query_text(path("die0.db"), "SELECT message FROM runs");
+    ck_assert_msg(strstr(msg, "rank 0 died") && strstr(msg, "rows of rank 1 "), "message: %s", msg);
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT count(*) > 0 FROM events"), "1");
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT (SELECT count(*) FROM events) = trace_rows"
+                                                 " FROM runs"),
+                     "1");
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT count(*) FROM events e LEFT JOIN ops o"
+                                                 " ON o.op = e.op WHERE o.name IS NULL"),
+                     "0");
+    rc = run(out, sizeof out, "%s report %s", prism, path("die0.db"));
+    ck_assert_msg(rc == 0 && strstr(out, "failed (rank 0 died"), "%s", tail(out));
+}
+END_TEST
+
 START_TEST(partition_weighs_clock_ticks)
 {
     SKIP_WITHOUT_PRISM();
@@ -483,6 +513,7 @@ static Suite *suite(void)
     tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
     tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);
+    tcase_add_test(tc, rank_0_that_dies_leaves_the_trace_to_rank_1);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
     tcase_add_test(tc, partition_weighs_clock_ticks);
     tcase_add_test(tc, ranks_without_mpirun_say_so);
