@@ -45,6 +45,27 @@ echo "== mapping GPT-2 (seq 128) on the hybrid chip, then simulating it (targets
 bench/map_gpt2
 echo "== on-chip network: 8x8 mesh uniform 0.2 and 16x16 mesh uniform 0.1, 110,000 cycles =="
 bench/noc --json
+echo "== on-chip network over MPI: bench/noc's two meshes as a prism run on 1 and 2 ranks =="
+echo "   (METIS cuts the meshes' clocked channels: a 3-cycle lookahead; load: $(cut -d' ' -f1-3 /proc/loadavg))"
+if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+if command -v mpirun >/dev/null &&
+   mpirun --oversubscribe -np 2 build/prism run configs/demo.yaml --until 1ns >/dev/null 2>&1; then
+  net_dir=$(mktemp -d)
+  for spec in "8 0.2 20us" "16 0.1 5us"; do
+    set -- $spec
+    cfg="$net_dir/mesh$1.yaml"
+    printf 'seed: 1\nuntil: %s\nclocks: {core: 1GHz}\ncomponents: {}\nnetwork: {topology: mesh, k: %s, clock: core, prefix: n_, traffic: uniform, rate: %s}\n' \
+      "$3" "$1" "$2" > "$cfg"
+    for run in "build/prism run" "mpirun --oversubscribe -np 2 build/prism run" \
+               "mpirun --oversubscribe -np 2 build/prism run --sync null"; do
+      echo "   $1x$1 mesh, uniform $2, $3: $run"
+      $run "$cfg" | grep -E '^(events|ranks) ' | sed 's/^/     /'
+    done
+  done
+  rm -rf "$net_dir"
+else
+  echo "   skipped: mpirun missing or prism built without MPI"
+fi
 echo "== RNS: modular GEMM residue MACs/s vs the FP32 GEMM; one digits MLP epoch in RNS =="
 bench/rns --json
 echo "== pi2: multicast 1 -> 128 replicas/s; the digits-sized fabric over engine links and a 2x2 mesh =="

@@ -83,12 +83,10 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
             }
             i++;
         } else if (!strcmp(a, "--max-events")) {
-            char *end = NULL;
-            if (!val || val[0] == '-' ||
-                (errno = 0, opts.max_events = strtoull(val, &end, 10), *end || errno)) {
-                fprintf(err, "prism export: --max-events needs a count (0 = all)\n");
+            uint64_t n;
+            if (cli_count_arg(err, "export", a, val, &n))
                 return 2;
-            }
+            opts.max_events = n;
             i++;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(err, "prism export: unknown option '%s' (see prism export --help)\n", a);

@@ -75,8 +75,8 @@ static void usage(FILE *f)
             "  --set NAME=VALUE,...    any network parameter, prism or BookSim2 name\n"
             "                          (num_vcs, vc_buf_size, credit_delay, vc_allocator, ...)\n"
             "  --seed N                random seed (1)\n"
-            "  --config FILE           take the network: block of a chip config (options after\n"
-            "                          it override it; include: is not followed)\n"
+            "  --config FILE           take the network: block of a chip config, includes\n"
+            "                          followed (options after it override it)\n"
             "  --sweep A:B:STEP        latency-load curve over rates A..B, stops at saturation\n"
             "  --plot FILE.png         draw the sweep with gnuplot\n"
             "  --json | --csv          machine-readable output\n"
@@ -126,70 +126,40 @@ static int apply_set(noc_cfg_t *c, const char *spec)
     return rc;
 }
 
-/* The `network:` block of a chip config (docs/noc.md): every name: value
- * pair is a network parameter; `prefix` is ignored, `clock` may name a
- * clock (ignored) or give a frequency. */
+/* One name: value of the `network:` block of a chip config (docs/noc.md):
+ * a network parameter; `prefix` is ignored, `clock` may name a clock
+ * (ignored) or give a frequency. */
+static int network_entry(void *ctx, const char *key, const char *val, const char *where, char *err,
+                         size_t errlen)
+{
+    noc_cfg_t *c = ctx;
+    char why[256];
+    if (!strcmp(key, "prefix"))
+        return 0;
+    if (!strcmp(key, "clock")) {
+        double hz;
+        if (!sim_parse_freq(val, &hz) && hz > 0)
+            c->clock_hz = hz;
+        return 0;
+    }
+    if (noc_cfg_set(c, key, val, why, sizeof why)) {
+        snprintf(err, errlen, "%s: network: %s", where, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The `network:` block of a chip config, read as `prism run` reads the file
+ * (include: followed, merge keys expanded). */
 static int load_network_block(noc_cfg_t *c, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "prism noc: --config %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    yaml_parser_t p;
-    yaml_document_t doc;
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_file(&p, f);
-    int rc = -1;
-    if (!yaml_parser_load(&p, &doc)) {
-        fprintf(stderr, "prism noc: %s:%zu: %s\n", path, p.problem_mark.line + 1,
-                p.problem ? p.problem : "YAML syntax error");
-        yaml_parser_delete(&p);
-        fclose(f);
-        return -1;
-    }
-    yaml_node_t *root = yaml_document_get_root_node(&doc), *net = NULL;
-    if (root && root->type == YAML_MAPPING_NODE)
-        for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < root->data.mapping.pairs.top;
-             q++) {
-            yaml_node_t *k = yaml_document_get_node(&doc, q->key);
-            if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "network"))
-                net = yaml_document_get_node(&doc, q->value);
-        }
-    if (!net || net->type != YAML_MAPPING_NODE) {
+    char err[1024];
+    int rc = sim_config_read_block(path, "network", network_entry, c, err, sizeof err);
+    if (rc == 1)
         fprintf(stderr, "prism noc: %s has no 'network:' mapping\n", path);
-        goto out;
-    }
-    for (yaml_node_pair_t *q = net->data.mapping.pairs.start; q < net->data.mapping.pairs.top;
-         q++) {
-        yaml_node_t *k = yaml_document_get_node(&doc, q->key),
-                    *v = yaml_document_get_node(&doc, q->value);
-        if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
-            fprintf(stderr, "prism noc: %s:%zu: network: every entry must be name: value\n", path,
-                    k->start_mark.line + 1);
-            goto out;
-        }
-        const char *key = (char *)k->data.scalar.value, *val = (char *)v->data.scalar.value;
-        char err[256];
-        if (!strcmp(key, "prefix"))
-            continue;
-        if (!strcmp(key, "clock")) {
-            double hz;
-            if (!sim_parse_freq(val, &hz) && hz > 0)
-                c->clock_hz = hz;
-            continue;
-        }
-        if (noc_cfg_set(c, key, val, err, sizeof err)) {
-            fprintf(stderr, "prism noc: %s:%zu: network: %s\n", path, k->start_mark.line + 1, err);
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&p);
-    fclose(f);
-    return rc;
+    else if (rc)
+        fprintf(stderr, "prism noc: %s\n", err);
+    return rc ? -1 : 0;
 }
 
 static void print_params(void)

@@ -105,7 +105,10 @@ static int query_print(trace_db_t *db, const char *sql, out_format_t fmt, size_t
     sqlite3_finalize(st);
     sqlite3_progress_handler(trace_db_sqlite(db), 0, NULL, NULL);
     if (rc < 0) { /* the error comes after some rows: close what was printed, then fail */
-        out_finish(o);
+        if (rows)
+            out_finish(o);
+        else /* nothing came: only the message, no "(no rows)" or empty result */
+            out_discard(o);
         if (interrupted) {
             fprintf(err, "prism query: stopped by --timeout %g s after %zu row%s\n", timeout_s,
                     rows, rows == 1 ? "" : "s");
@@ -149,12 +152,10 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
             fmt = OUT_JSON;
             csv_json |= 2;
         } else if (!strcmp(a, "--max-rows")) {
-            char *end = NULL;
-            if (i + 1 >= argc || argv[i + 1][0] == '-' ||
-                (errno = 0, max_rows = strtoull(argv[i + 1], &end, 10), *end || errno)) {
-                fprintf(err, "prism query: --max-rows needs a count (0 = all)\n");
+            uint64_t n;
+            if (cli_count_arg(err, "query", a, i + 1 < argc ? argv[i + 1] : NULL, &n))
                 return 2;
-            }
+            max_rows = (size_t)n;
             max_rows_set = 1;
             i++;
         } else if (!strcmp(a, "--timeout")) {

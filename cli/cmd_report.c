@@ -306,12 +306,10 @@ static int report_main(int argc, char **argv, FILE *out, FILE *err)
                 return 2;
             }
         } else if (!strcmp(a, "--top")) {
-            char *end = NULL;
-            if (i + 1 >= argc || argv[i + 1][0] == '-' ||
-                (errno = 0, top = strtoull(argv[i + 1], &end, 10), *end || errno)) {
-                fprintf(err, "prism report: --top needs a count (0 = all)\n");
+            uint64_t n;
+            if (cli_count_arg(err, "report", a, i + 1 < argc ? argv[i + 1] : NULL, &n))
                 return 2;
-            }
+            top = (size_t)n;
             top_given = 1;
             i++;
         } else if (a[0] == '-' && a[1] == '-') {

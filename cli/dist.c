@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
               int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
@@ -15,12 +16,14 @@ int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
     size_t n = sim_comp_count(s);
     for (size_t i = 0; i < n; i++)
         comp_w[i] = 1;
-    uint64_t *link_w = calloc(sim_link_count(s) + 1, sizeof *link_w);
+    /* the links, then the clocked channels */
+    size_t n_edges = sim_link_count(s) + sim_chan_count(s);
+    uint64_t *link_w = calloc(n_edges + 1, sizeof *link_w);
     if (!link_w) {
         snprintf(err, errlen, "out of memory");
         return 1;
     }
-    for (size_t i = 0; i < sim_link_count(s); i++)
+    for (size_t i = 0; i < n_edges; i++)
         link_w[i] = 1;
     int rc = 0;
     /* the pilot: a sequential run of the same config for its event counts;
@@ -75,12 +78,29 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
         for (int r = 0; load && count && r < P; r++)
             fprintf(f, "%s{\"rank\":%d,\"components\":%zu,\"expected_events\":%.0f}", r ? "," : "",
                     r, count[r], load[r]);
-        fprintf(f, "]}\n");
+        fprintf(f,
+                "],\"channels\":%zu,\"cut_channels\":%zu,\"cut_channel_ps\":%lld,"
+                "\"cut_channel_cycles\":%u}\n",
+                info->chans, info->cut_chans,
+                info->cut_chan_ps == SIM_TIME_MAX ? -1LL : (long long)info->cut_chan_ps,
+                info->cut_chans ? info->cut_chan_cycles : 0);
     } else {
-        fprintf(f, "ranks       %d (%s; %zu placeable groups: zero-latency links and clocked channels are never cut)\n",
+        fprintf(f, "ranks       %d (%s; %zu placeable groups: zero-latency links are never cut)\n",
                 P, info->method, info->groups);
         fprintf(f, "cut links   %zu of %zu (least latency of a cut link: %s)\n", info->cut_links,
                 info->links, cut);
+        if (info->chans) {
+            char cc[64] = "none cut";
+            if (info->cut_chans) {
+                sim_fmt_time(info->cut_chan_ps, cc, sizeof cc);
+                snprintf(cc + strlen(cc), sizeof cc - strlen(cc), " = %u cycles",
+                         info->cut_chan_cycles);
+            }
+            fprintf(f,
+                    "cut chans   %zu of %zu clocked channels (least latency of a cut channel, "
+                    "records or credits: %s)\n",
+                    info->cut_chans, info->chans, cc);
+        }
         fprintf(f, "lookahead   %s\n", la);
         fprintf(f, "load        expected events per rank (pilot run; max/mean = %.3f)\n",
                 info->imbalance);

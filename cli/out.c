@@ -5,8 +5,9 @@
 #include "sim/sim.h"
 #include "workloads/wl.h"
 
-#include <stdarg.h>
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -316,6 +317,20 @@ static void print_table(out_t *o)
     free(w);
 }
 
+void out_discard(out_t *o)
+{
+    if (!o)
+        return;
+    for (size_t i = 0; i < o->ncols; i++)
+        free(o->names[i]);
+    for (size_t i = 0; i < o->ncells; i++)
+        free(o->cells[i]);
+    free(o->names);
+    free(o->numeric);
+    free(o->cells);
+    free(o);
+}
+
 int out_finish(out_t *o)
 {
     if (!o)
@@ -329,14 +344,7 @@ int out_finish(out_t *o)
     else if (o->fmt == OUT_TABLE && !o->failed)
         print_table(o);
     int rc = o->failed || fflush(o->f) != 0 || ferror(o->f) ? -1 : 0;
-    for (size_t i = 0; i < o->ncols; i++)
-        free(o->names[i]);
-    for (size_t i = 0; i < o->ncells; i++)
-        free(o->cells[i]);
-    free(o->names);
-    free(o->numeric);
-    free(o->cells);
-    free(o);
+    out_discard(o);
     return rc;
 }
 
@@ -391,6 +399,18 @@ int cli_bad_option(const char *cmd, int code, char **argv)
     if (optopt && strncmp(opt, "--", 2))
         return cli_usage_error(cmd, "unknown option '-%c'", optopt);
     return cli_usage_error(cmd, "unknown option '%s'", opt);
+}
+
+int cli_count_arg(FILE *err, const char *cmd, const char *opt, const char *val, uint64_t *count)
+{
+    char *end = NULL;
+    unsigned long long v = 0;
+    if (!val || val[0] == '-' || (errno = 0, v = strtoull(val, &end, 10), *end || errno)) {
+        fprintf(err, "prism %s: %s needs a count (0 = all)\n", cmd, opt);
+        return -1;
+    }
+    *count = v;
+    return 0;
 }
 
 const char *cli_dtype_list(void)

@@ -6,6 +6,7 @@
 #define PRISM_CLI_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum { OUT_TABLE, OUT_CSV, OUT_JSON } out_format_t;
@@ -31,6 +32,8 @@ void out_set_null_text(out_t *o, const char *s);
 /* Ends the result set: prints the table (and how many rows were cut), closes
  * the JSON array, frees `o`. Returns 0, or -1 when writing failed. */
 int out_finish(out_t *o);
+/* Free without printing anything more (a result abandoned before its first row). */
+void out_discard(out_t *o);
 /* Rows given so far, and rows not shown because of max_rows. */
 size_t out_rows(const out_t *o);
 size_t out_rows_cut(const out_t *o);
@@ -61,6 +64,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* After getopt_long (optstring starting with ':', opterr = 0) returned '?' or
  * ':' for argv[optind - 1]: the one-line error; returns 2. */
 int cli_bad_option(const char *cmd, int code, char **argv);
+/* The count an option takes (--max-rows, --top, --max-events): a whole
+ * decimal number, 0 allowed. 0 and the number in *count, or -1 after "prism
+ * CMD: OPT needs a count (0 = all)" on err (val NULL: the option was last). */
+int cli_count_arg(FILE *err, const char *cmd, const char *opt, const char *val, uint64_t *count);
 /* "f32, f16, bf16, ..." : every dtype name a workload accepts. */
 const char *cli_dtype_list(void);
 /* A time with a unit ("10us"); a bare number is refused (is it ps? cycles?). */

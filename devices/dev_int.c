@@ -366,20 +366,90 @@ void dev_pio_energy(const dev_pio_t *io, double e_mod_pj, double laser_mw, uint6
     out->total = out->dac + out->mod + out->adc + out->pd + out->laser;
 }
 
-double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t *s,
-                      double e_mod_pj, double laser_mw, uint64_t m, uint64_t k, uint64_t n,
-                      uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps, uint64_t reloads)
+void dev_pio_charge(sim_comp_t *c, const dev_pio_stats_t *s, const dev_pio_energy_t *e, uint64_t m,
+                    uint64_t reloads)
 {
-    dev_pio_energy_t e;
-    dev_pio_energy(io, e_mod_pj, laser_mw, m, k, n, tiles_in, tiles_out, t_tile_ps, &e);
-    sim_energy(c, s->e_dac, e.dac);
-    sim_energy(c, s->e_mod, e.mod);
-    sim_energy(c, s->e_adc, e.adc);
-    sim_energy(c, s->e_pd, e.pd);
-    sim_energy(c, s->e_laser, e.laser);
+    sim_energy(c, s->e_dac, e->dac);
+    sim_energy(c, s->e_mod, e->mod);
+    sim_energy(c, s->e_adc, e->adc);
+    sim_energy(c, s->e_pd, e->pd);
+    sim_energy(c, s->e_laser, e->laser);
     sim_stat_add(c, s->vectors, (double)m);
     sim_stat_add(c, s->reloads, (double)reloads);
-    return e.total;
+}
+
+int dev_pio_fits(sim_comp_t *c, int rows, int cols, int tiling, uint64_t n_out, uint64_t n_in)
+{
+    if (n_out == 0 || n_in == 0)
+        return c ? sim_comp_fail(c, "%s '%s': empty matrix %llux%llu", sim_comp_model(c),
+                                 sim_comp_name(c), (unsigned long long)n_in,
+                                 (unsigned long long)n_out)
+                 : SIM_ERR_CONFIG;
+    if ((n_out > (uint64_t)rows || n_in > (uint64_t)cols) && !tiling)
+        return c ? sim_comp_fail(c,
+                                 "matrix %llux%llu larger than %s cols=%d x rows=%d; set "
+                                 "tiling=true",
+                                 (unsigned long long)n_in, (unsigned long long)n_out,
+                                 sim_comp_model(c), cols, rows)
+                 : SIM_ERR_CONFIG;
+    return 0;
+}
+
+void dev_pio_plan(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int loaded,
+                  uint32_t weight_id, dev_pio_plan_t *p)
+{
+    /* MVM/GEMM: m vectors through a k-in x n-out matrix; PROGRAM: k x n */
+    p->k = req->k;
+    p->nout = req->n;
+    p->m = req->kind == DEV_OP_PROGRAM ? 0 : req->m;
+    p->tiles_in = dev_ceil_div(p->k, core->cols);
+    p->tiles_out = dev_ceil_div(p->nout, core->rows);
+    uint64_t tiles = p->tiles_in * p->tiles_out;
+    if (req->flags & DEV_F_COST_RESIDENT)
+        loaded = 1, weight_id = req->weight_id;
+    else if (req->flags & DEV_F_COST_EMPTY)
+        loaded = 0;
+    p->reloads = dev_pio_reload_count(req, tiles, loaded, weight_id);
+    /* timing (ps); a reload adds only its settle time (held tuning power is
+     * static, dev_hold_power) */
+    double slots = p->m ? (double)dev_ceil_div(p->m, core->wavelengths) : 0.0;
+    p->t_tile = p->m ? core->t_first_ps + (slots - 1.0) * core->interval_ps : 0.0;
+    p->total = (double)p->reloads * core->settle_ps + (double)tiles * p->t_tile;
+    p->issue = p->m ? p->total - (core->t_first_ps - core->interval_ps) : p->total;
+    dev_pio_energy(io, core->e_mod_pj, core->laser_mw, p->m, p->k, p->nout, p->tiles_in,
+                   p->tiles_out, p->t_tile, &p->io);
+}
+
+void dev_pio_plan_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_pio_plan_t *p,
+                       sim_time_t period_ps, dev_cost_t *k)
+{
+    k->issue_cycles = dev_ps_to_cycles(p->issue, period_ps);
+    k->cycles = dev_ps_to_cycles(p->total, period_ps);
+    k->energy_pj = p->io.total;
+    k->program_cycles = dev_ps_to_cycles((double)p->reloads * core->settle_ps, period_ps);
+    k->bytes = p->m * (p->k + p->nout) * (uint64_t)((io->dac_bits + 7) / 8);
+}
+
+void dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int loaded,
+                  uint32_t weight_id, sim_time_t period_ps, dev_cost_t *k)
+{
+    dev_pio_plan_t p;
+    dev_pio_plan(io, core, req, loaded, weight_id, &p);
+    dev_pio_plan_cost(io, core, &p, period_ps, k);
+}
+
+void dev_pio_run(sim_comp_t *c, dev_base_t *base, const dev_pio_t *io, const dev_pio_stats_t *s,
+                 const dev_pio_core_t *core, int *loaded, uint32_t *weight_id,
+                 const sim_event_t *ev, const dev_req_t *req)
+{
+    dev_pio_plan_t p;
+    dev_pio_plan(io, core, req, *loaded, *weight_id, &p);
+    dev_cost_t k;
+    memset(&k, 0, sizeof k);
+    dev_pio_plan_cost(io, core, &p, base->unit.period_ps, &k);
+    dev_pio_reloads(req, p.tiles_in * p.tiles_out, loaded, weight_id);
+    dev_pio_charge(c, s, &p.io, p.m, p.reloads);
+    dev_base_op(c, base, ev, req, k.issue_cycles, k.cycles, p.io.total, k.bytes);
 }
 
 /* ---- one rule for held tuning power (mzi_mesh heaters, mrr_bank rings) ------- */

@@ -198,31 +198,62 @@ typedef struct dev_pio_stats {
 int dev_pio_stats_init(sim_comp_t *c, dev_pio_stats_t *s, const char *extra_energy,
                        double loss_db, double laser_mw);
 
-/* Charge m vectors through a k-input x n-output matrix cut in tiles_in x
- * tiles_out tiles: every tile converts its inputs (DAC, modulator at
- * e_mod_pj per symbol) and outputs (PD, ADC); the laser burns laser_mw for
- * tiles x t_tile_ps. Counts the vectors and reloads; returns the energy
- * charged (pJ). */
-/* The energy dev_pio_charge charges, by category, without charging it. */
+/* The energy of m vectors through a k-input x n-output matrix cut in
+ * tiles_in x tiles_out tiles, by category: every tile converts its inputs
+ * (DAC, modulator at e_mod_pj per symbol) and outputs (PD, ADC); the laser
+ * burns laser_mw for tiles x t_tile_ps (none with external_laser). */
 typedef struct dev_pio_energy {
     double dac, mod, adc, pd, laser, total;
 } dev_pio_energy_t;
+void dev_pio_energy(const dev_pio_t *io, double e_mod_pj, double laser_mw, uint64_t m, uint64_t k,
+                    uint64_t n, uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps,
+                    dev_pio_energy_t *out);
+/* Charge `e` to the ledger by category and count m vectors and `reloads`
+ * weight loads. */
+void dev_pio_charge(sim_comp_t *c, const dev_pio_stats_t *s, const dev_pio_energy_t *e, uint64_t m,
+                    uint64_t reloads);
 
-/* What one request costs on a photonic core (mzi_mesh, mrr_bank) in its
- * present state: m vectors through a k-in x nout-out matrix cut into
- * tiles_in x tiles_out tiles, reloads weight loads; times in cycles. The one
- * plan the handler and the cost query share. */
+/* An m x k x n request must be non-empty and, without tiling, fit one
+ * rows x cols tile (outputs x inputs). 0, or an error: after sim_comp_fail
+ * naming the model when c is given, SIM_ERR_CONFIG quietly when c is NULL
+ * (cost queries). */
+int dev_pio_fits(sim_comp_t *c, int rows, int cols, int tiling, uint64_t n_out, uint64_t n_in);
+
+/* What a photonic core with one tile of weights (mzi_mesh, mrr_bank) is,
+ * for planning a request: a tile of rows outputs x cols inputs, vectors
+ * through it `wavelengths` at a time, the first result after t_first_ps and
+ * one more slot every interval_ps, settle_ps per weight load, e_mod_pj per
+ * modulator symbol and laser_mw of light. */
+typedef struct dev_pio_core {
+    uint64_t rows, cols, wavelengths;
+    double t_first_ps, interval_ps, settle_ps, e_mod_pj, laser_mw;
+} dev_pio_core_t;
+
+/* What one request costs on such a core with the weights `loaded`
+ * (weight_id) or not: m vectors through a k-in x nout-out matrix cut into
+ * tiles_in x tiles_out tiles, `reloads` weight loads, times in ps. The one
+ * plan the handler and the cost query share. DEV_F_COST_RESIDENT and
+ * DEV_F_COST_EMPTY in req->flags ask as if the weights were resident or
+ * the core empty. */
 typedef struct dev_pio_plan {
     uint64_t m, k, nout, tiles_in, tiles_out, reloads;
     double t_tile, total, issue;
     dev_pio_energy_t io;
 } dev_pio_plan_t;
-void dev_pio_energy(const dev_pio_t *io, double e_mod_pj, double laser_mw, uint64_t m, uint64_t k,
-                    uint64_t n, uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps,
-                    dev_pio_energy_t *out);
-double dev_pio_charge(sim_comp_t *c, const dev_pio_t *io, const dev_pio_stats_t *s,
-                      double e_mod_pj, double laser_mw, uint64_t m, uint64_t k, uint64_t n,
-                      uint64_t tiles_in, uint64_t tiles_out, double t_tile_ps, uint64_t reloads);
+void dev_pio_plan(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int loaded,
+                  uint32_t weight_id, dev_pio_plan_t *p);
+/* The cost query's answer from a plan (cycles of period_ps). */
+void dev_pio_plan_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_pio_plan_t *p,
+                       sim_time_t period_ps, dev_cost_t *k);
+/* The cost query of such a core (the request already checked): plan, then
+ * answer. */
+void dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int loaded,
+                  uint32_t weight_id, sim_time_t period_ps, dev_cost_t *k);
+/* Run a request that fits on such a core: plan it, mark its weights
+ * resident, charge the energy and start the op (dev_base_op). */
+void dev_pio_run(sim_comp_t *c, dev_base_t *base, const dev_pio_t *io, const dev_pio_stats_t *s,
+                 const dev_pio_core_t *core, int *loaded, uint32_t *weight_id,
+                 const sim_event_t *ev, const dev_req_t *req);
 
 /* ---- complex/real linear algebra and the Clements mesh (clements.c) ------- */
 /* Clements et al., "Optimal design for universal multiport interferometers"

@@ -139,44 +139,21 @@ static int mrr_init(sim_comp_t *c, void *state, const sim_params_t *p)
 
 static int mrr_fits(sim_comp_t *c, const mrr_t *st, uint64_t n_out, uint64_t n_in)
 {
-    if (n_out == 0 || n_in == 0)
-        return c ? sim_comp_fail(c, "mrr_bank '%s': empty matrix %llux%llu", sim_comp_name(c),
-                                 (unsigned long long)n_in, (unsigned long long)n_out)
-                 : SIM_ERR_CONFIG;
-    if ((n_out > (uint64_t)st->rows || n_in > (uint64_t)st->cols) && !st->tiling)
-        return c ? sim_comp_fail(c,
-                                 "matrix %llux%llu larger than mrr_bank cols=%d x rows=%d; set "
-                                 "tiling=true",
-                                 (unsigned long long)n_in, (unsigned long long)n_out, st->cols,
-                                 st->rows)
-                 : SIM_ERR_CONFIG;
-    return 0;
+    return dev_pio_fits(c, st->rows, st->cols, st->tiling, n_out, n_in);
 }
 
-/* What one request costs on the bank in its present state: the one function
- * the handler and the cost query share. */
-typedef dev_pio_plan_t mrr_plan_t;
-
-static void mrr_plan(const mrr_t *st, const dev_req_t *req, mrr_plan_t *p)
+/* The bank as dev_pio_plan sees it: rows x cols tiles, one vector at a
+ * time (two passes each with signed inputs), a retune per weight load. */
+static void mrr_core(const mrr_t *st, dev_pio_core_t *core)
 {
-    p->k = req->k;
-    p->nout = req->n;
-    p->m = req->kind == DEV_OP_PROGRAM ? 0 : req->m;
-    p->tiles_in = dev_ceil_div(p->k, (uint64_t)st->cols);
-    p->tiles_out = dev_ceil_div(p->nout, (uint64_t)st->rows);
-    uint64_t tiles = p->tiles_in * p->tiles_out;
-    int loaded = st->loaded;
-    uint32_t wid = st->weight_id;
-    if (req->flags & DEV_F_COST_RESIDENT)
-        loaded = 1, wid = req->weight_id;
-    else if (req->flags & DEV_F_COST_EMPTY)
-        loaded = 0;
-    p->reloads = dev_pio_reload_count(req, tiles, loaded, wid);
-    p->t_tile = p->m ? st->t_first_ps + ((double)p->m - 1.0) * st->interval_ps : 0.0;
-    p->total = (double)p->reloads * st->settle_ps + (double)tiles * p->t_tile;
-    p->issue = p->m ? p->total - (st->t_first_ps - st->interval_ps) : p->total;
-    dev_pio_energy(&st->io, st->e_mod_symbol_pj, st->laser_mw, p->m, p->k, p->nout, p->tiles_in,
-                   p->tiles_out, p->t_tile, &p->io);
+    *core = (dev_pio_core_t){.rows = (uint64_t)st->rows,
+                             .cols = (uint64_t)st->cols,
+                             .wavelengths = 1,
+                             .t_first_ps = st->t_first_ps,
+                             .interval_ps = st->interval_ps,
+                             .settle_ps = st->settle_ps,
+                             .e_mod_pj = st->e_mod_symbol_pj,
+                             .laser_mw = st->laser_mw};
 }
 
 static int mrr_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
@@ -187,14 +164,9 @@ static int mrr_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_
     if ((req->kind != DEV_OP_MVM && req->kind != DEV_OP_GEMM && req->kind != DEV_OP_PROGRAM) ||
         mrr_fits(NULL, st, req->n, req->k))
         return SIM_ERR_CONFIG;
-    mrr_plan_t p;
-    mrr_plan(st, req, &p);
-    sim_time_t per = st->base.unit.period_ps;
-    k->issue_cycles = dev_ps_to_cycles(p.issue, per);
-    k->cycles = dev_ps_to_cycles(p.total, per);
-    k->energy_pj = p.io.total;
-    k->program_cycles = dev_ps_to_cycles((double)p.reloads * st->settle_ps, per);
-    k->bytes = p.m * (p.k + p.nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
+    dev_pio_core_t core;
+    mrr_core(st, &core);
+    dev_pio_cost(&st->io, &core, req, st->loaded, st->weight_id, st->base.unit.period_ps, k);
     return 0;
 }
 
@@ -207,14 +179,9 @@ static void mrr_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
     if (mrr_fits(c, st, req.n, req.k))
         return;
-    mrr_plan_t p;
-    mrr_plan(st, &req, &p);
-    dev_cost_t k;
-    mrr_cost(c, st, &req, &k);
-    dev_pio_reloads(&req, p.tiles_in * p.tiles_out, &st->loaded, &st->weight_id);
-    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, p.m, p.k,
-                              p.nout, p.tiles_in, p.tiles_out, p.t_tile, p.reloads);
-    dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, e, k.bytes);
+    dev_pio_core_t core;
+    mrr_core(st, &core);
+    dev_pio_run(c, &st->base, &st->io, &st->stats, &core, &st->loaded, &st->weight_id, ev, &req);
 }
 
 static int mrr_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size_t n_in,

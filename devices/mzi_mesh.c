@@ -178,35 +178,19 @@ static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_i
     return 0;
 }
 
-/* What one request costs on the mesh in its present state: the one function
- * the handler and the cost query share. */
-typedef dev_pio_plan_t mzi_plan_t;
-
-static void mzi_plan(const mzi_t *st, const dev_req_t *req, mzi_plan_t *p)
+/* The mesh as dev_pio_plan sees it: N x N tiles, `wavelengths` vectors at
+ * once, a thermo-optic (or MEMS) settle per weight load. */
+static void mzi_core(const mzi_t *st, dev_pio_core_t *core)
 {
-    /* MVM/GEMM: m vectors through a k-in x n-out matrix; PROGRAM: k x n */
-    p->k = req->k;
-    p->nout = req->n;
-    p->m = req->kind == DEV_OP_PROGRAM ? 0 : req->m;
     uint64_t N = (uint64_t)st->n;
-    p->tiles_in = dev_ceil_div(p->k, N);
-    p->tiles_out = dev_ceil_div(p->nout, N);
-    uint64_t tiles = p->tiles_in * p->tiles_out;
-    int loaded = st->loaded;
-    uint32_t wid = st->weight_id;
-    if (req->flags & DEV_F_COST_RESIDENT)
-        loaded = 1, wid = req->weight_id;
-    else if (req->flags & DEV_F_COST_EMPTY)
-        loaded = 0;
-    p->reloads = dev_pio_reload_count(req, tiles, loaded, wid);
-    /* timing (ps) */
-    double slots = p->m ? (double)dev_ceil_div(p->m, (uint64_t)st->wavelengths) : 0.0;
-    p->t_tile = p->m ? st->t_first_ps + (slots - 1.0) * st->io.interval_ps : 0.0;
-    double t_reload = (double)p->reloads * st->settle_ps;
-    p->total = t_reload + (double)tiles * p->t_tile;
-    p->issue = p->m ? p->total - (st->t_first_ps - st->io.interval_ps) : p->total;
-    dev_pio_energy(&st->io, st->e_mod_symbol_pj, st->laser_mw, p->m, p->k, p->nout, p->tiles_in,
-                   p->tiles_out, p->t_tile, &p->io);
+    *core = (dev_pio_core_t){.rows = N,
+                             .cols = N,
+                             .wavelengths = (uint64_t)st->wavelengths,
+                             .t_first_ps = st->t_first_ps,
+                             .interval_ps = st->io.interval_ps,
+                             .settle_ps = st->settle_ps,
+                             .e_mod_pj = st->e_mod_symbol_pj,
+                             .laser_mw = st->laser_mw};
 }
 
 static int mzi_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
@@ -218,14 +202,9 @@ static int mzi_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_
         req->k == 0 || req->n == 0 ||
         ((req->n > (uint64_t)st->n || req->k > (uint64_t)st->n) && !st->tiling))
         return SIM_ERR_CONFIG;
-    mzi_plan_t p;
-    mzi_plan(st, req, &p);
-    sim_time_t per = st->base.unit.period_ps;
-    k->issue_cycles = dev_ps_to_cycles(p.issue, per);
-    k->cycles = dev_ps_to_cycles(p.total, per);
-    k->energy_pj = p.io.total;
-    k->program_cycles = dev_ps_to_cycles((double)p.reloads * st->settle_ps, per);
-    k->bytes = p.m * (p.k + p.nout) * (uint64_t)((st->io.dac_bits + 7) / 8);
+    dev_pio_core_t core;
+    mzi_core(st, &core);
+    dev_pio_cost(&st->io, &core, req, st->loaded, st->weight_id, st->base.unit.period_ps, k);
     return 0;
 }
 
@@ -238,16 +217,9 @@ static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     req.flags &= ~(DEV_F_COST_RESIDENT | DEV_F_COST_EMPTY); /* queries only */
     if (mzi_fits(c, st, req.n, req.k))
         return;
-    mzi_plan_t p;
-    mzi_plan(st, &req, &p);
-    dev_cost_t k;
-    mzi_cost(c, st, &req, &k);
-    dev_pio_reloads(&req, p.tiles_in * p.tiles_out, &st->loaded, &st->weight_id);
-    /* energy (pJ): conversions count every tile's inputs and outputs; the
-     * heaters are static power (dev_hold_power), a reload adds only its time */
-    double e = dev_pio_charge(c, &st->io, &st->stats, st->e_mod_symbol_pj, st->laser_mw, p.m, p.k,
-                              p.nout, p.tiles_in, p.tiles_out, p.t_tile, p.reloads);
-    dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, e, k.bytes);
+    dev_pio_core_t core;
+    mzi_core(st, &core);
+    dev_pio_run(c, &st->base, &st->io, &st->stats, &core, &st->loaded, &st->weight_id, ev, &req);
 }
 
 /* Program (or reuse) the tiles of W: tile (ti, tj) holds rows ti*N.. and

@@ -324,23 +324,13 @@ static int rnsp_init(sim_comp_t *c, void *state, const sim_params_t *p)
 
 static int rnsp_fits(sim_comp_t *c, const rnsp_t *st, uint64_t n_out, uint64_t n_in)
 {
-    if (n_out == 0 || n_in == 0)
-        return c ? sim_comp_fail(c, "rns_photonic '%s': empty matrix %llux%llu", sim_comp_name(c),
-                                 (unsigned long long)n_in, (unsigned long long)n_out)
-                 : SIM_ERR_CONFIG;
-    if ((n_out > (uint64_t)st->rows || n_in > (uint64_t)st->cols) && !st->tiling)
-        return c ? sim_comp_fail(c,
-                                 "matrix %llux%llu larger than rns_photonic cols=%d x rows=%d; "
-                                 "set tiling=true",
-                                 (unsigned long long)n_in, (unsigned long long)n_out, st->cols,
-                                 st->rows)
-                 : SIM_ERR_CONFIG;
-    return 0;
+    return dev_pio_fits(c, st->rows, st->cols, st->tiling, n_out, n_in);
 }
 
 /* Energy (pJ) of one request, by category. */
 typedef struct rnsp_bill {
-    double dac, mmu, adc, pd, laser, convert, program;
+    dev_pio_energy_t io; /* io.mod: the MMUs' phase drive */
+    double convert, program;
     double t_tile_ps, total_ps, issue_ps;
     uint64_t reloads, tiles;
 } rnsp_bill_t;
@@ -362,14 +352,15 @@ static void rnsp_bill(const rnsp_t *st, const dev_req_t *req, uint64_t reloads, 
     double n_in = (double)m * (double)k * (double)tiles_out;    /* values into the DACs */
     double n_out = (double)m * (double)nout * (double)tiles_in; /* readouts (block results) */
     double macs = (double)m * (double)k * (double)nout;
-    b->dac = n_in * st->e_dac_sum_pj;
-    b->mmu = macs * st->e_mmu_sum_pj;
-    b->adc = n_out * st->e_adc_sum_pj;
-    b->pd = n_out * st->adcs_per_output * st->rns.n * st->io.e_pd_pj;
+    b->io.dac = n_in * st->e_dac_sum_pj;
+    b->io.mod = macs * st->e_mmu_sum_pj;
+    b->io.adc = n_out * st->e_adc_sum_pj;
+    b->io.pd = n_out * st->adcs_per_output * st->rns.n * st->io.e_pd_pj;
     /* an external laser component charges the light itself */
-    b->laser = st->io.external_laser
-                   ? 0.0
-                   : st->laser_mw_per_array * st->rns.n * (double)b->tiles * b->t_tile_ps * 1e-3;
+    b->io.laser = st->io.external_laser
+                      ? 0.0
+                      : st->laser_mw_per_array * st->rns.n * (double)b->tiles * b->t_tile_ps * 1e-3;
+    b->io.total = b->io.dac + b->io.mod + b->io.adc + b->io.pd + b->io.laser;
     b->convert = n_in * st->e_fwd_pj + n_out * (st->e_crt_pj + st->e_acc_pj);
     b->program = (double)reloads * st->weight_bits_per_tile * st->e_sram_pj_per_bit;
 }
@@ -396,7 +387,7 @@ static int rnsp_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev
     out->issue_cycles = dev_ps_to_cycles(b.issue_ps, per);
     out->cycles = dev_ps_to_cycles(b.total_ps, per);
     out->latency_ps = (sim_time_t)out->cycles * per;
-    out->energy_pj = b.dac + b.mmu + b.adc + b.pd + b.laser + b.convert + b.program;
+    out->energy_pj = b.io.total + b.convert + b.program;
     out->program_energy_pj = b.program;
     out->program_cycles =
         b.reloads ? dev_ps_to_cycles(b.total_ps - (double)b.tiles * b.t_tile_ps, per) : 0;
@@ -417,16 +408,10 @@ static void rnsp_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     rnsp_cost(c, st, &req, &k);
     rnsp_bill_t b;
     rnsp_bill(st, &req, rnsp_reloads(st, &req, &st->loaded, &st->weight_id), &b);
-    sim_energy(c, st->stats.e_dac, b.dac);
-    sim_energy(c, st->stats.e_mod, b.mmu);
-    sim_energy(c, st->stats.e_adc, b.adc);
-    sim_energy(c, st->stats.e_pd, b.pd);
-    sim_energy(c, st->stats.e_laser, b.laser);
+    uint64_t m = req.kind == DEV_OP_PROGRAM ? 0 : req.m;
+    dev_pio_charge(c, &st->stats, &b.io, m, b.reloads);
     sim_energy(c, st->stats.e_extra, b.convert);
     sim_energy(c, st->st_program, b.program);
-    uint64_t m = req.kind == DEV_OP_PROGRAM ? 0 : req.m;
-    sim_stat_add(c, st->stats.vectors, (double)m);
-    sim_stat_add(c, st->stats.reloads, (double)b.reloads);
     sim_stat_add(c, st->st_macs, (double)m * (double)req.k * (double)req.n * st->rns.n);
     dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
 }

@@ -5,7 +5,7 @@
  * handler runs) on the unit's clock, plus the driver links' latency and
  * serialisation and the static power of every component over the makespan.
  * The mapper adds no device number of its own. */
-#include "mapper/map.h"
+#include "mapper/map_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,15 @@ typedef struct est_unit {
     uint32_t last_id; /* weights of the last request */
 } est_unit_t;
 
+/* a network node: the driver's links to and from its terminal, and when its
+ * terminal has injected the messages queued so far (network cycles) */
+typedef struct est_node {
+    est_link_t to, back;
+    uint64_t inject_free;
+    uint32_t *sent; /* its messages priced so far (entries), for delays */
+    size_t n_sent, cap_sent;
+} est_node_t;
+
 typedef struct est_ev {
     sim_time_t t;
     uint32_t entry;
@@ -42,6 +51,13 @@ typedef struct est {
     est_ev_t *evq; /* min-heap of completions at the driver */
     size_t evq_n, evq_cap;
     uint64_t outstanding;
+    map_net_t net;
+    est_node_t *nodes;
+    uint64_t *link_free;   /* per router output port: when the flits given to it have left */
+    uint32_t *link_src;    /* ... and the source node that gave it the last ones */
+    uint64_t *net_tail;    /* per entry: cycle its last flit arrives */
+    sim_time_t *net_delay; /* per entry: lateness found after it was priced */
+    est_unit_t net_q;      /* ready network transfers (heap only) */
     sim_time_t last_done;
     size_t done;
     map_estimate_t *out;
@@ -140,6 +156,12 @@ static sim_time_t link_pass(est_link_t *l, sim_time_t depart, uint32_t bytes)
     return start + ser + l->latency_ps;
 }
 
+static int is_net(const est_t *e, const map_exec_entry_t *en)
+{
+    return e->net.present && en->unit >= 0 && en->req.kind == DEV_OP_TRANSFER &&
+           e->net.node[en->req.k] >= 0 && e->net.node[en->req.n] >= 0;
+}
+
 /* entry i done at time t: release successors (zero-cost ones complete at once) */
 static void entry_done(est_t *e, uint32_t first, sim_time_t t)
 {
@@ -154,16 +176,114 @@ static void entry_done(est_t *e, uint32_t first, sim_time_t t)
             uint32_t s = e->succ[k];
             if (--e->waiting[s])
                 continue;
-            if (e->x->entries[s].unit < 0)
+            const map_exec_entry_t *se = &e->x->entries[s];
+            if (se->unit < 0)
                 e->stack[top++] = s;
             else
-                uheap_push(&e->units[e->x->entries[s].unit], s);
+                uheap_push(is_net(e, se) ? &e->net_q : &e->units[se->unit], s);
         }
     }
 }
 
+/* The driver's network rule (sched_driver.c send_transfer): every ready
+ * transfer leaves at once for the source's terminal, which takes it on its
+ * next clock edge and injects one flit per cycle after the messages queued
+ * before it; on an idle path the last flit arrives the message's zero-load
+ * time later (noc_message_cost). Each router output port on the route
+ * (noc_route_links) keeps the cycle by which the flits given to it so far
+ * have left; a message that finds R cycles of such work ahead of it on its
+ * busiest port shares that port round robin (half the bandwidth each) until
+ * that work is done: it ends min(F, R) cycles later than alone (F its flits),
+ * and every port on its route owes F cycles more; the source whose flits it
+ * found there injects its later messages min(F, R) cycles later. The
+ * delivery goes back to
+ * the driver over the destination terminal's link. */
+static int issue_net(est_t *e, sim_time_t now)
+{
+    const map_net_t *nt = &e->net;
+    sim_time_t p = nt->period_ps ? nt->period_ps : 1;
+    while (e->net_q.heap_n) {
+        uint32_t i = e->net_q.heap[0];
+        uheap_pop(&e->net_q);
+        const map_exec_entry_t *en = &e->x->entries[i];
+        uint32_t src = (uint32_t)nt->node[en->req.k], dst = (uint32_t)nt->node[en->req.n];
+        noc_msg_cost_t k;
+        uint32_t path[256];
+        int np = noc_route_links(&nt->cfg, src, dst, path, 256);
+        if (np < 1 || np > 256 || noc_message_cost(&nt->cfg, src, dst, en->req.m, &k)) {
+            snprintf(e->err, e->errn,
+                     "schedule entry %u (op '%s'): the network cannot carry %llu bytes from "
+                     "node %u to node %u",
+                     (unsigned)i, en->name ? en->name : "?", (unsigned long long)en->req.m, src,
+                     dst);
+            return SIM_ERR_CONFIG;
+        }
+        for (uint64_t r = 0; r < en->reps; r++) {
+            sim_time_t arrive = link_pass(&e->nodes[src].to, now, (uint32_t)sizeof(noc_send_t));
+            uint64_t c0 = (uint64_t)((arrive + p - 1) / p);
+            uint64_t start = c0 > e->nodes[src].inject_free ? c0 : e->nodes[src].inject_free;
+            uint64_t ahead = 0;
+            uint32_t other = src;
+            for (int h = 0; h < np; h++)
+                if (e->link_free[path[h]] > start + ahead) {
+                    ahead = e->link_free[path[h]] - start;
+                    other = e->link_src[path[h]];
+                }
+            uint64_t slow = ahead < k.flits ? ahead : k.flits;
+            for (int h = 0; h < np; h++) {
+                uint64_t *lf = &e->link_free[path[h]];
+                if (*lf <= start)
+                    e->link_src[path[h]] = src;
+                *lf = (*lf > start ? *lf : start) + k.flits;
+            }
+            /* the stream it shares the port with is late by as much: its
+             * messages still in the network and those queued behind them */
+            est_node_t *o = &e->nodes[other];
+            if (other != src && slow) {
+                if (o->inject_free > start)
+                    o->inject_free += slow;
+                for (size_t j = 0; j < o->n_sent; j++) {
+                    uint32_t m = o->sent[j];
+                    if (e->reps_done[m] < e->x->entries[m].reps && e->net_tail[m] > start) {
+                        e->net_tail[m] += slow;
+                        e->net_delay[m] += (sim_time_t)slow * p;
+                    }
+                }
+            }
+            est_node_t *sn = &e->nodes[src];
+            if (sn->n_sent == sn->cap_sent) {
+                size_t cap = sn->cap_sent ? 2 * sn->cap_sent : 64;
+                uint32_t *a = realloc(sn->sent, cap * sizeof *a);
+                if (!a)
+                    return SIM_ERR_NOMEM;
+                sn->sent = a;
+                sn->cap_sent = cap;
+            }
+            sn->sent[sn->n_sent++] = i;
+            sn->inject_free = start + k.flits + slow;
+            uint64_t tail = start + k.cycles + slow;
+            e->net_tail[i] = tail;
+            /* deliveries are priced out of time order here; they carry no
+             * bytes, so they never wait on the link */
+            sim_time_t back = (sim_time_t)tail * p + e->nodes[dst].back.latency_ps;
+            e->out->dynamic_pj += k.energy_pj;
+            e->out->requests++;
+            int rc = evq_push(e, back, i);
+            if (rc)
+                return rc;
+        }
+        e->reps_sent[i] = en->reps;
+    }
+    return 0;
+}
+
 static int issue(est_t *e, sim_time_t now)
 {
+    if (e->net_q.heap_n) {
+        int rc = issue_net(e, now);
+        if (rc)
+            return rc;
+    }
     for (size_t ui = 0; ui < e->x->n_units; ui++) {
         est_unit_t *u = &e->units[ui];
         while (u->in_flight < e->outstanding && u->heap_n) {
@@ -212,7 +332,7 @@ static int issue(est_t *e, sim_time_t now)
 
 /* the links between the driver's port `port` and its unit, both ways */
 static void find_links(sim_t *s, const char *driver, const char *port, const char *comp,
-                       est_unit_t *u)
+                       est_link_t *to, est_link_t *bk)
 {
     char from[256], back[256];
     snprintf(from, sizeof from, "%s.%s", driver, port);
@@ -223,10 +343,10 @@ static void find_links(sim_t *s, const char *driver, const char *port, const cha
         sim_link_get(s, i, &li);
         est_link_t *l = NULL;
         if (strcmp(li.from, from) == 0)
-            l = &u->to;
+            l = to;
         else if (strncmp(li.from, back, bl) == 0 && strncmp(li.to, driver, dl) == 0 &&
                  li.to[dl] == '.')
-            l = &u->back;
+            l = bk;
         if (!l)
             continue;
         l->latency_ps = li.latency_ps;
@@ -295,7 +415,34 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
         u->period_ps = sim_comp_period_ps(u->comp);
         if (!u->period_ps)
             u->period_ps = 1;
-        find_links(s, driver, mu->name, mu->comp, u);
+        find_links(s, driver, mu->name, mu->comp, &u->to, &u->back);
+    }
+    /* the network: which units sit at its nodes, and the driver's links to
+     * each node's terminal */
+    if ((rc = map_net_resolve(s, driver, &sched->units, &e.net, err, n)) != 0)
+        goto done;
+    if (e.net.present) {
+        uint32_t nodes = noc_nodes(&e.net.cfg);
+        uint32_t nl = noc_link_count(&e.net.cfg);
+        e.net_tail = calloc(ne ? ne : 1, sizeof *e.net_tail);
+        e.net_delay = calloc(ne ? ne : 1, sizeof *e.net_delay);
+        e.nodes = calloc(nodes ? nodes : 1, sizeof *e.nodes);
+        e.link_free = calloc(nl ? nl : 1, sizeof *e.link_free);
+        e.link_src = calloc(nl ? nl : 1, sizeof *e.link_src);
+        e.net_q.heap = calloc(ne ? ne : 1, sizeof *e.net_q.heap);
+        if (!e.nodes || !e.link_free || !e.link_src || !e.net_q.heap || !e.net_tail ||
+            !e.net_delay) {
+            rc = SIM_ERR_NOMEM;
+            snprintf(err, n, "out of memory");
+            goto done;
+        }
+        for (size_t ui = 0; ui < x->n_units; ui++) {
+            int32_t nd = e.net.node[ui];
+            if (nd >= 0 && (uint32_t)nd < nodes && !e.nodes[nd].to.latency_ps &&
+                !e.nodes[nd].to.ps_per_byte)
+                find_links(s, driver, e.net.port[ui], sim_comp_name(e.net.term[ui]),
+                           &e.nodes[nd].to, &e.nodes[nd].back);
+        }
     }
     for (size_t i = 0; i < ne; i++) {
         const map_exec_entry_t *en = &x->entries[i];
@@ -341,7 +488,7 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
         if (sequential ? i != 0 : x->entries[i].n_preds != 0)
             continue;
         if (x->entries[i].unit >= 0)
-            uheap_push(&e.units[x->entries[i].unit], i);
+            uheap_push(is_net(&e, &x->entries[i]) ? &e.net_q : &e.units[x->entries[i].unit], i);
         else
             entry_done(&e, i, start);
     }
@@ -350,7 +497,16 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
     while (e.evq_n) {
         est_ev_t ev = evq_pop(&e);
         const map_exec_entry_t *en = &x->entries[ev.entry];
-        e.units[en->unit].in_flight--;
+        if (e.net_delay && e.net_delay[ev.entry]) {
+            /* made late by messages priced after it: complete later */
+            sim_time_t late = e.net_delay[ev.entry];
+            e.net_delay[ev.entry] = 0;
+            if ((rc = evq_push(&e, ev.t + late, ev.entry)) != 0)
+                goto done;
+            continue;
+        }
+        if (!is_net(&e, en))
+            e.units[en->unit].in_flight--;
         if (++e.reps_done[ev.entry] == en->reps)
             entry_done(&e, ev.entry, ev.t);
         if ((rc = issue(&e, ev.t)) != 0)
@@ -378,6 +534,16 @@ done:
     free(e.reps_sent);
     free(e.reps_done);
     free(e.evq);
+    if (e.nodes && e.net.present)
+        for (uint32_t nd = 0; nd < noc_nodes(&e.net.cfg); nd++)
+            free(e.nodes[nd].sent);
+    free(e.nodes);
+    free(e.net_tail);
+    free(e.net_delay);
+    free(e.link_free);
+    free(e.link_src);
+    free(e.net_q.heap);
+    map_net_free(&e.net);
     if (rc)
         map_estimate_free(out);
     return rc;

@@ -77,6 +77,12 @@ typedef struct map_exec {
     size_t n_preds;
     size_t n_units;
     const char *const *units; /* unit names = the driver's output port names */
+    /* The chip's network (map_attach fills them; NULL: no network). A
+     * transfer between two units that sit at nodes (net_node >= 0) travels
+     * from the source's node to the destination's, sent through the driver's
+     * port net_port[source]; otherwise it is a request to its unit. */
+    const int32_t *net_node;
+    const char *const *net_port;
     /* Ownership: the component that the schedule is attached to calls
      * release(owner) when it is destroyed (NULL: the caller keeps it). */
     void (*release)(void *owner);
@@ -94,6 +100,8 @@ map_exec_t *map_exec_attached(sim_comp_t *c);
  * earlier entries within preds[]. 0, or SIM_ERR_CONFIG with a message naming
  * the entry. */
 int map_exec_check(const map_exec_t *sched, char *err, size_t n);
+/* 1 when entry e of x is a transfer the network carries (both ends at nodes). */
+int map_net_transfer(const map_exec_t *x, const map_exec_entry_t *e);
 
 /* Unit names the naive mapper uses (= the schedule_driver's output ports). */
 #define MAP_UNIT_GEMM "gemm"
@@ -163,6 +171,8 @@ typedef struct map_schedule {
     uint64_t weight_load_bytes;
     uint64_t weight_layout_bytes; /* DRAM span of all static weights (64-byte aligned) */
     /* private */
+    int32_t *net_node;     /* exec.net_node */
+    const char **net_port; /* exec.net_port, strings in `strings` */
     const char **unit_names;
     char **strings;
     size_t n_strings, cap_strings;
@@ -215,6 +225,8 @@ typedef struct map_chip {
     size_t n_vec;
     int sram, dram;         /* global buffer, DRAM (-1 none) */
     int carrier[MAP_TIERS]; /* the wire `x_<tier>` into each tier, -1 none */
+    int network;            /* the driver reaches network terminals: transfers between
+                               attached units ride the network */
 } map_chip_t;
 
 int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t n);

@@ -4,6 +4,7 @@
 #define PRISM_MAP_INT_H
 
 #include "mapper/map.h"
+#include "noc/noc.h"
 
 #define NO_ENTRY UINT32_MAX
 #define WEIGHT_ALIGN 64u /* DRAM layout: each weight tensor starts on a 64-byte boundary */
@@ -41,5 +42,22 @@ size_t map_tensor_index(const tref_t *refs, size_t n, const wl_tensor_t *t);
 /* The vector unit program of a non-GEMM op (vp->n = 0: no rule). */
 void map_vector_program(const wl_op_t *op, vprog_t *p);
 void map_release_schedule(void *owner);
+
+/* ---- the chip's network (mapper/net.c) ---------------------------------------- */
+typedef struct map_net {
+    int present;          /* some unit sits at a network node */
+    int32_t *node;        /* per unit: its node, -1 none */
+    sim_comp_t **term;    /* per unit: its node's terminal */
+    char (*port)[64];     /* per unit: the driver's port to that terminal */
+    sim_comp_t *first;    /* a terminal (the description is the same on all) */
+    noc_cfg_t cfg;        /* the network's description */
+    sim_time_t period_ps; /* its clock */
+} map_net_t;
+/* The units of `units` attached to the network and how the driver reaches
+ * them. A unit at a node whose terminal is not linked both ways with the
+ * driver is SIM_ERR_CONFIG, naming the unit and the links to add. */
+int map_net_resolve(sim_t *s, const char *driver, const map_units_t *units, map_net_t *out,
+                    char *err, size_t n);
+void map_net_free(map_net_t *n);
 
 #endif

@@ -3,6 +3,7 @@
  * per-request latency, device cycles, energy, first send and last completion
  * go to its stats for `prism op`; it is the seed of the schedule executor. */
 #include "mapper/map.h"
+#include "noc/noc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -432,6 +433,8 @@ size_t map_driver_records(sim_comp_t *c, const map_drv_record_t **out)
 extern const sim_model_t map_schedule_driver_model;
 void map_register_all(void)
 {
+    /* the chips that schedules run on may have a network (transfers ride it) */
+    noc_register_all();
     sim_model_register(&map_op_driver_model);
     sim_model_register(&map_schedule_driver_model);
 }

@@ -78,6 +78,8 @@ int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t
             out->sram = (int)i;
         else if (!strcmp(m, "dram") && out->dram < 0)
             out->dram = (int)i;
+        else if (!strcmp(m, "noc_terminal"))
+            out->network = 1;
         else if (!strcmp(m, "wire")) {
             /* x_<tier>: the wire into that tier */
             for (int t = 0; t < MAP_TIERS; t++)
@@ -146,6 +148,16 @@ static int unit_tier(const map_chip_t *c, int unit)
     return MAP_TIER_DIGITAL; /* vector, sram: the digital tier */
 }
 
+/* The unit a transfer into `tier` (to `dest`) is issued on: the tier's wire,
+ * or on a chip with a network the destination itself (the driver sends it
+ * over the network; the unit's queue is not used); -1: transfers are free. */
+static int carrier_of(const map_chip_t *c, int tier, int dest)
+{
+    if (c->carrier[tier] >= 0)
+        return c->carrier[tier];
+    return c->network && dest >= 0 ? dest : -1;
+}
+
 /* Make tensor ti available on `unit` (of tier `tier`): the entry to wait for,
  * after adding a transfer when it lives on another tier. */
 static int arrive(pb_t *p, const wl_op_t *op, uint64_t op_id, size_t ti, int unit, uint32_t *dep)
@@ -154,7 +166,8 @@ static int arrive(pb_t *p, const wl_op_t *op, uint64_t op_id, size_t ti, int uni
     int from = p->home[ti];
     int tier = unit_tier(p->chip, unit), ftier = unit_tier(p->chip, from);
     const wl_tensor_t *t = wl_graph_tensor(p->g, ti);
-    if (from < 0 || tier == ftier || p->chip->carrier[tier] < 0 || t->bytes == 0)
+    int carrier = carrier_of(p->chip, tier, unit);
+    if (from < 0 || tier == ftier || carrier < 0 || t->bytes == 0)
         return 0;
     uint32_t *x = &p->xfer[ti * MAP_TIERS + (size_t)tier];
     if (*x == NO_ENTRY) {
@@ -164,7 +177,7 @@ static int arrive(pb_t *p, const wl_op_t *op, uint64_t op_id, size_t ti, int uni
         r.m = t->bytes;
         r.k = (uint64_t)from;
         r.n = (uint64_t)unit;
-        *x = map_bld_entry(&p->b, op, op_id, "transfer", p->chip->carrier[tier], &r, 1,
+        *x = map_bld_entry(&p->b, op, op_id, "transfer", carrier, &r, 1,
                            "activation to the consuming tier");
         ADD_OR_FAIL(*x);
         set_info(p, *x, tier, NULL);
@@ -238,15 +251,16 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
                 ADD_OR_FAIL(e);
                 set_info(p, e, MAP_TIER_XBAR, slice);
                 p->b.s->weight_load_bytes += r.m;
-                if (c->carrier[MAP_TIER_XBAR] >= 0) {
+                int carrier = carrier_of(c, MAP_TIER_XBAR, u);
+                if (carrier >= 0) {
                     uint32_t prev = e;
                     memset(&r, 0, sizeof r);
                     r.kind = DEV_OP_TRANSFER;
                     r.m = wbytes_per_col * nc;
                     r.k = (uint64_t)c->dram;
                     r.n = (uint64_t)u;
-                    e = map_bld_entry(&p->b, op, op_id, "transfer", c->carrier[MAP_TIER_XBAR], &r,
-                                      1, "static weight slice to its crossbar");
+                    e = map_bld_entry(&p->b, op, op_id, "transfer", carrier, &r, 1,
+                                      "static weight slice to its crossbar");
                     ADD_OR_FAIL(e);
                     set_info(p, e, MAP_TIER_XBAR, slice);
                     PRED_OR_FAIL(prev);
@@ -575,7 +589,8 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
                 size_t before = n_ends;
                 rc = gemm_part(p, op, op_id, pl.b, na, ncols - na, ends, &n_ends, &home_b);
                 /* part b's output joins part a's on tier a */
-                if (!rc && chip->carrier[pl.a] >= 0 && pl.a != pl.b && home >= 0) {
+                int carrier = carrier_of(chip, pl.a, home);
+                if (!rc && carrier >= 0 && pl.a != pl.b && home >= 0) {
                     dev_req_t r;
                     memset(&r, 0, sizeof r);
                     r.kind = DEV_OP_TRANSFER;
@@ -583,9 +598,8 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
                     r.k = (uint64_t)home_b;
                     r.n = (uint64_t)home;
                     if (r.m) {
-                        uint32_t e =
-                            map_bld_entry(&p->b, op, op_id, "transfer", chip->carrier[pl.a], &r, 1,
-                                          "split output joins the other part");
+                        uint32_t e = map_bld_entry(&p->b, op, op_id, "transfer", carrier, &r, 1,
+                                                   "split output joins the other part");
                         if (e == NO_ENTRY) {
                             rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
                             break;

@@ -4,6 +4,7 @@
  * requests in flight per unit; zero-cost entries complete when they become
  * ready. Timing comes from the devices and links only: the driver adds none. */
 #include "mapper/map.h"
+#include "noc/noc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,11 @@ typedef struct sched_driver {
     uint32_t *waiting; /* predecessors not yet done, per entry */
     size_t *succ_off;  /* successors of entry i: succ[succ_off[i] .. succ_off[i + 1]) */
     uint32_t *succ;
-    uint32_t *stack; /* entries that completed and whose successors are to release */
-    int *trace_op;   /* per entry */
+    uint32_t *stack;    /* entries that completed and whose successors are to release */
+    uint32_t *net_heap; /* ready transfers the network carries, smallest index first */
+    size_t net_n;
+    int *net_port; /* per unit: the driver's port to its node's terminal (-1 none) */
+    int *trace_op; /* per entry */
     uint64_t entries_done;
     sim_time_t last_done_ps;
     int st_entries, st_entries_done, st_zero, st_requests, st_completed, st_cycles, st_energy,
@@ -160,6 +164,19 @@ static void heap_pop(sdrv_unit_t *u)
         u->heap[i] = v;
 }
 
+/* the ready transfers of the network share one heap (they take no unit's slot) */
+static void ready_push(sched_driver_t *d, uint32_t i)
+{
+    map_exec_entry_t *e = &d->sched->entries[i];
+    if (!map_net_transfer(d->sched, e)) {
+        heap_push(&d->units[e->unit], i);
+        return;
+    }
+    sdrv_unit_t h = {.heap = d->net_heap, .heap_n = d->net_n};
+    heap_push(&h, i);
+    d->net_n = h.heap_n;
+}
+
 /* ---- running ---------------------------------------------------------------------------- */
 static void entry_trace(sim_comp_t *c, sched_driver_t *d, uint32_t i)
 {
@@ -195,7 +212,7 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
                 se->res.issue_ps = now;
                 d->stack[top++] = s;
             } else
-                heap_push(&d->units[se->unit], s);
+                ready_push(d, s);
         }
     }
 }
@@ -214,18 +231,60 @@ static int send_request(sim_comp_t *c, int port, const map_exec_entry_t *e, cons
 }
 
 /* A transfer of req->m bytes from unit req->k to unit req->n. The one place
- * that decides what carries it: today the carrier unit the entry names (a
- * `wire` between tiers, which takes the time and charges the energy); when
- * the chip has a network this becomes a send of m bytes to the destination's
- * network interface. */
-static int send_transfer(sim_comp_t *c, int port, const map_exec_entry_t *e, const dev_req_t *req)
+ * that decides what carries it: when both units sit at nodes of the chip's
+ * network, a message of m bytes from the source's node to the destination's,
+ * handed to the source's terminal (the network takes the time and its routers
+ * charge the energy; the destination's terminal reports the delivery); else
+ * the carrier unit the entry names (a `wire` between tiers). */
+static int send_transfer(sim_comp_t *c, sched_driver_t *d, int port, const map_exec_entry_t *e,
+                         const dev_req_t *req)
 {
-    return send_request(c, port, e, req);
+    const map_exec_t *x = d->sched;
+    if (!map_net_transfer(x, e))
+        return send_request(c, port, e, req);
+    noc_send_t snd = {.dest = (uint32_t)x->net_node[req->n], .bytes = req->m, .tag = req->tag};
+    sim_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = NOC_MSG_SEND;
+    m.bytes = (uint32_t)sizeof snd;
+    m.op_id = e->op_id;
+    m.data = &snd;
+    m.data_len = sizeof snd;
+    return sim_send(c, d->net_port[req->k], &m, 0);
+}
+
+/* Ready network transfers leave at once, in program order: the terminals
+ * queue them. */
+static int issue_net(sim_comp_t *c, sched_driver_t *d)
+{
+    sim_time_t now = sim_comp_now(c);
+    while (d->net_n) {
+        uint32_t i = d->net_heap[0];
+        map_exec_entry_t *e = &d->sched->entries[i];
+        sdrv_unit_t h = {.heap = d->net_heap, .heap_n = d->net_n};
+        heap_pop(&h);
+        d->net_n = h.heap_n;
+        dev_req_t req = e->req;
+        req.tag = i;
+        e->res.issue_ps = now;
+        for (; e->res.reps_sent < e->reps; e->res.reps_sent++) {
+            int rc = send_transfer(c, d, -1, e, &req);
+            if (rc)
+                return rc;
+            sim_stat_add(c, d->st_requests, 1);
+        }
+    }
+    return 0;
 }
 
 static int issue(sim_comp_t *c, sched_driver_t *d)
 {
     sim_time_t now = sim_comp_now(c);
+    if (d->net_n) {
+        int rc = issue_net(c, d);
+        if (rc)
+            return rc;
+    }
     for (size_t ui = 0; ui < d->sched->n_units; ui++) {
         sdrv_unit_t *u = &d->units[ui];
         while (u->in_flight < d->outstanding && u->heap_n) {
@@ -234,7 +293,7 @@ static int issue(sim_comp_t *c, sched_driver_t *d)
             dev_req_t req = e->req;
             req.tag = i;
             req.weight_id = e->req.weight_id + (uint32_t)(e->res.reps_sent * e->weight_step);
-            int rc = req.kind == DEV_OP_TRANSFER ? send_transfer(c, u->port, e, &req)
+            int rc = req.kind == DEV_OP_TRANSFER ? send_transfer(c, d, u->port, e, &req)
                                                  : send_request(c, u->port, e, &req);
             if (rc)
                 return rc;
@@ -263,7 +322,7 @@ static void start(sim_comp_t *c, sched_driver_t *d)
         map_exec_entry_t *e = &d->sched->entries[i];
         e->res.ready_ps = now;
         if (e->unit >= 0) {
-            heap_push(&d->units[e->unit], i);
+            ready_push(d, i);
             continue;
         }
         /* a zero-cost entry with no predecessors: its successors waited on it */
@@ -315,6 +374,32 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
     issue(c, d);
 }
 
+/* The destination's terminal delivered a network transfer. */
+static void on_delivered(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
+{
+    noc_delivered_t dl;
+    memcpy(&dl, sim_event_payload(ev), sizeof dl);
+    map_exec_t *s = d->sched;
+    map_exec_entry_t *e = dl.tag < s->n_entries ? &s->entries[dl.tag] : NULL;
+    if (!e || !map_net_transfer(s, e) || e->res.reps_done >= e->res.reps_sent) {
+        sim_comp_fail(c, "schedule_driver '%s': delivery for unknown transfer tag %llu",
+                      sim_comp_name(c), (unsigned long long)dl.tag);
+        return;
+    }
+    e->res.reps_done++;
+    e->res.cycles += dl.delivered_cycle - dl.sent_cycle;
+    e->res.bytes += dl.bytes;
+    sim_stat_add(c, d->st_completed, 1);
+    sim_stat_add(c, d->st_bytes, (double)dl.bytes);
+    sim_stat_add(c, d->st_xfers, 1);
+    sim_stat_add(c, d->st_xfer_bytes, (double)dl.bytes);
+    sim_stat_add(c, d->units[e->req.k].st_xfer_out, (double)dl.bytes);
+    sim_stat_add(c, d->units[e->req.n].st_xfer_in, (double)dl.bytes);
+    if (e->res.reps_done == e->reps)
+        entry_done(c, d, (uint32_t)dl.tag);
+    issue(c, d);
+}
+
 /* ---- init / finish ------------------------------------------------------------------------ */
 static int build_graph(sim_comp_t *c, sched_driver_t *d)
 {
@@ -324,9 +409,10 @@ static int build_graph(sim_comp_t *c, sched_driver_t *d)
     d->succ_off = calloc(n + 1, sizeof *d->succ_off);
     d->stack = calloc(n ? n : 1, sizeof *d->stack);
     d->trace_op = calloc(n ? n : 1, sizeof *d->trace_op);
+    d->net_heap = calloc(n ? n : 1, sizeof *d->net_heap);
     size_t n_succ = d->sequential ? (n ? n - 1 : 0) : s->n_preds;
     d->succ = calloc(n_succ ? n_succ : 1, sizeof *d->succ);
-    if (!d->waiting || !d->succ_off || !d->stack || !d->trace_op || !d->succ)
+    if (!d->waiting || !d->succ_off || !d->stack || !d->trace_op || !d->succ || !d->net_heap)
         return sim_comp_fail(c, "out of memory");
     if (d->sequential) {
         for (size_t i = 0; i < n; i++) {
@@ -456,6 +542,24 @@ static int sdrv_init(sim_comp_t *c, void *state, const sim_params_t *p)
             rc = sim_comp_fail(c, "out of memory");
     }
     free(per_unit);
+    if (!rc && s->net_node) {
+        d->net_port = malloc((s->n_units ? s->n_units : 1) * sizeof *d->net_port);
+        if (!d->net_port)
+            rc = sim_comp_fail(c, "out of memory");
+        for (size_t ui = 0; ui < s->n_units && !rc; ui++) {
+            d->net_port[ui] = -1;
+            if (s->net_node[ui] < 0)
+                continue;
+            const char *pn = s->net_port ? s->net_port[ui] : NULL;
+            d->net_port[ui] = pn ? sim_port(c, pn) : -1;
+            if (d->net_port[ui] < 0 || !sim_port_is_out(c, d->net_port[ui]))
+                rc = sim_comp_fail(c,
+                                   "schedule_driver '%s': unit '%s' sits at network node %d but "
+                                   "no link leaves port '%s' for its terminal",
+                                   sim_comp_name(c), s->units[ui], (int)s->net_node[ui],
+                                   pn ? pn : "?");
+        }
+    }
     if (rc)
         return rc;
     if ((rc = build_graph(c, d)) != 0)
@@ -483,6 +587,8 @@ static void sdrv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         start(c, d);
     else if (ev->kind == DEV_MSG_DONE)
         on_done(c, d, ev);
+    else if (ev->kind == NOC_MSG_DELIVERED && d->sched->net_node)
+        on_delivered(c, d, ev);
     else
         sim_comp_fail(c, "schedule_driver '%s': unexpected message kind %u on port %u",
                       sim_comp_name(c), (unsigned)ev->kind, (unsigned)ev->port);
@@ -513,6 +619,10 @@ static void sdrv_destroy(sim_comp_t *c, void *state)
     free(d->succ);
     free(d->stack);
     free(d->trace_op);
+    free(d->net_heap);
+    free(d->net_port);
+    d->net_heap = NULL;
+    d->net_port = NULL;
     d->units = NULL;
     d->waiting = NULL;
     d->succ_off = NULL;

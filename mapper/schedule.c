@@ -94,6 +94,8 @@ void map_schedule_free(map_schedule_t *s)
         free(s->strings[i]);
     free(s->strings);
     free(s->unit_names);
+    free(s->net_node);
+    free(s->net_port);
     map_units_free(&s->units);
     free(s->workload);
     free(s->spec);
@@ -808,6 +810,30 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     char msg[256];
     if (map_exec_check(&sched->exec, msg, sizeof msg))
         return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
+    /* the network, when units sit at its nodes: transfers between them ride it */
+    map_net_t net;
+    int rc = map_net_resolve(s, driver_name, &sched->units, &net, msg, sizeof msg);
+    if (rc)
+        return fail(err, n, rc, "schedule for '%s': %s", driver_name, msg);
+    if (net.present) {
+        size_t nu = sched->units.n ? sched->units.n : 1;
+        free(sched->net_node);
+        free(sched->net_port);
+        sched->net_node = calloc(nu, sizeof *sched->net_node);
+        sched->net_port = calloc(nu, sizeof *sched->net_port);
+        bld_t b = {.s = sched};
+        int bad = !sched->net_node || !sched->net_port;
+        for (size_t i = 0; !bad && i < sched->units.n; i++) {
+            sched->net_node[i] = net.node[i];
+            if (net.node[i] >= 0 && !(sched->net_port[i] = map_bld_keep(&b, net.port[i])))
+                bad = 1;
+        }
+        map_net_free(&net);
+        if (bad)
+            return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        sched->exec.net_node = sched->net_node;
+        sched->exec.net_port = sched->net_port;
+    }
     sched->exec.release = map_release_schedule;
     sched->exec.owner = sched;
     if (map_exec_attach(c, &sched->exec)) {

@@ -69,6 +69,17 @@ static const pdef_t pdefs[] = {
      "bytes per flit for the network interface", 1, 1 << 20},
     {"packet_flits", "(none)", PT_INT, F(packet_flits), 0, "4",
      "largest packet the network interface makes, in flits", 1, 255},
+    {"router_pj_per_bit", "(none)", PT_REAL, F(router_pj_per_bit), 0, "0.43",
+     "energy of one bit through one router (buffers, allocation, crossbar, clock): the Intel "
+     "SCC router, 550 mW at 1.28 Tb/s (5 ports x 16 B x 2 GHz), 1.1 V, 45 nm (Salihundam et "
+     "al., A 2 Tb/s 6x4 Mesh Network for a Single-Chip Cloud Computer, JSSC 2011)",
+     0, 1e6},
+    {"link_pj_per_bit_mm", "(none)", PT_REAL, F(link_pj_per_bit_mm), 0, "0.1",
+     "router-to-router link energy per bit and mm (Borkar and Chien, The Future of "
+     "Microprocessors, CACM 2011, fig. 11: 45 nm on-die interconnect)",
+     0, 1e6},
+    {"link_mm", "(none)", PT_REAL, F(link_mm), 0, "1",
+     "length of a router-to-router link, mm (the tile pitch: design parameter)", 0, 1000},
     {"traffic", "traffic", PT_STR, F(traffic), S(traffic), "uniform",
      "uniform transpose bitcomp bitrev shuffle tornado neighbor hotspot none", 0, 0},
     {"rate", "injection_rate", PT_REAL, F(rate), 0, "0.1",
@@ -417,6 +428,12 @@ static inline uint32_t pow_k(int k, int d)
     return p;
 }
 
+/* r with its base-k digit d set to v: the router one hop along dimension d */
+static inline uint32_t with_digit(uint32_t r, int d, int k, int v)
+{
+    return r + ((uint32_t)v - (uint32_t)digit(r, d, k)) * pow_k(k, d);
+}
+
 int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
 {
     if (t->kind == NOC_TOPO_FATTREE) {
@@ -427,17 +444,14 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
         if (p < t->k) {
             if ((int)level == t->n - 1)
                 return -1;
-            int wl = digit(w, (int)level, t->k);
-            uint32_t w2 = w + ((uint32_t)p - (uint32_t)wl) * pow_k(t->k, (int)level);
-            *in_port = t->k + wl;
-            return (int)((level + 1) * t->leaves + w2);
+            *in_port = t->k + digit(w, (int)level, t->k);
+            return (int)((level + 1) * t->leaves + with_digit(w, (int)level, t->k, p));
         }
         if (level == 0)
             return -1;
-        int i = p - t->k, d = (int)level - 1, wd = digit(w, d, t->k);
-        uint32_t w2 = w + ((uint32_t)i - (uint32_t)wd) * pow_k(t->k, d);
-        *in_port = wd;
-        return (int)((level - 1) * t->leaves + w2);
+        int d = (int)level - 1;
+        *in_port = digit(w, d, t->k);
+        return (int)((level - 1) * t->leaves + with_digit(w, d, t->k, p - t->k));
     }
     if (p >= t->net_ports)
         return -1;
@@ -445,7 +459,7 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
         int d = p / (t->k - 1), j = p % (t->k - 1);
         int x = digit(r, d, t->k), y = j < x ? j : j + 1;
         *in_port = d * (t->k - 1) + (x < y ? x : x - 1);
-        return (int)(r + ((uint32_t)y - (uint32_t)x) * pow_k(t->k, d));
+        return (int)with_digit(r, d, t->k, y);
     }
     int d = p / 2, plus = (p % 2) == 0;
     int x = digit(r, d, t->k);
@@ -457,7 +471,7 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
     }
     /* a flit sent in the + direction enters the neighbour from its - side */
     *in_port = plus ? 2 * d + 1 : 2 * d;
-    return (int)(r + ((uint32_t)nx - (uint32_t)x) * pow_k(t->k, d));
+    return (int)with_digit(r, d, t->k, nx);
 }
 
 int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls)
@@ -548,6 +562,38 @@ int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst)
     }
 }
 
+int noc_route_links(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint32_t *links, int max)
+{
+    noc_topo_t t;
+    char err[64];
+    if (noc_topo_from_cfg(c, &t, err, sizeof err))
+        return -1;
+    uint32_t r = src / (uint32_t)t.c;
+    int hops = 0, in = t.net_ports;
+    uint8_t cls = 0;
+    for (;;) {
+        int p = noc_route(&t, r, dst, in, &cls);
+        if (hops < max)
+            links[hops] = r * (uint32_t)t.ports + (uint32_t)p;
+        hops++;
+        if (p >= t.net_ports && (t.kind != NOC_TOPO_FATTREE || r < t.leaves))
+            return hops;
+        int nr = noc_neighbor(&t, r, p, &in);
+        if (nr < 0 || hops > 4 * t.k * t.n)
+            return -1;
+        r = (uint32_t)nr;
+    }
+}
+
+uint32_t noc_link_count(const noc_cfg_t *c)
+{
+    noc_topo_t t;
+    char err[64];
+    if (noc_topo_from_cfg(c, &t, err, sizeof err))
+        return 0;
+    return noc_routers(c) * (uint32_t)t.ports;
+}
+
 uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits)
 {
     /* source: written onto the injection channel at creation, in the router's
@@ -558,6 +604,27 @@ uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, i
                                      c->st_final_delay + c->channel_latency);
     int r = noc_route_hops(c, src, dst);
     return (uint64_t)(c->channel_latency + 1) + (uint64_t)r * per_router + (uint64_t)(flits - 1);
+}
+
+int noc_message_cost(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint64_t bytes,
+                     noc_msg_cost_t *out)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t nodes = noc_nodes(c);
+    if (src >= nodes || dst >= nodes || bytes == 0 || c->flit_bytes < 1 || c->packet_flits < 1)
+        return -1;
+    int r = noc_route_hops(c, src, dst);
+    if (r < 1)
+        return -1;
+    out->flits = (bytes + (uint64_t)c->flit_bytes - 1) / (uint64_t)c->flit_bytes;
+    out->packets = (out->flits + (uint64_t)c->packet_flits - 1) / (uint64_t)c->packet_flits;
+    out->routers = r;
+    out->cycles = noc_zero_load_latency(c, src, dst, 1) + out->flits - 1;
+    double flit_bits = 8.0 * c->flit_bytes;
+    out->energy_pj =
+        (double)out->flits * flit_bits *
+        ((double)r * c->router_pj_per_bit + (double)(r - 1) * c->link_mm * c->link_pj_per_bit_mm);
+    return 0;
 }
 
 /* ---- traffic patterns ------------------------------------------------------------------ */
@@ -624,6 +691,7 @@ typedef struct kv {
     char *v[128];
     char buf[64][48];
     int n, nb;
+    char *const *attach; /* terminals: the components at each node, or NULL */
 } kv_t;
 
 static void kv_add(kv_t *kv, const char *k, const char *fmt, ...)
@@ -658,68 +726,108 @@ static void common_params(kv_t *kv, const noc_cfg_t *c)
     kv_add(kv, "wait_for_tail_credit", "%s", c->wait_for_tail_credit ? "true" : "false");
 }
 
-int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name, char *err,
-              size_t errlen)
+/* noc_build's failure: the engine's message in err, -1 */
+static int build_fail(sim_t *s, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s", sim_errmsg(s));
+    return -1;
+}
+
+/* `count` components "<prefix><letter><i>" of `model`, each with the
+ * parameters `params` writes for it; the id of the first, or -1. */
+static int add_units(sim_t *s, const noc_cfg_t *c, const char *prefix, char letter,
+                     const char *model, const char *clk, uint32_t count,
+                     void (*params)(kv_t *kv, const noc_cfg_t *c, uint32_t i, const char *sizes),
+                     char *const *attach, char *err, size_t errlen)
+{
+    char sizes[128], name[96];
+    sizes_text(c, sizes, sizeof sizes);
+    int first = -1;
+    for (uint32_t i = 0; i < count; i++) {
+        kv_t kv = {.n = 0, .attach = attach};
+        common_params(&kv, c);
+        params(&kv, c, i, sizes);
+        snprintf(name, sizeof name, "%s%c%u", prefix, letter, i);
+        int id = sim_add_component(s, name, model, clk, (const char *const *)kv.v);
+        if (id < 0)
+            return build_fail(s, err, errlen);
+        if (i == 0)
+            first = id;
+    }
+    return first;
+}
+
+static void energy_params(kv_t *kv, const noc_cfg_t *c)
+{
+    kv_add(kv, "flit_bytes", "%d", c->flit_bytes);
+    kv_add(kv, "router_pj_per_bit", "%.17g", c->router_pj_per_bit);
+    kv_add(kv, "link_pj_per_bit_mm", "%.17g", c->link_pj_per_bit_mm);
+    kv_add(kv, "link_mm", "%.17g", c->link_mm);
+}
+
+static void router_params(kv_t *kv, const noc_cfg_t *c, uint32_t r, const char *sizes)
+{
+    (void)sizes;
+    kv_add(kv, "id", "%u", r);
+    kv_add(kv, "routing", "%s", c->routing);
+    kv_add(kv, "vc_allocator", "%s", c->vc_allocator);
+    kv_add(kv, "sw_allocator", "%s", c->sw_allocator);
+    kv_add(kv, "alloc_iters", "%d", c->alloc_iters);
+    kv_add(kv, "credit_delay", "%d", c->credit_delay);
+    kv_add(kv, "routing_delay", "%d", c->routing_delay);
+    kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
+    kv_add(kv, "input_speedup", "%d", c->input_speedup);
+    kv_add(kv, "speculative", "%s", c->speculative ? "true" : "false");
+    kv_add(kv, "hold_switch_for_packet", "%s", c->hold_switch_for_packet ? "true" : "false");
+    energy_params(kv, c);
+}
+
+static void terminal_params(kv_t *kv, const noc_cfg_t *c, uint32_t nd, const char *sizes)
+{
+    kv_add(kv, "node", "%u", nd);
+    kv_add(kv, "traffic", "%s", c->traffic);
+    kv_add(kv, "rate", "%.17g", c->rate);
+    kv_add(kv, "packet_size", "%s", sizes);
+    kv_add(kv, "hotspot_node", "%d", c->hotspot_node);
+    kv_add(kv, "hotspot_fraction", "%.17g", c->hotspot_fraction);
+    energy_params(kv, c);
+    kv_add(kv, "packet_flits", "%d", c->packet_flits);
+    kv_add(kv, "channel_latency", "%d", c->channel_latency);
+    kv_add(kv, "routing", "%s", c->routing);
+    kv_add(kv, "routing_delay", "%d", c->routing_delay);
+    kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
+    kv_add(kv, "sw_alloc_delay", "%d", c->sw_alloc_delay);
+    kv_add(kv, "st_final_delay", "%d", c->st_final_delay);
+    if (kv->attach && kv->attach[nd] && *kv->attach[nd]) {
+        kv->v[kv->n++] = "attach";
+        kv->v[kv->n++] = kv->attach[nd];
+        kv->v[kv->n] = NULL;
+    }
+}
+
+/* attach[node]: the components at that node ("a,b,c"; NULL or "" none), or
+ * attach itself NULL */
+static int build_net(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name,
+                     char *const *attach, char *err, size_t errlen)
 {
     if (noc_cfg_check(c, err, errlen))
         return -1;
     if (!prefix)
         prefix = "";
     const char *clk = clock_name && *clock_name ? clock_name : "noc";
-    if (sim_clock_find(s, clk) < 0 && sim_add_clock(s, clk, c->clock_hz) < 0) {
-        snprintf(err, errlen, "%s", sim_errmsg(s));
-        return -1;
-    }
+    if (sim_clock_find(s, clk) < 0 && sim_add_clock(s, clk, c->clock_hz) < 0)
+        return build_fail(s, err, errlen);
     noc_topo_t t;
     noc_topo_from_cfg(c, &t, err, errlen);
     uint32_t routers = noc_routers(c), nodes = noc_nodes(c);
-    int first_router = -1, first_term = -1;
-    char name[96];
-    for (uint32_t r = 0; r < routers; r++) {
-        kv_t kv = {.n = 0};
-        common_params(&kv, c);
-        kv_add(&kv, "id", "%u", r);
-        kv_add(&kv, "routing", "%s", c->routing);
-        kv_add(&kv, "vc_allocator", "%s", c->vc_allocator);
-        kv_add(&kv, "sw_allocator", "%s", c->sw_allocator);
-        kv_add(&kv, "alloc_iters", "%d", c->alloc_iters);
-        kv_add(&kv, "credit_delay", "%d", c->credit_delay);
-        kv_add(&kv, "routing_delay", "%d", c->routing_delay);
-        kv_add(&kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
-        kv_add(&kv, "input_speedup", "%d", c->input_speedup);
-        kv_add(&kv, "speculative", "%s", c->speculative ? "true" : "false");
-        kv_add(&kv, "hold_switch_for_packet", "%s", c->hold_switch_for_packet ? "true" : "false");
-        snprintf(name, sizeof name, "%sr%u", prefix, r);
-        int id = sim_add_component(s, name, "iq_router", clk, (const char *const *)kv.v);
-        if (id < 0) {
-            snprintf(err, errlen, "%s", sim_errmsg(s));
-            return -1;
-        }
-        if (r == 0)
-            first_router = id;
-    }
-    char sizes[128];
-    sizes_text(c, sizes, sizeof sizes);
-    for (uint32_t nd = 0; nd < nodes; nd++) {
-        kv_t kv = {.n = 0};
-        common_params(&kv, c);
-        kv_add(&kv, "node", "%u", nd);
-        kv_add(&kv, "traffic", "%s", c->traffic);
-        kv_add(&kv, "rate", "%.17g", c->rate);
-        kv_add(&kv, "packet_size", "%s", sizes);
-        kv_add(&kv, "hotspot_node", "%d", c->hotspot_node);
-        kv_add(&kv, "hotspot_fraction", "%.17g", c->hotspot_fraction);
-        kv_add(&kv, "flit_bytes", "%d", c->flit_bytes);
-        kv_add(&kv, "packet_flits", "%d", c->packet_flits);
-        snprintf(name, sizeof name, "%st%u", prefix, nd);
-        int id = sim_add_component(s, name, "noc_terminal", clk, (const char *const *)kv.v);
-        if (id < 0) {
-            snprintf(err, errlen, "%s", sim_errmsg(s));
-            return -1;
-        }
-        if (nd == 0)
-            first_term = id;
-    }
+    int first_router =
+        add_units(s, c, prefix, 'r', "iq_router", clk, routers, router_params, NULL, err, errlen);
+    if (first_router < 0)
+        return -1;
+    int first_term = add_units(s, c, prefix, 't', "noc_terminal", clk, nodes, terminal_params,
+                               attach, err, errlen);
+    if (first_term < 0)
+        return -1;
     /* channels: flits leave at switch allocation and are written into the
      * next buffer sw_alloc + st_final + channel latency later; credits are
      * usable upstream channel latency + 1 + credit_delay after the grant
@@ -744,30 +852,122 @@ int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *cloc
             if (nb < 0)
                 continue;
             if (sim_add_chan(s, (uint32_t)first_router + r, p,
-                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0) {
-                snprintf(err, errlen, "%s", sim_errmsg(s));
-                return -1;
-            }
+                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0)
+                return build_fail(s, err, errlen);
         }
     for (uint32_t nd = 0; nd < nodes; nd++) {
         uint32_t r = nd / (uint32_t)t.c;
         int lp = t.net_ports + (int)(nd % (uint32_t)t.c);
         if (sim_add_chan(s, (uint32_t)first_term + nd, 0, (uint32_t)first_router + r, lp, &inj) <
                 0 ||
-            sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) <
-                0) {
-            snprintf(err, errlen, "%s", sim_errmsg(s));
-            return -1;
-        }
+            sim_add_chan(s, (uint32_t)first_router + r, lp, (uint32_t)first_term + nd, 0, &ej) < 0)
+            return build_fail(s, err, errlen);
     }
     return first_term;
 }
 
+int noc_build(sim_t *s, const noc_cfg_t *c, const char *prefix, const char *clock_name, char *err,
+              size_t errlen)
+{
+    return build_net(s, c, prefix, clock_name, NULL, err, errlen);
+}
+
 /* ---- the `network:` block of a chip config ------------------------------------------------- */
+/* Appends `name` to *list ("a,b"), refusing a component that does not
+ * exist or is attached already (to any node). */
+static int attach_one(sim_t *s, char **list, size_t *len, const char *name, const char *key,
+                      char *const *all, uint32_t nodes, char *err, size_t errlen)
+{
+    if (!sim_comp_find(s, name)) {
+        snprintf(err, errlen, "%s: no component '%s' to attach", key, name);
+        return -1;
+    }
+    size_t nl = strlen(name);
+    for (uint32_t i = 0; i <= nodes; i++) {
+        const char *l = i < nodes ? all[i] : *list;
+        for (const char *q = l; q && *q;) {
+            const char *e = strchr(q, ',');
+            size_t ql = e ? (size_t)(e - q) : strlen(q);
+            if (ql == nl && !strncmp(q, name, nl)) {
+                snprintf(err, errlen, "%s: component '%s' is attached twice", key, name);
+                return -1;
+            }
+            q = e ? e + 1 : q + ql;
+        }
+    }
+    char *p = realloc(*list, *len + nl + 2);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (*len)
+        p[(*len)++] = ',';
+    memcpy(p + *len, name, nl + 1);
+    *len += nl;
+    *list = p;
+    return 0;
+}
+
+/* "xb0..xb7, vec0 gbuf": names separated by commas or spaces; NAME<i>..NAME<j>
+ * (or NAME<i>..<j>) is the range i..j. */
+static int attach_parse(sim_t *s, const char *key, const char *value, char **list, char *const *all,
+                        uint32_t nodes, char *err, size_t errlen)
+{
+    size_t len = *list ? strlen(*list) : 0;
+    const char *q = value;
+    while (*q) {
+        while (*q == ',' || *q == ' ')
+            q++;
+        if (!*q)
+            break;
+        size_t tl = strcspn(q, ", ");
+        char tok[160];
+        if (tl >= sizeof tok) {
+            snprintf(err, errlen, "%s: name '%.40s...' is too long", key, q);
+            return -1;
+        }
+        memcpy(tok, q, tl);
+        tok[tl] = '\0';
+        q += tl;
+        char *dots = strstr(tok, "..");
+        if (!dots) {
+            if (attach_one(s, list, &len, tok, key, all, nodes, err, errlen))
+                return -1;
+            continue;
+        }
+        *dots = '\0';
+        const char *hi = dots + 2;
+        size_t pl = strlen(tok);
+        while (pl && tok[pl - 1] >= '0' && tok[pl - 1] <= '9')
+            pl--;
+        size_t hp = strlen(hi);
+        while (hp && hi[hp - 1] >= '0' && hi[hp - 1] <= '9')
+            hp--;
+        char *end = NULL;
+        long a = pl < strlen(tok) ? strtol(tok + pl, &end, 10) : -1;
+        long b = hi[hp] ? strtol(hi + hp, &end, 10) : -1;
+        if (a < 0 || b < a || b - a > 65536 || (hp && (hp != pl || strncmp(hi, tok, pl)))) {
+            snprintf(err, errlen,
+                     "%s: '%s..%s' is not a range like xb0..xb7 (same name, numbers rising)", key,
+                     tok, hi);
+            return -1;
+        }
+        for (long i = a; i <= b; i++) {
+            char name[200];
+            snprintf(name, sizeof name, "%.*s%ld", (int)pl, tok, i);
+            if (attach_one(s, list, &len, name, key, all, nodes, err, errlen))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* Every parameter of the table above by prism or BookSim2 name, plus
- * `prefix` (component names) and `clock` (an existing clock's name, or a
- * frequency for a new clock `noc`). Traffic defaults to none: a chip's
- * network carries what its devices send through the terminals. */
+ * `prefix` (component names), `clock` (an existing clock's name, or a
+ * frequency for a new clock `noc`) and `attach.<node>` (the components that
+ * sit at that node: their transfers enter and leave the network there).
+ * Traffic defaults to none: a chip's network carries what its devices send
+ * through the terminals. */
 static int noc_config_block(sim_t *s, const char *const *kv, const char *where, char *err,
                             size_t errlen)
 {
@@ -777,10 +977,13 @@ static int noc_config_block(sim_t *s, const char *const *kv, const char *where, 
     snprintf(c.traffic, sizeof c.traffic, "none");
     c.rate = 0;
     const char *prefix = "", *clock = NULL;
+    int any_attach = 0;
     for (size_t i = 0; kv[i]; i += 2) {
         const char *k = kv[i], *v = kv[i + 1];
         if (!strcmp(k, "prefix")) {
             prefix = v;
+        } else if (!strncmp(k, "attach.", 7)) {
+            any_attach = 1;
         } else if (!strcmp(k, "clock") && sim_clock_find(s, v) >= 0) {
             clock = v;
         } else if (!strcmp(k, "clock")) {
@@ -792,7 +995,90 @@ static int noc_config_block(sim_t *s, const char *const *kv, const char *where, 
             return -1;
         }
     }
-    return noc_build(s, &c, prefix, clock, err, errlen) < 0 ? -1 : 0;
+    if (!any_attach)
+        return noc_build(s, &c, prefix, clock, err, errlen) < 0 ? -1 : 0;
+    if (noc_cfg_check(&c, err, errlen))
+        return -1;
+    uint32_t nodes = noc_nodes(&c);
+    char **attach = calloc(nodes, sizeof *attach);
+    if (!attach) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; kv[i] && !rc; i += 2) {
+        const char *k = kv[i];
+        if (strncmp(k, "attach.", 7))
+            continue;
+        char *end = NULL;
+        long node = strtol(k + 7, &end, 10);
+        if (end == k + 7 || *end || node < 0 || node >= (long)nodes) {
+            snprintf(err, errlen, "%s: '%s' is not a node of this network (0..%u)", k, k + 7,
+                     nodes - 1);
+            rc = -1;
+        } else {
+            rc = attach_parse(s, k, kv[i + 1], &attach[node], attach, nodes, err, errlen);
+        }
+    }
+    if (!rc)
+        rc = build_net(s, &c, prefix, clock, attach, err, errlen) < 0 ? -1 : 0;
+    for (uint32_t i = 0; i < nodes; i++)
+        free(attach[i]);
+    free(attach);
+    return rc;
+}
+
+int noc_attachments(sim_t *s, noc_attach_fn fn, void *ctx)
+{
+    int n = 0;
+    for (size_t i = 0; i < sim_comp_count(s); i++) {
+        sim_comp_t *t = sim_comp_at(s, i);
+        if (strcmp(sim_comp_model(t), "noc_terminal"))
+            continue;
+        const sim_params_t *p = sim_comp_params(t);
+        const char *l = sim_param_str(p, "attach");
+        uint32_t node = (uint32_t)sim_param_int(p, "node");
+        while (l && *l) {
+            const char *e = strchr(l, ',');
+            size_t len = e ? (size_t)(e - l) : strlen(l);
+            char name[200];
+            snprintf(name, sizeof name, "%.*s", (int)len, l);
+            fn(ctx, name, node, t);
+            n++;
+            l = e ? e + 1 : l + len;
+        }
+    }
+    return n;
+}
+
+int noc_cfg_of_terminal(sim_comp_t *t, noc_cfg_t *c, char *err, size_t errlen)
+{
+    if (!t || strcmp(sim_comp_model(t), "noc_terminal")) {
+        snprintf(err, errlen, "not a network terminal");
+        return -1;
+    }
+    const sim_params_t *p = sim_comp_params(t);
+    noc_cfg_default(c);
+    snprintf(c->topology, sizeof c->topology, "%s", sim_param_str(p, "topology"));
+    snprintf(c->routing, sizeof c->routing, "%s", sim_param_str(p, "routing"));
+    c->k = (int)sim_param_int(p, "k");
+    c->n = (int)sim_param_int(p, "n");
+    c->concentration = (int)sim_param_int(p, "concentration");
+    c->num_vcs = (int)sim_param_int(p, "num_vcs");
+    c->vc_buf_size = (int)sim_param_int(p, "vc_buf_size");
+    c->channel_latency = (int)sim_param_int(p, "channel_latency");
+    c->routing_delay = (int)sim_param_int(p, "routing_delay");
+    c->vc_alloc_delay = (int)sim_param_int(p, "vc_alloc_delay");
+    c->sw_alloc_delay = (int)sim_param_int(p, "sw_alloc_delay");
+    c->st_final_delay = (int)sim_param_int(p, "st_final_delay");
+    c->flit_bytes = (int)sim_param_int(p, "flit_bytes");
+    c->packet_flits = (int)sim_param_int(p, "packet_flits");
+    c->router_pj_per_bit = sim_param_real(p, "router_pj_per_bit");
+    c->link_pj_per_bit_mm = sim_param_real(p, "link_pj_per_bit_mm");
+    c->link_mm = sim_param_real(p, "link_mm");
+    sim_time_t period = sim_comp_period_ps(t);
+    c->clock_hz = period ? 1e12 / (double)period : c->clock_hz;
+    return 0;
 }
 
 void noc_register_config(void)

@@ -63,6 +63,9 @@ typedef struct noc_cfg {
     int input_speedup, output_speedup, speculative, hold_switch_for_packet;
     /* network interface */
     int flit_bytes, packet_flits;
+    /* energy (docs/noc.md "Energy"): per bit through a router, per bit and mm
+     * of router-to-router link, link length */
+    double router_pj_per_bit, link_pj_per_bit_mm, link_mm;
     /* synthetic traffic and measurement (BookSim2 names) */
     char traffic[16]; /* uniform transpose bitcomp bitrev shuffle tornado neighbor hotspot none */
     double rate;      /* flits / node / cycle (injection_rate_uses_flits=1) */
@@ -123,6 +126,41 @@ int noc_run(const noc_cfg_t *c, noc_result_t *r, noc_progress_fn progress, void 
 uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits);
 /* Routers a packet traverses from src to dst (dimension order). */
 int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst);
+
+/* The router output ports a packet from src to dst leaves through (dimension
+ * order), as link ids router x ports + port in [0, noc_link_count): the
+ * network links and, last, the ejection port. Returns how many (links[] holds
+ * the first `max`), or -1. */
+int noc_route_links(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint32_t *links, int max);
+uint32_t noc_link_count(const noc_cfg_t *c);
+
+/* What a message of `bytes` from node src to node dst costs on an idle
+ * network, from the description alone (the network interface's rules): flits
+ * and packets it is cut into, routers traversed, the network cycles from the
+ * cycle the source interface takes it to the cycle its last flit arrives
+ * (zero-load latency of the head + one cycle per further flit), and the
+ * energy the routers charge for it (flits x flit bits x (R x
+ * router_pj_per_bit + (R - 1) x link_mm x link_pj_per_bit_mm)). */
+typedef struct noc_msg_cost {
+    uint64_t flits, packets;
+    int routers;
+    uint64_t cycles;
+    double energy_pj;
+} noc_msg_cost_t;
+int noc_message_cost(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint64_t bytes,
+                     noc_msg_cost_t *out);
+
+/* ---- units attached to a chip's network ----------------------------------------------
+ * A chip config's `network:` block may name the components that sit at each
+ * node (`attach.<node>: "xb0..xb7, vec0"`); the terminal of that node carries
+ * their messages. noc_attachments calls fn once per attached component, in
+ * node order, with the terminal's component; returns how many, or -1 with a
+ * message. noc_cfg_of_terminal rebuilds the network description a terminal
+ * was made from (topology, pipeline delays, interface and energy figures). */
+typedef void (*noc_attach_fn)(void *ctx, const char *component, uint32_t node,
+                              sim_comp_t *terminal);
+int noc_attachments(sim_t *s, noc_attach_fn fn, void *ctx);
+int noc_cfg_of_terminal(sim_comp_t *terminal, noc_cfg_t *out, char *err, size_t errlen);
 /* ---- pi^2 router primitives (noc/pi2.c, noc/pi2_net.c; docs/pi2.md) -------- */
 /* A spike packet of pi^2 on a noc link (kind NOC_MSG_PI2): which inference it
  * belongs to, the sender's lane (2*i + rail; ties between equal arrival times

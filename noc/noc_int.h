@@ -130,7 +130,7 @@ typedef struct noc_term {
     uint64_t win_lo, win_hi;
     noc_term_stats_t st;
     uint64_t delivered_msgs;
-    int h_inj, h_ej, h_lat;
+    int h_inj, h_ej, h_lat, h_msg_sent, h_msg_delivered;
     int op_pkt;
 } noc_term_t;
 
@@ -168,8 +168,46 @@ typedef struct noc_router {
     int8_t hold_vc[64];    /* crossbar input -> held input VC (hold_switch_for_packet) */
     int8_t chosen[64][64]; /* switch allocation: VC picked per (crossbar input, output) */
     uint64_t flits_routed, va_grants, sa_grants, cycles_active;
-    int h_flits, h_active;
+    uint64_t link_flits; /* flits sent to another router */
+    uint64_t link_ports; /* output ports that lead to another router */
+    double pj_router_flit, pj_link_flit;
+    int h_flits, h_active, h_e_router, h_e_link;
 } noc_router_t;
+
+/* Energy parameters of routers and terminals (the network's description). */
+#define NOC_ENERGY_PARAMS                                                                          \
+    {"flit_bytes",                                                                                 \
+     SIM_P_INT,                                                                                    \
+     "16",                                                                                         \
+     "B",                                                                                          \
+     1,                                                                                            \
+     1048576,                                                                                      \
+     NULL,                                                                                         \
+     "bytes per flit",                                                                             \
+     "128-bit flits as the Intel SCC mesh (Howard et al., ISSCC 2010)"},                           \
+        {"router_pj_per_bit",                                                                      \
+         SIM_P_REAL,                                                                               \
+         "0.43",                                                                                   \
+         "pJ/bit",                                                                                 \
+         0,                                                                                        \
+         1e6,                                                                                      \
+         NULL,                                                                                     \
+         "energy of one bit through one router (buffers, allocation, crossbar, clock)",            \
+         "Intel SCC router: 550 mW at 1.28 Tb/s (5 ports x 16 B x 2 GHz), 1.1 V, 45 nm "           \
+         "(Salihundam et al., JSSC 2011)"},                                                        \
+        {"link_pj_per_bit_mm",                                                                     \
+         SIM_P_REAL,                                                                               \
+         "0.1",                                                                                    \
+         "pJ/bit/mm",                                                                              \
+         0,                                                                                        \
+         1e6,                                                                                      \
+         NULL,                                                                                     \
+         "router-to-router link energy per bit and mm",                                            \
+         "Borkar and Chien, The Future of Microprocessors, CACM 2011, fig. 11 (45 nm)"},           \
+    {                                                                                              \
+        "link_mm", SIM_P_REAL, "1", "mm", 0, 1000, NULL, "router-to-router link length",           \
+            "design parameter (the tile pitch)"                                                    \
+    }
 
 extern const sim_model_t noc_iq_router_model;
 extern const sim_model_t noc_terminal_model;
@@ -191,5 +229,9 @@ void noc_register_config(void);
 /* Destination of a packet from `src` (u, u2: uniform draws in (0, 1)). */
 uint32_t noc_traffic_dest(int pattern, const noc_topo_t *t, uint32_t src, double u, double u2,
                           uint32_t hotspot, double hotspot_fraction);
+/* The output port `name` of a packet-level model (packet.c, pi2.c), or the
+ * error of sim_comp_fail("port 'NAME'WHAT has no link") when it has no link;
+ * `what` ("" or e.g. " (to a noc_terminal)") tells where it should lead. */
+int noc_out_port(sim_comp_t *c, const char *name, const char *what);
 
 #endif

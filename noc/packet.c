@@ -27,12 +27,19 @@ static const sim_param_def_t gen_params[] = {
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
+int noc_out_port(sim_comp_t *c, const char *name, const char *what)
+{
+    int port = sim_port(c, name);
+    if (port < 0 || !sim_port_is_out(c, port))
+        return sim_comp_fail(c, "port '%s'%s has no link", name, what);
+    return port;
+}
+
 static int gen_init(sim_comp_t *c, void *state, const sim_params_t *p)
 {
     gen_t *g = state;
-    g->out = sim_port(c, "out");
-    if (g->out < 0 || !sim_port_is_out(c, g->out))
-        return sim_comp_fail(c, "port 'out' has no link");
+    if ((g->out = noc_out_port(c, "out", "")) < 0)
+        return g->out;
     g->rate = sim_param_real(p, "rate");
     g->bytes = (uint32_t)sim_param_int(p, "packet_bytes");
     g->dests = (uint32_t)sim_param_int(p, "dests");

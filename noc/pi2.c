@@ -10,7 +10,7 @@
  *   pi2_encoder  turns a layer's firing times into the next layer's rails,
  *                or reads out the class (readout = true)
  * Energy per bit moved and per buffered packet are parameters of each. */
-#include "noc/noc.h"
+#include "noc/noc_int.h"
 #include "num/num.h"
 
 #include <math.h>
@@ -557,9 +557,8 @@ static int fk_init(sim_comp_t *c, void *state, const sim_params_t *p)
     f->k = (int)sim_param_int(p, "k");
     f->timeout = (sim_time_t)sim_param_int(p, "timeout_ps");
     f->pj_pkt = sim_param_real(p, "energy_pj_per_packet");
-    f->out = sim_port(c, "out");
-    if (f->out < 0 || !sim_port_is_out(c, f->out))
-        return sim_comp_fail(c, "port 'out' has no link");
+    if ((f->out = noc_out_port(c, "out", "")) < 0)
+        return f->out;
     f->h_in = sim_stat(c, "packets_in", SIM_STAT_COUNT, "packets");
     f->h_kept = sim_stat(c, "packets_kept", SIM_STAT_COUNT, "packets");
     f->h_late = sim_stat(c, "packets_late", SIM_STAT_COUNT, "packets");
@@ -721,9 +720,8 @@ static int shp_init(sim_comp_t *c, void *state, const sim_params_t *p)
     s->k = (int)sim_param_int(p, "k");
     s->hold = (sim_time_t)sim_param_int(p, "hold_ps");
     s->pj_credit = sim_param_real(p, "energy_pj_per_credit");
-    s->out = sim_port(c, "out");
-    if (s->out < 0 || !sim_port_is_out(c, s->out))
-        return sim_comp_fail(c, "port 'out' has no link");
+    if ((s->out = noc_out_port(c, "out", "")) < 0)
+        return s->out;
     s->h_rel = sim_stat(c, "releases", SIM_STAT_COUNT, "packets");
     s->h_late = sim_stat(c, "late_releases", SIM_STAT_COUNT, "packets");
     s->h_extra = sim_stat(c, "credits_ignored", SIM_STAT_COUNT, "packets");
@@ -1053,9 +1051,8 @@ static int nitx_init(sim_comp_t *c, void *state, const sim_params_t *p)
     t->lanes = (int)sim_param_int(p, "lanes");
     t->dest = (uint32_t)sim_param_int(p, "dest");
     t->res = (sim_time_t)sim_param_int(p, "resolution_ps");
-    t->out = sim_port(c, "out");
-    if (t->out < 0 || !sim_port_is_out(c, t->out))
-        return sim_comp_fail(c, "port 'out' (to a noc_terminal) has no link");
+    if ((t->out = noc_out_port(c, "out", " (to a noc_terminal)")) < 0)
+        return t->out;
     int *in = ports_alloc(c, t->lanes);
     t->lane_of = ports_alloc(c, sim_port_count(c));
     if (!in || !t->lane_of) {

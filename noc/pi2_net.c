@@ -206,7 +206,14 @@ int noc_pi2_build(sim_t *s, const noc_pi2_fabric_t *f, noc_pi2_plan_t *plan, cha
                             "link_pj_per_bit",
                             lk_pj,
                             NULL};
-    if (f->network && noc_build(s, f->network, "pi2_net_", NULL, err, errlen) < 0) {
+    /* the fabric charges its own link and buffer figures per flit-hop
+     * (cli/cmd_pi2_run.c): the routers' energy parameters are left out */
+    noc_cfg_t quiet;
+    if (f->network) {
+        quiet = *f->network;
+        quiet.router_pj_per_bit = quiet.link_pj_per_bit_mm = 0;
+    }
+    if (f->network && noc_build(s, &quiet, "pi2_net_", NULL, err, errlen) < 0) {
         rc = SIM_ERR_CONFIG;
         goto out;
     }

@@ -46,6 +46,7 @@ static const sim_param_def_t router_params[] = {
      "BookSim2 mesh88_lat"},
     {"hold_switch_for_packet", SIM_P_BOOL, "false", "", 0, 0, NULL,
      "keep the crossbar path until the tail", "BookSim2 mesh88_lat"},
+    NOC_ENERGY_PARAMS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -90,6 +91,9 @@ static int router_init(sim_comp_t *c, void *state, const sim_params_t *p)
     for (int port = 0; port < r->P; port++) {
         r->in[port] = sim_chan_in(c, port);
         r->out[port] = sim_chan_out(c, port);
+        int in_port = 0;
+        if (r->out[port] && noc_neighbor(&r->topo, r->id, port, &in_port) >= 0)
+            r->link_ports |= 1ull << port;
         if (r->out[port])
             for (int v = 0; v < r->V; v++)
                 r->ovc_free |= 1ull << (port * r->V + v);
@@ -108,6 +112,14 @@ static int router_init(sim_comp_t *c, void *state, const sim_params_t *p)
         r->par_mask[v % r->S] |= 1ull << v;
     r->h_flits = sim_stat(c, "flits_routed", SIM_STAT_COUNT, "flits");
     r->h_active = sim_stat(c, "active_cycles", SIM_STAT_COUNT, "cycles");
+    double flit_bits = 8.0 * (double)sim_param_int(p, "flit_bytes");
+    r->pj_router_flit = flit_bits * sim_param_real(p, "router_pj_per_bit");
+    r->pj_link_flit =
+        flit_bits * sim_param_real(p, "link_pj_per_bit_mm") * sim_param_real(p, "link_mm");
+    r->h_e_router = sim_stat(c, "energy.router", SIM_STAT_ENERGY, "pJ");
+    r->h_e_link = sim_stat(c, "energy.link", SIM_STAT_ENERGY, "pJ");
+    if (r->h_e_router < 0 || r->h_e_link < 0)
+        return sim_comp_fail(c, "out of memory for stats");
     return 0;
 }
 
@@ -145,6 +157,7 @@ static void send_flit(sim_comp_t *c, noc_router_t *r, int i, uint64_t cycle)
     f.hops++;
     sim_chan_send(r->out[o], &f);
     r->flits_routed++;
+    r->link_flits += (r->link_ports >> o) & 1;
     if (f.flags & NOC_TAIL) {
         iv->active = 0;
         r->active &= ~(1ull << i);
@@ -349,6 +362,10 @@ static void router_finish(sim_comp_t *c, void *state)
 {
     noc_router_t *r = state;
     sim_stat_add(c, r->h_flits, (double)r->flits_routed);
+    /* every flit that crossed the crossbar, and those that left on a link to
+     * another router (the injection and ejection channels are local) */
+    sim_energy(c, r->h_e_router, (double)r->flits_routed * r->pj_router_flit);
+    sim_energy(c, r->h_e_link, (double)r->link_flits * r->pj_link_flit);
 }
 
 static void router_destroy(sim_comp_t *c, void *state)

@@ -114,6 +114,14 @@ static double mean_with_in_flight(const runner_t *r, const sums_t *s)
     return n ? (s->lat + ages) / (double)n : 0;
 }
 
+/* Flits ejected per node per cycle from the last statistics reset to `end` */
+static double accepted_rate(const runner_t *r, uint64_t end)
+{
+    sums_t se = sum_up(r);
+    return end > r->reset_cycle ? (double)se.ejected / (double)(end - r->reset_cycle) / r->nodes
+                                : 0;
+}
+
 int noc_run(const noc_cfg_t *cfg, noc_result_t *res, noc_progress_fn progress, void *ctx, char *err,
             size_t errlen)
 {
@@ -163,10 +171,7 @@ int noc_run(const noc_cfg_t *cfg, noc_result_t *res, noc_progress_fn progress, v
             }
         }
         meas_end = r.cycle;
-        sums_t se = sum_up(&r);
-        res->accepted_rate = meas_end > r.reset_cycle
-                                 ? (double)se.ejected / (double)(meas_end - r.reset_cycle) / r.nodes
-                                 : 0;
+        res->accepted_rate = accepted_rate(&r, meas_end);
     } else {
         int warming = cfg->warmup_periods > 0, converged = 0, clear_last = 0;
         double prev_lat = 0, prev_acc = 0;
@@ -210,10 +215,7 @@ int noc_run(const noc_cfg_t *cfg, noc_result_t *res, noc_progress_fn progress, v
             }
         }
         meas_end = r.cycle;
-        sums_t se = sum_up(&r);
-        res->accepted_rate = meas_end > r.reset_cycle
-                                 ? (double)se.ejected / (double)(meas_end - r.reset_cycle) / r.nodes
-                                 : 0;
+        res->accepted_rate = accepted_rate(&r, meas_end);
         for (uint32_t i = 0; i < r.nodes; i++)
             r.t[i]->win_hi = meas_end;
         /* injection goes on until every measured packet has arrived */

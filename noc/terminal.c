@@ -33,10 +33,24 @@ static const sim_param_def_t term_params[] = {
      "BookSim2 packet_size"},
     {"hotspot_node", SIM_P_INT, "0", "", 0, 16777215, NULL, "hotspot destination", ""},
     {"hotspot_fraction", SIM_P_REAL, "0.2", "", 0, 1, NULL, "share of packets to the hotspot", ""},
-    {"flit_bytes", SIM_P_INT, "16", "B", 1, 1048576, NULL, "bytes per flit (NI)",
-     "128-bit flits as the Intel SCC mesh (Howard et al., ISSCC 2010)"},
     {"packet_flits", SIM_P_INT, "4", "flits", 1, 255, NULL, "largest NI packet",
      "BookSim2 packet_size of its 4-flit examples"},
+    /* the network this terminal belongs to, for cost queries (noc_cfg_of_terminal) */
+    {"channel_latency", SIM_P_INT, "1", "cycles", 1, 1000, NULL, "cycles on every channel",
+     "BookSim2 (1 in KNCube)"},
+    {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
+    {"routing_delay", SIM_P_INT, "0", "cycles", 0, 1000, NULL, "route computation",
+     "BookSim2 mesh88_lat"},
+    {"vc_alloc_delay", SIM_P_INT, "1", "cycles", 1, 1000, NULL, "VC allocation",
+     "BookSim2 mesh88_lat"},
+    {"sw_alloc_delay", SIM_P_INT, "1", "cycles", 1, 1000, NULL, "switch allocation",
+     "BookSim2 mesh88_lat"},
+    {"st_final_delay", SIM_P_INT, "1", "cycles", 1, 1000, NULL, "crossbar traversal",
+     "BookSim2 mesh88_lat"},
+    NOC_ENERGY_PARAMS,
+    {"attach", SIM_P_STR, "", "", 0, 0, NULL,
+     "components at this node (comma separated): their transfers enter and leave here",
+     "chip config (network: attach.<node>)"},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -99,6 +113,8 @@ static int term_init(sim_comp_t *c, void *state, const sim_params_t *p)
     t->win_hi = UINT64_MAX;
     t->h_inj = sim_stat(c, "flits_injected", SIM_STAT_COUNT, "flits");
     t->h_ej = sim_stat(c, "flits_ejected", SIM_STAT_COUNT, "flits");
+    t->h_msg_sent = sim_stat(c, "message_bytes_sent", SIM_STAT_COUNT, "B");
+    t->h_msg_delivered = sim_stat(c, "message_bytes_delivered", SIM_STAT_COUNT, "B");
     t->op_pkt = sim_trace_op(c, "noc.packet");
     t->gen_on = t->pattern != NOC_TR_NONE && t->p_packet > 0;
     if (t->gen_on) {
@@ -239,6 +255,7 @@ static void deliver(sim_comp_t *c, noc_term_t *t, const noc_flit_t *f, uint64_t 
     if (!done)
         return;
     t->delivered_msgs++;
+    sim_stat_add(c, t->h_msg_delivered, (double)f->msg_bytes);
     if (t->dev_out < 0)
         return;
     noc_delivered_t d = {.src = f->src,
@@ -321,6 +338,7 @@ static void make_packets(sim_comp_t *c, noc_term_t *t, uint64_t cycle)
             return;
         }
         uint64_t msg = ++t->next_msg;
+        sim_stat_add(c, t->h_msg_sent, (double)rq->bytes);
         for (uint64_t i = 0; i < pkts; i++) {
             uint64_t left = flits - i * (uint64_t)t->packet_flits;
             noc_pkt_t pk = {

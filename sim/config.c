@@ -288,8 +288,12 @@ static int load_components(loader_t *L, yaml_node_t *comps)
         const char *model = NULL, *clock = NULL;
         size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
         const char **kv = calloc(2 * n + 1, sizeof *kv);
-        if (!kv)
+        yaml_node_t **kv_node = calloc(2 * n + 1, sizeof *kv_node); /* key, value nodes of kv */
+        if (!kv || !kv_node) {
+            free(kv);
+            free(kv_node);
             return SIM_ERR_NOMEM;
+        }
         size_t nkv = 0;
         int rc = 0;
         yaml_node_t *model_node = v;
@@ -309,6 +313,8 @@ static int load_components(loader_t *L, yaml_node_t *comps)
             } else if (!strcmp(key, "clock"))
                 clock = val;
             else {
+                kv_node[nkv] = qk;
+                kv_node[nkv + 1] = qv;
                 kv[nkv++] = key;
                 kv[nkv++] = val;
             }
@@ -329,6 +335,17 @@ static int load_components(loader_t *L, yaml_node_t *comps)
                 rc = lerr(L, qv, "component '%s': %s", name, msg);
             sim_params_free(&tmp);
         }
+        /* a bad name or value in the file: its error names the key's own line:col */
+        if (m && !rc) {
+            struct sim_params tmp = {0};
+            char msg[900];
+            long bad = -1;
+            if (sim_params_build_at(&tmp, m, kv, &bad, msg, sizeof msg) && bad >= 0) {
+                yaml_node_t *bk = kv_node[2 * bad], *bv = kv_node[2 * bad + 1];
+                rc = lerr(L, from_set(L, bv) ? bv : bk, "component '%s': %s", name, msg);
+            }
+            sim_params_free(&tmp);
+        }
         if (!rc) {
             char where[512];
             where_of(L, model_node, where, sizeof where);
@@ -338,6 +355,7 @@ static int load_components(loader_t *L, yaml_node_t *comps)
             }
         }
         free(kv);
+        free(kv_node);
         if (rc)
             return rc;
     }
@@ -684,5 +702,46 @@ int sim_config_load(const char *path, const sim_config_over_t *over, sim_t **out
         free(text);
     else
         *text_out = text;
+    return rc;
+}
+
+int sim_config_read_block(const char *path, const char *key, sim_config_entry_fn entry, void *ctx,
+                          char *err, size_t errlen)
+{
+    char why[256];
+    int code;
+    char *text = cfg_read_text(path, &code, why, sizeof why);
+    if (!text) {
+        snprintf(err, errlen, "%s: %s the config: %s", path,
+                 code == SIM_ERR_IO ? "cannot open" : "refusing", why);
+        return code;
+    }
+    loader_t L = {.file = path, .err = err, .errlen = errlen};
+    int rc = cfg_doc_load(&L.cd, text, L.file, err, errlen);
+    free(text);
+    yaml_node_t *root = rc ? NULL : yaml_document_get_root_node(&L.cd.doc), *block = NULL;
+    if (root && root->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+             p++)
+            if (scalar(node(&L, p->key)) && !strcmp(scalar(node(&L, p->key)), key))
+                block = node(&L, p->value);
+    if (!rc && !block)
+        rc = 1;
+    else if (!rc && block->type != YAML_MAPPING_NODE)
+        rc = lerr(&L, block, "field '%s' must be a mapping of name: value", key);
+    else if (!rc)
+        rc = check_dup_keys(&L, block, key);
+    for (yaml_node_pair_t *p = rc ? NULL : block->data.mapping.pairs.start;
+         p && !rc && p < block->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(&L, p->key), *v = node(&L, p->value);
+        if (!scalar(k) || !scalar(v)) {
+            rc = lerr(&L, scalar(k) ? v : k, "%s: every entry must be name: value", key);
+            break;
+        }
+        char where[600];
+        where_of(&L, k, where, sizeof where);
+        rc = entry(ctx, scalar(k), scalar(v), where, err, errlen);
+    }
+    cfg_doc_free(&L.cd);
     return rc;
 }

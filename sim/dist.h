@@ -33,8 +33,11 @@ int sim_dist_probe(int reps, size_t bytes, double *allreduce_s, double *alltoall
 typedef struct sim_partition_info {
     int nranks;
     size_t links, cut_links;
-    sim_time_t cut_latency_ps;  /* min latency of a cut link, SIM_TIME_MAX when none */
-    sim_time_t lookahead_ps;    /* window: cut latency and the declared direct-send lookahead */
+    sim_time_t cut_latency_ps; /* min latency of a cut link, SIM_TIME_MAX when none */
+    size_t chans, cut_chans;   /* clocked channels, and those whose ends are on two ranks */
+    sim_time_t cut_chan_ps;    /* min latency of a cut channel (records or credits), x period */
+    uint32_t cut_chan_cycles;  /* the same in cycles of its clock */
+    sim_time_t lookahead_ps;   /* window: cut links, cut channels, declared direct-send lookahead */
     double load_max, load_mean; /* expected events per rank */
     double imbalance;           /* load_max / load_mean */
     size_t groups;              /* vertices after merging zero-latency links */
@@ -43,17 +46,20 @@ typedef struct sim_partition_info {
 
 /* Expected events per component (events delivered plus clock ticks) and
  * messages per link from a pilot run of up to `max_events` of an
- * initialised sequential simulation (arrays sized sim_comp_count and
- * sim_link_count; +1 each so nothing weighs 0). */
+ * initialised sequential simulation (comp_w sized sim_comp_count; link_w
+ * sized sim_link_count + sim_chan_count: the links, then the records and
+ * credits of each clocked channel; +1 each so nothing weighs 0). */
 int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_t *link_w);
-/* Place components on `nranks` ranks: METIS over the link graph (components
- * joined by zero-latency links are kept together), vertex weights comp_w,
- * edge weights link_w (NULL: 1 each); contiguous blocks of equal weight when
- * there are no links (direct-send models). rank_of[n_comps]. */
+/* Place components on `nranks` ranks: METIS over the graph of links and
+ * clocked channels (components joined by zero-latency links are kept
+ * together), vertex weights comp_w, edge weights link_w (links then
+ * channels, as sim_partition_pilot fills it; NULL: 1 each); contiguous
+ * blocks of equal weight when there are no links (direct-send models).
+ * rank_of[n_comps]. */
 int sim_partition(const sim_t *s, int nranks, const uint64_t *comp_w, const uint64_t *link_w,
                   uint32_t *rank_of, sim_partition_info_t *info, char *err, size_t errlen);
 /* Read a partition ("component rank" per line, # comments); every component
- * must be placed and no zero-latency link may cross ranks. */
+ * must be placed and no zero-latency link may cross ranks (channels may). */
 int sim_partition_read(const sim_t *s, const char *path, int nranks, uint32_t *rank_of, char *err,
                        size_t errlen);
 /* Cut, lookahead and load of a given placement. */

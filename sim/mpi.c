@@ -73,8 +73,10 @@ struct sim_dist {
     edge_log_t *edges; /* per clock */
     uint64_t edges_handled;
     sim_dist_stats_t st;
-    sim_time_t safe; /* null messages: the least promise this rank holds */
-    uint64_t red[6]; /* the reduction's input and output */
+    sim_time_t safe;   /* null messages: the least promise this rank holds */
+    uint64_t *chan_la; /* per clock: least latency (cycles) of a cut channel, 0: none */
+    int deliver_first; /* sends made during init: the first window only delivers them */
+    uint64_t red[6];   /* the reductions' input and output */
     /* faults (a rank that died or stopped answering) */
     double peer_timeout_s;     /* waits bounded by it: see sim_dist_set_peer_timeout */
     long *pid;                 /* per rank, exchanged at the start */
@@ -121,6 +123,27 @@ int sim_dist_out(sim_t *s, const sim_event_t *e)
     if (grow_mem((void **)&o->ev, &o->cap, HDR_BYTES + (o->n + 1) * st, 1))
         return sim_comp_fail(s->comps[e->src], "out of memory for cross-rank events");
     memcpy(o->ev + HDR_BYTES + o->n * st, e, st);
+    o->n++;
+    return 0;
+}
+
+int sim_dist_chan_out(sim_t *s, const sim_chan_t *ch, const sim_chan_wire_t *w)
+{
+    struct sim_dist *d = s->dist;
+    sim_comp_t *from = w->credit ? ch->to : ch->from, *to = w->credit ? ch->from : ch->to;
+    if (w->time < d->window_end)
+        return sim_comp_fail(from,
+                             "%s on the channel %s -> %s arrives at %llu ps, inside the current "
+                             "window (ends at %llu ps)",
+                             w->credit ? "credit" : "record", ch->from->name, ch->to->name,
+                             (unsigned long long)w->time, (unsigned long long)d->window_end);
+    out_buf_t *o = &d->out[d->rank_of[to->id]];
+    size_t st = s->ev_stride;
+    if (grow_mem((void **)&o->ev, &o->cap, HDR_BYTES + (o->n + 1) * st, 1))
+        return sim_comp_fail(from, "out of memory for cross-rank channel records");
+    unsigned char *slot = o->ev + HDR_BYTES + o->n * st;
+    memset(slot, 0, st);
+    memcpy(slot, w, sizeof *w);
     o->n++;
     return 0;
 }
@@ -181,6 +204,7 @@ void sim_dist_free(sim_t *s)
     free(d->edges);
     free(d->rank_of);
     free(d->local);
+    free(d->chan_la);
     free(d->pid);
     free(d->start);
     free(d->same_host);
@@ -277,16 +301,21 @@ int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
         d->rank_of[i] = rank_of[i];
         d->local[i] = rank_of[i] == (uint32_t)rank;
     }
-    for (size_t i = 0; i < s->n_chans; i++)
-        if (d->rank_of[s->chans[i]->from->id] != d->rank_of[s->chans[i]->to->id]) {
-            const sim_chan_t *ch = s->chans[i];
-            int rc = sim_set_error(s, SIM_ERR_CONFIG,
-                                   "clocked channel %s -> %s crosses ranks (its ring is shared "
-                                   "by both ends; put them on one rank)",
-                                   ch->from->name, ch->to->name);
-            sim_dist_free(s);
-            return rc;
-        }
+    /* channels whose ends are on different ranks carry their records and
+     * credits in the window's batch; a window ends before the earliest
+     * arrival cycle a send in it can have (window_end) */
+    d->chan_la = calloc(s->n_clocks ? s->n_clocks : 1, sizeof *d->chan_la);
+    if (!d->chan_la) {
+        sim_dist_free(s);
+        return SIM_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < s->n_chans; i++) {
+        sim_chan_t *ch = s->chans[i];
+        ch->cut = d->rank_of[ch->from->id] != d->rank_of[ch->to->id];
+        uint64_t lat = ch->latency < ch->credit_latency ? ch->latency : ch->credit_latency;
+        if (ch->cut && (!d->chan_la[ch->clock] || lat < d->chan_la[ch->clock]))
+            d->chan_la[ch->clock] = lat;
+    }
     s->dist_local = d->local;
     return 0;
 }
@@ -313,6 +342,29 @@ static double cpu_now(void)
 static sim_time_t sat_add(sim_time_t a, sim_time_t b)
 {
     return a > SIM_TIME_MAX - b ? SIM_TIME_MAX : a + b;
+}
+
+/* The earliest time at which anything this rank sends at or after `t` can
+ * reach another rank: t + the lookahead of the cut links and direct sends,
+ * and for the cut channels of each clock the edge `latency` cycles after
+ * the cycle t falls in (a record sent between two edges, from a message
+ * handler, arrives `latency` cycles after the edge before it). Monotone in
+ * t, so a window [T, horizon(T)) is safe and so is a null message's
+ * promise. */
+static sim_time_t horizon(const sim_t *s, sim_time_t t)
+{
+    const struct sim_dist *d = s->dist;
+    sim_time_t h = sat_add(t, d->lookahead);
+    for (size_t k = 0; k < s->n_clocks; k++) {
+        if (!d->chan_la[k] || t == SIM_TIME_MAX)
+            continue;
+        sim_time_t p = s->clocks[k].period;
+        uint64_t cycle = t / p + d->chan_la[k];
+        sim_time_t at = cycle > SIM_TIME_MAX / p ? SIM_TIME_MAX : cycle * p;
+        if (at < h)
+            h = at;
+    }
+    return h;
 }
 
 static sim_time_t local_next(const sim_t *s)
@@ -796,6 +848,19 @@ static int swap(sim_t *s, const uint64_t *hdr, void (*fold)(void *ctx, const uin
     return err;
 }
 
+/* The earliest time of an event or channel entry waiting in the batches. */
+static sim_time_t out_earliest(const sim_t *s)
+{
+    const struct sim_dist *d = s->dist;
+    size_t st = s->ev_stride;
+    sim_time_t earliest = SIM_TIME_MAX;
+    for (int r = 0; r < d->nranks; r++)
+        for (size_t i = 0; i < d->out[r].n; i++)
+            if (EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time < earliest)
+                earliest = EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time;
+    return earliest;
+}
+
 /* Null messages (Chandy-Misra-Bryant, in rounds): the header carries a
  * promise (no event from this rank before min(its next event, its safe
  * time) + lookahead), the rank's stop/fail flags and its earliest pending or
@@ -821,14 +886,11 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
                          sim_time_t *gnext)
 {
     struct sim_dist *d = s->dist;
-    size_t st = s->ev_stride;
     sim_time_t next = local_next(s);
-    sim_time_t earliest = next;
-    for (int r = 0; r < d->nranks; r++)
-        for (size_t i = 0; i < d->out[r].n; i++)
-            if (EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time < earliest)
-                earliest = EV_AT(d->out[r].ev + HDR_BYTES, i, st)->time;
-    uint64_t hdr[HDR_WORDS] = {sat_add(next < *safe ? next : *safe, d->lookahead),
+    sim_time_t earliest = out_earliest(s);
+    if (next < earliest)
+        earliest = next;
+    uint64_t hdr[HDR_WORDS] = {horizon(s, next < *safe ? next : *safe),
                                (stop ? 1u : 0u) | (s->failed ? 2u : 0u), earliest, 0};
     null_fold_t f = {SIM_TIME_MAX, earliest, hdr[1]};
     int err = swap(s, hdr, fold_null, &f);
@@ -876,9 +938,24 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
         double t0 = wall();
         if (d->fault || reduce_next(s, 0, s->failed, &d->next, &st, &fl))
             fl = 1; /* a rank is gone: d->fault */
+        /* events and channel records sent during init wait in the batches:
+         * then the first window runs nothing and only delivers them */
+        uint64_t *sent = d->red, *first_sent = d->red + 1;
+        *sent = *first_sent = out_earliest(s);
+        MPI_Request req;
+        if (!d->fault) {
+            MPI_Iallreduce(sent, first_sent, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD, &req);
+            if (await_reqs(s, 1, &req))
+                fl = 1;
+        }
+        if (!d->fault && *first_sent != SIM_TIME_MAX) {
+            d->deliver_first = 1;
+            if (*first_sent < d->next)
+                d->next = *first_sent;
+        }
         d->st.reduce_s += wall() - t0;
         d->started = 1;
-        d->safe = sat_add(d->next, d->lookahead); /* nothing anywhere before next */
+        d->safe = horizon(s, d->next); /* nothing anywhere before next */
         if (fl) {
             d->any_failed = 1;
             d->finished_run = 1;
@@ -898,9 +975,13 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
         }
         if (d->die_at && d->st.windows + 1 == d->die_at)
             raise(SIGKILL); /* PRISM_MPI_DIE */
-        sim_time_t end = d->sync == SIM_SYNC_REDUCE ? sat_add(d->next, d->lookahead) : d->safe;
+        sim_time_t end = d->sync == SIM_SYNC_REDUCE ? horizon(s, d->next) : d->safe;
         if (end > until)
             end = until;
+        if (d->deliver_first) {
+            end = d->next;
+            d->deliver_first = 0;
+        }
         d->window_end = end;
         double t0 = wall(), c0 = cpu_now();
         sim_run(s, end, UINT64_MAX);

@@ -305,7 +305,15 @@ void sim_params_free(struct sim_params *p)
 int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *const *kv, char *err,
                      size_t errlen)
 {
+    return sim_params_build_at(p, m, kv, NULL, err, errlen);
+}
+
+int sim_params_build_at(struct sim_params *p, const sim_model_t *m, const char *const *kv,
+                        long *bad_pair, char *err, size_t errlen)
+{
     size_t n = 0;
+    if (bad_pair)
+        *bad_pair = -1;
     if (m->params)
         while (m->params[n].name)
             n++;
@@ -316,9 +324,12 @@ int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *con
     for (size_t i = 0; i < n; i++) {
         p->v[i].def = &m->params[i];
         p->v[i].text = strdup(m->params[i].def ? m->params[i].def : "");
+        p->v[i].pair = -1;
     }
     for (size_t k = 0; kv && kv[k]; k += 2) {
         const char *name = kv[k], *val = kv[k + 1] ? kv[k + 1] : "";
+        if (bad_pair)
+            *bad_pair = (long)(k / 2);
         size_t i;
         for (i = 0; i < n; i++)
             if (strcmp(p->v[i].def->name, name) == 0)
@@ -362,14 +373,19 @@ int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *con
         free(p->v[i].text);
         p->v[i].text = strdup(val);
         p->v[i].set = 1;
+        p->v[i].pair = (long)(k / 2);
     }
     for (size_t i = 0; i < n; i++) {
         if (!p->v[i].text)
             return SIM_ERR_NOMEM;
+        if (bad_pair)
+            *bad_pair = p->v[i].pair;
         int rc = resolve(&p->v[i], m->name, err, errlen);
         if (rc)
             return rc;
     }
+    if (bad_pair)
+        *bad_pair = -1;
     return 0;
 }
 

@@ -1,9 +1,10 @@
 /* Placing components on MPI ranks. The link graph (one vertex per group of
- * components joined by zero-latency links, which must never be cut) is
- * partitioned by METIS (Karypis & Kumar 1998, "A fast and high quality
- * multilevel scheme for partitioning irregular graphs"), vertices weighted by
- * the events a pilot run delivered to them and edges by the messages their
- * links carried, so that ranks get equal work and few messages cross. */
+ * components joined by zero-latency links, which must never be cut; clocked
+ * channels are edges like links) is partitioned by METIS (Karypis & Kumar
+ * 1998, "A fast and high quality multilevel scheme for partitioning irregular
+ * graphs"), vertices weighted by the events a pilot run delivered to them and
+ * edges by the messages their links carried (records and credits for a
+ * channel), so that ranks get equal work and few messages cross. */
 #include "sim/dist.h"
 #include "sim/sim_int.h"
 
@@ -26,6 +27,8 @@ int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_
         comp_w[i] = 1 + s->comps[i]->events + s->comps[i]->ticks;
     for (size_t i = 0; link_w && i < s->n_links; i++)
         link_w[i] = 1 + s->links[i].messages;
+    for (size_t i = 0; link_w && i < s->n_chans; i++)
+        link_w[s->n_links + i] = 1 + s->chans[i]->sent + s->chans[i]->credits_returned;
     return rc;
 }
 
@@ -44,8 +47,26 @@ void sim_partition_eval(const sim_t *s, int nranks, const uint32_t *rank_of, con
         if (l->latency < info->cut_latency_ps)
             info->cut_latency_ps = l->latency;
     }
+    /* a cut channel: records and credits cross ranks `latency` cycles (the
+     * lesser of the two) after the edge they were sent in */
+    info->chans = s->n_chans;
+    info->cut_chan_ps = SIM_TIME_MAX;
+    for (size_t i = 0; i < s->n_chans; i++) {
+        const sim_chan_t *ch = s->chans[i];
+        if (rank_of[ch->from->id] == rank_of[ch->to->id])
+            continue;
+        info->cut_chans++;
+        uint32_t lat = ch->latency < ch->credit_latency ? ch->latency : ch->credit_latency;
+        sim_time_t ps = (sim_time_t)lat * s->clocks[ch->clock].period;
+        if (ps < info->cut_chan_ps) {
+            info->cut_chan_ps = ps;
+            info->cut_chan_cycles = lat;
+        }
+    }
     /* direct sends may go anywhere: their declared lookahead bounds the window */
     info->lookahead_ps = info->cut_latency_ps;
+    if (info->cut_chan_ps < info->lookahead_ps)
+        info->lookahead_ps = info->cut_chan_ps;
     if (nranks > 1 && s->opts.lookahead_ps && s->opts.lookahead_ps < info->lookahead_ps)
         info->lookahead_ps = s->opts.lookahead_ps;
     double *load = calloc((size_t)nranks, sizeof *load);
@@ -121,7 +142,7 @@ int sim_partition(const sim_t *s, int nranks, const uint64_t *comp_w, const uint
     uint32_t *group = malloc(n * sizeof *group), *gid = malloc(n * sizeof *gid);
     uint64_t *vw = calloc(n, sizeof *vw);
     uint32_t *part = malloc(n * sizeof *part);
-    edge_t *e = malloc((2 * s->n_links + 1) * sizeof *e);
+    edge_t *e = malloc((2 * (s->n_links + s->n_chans) + 1) * sizeof *e);
     int rc = 0;
     if (!group || !gid || !vw || !part || !e) {
         rc = SIM_ERR_NOMEM;
@@ -137,12 +158,6 @@ int sim_partition(const sim_t *s, int nranks, const uint64_t *comp_w, const uint
             if (a != b)
                 group[a < b ? b : a] = a < b ? a : b;
         }
-    /* clocked channels share their rings between both ends: not cut (yet) */
-    for (size_t i = 0; i < s->n_chans; i++) {
-        uint32_t a = uf_find(group, s->chans[i]->from->id), b = uf_find(group, s->chans[i]->to->id);
-        if (a != b)
-            group[a < b ? b : a] = a < b ? a : b;
-    }
     size_t nv = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t root = uf_find(group, (uint32_t)i);
@@ -155,6 +170,15 @@ int sim_partition(const sim_t *s, int nranks, const uint64_t *comp_w, const uint
         if (u == v)
             continue;
         uint64_t w = link_w ? link_w[i] : 1;
+        e[ne++] = (edge_t){u, v, w};
+        e[ne++] = (edge_t){v, u, w};
+    }
+    /* a channel is an edge weighted by the records and credits it carried */
+    for (size_t i = 0; i < s->n_chans; i++) {
+        uint32_t u = gid[s->chans[i]->from->id], v = gid[s->chans[i]->to->id];
+        if (u == v)
+            continue;
+        uint64_t w = link_w ? link_w[s->n_links + i] : 1;
         e[ne++] = (edge_t){u, v, w};
         e[ne++] = (edge_t){v, u, w};
     }
@@ -294,17 +318,6 @@ int sim_partition_read(const sim_t *s, const char *path, int nranks, uint32_t *r
                      s->comps[i]->name);
             rc = SIM_ERR_CONFIG;
         }
-    for (size_t i = 0; !rc && i < s->n_chans; i++) {
-        const sim_chan_t *ch = s->chans[i];
-        if (rank_of[ch->from->id] != rank_of[ch->to->id]) {
-            snprintf(err, errlen,
-                     "%s: clocked channel %s -> %s crosses ranks %u and %u (a channel's ring is "
-                     "shared by both ends; put them on one rank)",
-                     path, ch->from->name, ch->to->name, rank_of[ch->from->id],
-                     rank_of[ch->to->id]);
-            rc = SIM_ERR_CONFIG;
-        }
-    }
     for (size_t i = 0; !rc && i < s->n_links; i++) {
         const sim_link_t *l = &s->links[i];
         if (l->latency == 0 && rank_of[l->src_comp] != rank_of[l->dst_comp]) {

@@ -735,8 +735,12 @@ static inline sim_event_t *ev_new(sim_comp_t *c, sim_time_t when, uint32_t dst, 
     return e;
 }
 
+static int chan_wire_in(sim_t *s, const sim_chan_wire_t *w);
+
 int sim_event_inject(sim_t *s, const sim_event_t *in)
 {
+    if (in->src == SIM_CHAN_WIRE_SRC)
+        return chan_wire_in(s, (const sim_chan_wire_t *)(const void *)in);
     sim_event_t *e = ev_alloc(s);
     if (!e)
         return SIM_ERR_NOMEM;
@@ -1123,6 +1127,7 @@ int sim_add_chan(sim_t *s, uint32_t from, int from_port, uint32_t to, int to_por
     ch->arrive = malloc((size_t)o->capacity * sizeof *ch->arrive);
     ch->tokens = malloc((size_t)ch->credit_capacity * sizeof *ch->tokens);
     ch->token_arrive = malloc((size_t)ch->credit_capacity * sizeof *ch->token_arrive);
+    ch->index = (uint32_t)s->n_chans;
     s->chans[s->n_chans++] = ch; /* freed with the sim from here on */
     if (!ch->recs || !ch->arrive || !ch->tokens || !ch->token_arrive)
         return SIM_ERR_NOMEM;
@@ -1158,8 +1163,37 @@ static inline uint64_t chan_cycle(const sim_chan_t *ch)
     return clk->memo_cycle;
 }
 
+/* A record or credit of a cut channel leaves in the window's batch (it
+ * enters the far end's ring there, sim_event_inject). */
+static int chan_wire_out(sim_chan_t *ch, uint32_t credit, uint64_t arrive, const void *rec,
+                         uint32_t token)
+{
+    sim_chan_wire_t w;
+    memset(&w, 0, sizeof w);
+    w.time = (sim_time_t)arrive * ch->sim->clocks[ch->clock].period;
+    w.cycle = arrive;
+    w.marker = SIM_CHAN_WIRE_SRC;
+    w.chan = ch->index;
+    w.credit = credit;
+    w.token = token;
+    if (rec)
+        memcpy(w.rec, rec, ch->rec_bytes);
+    return sim_dist_chan_out(ch->sim, ch, &w);
+}
+
+/* The sending half of a cut channel: the ring and the overflow check are
+ * the receiving rank's (sim_chan_wire_in). */
+static int chan_send_cut(sim_chan_t *ch, const void *rec)
+{
+    ch->sent++;
+    ch->credits--;
+    return chan_wire_out(ch, 0, chan_cycle(ch) + ch->latency, rec, 0);
+}
+
 int sim_chan_send(sim_chan_t *ch, const void *rec)
 {
+    if (__builtin_expect(ch->cut, 0))
+        return chan_send_cut(ch, rec);
     if (ch->n == ch->capacity)
         return sim_comp_fail(ch->from, "channel to '%s' (port %d) is full: %u records in flight",
                              ch->to->name, ch->from_port, ch->capacity);
@@ -1228,6 +1262,10 @@ void sim_chan_pop(sim_chan_t *ch)
 
 int sim_chan_credit(sim_chan_t *ch, uint32_t token)
 {
+    if (__builtin_expect(ch->cut, 0)) {
+        ch->credits_returned++;
+        return chan_wire_out(ch, 1, chan_cycle(ch) + ch->credit_latency, NULL, token);
+    }
     if (ch->tn == ch->credit_capacity)
         return sim_comp_fail(ch->to, "credit return to '%s' (port %d) overflows: %u in flight",
                              ch->from->name, ch->from_port, ch->credit_capacity);
@@ -1242,6 +1280,55 @@ int sim_chan_credit(sim_chan_t *ch, uint32_t token)
         ch->from->chan_credit_busy |= 1ull << ch->from_port;
     ch->credits_returned++;
     sim_clock_wake_at(ch->from, arrive);
+    return 0;
+}
+
+/* A cut channel's record or credit from the other rank, at the end of the
+ * window it was sent in: it enters the ring (records and credits of one
+ * channel come in the order they were sent) and wakes its end on the
+ * arrival cycle, which no window has reached yet (sim/mpi.c ends windows
+ * before it), exactly as the send would have in one process. A full ring
+ * fails the run here, at the receiving end (one process fails the sender at
+ * the send). A model failure returns 0 with the sim failed: the ranks learn
+ * it with the next window's flags. */
+static int chan_wire_in(sim_t *s, const sim_chan_wire_t *w)
+{
+    if (w->chan >= s->n_chans || !s->chans[w->chan]->cut)
+        return sim_set_error(s, SIM_ERR, "a record for channel %u, which is not cut", w->chan);
+    sim_chan_t *ch = s->chans[w->chan];
+    if (!w->credit) {
+        if (ch->n == ch->capacity) {
+            sim_comp_fail(ch->to, "channel from '%s' (port %d) is full: %u records in flight",
+                          ch->from->name, ch->from_port, ch->capacity);
+            return 0;
+        }
+        uint32_t i = ch->head + ch->n;
+        if (i >= ch->capacity)
+            i -= ch->capacity;
+        memcpy(ch->recs + (size_t)i * ch->rec_bytes, w->rec, ch->rec_bytes);
+        ch->arrive[i] = w->cycle;
+        ch->n++;
+        ch->sent++;
+        if (ch->to_port < 64)
+            ch->to->chan_in_busy |= 1ull << ch->to_port;
+        sim_clock_wake_at(ch->to, w->cycle);
+        return 0;
+    }
+    if (ch->tn == ch->credit_capacity) {
+        sim_comp_fail(ch->from, "credit return from '%s' (port %d) overflows: %u in flight",
+                      ch->to->name, ch->to_port, ch->credit_capacity);
+        return 0;
+    }
+    uint32_t i = ch->thead + ch->tn;
+    if (i >= ch->credit_capacity)
+        i -= ch->credit_capacity;
+    ch->tokens[i] = w->token;
+    ch->token_arrive[i] = w->cycle;
+    ch->tn++;
+    ch->credits_returned++;
+    if (ch->from_port < 64)
+        ch->from->chan_credit_busy |= 1ull << ch->from_port;
+    sim_clock_wake_at(ch->from, w->cycle);
     return 0;
 }
 

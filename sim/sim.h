@@ -468,6 +468,16 @@ int sim_config_load_string(const char *text, const char *name, const sim_config_
 typedef int (*sim_config_block_fn)(sim_t *s, const char *const *kv, const char *where, char *err,
                                    size_t errlen);
 int sim_config_register_block(const char *key, sim_config_block_fn expand);
+/* Reads the config file `path` as sim_config_load does (include:, merge
+ * keys) and calls `entry` with each name: value of its top-level block `key`
+ * and where the entry stands (file:line:col); only that block is read.
+ * Returns 0; 1 when the file has no such block; or a negative code with a
+ * message naming file:line:col in err (a non-zero return of `entry`, with its
+ * message in err, stops the walk and is returned). */
+typedef int (*sim_config_entry_fn)(void *ctx, const char *name, const char *value,
+                                   const char *where, char *err, size_t errlen);
+int sim_config_read_block(const char *path, const char *key, sim_config_entry_fn entry, void *ctx,
+                          char *err, size_t errlen);
 
 /* ---- cancellable timers (sim/timer.c) ---------------------------------------- */
 /* A timer a model owns (zero-initialise it). Arming schedules a self event of

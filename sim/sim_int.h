@@ -4,6 +4,7 @@
 
 #include "sim/sim.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct sim_param_val {
@@ -11,7 +12,8 @@ struct sim_param_val {
     char *text; /* resolved text (given or default) */
     int64_t i;
     double r;
-    int set; /* given explicitly */
+    int set;   /* given explicitly */
+    long pair; /* index of the name/value pair that gave it, -1: the default */
 };
 
 struct sim_params {
@@ -107,6 +109,7 @@ struct sim_chan {
     sim_comp_t *from, *to;
     sim_t *sim;
     int clock;
+    int cut; /* the ends are on different MPI ranks (sim/mpi.c): see sim_chan_wire_t */
     uint32_t rec_bytes, latency, capacity;
     uint32_t credit_latency, credit_capacity;
     int64_t credits; /* initial - sent + taken */
@@ -120,7 +123,28 @@ struct sim_chan {
     uint32_t thead, tn;
     uint64_t sent, credits_returned;
     int from_port, to_port;
+    uint32_t index; /* in sim.chans */
 };
+
+/* A record or a credit token of a channel whose ends are on different ranks
+ * (a cut channel), as it travels in the window's batch of events to the
+ * other rank: it lies where an event would (one event slot, whose `time` it
+ * shares, and whose `src` it marks), and at the receiving rank it enters the
+ * ring at its arrival cycle and wakes the receiving end on that cycle. */
+#define SIM_CHAN_WIRE_SRC 0xffffffffu
+typedef struct sim_chan_wire {
+    sim_time_t time; /* arrival, ps (an event's `time`) */
+    uint64_t cycle;  /* arrival cycle of the channel's clock */
+    uint32_t marker; /* SIM_CHAN_WIRE_SRC (an event's `src`) */
+    uint32_t chan;   /* channel index */
+    uint32_t credit; /* 0: a record for the receiver, 1: a credit token for the sender */
+    uint32_t token;
+    unsigned char rec[64];
+} sim_chan_wire_t;
+_Static_assert(offsetof(sim_chan_wire_t, marker) == offsetof(sim_event_t, src),
+               "a wire entry is told from an event by its src");
+_Static_assert(sizeof(sim_chan_wire_t) <= offsetof(sim_event_t, data) + SIM_PAYLOAD_BYTES,
+               "a wire entry fits one event slot of the smallest payload");
 
 /* The 4-ary heap holds 16-byte entries: four children fill one cache line.
  * Equal times are ordered by the events' (prio, src, seq), read from the
@@ -205,11 +229,17 @@ int sim_dist_out(sim_t *s, const sim_event_t *e); /* an event for another rank *
 void sim_dist_edge(sim_t *s, int clock);           /* a clock edge was handled */
 void sim_dist_op_new(sim_t *s, int op, uint32_t comp); /* an op name was interned */
 void sim_dist_free(sim_t *s);
-/* Put a copy of an event (from another rank) into the queue. */
+int sim_dist_chan_out(sim_t *s, const sim_chan_t *ch, const sim_chan_wire_t *w); /* cut channel */
+/* Put a copy of an event (from another rank) into the queue; a cut
+ * channel's record or credit (sim_chan_wire_t) goes into its ring. */
 int sim_event_inject(sim_t *s, const sim_event_t *e);
 void sim_params_free(struct sim_params *p);
 int sim_params_build(struct sim_params *p, const sim_model_t *m, const char *const *kv, char *err,
                      size_t errlen);
+/* The same; on a bad value or name, *bad_pair is the index of the kv pair
+ * at fault (-1 when none is: a default). */
+int sim_params_build_at(struct sim_params *p, const sim_model_t *m, const char *const *kv,
+                        long *bad_pair, char *err, size_t errlen);
 void sim_fmt_where(char *buf, size_t n, const char *where);
 
 #endif

@@ -20,16 +20,6 @@
 static void setup(void) { cli_setup("check-audit"); }
 static void teardown(void) { cli_teardown(); }
 
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int st = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
 /* Load a config from text: the return code, the message in err. */
 static int load(const char *text, char *err, size_t n)
 {

@@ -84,4 +84,28 @@ static inline int cli_vrun(char *out, size_t n, int merge, const char *fmt, va_l
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Runs a shell command; returns its exit status, with its stdout and stderr
+ * together in out[n] (run) or its stdout alone (run_out). */
+static inline int run(char *out, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline int run(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = cli_vrun(out, n, 1, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static inline int run_out(char *out, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline int run_out(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = cli_vrun(out, n, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 #endif

@@ -26,17 +26,6 @@
 static void setup(void) { cli_setup("check-configs"); }
 static void teardown(void) { cli_teardown(); }
 
-/* Runs a shell command; returns its exit status, stdout in out (if given). */
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 0, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 /* prism run CONFIG --trace DIR/NAME.db; returns the database path */
 static const char *run_config(const char *config, const char *name)
 {
@@ -45,7 +34,7 @@ static const char *run_config(const char *config, const char *name)
     k = (k + 1) % 4;
     snprintf(db[k], sizeof db[k], "%s/%s.db", dir, name);
     char out[8192];
-    int st = run(out, sizeof out, "%s run %s --trace %s 2>&1", prism, config, db[k]);
+    int st = run_out(out, sizeof out, "%s run %s --trace %s 2>&1", prism, config, db[k]);
     ck_assert_msg(st == 0, "prism run %s exited %d: %.2000s", config, st, out);
     return db[k];
 }
@@ -399,10 +388,11 @@ static cJSON *op_json(sqlite3 *h, const char *comp, double k, double n, int coun
              q_text(h, "SELECT model FROM components WHERE name = '%s'", comp));
     double ghz = 1e3 / period_of(h, comp);
     static char out[1 << 20];
-    int st = run(out, sizeof out,
-                 "%s op --device %s --clock-ghz %g --set '%s' --mvm %.0fx%.0f --no-reload --count "
-                 "%d --json 2>&1",
-                 prism, model, ghz, set, n, k, count);
+    int st =
+        run_out(out, sizeof out,
+                "%s op --device %s --clock-ghz %g --set '%s' --mvm %.0fx%.0f --no-reload --count "
+                "%d --json 2>&1",
+                prism, model, ghz, set, n, k, count);
     ck_assert_msg(st == 0, "prism op --device %s exited %d: %.2000s", model, st, out);
     cJSON *o = cJSON_Parse(out);
     ck_assert_msg(o, "prism op printed no JSON: %.2000s", out);
@@ -558,11 +548,11 @@ START_TEST(hybrid_config)
     /* a second run of the same config is the same run */
     const char *b = run_config("configs/devices.yaml", "devices_b");
     char out[16384];
-    int st = run(out, sizeof out, "%s diff %s %s 2>&1", prism, a, b);
+    int st = run_out(out, sizeof out, "%s diff %s %s 2>&1", prism, a, b);
     ck_assert_msg(st == 0, "prism diff of two hybrid runs exited %d: %.2000s", st, out);
     /* ... and diff does see a different run */
     const char *c = run_config("configs/analog.yaml", "analog_for_diff");
-    st = run(out, sizeof out, "%s diff %s %s 2>&1", prism, a, c);
+    st = run_out(out, sizeof out, "%s diff %s %s 2>&1", prism, a, c);
     ck_assert_msg(st == 1, "prism diff of hybrid vs analog exited %d: %.2000s", st, out);
 }
 END_TEST

@@ -4,6 +4,7 @@
  * lists, bad input) and the device list. */
 #include "devices/dev_common.h"
 #include "mapper/map.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <math.h>
@@ -75,17 +76,6 @@ static sim_t *build(const char *const *drv_params, sim_time_t fwd, sim_time_t re
     ck_assert_int_ge(sim_add_link(s, "drv.out", "dut.in", fwd, 0), 0);
     ck_assert_int_ge(sim_add_link(s, "dut.out", "drv.in", ret, 0), 0);
     return s;
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s on %s", name, comp);
-    return 0;
 }
 
 static void run_ok(sim_t *s)

@@ -6,6 +6,7 @@
 #include "devices/dev_common.h"
 #include "mapper/map.h"
 #include "devices/dev_int.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <math.h>
@@ -21,22 +22,6 @@ static void setup(void)
 }
 
 /* ---- helpers ----------------------------------------------------------------- */
-static double rel_close(double a, double b)
-{
-    return fabs(a - b) / (fabs(b) > 0 ? fabs(b) : 1.0);
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s on %s", name, comp);
-    return 0;
-}
-
 /* dut of `model` on a clock of `hz`, driven by an op_driver; NULL drv = no
  * driver (numerics only). Returns the sim after init (rc in *rc). */
 static sim_t *build(const char *model, double hz, const char *const *params,

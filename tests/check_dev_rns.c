@@ -8,6 +8,7 @@
 #include "devices/dev_common.h"
 #include "devices/dev_int.h"
 #include "mapper/map.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <math.h>
@@ -20,22 +21,6 @@ static void setup(void)
     sim_register_builtin_models();
     dev_register_all();
     map_register_all();
-}
-
-static double rel_close(double a, double b)
-{
-    return fabs(a - b) / (fabs(b) > 0 ? fabs(b) : 1.0);
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s on %s", name, comp);
-    return 0;
 }
 
 static sim_t *build(const char *const *params, const char *const *drv, int *rc)

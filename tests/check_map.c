@@ -9,6 +9,7 @@
 #include "mapper/map.h"
 #include "sim/sim.h"
 #include "workloads/wl.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <math.h>
@@ -31,17 +32,6 @@ static int have_repo(void)
         access("tests/fixtures/tiny-gpt2/model.safetensors", R_OK) == 0)
         return 1;
     fprintf(stderr, "skipped: run from the repository root\n");
-    return 0;
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s.%s", comp, name);
     return 0;
 }
 
@@ -126,8 +116,32 @@ static void estimate_vs_sim(const char *spec, int seq)
     sim_finish(s);
     double t_sim = (double)sim_end_ps(s), e_sim = total_energy(s);
     double rt = (double)est.makespan_ps / t_sim, re = est.energy_pj / e_sim;
-    fprintf(stderr, "%s on hybrid: estimate %.4f ms %.4f mJ, simulation %.4f ms %.4f mJ\n", spec,
-            est.makespan_ps / 1e9, est.energy_pj / 1e9, t_sim / 1e9, e_sim / 1e9);
+    /* the transfers rode the chip's network: every byte the driver moved was
+     * taken and delivered by its terminals, and the routers charged it */
+    double taken = 0, delivered = 0, e_net = 0;
+    for (size_t i = 0; i < sim_comp_count(s); i++) {
+        sim_comp_t *c = sim_comp_at(s, i);
+        if (!strcmp(sim_comp_model(c), "iq_router"))
+            e_net += sim_energy_pj(c);
+        if (strcmp(sim_comp_model(c), "noc_terminal"))
+            continue;
+        for (size_t j = 0; j < sim_stat_count(c); j++) {
+            if (!strcmp(sim_stat_name(c, j), "message_bytes_sent"))
+                taken += sim_stat_value(c, j);
+            if (!strcmp(sim_stat_name(c, j), "message_bytes_delivered"))
+                delivered += sim_stat_value(c, j);
+        }
+    }
+    double moved = stat_of(s, drv, "transfer_bytes");
+    ck_assert(moved > 0);
+    ck_assert_double_eq(taken, moved);
+    ck_assert_double_eq(delivered, moved);
+    ck_assert(e_net > 0);
+    fprintf(stderr,
+            "%s on hybrid: estimate %.4f ms %.4f mJ, simulation %.4f ms %.4f mJ (%d transfers, "
+            "%.0f B over the network, %.4f mJ in its routers)\n",
+            spec, est.makespan_ps / 1e9, est.energy_pj / 1e9, t_sim / 1e9, e_sim / 1e9, xfers,
+            moved, e_net / 1e9);
     ck_assert_msg(rt > 0.9 && rt < 1.1, "%s: makespan estimate / simulation = %g", spec, rt);
     ck_assert_msg(re > 0.9 && re < 1.1, "%s: energy estimate / simulation = %g", spec, re);
     ck_assert_double_eq(stat_of(s, drv, "entries_done"), (double)sched->exec.n_entries);

@@ -7,6 +7,7 @@
 #include "devices/dev_common.h"
 #include "devices/systolic.h"
 #include "mapper/map.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -48,17 +49,6 @@ static void setup(void)
     dev_register_all();
     map_register_all();
     sim_model_register(&echo_model);
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s.%s", comp, name);
-    return 0;
 }
 
 /* ---- the driver on a hand-made schedule ----------------------------------------------------- */

@@ -2,11 +2,13 @@
  * sequential run's results: status, end time, events handled, trace rows
  * (the events table as a sorted hash), ops, every component's stats and
  * energy, link totals. PHOLD, configs/demo.yaml and configs/devices.yaml (with
- * METIS's placement and with every driver-device link cut by hand), several
- * seeds, both synchronisations; a model failure on one rank, a rank that
- * dies (SIGKILL) and SIGINT; the partitioner (cut, lookahead,
- * zero-latency links kept whole, clock ticks weighed) and its errors. The mpirun cases are skipped,
- * saying so, when prism was built without MPI or mpirun is missing. */
+ * METIS's placement and with every driver-device link cut by hand), a 4x4
+ * mesh of the network issue with its clocked channels cut, several seeds,
+ * both synchronisations; a model failure on one rank, a rank that dies
+ * (SIGKILL; rank 0 too) and SIGINT; the partitioner (cut, lookahead,
+ * zero-latency links kept whole, clock ticks weighed) and its errors. The
+ * mpirun cases are skipped, saying so, when prism was built without MPI or
+ * mpirun is missing. */
 #include "sim/dist.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
@@ -47,16 +49,6 @@ static void setup(void)
 static void teardown(void)
 {
     cli_teardown();
-}
-
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 /* the end of a long output (Check's messages are limited) */
@@ -226,26 +218,76 @@ START_TEST(hybrid_identical_to_sequential)
 }
 END_TEST
 
+/* A 4x4 mesh of the network issue (routers n_r<i>, terminals n_t<i>, node i
+ * at column i % 4, row i / 4) under uniform traffic. */
+static void mesh_config(const char *p)
+{
+    write_file(p, "seed: 1\nuntil: 1500ns\nclocks:\n  core: 1GHz\ncomponents: {}\n"
+                  "network:\n  topology: mesh\n  k: 4\n  clock: core\n"
+                  "  prefix: n_\n  traffic: uniform\n  rate: 0.25\n");
+}
+
 START_TEST(network_config_identical_to_sequential)
 {
     SKIP_WITHOUT_PRISM();
     if (!have_mpi())
         return;
-    /* a 4x4 mesh of the network issue under uniform traffic: its clocked
-     * channels keep it on one rank (a channel's ring is shared by both ends) */
-    write_file(path("net.yaml"), "seed: 1\nuntil: 1us\nclocks:\n  core: 1GHz\ncomponents: {}\n"
-                                 "network:\n  topology: mesh\n  k: 4\n  clock: core\n"
-                                 "  prefix: n_\n  traffic: uniform\n  rate: 0.2\n");
-    same_as_sequential(path("net.yaml"), "--seed 3", 2, "");
+    /* the mesh's clocked channels cut across ranks: records and credits
+     * travel in the windows' batches and wake the far end on the exact
+     * cycle, so every result is the sequential one */
+    mesh_config(path("net.yaml"));
     char out[8192];
-    write_file(path("half.part"), "");
-    int rc =
-        run(out, sizeof out,
-            "for i in $(seq 0 15); do echo n_r$i $((i / 8)); echo n_t$i $((i / 8)); done > %s && "
-            "%s partition %s --ranks 2 --partition %s",
-            path("half.part"), prism, path("net.yaml"), path("half.part"));
-    ck_assert_int_eq(rc, 2);
-    ck_assert_msg(strstr(out, "clocked channel") && strstr(out, "crosses ranks"), "%s", out);
+    /* rows 0-1 on rank 0, rows 2-3 on rank 1, each terminal with its router */
+    int rc = run(out, sizeof out,
+                 "for i in $(seq 0 15); do echo n_r$i $((i / 8)); echo n_t$i $((i / 8)); done > %s"
+                 " && for i in $(seq 0 15); do echo n_r$i $((i %% 4 %% 3)); "
+                 "echo n_t$i $(((i %% 4 %% 3 + 1) %% 3)); done > %s",
+                 path("half.part"), path("cols.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    char half[600], cols[600];
+    snprintf(half, sizeof half, "--partition %s", path("half.part"));
+    snprintf(cols, sizeof cols, "--partition %s --sync null", path("cols.part"));
+    same_as_sequential(path("net.yaml"), "--seed 3", 2, half);
+    same_as_sequential(path("net.yaml"), "--seed 11", 2, half);
+    /* three ranks by columns, every terminal away from its router */
+    same_as_sequential(path("net.yaml"), "--seed 5", 3, cols);
+    same_as_sequential(path("net.yaml"), "--seed 6", 3, cols);
+    /* METIS's placement, channel edges weighted by the pilot's records */
+    same_as_sequential(path("net.yaml"), "--seed 7", 2, "");
+}
+END_TEST
+
+START_TEST(network_partition_reports_cut_channels)
+{
+    SKIP_WITHOUT_PRISM();
+    mesh_config(path("net.yaml"));
+    char out[8192];
+    /* the two middle rows' 4 column links, both ways: 8 channels; a router
+     * to router record takes sw_alloc + st_final + channel latency = 3
+     * cycles and a credit channel latency + 1 + credit_delay = 3 (noc
+     * defaults, docs/noc.md), so the window is 3 cycles of 1 ns */
+    int rc = run(out, sizeof out,
+                 "for i in $(seq 0 15); do echo n_r$i $((i / 8)); echo n_t$i $((i / 8)); done > %s"
+                 " && %s partition %s --ranks 2 --partition %s --json",
+                 path("half.part"), prism, path("net.yaml"), path("half.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "\"channels\":80,\"cut_channels\":8,\"cut_channel_ps\":3000") &&
+                      strstr(out, "\"lookahead_ps\":3000") && strstr(out, "\"cut_links\":0"),
+                  "%s", out);
+    /* a terminal away from its router: injection takes channel latency + 1
+     * = 2 cycles; 16 terminals x 2 channels plus the router cut */
+    rc = run(out, sizeof out,
+             "for i in $(seq 0 15); do echo n_r$i $((i / 8)); echo n_t$i $((1 - i / 8)); done > %s"
+             " && %s partition %s --ranks 2 --partition %s",
+             path("swap.part"), prism, path("net.yaml"), path("swap.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "cut chans   40 of 80") && strstr(out, "2.000 ns = 2 cycles") &&
+                      strstr(out, "lookahead   2.000 ns"),
+                  "%s", out);
+    /* METIS's own placement cuts channels, not zero: the mesh is split */
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --json", prism, path("net.yaml"));
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "\"groups\":32") && !strstr(out, "\"cut_channels\":0,"), "%s", out);
 }
 END_TEST
 
@@ -510,6 +552,7 @@ static Suite *suite(void)
     tcase_add_test(tc, demo_identical_to_sequential);
     tcase_add_test(tc, hybrid_identical_to_sequential);
     tcase_add_test(tc, network_config_identical_to_sequential);
+    tcase_add_test(tc, network_partition_reports_cut_channels);
     tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
     tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);

@@ -11,17 +11,6 @@
 
 #include <math.h>
 
-static int cli_vrun_fmt(char *out, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int cli_vrun_fmt(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 static void setup(void)
 {
     cli_setup("check-noc");
@@ -575,34 +564,45 @@ START_TEST(cli_outputs_and_config)
 {
     SKIP_WITHOUT_PRISM();
     char out[16384];
-    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s noc --k 4 --rate 0.1 --json", prism), 0);
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --k 4 --rate 0.1 --json", prism), 0);
     ck_assert_ptr_nonnull(strstr(out, "\"avg_packet_latency\":"));
     ck_assert_ptr_nonnull(strstr(out, "\"p99_packet_latency\":"));
     ck_assert_ptr_nonnull(strstr(out, "\"accepted_rate\":"));
     ck_assert_ptr_nonnull(strstr(out, "\"sim_cycles\":"));
     ck_assert_ptr_nonnull(strstr(out, "\"saturated\":false"));
     ck_assert_int_eq(out[0], '{');
-    ck_assert_int_eq(
-        cli_vrun_fmt(out, sizeof out, "%s noc --k 4 --sweep 0.1:0.2:0.1 --json", prism), 0);
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --k 4 --sweep 0.1:0.2:0.1 --json", prism), 0);
     ck_assert_int_eq(out[0], '[');
     write_file(path("chip.yaml"), "components:\n  x: {model: sink}\nnetwork:\n  k: 3\n  "
                                   "num_vcs: 2\n  vc_buf_size: 2\n  input_speedup: 1\n");
-    ck_assert_int_eq(
-        cli_vrun_fmt(out, sizeof out, "%s noc --config %s --csv", prism, path("chip.yaml")), 0);
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s --csv", prism, path("chip.yaml")), 0);
     ck_assert_ptr_nonnull(strstr(out, "mesh,3,2,uniform"));
     write_file(path("bad.yaml"), "network:\n  k: 1\n");
-    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out, "%s noc --config %s", prism, path("bad.yaml")),
-                     2);
-    ck_assert_ptr_nonnull(strstr(out, "bad.yaml:2: network: k: '1'"));
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s", prism, path("bad.yaml")), 2);
+    ck_assert_msg(strstr(out, "bad.yaml:2:3: network: k: '1'"), "%s", out);
+    /* include: is followed as prism run follows it: the network comes from
+     * the included file, a network: block of the including file replaces it
+     * whole, and an error names the file that holds the bad value */
+    write_file(path("inc.yaml"), "include: chip.yaml\ncomponents:\n  y: {model: sink}\n");
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s --csv", prism, path("inc.yaml")), 0);
+    ck_assert_msg(strstr(out, "mesh,3,2,uniform"), "%s", out);
+    write_file(path("inc1.yaml"), "include: chip.yaml\nnetwork:\n  topology: torus\n  k: 5\n");
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s --csv", prism, path("inc1.yaml")), 0);
+    ck_assert_msg(strstr(out, "torus,5,2,uniform"), "%s", out);
+    write_file(path("inc2.yaml"), "include: [bad.yaml]\ncomponents: {}\n");
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s", prism, path("inc2.yaml")), 2);
+    ck_assert_msg(strstr(out, "bad.yaml:2:3: network: k: '1'"), "%s", out);
+    write_file(path("inc3.yaml"), "include: nothere.yaml\n");
+    ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s", prism, path("inc3.yaml")), 2);
+    ck_assert_msg(strstr(out, "inc3.yaml:1:10: include 'nothere.yaml': cannot open"), "%s", out);
     ck_assert_int_eq(
-        cli_vrun_fmt(out, sizeof out, "%s noc --sweep 0.1:0.2:0.1 --plot %s", prism, path("c.jpg")),
-        2);
+        run(out, sizeof out, "%s noc --sweep 0.1:0.2:0.1 --plot %s", prism, path("c.jpg")), 2);
     ck_assert_ptr_nonnull(strstr(out, ".png or .svg"));
     /* Ctrl-C: the finished rows, one line on stderr, exit 130 */
-    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out,
-                                  "timeout --preserve-status -s INT 1 %s noc --sweep 0.02:0.5:0.02 "
-                                  "--progress --csv",
-                                  prism),
+    ck_assert_int_eq(run(out, sizeof out,
+                         "timeout --preserve-status -s INT 1 %s noc --sweep 0.02:0.5:0.02 "
+                         "--progress --csv",
+                         prism),
                      130);
     ck_assert_ptr_nonnull(strstr(out, "prism noc: interrupted"));
     ck_assert_ptr_nonnull(strstr(out, "topology,k,n,traffic"));
@@ -616,13 +616,11 @@ START_TEST(packet_rows_and_latency_view)
     write_file(path("tr.yaml"), "components:\n  probe: {model: sink}\nnetwork:\n  k: 4\n  "
                                 "traffic: uniform\n  rate: 0.2\n  packet_size: 4\nuntil: 2us\n");
     ck_assert_int_eq(
-        cli_vrun_fmt(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"), path("t.db")),
-        0);
+        run(out, sizeof out, "%s run %s --trace %s", prism, path("tr.yaml"), path("t.db")), 0);
     /* every packet row: latency >= the zero-load closed form 2 + 4R + 3,
      * hops = R, and the flows can be filtered by their worst latency */
     ck_assert_int_eq(
-        cli_vrun_fmt(
-            out, sizeof out,
+        run(out, sizeof out,
             "%s query %s \"SELECT COUNT(*), SUM(latency_cycles < 2 + 4 * hops + 3), "
             "SUM(hops < 1 OR hops > 7), MIN(bytes), MAX(bytes) FROM packet_latency\" --csv",
             prism, path("t.db")),
@@ -637,10 +635,10 @@ START_TEST(packet_rows_and_latency_view)
     ck_assert_int_eq(badhops, 0);
     ck_assert_int_eq(minb, 64);
     ck_assert_int_eq(maxb, 64);
-    ck_assert_int_eq(cli_vrun_fmt(out, sizeof out,
-                                  "%s query %s \"SELECT src_node, dst_terminal FROM packet_latency "
-                                  "GROUP BY 1, 2 HAVING MAX(latency_cycles) > 30\"",
-                                  prism, path("t.db")),
+    ck_assert_int_eq(run(out, sizeof out,
+                         "%s query %s \"SELECT src_node, dst_terminal FROM packet_latency "
+                         "GROUP BY 1, 2 HAVING MAX(latency_cycles) > 30\"",
+                         prism, path("t.db")),
                      0);
 }
 END_TEST

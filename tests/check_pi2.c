@@ -267,43 +267,33 @@ START_TEST(model_file_round_trip_and_errors)
 }
 END_TEST
 
-static int run_out(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 START_TEST(cli_train_and_bad_inputs)
 {
     cli_setup("pi2cli");
     SKIP_WITHOUT_PRISM();
     char out[8192];
-    ck_assert_int_eq(run_out(out, sizeof out,
-                             "%s pi2 train --data digits --k 2 --teacher-epochs 3 "
-                             "--epochs 1 --json -o %s",
-                             prism, path("m.bin")),
+    ck_assert_int_eq(run(out, sizeof out,
+                         "%s pi2 train --data digits --k 2 --teacher-epochs 3 "
+                         "--epochs 1 --json -o %s",
+                         prism, path("m.bin")),
                      0);
     ck_assert_ptr_nonnull(strstr(out, "\"teacher_accuracy\": 0."));
     ck_assert_ptr_nonnull(strstr(out, "\"k\": 2"));
     ck_assert_ptr_nonnull(strstr(out, "\"epochs\": 1"));
     ck_assert_int_eq(access(path("m.bin"), R_OK), 0);
     /* a missing data file, a CSV without --split, a bad option value */
-    ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 train --data %s -o %s", prism,
-                             path("nodata.csv"), path("x.bin")),
+    ck_assert_int_eq(run(out, sizeof out, "%s pi2 train --data %s -o %s", prism, path("nodata.csv"),
+                         path("x.bin")),
                      2);
     ck_assert_ptr_nonnull(strstr(out, "nodata.csv"));
     ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
     write_file(path("d.csv"), "0,1,0\n1,0,1\n1,1,1\n");
-    ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 train --data %s -o %s", prism, path("d.csv"),
-                             path("x.bin")),
-                     2);
+    ck_assert_int_eq(
+        run(out, sizeof out, "%s pi2 train --data %s -o %s", prism, path("d.csv"), path("x.bin")),
+        2);
     ck_assert_ptr_nonnull(strstr(out, "--split"));
     ck_assert_int_eq(
-        run_out(out, sizeof out, "%s pi2 train --data digits --k 0 -o %s", prism, path("x.bin")),
-        2);
+        run(out, sizeof out, "%s pi2 train --data digits --k 0 -o %s", prism, path("x.bin")), 2);
     ck_assert_ptr_nonnull(strstr(out, "--k '0'"));
     cli_teardown();
 }
@@ -314,14 +304,13 @@ START_TEST(cli_run_fabric_equals_analytic)
     cli_setup("pi2run");
     SKIP_WITHOUT_PRISM();
     char out[16384];
-    ck_assert_int_eq(run_out(out, sizeof out,
-                             "%s pi2 train --data digits --k 2 --teacher-epochs 5 --epochs 2 "
-                             "--quiet -o %s",
-                             prism, path("m.bin")),
+    ck_assert_int_eq(run(out, sizeof out,
+                         "%s pi2 train --data digits --k 2 --teacher-epochs 5 --epochs 2 "
+                         "--quiet -o %s",
+                         prism, path("m.bin")),
                      0);
-    ck_assert_int_eq(run_out(out, sizeof out,
-                             "%s pi2 run --model %s --data digits --rows 40 --json", prism,
-                             path("m.bin")),
+    ck_assert_int_eq(run(out, sizeof out, "%s pi2 run --model %s --data digits --rows 40 --json",
+                         prism, path("m.bin")),
                      0);
     ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
     ck_assert_ptr_nonnull(strstr(out, "\"timeouts\": 0,"));
@@ -342,36 +331,36 @@ START_TEST(cli_run_fabric_equals_analytic)
     ck_assert_double_gt(sim_pj, 0);
     ck_assert_double_le(fabs(sim_pj - model_pj), 0.1 * model_pj);
     /* the same over a 2x2 mesh of issue 7's routers and network interfaces */
-    ck_assert_int_eq(run_out(out, sizeof out,
-                             "%s pi2 run --model %s --data digits --rows 20 --noc --json", prism,
-                             path("m.bin")),
+    ck_assert_int_eq(run(out, sizeof out,
+                         "%s pi2 run --model %s --data digits --rows 20 --noc --json", prism,
+                         path("m.bin")),
                      0);
     ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
     ck_assert_ptr_nonnull(strstr(out, "\"late\": 0,"));
     ck_assert_ptr_nonnull(strstr(out, "iq_router"));
     /* a drop sweep with a plot */
-    ck_assert_int_eq(run_out(out, sizeof out,
-                             "%s pi2 run --model %s --data digits --rows 10 --sweep-drop 0:0.2:0.1 "
-                             "--plot %s",
-                             prism, path("m.bin"), path("drop.png")),
+    ck_assert_int_eq(run(out, sizeof out,
+                         "%s pi2 run --model %s --data digits --rows 10 --sweep-drop 0:0.2:0.1 "
+                         "--plot %s",
+                         prism, path("m.bin"), path("drop.png")),
                      0);
     ck_assert_ptr_nonnull(strstr(out, "analytic_accuracy"));
     ck_assert_int_eq(access(path("drop.png"), R_OK), 0);
     /* gnuplot missing, a bad model file, a data set of another width */
-    ck_assert_int_eq(run_out(out, sizeof out,
-                             "PATH=/nonexistent %s pi2 run --model %s --data digits --sweep-drop "
-                             "0:0.1:0.1 --plot %s",
-                             prism, path("m.bin"), path("x.png")),
+    ck_assert_int_eq(run(out, sizeof out,
+                         "PATH=/nonexistent %s pi2 run --model %s --data digits --sweep-drop "
+                         "0:0.1:0.1 --plot %s",
+                         prism, path("m.bin"), path("x.png")),
                      2);
     ck_assert_ptr_nonnull(strstr(out, "gnuplot"));
     write_file(path("bad.bin"), "PRISMPI2 this is not a model");
     ck_assert_int_eq(
-        run_out(out, sizeof out, "%s pi2 run --model %s --data digits", prism, path("bad.bin")), 2);
+        run(out, sizeof out, "%s pi2 run --model %s --data digits", prism, path("bad.bin")), 2);
     ck_assert_ptr_nonnull(strstr(out, "bad.bin: unsupported version"));
     ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n'));
     write_file(path("d.csv"), "0,1,0\n1,0,1\n1,1,1\n");
-    ck_assert_int_eq(run_out(out, sizeof out, "%s pi2 run --model %s --data %s --split 2", prism,
-                             path("m.bin"), path("d.csv")),
+    ck_assert_int_eq(run(out, sizeof out, "%s pi2 run --model %s --data %s --split 2", prism,
+                         path("m.bin"), path("d.csv")),
                      2);
     ck_assert_ptr_nonnull(strstr(out, "features"));
     cli_teardown();

@@ -20,17 +20,6 @@
 static void setup(void) { cli_setup("check-run"); }
 static void teardown(void) { cli_teardown(); }
 
-/* Runs a shell command; returns the exit status and the combined output. */
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 /* A closed run: generators send a fixed number of packets, so the end time
  * depends on every latency on the way. */
 static void closed_config(const char *p, const char *sink_latency, const char *extra)
@@ -123,6 +112,45 @@ START_TEST(config_errors_name_file_line_and_field)
     int rc = run(out, sizeof out, "%s run %s", prism, path("missing.yaml"));
     ck_assert_int_eq(rc, 2);
     ck_assert_ptr_nonnull(strstr(out, "missing.yaml: cannot open the config"));
+}
+END_TEST
+
+/* A parameter's error names the parameter's own line:col, not the
+ * component's `model:` line: unknown name, wrong type, out of range, in
+ * block and flow style. */
+START_TEST(param_errors_name_the_key_line_and_col)
+{
+    SKIP_WITHOUT_PRISM();
+    static const struct {
+        const char *yaml, *want;
+    } cases[] = {
+        {"clocks: {c: 1GHz}\ncomponents:\n  s:\n    model: switch\n    clock: c\n"
+         "    colour: red\n",
+         "cfg.yaml:6:5: component 's': unknown parameter 'colour' for model 'switch'"},
+        {"clocks: {c: 1GHz}\ncomponents:\n  s:\n    model: switch\n    clock: c\n"
+         "    queue_depth: 4\n    outputs: many\n",
+         "cfg.yaml:7:5: component 's': parameter 'outputs' of model 'switch' is 'many'; expected "
+         "an integer"},
+        {"clocks: {c: 1GHz}\ncomponents:\n  s:\n    model: switch\n    clock: c\n"
+         "    outputs: 2\n    queue_depth: 0\n",
+         "cfg.yaml:7:5: component 's': parameter 'queue_depth' of model 'switch' is 0"},
+        {"clocks: {c: 1GHz}\ncomponents:\n  s: {model: switch, clock: c,  outputs: 0}\n",
+         "cfg.yaml:3:33: component 's': parameter 'outputs' of model 'switch' is 0"},
+    };
+    char out[8192];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_file(path("cfg.yaml"), cases[i].yaml);
+        int rc = run(out, sizeof out, "cd %s && %s run cfg.yaml", dir, prism);
+        ck_assert_msg(rc == 2, "case %zu: exit %d, output: %s", i, rc, out);
+        ck_assert_msg(strstr(out, cases[i].want), "case %zu: want '%s' in: %s", i, cases[i].want,
+                      out);
+    }
+    /* a bad --set value still names the override */
+    write_file(path("ok.yaml"), "clocks: {c: 1GHz}\ncomponents:\n  s:\n    model: switch\n"
+                                "    clock: c\n    outputs: 2\n");
+    int rc = run(out, sizeof out, "%s run %s --set s.outputs=-3", prism, path("ok.yaml"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(out, "--set s.outputs=-3: component 's': parameter 'outputs'"), "%s", out);
 }
 END_TEST
 
@@ -338,6 +366,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, config_errors_name_file_line_and_field);
+    tcase_add_test(tc, param_errors_name_the_key_line_and_col);
     tcase_add_test(tc, trace_round_trip_and_determinism);
     tcase_add_test(tc, diff_identical_and_changed_latency);
     tcase_add_test(tc, sigint_marks_interrupted);

@@ -4,8 +4,10 @@
  * sentence; a driver reaches any number of units of any name. */
 #include "devices/dev.h"
 #include "mapper/map.h"
+#include "noc/noc.h"
 #include "sim/sim.h"
 #include "workloads/wl.h"
+#include "tests/check_stats.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -51,17 +53,6 @@ static void put(const char *p, const char *text)
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
     fclose(f);
-}
-
-static double stat_of(sim_t *s, const char *comp, const char *name)
-{
-    sim_comp_t *c = sim_comp_find(s, comp);
-    ck_assert_ptr_nonnull(c);
-    for (size_t i = 0; i < sim_stat_count(c); i++)
-        if (strcmp(sim_stat_name(c, i), name) == 0)
-            return sim_stat_value(c, i);
-    ck_abort_msg("no stat %s.%s", comp, name);
-    return 0;
 }
 
 static sim_t *load_cfg(const char *yaml)
@@ -135,6 +126,131 @@ START_TEST(test_transfers_conserve_bytes)
     ck_assert_uint_eq(sim_busy_ps(sim_comp_find(s, "ab")), 250000);
     ck_assert_double_eq(stat_of(s, "drv", "entries_done"), 4);
     sim_destroy(s);
+}
+END_TEST
+
+/* The same chip with a 2x2 mesh joining a (node 0) and b (node 3): the
+ * schedule names the wires, but both ends sit at nodes, so the network
+ * carries the transfers and the wires stay idle. */
+static const char *XFER_NET = "network:\n"
+                              "  topology: mesh\n"
+                              "  k: 2\n"
+                              "  clock: core\n"
+                              "  prefix: n_\n"
+                              "  attach.0: a\n"
+                              "  attach.3: b\n";
+static const char *XFER_NET_LINKS = "  - {from: drv.n_t0, to: n_t0.in, latency: 1ns}\n"
+                                    "  - {from: drv.n_t3, to: n_t3.in, latency: 1ns}\n"
+                                    "  - {from: n_t0.out, to: drv.done, latency: 1ns}\n"
+                                    "  - {from: n_t3.out, to: drv.done, latency: 1ns}\n";
+
+static double sum_stat(sim_t *s, const char *model, const char *name)
+{
+    double v = 0;
+    for (size_t i = 0; i < sim_comp_count(s); i++) {
+        sim_comp_t *c = sim_comp_at(s, i);
+        if (strcmp(sim_comp_model(c), model))
+            continue;
+        for (size_t j = 0; j < sim_stat_count(c); j++)
+            if (!strcmp(sim_stat_name(c, j), name))
+                v += sim_stat_value(c, j);
+    }
+    return v;
+}
+
+static char *net_cfg(const char *links)
+{
+    const char *cut = strstr(XFER_CFG, "links:\n");
+    size_t n = strlen(XFER_CFG) + strlen(XFER_NET) + strlen(links) + 1;
+    char *t = malloc(n);
+    ck_assert_ptr_nonnull(t);
+    snprintf(t, n, "%.*s%s%s%s", (int)(cut - XFER_CFG), XFER_CFG, XFER_NET, cut, links);
+    return t;
+}
+
+START_TEST(test_transfers_over_the_network)
+{
+    char *yaml = net_cfg(XFER_NET_LINKS);
+    sim_t *s = load_cfg(yaml);
+    free(yaml);
+    put(tpath("x.json"), XFER_SCHED);
+    char err[1024];
+    ck_assert_msg(map_schedule_attach_file(s, tpath("x.json"), err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(sim_init(s), 0);
+    map_schedule_t *sched = map_attached(s, "drv");
+    ck_assert_ptr_nonnull(sched);
+    map_estimate_t est;
+    ck_assert_msg(map_estimate(s, sched, &est, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    sim_finish(s);
+    ck_assert_double_eq(stat_of(s, "drv", "entries_done"), 4);
+    /* bytes out = bytes in = bytes the network took and delivered; none on the wires */
+    double out =
+        stat_of(s, "drv", "transfer_bytes_out.a") + stat_of(s, "drv", "transfer_bytes_out.b");
+    double in = stat_of(s, "drv", "transfer_bytes_in.a") + stat_of(s, "drv", "transfer_bytes_in.b");
+    ck_assert_double_eq(stat_of(s, "drv", "transfer_bytes_out.a"), 4000);
+    ck_assert_double_eq(stat_of(s, "drv", "transfer_bytes_in.a"), 3000);
+    ck_assert_double_eq(out, 7000);
+    ck_assert_double_eq(in, 7000);
+    ck_assert_double_eq(sum_stat(s, "noc_terminal", "message_bytes_sent"), 7000);
+    ck_assert_double_eq(sum_stat(s, "noc_terminal", "message_bytes_delivered"), 7000);
+    ck_assert_double_eq(stat_of(s, "ab", "bytes") + stat_of(s, "ba", "bytes"), 0);
+    ck_assert_double_eq(stat_of(s, "drv", "transfers"), 4);
+    /* 4000 B from node 0 to node 3 on an idle mesh: 250 flits of 16 B through
+     * 3 routers: 2 + 4 x 3 cycles for the head (docs/noc.md), 249 more */
+    ck_assert_uint_eq(sched->exec.entries[1].res.cycles, 2 + 4 * 3 + 249);
+    /* energy: per flit 128 bits x (3 routers x 0.43 pJ/bit + 2 links x 1 mm x
+     * 0.1 pJ/bit/mm); 250 flits one way, 3 x ceil(1000 / 16) = 189 back */
+    double per_flit = 128 * (3 * 0.43 + 2 * 1 * 0.1), e_net = 0;
+    for (size_t i = 0; i < sim_comp_count(s); i++)
+        if (!strcmp(sim_comp_model(sim_comp_at(s, i)), "iq_router"))
+            e_net += sim_energy_pj(sim_comp_at(s, i));
+    ck_assert_msg(fabs(e_net - (250 + 189) * per_flit) < 1e-6, "network energy %g pJ", e_net);
+    /* the estimate prices it the same way */
+    double rt = (double)est.makespan_ps / (double)sim_end_ps(s);
+    ck_assert_msg(rt > 0.99 && rt < 1.01, "estimate %llu ps, simulation %llu ps",
+                  (unsigned long long)est.makespan_ps, (unsigned long long)sim_end_ps(s));
+    ck_assert_msg(fabs(est.dynamic_pj - (250 + 189) * per_flit -
+                       (stat_of(s, "drv", "device_energy_pj"))) < 1e-3,
+                  "estimate dynamic %g pJ", est.dynamic_pj);
+    map_estimate_free(&est);
+    sim_destroy(s);
+}
+END_TEST
+
+START_TEST(test_network_refusals)
+{
+    char err[1024];
+    sim_t *s = NULL;
+    /* a unit at a node the driver cannot reach */
+    char *yaml = net_cfg("");
+    s = load_cfg(yaml);
+    free(yaml);
+    put(tpath("x.json"), XFER_SCHED);
+    ck_assert_int_ne(map_schedule_attach_file(s, tpath("x.json"), err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "unit 'a' sits at network node 0 (terminal 'n_t0')") &&
+                      strstr(err, "link drv.n_t0 to n_t0.in"),
+                  "%s", err);
+    sim_destroy(s);
+    /* attach lines that name nothing, twice, a node that is not there, a bad range */
+    static const struct {
+        const char *line, *msg;
+    } bad[] = {
+        {"  attach.1: zz\n", "attach.1: no component 'zz' to attach"},
+        {"  attach.1: a\n", "attach.1: component 'a' is attached twice"},
+        {"  attach.9: ab\n", "attach.9: '9' is not a node of this network (0..3)"},
+        {"  attach.1: a3..b1\n", "is not a range like xb0..xb7"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *base = net_cfg(XFER_NET_LINKS), text[4096];
+        char *cut = strstr(base, "links:\n");
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(cut - base), base, bad[i].line, cut);
+        free(base);
+        s = NULL;
+        ck_assert_int_ne(sim_config_load_string(text, "t.yaml", NULL, &s, err, sizeof err), 0);
+        ck_assert_msg(strstr(err, bad[i].msg) && strstr(err, "t.yaml"), "%s", err);
+        sim_destroy(s);
+    }
 }
 END_TEST
 
@@ -414,6 +530,8 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, test_transfers_conserve_bytes);
     tcase_add_test(t, test_transfer_cost_query);
+    tcase_add_test(t, test_transfers_over_the_network);
+    tcase_add_test(t, test_network_refusals);
     tcase_add_test(t, test_refusals);
     tcase_add_test(t, test_json_round_trip);
     tcase_add_test(t, test_many_units);

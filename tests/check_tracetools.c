@@ -396,6 +396,33 @@ START_TEST(test_query_sql_errors_and_readonly)
 }
 END_TEST
 
+/* --timeout on a statement that never yields a row: only the message on
+ * stderr, nothing on stdout (no "(no rows)", no CSV header, no empty JSON
+ * array), exit 1; in every format. */
+START_TEST(test_query_timeout_prints_only_the_message)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("run.db");
+    build_run(p, &s);
+    const char *forever =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";
+    const char *fmts[] = {"--max-rows", "--csv", "--json"};
+    for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+        result_t r =
+            i ? run_cmd(query_main, "query", p, forever, fmts[i], "--timeout", "0.1", NULL)
+              : run_cmd(query_main, "query", p, forever, fmts[i], "10", "--timeout", "0.1", NULL);
+        ck_assert_msg(r.rc == 1, "%s: exit %d", fmts[i], r.rc);
+        ck_assert_msg(!strcmp(r.out, ""), "%s: stdout '%s'", fmts[i], r.out);
+        ck_assert_msg(strstr(r.err, "stopped by --timeout 0.1 s after 0 rows"), "%s: %s", fmts[i],
+                      r.err);
+        ck_assert_msg(!strstr(r.err, "no rows"), "%s: %s", fmts[i], r.err);
+        result_free(&r);
+    }
+    remove_dir();
+}
+END_TEST
+
 START_TEST(test_query_formats)
 {
     make_dir();
@@ -1168,6 +1195,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_open_errors);
     tcase_add_test(tc, test_wal_finished_and_killed);
     tcase_add_test(tc, test_query_sql_errors_and_readonly);
+    tcase_add_test(tc, test_query_timeout_prints_only_the_message);
     tcase_add_test(tc, test_query_formats);
     tcase_add_test(tc, test_out_quoting);
     tcase_add_test(tc, test_summary_views_and_fallback);

@@ -146,15 +146,6 @@ START_TEST(test_cnn_learns)
 }
 END_TEST
 
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 START_TEST(test_cli)
 {
     SKIP_WITHOUT_PRISM();

@@ -22,28 +22,6 @@ static void teardown(void)
     cli_teardown();
 }
 
-/* stdout and stderr together */
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 1, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* stdout only */
-static int run_out(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run_out(char *out, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = cli_vrun(out, n, 0, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 static int lines(const char *s)
 {
     int n = 0;
@@ -353,7 +331,7 @@ START_TEST(merge_keys_and_include)
         {"m1.yaml",
          "templates:\n  gen: &gen {model: traffic_gen, rate: lots}\n"
          "components:\n  g0: {<<: *gen}\n",
-         "m1.yaml:2:21: component 'g0': parameter 'rate'"},
+         "m1.yaml:2:34: component 'g0': parameter 'rate'"},
         {"m2.yaml", "components:\n  g0: {<<: 3, model: sink}\n",
          "m2.yaml:2:12: merge key '<<' must be given a mapping"},
         {"i1.yaml", "include: nothere.yaml\ncomponents: {}\n",

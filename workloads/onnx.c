@@ -688,6 +688,43 @@ static int infer_conv_like(imp_t *im, nctx_t *c, const val_t *x, int nsp, const 
 /* ---- shape inference: one function per operator (or family), found by name
  * in OP_RULES below, as the model registry finds a built-in model. Every
  * function starts from the same locals: */
+/* A constant input 0 folds into o unchanged (Identity on input 0 alone);
+ * in_x_shape: fold it in x's own shape, o then takes its shape back (the
+ * element order is the same: reshape, squeeze). */
+static int fold_copy(imp_t *im, nctx_t *c, const val_t *x, val_t *o, int in_x_shape)
+{
+    if (!x->has_val || !fold_ok(o))
+        return 0;
+    nctx_t c1 = *c;
+    c1.nin = 1;
+    c1.op = "Identity";
+    if (!in_x_shape)
+        return fold_elementwise(im, &c1, o);
+    wl_shape_t keep = o->shape;
+    o->shape = x->shape;
+    int rc = fold_elementwise(im, &c1, o);
+    o->shape = keep;
+    return rc;
+}
+
+/* The axes of Squeeze, Unsqueeze and Reduce*: input 1 when given, else the
+ * `axes` attribute; at most WL_MAX_RANK of them into axes[]. */
+static int axes_of(imp_t *im, nctx_t *c, int64_t *axes, size_t *na)
+{
+    if (IN(im, c, 1)) {
+        int64_t *av;
+        int rc = in_ints(im, c, 1, "axes", &av, na);
+        if (rc) return rc;
+        if (*na > WL_MAX_RANK) { free(av); return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes"); }
+        memcpy(axes, av, *na * sizeof *axes);
+        free(av);
+    } else
+        *na = attr_ints(im->node, "axes", axes, WL_MAX_RANK);
+    if (*na > WL_MAX_RANK)
+        return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
+    return 0;
+}
+
 #define INFER_BEGIN(needs_input)                                                                   \
     const Onnx__NodeProto *n = im->node;                                                           \
     val_t *x = IN(im, c, 0), *o = OUT(im, c, 0);                                                   \
@@ -881,13 +918,32 @@ static int infer_binary(imp_t *im, nctx_t *c, emit_t *e)
     return EMIT_OP;
 }
 
-/* Softmax, LogSoftmax */
-static int infer_softmax(imp_t *im, nctx_t *c, emit_t *e)
+/* Operators whose output has input 0's type and shape; only the op kind
+ * differs between them. */
+static int infer_same_shape(imp_t *im, nctx_t *c, emit_t *e, wl_opkind_t kind)
 {
     INFER_BEGIN(1);
     same_as(o, x);
-    e->kind = WL_OP_SOFTMAX;
+    e->kind = kind;
     return EMIT_OP;
+}
+
+/* Softmax, LogSoftmax */
+static int infer_softmax(imp_t *im, nctx_t *c, emit_t *e)
+{
+    return infer_same_shape(im, c, e, WL_OP_SOFTMAX);
+}
+
+/* Trilu, CumSum */
+static int infer_trilu(imp_t *im, nctx_t *c, emit_t *e)
+{
+    return infer_same_shape(im, c, e, is_op(c, "CumSum") ? WL_OP_REDUCE : WL_OP_ELEMENTWISE);
+}
+
+/* ScatterND, ScatterElements, Scatter */
+static int infer_scatter_n_d(imp_t *im, nctx_t *c, emit_t *e)
+{
+    return infer_same_shape(im, c, e, WL_OP_COPY);
 }
 
 /* LayerNormalization, SimplifiedLayerNormalization, RMSNormalization, SkipLayerNormalization */
@@ -1079,10 +1135,7 @@ static int infer_flatten(imp_t *im, nctx_t *c, emit_t *e)
     for (int i = 0; i < x->shape.rank; i++) *(i < axis ? &a : &bdim) *= x->shape.dim[i];
     wl_shape_t s = {.rank = 2, .dim = {a, bdim}};
     set_out(o, x->dt, x->onnx_dt, &s);
-    if (x->has_val && fold_ok(o)) {
-        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-        if ((rc = fold_elementwise(im, &c1, o))) return rc;
-    }
+    if ((rc = fold_copy(im, c, x, o, 0))) return rc;
     e->kind = WL_OP_RESHAPE;
     return EMIT_OP;
 }
@@ -1124,14 +1177,7 @@ static int infer_reshape(imp_t *im, nctx_t *c, emit_t *e)
         return node_fail(im, WL_ERR_FORMAT, "cannot reshape %s (%llu elements) to %s",
                          shs(&x->shape, b1, sizeof b1), (unsigned long long)total, shs(&s, b2, sizeof b2));
     set_out(o, x->dt, x->onnx_dt, &s);
-    if (x->has_val && fold_ok(o)) {
-        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-        wl_shape_t keep = o->shape;
-        o->shape = x->shape; /* same element order: fold as identity */
-        rc = fold_elementwise(im, &c1, o);
-        o->shape = keep;
-        if (rc) return rc;
-    }
+    if ((rc = fold_copy(im, c, x, o, 1))) return rc;
     e->kind = WL_OP_RESHAPE;
     return EMIT_OP;
 }
@@ -1142,16 +1188,7 @@ static int infer_squeeze(imp_t *im, nctx_t *c, emit_t *e)
     INFER_BEGIN(1);
     int64_t axes[WL_MAX_RANK * 2];
     size_t na = 0;
-    int64_t *av = NULL;
-    if (IN(im, c, 1)) {
-        if ((rc = in_ints(im, c, 1, "axes", &av, &na))) return rc;
-        if (na > WL_MAX_RANK) { free(av); return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes"); }
-        memcpy(axes, av, na * sizeof *axes);
-        free(av);
-    } else
-        na = attr_ints(n, "axes", axes, WL_MAX_RANK);
-    if (na > WL_MAX_RANK)
-        return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
+    if ((rc = axes_of(im, c, axes, &na))) return rc;
     wl_shape_t s = {0};
     if (is_op(c, "Squeeze")) {
         int drop[WL_MAX_RANK] = {0};
@@ -1176,14 +1213,7 @@ static int infer_squeeze(imp_t *im, nctx_t *c, emit_t *e)
         for (int i = 0, j = 0; i < r; i++) s.dim[i] = ins[i] ? 1 : x->shape.dim[j++];
     }
     set_out(o, x->dt, x->onnx_dt, &s);
-    if (x->has_val && fold_ok(o)) {
-        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-        wl_shape_t keep = o->shape;
-        o->shape = x->shape;
-        rc = fold_elementwise(im, &c1, o);
-        o->shape = keep;
-        if (rc) return rc;
-    }
+    if ((rc = fold_copy(im, c, x, o, 1))) return rc;
     e->kind = WL_OP_RESHAPE;
     return EMIT_OP;
 }
@@ -1441,10 +1471,7 @@ static int infer_expand(imp_t *im, nctx_t *c, emit_t *e)
     if (broadcast(&x->shape, &t, &s))
         return node_fail(im, WL_ERR_FORMAT, "cannot expand %s to %s", shs(&x->shape, b1, sizeof b1), shs(&t, b2, sizeof b2));
     set_out(o, x->dt, x->onnx_dt, &s);
-    if (x->has_val && fold_ok(o)) {
-        nctx_t c1 = *c; c1.nin = 1; c1.op = "Identity";
-        if ((rc = fold_elementwise(im, &c1, o))) return rc;
-    }
+    if ((rc = fold_copy(im, c, x, o, 0))) return rc;
     e->kind = WL_OP_COPY;
     return EMIT_OP;
 }
@@ -1493,17 +1520,10 @@ static int infer_reduce(imp_t *im, nctx_t *c, emit_t *e)
     int64_t axes[WL_MAX_RANK];
     size_t na = 0;
     int arg = c->op[0] == 'A';
-    if (arg) {
+    if (arg)
         axes[0] = attr_i(n, "axis", 0), na = 1;
-    } else if (IN(im, c, 1)) {
-        int64_t *av;
-        if ((rc = in_ints(im, c, 1, "axes", &av, &na))) return rc;
-        if (na > WL_MAX_RANK) { free(av); return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes"); }
-        memcpy(axes, av, na * sizeof *av);
-        free(av);
-    } else
-        na = attr_ints(n, "axes", axes, WL_MAX_RANK);
-    if (na > WL_MAX_RANK) return node_fail(im, WL_ERR_UNSUPPORTED, "too many axes");
+    else if ((rc = axes_of(im, c, axes, &na)))
+        return rc;
     int red[WL_MAX_RANK] = {0};
     if (na == 0 && noop) {
         same_as(o, x);
@@ -1603,15 +1623,6 @@ static int infer_tile(imp_t *im, nctx_t *c, emit_t *e)
     return EMIT_OP;
 }
 
-/* Trilu, CumSum */
-static int infer_trilu(imp_t *im, nctx_t *c, emit_t *e)
-{
-    INFER_BEGIN(1);
-    same_as(o, x);
-    e->kind = is_op(c, "CumSum") ? WL_OP_REDUCE : WL_OP_ELEMENTWISE;
-    return EMIT_OP;
-}
-
 /* QuantizeLinear, DequantizeLinear */
 static int infer_quantize_linear(imp_t *im, nctx_t *c, emit_t *e)
 {
@@ -1626,15 +1637,6 @@ static int infer_quantize_linear(imp_t *im, nctx_t *c, emit_t *e)
     }
     set_out(o, dt, odt, &x->shape);
     e->kind = WL_OP_ELEMENTWISE;
-    return EMIT_OP;
-}
-
-/* ScatterND, ScatterElements, Scatter */
-static int infer_scatter_n_d(imp_t *im, nctx_t *c, emit_t *e)
-{
-    INFER_BEGIN(1);
-    same_as(o, x);
-    e->kind = WL_OP_COPY;
     return EMIT_OP;
 }
 
