@@ -164,6 +164,7 @@ int dev_base_init(sim_comp_t *c, dev_base_t *b)
     b->st_cycles = sim_stat(c, "cycles", SIM_STAT_COUNT, "cycles");
     b->st_wait = sim_stat(c, "queue_wait_ps", SIM_STAT_COUNT, "ps");
     b->st_wait_max = sim_stat(c, "queue_wait_max_ps", SIM_STAT_VALUE, "ps");
+    b->st_fwd = -1; /* registered with the first forwarding rule */
     if (b->st_ops < 0 || b->st_bytes < 0 || b->st_cycles < 0 || b->st_wait < 0 ||
         b->st_wait_max < 0)
         return sim_comp_fail(c, "out of memory for stats");
@@ -187,9 +188,67 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
     if (op >= 0)
         sim_trace(c, op, slot.start_ps, slot.finish_ps - slot.start_ps, bytes, energy_pj,
                   ev->op_id);
+    for (int i = 0; i < b->n_fwd; i++) {
+        dev_fwd_rule_t *r = &b->fwd[i];
+        if (r->tag != req->tag || !r->has_next)
+            continue;
+        /* the result goes to the successor with its request, not to the driver */
+        sim_msg_t m;
+        memset(&m, 0, sizeof m);
+        m.kind = DEV_MSG_REQ;
+        m.bytes = r->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)r->bytes;
+        m.op_id = r->op_id;
+        m.data = &r->next;
+        m.data_len = sizeof r->next;
+        int port = r->port;
+        sim_stat_add(c, b->st_fwd, (double)r->bytes);
+        *r = b->fwd[--b->n_fwd];
+        return sim_send(c, port, &m, slot.latency_ps);
+    }
     return dev_complete_op(c, b->port_out, req, ev->op_id,
                            cycles > issue_cycles ? cycles : issue_cycles, slot.latency_ps,
                            energy_pj, bytes);
+}
+
+int dev_base_take_fwd(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev)
+{
+    if (ev->kind == DEV_MSG_FWD) {
+        dev_fwd_t f;
+        memcpy(&f, ev->data.bytes, sizeof f);
+        f.port[sizeof f.port - 1] = '\0';
+        int port = sim_port(c, f.port);
+        if (port < 0 || !sim_port_is_out(c, port)) {
+            sim_comp_fail(c,
+                          "%s '%s': no link leaves port '%s' to forward the result of request %u",
+                          sim_comp_model(c), sim_comp_name(c), f.port, (unsigned)f.tag);
+            return 1;
+        }
+        if (b->n_fwd == DEV_FWD_MAX) {
+            sim_comp_fail(c, "%s '%s': more than %d forwarded requests pending", sim_comp_model(c),
+                          sim_comp_name(c), DEV_FWD_MAX);
+            return 1;
+        }
+        if (b->st_fwd < 0 &&
+            (b->st_fwd = sim_stat(c, "forwarded_bytes", SIM_STAT_COUNT, "B")) < 0) {
+            sim_comp_fail(c, "out of memory for stats");
+            return 1;
+        }
+        b->fwd[b->n_fwd++] = (dev_fwd_rule_t){
+            .tag = f.tag, .port = port, .has_next = 0, .bytes = f.bytes, .op_id = ev->op_id};
+        return 1;
+    }
+    if (ev->kind == DEV_MSG_FWD_REQ) {
+        if (!b->n_fwd || b->fwd[b->n_fwd - 1].has_next) {
+            sim_comp_fail(c, "%s '%s': a forwarded request without its rule", sim_comp_model(c),
+                          sim_comp_name(c));
+            return 1;
+        }
+        dev_fwd_rule_t *r = &b->fwd[b->n_fwd - 1];
+        memcpy(&r->next, ev->data.bytes, sizeof r->next);
+        r->has_next = 1;
+        return 1;
+    }
+    return 0;
 }
 
 /* `ops`: the DEV_OP_BIT mask of what the model does (0: not known) */

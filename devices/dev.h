@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 /* Message kinds on device links. */
-enum { DEV_MSG_REQ = 1, DEV_MSG_DONE = 2 };
+enum { DEV_MSG_REQ = 1, DEV_MSG_DONE = 2, DEV_MSG_FWD = 3, DEV_MSG_FWD_REQ = 4 };
 
 /* Operation kinds a device may accept (a device rejects what it cannot do
  * with sim_comp_fail naming the device and the op). */
@@ -74,7 +74,23 @@ typedef struct dev_done {
     uint64_t reserved;
 } dev_done_t;
 
+/* Forwarding (docs/mapper.md "Forwarding"): a driver tells a device that the
+ * result of its request `tag` goes straight to another unit. It sends
+ * DEV_MSG_FWD (payload dev_fwd_t), then DEV_MSG_FWD_REQ (payload: the
+ * successor's dev_req_t), both before the request itself. When the device
+ * completes `tag` it sends the successor's request as a DEV_MSG_REQ of
+ * `bytes` (the result it carries: the link serialises them) on its port
+ * `port`, linked to the successor's unit, instead of its completion; the
+ * successor's completion goes to the driver as usual. */
+typedef struct dev_fwd {
+    uint32_t tag;
+    uint32_t reserved;
+    uint64_t bytes;
+    char port[32];
+} dev_fwd_t;
+
 _Static_assert(sizeof(dev_req_t) <= SIM_PAYLOAD_BYTES, "dev_req_t must fit a payload");
+_Static_assert(sizeof(dev_fwd_t) <= SIM_PAYLOAD_BYTES, "dev_fwd_t must fit a payload");
 _Static_assert(sizeof(dev_done_t) <= SIM_PAYLOAD_BYTES, "dev_done_t must fit a payload");
 
 /* Context for a numerics call. */

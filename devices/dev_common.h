@@ -52,19 +52,35 @@ void dev_unit_reserve(dev_unit_t *u, sim_time_t now, uint64_t issue_cycles, uint
 /* What every device keeps besides its own state: its unit, its output port and
  * the ledger handles of the counters all devices share ("ops", "bytes",
  * "cycles", "queue_wait_ps", "queue_wait_max_ps") and a trace op per op kind. */
+/* A forwarding rule: the result of request `tag` goes on `port` as `next`. */
+#define DEV_FWD_MAX 16
+typedef struct dev_fwd_rule {
+    uint32_t tag;
+    int port, has_next;
+    uint64_t bytes, op_id;
+    dev_req_t next;
+} dev_fwd_rule_t;
+
 typedef struct dev_base {
     dev_unit_t unit;
     int port_out; /* -1 when no link leaves "out" */
-    int st_ops, st_bytes, st_cycles, st_wait, st_wait_max;
+    int st_ops, st_bytes, st_cycles, st_wait, st_wait_max, st_fwd;
     int trace_op[DEV_OP_LAST + 1];
+    dev_fwd_rule_t fwd[DEV_FWD_MAX]; /* pending forwarding rules (dev.h, DEV_MSG_FWD) */
+    int n_fwd;
 } dev_base_t;
+
+/* A model's handler calls this first: 1 when `ev` was a forwarding message
+ * (DEV_MSG_FWD, DEV_MSG_FWD_REQ), now stored; 0 for anything else. */
+int dev_base_take_fwd(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev);
 
 /* Call at init: clock, port "out", shared stats, trace ops. 0 or an error. */
 int dev_base_init(sim_comp_t *c, dev_base_t *b);
 
 /* Book one op that arrived now (event `ev`): reserve the unit, count it, add
  * busy time, write its trace row (energy = energy_pj) and send the completion
- * with the event's op_id. The caller charges the energy categories itself.
+ * with the event's op_id (or, when a forwarding rule names the request, the
+ * successor's request on the rule's port). The caller charges the energy categories itself.
  * Returns 0 or an error (after sim_comp_fail). */
 int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_req_t *req,
                 uint64_t issue_cycles, uint64_t cycles, double energy_pj, uint64_t bytes);

@@ -124,6 +124,8 @@ static int dram_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev
 static void dram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     dram_t *d = state;
+    if (dev_base_take_fwd(c, &d->base, ev))
+        return;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), &req) ||
         dev_mem_check(c, &req, d->capacity_bytes, "capacity_bytes"))

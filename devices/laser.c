@@ -78,6 +78,8 @@ static int laser_cost(sim_comp_t *c, const void *state, const dev_req_t *req, de
 static void laser_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     laser_t *st = state;
+    if (dev_base_take_fwd(c, &st->base, ev))
+        return;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;

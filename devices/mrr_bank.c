@@ -173,6 +173,8 @@ static int mrr_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_
 static void mrr_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     mrr_t *st = state;
+    if (dev_base_take_fwd(c, &st->base, ev))
+        return;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_PIO_OPS, &req))
         return;

@@ -134,6 +134,8 @@ static int sram_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev
 static void sram_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     sram_t *s = state;
+    if (dev_base_take_fwd(c, &s->base, ev))
+        return;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), &req) ||
         dev_mem_check(c, &req, s->size_bytes, "size_bytes"))

@@ -436,6 +436,8 @@ static int systolic_dev_cost(sim_comp_t *c, const void *state, const dev_req_t *
 static void systolic_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     systolic_t *s = state;
+    if (dev_base_take_fwd(c, &s->base, ev))
+        return;
     if (ev->kind != DEV_MSG_REQ) {
         sim_comp_fail(c, "systolic '%s': unexpected message kind %u", sim_comp_name(c),
                       (unsigned)ev->kind);

@@ -341,6 +341,8 @@ static int vector_cost(sim_comp_t *c, const void *state, const dev_req_t *req, d
 static void vector_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     vunit_t *v = state;
+    if (dev_base_take_fwd(c, &v->base, ev))
+        return;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_VECTOR), &req))
         return;

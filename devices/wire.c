@@ -65,6 +65,8 @@ static int wire_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev
 static void wire_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     wire_t *w = state;
+    if (dev_base_take_fwd(c, &w->base, ev))
+        return;
     dev_req_t req;
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_TRANSFER), &req))
         return;

@@ -604,6 +604,8 @@ static int xbar_dev_cost(sim_comp_t *c, const void *state, const dev_req_t *req,
 void xbar_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     xbar_state_t *st = state;
+    if (dev_base_take_fwd(c, &st->base, ev))
+        return;
     if (ev->kind != DEV_MSG_REQ)
         return;
     dev_req_t req;

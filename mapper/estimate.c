@@ -40,7 +40,14 @@ typedef struct est_node {
 typedef struct est_ev {
     sim_time_t t;
     uint32_t entry;
+    uint32_t arrival; /* 1: a forwarded request reaches its unit; 0: a completion at the driver */
 } est_ev_t;
+
+/* a link from one unit to another that forwarded results cross */
+typedef struct est_fwd {
+    int from, to;
+    est_link_t link;
+} est_fwd_t;
 
 typedef struct est {
     const map_exec_t *x;
@@ -48,7 +55,10 @@ typedef struct est {
     uint32_t *waiting, *succ, *stack;
     size_t *succ_off;
     uint64_t *reps_sent, *reps_done;
-    est_ev_t *evq; /* min-heap of completions at the driver */
+    est_ev_t *evq;      /* min-heap of completions at the driver (and forwarded arrivals) */
+    uint32_t *fwd_from; /* per entry: 1 + the entry that forwards to it (0: none) */
+    est_fwd_t *fwd;
+    size_t n_fwd;
     size_t evq_n, evq_cap;
     uint64_t outstanding;
     map_net_t net;
@@ -97,10 +107,11 @@ static void uheap_pop(est_unit_t *u)
 
 static int ev_less(const est_ev_t *a, const est_ev_t *b)
 {
-    return a->t < b->t || (a->t == b->t && a->entry < b->entry);
+    return a->t < b->t || (a->t == b->t && (a->entry < b->entry ||
+                                            (a->entry == b->entry && a->arrival > b->arrival)));
 }
 
-static int evq_push(est_t *e, sim_time_t t, uint32_t entry)
+static int evq_push2(est_t *e, sim_time_t t, uint32_t entry, uint32_t arrival)
 {
     if (e->evq_n == e->evq_cap) {
         size_t cap = e->evq_cap ? 2 * e->evq_cap : 1024;
@@ -110,7 +121,7 @@ static int evq_push(est_t *e, sim_time_t t, uint32_t entry)
         e->evq = q;
         e->evq_cap = cap;
     }
-    est_ev_t v = {t, entry};
+    est_ev_t v = {t, entry, arrival};
     size_t i = e->evq_n++;
     while (i > 0 && ev_less(&v, &e->evq[(i - 1) / 2])) {
         e->evq[i] = e->evq[(i - 1) / 2];
@@ -118,6 +129,11 @@ static int evq_push(est_t *e, sim_time_t t, uint32_t entry)
     }
     e->evq[i] = v;
     return 0;
+}
+
+static int evq_push(est_t *e, sim_time_t t, uint32_t entry)
+{
+    return evq_push2(e, t, entry, 0);
 }
 
 static est_ev_t evq_pop(est_t *e)
@@ -174,8 +190,8 @@ static void entry_done(est_t *e, uint32_t first, sim_time_t t)
             e->last_done = t;
         for (size_t k = e->succ_off[i]; k < e->succ_off[i + 1]; k++) {
             uint32_t s = e->succ[k];
-            if (--e->waiting[s])
-                continue;
+            if (--e->waiting[s] || e->fwd_from[s])
+                continue; /* (a forwarded successor left with its producer) */
             const map_exec_entry_t *se = &e->x->entries[s];
             if (se->unit < 0)
                 e->stack[top++] = s;
@@ -183,6 +199,57 @@ static void entry_done(est_t *e, uint32_t first, sim_time_t t)
                 uheap_push(is_net(e, se) ? &e->net_q : &e->units[se->unit], s);
         }
     }
+}
+
+/* Request `req` of entry i reaches unit ui at `arrive`: the device's cost
+ * query on the unit's clock, its queue (free_at), the ledger's totals;
+ * *finish is when it completes there. */
+static int price(est_t *e, size_t ui, uint32_t i, const dev_req_t *req_in, sim_time_t arrive,
+                 sim_time_t *finish)
+{
+    est_unit_t *u = &e->units[ui];
+    const map_exec_entry_t *en = &e->x->entries[i];
+    dev_req_t req = *req_in;
+    if (u->used)
+        req.flags |= u->last_id == req.weight_id ? DEV_F_COST_RESIDENT : DEV_F_COST_EMPTY;
+    dev_cost_t k;
+    char msg[256];
+    int rc = dev_cost(u->comp, &req, &k, msg, sizeof msg);
+    if (rc) {
+        snprintf(e->err, e->errn, "schedule entry %u (op '%s') on unit '%s': %s", (unsigned)i,
+                 en->name ? en->name : "?", e->x->units[ui], msg);
+        return rc;
+    }
+    u->used = 1;
+    u->last_id = req.weight_id;
+    sim_time_t t = arrive > u->free_at ? arrive : u->free_at, p = u->period_ps;
+    sim_time_t edge = (t / p) * p;
+    if (edge < t)
+        edge += p;
+    u->free_at = edge + k.issue_cycles * p;
+    *finish = edge + k.cycles * p;
+    map_estimate_t *o = e->out;
+    o->dynamic_pj += k.energy_pj;
+    o->program_pj += k.program_energy_pj;
+    o->cell_writes += k.cell_writes;
+    o->requests++;
+    if (ui < o->n_units) {
+        o->unit_busy_ps[ui] += k.issue_cycles * p;
+        o->unit_energy_pj[ui] += k.energy_pj;
+    }
+    return 0;
+}
+
+/* The link from entry i's unit to the unit it forwards to (one state per
+ * pair of units, found once). */
+static est_link_t *fwd_link(est_t *e, uint32_t i)
+{
+    const map_exec_entry_t *en = &e->x->entries[i];
+    int from = en->unit, to = e->x->entries[en->fwd_to].unit;
+    for (size_t k = 0; k < e->n_fwd; k++)
+        if (e->fwd[k].from == from && e->fwd[k].to == to)
+            return &e->fwd[k].link;
+    return NULL; /* never: est_fwd_links made one per pair */
 }
 
 /* The driver's network rule (sched_driver.c send_transfer): every ready
@@ -291,36 +358,25 @@ static int issue(est_t *e, sim_time_t now)
             const map_exec_entry_t *en = &e->x->entries[i];
             dev_req_t req = en->req;
             req.weight_id = en->req.weight_id + (uint32_t)(e->reps_sent[i] * en->weight_step);
-            if (u->used)
-                req.flags |= u->last_id == req.weight_id ? DEV_F_COST_RESIDENT : DEV_F_COST_EMPTY;
-            dev_cost_t k;
-            char msg[256];
-            int rc = dev_cost(u->comp, &req, &k, msg, sizeof msg);
-            if (rc) {
-                snprintf(e->err, e->errn, "schedule entry %u (op '%s') on unit '%s': %s",
-                         (unsigned)i, en->name ? en->name : "?", e->x->units[en->unit], msg);
+            if (en->fwd_to) {
+                /* the rule and the successor's request go first (sched_driver.c) */
+                link_pass(&u->to, now, (uint32_t)sizeof(dev_fwd_t));
+                link_pass(&u->to, now, (uint32_t)sizeof(dev_req_t));
+            }
+            sim_time_t arrive = link_pass(&u->to, now, (uint32_t)sizeof(dev_req_t)), finish = 0;
+            int rc = price(e, ui, i, &req, arrive, &finish);
+            if (rc)
                 return rc;
+            if (en->fwd_to) {
+                /* the result and the successor's request cross the unit's link to
+                 * the successor's unit; the successor is priced when it arrives */
+                est_link_t *l = fwd_link(e, i);
+                rc = evq_push2(e, link_pass(l, finish, (uint32_t)en->fwd_bytes), en->fwd_to, 1);
+                e->reps_sent[en->fwd_to] = 1;
+            } else {
+                rc = evq_push(e, link_pass(&u->back, finish, (uint32_t)sizeof(dev_done_t)), i);
             }
-            u->used = 1;
-            u->last_id = req.weight_id;
-            sim_time_t arrive = link_pass(&u->to, now, (uint32_t)sizeof(dev_req_t));
-            sim_time_t t = arrive > u->free_at ? arrive : u->free_at, p = u->period_ps;
-            sim_time_t edge = (t / p) * p;
-            if (edge < t)
-                edge += p;
-            u->free_at = edge + k.issue_cycles * p;
-            sim_time_t finish = edge + k.cycles * p;
-            sim_time_t back = link_pass(&u->back, finish, (uint32_t)sizeof(dev_done_t));
-            map_estimate_t *o = e->out;
-            o->dynamic_pj += k.energy_pj;
-            o->program_pj += k.program_energy_pj;
-            o->cell_writes += k.cell_writes;
-            o->requests++;
-            if (ui < o->n_units) {
-                o->unit_busy_ps[ui] += k.issue_cycles * p;
-                o->unit_energy_pj[ui] += k.energy_pj;
-            }
-            if ((rc = evq_push(e, back, i)) != 0)
+            if (rc)
                 return rc;
             if (++e->reps_sent[i] == en->reps)
                 uheap_pop(u);
@@ -483,6 +539,41 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
             }
         free(fill);
     }
+    /* forwarding: who forwards to whom, and the unit-to-unit links it uses */
+    e.fwd_from = calloc(ne ? ne : 1, sizeof *e.fwd_from);
+    if (!e.fwd_from) {
+        rc = SIM_ERR_NOMEM;
+        snprintf(err, n, "out of memory");
+        goto done;
+    }
+    for (uint32_t i = 0; i < ne; i++) {
+        const map_exec_entry_t *en = &x->entries[i];
+        if (!en->fwd_to || en->fwd_to >= ne)
+            continue;
+        e.fwd_from[en->fwd_to] = i + 1;
+        int to = x->entries[en->fwd_to].unit;
+        size_t k = 0;
+        while (k < e.n_fwd && !(e.fwd[k].from == en->unit && e.fwd[k].to == to))
+            k++;
+        if (k < e.n_fwd)
+            continue;
+        est_fwd_t *f = realloc(e.fwd, (e.n_fwd + 1) * sizeof *f);
+        if (!f) {
+            rc = SIM_ERR_NOMEM;
+            snprintf(err, n, "out of memory");
+            goto done;
+        }
+        e.fwd = f;
+        memset(&e.fwd[e.n_fwd], 0, sizeof e.fwd[e.n_fwd]);
+        e.fwd[e.n_fwd].from = en->unit;
+        e.fwd[e.n_fwd].to = to;
+        if (map_fwd_link(s, &sched->units, en->unit, to, &e.fwd[e.n_fwd].link.latency_ps,
+                         &e.fwd[e.n_fwd].link.ps_per_byte, err, n)) {
+            rc = SIM_ERR_CONFIG;
+            goto done;
+        }
+        e.n_fwd++;
+    }
     e.last_done = start;
     for (uint32_t i = 0; i < ne; i++) {
         if (sequential ? i != 0 : x->entries[i].n_preds != 0)
@@ -497,6 +588,29 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
     while (e.evq_n) {
         est_ev_t ev = evq_pop(&e);
         const map_exec_entry_t *en = &x->entries[ev.entry];
+        if (ev.arrival) {
+            /* a forwarded request reached its unit: it runs there, then reports */
+            dev_req_t req = en->req;
+            sim_time_t finish = 0;
+            if ((rc = price(&e, (size_t)en->unit, ev.entry, &req, ev.t, &finish)) != 0 ||
+                (rc = evq_push(
+                     &e, link_pass(&e.units[en->unit].back, finish, (uint32_t)sizeof(dev_done_t)),
+                     ev.entry)) != 0)
+                goto done;
+            continue;
+        }
+        if (e.fwd_from[ev.entry]) {
+            /* the chain's end: its producer is done too and frees its slot */
+            uint32_t pr = e.fwd_from[ev.entry] - 1;
+            e.units[x->entries[pr].unit].in_flight--;
+            e.reps_done[pr] = 1;
+            entry_done(&e, pr, ev.t);
+            if (++e.reps_done[ev.entry] == en->reps)
+                entry_done(&e, ev.entry, ev.t);
+            if ((rc = issue(&e, ev.t)) != 0)
+                goto done;
+            continue;
+        }
         if (e.net_delay && e.net_delay[ev.entry]) {
             /* made late by messages priced after it: complete later */
             sim_time_t late = e.net_delay[ev.entry];
@@ -534,6 +648,8 @@ done:
     free(e.reps_sent);
     free(e.reps_done);
     free(e.evq);
+    free(e.fwd_from);
+    free(e.fwd);
     if (e.nodes && e.net.present)
         for (uint32_t nd = 0; nd < noc_nodes(&e.net.cfg); nd++)
             free(e.nodes[nd].sent);

@@ -67,6 +67,12 @@ typedef struct map_exec_entry {
     uint32_t weight_step; /* rep r sends weight_id + r * weight_step */
     uint32_t n_preds;     /* entries this one waits for ... */
     size_t pred_off;      /* ... at map_exec_t.preds[pred_off .. + n_preds), all < own index */
+    /* Forwarding (0: none): the unit sends its result, fwd_bytes, straight to
+     * the unit of entry fwd_to (a later entry whose only predecessor is this
+     * one) over its link to that unit, with that entry's request; the driver
+     * hears only fwd_to's completion (docs/mapper.md "Forwarding"). */
+    uint32_t fwd_to;
+    uint64_t fwd_bytes;
     map_exec_result_t res;
 } map_exec_entry_t;
 

@@ -59,5 +59,10 @@ typedef struct map_net {
 int map_net_resolve(sim_t *s, const char *driver, const map_units_t *units, map_net_t *out,
                     char *err, size_t n);
 void map_net_free(map_net_t *n);
+/* The link a unit forwards its results to another over ("<comp>.<unit name>"
+ * to "<comp>.in"): its latency and ps per byte (0: unlimited). SIM_ERR_CONFIG
+ * naming the link to add when there is none. */
+int map_fwd_link(sim_t *s, const map_units_t *units, int from, int to, sim_time_t *latency_ps,
+                 double *ps_per_byte, char *err, size_t n);
 
 #endif

@@ -116,3 +116,30 @@ int map_net_transfer(const map_exec_t *x, const map_exec_entry_t *e)
     return x->net_node && e->unit >= 0 && e->req.kind == DEV_OP_TRANSFER && e->req.k < x->n_units &&
            e->req.n < x->n_units && x->net_node[e->req.k] >= 0 && x->net_node[e->req.n] >= 0;
 }
+
+int map_fwd_link(sim_t *s, const map_units_t *units, int from, int to, sim_time_t *latency_ps,
+                 double *ps_per_byte, char *err, size_t n)
+{
+    if (from < 0 || to < 0 || (size_t)from >= units->n || (size_t)to >= units->n) {
+        snprintf(err, n, "forwarding between units out of range");
+        return SIM_ERR_CONFIG;
+    }
+    const map_unit_t *a = &units->unit[from], *b = &units->unit[to];
+    char out[200], in[160];
+    snprintf(out, sizeof out, "%s.%s", a->comp, b->name);
+    snprintf(in, sizeof in, "%s.in", b->comp);
+    for (size_t i = 0; i < sim_link_count(s); i++) {
+        sim_link_info_t li;
+        sim_link_get(s, i, &li);
+        if (strcmp(li.from, out) || strcmp(li.to, in))
+            continue;
+        *latency_ps = li.latency_ps;
+        *ps_per_byte = li.bandwidth_gbps > 0 ? 1000.0 / li.bandwidth_gbps : 0.0;
+        return 0;
+    }
+    snprintf(err, n,
+             "unit '%s' forwards its result to unit '%s' but no link joins them: add "
+             "{from: %s, to: %s}",
+             a->name, b->name, out, in);
+    return SIM_ERR_CONFIG;
+}

@@ -34,8 +34,9 @@ typedef struct sched_driver {
     uint32_t *stack;    /* entries that completed and whose successors are to release */
     uint32_t *net_heap; /* ready transfers the network carries, smallest index first */
     size_t net_n;
-    int *net_port; /* per unit: the driver's port to its node's terminal (-1 none) */
-    int *trace_op; /* per entry */
+    int *net_port;      /* per unit: the driver's port to its node's terminal (-1 none) */
+    uint32_t *fwd_from; /* per entry: 1 + the entry that forwards to it (0: none) */
+    int *trace_op;      /* per entry */
     uint64_t entries_done;
     sim_time_t last_done_ps;
     int st_entries, st_entries_done, st_zero, st_requests, st_completed, st_cycles, st_energy,
@@ -95,6 +96,29 @@ int map_exec_check(const map_exec_t *s, char *err, size_t n)
         if (e->unit >= 0 && e->reps == 0) {
             snprintf(err, n, "schedule entry %zu (%s): reps must be >= 1", i, nm);
             return SIM_ERR_CONFIG;
+        }
+        if (e->fwd_to) {
+            const map_exec_entry_t *f = e->fwd_to < s->n_entries ? &s->entries[e->fwd_to] : NULL;
+            const char *why = NULL;
+            if (!f || e->fwd_to <= i)
+                why = "is not a later entry";
+            else if (e->unit < 0 || f->unit < 0 || f->unit == e->unit)
+                why = "must run on another unit, and both must be requests";
+            else if (e->reps != 1 || f->reps != 1)
+                why = "and this entry must have reps 1";
+            else if (f->n_preds != 1 || f->pred_off >= s->n_preds || s->preds[f->pred_off] != i)
+                why = "must wait for this entry only";
+            else if (f->fwd_to)
+                why = "forwards again (chains of one hop only)";
+            else if (e->req.kind == DEV_OP_TRANSFER || f->req.kind == DEV_OP_TRANSFER)
+                why = "and this entry must not be transfers";
+            else if (e->fwd_bytes == 0 || e->fwd_bytes > UINT32_MAX)
+                why = "needs forward bytes in [1, 2^32)";
+            if (why) {
+                snprintf(err, n, "schedule entry %zu (%s): forward to entry %u: it %s", i, nm,
+                         (unsigned)e->fwd_to, why);
+                return SIM_ERR_CONFIG;
+            }
         }
         if (e->n_preds > s->n_preds || e->pred_off > s->n_preds - e->n_preds) {
             snprintf(err, n, "schedule entry %zu (%s): predecessor list out of range", i, nm);
@@ -204,8 +228,8 @@ static void entry_done(sim_comp_t *c, sched_driver_t *d, uint32_t first)
         entry_trace(c, d, i);
         for (size_t k = d->succ_off[i]; k < d->succ_off[i + 1]; k++) {
             uint32_t s = d->succ[k];
-            if (--d->waiting[s])
-                continue;
+            if (--d->waiting[s] || d->fwd_from[s])
+                continue; /* (a forwarded successor left with its producer) */
             map_exec_entry_t *se = &d->sched->entries[s];
             se->res.ready_ps = now;
             if (se->unit < 0) {
@@ -253,6 +277,41 @@ static int send_transfer(sim_comp_t *c, sched_driver_t *d, int port, const map_e
     return sim_send(c, d->net_port[req->k], &m, 0);
 }
 
+/* Entry e's result goes straight from its unit to entry e->fwd_to's unit:
+ * the rule and the successor's request go to e's unit first (dev.h,
+ * DEV_MSG_FWD); the successor counts as issued now. */
+static int send_forward(sim_comp_t *c, sched_driver_t *d, int port, const map_exec_entry_t *e,
+                        uint32_t i)
+{
+    map_exec_t *x = d->sched;
+    map_exec_entry_t *f = &x->entries[e->fwd_to];
+    dev_fwd_t rule;
+    memset(&rule, 0, sizeof rule);
+    rule.tag = i;
+    rule.bytes = e->fwd_bytes;
+    snprintf(rule.port, sizeof rule.port, "%s", x->units[f->unit]);
+    dev_req_t next = f->req;
+    next.tag = e->fwd_to;
+    sim_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.kind = DEV_MSG_FWD;
+    m.bytes = (uint32_t)sizeof rule;
+    m.op_id = f->op_id;
+    m.data = &rule;
+    m.data_len = sizeof rule;
+    int rc = sim_send(c, port, &m, 0);
+    m.kind = DEV_MSG_FWD_REQ;
+    m.bytes = (uint32_t)sizeof next;
+    m.data = &next;
+    m.data_len = sizeof next;
+    if (!rc)
+        rc = sim_send(c, port, &m, 0);
+    f->res.ready_ps = f->res.issue_ps = sim_comp_now(c);
+    f->res.reps_sent = 1;
+    sim_stat_add(c, d->st_requests, 1);
+    return rc;
+}
+
 /* Ready network transfers leave at once, in program order: the terminals
  * queue them. */
 static int issue_net(sim_comp_t *c, sched_driver_t *d)
@@ -293,7 +352,9 @@ static int issue(sim_comp_t *c, sched_driver_t *d)
             dev_req_t req = e->req;
             req.tag = i;
             req.weight_id = e->req.weight_id + (uint32_t)(e->res.reps_sent * e->weight_step);
-            int rc = req.kind == DEV_OP_TRANSFER ? send_transfer(c, d, u->port, e, &req)
+            int rc = e->fwd_to ? send_forward(c, d, u->port, e, i) : 0;
+            if (!rc)
+                rc = req.kind == DEV_OP_TRANSFER ? send_transfer(c, d, u->port, e, &req)
                                                  : send_request(c, u->port, e, &req);
             if (rc)
                 return rc;
@@ -350,8 +411,16 @@ static void on_done(sim_comp_t *c, sched_driver_t *d, const sim_event_t *ev)
                       s->units[e->unit], (unsigned)done.status);
         return;
     }
+    uint32_t from = d->fwd_from[done.tag];
     sdrv_unit_t *u = &d->units[e->unit];
-    u->in_flight--;
+    /* a forwarded entry held its producer's slot (the producer's unit got the request) */
+    d->units[from ? s->entries[from - 1].unit : e->unit].in_flight--;
+    if (from) {
+        /* the chain's end: its producer is done too (the driver heard nothing of it) */
+        map_exec_entry_t *p = &s->entries[from - 1];
+        p->res.reps_done = 1;
+        entry_done(c, d, from - 1);
+    }
     e->res.reps_done++;
     e->res.cycles += done.cycles;
     e->res.device_latency_ps += done.latency_ps;
@@ -410,10 +479,21 @@ static int build_graph(sim_comp_t *c, sched_driver_t *d)
     d->stack = calloc(n ? n : 1, sizeof *d->stack);
     d->trace_op = calloc(n ? n : 1, sizeof *d->trace_op);
     d->net_heap = calloc(n ? n : 1, sizeof *d->net_heap);
+    d->fwd_from = calloc(n ? n : 1, sizeof *d->fwd_from);
     size_t n_succ = d->sequential ? (n ? n - 1 : 0) : s->n_preds;
     d->succ = calloc(n_succ ? n_succ : 1, sizeof *d->succ);
-    if (!d->waiting || !d->succ_off || !d->stack || !d->trace_op || !d->succ || !d->net_heap)
+    if (!d->waiting || !d->succ_off || !d->stack || !d->trace_op || !d->succ || !d->net_heap ||
+        !d->fwd_from)
         return sim_comp_fail(c, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (s->entries[i].fwd_to) {
+            if (d->sequential)
+                return sim_comp_fail(c,
+                                     "schedule_driver '%s': entry %zu forwards its result; "
+                                     "forwarding needs order: graph",
+                                     sim_comp_name(c), i);
+            d->fwd_from[s->entries[i].fwd_to] = (uint32_t)i + 1;
+        }
     if (d->sequential) {
         for (size_t i = 0; i < n; i++) {
             d->waiting[i] = i > 0;
@@ -621,6 +701,8 @@ static void sdrv_destroy(sim_comp_t *c, void *state)
     free(d->trace_op);
     free(d->net_heap);
     free(d->net_port);
+    free(d->fwd_from);
+    d->fwd_from = NULL;
     d->net_heap = NULL;
     d->net_port = NULL;
     d->units = NULL;

@@ -703,6 +703,11 @@ char *map_schedule_json(const map_schedule_t *s)
             cJSON_AddNumberToObject(o, "layer", in->layer);
         if (in->proxy)
             cJSON_AddBoolToObject(o, "proxy", 1);
+        if (e->fwd_to) {
+            cJSON *fw = cJSON_AddObjectToObject(o, "forward");
+            cJSON_AddNumberToObject(fw, "to", (double)e->fwd_to);
+            cJSON_AddNumberToObject(fw, "bytes", (double)e->fwd_bytes);
+        }
         cJSON *pr = cJSON_AddArrayToObject(o, "after");
         for (uint32_t j = 0; j < e->n_preds; j++)
             cJSON_AddItemToArray(pr, cJSON_CreateNumber((double)s->exec.preds[e->pred_off + j]));
@@ -810,6 +815,16 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     char msg[256];
     if (map_exec_check(&sched->exec, msg, sizeof msg))
         return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
+    /* forwarding: every producer reaches its successor's unit by a link */
+    for (size_t i = 0; i < sched->exec.n_entries; i++) {
+        const map_exec_entry_t *e = &sched->exec.entries[i];
+        sim_time_t lat;
+        double ppb;
+        if (e->fwd_to &&
+            map_fwd_link(s, &sched->units, e->unit, sched->exec.entries[e->fwd_to].unit, &lat, &ppb,
+                         msg, sizeof msg))
+            return fail(err, n, SIM_ERR_CONFIG, "schedule entry %zu: %s", i, msg);
+    }
     /* the network, when units sit at its nodes: transfers between them ride it */
     map_net_t net;
     int rc = map_net_resolve(s, driver_name, &sched->units, &net, msg, sizeof msg);

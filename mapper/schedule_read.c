@@ -312,8 +312,8 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             }
             const cJSON *nr = cJSON_GetObjectItemCaseSensitive(req, "no_reload");
             if (nr && !cJSON_IsBool(nr)) {
-                rc = rfail(err, n, "%s: schedule[%zu].request.no_reload is not true/false", path,
-                           i);
+                rc =
+                    rfail(err, n, "%s: schedule[%zu].request.no_reload is not true/false", path, i);
                 goto done;
             }
             if (cJSON_IsTrue(nr))
@@ -374,6 +374,20 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             }
             s->exec.preds[s->exec.n_preds++] = (uint32_t)p->valuedouble;
             e->n_preds++;
+        }
+        const cJSON *fw = cJSON_GetObjectItemCaseSensitive(o, "forward");
+        if (fw) {
+            uint64_t to = 0, bytes = 0;
+            if (!cJSON_IsObject(fw) || get_u64(fw, "to", 1, 0, &to) ||
+                get_u64(fw, "bytes", 1, 0, &bytes) || to <= i || to >= UINT32_MAX || bytes == 0) {
+                rc = rfail(err, n,
+                           "%s: schedule[%zu].forward is not {\"to\": a later entry, \"bytes\": "
+                           "B >= 1}",
+                           path, i);
+                goto done;
+            }
+            e->fwd_to = (uint32_t)to;
+            e->fwd_bytes = bytes;
         }
         if (e->unit >= 0 && e->req.kind == DEV_OP_GEMM)
             s->gemm_macs += e->req.m * e->req.k * e->req.n * e->reps;
