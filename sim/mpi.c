@@ -311,9 +311,11 @@ int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
     }
     for (size_t i = 0; i < s->n_chans; i++) {
         sim_chan_t *ch = s->chans[i];
-        ch->cut = d->rank_of[ch->from->id] != d->rank_of[ch->to->id];
+        if (d->rank_of[ch->from->id] == d->rank_of[ch->to->id])
+            continue;
+        sim_chan_set_cut(ch, d->local[ch->from->id], d->local[ch->to->id]);
         uint64_t lat = ch->latency < ch->credit_latency ? ch->latency : ch->credit_latency;
-        if (ch->cut && (!d->chan_la[ch->clock] || lat < d->chan_la[ch->clock]))
+        if (!d->chan_la[ch->clock] || lat < d->chan_la[ch->clock])
             d->chan_la[ch->clock] = lat;
     }
     s->dist_local = d->local;

@@ -1163,6 +1163,20 @@ static inline uint64_t chan_cycle(const sim_chan_t *ch)
     return clk->memo_cycle;
 }
 
+/* A channel whose ends are on different ranks (sim/mpi.c, before init).
+ * Each rank keeps the half of its end: the receiver's rank the record ring,
+ * the sender's rank the credit ring. The other half is marked full, so that
+ * a send (or a credit) takes the one branch a full ring takes anyway and
+ * leaves in the window's batch: a channel that is not cut costs nothing. */
+void sim_chan_set_cut(sim_chan_t *ch, int sender_here, int receiver_here)
+{
+    ch->cut = 1;
+    if (sender_here)
+        ch->n = ch->capacity;
+    if (receiver_here)
+        ch->tn = ch->credit_capacity;
+}
+
 /* A record or credit of a cut channel leaves in the window's batch (it
  * enters the far end's ring there, sim_event_inject). */
 static int chan_wire_out(sim_chan_t *ch, uint32_t credit, uint64_t arrive, const void *rec,
@@ -1192,11 +1206,12 @@ static int chan_send_cut(sim_chan_t *ch, const void *rec)
 
 int sim_chan_send(sim_chan_t *ch, const void *rec)
 {
-    if (__builtin_expect(ch->cut, 0))
-        return chan_send_cut(ch, rec);
-    if (ch->n == ch->capacity)
+    if (ch->n == ch->capacity) {
+        if (ch->cut) /* the sender's rank of a cut channel: full by construction */
+            return chan_send_cut(ch, rec);
         return sim_comp_fail(ch->from, "channel to '%s' (port %d) is full: %u records in flight",
                              ch->to->name, ch->from_port, ch->capacity);
+    }
     uint32_t i = ch->head + ch->n;
     if (i >= ch->capacity)
         i -= ch->capacity;
@@ -1262,13 +1277,14 @@ void sim_chan_pop(sim_chan_t *ch)
 
 int sim_chan_credit(sim_chan_t *ch, uint32_t token)
 {
-    if (__builtin_expect(ch->cut, 0)) {
-        ch->credits_returned++;
-        return chan_wire_out(ch, 1, chan_cycle(ch) + ch->credit_latency, NULL, token);
-    }
-    if (ch->tn == ch->credit_capacity)
+    if (ch->tn == ch->credit_capacity) {
+        if (ch->cut) { /* the receiver's rank of a cut channel: full by construction */
+            ch->credits_returned++;
+            return chan_wire_out(ch, 1, chan_cycle(ch) + ch->credit_latency, NULL, token);
+        }
         return sim_comp_fail(ch->to, "credit return to '%s' (port %d) overflows: %u in flight",
                              ch->from->name, ch->from_port, ch->credit_capacity);
+    }
     uint32_t i = ch->thead + ch->tn;
     if (i >= ch->credit_capacity)
         i -= ch->credit_capacity;

@@ -109,7 +109,7 @@ struct sim_chan {
     sim_comp_t *from, *to;
     sim_t *sim;
     int clock;
-    int cut; /* the ends are on different MPI ranks (sim/mpi.c): see sim_chan_wire_t */
+    int cut; /* the ends are on different MPI ranks: sim_chan_set_cut, sim_chan_wire_t */
     uint32_t rec_bytes, latency, capacity;
     uint32_t credit_latency, credit_capacity;
     int64_t credits; /* initial - sent + taken */
@@ -230,6 +230,8 @@ void sim_dist_edge(sim_t *s, int clock);           /* a clock edge was handled *
 void sim_dist_op_new(sim_t *s, int op, uint32_t comp); /* an op name was interned */
 void sim_dist_free(sim_t *s);
 int sim_dist_chan_out(sim_t *s, const sim_chan_t *ch, const sim_chan_wire_t *w); /* cut channel */
+/* Mark a channel cut: this rank runs its sender and/or its receiver. */
+void sim_chan_set_cut(sim_chan_t *ch, int sender_here, int receiver_here);
 /* Put a copy of an event (from another rank) into the queue; a cut
  * channel's record or credit (sim_chan_wire_t) goes into its ring. */
 int sim_event_inject(sim_t *s, const sim_event_t *e);

@@ -254,6 +254,15 @@ START_TEST(network_config_identical_to_sequential)
     same_as_sequential(path("net.yaml"), "--seed 6", 3, cols);
     /* METIS's placement, channel edges weighted by the pilot's records */
     same_as_sequential(path("net.yaml"), "--seed 7", 2, "");
+    /* a torus (dateline VC classes) and a fat tree (up and down routers) */
+    write_file(path("torus.yaml"), "until: 1us\nclocks: {core: 1GHz}\ncomponents: {}\nnetwork: "
+                                   "{topology: torus, k: 4, num_vcs: 4, clock: core, prefix: n_, "
+                                   "traffic: uniform, rate: 0.3}\n");
+    same_as_sequential(path("torus.yaml"), "--seed 4", 2, "--sync null");
+    write_file(path("tree.yaml"), "until: 1us\nclocks: {core: 1GHz}\ncomponents: {}\nnetwork: "
+                                  "{topology: fattree, k: 2, n: 3, clock: core, prefix: n_, "
+                                  "traffic: uniform, rate: 0.3}\n");
+    same_as_sequential(path("tree.yaml"), "--seed 4", 3, "");
 }
 END_TEST
 
