@@ -467,12 +467,17 @@ void dev_pio_plan_cost(const dev_pio_t *io, const dev_pio_core_t *core, const de
     k->bytes = p->m * (p->k + p->nout) * (uint64_t)((io->dac_bits + 7) / 8);
 }
 
-void dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int loaded,
-                  uint32_t weight_id, sim_time_t period_ps, dev_cost_t *k)
+int dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int fits,
+                 int loaded, uint32_t weight_id, sim_time_t period_ps, dev_cost_t *k)
 {
+    memset(k, 0, sizeof *k);
+    if ((req->kind != DEV_OP_MVM && req->kind != DEV_OP_GEMM && req->kind != DEV_OP_PROGRAM) ||
+        fits)
+        return SIM_ERR_CONFIG;
     dev_pio_plan_t p;
     dev_pio_plan(io, core, req, loaded, weight_id, &p);
     dev_pio_plan_cost(io, core, &p, period_ps, k);
+    return 0;
 }
 
 void dev_pio_run(sim_comp_t *c, dev_base_t *base, const dev_pio_t *io, const dev_pio_stats_t *s,

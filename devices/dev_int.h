@@ -271,10 +271,11 @@ void dev_pio_plan(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req
 /* The cost query's answer from a plan (cycles of period_ps). */
 void dev_pio_plan_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_pio_plan_t *p,
                        sim_time_t period_ps, dev_cost_t *k);
-/* The cost query of such a core (the request already checked): plan, then
- * answer. */
-void dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int loaded,
-                  uint32_t weight_id, sim_time_t period_ps, dev_cost_t *k);
+/* The cost query of such a core: SIM_ERR_CONFIG (k zeroed) for an op it
+ * does not do or when `fits` (the model's check of the request) is an
+ * error; else plan and answer, 0. */
+int dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int fits,
+                 int loaded, uint32_t weight_id, sim_time_t period_ps, dev_cost_t *k);
 /* Run a request that fits on such a core: plan it, mark its weights
  * resident, charge the energy and start the op (dev_base_op). */
 void dev_pio_run(sim_comp_t *c, dev_base_t *base, const dev_pio_t *io, const dev_pio_stats_t *s,

@@ -160,14 +160,10 @@ static int mrr_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_
 {
     (void)c;
     const mrr_t *st = state;
-    memset(k, 0, sizeof *k);
-    if ((req->kind != DEV_OP_MVM && req->kind != DEV_OP_GEMM && req->kind != DEV_OP_PROGRAM) ||
-        mrr_fits(NULL, st, req->n, req->k))
-        return SIM_ERR_CONFIG;
     dev_pio_core_t core;
     mrr_core(st, &core);
-    dev_pio_cost(&st->io, &core, req, st->loaded, st->weight_id, st->base.unit.period_ps, k);
-    return 0;
+    return dev_pio_cost(&st->io, &core, req, mrr_fits(NULL, st, req->n, req->k), st->loaded,
+                        st->weight_id, st->base.unit.period_ps, k);
 }
 
 static void mrr_handle(sim_comp_t *c, void *state, const sim_event_t *ev)

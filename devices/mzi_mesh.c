@@ -173,14 +173,17 @@ static int mzi_init(sim_comp_t *c, void *state, const sim_params_t *p)
     return dev_pio_stats_init(c, &st->stats, NULL, st->loss_db, st->laser_mw);
 }
 
+/* 0, or an error after sim_comp_fail (SIM_ERR_CONFIG quietly when c is NULL) */
 static int mzi_fits(sim_comp_t *c, const mzi_t *st, uint64_t n_out, uint64_t n_in)
 {
     if (n_out == 0 || n_in == 0)
-        return sim_comp_fail(c, "mzi_mesh '%s': empty matrix %llux%llu", sim_comp_name(c),
-                             (unsigned long long)n_in, (unsigned long long)n_out);
+        return c ? sim_comp_fail(c, "mzi_mesh '%s': empty matrix %llux%llu", sim_comp_name(c),
+                                 (unsigned long long)n_in, (unsigned long long)n_out)
+                 : SIM_ERR_CONFIG;
     if ((n_out > (uint64_t)st->n || n_in > (uint64_t)st->n) && !st->tiling)
-        return sim_comp_fail(c, "matrix %llux%llu larger than mzi_mesh n=%d; set tiling=true",
-                             (unsigned long long)n_in, (unsigned long long)n_out, st->n);
+        return c ? sim_comp_fail(c, "matrix %llux%llu larger than mzi_mesh n=%d; set tiling=true",
+                                 (unsigned long long)n_in, (unsigned long long)n_out, st->n)
+                 : SIM_ERR_CONFIG;
     return 0;
 }
 
@@ -203,15 +206,10 @@ static int mzi_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_
 {
     (void)c;
     const mzi_t *st = state;
-    memset(k, 0, sizeof *k);
-    if ((req->kind != DEV_OP_MVM && req->kind != DEV_OP_GEMM && req->kind != DEV_OP_PROGRAM) ||
-        req->k == 0 || req->n == 0 ||
-        ((req->n > (uint64_t)st->n || req->k > (uint64_t)st->n) && !st->tiling))
-        return SIM_ERR_CONFIG;
     dev_pio_core_t core;
     mzi_core(st, &core);
-    dev_pio_cost(&st->io, &core, req, st->loaded, st->weight_id, st->base.unit.period_ps, k);
-    return 0;
+    return dev_pio_cost(&st->io, &core, req, mzi_fits(NULL, st, req->n, req->k), st->loaded,
+                        st->weight_id, st->base.unit.period_ps, k);
 }
 
 static void mzi_handle(sim_comp_t *c, void *state, const sim_event_t *ev)

@@ -243,11 +243,17 @@ static int check_dup_keys(loader_t *L, yaml_node_t *map, const char *where)
     return rc;
 }
 
+/* Field `field` must be a mapping (of `what`) without a key given twice. */
+static int want_mapping(loader_t *L, yaml_node_t *n, const char *field, const char *what)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return lerr(L, n, "field '%s' must be a mapping of %s", field, what);
+    return check_dup_keys(L, n, field) ? SIM_ERR_CONFIG : 0;
+}
+
 static int load_clocks(loader_t *L, yaml_node_t *clocks)
 {
-    if (clocks->type != YAML_MAPPING_NODE)
-        return lerr(L, clocks, "field 'clocks' must be a mapping of name: frequency (e.g. core: 1GHz)");
-    if (check_dup_keys(L, clocks, "clocks"))
+    if (want_mapping(L, clocks, "clocks", "name: frequency (e.g. core: 1GHz)"))
         return SIM_ERR_CONFIG;
     for (yaml_node_pair_t *p = clocks->data.mapping.pairs.start; p < clocks->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
@@ -270,9 +276,7 @@ static int load_clocks(loader_t *L, yaml_node_t *clocks)
 
 static int load_components(loader_t *L, yaml_node_t *comps)
 {
-    if (comps->type != YAML_MAPPING_NODE)
-        return lerr(L, comps, "field 'components' must be a mapping of name: {model: ..., ...}");
-    if (check_dup_keys(L, comps, "components"))
+    if (want_mapping(L, comps, "components", "name: {model: ..., ...}"))
         return SIM_ERR_CONFIG;
     for (yaml_node_pair_t *p = comps->data.mapping.pairs.start; p < comps->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
@@ -463,9 +467,7 @@ int sim_config_register_block(const char *key, sim_config_block_fn expand)
 
 static int load_block(loader_t *L, int b, yaml_node_t *map)
 {
-    if (map->type != YAML_MAPPING_NODE)
-        return lerr(L, map, "field '%s' must be a mapping of name: value", blocks[b].key);
-    if (check_dup_keys(L, map, blocks[b].key))
+    if (want_mapping(L, map, blocks[b].key, "name: value"))
         return SIM_ERR_CONFIG;
     size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
     const char **kv = calloc(2 * n + 1, sizeof *kv);
@@ -727,10 +729,8 @@ int sim_config_read_block(const char *path, const char *key, sim_config_entry_fn
                 block = node(&L, p->value);
     if (!rc && !block)
         rc = 1;
-    else if (!rc && block->type != YAML_MAPPING_NODE)
-        rc = lerr(&L, block, "field '%s' must be a mapping of name: value", key);
     else if (!rc)
-        rc = check_dup_keys(&L, block, key);
+        rc = want_mapping(&L, block, key, "name: value");
     for (yaml_node_pair_t *p = rc ? NULL : block->data.mapping.pairs.start;
          p && !rc && p < block->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(&L, p->key), *v = node(&L, p->value);

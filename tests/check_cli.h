@@ -108,4 +108,13 @@ static inline int run_out(char *out, size_t n, const char *fmt, ...)
     return rc;
 }
 
+/* Runs a shell command with run() into the array `out` and checks its exit
+ * status and that its output holds `want`. */
+#define EXPECT_RUN(code, want, out, ...)                                                           \
+    do {                                                                                           \
+        int rc_ = run(out, sizeof out, __VA_ARGS__);                                               \
+        ck_assert_msg(rc_ == (code), "exit %d, not %d: %s", rc_, (code), out);                     \
+        ck_assert_msg(strstr(out, (want)) != NULL, "want '%s' in: %s", (want), out);               \
+    } while (0)
+
 #endif

@@ -564,8 +564,7 @@ START_TEST(cli_outputs_and_config)
 {
     SKIP_WITHOUT_PRISM();
     char out[16384];
-    ck_assert_int_eq(run(out, sizeof out, "%s noc --k 4 --rate 0.1 --json", prism), 0);
-    ck_assert_ptr_nonnull(strstr(out, "\"avg_packet_latency\":"));
+    EXPECT_RUN(0, "\"avg_packet_latency\":", out, "%s noc --k 4 --rate 0.1 --json", prism);
     ck_assert_ptr_nonnull(strstr(out, "\"p99_packet_latency\":"));
     ck_assert_ptr_nonnull(strstr(out, "\"accepted_rate\":"));
     ck_assert_ptr_nonnull(strstr(out, "\"sim_cycles\":"));
@@ -575,8 +574,7 @@ START_TEST(cli_outputs_and_config)
     ck_assert_int_eq(out[0], '[');
     write_file(path("chip.yaml"), "components:\n  x: {model: sink}\nnetwork:\n  k: 3\n  "
                                   "num_vcs: 2\n  vc_buf_size: 2\n  input_speedup: 1\n");
-    ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s --csv", prism, path("chip.yaml")), 0);
-    ck_assert_ptr_nonnull(strstr(out, "mesh,3,2,uniform"));
+    EXPECT_RUN(0, "mesh,3,2,uniform", out, "%s noc --config %s --csv", prism, path("chip.yaml"));
     write_file(path("bad.yaml"), "network:\n  k: 1\n");
     ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s", prism, path("bad.yaml")), 2);
     ck_assert_msg(strstr(out, "bad.yaml:2:3: network: k: '1'"), "%s", out);
@@ -599,12 +597,10 @@ START_TEST(cli_outputs_and_config)
         run(out, sizeof out, "%s noc --sweep 0.1:0.2:0.1 --plot %s", prism, path("c.jpg")), 2);
     ck_assert_ptr_nonnull(strstr(out, ".png or .svg"));
     /* Ctrl-C: the finished rows, one line on stderr, exit 130 */
-    ck_assert_int_eq(run(out, sizeof out,
-                         "timeout --preserve-status -s INT 1 %s noc --sweep 0.02:0.5:0.02 "
-                         "--progress --csv",
-                         prism),
-                     130);
-    ck_assert_ptr_nonnull(strstr(out, "prism noc: interrupted"));
+    EXPECT_RUN(130, "prism noc: interrupted", out,
+               "timeout --preserve-status -s INT 1 %s noc --sweep 0.02:0.5:0.02 "
+               "--progress --csv",
+               prism);
     ck_assert_ptr_nonnull(strstr(out, "topology,k,n,traffic"));
 }
 END_TEST

@@ -272,20 +272,16 @@ START_TEST(cli_train_and_bad_inputs)
     cli_setup("pi2cli");
     SKIP_WITHOUT_PRISM();
     char out[8192];
-    ck_assert_int_eq(run(out, sizeof out,
-                         "%s pi2 train --data digits --k 2 --teacher-epochs 3 "
-                         "--epochs 1 --json -o %s",
-                         prism, path("m.bin")),
-                     0);
-    ck_assert_ptr_nonnull(strstr(out, "\"teacher_accuracy\": 0."));
+    EXPECT_RUN(0, "\"teacher_accuracy\": 0.", out,
+               "%s pi2 train --data digits --k 2 --teacher-epochs 3 "
+               "--epochs 1 --json -o %s",
+               prism, path("m.bin"));
     ck_assert_ptr_nonnull(strstr(out, "\"k\": 2"));
     ck_assert_ptr_nonnull(strstr(out, "\"epochs\": 1"));
     ck_assert_int_eq(access(path("m.bin"), R_OK), 0);
     /* a missing data file, a CSV without --split, a bad option value */
-    ck_assert_int_eq(run(out, sizeof out, "%s pi2 train --data %s -o %s", prism, path("nodata.csv"),
-                         path("x.bin")),
-                     2);
-    ck_assert_ptr_nonnull(strstr(out, "nodata.csv"));
+    EXPECT_RUN(2, "nodata.csv", out, "%s pi2 train --data %s -o %s", prism, path("nodata.csv"),
+               path("x.bin"));
     ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
     write_file(path("d.csv"), "0,1,0\n1,0,1\n1,1,1\n");
     ck_assert_int_eq(
@@ -309,10 +305,8 @@ START_TEST(cli_run_fabric_equals_analytic)
                          "--quiet -o %s",
                          prism, path("m.bin")),
                      0);
-    ck_assert_int_eq(run(out, sizeof out, "%s pi2 run --model %s --data digits --rows 40 --json",
-                         prism, path("m.bin")),
-                     0);
-    ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
+    EXPECT_RUN(0, "\"mismatches\": 0,", out, "%s pi2 run --model %s --data digits --rows 40 --json",
+               prism, path("m.bin"));
     ck_assert_ptr_nonnull(strstr(out, "\"timeouts\": 0,"));
     ck_assert_ptr_nonnull(strstr(out, "\"late\": 0,"));
     const char *a = strstr(out, "\"accuracy\": "), *b = strstr(out, "\"analytic_accuracy\": ");
@@ -331,38 +325,29 @@ START_TEST(cli_run_fabric_equals_analytic)
     ck_assert_double_gt(sim_pj, 0);
     ck_assert_double_le(fabs(sim_pj - model_pj), 0.1 * model_pj);
     /* the same over a 2x2 mesh of issue 7's routers and network interfaces */
-    ck_assert_int_eq(run(out, sizeof out,
-                         "%s pi2 run --model %s --data digits --rows 20 --noc --json", prism,
-                         path("m.bin")),
-                     0);
-    ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
+    EXPECT_RUN(0, "\"mismatches\": 0,", out,
+               "%s pi2 run --model %s --data digits --rows 20 --noc --json", prism, path("m.bin"));
     ck_assert_ptr_nonnull(strstr(out, "\"late\": 0,"));
     ck_assert_ptr_nonnull(strstr(out, "iq_router"));
     /* a drop sweep with a plot */
-    ck_assert_int_eq(run(out, sizeof out,
-                         "%s pi2 run --model %s --data digits --rows 10 --sweep-drop 0:0.2:0.1 "
-                         "--plot %s",
-                         prism, path("m.bin"), path("drop.png")),
-                     0);
-    ck_assert_ptr_nonnull(strstr(out, "analytic_accuracy"));
+    EXPECT_RUN(0, "analytic_accuracy", out,
+               "%s pi2 run --model %s --data digits --rows 10 --sweep-drop 0:0.2:0.1 "
+               "--plot %s",
+               prism, path("m.bin"), path("drop.png"));
     ck_assert_int_eq(access(path("drop.png"), R_OK), 0);
     /* gnuplot missing, a bad model file, a data set of another width */
-    ck_assert_int_eq(run(out, sizeof out,
-                         "PATH=/nonexistent %s pi2 run --model %s --data digits --sweep-drop "
-                         "0:0.1:0.1 --plot %s",
-                         prism, path("m.bin"), path("x.png")),
-                     2);
-    ck_assert_ptr_nonnull(strstr(out, "gnuplot"));
+    EXPECT_RUN(2, "gnuplot", out,
+               "PATH=/nonexistent %s pi2 run --model %s --data digits --sweep-drop "
+               "0:0.1:0.1 --plot %s",
+               prism, path("m.bin"), path("x.png"));
     write_file(path("bad.bin"), "PRISMPI2 this is not a model");
     ck_assert_int_eq(
         run(out, sizeof out, "%s pi2 run --model %s --data digits", prism, path("bad.bin")), 2);
     ck_assert_ptr_nonnull(strstr(out, "bad.bin: unsupported version"));
     ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n'));
     write_file(path("d.csv"), "0,1,0\n1,0,1\n1,1,1\n");
-    ck_assert_int_eq(run(out, sizeof out, "%s pi2 run --model %s --data %s --split 2", prism,
-                         path("m.bin"), path("d.csv")),
-                     2);
-    ck_assert_ptr_nonnull(strstr(out, "features"));
+    EXPECT_RUN(2, "features", out, "%s pi2 run --model %s --data %s --split 2", prism,
+               path("m.bin"), path("d.csv"));
     cli_teardown();
 }
 END_TEST

@@ -258,16 +258,24 @@ static void wait_for_rows(const char *db)
     }
 }
 
+/* Starts the long run writing `db`, sends `sig` once rows are in, and
+ * returns its wait status. */
+static int run_and_signal(const char *db, int sig)
+{
+    long_config(path("long.yaml"));
+    pid_t pid = spawn_run(path("long.yaml"), db);
+    wait_for_rows(db);
+    kill(pid, sig);
+    int st;
+    waitpid(pid, &st, 0);
+    return st;
+}
+
 START_TEST(sigint_marks_interrupted)
 {
     SKIP_WITHOUT_PRISM();
-    long_config(path("long.yaml"));
     const char *db = path("int.db");
-    pid_t pid = spawn_run(path("long.yaml"), db);
-    wait_for_rows(db);
-    kill(pid, SIGINT);
-    int st;
-    waitpid(pid, &st, 0);
+    int st = run_and_signal(db, SIGINT);
     ck_assert(WIFEXITED(st));
     ck_assert_int_eq(WEXITSTATUS(st), 130);
     ck_assert_str_eq(query1(db, "PRAGMA integrity_check"), "ok");
@@ -280,13 +288,8 @@ END_TEST
 START_TEST(kill9_leaves_a_consistent_incomplete_db)
 {
     SKIP_WITHOUT_PRISM();
-    long_config(path("long.yaml"));
     const char *db = path("k9.db");
-    pid_t pid = spawn_run(path("long.yaml"), db);
-    wait_for_rows(db);
-    kill(pid, SIGKILL);
-    int st;
-    waitpid(pid, &st, 0);
+    int st = run_and_signal(db, SIGKILL);
     ck_assert(WIFSIGNALED(st));
     ck_assert_str_eq(query1(db, "PRAGMA integrity_check"), "ok");
     ck_assert_str_eq(query1(db, "SELECT status FROM runs"), "running");
@@ -306,9 +309,8 @@ START_TEST(wall_limit_and_until)
                  path("w.db"));
     ck_assert_int_eq(rc, 130);
     ck_assert_str_eq(query1(path("w.db"), "SELECT message FROM runs"), "wall-clock limit reached");
-    rc = run(out, sizeof out, "%s run %s --until 5us --json", prism, path("long.yaml"));
-    ck_assert_int_eq(rc, 0);
-    ck_assert_ptr_nonnull(strstr(out, "\"end_time_ps\":5000000"));
+    EXPECT_RUN(0, "\"end_time_ps\":5000000", out, "%s run %s --until 5us --json", prism,
+               path("long.yaml"));
 }
 END_TEST
 
@@ -330,12 +332,8 @@ START_TEST(workload_runs_op_by_op_on_the_chip)
     ck_assert_str_eq(query1(db, "SELECT count(DISTINCT op_id) > 70 FROM event_log WHERE component='sa'"), "1");
     ck_assert_str_eq(query1(db, "SELECT count(*) FROM event_log WHERE op_id IS NULL AND kind='activity'"), "0");
     ck_assert_int_eq(access(path("g.json"), R_OK), 0);
-    rc = run(out, sizeof out, "%s run configs/chip.yaml --workload no_such_model", prism);
-    ck_assert_int_eq(rc, 2);
-    ck_assert_ptr_nonnull(strstr(out, "no_such_model"));
-    rc = run(out, sizeof out, "%s run configs/demo.yaml --workload gpt2", prism);
-    ck_assert_int_eq(rc, 2);
-    ck_assert_ptr_nonnull(strstr(out, "schedule_driver"));
+    EXPECT_RUN(2, "no_such_model", out, "%s run configs/chip.yaml --workload no_such_model", prism);
+    EXPECT_RUN(2, "schedule_driver", out, "%s run configs/demo.yaml --workload gpt2", prism);
 }
 END_TEST
 

@@ -259,6 +259,17 @@ static void result_free(result_t *r)
     free(r->err);
 }
 
+/* run_cmd() with the arguments after `want`; checks the command's exit
+ * status and that its stdout (out) or stderr (err) holds
+ * `want`. */
+#define EXPECT_CMD(code, field, want, ...)                                                         \
+    do {                                                                                           \
+        result_t r_ = run_cmd(__VA_ARGS__);                                                        \
+        ck_assert_msg(r_.rc == (code), "exit %d, not %d: %s%s", r_.rc, (code), r_.out, r_.err);    \
+        ck_assert_msg(strstr(r_.field, (want)) != NULL, "want '%s' in: %s", (want), r_.field);     \
+        result_free(&r_);                                                                          \
+    } while (0)
+
 static cJSON *parse_json(const char *text)
 {
     cJSON *j = cJSON_Parse(text);
@@ -327,19 +338,13 @@ START_TEST(test_open_errors)
     ck_assert_ptr_nonnull(strstr(r.err, missing));
     ck_assert_ptr_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
     result_free(&r);
-    r = run_cmd(query_main, "query", other, "SELECT 1", NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "not a prism trace"));
-    result_free(&r);
+    EXPECT_CMD(2, err, "not a prism trace", query_main, "query", other, "SELECT 1", NULL);
     r = run_cmd(export_main, "export", text, "--perfetto", path_in("x.json"), NULL);
     ck_assert_int_eq(r.rc, 2);
     ck_assert_ptr_nonnull(strstr(r.err, text));
     ck_assert_int_ne(access(path_in("x.json"), F_OK), 0);
     result_free(&r);
-    r = run_cmd(diff_main, "diff", empty, missing, NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, missing));
-    result_free(&r);
+    EXPECT_CMD(2, err, missing, diff_main, "diff", empty, missing, NULL);
     remove_dir();
 }
 END_TEST
@@ -369,10 +374,7 @@ START_TEST(test_query_sql_errors_and_readonly)
     result_free(&r);
 
     /* opened read-only: writes fail and change nothing */
-    r = run_cmd(query_main, "query", p, "DELETE FROM events", NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "readonly"));
-    result_free(&r);
+    EXPECT_CMD(2, err, "readonly", query_main, "query", p, "DELETE FROM events", NULL);
     r = run_cmd(query_main, "query", p, "SELECT count(*) AS n FROM events", "--csv", NULL);
     ck_assert_int_eq(r.rc, 0);
     char want[32];
@@ -380,18 +382,10 @@ START_TEST(test_query_sql_errors_and_readonly)
     ck_assert_str_eq(r.out, want);
     result_free(&r);
 
-    r = run_cmd(query_main, "query", p, NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "needs a trace database and an SQL statement"));
-    result_free(&r);
-    r = run_cmd(query_main, "query", p, "SELECT 1", "--bogus", NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "unknown option '--bogus'"));
-    result_free(&r);
-    r = run_cmd(query_main, "query", "--help", NULL);
-    ck_assert_int_eq(r.rc, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "usage: prism query"));
-    result_free(&r);
+    EXPECT_CMD(2, err, "needs a trace database and an SQL statement", query_main, "query", p, NULL);
+    EXPECT_CMD(2, err, "unknown option '--bogus'", query_main, "query", p, "SELECT 1", "--bogus",
+               NULL);
+    EXPECT_CMD(0, out, "usage: prism query", query_main, "query", "--help", NULL);
     remove_dir();
 }
 END_TEST
@@ -663,10 +657,7 @@ START_TEST(test_report_text_and_json)
     /* a run that never finished says so */
     s.status = "running";
     build_run(p, &s);
-    r = run_cmd(report_main, "report", p, NULL);
-    ck_assert_int_eq(r.rc, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "not complete (killed?)"));
-    result_free(&r);
+    EXPECT_CMD(0, out, "not complete (killed?)", report_main, "report", p, NULL);
     /* without a links table the report still works, minus that section */
     sqlite3 *w = NULL;
     ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
@@ -677,14 +668,8 @@ START_TEST(test_report_text_and_json)
     ck_assert_ptr_null(strstr(r.out, "busiest links"));
     ck_assert_ptr_nonnull(strstr(r.out, "components (by energy)"));
     result_free(&r);
-    r = run_cmd(report_main, "report", p, "--sort", "size", NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "--sort takes"));
-    result_free(&r);
-    r = run_cmd(report_main, "report", "--help", NULL);
-    ck_assert_int_eq(r.rc, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "usage: prism report"));
-    result_free(&r);
+    EXPECT_CMD(2, err, "--sort takes", report_main, "report", p, "--sort", "size", NULL);
+    EXPECT_CMD(0, out, "usage: prism report", report_main, "report", "--help", NULL);
     remove_dir();
 }
 END_TEST
@@ -832,10 +817,8 @@ START_TEST(test_export_perfetto)
 
     /* an activity that starts before --from but runs into the window is kept */
     snprintf(from, sizeof from, "%lld", req_ser(&s) + s.req_latency_ps + 1);
-    r = run_cmd(export_main, "export", p, "--perfetto", js, "--from", from, "--to", from, NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "--to must be after --from"));
-    result_free(&r);
+    EXPECT_CMD(2, err, "--to must be after --from", export_main, "export", p, "--perfetto", js,
+               "--from", from, "--to", from, NULL);
     trace_db_t *db = NULL;
     ck_assert_int_eq(trace_db_open(&db, p), 0);
     trace_export_opts_t o = {.from_ps = (uint64_t)(req_ser(&s) + s.req_latency_ps + 1),
@@ -866,10 +849,7 @@ START_TEST(test_export_perfetto)
     fclose(f);
     trace_db_close(db);
 
-    r = run_cmd(export_main, "export", p, NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "--perfetto"));
-    result_free(&r);
+    EXPECT_CMD(2, err, "--perfetto", export_main, "export", p, NULL);
     r = run_cmd(export_main, "export", p, "--perfetto", js, "--from", "5 parsecs", NULL);
     ck_assert_int_eq(r.rc, 2);
     result_free(&r);
@@ -1106,21 +1086,12 @@ START_TEST(test_diff_components_and_zero)
     trace_diff_free(&d);
     trace_db_close(da);
     trace_db_close(db);
-    r = run_cmd(diff_main, "diff", a, b, "--tolerance", "1e6", NULL);
-    ck_assert_int_eq(r.rc, 1);
-    ck_assert_ptr_nonnull(strstr(r.out, "+inf"));
-    result_free(&r);
-    r = run_cmd(diff_main, "diff", a, b, "--tolerance", "abc", NULL);
-    ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "--tolerance"));
-    result_free(&r);
+    EXPECT_CMD(1, out, "+inf", diff_main, "diff", a, b, "--tolerance", "1e6", NULL);
+    EXPECT_CMD(2, err, "--tolerance", diff_main, "diff", a, b, "--tolerance", "abc", NULL);
     r = run_cmd(diff_main, "diff", a, NULL);
     ck_assert_int_eq(r.rc, 2);
     result_free(&r);
-    r = run_cmd(diff_main, "diff", "--help", NULL);
-    ck_assert_int_eq(r.rc, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "Exit status"));
-    result_free(&r);
+    EXPECT_CMD(0, out, "Exit status", diff_main, "diff", "--help", NULL);
     remove_dir();
 }
 END_TEST

@@ -214,11 +214,9 @@ START_TEST(exit_codes_and_one_line_errors)
         ck_assert_msg(!strstr(out, "(kind "), "%s: internal code in: %s", cases[i].args, out);
     }
     /* help */
-    ck_assert_int_eq(run(out, sizeof out, "%s help run", prism), 0);
-    ck_assert_ptr_nonnull(strstr(out, "usage: prism run CONFIG.yaml"));
+    EXPECT_RUN(0, "usage: prism run CONFIG.yaml", out, "%s help run", prism);
     /* --dtype help names every dtype */
-    ck_assert_int_eq(run(out, sizeof out, "%s run --help", prism), 0);
-    ck_assert_ptr_nonnull(strstr(out, "f32, f16, bf16, f64, i8, u8, i16, i32, i64"));
+    EXPECT_RUN(0, "f32, f16, bf16, f64, i8, u8, i16, i32, i64", out, "%s run --help", prism);
 }
 END_TEST
 
@@ -601,10 +599,8 @@ START_TEST(sweep_runs_the_product)
     cJSON_Delete(j);
     assert_image(path("s.svg"), 0);
     /* traces exist: --force to replace */
-    rc = run(out, sizeof out, "cd %s && %s sweep net.yaml --set g0.rate=0.1,0.2 --trace tr", dir,
-             prism);
-    ck_assert_int_eq(rc, 2);
-    ck_assert_ptr_nonnull(strstr(out, "--force"));
+    EXPECT_RUN(2, "--force", out, "cd %s && %s sweep net.yaml --set g0.rate=0.1,0.2 --trace tr",
+               dir, prism);
     /* a bad value stops the sweep before any run, naming the point and the override */
     rc = run(out, sizeof out, "cd %s && %s sweep net.yaml --set g0.rate=0.1,7 -o bad.csv", dir,
              prism);
@@ -612,15 +608,11 @@ START_TEST(sweep_runs_the_product)
     ck_assert_msg(strstr(out, "point 1: --set g0.rate=7: component 'g0': parameter 'rate'"), "%s",
                   out);
     ck_assert_int_ne(access(path("bad.csv"), F_OK), 0);
-    rc = run(out, sizeof out,
-             "cd %s && PATH=/nonexistent %s sweep net.yaml --set g0.rate=0.1 --plot x.png", dir,
-             prism);
-    ck_assert_int_eq(rc, 2);
-    ck_assert_ptr_nonnull(strstr(out, "gnuplot is not installed"));
+    EXPECT_RUN(2, "gnuplot is not installed", out,
+               "cd %s && PATH=/nonexistent %s sweep net.yaml --set g0.rate=0.1 --plot x.png", dir,
+               prism);
     ck_assert_int_eq(lines(out), 1);
-    rc = run(out, sizeof out, "%s sweep %s", prism, path("net.yaml"));
-    ck_assert_int_eq(rc, 2);
-    ck_assert_ptr_nonnull(strstr(out, "at least one --set"));
+    EXPECT_RUN(2, "at least one --set", out, "%s sweep %s", prism, path("net.yaml"));
 }
 END_TEST
 
@@ -644,14 +636,11 @@ START_TEST(plot_draws_each_picture)
             ck_assert_msg(rc == 0, "%s: %s", kinds[k], out);
             assert_image(path(img), png);
         }
-    rc = run(out, sizeof out, "PATH=/nonexistent %s plot %s --energy -o %s", prism, db,
-             path("x.png"));
-    ck_assert_int_eq(rc, 2);
-    ck_assert_ptr_nonnull(strstr(out, "gnuplot is not installed"));
+    EXPECT_RUN(2, "gnuplot is not installed", out, "PATH=/nonexistent %s plot %s --energy -o %s",
+               prism, db, path("x.png"));
     ck_assert_int_eq(lines(out), 1);
-    rc = run(out, sizeof out, "%s plot %s --energy -o %s", prism, db, path("x.gif"));
-    ck_assert_int_eq(rc, 2);
-    ck_assert_ptr_nonnull(strstr(out, "must end in .png or .svg"));
+    EXPECT_RUN(2, "must end in .png or .svg", out, "%s plot %s --energy -o %s", prism, db,
+               path("x.gif"));
     rc = run(out, sizeof out, "%s plot %s -o %s", prism, db, path("x.png"));
     ck_assert_int_eq(rc, 2);
     rc = run(out, sizeof out, "%s plot %s --energy -o %s", prism, path("none.db"), path("x.png"));
