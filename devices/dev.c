@@ -195,13 +195,13 @@ int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_r
         /* the result goes to the successor with its request, not to the driver */
         sim_msg_t m;
         memset(&m, 0, sizeof m);
-        m.kind = DEV_MSG_REQ;
+        m.kind = r->kind ? (uint16_t)r->kind : DEV_MSG_REQ;
         m.bytes = r->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)r->bytes;
         m.op_id = r->op_id;
         m.data = &r->next;
         m.data_len = sizeof r->next;
         int port = r->port;
-        sim_stat_add(c, b->st_fwd, (double)r->bytes);
+        sim_stat_add(c, b->st_fwd, (double)r->data_bytes);
         *r = b->fwd[--b->n_fwd];
         return sim_send(c, port, &m, slot.latency_ps);
     }
@@ -233,8 +233,13 @@ int dev_base_take_fwd(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev)
             sim_comp_fail(c, "out of memory for stats");
             return 1;
         }
-        b->fwd[b->n_fwd++] = (dev_fwd_rule_t){
-            .tag = f.tag, .port = port, .has_next = 0, .bytes = f.bytes, .op_id = ev->op_id};
+        b->fwd[b->n_fwd++] = (dev_fwd_rule_t){.tag = f.tag,
+                                              .kind = f.kind,
+                                              .port = port,
+                                              .has_next = 0,
+                                              .bytes = f.bytes,
+                                              .data_bytes = f.data_bytes,
+                                              .op_id = ev->op_id};
         return 1;
     }
     if (ev->kind == DEV_MSG_FWD_REQ) {

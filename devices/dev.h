@@ -75,18 +75,19 @@ typedef struct dev_done {
 } dev_done_t;
 
 /* Forwarding (docs/mapper.md "Forwarding"): a driver tells a device that the
- * result of its request `tag` goes straight to another unit. It sends
- * DEV_MSG_FWD (payload dev_fwd_t), then DEV_MSG_FWD_REQ (payload: the
- * successor's dev_req_t), both before the request itself. When the device
- * completes `tag` it sends the successor's request as a DEV_MSG_REQ of
- * `bytes` (the result it carries: the link serialises them) on its port
- * `port`, linked to the successor's unit, instead of its completion; the
- * successor's completion goes to the driver as usual. */
+ * result of its request `tag` goes straight on, not back to the driver. It
+ * sends DEV_MSG_FWD (payload dev_fwd_t), then DEV_MSG_FWD_REQ (the payload of
+ * the message to send: the successor's dev_req_t for a link, a network
+ * interface's send request for the network), both before the request
+ * itself. When the device completes `tag` it sends, instead of its
+ * completion, a message of kind `kind` (0: DEV_MSG_REQ) and `bytes` (the
+ * link serialises them) with that payload on its port `port`, and counts
+ * `data_bytes` (the result it hands on) in its stat `forwarded_bytes`. */
 typedef struct dev_fwd {
     uint32_t tag;
-    uint32_t reserved;
-    uint64_t bytes;
-    char port[32];
+    uint32_t kind;
+    uint64_t bytes, data_bytes;
+    char port[24];
 } dev_fwd_t;
 
 _Static_assert(sizeof(dev_req_t) <= SIM_PAYLOAD_BYTES, "dev_req_t must fit a payload");

@@ -52,12 +52,13 @@ void dev_unit_reserve(dev_unit_t *u, sim_time_t now, uint64_t issue_cycles, uint
 /* What every device keeps besides its own state: its unit, its output port and
  * the ledger handles of the counters all devices share ("ops", "bytes",
  * "cycles", "queue_wait_ps", "queue_wait_max_ps") and a trace op per op kind. */
-/* A forwarding rule: the result of request `tag` goes on `port` as `next`. */
+/* A forwarding rule: the result of request `tag` goes on `port` as a message
+ * of kind `kind` with payload `next` (opaque: SIM_PAYLOAD_BYTES). */
 #define DEV_FWD_MAX 16
 typedef struct dev_fwd_rule {
-    uint32_t tag;
+    uint32_t tag, kind;
     int port, has_next;
-    uint64_t bytes, op_id;
+    uint64_t bytes, data_bytes, op_id;
     dev_req_t next;
 } dev_fwd_rule_t;
 

@@ -46,7 +46,8 @@ typedef struct est_ev {
 /* a link from one unit to another that forwarded results cross */
 typedef struct est_fwd {
     int from, to;
-    est_link_t link;
+    map_fwd_route_t route;
+    est_link_t link; /* the producer's link (to the successor, or to its terminal) */
 } est_fwd_t;
 
 typedef struct est {
@@ -240,16 +241,16 @@ static int price(est_t *e, size_t ui, uint32_t i, const dev_req_t *req_in, sim_t
     return 0;
 }
 
-/* The link from entry i's unit to the unit it forwards to (one state per
- * pair of units, found once). */
-static est_link_t *fwd_link(est_t *e, uint32_t i)
+/* How entry i's unit reaches the unit it forwards to (one state per pair of
+ * units, found once at the start). */
+static est_fwd_t *fwd_of(est_t *e, uint32_t i)
 {
     const map_exec_entry_t *en = &e->x->entries[i];
     int from = en->unit, to = e->x->entries[en->fwd_to].unit;
     for (size_t k = 0; k < e->n_fwd; k++)
         if (e->fwd[k].from == from && e->fwd[k].to == to)
-            return &e->fwd[k].link;
-    return NULL; /* never: est_fwd_links made one per pair */
+            return &e->fwd[k];
+    return NULL; /* never: map_estimate made one per pair */
 }
 
 /* The driver's network rule (sched_driver.c send_transfer): every ready
@@ -265,6 +266,72 @@ static est_link_t *fwd_link(est_t *e, uint32_t i)
  * found there injects its later messages min(F, R) cycles later. The
  * delivery goes back to
  * the driver over the destination terminal's link. */
+/* One message of `bytes` for entry i from node src to node dst that reaches
+ * the source terminal at `arrive`: *tail is the network cycle its last flit
+ * arrives (the rules above); its energy goes to the estimate. */
+static int net_send(est_t *e, uint32_t i, uint32_t src, uint32_t dst, uint64_t bytes,
+                    sim_time_t arrive, uint64_t *tail)
+{
+    const map_net_t *nt = &e->net;
+    const map_exec_entry_t *en = &e->x->entries[i];
+    sim_time_t p = nt->period_ps ? nt->period_ps : 1;
+    noc_msg_cost_t k;
+    uint32_t path[256];
+    int np = noc_route_links(&nt->cfg, src, dst, path, 256);
+    if (np < 1 || np > 256 || noc_message_cost(&nt->cfg, src, dst, bytes, &k)) {
+        snprintf(e->err, e->errn,
+                 "schedule entry %u (op '%s'): the network cannot carry %llu bytes from node %u "
+                 "to node %u",
+                 (unsigned)i, en->name ? en->name : "?", (unsigned long long)bytes, src, dst);
+        return SIM_ERR_CONFIG;
+    }
+    uint64_t c0 = (uint64_t)((arrive + p - 1) / p);
+    uint64_t start = c0 > e->nodes[src].inject_free ? c0 : e->nodes[src].inject_free;
+    uint64_t ahead = 0;
+    uint32_t other = src;
+    for (int h = 0; h < np; h++)
+        if (e->link_free[path[h]] > start + ahead) {
+            ahead = e->link_free[path[h]] - start;
+            other = e->link_src[path[h]];
+        }
+    uint64_t slow = ahead < k.flits ? ahead : k.flits;
+    for (int h = 0; h < np; h++) {
+        uint64_t *lf = &e->link_free[path[h]];
+        if (*lf <= start)
+            e->link_src[path[h]] = src;
+        *lf = (*lf > start ? *lf : start) + k.flits;
+    }
+    /* the stream it shares the port with is late by as much: its messages
+     * still in the network and those queued behind them */
+    est_node_t *o = &e->nodes[other];
+    if (other != src && slow) {
+        if (o->inject_free > start)
+            o->inject_free += slow;
+        for (size_t j = 0; j < o->n_sent; j++) {
+            uint32_t m = o->sent[j];
+            if (e->reps_done[m] < e->x->entries[m].reps && e->net_tail[m] > start) {
+                e->net_tail[m] += slow;
+                e->net_delay[m] += (sim_time_t)slow * p;
+            }
+        }
+    }
+    est_node_t *sn = &e->nodes[src];
+    if (sn->n_sent == sn->cap_sent) {
+        size_t cap = sn->cap_sent ? 2 * sn->cap_sent : 64;
+        uint32_t *a = realloc(sn->sent, cap * sizeof *a);
+        if (!a)
+            return SIM_ERR_NOMEM;
+        sn->sent = a;
+        sn->cap_sent = cap;
+    }
+    sn->sent[sn->n_sent++] = i;
+    sn->inject_free = start + k.flits + slow;
+    *tail = start + k.cycles + slow;
+    e->net_tail[i] = *tail;
+    e->out->dynamic_pj += k.energy_pj;
+    return 0;
+}
+
 static int issue_net(est_t *e, sim_time_t now)
 {
     const map_net_t *nt = &e->net;
@@ -274,69 +341,17 @@ static int issue_net(est_t *e, sim_time_t now)
         uheap_pop(&e->net_q);
         const map_exec_entry_t *en = &e->x->entries[i];
         uint32_t src = (uint32_t)nt->node[en->req.k], dst = (uint32_t)nt->node[en->req.n];
-        noc_msg_cost_t k;
-        uint32_t path[256];
-        int np = noc_route_links(&nt->cfg, src, dst, path, 256);
-        if (np < 1 || np > 256 || noc_message_cost(&nt->cfg, src, dst, en->req.m, &k)) {
-            snprintf(e->err, e->errn,
-                     "schedule entry %u (op '%s'): the network cannot carry %llu bytes from "
-                     "node %u to node %u",
-                     (unsigned)i, en->name ? en->name : "?", (unsigned long long)en->req.m, src,
-                     dst);
-            return SIM_ERR_CONFIG;
-        }
         for (uint64_t r = 0; r < en->reps; r++) {
             sim_time_t arrive = link_pass(&e->nodes[src].to, now, (uint32_t)sizeof(noc_send_t));
-            uint64_t c0 = (uint64_t)((arrive + p - 1) / p);
-            uint64_t start = c0 > e->nodes[src].inject_free ? c0 : e->nodes[src].inject_free;
-            uint64_t ahead = 0;
-            uint32_t other = src;
-            for (int h = 0; h < np; h++)
-                if (e->link_free[path[h]] > start + ahead) {
-                    ahead = e->link_free[path[h]] - start;
-                    other = e->link_src[path[h]];
-                }
-            uint64_t slow = ahead < k.flits ? ahead : k.flits;
-            for (int h = 0; h < np; h++) {
-                uint64_t *lf = &e->link_free[path[h]];
-                if (*lf <= start)
-                    e->link_src[path[h]] = src;
-                *lf = (*lf > start ? *lf : start) + k.flits;
-            }
-            /* the stream it shares the port with is late by as much: its
-             * messages still in the network and those queued behind them */
-            est_node_t *o = &e->nodes[other];
-            if (other != src && slow) {
-                if (o->inject_free > start)
-                    o->inject_free += slow;
-                for (size_t j = 0; j < o->n_sent; j++) {
-                    uint32_t m = o->sent[j];
-                    if (e->reps_done[m] < e->x->entries[m].reps && e->net_tail[m] > start) {
-                        e->net_tail[m] += slow;
-                        e->net_delay[m] += (sim_time_t)slow * p;
-                    }
-                }
-            }
-            est_node_t *sn = &e->nodes[src];
-            if (sn->n_sent == sn->cap_sent) {
-                size_t cap = sn->cap_sent ? 2 * sn->cap_sent : 64;
-                uint32_t *a = realloc(sn->sent, cap * sizeof *a);
-                if (!a)
-                    return SIM_ERR_NOMEM;
-                sn->sent = a;
-                sn->cap_sent = cap;
-            }
-            sn->sent[sn->n_sent++] = i;
-            sn->inject_free = start + k.flits + slow;
-            uint64_t tail = start + k.cycles + slow;
-            e->net_tail[i] = tail;
+            uint64_t tail = 0;
+            int rc = net_send(e, i, src, dst, en->req.m, arrive, &tail);
+            if (rc)
+                return rc;
             /* deliveries are priced out of time order here; they carry no
              * bytes, so they never wait on the link */
             sim_time_t back = (sim_time_t)tail * p + e->nodes[dst].back.latency_ps;
-            e->out->dynamic_pj += k.energy_pj;
             e->out->requests++;
-            int rc = evq_push(e, back, i);
-            if (rc)
+            if ((rc = evq_push(e, back, i)) != 0)
                 return rc;
         }
         e->reps_sent[i] = en->reps;
@@ -359,9 +374,16 @@ static int issue(est_t *e, sim_time_t now)
             dev_req_t req = en->req;
             req.weight_id = en->req.weight_id + (uint32_t)(e->reps_sent[i] * en->weight_step);
             if (en->fwd_to) {
-                /* the rule and the successor's request go first (sched_driver.c) */
+                /* the rule and the successor's request go first (sched_driver.c);
+                 * over the network, the parked request to the successor's
+                 * terminal before them */
+                const map_fwd_route_t *r = &fwd_of(e, i)->route;
+                if (r->network) {
+                    link_pass(&e->nodes[r->dst].to, now, (uint32_t)sizeof(noc_arm_t));
+                    link_pass(&e->nodes[r->dst].to, now, (uint32_t)sizeof(dev_req_t));
+                }
                 link_pass(&u->to, now, (uint32_t)sizeof(dev_fwd_t));
-                link_pass(&u->to, now, (uint32_t)sizeof(dev_req_t));
+                link_pass(&u->to, now, SIM_PAYLOAD_BYTES);
             }
             sim_time_t arrive = link_pass(&u->to, now, (uint32_t)sizeof(dev_req_t)), finish = 0;
             int rc = price(e, ui, i, &req, arrive, &finish);
@@ -369,9 +391,23 @@ static int issue(est_t *e, sim_time_t now)
                 return rc;
             if (en->fwd_to) {
                 /* the result and the successor's request cross the unit's link to
-                 * the successor's unit; the successor is priced when it arrives */
-                est_link_t *l = fwd_link(e, i);
-                rc = evq_push2(e, link_pass(l, finish, (uint32_t)en->fwd_bytes), en->fwd_to, 1);
+                 * the successor's unit, or the network; the successor is priced
+                 * when it arrives */
+                est_fwd_t *f = fwd_of(e, i);
+                const map_fwd_route_t *r = &f->route;
+                sim_time_t at;
+                if (r->network) {
+                    sim_time_t p = e->net.period_ps ? e->net.period_ps : 1;
+                    uint64_t tail = 0;
+                    rc = net_send(e, en->fwd_to, r->src, r->dst, en->fwd_bytes,
+                                  link_pass(&f->link, finish, (uint32_t)sizeof(noc_send_t)),
+                                  &tail);
+                    at = (sim_time_t)tail * p + r->out_latency_ps;
+                } else {
+                    at = link_pass(&f->link, finish, (uint32_t)en->fwd_bytes);
+                }
+                if (!rc)
+                    rc = evq_push2(e, at, en->fwd_to, 1);
                 e->reps_sent[en->fwd_to] = 1;
             } else {
                 rc = evq_push(e, link_pass(&u->back, finish, (uint32_t)sizeof(dev_done_t)), i);
@@ -567,11 +603,13 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
         memset(&e.fwd[e.n_fwd], 0, sizeof e.fwd[e.n_fwd]);
         e.fwd[e.n_fwd].from = en->unit;
         e.fwd[e.n_fwd].to = to;
-        if (map_fwd_link(s, &sched->units, en->unit, to, &e.fwd[e.n_fwd].link.latency_ps,
-                         &e.fwd[e.n_fwd].link.ps_per_byte, err, n)) {
+        est_fwd_t *nf = &e.fwd[e.n_fwd];
+        if (map_fwd_route(s, &sched->units, &e.net, en->unit, to, &nf->route, err, n)) {
             rc = SIM_ERR_CONFIG;
             goto done;
         }
+        nf->link.latency_ps = nf->route.latency_ps;
+        nf->link.ps_per_byte = nf->route.ps_per_byte;
         e.n_fwd++;
     }
     e.last_done = start;
@@ -588,6 +626,14 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
     while (e.evq_n) {
         est_ev_t ev = evq_pop(&e);
         const map_exec_entry_t *en = &x->entries[ev.entry];
+        if (e.net_delay && e.net_delay[ev.entry]) {
+            /* made late by messages priced after it: complete later */
+            sim_time_t late = e.net_delay[ev.entry];
+            e.net_delay[ev.entry] = 0;
+            if ((rc = evq_push2(&e, ev.t + late, ev.entry, ev.arrival)) != 0)
+                goto done;
+            continue;
+        }
         if (ev.arrival) {
             /* a forwarded request reached its unit: it runs there, then reports */
             dev_req_t req = en->req;
@@ -608,14 +654,6 @@ int map_estimate(sim_t *s, const map_schedule_t *sched, map_estimate_t *out, cha
             if (++e.reps_done[ev.entry] == en->reps)
                 entry_done(&e, ev.entry, ev.t);
             if ((rc = issue(&e, ev.t)) != 0)
-                goto done;
-            continue;
-        }
-        if (e.net_delay && e.net_delay[ev.entry]) {
-            /* made late by messages priced after it: complete later */
-            sim_time_t late = e.net_delay[ev.entry];
-            e.net_delay[ev.entry] = 0;
-            if ((rc = evq_push(&e, ev.t + late, ev.entry)) != 0)
                 goto done;
             continue;
         }

@@ -89,6 +89,9 @@ typedef struct map_exec {
      * port net_port[source]; otherwise it is a request to its unit. */
     const int32_t *net_node;
     const char *const *net_port;
+    /* per entry (NULL: none): 1 when a forwarding entry's result crosses the
+     * network (sched_driver.c send_forward), 0 a link of its own */
+    const uint8_t *fwd_net;
     /* Ownership: the component that the schedule is attached to calls
      * release(owner) when it is destroyed (NULL: the caller keeps it). */
     void (*release)(void *owner);
@@ -179,6 +182,7 @@ typedef struct map_schedule {
     /* private */
     int32_t *net_node;     /* exec.net_node */
     const char **net_port; /* exec.net_port, strings in `strings` */
+    uint8_t *fwd_net;      /* exec.fwd_net */
     const char **unit_names;
     char **strings;
     size_t n_strings, cap_strings;

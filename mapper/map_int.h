@@ -59,10 +59,19 @@ typedef struct map_net {
 int map_net_resolve(sim_t *s, const char *driver, const map_units_t *units, map_net_t *out,
                     char *err, size_t n);
 void map_net_free(map_net_t *n);
-/* The link a unit forwards its results to another over ("<comp>.<unit name>"
- * to "<comp>.in"): its latency and ps per byte (0: unlimited). SIM_ERR_CONFIG
- * naming the link to add when there is none. */
-int map_fwd_link(sim_t *s, const map_units_t *units, int from, int to, sim_time_t *latency_ps,
-                 double *ps_per_byte, char *err, size_t n);
+/* How a unit's result reaches another's (forwarding): a link "<comp>.<unit
+ * name>" -> "<comp>.in" of its own, else the network when both sit at nodes
+ * (the producer's port "net" to its terminal; the successor's terminal's port
+ * "<unit name>" to it). SIM_ERR_CONFIG naming the links to add otherwise. */
+typedef struct map_fwd_route {
+    int network;                /* 0: a link of its own; 1: over the network */
+    sim_time_t latency_ps;      /* the link, or the producer's link to its terminal */
+    double ps_per_byte;         /* 0: unlimited */
+    uint32_t src, dst;          /* network nodes */
+    sim_time_t out_latency_ps;  /* network: the successor's terminal's link to it */
+    double out_ps_per_byte;
+} map_fwd_route_t;
+int map_fwd_route(sim_t *s, const map_units_t *units, const map_net_t *net, int from, int to,
+                  map_fwd_route_t *out, char *err, size_t n);
 
 #endif

@@ -79,8 +79,10 @@ int map_net_resolve(sim_t *s, const char *driver, const map_units_t *units, map_
         out->node[i] = -1;
     net_ctx_t ctx = {units, out, s};
     noc_attachments(s, on_attach, &ctx);
-    if (!out->present)
+    if (!out->present) {
+        map_net_free(out); /* no network: nothing to keep */
         return 0;
+    }
     if (noc_cfg_of_terminal(out->first, &out->cfg, err, n)) {
         map_net_free(out);
         return SIM_ERR_CONFIG;
@@ -117,29 +119,60 @@ int map_net_transfer(const map_exec_t *x, const map_exec_entry_t *e)
            e->req.n < x->n_units && x->net_node[e->req.k] >= 0 && x->net_node[e->req.n] >= 0;
 }
 
-int map_fwd_link(sim_t *s, const map_units_t *units, int from, int to, sim_time_t *latency_ps,
-                 double *ps_per_byte, char *err, size_t n)
+/* the link from "<from>" to "<to>": latency and ps per byte; 0 when found */
+static int link_of(sim_t *s, const char *from, const char *to, sim_time_t *lat, double *ppb)
 {
+    for (size_t i = 0; i < sim_link_count(s); i++) {
+        sim_link_info_t li;
+        sim_link_get(s, i, &li);
+        if (strcmp(li.from, from) || strcmp(li.to, to))
+            continue;
+        *lat = li.latency_ps;
+        *ppb = li.bandwidth_gbps > 0 ? 1000.0 / li.bandwidth_gbps : 0.0;
+        return 0;
+    }
+    return -1;
+}
+
+int map_fwd_route(sim_t *s, const map_units_t *units, const map_net_t *net, int from, int to,
+                  map_fwd_route_t *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
     if (from < 0 || to < 0 || (size_t)from >= units->n || (size_t)to >= units->n) {
         snprintf(err, n, "forwarding between units out of range");
         return SIM_ERR_CONFIG;
     }
     const map_unit_t *a = &units->unit[from], *b = &units->unit[to];
-    char out[200], in[160];
-    snprintf(out, sizeof out, "%s.%s", a->comp, b->name);
-    snprintf(in, sizeof in, "%s.in", b->comp);
-    for (size_t i = 0; i < sim_link_count(s); i++) {
-        sim_link_info_t li;
-        sim_link_get(s, i, &li);
-        if (strcmp(li.from, out) || strcmp(li.to, in))
-            continue;
-        *latency_ps = li.latency_ps;
-        *ps_per_byte = li.bandwidth_gbps > 0 ? 1000.0 / li.bandwidth_gbps : 0.0;
+    char out1[200], in1[160], out2[200], in2[200];
+    snprintf(out1, sizeof out1, "%s.%s", a->comp, b->name);
+    snprintf(in1, sizeof in1, "%s.in", b->comp);
+    /* a link of its own from the producer to the successor's unit */
+    if (!link_of(s, out1, in1, &out->latency_ps, &out->ps_per_byte))
         return 0;
+    /* else the network, when both sit at nodes: the producer's port "net" to
+     * its terminal, the successor's terminal's port "<unit>" to it */
+    if (net && net->present && net->node[from] >= 0 && net->node[to] >= 0) {
+        const char *ta = sim_comp_name(net->term[from]), *tb = sim_comp_name(net->term[to]);
+        snprintf(out1, sizeof out1, "%s.net", a->comp);
+        snprintf(in2, sizeof in2, "%s.in", ta);
+        snprintf(out2, sizeof out2, "%s.%s", tb, b->name);
+        if (!link_of(s, out1, in2, &out->latency_ps, &out->ps_per_byte) &&
+            !link_of(s, out2, in1, &out->out_latency_ps, &out->out_ps_per_byte)) {
+            out->network = 1;
+            out->src = (uint32_t)net->node[from];
+            out->dst = (uint32_t)net->node[to];
+            return 0;
+        }
+        snprintf(err, n,
+                 "unit '%s' forwards its result to unit '%s' but no link joins them: add "
+                 "{from: %s.%s, to: %s}, or, over the network, {from: %s.net, to: %s} and "
+                 "{from: %s, to: %s}",
+                 a->name, b->name, a->comp, b->name, in1, a->comp, in2, out2, in1);
+        return SIM_ERR_CONFIG;
     }
     snprintf(err, n,
              "unit '%s' forwards its result to unit '%s' but no link joins them: add "
-             "{from: %s, to: %s}",
-             a->name, b->name, out, in);
+             "{from: %s.%s, to: %s}",
+             a->name, b->name, a->comp, b->name, in1);
     return SIM_ERR_CONFIG;
 }

@@ -114,6 +114,9 @@ int map_exec_check(const map_exec_t *s, char *err, size_t n)
                 why = "and this entry must not be transfers";
             else if (e->fwd_bytes == 0 || e->fwd_bytes > UINT32_MAX)
                 why = "needs forward bytes in [1, 2^32)";
+            else if (s->units && s->units[f->unit] &&
+                     strlen(s->units[f->unit]) >= sizeof(((dev_fwd_t *)0)->port))
+                why = "runs on a unit whose name is longer than 23 characters";
             if (why) {
                 snprintf(err, n, "schedule entry %zu (%s): forward to entry %u: it %s", i, nm,
                          (unsigned)e->fwd_to, why);
@@ -285,25 +288,58 @@ static int send_forward(sim_comp_t *c, sched_driver_t *d, int port, const map_ex
 {
     map_exec_t *x = d->sched;
     map_exec_entry_t *f = &x->entries[e->fwd_to];
+    dev_req_t next = f->req;
+    next.tag = e->fwd_to;
     dev_fwd_t rule;
     memset(&rule, 0, sizeof rule);
     rule.tag = i;
-    rule.bytes = e->fwd_bytes;
-    snprintf(rule.port, sizeof rule.port, "%s", x->units[f->unit]);
-    dev_req_t next = f->req;
-    next.tag = e->fwd_to;
+    rule.data_bytes = e->fwd_bytes;
+    unsigned char payload[SIM_PAYLOAD_BYTES];
+    memset(payload, 0, sizeof payload);
     sim_msg_t m;
     memset(&m, 0, sizeof m);
+    m.op_id = f->op_id;
+    int rc = 0;
+    if (x->fwd_net && x->fwd_net[i]) {
+        /* over the network: the successor's request waits at its terminal for
+         * the data; the producer's rule is a send of the bytes to that node */
+        noc_arm_t arm;
+        memset(&arm, 0, sizeof arm);
+        arm.tag = e->fwd_to;
+        arm.kind = DEV_MSG_REQ;
+        snprintf(arm.port, sizeof arm.port, "%s", x->units[f->unit]);
+        m.kind = NOC_MSG_ARM;
+        m.bytes = (uint32_t)sizeof arm;
+        m.data = &arm;
+        m.data_len = sizeof arm;
+        rc = sim_send(c, d->net_port[f->unit], &m, 0);
+        m.kind = NOC_MSG_ARM_DATA;
+        m.bytes = (uint32_t)sizeof next;
+        m.data = &next;
+        m.data_len = sizeof next;
+        if (!rc)
+            rc = sim_send(c, d->net_port[f->unit], &m, 0);
+        noc_send_t snd = {.dest = (uint32_t)x->net_node[f->unit], .bytes = e->fwd_bytes,
+                          .tag = e->fwd_to};
+        memcpy(payload, &snd, sizeof snd);
+        rule.kind = NOC_MSG_SEND;
+        rule.bytes = sizeof snd;
+        snprintf(rule.port, sizeof rule.port, "net");
+    } else {
+        memcpy(payload, &next, sizeof next);
+        rule.bytes = e->fwd_bytes;
+        snprintf(rule.port, sizeof rule.port, "%s", x->units[f->unit]);
+    }
     m.kind = DEV_MSG_FWD;
     m.bytes = (uint32_t)sizeof rule;
-    m.op_id = f->op_id;
     m.data = &rule;
     m.data_len = sizeof rule;
-    int rc = sim_send(c, port, &m, 0);
+    if (!rc)
+        rc = sim_send(c, port, &m, 0);
     m.kind = DEV_MSG_FWD_REQ;
-    m.bytes = (uint32_t)sizeof next;
-    m.data = &next;
-    m.data_len = sizeof next;
+    m.bytes = (uint32_t)sizeof payload;
+    m.data = payload;
+    m.data_len = sizeof payload;
     if (!rc)
         rc = sim_send(c, port, &m, 0);
     f->res.ready_ps = f->res.issue_ps = sim_comp_now(c);

@@ -96,6 +96,7 @@ void map_schedule_free(map_schedule_t *s)
     free(s->unit_names);
     free(s->net_node);
     free(s->net_port);
+    free(s->fwd_net);
     map_units_free(&s->units);
     free(s->workload);
     free(s->spec);
@@ -815,40 +816,55 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     char msg[256];
     if (map_exec_check(&sched->exec, msg, sizeof msg))
         return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
-    /* forwarding: every producer reaches its successor's unit by a link */
-    for (size_t i = 0; i < sched->exec.n_entries; i++) {
-        const map_exec_entry_t *e = &sched->exec.entries[i];
-        sim_time_t lat;
-        double ppb;
-        if (e->fwd_to &&
-            map_fwd_link(s, &sched->units, e->unit, sched->exec.entries[e->fwd_to].unit, &lat, &ppb,
-                         msg, sizeof msg))
-            return fail(err, n, SIM_ERR_CONFIG, "schedule entry %zu: %s", i, msg);
-    }
     /* the network, when units sit at its nodes: transfers between them ride it */
     map_net_t net;
     int rc = map_net_resolve(s, driver_name, &sched->units, &net, msg, sizeof msg);
     if (rc)
         return fail(err, n, rc, "schedule for '%s': %s", driver_name, msg);
+    size_t nu = sched->units.n ? sched->units.n : 1, ne = sched->exec.n_entries;
+    int bad = 0;
     if (net.present) {
-        size_t nu = sched->units.n ? sched->units.n : 1;
         free(sched->net_node);
         free(sched->net_port);
         sched->net_node = calloc(nu, sizeof *sched->net_node);
         sched->net_port = calloc(nu, sizeof *sched->net_port);
         bld_t b = {.s = sched};
-        int bad = !sched->net_node || !sched->net_port;
+        bad = !sched->net_node || !sched->net_port;
         for (size_t i = 0; !bad && i < sched->units.n; i++) {
             sched->net_node[i] = net.node[i];
             if (net.node[i] >= 0 && !(sched->net_port[i] = map_bld_keep(&b, net.port[i])))
                 bad = 1;
         }
-        map_net_free(&net);
-        if (bad)
-            return fail(err, n, SIM_ERR_NOMEM, "out of memory");
-        sched->exec.net_node = sched->net_node;
-        sched->exec.net_port = sched->net_port;
+        if (!bad) {
+            sched->exec.net_node = sched->net_node;
+            sched->exec.net_port = sched->net_port;
+        }
     }
+    /* forwarding: every producer reaches its successor's unit by a link of
+     * its own or over the network */
+    for (size_t i = 0; !bad && !rc && i < ne; i++) {
+        const map_exec_entry_t *e = &sched->exec.entries[i];
+        map_fwd_route_t r;
+        if (!e->fwd_to)
+            continue;
+        if (map_fwd_route(s, &sched->units, &net, e->unit, sched->exec.entries[e->fwd_to].unit,
+                          &r, msg, sizeof msg)) {
+            rc = fail(err, n, SIM_ERR_CONFIG, "schedule entry %zu: %s", i, msg);
+            break;
+        }
+        if (!r.network)
+            continue;
+        if (!sched->fwd_net && !(sched->fwd_net = calloc(ne, sizeof *sched->fwd_net)))
+            bad = 1;
+        else
+            sched->fwd_net[i] = 1;
+    }
+    map_net_free(&net);
+    if (bad)
+        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+    if (rc)
+        return rc;
+    sched->exec.fwd_net = sched->fwd_net;
     sched->exec.release = map_release_schedule;
     sched->exec.owner = sched;
     if (map_exec_attach(c, &sched->exec)) {

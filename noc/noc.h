@@ -29,7 +29,7 @@ void noc_register_all(void);
  * flits of `flit_bytes` bytes, injects them, and the destination terminal,
  * once every packet has arrived, sends NOC_MSG_DELIVERED with a
  * noc_delivered_t on its "out" link (to the device attached there). */
-enum { NOC_MSG_SEND = 0x4e01, NOC_MSG_DELIVERED = 0x4e02 };
+enum { NOC_MSG_SEND = 0x4e01, NOC_MSG_DELIVERED = 0x4e02, NOC_MSG_ARM = 0x4e03, NOC_MSG_ARM_DATA = 0x4e04 };
 
 typedef struct noc_send {
     uint32_t dest; /* destination node id */
@@ -37,6 +37,17 @@ typedef struct noc_send {
     uint64_t bytes; /* message size, >= 1 */
     uint64_t tag;   /* returned unchanged in the delivery */
 } noc_send_t;
+
+/* A message parked at the destination's terminal (forwarding, docs/mapper.md):
+ * NOC_MSG_ARM (payload noc_arm_t) then NOC_MSG_ARM_DATA (its opaque payload,
+ * SIM_PAYLOAD_BYTES). When the message tagged `tag` has arrived, the terminal
+ * sends that payload as a message of kind `kind` on its port `port` (a link
+ * to a device at this node) instead of NOC_MSG_DELIVERED on "out". */
+typedef struct noc_arm {
+    uint64_t tag;
+    uint32_t kind, reserved;
+    char port[32];
+} noc_arm_t;
 
 typedef struct noc_delivered {
     uint32_t src, dest; /* node ids */

@@ -89,6 +89,13 @@ typedef struct noc_term_stats {
     size_t n_lat, cap_lat;
 } noc_term_stats_t;
 
+typedef struct noc_armed {
+    uint64_t tag;
+    uint32_t kind;
+    int port, has_data;
+    unsigned char data[SIM_PAYLOAD_BYTES];
+} noc_armed_t;
+
 typedef struct noc_term {
     uint32_t node, nodes;
     int vcs, buf;
@@ -130,6 +137,8 @@ typedef struct noc_term {
     uint64_t win_lo, win_hi;
     noc_term_stats_t st;
     uint64_t delivered_msgs;
+    struct noc_armed *armed; /* parked messages released by a delivery (NOC_MSG_ARM) */
+    size_t n_armed, cap_armed;
     int h_inj, h_ej, h_lat, h_msg_sent, h_msg_delivered;
     int op_pkt;
 } noc_term_t;

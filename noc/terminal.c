@@ -143,9 +143,47 @@ static int q_push(noc_term_t *t, const noc_pkt_t *pk)
     return 0;
 }
 
+/* NOC_MSG_ARM / NOC_MSG_ARM_DATA: park a message until its tag arrives */
+static void term_arm(sim_comp_t *c, noc_term_t *t, const sim_event_t *ev)
+{
+    if (ev->kind == NOC_MSG_ARM_DATA) {
+        if (!t->n_armed || t->armed[t->n_armed - 1].has_data) {
+            sim_comp_fail(c, "terminal '%s': parked data without its message", sim_comp_name(c));
+            return;
+        }
+        memcpy(t->armed[t->n_armed - 1].data, sim_event_payload(ev), SIM_PAYLOAD_BYTES);
+        t->armed[t->n_armed - 1].has_data = 1;
+        return;
+    }
+    noc_arm_t a;
+    memcpy(&a, sim_event_payload(ev), sizeof a);
+    a.port[sizeof a.port - 1] = '\0';
+    int port = sim_port(c, a.port);
+    if (port < 0 || !sim_port_is_out(c, port)) {
+        sim_comp_fail(c, "terminal '%s': no link leaves port '%s' for the message parked for tag %llu",
+                      sim_comp_name(c), a.port, (unsigned long long)a.tag);
+        return;
+    }
+    if (t->n_armed == t->cap_armed) {
+        size_t cap = t->cap_armed ? 2 * t->cap_armed : 8;
+        noc_armed_t *p = realloc(t->armed, cap * sizeof *p);
+        if (!p) {
+            sim_comp_fail(c, "out of memory");
+            return;
+        }
+        t->armed = p;
+        t->cap_armed = cap;
+    }
+    t->armed[t->n_armed++] = (noc_armed_t){.tag = a.tag, .kind = a.kind, .port = port};
+}
+
 static void term_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
 {
     noc_term_t *t = state;
+    if (ev->kind == NOC_MSG_ARM || ev->kind == NOC_MSG_ARM_DATA) {
+        term_arm(c, t, ev);
+        return;
+    }
     if (ev->kind != NOC_MSG_SEND)
         return;
     noc_send_t rq;
@@ -256,6 +294,21 @@ static void deliver(sim_comp_t *c, noc_term_t *t, const noc_flit_t *f, uint64_t 
         return;
     t->delivered_msgs++;
     sim_stat_add(c, t->h_msg_delivered, (double)f->msg_bytes);
+    for (size_t i = 0; i < t->n_armed; i++) {
+        noc_armed_t *a = &t->armed[i];
+        if (a->tag != f->tag || !a->has_data)
+            continue;
+        /* a message parked for this one: it goes to its device now */
+        noc_armed_t keep = *a;
+        *a = t->armed[--t->n_armed];
+        sim_msg_t m = {.kind = (uint16_t)keep.kind,
+                       .bytes = 0,
+                       .data = keep.data,
+                       .data_len = SIM_PAYLOAD_BYTES};
+        int port = keep.port;
+        sim_send(c, port, &m, 0);
+        return;
+    }
     if (t->dev_out < 0)
         return;
     noc_delivered_t d = {.src = f->src,
@@ -480,12 +533,13 @@ static void term_destroy(sim_comp_t *c, void *state)
     noc_term_t *t = state;
     free(t->q);
     free(t->req);
+    free(t->armed);
     free(t->rs_key);
     free(t->rs_count);
     free(t->st.lat);
 }
 
-static const char *const term_in[] = {"in", NULL}, *const term_out[] = {"out", NULL};
+static const char *const term_in[] = {"in", NULL};
 
 const sim_model_t noc_terminal_model = {
     .name = "noc_terminal",
@@ -499,5 +553,5 @@ const sim_model_t noc_terminal_model = {
     .finish = term_finish,
     .destroy = term_destroy,
     .in_ports = term_in,
-    .out_ports = term_out,
+    .out_ports = NULL, /* "out", and one port per device it releases parked messages to */
 };

@@ -360,6 +360,95 @@ START_TEST(test_forwarding)
 }
 END_TEST
 
+/* The same chain over a 2x2 mesh (a at node 0, b at node 3): a sends the
+ * bytes through its terminal (a.net), b's request waits at b's terminal
+ * until they arrive (n_t3.b). Round trip: a transfer between a and b, which
+ * the network carries (docs/mapper.md, "Units and transfers"). */
+static const char *FWD_NET_CFG =
+    "clocks: {core: 1GHz}\n"
+    "components:\n"
+    "  drv: {model: schedule_driver}\n"
+    "  a: {model: sram, clock: core}\n"
+    "  b: {model: vector, clock: core}\n"
+    "network: {topology: mesh, k: 2, clock: core, prefix: n_, attach.0: a, attach.3: b}\n"
+    "links:\n"
+    "  - {from: drv.a, to: a.in, latency: 1ns}\n"
+    "  - {from: drv.b, to: b.in, latency: 1ns}\n"
+    "  - {from: a.out, to: drv.done, latency: 1ns}\n"
+    "  - {from: b.out, to: drv.done, latency: 1ns}\n"
+    "  - {from: drv.n_t0, to: n_t0.in, latency: 1ns}\n"
+    "  - {from: drv.n_t3, to: n_t3.in, latency: 1ns}\n"
+    "  - {from: n_t0.out, to: drv.done, latency: 1ns}\n"
+    "  - {from: n_t3.out, to: drv.done, latency: 1ns}\n"
+    "  - {from: a.net, to: n_t0.in, latency: 1ns}\n"
+    "  - {from: n_t3.b, to: b.in, latency: 1ns}\n";
+static const char *FWD_NET_ROUND_TRIP =
+    "{\"workload\": \"hand\", \"schedule\": [\n" FWD_READ "\"after\": []},\n"
+    " {\"op\": \"x\", \"kind\": \"transfer\", \"unit\": \"b\", \"request\": {\"op\": "
+    "\"transfer\", \"m\": 4096, \"from\": \"a\", \"to\": \"b\"}, \"after\": [0]},\n" FWD_RELU
+    "\"after\": [1]}\n]}\n";
+
+static sim_t *fwd_net_run(const char *sched, const char *name, map_estimate_t *est)
+{
+    sim_t *s = load_cfg(FWD_NET_CFG);
+    put(tpath(name), sched);
+    char err[1024];
+    ck_assert_msg(map_schedule_attach_file(s, tpath(name), err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_msg(map_estimate(s, map_attached(s, "drv"), est, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sim_run(s, SIM_TIME_MAX, UINT64_MAX) == 0, "%s", sim_errmsg(s));
+    sim_finish(s);
+    return s;
+}
+
+START_TEST(test_forwarding_over_the_network)
+{
+    map_estimate_t e_rt, e_fw;
+    sim_t *rt = fwd_net_run(FWD_NET_ROUND_TRIP, "nrt.json", &e_rt);
+    sim_t *fw = fwd_net_run(FWD_FORWARDED, "nfw.json", &e_fw);
+    sim_time_t t_rt = sim_end_ps(rt), t_fw = sim_end_ps(fw);
+    fprintf(stderr,
+            "forwarding over the network: round trip %llu ps (estimate %llu), forwarded %llu ps "
+            "(estimate %llu)\n",
+            (unsigned long long)t_rt, (unsigned long long)e_rt.makespan_ps,
+            (unsigned long long)t_fw, (unsigned long long)e_fw.makespan_ps);
+    ck_assert_double_eq(stat_of(fw, "drv", "entries_done"), 2);
+    ck_assert_double_eq(stat_of(fw, "drv", "completed"), 1);
+    ck_assert_uint_le(t_fw, t_rt);
+    /* the bytes a handed on = the bytes its terminal took = those b's delivered */
+    ck_assert_double_eq(stat_of(fw, "a", "forwarded_bytes"), 4096);
+    ck_assert_double_eq(stat_of(fw, "n_t0", "message_bytes_sent"), 4096);
+    ck_assert_double_eq(stat_of(fw, "n_t3", "message_bytes_delivered"), 4096);
+    ck_assert_double_eq(stat_of(fw, "b", "ops"), 1);
+    /* and the routers charged them as they charge a transfer: 256 flits of
+     * 16 B through 3 routers and 2 links */
+    double e_net = 0;
+    for (size_t i = 0; i < sim_comp_count(fw); i++)
+        if (!strcmp(sim_comp_model(sim_comp_at(fw, i)), "iq_router"))
+            e_net += sim_energy_pj(sim_comp_at(fw, i));
+    ck_assert_msg(fabs(e_net - 256 * 128 * (3 * 0.43 + 2 * 0.1)) < 1e-6, "%g pJ", e_net);
+    for (int k = 0; k < 2; k++) {
+        double r = (double)(k ? e_fw : e_rt).makespan_ps / (double)(k ? t_fw : t_rt);
+        ck_assert_msg(r > 0.9 && r < 1.1, "estimate / simulation = %g", r);
+    }
+    map_estimate_free(&e_rt);
+    map_estimate_free(&e_fw);
+    sim_destroy(rt);
+    sim_destroy(fw);
+    /* without a's link to its terminal the schedule is refused, naming both ways */
+    char *cfg = strdup(FWD_NET_CFG), err[1024];
+    *strstr(cfg, "  - {from: a.net") = '\0';
+    sim_t *s = load_cfg(cfg);
+    free(cfg);
+    put(tpath("nonet.json"), FWD_FORWARDED);
+    ck_assert_int_ne(map_schedule_attach_file(s, tpath("nonet.json"), err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "or, over the network, {from: a.net, to: n_t0.in} and {from: "
+                              "n_t3.b, to: b.in}"),
+                  "%s", err);
+    sim_destroy(s);
+}
+END_TEST
+
 START_TEST(test_transfer_cost_query)
 {
     sim_t *s = load_cfg(XFER_CFG);
@@ -639,6 +728,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_transfers_over_the_network);
     tcase_add_test(t, test_network_refusals);
     tcase_add_test(t, test_forwarding);
+    tcase_add_test(t, test_forwarding_over_the_network);
     tcase_add_test(t, test_refusals);
     tcase_add_test(t, test_json_round_trip);
     tcase_add_test(t, test_many_units);
