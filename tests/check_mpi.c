@@ -266,6 +266,25 @@ START_TEST(network_config_identical_to_sequential)
 }
 END_TEST
 
+START_TEST(network_8x8_long)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!getenv("PRISM_LONG")) {
+        fprintf(stderr, "network_8x8_long: skipped (make check-long runs it)\n");
+        return;
+    }
+    if (!have_mpi())
+        return;
+    /* an 8x8 mesh near saturation (transpose traffic, 4-flit packets) for
+     * 10,000 cycles on 3 ranks with METIS's cut, both synchronisations */
+    write_file(path("mesh8.yaml"), "until: 10us\nclocks: {core: 1GHz}\ncomponents: {}\nnetwork: "
+                                   "{topology: mesh, k: 8, clock: core, prefix: n_, traffic: "
+                                   "transpose, rate: 0.35, packet_size: 4}\n");
+    same_as_sequential(path("mesh8.yaml"), "--seed 21", 3, "");
+    same_as_sequential(path("mesh8.yaml"), "--seed 22", 2, "--sync null");
+}
+END_TEST
+
 START_TEST(network_partition_reports_cut_channels)
 {
     SKIP_WITHOUT_PRISM();
@@ -592,6 +611,7 @@ static Suite *suite(void)
     tcase_add_test(tc, hybrid_identical_to_sequential);
     tcase_add_test(tc, network_config_identical_to_sequential);
     tcase_add_test(tc, network_partition_reports_cut_channels);
+    tcase_add_test(tc, network_8x8_long);
     tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
     tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);
