@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     sim_dist_stats_t st;
     sim_dist_get_stats(s, &st);
     /* the unit costs of synchronisation, for the scaling projection
-     * (bench/project.py): 1000 reductions, all-to-alls and exchanges of 1000 events */
+     * (bench/project.c): 1000 reductions, all-to-alls and exchanges of 1000 events */
     double p_red = 0, p_a2a = 0, p_xch = 0;
     size_t probe_bytes = 1000 * sizeof(sim_event_t);
     if (nranks > 1)

@@ -11,13 +11,14 @@ for spec in "1024 20000" "16384 400"; do
   phold=$(bench/phold --lps "$1" --end "$2" --lookahead 0.1 --json)
   echo "$hold"
   echo "$phold"
-  python3 - "$hold" "$phold" <<'PY' 2>/dev/null || true
-import json, sys
-h = json.loads(sys.argv[1]); p = json.loads(sys.argv[2])
-print("   phold/hold = %.0f%%" % (100.0 * p["events_per_s"] / h["ops_per_s"]))
-PY
+  # phold/hold from the two JSON lines (no interpreter needed)
+  awk -v h="$hold" -v p="$phold" 'function field(s, k,   v) {
+      if (!match(s, "\"" k "\":[-+0-9.eE]+")) return 0
+      v = substr(s, RSTART, RLENGTH); sub(/^[^:]*:/, "", v); return v + 0 }
+    BEGIN { if (field(h, "ops_per_s") > 0)
+      printf "   phold/hold = %.0f%%\n", 100 * field(p, "events_per_s") / field(h, "ops_per_s") }'
 done
-echo "== PHOLD over MPI: 1 and 2 ranks, then the scaling projection (bench/project.py) =="
+echo "== PHOLD over MPI: 1 and 2 ranks, then the scaling projection (bench/project) =="
 echo "   (2 cores shared with other jobs; load: $(cut -d' ' -f1-3 /proc/loadavg))"
 if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 if command -v mpirun >/dev/null && mpirun --oversubscribe -np 2 bench/phold --lps 8 --end 1 >/dev/null 2>&1; then
@@ -29,7 +30,7 @@ if command -v mpirun >/dev/null && mpirun --oversubscribe -np 2 bench/phold --lp
       $cmd --lps "$1" --end "$2" --lookahead 0.1 --json | tee -a "$mpi_lines"
     done
   done
-  python3 bench/project.py < "$mpi_lines" || true
+  bench/project < "$mpi_lines" || true
   rm -f "$mpi_lines"
 else
   echo "   skipped: mpirun missing or bench/phold built without MPI"

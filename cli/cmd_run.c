@@ -42,6 +42,17 @@ typedef struct run {
 
 static int mpi_started; /* MPI_Init ran: finalize before exit */
 
+/* A signal before the loop watches for it (while the config loads, the
+ * trace opens, ranks agree) is kept here and handled when the loop starts,
+ * so the trace still says interrupted. A distributed run keeps this handler
+ * throughout: a rank waiting for its peers sees the signal (sim/mpi.c). */
+static volatile sig_atomic_t early_signum;
+static void on_early_signal(int signum)
+{
+    early_signum = signum;
+    sim_dist_note_signal(signum);
+}
+
 static double wall_now(void)
 {
     struct timespec ts;
@@ -66,11 +77,18 @@ static void on_slice(struct ev_loop *loop, ev_idle *w, int revents)
     run_t *r = w->data;
     if (r->dist) {
         int done, stopped;
+        if (early_signum && !r->stop_req) {
+            r->why = early_signum == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM";
+            r->stop_req = 1;
+        }
         if (sim_dist_run(r->sim, SLICE_EVENTS, r->stop_req, &done, &stopped)) {
             r->failed = 1;
             stop_loop(r);
         } else if (stopped) {
             r->interrupted = 1;
+            if (!r->why && early_signum) /* seen while waiting for the other ranks */
+                r->why =
+                    early_signum == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM";
             if (!r->why)
                 r->why = "interrupted (a signal or the wall limit on another rank)";
             stop_loop(r);
@@ -152,15 +170,6 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     stop_loop(r);
 }
 
-/* A signal before the loop watches for it (while the config loads, the
- * trace opens, ranks agree) is kept here and handled when the loop starts,
- * so the trace still says interrupted. */
-static volatile sig_atomic_t early_signum;
-static void on_early_signal(int signum)
-{
-    early_signum = signum;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -201,9 +210,14 @@ static void usage(FILE *f)
             "                        (default 100000; 0: every component weighs 1)\n"
             "  --sync reduce|null    window synchronization: a global min-reduction\n"
             "                        (default) or null messages between ranks\n"
+            "  --peer-timeout SECONDS\n"
+            "                        a rank that waits this long for a rank on another host\n"
+            "                        (for any rank after SIGINT/SIGTERM) counts it as gone\n"
+            "                        and the run fails naming it (default 30; a rank on the\n"
+            "                        same host is checked by its pid at once)\n"
             "  --help                this text\n\n"
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
-            "1 a model failed during the run, 2 bad usage or bad input.\n",
+            "1 a model failed during the run (or a rank died), 2 bad usage or bad input.\n",
             cli_dtype_list());
 }
 
@@ -426,6 +440,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                                          {"partition", required_argument, NULL, 'Q'},
                                          {"pilot-events", required_argument, NULL, 'E'},
                                          {"sync", required_argument, NULL, 'Y'},
+                                         {"peer-timeout", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
     const char *partition_file = NULL;
     long want_ranks = 0;
@@ -438,7 +453,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     int messages = 0, progress = 0, json = 0, index = 0, force = 0, dtype_given = 0;
     char dtype_note[160] = "";
     sim_config_over_t over = {0};
-    double wall_limit = 0;
+    double wall_limit = 0, peer_timeout = 30;
     optind = 1;
     opterr = 0;
     int o;
@@ -482,6 +497,14 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (*end || !(wall_limit > 0))
                 return cli_usage_error(
                     "run", "--wall-limit '%s' is not a positive number of seconds", optarg);
+            break;
+        }
+        case 'T': {
+            char *end;
+            peer_timeout = strtod(optarg, &end);
+            if (*end || !(peer_timeout > 0))
+                return cli_usage_error(
+                    "run", "--peer-timeout '%s' is not a positive number of seconds", optarg);
             break;
         }
         case 'p': progress = 1; break;
@@ -666,6 +689,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         free(text);
         return 2;
     }
+    if (dist)
+        sim_dist_set_peer_timeout(s, peer_timeout);
     int rc = sim_init(s);
     if (rc) /* in a distributed run, the rank that owns the component says why */
         fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
@@ -734,10 +759,12 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     ev_idle_start(r.loop, &r.slice);
     ev_signal_init(&r.sigint, on_signal, SIGINT);
     r.sigint.data = &r;
-    ev_signal_start(r.loop, &r.sigint);
     ev_signal_init(&r.sigterm, on_signal, SIGTERM);
     r.sigterm.data = &r;
-    ev_signal_start(r.loop, &r.sigterm);
+    if (!dist) { /* a distributed run keeps on_early_signal (on_slice reads it) */
+        ev_signal_start(r.loop, &r.sigint);
+        ev_signal_start(r.loop, &r.sigterm);
+    }
     if (r.progress_on) {
         ev_timer_init(&r.progress, on_progress, 0.25, 0.25);
         r.progress.data = &r;
@@ -748,7 +775,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         r.wall.data = &r;
         ev_timer_start(r.loop, &r.wall);
     }
-    if (early_signum) { /* a signal came during setup */
+    if (early_signum && !dist) { /* a signal came during setup */
         ev_signal early;
         ev_signal_init(&early, on_signal, early_signum);
         early.data = &r;
@@ -762,8 +789,16 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         fprintf(stderr, "\n");
     }
     if (dist) {
-        /* agree the end, finish, flush the rank files, gather on rank 0 */
-        if (sim_dist_finish(s, close_rank_trace, &rt)) {
+        /* agree the end, finish, flush the rank files, gather on rank 0; when
+         * a rank is gone: finish here, flush, tell rank 0, which merges the
+         * files of the ranks still there */
+        int frc = sim_dist_finish(s, close_rank_trace, &rt);
+        int fault = sim_dist_faulted(s);
+        if (fault) {
+            r.failed = 1;
+            if (sim_dist_fault_end(s))
+                fprintf(stderr, "prism run: rank %d: out of memory\n", rank);
+        } else if (frc) {
             fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
             r.failed = 1;
         }
@@ -771,12 +806,20 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         if (rt.rc)
             r.failed = 1;
         if (rank != 0) {
+            if (fault)
+                fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
+            /* rank 0 is gone: this rank commits the run's database */
+            if (fault && sim_dist_fault_lead(s) && trace_path &&
+                sim_dist_trace_commit_lead(s, trace_path, nranks, wall, err, sizeof err))
+                fprintf(stderr, "prism run: %s\n", err);
             sim_destroy(s);
             free(text);
             return r.failed ? 1 : r.interrupted ? 130 : 0;
         }
         if (t) {
-            int64_t merged = sim_dist_trace_merge(s, trace_path, nranks, err, sizeof err);
+            int64_t merged = fault
+                                 ? sim_dist_trace_merge_kept(s, trace_path, nranks, err, sizeof err)
+                                 : sim_dist_trace_merge(s, trace_path, nranks, err, sizeof err);
             if (merged < 0) {
                 fprintf(stderr, "prism run: %s\n", err);
                 r.failed = 1;

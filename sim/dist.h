@@ -44,11 +44,11 @@ typedef struct sim_partition_info {
     const char *method;         /* "metis", "blocks", "file" */
 } sim_partition_info_t;
 
-/* Expected events per component and messages per link from a pilot run of
- * up to `max_events` of an initialised sequential simulation (comp_w sized
- * sim_comp_count; link_w sized sim_link_count + sim_chan_count: the links,
- * then the records and credits of each clocked channel; +1 each so nothing
- * weighs 0). */
+/* Expected events per component (events delivered plus clock ticks) and
+ * messages per link from a pilot run of up to `max_events` of an
+ * initialised sequential simulation (comp_w sized sim_comp_count; link_w
+ * sized sim_link_count + sim_chan_count: the links, then the records and
+ * credits of each clocked channel; +1 each so nothing weighs 0). */
 int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_t *link_w);
 /* Place components on `nranks` ranks: METIS over the graph of links and
  * clocked channels (components joined by zero-latency links are kept
@@ -87,8 +87,31 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
  * Collective. Before it, rank files of the trace must be flushed when
  * `before_gather` is given (called after finish). */
 int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx);
-int sim_dist_rank(const sim_t *s);   /* 0 in a sequential run */
-int sim_dist_size(const sim_t *s);   /* 1 in a sequential run */
+/* ---- faults: a rank that died or stopped answering ----------------------------- *
+ * The waits of a run poll; between polls a rank reads its peers' fault
+ * notices, checks the pids of the ranks on its host (exchanged at the start)
+ * and gives up on an answer after the peer timeout: always for a rank on
+ * another host, for any rank once a SIGINT/SIGTERM arrived. */
+/* Async-signal-safe: a SIGINT/SIGTERM arrived (the run stops after the same
+ * window on every rank, or fails when a rank is gone). */
+void sim_dist_note_signal(int signum);
+int sim_dist_signal(void); /* the last signal noted, 0 none */
+/* Seconds without an answer after which a rank counts as gone (default 30). */
+void sim_dist_set_peer_timeout(sim_t *s, double seconds);
+/* 1 when this rank left the run because a rank is gone: sim_dist_finish then
+ * only finishes locally (and returns an error); call sim_dist_fault_end. */
+int sim_dist_faulted(const sim_t *s);
+/* After a fault, once this rank's trace file is closed: ranks tell rank 0
+ * they are still there (bounded by the peer timeout); on rank 0 the error
+ * message then names the ranks that died or did not answer and the ranks
+ * whose rows the trace keeps (sim_dist_rank_kept). No MPI_Finalize follows. */
+int sim_dist_fault_end(sim_t *s);
+/* After sim_dist_fault_end: 1 on the rank that commits the trace (rank 0,
+ * or the least rank still there when rank 0 is gone) */
+int sim_dist_fault_lead(const sim_t *s);
+int sim_dist_rank_kept(const sim_t *s, int rank); /* on the lead, after sim_dist_fault_end */
+int sim_dist_rank(const sim_t *s);                /* 0 in a sequential run */
+int sim_dist_size(const sim_t *s);                /* 1 in a sequential run */
 int sim_dist_failed(const sim_t *s); /* a model failed on some rank (after finish: with message) */
 
 /* Synchronisation counters of this rank (rank 0 after finish: max over ranks
@@ -108,6 +131,14 @@ void sim_dist_get_stats(const sim_t *s, sim_dist_stats_t *out);
  * delete them. Rank 0 only. Returns rows merged, or -1 with err. */
 int64_t sim_dist_trace_merge(const sim_t *s, const char *path, int nranks, char *err,
                              size_t errlen);
+/* After a fault: the files of the ranks sim_dist_rank_kept names (their op
+ * names adopted into s first), the others deleted. */
+int64_t sim_dist_trace_merge_kept(sim_t *s, const char *path, int nranks, char *err, size_t errlen);
+/* The lead when rank 0 is gone: the kept files merged into the run's
+ * database (opened by rank 0), its ops written and its run committed as
+ * failed with sim_errmsg(s). 0 or -1 with err. */
+int sim_dist_trace_commit_lead(sim_t *s, const char *path, int nranks, double wall_s, char *err,
+                               size_t errlen);
 void sim_dist_trace_rank_path(char *buf, size_t n, const char *path, int rank);
 
 #endif

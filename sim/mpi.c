@@ -9,9 +9,13 @@
 #include "sim/dist.h"
 #include "sim/sim_int.h"
 
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int sim_dist_env_size(void)
 {
@@ -72,6 +76,18 @@ struct sim_dist {
     sim_time_t safe;   /* null messages: the least promise this rank holds */
     uint64_t *chan_la; /* per clock: least latency (cycles) of a cut channel, 0: none */
     int deliver_first; /* sends made during init: the first window only delivers them */
+    uint64_t red[6];   /* the reductions' input and output */
+    /* faults (a rank that died or stopped answering) */
+    double peer_timeout_s;     /* waits bounded by it: see sim_dist_set_peer_timeout */
+    long *pid;                 /* per rank, exchanged at the start */
+    unsigned char *same_host;  /* per rank: its pid can be checked here */
+    unsigned long long *start; /* per rank: its process's start time (proc_start) */
+    unsigned char *gone;       /* per rank: 0 alive, GONE_DIED, GONE_SILENT */
+    int fault;                 /* a rank is gone: the ranks cannot finish together */
+    int lead;                  /* after a fault: this rank merges and commits the trace */
+    uint64_t die_at;           /* PRISM_MPI_DIE: window + 1 at which this rank kills itself */
+    void *fault_req;           /* the fault notices sent to the peers */
+    unsigned char *fault_msg;  /* their payload (gone[], kept until exit) */
 };
 
 static int grow_mem(void **a, size_t *cap, size_t need, size_t elem)
@@ -189,6 +205,12 @@ void sim_dist_free(sim_t *s)
     free(d->rank_of);
     free(d->local);
     free(d->chan_la);
+    free(d->pid);
+    free(d->start);
+    free(d->same_host);
+    free(d->gone);
+    free(d->fault_req);
+    /* fault_msg is not freed: a notice to a peer may still be in flight */
     free(d);
     s->dist = NULL;
     s->dist_local = NULL;
@@ -205,6 +227,34 @@ int sim_dist_size(const sim_t *s)
 int sim_dist_failed(const sim_t *s)
 {
     return s->dist ? s->dist->any_failed : s->failed;
+}
+int sim_dist_faulted(const sim_t *s)
+{
+    return s->dist ? s->dist->fault : 0;
+}
+int sim_dist_fault_lead(const sim_t *s)
+{
+    return s->dist ? s->dist->lead : 0;
+}
+int sim_dist_rank_kept(const sim_t *s, int rank)
+{
+    return !s->dist || rank < 0 || rank >= s->dist->nranks || !s->dist->gone[rank];
+}
+void sim_dist_set_peer_timeout(sim_t *s, double seconds)
+{
+    if (s->dist && seconds > 0)
+        s->dist->peer_timeout_s = seconds;
+}
+
+/* the last SIGINT/SIGTERM (set from a signal handler) */
+static volatile sig_atomic_t dist_signum;
+void sim_dist_note_signal(int signum)
+{
+    dist_signum = signum;
+}
+int sim_dist_signal(void)
+{
+    return dist_signum;
 }
 void sim_dist_get_stats(const sim_t *s, sim_dist_stats_t *out)
 {
@@ -229,12 +279,16 @@ int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
     d->nranks = nranks;
     d->sync = sync;
     d->lookahead = lookahead_ps ? lookahead_ps : SIM_TIME_MAX;
+    d->peer_timeout_s = 30;
     size_t n = s->n_comps;
     d->rank_of = malloc((n ? n : 1) * sizeof *d->rank_of);
     d->local = calloc(n ? n : 1, 1);
     d->out = calloc((size_t)nranks, sizeof *d->out);
+    d->pid = calloc((size_t)nranks, sizeof *d->pid);
+    d->same_host = calloc((size_t)nranks, 1);
+    d->gone = calloc((size_t)nranks * 2, 1); /* then: heard from in this window */
     d->edges = calloc(s->n_clocks ? s->n_clocks : 1, sizeof *d->edges);
-    if (!d->rank_of || !d->local || !d->out || !d->edges) {
+    if (!d->rank_of || !d->local || !d->out || !d->edges || !d->pid || !d->same_host || !d->gone) {
         sim_dist_free(s);
         return SIM_ERR_NOMEM;
     }
@@ -270,6 +324,8 @@ int sim_dist_attach(sim_t *s, const uint32_t *rank_of, int rank, int nranks,
 
 #ifdef PRISM_HAVE_MPI
 #include <mpi.h>
+
+static int dist_fault_seen; /* a rank is gone: no MPI_Finalize (it would wait for it) */
 
 static double wall(void)
 {
@@ -333,11 +389,15 @@ int sim_dist_init(int *rank, int *nranks, char *err, size_t errlen)
     }
     MPI_Comm_rank(MPI_COMM_WORLD, rank);
     MPI_Comm_size(MPI_COMM_WORLD, nranks);
+    /* a failed call returns (and the waits then find the rank that is gone) */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     return 0;
 }
 
 void sim_dist_finalize(void)
 {
+    if (dist_fault_seen)
+        return; /* MPI_Finalize would wait for the rank that is gone */
     int inited = 0, fin = 0;
     MPI_Initialized(&inited);
     MPI_Finalized(&fin);
@@ -414,6 +474,330 @@ int sim_dist_probe(int reps, size_t bytes, double *allreduce_s, double *alltoall
     return 0;
 }
 
+/* ---- faults: a rank that died or stopped answering --------------------------- *
+ * Every wait of a window (the exchange, the reduction) and of the end polls
+ * its MPI requests instead of blocking, and between polls: takes a peer's
+ * fault notice; checks that the ranks on this host still run (their pids,
+ * exchanged at the start); and gives up on an answer after the peer timeout
+ * when the peer is on another host (its pid cannot be checked) or, once a
+ * SIGINT/SIGTERM arrived, on any host. A rank that finds a peer gone tells the
+ * others and leaves the run; sim_dist_fault_end then lets rank 0 learn which
+ * ranks are still there (their rank files are merged) and names the rest. */
+enum { GONE_DIED = 1, GONE_SILENT = 2 };
+#define TAG_FAULT 40
+#define TAG_DONE 41
+#define TAG_ACK 42
+#define WATCH_S 0.02 /* seconds between two looks at the peers while waiting */
+
+/* Field 22 of /proc/PID/stat (start time, clock ticks after boot; pid 0:
+ * this process): tells a reused pid from the rank's process. 0 when the
+ * process is gone or a zombie. */
+static unsigned long long proc_start(long pid)
+{
+    char p[64], buf[1024];
+    if (pid > 0)
+        snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+    else
+        snprintf(p, sizeof p, "/proc/self/stat");
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *c = strrchr(buf, ')'); /* the command may contain spaces */
+    if (!c || c[1] != ' ' || c[2] == 'Z' || c[2] == 'X')
+        return 0;
+    c += 2; /* field 3, the state */
+    for (int field = 3; field < 22 && c; field++) {
+        c = strchr(c, ' ');
+        if (c)
+            c++;
+    }
+    unsigned long long v = c ? strtoull(c, NULL, 10) : 0;
+    return v ? v : 1;
+}
+
+/* Every rank's pid, start time and whether it runs on this host. */
+static int await_reqs(sim_t *s, int n, MPI_Request *req);
+static void exchange_pids(sim_t *s)
+{
+    struct sim_dist *d = s->dist;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *p = host; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    /* left allocated when a rank is gone (the gather may go on) */
+    uint64_t *all = calloc((size_t)d->nranks * 3 + 3, sizeof *all), *mine = all;
+    d->start = calloc((size_t)d->nranks, sizeof *d->start);
+    if (!all || !d->start)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    mine[0] = (uint64_t)getpid();
+    mine[1] = proc_start(0);
+    mine[2] = h;
+    MPI_Request req;
+    MPI_Iallgather(mine, 3, MPI_UINT64_T, all + 3, 3, MPI_UINT64_T, MPI_COMM_WORLD, &req);
+    if (await_reqs(s, 1, &req))
+        return;
+    all += 3;
+    for (int r = 0; r < d->nranks; r++) {
+        d->pid[r] = (long)all[3 * r];
+        d->start[r] = all[3 * r + 1];
+        d->same_host[r] = r != d->rank && all[3 * r + 2] == h && d->start[r];
+    }
+    free(all - 3);
+    /* fault injection for tests (docs/engine.md): PRISM_MPI_DIE=RANK:WINDOW
+     * kills rank RANK with SIGKILL when it has run WINDOW windows */
+    const char *die = getenv("PRISM_MPI_DIE");
+    int dr = -1;
+    unsigned long long dw = 0;
+    if (die && sscanf(die, "%d:%llu", &dr, &dw) == 2 && dr == d->rank)
+        d->die_at = dw + 1;
+}
+
+static void names_of(const struct sim_dist *d, int which, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int r = 0; r < d->nranks && len < n; r++)
+        if (d->gone[r] == which)
+            len += (size_t)snprintf(out + len, n - len, "%s%d", len ? ", " : "", r);
+}
+
+/* This rank leaves the run: record why, tell every peer still there. */
+static int declare_fault(sim_t *s, const char *cause)
+{
+    struct sim_dist *d = s->dist;
+    if (d->fault)
+        return 1;
+    d->fault = 1;
+    dist_fault_seen = 1;
+    char died[256], silent[256];
+    names_of(d, GONE_DIED, died, sizeof died);
+    names_of(d, GONE_SILENT, silent, sizeof silent);
+    s->failed = 1;
+    sim_set_error(s, SIM_ERR_MODEL, "rank %d left the run at %llu ps: %s%s%s%s%s", d->rank,
+                  (unsigned long long)s->now, cause, died[0] ? " (died: rank " : "", died,
+                  silent[0] ? (died[0] ? "; silent: rank " : " (silent: rank ") : "", silent);
+    if (died[0] || silent[0])
+        snprintf(s->err + strlen(s->err), sizeof s->err - strlen(s->err), ")");
+    d->fault_msg = calloc((size_t)d->nranks, 1);
+    d->fault_req = calloc((size_t)d->nranks, sizeof(MPI_Request));
+    if (!d->fault_msg || !d->fault_req)
+        return 1;
+    memcpy(d->fault_msg, d->gone, (size_t)d->nranks);
+    MPI_Request *req = d->fault_req;
+    for (int r = 0; r < d->nranks; r++)
+        if (r != d->rank && !d->gone[r])
+            MPI_Isend(d->fault_msg, d->nranks, MPI_BYTE, r, TAG_FAULT, MPI_COMM_WORLD, &req[r]);
+    return 1;
+}
+
+typedef struct waiter {
+    double t0, last, sig_t;
+    const unsigned char *heard; /* per rank; NULL: a collective, any peer may be missing */
+} waiter_t;
+
+/* One look at the peers (at most every WATCH_S): a peer's fault notice
+ * (`silent_too`: also the ranks it found silent), this host's ranks' pids,
+ * the peer timeout. Marks the ranks found gone; returns 1 with `cause` when
+ * it found one. */
+static int look(sim_t *s, waiter_t *w, int silent_too, char *cause, size_t n)
+{
+    struct sim_dist *d = s->dist;
+    double now = wall();
+    if (!w->t0)
+        w->t0 = w->last = now;
+    if (now - w->last < WATCH_S) {
+        sched_yield(); /* the peer may be waiting for this core */
+        return 0;
+    }
+    w->last = now;
+    int flag = 0;
+    MPI_Status st;
+    if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_FAULT, MPI_COMM_WORLD, &flag, &st) == MPI_SUCCESS && flag) {
+        int len = 0;
+        MPI_Get_count(&st, MPI_BYTE, &len);
+        unsigned char g[4096];
+        if (len > (int)sizeof g)
+            len = (int)sizeof g;
+        MPI_Recv(g, len, MPI_BYTE, st.MPI_SOURCE, TAG_FAULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        int found = 0;
+        for (int r = 0; r < d->nranks && r < len; r++)
+            if (g[r] && r != d->rank && !d->gone[r] && (silent_too || g[r] == GONE_DIED))
+                d->gone[r] = g[r], found = 1;
+        snprintf(cause, n, "rank %d reported a rank gone", st.MPI_SOURCE);
+        if (found || silent_too)
+            return 1;
+    }
+    int died = 0;
+    for (int r = 0; r < d->nranks; r++)
+        if (d->same_host[r] && !d->gone[r] && proc_start(d->pid[r]) != d->start[r]) {
+            d->gone[r] = GONE_DIED;
+            died = 1;
+        }
+    if (died) {
+        snprintf(cause, n, "a rank's process on this host is gone");
+        return 1;
+    }
+    if (dist_signum && !w->sig_t)
+        w->sig_t = now;
+    double from = w->sig_t > w->t0 ? w->sig_t : w->t0;
+    if (now - from < d->peer_timeout_s)
+        return 0;
+    int silent = 0;
+    for (int r = 0; r < d->nranks; r++)
+        if (r != d->rank && !d->gone[r] && !(w->heard && w->heard[r]) &&
+            (w->sig_t || !d->same_host[r])) {
+            d->gone[r] = GONE_SILENT;
+            silent = 1;
+        }
+    snprintf(cause, n, "no answer within %g s%s", d->peer_timeout_s,
+             w->sig_t ? " of a SIGINT/SIGTERM" : "");
+    return silent;
+}
+
+/* Between two polls of a wait: 1 once this rank has left the run. */
+static int watch(sim_t *s, waiter_t *w)
+{
+    char cause[160];
+    if (s->dist->fault)
+        return 1;
+    return look(s, w, 1, cause, sizeof cause) ? declare_fault(s, cause) : 0;
+}
+
+/* Waits for every request; 1 when this rank left the run instead. */
+static int await_reqs(sim_t *s, int n, MPI_Request *req)
+{
+    waiter_t w = {0};
+    for (;;) {
+        int flag = 0;
+        int rc = MPI_Testall(n, req, &flag, MPI_STATUSES_IGNORE);
+        if (rc != MPI_SUCCESS) {
+            char e[MPI_MAX_ERROR_STRING] = "MPI error";
+            int len = 0;
+            MPI_Error_string(rc, e, &len);
+            return declare_fault(s, e);
+        }
+        if (flag)
+            return 0;
+        if (watch(s, &w))
+            return 1;
+    }
+}
+
+/* Waits for a message with `tag` from a rank not yet `heard`. */
+static int await_probe(sim_t *s, int tag, const unsigned char *heard, MPI_Status *st)
+{
+    waiter_t w = {.heard = heard};
+    for (;;) {
+        int flag = 0;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &flag, st) == MPI_SUCCESS && flag)
+            return 0;
+        if (watch(s, &w))
+            return 1;
+    }
+}
+
+int sim_dist_fault_end(sim_t *s)
+{
+    struct sim_dist *d = s->dist;
+    if (!d || !d->fault)
+        return 0;
+    char cause[160];
+    int P = d->nranks;
+    /* static: a send or receive may outlive this call (the peer is gone) */
+    static uint64_t done_msg, ack_msg;
+    /* the lead: the least rank still there, rank 0 unless it is gone; the
+     * others tell it their files are closed and leave once it answers */
+    for (;;) {
+        int lead = 0;
+        while (lead < d->rank && d->gone[lead])
+            lead++;
+        if (lead == d->rank)
+            break;
+        done_msg = s->handled;
+        MPI_Request req[2];
+        MPI_Isend(&done_msg, 1, MPI_UINT64_T, lead, TAG_DONE, MPI_COMM_WORLD, &req[0]);
+        MPI_Irecv(&ack_msg, 1, MPI_UINT64_T, lead, TAG_ACK, MPI_COMM_WORLD, &req[1]);
+        waiter_t w = {.sig_t = wall()}; /* bounded: the lead may be gone */
+        if (d->gone[lead] == GONE_SILENT)
+            d->gone[lead] = 0;
+        for (;;) {
+            int flag = 0;
+            MPI_Testall(2, req, &flag, MPI_STATUSES_IGNORE);
+            if (flag)
+                return 0;
+            look(s, &w, 0, cause, sizeof cause);
+            if (d->gone[lead]) { /* the next rank leads */
+                MPI_Cancel(&req[1]);
+                break;
+            }
+        }
+    }
+    d->lead = 1;
+    /* the lead: which ranks are still there (their rank files are closed) */
+    unsigned char *heard = calloc((size_t)P, 1);
+    MPI_Request *acks = calloc((size_t)P, sizeof *acks);
+    if (!heard || !acks) {
+        free(heard);
+        free(acks);
+        return SIM_ERR_NOMEM;
+    }
+    for (int r = d->rank + 1; r < P; r++)
+        if (d->gone[r] != GONE_DIED)
+            d->gone[r] = 0; /* a rank found silent gets another chance to answer */
+    waiter_t w = {.heard = heard, .sig_t = wall()}; /* bounded for every peer */
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, MPI_COMM_WORLD, &flag, &st) == MPI_SUCCESS &&
+            flag) {
+            uint64_t v;
+            int src = st.MPI_SOURCE;
+            MPI_Recv(&v, 1, MPI_UINT64_T, src, TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            heard[src] = 1;
+            MPI_Isend(&ack_msg, 1, MPI_UINT64_T, src, TAG_ACK, MPI_COMM_WORLD, &acks[src]);
+            continue; /* every message already there first */
+        }
+        int all = 1;
+        for (int r = d->rank + 1; r < P; r++)
+            all &= heard[r] || d->gone[r];
+        if (all)
+            break;
+        look(s, &w, 0, cause, sizeof cause);
+    }
+    /* the answers go out before rank 0 goes on (bounded: the peer may go) */
+    double until_t = wall() + d->peer_timeout_s;
+    for (int r = d->rank + 1; r < P; r++) {
+        if (!heard[r])
+            continue;
+        d->gone[r] = 0; /* it answered: it may have left since */
+        int flag = 0;
+        while (!flag && wall() < until_t) {
+            MPI_Test(&acks[r], &flag, MPI_STATUS_IGNORE);
+            if (!flag)
+                sched_yield();
+        }
+    }
+    free(heard);
+    free(acks);
+    char died[256], silent[256], kept[256], first[sizeof s->err];
+    names_of(d, GONE_DIED, died, sizeof died);
+    names_of(d, GONE_SILENT, silent, sizeof silent);
+    names_of(d, 0, kept, sizeof kept);
+    snprintf(first, sizeof first, "%s", s->err);
+    sim_set_error(s, SIM_ERR_MODEL,
+                  "%s%s%s%s%s%s: every other rank stopped; the trace keeps the rows of rank%s %s "
+                  "(first report: %s)",
+                  died[0] ? "rank " : "", died, died[0] ? " died" : "",
+                  silent[0] ? (died[0] ? "; rank " : "rank ") : "", silent,
+                  silent[0] ? " did not answer" : "", strchr(kept, ',') ? "s" : "", kept, first);
+    s->failed = 1;
+    return 0;
+}
+
 /* One message to every other rank per window: a header of HDR_WORDS words
  * and the window's events for it (none: the header alone). Receivers take
  * the messages in any order (MPI_Probe for the size); the tag alternates
@@ -440,10 +824,13 @@ static int swap(sim_t *s, const uint64_t *hdr, void (*fold)(void *ctx, const uin
                   &req[nreq++]);
     }
     int err = 0;
+    memset(d->gone + P, 0, (size_t)P); /* heard from this window */
     for (int k = 0; k < P - 1; k++) {
         MPI_Status status;
         int bytes = 0;
-        MPI_Probe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &status);
+        if (await_probe(s, tag, d->gone + P, &status))
+            return SIM_ERR_STATE; /* a rank is gone: d->fault */
+        d->gone[P + status.MPI_SOURCE] = 1;
         MPI_Get_count(&status, MPI_BYTE, &bytes);
         if (grow_mem((void **)&d->in, &d->in_cap, (size_t)bytes + 1, 1))
             MPI_Abort(MPI_COMM_WORLD, 1);
@@ -456,7 +843,8 @@ static int swap(sim_t *s, const uint64_t *hdr, void (*fold)(void *ctx, const uin
         for (size_t i = 0; i < n && !err; i++)
             err = sim_event_inject(s, EV_AT(d->in + HDR_BYTES, i, st));
     }
-    MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE);
+    if (await_reqs(s, nreq, req))
+        return SIM_ERR_STATE;
     for (int r = 0; r < P; r++)
         d->out[r].n = 0;
     return err;
@@ -515,15 +903,24 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
     return err;
 }
 
-/* The global earliest pending event and the flags of every rank. */
-static void reduce_next(sim_t *s, int stop, int failed, sim_time_t *next, int *any_stop,
-                        int *any_fail)
+/* The global earliest pending event and the flags of every rank; 1 when a
+ * rank is gone instead (the buffers live in d: the reduction may never end). */
+static int reduce_next(sim_t *s, int stop, int failed, sim_time_t *next, int *any_stop,
+                       int *any_fail)
 {
-    uint64_t v[3] = {local_next(s), stop ? 0 : 1, failed ? 0 : 1}, g[3];
-    MPI_Allreduce(v, g, 3, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    struct sim_dist *d = s->dist;
+    uint64_t *v = d->red, *g = d->red + 3;
+    v[0] = local_next(s);
+    v[1] = stop ? 0 : 1;
+    v[2] = failed ? 0 : 1;
+    MPI_Request req;
+    MPI_Iallreduce(v, g, 3, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD, &req);
+    if (await_reqs(s, 1, &req))
+        return 1;
     *next = g[0];
     *any_stop = g[1] == 0;
     *any_fail = g[2] == 0;
+    return 0;
 }
 
 int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int *stopped)
@@ -539,16 +936,24 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
         d->req = calloc((size_t)d->nranks, sizeof(MPI_Request));
         if (!d->req)
             MPI_Abort(MPI_COMM_WORLD, 1);
+        exchange_pids(s);
         double t0 = wall();
-        reduce_next(s, 0, s->failed, &d->next, &st, &fl);
+        if (d->fault || reduce_next(s, 0, s->failed, &d->next, &st, &fl))
+            fl = 1; /* a rank is gone: d->fault */
         /* events and channel records sent during init wait in the batches:
          * then the first window runs nothing and only delivers them */
-        uint64_t sent = out_earliest(s), first_sent = sent;
-        MPI_Allreduce(&sent, &first_sent, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
-        if (first_sent != SIM_TIME_MAX) {
+        uint64_t *sent = d->red, *first_sent = d->red + 1;
+        *sent = *first_sent = out_earliest(s);
+        MPI_Request req;
+        if (!d->fault) {
+            MPI_Iallreduce(sent, first_sent, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD, &req);
+            if (await_reqs(s, 1, &req))
+                fl = 1;
+        }
+        if (!d->fault && *first_sent != SIM_TIME_MAX) {
             d->deliver_first = 1;
-            if (first_sent < d->next)
-                d->next = first_sent;
+            if (*first_sent < d->next)
+                d->next = *first_sent;
         }
         d->st.reduce_s += wall() - t0;
         d->started = 1;
@@ -570,6 +975,8 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
             *done = 1;
             return 0;
         }
+        if (d->die_at && d->st.windows + 1 == d->die_at)
+            raise(SIGKILL); /* PRISM_MPI_DIE */
         sim_time_t end = d->sync == SIM_SYNC_REDUCE ? horizon(s, d->next) : d->safe;
         if (end > until)
             end = until;
@@ -582,17 +989,25 @@ int sim_dist_run(sim_t *s, uint64_t max_events, int stop_request, int *done, int
         sim_run(s, end, UINT64_MAX);
         double t1 = wall();
         d->st.run_cpu_s += cpu_now() - c0;
-        int err, any_stop, any_fail;
+        int err, any_stop = 0, any_fail = 0;
+        int stop = stop_request || dist_signum; /* a signal seen while waiting counts */
         if (d->sync == SIM_SYNC_REDUCE) {
             uint64_t hdr[HDR_WORDS] = {0, 0, 0, 0};
             err = swap(s, hdr, NULL, NULL);
             double t2 = wall();
             d->st.exchange_s += t2 - t1;
-            reduce_next(s, stop_request, s->failed || err, &d->next, &any_stop, &any_fail);
+            if (!d->fault)
+                reduce_next(s, stop, s->failed || err, &d->next, &any_stop, &any_fail);
             d->st.reduce_s += wall() - t2;
         } else {
-            err = exchange_null(s, &d->safe, stop_request, &any_stop, &any_fail, &d->next);
+            err = exchange_null(s, &d->safe, stop, &any_stop, &any_fail, &d->next);
             d->st.exchange_s += wall() - t1;
+        }
+        if (d->fault) { /* a rank is gone: leave without the others (sim_dist_fault_end) */
+            d->any_failed = 1;
+            d->finished_run = 1;
+            *done = 1;
+            return SIM_ERR_MODEL;
         }
         if (err && !s->failed) {
             s->failed = 1;
@@ -987,25 +1402,41 @@ int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx)
             before_gather(ctx);
         return 0;
     }
-    /* the end time: the last event anywhere, or `until` when events remain */
+    /* a rank is gone: this rank's own end only (sim_dist_fault_end next) */
+    if (d->fault) {
+        sim_finish(s);
+        if (before_gather)
+            before_gather(ctx);
+        return SIM_ERR_STATE;
+    }
+    /* the end time: the last event anywhere, or `until` when events remain;
+     * every collective of the end is polled (a rank may die meanwhile) and
+     * its buffers live in d or are left allocated when a rank is gone */
     sim_time_t until = s->opts.until_ps;
-    uint64_t end = s->last_event_ps;
+    uint64_t *end = d->red, *gend = d->red + 1;
+    *end = s->last_event_ps;
     if (until && s->q.n && s->q.a[0].time >= until && !d->any_stopped && !d->any_failed)
-        end = until;
-    uint64_t gend = end;
-    MPI_Allreduce(&end, &gend, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
-    s->now = gend;
+        *end = until;
+    MPI_Request req;
+    MPI_Iallreduce(end, gend, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD, &req);
+    int left = await_reqs(s, 1, &req);
+    s->now = left ? s->last_event_ps : *gend;
     sim_finish(s);
     if (before_gather)
         before_gather(ctx);
+    if (left)
+        return SIM_ERR_STATE;
     buf_t b = {0};
     pack_rank(s, &b);
-    int mylen = b.err ? -1 : (int)b.n;
     int P = d->nranks;
-    int *len = calloc((size_t)P * 2, sizeof *len), *off = len ? len + P : NULL;
+    int *len = calloc((size_t)P * 2 + 1, sizeof *len), *off = len ? len + P : NULL;
     if (!len)
         MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Gather(&mylen, 1, MPI_INT, len, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int *mylen = &len[2 * P];
+    *mylen = b.err ? -1 : (int)b.n;
+    MPI_Igather(mylen, 1, MPI_INT, len, 1, MPI_INT, 0, MPI_COMM_WORLD, &req);
+    if (await_reqs(s, 1, &req))
+        return SIM_ERR_STATE; /* len and b stay allocated: the gather may go on */
     int bad = 0;
     size_t total = 0;
     if (d->rank == 0)
@@ -1018,7 +1449,10 @@ int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx)
     unsigned char *all = d->rank == 0 ? malloc(total ? total : 1) : NULL;
     if (d->rank == 0 && !all)
         MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Gatherv(b.p, mylen < 0 ? 0 : mylen, MPI_BYTE, all, len, off, MPI_BYTE, 0, MPI_COMM_WORLD);
+    MPI_Igatherv(b.p, *mylen < 0 ? 0 : *mylen, MPI_BYTE, all, len, off, MPI_BYTE, 0, MPI_COMM_WORLD,
+                 &req);
+    if (await_reqs(s, 1, &req))
+        return SIM_ERR_STATE;
     int rc = 0;
     if (d->rank == 0) {
         rc = bad ? sim_set_error(s, SIM_ERR_NOMEM, "out of memory gathering the ranks' results")
@@ -1081,6 +1515,11 @@ int sim_dist_finish(sim_t *s, void (*before_gather)(void *ctx), void *ctx)
     sim_finish(s);
     if (before_gather)
         before_gather(ctx);
+    return 0;
+}
+int sim_dist_fault_end(sim_t *s)
+{
+    (void)s;
     return 0;
 }
 #endif

@@ -20,8 +20,11 @@
 int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_t *link_w)
 {
     int rc = sim_run(s, SIM_TIME_MAX, max_events);
+    /* a clocked component's work: the events delivered to it and its ticks
+     * (its clock's edges while it was awake: frequency x awake fraction x
+     * the pilot's simulated time) */
     for (size_t i = 0; i < s->n_comps; i++)
-        comp_w[i] = 1 + s->comps[i]->events;
+        comp_w[i] = 1 + s->comps[i]->events + s->comps[i]->ticks;
     for (size_t i = 0; link_w && i < s->n_links; i++)
         link_w[i] = 1 + s->links[i].messages;
     for (size_t i = 0; link_w && i < s->n_chans; i++)

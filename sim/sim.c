@@ -1041,6 +1041,7 @@ static void clock_edge(sim_t *s, int k, uint64_t cycle)
             word &= word - 1;
             left--;
             sim_comp_t *c = comps[clk->members[(w << 6) + b]];
+            c->ticks++;
             if (!c->model->tick(c, c->state, cycle)) {
                 clk->awake_bits[w] &= ~(1ull << b);
                 clk->n_awake--;

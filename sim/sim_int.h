@@ -53,6 +53,7 @@ struct sim_comp {
     sim_rng_t rng;
     uint64_t seq;      /* per-source sequence number of sent events */
     uint64_t events;
+    uint64_t ticks; /* clock edges it ticked at (partition weights) */
     uint32_t id;
     int clock;
     sim_port_rec_t *ports;

@@ -3,11 +3,12 @@
  * (the events table as a sorted hash), ops, every component's stats and
  * energy, link totals. PHOLD, configs/demo.yaml and configs/devices.yaml (with
  * METIS's placement and with every driver-device link cut by hand), a 4x4
- * mesh of the network issue with its clocked channels cut, several
- * seeds, both synchronisations; a model failure on one rank and SIGINT; the
- * partitioner (cut, lookahead, zero-latency links kept whole) and its
- * errors. The mpirun cases are skipped, saying so, when prism was built
- * without MPI or mpirun is missing. */
+ * mesh of the network issue with its clocked channels cut, several seeds,
+ * both synchronisations; a model failure on one rank, a rank that dies
+ * (SIGKILL; rank 0 too) and SIGINT; the partitioner (cut, lookahead,
+ * zero-latency links kept whole, clock ticks weighed) and its errors. The
+ * mpirun cases are skipped, saying so, when prism was built without MPI or
+ * mpirun is missing. */
 #include "sim/dist.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
@@ -265,6 +266,25 @@ START_TEST(network_config_identical_to_sequential)
 }
 END_TEST
 
+START_TEST(network_8x8_long)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!getenv("PRISM_LONG")) {
+        fprintf(stderr, "network_8x8_long: skipped (make check-long runs it)\n");
+        return;
+    }
+    if (!have_mpi())
+        return;
+    /* an 8x8 mesh near saturation (transpose traffic, 4-flit packets) for
+     * 10,000 cycles on 3 ranks with METIS's cut, both synchronisations */
+    write_file(path("mesh8.yaml"), "until: 10us\nclocks: {core: 1GHz}\ncomponents: {}\nnetwork: "
+                                   "{topology: mesh, k: 8, clock: core, prefix: n_, traffic: "
+                                   "transpose, rate: 0.35, packet_size: 4}\n");
+    same_as_sequential(path("mesh8.yaml"), "--seed 21", 3, "");
+    same_as_sequential(path("mesh8.yaml"), "--seed 22", 2, "--sync null");
+}
+END_TEST
+
 START_TEST(network_partition_reports_cut_channels)
 {
     SKIP_WITHOUT_PRISM();
@@ -366,6 +386,125 @@ START_TEST(sigint_gives_an_interrupted_trace)
 }
 END_TEST
 
+START_TEST(a_rank_that_dies_fails_the_run_on_every_rank)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("die.yaml"), 48, 0.5);
+    /* rank 1 of 3 kills itself with SIGKILL at its 300th window
+     * (PRISM_MPI_DIE: the same death as `kill -9`, but surely mid-run); 1000 s
+     * of simulated PHOLD would take hours. mpirun then SIGTERMs ranks 0 and
+     * 2 and SIGKILLs them 10 s later: they find rank 1's pid gone, stop,
+     * close their files, and rank 0 merges and commits the trace */
+    char out[16384];
+    int rc = run(out, sizeof out,
+                 "PRISM_MPI_DIE=1:300 %s 3 -x PRISM_MPI_DIE --mca odls_base_sigkill_timeout 10 "
+                 "%s run %s --until 1000s --trace-messages --trace %s",
+                 MPIRUN, prism, path("die.yaml"), path("die.db"));
+    ck_assert_msg(rc != 0, "exit 0: %s", tail(out));
+    ck_assert_str_eq(query_text(path("die.db"), "PRAGMA integrity_check"), "ok");
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT status FROM runs"), "failed");
+    const char *msg = query_text(path("die.db"), "SELECT message FROM runs");
+    ck_assert_msg(strstr(msg, "rank 1 died") && strstr(msg, "rows of ranks 0, 2"), "message: %s",
+                  msg);
+    /* the rows ranks 0 and 2 wrote are kept, and counted */
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT count(*) > 0 FROM events"), "1");
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT (SELECT count(*) FROM events) = trace_rows"
+                                                " FROM runs"),
+                     "1");
+    ck_assert_str_eq(query_text(path("die.db"), "SELECT count(*) FROM events e LEFT JOIN ops o"
+                                                " ON o.op = e.op WHERE o.name IS NULL"),
+                     "0");
+    char rank_file[600];
+    for (int r = 0; r < 3; r++) {
+        snprintf(rank_file, sizeof rank_file, "%s.rank%d", path("die.db"), r);
+        ck_assert_msg(access(rank_file, F_OK) != 0, "%s left behind", rank_file);
+    }
+    rc = run(out, sizeof out, "%s report %s", prism, path("die.db"));
+    ck_assert_msg(rc == 0, "prism report: exit %d: %s", rc, tail(out));
+    ck_assert_msg(strstr(out, "run 1, failed (rank 1 died") && strstr(out, "where the run stopped"),
+                  "%s", tail(out));
+}
+END_TEST
+
+START_TEST(rank_0_that_dies_leaves_the_trace_to_rank_1)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("die0.yaml"), 32, 0.5);
+    /* rank 0 opened the run's database; when it dies, the least rank still
+     * there (1) merges and commits it (null messages this time) */
+    char out[16384];
+    int rc = run(out, sizeof out,
+                 "PRISM_MPI_DIE=0:300 %s 2 -x PRISM_MPI_DIE --mca odls_base_sigkill_timeout 10 "
+                 "%s run %s --until 1000s --sync null --trace-messages --trace %s",
+                 MPIRUN, prism, path("die0.yaml"), path("die0.db"));
+    ck_assert_msg(rc != 0, "exit 0: %s", tail(out));
+    ck_assert_str_eq(query_text(path("die0.db"), "PRAGMA integrity_check"), "ok");
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT status FROM runs"), "failed");
+    const char *msg = query_text(path("die0.db"), "SELECT message FROM runs");
+    ck_assert_msg(strstr(msg, "rank 0 died") && strstr(msg, "rows of rank 1 "), "message: %s", msg);
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT count(*) > 0 FROM events"), "1");
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT (SELECT count(*) FROM events) = trace_rows"
+                                                 " FROM runs"),
+                     "1");
+    ck_assert_str_eq(query_text(path("die0.db"), "SELECT count(*) FROM events e LEFT JOIN ops o"
+                                                 " ON o.op = e.op WHERE o.name IS NULL"),
+                     "0");
+    rc = run(out, sizeof out, "%s report %s", prism, path("die0.db"));
+    ck_assert_msg(rc == 0 && strstr(out, "failed (rank 0 died"), "%s", tail(out));
+}
+END_TEST
+
+START_TEST(partition_weighs_clock_ticks)
+{
+    SKIP_WITHOUT_PRISM();
+    /* one generator ticking at 1 GHz and four at 250 MHz for 1 us, each
+     * feeding a sink (injection rate 1e-6: no packet is sent in this run);
+     * a tick is work like an event, so the pilot weighs g0 at 1 + 1000 ticks,
+     * each slow one at 1 + 250, each sink at 1: balanced ranks are {g0, s0}
+     * (1002) and the four slow pairs (4 x 252 = 1008), whereas counting
+     * events alone weighs every component 1 */
+    FILE *f = fopen(path("clk.yaml"), "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "until: 1us\nclocks: {fast: 1GHz, slow: 250MHz}\ncomponents:\n");
+    for (int i = 0; i < 5; i++)
+        fprintf(f, "  g%d: {model: traffic_gen, clock: %s, rate: 0.000001}\n  s%d: {model: sink}\n",
+                i, i ? "slow" : "fast", i);
+    fprintf(f, "links:\n");
+    for (int i = 0; i < 5; i++)
+        fprintf(f, "  - {from: g%d.out, to: s%d.in, latency: 1ns}\n", i, i);
+    fclose(f);
+    char out[8192];
+    int rc = run(out, sizeof out, "%s partition %s --ranks 2 --json --out %s", prism,
+                 path("clk.yaml"), path("clk.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "\"components\":2,\"expected_events\":1002") &&
+                      strstr(out, "\"components\":8,\"expected_events\":1008"),
+                  "%s", out);
+    rc = run(out, sizeof out, "awk '$1 == \"g0\" || $1 == \"s0\" {print $2}' %s | sort -u | wc -l",
+             path("clk.part"));
+    ck_assert_msg(rc == 0 && atoi(out) == 1, "g0 and s0 on %s ranks", out);
+    /* the ticks of a component asleep do not count: at rate 0 a generator
+     * never wakes and weighs 1 (g0 and s0 placed by hand on rank 0) */
+    char cfg0[600], hand[600];
+    snprintf(cfg0, sizeof cfg0, "%s", path("clk0.yaml"));
+    snprintf(hand, sizeof hand, "%s", path("hand.part"));
+    rc = run(out, sizeof out, "sed 's/clock: fast, rate: 0.000001/clock: fast, rate: 0/' %s > %s",
+             path("clk.yaml"), cfg0);
+    ck_assert_msg(rc == 0, "%s", out);
+    rc = run(out, sizeof out,
+             "awk '!/^#/{print $1, ($1 == \"g0\" || $1 == \"s0\") ? 0 : 1}' %s > %s",
+             path("clk.part"), hand);
+    ck_assert_msg(rc == 0, "%s", out);
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --json --partition %s", prism, cfg0, hand);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(strstr(out, "\"rank\":0,\"components\":2,\"expected_events\":2}"), "%s", out);
+}
+END_TEST
+
 START_TEST(partition_prints_cut_lookahead_and_load)
 {
     SKIP_WITHOUT_PRISM();
@@ -442,9 +581,13 @@ static Suite *suite(void)
     tcase_add_test(tc, hybrid_identical_to_sequential);
     tcase_add_test(tc, network_config_identical_to_sequential);
     tcase_add_test(tc, network_partition_reports_cut_channels);
+    tcase_add_test(tc, network_8x8_long);
     tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
+    tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);
+    tcase_add_test(tc, rank_0_that_dies_leaves_the_trace_to_rank_1);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
+    tcase_add_test(tc, partition_weighs_clock_ticks);
     tcase_add_test(tc, ranks_without_mpirun_say_so);
     suite_add_tcase(s, tc);
     return s;
