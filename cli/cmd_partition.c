@@ -15,8 +15,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: prism partition CONFIG.yaml --ranks N [options]\n\n"
                "Places the config's components on N MPI ranks the way `mpirun -np N prism run`\n"
-               "does and prints the cut links, the lookahead (the synchronization window) and\n"
-               "the expected events per rank.\n\n"
+               "does and prints the cut links and clocked channels, the lookahead (the\n"
+               "synchronization window: the least latency of a cut link, or of a cut\n"
+               "channel in cycles x its clock period) and the expected events per rank.\n\n"
                "  --ranks N             number of ranks (required)\n"
                "  --out FILE            write the placement ('component rank' per line)\n"
                "  --partition FILE      evaluate this placement instead of computing one\n"

@@ -266,6 +266,25 @@ START_TEST(network_config_identical_to_sequential)
 }
 END_TEST
 
+START_TEST(network_8x8_long)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!getenv("PRISM_LONG")) {
+        fprintf(stderr, "network_8x8_long: skipped (make check-long runs it)\n");
+        return;
+    }
+    if (!have_mpi())
+        return;
+    /* an 8x8 mesh near saturation (transpose traffic, 4-flit packets) for
+     * 10,000 cycles on 3 ranks with METIS's cut, both synchronisations */
+    write_file(path("mesh8.yaml"), "until: 10us\nclocks: {core: 1GHz}\ncomponents: {}\nnetwork: "
+                                   "{topology: mesh, k: 8, clock: core, prefix: n_, traffic: "
+                                   "transpose, rate: 0.35, packet_size: 4}\n");
+    same_as_sequential(path("mesh8.yaml"), "--seed 21", 3, "");
+    same_as_sequential(path("mesh8.yaml"), "--seed 22", 2, "--sync null");
+}
+END_TEST
+
 START_TEST(network_partition_reports_cut_channels)
 {
     SKIP_WITHOUT_PRISM();
@@ -439,6 +458,36 @@ START_TEST(rank_0_that_dies_leaves_the_trace_to_rank_1)
 }
 END_TEST
 
+START_TEST(a_silent_rank_is_named_after_the_peer_timeout_long)
+{
+    if (!getenv("PRISM_LONG")) {
+        fprintf(stderr, "a_silent_rank_is_named_after_the_peer_timeout_long: skipped (make "
+                        "check-long runs it)\n");
+        return;
+    }
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("silent.yaml"), 48, 0.5);
+    /* PRISM_MPI_PID_CHECK=0: no rank checks another's pid, as on several
+     * hosts: ranks 0 and 2 wait --peer-timeout 2 s for rank 1 (from the
+     * start of their wait, or from mpirun's SIGTERM), then name it silent */
+    char out[16384];
+    int rc = run(out, sizeof out,
+                 "PRISM_MPI_DIE=1:300 PRISM_MPI_PID_CHECK=0 %s 3 -x PRISM_MPI_DIE -x "
+                 "PRISM_MPI_PID_CHECK --mca odls_base_sigkill_timeout 20 %s run %s --until 1000s "
+                 "--peer-timeout 2 --trace-messages --trace %s",
+                 MPIRUN, prism, path("silent.yaml"), path("silent.db"));
+    ck_assert_msg(rc != 0, "exit 0: %s", tail(out));
+    ck_assert_str_eq(query_text(path("silent.db"), "PRAGMA integrity_check"), "ok");
+    ck_assert_str_eq(query_text(path("silent.db"), "SELECT status FROM runs"), "failed");
+    const char *msg = query_text(path("silent.db"), "SELECT message FROM runs");
+    ck_assert_msg(strstr(msg, "rank 1 did not answer") && strstr(msg, "rows of ranks 0, 2") &&
+                      strstr(msg, "no answer within 2 s"),
+                  "message: %s", msg);
+}
+END_TEST
+
 START_TEST(partition_weighs_clock_ticks)
 {
     SKIP_WITHOUT_PRISM();
@@ -562,10 +611,12 @@ static Suite *suite(void)
     tcase_add_test(tc, hybrid_identical_to_sequential);
     tcase_add_test(tc, network_config_identical_to_sequential);
     tcase_add_test(tc, network_partition_reports_cut_channels);
+    tcase_add_test(tc, network_8x8_long);
     tcase_add_test(tc, failure_on_one_rank_stops_every_rank);
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
     tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);
     tcase_add_test(tc, rank_0_that_dies_leaves_the_trace_to_rank_1);
+    tcase_add_test(tc, a_silent_rank_is_named_after_the_peer_timeout_long);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
     tcase_add_test(tc, partition_weighs_clock_ticks);
     tcase_add_test(tc, ranks_without_mpirun_say_so);
