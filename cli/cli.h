@@ -25,6 +25,11 @@ int cmd_pi2_scale(int argc, char **argv); /* cli/cmd_pi2_scale.c */
 struct wl_dataset;
 int cli_pi2_parse_real(const char *opt, const char *s, double lo, double hi, double *out);
 int cli_pi2_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
+/* After getopt: "prism pi2 SUB: unknown or incomplete option" (the one getopt
+ * just refused), 2. */
+int cli_pi2_bad_option(const char *sub, char **argv);
+/* After the options: an argument left over is an error (message, 2); 0. */
+int cli_pi2_no_args(const char *sub, int argc, char **argv);
 int cli_pi2_data(const char *spec, long split, struct wl_dataset **ds, struct wl_dataset *train,
                  struct wl_dataset *test);
 

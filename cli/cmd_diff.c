@@ -160,8 +160,7 @@ static int diff_main(int argc, char **argv, FILE *out, FILE *err)
                 return 2;
             }
         } else if (a[0] == '-' && a[1] == '-') {
-            fprintf(err, "prism diff: unknown option '%s' (see prism diff --help)\n", a);
-            return 2;
+            return cli_usage_error_to(err, "diff", "unknown option '%s'", a);
         } else if (!pa) {
             pa = a;
         } else if (!pb) {

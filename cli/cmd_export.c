@@ -89,8 +89,7 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
             opts.max_events = n;
             i++;
         } else if (a[0] == '-' && a[1] == '-') {
-            fprintf(err, "prism export: unknown option '%s' (see prism export --help)\n", a);
-            return 2;
+            return cli_usage_error_to(err, "export", "unknown option '%s'", a);
         } else if (!path) {
             path = a;
         } else {

@@ -40,6 +40,21 @@ int cli_pi2_parse_int(const char *opt, const char *s, long lo, long hi, long *ou
     return 0;
 }
 
+int cli_pi2_bad_option(const char *sub, char **argv)
+{
+    fprintf(stderr, "prism pi2 %s: unknown or incomplete option '%s' (--help lists them)\n", sub,
+            argv[optind - 1]);
+    return 2;
+}
+
+int cli_pi2_no_args(const char *sub, int argc, char **argv)
+{
+    if (optind >= argc)
+        return 0;
+    fprintf(stderr, "prism pi2 %s: unexpected argument '%s'\n", sub, argv[optind]);
+    return 2;
+}
+
 /* Loads SPEC ("digits" or a CSV) and splits it: digits 1437 / 360 unless
  * `split` > 0 says otherwise; a CSV needs --split. Prints the error; 0 or 2. */
 int cli_pi2_data(const char *spec, long split, wl_dataset_t **ds, wl_dataset_t *train,
@@ -230,17 +245,11 @@ static int cmd_pi2_train(int argc, char **argv)
         case 'p': progress = 1; break;
         case 'q': quiet = 1; break;
         case 'h': train_usage(stdout); return 0;
-        default:
-            fprintf(stderr,
-                    "prism pi2 train: unknown or incomplete option '%s' (--help lists them)\n",
-                    argv[optind - 1]);
-            return 2;
+        default: return cli_pi2_bad_option("train", argv);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "prism pi2 train: unexpected argument '%s'\n", argv[optind]);
+    if (cli_pi2_no_args("train", argc, argv))
         return 2;
-    }
     if (!data || !output) {
         fprintf(stderr, "prism pi2 train: --data and -o MODEL are required (--help)\n");
         return 2;

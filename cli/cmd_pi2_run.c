@@ -449,17 +449,11 @@ int cmd_pi2_run(int argc, char **argv)
             break;
         case 'j': json = 1; break;
         case 'h': run_usage(stdout); return 0;
-        default:
-            fprintf(stderr,
-                    "prism pi2 run: unknown or incomplete option '%s' (--help lists them)\n",
-                    argv[optind - 1]);
-            return 2;
+        default: return cli_pi2_bad_option("run", argv);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "prism pi2 run: unexpected argument '%s'\n", argv[optind]);
+    if (cli_pi2_no_args("run", argc, argv))
         return 2;
-    }
     if (!model || !data) {
         fprintf(stderr, "prism pi2 run: --model and --data are required (--help)\n");
         return 2;

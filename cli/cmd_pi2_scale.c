@@ -90,17 +90,11 @@ int cmd_pi2_scale(int argc, char **argv)
             break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return 0;
-        default:
-            fprintf(stderr,
-                    "prism pi2 scale: unknown or incomplete option '%s' (--help lists them)\n",
-                    argv[optind - 1]);
-            return 2;
+        default: return cli_pi2_bad_option("scale", argv);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "prism pi2 scale: unexpected argument '%s'\n", argv[optind]);
+    if (cli_pi2_no_args("scale", argc, argv))
         return 2;
-    }
     noc_pi2_fabric_t f;
     noc_pi2_fabric_defaults(&f);
     f.packet_bytes = (int)(bits / 8);

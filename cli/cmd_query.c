@@ -167,8 +167,7 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
             }
             i++;
         } else if (a[0] == '-' && a[1] == '-') {
-            fprintf(err, "prism query: unknown option '%s' (see prism query --help)\n", a);
-            return 2;
+            return cli_usage_error_to(err, "query", "unknown option '%s'", a);
         } else if (!path) {
             path = a;
         } else if (!sql) {
@@ -179,8 +178,7 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
         }
     }
     if (csv_json == 3) {
-        fprintf(err, "prism query: --csv and --json together; choose one (see prism query --help)\n");
-        return 2;
+        return cli_usage_error_to(err, "query", "--csv and --json together; choose one");
     }
     if (!path || !sql) {
         fprintf(err, "prism query: needs a trace database and an SQL statement\n");

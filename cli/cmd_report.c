@@ -313,8 +313,7 @@ static int report_main(int argc, char **argv, FILE *out, FILE *err)
             top_given = 1;
             i++;
         } else if (a[0] == '-' && a[1] == '-') {
-            fprintf(err, "prism report: unknown option '%s' (see prism report --help)\n", a);
-            return 2;
+            return cli_usage_error_to(err, "report", "unknown option '%s'", a);
         } else if (!path) {
             path = a;
         } else {

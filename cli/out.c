@@ -379,15 +379,30 @@ void out_human_pj(char *buf, size_t n, double pj)
     human(buf, n, pj, units, scale, 5);
 }
 
+static int usage_verror(FILE *f, const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(f, "prism %s: ", cmd);
+    vfprintf(f, fmt, ap);
+    fprintf(f, " (see prism %s --help)\n", cmd);
+    return 2;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "prism %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
+    int rc = usage_verror(stderr, cmd, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see prism %s --help)\n", cmd);
-    return 2;
+    return rc;
+}
+
+int cli_usage_error_to(FILE *f, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = usage_verror(f, cmd, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int cli_bad_option(const char *cmd, int code, char **argv)

@@ -61,6 +61,9 @@ void out_json_string(FILE *f, const char *s);
 /* Command-line conventions shared by every subcommand (exit 2 = bad usage). */
 /* Prints "prism CMD: MESSAGE (see prism CMD --help)" on stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same on `f` (the trace tools write to the stream they are given). */
+int cli_usage_error_to(FILE *f, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* After getopt_long (optstring starting with ':', opterr = 0) returned '?' or
  * ':' for argv[optind - 1]: the one-line error; returns 2. */
 int cli_bad_option(const char *cmd, int code, char **argv);

@@ -458,6 +458,36 @@ START_TEST(rank_0_that_dies_leaves_the_trace_to_rank_1)
 }
 END_TEST
 
+START_TEST(a_silent_rank_is_named_after_the_peer_timeout_long)
+{
+    if (!getenv("PRISM_LONG")) {
+        fprintf(stderr, "a_silent_rank_is_named_after_the_peer_timeout_long: skipped (make "
+                        "check-long runs it)\n");
+        return;
+    }
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    phold_config(path("silent.yaml"), 48, 0.5);
+    /* PRISM_MPI_PID_CHECK=0: no rank checks another's pid, as on several
+     * hosts: ranks 0 and 2 wait --peer-timeout 2 s for rank 1 (from the
+     * start of their wait, or from mpirun's SIGTERM), then name it silent */
+    char out[16384];
+    int rc = run(out, sizeof out,
+                 "PRISM_MPI_DIE=1:300 PRISM_MPI_PID_CHECK=0 %s 3 -x PRISM_MPI_DIE -x "
+                 "PRISM_MPI_PID_CHECK --mca odls_base_sigkill_timeout 20 %s run %s --until 1000s "
+                 "--peer-timeout 2 --trace-messages --trace %s",
+                 MPIRUN, prism, path("silent.yaml"), path("silent.db"));
+    ck_assert_msg(rc != 0, "exit 0: %s", tail(out));
+    ck_assert_str_eq(query_text(path("silent.db"), "PRAGMA integrity_check"), "ok");
+    ck_assert_str_eq(query_text(path("silent.db"), "SELECT status FROM runs"), "failed");
+    const char *msg = query_text(path("silent.db"), "SELECT message FROM runs");
+    ck_assert_msg(strstr(msg, "rank 1 did not answer") && strstr(msg, "rows of ranks 0, 2") &&
+                      strstr(msg, "no answer within 2 s"),
+                  "message: %s", msg);
+}
+END_TEST
+
 START_TEST(partition_weighs_clock_ticks)
 {
     SKIP_WITHOUT_PRISM();
@@ -586,6 +616,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sigint_gives_an_interrupted_trace);
     tcase_add_test(tc, a_rank_that_dies_fails_the_run_on_every_rank);
     tcase_add_test(tc, rank_0_that_dies_leaves_the_trace_to_rank_1);
+    tcase_add_test(tc, a_silent_rank_is_named_after_the_peer_timeout_long);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
     tcase_add_test(tc, partition_weighs_clock_ticks);
     tcase_add_test(tc, ranks_without_mpirun_say_so);
