@@ -543,23 +543,7 @@ uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest)
 
 int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst)
 {
-    noc_topo_t t;
-    char err[64];
-    if (noc_topo_from_cfg(c, &t, err, sizeof err))
-        return -1;
-    uint32_t r = src / (uint32_t)t.c;
-    int hops = 1, in = t.net_ports;
-    uint8_t cls = 0;
-    for (;;) {
-        int p = noc_route(&t, r, dst, in, &cls);
-        if (p >= t.net_ports && (t.kind != NOC_TOPO_FATTREE || r < t.leaves))
-            return hops;
-        int nr = noc_neighbor(&t, r, p, &in);
-        if (nr < 0 || hops > 4 * t.k * t.n)
-            return -1;
-        r = (uint32_t)nr;
-        hops++;
-    }
+    return noc_route_links(c, src, dst, NULL, 0);
 }
 
 int noc_route_links(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint32_t *links, int max)
