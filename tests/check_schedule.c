@@ -6,8 +6,8 @@
 #include "mapper/map.h"
 #include "noc/noc.h"
 #include "sim/sim.h"
-#include "workloads/wl.h"
 #include "tests/check_stats.h"
+#include "workloads/wl.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -289,10 +289,10 @@ static const char *FWD_FORWARDED =
     "{\"workload\": \"hand\", \"schedule\": [\n" FWD_READ
     "\"forward\": {\"to\": 1, \"bytes\": 4096}, \"after\": []},\n" FWD_RELU "\"after\": [0]}\n]}\n";
 
-/* runs `sched` on FWD_CFG; end time, estimate, and the run (caller destroys) */
-static sim_t *fwd_run(const char *sched, const char *name, map_estimate_t *est)
+/* runs `sched` on config `cfg`; end time, estimate, and the run (caller destroys) */
+static sim_t *fwd_run(const char *cfg, const char *sched, const char *name, map_estimate_t *est)
 {
-    sim_t *s = load_cfg(FWD_CFG);
+    sim_t *s = load_cfg(cfg);
     put(tpath(name), sched);
     char err[1024];
     ck_assert_msg(map_schedule_attach_file(s, tpath(name), err, sizeof err) == 0, "%s", err);
@@ -306,8 +306,8 @@ static sim_t *fwd_run(const char *sched, const char *name, map_estimate_t *est)
 START_TEST(test_forwarding)
 {
     map_estimate_t e_rt, e_fw;
-    sim_t *rt = fwd_run(FWD_ROUND_TRIP, "rt.json", &e_rt);
-    sim_t *fw = fwd_run(FWD_FORWARDED, "fw.json", &e_fw);
+    sim_t *rt = fwd_run(FWD_CFG, FWD_ROUND_TRIP, "rt.json", &e_rt);
+    sim_t *fw = fwd_run(FWD_CFG, FWD_FORWARDED, "fw.json", &e_fw);
     sim_time_t t_rt = sim_end_ps(rt), t_fw = sim_end_ps(fw);
     fprintf(stderr,
             "forwarding: round trip %llu ps (estimate %llu), forwarded %llu ps (estimate %llu)\n",
@@ -388,24 +388,11 @@ static const char *FWD_NET_ROUND_TRIP =
     "\"transfer\", \"m\": 4096, \"from\": \"a\", \"to\": \"b\"}, \"after\": [0]},\n" FWD_RELU
     "\"after\": [1]}\n]}\n";
 
-static sim_t *fwd_net_run(const char *sched, const char *name, map_estimate_t *est)
-{
-    sim_t *s = load_cfg(FWD_NET_CFG);
-    put(tpath(name), sched);
-    char err[1024];
-    ck_assert_msg(map_schedule_attach_file(s, tpath(name), err, sizeof err) == 0, "%s", err);
-    ck_assert_int_eq(sim_init(s), 0);
-    ck_assert_msg(map_estimate(s, map_attached(s, "drv"), est, err, sizeof err) == 0, "%s", err);
-    ck_assert_msg(sim_run(s, SIM_TIME_MAX, UINT64_MAX) == 0, "%s", sim_errmsg(s));
-    sim_finish(s);
-    return s;
-}
-
 START_TEST(test_forwarding_over_the_network)
 {
     map_estimate_t e_rt, e_fw;
-    sim_t *rt = fwd_net_run(FWD_NET_ROUND_TRIP, "nrt.json", &e_rt);
-    sim_t *fw = fwd_net_run(FWD_FORWARDED, "nfw.json", &e_fw);
+    sim_t *rt = fwd_run(FWD_NET_CFG, FWD_NET_ROUND_TRIP, "nrt.json", &e_rt);
+    sim_t *fw = fwd_run(FWD_NET_CFG, FWD_FORWARDED, "nfw.json", &e_fw);
     sim_time_t t_rt = sim_end_ps(rt), t_fw = sim_end_ps(fw);
     fprintf(stderr,
             "forwarding over the network: round trip %llu ps (estimate %llu), forwarded %llu ps "
