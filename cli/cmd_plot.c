@@ -86,7 +86,17 @@ static int db_fail(trace_db_t *db, sqlite3_stmt *st)
     return 2;
 }
 
-static int plot_utilization(trace_db_t *db, FILE *f, double end_ps)
+/* a data file for the picture, its name in *path; NULL with the message printed */
+static FILE *data_file(plot_t *p, const char **path)
+{
+    char err[256];
+    FILE *d = plot_data(p, path, err, sizeof err);
+    if (!d)
+        fprintf(stderr, "prism plot: %s\n", err);
+    return d;
+}
+
+static int plot_utilization(trace_db_t *db, plot_t *p, double end_ps)
 {
     sqlite3_stmt *st = NULL;
     /* components that were ever busy, and their 100 windows */
@@ -117,29 +127,38 @@ static int plot_utilization(trace_db_t *db, FILE *f, double end_ps)
         return u ? 2 : 1;
     }
     double scale;
-    const char *unit = time_unit(end_ps, &scale);
-    fputs("$util << EOD\ntime", f);
-    for (size_t c = 0; c < comps.n; c++)
-        fprintf(f, " %s", comps.v[c]);
-    fputc('\n', f);
-    for (int w = 0; w <= 100; w++) { /* the last row closes the final step */
-        fprintf(f, "%.9g", w * end_ps / 100.0 / scale);
-        for (size_t c = 0; c < comps.n; c++)
-            fprintf(f, " %.9g", 100.0 * u[c * 100 + (w < 100 ? w : 99)]);
-        fputc('\n', f);
+    const char *unit = time_unit(end_ps, &scale), *data_path;
+    FILE *d = data_file(p, &data_path), *f = plot_script(p);
+    if (!d) {
+        free(u);
+        names_free(&comps);
+        return 1;
     }
-    fputs("EOD\n", f);
+    fputs("time", d);
+    for (size_t c = 0; c < comps.n; c++) {
+        fputc(' ', d);
+        plot_data_word(d, comps.v[c]);
+    }
+    fputc('\n', d);
+    for (int w = 0; w <= 100; w++) { /* the last row closes the final step */
+        fprintf(d, "%.9g", w * end_ps / 100.0 / scale);
+        for (size_t c = 0; c < comps.n; c++)
+            fprintf(d, " %.9g", 100.0 * u[c * 100 + (w < 100 ? w : 99)]);
+        fputc('\n', d);
+    }
     fprintf(f,
             "set title 'utilization per component (100 windows)'\n"
             "set xlabel 'simulated time (%s)'\nset ylabel 'busy (%%)'\nset yrange [0:*]\n"
-            "plot for [i=2:%zu] $util using 1:i with steps lw 2 title columnhead(i)\n",
+            "plot for [i=2:%zu] ",
             unit, comps.n + 1);
+    plot_quote(f, data_path);
+    fputs(" using 1:i with steps lw 2 title columnhead(i)\n", f);
     free(u);
     names_free(&comps);
     return 0;
 }
 
-static int plot_energy(trace_db_t *db, FILE *f)
+static int plot_energy(trace_db_t *db, plot_t *p)
 {
     sqlite3_stmt *st = NULL;
     if (trace_db_prepare(db,
@@ -178,32 +197,42 @@ static int plot_energy(trace_db_t *db, FILE *f)
         top = fmax(top, sum);
     }
     double scale;
-    const char *unit = energy_unit(top, &scale);
-    fputs("$energy << EOD\ncomponent", f);
-    for (size_t k = 0; k < cats.n; k++)
-        fprintf(f, " %s", cats.v[k]);
-    fputc('\n', f);
-    for (size_t c = 0; c < comps.n; c++) {
-        fprintf(f, "%s", comps.v[c]);
-        for (size_t k = 0; k < cats.n; k++)
-            fprintf(f, " %.9g", e[c * MAXK + k] / scale);
-        fputc('\n', f);
+    const char *unit = energy_unit(top, &scale), *data_path;
+    FILE *d = data_file(p, &data_path), *f = plot_script(p);
+    if (!d) {
+        free(e);
+        names_free(&comps);
+        names_free(&cats);
+        return 1;
     }
-    fputs("EOD\n", f);
+    fputs("component", d);
+    for (size_t k = 0; k < cats.n; k++) {
+        fputc(' ', d);
+        plot_data_word(d, cats.v[k]);
+    }
+    fputc('\n', d);
+    for (size_t c = 0; c < comps.n; c++) {
+        plot_data_word(d, comps.v[c]);
+        for (size_t k = 0; k < cats.n; k++)
+            fprintf(d, " %.9g", e[c * MAXK + k] / scale);
+        fputc('\n', d);
+    }
     fprintf(f,
             "set title 'energy by component and category'\nset ylabel 'energy (%s)'\n"
             "set style data histograms\nset style histogram rowstacked\n"
             "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset yrange [0:*]\n"
             "set xtics rotate by -30\n"
-            "plot for [i=2:%zu] $energy using i:xtic(1) title columnhead(i)\n",
+            "plot for [i=2:%zu] ",
             unit, cats.n + 1);
+    plot_quote(f, data_path);
+    fputs(" using i:xtic(1) title columnhead(i)\n", f);
     free(e);
     names_free(&comps);
     names_free(&cats);
     return 0;
 }
 
-static int plot_timeline(trace_db_t *db, FILE *f, double end_ps, int top)
+static int plot_timeline(trace_db_t *db, plot_t *p, double end_ps, int top)
 {
     sqlite3_stmt *st = NULL;
     char sql[512];
@@ -232,14 +261,18 @@ static int plot_timeline(trace_db_t *db, FILE *f, double end_ps, int top)
     /* each component's busy periods; gaps below a 4000th of the run merge
      * (finer than the picture can show) */
     double gap = end_ps / 4000.0;
-    fputs("$gantt << EOD\n", f);
+    const char *data_path;
+    FILE *f = data_file(p, &data_path);
+    if (!f) {
+        names_free(&comps);
+        return 1;
+    }
     for (size_t c = 0; c < comps.n; c++) {
         if (trace_db_prepare(
                 db,
                 "SELECT time_ps, duration_ps FROM events WHERE comp_id = ?1 AND kind = 0"
                 " AND duration_ps > 0 ORDER BY time_ps",
                 &st)) {
-            fputs("EOD\n", f);
             names_free(&comps);
             return db_fail(db, st);
         }
@@ -261,7 +294,8 @@ static int plot_timeline(trace_db_t *db, FILE *f, double end_ps, int top)
             fprintf(f, "%.9g %zu %.9g\n", a / scale, c, (b - a) / scale);
         sqlite3_finalize(st);
     }
-    fputs("EOD\nset ytics (", f);
+    f = plot_script(p);
+    fputs("set ytics (", f);
     for (size_t c = 0; c < comps.n; c++) {
         fputs(c ? ", " : "", f);
         plot_quote(f, comps.v[c]);
@@ -270,9 +304,10 @@ static int plot_timeline(trace_db_t *db, FILE *f, double end_ps, int top)
     fprintf(f,
             ")\nset yrange [%zu.5:-0.5]\nset xrange [0:%.9g]\nunset key\n"
             "set title 'busy periods of the %zu busiest components'\n"
-            "set xlabel 'simulated time (%s)'\n"
-            "plot $gantt using 1:2:3:(0) with vectors nohead lw 12 lc rgb '#3b75af'\n",
+            "set xlabel 'simulated time (%s)'\nplot ",
             comps.n - 1, end_ps / scale, comps.n, unit);
+    plot_quote(f, data_path);
+    fputs(" using 1:2:3:(0) with vectors nohead lw 12 lc rgb '#3b75af'\n", f);
     names_free(&comps);
     return 0;
 }
@@ -335,9 +370,9 @@ int cmd_plot(int argc, char **argv)
     trace_run_free(&run);
     FILE *f = plot_script(p);
     fputs("set termoption noenhanced\n", f);
-    int rc = !strcmp(what, "utilization") ? plot_utilization(db, f, end_ps)
-             : !strcmp(what, "energy")    ? plot_energy(db, f)
-                                          : plot_timeline(db, f, end_ps, top);
+    int rc = !strcmp(what, "utilization") ? plot_utilization(db, p, end_ps)
+             : !strcmp(what, "energy")    ? plot_energy(db, p)
+                                          : plot_timeline(db, p, end_ps, top);
     trace_db_close(db);
     if (rc) {
         fputs("exit\n", f);

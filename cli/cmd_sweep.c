@@ -287,17 +287,27 @@ static int sweep_plot(const char *file, const cli_sets_t *sets, const point_t *p
                      : es == 1e6 ? "uJ"
                                  : "nJ";
     fputs("set termoption noenhanced\n", f);
-    /* point index i: the first key varies slowest (cli_sets_point) */
+    /* one data file, a block per series (index s); point index i: the first
+     * key varies slowest (cli_sets_point) */
+    const char *data_path;
+    FILE *d = plot_data(p, &data_path, err, errlen);
+    if (!d) {
+        fputs("exit\n", f);
+        char ignored[256];
+        plot_end(p, ignored, sizeof ignored);
+        return -1;
+    }
     for (size_t s = 0; s < nseries; s++) {
-        fprintf(f, "$s%zu << EOD\n", s);
+        fputs(s ? "\n\n" : "", d);
+        fprintf(d, "# series %zu\n", s);
         for (size_t xi = 0; xi < nx; xi++) {
             size_t i = xi * nseries + s;
             if (!pts[i].ncomps || strcmp(pts[i].status, "complete"))
                 continue;
-            fprintf(f, "%zu \"%s\" %.9g %.9g\n", xi, x->vals[xi], (double)pts[i].end_ps / ts,
-                    pts[i].energy_pj / es);
+            fprintf(d, "%zu ", xi);
+            plot_data_word(d, x->vals[xi]);
+            fprintf(d, " %.9g %.9g\n", (double)pts[i].end_ps / ts, pts[i].energy_pj / es);
         }
-        fputs("EOD\n", f);
     }
     fprintf(f, "set multiplot layout 2,1\nset xlabel ");
     plot_quote(f, x->key);
@@ -315,8 +325,10 @@ static int sweep_plot(const char *file, const cli_sets_t *sets, const point_t *p
             for (size_t k = 1; k < sets->n && len + 100 < sizeof title; k++)
                 len += (size_t)snprintf(title + len, sizeof title - len, "%s%s", len ? " " : "",
                                         kv[k]);
-            fprintf(f, "%s$s%zu using 1:%d:xtic(2) with linespoints lw 2 pt 7 title ",
-                    s ? ", " : "", s, panel ? 4 : 3);
+            fputs(s ? ", " : "", f);
+            plot_quote(f, data_path);
+            fprintf(f, " index %zu using 1:%d:xtic(2) with linespoints lw 2 pt 7 title ", s,
+                    panel ? 4 : 3);
             plot_quote(f, nseries > 1 ? title : "");
         }
         fputc('\n', f);

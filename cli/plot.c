@@ -1,5 +1,15 @@
 /* gnuplot runner: a script in a temporary file, gnuplot run on it with its
- * errors kept, the image checked to exist and be non-empty. */
+ * errors kept, the image checked to exist and be non-empty.
+ *
+ * Strings that come from a trace, a config or the command line must never be
+ * read by gnuplot as commands. gnuplot 5.4 has no switch that turns off
+ * `system`, `!` or backquote substitution, so safety rests on two rules:
+ * data (including component and category names) goes into separate data
+ * files, which gnuplot only reads as data, never into inline `$x << EOD`
+ * blocks that a name holding "\nEOD\n" could end; and every string in the
+ * script is a single-quoted literal (no backquote or macro substitution
+ * inside, '' the only escape) with control characters replaced, so it
+ * cannot end its line. */
 #include "cli/plot.h"
 
 #include <errno.h>
@@ -11,11 +21,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+enum { PLOT_MAX_DATA = 16 };
+
 struct plot {
     FILE *f;
     char script[64];
     char *out;
     char gnuplot[4096];
+    FILE *data[PLOT_MAX_DATA];
+    char data_path[PLOT_MAX_DATA][64];
+    int ndata;
 };
 
 static int find_gnuplot(char *buf, size_t n)
@@ -34,15 +49,51 @@ static int find_gnuplot(char *buf, size_t n)
     return -1;
 }
 
+static int is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
 void plot_quote(FILE *f, const char *s)
 {
-    fputc('"', f);
+    fputc('\'', f);
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s, f);
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(is_control((unsigned char)*s) ? '?' : *s, f);
     }
+    fputc('\'', f);
+}
+
+void plot_data_word(FILE *f, const char *s)
+{
     fputc('"', f);
+    for (; *s; s++)
+        fputc(*s == '"' || is_control((unsigned char)*s) ? '?' : *s, f);
+    fputc('"', f);
+}
+
+FILE *plot_data(plot_t *p, const char **path, char *err, size_t errlen)
+{
+    if (p->ndata >= PLOT_MAX_DATA) {
+        snprintf(err, errlen, "more than %d data files in one picture", PLOT_MAX_DATA);
+        return NULL;
+    }
+    char *name = p->data_path[p->ndata];
+    snprintf(name, sizeof p->data_path[0], "/tmp/prism-plot-data-XXXXXX");
+    int fd = mkstemp(name);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot create a temporary data file: %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(name);
+        }
+        return NULL;
+    }
+    p->data[p->ndata++] = f;
+    *path = name;
+    return f;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -124,7 +175,12 @@ int plot_end(plot_t *p, char *err, size_t errlen)
     char errpath[64];
     snprintf(errpath, sizeof errpath, "/tmp/prism-plot-err-XXXXXX");
     int efd = mkstemp(errpath);
-    if (fclose(p->f) != 0 || efd < 0) {
+    int data_bad = 0;
+    for (int i = 0; i < p->ndata; i++) {
+        data_bad |= fclose(p->data[i]) != 0;
+        p->data[i] = NULL;
+    }
+    if (fclose(p->f) != 0 || efd < 0 || data_bad) {
         snprintf(err, errlen, "cannot write the gnuplot script: %s", strerror(errno));
         goto out;
     }
@@ -166,6 +222,8 @@ out:
         unlink(errpath);
     }
     unlink(p->script);
+    for (int i = 0; i < p->ndata; i++)
+        unlink(p->data_path[i]);
     free(p->out);
     free(p);
     return rc;

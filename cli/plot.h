@@ -13,12 +13,21 @@ typedef struct plot plot_t;
 plot_t *plot_begin(const char *out_path, int width, int height, char *err, size_t errlen);
 /* Checks, without drawing, that plot_begin would start: 0 or -1 with the message. */
 int plot_check(const char *out_path, char *err, size_t errlen);
-/* The script, to write datablocks and plot commands into. */
+/* The script, to write plot commands into (no data: see plot_data). */
 FILE *plot_script(plot_t *p);
+/* A new temporary data file for the picture: its stream (closed and removed
+ * by plot_end) and, in *path, its name to give the script via plot_quote.
+ * NULL with the message in err when it cannot be created. Data never goes
+ * into the script itself, so no name in it can be read as a command. */
+FILE *plot_data(plot_t *p, const char **path, char *err, size_t errlen);
 /* Runs gnuplot on the script; 0 when the image exists and is not empty,
  * else -1 with gnuplot's first error line in err. Frees p. */
 int plot_end(plot_t *p, char *err, size_t errlen);
-/* A string as a gnuplot double-quoted literal. */
+/* A string as a gnuplot single-quoted literal (no substitution inside),
+ * control characters replaced by '?'. */
 void plot_quote(FILE *f, const char *s);
+/* A string as one double-quoted word of a data file ('"' and control
+ * characters replaced by '?'), for columnhead() and xtic(). */
+void plot_data_word(FILE *f, const char *s);
 
 #endif

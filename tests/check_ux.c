@@ -649,6 +649,57 @@ START_TEST(plot_draws_each_picture)
 }
 END_TEST
 
+/* issue 22, finding 1: a trace whose component and category names hold
+ * gnuplot commands (a line that ends the data block, a quote that ends the
+ * string, a backquote) is drawn, and none of the commands runs. */
+static void rename_all(const char *db, const char *sql, const char *payload)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_bind_text(st, 1, payload, -1, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+START_TEST(plot_never_runs_a_name_from_the_trace)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536], db[512], payload[1024];
+    snprintf(db, sizeof db, "%s", path("h.db"));
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --seq 64 --trace %s",
+                 prism, db);
+    ck_assert_msg(rc == 0, "%s", out);
+    /* every name gets a distinct tail so names stay unique */
+    snprintf(payload, sizeof payload,
+             "\nEOD\nsystem \"touch %s\"\n!touch %s\nx = \"`touch %s`\" . '\n' . \"",
+             path("pwned-eod"), path("pwned-bang"), path("pwned-bq"));
+    rename_all(db, "UPDATE components SET name = name || ?1", payload);
+    snprintf(payload, sizeof payload, "' . system(\"touch %s\") . '\" . system(\"touch %s\") . \"",
+             path("pwned-sq"), path("pwned-dq"));
+    rename_all(db, "UPDATE components SET name = ?1 || name", payload);
+    snprintf(payload, sizeof payload, "\nEOD\nsystem \"touch %s\"\n", path("pwned-cat"));
+    rename_all(db, "UPDATE stats SET name = name || ?1 WHERE name LIKE 'energy.%'", payload);
+    static const char *kinds[] = {"--utilization", "--energy", "--timeline"};
+    static const char *files[] = {"pwned-eod", "pwned-bang", "pwned-bq",
+                                  "pwned-sq",  "pwned-dq",   "pwned-cat"};
+    for (int k = 0; k < 3; k++) {
+        char img[64];
+        snprintf(img, sizeof img, "h%d.svg", k);
+        rc = run(out, sizeof out, "%s plot %s %s -o %s", prism, db, kinds[k], path(img));
+        ck_assert_msg(rc == 0, "%s: %s", kinds[k], out);
+        assert_image(path(img), 0);
+        for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+            ck_assert_msg(access(path(files[i]), F_OK) != 0, "%s: a name ran a command (%s)",
+                          kinds[k], files[i]);
+    }
+}
+END_TEST
+
 START_TEST(workload_dtype_follows_the_chip)
 {
     SKIP_WITHOUT_PRISM();
@@ -761,6 +812,7 @@ static Suite *suite(void)
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, plot_draws_each_picture);
+    tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
     tcase_add_test(tc, progress_shows_percent_and_eta_when_the_end_is_known);
