@@ -54,7 +54,7 @@ static const sim_param_def_t rram_params[] = {
      "weight columns (outputs); each uses slices x pairs physical columns",
      "DNN_NeuroSim V1.3 Param.cpp numColSubArray = 128"},
     {"weight_bits", SIM_P_INT, "8", "bits", 1, 32, NULL, "weight precision (sign included)",
-     "8-bit weights (AIMC letter 2026, REFERENCE.md)"},
+     "DNN_NeuroSim V1.3 inference.py:31 --wl_weight default 8"},
     {"bits_per_cell", SIM_P_INT, "1", "bits", 1, 4, NULL,
      "bits held by one multi-level cell, 2^bits levels (weights sliced over "
      "ceil(mag_bits / bits_per_cell) cells; programming noise is a fraction of the range, so "
@@ -67,7 +67,7 @@ static const sim_param_def_t rram_params[] = {
      "inputs through a DAC per row or bit-serial (input_bits pulses)",
      "DNN_NeuroSim V1.3: bit-serial inputs"},
     {"input_bits", SIM_P_INT, "8", "bits", 1, 32, NULL, "DAC bits or bit-serial input bits",
-     "DNN_NeuroSim V1.3 inference.py: 8-bit inputs (unverified)"},
+     "DNN_NeuroSim V1.3 inference.py:33 --wl_activate default 8"},
     {"adc_bits", SIM_P_INT, "5", "bits", 0, 32, NULL,
      "ADC resolution; 0 = lossless for one array read: ceil(log2(rows (2^bits_per_cell - 1) + 1))",
      "DNN_NeuroSim V1.3 Param.cpp:148 levelOutput = 32 (5-bit ADC), inference.py:39 "
