@@ -842,11 +842,15 @@ int xbar_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
     double phys_cols = (double)sim_param_int(p, "cols") * slices * (differential ? 2.0 : 1.0);
     double adcs = ceil(phys_cols / (double)sim_param_int(p, "cols_per_adc"));
     double f_um = sim_param_real(p, "feature_nm") * 1e-3;
-    double adc = dev_conv_area_um2((int)sim_param_int(p, "adc_bits"),
-                                   (int)sim_param_int(p, "adc_ref_bits"),
-                                   sim_param_real(p, "adc_area_um2"));
     const char *im = sim_param_str(p, "input_mode");
     int in_bits = (int)sim_param_int(p, "input_bits");
+    int adc_bits = (int)sim_param_int(p, "adc_bits");
+    if (adc_bits == 0) /* lossless: as xbar_cfg_load resolves it */
+        adc_bits = xbar_adc_bits_lossless((int)sim_param_int(p, "rows"), bits_per_cell,
+                                          im && strcmp(im, "dac") == 0, in_bits);
+    double adc = dev_conv_area_um2(adc_bits,
+                                   (int)sim_param_int(p, "adc_ref_bits"),
+                                   sim_param_real(p, "adc_area_um2"));
     double driver = sim_param_real(p, "row_driver_um2") *
                     (im && strcmp(im, "dac") == 0 ? ldexp(1.0, in_bits - 1) : 1.0);
     if (adc < 0.0) {

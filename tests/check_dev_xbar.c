@@ -805,6 +805,22 @@ START_TEST(test_multilevel_cells)
         ck_assert_int_eq(map.slices, (7 + b - 1) / b);
         ck_assert_uint_eq(st->phys_cols, (size_t)128 * (size_t)map.slices * 2);
         ck_assert_int_eq(st->cfg.adc_bits, xbar_adc_bits_lossless(128, b, 0, 8));
+        /* area: cells 128 rows x 128 x slices x 2 columns x 48 F^2 (F = 40 nm);
+         * ADCs ceil(phys / 8) x 1200 um2 x 2^(adc_bits - 8) */
+        dev_area_t area;
+        memset(&area, 0, sizeof area);
+        ck_assert_int_eq(xbar_area(sim_comp_params(sim_comp_find(s, "dut")), &area, err,
+                                   sizeof err),
+                         0);
+        double phys = 128.0 * map.slices * 2;
+        double cells = 128.0 * phys * 48 * 0.04 * 0.04;
+        double adcs = ceil(phys / 8) * 1200 * ldexp(1.0, st->cfg.adc_bits - 8);
+        for (size_t i = 0; i < area.nparts; i++) {
+            if (strcmp(area.part[i].name, "cells") == 0)
+                ck_assert_double_eq_tol(area.part[i].um2, cells, 1e-6 * cells);
+            if (strcmp(area.part[i].name, "adc") == 0)
+                ck_assert_double_eq_tol(area.part[i].um2, adcs, 1e-6 * adcs);
+        }
         /* programming noise per level, 2e4 draws at mid range */
         double range = st->cfg.g_max_us - st->cfg.g_min_us, mid = st->cfg.g_min_us + range / 2;
         double level = range / (ldexp(1.0, b) - 1.0), s1 = 0, s2 = 0;
