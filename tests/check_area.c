@@ -227,6 +227,62 @@ START_TEST(non_devices_and_bad_input)
 END_TEST
 
 
+/* Power density (issue 17): every device records its area (stat area_mm2,
+ * from its area model); a unit's density is its energy over the run / end
+ * time / that area; the config's power_density_limit (or --set) names the
+ * units above it, without failing the run. */
+START_TEST(power_density_of_a_run)
+{
+    const char *text = "name: t\nclocks: {core: 1GHz}\ncomponents:\n"
+                       "  sa: {model: systolic, clock: core, rows: 32, cols: 32}\n"
+                       "  drv: {model: op_driver, requests: \"op=gemm m=128 k=768 n=768\"}\n"
+                       "links:\n  - {from: drv.out, to: sa.in, latency: 2ns}\n"
+                       "  - {from: sa.out, to: drv.in, latency: 2ns}\n";
+    char err[512], note[512];
+    sim_t *s = NULL;
+    ck_assert_msg(sim_config_load_string(text, "pd", NULL, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_double_eq(sim_power_density_limit(s), SIM_POWER_DENSITY_LIMIT_DEFAULT);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    sim_finish(s);
+    sim_comp_t *sa = sim_comp_find(s, "sa"), *drv = sim_comp_find(s, "drv");
+    dev_area_t a;
+    ck_assert_int_eq(dev_area(sa, &a, err, sizeof err), 0);
+    double area = -1;
+    for (size_t i = 0; i < sim_stat_count(sa); i++)
+        if (!strcmp(sim_stat_name(sa, i), SIM_STAT_AREA))
+            area = sim_stat_value(sa, i);
+    NEAR(area, a.um2 * 1e-6);
+    double want = sim_energy_pj(sa) / (double)sim_end_ps(s) / area; /* pJ/ps = W */
+    NEAR(sim_comp_power_density(sa), want);
+    ck_assert(isnan(sim_comp_power_density(drv))); /* no area model */
+    ck_assert(want > 0.01 && want < SIM_POWER_DENSITY_LIMIT_DEFAULT);
+    ck_assert_uint_eq(sim_power_density_check(s, note, sizeof note), 0);
+    ck_assert_str_eq(note, "");
+    sim_destroy(s);
+
+    /* the same run under a limit below its density, given with --set */
+    char set[64];
+    snprintf(set, sizeof set, "power_density_limit=%.6g", want / 2);
+    const char *sets[] = {set};
+    sim_config_over_t over = {.set = sets, .nset = 1};
+    ck_assert_msg(sim_config_load_string(text, "pd", &over, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    sim_finish(s);
+    ck_assert_uint_eq(sim_power_density_check(s, note, sizeof note), 1);
+    ck_assert_msg(strstr(note, "1 unit above the power density limit") && strstr(note, "'sa'"),
+                  "%s", note);
+    sim_destroy(s);
+
+    /* a bad limit names the field */
+    const char *bad = "name: t\npower_density_limit: -2\nclocks: {core: 1GHz}\ncomponents:\n"
+                      "  sa: {model: systolic, clock: core}\n";
+    ck_assert_int_ne(sim_config_load_string(bad, "pd", NULL, &s, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "power_density_limit") && strstr(err, "-2"), "%s", err);
+}
+END_TEST
+
 static double json_num(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -348,6 +404,7 @@ static Suite *suite(void)
     tcase_add_test(tc, xbar_arrays_bound_the_matrix);
     tcase_add_test(tc, mapper_respects_xbar_arrays);
     tcase_add_test(tc, non_devices_and_bad_input);
+    tcase_add_test(tc, power_density_of_a_run);
     tcase_add_test(tc, committed_baselines_are_area_matched);
     tcase_add_test(tc, area_table_and_bad_input);
     suite_add_tcase(s, tc);
