@@ -207,6 +207,28 @@ START_TEST(mapper_respects_xbar_arrays)
 }
 END_TEST
 
+/* rns_photonic's digital side (issue 17: the iso-area match counts it):
+ * per wavelength, cols forward converters (per modulus a 6-bit multiply and
+ * add) and rows CRT units (per modulus a 15-bit multiply and add, one more
+ * multiply) with an FP32 adder, from Horowitz's 45 nm areas (32-bit mult
+ * 3495, add 137, FP32 add 4184 um2; multipliers x (b/32)^2, adders x b/32).
+ * Defaults: moduli 31,32,33 (range 32736: 15 bits), 64 x 16, 6-bit mantissas. */
+START_TEST(rns_crt_closed_form)
+{
+    dev_area_t a;
+    area_of("rns_photonic", "", &a);
+    double mul6 = 3495.0 * (6 / 32.0) * (6 / 32.0), add6 = 137.0 * 6 / 32.0;
+    double mul15 = 3495.0 * (15 / 32.0) * (15 / 32.0), add15 = 137.0 * 15 / 32.0;
+    double fwd = 3 * (mul6 + add6), crt = 3 * (mul15 + add15) + mul15;
+    NEAR(part(&a, "crt"), 16 * fwd + 64 * (crt + 4184.0));
+    NEAR(part(&a, "crt"), 483830.5625); /* by hand: 16 x 445.68 + 64 x 7448.43 um2 */
+    /* two wavelengths double the lanes */
+    dev_area_t b;
+    area_of("rns_photonic", "wavelengths: 2", &b);
+    NEAR(part(&b, "crt"), 2 * part(&a, "crt"));
+}
+END_TEST
+
 START_TEST(non_devices_and_bad_input)
 {
     char text[] = "name: t\nclocks: {core: 1GHz}\ncomponents:\n"
@@ -403,6 +425,7 @@ static Suite *suite(void)
     tcase_add_test(tc, photonic_closed_form);
     tcase_add_test(tc, xbar_arrays_bound_the_matrix);
     tcase_add_test(tc, mapper_respects_xbar_arrays);
+    tcase_add_test(tc, rns_crt_closed_form);
     tcase_add_test(tc, non_devices_and_bad_input);
     tcase_add_test(tc, power_density_of_a_run);
     tcase_add_test(tc, committed_baselines_are_area_matched);
