@@ -498,6 +498,13 @@ START_TEST(test_refusals)
                                  err, sizeof err),
                      0);
     ck_assert_ptr_nonnull(strstr(err, "schedule[0].request.op 'fly' is not one of"));
+    /* an operand dtype that is not one */
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"schedule\": [{\"unit\": \"a\", \"request\": {\"op\": "
+                                 "\"read\", \"m\": 8, \"dtype\": \"f33\"}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "schedule[0].request.dtype 'f33' is not a dtype"));
     /* capacity: a read beyond the 256 KiB SRAM */
     ck_assert_int_ne(attach_text(XFER_CFG,
                                  "{\"schedule\": [{\"op\": \"big\", \"unit\": \"a\", "
