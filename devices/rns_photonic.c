@@ -519,7 +519,8 @@ static double rnsp_crt_area_um2(const sim_params_t *p, const num_rns_t *rns, int
     int range_bits = (int)ceil(log2((double)rns->range_all));
     double w = range_bits < 8 ? 8.0 : (double)range_bits, b = (double)mant_bits;
     double fwd = rns->n * (mul32 * (b / 32) * (b / 32) + add32 * b / 32);
-    double crt = rns->n * (mul32 * (w / 32) * (w / 32) + add32 * w / 32) + mul32 * (w / 32) * (w / 32);
+    double mul_w = mul32 * (w / 32) * (w / 32);
+    double crt = rns->n * (mul_w + add32 * w / 32) + mul_w;
     return wl * (cols * fwd + rows * (crt + sim_param_real(p, "fp32_add_um2")));
 }
 

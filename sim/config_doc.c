@@ -703,7 +703,8 @@ static int apply_one(cfg_doc_t *d, const char *set, char *err, size_t errlen)
             if (!strcmp(key, top[i]))
                 return set_pair(d, 1, key, value, label);
         snprintf(err, errlen,
-                 "%s: '%s' is not something --set can change (seed, until, lookahead, power_density_limit, "
+                 "%s: '%s' is not something --set can change (seed, until, lookahead, "
+                 "power_density_limit, "
                  "clocks.NAME, COMPONENT.PARAMETER, links.latency, links[N|PORT].bandwidth)",
                  L, key);
         return SIM_ERR_CONFIG;

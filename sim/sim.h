@@ -372,8 +372,9 @@ double sim_energy_pj(const sim_comp_t *c); /* dynamic + static so far */
  * (W/mm^2), by default about what forced-air cooling removes from a die:
  * 100 W/cm^2 = 1 W/mm^2 (the figure behind the fixed chip power budgets of
  * dark silicon, Esmaeilzadeh et al., "Dark Silicon and the End of Multicore
- * Scaling", ISCA 2011; ITRS assembly and packaging tables). A unit above it
- * is reported, the run does not fail. */
+ * Scaling", ISCA 2011; ITRS assembly and packaging tables; an approximate,
+ * commonly quoted figure, not re-read from those sources here). A unit above
+ * it is reported, the run does not fail. */
 #define SIM_STAT_AREA "area_mm2"
 #define SIM_POWER_DENSITY_LIMIT_DEFAULT 1.0
 double sim_power_density_limit(const sim_t *s); /* W/mm^2 */
