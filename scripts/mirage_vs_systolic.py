@@ -23,7 +23,8 @@ photodetectors, lasers, the digital conversions and its weight-residue
 loads, and no operand SRAM (both run from an op_driver). The column "energy
 ratio, sys MACs only" leaves the systolic SRAM energy out, so both sides
 count compute only.
-Usage: scripts/mirage_vs_systolic.py [PRISM] [OUTDIR]
+Usage: scripts/mirage_vs_systolic.py [PRISM] [OUTDIR] [RNS_SET]
+RNS_SET: rns_photonic parameters for a what-if, e.g. mmu_fj_per_symbol=45,mmu_loss_db=0.1
 Prints a markdown table; traces land in OUTDIR (default /tmp/mirage_vs_systolic).
 """
 import json
@@ -34,6 +35,7 @@ import sys
 
 PRISM = sys.argv[1] if len(sys.argv) > 1 else "./prism"
 OUT = sys.argv[2] if len(sys.argv) > 2 else "/tmp/mirage_vs_systolic"
+RNS_SET = dict(kv.split("=", 1) for kv in sys.argv[3].split(",")) if len(sys.argv) > 3 else {}
 os.makedirs(OUT, exist_ok=True)
 
 
@@ -132,7 +134,10 @@ def iso_area_side(target_mm2, fp32):
 
 
 def main():
-    rns_params = {}
+    rns_params = dict(RNS_SET)
+    if rns_params:
+        print("rns_photonic with %s (a what-if, not the defaults)" % ", ".join(
+            "%s=%s" % kv for kv in rns_params.items()))
     a_rns, parts = area(write_cfg("area-rns", "rns_photonic", rns_params, "5GHz", [(1, 1, 1, 1)]))
     print("photonic core %.2f mm^2 (%s)" % (a_rns, ", ".join(
         "%s %.3g" % kv for kv in sorted(parts.items(), key=lambda kv: -kv[1]))))
