@@ -18,8 +18,10 @@ static void report_usage(FILE *f)
 {
     fputs("usage: prism report RUN.db [--json] [--sort energy|util|busy|events|name] [--top N]\n"
           "Prints the summary of one run: status, config and seed, end time, events,\n"
-          "wall time; per component its model, busy time, utilization, energy (pJ) and\n"
-          "events; energy by category; the busiest links.\n"
+          "wall time; per component its model, busy time, utilization, energy (pJ),\n"
+          "events and power density (W/mm2: average power over the run / its area,\n"
+          "units above the config's power_density_limit named); energy by category;\n"
+          "the busiest links.\n"
           "  --json         one JSON object for scripts (utilization as a fraction)\n"
           "  --sort KEY     order of the components (default energy, largest first)\n"
           "  --top N        categories and links to list (default: 10 in the text, all\n"
@@ -100,6 +102,9 @@ static int report_json(const char *path, const trace_summary_t *s, size_t top, F
     cJSON_AddItemToObject(run, "trace_rows", i64_or_null(r->trace_rows));
     cJSON_AddItemToObject(run, "wall_s", num_or_null(r->wall_s));
     cJSON_AddItemToObject(root, "energy_pj", cJSON_CreateNumber(s->energy_pj));
+    cJSON_AddItemToObject(root, "power_density_limit_w_mm2", num_or_null(s->power_density_limit));
+    cJSON_AddItemToObject(root, "power_density_over_limit",
+                          cJSON_CreateNumber((double)s->over_limit));
 
     cJSON *comps = cJSON_CreateArray();
     cJSON_AddItemToObject(root, "components", comps);
@@ -116,6 +121,8 @@ static int report_json(const char *path, const trace_summary_t *s, size_t top, F
         cJSON_AddItemToObject(o, "energy_share",
                               num_or_null(s->energy_pj > 0 ? c->energy_pj / s->energy_pj : NAN));
         cJSON_AddItemToObject(o, "events", num_or_null(c->events));
+        cJSON_AddItemToObject(o, "area_mm2", num_or_null(c->area_mm2));
+        cJSON_AddItemToObject(o, "w_per_mm2", num_or_null(c->w_per_mm2));
         cJSON *cats = cJSON_CreateObject();
         cJSON_AddItemToObject(o, "energy_pj_by_category", cats);
         for (size_t k = 0; k < c->ncats; k++)
@@ -161,6 +168,31 @@ static int report_json(const char *path, const trace_summary_t *s, size_t top, F
     fputc('\n', out);
     free(text);
     return 0;
+}
+
+/* One line on power density (W/mm2: a unit's average power over the run
+ * over its own area): the highest, and the units above the run's limit. */
+static void report_power_density(const trace_summary_t *s, FILE *out)
+{
+    const trace_comp_summary_t *top = NULL;
+    for (size_t i = 0; i < s->ncomps; i++)
+        if (!isnan(s->comps[i].w_per_mm2) && (!top || s->comps[i].w_per_mm2 > top->w_per_mm2))
+            top = &s->comps[i];
+    if (!top)
+        return;
+    fprintf(out, "  power density: highest %.3g W/mm2 (%s)", top->w_per_mm2, top->name);
+    if (isnan(s->power_density_limit)) {
+        fputc('\n', out);
+        return;
+    }
+    fprintf(out, ", limit %g W/mm2 (power_density_limit)", s->power_density_limit);
+    if (s->over_limit) {
+        fprintf(out, ": %zu unit%s above it:", s->over_limit, s->over_limit == 1 ? "" : "s");
+        for (size_t i = 0; i < s->ncomps; i++)
+            if (s->comps[i].w_per_mm2 > s->power_density_limit)
+                fprintf(out, " %s %.3g", s->comps[i].name, s->comps[i].w_per_mm2);
+    }
+    fputc('\n', out);
 }
 
 static void report_text(const char *path, const trace_summary_t *s, report_sort_t sort, size_t top,
@@ -211,7 +243,8 @@ static void report_text(const char *path, const trace_summary_t *s, report_sort_
     if (!o)
         return;
     out_set_null_text(o, "-");
-    const char *cols[] = {"name", "model", "busy_ps", "util_%", "energy_pj", "energy_%", "events"};
+    const char *cols[] = {"name",     "model",  "busy_ps", "util_%", "energy_pj",
+                          "energy_%", "events", "W/mm2"};
     for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
         out_column(o, cols[i]);
     for (size_t i = 0; i < s->ncomps; i++) {
@@ -223,6 +256,7 @@ static void report_text(const char *path, const trace_summary_t *s, report_sort_
         out_fixed(o, c->energy_pj, 1);
         out_fixed(o, s->energy_pj > 0 ? 100.0 * c->energy_pj / s->energy_pj : NAN, 1);
         out_real(o, c->events);
+        out_fixed(o, c->w_per_mm2, 3);
     }
     out_text(o, "total");
     out_null(o);
@@ -231,7 +265,9 @@ static void report_text(const char *path, const trace_summary_t *s, report_sort_
     out_fixed(o, s->energy_pj, 1);
     out_fixed(o, s->energy_pj > 0 ? 100.0 : NAN, 1);
     out_null(o);
+    out_null(o);
     out_finish(o);
+    report_power_density(s, out);
 
     if (s->ncats) {
         fprintf(out, "\nenergy by category%s\n", top && s->ncats > top ? " (top)" : "");

@@ -845,6 +845,9 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     }
     if (r.failed)
         fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
+    char density[512]; /* a unit above power_density_limit: said once, not a failure */
+    if (!r.failed && sim_power_density_check(s, density, sizeof density))
+        fprintf(stderr, "prism run: note: %s\n", density);
     if (trace_path && (workload || schedule_in)) {
         const char *driver = NULL;
         map_schedule_t *ms = NULL;

@@ -192,6 +192,17 @@ int dev_unit_init(sim_comp_t *c, dev_unit_t *u)
         return sim_comp_fail(c, "a %s device needs a clock (give the component one)",
                              sim_comp_model(c));
     u->period_ps = sim_comp_period_ps(c);
+    /* the unit's silicon area, for its power density (sim.h SIM_STAT_AREA);
+     * a model without an area model, or parameters it cannot size, record none */
+    dev_area_t a;
+    char err[64];
+    if (dev_model_has_area(sim_comp_model(c)) && dev_area(c, &a, err, sizeof err) == 0 &&
+        a.um2 > 0.0) {
+        int st = sim_stat(c, SIM_STAT_AREA, SIM_STAT_VALUE, "mm2");
+        if (st < 0)
+            return sim_comp_fail(c, "out of memory for stats");
+        sim_stat_max(c, st, a.um2 * 1e-6);
+    }
     return 0;
 }
 

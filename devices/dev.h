@@ -62,6 +62,20 @@ typedef struct dev_req {
  * resident. A handler ignores them. */
 #define DEV_F_COST_RESIDENT 2u
 #define DEV_F_COST_EMPTY 4u
+/* The number format of a GEMM/MVM's operands, in bits 8-11 of flags: what
+ * the workload computes in (its dtype), so a digital array prices an FP32
+ * MAC as FP32. DEV_OPND_DEFAULT: the device's own word size decides. */
+enum {
+    DEV_OPND_DEFAULT = 0,
+    DEV_OPND_INT8 = 1,
+    DEV_OPND_FP16 = 2,
+    DEV_OPND_BF16 = 3,
+    DEV_OPND_FP32 = 4,
+};
+#define DEV_F_OPND_SHIFT 8
+#define DEV_F_OPND_MASK (0xfu << DEV_F_OPND_SHIFT)
+#define DEV_F_OPND(fmt) (((uint32_t)(fmt) << DEV_F_OPND_SHIFT) & DEV_F_OPND_MASK)
+#define DEV_REQ_OPND(req) ((int)(((req)->flags & DEV_F_OPND_MASK) >> DEV_F_OPND_SHIFT))
 
 /* The completion a device sends back (payload of a DEV_MSG_DONE event). */
 typedef struct dev_done {

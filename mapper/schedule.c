@@ -132,6 +132,29 @@ const char *map_bld_keep(bld_t *b, const char *text)
     return copy;
 }
 
+int map_opnd_of_dtype(wl_dtype_t dt)
+{
+    switch (dt) {
+    case WL_DT_I8:
+    case WL_DT_U8:
+        return DEV_OPND_INT8;
+    case WL_DT_F16:
+        return DEV_OPND_FP16;
+    case WL_DT_BF16:
+        return DEV_OPND_BF16;
+    case WL_DT_F32:
+        return DEV_OPND_FP32;
+    default:
+        return DEV_OPND_DEFAULT;
+    }
+}
+
+static const char *opnd_dtype_name(int opnd)
+{
+    static const char *const names[] = {NULL, "i8", "f16", "bf16", "f32"};
+    return opnd > 0 && opnd <= DEV_OPND_FP32 ? names[opnd] : NULL;
+}
+
 /* Appends an entry; its predecessors follow with map_bld_pred. Returns its index
  * or NO_ENTRY on out of memory. */
 uint32_t map_bld_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *kind, int unit,
@@ -161,6 +184,9 @@ uint32_t map_bld_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *
     e->unit = unit;
     if (req)
         e->req = *req;
+    if ((e->req.kind == DEV_OP_GEMM || e->req.kind == DEV_OP_MVM) &&
+        !(e->req.flags & DEV_F_OPND_MASK))
+        e->req.flags |= DEV_F_OPND(map_opnd_of_dtype(op->dtype));
     e->reps = reps ? reps : 1;
     e->pred_off = s->exec.n_preds;
     map_entry_info_t *in = &s->info[i];
@@ -637,6 +663,8 @@ static cJSON *req_json(const map_exec_entry_t *e, const char *const *units)
     cJSON_AddNumberToObject(r, "n", (double)e->req.n);
     if (e->req.flags & DEV_F_NO_RELOAD)
         cJSON_AddBoolToObject(r, "no_reload", 1);
+    if (opnd_dtype_name(DEV_REQ_OPND(&e->req)))
+        cJSON_AddStringToObject(r, "dtype", opnd_dtype_name(DEV_REQ_OPND(&e->req)));
     if (e->req.kind == DEV_OP_GEMM || e->req.kind == DEV_OP_MVM || e->req.kind == DEV_OP_PROGRAM) {
         cJSON_AddNumberToObject(r, "weight_id", (double)e->req.weight_id);
         cJSON_AddNumberToObject(r, "weight_step", (double)e->weight_step);

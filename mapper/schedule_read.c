@@ -3,6 +3,7 @@
  * one sentence naming the file, the entry and the field, so a hand-edited or
  * stale schedule is refused before the run rather than failing inside it. */
 #include "mapper/map.h"
+#include "mapper/map_int.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -318,6 +319,15 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             }
             if (cJSON_IsTrue(nr))
                 e->req.flags |= DEV_F_NO_RELOAD;
+            const char *dts = get_str(req, "dtype");
+            wl_dtype_t rdt = WL_DT_UNKNOWN;
+            if (dts && (wl_dtype_parse(dts, &rdt) || rdt == WL_DT_UNKNOWN)) {
+                rc = rfail(err, n, "%s: schedule[%zu].request.dtype '%s' is not a dtype", path, i,
+                           dts);
+                goto done;
+            }
+            if (dts && (e->req.kind == DEV_OP_GEMM || e->req.kind == DEV_OP_MVM))
+                e->req.flags |= DEV_F_OPND(map_opnd_of_dtype(rdt));
             if (e->req.kind == DEV_OP_TRANSFER) {
                 const char *ends[2] = {get_str(req, "from"), get_str(req, "to")};
                 for (int k = 0; k < 2; k++) {

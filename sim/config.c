@@ -534,6 +534,17 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
         } else if (!strcmp(key, "lookahead")) {
             if (!scalar(v) || sim_parse_time(scalar(v), &opts.lookahead_ps))
                 return lerr(L, v, "field 'lookahead' must be a time (e.g. 1ns)");
+        } else if (!strcmp(key, "power_density_limit")) {
+            const char *t = scalar(v);
+            char *end;
+            errno = 0;
+            opts.power_density_limit = t ? strtod(t, &end) : 0.0;
+            if (!t || end == t || *end || errno || !(opts.power_density_limit > 0.0) ||
+                !isfinite(opts.power_density_limit))
+                return lerr(L, v,
+                            "field 'power_density_limit' must be a positive number of W/mm^2 "
+                            "(e.g. 1), not '%s'",
+                            t ? t : "?");
         } else if (!strcmp(key, "name") || !strcmp(key, "description") || !strcmp(key, "prism") ||
                    !strcmp(key, "templates")) {
             /* documentation fields; templates: holds anchors for merge keys */
@@ -545,7 +556,7 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
                 block_node[b] = v;
                 continue;
             }
-            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, include, templates, name, description%s%s)",
+            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, power_density_limit, include, templates, name, description%s%s)",
                         key, n_blocks ? ", " : "", n_blocks ? blocks[0].key : "");
         }
     }

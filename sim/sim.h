@@ -151,6 +151,9 @@ typedef struct sim_opts {
     sim_time_t until_ps;     /* 0: run until no events are left */
     sim_time_t lookahead_ps; /* minimum delay of sim_send_direct to another component */
     uint32_t payload_bytes;  /* event payload, 0: SIM_PAYLOAD_BYTES; at most SIM_PAYLOAD_MAX */
+    /* power density (W/mm^2) above which a unit is reported (the config's
+     * power_density_limit); 0: SIM_POWER_DENSITY_LIMIT_DEFAULT */
+    double power_density_limit;
 } sim_opts_t;
 
 sim_t *sim_create(const sim_opts_t *opts);
@@ -359,6 +362,28 @@ void sim_static_power_mw(sim_comp_t *c, double mw);
 void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps);
 sim_time_t sim_busy_ps(const sim_comp_t *c);
 double sim_energy_pj(const sim_comp_t *c); /* dynamic + static so far */
+
+/* ---- power density ---------------------------------------------------------
+ * A model that knows its silicon area records it at init as the value stat
+ * SIM_STAT_AREA ("area_mm2", mm^2; devices do it from their area model). A
+ * component's power density is its energy over the run (dynamic + static)
+ * divided by the run's end time and by that area: pJ / ps = W. Components
+ * without the stat have none. The limit is the config's power_density_limit
+ * (W/mm^2), by default about what forced-air cooling removes from a die:
+ * 100 W/cm^2 = 1 W/mm^2 (the figure behind the fixed chip power budgets of
+ * dark silicon, Esmaeilzadeh et al., "Dark Silicon and the End of Multicore
+ * Scaling", ISCA 2011; ITRS assembly and packaging tables; an approximate,
+ * commonly quoted figure, not re-read from those sources here). A unit above
+ * it is reported, the run does not fail. */
+#define SIM_STAT_AREA "area_mm2"
+#define SIM_POWER_DENSITY_LIMIT_DEFAULT 1.0
+double sim_power_density_limit(const sim_t *s); /* W/mm^2 */
+/* c's average power over the run divided by its area (W/mm^2); NAN when it
+ * records no area (or 0), or the run has not advanced. */
+double sim_comp_power_density(const sim_comp_t *c);
+/* The components above the limit: their number, and in `note` (may be NULL)
+ * one sentence naming the worst and its figure. */
+size_t sim_power_density_check(const sim_t *s, char *note, size_t n);
 
 /* ---- tracing ------------------------------------------------------------- */
 /* Record an activity in the trace (no-op without a trace or when filtered

@@ -674,6 +674,79 @@ START_TEST(test_report_text_and_json)
 }
 END_TEST
 
+/* Power density (issue 17): a unit's energy over the run / end time / its
+ * area (stat area_mm2), pJ/ps = W; the run's limit comes from table limits.
+ * npu0: 10 ops x 1500 pJ + 40 mW static over 3.22 us = 143800 pJ, 0.04466 W,
+ * on 0.01 mm2 = 4.466 W/mm2 (above 1); host: 2 mW on 1 mm2 = 0.002 W/mm2. */
+START_TEST(test_power_density)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("run.db");
+    build_run(p, &s);
+    double end = (double)end_ps(&s);
+    double npu_w = (s.n_ops * s.op_pj + static_pj(&s, 1)) / end, host_w = static_pj(&s, 0) / end;
+    ck_assert_double_eq_tol(npu_w, 143800.0 / 3.22e6, 1e-12);
+    sqlite3 *w = NULL;
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    add_stat(w, 1, "area_mm2", "value", "mm2", 0.01);
+    add_stat(w, 0, "area_mm2", "value", "mm2", 1.0);
+    sqlite3_close(w);
+    /* a trace without the limits table: figures, no limit */
+    trace_db_t *db = NULL;
+    trace_summary_t sum;
+    ck_assert_int_eq(trace_db_open(&db, p), 0);
+    ck_assert_int_eq(trace_db_summary(db, &sum), 0);
+    ck_assert(isnan(sum.power_density_limit));
+    ck_assert_uint_eq(sum.over_limit, 0);
+    ck_assert_double_eq_tol(sum.comps[1].area_mm2, 0.01, 1e-15);
+    ck_assert_double_eq_tol(sum.comps[1].w_per_mm2, npu_w / 0.01, 1e-12);
+    ck_assert_double_eq_tol(sum.comps[0].w_per_mm2, host_w, 1e-12);
+    /* area_mm2 is a figure of its own, not one of the model's counters */
+    for (size_t k = 0; k < sum.comps[1].ncounters; k++)
+        ck_assert_str_ne(sum.comps[1].counters[k].name, "area_mm2");
+    trace_summary_free(&sum);
+    trace_db_close(db);
+    EXPECT_CMD(0, out, "power density: highest 4.47 W/mm2 (npu0)\n", report_main, "report", p,
+               NULL);
+
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    exec_ok(w, "CREATE TABLE limits(name TEXT PRIMARY KEY, value REAL, unit TEXT);"
+               "INSERT INTO limits VALUES('power_density_w_mm2', 1.0, 'W/mm2')");
+    sqlite3_close(w);
+    ck_assert_int_eq(trace_db_open(&db, p), 0);
+    ck_assert_int_eq(trace_db_summary(db, &sum), 0);
+    ck_assert_double_eq(sum.power_density_limit, 1.0);
+    ck_assert_uint_eq(sum.over_limit, 1);
+    trace_summary_free(&sum);
+    trace_db_close(db);
+    EXPECT_CMD(0, out,
+               "power density: highest 4.47 W/mm2 (npu0), limit 1 W/mm2 (power_density_limit): "
+               "1 unit above it: npu0 4.47\n",
+               report_main, "report", p, NULL);
+    result_t r = run_cmd(report_main, "report", p, "--json", "--sort", "name", NULL);
+    ck_assert_int_eq(r.rc, 0);
+    cJSON *j = parse_json(r.out);
+    ck_assert(jnum(j, "power_density_limit_w_mm2") == 1.0);
+    ck_assert(jnum(j, "power_density_over_limit") == 1.0);
+    cJSON *npu = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "components"), 1); /* host, npu0 */
+    ck_assert_str_eq(cJSON_GetObjectItem(npu, "name")->valuestring, "npu0");
+    ck_assert_double_eq_tol(jnum(npu, "w_per_mm2"), npu_w / 0.01, 1e-9);
+    ck_assert_double_eq_tol(jnum(npu, "area_mm2"), 0.01, 1e-15);
+    cJSON_Delete(j);
+    result_free(&r);
+    /* a limit above every unit: the figure, and no unit named */
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    exec_ok(w, "UPDATE limits SET value = 5");
+    sqlite3_close(w);
+    r = run_cmd(report_main, "report", p, NULL);
+    ck_assert_ptr_nonnull(strstr(r.out, "limit 5 W/mm2 (power_density_limit)\n"));
+    ck_assert_ptr_null(strstr(r.out, "above it"));
+    result_free(&r);
+    remove_dir();
+}
+END_TEST
+
 /* A finished WAL database is read without leaving -wal/-shm files; a run
  * killed mid-write (its rows still in the -wal) is read with those rows and
  * reported as not complete. */
@@ -1171,6 +1244,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_out_quoting);
     tcase_add_test(tc, test_summary_views_and_fallback);
     tcase_add_test(tc, test_report_text_and_json);
+    tcase_add_test(tc, test_power_density);
     tcase_add_test(tc, test_export_perfetto);
     tcase_add_test(tc, test_diff_identical);
     tcase_add_test(tc, test_diff_link_latency);
