@@ -22,7 +22,7 @@
 typedef struct ptc {
     dev_base_t base;
     dev_pio_t io;
-    int nh, nw, nl, taccum;
+    int nh, nw, nl, taccum, tiling;
     /* per symbol / sample / pass, pJ */
     double e_mod_pj, e_route_pj, e_pd_pj, e_tia_pj, e_adder_pj;
     double loss_mod_db, loss_comp_db, loss_db, laser_mw, t_prop_ps, t_first_ps;
@@ -43,6 +43,10 @@ static const sim_param_def_t ptc_params[] = {
     {"time_accum", SIM_P_INT, "1", "", 1, 1024, NULL,
      "passes the receiver integrates over k before one ADC sample",
      "Lightening-Transformer default.yaml arch time_accum_factor 1 (its Dota_B_8bit.yaml uses 3)"},
+    {"tiling", SIM_P_BOOL, "true", "", 0, 0, NULL,
+     "stream any size as passes over blocks of height x wavelengths x width; false: refuse a "
+     "request larger than one pass",
+     "design choice (both operands stream: tiling costs no reprogramming)"},
     {"mod_fj_per_symbol", SIM_P_REAL, "450", "fJ", 0, 1e6, NULL,
      "Mach-Zehnder modulator energy per symbol (independent of the bit width)",
      "Lightening-Transformer default.yaml mzi_modulator energy_per_bit 450, charged per symbol "
@@ -127,6 +131,7 @@ static int ptc_init(sim_comp_t *c, void *state, const sim_params_t *p)
     st->nw = (int)sim_param_int(p, "width");
     st->nl = (int)sim_param_int(p, "wavelengths");
     st->taccum = (int)sim_param_int(p, "time_accum");
+    st->tiling = sim_param_bool(p, "tiling");
     double f_ghz = sim_param_real(p, "mod_rate_hz") * 1e-9; /* mW / GHz = pJ */
     st->e_mod_pj = sim_param_real(p, "mod_fj_per_symbol") * 1e-3 +
                    sim_param_real(p, "mod_static_mw") / f_ghz;
@@ -188,6 +193,10 @@ static int ptc_plan(const ptc_t *st, const dev_req_t *req, ptc_plan_t *p, const 
     }
     if (__builtin_mul_overflow(m, k, &mk) || __builtin_mul_overflow(mk, n, &mkn)) {
         *why = "m x k x n overflows 64 bits";
+        return SIM_ERR_CONFIG;
+    }
+    if (!st->tiling && (m > (uint64_t)st->nh || n > (uint64_t)st->nw || k > (uint64_t)st->nl)) {
+        *why = "larger than one pass (height x wavelengths x width); set tiling=true";
         return SIM_ERR_CONFIG;
     }
     uint64_t i1 = dev_ceil_div(m, (uint64_t)st->nh), i2 = dev_ceil_div(n, (uint64_t)st->nw);
@@ -305,6 +314,10 @@ static int ptc_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, si
     ptc_t *st = state;
     if (!n_out || !n_in)
         return c ? sim_comp_fail(c, "ptc '%s': empty matrix", sim_comp_name(c)) : SIM_ERR_CONFIG;
+    if (!st->tiling && (n_out > (size_t)st->nw || n_in > (size_t)st->nl))
+        return c ? sim_comp_fail(c, "ptc '%s': matrix %zux%zu larger than one pass; set tiling=true",
+                                 sim_comp_name(c), n_in, n_out)
+                 : SIM_ERR_CONFIG;
     size_t nw = (size_t)st->nw;
     double *wq = malloc((n_out * n_in + n_in + nw) * sizeof *wq);
     if (!wq)

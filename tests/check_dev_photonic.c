@@ -898,6 +898,14 @@ START_TEST(test_ptc_gemm_cost)
     ck_assert_int_lt(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
     ck_assert_msg(strstr(sim_errmsg(s), "overflows 64 bits"), "%s", sim_errmsg(s));
     sim_destroy(s);
+    /* tiling=false: one pass at most */
+    const char *pt[] = {"tiling", "false", NULL};
+    const char *d13[] = {"op", "gemm", "m", "12", "k", "13", "n", "12", NULL};
+    s = build("ptc", 5e9, pt, d13, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_lt(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    ck_assert_msg(strstr(sim_errmsg(s), "larger than one pass"), "%s", sim_errmsg(s));
+    sim_destroy(s);
 }
 END_TEST
 
