@@ -48,7 +48,8 @@ static const sim_param_def_t mrr_params[] = {
      "unverified: thermo-optic settle, as mzi_mesh to_settle_us (10 us)"},
     {"mod_fj_per_symbol", SIM_P_REAL, "42", "fJ", 0, 1e6, NULL,
      "microring modulator energy per symbol (independent of dac_bits)",
-     "Lightening-Transformer default.yaml mrr_modulator energy_per_bit 42, charged per symbol at work_freq (photonic_crossbar.py cal_modulator_param: independent of the bit width)"},
+     "Lightening-Transformer default.yaml mrr_modulator energy_per_bit 42, charged per symbol at work_freq "
+     "(photonic_crossbar.py cal_modulator_param: independent of the bit width)"},
     {"mod_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL, "input modulator insertion loss",
      "Lightening-Transformer default.yaml mzi_modulator insertion_loss 1.2 dB (its ring "
      "modulator is 0.95 dB)"},

@@ -68,7 +68,8 @@ static const sim_param_def_t mzi_params[] = {
      "silicon strip waveguide at 1550 nm, n_g ~ 4.2"},
     {"mod_fj_per_symbol", SIM_P_REAL, "450", "fJ", 0, 1e6, NULL,
      "Mach-Zehnder modulator energy per symbol (independent of dac_bits)",
-     "Lightening-Transformer default.yaml mzi_modulator energy_per_bit 450, charged per symbol at work_freq (photonic_crossbar.py cal_modulator_param: independent of the bit width)"},
+     "Lightening-Transformer default.yaml mzi_modulator energy_per_bit 450, charged per symbol at work_freq "
+     "(photonic_crossbar.py cal_modulator_param: independent of the bit width)"},
     {"mod_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL, "modulator insertion loss",
      "Lightening-Transformer default.yaml mzi_modulator insertion_loss 1.2 dB"},
     {"coupler_loss_db", SIM_P_REAL, "0", "dB", 0, 100, NULL,

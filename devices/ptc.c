@@ -133,8 +133,8 @@ static int ptc_init(sim_comp_t *c, void *state, const sim_params_t *p)
     st->taccum = (int)sim_param_int(p, "time_accum");
     st->tiling = sim_param_bool(p, "tiling");
     double f_ghz = sim_param_real(p, "mod_rate_hz") * 1e-9; /* mW / GHz = pJ */
-    st->e_mod_pj = sim_param_real(p, "mod_fj_per_symbol") * 1e-3 +
-                   sim_param_real(p, "mod_static_mw") / f_ghz;
+    st->e_mod_pj =
+        sim_param_real(p, "mod_fj_per_symbol") * 1e-3 + sim_param_real(p, "mod_static_mw") / f_ghz;
     st->e_route_pj = 2.0 * sim_param_real(p, "router_static_mw") / f_ghz;
     st->e_pd_pj = 2.0 * sim_param_real(p, "pd_bias_mw") / f_ghz; /* balanced pair */
     st->e_tia_pj = sim_param_real(p, "pd_power_mw") / f_ghz;
@@ -159,8 +159,8 @@ static int ptc_init(sim_comp_t *c, void *state, const sim_params_t *p)
     ptc_node_um(p, &nw_um, &nh_um);
     const double c_um_per_ps = 299.792458;
     st->t_prop_ps = (double)st->nw * nw_um * sim_param_real(p, "group_index") / c_um_per_ps;
-    st->t_first_ps = st->io.t_dac_ps + st->io.t_mod_ps + st->t_prop_ps + st->io.t_pd_ps +
-                     st->io.t_adc_ps;
+    st->t_first_ps =
+        st->io.t_dac_ps + st->io.t_mod_ps + st->t_prop_ps + st->io.t_pd_ps + st->io.t_adc_ps;
     rc = dev_hold_power(c, (double)st->nh * st->nw * sim_param_real(p, "ps_hold_mw"));
     if (rc)
         return rc;
@@ -220,9 +220,8 @@ static int ptc_plan(const ptc_t *st, const dev_req_t *req, ptc_plan_t *p, const 
     p->e.mod = sym * st->e_mod_pj;
     p->e.adc = smp * st->io.e_adc_pj;
     p->e.pd = mn * (double)id * st->e_pd_pj + smp * st->e_tia_pj;
-    p->e.laser = st->io.external_laser
-                     ? 0.0
-                     : st->laser_mw * (double)p->passes * st->io.interval_ps * 1e-3;
+    p->e.laser =
+        st->io.external_laser ? 0.0 : st->laser_mw * (double)p->passes * st->io.interval_ps * 1e-3;
     p->other = sym * st->e_route_pj + smp * st->e_adder_pj;
     p->e.total = p->e.dac + p->e.mod + p->e.adc + p->e.pd + p->e.laser + p->other;
     p->bytes = ((double)mk + (double)k * (double)n + mn) * (double)((st->io.dac_bits + 7) / 8);
@@ -261,9 +260,9 @@ static void ptc_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     ptc_plan_t p;
     const char *why;
     if (ptc_plan(st, &req, &p, &why)) {
-        sim_comp_fail(c, "ptc '%s': %s %llux%llux%llu: %s", sim_comp_name(c),
-                      dev_op_name(req.kind), (unsigned long long)req.m,
-                      (unsigned long long)req.k, (unsigned long long)req.n, why);
+        sim_comp_fail(c, "ptc '%s': %s %llux%llux%llu: %s", sim_comp_name(c), dev_op_name(req.kind),
+                      (unsigned long long)req.m, (unsigned long long)req.k,
+                      (unsigned long long)req.n, why);
         return;
     }
     dev_cost_t k;
@@ -280,9 +279,9 @@ static void ptc_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
  * read by the ADC with the row's largest magnitude as full scale (after
  * receiver noise relative to the chunk's optical full scale, its length),
  * then summed digitally. */
-static int ptc_row(const ptc_t *st, const double *wq, size_t n_out, size_t n_in,
-                   const double *xq, size_t o0, size_t no, double *z, double *y, sim_rng_t *rng,
-                   double sigma, double gain)
+static int ptc_row(const ptc_t *st, const double *wq, size_t n_out, size_t n_in, const double *xq,
+                   size_t o0, size_t no, double *z, double *y, sim_rng_t *rng, double sigma,
+                   double gain)
 {
     size_t L = (size_t)st->nl * (size_t)st->taccum;
     for (size_t j0 = 0; j0 < n_in; j0 += L) {
@@ -315,7 +314,8 @@ static int ptc_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, si
     if (!n_out || !n_in)
         return c ? sim_comp_fail(c, "ptc '%s': empty matrix", sim_comp_name(c)) : SIM_ERR_CONFIG;
     if (!st->tiling && (n_out > (size_t)st->nw || n_in > (size_t)st->nl))
-        return c ? sim_comp_fail(c, "ptc '%s': matrix %zux%zu larger than one pass; set tiling=true",
+        return c ? sim_comp_fail(c,
+                                 "ptc '%s': matrix %zux%zu larger than one pass; set tiling=true",
                                  sim_comp_name(c), n_in, n_out)
                  : SIM_ERR_CONFIG;
     size_t nw = (size_t)st->nw;
@@ -355,12 +355,12 @@ static int ptc_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en
 {
     double nh = (double)sim_param_int(p, "height"), nw = (double)sim_param_int(p, "width");
     double nl = (double)sim_param_int(p, "wavelengths");
-    double dac = dev_conv_area_um2((int)sim_param_int(p, "dac_bits"),
-                                   (int)sim_param_int(p, "dac_ref_bits"),
-                                   sim_param_real(p, "dac_area_um2"));
-    double adc = dev_conv_area_um2((int)sim_param_int(p, "adc_bits"),
-                                   (int)sim_param_int(p, "adc_ref_bits"),
-                                   sim_param_real(p, "adc_area_um2"));
+    double dac =
+        dev_conv_area_um2((int)sim_param_int(p, "dac_bits"), (int)sim_param_int(p, "dac_ref_bits"),
+                          sim_param_real(p, "dac_area_um2"));
+    double adc =
+        dev_conv_area_um2((int)sim_param_int(p, "adc_bits"), (int)sim_param_int(p, "adc_ref_bits"),
+                          sim_param_real(p, "adc_area_um2"));
     if (dac < 0.0 || adc < 0.0) {
         snprintf(err, en, "bad converter area reference (dac_area_um2, adc_area_um2)");
         return -1;
@@ -376,8 +376,9 @@ static int ptc_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en
     dev_area_part(out, "modulators",
                   ch * sim_param_real(p, "mod_length_um") * sim_param_real(p, "mod_width_um"));
     dev_area_part(out, "wdm_rings", ch * rs * rs * 2.0);
-    dev_area_part(out, "splitters", yl * yw + yl * ceil(log2(nh) + 1.0) * yw * nh +
-                                        yl * ceil(log2(nw) + 1.0) * yw * nw);
+    dev_area_part(out, "splitters",
+                  yl * yw + yl * ceil(log2(nh) + 1.0) * yw * nh +
+                      yl * ceil(log2(nw) + 1.0) * yw * nw);
     if (!sim_param_bool(p, "external_laser"))
         dev_area_part(out, "laser", sim_param_real(p, "laser_area_um2"));
     return 0;

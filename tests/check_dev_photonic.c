@@ -874,8 +874,8 @@ START_TEST(test_ptc_gemm_cost)
     ck_assert_double_le(rel_close(k.energy_pj, tot), 1e-12);
     ck_assert_uint_eq(k.program_cycles, 0);
     double macs = 128.0 * 768 * 768, secs = (double)k.cycles * 200e-12;
-    ck_assert_double_ge(macs / secs, 1e12);    /* the floor */
-    ck_assert_double_le(tot / macs, 1.5);      /* pJ/MAC at 8 bits */
+    ck_assert_double_ge(macs / secs, 1e12); /* the floor */
+    ck_assert_double_le(tot / macs, 1.5);   /* pJ/MAC at 8 bits */
     /* dynamic operands: a new weight_id costs nothing more */
     q.weight_id = 8;
     dev_cost_t k2;
@@ -884,15 +884,12 @@ START_TEST(test_ptc_gemm_cost)
     ck_assert_uint_eq(k2.cycles, k.cycles);
     /* a request whose size product overflows is refused, not wrapped */
     dev_req_t big = {.kind = DEV_OP_GEMM, .m = 1ull << 32, .k = 1ull << 32, .n = 1ull << 32};
-    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &big, &k2, err, sizeof err),
-                     SIM_ERR_CONFIG);
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &big, &k2, err, sizeof err), SIM_ERR_CONFIG);
     dev_req_t pr = {.kind = DEV_OP_PROGRAM, .k = 12, .n = 12};
-    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &pr, &k2, err, sizeof err),
-                     SIM_ERR_CONFIG);
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &pr, &k2, err, sizeof err), SIM_ERR_CONFIG);
     sim_destroy(s);
     /* the handler refuses the overflowing request with a message */
-    const char *d[] = {"op", "gemm", "m", "4294967296", "k", "4294967296", "n", "4294967296",
-                       NULL};
+    const char *d[] = {"op", "gemm", "m", "4294967296", "k", "4294967296", "n", "4294967296", NULL};
     s = build("ptc", 5e9, NULL, d, &rc);
     ck_assert_int_eq(rc, 0);
     ck_assert_int_lt(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
@@ -1002,8 +999,8 @@ START_TEST(test_ptc_numerics)
     sim_t *s = build("ptc", 5e9, NULL, NULL, &rc);
     dev_check_t dc;
     char err[256];
-    ck_assert_int_eq(dev_check_mvm(sim_comp_find(s, "dut"), 64, 96, 4, 1, 0, 1, &dc, err,
-                                   sizeof err), 0);
+    ck_assert_int_eq(
+        dev_check_mvm(sim_comp_find(s, "dut"), 64, 96, 4, 1, 0, 1, &dc, err, sizeof err), 0);
     ck_assert_uint_eq(dc.values, 256);
     ck_assert_double_lt(dc.rel_error, 0.03);
     ck_assert_double_gt(dc.rel_error, 0);
@@ -1018,8 +1015,8 @@ START_TEST(test_mod_energy_per_symbol)
     const char *models[] = {"mzi_mesh", "mrr_bank"};
     for (int i = 0; i < 2; i++) {
         const char *p8[] = {i ? "rows" : "n", "4", i ? "cols" : "shifter", i ? "4" : "mems", NULL};
-        const char *p4[] = {i ? "rows" : "n", "4", i ? "cols" : "shifter", i ? "4" : "mems",
-                            "dac_bits", "4", NULL};
+        const char *p4[] = {
+            i ? "rows" : "n", "4", i ? "cols" : "shifter", i ? "4" : "mems", "dac_bits", "4", NULL};
         sim_t *a = run_ok(models[i], 5e9, p8, d), *b = run_ok(models[i], 5e9, p4, d);
         double e = stat_of(a, "dut", "energy.modulator");
         ck_assert_double_eq(stat_of(b, "dut", "energy.modulator"), e);
