@@ -36,7 +36,7 @@ static const char *model_tier(const char *model)
         {"pcm_xbar", "xbar"},         {"mzi_mesh", "photonic"},      {"mrr_bank", "photonic"},
         {"rns_photonic", "photonic"}, {"dac", "photonic"},           {"adc", "photonic"},
         {"laser", "photonic"},        {"photodetector", "photonic"}, {"sram", "memory"},
-        {"dram", "memory"},           {"wire", "interconnect"},
+        {"dram", "memory"},           {"wire", "interconnect"},      {"ptc", "photonic"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(t[i].model, model) == 0)
@@ -54,7 +54,7 @@ static int is_gemm_unit(const char *model, const char *tier)
     if (strcmp(t, "digital") == 0 || strcmp(t, "xbar") == 0)
         return !tier || strcmp(t, tier) == 0;
     int core = strcmp(model, "mzi_mesh") == 0 || strcmp(model, "mrr_bank") == 0 ||
-               strcmp(model, "rns_photonic") == 0;
+               strcmp(model, "rns_photonic") == 0 || strcmp(model, "ptc") == 0;
     return core && (!tier || strcmp(tier, "photonic") == 0);
 }
 

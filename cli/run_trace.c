@@ -16,7 +16,8 @@ static const char *tier_of_model(const char *m)
     if (!strcmp(m, "rram_xbar") || !strcmp(m, "pcm_xbar"))
         return "xbar";
     if (!strcmp(m, "mzi_mesh") || !strcmp(m, "mrr_bank") || !strcmp(m, "dac") ||
-        !strcmp(m, "adc") || !strcmp(m, "laser") || !strcmp(m, "photodetector"))
+        !strcmp(m, "adc") || !strcmp(m, "laser") || !strcmp(m, "photodetector") ||
+        !strcmp(m, "ptc"))
         return "photonic";
     if (!strcmp(m, "dram"))
         return "dram";

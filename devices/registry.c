@@ -21,6 +21,7 @@ extern const sim_model_t dev_mzi_mesh_model;
 extern const sim_model_t dev_mrr_bank_model;
 extern const sim_model_t dev_rns_photonic_model;
 extern const sim_model_t dev_wire_model;
+extern const sim_model_t dev_ptc_model;
 
 /* The device list for `prism op --list`: every model registered below that
  * carries a dev_ext_t, sorted by name. */
@@ -81,4 +82,5 @@ void dev_register_all(void)
     sim_model_register(&dev_rram_xbar_model);
     sim_model_register(&dev_pcm_xbar_model);
     sim_model_register(&dev_wire_model);
+    sim_model_register(&dev_ptc_model);
 }

@@ -68,7 +68,7 @@ int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t
             tier = MAP_TIER_DIGITAL;
         else if (!strcmp(m, "rram_xbar") || !strcmp(m, "pcm_xbar"))
             tier = MAP_TIER_XBAR;
-        else if (!strcmp(m, "mzi_mesh") || !strcmp(m, "mrr_bank"))
+        else if (!strcmp(m, "mzi_mesh") || !strcmp(m, "mrr_bank") || !strcmp(m, "ptc"))
             tier = MAP_TIER_PHOTONIC;
         if (tier >= 0)
             rc = push_int(&out->tier_unit[tier], &out->n_tier[tier], (int)i);

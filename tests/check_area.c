@@ -343,7 +343,7 @@ START_TEST(committed_baselines_are_area_matched)
     static const char *const chips[][3] = {
         {"configs/all-digital.yaml", "systolic", "digital"},
         {"configs/all-rram.yaml", "rram_xbar", "rram"},
-        {"configs/all-photonic.yaml", "mzi_mesh", "photonic"},
+        {"configs/all-photonic.yaml", "ptc", "photonic"},
     };
     char out[8192];
     for (size_t i = 0; i < 3; i++) {
