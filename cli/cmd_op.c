@@ -6,6 +6,7 @@
 #include "cli/out.h"
 #include "devices/dev_common.h"
 #include "mapper/map.h"
+#include "run/run.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
 
@@ -881,13 +882,6 @@ static int print_json_result(const op_args_t *a, sim_t *s, sim_comp_t *dut, sim_
     return print_json(o);
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int known_devices(char *buf, size_t n)
 {
     size_t len = 0;
@@ -895,6 +889,12 @@ static int known_devices(char *buf, size_t n)
     for (size_t i = 0; i < dev_model_count() && len + 1 < n; i++)
         len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", dev_model_at(i)->name);
     return 0;
+}
+
+static void say_op(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "prism op: %s\n", msg);
 }
 
 int cmd_op(int argc, char **argv)
@@ -958,7 +958,7 @@ int cmd_op(int argc, char **argv)
     sim_opts_t opts = {.seed = a.seed};
     sim_t *s = sim_create(&opts);
     int exit_code = 0;
-    trace_t *t = NULL;
+    run_t *run = NULL;
     if (!s) {
         fprintf(stderr, "prism op: out of memory\n");
         exit_code = 1;
@@ -985,40 +985,31 @@ int cmd_op(int argc, char **argv)
         exit_code = 2;
         goto out;
     }
-    if (a.trace_path) {
-        char err[1024];
-        trace_opts_t to = {0};
-        if (trace_open(&t, a.trace_path, &to, err, sizeof err)) {
-            fprintf(stderr, "prism op: %s\n", err);
-            exit_code = 1;
-            goto out;
-        }
-        char *args = cli_join_argv(argc, argv);
-        trace_run_info_t info = {NULL, NULL, NULL, args};
-        int rc = trace_begin_run(t, s, &info);
+    /* the run layer: trace, loop, end (run/run.h) */
+    char *args = a.trace_path ? cli_join_argv(argc, argv) : NULL;
+    run_opts_t ro;
+    run_opts_default(&ro);
+    ro.trace_path = a.trace_path;
+    ro.args = args;
+    ro.say = say_op;
+    run = run_create(&ro);
+    if (!run || run_adopt(run, s) || run_trace_begin(run)) {
+        if (!run)
+            fprintf(stderr, "prism op: out of memory\n");
         free(args);
-        if (rc) {
-            fprintf(stderr, "prism op: %s\n", trace_errmsg(t));
-            exit_code = 1;
-            goto out;
-        }
+        exit_code = 1;
+        goto out;
     }
-    double t0 = wall_now();
-    int rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX);
-    double wall = wall_now() - t0;
-    sim_finish(s);
-    if (t) {
-        if (trace_end_run(t, s, rc ? "failed" : "complete", rc ? sim_errmsg(s) : NULL, wall)) {
-            fprintf(stderr, "prism op: %s\n", trace_errmsg(t));
-            if (!rc)
-                exit_code = 1;
-        }
-    }
-    if (rc) {
-        fprintf(stderr, "prism op: %s\n", sim_errmsg(s));
+    free(args);
+    run_exec(run);
+    int end = run_end(run); /* a failure's message is out already */
+    double wall = run_wall_s(run);
+    if (run_status(run) == RUN_FAILED) {
         exit_code = sim_fail_code(s) == SIM_ERR_CONFIG ? 2 : 1; /* an op the device does not do */
         goto out;
     }
+    if (end)
+        exit_code = 1;
     sim_comp_t *dut = sim_comp_find(s, "dut"), *drv = sim_comp_find(s, "drv");
     double sent = stat_named(drv, "requests"), done = stat_named(drv, "completed");
     if (done != sent || done != (double)a.count) {
@@ -1038,7 +1029,7 @@ int cmd_op(int argc, char **argv)
     } else
         print_text(&a, s, dut, drv, clock_hz, &chk);
 out:
-    trace_close(t);
+    run_destroy(run);
     sim_destroy(s);
     plist_free(&dev_p);
     plist_free(&drv_p);

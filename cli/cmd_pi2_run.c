@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "noc/noc.h"
+#include "run/run.h"
 #include "sim/trace.h"
 #include "workloads/pi2.h"
 #include "workloads/wl.h"
@@ -37,13 +38,6 @@ typedef struct fab_res {
     double wall_s;
 } fab_res_t;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static double stat_sum(sim_t *s, const char *name)
 {
     double v = 0;
@@ -64,6 +58,14 @@ static wl_pi2_net_t *quantized_copy(const wl_pi2_net_t *net, double q)
         for (size_t i = 0; i < (size_t)net->dims[l] * (size_t)net->dims[l + 1]; i++)
             c->w[l][i] = (float)(nearbyint((double)net->w[l][i] * q) / q);
     return c;
+}
+
+static int pi2_quiet; /* the run failed: fabric_run says so in its own words */
+static void say_pi2(void *ctx, const char *msg)
+{
+    (void)ctx;
+    if (!pi2_quiet)
+        fprintf(stderr, "prism pi2 run: %s\n", msg);
 }
 
 static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const fab_opts_t *o,
@@ -111,31 +113,36 @@ static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const f
         sim_destroy(s);
         return 2;
     }
-    trace_t *t = NULL;
-    if (o->trace) {
-        trace_opts_t to = {.filter = o->filter, .messages = o->messages};
-        trace_run_info_t info = {NULL, NULL, "pi2", o->argv_text};
-        if (trace_open(&t, o->trace, &to, err, sizeof err) || trace_begin_run(t, s, &info)) {
-            fprintf(stderr, "prism pi2 run: %s\n", t ? trace_errmsg(t) : err);
-            trace_close(t);
-            sim_destroy(s);
-            return 1;
-        }
+    /* the run layer: trace, loop, end (run/run.h) */
+    run_opts_t ro;
+    run_opts_default(&ro);
+    ro.trace_path = o->trace;
+    ro.trace.filter = o->filter;
+    ro.trace.messages = o->messages;
+    ro.label = "pi2";
+    ro.args = o->argv_text;
+    ro.say = say_pi2;
+    run_t *run = run_create(&ro);
+    if (!run || run_adopt(run, s) || run_trace_begin(run)) {
+        if (!run)
+            fprintf(stderr, "prism pi2 run: out of memory\n");
+        run_destroy(run);
+        sim_destroy(s);
+        return 1;
     }
-    double t0 = now_s();
-    int rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX);
-    sim_finish(s);
-    r->wall_s = now_s() - t0;
-    if (t) {
-        if (trace_end_run(t, s, rc ? "failed" : "complete", rc ? sim_errmsg(s) : NULL, r->wall_s))
-            fprintf(stderr, "prism pi2 run: %s\n", trace_errmsg(t));
-        trace_close(t);
-    }
-    if (rc) {
+    run_exec(run);
+    int failed = run_status(run) == RUN_FAILED;
+    pi2_quiet = failed; /* the fabric's failure is said once, below */
+    run_end(run);
+    pi2_quiet = 0;
+    r->wall_s = run_wall_s(run);
+    run_destroy(run);
+    if (failed) {
         fprintf(stderr, "prism pi2 run: the fabric failed: %s\n", sim_errmsg(s));
         sim_destroy(s);
         return 1;
     }
+    int rc = 0;
     const noc_pi2_result_t *res;
     size_t n = noc_pi2_results(sim_comp_at(s, (size_t)plan.readout), &res);
     /* the analytic model on the same grid, its noise drawn independently */

@@ -5,6 +5,7 @@
  * bar over the points and a gnuplot picture. */
 #include "cli/cli.h"
 #include "cli/defaults.h"
+#include "run/run.h"
 #include "cli/out.h"
 #include "cli/plot.h"
 #include "cli/set.h"
@@ -30,7 +31,7 @@ typedef struct comp_fig {
 } comp_fig_t;
 
 typedef struct point {
-    const char *status; /* complete | failed | error */
+    const char *status; /* complete | truncated | failed | error */
     char *message;
     uint64_t end_ps, events;
     double energy_pj, wall_s;
@@ -85,59 +86,51 @@ static void progress(size_t done, size_t n, double t0)
     fflush(stderr);
 }
 
-/* One run at point `i`; figures in *pt. Returns 0, or 2 when the point's
- * input is bad (its message in err). */
+static void say_quiet(void *ctx, const char *msg)
+{
+    (void)ctx; /* the point's row and the line after it say why */
+    (void)msg;
+}
+
+/* One run at point `i` through the run layer (run/run.h); figures in *pt.
+ * Returns 0, or 2 when the point's input is bad (its message in err). */
 static int run_point(const char *config, const char *const *kv, size_t nkv,
                      const sim_config_over_t *base, const char *workload,
                      const wl_gen_opts_t *wopts, int dtype_given, const char *trace_path,
                      point_t *pt, char *err, size_t errlen)
 {
-    sim_config_over_t over = *base;
-    over.set = kv;
-    over.nset = nkv;
-    sim_t *s = NULL;
-    char *text = NULL;
-    if (sim_config_load(config, &over, &s, &text, err, errlen))
+    run_opts_t ro;
+    run_opts_default(&ro);
+    ro.config = config;
+    ro.over = *base;
+    ro.over.set = kv;
+    ro.over.nset = nkv;
+    ro.workload = workload;
+    ro.wopts = *wopts;
+    ro.dtype_given = dtype_given; /* else the chip's word size, per point (it may be swept) */
+    ro.trace_path = trace_path;
+    ro.args = "prism sweep";
+    ro.say = say_quiet;
+    run_t *r = run_create(&ro);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
         return 2;
-    int rc = 0;
-    trace_t *t = NULL;
-    wl_gen_opts_t wo = *wopts;
-    if (workload && !dtype_given) { /* the chip's word size, per point (it may be swept) */
-        char note[160];
-        cli_chip_dtype(s, &wo.dtype, note, sizeof note);
     }
-    if (workload && map_workload_attach(s, workload, &wo, err, errlen))
-        rc = 2;
-    if (!rc && sim_init(s)) {
-        snprintf(err, errlen, "%s", sim_errmsg(s));
-        rc = 2;
+    if (run_load(r) || run_trace_begin(r)) {
+        snprintf(err, errlen, "%s", run_errmsg(r));
+        run_destroy(r);
+        return 2;
     }
-    if (!rc && trace_path) {
-        trace_opts_t to = {0};
-        trace_run_info_t info = {config, text, workload, "prism sweep"};
-        if (trace_open(&t, trace_path, &to, err, errlen) || trace_begin_run(t, s, &info)) {
-            if (t)
-                snprintf(err, errlen, "%s", trace_errmsg(t));
-            rc = 2;
-        }
+    run_exec(r);
+    run_end(r);
+    sim_t *s = run_sim(r);
+    pt->wall_s = run_wall_s(r);
+    pt->status = run_status_name(run_status(r));
+    pt->message = run_message(r) ? strdup(run_message(r)) : NULL;
+    if (trace_path && !strcmp(pt->status, "complete") && run_exit_code(r)) {
+        pt->status = "failed"; /* the trace could not be finished */
+        pt->message = strdup(run_errmsg(r));
     }
-    if (rc) {
-        trace_close(t);
-        sim_destroy(s);
-        free(text);
-        return rc;
-    }
-    double t0 = wall_now();
-    int failed = 0;
-    while (!sim_done(s))
-        if (sim_run(s, SIM_TIME_MAX, 1 << 16)) {
-            failed = 1;
-            break;
-        }
-    pt->wall_s = wall_now() - t0;
-    sim_finish(s);
-    pt->status = failed ? "failed" : "complete";
-    pt->message = failed ? strdup(sim_errmsg(s)) : NULL;
     pt->end_ps = sim_end_ps(s);
     pt->events = sim_events_handled(s);
     pt->ncomps = sim_comp_count(s);
@@ -149,16 +142,9 @@ static int run_point(const char *config, const char *const *kv, size_t nkv,
         pt->comps[c].energy_pj = sim_energy_pj(comp);
         pt->energy_pj += pt->comps[c].energy_pj;
     }
-    if (t) {
-        if (trace_end_run(t, s, pt->status, pt->message, pt->wall_s) && !failed) {
-            pt->status = "failed";
-            pt->message = strdup(trace_errmsg(t));
-        }
-        trace_close(t);
+    if (trace_path)
         pt->trace = strdup(trace_path);
-    }
-    sim_destroy(s);
-    free(text);
+    run_destroy(r);
     return 0;
 }
 

@@ -427,7 +427,9 @@ int sim_parse_time(const char *text, sim_time_t *out);
 int sim_parse_uint(const char *text, uint64_t *out);
 /* A run's time limit: a time > 0, or "none" (no limit: *out = 0, the
  * engine's encoding). 0 for ok, 1 when the text is a time of 0 (refused: it
- * used to mean "no limit" silently), -1 when it is not a time. */
+ * used to mean "no limit" silently), 2 when a non-zero number has no unit
+ * ("5": ps or us? refused wherever until is given), -1 when it is not a
+ * time. */
 int sim_parse_until(const char *text, sim_time_t *out);
 int sim_parse_freq(const char *text, double *hz);
 int sim_parse_bandwidth(const char *text, double *gbytes_per_s);

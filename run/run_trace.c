@@ -2,7 +2,7 @@
  * trace DB, so every activity links to its op, its layer and the tier it ran
  * on: tables workload_ops, unit_tiers, schedule_entries and the view
  * tier_layer (time and energy per tier per layer). */
-#include "cli/cli.h"
+#include "run/run.h"
 #include "mapper/map.h"
 
 #include <sqlite3.h>
@@ -31,7 +31,7 @@ static int is_aux(const char *kind)
            !strcmp(kind, "join");
 }
 
-int cli_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_t n)
+int run_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_t n)
 {
     sqlite3 *h = NULL;
     if (sqlite3_open(db, &h) != SQLITE_OK) {
