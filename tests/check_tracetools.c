@@ -19,6 +19,7 @@
 /* The commands run as the built binary ($PRISM): argument parsing, output
  * formats and exit codes are tested as a user meets them. */
 #include "run/out.h"
+#include "run/tools.h"
 #include "tests/check_exec.h"
 
 /* ---- the schema of docs/trace.md ------------------------------------------ */
@@ -281,6 +282,46 @@ static double jnum(const cJSON *o, const char *key)
 }
 
 /* ---- opening: every bad input gives one message naming the file ------------ */
+/* The tools are library functions (run/tools.h): called here in-process,
+ * they give what the binary prints, and the figures of the closed form. */
+START_TEST(test_tools_as_library_functions)
+{
+    make_dir();
+    run_spec_t sp = base_spec();
+    char *p = path_in("lib.db");
+    build_run(p, &sp);
+    FILE *out = tmpfile(), *err = tmpfile();
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(err);
+    run_query_opts_t qo = {OUT_CSV, 0, 0, 0};
+    ck_assert_int_eq(run_query(p, "SELECT end_time_ps FROM runs", &qo, out, err), 0);
+    char *got = slurp(out);
+    char want[64];
+    snprintf(want, sizeof want, "end_time_ps\n%lld\n", end_ps(&sp));
+    ck_assert_str_eq(got, want);
+    free(got);
+    fclose(out);
+    out = tmpfile();
+    ck_assert_int_eq(run_report(p, RUN_SORT_ENERGY, 10, 0, 0, out, err), 0);
+    got = slurp(out);
+    result_t r = run_cmd(report_main, "report", p, NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_str_eq(got, r.out); /* the binary prints what the library writes */
+    result_free(&r);
+    free(got);
+    fclose(out);
+    out = tmpfile();
+    ck_assert_int_eq(run_diff(p, p, 0, 0, 0, out, err), 0); /* identical: exit 0 */
+    ck_assert_int_eq(run_report(path_in("missing.db"), RUN_SORT_NAME, 1, 0, 0, out, err), 2);
+    got = slurp(err);
+    ck_assert_msg(strstr(got, "prism report: ") && strstr(got, "missing.db"), "%s", got);
+    free(got);
+    fclose(out);
+    fclose(err);
+    remove_dir();
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
     make_dir();
@@ -1160,6 +1201,7 @@ static Suite *tracetools_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_open_errors);
+    tcase_add_test(tc, test_tools_as_library_functions);
     tcase_add_test(tc, test_wal_finished_and_killed);
     tcase_add_test(tc, test_query_sql_errors_and_readonly);
     tcase_add_test(tc, test_query_timeout_prints_only_the_message);
