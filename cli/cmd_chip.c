@@ -23,39 +23,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The tier of a model, for totals: GEMM tiers as the mapper names them
- * (mapper/place.c: systolic -> digital, crossbars -> xbar, photonic cores ->
- * photonic), the vector units with the digital tier, converters, lasers and
- * detectors with the photonic tier, memories and wires apart. */
+/* The tier of a model, for totals: its category from its own record
+ * (devices/dev.h): GEMM tiers as the mapper names them, converters, lasers
+ * and detectors with the photonic tier, memories and wires apart. */
 static const char *model_tier(const char *model)
 {
-    static const struct {
-        const char *model, *tier;
-    } t[] = {
-        {"systolic", "digital"},      {"vector", "digital"},         {"rram_xbar", "xbar"},
-        {"pcm_xbar", "xbar"},         {"mzi_mesh", "photonic"},      {"mrr_bank", "photonic"},
-        {"rns_photonic", "photonic"}, {"dac", "photonic"},           {"adc", "photonic"},
-        {"laser", "photonic"},        {"photodetector", "photonic"}, {"sram", "memory"},
-        {"dram", "memory"},           {"wire", "interconnect"},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(t[i].model, model) == 0)
-            return t[i].tier;
-    return "other";
+    return dev_model_category(model);
 }
 
-/* 1 when `model` is a GEMM unit of the mapper's tier `tier` ("digital",
- * "xbar", "photonic"). */
+/* 1 when `model` is a GEMM unit (it accepts MVM or GEMM requests) of the
+ * mapper's tier `tier` ("digital", "xbar", "photonic"; NULL: any). */
 static int is_gemm_unit(const char *model, const char *tier)
 {
-    if (strcmp(model, "vector") == 0)
-        return 0;
-    const char *t = model_tier(model);
-    if (strcmp(t, "digital") == 0 || strcmp(t, "xbar") == 0)
-        return !tier || strcmp(t, tier) == 0;
-    int core = strcmp(model, "mzi_mesh") == 0 || strcmp(model, "mrr_bank") == 0 ||
-               strcmp(model, "rns_photonic") == 0;
-    return core && (!tier || strcmp(tier, "photonic") == 0);
+    return dev_model_is_gemm(model) && (!tier || strcmp(model_tier(model), tier) == 0);
 }
 
 typedef struct chip_area {

@@ -62,25 +62,27 @@ int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t
     if (map_units_copy(&out->units, u))
         return pfail(err, n, SIM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < u->n; i++) {
-        const char *m = u->unit[i].model, *nm = u->unit[i].name;
+        /* what the unit is comes from its model's record (devices/dev.h) */
+        const char *nm = u->unit[i].name;
+        const dev_desc_t *d = dev_desc_of(u->unit[i].model);
+        dev_category_t cat = d ? d->category : DEV_CAT_OTHER;
         int rc = 0, tier = -1;
-        if (!strcmp(m, "systolic"))
-            tier = MAP_TIER_DIGITAL;
-        else if (!strcmp(m, "rram_xbar") || !strcmp(m, "pcm_xbar"))
-            tier = MAP_TIER_XBAR;
-        else if (!strcmp(m, "mzi_mesh") || !strcmp(m, "mrr_bank"))
-            tier = MAP_TIER_PHOTONIC;
+        if (dev_model_is_gemm(u->unit[i].model))
+            tier = cat == DEV_CAT_DIGITAL    ? MAP_TIER_DIGITAL
+                   : cat == DEV_CAT_CROSSBAR ? MAP_TIER_XBAR
+                   : cat == DEV_CAT_PHOTONIC ? MAP_TIER_PHOTONIC
+                                             : -1;
         if (tier >= 0)
             rc = push_int(&out->tier_unit[tier], &out->n_tier[tier], (int)i);
-        else if (!strcmp(m, "vector"))
+        else if (d && (d->ops & DEV_OP_BIT(DEV_OP_VECTOR)))
             rc = push_int(&out->vec, &out->n_vec, (int)i);
-        else if (!strcmp(m, "sram") && out->sram < 0)
+        else if (d && d->memory == DEV_MEM_SRAM && out->sram < 0)
             out->sram = (int)i;
-        else if (!strcmp(m, "dram") && out->dram < 0)
+        else if (d && d->memory == DEV_MEM_DRAM && out->dram < 0)
             out->dram = (int)i;
-        else if (!strcmp(m, "noc_terminal"))
+        else if (cat == DEV_CAT_NETWORK)
             out->network = 1;
-        else if (!strcmp(m, "wire")) {
+        else if (cat == DEV_CAT_INTERCONNECT) {
             /* x_<tier>: the wire into that tier */
             for (int t = 0; t < MAP_TIERS; t++)
                 if (!strncmp(nm, "x_", 2) && !strcmp(nm + 2, map_tier_name(t)))

@@ -9,20 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* a unit's tier: its model's category, from the model's own record */
 static const char *tier_of_model(const char *m)
 {
-    if (!strcmp(m, "systolic") || !strcmp(m, "vector") || !strcmp(m, "sram"))
-        return "digital";
-    if (!strcmp(m, "rram_xbar") || !strcmp(m, "pcm_xbar"))
-        return "xbar";
-    if (!strcmp(m, "mzi_mesh") || !strcmp(m, "mrr_bank") || !strcmp(m, "dac") ||
-        !strcmp(m, "adc") || !strcmp(m, "laser") || !strcmp(m, "photodetector"))
-        return "photonic";
-    if (!strcmp(m, "dram"))
-        return "dram";
-    if (!strcmp(m, "wire"))
-        return "interconnect";
-    return "other";
+    return dev_model_category(m);
 }
 
 static int is_aux(const char *kind)
