@@ -64,10 +64,8 @@ typedef struct space {
 
 static double urand(space_t *s)
 {
-    uint64_t z = s->rng_seed * 0x9e3779b97f4a7c15ull + (s->rng_ctr++) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    uint64_t z = num_splitmix64(s->rng_seed * NUM_GOLDEN_GAMMA +
+                                (s->rng_ctr++) * 0xbf58476d1ce4e5b9ull);
     return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
 }
 
