@@ -306,8 +306,12 @@ static int run_checked(run_t *r, const run_opts_t *ro, int force)
     return 0;
 }
 
-/* `sets` is freed by the caller on every path */
-static int run_main(int argc, char **argv, cli_sets_t *sets)
+typedef struct run_flags {
+    int progress, json, force, help;
+} run_flags_t;
+
+/* The options into *ro and *f; 0, or the exit status (help: f->help). */
+static int parse_opts(int argc, char **argv, cli_sets_t *sets, run_opts_t *ro, run_flags_t *f)
 {
     static const struct option opts[] = {{"trace", required_argument, NULL, 't'},
                                          {"trace-filter", required_argument, NULL, 'f'},
@@ -335,10 +339,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                                          {"sync", required_argument, NULL, 'Y'},
                                          {"peer-timeout", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
-    run_opts_t ro;
-    run_opts_default(&ro);
-    sim_config_over_t *over = &ro.over;
-    int progress = 0, json = 0, force = 0;
+    sim_config_over_t *over = &ro->over;
     optind = 1;
     opterr = 0;
     int o;
@@ -349,10 +350,10 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (cli_sets_add(sets, optarg, err, sizeof err))
                 return cli_usage_error("run", "%s", err);
             break;
-        case 'F': force = 1; break;
-        case 't': ro.trace_path = optarg; break;
-        case 'f': ro.trace.filter = optarg; break;
-        case 'm': ro.trace.messages = 1; break;
+        case 'F': f->force = 1; break;
+        case 't': ro->trace_path = optarg; break;
+        case 'f': ro->trace.filter = optarg; break;
+        case 'm': ro->trace.messages = 1; break;
         case 's': {
             char *end;
             over->seed = strtoull(optarg, &end, 0);
@@ -378,47 +379,47 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         }
         case 'w': {
             char *end;
-            ro.wall_limit = strtod(optarg, &end);
-            if (*end || !(ro.wall_limit > 0))
+            ro->wall_limit = strtod(optarg, &end);
+            if (*end || !(ro->wall_limit > 0))
                 return cli_usage_error(
                     "run", "--wall-limit '%s' is not a positive number of seconds", optarg);
             break;
         }
         case 'T': {
             char *end;
-            ro.peer_timeout = strtod(optarg, &end);
-            if (*end || !(ro.peer_timeout > 0))
+            ro->peer_timeout = strtod(optarg, &end);
+            if (*end || !(ro->peer_timeout > 0))
                 return cli_usage_error(
                     "run", "--peer-timeout '%s' is not a positive number of seconds", optarg);
             break;
         }
-        case 'p': progress = 1; break;
-        case 'i': ro.trace.index = 1; break;
-        case 'j': json = 1; break;
-        case 'W': ro.workload = optarg; break;
-        case 'O': ro.schedule_out = optarg; break;
-        case 'R': ro.schedule_in = optarg; break;
+        case 'p': f->progress = 1; break;
+        case 'i': ro->trace.index = 1; break;
+        case 'j': f->json = 1; break;
+        case 'W': ro->workload = optarg; break;
+        case 'O': ro->schedule_out = optarg; break;
+        case 'R': ro->schedule_in = optarg; break;
         case 'S':
         case 'B':
         case 'K':
         case 'P':
         case 'D':
-            if (cli_workload_opt("run", o, optarg, &ro.wopts, &ro.dtype_given))
+            if (cli_workload_opt("run", o, optarg, &ro->wopts, &ro->dtype_given))
                 return 2;
             break;
         case 'N': {
             char *end;
-            ro.want_ranks = strtol(optarg, &end, 10);
-            if (*end || ro.want_ranks < 1 || ro.want_ranks > 65536) {
+            ro->want_ranks = strtol(optarg, &end, 10);
+            if (*end || ro->want_ranks < 1 || ro->want_ranks > 65536) {
                 fprintf(stderr, "prism run: --ranks '%s' is not a count in 1..65536\n", optarg);
                 return 2;
             }
             break;
         }
-        case 'Q': ro.partition_file = optarg; break;
+        case 'Q': ro->partition_file = optarg; break;
         case 'E': {
             char *end;
-            ro.pilot_events = strtoull(optarg, &end, 10);
+            ro->pilot_events = strtoull(optarg, &end, 10);
             if (*end || *optarg == '-') {
                 fprintf(stderr, "prism run: --pilot-events '%s' is not a count\n", optarg);
                 return 2;
@@ -427,18 +428,32 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         }
         case 'Y':
             if (!strcmp(optarg, "reduce"))
-                ro.sync = SIM_SYNC_REDUCE;
+                ro->sync = SIM_SYNC_REDUCE;
             else if (!strcmp(optarg, "null"))
-                ro.sync = SIM_SYNC_NULL;
+                ro->sync = SIM_SYNC_NULL;
             else {
                 fprintf(stderr, "prism run: --sync '%s' is not reduce or null\n", optarg);
                 return 2;
             }
             break;
-        case 'h': usage(stdout); return 0;
+        case 'h': usage(stdout); f->help = 1; return 0;
         default: return cli_bad_option("run", o, argv);
         }
     }
+    return 0;
+}
+
+/* `sets` is freed by the caller on every path */
+static int run_main(int argc, char **argv, cli_sets_t *sets)
+{
+    run_opts_t ro;
+    run_opts_default(&ro);
+    sim_config_over_t *over = &ro.over;
+    run_flags_t fl = {0};
+    int prc = parse_opts(argc, argv, sets, &ro, &fl);
+    if (prc || fl.help)
+        return prc;
+    int progress = fl.progress, json = fl.json, force = fl.force;
     if (optind != argc - 1) {
         if (optind >= argc)
             return cli_usage_error("run", "needs a config file (prism run CONFIG.yaml)");

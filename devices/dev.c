@@ -84,6 +84,12 @@ int dev_area(const sim_comp_t *c, dev_area_t *out, char *err, size_t n)
         snprintf(msg, sizeof msg, "area is not a finite non-negative number");
         rc = SIM_ERR_CONFIG;
     }
+    if (!rc && sim_params_undeclared(sim_comp_params(c))) {
+        snprintf(msg, sizeof msg,
+                 "the area model looked up parameter '%s', which the model does not declare",
+                 sim_params_undeclared(sim_comp_params(c)));
+        rc = SIM_ERR_MODEL;
+    }
     if (rc) {
         snprintf(err, n, "%s '%s': %s", sim_comp_model(c), sim_comp_name(c), msg);
         memset(out, 0, sizeof *out);

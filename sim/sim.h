@@ -107,6 +107,10 @@ double sim_param_real(const sim_params_t *p, const char *name);
 int sim_param_bool(const sim_params_t *p, const char *name);
 const char *sim_param_str(const sim_params_t *p, const char *name); /* STR and ENUM */
 int sim_param_is_set(const sim_params_t *p, const char *name); /* given explicitly */
+/* A lookup of a name the model does not declare answers 0 or "" and is kept:
+ * the first such name, or NULL. sim_init fails a component whose init looked
+ * one up (SIM_ERR_MODEL, naming the parameter); so does dev_area. */
+const char *sim_params_undeclared(const sim_params_t *p);
 size_t sim_params_count(const sim_params_t *p);
 const sim_param_def_t *sim_params_def(const sim_params_t *p, size_t i);
 const char *sim_params_text(const sim_params_t *p, size_t i); /* value as text */

@@ -2,7 +2,8 @@
  * defined and registered here, and nowhere else, is placed by the mapper as
  * a GEMM unit of its tier, classified by the trace's views (unit_tiers,
  * schedule_entries, tier_layer) and counted by the area totals of its tier;
- * the built-in models' records agree with what they accept. */
+ * the built-in models' records agree with what they accept; a parameter
+ * name a model does not declare fails its init. */
 #include "devices/dev.h"
 #include "devices/dev_common.h"
 #include "mapper/map.h"
@@ -103,6 +104,29 @@ static const sim_model_t tmac_model = {
     .ext = &tmac_ext,
 };
 
+/* a model with a typo in a parameter name: declared "rate", looked up "rat" */
+static const sim_param_def_t typo_params[] = {
+    {"rate", SIM_P_REAL, "1", NULL, 0, 10, NULL, "a rate", "test-only model"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+static int typo_init(sim_comp_t *c, void *state, const sim_params_t *p)
+{
+    (void)c, (void)state;
+    return sim_param_real(p, "rat") > 0 ? 0 : 0;
+}
+static void typo_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
+{
+    (void)c, (void)state, (void)ev;
+}
+static const sim_model_t typo_model = {
+    .name = "test_typo",
+    .doc = "test-only model with a typo",
+    .state_size = 8,
+    .params = typo_params,
+    .init = typo_init,
+    .handle = typo_handle,
+};
+
 static void setup(void)
 {
     cli_setup("check-selfdesc");
@@ -111,6 +135,7 @@ static void setup(void)
     map_register_all();
     noc_register_all();
     ck_assert_int_eq(dev_register(&tmac_model), 0);
+    ck_assert_int_eq(sim_model_register(&typo_model), 0);
 }
 static void teardown(void) { cli_teardown(); }
 
@@ -266,6 +291,33 @@ START_TEST(test_builtin_records)
 }
 END_TEST
 
+/* an undeclared parameter name is an error at its first lookup: the run
+ * does not start, and the message names the component, model and name */
+START_TEST(test_undeclared_parameter_fails_the_init)
+{
+    sim_t *s = NULL;
+    char err[1024];
+    ck_assert_int_eq(sim_config_load_string("components:\n  t: {model: test_typo, rate: 2}\n",
+                                            "typo.yaml", NULL, &s, err, sizeof err),
+                     0);
+    ck_assert_int_eq(sim_init(s), SIM_ERR_MODEL);
+    ck_assert_msg(strstr(sim_errmsg(s), "component 't': model 'test_typo' looked up parameter "
+                                        "'rat', which it does not declare"),
+                  "%s", sim_errmsg(s));
+    sim_destroy(s);
+    /* a declared name answers and leaves nothing behind */
+    ck_assert_int_eq(sim_config_load_string("components:\n  t: {model: test_mac}\n", "ok.yaml",
+                                            NULL, &s, err, sizeof err),
+                     0);
+    const sim_params_t *p = sim_comp_params(sim_comp_find(s, "t"));
+    ck_assert_int_eq(sim_param_int(p, "macs_per_cycle"), 1024);
+    ck_assert_ptr_null(sim_params_undeclared(p));
+    ck_assert_int_eq(sim_param_int(p, "macs_per_cycl"), 0);
+    ck_assert_str_eq(sim_params_undeclared(p), "macs_per_cycl");
+    sim_destroy(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("selfdesc");
@@ -277,6 +329,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_device_is_classified_by_the_trace);
     tcase_add_test(tc, test_device_is_counted_in_its_tiers_area);
     tcase_add_test(tc, test_builtin_records);
+    tcase_add_test(tc, test_undeclared_parameter_fails_the_init);
     suite_add_tcase(s, tc);
     return s;
 }
