@@ -317,6 +317,45 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
+/* Every point's config loads, and the trace files are free: 0, or 2 after
+ * the message. */
+static int check_points(const char *config, const cli_sets_t *sets, const sim_config_over_t *base,
+                        size_t n, const char *trace_dir, int force)
+{
+    char err[2048];
+    char buf[SWEEP_MAX_KEYS * 600];
+    const char *kv[SWEEP_MAX_KEYS];
+    for (size_t i = 0; i < n; i++) {
+        if (cli_sets_point(sets, i, kv, buf, sizeof buf))
+            return cli_usage_error("sweep", "--set values too long");
+        sim_config_over_t over = *base;
+        over.set = kv;
+        over.nset = sets->n;
+        sim_t *s = NULL;
+        if (sim_config_load(config, &over, &s, NULL, err, sizeof err)) {
+            fprintf(stderr, "prism sweep: point %zu: %s\n", i, err);
+            return 2;
+        }
+        sim_destroy(s);
+    }
+    if (trace_dir) {
+        if (mkdir(trace_dir, 0777) && errno != EEXIST) {
+            fprintf(stderr, "prism sweep: cannot make the trace directory %s: %s\n", trace_dir,
+                    strerror(errno));
+            return 2;
+        }
+        for (size_t i = 0; i < n && !force; i++) {
+            char tp[4096];
+            snprintf(tp, sizeof tp, "%s/point-%03zu.db", trace_dir, i);
+            if (access(tp, F_OK) == 0) {
+                fprintf(stderr, "prism sweep: %s exists; --force replaces the traces\n", tp);
+                return 2;
+            }
+        }
+    }
+    return 0;
+}
+
 static int sweep_main(int argc, char **argv, cli_sets_t *sets)
 {
     static const struct option opts[] = {
@@ -394,36 +433,10 @@ static int sweep_main(int argc, char **argv, cli_sets_t *sets)
     }
 
     /* every point's config first: a bad value stops the sweep before any run */
+    if (check_points(config, sets, &base, n, trace_dir, force))
+        return 2;
     char buf[SWEEP_MAX_KEYS * 600];
     const char *kv[SWEEP_MAX_KEYS];
-    for (size_t i = 0; i < n; i++) {
-        if (cli_sets_point(sets, i, kv, buf, sizeof buf))
-            return cli_usage_error("sweep", "--set values too long");
-        sim_config_over_t over = base;
-        over.set = kv;
-        over.nset = sets->n;
-        sim_t *s = NULL;
-        if (sim_config_load(config, &over, &s, NULL, err, sizeof err)) {
-            fprintf(stderr, "prism sweep: point %zu: %s\n", i, err);
-            return 2;
-        }
-        sim_destroy(s);
-    }
-    if (trace_dir) {
-        if (mkdir(trace_dir, 0777) && errno != EEXIST) {
-            fprintf(stderr, "prism sweep: cannot make the trace directory %s: %s\n", trace_dir,
-                    strerror(errno));
-            return 2;
-        }
-        for (size_t i = 0; i < n && !force; i++) {
-            char tp[4096];
-            snprintf(tp, sizeof tp, "%s/point-%03zu.db", trace_dir, i);
-            if (access(tp, F_OK) == 0) {
-                fprintf(stderr, "prism sweep: %s exists; --force replaces the traces\n", tp);
-                return 2;
-            }
-        }
-    }
 
     point_t *pts = calloc(n, sizeof *pts);
     if (!pts) {
