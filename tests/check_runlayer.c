@@ -122,6 +122,45 @@ START_TEST(time_limit_with_entries_undone_is_truncated)
 }
 END_TEST
 
+/* a unit that never answers (a sink on the driver's vector port): the queue
+ * drains with entries undone; before, this said complete at a shorter end */
+START_TEST(unit_that_never_answers_is_truncated)
+{
+    FILE *in = fopen("configs/chip.yaml", "r"), *out = fopen(path("sink.yaml"), "w");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    char line[512];
+    while (fgets(line, sizeof line, in)) {
+        if (strstr(line, "from: vec.out"))
+            continue;
+        if (strstr(line, "  vec: {model: vector"))
+            snprintf(line, sizeof line, "  vec: {model: sink}\n");
+        fputs(line, out);
+    }
+    fclose(in);
+    fclose(out);
+    run_opts_t o;
+    run_opts_default(&o);
+    o.config = path("sink.yaml");
+    o.workload = "gpt2";
+    o.wopts.seq = 16;
+    o.trace_path = path("sink.db");
+    o.say = say_keep;
+    run_t *r = run_create(&o);
+    ck_assert_msg(run_load(r) == 0, "%s", run_errmsg(r));
+    ck_assert_int_eq(run_trace_begin(r), 0);
+    ck_assert_int_eq(run_exec(r), 0);
+    ck_assert_int_eq(run_end(r), 1);
+    ck_assert_int_eq(run_status(r), RUN_TRUNCATED);
+    ck_assert_uint_eq(sim_pending(run_sim(r)), 0); /* nothing left to run: the queue drained */
+    size_t done, n;
+    run_sched_progress(r, &done, &n);
+    ck_assert_uint_lt(done, n);
+    ck_assert_str_eq(query1(path("sink.db"), "SELECT status FROM runs"), "truncated");
+    run_destroy(r);
+}
+END_TEST
+
 /* an open-ended model (traffic generators) ends at its time limit: complete */
 START_TEST(open_ended_model_at_its_limit_is_complete)
 {
@@ -314,6 +353,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, complete_run_writes_the_schedule_tables);
     tcase_add_test(tc, time_limit_with_entries_undone_is_truncated);
+    tcase_add_test(tc, unit_that_never_answers_is_truncated);
     tcase_add_test(tc, open_ended_model_at_its_limit_is_complete);
     tcase_add_test(tc, wall_limit_interrupts_and_progress_is_called);
     tcase_add_test(tc, sigint_stops_the_loop_and_the_trace_says_so);
