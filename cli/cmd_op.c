@@ -173,6 +173,125 @@ static int set_op(op_args_t *a, const char *flag, int kind)
     return 0;
 }
 
+/* One option that takes a value (`flag` without "=value"). 0, or -1 after
+ * the message. */
+static int take_value(op_args_t *a, const char *flag, const char *val)
+{
+    uint64_t d[3];
+    if (!strcmp(flag, "--device"))
+        a->device = val;
+    else if (!strcmp(flag, "--set")) {
+        if (a->n_sets == OP_MAX_SETS) {
+            fprintf(stderr, "prism op: too many --set options\n");
+            return -1;
+        }
+        a->sets[a->n_sets++] = val;
+    } else if (!strcmp(flag, "--clock-ghz")) {
+        char *end;
+        errno = 0;
+        a->clock_ghz = strtod(val, &end);
+        if (errno || *end || !(a->clock_ghz > 0) || !isfinite(a->clock_ghz)) {
+            fprintf(stderr, "prism op: --clock-ghz '%s' is not a frequency > 0\n", val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--gemm")) {
+        if (set_op(a, flag, DEV_OP_GEMM))
+            return -1;
+        if (parse_dims(val, d, 3)) {
+            fprintf(stderr, "prism op: --gemm '%s' is not MxKxN with M, K, N >= 1\n", val);
+            return -1;
+        }
+        a->m = d[0], a->k = d[1], a->n = d[2];
+        a->shape_text = val;
+    } else if (!strcmp(flag, "--mvm") || !strcmp(flag, "--program")) {
+        int mvm = !strcmp(flag, "--mvm");
+        if (set_op(a, flag, mvm ? DEV_OP_MVM : DEV_OP_PROGRAM))
+            return -1;
+        if (parse_dims(val, d, 2)) {
+            fprintf(stderr, "prism op: %s '%s' is not RxC with R, C >= 1\n", flag, val);
+            return -1;
+        }
+        a->rows = d[0], a->cols = d[1];
+        a->shape_text = val;
+    } else if (!strcmp(flag, "--samples")) {
+        if (set_op(a, flag, DEV_OP_CONVERT))
+            return -1;
+        if (sim_parse_uint(val, &a->m) || a->m == 0) {
+            fprintf(stderr, "prism op: --samples '%s' is not a count >= 1\n", val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--vector")) {
+        if (set_op(a, flag, DEV_OP_VECTOR))
+            return -1;
+        a->vfunc = dev_vfunc_parse(val);
+        if (a->vfunc <= 0) {
+            fprintf(stderr, "prism op: --vector '%s' is not one of %s\n", val,
+                    DEV_VF_CHOICES + 5);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--shape")) {
+        if (parse_dims(val, d, 2)) {
+            fprintf(stderr, "prism op: --shape '%s' is not RxC with R, C >= 1\n", val);
+            return -1;
+        }
+        a->rows = d[0], a->cols = d[1];
+        a->shape_text = val;
+    } else if (!strcmp(flag, "--read") || !strcmp(flag, "--write")) {
+        if (set_op(a, flag, !strcmp(flag, "--read") ? DEV_OP_READ : DEV_OP_WRITE))
+            return -1;
+        if (parse_bytes(val, &a->m) || a->m == 0) {
+            fprintf(stderr, "prism op: %s '%s' is not a byte count >= 1 (e.g. 4096, 64KiB)\n",
+                    flag, val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--addr")) {
+        if (parse_bytes(val, &a->addr)) {
+            fprintf(stderr, "prism op: --addr '%s' is not an address >= 0\n", val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--vectors")) {
+        if (sim_parse_uint(val, &a->vectors) || a->vectors == 0) {
+            fprintf(stderr, "prism op: --vectors '%s' is not a count >= 1\n", val);
+            return -1;
+        }
+        a->vectors_set = 1;
+    } else if (!strcmp(flag, "--read-after")) {
+        if (parse_duration_s(val, &a->read_after_s)) {
+            fprintf(stderr,
+                    "prism op: --read-after '%s' is not a time >= 0 (e.g. 3600s, 10ms, 1h)\n",
+                    val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--weight-id")) {
+        if (sim_parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
+            fprintf(stderr, "prism op: --weight-id '%s' is not an id in 0..%u\n", val,
+                    UINT32_MAX);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--count")) {
+        if (sim_parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
+            fprintf(stderr,
+                    "prism op: --count '%s' is not a count in [1, %llu] (longer streams: a "
+                    "config with an op_driver, prism run)\n",
+                    val, (unsigned long long)OP_MAX_COUNT);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--outstanding")) {
+        if (sim_parse_uint(val, &a->outstanding) || a->outstanding == 0) {
+            fprintf(stderr, "prism op: --outstanding '%s' is not a count >= 1\n", val);
+            return -1;
+        }
+        a->outstanding_set = 1;
+    } else if (!strcmp(flag, "--seed")) {
+        if (sim_parse_uint(val, &a->seed)) {
+            fprintf(stderr, "prism op: --seed '%s' is not an integer >= 0\n", val);
+            return -1;
+        }
+    } else /* --trace */
+        a->trace_path = val;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, op_args_t *a)
 {
     memset(a, 0, sizeof *a);
@@ -234,118 +353,8 @@ static int parse_args(int argc, char **argv, op_args_t *a)
             }
             val = argv[++i];
         }
-        uint64_t d[3];
-        if (!strcmp(flag, "--device"))
-            a->device = val;
-        else if (!strcmp(flag, "--set")) {
-            if (a->n_sets == OP_MAX_SETS) {
-                fprintf(stderr, "prism op: too many --set options\n");
-                return -1;
-            }
-            a->sets[a->n_sets++] = val;
-        } else if (!strcmp(flag, "--clock-ghz")) {
-            char *end;
-            errno = 0;
-            a->clock_ghz = strtod(val, &end);
-            if (errno || *end || !(a->clock_ghz > 0) || !isfinite(a->clock_ghz)) {
-                fprintf(stderr, "prism op: --clock-ghz '%s' is not a frequency > 0\n", val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--gemm")) {
-            if (set_op(a, flag, DEV_OP_GEMM))
-                return -1;
-            if (parse_dims(val, d, 3)) {
-                fprintf(stderr, "prism op: --gemm '%s' is not MxKxN with M, K, N >= 1\n", val);
-                return -1;
-            }
-            a->m = d[0], a->k = d[1], a->n = d[2];
-            a->shape_text = val;
-        } else if (!strcmp(flag, "--mvm") || !strcmp(flag, "--program")) {
-            int mvm = !strcmp(flag, "--mvm");
-            if (set_op(a, flag, mvm ? DEV_OP_MVM : DEV_OP_PROGRAM))
-                return -1;
-            if (parse_dims(val, d, 2)) {
-                fprintf(stderr, "prism op: %s '%s' is not RxC with R, C >= 1\n", flag, val);
-                return -1;
-            }
-            a->rows = d[0], a->cols = d[1];
-            a->shape_text = val;
-        } else if (!strcmp(flag, "--samples")) {
-            if (set_op(a, flag, DEV_OP_CONVERT))
-                return -1;
-            if (sim_parse_uint(val, &a->m) || a->m == 0) {
-                fprintf(stderr, "prism op: --samples '%s' is not a count >= 1\n", val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--vector")) {
-            if (set_op(a, flag, DEV_OP_VECTOR))
-                return -1;
-            a->vfunc = dev_vfunc_parse(val);
-            if (a->vfunc <= 0) {
-                fprintf(stderr, "prism op: --vector '%s' is not one of %s\n", val,
-                        DEV_VF_CHOICES + 5);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--shape")) {
-            if (parse_dims(val, d, 2)) {
-                fprintf(stderr, "prism op: --shape '%s' is not RxC with R, C >= 1\n", val);
-                return -1;
-            }
-            a->rows = d[0], a->cols = d[1];
-            a->shape_text = val;
-        } else if (!strcmp(flag, "--read") || !strcmp(flag, "--write")) {
-            if (set_op(a, flag, !strcmp(flag, "--read") ? DEV_OP_READ : DEV_OP_WRITE))
-                return -1;
-            if (parse_bytes(val, &a->m) || a->m == 0) {
-                fprintf(stderr, "prism op: %s '%s' is not a byte count >= 1 (e.g. 4096, 64KiB)\n",
-                        flag, val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--addr")) {
-            if (parse_bytes(val, &a->addr)) {
-                fprintf(stderr, "prism op: --addr '%s' is not an address >= 0\n", val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--vectors")) {
-            if (sim_parse_uint(val, &a->vectors) || a->vectors == 0) {
-                fprintf(stderr, "prism op: --vectors '%s' is not a count >= 1\n", val);
-                return -1;
-            }
-            a->vectors_set = 1;
-        } else if (!strcmp(flag, "--read-after")) {
-            if (parse_duration_s(val, &a->read_after_s)) {
-                fprintf(stderr,
-                        "prism op: --read-after '%s' is not a time >= 0 (e.g. 3600s, 10ms, 1h)\n",
-                        val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--weight-id")) {
-            if (sim_parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
-                fprintf(stderr, "prism op: --weight-id '%s' is not an id in 0..%u\n", val,
-                        UINT32_MAX);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--count")) {
-            if (sim_parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
-                fprintf(stderr,
-                        "prism op: --count '%s' is not a count in [1, %llu] (longer streams: a "
-                        "config with an op_driver, prism run)\n",
-                        val, (unsigned long long)OP_MAX_COUNT);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--outstanding")) {
-            if (sim_parse_uint(val, &a->outstanding) || a->outstanding == 0) {
-                fprintf(stderr, "prism op: --outstanding '%s' is not a count >= 1\n", val);
-                return -1;
-            }
-            a->outstanding_set = 1;
-        } else if (!strcmp(flag, "--seed")) {
-            if (sim_parse_uint(val, &a->seed)) {
-                fprintf(stderr, "prism op: --seed '%s' is not an integer >= 0\n", val);
-                return -1;
-            }
-        } else /* --trace */
-            a->trace_path = val;
+        if (take_value(a, flag, val))
+            return -1;
     }
     return 0;
 }
