@@ -526,23 +526,45 @@ static int dist_end(run_t *r)
     return 0;
 }
 
+/* Entries left undone: from the schedule here, or, in a distributed run
+ * (the driver runs on one rank), from the driver's stat entries_incomplete
+ * gathered on rank 0. 0 when there is no schedule. */
+static size_t undone_entries(run_t *r, size_t *n)
+{
+    size_t done = 0;
+    *n = 0;
+    if (!r->dist) {
+        run_sched_progress(r, &done, n);
+        return *n - done;
+    }
+    const char *driver = NULL;
+    char err[256];
+    if (!(r->o.workload || r->o.schedule_in) || map_find_driver(r->sim, &driver, err, sizeof err))
+        return 0;
+    sim_comp_t *c = sim_comp_find(r->sim, driver);
+    const map_exec_t *x = map_exec_attached(c);
+    *n = x ? x->n_entries : 0;
+    for (size_t i = 0; c && i < sim_stat_count(c); i++)
+        if (!strcmp(sim_stat_name(c, i), "entries_incomplete"))
+            return (size_t)sim_stat_value(c, i);
+    return 0;
+}
+
 /* Truncated: a workload or schedule run whose entries did not all complete
  * (a time limit stopped it, or a unit never served a request). The finite
  * work of a run is its schedule; an open-ended model (traffic generators)
- * ends where its time limit says, and that run is complete. A distributed
- * run's driver lives on one rank: not checked there (see docs/engine.md). */
+ * ends where its time limit says, and that run is complete. */
 static void check_truncated(run_t *r)
 {
-    if (r->failed || r->interrupted || !r->sched || !r->sched->n_entries)
+    if (r->failed || r->interrupted)
         return;
-    size_t done = 0, n = 0;
-    run_sched_progress(r, &done, &n);
-    if (done == n)
+    size_t n = 0, undone = undone_entries(r, &n);
+    if (!undone)
         return;
     char t[32];
     sim_fmt_time(sim_end_ps(r->sim), t, sizeof t);
     snprintf(r->why_buf, sizeof r->why_buf,
-             "%zu of %zu schedule entries did not complete (the run ended at %s)", n - done, n, t);
+             "%zu of %zu schedule entries did not complete (the run ended at %s)", undone, n, t);
     r->truncated = 1;
     r->why = r->why_buf;
 }

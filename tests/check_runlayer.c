@@ -8,6 +8,7 @@
 #include "mapper/map.h"
 #include "noc/noc.h"
 #include "run/run.h"
+#include "sim/dist.h"
 #include "sim/sim.h"
 
 #include <check.h>
@@ -345,6 +346,32 @@ START_TEST(cli_says_truncated_with_exit_1)
 }
 END_TEST
 
+/* the same over two MPI ranks: the driver's undone entries come from its
+ * stat gathered on rank 0 (skipped without MPI) */
+START_TEST(distributed_run_says_truncated)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!sim_dist_built() || system("command -v mpirun >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "skipped: no MPI\n");
+        return;
+    }
+    if (getuid() == 0) { /* Open MPI refuses root unless told */
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    }
+    char out[65536];
+    int rc = run(out, sizeof out,
+                 "mpirun --oversubscribe -x ASAN_OPTIONS=detect_leaks=0 -np 2 %s run "
+                 "configs/chip.yaml --workload gpt2 --seq 16 --until 1ms --trace %s",
+                 prism, path("d.db"));
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "status       truncated: 282 of 330 schedule entries did not "
+                              "complete (the run ended at 1.000 ms)"),
+                  "%s", out);
+    ck_assert_str_eq(query1(path("d.db"), "SELECT status FROM runs"), "truncated");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runlayer");
@@ -361,6 +388,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_input_is_2_with_the_message);
     tcase_add_test(tc, until_without_a_unit_is_refused_everywhere);
     tcase_add_test(tc, cli_says_truncated_with_exit_1);
+    tcase_add_test(tc, distributed_run_says_truncated);
     suite_add_tcase(s, tc);
     return s;
 }
