@@ -38,47 +38,6 @@ static int is_gemm_unit(const char *model, const char *tier)
     return dev_model_is_gemm(model) && (!tier || strcmp(model_tier(model), tier) == 0);
 }
 
-typedef struct chip_area {
-    size_t n;
-    dev_area_t *area; /* per component (zero for non-devices) */
-    int *device;      /* 1 when the component has an area */
-    double die_um2, offdie_um2;
-} chip_area_t;
-
-static void chip_area_free(chip_area_t *a)
-{
-    free(a->area);
-    free(a->device);
-    memset(a, 0, sizeof *a);
-}
-
-/* Areas of every component of s. 0, or 1 with a message in err. */
-static int chip_area_of(sim_t *s, chip_area_t *out, char *err, size_t n)
-{
-    memset(out, 0, sizeof *out);
-    out->n = sim_comp_count(s);
-    out->area = calloc(out->n ? out->n : 1, sizeof *out->area);
-    out->device = calloc(out->n ? out->n : 1, sizeof *out->device);
-    if (!out->area || !out->device) {
-        chip_area_free(out);
-        snprintf(err, n, "out of memory");
-        return 1;
-    }
-    for (size_t i = 0; i < out->n; i++) {
-        const sim_comp_t *c = sim_comp_at(s, i);
-        if (!dev_model_has_area(sim_comp_model(c)))
-            continue; /* drivers and other non-devices hold no silicon of their own */
-        if (dev_area(c, &out->area[i], err, n)) {
-            chip_area_free(out);
-            return 1;
-        }
-        out->device[i] = 1;
-        out->die_um2 += out->area[i].um2;
-        out->offdie_um2 += out->area[i].offdie_um2;
-    }
-    return 0;
-}
-
 static int load_config(const char *cmd, const char *path, const cli_sets_t *sets, sim_t **s)
 {
     const char *kv[64];
@@ -176,8 +135,8 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
     int rc = load_config("chip area", path, sets, &s);
     if (rc)
         return rc;
-    chip_area_t ca;
-    if (chip_area_of(s, &ca, err, sizeof err)) {
+    dev_chip_area_t ca;
+    if (dev_chip_area(s, &ca, err, sizeof err)) {
         fprintf(stderr, "prism chip area: %s: %s\n", path, err);
         sim_destroy(s);
         return 2;
@@ -185,11 +144,20 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
     /* per model, in order of first appearance */
     group_t *g = calloc(ca.n ? ca.n : 1, sizeof *g);
     size_t ng = 0;
-    const char *tiers[] = {"digital", "xbar", "photonic", "memory", "interconnect", "other"};
-    double tier_um2[6] = {0}, tier_off[6] = {0};
+    /* the tier totals are the library's (dev_chip_area: by each model's record) */
+    const char *tiers[] = {"digital", "xbar",         "photonic", "memory",
+                           "network", "interconnect", "other"};
+    enum { NT = sizeof tiers / sizeof *tiers };
+    double tier_um2[NT] = {0}, tier_off[NT] = {0};
+    for (size_t t = 0; t < NT; t++)
+        for (int c = 0; c < DEV_CAT_COUNT; c++)
+            if (!strcmp(tiers[t], dev_category_name((dev_category_t)c))) {
+                tier_um2[t] = ca.cat_um2[c];
+                tier_off[t] = ca.cat_offdie_um2[c];
+            }
     if (!g) {
         fprintf(stderr, "prism chip area: out of memory\n");
-        chip_area_free(&ca);
+        dev_chip_area_free(&ca);
         sim_destroy(s);
         return 1;
     }
@@ -212,11 +180,6 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
         g[k].offdie_um2 += ca.area[i].offdie_um2;
         if (fabs(ca.area[i].um2 - g[k].first_um2) > 1e-9 * (1.0 + g[k].first_um2))
             g[k].uniform = 0;
-        for (size_t t = 0; t < 6; t++)
-            if (strcmp(tiers[t], g[k].tier) == 0) {
-                tier_um2[t] += ca.area[i].um2;
-                tier_off[t] += ca.area[i].offdie_um2;
-            }
     }
     char parts[512];
     if (json) {
@@ -260,7 +223,7 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
         }
         printf("],\n \"tiers\": {");
         int ft = 1;
-        for (size_t t = 0; t < 6; t++) {
+        for (size_t t = 0; t < NT; t++) {
             if (tier_um2[t] <= 0.0 && tier_off[t] <= 0.0)
                 continue;
             printf("%s\"%s\": %.9g", ft ? "" : ", ", tiers[t], tier_um2[t] * 1e-6);
@@ -321,7 +284,7 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
             rc = 1;
         if (!csv && !rc) {
             printf("\nby tier (mm2):");
-            for (size_t t = 0; t < 6; t++)
+            for (size_t t = 0; t < NT; t++)
                 if (tier_um2[t] > 0.0)
                     printf(" %s %.3f", tiers[t], tier_um2[t] * 1e-6);
             printf("\nlogic die: %.3f mm2", ca.die_um2 * 1e-6);
@@ -332,7 +295,7 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
         }
     }
     free(g);
-    chip_area_free(&ca);
+    dev_chip_area_free(&ca);
     sim_destroy(s);
     return rc;
 }
@@ -503,8 +466,8 @@ static int match_main(int argc, char **argv)
     if (rc)
         return rc;
     char err[1024];
-    chip_area_t ca;
-    if (chip_area_of(s, &ca, err, sizeof err)) {
+    dev_chip_area_t ca;
+    if (dev_chip_area(s, &ca, err, sizeof err)) {
         fprintf(stderr, "prism chip match: %s: %s\n", path, err);
         sim_destroy(s);
         return 2;
@@ -522,7 +485,7 @@ static int match_main(int argc, char **argv)
     if (tmpl < 0) {
         fprintf(stderr, "prism chip match: %s has no %s unit to copy (--tier %s)\n", path, tier_opt,
                 tier_opt);
-        chip_area_free(&ca);
+        dev_chip_area_free(&ca);
         sim_destroy(s);
         return 2;
     }
@@ -560,7 +523,7 @@ static int match_main(int argc, char **argv)
         else
             fprintf(stderr, "prism chip match: out of memory\n");
         free(keep);
-        chip_area_free(&ca);
+        dev_chip_area_free(&ca);
         sim_destroy(s);
         return keep ? 2 : 1;
     }
@@ -739,9 +702,9 @@ static int match_main(int argc, char **argv)
     }
     /* check what was written: it loads and has the area computed above */
     sim_t *chk = NULL;
-    chip_area_t ck;
+    dev_chip_area_t ck;
     if (sim_config_load(out_path, NULL, &chk, NULL, err, sizeof err) ||
-        chip_area_of(chk, &ck, err, sizeof err)) {
+        dev_chip_area(chk, &ck, err, sizeof err)) {
         fprintf(stderr, "prism chip match: the written %s does not load: %s\n", out_path, err);
         sim_destroy(chk);
         rc = 1;
@@ -751,14 +714,14 @@ static int match_main(int argc, char **argv)
            out_path, count, sim_comp_model(sim_comp_at(s, (size_t)tmpl)), unit_um2 * 1e-6,
            kept_um2 * 1e-6, ck.die_um2 * 1e-6, path, ca.die_um2 * 1e-6,
            100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
-    chip_area_free(&ck);
+    dev_chip_area_free(&ck);
     sim_destroy(chk);
 done:
     for (size_t i = 0; i < nl; i++)
         free(lines[i].text);
     free(lines);
     free(keep);
-    chip_area_free(&ca);
+    dev_chip_area_free(&ca);
     sim_destroy(s);
     return rc;
 }

@@ -145,6 +145,7 @@ typedef enum {
     DEV_CAT_NETWORK,      /* "network": routers, network interfaces */
     DEV_CAT_INTERCONNECT, /* "interconnect": point-to-point wires */
 } dev_category_t;
+#define DEV_CAT_COUNT (DEV_CAT_INTERCONNECT + 1)
 typedef enum { DEV_MEM_NONE = 0, DEV_MEM_SRAM, DEV_MEM_DRAM } dev_mem_kind_t;
 typedef struct dev_desc {
     dev_category_t category;
@@ -249,6 +250,19 @@ int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, si
 int dev_area(const sim_comp_t *c, dev_area_t *out, char *err, size_t n);
 /* 1 when model `name` is a device model with an area function. */
 int dev_model_has_area(const char *name);
+/* The area of every component of a chip (a built config; drivers and other
+ * non-devices hold none), the die and off-die totals, and the totals per
+ * category of each model's record (`prism chip area` prints these). */
+typedef struct dev_chip_area {
+    size_t n;
+    dev_area_t *area; /* per component (zero for non-devices) */
+    int *device;      /* 1 when the component has an area */
+    double die_um2, offdie_um2;
+    double cat_um2[DEV_CAT_COUNT], cat_offdie_um2[DEV_CAT_COUNT];
+} dev_chip_area_t;
+/* 0, or 1 with a message in err (nothing to free then). */
+int dev_chip_area(sim_t *s, dev_chip_area_t *out, char *err, size_t n);
+void dev_chip_area_free(dev_chip_area_t *a);
 
 /* The static (leakage, bias, heater) power a component burns whatever it does. */
 double dev_static_power_mw(const sim_comp_t *c);
