@@ -99,6 +99,61 @@ typedef struct group {
     int uniform;
 } group_t;
 
+/* `prism chip area --json`: components, models, tiers, totals. */
+static void area_json(const char *path, sim_t *s, const dev_chip_area_t *ca, const group_t *g,
+                      size_t ng, const char *const *tiers, const double *tier_um2,
+                      const double *tier_off, size_t nt)
+{
+    printf("{\"config\": ");
+    out_json_string(stdout, path);
+    printf(", \"components\": [");
+    int first = 1;
+    for (size_t i = 0; i < ca->n; i++) {
+        if (!ca->device[i])
+            continue;
+        const sim_comp_t *c = sim_comp_at(s, i);
+        printf("%s\n  {\"name\": ", first ? "" : ",");
+        first = 0;
+        out_json_string(stdout, sim_comp_name(c));
+        printf(", \"model\": ");
+        out_json_string(stdout, sim_comp_model(c));
+        printf(", \"tier\": ");
+        out_json_string(stdout, model_tier(sim_comp_model(c)));
+        printf(", \"area_mm2\": %.9g, \"offdie_mm2\": %.9g, \"parts_mm2\": {",
+               ca->area[i].um2 * 1e-6, ca->area[i].offdie_um2 * 1e-6);
+        for (size_t p = 0; p < ca->area[i].nparts; p++) {
+            printf("%s", p ? ", " : "");
+            out_json_string(stdout, ca->area[i].part[p].name);
+            printf(": %.9g", ca->area[i].part[p].um2 * 1e-6);
+        }
+        printf("}}");
+    }
+    printf("],\n \"models\": [");
+    for (size_t k = 0; k < ng; k++) {
+        printf("%s\n  {\"model\": ", k ? "," : "");
+        out_json_string(stdout, g[k].model);
+        printf(", \"tier\": ");
+        out_json_string(stdout, g[k].tier);
+        printf(", \"count\": %zu, \"unit_mm2\": ", g[k].count);
+        if (g[k].uniform)
+            printf("%.9g", g[k].first_um2 * 1e-6);
+        else
+            printf("null");
+        printf(", \"total_mm2\": %.9g, \"offdie_mm2\": %.9g}", g[k].total_um2 * 1e-6,
+               g[k].offdie_um2 * 1e-6);
+    }
+    printf("],\n \"tiers\": {");
+    int ft = 1;
+    for (size_t t = 0; t < nt; t++) {
+        if (tier_um2[t] <= 0.0 && tier_off[t] <= 0.0)
+            continue;
+        printf("%s\"%s\": %.9g", ft ? "" : ", ", tiers[t], tier_um2[t] * 1e-6);
+        ft = 0;
+    }
+    printf("},\n \"die_mm2\": %.9g, \"offdie_mm2\": %.9g}\n", ca->die_um2 * 1e-6,
+           ca->offdie_um2 * 1e-6);
+}
+
 static int area_main(int argc, char **argv, cli_sets_t *sets)
 {
     int json = 0, csv = 0, per_comp = 0;
@@ -183,54 +238,7 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
     }
     char parts[512];
     if (json) {
-        printf("{\"config\": ");
-        out_json_string(stdout, path);
-        printf(", \"components\": [");
-        int first = 1;
-        for (size_t i = 0; i < ca.n; i++) {
-            if (!ca.device[i])
-                continue;
-            const sim_comp_t *c = sim_comp_at(s, i);
-            printf("%s\n  {\"name\": ", first ? "" : ",");
-            first = 0;
-            out_json_string(stdout, sim_comp_name(c));
-            printf(", \"model\": ");
-            out_json_string(stdout, sim_comp_model(c));
-            printf(", \"tier\": ");
-            out_json_string(stdout, model_tier(sim_comp_model(c)));
-            printf(", \"area_mm2\": %.9g, \"offdie_mm2\": %.9g, \"parts_mm2\": {",
-                   ca.area[i].um2 * 1e-6, ca.area[i].offdie_um2 * 1e-6);
-            for (size_t p = 0; p < ca.area[i].nparts; p++) {
-                printf("%s", p ? ", " : "");
-                out_json_string(stdout, ca.area[i].part[p].name);
-                printf(": %.9g", ca.area[i].part[p].um2 * 1e-6);
-            }
-            printf("}}");
-        }
-        printf("],\n \"models\": [");
-        for (size_t k = 0; k < ng; k++) {
-            printf("%s\n  {\"model\": ", k ? "," : "");
-            out_json_string(stdout, g[k].model);
-            printf(", \"tier\": ");
-            out_json_string(stdout, g[k].tier);
-            printf(", \"count\": %zu, \"unit_mm2\": ", g[k].count);
-            if (g[k].uniform)
-                printf("%.9g", g[k].first_um2 * 1e-6);
-            else
-                printf("null");
-            printf(", \"total_mm2\": %.9g, \"offdie_mm2\": %.9g}", g[k].total_um2 * 1e-6,
-                   g[k].offdie_um2 * 1e-6);
-        }
-        printf("],\n \"tiers\": {");
-        int ft = 1;
-        for (size_t t = 0; t < NT; t++) {
-            if (tier_um2[t] <= 0.0 && tier_off[t] <= 0.0)
-                continue;
-            printf("%s\"%s\": %.9g", ft ? "" : ", ", tiers[t], tier_um2[t] * 1e-6);
-            ft = 0;
-        }
-        printf("},\n \"die_mm2\": %.9g, \"offdie_mm2\": %.9g}\n", ca.die_um2 * 1e-6,
-               ca.offdie_um2 * 1e-6);
+        area_json(path, s, &ca, g, ng, tiers, tier_um2, tier_off, NT);
     } else {
         out_t *out = out_create(stdout, csv ? OUT_CSV : OUT_TABLE, 0);
         if (!out) {
