@@ -84,9 +84,10 @@ int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t
         !(out->n_tier[0] || out->n_tier[1] || out->n_tier[2])) {
         map_chip_free(out);
         return map_fail(err, n, SIM_ERR_CONFIG,
-                     "the chip needs at least one GEMM tier (systolic, rram_xbar/pcm_xbar, "
-                     "mzi_mesh/mrr_bank), a vector unit, an sram and a dram linked to its "
-                     "schedule_driver");
+                     "the chip needs at least one GEMM tier (a digital, crossbar or photonic unit "
+                     "that takes gemm or mvm requests: systolic, rram_xbar/pcm_xbar, "
+                     "mzi_mesh/mrr_bank/rns_photonic), a vector unit, an sram and a dram linked "
+                     "to its schedule_driver");
     }
     return 0;
 }
