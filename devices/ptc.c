@@ -387,6 +387,8 @@ static int ptc_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en
 static const dev_ext_t ptc_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_GEMM,
+    /* both operands are modulated every pass: no weights held across requests */
+    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_GEMM), 0, DEV_MEM_NONE},
     .mvm = ptc_mvm,
     .cost = ptc_cost,
     .area = ptc_area,
