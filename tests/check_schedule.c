@@ -436,6 +436,76 @@ START_TEST(test_forwarding_over_the_network)
 }
 END_TEST
 
+/* Issue 22, findings 2 and 9: a request to a unit whose model cannot serve it
+ * (any request to a network terminal, a read on a vector unit) and a transfer
+ * from a unit that is not on the network are refused when the schedule is
+ * loaded, naming the entry and the unit, not dropped or failed mid-run. */
+START_TEST(test_requests_checked_against_the_unit)
+{
+    static const char *reqs[] = {
+        "{\"op\": \"read\", \"m\": 64, \"k\": 0, \"n\": 0}",
+        "{\"op\": \"vector\", \"vfunc\": \"relu\", \"m\": 1, \"k\": 0, \"n\": 8}",
+        "{\"op\": \"gemm\", \"m\": 1, \"k\": 8, \"n\": 8}",
+        "{\"op\": \"transfer\", \"m\": 64, \"from\": \"a\", \"to\": \"b\"}",
+    };
+    char err[1024], text[2048];
+    for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++) {
+        sim_t *s = load_cfg(FWD_NET_CFG);
+        snprintf(text, sizeof text,
+                 "{\"workload\": \"hand\", \"schedule\": [\n" FWD_READ "\"after\": []},\n"
+                 " {\"op\": \"t\", \"unit\": \"n_t3\", \"request\": %s, \"after\": [0]},\n" FWD_RELU
+                 "\"after\": [1]}\n]}\n",
+                 reqs[i]);
+        put(tpath("term.json"), text);
+        int rc = map_schedule_attach_file(s, tpath("term.json"), err, sizeof err);
+        /* a transfer between two units on the network rides it whatever the entry's unit */
+        if (strstr(reqs[i], "transfer")) {
+            ck_assert_msg(rc == 0, "%s", err);
+            sim_destroy(s);
+            continue;
+        }
+        ck_assert_int_ne(rc, 0);
+        ck_assert_msg(strstr(err, "schedule entry 1 (op 't'): unit 'n_t3' (noc_terminal 'n_t3') "
+                                  "cannot serve a '") &&
+                          strstr(err, "it serves no requests"),
+                      "%s", err);
+        sim_destroy(s);
+    }
+    /* a model that serves other kinds says which */
+    sim_t *s = load_cfg(FWD_NET_CFG);
+    snprintf(text, sizeof text,
+             "{\"workload\": \"hand\", \"schedule\": [\n"
+             " {\"op\": \"r\", \"unit\": \"b\", \"request\": %s, \"after\": []}\n]}\n",
+             reqs[0]);
+    put(tpath("vec.json"), text);
+    ck_assert_int_ne(map_schedule_attach_file(s, tpath("vec.json"), err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "schedule entry 0 (op 'r'): unit 'b' (vector 'b') cannot serve a "
+                              "'read' request (it does vector)"),
+                  "%s", err);
+    sim_destroy(s);
+    /* unit c is linked to the driver but sits at no node: a transfer from it
+     * to b (on the network) has nothing to carry it */
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg,
+             "%s  - {from: drv.c, to: c.in, latency: 1ns}\n"
+             "  - {from: c.out, to: drv.done, latency: 1ns}\n",
+             FWD_NET_CFG);
+    char *at = strstr(cfg, "  b: {model: vector");
+    memmove(at + 35, at, strlen(at) + 1);
+    memcpy(at, "  c: {model: sram, clock: core}   \n", 35);
+    s = load_cfg(cfg);
+    put(tpath("unattached.json"),
+        "{\"workload\": \"hand\", \"schedule\": [\n"
+        " {\"op\": \"x\", \"unit\": \"b\", \"request\": {\"op\": \"transfer\", \"m\": 64, "
+        "\"from\": \"c\", \"to\": \"b\"}, \"after\": []}\n]}\n");
+    ck_assert_int_ne(map_schedule_attach_file(s, tpath("unattached.json"), err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "schedule entry 0 (op 'x'): transfer from unit 'c' to 'b': unit 'c' "
+                              "is not attached to the network"),
+                  "%s", err);
+    sim_destroy(s);
+}
+END_TEST
+
 START_TEST(test_transfer_cost_query)
 {
     sim_t *s = load_cfg(XFER_CFG);
@@ -716,6 +786,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_network_refusals);
     tcase_add_test(t, test_forwarding);
     tcase_add_test(t, test_forwarding_over_the_network);
+    tcase_add_test(t, test_requests_checked_against_the_unit);
     tcase_add_test(t, test_refusals);
     tcase_add_test(t, test_json_round_trip);
     tcase_add_test(t, test_many_units);
