@@ -81,7 +81,8 @@ uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps)
     if (!(time_ps > 0.0) || period_ps == 0)
         return 0;
     double cyc = ceil(time_ps / (double)period_ps - 1e-9);
-    return cyc < 1.0 ? 1 : (uint64_t)cyc;
+    /* saturate: a time beyond 2^64 cycles is refused by dev_base_op */
+    return cyc < 1.0 ? 1 : cyc >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)cyc;
 }
 
 int dev_conv_init(sim_comp_t *c, dev_conv_t *st, const sim_params_t *p, const char *energy_stat)
@@ -134,8 +135,9 @@ int dev_conv_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_co
     k->issue_cycles = dev_ps_to_cycles(issue_ps, per);
     k->cycles = dev_ps_to_cycles(t_ps, per);
     k->energy_pj = (double)req->m * st->e_conv_pj;
-    k->bytes = req->m * (uint64_t)((st->bits + 7) / 8);
-    return 0;
+    int bad = 0;
+    k->bytes = dev_mul_chk(req->m, (uint64_t)((st->bits + 7) / 8), &bad);
+    return bad ? SIM_ERR_CONFIG : 0;
 }
 
 void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
@@ -147,7 +149,11 @@ void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;
     dev_cost_t k;
-    dev_conv_cost(c, st, &req, &k);
+    if (dev_conv_cost(c, st, &req, &k)) {
+        sim_comp_fail(c, "%s '%s' convert of %llu samples: the sizes overflow 64-bit counters",
+                      sim_comp_model(c), sim_comp_name(c), (unsigned long long)req.m);
+        return;
+    }
     sim_energy(c, st->st_energy, k.energy_pj);
     sim_stat_add(c, st->st_samples, (double)req.m);
     dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);

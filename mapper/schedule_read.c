@@ -389,8 +389,20 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             e->fwd_to = (uint32_t)to;
             e->fwd_bytes = bytes;
         }
-        if (e->unit >= 0 && e->req.kind == DEV_OP_GEMM)
-            s->gemm_macs += e->req.m * e->req.k * e->req.n * e->reps;
+        if (e->unit >= 0 && e->req.kind == DEV_OP_GEMM) {
+            uint64_t macs;
+            if (__builtin_mul_overflow(e->req.m, e->req.k, &macs) ||
+                __builtin_mul_overflow(macs, e->req.n, &macs) ||
+                __builtin_mul_overflow(macs, e->reps, &macs) ||
+                __builtin_add_overflow(s->gemm_macs, macs, &s->gemm_macs)) {
+                rc = rfail(err, n,
+                           "%s: schedule[%zu]: gemm %llux%llux%llu x %llu reps overflows 64-bit "
+                           "counters",
+                           path, i, (unsigned long long)e->req.m, (unsigned long long)e->req.k,
+                           (unsigned long long)e->req.n, (unsigned long long)e->reps);
+                goto done;
+            }
+        }
         if (in->kind && !strcmp(in->kind, "weight_load"))
             s->weight_load_bytes += e->req.m;
         i++;

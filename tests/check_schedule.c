@@ -621,6 +621,27 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* Issue 22: values a schedule file must not get through (each was accepted
+ * before, and wrapped, hung or was silently ignored). */
+START_TEST(test_issue22_refusals)
+{
+    static const struct {
+        const char *json, *msg;
+    } bad[] = {
+        /* finding 3: 2^22 x 2^22 x 2^22 MACs wrap the 64-bit MAC count */
+        {"{\"schedule\": [{\"op\": \"g\", \"unit\": \"a\", \"request\": {\"op\": \"gemm\", "
+         "\"m\": 4194304, \"k\": 4194304, \"n\": 4194304}}]}",
+         "schedule[0]: gemm 4194304x4194304x4194304 x 1 reps overflows 64-bit counters"},
+    };
+    char err[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_msg(attach_text(XFER_CFG, bad[i].json, err, sizeof err) != 0, "%zu accepted: %s",
+                      i, bad[i].json);
+        ck_assert_msg(strstr(err, bad[i].msg), "%zu: '%s' lacks '%s'", i, err, bad[i].msg);
+    }
+}
+END_TEST
+
 START_TEST(test_json_round_trip)
 {
     const char *cfg = "clocks: {core: 1GHz}\n"
@@ -788,6 +809,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_forwarding_over_the_network);
     tcase_add_test(t, test_requests_checked_against_the_unit);
     tcase_add_test(t, test_refusals);
+    tcase_add_test(t, test_issue22_refusals);
     tcase_add_test(t, test_json_round_trip);
     tcase_add_test(t, test_many_units);
     tcase_add_test(t, test_cli_schedule_in_out);
