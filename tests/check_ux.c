@@ -616,6 +616,30 @@ START_TEST(sweep_runs_the_product)
 }
 END_TEST
 
+/* Issue 22, finding 4: 16 keys x 16 values is 2^64 points, which wrapped to 0
+ * and ran nothing ("(no rows)", exit 0): the count saturates and is refused. */
+START_TEST(sweep_point_count_does_not_wrap)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    char out[65536], args[4096] = "";
+    size_t len = 0;
+    for (int k = 0; k < 16; k++)
+        len += (size_t)snprintf(args + len, sizeof args - len,
+                                " --set g0.p%d=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", k);
+    EXPECT_RUN(2, "over 2^64 points is more than 4096", out,
+               "cd %s && timeout 10 %s sweep net.yaml%s", dir, prism, args);
+    ck_assert_int_eq(lines(out), 1);
+    /* 2^12 x 2 = 8192 fits size_t: counted and refused as before */
+    args[0] = '\0';
+    len = 0;
+    for (int k = 0; k < 13; k++)
+        len += (size_t)snprintf(args + len, sizeof args - len, " --set g0.p%d=1,2", k);
+    EXPECT_RUN(2, "8192 points is more than 4096", out, "cd %s && timeout 10 %s sweep net.yaml%s",
+               dir, prism, args);
+}
+END_TEST
+
 START_TEST(plot_draws_each_picture)
 {
     SKIP_WITHOUT_PRISM();
@@ -811,6 +835,7 @@ static Suite *suite(void)
     tcase_add_test(tc, views_split_windows_and_name_the_energy_gap);
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
+    tcase_add_test(tc, sweep_point_count_does_not_wrap);
     tcase_add_test(tc, plot_draws_each_picture);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
