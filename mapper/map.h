@@ -203,6 +203,13 @@ void map_schedule_free(map_schedule_t *s); /* NULL ok */
 char *map_schedule_json(const map_schedule_t *s);
 int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err, size_t n);
 
+/* A schedule file larger than this is refused unread (the config loader's
+ * cap is 16 MiB; a mapped Llama-2 7B schedule is 0.6 MB), so /dev/zero or a
+ * pipe that never ends stops there. */
+#define MAP_SCHEDULE_MAX_BYTES (64 << 20)
+/* An entry's `reps` is at most this (prism op --count's bound): a request
+ * sent 2^53 times runs for centuries. */
+#define MAP_SCHEDULE_MAX_REPS 10000000
 /* Reads a schedule written by map_schedule_write_json (or by hand) for the
  * units of `units`: every entry's unit must be one of them, its request an op
  * the devices know, its predecessors earlier entries; when the file names a

@@ -661,7 +661,8 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON_AddStringToObject(root, "spec", s->spec);
         cJSON *sh = cJSON_AddObjectToObject(root, "shape");
         cJSON_AddNumberToObject(sh, "batch", s->wopts.batch);
-        cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
+        if (s->wopts.seq > 0) /* 0: the model's default, which the reader takes when absent */
+            cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
         cJSON_AddStringToObject(sh, "phase",
                                 s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
         cJSON_AddNumberToObject(sh, "kv_len", s->wopts.kv_len);

@@ -12,6 +12,7 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -632,6 +633,29 @@ START_TEST(test_issue22_refusals)
         {"{\"schedule\": [{\"op\": \"g\", \"unit\": \"a\", \"request\": {\"op\": \"gemm\", "
          "\"m\": 4194304, \"k\": 4194304, \"n\": 4194304}}]}",
          "schedule[0]: gemm 4194304x4194304x4194304 x 1 reps overflows 64-bit counters"},
+        /* finding 7: reps up to 2^53 ran for centuries */
+        {"{\"schedule\": [{\"unit\": \"a\", \"reps\": 9007199254740992, \"request\": {\"op\": "
+         "\"read\", \"m\": 8}}]}",
+         "schedule[0].reps is not an integer in [1, 10000000]"},
+        {"{\"schedule\": [{\"unit\": \"a\", \"reps\": 10000001, \"request\": {\"op\": "
+         "\"read\", \"m\": 8}}]}",
+         "schedule[0].reps is not an integer in [1, 10000000]"},
+        /* finding 6: doubles cast to int out of range (UB), negatives taken */
+        {"{\"shape\": {\"kv_len\": 1e300}, \"schedule\": []}", "shape.kv_len is not -1"},
+        {"{\"shape\": {\"kv_len\": -5}, \"schedule\": []}", "shape.kv_len is not -1"},
+        {"{\"shape\": {\"kv_len\": 2.5}, \"schedule\": []}", "shape.kv_len is not -1"},
+        {"{\"schedule\": [{\"layer\": 1e300}]}", "schedule[0].layer is not an integer"},
+        {"{\"schedule\": [{\"layer\": -1}]}", "schedule[0].layer is not an integer"},
+        /* finding 8: zero counts, a transfer to itself, a key given twice */
+        {"{\"shape\": {\"batch\": 0}, \"schedule\": []}", "shape.batch is not a count in [1"},
+        {"{\"shape\": {\"seq\": 0}, \"schedule\": []}", "shape.seq is not a count in [1"},
+        {"{\"schedule\": [{\"unit\": \"ab\", \"request\": {\"op\": \"transfer\", \"m\": 8, "
+         "\"from\": \"a\", \"to\": \"a\"}}]}",
+         "schedule[0]: transfer from unit 'a' to itself"},
+        {"{\"schedule\": [{\"unit\": \"a\", \"request\": {\"op\": \"read\", \"m\": 8, "
+         "\"m\": 9}}]}",
+         "schedule[0].request: key 'm' is given twice"},
+        {"{\"schedule\": [], \"schedule\": [{\"unit\": \"zz\"}]}", "key 'schedule' is given twice"},
     };
     char err[1024];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -639,6 +663,41 @@ START_TEST(test_issue22_refusals)
                       i, bad[i].json);
         ck_assert_msg(strstr(err, bad[i].msg), "%zu: '%s' lacks '%s'", i, err, bad[i].msg);
     }
+    /* the defaults are still taken: kv_len -1, no seq */
+    ck_assert_msg(attach_text(XFER_CFG,
+                              "{\"shape\": {\"kv_len\": -1, \"batch\": 2}, \"schedule\": [{"
+                              "\"layer\": 3}]}",
+                              err, sizeof err) == 0,
+                  "%s", err);
+    /* finding 5: no size cap; /dev/zero grew to 2 GB, a pipe that never
+     * ends was read forever (run in a child with a time bound) */
+    sim_t *s = load_cfg(XFER_CFG);
+    ck_assert_int_ne(map_schedule_attach_file(s, "/dev/zero", err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "/dev/zero: larger than 64 MiB"), "%s", err);
+    sim_destroy(s);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t writer = fork();
+    if (writer == 0) { /* an endless stream of spaces (valid JSON whitespace) */
+        close(fds[0]);
+        char sp[65536];
+        memset(sp, ' ', sizeof sp);
+        while (write(fds[1], sp, sizeof sp) > 0)
+            ;
+        _exit(0);
+    }
+    close(fds[1]);
+    char dev[64];
+    snprintf(dev, sizeof dev, "/dev/fd/%d", fds[0]);
+    alarm(20); /* a hang fails the test instead of stalling the suite */
+    s = load_cfg(XFER_CFG);
+    ck_assert_int_ne(map_schedule_attach_file(s, dev, err, sizeof err), 0);
+    alarm(0);
+    ck_assert_msg(strstr(err, "larger than 64 MiB"), "%s", err);
+    sim_destroy(s);
+    close(fds[0]);
+    kill(writer, SIGKILL);
+    waitpid(writer, NULL, 0);
 }
 END_TEST
 
