@@ -32,8 +32,10 @@ endif
 
 ifeq ($(filter debug,$(MAKECMDGOALS)),debug)
 BUILD   := build-debug
-OPT     := -O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+# gcc's -fsanitize=undefined leaves out float-cast-overflow (a double too big
+# for its integer type, e.g. (int)1e300): asked for by name
+OPT     := -O0 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
+LDFLAGS += -fsanitize=address,undefined,float-cast-overflow
 endif
 
 ONNX_PROTO ?= /usr/include/onnx/onnx.proto
@@ -130,7 +132,7 @@ check-long: all $(TEST_BIN)
 # ASan+UBSan in build-fuzz/ and run FUZZ_SECONDS each on seed corpora from
 # configs/ and tests/fixtures/. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_SAN := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer
 FUZZ_HARNESSES := config onnx safetensors
 fuzz-build:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 2; }

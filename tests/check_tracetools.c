@@ -857,6 +857,61 @@ START_TEST(test_export_perfetto)
 }
 END_TEST
 
+/* Issue 22, findings 6 and 11: a trace is input. A duration_ps or comp_id
+ * near 2^63 must not overflow int64 (undefined; under UBSan a crash, else a
+ * slice whose end wrapped negative and let the next slices overlap it on one
+ * track); a trace without its events, ops or kinds table fails the export
+ * with one line and frees what it took (LeakSanitizer in make debug). */
+START_TEST(test_export_hostile_traces)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("run.db"), *js = path_in("out.json");
+    build_run(p, &s);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(p, &h), SQLITE_OK);
+    exec_ok(h, "UPDATE events SET duration_ps = 9223372036854775000 WHERE rowid = (SELECT "
+               "MIN(rowid) FROM events WHERE kind = 0)");
+    /* and that component's id is the largest int64 (lanes above it, sort index x 4096) */
+    exec_ok(h, "CREATE TEMP TABLE c AS SELECT comp_id FROM events WHERE kind = 0 LIMIT 1");
+    exec_ok(h, "UPDATE components SET comp_id = 9223372036854775807 WHERE comp_id = (SELECT "
+               "comp_id FROM c)");
+    exec_ok(h, "UPDATE events SET comp_id = 9223372036854775807 WHERE comp_id = (SELECT comp_id "
+               "FROM c)");
+    sqlite3_close(h);
+    trace_db_t *db = NULL;
+    ck_assert_int_eq(trace_db_open(&db, p), 0);
+    trace_export_stats_t st;
+    FILE *f = tmpfile();
+    ck_assert_int_eq(trace_export_perfetto(db, f, NULL, &st), 0);
+    /* the endless first slice holds lane 0: the component's other slices get a lane of their own */
+    ck_assert_uint_eq(st.extra_tracks, 1);
+    char *text = slurp(f);
+    cJSON *parsed = parse_json(text);
+    ck_assert_ptr_nonnull(parsed);
+    cJSON_Delete(parsed);
+    free(text);
+    fclose(f);
+    trace_db_close(db);
+    static const char *drop[] = {"DROP TABLE events", "DROP TABLE kinds", "DROP TABLE ops"};
+    for (int i = 0; i < 3; i++) {
+        build_run(p, &s);
+        ck_assert_int_eq(sqlite3_open(p, &h), SQLITE_OK);
+        exec_ok(h, "DROP VIEW IF EXISTS event_log");
+        exec_ok(h, drop[i]);
+        sqlite3_close(h);
+        result_t r = run_cmd(export_main, "export", p, "--perfetto", js, NULL);
+        ck_assert_msg(r.rc == 2, "%s: exit %d", drop[i], r.rc);
+        ck_assert_msg(strstr(r.err, "prism export: ") &&
+                          strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+                      "%s: %s", drop[i], r.err);
+        ck_assert_int_ne(access(js, F_OK), 0);
+        result_free(&r);
+    }
+    remove_dir();
+}
+END_TEST
+
 /* ---- diff --------------------------------------------------------------------- */
 static const trace_diff_metric_t *find_metric(const trace_diff_t *d, const char *comp,
                                               const char *metric)
@@ -1172,6 +1227,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_summary_views_and_fallback);
     tcase_add_test(tc, test_report_text_and_json);
     tcase_add_test(tc, test_export_perfetto);
+    tcase_add_test(tc, test_export_hostile_traces);
     tcase_add_test(tc, test_diff_identical);
     tcase_add_test(tc, test_diff_link_latency);
     tcase_add_test(tc, test_diff_link_bandwidth);
