@@ -373,8 +373,9 @@ START_TEST(test_query_sql_errors_and_readonly)
     ck_assert_str_eq(r.out, "one\n1\n");
     result_free(&r);
 
-    /* opened read-only: writes fail and change nothing */
-    EXPECT_CMD(2, err, "readonly", query_main, "query", p, "DELETE FROM events", NULL);
+    /* opened read-only and an authorizer: writes fail and change nothing */
+    EXPECT_CMD(2, err, "prism query only reads", query_main, "query", p, "DELETE FROM events",
+               NULL);
     r = run_cmd(query_main, "query", p, "SELECT count(*) AS n FROM events", "--csv", NULL);
     ck_assert_int_eq(r.rc, 0);
     char want[32];
@@ -386,6 +387,45 @@ START_TEST(test_query_sql_errors_and_readonly)
     EXPECT_CMD(2, err, "unknown option '--bogus'", query_main, "query", p, "SELECT 1", "--bogus",
                NULL);
     EXPECT_CMD(0, out, "usage: prism query", query_main, "query", "--help", NULL);
+    remove_dir();
+}
+END_TEST
+
+/* Issue 22, finding 10: VACUUM INTO wrote a full copy to any path,
+ * fts3_tokenizer() printed a heap pointer (and its two-argument form
+ * registers one), ATTACH creates files: all refused, nothing written; reads,
+ * views, recursive CTEs and read-only pragmas still work. */
+START_TEST(test_query_cannot_write_or_reach_out)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("run.db"), *copy = path_in("copy.db");
+    build_run(p, &s);
+    char vacuum[600], attach[600];
+    snprintf(vacuum, sizeof vacuum, "VACUUM INTO '%s'", copy);
+    snprintf(attach, sizeof attach, "ATTACH '%s' AS x", copy);
+    const char *bad[] = {vacuum,
+                         attach,
+                         "SELECT hex(fts3_tokenizer('simple')) AS p",
+                         "SELECT fts3_tokenizer('evil', x'4141414141414141')",
+                         "SELECT load_extension('/nonexistent')",
+                         "PRAGMA writable_schema = 1",
+                         "CREATE TEMP TABLE t(x)",
+                         "BEGIN",
+                         NULL};
+    for (int i = 0; bad[i]; i++) {
+        result_t r = run_cmd(query_main, "query", p, bad[i], NULL);
+        ck_assert_msg(r.rc == 2, "'%s': exit %d: %s", bad[i], r.rc, r.out);
+        ck_assert_msg(strstr(r.err, "prism query only reads"), "'%s': %s", bad[i], r.err);
+        ck_assert_msg(!strstr(r.out, "p\n"), "'%s' printed: %s", bad[i], r.out);
+        ck_assert_int_ne(access(copy, F_OK), 0);
+        result_free(&r);
+    }
+    EXPECT_CMD(0, out, "run_id", query_main, "query", p, "PRAGMA table_info(runs)", NULL);
+    EXPECT_CMD(0, out, "n\n3\n", query_main, "query", p,
+               "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) "
+               "SELECT count(*) AS n FROM c",
+               "--csv", NULL);
     remove_dir();
 }
 END_TEST
@@ -1221,6 +1261,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_open_errors);
     tcase_add_test(tc, test_wal_finished_and_killed);
     tcase_add_test(tc, test_query_sql_errors_and_readonly);
+    tcase_add_test(tc, test_query_cannot_write_or_reach_out);
     tcase_add_test(tc, test_query_timeout_prints_only_the_message);
     tcase_add_test(tc, test_query_formats);
     tcase_add_test(tc, test_out_quoting);
