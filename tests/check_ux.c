@@ -640,6 +640,33 @@ START_TEST(sweep_point_count_does_not_wrap)
 }
 END_TEST
 
+/* Issue 22, finding 8: a seed is decimal everywhere. The config's seed and
+ * prism run --seed read 0x10 as 16 (and 010 as 8) while op, noc and pi2
+ * refused it; now all refuse hex and read 010 as ten. */
+START_TEST(seeds_are_decimal_everywhere)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    char out[65536], hex[4096];
+    snprintf(hex, sizeof hex, "seed: 0x10\n%s", strchr(NET, '\n') + 1); /* NET's seed: 5 replaced */
+    write_file(path("hex.yaml"), hex);
+    EXPECT_RUN(2, "field 'seed' must be a non-negative decimal integer", out, "%s run %s", prism,
+               path("hex.yaml"));
+    EXPECT_RUN(2, "field 'seed' must be a non-negative decimal integer", out,
+               "%s run %s --set seed=0x10", prism, path("net.yaml"));
+    EXPECT_RUN(2, "--seed '0x10' is not a non-negative decimal integer", out,
+               "%s run %s --seed 0x10", prism, path("net.yaml"));
+    EXPECT_RUN(2, "is not a non-negative decimal integer", out,
+               "%s run %s --seed 99999999999999999999", prism, path("net.yaml"));
+    EXPECT_RUN(2, "--seed '0x10' is not an integer", out,
+               "%s op --device sram --read 8 --seed 0x10", prism);
+    EXPECT_RUN(2, "'0x10' is not a non-negative integer", out, "%s noc --set seed=0x10", prism);
+    /* 010 is ten, as --seed 10 */
+    ck_assert_double_eq(end_ps("%s %s", path("net.yaml"), "--seed 010"),
+                        end_ps("%s %s", path("net.yaml"), "--seed 10"));
+}
+END_TEST
+
 START_TEST(plot_draws_each_picture)
 {
     SKIP_WITHOUT_PRISM();
@@ -836,6 +863,7 @@ static Suite *suite(void)
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, sweep_point_count_does_not_wrap);
+    tcase_add_test(tc, seeds_are_decimal_everywhere);
     tcase_add_test(tc, plot_draws_each_picture);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
