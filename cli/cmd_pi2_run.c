@@ -506,6 +506,14 @@ int cmd_pi2_run(int argc, char **argv)
                 ds->path, test.features, model, net->dims[0]);
         rc = 2;
     }
+    /* one output per class: a 1- or 11-output model on 10-class digits ran and
+     * reported a meaningless accuracy */
+    if (!rc && ds->classes != net->dims[net->n_layers]) {
+        fprintf(stderr,
+                "prism pi2 run: %s has %d classes (labels 0..%d); the model %s has %d outputs\n",
+                ds->path, ds->classes, ds->classes - 1, model, net->dims[net->n_layers]);
+        rc = 2;
+    }
     if (rc) {
         wl_pi2_free(net);
         wl_dataset_free(ds);
