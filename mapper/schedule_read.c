@@ -214,16 +214,26 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
     char *text = slurp(path, err, n);
     if (!text)
         return SIM_ERR_CONFIG;
+    int rc = map_schedule_parse_json(text, path, units, out, err, n);
+    free(text);
+    return rc;
+}
+
+int map_schedule_parse_json(const char *text, const char *path, const map_units_t *units,
+                            map_schedule_t **out, char *err, size_t n)
+{
+    *out = NULL;
+    if (strlen(text) > MAP_SCHEDULE_MAX_BYTES)
+        return rfail(err, n, "%s: larger than %d MiB: not a schedule", path,
+                     MAP_SCHEDULE_MAX_BYTES >> 20);
     cJSON *root = cJSON_Parse(text);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         size_t line = 1;
         for (const char *p = text; at && p < at && *p; p++)
             line += *p == '\n';
-        free(text);
         return rfail(err, n, "%s: not valid JSON (line %zu)", path, line);
     }
-    free(text);
     int rc = 0;
     wl_graph_t *g = NULL;
     char where[256] = "";
@@ -519,6 +529,16 @@ done:
 
 int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n)
 {
+    char *text = slurp(path, err, n);
+    if (!text)
+        return SIM_ERR_CONFIG;
+    int rc = map_schedule_attach_text(s, text, path, err, n);
+    free(text);
+    return rc;
+}
+
+int map_schedule_attach_text(sim_t *s, const char *text, const char *path, char *err, size_t n)
+{
     const char *driver = NULL;
     int rc = map_find_driver(s, &driver, err, n);
     if (rc)
@@ -527,7 +547,7 @@ int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n)
     if ((rc = map_units_from_driver(s, driver, &units, err, n)) != 0)
         return rc;
     map_schedule_t *sched = NULL;
-    rc = map_schedule_read_json(path, &units, &sched, err, n);
+    rc = map_schedule_parse_json(text, path, &units, &sched, err, n);
     map_units_free(&units);
     if (rc)
         return rc;
