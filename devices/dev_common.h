@@ -148,6 +148,13 @@ static inline uint64_t dev_add_chk(uint64_t a, uint64_t b, int *bad)
         *bad = 1;
     return r;
 }
+/* a * b, or UINT64_MAX when it does not fit (for counts whose op is then
+ * refused by the clock check below, as its time is as large) */
+static inline uint64_t dev_mul_sat(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
 /* 1 when `cycles` of `period_ps` from time `from` end within the first
  * quarter of the time range (the bound systolic applies); 0 otherwise. */
 static inline int dev_cycles_fit(uint64_t cycles, sim_time_t period_ps, sim_time_t from)

@@ -447,7 +447,7 @@ void dev_pio_plan(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req
     p->m = req->kind == DEV_OP_PROGRAM ? 0 : req->m;
     p->tiles_in = dev_ceil_div(p->k, core->cols);
     p->tiles_out = dev_ceil_div(p->nout, core->rows);
-    uint64_t tiles = p->tiles_in * p->tiles_out;
+    uint64_t tiles = dev_mul_sat(p->tiles_in, p->tiles_out);
     if (req->flags & DEV_F_COST_RESIDENT)
         loaded = 1, weight_id = req->weight_id;
     else if (req->flags & DEV_F_COST_EMPTY)
@@ -470,7 +470,11 @@ void dev_pio_plan_cost(const dev_pio_t *io, const dev_pio_core_t *core, const de
     k->cycles = dev_ps_to_cycles(p->total, period_ps);
     k->energy_pj = p->io.total;
     k->program_cycles = dev_ps_to_cycles((double)p->reloads * core->settle_ps, period_ps);
-    k->bytes = p->m * (p->k + p->nout) * (uint64_t)((io->dac_bits + 7) / 8);
+    /* saturated: sizes this large take longer than the clock counts, and
+     * dev_base_op / dev_cost refuse the op */
+    k->bytes =
+        dev_mul_sat(dev_mul_sat(p->m, p->k > UINT64_MAX - p->nout ? UINT64_MAX : p->k + p->nout),
+                    (uint64_t)((io->dac_bits + 7) / 8));
 }
 
 int dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int fits,
@@ -495,7 +499,7 @@ void dev_pio_run(sim_comp_t *c, dev_base_t *base, const dev_pio_t *io, const dev
     dev_cost_t k;
     memset(&k, 0, sizeof k);
     dev_pio_plan_cost(io, core, &p, base->unit.period_ps, &k);
-    dev_pio_reloads(req, p.tiles_in * p.tiles_out, loaded, weight_id);
+    dev_pio_reloads(req, dev_mul_sat(p.tiles_in, p.tiles_out), loaded, weight_id);
     dev_pio_charge(c, s, &p.io, p.m, p.reloads);
     dev_base_op(c, base, ev, req, k.issue_cycles, k.cycles, p.io.total, k.bytes);
 }

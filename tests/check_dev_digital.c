@@ -427,6 +427,13 @@ START_TEST(test_sizes_that_overflow_are_refused)
     const char *wide[] = {"width_bytes", "1", NULL};
     const char *xfer[] = {"op", "transfer", "m", "9000000000000000000", NULL};
     run_fails("wire", wide, xfer, "wire 'dut' transfer: 9000000000000000005 cycles overflow");
+    /* a cycle count past 2^64 (a double cast: undefined) saturates and is refused */
+    const char *slow[] = {"capacity_bytes", "9000000000000000000", "bandwidth_gbps", "0.001", NULL};
+    const char *big_read[] = {"op", "read", "m", "8000000000000000000", NULL};
+    run_fails("dram", slow, big_read, "dram 'dut' read: 18446744073709551615 cycles overflow");
+    const char *tiled[] = {"tiling", "true", NULL};
+    const char *huge_mvm[] = {"op", "mvm", "m", "1", "k", "4294967296", "n", "4294967296", NULL};
+    run_fails("mzi_mesh", tiled, huge_mvm, "cycles overflow the clock");
     /* the cost query says the same */
     sim_t *s = NULL;
     char err[512];
