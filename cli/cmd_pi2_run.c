@@ -4,6 +4,7 @@
  * the same delay grid. Also a drop sweep with an optional gnuplot plot. */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "cli/plot.h"
 #include "noc/noc.h"
 #include "sim/trace.h"
 #include "workloads/pi2.h"
@@ -343,7 +344,9 @@ static int plot_sweep(const char *png, const double *drop, const double *acc, co
         fprintf(stderr, "prism pi2 run: cannot start gnuplot\n");
         return 1;
     }
-    fprintf(g, "set terminal png size 800,500\nset output '%s'\n", png);
+    fputs("set terminal png size 800,500\nset output ", g);
+    plot_quote(g, png); /* quoted: a name with ' cannot end the string */
+    fputc('\n', g);
     fprintf(g, "set xlabel 'packet drop probability'\nset ylabel 'accuracy (%%)'\nset grid\n"
                "set key bottom left\nset title 'pi^2 on router primitives: accuracy vs drop'\n");
     fprintf(g, "plot '-' using 1:2 with linespoints title 'fabric (packets)', "

@@ -748,6 +748,14 @@ START_TEST(plot_never_runs_a_name_from_the_trace)
             ck_assert_msg(access(path(files[i]), F_OK) != 0, "%s: a name ran a command (%s)",
                           kinds[k], files[i]);
     }
+    /* the other pictures quote their output name too (pi2 scale wrote it raw
+     * into 'set output', map and map profile passed it through a shell) */
+    char img[1024];
+    snprintf(img, sizeof img, "%s/q'; system('touch pwned-out'); x='.png", dir);
+    rc = run(out, sizeof out, "cd %s && %s pi2 scale --plot \"%s\"", dir, prism, img);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(access(path("pwned-out"), F_OK) != 0, "pi2 scale --plot ran a command");
+    ck_assert_int_eq(access(img, F_OK), 0);
 }
 END_TEST
 
