@@ -4,7 +4,7 @@
  * systolic array, a crossbar, a vector unit, memories, a wire and a 2x2
  * mesh, so every kind of entry has a unit it can name. Any crash, hang or
  * sanitizer report is a bug; a clean error is the expected outcome.
- * `make fuzz`; seeds: tests/fixtures/schedule/*.json (written for this
+ * `make fuzz`; seeds: the JSON files of tests/fixtures/schedule (written for this
  * chip) and a GPT-2 schedule mapped on configs/chip.yaml. */
 #include "devices/dev.h"
 #include "mapper/map.h"
@@ -49,27 +49,48 @@ static const char *CHIP =
     "  - {from: n_t3.vector, to: vector.in, latency: 1ns}\n"
     "  - {from: sram.vector, to: vector.in, latency: 1ns}\n";
 
+static sim_t *load_chip(void)
+{
+    sim_t *s = NULL;
+    char err[1024];
+    if (sim_config_load_string(CHIP, "chip.yaml", NULL, &s, err, sizeof err) != 0)
+        abort(); /* the chip itself must load: a harness bug */
+    return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int registered;
-    if (!registered) {
+    static map_units_t units;
+    static int ready;
+    if (!ready) {
         sim_register_builtin_models();
         dev_register_all();
         noc_register_all();
         map_register_all();
-        registered = 1;
+        sim_t *s = load_chip();
+        const char *driver = NULL;
+        char err[256];
+        if (map_find_driver(s, &driver, err, sizeof err) ||
+            map_units_from_driver(s, driver, &units, err, sizeof err))
+            abort();
+        sim_destroy(s);
+        ready = 1;
     }
     char *text = malloc(size + 1);
     if (!text)
         return 0;
     memcpy(text, data, size);
     text[size] = '\0';
-    sim_t *s = NULL;
+    /* the reader on its own (fast); only a schedule it accepts goes on to
+     * the checks of attaching it to a freshly built chip */
+    map_schedule_t *sched = NULL;
     char err[1024];
-    if (sim_config_load_string(CHIP, "chip.yaml", NULL, &s, err, sizeof err) != 0)
-        abort(); /* the chip itself must load: a harness bug */
-    map_schedule_attach_text(s, text, "fuzz.json", err, sizeof err);
-    sim_destroy(s);
+    if (map_schedule_parse_json(text, "fuzz.json", &units, &sched, err, sizeof err) == 0) {
+        map_schedule_free(sched);
+        sim_t *s = load_chip();
+        map_schedule_attach_text(s, text, "fuzz.json", err, sizeof err);
+        sim_destroy(s);
+    }
     free(text);
     return 0;
 }
