@@ -3,6 +3,7 @@
  * the stage-2 moves and the chosen mapping; the schedule file for prism run. */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "cli/plot.h"
 #include "mapper/map.h"
 
 #include <errno.h>
@@ -129,34 +130,40 @@ static int write_pareto(const map_search_result_t *r, const char *path, char *er
 static int plot_pareto(const map_search_result_t *r, const char *png, const char *title, char *err,
                        size_t n)
 {
-    char dat[] = "/tmp/prism-pareto-XXXXXX";
-    int fd = mkstemp(dat);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f)
-        return snprintf(err, n, "cannot create a temporary file"), 2;
+    /* through cli/plot.c: the title (workload and chip paths) and the
+     * baseline names reach gnuplot only quoted or as data, never a shell */
+    plot_t *p = plot_begin(png, 1000, 700, err, n);
+    if (!p)
+        return 1;
+    const char *dat;
+    FILE *f = plot_data(p, &dat, err, n), *g = plot_script(p);
+    if (!f) {
+        char ignored[64];
+        fputs("exit\n", g);
+        plot_end(p, ignored, sizeof ignored);
+        return 1;
+    }
     for (size_t i = 0; i < r->n_front; i++)
         fprintf(f, "%.9g %.9g\n", r->front[i].latency_ps / 1e9, r->front[i].energy_pj / 1e9);
     fprintf(f, "\n\n");
-    for (size_t i = 0; i < r->n_baselines; i++)
-        fprintf(f, "%.9g %.9g \"%s\"\n", r->baseline[i].latency_ps / 1e9,
-                r->baseline[i].energy_pj / 1e9, r->baseline[i].name);
+    for (size_t i = 0; i < r->n_baselines; i++) {
+        fprintf(f, "%.9g %.9g ", r->baseline[i].latency_ps / 1e9, r->baseline[i].energy_pj / 1e9);
+        plot_data_word(f, r->baseline[i].name);
+        fputc('\n', f);
+    }
     fprintf(f, "\n\n%.9g %.9g \"two-stage\"\n", r->chosen_latency_ps / 1e9,
             r->chosen_energy_pj / 1e9);
-    fclose(f);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "gnuplot -e \"set terminal pngcairo size 1000,700 noenhanced; set output '%s'; "
-             "set title '%s'; set xlabel 'latency [ms]'; set ylabel 'energy [mJ]'; set logscale "
-             "xy; set grid; set key top right; plot '%s' index 0 with linespoints pt 7 title "
-             "'stage-1 Pareto front', '' index 1 with points pt 5 ps 1.5 title 'baselines', '' "
-             "index 1 using 1:2:3 with labels offset 1,1 left notitle, '' index 2 with points pt "
-             "9 ps 2.5 title 'two-stage (chosen)'\" 2>/dev/null",
-             png, title, dat);
-    int rc = system(cmd);
-    unlink(dat);
-    if (rc)
-        return snprintf(err, n, "gnuplot failed to draw %s", png), 1;
-    return 0;
+    fputs("set termoption noenhanced\nset title ", g);
+    plot_quote(g, title);
+    fputs("\nset xlabel 'latency [ms]'\nset ylabel 'energy [mJ]'\nset logscale xy\nset grid\n"
+          "set key top right\nplot ",
+          g);
+    plot_quote(g, dat);
+    fputs(" index 0 with linespoints pt 7 title 'stage-1 Pareto front', '' index 1 with points "
+          "pt 5 ps 1.5 title 'baselines', '' index 1 using 1:2:3 with labels offset 1,1 left "
+          "notitle, '' index 2 with points pt 9 ps 2.5 title 'two-stage (chosen)'\n",
+          g);
+    return plot_end(p, err, n) ? 1 : 0;
 }
 
 int cmd_map_search(int argc, char **argv)
