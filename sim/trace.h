@@ -36,6 +36,8 @@ int trace_end_run(trace_t *t, sim_t *s, const char *status, const char *message,
 void trace_close(trace_t *t); /* NULL is a no-op */
 const char *trace_errmsg(const trace_t *t);
 uint64_t trace_rows(const trace_t *t);
+/* CPU seconds the writer thread used (known once trace_end_run has stopped it). */
+double trace_writer_cpu_s(const trace_t *t);
 void trace_add_rows(trace_t *t, uint64_t n); /* rows merged in from elsewhere */
 
 /* FNV-1a 64 of a buffer, as 16 hex digits in out[17]. */
