@@ -1,7 +1,8 @@
 /* The SQLite trace writer. The engine hands rows to trace_row (on the
  * simulation thread); they fill one of two buffers, and a writer thread
- * inserts the other with a prepared statement inside one transaction per
- * batch. WAL mode and a committed `running` run row mean that a run killed at
+ * writes the other: encoded as an SQLite database image (trace_image.c) and
+ * copied in by one INSERT ... SELECT per image of up to 65,536 rows, one
+ * transaction each (docs/trace.md, "Writing speed"). WAL mode and a committed `running` run row mean that a run killed at
  * any point leaves a consistent database that says it did not complete. */
 #include "sim/trace.h"
 #include "sim/trace_image.h"

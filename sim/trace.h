@@ -1,6 +1,6 @@
 /* The SQLite trace writer: one database per run (schema in docs/trace.md).
- * Rows are buffered and inserted by a writer thread, one transaction per
- * batch, in WAL mode; the run row says `running` until trace_end_run. */
+ * Rows are buffered and written by a writer thread, one transaction per
+ * image of at most 65,536 rows (trace_image.h), in WAL mode; the run row says `running` until trace_end_run. */
 #ifndef PRISM_TRACE_H
 #define PRISM_TRACE_H
 
