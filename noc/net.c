@@ -33,6 +33,11 @@ static const pdef_t pdefs[] = {
     {"concentration", "c", PT_INT, F(concentration), 0, "1", "terminals per router", 1, 16},
     {"channel_latency", "channel latency (1 in KNCube)", PT_INT, F(channel_latency), 0, "1",
      "cycles on every channel (flits and credits, injection and ejection)", 1, 1000},
+    {"use_noc_latency", "use_noc_latency", PT_BOOL, F(use_noc_latency), 0, "0",
+     "1: router-router links take BookSim2's length-based latency (mesh 1, torus 2, flattened "
+     "butterfly sqrt(c) x hop distance; KNCube and FlatFlyOnChip), injection and ejection "
+     "channel_latency; 0: channel_latency everywhere",
+     0, 1},
     {"clock", "(none)", PT_REAL, F(clock_hz), 0, "1e9", "network clock in Hz", 1e3, 1e12},
     {"routing", "routing_function", PT_STR, F(routing), S(routing), "dor",
      "dor: dimension order, x first (dim_order; dateline VCs on the torus); min_adapt: "
@@ -366,6 +371,20 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
         snprintf(err, errlen, "routing: '%s' does not fit topology '%s'", c->routing, c->topology);
         return -1;
     }
+    if (c->use_noc_latency && t.kind == NOC_TOPO_FBFLY) {
+        int side = (int)lround(sqrt((double)c->concentration));
+        if (side * side != c->concentration || c->n != 2) {
+            snprintf(err, errlen,
+                     "use_noc_latency: BookSim2's flattened-butterfly lengths need n = 2 and a "
+                     "square concentration (have n = %d, c = %d)",
+                     c->n, c->concentration);
+            return -1;
+        }
+    }
+    if (c->use_noc_latency && t.kind == NOC_TOPO_FATTREE) {
+        snprintf(err, errlen, "use_noc_latency: no length rule for the fat tree (BookSim2 has none)");
+        return -1;
+    }
     if (t.kind == NOC_TOPO_FATTREE && c->n < 2) {
         snprintf(err, errlen, "n: a fat tree needs n >= 2 levels");
         return -1;
@@ -474,7 +493,8 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
     return (int)with_digit(r, d, t->k, nx);
 }
 
-int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls)
+int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls,
+              sim_comp_t *rng)
 {
     uint32_t dr = dest / (uint32_t)t->c;
     if (t->kind == NOC_TOPO_FATTREE) {
@@ -505,13 +525,16 @@ int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8
         }
         int plus;
         if (t->kind == NOC_TOPO_TORUS) {
-            int dist = (dx - x + t->k) % t->k;
-            plus = dist <= t->k / 2;
-            /* dateline: class 0 on entering a dimension, 1 from its wrap link on */
-            uint8_t c = (in_port >= 0 && in_port < t->net_ports && in_port / 2 == d) ? *cls : 0;
-            if ((plus && x == t->k - 1) || (!plus && x == 0))
-                c = 1;
-            *cls = c;
+            if (in_port >= 0 && in_port < t->net_ports && in_port / 2 == d)
+                return in_port ^ 1; /* on in the same direction, class kept */
+            /* entering dimension d (BookSim2's dor_next_torus): the shorter
+             * way round, a tie at distance k/2 broken at random per packet;
+             * the dateline class is fixed here for the whole dimension:
+             * class 1 when the current coordinate is above the
+             * destination's (in either direction) */
+            int twice = t->k - 2 * ((dx - x + t->k) % t->k);
+            plus = twice > 0 || (twice == 0 && (rng ? (int)(sim_rng_u64(rng) & 1) : 1));
+            *cls = x > dx;
         } else {
             plus = dx > x;
             *cls = 0;
@@ -522,14 +545,16 @@ int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8
     return t->net_ports + (int)(dest % (uint32_t)t->c);
 }
 
-uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest)
+uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest, int escaped)
 {
     uint8_t cls = 0;
-    int dor = noc_route(t, r, dest, -1, &cls);
+    int dor = noc_route(t, r, dest, -1, &cls, NULL);
     uint64_t all = t->vcs == 64 ? ~0ull : (1ull << t->vcs) - 1;
     if (dor >= t->net_ports)
         return all << (dor * t->vcs); /* ejection: any VC */
     uint64_t mask = 1ull << (dor * t->vcs);
+    if (escaped)
+        return mask; /* once in the escape network, always in it */
     uint32_t dr = dest / (uint32_t)t->c;
     for (int d = 0; d < t->n; d++) {
         int x = digit(r, d, t->k), dx = digit(dr, d, t->k);
@@ -556,7 +581,7 @@ int noc_route_links(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint32_t *li
     int hops = 0, in = t.net_ports;
     uint8_t cls = 0;
     for (;;) {
-        int p = noc_route(&t, r, dst, in, &cls);
+        int p = noc_route(&t, r, dst, in, &cls, NULL);
         if (hops < max)
             links[hops] = r * (uint32_t)t.ports + (uint32_t)p;
         hops++;
@@ -578,16 +603,50 @@ uint32_t noc_link_count(const noc_cfg_t *c)
     return noc_routers(c) * (uint32_t)t.ports;
 }
 
+int noc_link_latency(const noc_cfg_t *c, uint32_t r, int p)
+{
+    noc_topo_t t;
+    char err[64];
+    if (!c->use_noc_latency || noc_topo_from_cfg(c, &t, err, sizeof err) || p >= t.net_ports)
+        return c->channel_latency;
+    switch (t.kind) {
+    case NOC_TOPO_MESH:
+        return 1;
+    case NOC_TOPO_TORUS:
+        return 2; /* folded: every link spans two tiles (KNCube) */
+    case NOC_TOPO_FBFLY: {
+        /* FlatFlyOnChip: xr x |dx| + yr x |dy| with xr = yr = sqrt(c) */
+        int in = 0, nb = noc_neighbor(&t, r, p, &in), d = p / (t.k - 1);
+        int dist = abs(digit(r, d, t.k) - digit((uint32_t)nb, d, t.k));
+        return (int)lround(sqrt((double)t.c)) * dist;
+    }
+    default:
+        return c->channel_latency;
+    }
+}
+
 uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits)
 {
     /* source: written onto the injection channel at creation, in the router's
      * buffer channel_latency + 1 later; per router: routing, VC and switch
      * allocation, crossbar, link, written into the next buffer (or read by
      * the sink); body flits one cycle apart */
-    uint64_t per_router = (uint64_t)(c->routing_delay + c->vc_alloc_delay + c->sw_alloc_delay +
-                                     c->st_final_delay + c->channel_latency);
-    int r = noc_route_hops(c, src, dst);
-    return (uint64_t)(c->channel_latency + 1) + (uint64_t)r * per_router + (uint64_t)(flits - 1);
+    uint64_t per_router =
+        (uint64_t)(c->routing_delay + c->vc_alloc_delay + c->sw_alloc_delay + c->st_final_delay);
+    uint32_t links[256];
+    int r = noc_route_links(c, src, dst, links, 256);
+    if (r < 1 || r > 256)
+        return 0;
+    noc_topo_t t;
+    char err[64];
+    noc_topo_from_cfg(c, &t, err, sizeof err);
+    uint64_t lat = (uint64_t)(c->channel_latency + 1) + (uint64_t)r * per_router;
+    for (int h = 0; h < r; h++) {
+        uint32_t router = links[h] / (uint32_t)t.ports;
+        int port = (int)(links[h] % (uint32_t)t.ports);
+        lat += (uint64_t)(h == r - 1 ? c->channel_latency : noc_link_latency(c, router, port));
+    }
+    return lat + (uint64_t)(flits - 1);
 }
 
 int noc_message_cost(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint64_t bytes,
@@ -777,6 +836,7 @@ static void terminal_params(kv_t *kv, const noc_cfg_t *c, uint32_t nd, const cha
     energy_params(kv, c);
     kv_add(kv, "packet_flits", "%d", c->packet_flits);
     kv_add(kv, "channel_latency", "%d", c->channel_latency);
+    kv_add(kv, "use_noc_latency", "%s", c->use_noc_latency ? "true" : "false");
     kv_add(kv, "routing", "%s", c->routing);
     kv_add(kv, "routing_delay", "%d", c->routing_delay);
     kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
@@ -835,8 +895,16 @@ static int build_net(sim_t *s, const noc_cfg_t *c, const char *prefix, const cha
             int nb = noc_neighbor(&t, r, p, &in);
             if (nb < 0)
                 continue;
+            sim_chan_opts_t link = net;
+            int lat = noc_link_latency(c, r, p);
+            link.latency = (uint32_t)(c->sw_alloc_delay + c->st_final_delay + lat);
+            link.capacity = link.latency + 2;
+            link.credit_latency = (uint32_t)(lat + 1 + c->credit_delay);
+            link.credit_capacity =
+                (uint32_t)(c->input_speedup * (int)(link.credit_latency + 2) +
+                           c->num_vcs * c->vc_buf_size);
             if (sim_add_chan(s, (uint32_t)first_router + r, p,
-                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0)
+                             (uint32_t)first_router + (uint32_t)nb, in, &link) < 0)
                 return build_fail(s, err, errlen);
         }
     for (uint32_t nd = 0; nd < nodes; nd++) {
@@ -1051,6 +1119,7 @@ int noc_cfg_of_terminal(sim_comp_t *t, noc_cfg_t *c, char *err, size_t errlen)
     c->num_vcs = (int)sim_param_int(p, "num_vcs");
     c->vc_buf_size = (int)sim_param_int(p, "vc_buf_size");
     c->channel_latency = (int)sim_param_int(p, "channel_latency");
+    c->use_noc_latency = sim_param_bool(p, "use_noc_latency");
     c->routing_delay = (int)sim_param_int(p, "routing_delay");
     c->vc_alloc_delay = (int)sim_param_int(p, "vc_alloc_delay");
     c->sw_alloc_delay = (int)sim_param_int(p, "sw_alloc_delay");

@@ -65,6 +65,7 @@ typedef struct noc_cfg {
     int k, n;            /* k-ary n-dimensional */
     int concentration;   /* terminals per router */
     int channel_latency; /* cycles, router-router and terminal-router */
+    int use_noc_latency; /* BookSim2's rule: router-router links by their length */
     double clock_hz;
     char routing[24]; /* dor (dimension order; dateline VCs on the torus) */
     /* router (BookSim2 names) */
@@ -135,6 +136,11 @@ int noc_run(const noc_cfg_t *c, noc_result_t *r, noc_progress_fn progress, void 
  * packet of `flits` from node src to node dst (closed form of the reference:
  * T0 = 2 + 4R + (L - 1) for the default pipeline, R routers traversed). */
 uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits);
+/* Latency in cycles of the channel leaving router r on network port p
+ * (flits and credits): channel_latency, or with use_noc_latency BookSim2's
+ * length rule: 1 on the mesh, 2 on the (folded) torus, and on the
+ * flattened butterfly sqrt(c) x the coordinate distance of the hop. */
+int noc_link_latency(const noc_cfg_t *c, uint32_t r, int p);
 /* Routers a packet traverses from src to dst (dimension order). */
 int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst);
 

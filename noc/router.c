@@ -231,7 +231,8 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
             *slot = *f;
             sim_chan_pop(ch);
             if (slot->flags & NOC_HEAD)
-                slot->port = (uint8_t)noc_route(&r->topo, r->id, slot->dest, port, &slot->vclass);
+                slot->port =
+                    (uint8_t)noc_route(&r->topo, r->id, slot->dest, port, &slot->vclass, c);
             if (!iv->n && !iv->active) {
                 iv->ready = cycle + (uint64_t)r->routing_delay;
                 iv->out_port = slot->port;
@@ -255,8 +256,10 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
         if (iv->active || iv->ready > cycle)
             continue;
         noc_flit_t *h = front(r, i);
-        req[i] = r->ovc_free & (r->topo.adaptive ? noc_route_adaptive(&r->topo, r->id, h->dest)
-                                                 : vc_range_mask(r, h->port, h->vclass));
+        int escaped = i % V == 0 && i / V < r->topo.net_ports;
+        req[i] = r->ovc_free & (r->topo.adaptive
+                                    ? noc_route_adaptive(&r->topo, r->id, h->dest, escaped)
+                                    : vc_range_mask(r, h->port, h->vclass));
         if (req[i])
             va_mask |= 1ull << i;
     }

@@ -38,6 +38,8 @@ static const sim_param_def_t term_params[] = {
     /* the network this terminal belongs to, for cost queries (noc_cfg_of_terminal) */
     {"channel_latency", SIM_P_INT, "1", "cycles", 1, 1000, NULL, "cycles on every channel",
      "BookSim2 (1 in KNCube)"},
+    {"use_noc_latency", SIM_P_BOOL, "false", "", 0, 0, NULL,
+     "router-router links by their length", "BookSim2 use_noc_latency"},
     {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
     {"routing_delay", SIM_P_INT, "0", "cycles", 0, 1000, NULL, "route computation",
      "BookSim2 mesh88_lat"},

@@ -172,6 +172,107 @@ START_TEST(zero_load_closed_form_every_pair_8x8)
 }
 END_TEST
 
+/* Every row of tests/fixtures/noc/booksim2.txt: BookSim2's figure for the
+ * same parameters (measured side by side, scripts/booksim_compare.sh).
+ * Points below 80 % of saturation agree within 5 % in latency and accepted
+ * rate; a point BookSim2 declared unstable is saturated here too. */
+START_TEST(booksim2_side_by_side_fixture)
+{
+    FILE *f = fopen("tests/fixtures/noc/booksim2.txt", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    int rows = 0, unstable = 0;
+    while (fgets(line, sizeof line, f)) {
+        char sets[256], lat_s[32], acc_s[32];
+        double rate;
+        if (line[0] == '#' || sscanf(line, "%255s %lf %31s %31s", sets, &rate, lat_s, acc_s) != 4)
+            continue;
+        noc_cfg_t c;
+        noc_cfg_default(&c);
+        char err[256];
+        if (strcmp(sets, "-"))
+            for (char *kv = strtok(sets, ","); kv; kv = strtok(NULL, ",")) {
+                char *eq = strchr(kv, '=');
+                ck_assert_ptr_nonnull(eq);
+                *eq = '\0';
+                ck_assert_msg(noc_cfg_set(&c, kv, eq + 1, err, sizeof err) == 0, "%s", err);
+            }
+        c.rate = rate;
+        noc_result_t r;
+        ck_assert_msg(noc_run(&c, &r, NULL, NULL, err, sizeof err) == 0, "%s", err);
+        rows++;
+        if (!strcmp(lat_s, "unstable")) {
+            ck_assert_msg(r.saturated, "%s at %g: BookSim2 unstable, prism %.2f cycles", line, rate,
+                          r.avg_packet_latency);
+            unstable++;
+            continue;
+        }
+        double lat = atof(lat_s), acc = atof(acc_s);
+        ck_assert_msg(!r.saturated && fabs(r.avg_packet_latency - lat) / lat < 0.05,
+                      "%s: prism %.2f cycles, BookSim2 %.2f", line, r.avg_packet_latency, lat);
+        ck_assert_msg(fabs(r.accepted_rate - acc) / acc < 0.05, "%s: accepted %.4f, BookSim2 %.4f",
+                      line, r.accepted_rate, acc);
+    }
+    fclose(f);
+    ck_assert_int_ge(rows, 8);
+    ck_assert_int_ge(unstable, 1);
+}
+END_TEST
+
+/* BookSim2's dim_order_torus, rule by rule: on entering a dimension the
+ * shorter way round, class 1 when the current coordinate is above the
+ * destination's, both kept for the dimension; a tie at k/2 goes either way,
+ * about half each (binomial: 2000 draws within 5 sigma of 1000). */
+START_TEST(torus_dateline_class_and_tie)
+{
+    noc_cfg_t c;
+    noc_cfg_default(&c);
+    snprintf(c.topology, sizeof c.topology, "torus");
+    noc_topo_t t;
+    char err[256];
+    ck_assert_int_eq(noc_topo_from_cfg(&c, &t, err, sizeof err), 0);
+    const int k = c.k;
+    for (int x = 0; x < k; x++)
+        for (int dx = 0; dx < k; dx++) {
+            if (x == dx)
+                continue;
+            uint32_t r = (uint32_t)x, dest = (uint32_t)dx; /* row 0: dimension 0 only */
+            uint8_t cls = 9;
+            int p = noc_route(&t, r, dest, t.net_ports, &cls, NULL);
+            int fwd = (dx - x + k) % k;
+            ck_assert_int_eq(p, fwd <= k / 2 ? 0 : 1);
+            ck_assert_int_eq(cls, x > dx);
+            uint8_t first = cls;
+            int hops = 0;
+            while (p < t.net_ports) {
+                int in = 0;
+                r = (uint32_t)noc_neighbor(&t, r, p, &in);
+                hops++;
+                int np = noc_route(&t, r, dest, in, &cls, NULL);
+                if (np < t.net_ports) {
+                    ck_assert_int_eq(np, p); /* same direction */
+                    ck_assert_int_eq(cls, first);
+                }
+                p = np;
+            }
+            ck_assert_uint_eq(r, dest);
+            ck_assert_int_eq(hops, fwd <= k / 2 ? fwd : k - fwd);
+        }
+    sim_opts_t o = {.seed = 7};
+    sim_t *s = sim_create(&o);
+    ck_assert_int_ge(noc_build(s, &c, "", NULL, err, sizeof err), 0);
+    ck_assert_int_eq(sim_init(s), 0);
+    sim_comp_t *rc = sim_comp_at(s, 0);
+    int plus = 0;
+    for (int i = 0; i < 2000; i++) {
+        uint8_t cls = 0;
+        plus += noc_route(&t, 0, (uint32_t)(k / 2), t.net_ports, &cls, rc) == 0;
+    }
+    ck_assert_msg(abs(plus - 1000) < 5 * 23, "%d of 2000 ties went +", plus);
+    sim_destroy(s);
+}
+END_TEST
+
 START_TEST(booksim_figures_8x8_uniform)
 {
     /* BookSim2 (issue 7): 27.0 cycles at zero load, about 27.7 at 0.2,
@@ -311,8 +412,9 @@ END_TEST
 START_TEST(min_adapt_relieves_transpose)
 {
     /* at 0.14 flits/node/cycle transpose saturates dimension order routing on
-     * the 8x8 mesh; minimal adaptive routing spreads it over both minimal
-     * directions and stays near zero load */
+     * the 8x8 mesh; at 0.10 minimal adaptive routing (escape network sticky,
+     * as BookSim2's min_adapt_mesh) is stable and as short (both minimal);
+     * its latency against BookSim2's is in the side-by-side fixture */
     noc_cfg_t c;
     noc_cfg_default(&c);
     char err[256];
@@ -320,12 +422,14 @@ START_TEST(min_adapt_relieves_transpose)
     c.rate = 0.14;
     noc_result_t dor, ad;
     ck_assert_int_eq(noc_run(&c, &dor, NULL, NULL, err, sizeof err), 0);
+    ck_assert_msg(dor.avg_packet_latency > 100, "dor %.1f", dor.avg_packet_latency);
+    c.rate = 0.10;
+    ck_assert_int_eq(noc_run(&c, &dor, NULL, NULL, err, sizeof err), 0);
     snprintf(c.routing, sizeof c.routing, "min_adapt");
     ck_assert_int_eq(noc_run(&c, &ad, NULL, NULL, err, sizeof err), 0);
-    ck_assert_msg(dor.avg_packet_latency > 100 && ad.avg_packet_latency < 30,
-                  "dor %.1f, min_adapt %.1f", dor.avg_packet_latency, ad.avg_packet_latency);
-    /* both minimal: the same hop count on average */
-    ck_assert_double_eq_tol(ad.avg_hops, 6.25, 0.2);
+    ck_assert_msg(!ad.saturated && ad.avg_packet_latency < 40, "min_adapt %.1f",
+                  ad.avg_packet_latency);
+    ck_assert_double_eq_tol(ad.avg_hops, dor.avg_hops, 0.2);
 }
 END_TEST
 
@@ -647,6 +751,8 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, zero_load_closed_form_every_pair_8x8);
     tcase_add_test(tc, booksim_figures_8x8_uniform);
+    tcase_add_test(tc, booksim2_side_by_side_fixture);
+    tcase_add_test(tc, torus_dateline_class_and_tie);
     tcase_add_test(tc, conservation_order_no_deadlock_above_saturation);
     tcase_add_test(tc, router_options_conserve);
     tcase_add_test(tc, speculation_lowers_zero_load_latency);
