@@ -142,6 +142,9 @@ typedef struct noc_term {
     uint8_t sink_next[64];
     /* counters */
     uint64_t flits_injected, flits_ejected, packets_created, packets_ejected;
+    /* every flit created here and ejected here, and the sums of their
+     * creation cycles: the ages of all flits in flight (BookSim2's drain check) */
+    uint64_t flits_created, flits_created_ctime, flits_ejected_ctime;
     uint64_t win_lo, win_hi;
     noc_term_stats_t st;
     uint64_t delivered_msgs;

@@ -344,6 +344,7 @@ static void eject(sim_comp_t *c, noc_term_t *t, const noc_flit_t *f, uint64_t cy
     t->sink_pkt[v] = f->created;
     t->sink_next[v] = (uint8_t)(f->idx + 1);
     t->flits_ejected++;
+    t->flits_ejected_ctime += f->created;
     if (!(f->flags & NOC_TAIL))
         return;
     if (f->idx + 1 != f->size) {
@@ -411,6 +412,8 @@ static void make_packets(sim_comp_t *c, noc_term_t *t, uint64_t cycle)
                 return;
             }
             t->packets_created++;
+            t->flits_created += pk.size;
+            t->flits_created_ctime += (uint64_t)pk.size * cycle;
         }
     }
     t->n_req = 0;
@@ -431,6 +434,8 @@ static void generate(sim_comp_t *c, noc_term_t *t, uint64_t cycle)
             return;
         }
         t->packets_created++;
+        t->flits_created += pk.size;
+        t->flits_created_ctime += (uint64_t)pk.size * cycle;
         if (cycle >= t->win_lo && cycle < t->win_hi) {
             t->st.meas_created++;
             t->st.meas_created_ctime += cycle;
