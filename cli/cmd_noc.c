@@ -85,8 +85,44 @@ static void usage(FILE *f)
             "Exit status: 0 done, 2 bad input, 1 failed run, 130 interrupted (Ctrl-C).\n");
 }
 
-static int apply_set(noc_cfg_t *c, const char *spec)
+/* A comma-separated list with an empty item (",,", a leading or trailing
+ * comma, or nothing at all) is refused, not read as the default. */
+static int has_empty_item(const char *list)
 {
+    size_t n = strlen(list);
+    return !n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,");
+}
+
+/* The parameters --set gave so far (prism names): a key given twice, under
+ * either name, is refused as `prism run --set` does. */
+typedef struct given {
+    const char *name[128];
+    int n;
+} given_t;
+
+static int note_given(given_t *g, const char *key)
+{
+    const char *canon = noc_param_name(key);
+    if (!canon)
+        return 0; /* unknown: noc_cfg_set names it */
+    for (int i = 0; i < g->n; i++)
+        if (!strcmp(g->name[i], canon)) {
+            fprintf(stderr, "prism noc: --set '%s' is given twice%s%s%s\n", key,
+                    strcmp(key, canon) ? " (it is " : "", strcmp(key, canon) ? canon : "",
+                    strcmp(key, canon) ? ")" : "");
+            return -1;
+        }
+    if (g->n < (int)(sizeof g->name / sizeof *g->name))
+        g->name[g->n++] = canon;
+    return 0;
+}
+
+static int apply_set(noc_cfg_t *c, const char *spec, given_t *given)
+{
+    if (has_empty_item(spec)) {
+        fprintf(stderr, "prism noc: --set '%s': an empty item (expected NAME=VALUE,...)\n", spec);
+        return -1;
+    }
     char *dup = strdup(spec), *save = NULL, err[256];
     int rc = 0;
     for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -97,12 +133,18 @@ static int apply_set(noc_cfg_t *c, const char *spec)
             break;
         }
         *eq = '\0';
+        if (note_given(given, tok)) {
+            rc = -1;
+            break;
+        }
         /* packet_size lists use commas too: take the following bare numbers */
         if (!strcmp(tok, "packet_size")) {
             char list[128];
             snprintf(list, sizeof list, "%s", eq + 1);
             char *peek;
-            while ((peek = save) && *peek && !strchr(peek, '=') && strlen(list) < 100) {
+            /* the next items up to one that holds '=' (the next NAME=VALUE) */
+            while ((peek = save) && *peek && !memchr(peek, '=', strcspn(peek, ",")) &&
+                   strlen(list) < 100) {
                 char *next = strtok_r(NULL, ",", &save);
                 if (!next)
                     break;
@@ -248,6 +290,7 @@ int cmd_noc(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char traffic[MAX_TRAFFIC][16];
+    given_t given = {.n = 0};
     int n_tr = 0, json = 0, csv = 0, progress = 0;
     const char *sweep = NULL, *png = NULL;
     char err[256];
@@ -264,6 +307,10 @@ int cmd_noc(int argc, char **argv)
         case 'L': name = "packet_size"; break;
         case 'S': name = "seed"; break;
         case 't': {
+            if (has_empty_item(optarg)) {
+                fprintf(stderr, "prism noc: --traffic '%s': an empty pattern name\n", optarg);
+                return 2;
+            }
             char *dup = strdup(optarg), *save = NULL;
             for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
                 if (n_tr == MAX_TRAFFIC) {
@@ -277,7 +324,7 @@ int cmd_noc(int argc, char **argv)
             break;
         }
         case 's':
-            if (apply_set(&cfg, optarg))
+            if (apply_set(&cfg, optarg, &given))
                 return 2;
             break;
         case 'w': sweep = optarg; break;

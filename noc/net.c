@@ -106,7 +106,9 @@ static const pdef_t pdefs[] = {
     {"warmup_threshold", "warmup_threshold", PT_REAL, F(warmup_threshold), 0, "0.05",
      "relative change below which a period counts as converged", 0, 1},
     {"max_cycles", "(none)", PT_U64, F(max_cycles), 0, "0",
-     "0: BookSim's measurement; else run exactly this many cycles", 0, 1e15},
+     "0: BookSim's measurement; else run exactly this many cycles (at most 1e8: about an hour "
+     "of CPU for a 16x16 mesh at 0.1)",
+     0, NOC_MAX_RUN_CYCLES},
 };
 #undef F
 #undef S
@@ -134,6 +136,12 @@ static const pdef_t *pdef_find(const char *name)
     if (!strcmp(name, "c"))
         return pdef_find("concentration");
     return NULL;
+}
+
+const char *noc_param_name(const char *name)
+{
+    const pdef_t *d = pdef_find(name);
+    return d ? d->name : NULL;
 }
 
 int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, size_t errlen)
@@ -179,7 +187,8 @@ int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, si
         }
         unsigned long long v = strtoull(value, &end, 10);
         if (end == value || *end || (double)v > d->max) {
-            snprintf(err, errlen, "%s: '%s' is not a non-negative integer", d->name, value);
+            snprintf(err, errlen, "%s: '%s' is not an integer in [0, %.17g]", d->name, value,
+                     d->max);
             return -1;
         }
         *(uint64_t *)p = v;
@@ -421,6 +430,13 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
     }
     if (c->n_sizes < 1) {
         snprintf(err, errlen, "packet_size: no sizes");
+        return -1;
+    }
+    if (!c->max_cycles &&
+        (double)c->sample_period * (double)c->max_samples > (double)NOC_MAX_RUN_CYCLES) {
+        snprintf(err, errlen,
+                 "sample_period x max_samples: %d x %d cycles; at most %.0f (a run of hours)",
+                 c->sample_period, c->max_samples, (double)NOC_MAX_RUN_CYCLES);
         return -1;
     }
     if (c->warmup_periods >= c->max_samples && !c->max_cycles) {

@@ -58,6 +58,9 @@ typedef struct noc_delivered {
 
 /* ---- network description ------------------------------------------------------------ */
 #define NOC_MAX_SIZES 8
+/* Longest run `prism noc` accepts, cycles (max_cycles, sample_period x
+ * max_samples, the drain): 1e8 cycles is about an hour of CPU on a 16x16 mesh */
+#define NOC_MAX_RUN_CYCLES 100000000ull
 
 typedef struct noc_cfg {
     /* topology */
@@ -96,6 +99,8 @@ void noc_cfg_default(noc_cfg_t *c);
 /* Set one parameter by prism or BookSim name ("num_vcs=4"). 0 or -1 with a
  * message naming the parameter. */
 int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, size_t errlen);
+/* The prism name of a parameter given by prism or BookSim2 name, NULL if unknown. */
+const char *noc_param_name(const char *name);
 /* Check the whole description (topology, k, rate, buffers, routing fits the
  * topology, ...); 0 or -1 with a message naming the field. */
 int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen);

@@ -238,7 +238,8 @@ int noc_run(const noc_cfg_t *cfg, noc_result_t *res, noc_progress_fn progress, v
             r.t[i]->win_hi = meas_end;
         /* injection goes on until every measured packet has arrived */
         if (!res->saturated && !res->interrupted) {
-            uint64_t limit = r.cycle + 100ull * sp;
+            uint64_t limit = r.cycle + (100ull * sp < NOC_MAX_RUN_CYCLES ? 100ull * sp
+                                                                          : NOC_MAX_RUN_CYCLES);
             for (uint64_t step = 0;; step++) {
                 sums_t s = sum_up(&r);
                 if (s.arrived >= s.created)

@@ -606,7 +606,18 @@ START_TEST(bad_input_is_one_clear_error)
                             {"--traffic nosuch", "unknown pattern 'nosuch'"},
                             {"--sweep 0.5:0.1:0.1", "--sweep"},
                             {"--plot x.png", "--sweep"},
-                            {"--set nosuch=1", "unknown network parameter 'nosuch'"}};
+                            {"--set nosuch=1", "unknown network parameter 'nosuch'"},
+                            /* issue 22: a key given twice, under either name */
+                            {"--set k=4,k=5", "'k' is given twice"},
+                            {"--set routing=dor --set routing_function=dor", "given twice"},
+                            /* an empty pattern is not uniform, an empty item not nothing */
+                            {"--traffic ,,,,", "empty pattern"},
+                            {"--traffic uniform,,transpose", "empty pattern"},
+                            {"--set ,", "empty item"},
+                            /* unbounded runs (a hang): refused before any cycle */
+                            {"--set max_cycles=1000000000000", "max_cycles: '1000000000000'"},
+                            {"--set sample_period=1000000000,max_samples=1000",
+                             "sample_period x max_samples"}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char cmd[512];
         snprintf(cmd, sizeof cmd, "%s noc %s 2>&1", prism, bad[i][0]);
@@ -674,6 +685,10 @@ START_TEST(cli_outputs_and_config)
     ck_assert_ptr_nonnull(strstr(out, "\"sim_cycles\":"));
     ck_assert_ptr_nonnull(strstr(out, "\"saturated\":false"));
     ck_assert_int_eq(out[0], '{');
+    /* a packet_size list followed by another NAME=VALUE */
+    EXPECT_RUN(0, "\"packet_size\":\"1,4\"", out, "%s noc --set packet_size=1,4,k=4 --json",
+               prism);
+    ck_assert_ptr_nonnull(strstr(out, "\"k\":4,"));
     ck_assert_int_eq(run(out, sizeof out, "%s noc --k 4 --sweep 0.1:0.2:0.1 --json", prism), 0);
     ck_assert_int_eq(out[0], '[');
     write_file(path("chip.yaml"), "components:\n  x: {model: sink}\nnetwork:\n  k: 3\n  "
