@@ -66,8 +66,11 @@ static const pdef_t pdefs[] = {
      "crossbar inputs per input port (VC v uses input v mod speedup)", 1, 64},
     {"output_speedup", "output_speedup", PT_INT, F(output_speedup), 0, "1",
      "crossbar outputs per output port (only 1 is modelled)", 1, 1},
-    {"speculative", "speculative", PT_BOOL, F(speculative), 0, "0",
-     "heads bid for the switch in their VC-allocation cycle, below non-speculative bids", 0, 1},
+    {"speculative", "speculative", PT_INT, F(speculative), 0, "0",
+     "1: BookSim2's speculative switch allocation (heads bid in their VC-allocation cycle below "
+     "non-speculative bids; a grant is wasted when VC allocation fails); 2: prism's earlier "
+     "variant (a second pass for heads that just won a VC, never wasting a grant); 0: off",
+     0, 2},
     {"hold_switch_for_packet", "hold_switch_for_packet", PT_BOOL, F(hold_switch_for_packet), 0, "0",
      "a packet keeps its crossbar input and output until its tail", 0, 1},
     {"flit_bytes", "(none)", PT_INT, F(flit_bytes), 0, "16",
@@ -836,7 +839,7 @@ static void router_params(kv_t *kv, const noc_cfg_t *c, uint32_t r, const char *
     kv_add(kv, "routing_delay", "%d", c->routing_delay);
     kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
     kv_add(kv, "input_speedup", "%d", c->input_speedup);
-    kv_add(kv, "speculative", "%s", c->speculative ? "true" : "false");
+    kv_add(kv, "speculative", "%d", c->speculative);
     kv_add(kv, "hold_switch_for_packet", "%s", c->hold_switch_for_packet ? "true" : "false");
     energy_params(kv, c);
 }

@@ -187,7 +187,7 @@ typedef struct noc_router {
     uint8_t sw_ptr[64];
     int8_t hold_vc[64];    /* crossbar input -> held input VC (hold_switch_for_packet) */
     int8_t chosen[64][64]; /* switch allocation: VC picked per (crossbar input, output) */
-    uint64_t flits_routed, va_grants, sa_grants, cycles_active;
+    uint64_t flits_routed, va_grants, sa_grants, sa_wasted, cycles_active;
     uint64_t link_flits; /* flits sent to another router */
     uint64_t link_ports; /* output ports that lead to another router */
     double pj_router_flit, pj_link_flit;

@@ -387,6 +387,7 @@ START_TEST(router_options_conserve)
                              {"sw_allocator", "separable_input_first"},
                              {"sw_allocator", "separable_output_first"},
                              {"speculative", "1"},
+                             {"speculative", "2"},
                              {"hold_switch_for_packet", "1"},
                              {"wait_for_tail_credit", "0"},
                              {"input_speedup", "1"},
