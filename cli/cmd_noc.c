@@ -171,13 +171,38 @@ static int apply_set(noc_cfg_t *c, const char *spec, given_t *given)
 /* One name: value of the `network:` block of a chip config (docs/noc.md):
  * a network parameter; `prefix` is ignored, `clock` may name a clock
  * (ignored) or give a frequency. */
+typedef struct block_ctx {
+    noc_cfg_t *c;
+    long max_attach; /* highest node an attach.<node> key names, -1 */
+    char attach_where[256];
+} block_ctx_t;
+
 static int network_entry(void *ctx, const char *key, const char *val, const char *where, char *err,
                          size_t errlen)
 {
-    noc_cfg_t *c = ctx;
+    block_ctx_t *bc = ctx;
+    noc_cfg_t *c = bc->c;
     char why[256];
     if (!strcmp(key, "prefix"))
         return 0;
+    if (!strncmp(key, "attach.", 7)) {
+        /* units at a node (a chip's placement): prism noc runs synthetic
+         * traffic only, so they are not simulated, but the node must be one
+         * of the network's (checked once k, n and c are all read) */
+        char *end;
+        long node = strtol(key + 7, &end, 10);
+        if (end == key + 7 || *end || node < 0 || key[7] == '-' || key[7] == '+') {
+            snprintf(err, errlen, "%s: network: %s: '%s' is not a node number", where, key,
+                     key + 7);
+            return -1;
+        }
+        (void)val;
+        if (node > bc->max_attach) {
+            bc->max_attach = node;
+            snprintf(bc->attach_where, sizeof bc->attach_where, "%s: network: %s", where, key);
+        }
+        return 0;
+    }
     if (!strcmp(key, "clock")) {
         double hz;
         if (!sim_parse_freq(val, &hz) && hz > 0)
@@ -196,11 +221,17 @@ static int network_entry(void *ctx, const char *key, const char *val, const char
 static int load_network_block(noc_cfg_t *c, const char *path)
 {
     char err[1024];
-    int rc = sim_config_read_block(path, "network", network_entry, c, err, sizeof err);
+    block_ctx_t bc = {.c = c, .max_attach = -1};
+    int rc = sim_config_read_block(path, "network", network_entry, &bc, err, sizeof err);
     if (rc == 1)
         fprintf(stderr, "prism noc: %s has no 'network:' mapping\n", path);
     else if (rc)
         fprintf(stderr, "prism noc: %s\n", err);
+    else if (bc.max_attach >= 0 && (uint64_t)bc.max_attach >= noc_nodes(c)) {
+        fprintf(stderr, "prism noc: %s: '%ld' is not a node of this network (0..%u)\n",
+                bc.attach_where, bc.max_attach, noc_nodes(c) - 1);
+        rc = -1;
+    }
     return rc ? -1 : 0;
 }
 

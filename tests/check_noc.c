@@ -695,6 +695,20 @@ START_TEST(cli_outputs_and_config)
     write_file(path("chip.yaml"), "components:\n  x: {model: sink}\nnetwork:\n  k: 3\n  "
                                   "num_vcs: 2\n  vc_buf_size: 2\n  input_speedup: 1\n");
     EXPECT_RUN(0, "mesh,3,2,uniform", out, "%s noc --config %s --csv", prism, path("chip.yaml"));
+    /* a chip's attach.<node> keys (configs/hybrid.yaml) are accepted; the
+     * node must exist */
+    EXPECT_RUN(0, "mesh,4,2,uniform", out, "%s noc --config configs/hybrid.yaml --rate 0.05 --csv",
+               prism);
+    write_file(path("att.yaml"), "components: {}\nnetwork:\n  k: 2\n  attach.4: x\n");
+    EXPECT_RUN(2, "attach.4: '4' is not a node of this network (0..3)", out,
+               "%s noc --config %s 2>&1", prism, path("att.yaml"));
+    /* a chip's attach.<node> keys (configs/hybrid.yaml) are accepted; the
+     * node must exist */
+    EXPECT_RUN(0, "mesh,4,2,uniform", out, "%s noc --config configs/hybrid.yaml --rate 0.05 --csv",
+               prism);
+    write_file(path("att.yaml"), "components: {}\nnetwork:\n  k: 2\n  attach.4: x\n");
+    EXPECT_RUN(2, "attach.4: '4' is not a node of this network (0..3)", out,
+               "%s noc --config %s", prism, path("att.yaml"));
     write_file(path("bad.yaml"), "network:\n  k: 1\n");
     ck_assert_int_eq(run(out, sizeof out, "%s noc --config %s", prism, path("bad.yaml")), 2);
     ck_assert_msg(strstr(out, "bad.yaml:2:3: network: k: '1'"), "%s", out);
