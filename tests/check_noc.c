@@ -95,11 +95,12 @@ static const sim_model_t ping_model = {
 };
 
 /* fbfly: the other routers of a dimension are one hop away */
-static void zero_load_all_pairs_topo(const char *topo, int k, int flits)
+static void zero_load_all_pairs_topo(const char *topo, int k, int flits, int noc_latency)
 {
     sim_model_register(&ping_model);
     noc_cfg_t cfg;
     noc_cfg_default(&cfg);
+    cfg.use_noc_latency = noc_latency;
     snprintf(cfg.topology, sizeof cfg.topology, "%s", topo);
     cfg.k = k;
     const int N = k * k;
@@ -140,10 +141,17 @@ static void zero_load_all_pairs_topo(const char *topo, int k, int flits)
              * coordinates + 1 (fbfly); T0 = 2 + 4R + (L - 1) */
             int sx = src % k, sy = src / k, dx = d % k, dy = d / k;
             /* fat tree (2 levels): 1 router under one leaf, else up and down */
+            int tx = abs(sx - dx) < k - abs(sx - dx) ? abs(sx - dx) : k - abs(sx - dx);
+            int ty = abs(sy - dy) < k - abs(sy - dy) ? abs(sy - dy) : k - abs(sy - dy);
             int R = !strcmp(topo, "fbfly")     ? (sx != dx) + (sy != dy) + 1
                     : !strcmp(topo, "fattree") ? (src / k == d / k ? 1 : 3)
+                    : !strcmp(topo, "torus")   ? tx + ty + 1
                                                : abs(sx - dx) + abs(sy - dy) + 1;
             uint64_t t0_ref = (uint64_t)(2 + 4 * R + flits - 1);
+            /* BookSim2's use_noc_latency on the torus: router links take 2
+             * cycles, not 1 (R - 1 of them) */
+            if (noc_latency && !strcmp(topo, "torus"))
+                t0_ref += (uint64_t)(R - 1);
             ck_assert_uint_eq(p->from[src], 1);
             ck_assert_msg(p->lat[src] == t0_ref, "%d -> %d: %llu cycles, closed form %llu", src, d,
                           (unsigned long long)p->lat[src], (unsigned long long)t0_ref);
@@ -158,17 +166,21 @@ static void zero_load_all_pairs_topo(const char *topo, int k, int flits)
 
 static void zero_load_all_pairs(int flits)
 {
-    zero_load_all_pairs_topo("mesh", 8, flits);
+    zero_load_all_pairs_topo("mesh", 8, flits, 0);
 }
 
 START_TEST(zero_load_closed_form_every_pair_8x8)
 {
     zero_load_all_pairs(1);
     zero_load_all_pairs(4);
-    zero_load_all_pairs_topo("fbfly", 4, 1);
-    zero_load_all_pairs_topo("fbfly", 4, 4);
-    zero_load_all_pairs_topo("fattree", 4, 1);
-    zero_load_all_pairs_topo("fattree", 4, 4);
+    zero_load_all_pairs_topo("fbfly", 4, 1, 0);
+    zero_load_all_pairs_topo("fbfly", 4, 4, 0);
+    zero_load_all_pairs_topo("fattree", 4, 1, 0);
+    zero_load_all_pairs_topo("fattree", 4, 4, 0);
+    /* the torus, minimal either way round (a k/2 tie has the same length),
+     * with 1-cycle links and with BookSim2's 2-cycle ones */
+    zero_load_all_pairs_topo("torus", 4, 1, 0);
+    zero_load_all_pairs_topo("torus", 4, 4, 1);
 }
 END_TEST
 
