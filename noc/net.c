@@ -143,12 +143,54 @@ static const pdef_t *pdef_find(const char *name)
 
 const char *noc_param_name(const char *name)
 {
+    if (!strncmp(name, "link_latency.", 13))
+        return NULL;
     const pdef_t *d = pdef_find(name);
     return d ? d->name : NULL;
 }
 
+/* `link_latency.R.P` = CYCLES: the channel leaving router R on network port
+ * P (checked against the topology by noc_cfg_check) */
+static int set_link_latency(noc_cfg_t *c, const char *name, const char *value, char *err,
+                            size_t errlen)
+{
+    char *end;
+    const char *s = name + strlen("link_latency.");
+    unsigned long router = strtoul(s, &end, 10);
+    unsigned long port = 0;
+    int ok = end != s && *end == '.' && *s != '-' && *s != '+';
+    if (ok) {
+        s = end + 1;
+        port = strtoul(s, &end, 10);
+        ok = end != s && !*end && *s != '-' && *s != '+' && router < (1ul << 24) && port < 64;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "%s: expected link_latency.ROUTER.PORT (numbers)", name);
+        return -1;
+    }
+    long cycles = strtol(value, &end, 10);
+    if (end == value || *end || cycles < 1 || cycles > 1000) {
+        snprintf(err, errlen, "%s: '%s' is not an integer in [1, 1000]", name, value);
+        return -1;
+    }
+    for (int i = 0; i < c->n_link_lat; i++)
+        if (c->link_lat[i].router == router && c->link_lat[i].port == port) {
+            c->link_lat[i].cycles = (uint16_t)cycles;
+            return 0;
+        }
+    if (c->n_link_lat == NOC_MAX_LINK_LAT) {
+        snprintf(err, errlen, "%s: more than %d explicit link latencies", name, NOC_MAX_LINK_LAT);
+        return -1;
+    }
+    c->link_lat[c->n_link_lat++] =
+        (struct noc_link_lat){(uint32_t)router, (uint16_t)port, (uint16_t)cycles};
+    return 0;
+}
+
 int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, size_t errlen)
 {
+    if (!strncmp(name, "link_latency.", 13))
+        return set_link_latency(c, name, value, err, errlen);
     const pdef_t *d = pdef_find(name);
     if (!d) {
         snprintf(err, errlen, "unknown network parameter '%s' (see prism noc --help)", name);
@@ -397,6 +439,18 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
         snprintf(err, errlen, "use_noc_latency: no length rule for the fat tree (BookSim2 has none)");
         return -1;
     }
+    for (int i = 0; i < c->n_link_lat; i++) {
+        int in = 0;
+        if (c->link_lat[i].router >= noc_routers(c) ||
+            c->link_lat[i].port >= (t.kind == NOC_TOPO_FATTREE ? t.ports : t.net_ports) ||
+            noc_neighbor(&t, c->link_lat[i].router, c->link_lat[i].port, &in) < 0) {
+            snprintf(err, errlen,
+                     "link_latency.%u.%u: router %u has no link on port %u in this network",
+                     c->link_lat[i].router, c->link_lat[i].port, c->link_lat[i].router,
+                     c->link_lat[i].port);
+            return -1;
+        }
+    }
     if (t.kind == NOC_TOPO_FATTREE && c->n < 2) {
         snprintf(err, errlen, "n: a fat tree needs n >= 2 levels");
         return -1;
@@ -624,6 +678,9 @@ uint32_t noc_link_count(const noc_cfg_t *c)
 
 int noc_link_latency(const noc_cfg_t *c, uint32_t r, int p)
 {
+    for (int i = 0; i < c->n_link_lat; i++)
+        if (c->link_lat[i].router == r && c->link_lat[i].port == p)
+            return c->link_lat[i].cycles;
     noc_topo_t t;
     char err[64];
     if (!c->use_noc_latency || noc_topo_from_cfg(c, &t, err, sizeof err) || p >= t.net_ports)
@@ -753,7 +810,8 @@ typedef struct kv {
     char *v[128];
     char buf[64][48];
     int n, nb;
-    char *const *attach; /* terminals: the components at each node, or NULL */
+    char *const *attach;  /* terminals: the components at each node, or NULL */
+    const char *link_txt; /* terminals: explicit link latencies "R.P=C;...", or NULL */
 } kv_t;
 
 static void kv_add(kv_t *kv, const char *k, const char *fmt, ...)
@@ -795,18 +853,31 @@ static int build_fail(sim_t *s, char *err, size_t errlen)
     return -1;
 }
 
+static char *link_lat_text(const noc_cfg_t *c)
+{
+    size_t cap = (size_t)c->n_link_lat * 32 + 1, len = 0;
+    char *txt = malloc(cap);
+    if (!txt)
+        return NULL;
+    txt[0] = '\0';
+    for (int i = 0; i < c->n_link_lat; i++)
+        len += (size_t)snprintf(txt + len, cap - len, "%s%u.%u=%u", i ? ";" : "",
+                                c->link_lat[i].router, c->link_lat[i].port, c->link_lat[i].cycles);
+    return txt;
+}
+
 /* `count` components "<prefix><letter><i>" of `model`, each with the
  * parameters `params` writes for it; the id of the first, or -1. */
 static int add_units(sim_t *s, const noc_cfg_t *c, const char *prefix, char letter,
                      const char *model, const char *clk, uint32_t count,
                      void (*params)(kv_t *kv, const noc_cfg_t *c, uint32_t i, const char *sizes),
-                     char *const *attach, char *err, size_t errlen)
+                     char *const *attach, const char *link_txt, char *err, size_t errlen)
 {
     char sizes[128], name[96];
     sizes_text(c, sizes, sizeof sizes);
     int first = -1;
     for (uint32_t i = 0; i < count; i++) {
-        kv_t kv = {.n = 0, .attach = attach};
+        kv_t kv = {.n = 0, .attach = attach, .link_txt = link_txt};
         common_params(&kv, c);
         params(&kv, c, i, sizes);
         snprintf(name, sizeof name, "%s%c%u", prefix, letter, i);
@@ -856,6 +927,11 @@ static void terminal_params(kv_t *kv, const noc_cfg_t *c, uint32_t nd, const cha
     kv_add(kv, "packet_flits", "%d", c->packet_flits);
     kv_add(kv, "channel_latency", "%d", c->channel_latency);
     kv_add(kv, "use_noc_latency", "%s", c->use_noc_latency ? "true" : "false");
+    if (kv->link_txt) { /* "R.P=C;..." for noc_cfg_of_terminal */
+        kv->v[kv->n++] = "link_latency";
+        kv->v[kv->n++] = (char *)kv->link_txt;
+        kv->v[kv->n] = NULL;
+    }
     kv_add(kv, "routing", "%s", c->routing);
     kv_add(kv, "routing_delay", "%d", c->routing_delay);
     kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
@@ -883,12 +959,18 @@ static int build_net(sim_t *s, const noc_cfg_t *c, const char *prefix, const cha
     noc_topo_t t;
     noc_topo_from_cfg(c, &t, err, errlen);
     uint32_t routers = noc_routers(c), nodes = noc_nodes(c);
-    int first_router =
-        add_units(s, c, prefix, 'r', "iq_router", clk, routers, router_params, NULL, err, errlen);
+    int first_router = add_units(s, c, prefix, 'r', "iq_router", clk, routers, router_params, NULL,
+                                 NULL, err, errlen);
     if (first_router < 0)
         return -1;
+    char *link_txt = c->n_link_lat ? link_lat_text(c) : NULL;
+    if (c->n_link_lat && !link_txt) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     int first_term = add_units(s, c, prefix, 't', "noc_terminal", clk, nodes, terminal_params,
-                               attach, err, errlen);
+                               attach, link_txt, err, errlen);
+    free(link_txt);
     if (first_term < 0)
         return -1;
     /* channels: flits leave at switch allocation and are written into the
@@ -1139,6 +1221,18 @@ int noc_cfg_of_terminal(sim_comp_t *t, noc_cfg_t *c, char *err, size_t errlen)
     c->vc_buf_size = (int)sim_param_int(p, "vc_buf_size");
     c->channel_latency = (int)sim_param_int(p, "channel_latency");
     c->use_noc_latency = sim_param_bool(p, "use_noc_latency");
+    const char *ll = sim_param_str(p, "link_latency");
+    while (ll && *ll) {
+        char name[64], *eq = NULL;
+        size_t n = strcspn(ll, ";");
+        snprintf(name, sizeof name, "link_latency.%.*s", (int)n, ll);
+        if ((eq = strchr(name, '=')) == NULL)
+            break;
+        *eq = '\0';
+        if (set_link_latency(c, name, eq + 1, err, errlen))
+            return -1;
+        ll += n + (ll[n] == ';');
+    }
     c->routing_delay = (int)sim_param_int(p, "routing_delay");
     c->vc_alloc_delay = (int)sim_param_int(p, "vc_alloc_delay");
     c->sw_alloc_delay = (int)sim_param_int(p, "sw_alloc_delay");

@@ -61,6 +61,7 @@ typedef struct noc_delivered {
 /* Longest run `prism noc` accepts, cycles (max_cycles, sample_period x
  * max_samples, the drain): 1e8 cycles is about an hour of CPU on a 16x16 mesh */
 #define NOC_MAX_RUN_CYCLES 100000000ull
+#define NOC_MAX_LINK_LAT 256 /* explicit per-link latencies in one description */
 
 typedef struct noc_cfg {
     /* topology */
@@ -69,6 +70,13 @@ typedef struct noc_cfg {
     int concentration;   /* terminals per router */
     int channel_latency; /* cycles, router-router and terminal-router */
     int use_noc_latency; /* BookSim2's rule: router-router links by their length */
+    /* explicit latencies of single router-router links (`link_latency.R.P`),
+     * over channel_latency and use_noc_latency */
+    int n_link_lat;
+    struct noc_link_lat {
+        uint32_t router;
+        uint16_t port, cycles;
+    } link_lat[NOC_MAX_LINK_LAT];
     double clock_hz;
     char routing[24]; /* dor (dimension order; dateline VCs on the torus) */
     /* router (BookSim2 names) */
@@ -142,7 +150,8 @@ int noc_run(const noc_cfg_t *c, noc_result_t *r, noc_progress_fn progress, void 
  * T0 = 2 + 4R + (L - 1) for the default pipeline, R routers traversed). */
 uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits);
 /* Latency in cycles of the channel leaving router r on network port p
- * (flits and credits): channel_latency, or with use_noc_latency BookSim2's
+ * (flits and credits): its `link_latency.r.p` if given, else
+ * channel_latency, or with use_noc_latency BookSim2's
  * length rule: 1 on the mesh, 2 on the (folded) torus, and on the
  * flattened butterfly sqrt(c) x the coordinate distance of the hop. */
 int noc_link_latency(const noc_cfg_t *c, uint32_t r, int p);

@@ -40,6 +40,8 @@ static const sim_param_def_t term_params[] = {
      "BookSim2 (1 in KNCube)"},
     {"use_noc_latency", SIM_P_BOOL, "false", "", 0, 0, NULL,
      "router-router links by their length", "BookSim2 use_noc_latency"},
+    {"link_latency", SIM_P_STR, "", "", 0, 0, NULL,
+     "explicit link latencies, ROUTER.PORT=CYCLES;...", "the network: block"},
     {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
     {"routing_delay", SIM_P_INT, "0", "cycles", 0, 1000, NULL, "route computation",
      "BookSim2 mesh88_lat"},

@@ -95,12 +95,19 @@ static const sim_model_t ping_model = {
 };
 
 /* fbfly: the other routers of a dimension are one hop away */
-static void zero_load_all_pairs_topo(const char *topo, int k, int flits, int noc_latency)
+static void zero_load_all_pairs_topo(const char *topo, int k, int flits, int noc_latency,
+                                     int slow_link)
 {
     sim_model_register(&ping_model);
     noc_cfg_t cfg;
     noc_cfg_default(&cfg);
     cfg.use_noc_latency = noc_latency;
+    char err0[256];
+    if (slow_link) { /* router 0's +x link takes slow_link cycles */
+        char v[16];
+        snprintf(v, sizeof v, "%d", slow_link);
+        ck_assert_int_eq(noc_cfg_set(&cfg, "link_latency.0.0", v, err0, sizeof err0), 0);
+    }
     snprintf(cfg.topology, sizeof cfg.topology, "%s", topo);
     cfg.k = k;
     const int N = k * k;
@@ -152,6 +159,9 @@ static void zero_load_all_pairs_topo(const char *topo, int k, int flits, int noc
              * cycles, not 1 (R - 1 of them) */
             if (noc_latency && !strcmp(topo, "torus"))
                 t0_ref += (uint64_t)(R - 1);
+            /* dimension order leaves router 0 on +x when the destination's x > 0 */
+            if (slow_link && src == 0 && dx > 0)
+                t0_ref += (uint64_t)(slow_link - 1);
             ck_assert_uint_eq(p->from[src], 1);
             ck_assert_msg(p->lat[src] == t0_ref, "%d -> %d: %llu cycles, closed form %llu", src, d,
                           (unsigned long long)p->lat[src], (unsigned long long)t0_ref);
@@ -161,26 +171,34 @@ static void zero_load_all_pairs_topo(const char *topo, int k, int flits, int noc
         }
     }
     ck_assert_int_eq(checked, N * N);
+    /* a terminal gives back the description, explicit link latencies too */
+    noc_cfg_t back;
+    ck_assert_int_eq(noc_cfg_of_terminal(sim_comp_find(s, "t0"), &back, err0, sizeof err0), 0);
+    for (int d = 0; d < N; d++)
+        ck_assert_uint_eq(noc_zero_load_latency(&back, 0, (uint32_t)d, flits),
+                          noc_zero_load_latency(&cfg, 0, (uint32_t)d, flits));
     sim_destroy(s);
 }
 
 static void zero_load_all_pairs(int flits)
 {
-    zero_load_all_pairs_topo("mesh", 8, flits, 0);
+    zero_load_all_pairs_topo("mesh", 8, flits, 0, 0);
 }
 
 START_TEST(zero_load_closed_form_every_pair_8x8)
 {
     zero_load_all_pairs(1);
     zero_load_all_pairs(4);
-    zero_load_all_pairs_topo("fbfly", 4, 1, 0);
-    zero_load_all_pairs_topo("fbfly", 4, 4, 0);
-    zero_load_all_pairs_topo("fattree", 4, 1, 0);
-    zero_load_all_pairs_topo("fattree", 4, 4, 0);
+    zero_load_all_pairs_topo("fbfly", 4, 1, 0, 0);
+    zero_load_all_pairs_topo("fbfly", 4, 4, 0, 0);
+    zero_load_all_pairs_topo("fattree", 4, 1, 0, 0);
+    zero_load_all_pairs_topo("fattree", 4, 4, 0, 0);
     /* the torus, minimal either way round (a k/2 tie has the same length),
      * with 1-cycle links and with BookSim2's 2-cycle ones */
-    zero_load_all_pairs_topo("torus", 4, 1, 0);
-    zero_load_all_pairs_topo("torus", 4, 4, 1);
+    zero_load_all_pairs_topo("torus", 4, 1, 0, 0);
+    zero_load_all_pairs_topo("torus", 4, 4, 1, 0);
+    /* an explicit link latency (network: link_latency.0.0: 5) */
+    zero_load_all_pairs_topo("mesh", 4, 4, 0, 5);
 }
 END_TEST
 
@@ -630,7 +648,9 @@ START_TEST(bad_input_is_one_clear_error)
                             /* unbounded runs (a hang): refused before any cycle */
                             {"--set max_cycles=1000000000000", "max_cycles: '1000000000000'"},
                             {"--set sample_period=1000000000,max_samples=1000",
-                             "sample_period x max_samples"}};
+                             "sample_period x max_samples"},
+                            {"--k 4 --set link_latency.0.1=5", "router 0 has no link on port 1"},
+                            {"--set link_latency.0.0=0", "link_latency.0.0: '0'"}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char cmd[512];
         snprintf(cmd, sizeof cmd, "%s noc %s 2>&1", prism, bad[i][0]);
