@@ -64,6 +64,14 @@ int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthet
  * 0, or 1 with the message in err. */
 struct map_schedule;
 int cli_trace_schedule(const char *db, const struct map_schedule *s, char *err, size_t n);
+/* After a generation ran (prism run --generate, cli/run_generate.c): prints
+ * TTFT, TPOT (mean, p50, p99), tokens/s and energy per token (not with
+ * json), and with a trace adds the table gen_steps and the view
+ * generation_steps (one row per step). Returns the exit code to keep (0, or 1
+ * when the figures or the tables could not be made). */
+int cli_generation_after(sim_t *s, const char *trace_path, int json);
+/* --generate N: a count in 1..65536 into *tokens; 0, or 2 after one line on stderr. */
+int cli_parse_generate(const char *arg, int *tokens);
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);

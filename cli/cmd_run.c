@@ -193,6 +193,10 @@ static void usage(FILE *f)
             "                        shape of the workload (defaults: the model's); DTYPE is\n"
             "                        one of %s\n"
             "                        (default: the GEMM unit's word_bytes, e.g. i8 for 1)\n"
+            "  --prompt N --generate N\n"
+            "                        generate N new tokens after a prompt of N tokens (a\n"
+            "                        decoder LM): prefill, then N-1 decode steps with the KV\n"
+            "                        cache growing; prints TTFT, TPOT, tokens/s, energy/token\n"
             "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
             "                        on the config's schedule_driver\n"
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
@@ -441,6 +445,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                                          {"pilot-events", required_argument, NULL, 'E'},
                                          {"sync", required_argument, NULL, 'Y'},
                                          {"peer-timeout", required_argument, NULL, 'T'},
+                                         {"prompt", required_argument, NULL, 'S'},
+                                         {"generate", required_argument, NULL, 'g'},
                                          {NULL, 0, NULL, 0}};
     const char *partition_file = NULL;
     long want_ranks = 0;
@@ -451,6 +457,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     wl_gen_opts_t wopts;
     wl_gen_opts_default(&wopts);
     int messages = 0, progress = 0, json = 0, index = 0, force = 0, dtype_given = 0;
+    int gen_tokens = 0; /* --generate N: prefill, then decode steps (cli/run_generate.c) */
     char dtype_note[160] = "";
     sim_config_over_t over = {0};
     double wall_limit = 0, peer_timeout = 30;
@@ -507,6 +514,10 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                     "run", "--peer-timeout '%s' is not a positive number of seconds", optarg);
             break;
         }
+        case 'g':
+            if (cli_parse_generate(optarg, &gen_tokens))
+                return 2;
+            break;
         case 'p': progress = 1; break;
         case 'i': index = 1; break;
         case 'j': json = 1; break;
@@ -621,6 +632,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     if (schedule_out && !workload && !schedule_in) {
         return cli_usage_error("run", "--schedule-out needs --workload or --schedule");
     }
+    if (gen_tokens && (!workload || dist))
+        return cli_usage_error("run", "--generate needs --workload and one rank");
     if (workload && schedule_in) {
         return cli_usage_error("run", "give --workload (map it naively) or --schedule (a mapped "
                                       "schedule), not both");
@@ -669,7 +682,9 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     else if (workload && !dtype_note[0])
         snprintf(dtype_note, sizeof dtype_note, "%s: the model's default",
                  wl_dtype_name(wopts.dtype));
-    if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
+    if (workload && (gen_tokens ? map_generation_attach(s, workload, &wopts, gen_tokens, err,
+                                                        sizeof err)
+                                : map_workload_attach(s, workload, &wopts, err, sizeof err))) {
         if (rank == 0)
             fprintf(stderr, "prism run: %s\n", err);
         sim_destroy(s);
@@ -865,6 +880,9 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                 exit_code = 1;
         }
     }
+    if (gen_tokens && !r.failed && !r.interrupted && cli_generation_after(s, trace_path, json) &&
+        !exit_code)
+        exit_code = 1;
     print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows, workload, dtype_note);
     if (dist && !json) {
         sim_dist_stats_t st;
