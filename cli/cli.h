@@ -70,6 +70,8 @@ int cli_trace_schedule(const char *db, const struct map_schedule *s, char *err, 
  * generation_steps (one row per step). Returns the exit code to keep (0, or 1
  * when the figures or the tables could not be made). */
 int cli_generation_after(sim_t *s, const char *trace_path, int json);
+/* ,"generation":{...}: the figures and one object per step, for --json. */
+void cli_generation_json(sim_t *s);
 /* --generate N: a count in 1..65536 into *tokens; 0, or 2 after one line on stderr. */
 int cli_parse_generate(const char *arg, int *tokens);
 

@@ -238,7 +238,7 @@ static void json_real(const char *key, double v, int comma)
  * with every figure at full precision. */
 static void print_summary(sim_t *s, uint64_t seed, const char *status, const char *msg, double wall,
                           int json, const char *trace_path, uint64_t rows, const char *workload,
-                          const char *dtype_note)
+                          const char *dtype_note, int generation)
 {
     double evs = wall > 0 ? (double)sim_events_handled(s) / wall : 0;
     size_t n = sim_comp_count(s);
@@ -285,7 +285,10 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
             json_real("energy_pj", sim_energy_pj(c), 1);
             printf(",\"events\":%llu}", (unsigned long long)sim_comp_events(c));
         }
-        printf("]}\n");
+        printf("]");
+        if (generation) /* a generation's figures (cli/run_generate.c) */
+            cli_generation_json(s);
+        printf("}\n");
         return;
     }
     char h[64], hw[32];
@@ -883,7 +886,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     if (gen_tokens && !r.failed && !r.interrupted && cli_generation_after(s, trace_path, json) &&
         !exit_code)
         exit_code = 1;
-    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows, workload, dtype_note);
+    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows, workload, dtype_note,
+                  gen_tokens && !r.failed && !r.interrupted);
     if (dist && !json) {
         sim_dist_stats_t st;
         sim_dist_get_stats(s, &st);

@@ -108,3 +108,33 @@ int cli_generation_after(sim_t *s, const char *trace_path, int json)
     map_gen_stats_free(&g);
     return rc;
 }
+
+void cli_generation_json(sim_t *s)
+{
+    const char *driver = NULL;
+    char err[512];
+    map_schedule_t *ms = NULL;
+    if (!map_find_driver(s, &driver, err, sizeof err))
+        ms = map_attached(s, driver);
+    map_gen_stats_t g;
+    if (!ms || map_generation_stats(ms, &g)) {
+        printf(",\"generation\":null");
+        return;
+    }
+    double total = 0;
+    for (size_t i = 0; i < sim_comp_count(s); i++)
+        total += sim_energy_pj(sim_comp_at(s, i));
+    printf(",\"generation\":{\"prompt\":%d,\"new_tokens\":%zu,\"batch\":%d,\"ttft_ps\":%llu,"
+           "\"tpot_mean_ps\":%.17g,\"tpot_p50_ps\":%llu,\"tpot_p99_ps\":%llu,"
+           "\"tokens_per_s\":%.17g,\"energy_per_token_pj\":%.17g,\"steps\":[",
+           ms->gen_prompt, g.steps, ms->gen_batch, (unsigned long long)g.ttft_ps, g.tpot_mean_ps,
+           (unsigned long long)g.tpot_p50_ps, (unsigned long long)g.tpot_p99_ps, g.tokens_per_s,
+           g.tokens ? total / (double)g.tokens : 0.0);
+    for (size_t t = 0; t < g.steps; t++)
+        printf("%s{\"step\":%zu,\"kv_len\":%u,\"end_ps\":%llu,\"energy_pj\":%.17g,"
+               "\"kv_bytes\":%llu}",
+               t ? "," : "", t, ms->step_kv[t], (unsigned long long)g.step_end_ps[t],
+               g.step_energy_pj[t], (unsigned long long)g.step_kv_bytes[t]);
+    printf("]}");
+    map_gen_stats_free(&g);
+}

@@ -8,6 +8,7 @@
 #include "tests/check_stats.h"
 
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,19 @@ START_TEST(test_cli)
     rc = run(out, sizeof out, "%s query %s \"SELECT count(*) FROM generation_steps\"", prism,
              path("g.db"));
     ck_assert_msg(rc == 0 && strstr(out, "3"), "%s", out);
+    rc = run_out(out, sizeof out,
+                 "%s run configs/chip.yaml --workload gpt2 --prompt 16 --generate 3 --json", prism);
+    ck_assert_int_eq(rc, 0);
+    cJSON *js = cJSON_Parse(out);
+    ck_assert_msg(js != NULL, "%s", out);
+    cJSON *gen = cJSON_GetObjectItem(js, "generation");
+    ck_assert_ptr_nonnull(gen);
+    cJSON *steps = cJSON_GetObjectItem(gen, "steps");
+    ck_assert_int_eq(cJSON_GetArraySize(steps), 3);
+    /* the last step ends with the run */
+    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 2), "end_ps")->valuedouble,
+                        cJSON_GetObjectItem(js, "end_time_ps")->valuedouble);
+    cJSON_Delete(js);
     rc = run(out, sizeof out,
              "%s run configs/chip.yaml --workload gpt2 --prompt 1000 --generate 100", prism);
     ck_assert_int_eq(rc, 2);
