@@ -72,6 +72,11 @@ int cli_trace_schedule(const char *db, const struct map_schedule *s, char *err, 
 int cli_generation_after(sim_t *s, const char *trace_path, int json);
 /* ,"generation":{...}: the figures and one object per step, for --json. */
 void cli_generation_json(sim_t *s);
+#include "workloads/wl.h"
+/* --requests: serve a stream (cli/run_serve.c); returns the exit code. */
+int cli_serve(const char *config, const sim_config_over_t *over, const char *workload,
+              const wl_gen_opts_t *wopts, const char *requests, const char *batching,
+              int max_batch, int output, int json);
 /* --generate N: a count in 1..65536 into *tokens; 0, or 2 after one line on stderr. */
 int cli_parse_generate(const char *arg, int *tokens);
 

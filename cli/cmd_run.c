@@ -197,6 +197,12 @@ static void usage(FILE *f)
             "                        generate N new tokens after a prompt of N tokens (a\n"
             "                        decoder LM): prefill, then N-1 decode steps with the KV\n"
             "                        cache growing; prints TTFT, TPOT, tokens/s, energy/token\n"
+            "  --requests FILE.csv|poisson:RATE,COUNT[,SEED]\n"
+            "                        serve a request stream (CSV: arrival s, prompt, output;\n"
+            "                        Poisson: --prompt and --generate lengths) and print each\n"
+            "                        request's first token and finish, and p50/p99\n"
+            "  --batching static|continuous  --max-batch N\n"
+            "                        the stream's scheduler (default continuous, 8)\n"
             "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
             "                        on the config's schedule_driver\n"
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
@@ -450,6 +456,9 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                                          {"peer-timeout", required_argument, NULL, 'T'},
                                          {"prompt", required_argument, NULL, 'S'},
                                          {"generate", required_argument, NULL, 'g'},
+                                         {"requests", required_argument, NULL, 'q'},
+                                         {"batching", required_argument, NULL, 'b'},
+                                         {"max-batch", required_argument, NULL, 'M'},
                                          {NULL, 0, NULL, 0}};
     const char *partition_file = NULL;
     long want_ranks = 0;
@@ -461,6 +470,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     wl_gen_opts_default(&wopts);
     int messages = 0, progress = 0, json = 0, index = 0, force = 0, dtype_given = 0;
     int gen_tokens = 0; /* --generate N: prefill, then decode steps (cli/run_generate.c) */
+    const char *requests = NULL, *batching = NULL; /* a request stream (cli/run_serve.c) */
+    long max_batch = 8;
     char dtype_note[160] = "";
     sim_config_over_t over = {0};
     double wall_limit = 0, peer_timeout = 30;
@@ -521,6 +532,15 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (cli_parse_generate(optarg, &gen_tokens))
                 return 2;
             break;
+        case 'q': requests = optarg; break;
+        case 'b': batching = optarg; break;
+        case 'M': {
+            char *end;
+            max_batch = strtol(optarg, &end, 10);
+            if (*end || max_batch < 1 || max_batch > 4096)
+                return cli_usage_error("run", "--max-batch '%s' is not a count in 1..4096", optarg);
+            break;
+        }
         case 'p': progress = 1; break;
         case 'i': index = 1; break;
         case 'j': json = 1; break;
@@ -635,7 +655,10 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     if (schedule_out && !workload && !schedule_in) {
         return cli_usage_error("run", "--schedule-out needs --workload or --schedule");
     }
-    if (gen_tokens && (!workload || dist))
+    if (requests && (!workload || dist || trace_path || schedule_in || schedule_out))
+        return cli_usage_error("run", "--requests needs --workload and one rank, and writes no "
+                                      "trace or schedule file");
+    if (gen_tokens && !requests && (!workload || dist))
         return cli_usage_error("run", "--generate needs --workload and one rank");
     if (workload && schedule_in) {
         return cli_usage_error("run", "give --workload (map it naively) or --schedule (a mapped "
@@ -685,6 +708,12 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     else if (workload && !dtype_note[0])
         snprintf(dtype_note, sizeof dtype_note, "%s: the model's default",
                  wl_dtype_name(wopts.dtype));
+    if (requests) { /* many cycle-level runs, one per iteration shape */
+        sim_destroy(s);
+        free(text);
+        return cli_serve(config, &over, workload, &wopts, requests, batching, (int)max_batch,
+                         gen_tokens, json);
+    }
     if (workload && (gen_tokens ? map_generation_attach(s, workload, &wopts, gen_tokens, err,
                                                         sizeof err)
                                 : map_workload_attach(s, workload, &wopts, err, sizeof err))) {

@@ -54,8 +54,8 @@ static uint32_t window_gemm(const map_schedule_t *dst, size_t first, int weight_
 /* Appends the entries of src (one step) to dst; src's strings move to dst. The
  * step's entries without predecessors wait for the previous step: loads for
  * its window GEMM, the rest for its last entry. op ids are offset by op_base. */
-static int append_step(map_schedule_t *dst, map_schedule_t *src, uint64_t op_base,
-                       int weight_buffers)
+int map_sched_append(map_schedule_t *dst, map_schedule_t *src, uint64_t op_base,
+                     int weight_buffers)
 {
     size_t n0 = dst->exec.n_entries, ne = src->exec.n_entries;
     uint32_t last = n0 ? (uint32_t)(n0 - 1) : NO_ENTRY;
@@ -112,8 +112,8 @@ static int append_step(map_schedule_t *dst, map_schedule_t *src, uint64_t op_bas
 }
 
 /* The naive schedule of one step's graph. */
-static int step_schedule(const char *spec, const wl_gen_opts_t *wo, const map_units_t *units,
-                         const map_opts_t *mo, map_schedule_t **out, char *err, size_t n)
+int map_step_schedule(const char *spec, const wl_gen_opts_t *wo, const map_units_t *units,
+                      const map_opts_t *mo, map_schedule_t **out, char *err, size_t n)
 {
     wl_graph_t *g = NULL;
     char werr[512];
@@ -146,7 +146,7 @@ int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const
     last.phase = WL_PHASE_DECODE;
     last.kv_len = prompt + tokens - 2;
     int rc = 0;
-    if (tokens > 1 && (rc = step_schedule(spec, &last, units, &o, &step, err, n)) != 0) {
+    if (tokens > 1 && (rc = map_step_schedule(spec, &last, units, &o, &step, err, n)) != 0) {
         size_t l = strlen(err);
         snprintf(err + l, n > l ? n - l : 0, " (the last of %d new tokens after a prompt of %d)",
                  tokens, prompt);
@@ -155,7 +155,7 @@ int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const
     map_schedule_free(step);
     step = NULL;
     map_schedule_t *s = NULL;
-    if ((rc = step_schedule(spec, &wo, units, &o, &s, err, n)) != 0)
+    if ((rc = map_step_schedule(spec, &wo, units, &o, &s, err, n)) != 0)
         return rc;
     s->step_first = calloc((size_t)tokens + 1, sizeof *s->step_first);
     s->step_kv = calloc((size_t)tokens, sizeof *s->step_kv);
@@ -171,8 +171,8 @@ int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const
         d.kv_len = prompt + t - 1;
         uint64_t op_base = s->n_ops;
         s->step_first[t] = (uint32_t)s->exec.n_entries;
-        rc = step_schedule(spec, &d, units, &o, &step, err, n);
-        if (!rc && append_step(s, step, op_base, o.weight_buffers))
+        rc = map_step_schedule(spec, &d, units, &o, &step, err, n);
+        if (!rc && map_sched_append(s, step, op_base, o.weight_buffers))
             rc = gfail(err, n, SIM_ERR_NOMEM, "out of memory");
         map_schedule_free(step);
         step = NULL;

@@ -499,6 +499,46 @@ typedef struct map_gen_stats {
 int map_generation_stats(const map_schedule_t *s, map_gen_stats_t *out);
 void map_gen_stats_free(map_gen_stats_t *g); /* NULL ok */
 
+/* ---- request streams (mapper/stream.c) ----------------------------------------------- */
+typedef struct map_request {
+    sim_time_t arrival_ps;
+    int prompt, output;    /* tokens */
+    int generated;         /* after map_serve: = output */
+    sim_time_t first_ps;   /* first token out */
+    sim_time_t finish_ps;  /* last token out */
+} map_request_t;
+/* A CSV of arrival (s), prompt, output per line (an optional header line
+ * naming "arrival"; # comments), sorted by arrival. A missing, negative or
+ * non-numeric field fails naming FILE:LINE and the field. */
+int map_requests_read_csv(const char *path, map_request_t **out, size_t *n_out, char *err,
+                          size_t n);
+/* count requests with exponential gaps of mean 1/rate (seeded counter-based stream). */
+int map_requests_poisson(double rate_per_s, size_t count, int prompt, int output, uint64_t seed,
+                         map_request_t **out, char *err, size_t n);
+
+typedef struct map_serve_opts {
+    int continuous;     /* 1: iteration-level batching; 0: static batches */
+    int max_batch;      /* sequences in flight at most */
+    uint64_t kv_tokens; /* cache capacity in tokens (0: the dram beside the weights) */
+} map_serve_opts_t;
+
+typedef struct map_serve_stats {
+    sim_time_t end_ps;
+    sim_time_t ttft_p50_ps, ttft_p99_ps;       /* first token - arrival */
+    sim_time_t latency_p50_ps, latency_p99_ps; /* last token - arrival */
+    double tokens_per_s;
+    uint64_t iterations, simulations; /* iterations served; cycle-level runs made */
+    uint64_t kv_tokens, kv_bytes_per_token;
+} map_serve_stats_t;
+
+/* Serves req[0..n_req) (sorted by arrival) with the model spec (batch and
+ * dtype of wo) on the chip of config, each iteration timed by a cycle-level
+ * run; fills each request's first_ps and finish_ps. A request whose context
+ * the cache cannot hold fails naming it. */
+int map_serve(const char *config, const sim_config_over_t *over, const char *spec,
+              const wl_gen_opts_t *wo, const map_serve_opts_t *o, map_request_t *req, size_t n_req,
+              map_serve_stats_t *st, char *err, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

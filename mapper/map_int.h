@@ -59,6 +59,17 @@ int map_kv_plan(const wl_graph_t *g, const map_units_t *units, const map_opts_t 
                 uint64_t dram_base, map_kv_t *kv, char *err, size_t n);
 void map_kv_free(map_kv_t *kv);
 
+/* ---- steps of LLM inference (mapper/generate.c) ----------------------------------- */
+/* The naive schedule of spec loaded with wo. */
+int map_step_schedule(const char *spec, const wl_gen_opts_t *wo, const map_units_t *units,
+                      const map_opts_t *mo, map_schedule_t **out, char *err, size_t n);
+/* Appends src's entries to dst (src's strings move to dst): the entries
+ * without predecessors wait for dst's last step (its last entry; weight and
+ * KV loads for the GEMM that frees their buffer); op ids offset by op_base.
+ * 0 or -1 (out of memory). */
+int map_sched_append(map_schedule_t *dst, map_schedule_t *src, uint64_t op_base,
+                     int weight_buffers);
+
 /* ---- the chip's network (mapper/net.c) ---------------------------------------- */
 typedef struct map_net {
     int present;          /* some unit sits at a network node */

@@ -257,6 +257,112 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* ---- request streams ------------------------------------------------------------------ */
+static void check_served(const map_request_t *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(r[i].generated, r[i].output);
+        ck_assert_uint_gt(r[i].first_ps, r[i].arrival_ps);
+        ck_assert_uint_ge(r[i].finish_ps, r[i].first_ps);
+    }
+}
+
+/* Requests of mixed lengths (4 and 32 new tokens, alternating) arriving at
+ * 100 per second: a static batch holds its short requests until its longest is
+ * done, continuous batching retires them and takes waiting ones in. (With
+ * equal lengths static batching can win: each arrival costs continuous
+ * batching a prefill pass of its own, docs/workloads.md.) */
+START_TEST(test_stream_continuous_beats_static)
+{
+    map_request_t *a = NULL, *b = NULL;
+    char err[1024];
+    ck_assert_int_eq(map_requests_poisson(100, 16, 16, 4, 3, &a, err, sizeof err), 0);
+    ck_assert_int_eq(map_requests_poisson(100, 16, 16, 4, 3, &b, err, sizeof err), 0);
+    for (size_t i = 0; i < 16; i++) { /* same seed, same stream */
+        ck_assert_uint_eq(a[i].arrival_ps, b[i].arrival_ps);
+        a[i].output = b[i].output = i % 2 ? 32 : 4;
+    }
+    wl_gen_opts_t o = opts(1, 0, 0, -1);
+    map_serve_opts_t so = {.continuous = 0, .max_batch = 4};
+    map_serve_stats_t st_static, st_cont;
+    int rc = map_serve("configs/chip.yaml", NULL, "gpt2:layers=2", &o, &so, a, 16, &st_static, err,
+                       sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    check_served(a, 16);
+    so.continuous = 1;
+    rc = map_serve("configs/chip.yaml", NULL, "gpt2:layers=2", &o, &so, b, 16, &st_cont, err,
+                   sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    check_served(b, 16);
+    fprintf(stderr, "stream: static p50/p99 %.3f/%.3f ms, continuous %.3f/%.3f ms\n",
+            (double)st_static.latency_p50_ps * 1e-9, (double)st_static.latency_p99_ps * 1e-9,
+            (double)st_cont.latency_p50_ps * 1e-9, (double)st_cont.latency_p99_ps * 1e-9);
+    ck_assert_uint_le(st_cont.latency_p99_ps, st_static.latency_p99_ps);
+    ck_assert_uint_le(st_cont.ttft_p99_ps, st_static.ttft_p99_ps);
+    ck_assert_uint_eq(st_cont.kv_bytes_per_token, 2 * 2 * GPT2_KV_ROW); /* 2 layers, i8 */
+
+    /* a cache of 96 tokens holds two requests of 16 + 32 at a time (or more shorter ones) */
+    so.kv_tokens = 96;
+    rc = map_serve("configs/chip.yaml", NULL, "gpt2:layers=2", &o, &so, b, 16, &st_cont, err,
+                   sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    check_served(b, 16);
+    for (size_t i = 0; i < 16; i++) {
+        int held = 0; /* tokens reserved while request i gets its first token */
+        for (size_t j = 0; j < 16; j++)
+            if (b[j].first_ps <= b[i].first_ps && b[i].first_ps <= b[j].finish_ps)
+                held += b[j].prompt + b[j].output;
+        ck_assert_int_le(held, 96);
+    }
+    /* one that cannot fit at all */
+    so.kv_tokens = 40;
+    ck_assert_int_ne(map_serve("configs/chip.yaml", NULL, "gpt2:layers=2", &o, &so, b, 16,
+                               &st_cont, err, sizeof err),
+                     0);
+    ck_assert_msg(strstr(err, "does not fit the KV cache"), "%s", err);
+    free(a);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_request_files)
+{
+    map_request_t *r = NULL;
+    size_t n = 0;
+    char err[1024];
+    write_file(path("ok.csv"), "arrival,prompt,output\n0.5,16,4\n0,8,2\n");
+    ck_assert_int_eq(map_requests_read_csv(path("ok.csv"), &r, &n, err, sizeof err), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(r[0].arrival_ps, 0); /* sorted by arrival */
+    ck_assert_uint_eq(r[1].arrival_ps, 500000000000ull);
+    free(r);
+    const char *bad[][2] = {{"0,-3,4\n", "field 'prompt'"},
+                            {"0,16,x\n", "field 'output'"},
+                            {"-1,16,4\n", "field 'arrival (s)'"},
+                            {"0,16\n", "field 'output' is missing"},
+                            {"0,16.5,4\n", "field 'prompt'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(path("bad.csv"), bad[i][0]);
+        ck_assert_int_ne(map_requests_read_csv(path("bad.csv"), &r, &n, err, sizeof err), 0);
+        ck_assert_msg(strstr(err, ":1: ") && strstr(err, bad[i][1]), "%s", err);
+    }
+    SKIP_WITHOUT_PRISM();
+    char out[8192];
+    int rc = run(out, sizeof out, "%s run configs/chip.yaml --workload gpt2 --requests %s", prism,
+                 path("bad.csv"));
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(out, "field 'prompt'"));
+    rc = run(out, sizeof out,
+             "%s run configs/chip.yaml --workload gpt2:layers=2 --requests %s --batching static "
+             "--max-batch 2",
+             prism, path("ok.csv"));
+    ck_assert_msg(rc == 0 && strstr(out, "latency      p50"), "%s", out);
+    rc = run(out, sizeof out,
+             "%s run configs/chip.yaml --workload gpt2 --requests poisson:-1,4 --prompt 8", prism);
+    ck_assert_int_eq(rc, 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("llm");
@@ -268,6 +374,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_generation_tpot_grows_with_the_cache);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_stream_continuous_beats_static);
+    tcase_add_test(tc, test_request_files);
     suite_add_tcase(s, tc);
     return s;
 }
