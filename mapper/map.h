@@ -470,7 +470,7 @@ int map_dram_fit(sim_t *s, const map_units_t *units, const map_schedule_t *sched
 int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err, size_t n);
 
 /* ---- generation (mapper/generate.c) ------------------------------------------------ */
-#define MAP_GEN_MAX_TOKENS 65536
+#define MAP_GEN_MAX_TOKENS 4096 /* one schedule holds every step: about 400 entries per GPT-2 step */
 /* The schedule of generating `tokens` new tokens per sequence after a prompt
  * of wopts->seq tokens (batch wopts->batch): the prefill (first token), then
  * tokens - 1 decode steps with the KV cache growing by one token each; the
