@@ -35,16 +35,9 @@ int cli_pi2_data(const char *spec, long split, struct wl_dataset **ds, struct wl
 
 int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 
-/* Distributed runs (cli/dist.c). Places the components of `s` on `nranks`
- * ranks: from `file` when given, else by the partitioner with the event
- * counts of a pilot run of `pilot_events` on a second sim made by `build`
- * (0 or NULL: every component weighs 1). 0 or 1 with a message in err. */
+/* Prints what a placement (run_place, run/run.h) costs (cli/dist.c). */
 #include "sim/dist.h"
 #include <stdio.h>
-int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
-              int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
-              uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
-              size_t errlen);
 void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint64_t *comp_w,
                          const sim_partition_info_t *info, int json);
 
@@ -59,11 +52,6 @@ int cli_same_file(const char *a, const char *b);
 int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
 int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
 
-/* After a run with a schedule and --trace: tables workload_ops, unit_tiers,
- * schedule_entries and the view tier_layer in the trace DB (cli/run_trace.c).
- * 0, or 1 with the message in err. */
-struct map_schedule;
-int cli_trace_schedule(const char *db, const struct map_schedule *s, char *err, size_t n);
 /* After a generation ran (prism run --generate, cli/run_generate.c): prints
  * TTFT, TPOT (mean, p50, p99), tokens/s and energy per token (not with
  * json), and with a trace adds the table gen_steps and the view
@@ -75,9 +63,9 @@ void cli_generation_json(sim_t *s);
 #include "workloads/wl.h"
 /* --requests: serve a stream (cli/run_serve.c); returns the exit code. */
 int cli_serve(const char *config, const sim_config_over_t *over, const char *workload,
-              const wl_gen_opts_t *wopts, const char *requests, const char *batching,
-              int max_batch, int output, int json);
-/* --generate N: a count in 1..65536 into *tokens; 0, or 2 after one line on stderr. */
+              const wl_gen_opts_t *wopts, int dtype_given, const char *requests,
+              const char *batching, int max_batch, int output, int json);
+/* --generate N: a count in 1..4096 into *tokens; 0, or 2 after one line on stderr. */
 int cli_parse_generate(const char *arg, int *tokens);
 
 /* Registers every model of every layer (sim, devices, noc). */

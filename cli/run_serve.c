@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "mapper/map.h"
+#include "run/run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,9 +85,23 @@ static void print_json(const map_request_t *r, size_t n, const map_serve_stats_t
 }
 
 int cli_serve(const char *config, const sim_config_over_t *over, const char *workload,
-              const wl_gen_opts_t *wopts, const char *requests, const char *batching,
-              int max_batch, int output, int json)
+              const wl_gen_opts_t *wopts_in, int dtype_given, const char *requests,
+              const char *batching, int max_batch, int output, int json)
 {
+    /* the workload computes in the chip's word size unless --dtype says otherwise */
+    wl_gen_opts_t wo = *wopts_in;
+    const wl_gen_opts_t *wopts = &wo;
+    char err[2048];
+    if (!dtype_given) {
+        sim_t *s = NULL;
+        if (sim_config_load(config, over, &s, NULL, err, sizeof err)) {
+            fprintf(stderr, "prism run: %s\n", err);
+            return 2;
+        }
+        char note[160];
+        run_chip_dtype(s, &wo.dtype, note, sizeof note);
+        sim_destroy(s);
+    }
     map_serve_opts_t o = {.max_batch = max_batch};
     if (!batching || !strcmp(batching, "continuous"))
         o.continuous = 1;
@@ -100,7 +115,6 @@ int cli_serve(const char *config, const sim_config_over_t *over, const char *wor
                       &req, &n_req))
         return 2;
     map_serve_stats_t st;
-    char err[2048];
     int rc = map_serve(config, over, workload, wopts, &o, req, n_req, &st, err, sizeof err);
     if (rc) {
         fprintf(stderr, "prism run: %s\n", err);

@@ -1,7 +1,7 @@
 /* mrr_bank: a microring weight bank (WDM broadcast-and-weight): input j rides
  * wavelength j, every row waveguide carries all of them past one ring per
  * weight, a balanced photodetector sums the row (weights in [-1, 1]).
- * Ring modulator 42 fJ/bit, thermal tuning 1.2 mW per ring (Lightening-
+ * Ring modulator 42 fJ per symbol, thermal tuning 1.2 mW per ring (Lightening-
  * Transformer device table, default.yaml mrr_modulator), charged by the one
  * hold rule of dev_int.h; optional adjacent-channel crosstalk from the ring's
  * Lorentzian line (Q, channel spacing) or a fixed figure; laser from the
@@ -16,7 +16,7 @@ typedef struct mrr {
     dev_base_t base;
     dev_pio_t io;
     int rows, cols, tiling, passes;
-    double kappa, settle_ps, tuning_mw, mod_fj_per_bit;
+    double kappa, settle_ps, tuning_mw, mod_fj_per_symbol;
     double loss_db, laser_mw, t_prop_ps, t_first_ps, interval_ps, e_mod_symbol_pj;
     uint32_t weight_id;
     int loaded;
@@ -46,9 +46,10 @@ static const sim_param_def_t mrr_params[] = {
     {"tune_settle_us", SIM_P_REAL, "10", "us", 0, 1e6, NULL,
      "time to retune the rings to new weights",
      "unverified: thermo-optic settle, as mzi_mesh to_settle_us (10 us)"},
-    {"mod_fj_per_bit", SIM_P_REAL, "42", "fJ/bit", 0, 1e6, NULL,
-     "microring modulator energy per bit (a symbol carries dac_bits bits)",
-     "Lightening-Transformer default.yaml mrr_modulator energy_per_bit 42 fJ/bit"},
+    {"mod_fj_per_symbol", SIM_P_REAL, "42", "fJ", 0, 1e6, NULL,
+     "microring modulator energy per symbol (independent of dac_bits)",
+     "Lightening-Transformer default.yaml mrr_modulator energy_per_bit 42, charged per symbol at work_freq "
+     "(photonic_crossbar.py cal_modulator_param: independent of the bit width)"},
     {"mod_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL, "input modulator insertion loss",
      "Lightening-Transformer default.yaml mzi_modulator insertion_loss 1.2 dB (its ring "
      "modulator is 0.95 dB)"},
@@ -99,7 +100,7 @@ static int mrr_init(sim_comp_t *c, void *state, const sim_params_t *p)
     st->passes = sim_param_bool(p, "signed_inputs") ? 2 : 1;
     st->tuning_mw = sim_param_real(p, "ring_tuning_mw");
     st->settle_ps = sim_param_real(p, "tune_settle_us") * 1e6;
-    st->mod_fj_per_bit = sim_param_real(p, "mod_fj_per_bit");
+    st->mod_fj_per_symbol = sim_param_real(p, "mod_fj_per_symbol");
     const char *xt = sim_param_str(p, "crosstalk");
     if (strcmp(xt, "lorentzian") == 0)
         st->kappa = dev_ring_lorentzian(sim_param_real(p, "channel_spacing_nm"),
@@ -123,7 +124,7 @@ static int mrr_init(sim_comp_t *c, void *state, const sim_params_t *p)
     st->interval_ps = st->passes * st->io.interval_ps;
     st->t_first_ps = st->io.t_dac_ps + st->passes * st->io.t_mod_ps + st->t_prop_ps +
                      st->io.t_pd_ps + st->io.t_adc_ps;
-    st->e_mod_symbol_pj = st->mod_fj_per_bit * 1e-3 * st->io.dac_bits;
+    st->e_mod_symbol_pj = st->mod_fj_per_symbol * 1e-3; /* per symbol, any dac_bits */
     rc = dev_hold_power(c, (double)st->rows * st->cols * st->tuning_mw);
     if (rc)
         return rc;
@@ -234,6 +235,7 @@ static int mrr_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en
 static const dev_ext_t mrr_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
+    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_MVM), 1, DEV_MEM_NONE},
     .mvm = mrr_mvm,
     .cost = mrr_cost,
     .area = mrr_area,

@@ -4,7 +4,7 @@
  * photodetectors + ADCs. An MZI's loss is its phase shifter plus two
  * directional couplers. Shifters: thermo-optic (30 mW/pi, 10 us, 0.25 dB:
  * unverified) or MEMS (2 us, 0.33 dB, no hold power), couplers 0.33 dB each, MZM
- * 450 fJ/bit, 1.2 dB (Lightening-Transformer device table, default.yaml: MEMS
+ * 450 fJ per symbol, 1.2 dB (Lightening-Transformer device table, default.yaml: MEMS
  * MZI 0.99 dB); laser from the loss budget. Heater power is charged by the one
  * hold rule of dev_int.h (static over the whole run, settles included). */
 #include "devices/dev_int.h"
@@ -17,7 +17,7 @@ typedef struct mzi {
     dev_base_t base;
     dev_pio_t io;
     int n, mems, tiling, wavelengths;
-    double p_pi_mw, settle_ps, shifter_loss_db, mems_hold_mw, mod_fj_per_bit, phase_noise_rad;
+    double p_pi_mw, settle_ps, shifter_loss_db, mems_hold_mw, mod_fj_per_symbol, phase_noise_rad;
     /* derived */
     size_t columns, shifters;
     double loss_db, laser_mw, t_prop_ps, t_first_ps, hold_mw, e_mod_symbol_pj;
@@ -66,9 +66,10 @@ static const sim_param_def_t mzi_params[] = {
      "design parameter: two couplers + a ~100 um heater, 100-300 um in SiPh meshes"},
     {"group_index", SIM_P_REAL, "4.2", "", 1, 10, NULL, "waveguide group index",
      "silicon strip waveguide at 1550 nm, n_g ~ 4.2"},
-    {"mod_fj_per_bit", SIM_P_REAL, "450", "fJ/bit", 0, 1e6, NULL,
-     "Mach-Zehnder modulator energy per bit (a symbol carries dac_bits bits)",
-     "Lightening-Transformer default.yaml mzi_modulator energy_per_bit 450 fJ/bit"},
+    {"mod_fj_per_symbol", SIM_P_REAL, "450", "fJ", 0, 1e6, NULL,
+     "Mach-Zehnder modulator energy per symbol (independent of dac_bits)",
+     "Lightening-Transformer default.yaml mzi_modulator energy_per_bit 450, charged per symbol at work_freq "
+     "(photonic_crossbar.py cal_modulator_param: independent of the bit width)"},
     {"mod_loss_db", SIM_P_REAL, "1.2", "dB", 0, 100, NULL, "modulator insertion loss",
      "Lightening-Transformer default.yaml mzi_modulator insertion_loss 1.2 dB"},
     {"coupler_loss_db", SIM_P_REAL, "0", "dB", 0, 100, NULL,
@@ -123,7 +124,7 @@ static int mzi_init(sim_comp_t *c, void *state, const sim_params_t *p)
     st->shifter_loss_db = sim_param_real(p, st->mems ? "mems_loss_db" : "to_loss_db") +
                           2.0 * sim_param_real(p, "dc_loss_db");
     st->mems_hold_mw = sim_param_real(p, "mems_hold_mw");
-    st->mod_fj_per_bit = sim_param_real(p, "mod_fj_per_bit");
+    st->mod_fj_per_symbol = sim_param_real(p, "mod_fj_per_symbol");
     st->phase_noise_rad = sim_param_real(p, "phase_noise_rad");
     size_t n = (size_t)st->n;
     st->columns = 2 * n + 1; /* V^T mesh, attenuator line, U mesh */
@@ -141,7 +142,7 @@ static int mzi_init(sim_comp_t *c, void *state, const sim_params_t *p)
                     sim_param_real(p, "group_index") / c_um_per_ps;
     st->t_first_ps = st->io.t_dac_ps + st->io.t_mod_ps + st->t_prop_ps + st->io.t_pd_ps +
                      st->io.t_adc_ps;
-    st->e_mod_symbol_pj = st->mod_fj_per_bit * 1e-3 * st->io.dac_bits;
+    st->e_mod_symbol_pj = st->mod_fj_per_symbol * 1e-3; /* per symbol, any dac_bits */
     /* hold power: the timing run carries no weight values, so it is the hold
      * power of a seeded Gaussian matrix programmed on the mesh (for N > 32 the
      * mean phase per shifter of a 32-mode mesh times the shifter count);
@@ -322,6 +323,7 @@ static int mzi_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en
 static const dev_ext_t mzi_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
+    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_MVM), 1, DEV_MEM_NONE},
     .mvm = mzi_mvm,
     .cost = mzi_cost,
     .area = mzi_area,

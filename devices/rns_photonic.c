@@ -115,6 +115,17 @@ static const sim_param_def_t rnsp_params[] = {
      "Horowitz, ISSCC 2014 (45 nm)"},
     {"fp32_add_pj", SIM_P_REAL, "0.9", "pJ", 0, 1e3, NULL,
      "FP32 add: accumulating a block's result into its output", "Horowitz, ISSCC 2014 (45 nm)"},
+    {"int_mul32_um2", SIM_P_REAL, "3495", "um2", 0, 1e9, NULL,
+     "area of a 32-bit integer multiplier (b-bit: x (b/32)^2): forward conversion and CRT "
+     "logic",
+     "Horowitz, ISSCC 2014, 45 nm area column (32-bit mult 3495 um2; as recalled, not re-read "
+     "here, like vector's lane_area_um2)"},
+    {"int_add32_um2", SIM_P_REAL, "137", "um2", 0, 1e9, NULL,
+     "area of a 32-bit integer adder (b-bit: x b/32)",
+     "Horowitz, ISSCC 2014, 45 nm area column (32-bit add 137 um2; as recalled)"},
+    {"fp32_add_um2", SIM_P_REAL, "4184", "um2", 0, 1e9, NULL,
+     "area of the FP32 adder that accumulates one output's blocks",
+     "Horowitz, ISSCC 2014, 45 nm area column (32-bit FP add 4184 um2; as vector.c)"},
     {"sram_pj_per_bit", SIM_P_REAL, "0.156", "pJ/bit", 0, 1e3, NULL,
      "reading weight residues from local SRAM into the MMUs",
      "Horowitz, ISSCC 2014: 64-bit read of an 8 KB SRAM, 10 pJ (45 nm)"},
@@ -165,6 +176,16 @@ static int parse_moduli(const char *text, uint32_t *m, int *k, char *err, size_t
         return NUM_ERR_ARG;
     }
     *k = n;
+    return 0;
+}
+
+/* The widest mantissa (2..24 bits) whose cols-term dot product fits the
+ * range of `rns`, or 0 when none does. */
+static int rnsp_auto_mant_bits(const num_rns_t *rns, int cols)
+{
+    for (int b = 24; b >= 2; b--)
+        if (num_rns_check_gemm(rns, (uint64_t)cols, b, b, NULL, 0) == NUM_OK)
+            return b;
     return 0;
 }
 
@@ -231,9 +252,7 @@ static int rnsp_init(sim_comp_t *c, void *state, const sim_params_t *p)
         return sim_comp_fail(c, "rns_photonic '%s': mant_bits must be 0 (auto) or 2..24",
                              sim_comp_name(c));
     if (st->mant_bits == 0) {
-        for (int b = 24; b >= 2 && !st->mant_bits; b--)
-            if (num_rns_check_gemm(&st->rns, (uint64_t)st->cols, b, b, NULL, 0) == NUM_OK)
-                st->mant_bits = b;
+        st->mant_bits = rnsp_auto_mant_bits(&st->rns, st->cols);
         if (!st->mant_bits) {
             num_rns_check_gemm(&st->rns, (uint64_t)st->cols, 2, 2, err, sizeof err);
             return sim_comp_fail(c, "rns_photonic '%s': cols=%d: %s", sim_comp_name(c), st->cols,
@@ -486,19 +505,48 @@ static void rnsp_destroy(sim_comp_t *c, void *state)
     st->gemm = NULL;
 }
 
+/* The digital logic that keeps up with the arrays, one unit per lane (one
+ * value in or out per modulation interval, as the energy model charges it):
+ * per wavelength, cols forward converters (a mant_bits multiply and add per
+ * modulus) and rows CRT units (a residue x constant multiply and add per
+ * modulus in the range's width, one more multiply for the reduction) each
+ * with the FP32 adder that accumulates the output's blocks; multipliers
+ * scaled as b^2, adders as b from Horowitz's 32-bit areas. */
+static double rnsp_crt_area_um2(const sim_params_t *p, const num_rns_t *rns, int mant_bits,
+                                double rows, double cols, double wl)
+{
+    double mul32 = sim_param_real(p, "int_mul32_um2"), add32 = sim_param_real(p, "int_add32_um2");
+    int range_bits = (int)ceil(log2((double)rns->range_all));
+    double w = range_bits < 8 ? 8.0 : (double)range_bits, b = (double)mant_bits;
+    double fwd = rns->n * (mul32 * (b / 32) * (b / 32) + add32 * b / 32);
+    double mul_w = mul32 * (w / 32) * (w / 32);
+    double crt = rns->n * (mul_w + add32 * w / 32) + mul_w;
+    return wl * (cols * fwd + rows * (crt + sim_param_real(p, "fp32_add_um2")));
+}
+
 /* Per modulus: rows x cols MMUs (mmu_length_um x mmu_pitch_um, one weight
  * driver each), per wavelength cols DACs and rows x adcs_per_output coherent
- * detectors and ADCs of ceil(log2 m) bits, and a laser per modulus array. */
+ * detectors and ADCs of ceil(log2 m) bits, and a laser per modulus array;
+ * the forward-conversion / CRT / accumulation logic (rnsp_crt_area_um2). */
 static int rnsp_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en)
 {
     uint32_t m[NUM_RNS_MAX];
     int k;
     int r = (int)sim_param_int(p, "redundant");
+    num_rns_t rns;
     if (parse_moduli(sim_param_str(p, "moduli"), m, &k, err, en) ||
-        num_rns_pick_redundant(m, k, r, m + k, err, en))
+        num_rns_pick_redundant(m, k, r, m + k, err, en) || num_rns_init(&rns, m, k, r, err, en))
         return -1;
     double rows = (double)sim_param_int(p, "rows"), cols = (double)sim_param_int(p, "cols");
     double wl = (double)sim_param_int(p, "wavelengths");
+    int mant_bits = (int)sim_param_int(p, "mant_bits");
+    if (mant_bits == 0)
+        mant_bits = rnsp_auto_mant_bits(&rns, (int)cols);
+    if (mant_bits < 2) {
+        snprintf(err, en, "cols=%g: no mantissa width fits the moduli's range", cols);
+        return -1;
+    }
+    dev_area_part(out, "crt", rnsp_crt_area_um2(p, &rns, mant_bits, rows, cols, wl));
     double outs = wl * rows * (double)sim_param_int(p, "adcs_per_output");
     double mmus = (double)(k + r) * rows * cols;
     dev_area_part(out, "mmu",
@@ -526,6 +574,9 @@ static int rnsp_area(const sim_params_t *p, dev_area_t *out, char *err, size_t e
 static const dev_ext_t rnsp_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
+    .desc = {DEV_CAT_PHOTONIC,
+             DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_PROGRAM),
+             1, DEV_MEM_NONE},
     .mvm = rnsp_mvm,
     .cost = rnsp_cost,
     .gemm_config = rnsp_gemm_config,

@@ -1,8 +1,9 @@
 /* Resistive RAM (RRAM) crossbar: the crossbar core of xbar.c with the RRAM
  * cell of DNN_NeuroSim V1.3 (Inference_pytorch/NeuroSIM/Param.cpp): R_on 6 kOhm,
- * on/off 150, 128x128 arrays, 5-bit ADCs shared by 8 columns, read 10 ns at
- * 0.5 V, write at 2 V; 1 bit per cell (V1.3's default is 2), bit-serial 8-bit
- * inputs. Write energy per cell as NeuroSim's array write energy, average case
+ * on/off 150, 1T1R with a 1.5 kOhm access transistor, 128x128 arrays, 5-bit
+ * ADCs shared by 8 columns, read at 0.5 V sensed for 1 ns (22 nm), write at
+ * 2 V; 1 to 4 bits per cell (1 by default; V1.3's default is 2), bit-serial
+ * 8-bit inputs. Write energy per cell as NeuroSim's array write energy, average case
  * half SET / half RESET over R_on and R_off: V_w^2 (G_on + G_off) / 2 t_w.
  * Cycle-to-cycle programming noise 3.5% of the range (MLP_NeuroSim V3.0
  * RealDevice sigmaCtoC). Endurance 1e6 writes (unverified). No drift. */
@@ -53,20 +54,24 @@ static const sim_param_def_t rram_params[] = {
      "weight columns (outputs); each uses slices x pairs physical columns",
      "DNN_NeuroSim V1.3 Param.cpp numColSubArray = 128"},
     {"weight_bits", SIM_P_INT, "8", "bits", 1, 32, NULL, "weight precision (sign included)",
-     "8-bit weights (AIMC letter 2026, REFERENCE.md)"},
-    {"bits_per_cell", SIM_P_INT, "1", "bits", 1, 16, NULL,
-     "bits held by one cell (weights sliced over ceil(mag_bits / bits_per_cell) cells)",
-     "1-bit cells; DNN_NeuroSim V1.3 Param.cpp default is cellBit = 2 (1 is its binary-cell "
-     "setting)"},
+     "DNN_NeuroSim V1.3 inference.py:31 --wl_weight default 8"},
+    {"bits_per_cell", SIM_P_INT, "1", "bits", 1, 4, NULL,
+     "bits held by one multi-level cell, 2^bits levels (weights sliced over "
+     "ceil(mag_bits / bits_per_cell) cells; programming noise is a fraction of the range, so "
+     "noise per level grows as 2^bits - 1)",
+     "1-bit cells (NeuroSim's binary-cell setting); range 1..4: DNN_NeuroSim V1.3 Param.cpp:149 "
+     "cellBit = 2, inference.py:40 --cellBit default 4"},
     {"differential", SIM_P_BOOL, "true", "", 1, 0, NULL, "G+ and G- columns for the sign",
      "G+/G- pairs for signed weights (brief; NeuroSim uses a reference column instead)"},
     {"input_mode", SIM_P_ENUM, "bitserial", "", 1, 0, "dac|bitserial",
      "inputs through a DAC per row or bit-serial (input_bits pulses)",
      "DNN_NeuroSim V1.3: bit-serial inputs"},
     {"input_bits", SIM_P_INT, "8", "bits", 1, 32, NULL, "DAC bits or bit-serial input bits",
-     "DNN_NeuroSim V1.3 inference.py: 8-bit inputs (unverified)"},
-    {"adc_bits", SIM_P_INT, "5", "bits", 1, 32, NULL, "ADC resolution",
-     "DNN_NeuroSim V1.3 Param.cpp levelOutput = 32 (5-bit ADC)"},
+     "DNN_NeuroSim V1.3 inference.py:33 --wl_activate default 8"},
+    {"adc_bits", SIM_P_INT, "5", "bits", 0, 32, NULL,
+     "ADC resolution; 0 = lossless for one array read: ceil(log2(rows (2^bits_per_cell - 1) + 1))",
+     "DNN_NeuroSim V1.3 Param.cpp:148 levelOutput = 32 (5-bit ADC), inference.py:39 "
+     "--ADCprecision 5"},
     XBAR_PERIPHERY_PARAMS,
     {"read_voltage_v", SIM_P_REAL, "0.5", "V", 1e-3, 10.0, NULL, "read voltage",
      "DNN_NeuroSim V1.3 Param.cpp readVoltage = 0.5 V"},
@@ -74,9 +79,11 @@ static const sim_param_def_t rram_params[] = {
      "DNN_NeuroSim V1.3 Param.cpp resistanceOn = 6 kOhm"},
     {"g_min_us", SIM_P_REAL, "1.11111", "uS", 0.0, 1e6, NULL, "min conductance (off state)",
      "DNN_NeuroSim V1.3 Param.cpp resistanceOff = 6 kOhm * 150 (on/off 150)"},
-    {"g_avg_frac", SIM_P_REAL, "0.25", "", 0.0, 1.0, NULL,
-     "mean programmed conductance as a fraction of the range (read energy)",
-     "unverified: most slices low (bell-shaped weights)"},
+    {"g_avg_frac", SIM_P_REAL, "-1", "", -1.0, 1.0, NULL,
+     "mean programmed conductance as a fraction of the range (read energy); -1 = codes uniform "
+     "over each cell's levels, the side of a differential pair opposite the sign at g_min",
+     "uniform codes: the operands of prism op --check (real weights are bell-shaped: fewer high "
+     "levels, so this is an upper estimate)"},
     {"write_ns", SIM_P_REAL, "10", "ns", 0.0, 1e9, NULL, "write pulse per cell (set or reset)",
      "unverified: 10 ns, as DNN_NeuroSim V1.3 readPulseWidth (its inference engine has no write "
      "pulse)"},

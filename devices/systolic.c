@@ -292,10 +292,10 @@ int systolic_gemm_cost(const systolic_cfg_t *cfg, uint64_t m, uint64_t k, uint64
 typedef struct systolic {
     dev_base_t base; /* unit (FIFO occupancy), port "out", shared op counters */
     systolic_cfg_t cfg;
-    double mac_pj, sram_read_pj, sram_write_pj;
+    double mac_pj, fp16_mac_pj, fp32_mac_pj, sram_read_pj, sram_write_pj;
     uint64_t total_macs, total_cycles;
     int st_scalesim, st_stall, st_saved, st_folds, st_macs, st_ifmap, st_filter, st_ofmap,
-        st_artifact, st_e_mac, st_e_sram, st_util;
+        st_artifact, st_e_mac, st_e_sram, st_util, st_macs_int8, st_macs_fp16, st_macs_fp32;
 } systolic_t;
 
 static const sim_param_def_t systolic_params[] = {
@@ -311,8 +311,18 @@ static const sim_param_def_t systolic_params[] = {
      "SCALE-Sim v2 (Samajdar et al., ISPASS 2020) compute-cycle model"},
     {"word_bytes", SIM_P_INT, "1", "B", 1, 8, NULL, "bytes per operand word",
      "SCALE-Sim v2 counts 1-byte words (8-bit operands)"},
-    {"mac_pj", SIM_P_REAL, "0.23", "pJ", 0, 1e6, NULL, "energy per multiply-accumulate",
+    {"mac_pj", SIM_P_REAL, "0.23", "pJ", 0, 1e6, NULL,
+     "energy per 8-bit integer multiply-accumulate (int8 operands, or word_bytes = 1 when "
+     "the request names no format)",
      "Horowitz ISSCC 2014, 45 nm: 8-bit int mult 0.2 pJ + 8-bit add 0.03 pJ"},
+    {"fp16_mac_pj", SIM_P_REAL, "1.5", "pJ", 0, 1e6, NULL,
+     "energy per FP16 (and BF16) multiply-accumulate (f16/bf16 operands, or word_bytes = 2)",
+     "Horowitz ISSCC 2014, 45 nm: 16-bit FP mult 1.1 pJ + 16-bit FP add 0.4 pJ; BF16 priced "
+     "as FP16 (no BF16 figure in the source: an upper bound, its multiplier is narrower)"},
+    {"fp32_mac_pj", SIM_P_REAL, "4.6", "pJ", 0, 1e6, NULL,
+     "energy per FP32 multiply-accumulate (f32 operands, or word_bytes >= 4)",
+     "Horowitz ISSCC 2014, 45 nm: 32-bit FP mult 3.7 pJ + 32-bit FP add 0.9 pJ (same node and "
+     "source as mac_pj, unscaled like it)"},
     {"buffer_bank_kb", SIM_P_REAL, "512", "KiB", 1e-3, 1e9, NULL,
      "bank size of the SRAM buffer the array reads operands from and writes results to",
      "configs/chip.yaml buffer: 8 MiB in 16 banks = 512 KiB per bank"},
@@ -369,6 +379,8 @@ static int systolic_init(sim_comp_t *c, void *state, const sim_params_t *p)
     s->cfg.filter_bw = sim_param_real(p, "filter_bw");
     s->cfg.ofmap_bw = sim_param_real(p, "ofmap_bw");
     s->mac_pj = sim_param_real(p, "mac_pj");
+    s->fp16_mac_pj = sim_param_real(p, "fp16_mac_pj");
+    s->fp32_mac_pj = sim_param_real(p, "fp32_mac_pj");
     /* operand energy: the sram model's 64-bit access of a buffer_bank_kb bank, per byte */
     double bank_kb = sim_param_real(p, "buffer_bank_kb");
     double e_byte = dev_sram_access_pj(DEV_SRAM_REF_PJ, DEV_SRAM_REF_KIB, bank_kb, 8.0, 1) / 8.0;
@@ -390,6 +402,10 @@ static int systolic_init(sim_comp_t *c, void *state, const sim_params_t *p)
         {&s->st_saved, "overlap_saved_cycles", SIM_STAT_COUNT, "cycles"},
         {&s->st_folds, "folds", SIM_STAT_COUNT, ""},
         {&s->st_macs, "macs", SIM_STAT_COUNT, ""},
+        /* the MACs by the operand format they were priced in */
+        {&s->st_macs_int8, "macs.int8", SIM_STAT_COUNT, ""},
+        {&s->st_macs_fp16, "macs.fp16", SIM_STAT_COUNT, ""},
+        {&s->st_macs_fp32, "macs.fp32", SIM_STAT_COUNT, ""},
         {&s->st_ifmap, "sram.ifmap_read_bytes", SIM_STAT_COUNT, "B"},
         {&s->st_filter, "sram.filter_read_bytes", SIM_STAT_COUNT, "B"},
         {&s->st_ofmap, "sram.ofmap_write_bytes", SIM_STAT_COUNT, "B"},
@@ -411,12 +427,47 @@ static int systolic_init(sim_comp_t *c, void *state, const sim_params_t *p)
     return 0;
 }
 
-/* Energy of a costed GEMM (MACs; operand SRAM reads and writes); returns the
- * bytes it moves. */
-static uint64_t systolic_energy(const systolic_t *s, const systolic_cost_t *cost, double *e_mac,
-                                double *e_sram)
+/* The operand format a request computes in (DEV_F_OPND of its flags: the
+ * workload's dtype), or, when it names none, the one the array's word size
+ * implies: 1 byte int8, 2 bytes FP16, 4 or more FP32. */
+static int systolic_opnd(const systolic_t *s, const dev_req_t *req)
 {
-    *e_mac = (double)cost->macs * s->mac_pj;
+    int f = DEV_REQ_OPND(req);
+    if (f >= DEV_OPND_INT8 && f <= DEV_OPND_FP32)
+        return f;
+    return s->cfg.word_bytes == 1   ? DEV_OPND_INT8
+           : s->cfg.word_bytes == 2 ? DEV_OPND_FP16
+                                    : DEV_OPND_FP32;
+}
+
+/* The array as it runs `req`: a request that names its format moves words of
+ * that format's size (SRAM traffic and, in realistic mode, bandwidth stalls). */
+static systolic_cfg_t systolic_cfg_for(const systolic_t *s, const dev_req_t *req)
+{
+    systolic_cfg_t cfg = s->cfg;
+    int f = DEV_REQ_OPND(req);
+    if (f == DEV_OPND_INT8)
+        cfg.word_bytes = 1;
+    else if (f == DEV_OPND_FP16 || f == DEV_OPND_BF16)
+        cfg.word_bytes = 2;
+    else if (f == DEV_OPND_FP32)
+        cfg.word_bytes = 4;
+    return cfg;
+}
+
+static double systolic_mac_pj(const systolic_t *s, int opnd)
+{
+    return opnd == DEV_OPND_FP32   ? s->fp32_mac_pj
+           : opnd == DEV_OPND_INT8 ? s->mac_pj
+                                   : s->fp16_mac_pj;
+}
+
+/* Energy of a costed GEMM (MACs at the operand format's energy; operand SRAM
+ * reads and writes); returns the bytes it moves. */
+static uint64_t systolic_energy(const systolic_t *s, int opnd, const systolic_cost_t *cost,
+                                double *e_mac, double *e_sram)
+{
+    *e_mac = (double)cost->macs * systolic_mac_pj(s, opnd);
     *e_sram = (double)(cost->ifmap_read_bytes + cost->filter_read_bytes) * s->sram_read_pj +
               (double)cost->ofmap_write_bytes * s->sram_write_pj;
     return cost->ifmap_read_bytes + cost->filter_read_bytes + cost->ofmap_write_bytes;
@@ -430,10 +481,11 @@ static int systolic_dev_cost(sim_comp_t *c, const void *state, const dev_req_t *
     const systolic_t *s = state;
     memset(k, 0, sizeof *k);
     systolic_cost_t cost;
-    if (req->kind != DEV_OP_GEMM || systolic_gemm_cost(&s->cfg, req->m, req->k, req->n, &cost))
+    systolic_cfg_t cfg = systolic_cfg_for(s, req);
+    if (req->kind != DEV_OP_GEMM || systolic_gemm_cost(&cfg, req->m, req->k, req->n, &cost))
         return SIM_ERR_CONFIG;
     double e_mac, e_sram;
-    k->bytes = systolic_energy(s, &cost, &e_mac, &e_sram);
+    k->bytes = systolic_energy(s, systolic_opnd(s, req), &cost, &e_mac, &e_sram);
     k->issue_cycles = k->cycles = cost.cycles;
     k->energy_pj = e_mac + e_sram;
     return 0;
@@ -458,7 +510,8 @@ static void systolic_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         return;
     }
     systolic_cost_t cost;
-    if (systolic_gemm_cost(&s->cfg, req.m, req.k, req.n, &cost) != 0) {
+    systolic_cfg_t cfg = systolic_cfg_for(s, &req);
+    if (systolic_gemm_cost(&cfg, req.m, req.k, req.n, &cost) != 0) {
         sim_comp_fail(c, "systolic '%s' gemm: %s", sim_comp_name(c), cost.err);
         return;
     }
@@ -469,8 +522,14 @@ static void systolic_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         return;
     }
     double e_mac, e_sram;
-    uint64_t bytes = systolic_energy(s, &cost, &e_mac, &e_sram);
+    int opnd = systolic_opnd(s, &req);
+    uint64_t bytes = systolic_energy(s, opnd, &cost, &e_mac, &e_sram);
     sim_energy(c, s->st_e_mac, e_mac);
+    sim_stat_add(c,
+                 opnd == DEV_OPND_FP32   ? s->st_macs_fp32
+                 : opnd == DEV_OPND_INT8 ? s->st_macs_int8
+                                         : s->st_macs_fp16,
+                 (double)cost.macs);
     sim_energy(c, s->st_e_sram, e_sram);
     sim_stat_add(c, s->st_scalesim, (double)cost.scalesim_cycles);
     sim_stat_add(c, s->st_stall, (double)cost.stall_cycles);
@@ -513,6 +572,7 @@ static int systolic_area(const sim_params_t *p, dev_area_t *out, char *err, size
 static const dev_ext_t systolic_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_GEMM,
+    .desc = {DEV_CAT_DIGITAL, DEV_OP_BIT(DEV_OP_GEMM), 0, DEV_MEM_NONE},
     .mvm = NULL,
     .convert = NULL,
     .cost = systolic_dev_cost,

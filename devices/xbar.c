@@ -14,6 +14,60 @@
 
 /* ---- configuration ---------------------------------------------------------- */
 
+double xbar_cell_g_us(const xbar_cfg_t *cfg, double g_us)
+{
+    if (!(g_us > 0.0))
+        return 0.0;
+    /* uS: 1 / (1e6 / g + R_access) x 1e6 */
+    return 1.0 / (1.0 / g_us + cfg->access_ohm * 1e-6);
+}
+
+double xbar_col_read_pj(const xbar_cfg_t *cfg, double g_col_us)
+{
+    /* NeuroSim MultilevelSenseAmp.cpp:325,378: P = 0.0631 / (R_col x 0.5 / V_read)
+     * = col_power_v2 (V_read / 0.5) G_col, for LatencyCol (:200): V^2 uS ns = 1e-3 pJ */
+    return cfg->col_power_v2 * (cfg->read_voltage_v / 0.5) * g_col_us * cfg->sense_ns * 1e-3;
+}
+
+int xbar_adc_bits_lossless(int rows, int bits_per_cell, int dac_inputs, int input_bits)
+{
+    double levels = (double)rows * (ldexp(1.0, bits_per_cell) - 1.0);
+    if (dac_inputs && input_bits > 1)
+        levels *= ldexp(1.0, input_bits - 1) - 1.0;
+    int bits = (int)ceil(log2(levels + 1.0) - 1e-12);
+    return (bits < 1 ? 1 : bits) + (dac_inputs ? 1 : 0);
+}
+
+/* Mean conductance of one physical cell with its access transistor, read
+ * energy's average weight. g_avg_frac >= 0: every cell at g_min + frac x range.
+ * g_avg_frac < 0: codes uniform over each slice's levels (the operands of
+ * `prism op --check`); with differential pairs the side opposite the sign
+ * holds 0, so half the cells sit at g_min. */
+static double xbar_cell_g_avg_us(const xbar_cfg_t *cfg)
+{
+    double range = cfg->g_max_us - cfg->g_min_us;
+    if (cfg->g_avg_frac >= 0.0)
+        return xbar_cell_g_us(cfg, cfg->g_min_us + cfg->g_avg_frac * range);
+    int mag = cfg->differential ? cfg->weight_bits - 1 : cfg->weight_bits;
+    int bpc = cfg->bits_per_cell;
+    if (mag < 1 || bpc < 1 || bpc > 16)
+        return 0.0;
+    int slices = (mag + bpc - 1) / bpc;
+    double sum = 0.0;
+    for (int s = 0; s < slices; s++) {
+        int bits = mag - s * bpc < bpc ? mag - s * bpc : bpc;
+        int top = (1 << bits) - 1;
+        double mean = 0.0;
+        for (int d = 0; d <= top; d++)
+            mean += xbar_cell_g_us(cfg, cfg->g_min_us + (double)d / top * range);
+        sum += mean / (top + 1);
+    }
+    double g = sum / slices;
+    if (cfg->differential)
+        g = 0.5 * g + 0.5 * xbar_cell_g_us(cfg, cfg->g_min_us);
+    return g;
+}
+
 int xbar_cfg_load(xbar_cfg_t *cfg, const char *model, const sim_params_t *p, char *err,
                   size_t errlen)
 {
@@ -28,6 +82,9 @@ int xbar_cfg_load(xbar_cfg_t *cfg, const char *model, const sim_params_t *p, cha
     cfg->input_mode = (im && strcmp(im, "bitserial") == 0) ? XBAR_IN_BITSERIAL : XBAR_IN_DAC;
     cfg->input_bits = (int)sim_param_int(p, "input_bits");
     cfg->adc_bits = (int)sim_param_int(p, "adc_bits");
+    if (cfg->adc_bits == 0)
+        cfg->adc_bits = xbar_adc_bits_lossless(cfg->rows, cfg->bits_per_cell,
+                                               cfg->input_mode == XBAR_IN_DAC, cfg->input_bits);
     cfg->cols_per_adc = (int)sim_param_int(p, "cols_per_adc");
     const char *ar = sim_param_str(p, "adc_range");
     cfg->adc_range = (ar && strcmp(ar, "fixed") == 0) ? XBAR_ADC_FIXED : XBAR_ADC_VECTOR;
@@ -54,10 +111,14 @@ int xbar_cfg_load(xbar_cfg_t *cfg, const char *model, const sim_params_t *p, cha
     cfg->leak_mw = sim_param_real(p, "leak_mw");
     cfg->tiling = sim_param_bool(p, "tiling");
     cfg->arrays = (int)sim_param_int(p, "arrays");
-    /* E = V^2 * g_avg * t: V^2 [V^2] * uS * ns = 1e-15 J = 1e-3 pJ */
-    double g_avg = cfg->g_min_us + cfg->g_avg_frac * (cfg->g_max_us - cfg->g_min_us);
-    cfg->cell_read_pj = cfg->read_voltage_v * cfg->read_voltage_v * g_avg * cfg->read_pulse_ns *
-                        1e-3;
+    cfg->sense_ns = sim_param_real(p, "sense_ns");
+    cfg->col_power_v2 = sim_param_real(p, "col_power_v2");
+    cfg->row_activity = sim_param_real(p, "row_activity");
+    cfg->access_ohm = sim_param_real(p, "access_ohm");
+    if (cfg->access_ohm < 0.0) /* NeuroSim: R_access = R_on x IR_DROP_TOLERANCE (0.25) */
+        cfg->access_ohm = cfg->g_max_us > 0.0 ? 0.25 / (cfg->g_max_us * 1e-6) : 0.0;
+    cfg->g_cell_us = xbar_cell_g_avg_us(cfg);
+    cfg->cell_read_pj = xbar_col_read_pj(cfg, cfg->g_cell_us);
     if (cfg->adc_pj < 0.0) {
         snprintf(err, errlen, "adc energy: bad reference point or adc_scaling (walden|linear)");
         return SIM_ERR_CONFIG;
@@ -108,8 +169,13 @@ int xbar_cfg_check(const xbar_cfg_t *cfg, char *err, size_t errlen)
                  cfg->g_min_us);
         return SIM_ERR_CONFIG;
     }
-    if (!(cfg->read_pulse_ns > 0.0) || !(cfg->adc_rate_hz > 0.0) || !(cfg->dac_rate_hz > 0.0)) {
-        snprintf(err, errlen, "read_pulse_ns, adc_rate_hz and dac_rate_hz must be > 0");
+    if (!(cfg->read_pulse_ns > 0.0) || !(cfg->adc_rate_hz > 0.0) || !(cfg->dac_rate_hz > 0.0) ||
+        !(cfg->sense_ns > 0.0)) {
+        snprintf(err, errlen, "read_pulse_ns, sense_ns, adc_rate_hz and dac_rate_hz must be > 0");
+        return SIM_ERR_CONFIG;
+    }
+    if (!(cfg->row_activity >= 0.0 && cfg->row_activity <= 1.0)) {
+        snprintf(err, errlen, "row_activity must be 0..1 (got %g)", cfg->row_activity);
         return SIM_ERR_CONFIG;
     }
     if (!(cfg->endurance >= 1.0) || cfg->endurance > 4.0e9) {
@@ -123,7 +189,22 @@ int xbar_cfg_check(const xbar_cfg_t *cfg, char *err, size_t errlen)
     return 0;
 }
 
-static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+/* Cycles of `analog_ps` plus `extra` on a clock of period_ps, or an error
+ * when the op's time in ps would not fit 64 bits (issue 22: request sizes
+ * multiply). */
+static int cycles_of(double analog_ps, uint64_t extra, sim_time_t period_ps, uint64_t *cycles,
+                     char *err, size_t errlen)
+{
+    double c = ceil(analog_ps / (double)period_ps - 1e-9) + (double)extra;
+    if (!(c < 9.2e18 / (double)period_ps)) {
+        snprintf(err, errlen, "the op would take %.3g cycles: too large to time in 64-bit ps", c);
+        return SIM_ERR_CONFIG;
+    }
+    *cycles = (uint64_t)c;
+    return 0;
+}
 
 static uint64_t ceil_log2(uint64_t v)
 {
@@ -146,6 +227,12 @@ int xbar_map(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, xbar_map_t *map, cha
     map->slices = (map->mag_bits + cfg->bits_per_cell - 1) / cfg->bits_per_cell;
     map->row_tiles = ceil_div(k, (uint64_t)cfg->rows);
     map->col_tiles = ceil_div(n, (uint64_t)cfg->cols);
+    uint64_t tiles;
+    if (__builtin_mul_overflow(map->row_tiles, map->col_tiles, &tiles)) {
+        snprintf(err, errlen, "a %llu-input x %llu-output matrix: tile count overflows 64 bits",
+                 (unsigned long long)k, (unsigned long long)n);
+        return SIM_ERR_CONFIG;
+    }
     if (!cfg->tiling && (map->row_tiles > 1 || map->col_tiles > 1)) {
         snprintf(err, errlen,
                  "a %llu-input x %llu-output matrix does not fit rows=%d x cols=%d "
@@ -196,12 +283,15 @@ int xbar_mvm_cost(const xbar_cfg_t *cfg, uint64_t m, uint64_t k, uint64_t n,
      * row tile, plus the digital offset term without differential pairs */
     uint64_t partials = sp * map.row_tiles + (cfg->differential ? 0 : 1);
     out->acc_cycles = 1 + ceil_log2(partials);
-    double analog_cycles = ceil(out->analog_ps / (double)period_ps - 1e-9);
-    out->cycles = (uint64_t)analog_cycles + out->acc_cycles;
+    if (cycles_of(out->analog_ps, out->acc_cycles, period_ps, &out->cycles, err, errlen))
+        return SIM_ERR_CONFIG;
     out->ps = out->cycles * period_ps;
 
     double pulses = (double)m * (double)out->input_cycles;
-    out->cells_read = pulses * (double)k * (double)n * (double)sp;
+    /* NeuroSim (ProcessingUnit.cpp:639-645) sums the column conductance over
+     * the rows whose input bit is 1 only: cells on undriven rows draw nothing */
+    out->row_activity = cfg->row_activity;
+    out->cells_read = pulses * (double)k * (double)n * (double)sp * cfg->row_activity;
     out->adc_conv = pulses * (double)n * (double)sp * (double)map.row_tiles;
     out->dac_conv =
         cfg->input_mode == XBAR_IN_DAC ? (double)m * (double)k * (double)map.col_tiles : 0.0;
@@ -231,7 +321,8 @@ int xbar_program_cost(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, sim_time_t 
      * the arrays of a tiled matrix are programmed in parallel */
     uint64_t rows_prog = k < (uint64_t)cfg->rows ? k : (uint64_t)cfg->rows;
     out->analog_ps = (double)rows_prog * cfg->write_ns * 1e3;
-    out->cycles = (uint64_t)ceil(out->analog_ps / (double)period_ps - 1e-9);
+    if (cycles_of(out->analog_ps, 0, period_ps, &out->cycles, err, errlen))
+        return SIM_ERR_CONFIG;
     out->ps = out->cycles * period_ps;
     out->cells_written = (double)k * (double)n * (double)map.slices * (double)map.pairs;
     out->e_write = out->cells_written * cfg->write_pj;
@@ -258,7 +349,21 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
                      size_t n_out, size_t n_in, const double *x, double *y, sim_rng_t *rng,
                      double t_s, int noise, char *err, size_t errlen)
 {
+    return xbar_mvm_numeric_stats(cfg, ops, W, n_out, n_in, x, y, rng, t_s, noise, NULL, err,
+                                  errlen);
+}
+
+int xbar_mvm_numeric_stats(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const double *W,
+                           size_t n_out, size_t n_in, const double *x, double *y, sim_rng_t *rng,
+                           double t_s, int noise, xbar_num_stats_t *stats, char *err,
+                           size_t errlen)
+{
     xbar_map_t map;
+    xbar_num_stats_t local_stats;
+    if (!stats)
+        stats = &local_stats;
+    memset(stats, 0, sizeof *stats);
+    double driven = 0.0, slots = 0.0; /* sum of |V_row| / V_read, row x pulse slots */
     if (!cfg || !ops || !ops->program || !ops->read || !W || !x || !y) {
         snprintf(err, errlen, "mvm numerics: missing argument");
         return SIM_ERR;
@@ -281,8 +386,10 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
         y[j] = 0.0;
     double wmax = num_max_abs(W, n_out * n_in);
     double xs = num_max_abs(x, n_in);
-    if (wmax == 0.0 || xs == 0.0)
+    if (wmax == 0.0 || xs == 0.0) {
+        stats->row_activity = xs == 0.0 ? 0.0 : -1.0; /* zero weights: nothing measured */
         return 0;
+    }
 
     const int S = map.slices, P = map.pairs, bpc = cfg->bits_per_cell, mb = map.mag_bits;
     const int bitserial = cfg->input_mode == XBAR_IN_BITSERIAL;
@@ -310,8 +417,9 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
     double *cur = malloc(pc_max * sizeof *cur);
     double *acc = malloc(tile_cols * sizeof *acc);
     double *dmax = malloc((size_t)S * sizeof *dmax);
-    if (!g || !v || !code || !cur || !acc || !dmax) {
-        free(g), free(v), free(code), free(cur), free(acc), free(dmax);
+    double *g_row = malloc(tile_rows * sizeof *g_row); /* per row: sum of cell+access uS */
+    if (!g || !v || !code || !cur || !acc || !dmax || !g_row) {
+        free(g), free(v), free(code), free(cur), free(acc), free(dmax), free(g_row);
         snprintf(err, errlen, "mvm numerics: out of memory");
         return SIM_ERR_NOMEM;
     }
@@ -343,6 +451,7 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
             size_t pc = nc * (size_t)S * (size_t)P;
             /* program the tile: physical column (j*S + s)*P + p */
             for (size_t r = 0; r < nr; r++) {
+                g_row[r] = 0.0;
                 for (size_t j = 0; j < nc; j++) {
                     double w = W[(c0 + j) * n_in + r0 + r];
                     uint64_t qp = 0, qn = 0;
@@ -367,6 +476,7 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
                             double g_read = ops->read(cfg, g_target, g_prog, nu, t_s, rng, noise);
                             size_t col = ((j * (size_t)S) + (size_t)s) * (size_t)P + (size_t)p;
                             g[r * pc + col] = g_read / cfg->g_max_us;
+                            g_row[r] += xbar_cell_g_us(cfg, g_read);
                         }
                     }
                 }
@@ -381,8 +491,15 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
                     for (size_t r = 0; r < nr; r++)
                         v[r0 + r] = (double)((((uint64_t)code[r0 + r] & mask) >> b) & 1u);
                 }
-                for (size_t r = 0; r < nr; r++)
+                double g_driven = 0.0; /* column conductances summed over the tile, uS */
+                for (size_t r = 0; r < nr; r++) {
                     sumv += v[r0 + r];
+                    driven += fabs(v[r0 + r]);
+                    g_driven += fabs(v[r0 + r]) * g_row[r];
+                }
+                slots += (double)nr;
+                stats->cell_pulses += (double)(nr * pc);
+                stats->e_cell_pj += xbar_col_read_pj(cfg, g_driven);
                 for (size_t col = 0; col < pc; col++)
                     cur[col] = 0.0;
                 for (size_t r = 0; r < nr; r++) {
@@ -419,11 +536,12 @@ int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const do
                 y[c0 + j] += acc[j] * w_unit * x_unit;
         }
     }
-    free(g), free(v), free(code), free(cur), free(acc), free(dmax);
+    free(g), free(v), free(code), free(cur), free(acc), free(dmax), free(g_row);
     if (rc) {
         snprintf(err, errlen, "mvm numerics: quantizer rejected its arguments");
         return SIM_ERR_CONFIG;
     }
+    stats->row_activity = slots > 0.0 ? driven / slots : 0.0;
     return 0;
 }
 
@@ -497,6 +615,7 @@ int xbar_init(sim_comp_t *c, xbar_state_t *st, const xbar_cell_ops_t *ops)
     char err[256];
     const char *name = sim_comp_name(c);
     st->ops = ops;
+    st->measured_activity = -1.0;
     if (xbar_cfg_check(&st->cfg, err, sizeof err))
         return sim_comp_fail(c, "%s '%s': %s", st->cfg.model, name, err);
     int rc = dev_base_init(c, &st->base);
@@ -564,14 +683,27 @@ static int xbar_plan(const xbar_state_t *st, const dev_req_t *req, xbar_plan_t *
 {
     memset(p, 0, sizeof *p);
     sim_time_t per = st->base.unit.period_ps;
+    xbar_cfg_t cfg_act; /* row activity measured by a numeric MVM, else the default */
+    const xbar_cfg_t *cfg = &st->cfg;
+    if (st->measured_activity >= 0.0) {
+        cfg_act = st->cfg;
+        cfg_act.row_activity = st->measured_activity;
+        cfg = &cfg_act;
+    }
     if (req->kind == DEV_OP_PROGRAM) {
         if (xbar_program_cost(&st->cfg, req->k, req->n, per, &p->prog, err, errlen))
             return SIM_ERR_CONFIG;
         p->program = 1;
-        p->bytes = req->k * req->n * (uint64_t)((st->cfg.weight_bits + 7) / 8);
+        if (__builtin_mul_overflow(req->k, req->n, &p->bytes) ||
+            __builtin_mul_overflow(p->bytes, (uint64_t)((st->cfg.weight_bits + 7) / 8),
+                                   &p->bytes)) {
+            snprintf(err, errlen, "%llux%llu weights: byte count overflows 64 bits",
+                     (unsigned long long)req->k, (unsigned long long)req->n);
+            return SIM_ERR_CONFIG;
+        }
     } else if (req->kind == DEV_OP_MVM || req->kind == DEV_OP_GEMM) {
         /* check the shape before paying for a reload */
-        if (xbar_mvm_cost(&st->cfg, req->m, req->k, req->n, per, &p->mvm, err, errlen))
+        if (xbar_mvm_cost(cfg, req->m, req->k, req->n, per, &p->mvm, err, errlen))
             return SIM_ERR_CONFIG;
         int resident = st->resident;
         uint32_t resident_id = st->resident_id;
@@ -584,14 +716,26 @@ static int xbar_plan(const xbar_state_t *st, const dev_req_t *req, xbar_plan_t *
         if (p->program &&
             xbar_program_cost(&st->cfg, req->k, req->n, per, &p->prog, err, errlen))
             return SIM_ERR_CONFIG;
-        p->bytes = req->m * (req->k * (uint64_t)((st->cfg.input_bits + 7) / 8) + req->n * 4u);
+        uint64_t in_b, out_b, per_vec;
+        if (__builtin_mul_overflow(req->k, (uint64_t)((st->cfg.input_bits + 7) / 8), &in_b) ||
+            __builtin_mul_overflow(req->n, (uint64_t)4, &out_b) ||
+            __builtin_add_overflow(in_b, out_b, &per_vec) ||
+            __builtin_mul_overflow(req->m, per_vec, &p->bytes)) {
+            snprintf(err, errlen, "m=%llu vectors of k=%llu, n=%llu: byte count overflows 64 bits",
+                     (unsigned long long)req->m, (unsigned long long)req->k,
+                     (unsigned long long)req->n);
+            return SIM_ERR_CONFIG;
+        }
     } else {
         snprintf(err, errlen, "cannot do op '%s'", dev_op_name(req->kind));
         return SIM_ERR_CONFIG;
     }
     /* the array is held for programming and every read pulse; the final
      * shift-and-add overlaps the next op */
-    p->cycles = p->prog.cycles + p->mvm.cycles;
+    if (__builtin_add_overflow(p->prog.cycles, p->mvm.cycles, &p->cycles)) {
+        snprintf(err, errlen, "programming plus mvm cycles overflow 64 bits");
+        return SIM_ERR_CONFIG;
+    }
     p->issue = p->cycles - p->mvm.acc_cycles;
     return 0;
 }
@@ -672,8 +816,12 @@ int xbar_ext_mvm(sim_comp_t *c, void *state, const double *W, size_t n_out, size
     dev_num_ctx_t none = {NULL, 0.0, 1};
     if (!ctx)
         ctx = &none;
-    int rc = xbar_mvm_numeric(&st->cfg, st->ops, W, n_out, n_in, x, y, ctx->rng,
-                              ctx->read_after_s, ctx->noise, err, sizeof err);
+    xbar_num_stats_t ns;
+    int rc = xbar_mvm_numeric_stats(&st->cfg, st->ops, W, n_out, n_in, x, y, ctx->rng,
+                                    ctx->read_after_s, ctx->noise, &ns, err, sizeof err);
+    /* the unit's later ops and cost queries use the rows these operands drove */
+    if (!rc && ns.row_activity >= 0.0)
+        st->measured_activity = ns.row_activity;
     if (rc && c)
         sim_comp_fail(c, "%s '%s': %s", st->cfg.model, sim_comp_name(c), err);
     return rc;
@@ -694,11 +842,15 @@ int xbar_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
     double phys_cols = (double)sim_param_int(p, "cols") * slices * (differential ? 2.0 : 1.0);
     double adcs = ceil(phys_cols / (double)sim_param_int(p, "cols_per_adc"));
     double f_um = sim_param_real(p, "feature_nm") * 1e-3;
-    double adc = dev_conv_area_um2((int)sim_param_int(p, "adc_bits"),
-                                   (int)sim_param_int(p, "adc_ref_bits"),
-                                   sim_param_real(p, "adc_area_um2"));
     const char *im = sim_param_str(p, "input_mode");
     int in_bits = (int)sim_param_int(p, "input_bits");
+    int adc_bits = (int)sim_param_int(p, "adc_bits");
+    if (adc_bits == 0) /* lossless: as xbar_cfg_load resolves it */
+        adc_bits = xbar_adc_bits_lossless((int)sim_param_int(p, "rows"), bits_per_cell,
+                                          im && strcmp(im, "dac") == 0, in_bits);
+    double adc = dev_conv_area_um2(adc_bits,
+                                   (int)sim_param_int(p, "adc_ref_bits"),
+                                   sim_param_real(p, "adc_area_um2"));
     double driver = sim_param_real(p, "row_driver_um2") *
                     (im && strcmp(im, "dac") == 0 ? ldexp(1.0, in_bits - 1) : 1.0);
     if (adc < 0.0) {
@@ -717,6 +869,9 @@ int xbar_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
 const dev_ext_t xbar_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_MVM,
+    .desc = {DEV_CAT_CROSSBAR,
+             DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_GEMM) | DEV_OP_BIT(DEV_OP_PROGRAM),
+             1, DEV_MEM_NONE},
     .mvm = xbar_ext_mvm,
     .convert = NULL,
     .cost = xbar_dev_cost,

@@ -31,7 +31,13 @@ typedef struct xbar_cfg {
     double dac_rate_hz, dac_pj;    /* energy per conversion (dev_dac_energy_pj) */
     double read_pulse_ns, read_voltage_v;
     double g_max_us, g_min_us, g_avg_frac;
-    double cell_read_pj;           /* V^2 * g_avg * t_read */
+    /* read energy as DNN_NeuroSim V1.3 computes it (xbar_col_read_pj) */
+    double sense_ns;               /* column sense time: the read power's duration */
+    double access_ohm;             /* 1T1R access transistor in series with each cell */
+    double col_power_v2;           /* column read power per siemens of column conductance */
+    double row_activity;           /* driven fraction of rows per read pulse (cost queries) */
+    double g_cell_us;              /* mean conductance of one cell with its access transistor */
+    double cell_read_pj;           /* one driven cell, one pulse: xbar_col_read_pj(g_cell_us) */
     double write_ns, write_pj;     /* per cell, whole programming of one cell */
     double endurance;              /* writes a cell survives */
     double add_pj, leak_mw;
@@ -79,8 +85,27 @@ typedef struct xbar_cfg {
      "DAC energy per conversion at ref", "50 mW / 14 GS/s = 3.57 pJ"},                             \
     {"dac_scaling", SIM_P_ENUM, "walden", "", 1, 0, "walden|linear", "DAC energy vs bits",         \
      "Walden FOM: E ~ 2^bits"},                                                                    \
-    {"read_pulse_ns", SIM_P_REAL, "10", "ns", 1e-3, 1e6, NULL, "read pulse width",                 \
-     "DNN_NeuroSim V1.3 Param.cpp readPulseWidth = 10 ns"}
+    {"read_pulse_ns", SIM_P_REAL, "10", "ns", 1e-3, 1e6, NULL,                                     \
+     "read pulse width (timing only: the read energy is taken over sense_ns)",                     \
+     "DNN_NeuroSim V1.3 Param.cpp:175 readPulseWidth = 10 ns"},                                     \
+    {"sense_ns", SIM_P_REAL, "1", "ns", 1e-3, 1e6, NULL,                                           \
+     "column sense time: the column read power is drawn for this long per pulse",                  \
+     "DNN_NeuroSim V1.3 MultilevelSenseAmp.cpp:311-312 GetColumnLatency = 1 ns at technode <= 22 " \
+     "nm (clamped to 1..10 ns, :189-193)"},                                                        \
+    {"col_power_v2", SIM_P_REAL, "0.0631", "V^2", 0.0, 1e3, NULL,                                  \
+     "column read power per siemens of driven column conductance at V_read = 0.5 V "              \
+     "(scaled by V_read / 0.5)",                                                                   \
+     "DNN_NeuroSim V1.3 MultilevelSenseAmp.cpp:378 current-mode MLSA, 22 nm LP: "                  \
+     "P = 0.0631 exp(-2.303 log10 R_col) = 0.0631 / R_col; :325 R_col x 0.5 / V_read"},            \
+    {"row_activity", SIM_P_REAL, "0.5", "", 0.0, 1.0, NULL,                                        \
+     "driven fraction of rows per pulse in cost queries (bit-serial: rows whose input bit is 1; "  \
+     "DAC: mean |V_row| / V_read); a numeric MVM on the unit replaces it with the measured value",  \
+     "0.5: random bits (and mean |u| of u uniform in [-1, 1]); NeuroSim measures it per input "     \
+     "vector (ProcessingUnit.cpp:606-621 activityRowRead)"},                                      \
+    {"access_ohm", SIM_P_REAL, "-1", "Ohm", -1.0, 1e12, NULL,                                      \
+     "on-resistance of the 1T1R access transistor in series with each cell; -1 = 0.25 / g_max",    \
+     "DNN_NeuroSim V1.3 Param.cpp:177 resistanceAccess = resistanceOn x IR_DROP_TOLERANCE, "       \
+     "constant.h:80 IR_DROP_TOLERANCE 0.25; in series: ProcessingUnit.cpp:639"}
 
 #define XBAR_DIGITAL_PARAMS                                                                        \
     {"add_pj", SIM_P_REAL, "0.1", "pJ", 0.0, 1e6, NULL, "one shift-and-add (32-bit add)",          \
@@ -148,9 +173,24 @@ typedef struct xbar_cost {
     double analog_ps;       /* all pulses of the op */
     uint64_t cycles;        /* clock cycles of the op */
     sim_time_t ps;          /* cycles * period */
-    double cells_read, adc_conv, dac_conv, adds, cells_written;
+    double row_activity;    /* driven fraction of rows used for e_cell */
+    double cells_read;      /* cells on driven rows over all pulses (activity-weighted) */
+    double adc_conv, dac_conv, adds, cells_written;
     double e_cell, e_adc, e_dac, e_acc, e_write, e_total;
 } xbar_cost_t;
+
+/* Read energy of one column for one pulse in pJ, as DNN_NeuroSim V1.3 computes
+ * it: P = col_power_v2 x (V_read / 0.5) x G_col over sense_ns, G_col (uS) the
+ * summed conductance of the cells on driven rows, each in series with its
+ * access transistor (xbar_cell_g_us). */
+double xbar_col_read_pj(const xbar_cfg_t *cfg, double g_col_us);
+/* Conductance (uS) of a cell of conductance g_us in series with the access
+ * transistor (access_ohm). */
+double xbar_cell_g_us(const xbar_cfg_t *cfg, double g_us);
+/* ADC bits that resolve one array read without loss (adc_bits = 0): the
+ * largest column sum rows x (2^cell_bits - 1), times the largest input code
+ * 2^(input_bits - 1) - 1 with DAC inputs (plus a sign bit). */
+int xbar_adc_bits_lossless(int rows, int bits_per_cell, int dac_inputs, int input_bits);
 
 /* dev_ext_t.area of both crossbar models (parameters above). */
 int xbar_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n);
@@ -174,12 +214,27 @@ int xbar_mvm_cost(const xbar_cfg_t *cfg, uint64_t m, uint64_t k, uint64_t n,
 int xbar_program_cost(const xbar_cfg_t *cfg, uint64_t k, uint64_t n, sim_time_t period_ps,
                       xbar_cost_t *out, char *err, size_t errlen);
 
+/* What a numeric MVM measured: the driven fraction of rows over all pulses
+ * and array tiles (bit-serial: input bit 1; DAC: mean |V_row| / V_read), and
+ * the read energy of the cells (xbar_col_read_pj of every column read, from
+ * the programmed conductances). */
+typedef struct xbar_num_stats {
+    double row_activity;
+    double e_cell_pj;
+    double cell_pulses; /* cell x pulse slots read (driven or not) */
+} xbar_num_stats_t;
+
 /* y[n_out] = W[n_out x n_in] x[n_in] as the crossbar computes it: program W
  * (noise), drift to t_s, read (noise), DAC or bit-serial inputs, ADC per
  * column, shift-and-add, unscale. 0 or an error code with err. */
 int xbar_mvm_numeric(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const double *W,
                      size_t n_out, size_t n_in, const double *x, double *y, sim_rng_t *rng,
                      double t_s, int noise, char *err, size_t errlen);
+/* xbar_mvm_numeric that also fills *stats (when not NULL). */
+int xbar_mvm_numeric_stats(const xbar_cfg_t *cfg, const xbar_cell_ops_t *ops, const double *W,
+                           size_t n_out, size_t n_in, const double *x, double *y, sim_rng_t *rng,
+                           double t_s, int noise, xbar_num_stats_t *stats, char *err,
+                           size_t errlen);
 
 /* "1e9" for powers of ten, else %.6g: how endurance appears in messages. */
 void xbar_fmt_count(double v, char *buf, size_t len);
@@ -198,6 +253,7 @@ typedef struct xbar_state {
     size_t n_arrays;
     size_t phys_cols;       /* cols * slices * pairs */
     uint32_t max_writes;
+    double measured_activity; /* row activity of the last numeric MVM; < 0: none yet */
     /* ledger handles */
     int st_cell, st_adc, st_dac, st_acc, st_write;
     int st_mvm, st_prog, st_vectors, st_conv, st_cells_written, st_max_writes;

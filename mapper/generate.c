@@ -8,23 +8,9 @@
  * to first token and time per output token (docs/workloads.md, Generation). */
 #include "mapper/map_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int gfail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int gfail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static int is_window_load(const map_schedule_t *s, size_t i)
 {
@@ -119,7 +105,7 @@ int map_step_schedule(const char *spec, const wl_gen_opts_t *wo, const map_units
     char werr[512];
     int rc = wl_load(spec, wo, &g, werr, sizeof werr);
     if (rc)
-        return gfail(err, n, rc, "%s", werr);
+        return map_fail(err, n, rc, "%s", werr);
     rc = map_naive_opts(g, units, mo, out, err, n);
     wl_graph_destroy(g);
     return rc;
@@ -131,10 +117,10 @@ int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const
     *out = NULL;
     int prompt = wopts->seq > 0 ? wopts->seq : 128;
     if (tokens < 1 || tokens > MAP_GEN_MAX_TOKENS)
-        return gfail(err, n, SIM_ERR_CONFIG, "--generate %d: give 1 to %d new tokens", tokens,
+        return map_fail(err, n, SIM_ERR_CONFIG, "--generate %d: give 1 to %d new tokens", tokens,
                      MAP_GEN_MAX_TOKENS);
     if (wopts->phase != WL_PHASE_PREFILL)
-        return gfail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                      "a generation starts with the prefill of the prompt: drop --phase decode");
     map_opts_t o = *mo;
     o.kv_tokens = (uint64_t)prompt + (uint64_t)tokens - 1; /* the cache never moves */
@@ -161,7 +147,7 @@ int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const
     s->step_kv = calloc((size_t)tokens, sizeof *s->step_kv);
     if (!s->step_first || !s->step_kv) {
         map_schedule_free(s);
-        return gfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     s->n_steps = 1;
     s->step_kv[0] = 0;
@@ -173,7 +159,7 @@ int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const
         s->step_first[t] = (uint32_t)s->exec.n_entries;
         rc = map_step_schedule(spec, &d, units, &o, &step, err, n);
         if (!rc && map_sched_append(s, step, op_base, o.weight_buffers))
-            rc = gfail(err, n, SIM_ERR_NOMEM, "out of memory");
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         map_schedule_free(step);
         step = NULL;
         s->step_kv[t] = (uint32_t)d.kv_len;
@@ -182,7 +168,7 @@ int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const
     s->step_first[s->n_steps] = (uint32_t)s->exec.n_entries;
     char msg[256];
     if (!rc && map_exec_check(&s->exec, msg, sizeof msg))
-        rc = gfail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
+        rc = map_fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
     if (rc) {
         map_schedule_free(s);
         return rc;
@@ -209,7 +195,7 @@ int map_generation_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts,
     char merr[1024];
     rc = map_generate(spec, opts, tokens, &units, &mo, &sched, merr, sizeof merr);
     if (rc)
-        rc = gfail(err, n, rc, "workload '%s': %s", spec, merr);
+        rc = map_fail(err, n, rc, "workload '%s': %s", spec, merr);
     else if ((rc = map_dram_fit(s, &units, sched, spec, err, n)) != 0 ||
              (rc = map_capacity_check(s, sched, err, n)) != 0)
         map_schedule_free(sched);

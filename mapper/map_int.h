@@ -6,6 +6,11 @@
 #include "mapper/map.h"
 #include "noc/noc.h"
 
+/* The mapper's one error formatter: the message into err (when given), the
+ * code returned (SIM_ERR_CONFIG, SIM_ERR_NOMEM, ...). mapper/schedule.c. */
+int map_fail(char *err, size_t n, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #define NO_ENTRY UINT32_MAX
 #define WEIGHT_ALIGN 64u /* DRAM layout: each weight tensor starts on a 64-byte boundary */
 
@@ -35,6 +40,10 @@ const char *map_bld_keep(bld_t *b, const char *text);
  * index or NO_ENTRY on out of memory. */
 uint32_t map_bld_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *kind, int unit,
                        const dev_req_t *req, uint64_t reps, const char *note);
+/* The operand format (DEV_OPND_*) of a GEMM/MVM request on data of dtype dt:
+ * what map_bld_entry puts in the request's flags so a digital array prices
+ * the MACs of the workload's dtype. DEV_OPND_DEFAULT for dtypes without one. */
+int map_opnd_of_dtype(wl_dtype_t dt);
 /* Adds predecessor p to the last entry (duplicates and NO_ENTRY ignored). 0 or -1. */
 int map_bld_pred(bld_t *b, uint32_t p);
 int map_tref_cmp(const void *a, const void *b);

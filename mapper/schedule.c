@@ -15,6 +15,17 @@
 #include <string.h>
 #include <strings.h>
 
+int map_fail(char *err, size_t n, int code, const char *fmt, ...)
+{
+    if (err && n) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, n, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
 void map_opts_default(map_opts_t *o)
 {
     o->stream_weights = 1;
@@ -74,19 +85,6 @@ void map_units_free(map_units_t *u)
     memset(u, 0, sizeof *u);
 }
 
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 /* ---- freeing ------------------------------------------------------------------------ */
 void map_schedule_free(map_schedule_t *s)
 {
@@ -138,6 +136,29 @@ const char *map_bld_keep(bld_t *b, const char *text)
     return copy;
 }
 
+int map_opnd_of_dtype(wl_dtype_t dt)
+{
+    switch (dt) {
+    case WL_DT_I8:
+    case WL_DT_U8:
+        return DEV_OPND_INT8;
+    case WL_DT_F16:
+        return DEV_OPND_FP16;
+    case WL_DT_BF16:
+        return DEV_OPND_BF16;
+    case WL_DT_F32:
+        return DEV_OPND_FP32;
+    default:
+        return DEV_OPND_DEFAULT;
+    }
+}
+
+static const char *opnd_dtype_name(int opnd)
+{
+    static const char *const names[] = {NULL, "i8", "f16", "bf16", "f32"};
+    return opnd > 0 && opnd <= DEV_OPND_FP32 ? names[opnd] : NULL;
+}
+
 /* Appends an entry; its predecessors follow with map_bld_pred. Returns its index
  * or NO_ENTRY on out of memory. */
 uint32_t map_bld_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *kind, int unit,
@@ -167,6 +188,9 @@ uint32_t map_bld_entry(bld_t *b, const wl_op_t *op, uint64_t op_id, const char *
     e->unit = unit;
     if (req)
         e->req = *req;
+    if ((e->req.kind == DEV_OP_GEMM || e->req.kind == DEV_OP_MVM) &&
+        !(e->req.flags & DEV_F_OPND_MASK))
+        e->req.flags |= DEV_F_OPND(map_opnd_of_dtype(op->dtype));
     e->reps = reps ? reps : 1;
     e->pred_off = s->exec.n_preds;
     map_entry_info_t *in = &s->info[i];
@@ -348,7 +372,7 @@ static int need_unit(bld_t *b, const map_units_t *units, const char *unit, const
 {
     int u = map_units_find(units, unit);
     if (u < 0)
-        return fail(b->err, b->errn, SIM_ERR_CONFIG,
+        return map_fail(b->err, b->errn, SIM_ERR_CONFIG,
                     "op '%s' (%s) needs a '%s' unit and none is linked: link the "
                     "schedule_driver's port '%s' to one",
                     op->name, wl_opkind_name(op->kind), unit, unit);
@@ -369,7 +393,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     if (err && n)
         err[0] = '\0';
     if (!g || !units || !out)
-        return fail(err, n, SIM_ERR_CONFIG, "map_naive: missing graph, units or output");
+        return map_fail(err, n, SIM_ERR_CONFIG, "map_naive: missing graph, units or output");
     map_opts_t o;
     map_opts_default(&o);
     if (opts)
@@ -379,7 +403,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
 
     map_schedule_t *s = calloc(1, sizeof *s);
     if (!s)
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     bld_t b = {s, 0, 0, err, n};
     int rc = 0;
     size_t n_t = wl_graph_tensor_count(g), n_ops = wl_graph_op_count(g);
@@ -396,7 +420,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         free(producer);
         free(addr);
         free(gemm_loaded);
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     s->unit_names = calloc(units->n ? units->n : 1, sizeof *s->unit_names);
     s->workload = strdup(wl_graph_name(g) ? wl_graph_name(g) : "");
@@ -404,7 +428,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     s->n_ops = n_ops;
     if (!refs || !producer || !addr || !gemm_loaded || !s->unit_names || !s->workload ||
         (wl_graph_source(g) && !s->source)) {
-        rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < units->n; i++)
@@ -444,7 +468,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         free(in_preds);
         in_preds = malloc((op->n_inputs ? op->n_inputs : 1) * sizeof *in_preds);
         if (!in_preds) {
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
             break;
         }
         for (size_t k = 0; k < op->n_inputs; k++) {
@@ -459,14 +483,14 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     do {                                                                                           \
         last = map_bld_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));           \
         if (last == NO_ENTRY) {                                                                    \
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
         }                                                                                          \
     } while (0)
 #define PRED(p_)                                                                                   \
     do {                                                                                           \
         if (map_bld_pred(&b, (p_))) {                                                              \
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
         }                                                                                          \
     } while (0)
@@ -608,7 +632,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             vprog_t vp;
             map_vector_program(op, &vp);
             if (vp.n == 0) {
-                rc = fail(err, n, SIM_ERR_CONFIG,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                           "op '%s': the naive mapper has no rule for kind '%s'", op->name, kind);
                 break;
             }
@@ -662,7 +686,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     if (!rc) {
         char msg[256];
         if (map_exec_check(&s->exec, msg, sizeof msg))
-            rc = fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
     }
 done:
     map_kv_free(&kv);
@@ -696,6 +720,8 @@ static cJSON *req_json(const map_exec_entry_t *e, const char *const *units)
     cJSON_AddNumberToObject(r, "n", (double)e->req.n);
     if (e->req.flags & DEV_F_NO_RELOAD)
         cJSON_AddBoolToObject(r, "no_reload", 1);
+    if (opnd_dtype_name(DEV_REQ_OPND(&e->req)))
+        cJSON_AddStringToObject(r, "dtype", opnd_dtype_name(DEV_REQ_OPND(&e->req)));
     if (e->req.kind == DEV_OP_GEMM || e->req.kind == DEV_OP_MVM || e->req.kind == DEV_OP_PROGRAM) {
         cJSON_AddNumberToObject(r, "weight_id", (double)e->req.weight_id);
         cJSON_AddNumberToObject(r, "weight_step", (double)e->weight_step);
@@ -793,17 +819,17 @@ int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err
 {
     char *text = map_schedule_json(s);
     if (!text)
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory writing the schedule");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory writing the schedule");
     FILE *f = fopen(path, "w");
     if (!f) {
         free(text);
-        return fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
+        return map_fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
     }
     int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
     bad |= fclose(f) != 0;
     free(text);
     if (bad)
-        return fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
+        return map_fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
     return 0;
 }
 
@@ -816,14 +842,14 @@ int map_find_driver(sim_t *s, const char **name, char *err, size_t n)
         if (strcmp(sim_comp_model(c), "schedule_driver") != 0)
             continue;
         if (found)
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "the config has two schedule_driver components ('%s' and '%s'); a "
                         "workload runs on exactly one",
                         found, sim_comp_name(c));
         found = sim_comp_name(c);
     }
     if (!found)
-        return fail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                     "the config has no schedule_driver component to run the workload on: add "
                     "one (model: schedule_driver) and link its ports gemm, vector, sram, dram to "
                     "the units (see configs/chip.yaml)");
@@ -852,7 +878,7 @@ int map_units_from_driver(sim_t *s, const char *driver, map_units_t *out, char *
         sim_comp_t *c = sim_comp_find(s, comp);
         if (map_units_add(out, port, comp, c ? sim_comp_model(c) : NULL)) {
             map_units_free(out);
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule_driver '%s': out of memory or port name '%s' too long (at "
                         "most 63 characters)",
                         driver, port);
@@ -865,22 +891,22 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
 {
     sim_comp_t *c = driver_name ? sim_comp_find(s, driver_name) : NULL;
     if (!c)
-        return fail(err, n, SIM_ERR_CONFIG, "no component '%s' to attach the schedule to",
+        return map_fail(err, n, SIM_ERR_CONFIG, "no component '%s' to attach the schedule to",
                     driver_name ? driver_name : "(null)");
     if (strcmp(sim_comp_model(c), "schedule_driver") != 0)
-        return fail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                     "component '%s' is a '%s', not a schedule_driver: it cannot run a schedule",
                     driver_name, sim_comp_model(c));
     if (!sched)
-        return fail(err, n, SIM_ERR_CONFIG, "no schedule to attach to '%s'", driver_name);
+        return map_fail(err, n, SIM_ERR_CONFIG, "no schedule to attach to '%s'", driver_name);
     char msg[256];
     if (map_exec_check(&sched->exec, msg, sizeof msg))
-        return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
+        return map_fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
     /* the network, when units sit at its nodes: transfers between them ride it */
     map_net_t net;
     int rc = map_net_resolve(s, driver_name, &sched->units, &net, msg, sizeof msg);
     if (rc)
-        return fail(err, n, rc, "schedule for '%s': %s", driver_name, msg);
+        return map_fail(err, n, rc, "schedule for '%s': %s", driver_name, msg);
     size_t nu = sched->units.n ? sched->units.n : 1, ne = sched->exec.n_entries;
     int bad = 0;
     if (net.present) {
@@ -909,7 +935,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
             continue;
         if (map_fwd_route(s, &sched->units, &net, e->unit, sched->exec.entries[e->fwd_to].unit,
                           &r, msg, sizeof msg)) {
-            rc = fail(err, n, SIM_ERR_CONFIG, "schedule entry %zu: %s", i, msg);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "schedule entry %zu: %s", i, msg);
             break;
         }
         if (!r.network)
@@ -921,7 +947,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     }
     map_net_free(&net);
     if (bad)
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     if (rc)
         return rc;
     sched->exec.fwd_net = sched->fwd_net;
@@ -930,7 +956,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     if (map_exec_attach(c, &sched->exec)) {
         sched->exec.release = NULL;
         sched->exec.owner = NULL;
-        return fail(err, n, SIM_ERR_STATE,
+        return map_fail(err, n, SIM_ERR_STATE,
                     "schedule_driver '%s' already has a schedule or was initialised", driver_name);
     }
     return 0;
@@ -991,7 +1017,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
     if (!resident || !first) {
         free(resident);
         free(first);
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     for (size_t u = 0; u < nu; u++)
         resident[u] = -1;
@@ -1005,7 +1031,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
                 resident[e->unit] = id;
                 first[e->unit] = i;
             } else if (resident[e->unit] != id) {
-                int rc = fail(err, n, SIM_ERR_CONFIG,
+                int rc = map_fail(err, n, SIM_ERR_CONFIG,
                               "schedule entry %zu (op '%s'): unit '%s' already holds weights %lld "
                               "(entry %zu) as resident; a %s holds one matrix: place weights "
                               "%lld on another unit or let it reload",
@@ -1032,7 +1058,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
             param_num(c, "rows", &rows) && param_num(c, "cols", &cols) &&
             param_num(c, "tiling", &tiling) && !tiling &&
             ((double)e->req.k > rows || (double)e->req.n > cols))
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule entry %zu (op '%s'): a %llu x %llu weight overflows unit '%s' "
                         "(%s '%s', %g x %g cells, tiling off): split it or place it elsewhere",
                         i, e->name ? e->name : "?", (unsigned long long)e->req.k,
@@ -1043,7 +1069,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
             param_num(c, "tiling", &tiling) && tiling && param_num(c, "arrays", &arrays))
             tiles = ceil((double)e->req.k / rows) * ceil((double)e->req.n / cols);
         if (tiles > arrays)
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule entry %zu (op '%s'): a %llu x %llu weight needs %.0f arrays of "
                         "%g x %g on unit '%s' (%s '%s', arrays %g): split it or place it elsewhere",
                         i, e->name ? e->name : "?", (unsigned long long)e->req.k,
@@ -1052,7 +1078,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
         if ((k == DEV_OP_READ || k == DEV_OP_WRITE) &&
             (param_num(c, "capacity_bytes", &cap) || param_num(c, "size_bytes", &cap)) &&
             (double)e->req.k + (double)e->req.m > cap)
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule entry %zu (op '%s'): %s of %llu bytes at %llu overflows unit "
                         "'%s' (%s '%s', %.0f bytes)",
                         i, e->name ? e->name : "?", dev_op_name(k), (unsigned long long)e->req.m,
@@ -1083,13 +1109,13 @@ int map_dram_fit(sim_t *s, const map_units_t *units, const map_schedule_t *sched
         return 0;
     uint64_t kv = sched->kv_cache_bytes > 0 && sched->kv_unit == ud ? sched->kv_cache_bytes : 0;
     if (sched->weight_layout_bytes > cap)
-        return fail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                     "workload '%s': its weights (%llu bytes) do not fit the dram unit '%s' "
                     "(capacity_bytes %llu); use a smaller --dtype or raise capacity_bytes",
                     spec, (unsigned long long)sched->weight_layout_bytes, units->unit[ud].comp,
                     (unsigned long long)cap);
     if (kv > cap - sched->weight_layout_bytes)
-        return fail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                     "workload '%s': its KV cache (%llu bytes for %llu tokens per sequence) does "
                     "not fit the dram unit '%s' beside the weights (%llu of capacity_bytes %llu); "
                     "shorten the context or the batch, or raise capacity_bytes",
@@ -1114,7 +1140,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     char werr[512];
     rc = wl_load(spec, opts, &g, werr, sizeof werr);
     if (rc) {
-        rc = fail(err, n, rc, "%s", werr);
+        rc = map_fail(err, n, rc, "%s", werr);
         goto out;
     }
     map_schedule_t *sched = NULL;
@@ -1122,7 +1148,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     rc = map_naive_opts(g, &units, &mo, &sched, merr, sizeof merr);
     wl_graph_destroy(g);
     if (rc) {
-        rc = fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
+        rc = map_fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
         goto out;
     }
     /* the weights live in the dram unit: say so now rather than fail mid-run */
@@ -1144,7 +1170,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     else
         wl_gen_opts_default(&sched->wopts);
     if (!sched->spec) {
-        rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         map_schedule_free(sched);
         goto out;
     }

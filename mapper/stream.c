@@ -13,23 +13,9 @@
 #include "mapper/map_int.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int sfail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int sfail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* ---- request streams -------------------------------------------------------------- */
 static int cmp_arrival(const void *a, const void *b)
@@ -57,7 +43,7 @@ int map_requests_read_csv(const char *path, map_request_t **out, size_t *n_out, 
     *n_out = 0;
     FILE *f = fopen(path, "r");
     if (!f)
-        return sfail(err, n, SIM_ERR_IO, "%s: cannot open the request file", path);
+        return map_fail(err, n, SIM_ERR_IO, "%s: cannot open the request file", path);
     map_request_t *r = NULL;
     size_t cnt = 0, cap = 0;
     char line[1024];
@@ -79,12 +65,12 @@ int map_requests_read_csv(const char *path, map_request_t **out, size_t *n_out, 
         double v[3];
         for (int k = 0; k < 3 && !rc; k++) {
             if (!fld[k]) {
-                rc = sfail(err, n, SIM_ERR_CONFIG,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                            "%s:%d: field '%s' is missing (each line: arrival,prompt,output)",
                            path, lineno, names[k]);
             } else if (field_num(fld[k], &v[k]) || v[k] < 0 || (k && (v[k] < 1 || v[k] > 1e6 ||
                                                                           v[k] != floor(v[k])))) {
-                rc = sfail(err, n, SIM_ERR_CONFIG, "%s:%d: field '%s' is %s ('%.40s')", path,
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s:%d: field '%s' is %s ('%.40s')", path,
                            lineno, names[k],
                            k ? "not a whole number of tokens in 1..1000000"
                              : "not a non-negative number of seconds",
@@ -97,7 +83,7 @@ int map_requests_read_csv(const char *path, map_request_t **out, size_t *n_out, 
             cap = cap ? 2 * cap : 64;
             map_request_t *p = realloc(r, cap * sizeof *p);
             if (!p) {
-                rc = sfail(err, n, SIM_ERR_NOMEM, "out of memory");
+                rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                 break;
             }
             r = p;
@@ -110,7 +96,7 @@ int map_requests_read_csv(const char *path, map_request_t **out, size_t *n_out, 
     }
     fclose(f);
     if (!rc && cnt == 0)
-        rc = sfail(err, n, SIM_ERR_CONFIG, "%s: no requests (each line: arrival,prompt,output)",
+        rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: no requests (each line: arrival,prompt,output)",
                    path);
     if (rc) {
         free(r);
@@ -127,12 +113,12 @@ int map_requests_poisson(double rate_per_s, size_t count, int prompt, int output
 {
     *out = NULL;
     if (!(rate_per_s > 0) || count == 0 || count > 10000000 || prompt < 1 || output < 1)
-        return sfail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                      "a Poisson stream needs a rate > 0, 1..10000000 requests and prompt and "
                      "output lengths >= 1");
     map_request_t *r = calloc(count, sizeof *r);
     if (!r)
-        return sfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     sim_rng_t g;
     sim_rng_init(&g, seed, 0x5e7e);
     double t = 0;
@@ -187,7 +173,7 @@ static int attach_iteration(serve_t *sv, sim_t *s, int n_new, int prompt, int n_
     if (!rc && n_dec > 0) {
         rc = map_step_schedule(sv->spec, &d, &units, &mo, sched ? &dec : &sched, err, n);
         if (!rc && dec && map_sched_append(sched, dec, sched->n_ops, mo.weight_buffers))
-            rc = sfail(err, n, SIM_ERR_NOMEM, "out of memory");
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     map_schedule_free(dec);
     if (!rc && (rc = map_capacity_check(s, sched, err, n)) == 0)
@@ -217,9 +203,9 @@ static int iteration_ps(serve_t *sv, int n_new, int prompt, int n_dec, int kv, s
     if (!rc)
         rc = attach_iteration(sv, s, n_new, prompt, n_dec, kv, err, n);
     if (!rc && (rc = sim_init(s)) != 0)
-        sfail(err, n, rc, "%s", sim_errmsg(s));
+        map_fail(err, n, rc, "%s", sim_errmsg(s));
     if (!rc && (rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX)) != 0)
-        sfail(err, n, rc, "%s", sim_errmsg(s));
+        map_fail(err, n, rc, "%s", sim_errmsg(s));
     if (!rc) {
         sim_finish(s);
         *out = sim_end_ps(s);
@@ -353,7 +339,7 @@ static int kv_capacity(serve_t *sv, uint64_t *row, uint64_t *tokens, char *err, 
     char werr[512];
     int rc = wl_load(sv->spec, &d, &g, werr, sizeof werr);
     if (rc)
-        return sfail(err, n, rc, "%s", werr);
+        return map_fail(err, n, rc, "%s", werr);
     uint64_t weights = wl_graph_weight_bytes(g);
     *row = 0;
     for (size_t i = 0; i < wl_graph_tensor_count(g); i++)
@@ -361,7 +347,7 @@ static int kv_capacity(serve_t *sv, uint64_t *row, uint64_t *tokens, char *err, 
             *row += wl_graph_tensor(g, i)->bytes; /* [1, kv_heads, 1, head_dim] */
     wl_graph_destroy(g);
     if (*row == 0)
-        return sfail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                      "'%s' has no KV cache: request streams need a decoder (gpt2, llama)",
                      sv->spec);
     sim_t *s = NULL;
@@ -380,7 +366,7 @@ static int kv_capacity(serve_t *sv, uint64_t *row, uint64_t *tokens, char *err, 
             if (!strcmp(sim_params_def(p, i)->name, "capacity_bytes"))
                 cap = (uint64_t)sim_param_int(p, "capacity_bytes");
         if (!cap)
-            rc = sfail(err, n, SIM_ERR_CONFIG,
+            rc = map_fail(err, n, SIM_ERR_CONFIG,
                        "request streams keep the KV cache in a 'dram' unit with capacity_bytes; "
                        "the schedule_driver links none");
     }
@@ -412,7 +398,7 @@ int map_serve(const char *config, const sim_config_over_t *over, const char *spe
 {
     memset(st_out, 0, sizeof *st_out);
     if (o->max_batch < 1 || n_req == 0)
-        return sfail(err, n, SIM_ERR_CONFIG, "--max-batch must be at least 1 and the stream "
+        return map_fail(err, n, SIM_ERR_CONFIG, "--max-batch must be at least 1 and the stream "
                                              "must hold a request");
     serve_t sv = {.config = config, .over = over, .spec = spec, .wo = *wo};
     uint64_t row = 0, cap = 0;
@@ -425,7 +411,7 @@ int map_serve(const char *config, const sim_config_over_t *over, const char *spe
         req[i].generated = 0;
         req[i].first_ps = req[i].finish_ps = 0;
         if (need(&req[i]) > cap)
-            return sfail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                          "request %zu (prompt %d + output %d tokens) does not fit the KV cache, "
                          "which holds %llu tokens (%llu B per token)",
                          i, req[i].prompt, req[i].output, (unsigned long long)cap,
@@ -435,7 +421,7 @@ int map_serve(const char *config, const sim_config_over_t *over, const char *spe
     st.run = calloc(n_req, sizeof *st.run);
     sim_time_t *ttft = calloc(n_req, sizeof *ttft), *lat = calloc(n_req, sizeof *lat);
     if (!st.run || !ttft || !lat)
-        rc = sfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     if (!rc)
         rc = serve_loop(&sv, &st, o, err, n);
     if (!rc) {

@@ -100,6 +100,11 @@ int sim_parse_until(const char *text, sim_time_t *out)
         return -1;
     if (t == 0)
         return 1;
+    size_t n = strlen(text);
+    while (n && isspace((unsigned char)text[n - 1]))
+        n--;
+    if (n && (isdigit((unsigned char)text[n - 1]) || text[n - 1] == '.'))
+        return 2; /* a bare number: the unit is not implied */
     *out = t;
     return 0;
 }
@@ -529,11 +534,27 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
                 return lerr(L, v,
                             "field 'until' is 0: a run must end after time 0; write 'until: "
                             "none' (or leave it out) for no limit");
+            if (rc == 2)
+                return lerr(L, v,
+                            "field 'until' is '%s' without a unit: write it with one (ps, ns, "
+                            "us, ms, s), e.g. %sus, or 'none'",
+                            scalar(v), scalar(v));
             if (rc)
                 return lerr(L, v, "field 'until' must be a time (e.g. 100us) or 'none'");
         } else if (!strcmp(key, "lookahead")) {
             if (!scalar(v) || sim_parse_time(scalar(v), &opts.lookahead_ps))
                 return lerr(L, v, "field 'lookahead' must be a time (e.g. 1ns)");
+        } else if (!strcmp(key, "power_density_limit")) {
+            const char *t = scalar(v);
+            char *end;
+            errno = 0;
+            opts.power_density_limit = t ? strtod(t, &end) : 0.0;
+            if (!t || end == t || *end || errno || !(opts.power_density_limit > 0.0) ||
+                !isfinite(opts.power_density_limit))
+                return lerr(L, v,
+                            "field 'power_density_limit' must be a positive number of W/mm^2 "
+                            "(e.g. 1), not '%s'",
+                            t ? t : "?");
         } else if (!strcmp(key, "name") || !strcmp(key, "description") || !strcmp(key, "prism") ||
                    !strcmp(key, "templates")) {
             /* documentation fields; templates: holds anchors for merge keys */
@@ -545,7 +566,7 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
                 block_node[b] = v;
                 continue;
             }
-            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, include, templates, name, description%s%s)",
+            return lerr(L, k, "unknown top-level field '%s' (clocks, components, links, seed, until, lookahead, power_density_limit, include, templates, name, description%s%s)",
                         key, n_blocks ? ", " : "", n_blocks ? blocks[0].key : "");
         }
     }

@@ -696,12 +696,15 @@ static int apply_one(cfg_doc_t *d, const char *set, char *err, size_t errlen)
         return set_links(d, key, value, label, L, err, errlen);
     char *dot = strchr(key, '.');
     if (!dot) {
-        static const char *const top[] = {"seed", "until", "lookahead", "name", "description"};
+        static const char *const top[] = {"seed",        "until",
+                                          "lookahead",   "power_density_limit",
+                                          "name",        "description"};
         for (size_t i = 0; i < sizeof top / sizeof *top; i++)
             if (!strcmp(key, top[i]))
                 return set_pair(d, 1, key, value, label);
         snprintf(err, errlen,
                  "%s: '%s' is not something --set can change (seed, until, lookahead, "
+                 "power_density_limit, "
                  "clocks.NAME, COMPONENT.PARAMETER, links.latency, links[N|PORT].bandwidth)",
                  L, key);
         return SIM_ERR_CONFIG;

@@ -5,6 +5,8 @@
 #include "sim/sim_int.h"
 
 #include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -646,6 +648,15 @@ int sim_init(sim_t *s)
         c->initialized = 1;
         if (c->model->init) {
             rc = c->model->init(c, c->state, &c->params);
+            if (!rc && !s->failed && sim_params_undeclared(&c->params)) {
+                char at[512];
+                sim_fmt_where(at, sizeof at, c->where);
+                return sim_set_error(s, SIM_ERR_MODEL,
+                                     "%scomponent '%s': model '%s' looked up parameter '%s', "
+                                     "which it does not declare (a bug in the model)",
+                                     at, c->name, c->model->name,
+                                     sim_params_undeclared(&c->params));
+            }
             if (rc || s->failed) {
                 if (!s->failed) {
                     char at[512];
@@ -1574,6 +1585,48 @@ sim_time_t sim_lookahead_ps(const sim_t *s)
     return la == SIM_TIME_MAX ? 0 : la;
 }
 sim_time_t sim_end_ps(const sim_t *s) { return s->now; }
+
+double sim_power_density_limit(const sim_t *s)
+{
+    return s->opts.power_density_limit > 0.0 ? s->opts.power_density_limit
+                                             : SIM_POWER_DENSITY_LIMIT_DEFAULT;
+}
+
+double sim_comp_power_density(const sim_comp_t *c)
+{
+    double area = NAN;
+    for (int i = 0; i < c->n_stats; i++)
+        if (!strcmp(c->stats[i].name, SIM_STAT_AREA))
+            area = c->stats[i].value;
+    if (!(area > 0.0) || c->sim->now == 0)
+        return NAN;
+    return sim_energy_pj(c) / (double)c->sim->now / area; /* pJ/ps = W */
+}
+
+size_t sim_power_density_check(const sim_t *s, char *note, size_t n)
+{
+    double limit = sim_power_density_limit(s), worst = 0.0;
+    const sim_comp_t *at = NULL;
+    size_t over = 0;
+    for (size_t i = 0; i < s->n_comps; i++) {
+        double d = sim_comp_power_density(s->comps[i]);
+        if (d > limit) {
+            over++;
+            if (d > worst)
+                worst = d, at = s->comps[i];
+        }
+    }
+    if (note && n) {
+        if (at)
+            snprintf(note, n,
+                     "%zu unit%s above the power density limit of %g W/mm^2 "
+                     "(power_density_limit); the highest, '%s', averages %.3g W/mm^2 over the run",
+                     over, over == 1 ? "" : "s", limit, at->name, worst);
+        else
+            note[0] = '\0';
+    }
+    return over;
+}
 uint64_t sim_seed(const sim_t *s) { return s->opts.seed; }
 sim_time_t sim_until_ps(const sim_t *s) { return s->opts.until_ps; }
 

@@ -107,6 +107,10 @@ double sim_param_real(const sim_params_t *p, const char *name);
 int sim_param_bool(const sim_params_t *p, const char *name);
 const char *sim_param_str(const sim_params_t *p, const char *name); /* STR and ENUM */
 int sim_param_is_set(const sim_params_t *p, const char *name); /* given explicitly */
+/* A lookup of a name the model does not declare answers 0 or "" and is kept:
+ * the first such name, or NULL. sim_init fails a component whose init looked
+ * one up (SIM_ERR_MODEL, naming the parameter); so does dev_area. */
+const char *sim_params_undeclared(const sim_params_t *p);
 size_t sim_params_count(const sim_params_t *p);
 const sim_param_def_t *sim_params_def(const sim_params_t *p, size_t i);
 const char *sim_params_text(const sim_params_t *p, size_t i); /* value as text */
@@ -151,6 +155,9 @@ typedef struct sim_opts {
     sim_time_t until_ps;     /* 0: run until no events are left */
     sim_time_t lookahead_ps; /* minimum delay of sim_send_direct to another component */
     uint32_t payload_bytes;  /* event payload, 0: SIM_PAYLOAD_BYTES; at most SIM_PAYLOAD_MAX */
+    /* power density (W/mm^2) above which a unit is reported (the config's
+     * power_density_limit); 0: SIM_POWER_DENSITY_LIMIT_DEFAULT */
+    double power_density_limit;
 } sim_opts_t;
 
 sim_t *sim_create(const sim_opts_t *opts);
@@ -360,6 +367,28 @@ void sim_busy(sim_comp_t *c, sim_time_t start_ps, sim_time_t dur_ps);
 sim_time_t sim_busy_ps(const sim_comp_t *c);
 double sim_energy_pj(const sim_comp_t *c); /* dynamic + static so far */
 
+/* ---- power density ---------------------------------------------------------
+ * A model that knows its silicon area records it at init as the value stat
+ * SIM_STAT_AREA ("area_mm2", mm^2; devices do it from their area model). A
+ * component's power density is its energy over the run (dynamic + static)
+ * divided by the run's end time and by that area: pJ / ps = W. Components
+ * without the stat have none. The limit is the config's power_density_limit
+ * (W/mm^2), by default about what forced-air cooling removes from a die:
+ * 100 W/cm^2 = 1 W/mm^2 (the figure behind the fixed chip power budgets of
+ * dark silicon, Esmaeilzadeh et al., "Dark Silicon and the End of Multicore
+ * Scaling", ISCA 2011; ITRS assembly and packaging tables; an approximate,
+ * commonly quoted figure, not re-read from those sources here). A unit above
+ * it is reported, the run does not fail. */
+#define SIM_STAT_AREA "area_mm2"
+#define SIM_POWER_DENSITY_LIMIT_DEFAULT 1.0
+double sim_power_density_limit(const sim_t *s); /* W/mm^2 */
+/* c's average power over the run divided by its area (W/mm^2); NAN when it
+ * records no area (or 0), or the run has not advanced. */
+double sim_comp_power_density(const sim_comp_t *c);
+/* The components above the limit: their number, and in `note` (may be NULL)
+ * one sentence naming the worst and its figure. */
+size_t sim_power_density_check(const sim_t *s, char *note, size_t n);
+
 /* ---- tracing ------------------------------------------------------------- */
 /* Record an activity in the trace (no-op without a trace or when filtered
  * out). `op` is a string interned once by sim_trace_op. */
@@ -427,7 +456,9 @@ int sim_parse_time(const char *text, sim_time_t *out);
 int sim_parse_uint(const char *text, uint64_t *out);
 /* A run's time limit: a time > 0, or "none" (no limit: *out = 0, the
  * engine's encoding). 0 for ok, 1 when the text is a time of 0 (refused: it
- * used to mean "no limit" silently), -1 when it is not a time. */
+ * used to mean "no limit" silently), 2 when a non-zero number has no unit
+ * ("5": ps or us? refused wherever until is given), -1 when it is not a
+ * time. */
 int sim_parse_until(const char *text, sim_time_t *out);
 int sim_parse_freq(const char *text, double *hz);
 int sim_parse_bandwidth(const char *text, double *gbytes_per_s);

@@ -52,6 +52,8 @@ static const char *SCHEMA =
     "CREATE TABLE events(time_ps INTEGER, comp_id INTEGER, kind INTEGER, op INTEGER,"
     " duration_ps INTEGER, bytes INTEGER, energy_pj REAL, op_id INTEGER);"
     "CREATE TABLE stats(comp_id INTEGER, name TEXT, kind TEXT, unit TEXT, value REAL);"
+    /* the run's limits: power_density_w_mm2 (the config's power_density_limit) */
+    "CREATE TABLE limits(name TEXT PRIMARY KEY, value REAL, unit TEXT);"
     "CREATE VIEW event_log AS SELECT e.time_ps, c.name AS component, k.name AS kind,"
     " o.name AS operation, e.duration_ps, e.bytes, e.energy_pj, e.op_id FROM events e"
     " LEFT JOIN components c ON c.comp_id = e.comp_id LEFT JOIN kinds k ON k.kind = e.kind"
@@ -109,6 +111,23 @@ static const char *SCHEMA =
     "   AND s.name = 'energy.static'), 0) AS untraced_pj"
     " FROM components c LEFT JOIN (SELECT comp_id, SUM(energy_pj) AS pj FROM events"
     "   GROUP BY comp_id) ev ON ev.comp_id = c.comp_id;"
+    /* per unit with an area (stat area_mm2): average power over the run and
+     * over its busy time, each over its area, against the run's limit */
+    "CREATE VIEW power_density AS SELECT c.comp_id, c.name AS component, c.model,"
+    " a.value AS area_mm2, t.value AS energy_pj, t.value / MAX(r.end_ps, 1) AS power_w,"
+    " t.value / MAX(r.end_ps, 1) / a.value AS w_per_mm2,"
+    " CASE WHEN b.value > 0 THEN ((t.value - COALESCE(st.value, 0)) / b.value"
+    "   + COALESCE(st.value, 0) / MAX(r.end_ps, 1)) / a.value END AS busy_w_per_mm2,"
+    " l.value AS limit_w_per_mm2,"
+    " (t.value / MAX(r.end_ps, 1) / a.value > l.value) AS over_limit"
+    " FROM components c JOIN stats a ON a.comp_id = c.comp_id AND a.name = 'area_mm2'"
+    "   AND a.value > 0"
+    " LEFT JOIN stats t ON t.comp_id = c.comp_id AND t.name = 'energy.total'"
+    " LEFT JOIN stats b ON b.comp_id = c.comp_id AND b.name = 'busy_ps'"
+    " LEFT JOIN stats st ON st.comp_id = c.comp_id AND st.name = 'energy.static'"
+    " LEFT JOIN limits l ON l.name = 'power_density_w_mm2'"
+    " CROSS JOIN (SELECT COALESCE((SELECT end_time_ps FROM runs LIMIT 1), 0) AS end_ps) r"
+    " ORDER BY w_per_mm2 DESC;"
     "CREATE VIEW critical_path AS WITH RECURSIVE"
     /* only integer times take part (text in a time column compares above
      * every number and made the chain pick the same row for ever), and the
@@ -529,6 +548,17 @@ int trace_begin_run(trace_t *t, sim_t *s, const trace_run_info_t *info)
         goto out;
     t->run_id = sqlite3_last_insert_rowid(t->db);
 
+    rc = exec_ok(t, sqlite3_prepare_v2(t->db, "INSERT INTO limits VALUES('power_density_w_mm2', ?,"
+                                              " 'W/mm2')",
+                                       -1, &st, NULL));
+    if (!rc) {
+        sqlite3_bind_double(st, 1, sim_power_density_limit(s));
+        rc = exec_ok(t, sqlite3_step(st));
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc)
+        goto out;
     rc = exec_ok(t, sqlite3_prepare_v2(t->db, "INSERT INTO clocks VALUES(?,?,?)", -1, &st, NULL));
     for (size_t i = 0; !rc && i < sim_clock_count(s); i++) {
         sqlite3_bind_text(st, 1, sim_clock_name(s, (int)i), -1, SQLITE_TRANSIENT);

@@ -324,6 +324,8 @@ const char *trace_run_status_text(const trace_run_t *r)
         return "not complete (killed?)";
     if (!strcmp(s, "interrupted"))
         return "interrupted";
+    if (!strcmp(s, "truncated"))
+        return "truncated"; /* schedule entries left undone (run/run.h) */
     if (!strcmp(s, "failed"))
         return "failed";
     return "unknown status";
@@ -448,6 +450,7 @@ static int load_components(trace_db_t *db, trace_summary_t *s)
                 goto nomem;
         }
         c->busy_ps = c->energy_pj = c->events = c->utilization = NAN;
+        c->area_mm2 = c->w_per_mm2 = NAN;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -492,6 +495,8 @@ static int load_stats(trace_db_t *db, trace_summary_t *s)
             c->energy_pj = v;
         } else if (!strcmp(name, "events")) {
             c->events = v;
+        } else if (!strcmp(name, "area_mm2")) {
+            c->area_mm2 = v;
         } else if (cat_add(&c->counters, &c->ncounters, &cap_counters, name, v) != 0) {
             goto nomem;
         }
@@ -594,6 +599,22 @@ nomem:
     return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
 }
 
+/* The run's power density limit (table limits, W/mm^2), NAN without one. */
+static double load_power_limit(trace_db_t *db)
+{
+    double v = NAN;
+    sqlite3_stmt *st = NULL;
+    if (!trace_db_has(db, "limits") ||
+        sqlite3_prepare_v2(db->sql,
+                           "SELECT value FROM limits WHERE name = 'power_density_w_mm2'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return v;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = col_real_or_nan(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 int trace_db_summary(trace_db_t *db, trace_summary_t *s)
 {
     memset(s, 0, sizeof *s);
@@ -611,10 +632,15 @@ int trace_db_summary(trace_db_t *db, trace_summary_t *s)
         return rc;
     }
     size_t cap = 0;
+    s->power_density_limit = load_power_limit(db);
     for (size_t i = 0; i < s->ncomps; i++) {
         trace_comp_summary_t *c = &s->comps[i];
         if (s->run.end_time_ps > 0 && !isnan(c->busy_ps))
             c->utilization = c->busy_ps / (double)s->run.end_time_ps;
+        if (s->run.end_time_ps > 0 && c->area_mm2 > 0 && !isnan(c->energy_pj))
+            c->w_per_mm2 = c->energy_pj / (double)s->run.end_time_ps / c->area_mm2; /* pJ/ps = W */
+        if (c->w_per_mm2 > s->power_density_limit)
+            s->over_limit++;
         if (!isnan(c->energy_pj))
             s->energy_pj += c->energy_pj;
         if (c->ncats)

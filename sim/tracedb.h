@@ -72,6 +72,8 @@ typedef struct trace_comp_summary {
     char *name, *model, *clock;
     double busy_ps, energy_pj, events; /* stats busy_ps, energy.total, events; NAN if missing */
     double utilization;                /* busy_ps / end_time_ps; NAN if unknown */
+    double area_mm2;  /* stat area_mm2 (the unit's silicon area); NAN if none */
+    double w_per_mm2; /* energy_pj / end_time_ps / area_mm2: power density; NAN if unknown */
     size_t ncats;
     trace_energy_cat_t *cats; /* stats of kind `energy`, largest first */
     size_t ncounters;         /* the model's own counters and values (kind count/value, */
@@ -94,6 +96,8 @@ typedef struct trace_summary {
     size_t ncats;
     trace_energy_cat_t *cats; /* energy by category summed over components, largest first */
     double energy_pj;         /* sum of the components' energy.total (0 when none) */
+    double power_density_limit; /* W/mm^2 (table limits); NAN for a trace without it */
+    size_t over_limit;          /* components whose w_per_mm2 is above it */
     int used_views;           /* 1 when component figures came from component_summary */
 } trace_summary_t;
 

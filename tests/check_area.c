@@ -207,6 +207,28 @@ START_TEST(mapper_respects_xbar_arrays)
 }
 END_TEST
 
+/* rns_photonic's digital side (issue 17: the iso-area match counts it):
+ * per wavelength, cols forward converters (per modulus a 6-bit multiply and
+ * add) and rows CRT units (per modulus a 15-bit multiply and add, one more
+ * multiply) with an FP32 adder, from Horowitz's 45 nm areas (32-bit mult
+ * 3495, add 137, FP32 add 4184 um2; multipliers x (b/32)^2, adders x b/32).
+ * Defaults: moduli 31,32,33 (range 32736: 15 bits), 64 x 16, 6-bit mantissas. */
+START_TEST(rns_crt_closed_form)
+{
+    dev_area_t a;
+    area_of("rns_photonic", "", &a);
+    double mul6 = 3495.0 * (6 / 32.0) * (6 / 32.0), add6 = 137.0 * 6 / 32.0;
+    double mul15 = 3495.0 * (15 / 32.0) * (15 / 32.0), add15 = 137.0 * 15 / 32.0;
+    double fwd = 3 * (mul6 + add6), crt = 3 * (mul15 + add15) + mul15;
+    NEAR(part(&a, "crt"), 16 * fwd + 64 * (crt + 4184.0));
+    NEAR(part(&a, "crt"), 483830.5625); /* by hand: 16 x 445.68 + 64 x 7448.43 um2 */
+    /* two wavelengths double the lanes */
+    dev_area_t b;
+    area_of("rns_photonic", "wavelengths: 2", &b);
+    NEAR(part(&b, "crt"), 2 * part(&a, "crt"));
+}
+END_TEST
+
 START_TEST(non_devices_and_bad_input)
 {
     char text[] = "name: t\nclocks: {core: 1GHz}\ncomponents:\n"
@@ -226,6 +248,62 @@ START_TEST(non_devices_and_bad_input)
 }
 END_TEST
 
+
+/* Power density (issue 17): every device records its area (stat area_mm2,
+ * from its area model); a unit's density is its energy over the run / end
+ * time / that area; the config's power_density_limit (or --set) names the
+ * units above it, without failing the run. */
+START_TEST(power_density_of_a_run)
+{
+    const char *text = "name: t\nclocks: {core: 1GHz}\ncomponents:\n"
+                       "  sa: {model: systolic, clock: core, rows: 32, cols: 32}\n"
+                       "  drv: {model: op_driver, requests: \"op=gemm m=128 k=768 n=768\"}\n"
+                       "links:\n  - {from: drv.out, to: sa.in, latency: 2ns}\n"
+                       "  - {from: sa.out, to: drv.in, latency: 2ns}\n";
+    char err[512], note[512];
+    sim_t *s = NULL;
+    ck_assert_msg(sim_config_load_string(text, "pd", NULL, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_double_eq(sim_power_density_limit(s), SIM_POWER_DENSITY_LIMIT_DEFAULT);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    sim_finish(s);
+    sim_comp_t *sa = sim_comp_find(s, "sa"), *drv = sim_comp_find(s, "drv");
+    dev_area_t a;
+    ck_assert_int_eq(dev_area(sa, &a, err, sizeof err), 0);
+    double area = -1;
+    for (size_t i = 0; i < sim_stat_count(sa); i++)
+        if (!strcmp(sim_stat_name(sa, i), SIM_STAT_AREA))
+            area = sim_stat_value(sa, i);
+    NEAR(area, a.um2 * 1e-6);
+    double want = sim_energy_pj(sa) / (double)sim_end_ps(s) / area; /* pJ/ps = W */
+    NEAR(sim_comp_power_density(sa), want);
+    ck_assert(isnan(sim_comp_power_density(drv))); /* no area model */
+    ck_assert(want > 0.01 && want < SIM_POWER_DENSITY_LIMIT_DEFAULT);
+    ck_assert_uint_eq(sim_power_density_check(s, note, sizeof note), 0);
+    ck_assert_str_eq(note, "");
+    sim_destroy(s);
+
+    /* the same run under a limit below its density, given with --set */
+    char set[64];
+    snprintf(set, sizeof set, "power_density_limit=%.6g", want / 2);
+    const char *sets[] = {set};
+    sim_config_over_t over = {.set = sets, .nset = 1};
+    ck_assert_msg(sim_config_load_string(text, "pd", &over, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(sim_init(s), 0);
+    ck_assert_int_eq(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    sim_finish(s);
+    ck_assert_uint_eq(sim_power_density_check(s, note, sizeof note), 1);
+    ck_assert_msg(strstr(note, "1 unit above the power density limit") && strstr(note, "'sa'"),
+                  "%s", note);
+    sim_destroy(s);
+
+    /* a bad limit names the field */
+    const char *bad = "name: t\npower_density_limit: -2\nclocks: {core: 1GHz}\ncomponents:\n"
+                      "  sa: {model: systolic, clock: core}\n";
+    ck_assert_int_ne(sim_config_load_string(bad, "pd", NULL, &s, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "power_density_limit") && strstr(err, "-2"), "%s", err);
+}
+END_TEST
 
 static double json_num(const cJSON *o, const char *k)
 {
@@ -265,7 +343,7 @@ START_TEST(committed_baselines_are_area_matched)
     static const char *const chips[][3] = {
         {"configs/all-digital.yaml", "systolic", "digital"},
         {"configs/all-rram.yaml", "rram_xbar", "rram"},
-        {"configs/all-photonic.yaml", "mzi_mesh", "photonic"},
+        {"configs/all-photonic.yaml", "ptc", "photonic"},
     };
     char out[8192];
     for (size_t i = 0; i < 3; i++) {
@@ -347,7 +425,9 @@ static Suite *suite(void)
     tcase_add_test(tc, photonic_closed_form);
     tcase_add_test(tc, xbar_arrays_bound_the_matrix);
     tcase_add_test(tc, mapper_respects_xbar_arrays);
+    tcase_add_test(tc, rns_crt_closed_form);
     tcase_add_test(tc, non_devices_and_bad_input);
+    tcase_add_test(tc, power_density_of_a_run);
     tcase_add_test(tc, committed_baselines_are_area_matched);
     tcase_add_test(tc, area_table_and_bad_input);
     suite_add_tcase(s, tc);

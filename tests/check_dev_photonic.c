@@ -538,7 +538,7 @@ START_TEST(test_mzi_energy_adds_up)
 {
     /* N = 4 MEMS mesh, hold 1 uW per shifter; 3 vectors through 4x4.
      * converters at 5 GS/s (below their reference rates: flat energy):
-     *   DAC 50/14 pJ, ADC 1.48 pJ, MZM 0.45 pJ/bit * 8,
+     *   DAC 50/14 pJ, ADC 1.48 pJ, MZM 0.45 pJ per symbol (any dac_bits),
      *   PD (3 mW TIA + 1.1 mW photodiode) / 5 GHz = 0.82 pJ
      * one MZI = MEMS shifter 0.33 + two couplers 2 * 0.33 = 0.99 dB
      * (Lightening-Transformer device table);
@@ -549,7 +549,7 @@ START_TEST(test_mzi_energy_adds_up)
     const char *p[] = {"n", "4", "shifter", "mems", "mems_hold_mw", "1e-3", NULL};
     const char *d[] = {"op", "mvm", "m", "3", "k", "4", "n", "4", "count", "2", NULL};
     sim_t *s = run_ok("mzi_mesh", 5e9, p, d);
-    double e_dac = 12 * 50.0 / 14.0, e_adc = 12 * 1.48, e_mod = 12 * 8 * 0.45, e_pd = 12 * 0.82;
+    double e_dac = 12 * 50.0 / 14.0, e_adc = 12 * 1.48, e_mod = 12 * 0.45, e_pd = 12 * 0.82;
     double loss = 9 * 0.99 + 1.2 + 10 * log10(4.0);
     double pw = pow(10, (-25 + loss) / 10) / 0.2;
     double t_first = 800 + 9 * 250 * 4.2 / 299.792458, t_op = t_first + 400;
@@ -649,7 +649,7 @@ START_TEST(test_mrr_energy_adds_up)
     const char *p[] = {"rows", "3", "cols", "4", NULL};
     const char *d[] = {"op", "mvm", "m", "2", "k", "4", "n", "3", NULL};
     sim_t *s = run_ok("mrr_bank", 5e9, p, d);
-    double e_dac = 8 * 50.0 / 14.0, e_mod = 8 * 8 * 0.042, e_adc = 6 * 1.48, e_pd = 6 * 0.82;
+    double e_dac = 8 * 50.0 / 14.0, e_mod = 8 * 0.042, e_adc = 6 * 1.48, e_pd = 6 * 0.82;
     double loss = 1.2 + 10 * log10(3.0) + 0.2, pw = 4 * pow(10, (-25 + loss) / 10) / 0.2;
     double t_first = 1000 + 4 * 20 * 4.2 / 299.792458, t_op = t_first + 400;
     double e_laser = pw * t_op * 1e-3;
@@ -792,6 +792,241 @@ START_TEST(test_device_checks_api)
 }
 END_TEST
 
+/* ---- ptc: the dynamic photonic tensor core (Lightening-Transformer) -------------------- */
+/* Hand figures from Lightening-Transformer's photonic_crossbar.py formulas and
+ * default.yaml device table, 12 x 12 DDOTs, 12 wavelengths, 8 bits, 5 GHz:
+ *   loss = MZM 1.2 + 2 x WDM ring 0.93 + y-branch 0.1 x ceil(log2 12) (modulation)
+ *        + y-branch 0.1 + shifter 0.33 + coupler 0.33 (DDOT)             = 4.22 dB
+ *   laser = 10^((-25 + 4.22 + 10 log10 144) / 10) / 0.2 x 2^8 mW
+ *   per modulated symbol: DAC 50 mW x 5/14 / 5 GHz = 50/14 pJ, MZM 0.45 pJ,
+ *     two WDM rings 2 x 0.275 / 5 pJ (energy.other)
+ *   per output per pass: two photodiodes 2 x 1.1 / 5 pJ; per ADC sample: ADC
+ *     14.8 mW x 5/10 / 5 GHz = 1.48 pJ, TIA 3 / 5 pJ, adder 0.04556 / 5 pJ */
+static const double ptc_loss = 4.22;
+static double ptc_laser_mw(void)
+{
+    return pow(10, (-25 + ptc_loss + 10 * log10(144.0)) / 10) / 0.2 * 256;
+}
+
+/* energy of m x k x n by the formulas above (time_accum T) */
+static void ptc_hand(double m, double k, double n, double T, double *cat)
+{
+    double i1 = ceil(m / 12), i2 = ceil(n / 12), id = ceil(k / 12);
+    double sym = m * k * i2 + k * n * i1, smp = m * n * ceil(id / T);
+    cat[0] = sym * 50.0 / 14.0;                          /* dac */
+    cat[1] = sym * 0.45;                                 /* modulator */
+    cat[2] = smp * 1.48;                                 /* adc */
+    cat[3] = m * n * id * 2 * 1.1 / 5 + smp * 3.0 / 5;   /* pd: photodiodes + TIA */
+    cat[4] = ptc_laser_mw() * i1 * i2 * id * 200 * 1e-3; /* laser over the passes */
+    cat[5] = sym * 2 * 0.275 / 5 + smp * 0.04556 / 5;    /* other: WDM rings, adders */
+}
+
+START_TEST(test_ptc_one_pass)
+{
+    /* one 12 x 12 x 12 pass: 1728 MACs */
+    const char *d[] = {"op", "gemm", "m", "12", "k", "12", "n", "12", NULL};
+    sim_t *s = run_ok("ptc", 5e9, NULL, d);
+    double cat[6], tot = 0;
+    ptc_hand(12, 12, 12, 1, cat);
+    const char *names[] = {"energy.dac", "energy.modulator", "energy.adc",
+                           "energy.pd",  "energy.laser",     "energy.other"};
+    for (int i = 0; i < 6; i++) {
+        ck_assert_double_le(rel_close(stat_of(s, "dut", names[i]), cat[i]), 1e-12);
+        tot += cat[i];
+    }
+    /* the same figures written out: 288 symbols, 144 outputs */
+    ck_assert_double_le(rel_close(cat[0], 288 * 50.0 / 14.0), 1e-15);
+    ck_assert_double_le(rel_close(cat[2], 144 * 1.48), 1e-15);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "insertion_loss_db"), ptc_loss), 1e-12);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "laser_power_mw"), ptc_laser_mw()), 1e-12);
+    ck_assert_double_eq(stat_of(s, "dut", "passes"), 1);
+    ck_assert_double_eq(stat_of(s, "dut", "reloads"), 0);
+    /* about 1.08 pJ/MAC, the paper's "near 1 pJ/MAC at 8 bits" */
+    ck_assert_double_le(rel_close(energy_sum(s, "dut"), tot), 1e-12);
+    ck_assert_double_gt(tot / 1728, 1.0);
+    ck_assert_double_lt(tot / 1728, 1.1);
+    /* timing: DAC + MZM + DDOT row + PD + ADC, the row 12 nodes of
+     * 1.8 + 100 + 5.25 + 10 + 30 um at group index 4.2 */
+    const map_drv_record_t *r;
+    ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &r), 1);
+    double t_first = 800 + 12 * 147.05 * 4.2 / 299.792458;
+    ck_assert_uint_eq(r[0].cycles, (uint64_t)ceil(t_first / 200.0));
+    ck_assert_double_eq(sim_static_energy_pj(sim_comp_find(s, "dut")), 0); /* MEMS: no hold */
+    sim_destroy(s);
+}
+END_TEST
+
+START_TEST(test_ptc_gemm_cost)
+{
+    /* 128 x 768 x 768 by the cost query: 11 x 64 x 64 passes at 200 ps */
+    int rc;
+    sim_t *s = build("ptc", 5e9, NULL, NULL, &rc);
+    ck_assert_int_eq(rc, 0);
+    dev_req_t q = {.kind = DEV_OP_GEMM, .m = 128, .k = 768, .n = 768, .weight_id = 7};
+    dev_cost_t k;
+    char err[256];
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &q, &k, err, sizeof err), 0);
+    ck_assert_uint_eq(k.issue_cycles, 11 * 64 * 64);
+    double cat[6], tot = 0;
+    ptc_hand(128, 768, 768, 1, cat);
+    for (int i = 0; i < 6; i++)
+        tot += cat[i];
+    ck_assert_double_le(rel_close(k.energy_pj, tot), 1e-12);
+    ck_assert_uint_eq(k.program_cycles, 0);
+    double macs = 128.0 * 768 * 768, secs = (double)k.cycles * 200e-12;
+    ck_assert_double_ge(macs / secs, 1e12); /* the issue's floor */
+    ck_assert_double_le(tot / macs, 1.5);   /* pJ/MAC at 8 bits */
+    /* dynamic operands: a new weight_id costs nothing more */
+    q.weight_id = 8;
+    dev_cost_t k2;
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &q, &k2, err, sizeof err), 0);
+    ck_assert_double_eq(k2.energy_pj, k.energy_pj);
+    ck_assert_uint_eq(k2.cycles, k.cycles);
+    /* a request whose size product overflows is refused, not wrapped */
+    dev_req_t big = {.kind = DEV_OP_GEMM, .m = 1ull << 32, .k = 1ull << 32, .n = 1ull << 32};
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &big, &k2, err, sizeof err), SIM_ERR_CONFIG);
+    dev_req_t pr = {.kind = DEV_OP_PROGRAM, .k = 12, .n = 12};
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "dut"), &pr, &k2, err, sizeof err), SIM_ERR_CONFIG);
+    sim_destroy(s);
+    /* the handler refuses the overflowing request with a message */
+    const char *d[] = {"op", "gemm", "m", "4294967296", "k", "4294967296", "n", "4294967296", NULL};
+    s = build("ptc", 5e9, NULL, d, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_lt(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    ck_assert_msg(strstr(sim_errmsg(s), "overflows 64 bits"), "%s", sim_errmsg(s));
+    sim_destroy(s);
+    /* tiling=false: one pass at most */
+    const char *pt[] = {"tiling", "false", NULL};
+    const char *d13[] = {"op", "gemm", "m", "12", "k", "13", "n", "12", NULL};
+    s = build("ptc", 5e9, pt, d13, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_lt(sim_run(s, SIM_TIME_MAX, UINT64_MAX), 0);
+    ck_assert_msg(strstr(sim_errmsg(s), "larger than one pass"), "%s", sim_errmsg(s));
+    sim_destroy(s);
+}
+END_TEST
+
+START_TEST(test_ptc_time_accum_and_bits)
+{
+    /* time_accum 3 over k = 72 (6 passes over k): 2 ADC samples per output */
+    const char *p[] = {"time_accum", "3", NULL};
+    const char *d[] = {"op", "gemm", "m", "12", "k", "72", "n", "12", NULL};
+    sim_t *s = run_ok("ptc", 5e9, p, d);
+    double cat[6];
+    ptc_hand(12, 72, 12, 3, cat);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.adc"), 144 * 2 * 1.48), 1e-12);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.pd"), cat[3]), 1e-12);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.other"), cat[5]), 1e-12);
+    sim_destroy(s);
+    /* 4-bit converters: the modulator still charges 0.45 pJ per symbol; DAC
+     * (2^4/4)/(2^8/8) of 50/14 pJ; laser x 2^4 instead of 2^8 */
+    const char *p4[] = {"dac_bits", "4", "adc_bits", "4", NULL};
+    const char *d1[] = {"op", "gemm", "m", "12", "k", "12", "n", "12", NULL};
+    s = run_ok("ptc", 5e9, p4, d1);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.modulator"), 288 * 0.45), 1e-12);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "energy.dac"), 288 * 50.0 / 14.0 * 4 / 32),
+                        1e-12);
+    ck_assert_double_le(rel_close(stat_of(s, "dut", "laser_power_mw"), ptc_laser_mw() / 16), 1e-12);
+    sim_destroy(s);
+}
+END_TEST
+
+START_TEST(test_ptc_area)
+{
+    /* photonic_crossbar.py cal_core_area, 12 x 12 x 12, plus 144 TIAs:
+     * nodes 144 x 147.05 x (1.8 + 45 + 20) um, ADC 144 x 2850, DAC 288 x 11000,
+     * MZM 288 x 260 x 20, WDM rings 288 x 4.8^2 x 2, y-branches
+     * 1.8 x 1.3 + 2 x 1.8 x 5 x 1.3 x 12, laser 400 x 300, TIA 144 x 50 */
+    double want = 144 * 147.05 * 66.8 + 144 * 2850 + 288 * 11000 + 288 * 260 * 20 +
+                  288 * 4.8 * 4.8 * 2 + (1.8 * 1.3 + 2 * 1.8 * 5 * 1.3 * 12) + 120000 + 144 * 50;
+    int rc;
+    sim_t *s = build("ptc", 5e9, NULL, NULL, &rc);
+    ck_assert_int_eq(rc, 0);
+    dev_area_t a;
+    memset(&a, 0, sizeof a);
+    char err[128];
+    ck_assert_int_eq(dev_area(sim_comp_find(s, "dut"), &a, err, sizeof err), 0);
+    ck_assert_double_le(rel_close(a.um2, want), 1e-12);
+    ck_assert_double_gt(a.um2, 6.6e6); /* ~6.63 mm2 */
+    ck_assert_double_lt(a.um2, 6.7e6);
+    sim_destroy(s);
+}
+END_TEST
+
+START_TEST(test_ptc_numerics)
+{
+    /* zero noise against FP64: operands quantized at dac_bits (W with one
+     * scale, x with its own), ADC error at most half a step of each chunk's
+     * full scale (chunk of 12 wavelengths: |z| <= 12 in unit operands) */
+    int rc;
+    sim_rng_t r;
+    sim_rng_init(&r, 5, 0);
+    static double W[30 * 50];
+    double x[50], y[30];
+    for (int i = 0; i < 30 * 50; i++)
+        W[i] = sim_rng_next_normal(&r);
+    for (int j = 0; j < 50; j++)
+        x[j] = sim_rng_next_normal(&r);
+    const dev_ext_t *ext = dev_model_ext(sim_model_find("ptc"));
+    dev_num_ctx_t ctx = {.rng = &r, .noise = 0};
+    for (int bits = 6; bits <= 12; bits += 6) {
+        char b[8];
+        snprintf(b, sizeof b, "%d", bits);
+        const char *p[] = {"dac_bits", b, "adc_bits", b, NULL};
+        sim_t *s = build("ptc", 5e9, p, NULL, &rc);
+        ck_assert_int_eq(rc, 0);
+        sim_comp_t *c = sim_comp_find(s, "dut");
+        ck_assert_int_eq(ext->mvm(c, sim_comp_state(c), W, 30, 50, x, y, &ctx), 0);
+        double L = pow(2, bits - 1) - 1, sw = num_max_abs(W, 1500), sx = num_max_abs(x, 50);
+        double dw = sw / (2 * L), dx = sx / (2 * L), worst = 0, nerr = 0, nref = 0;
+        for (int i = 0; i < 30; i++) {
+            double e = 0, bound = 0;
+            for (int j = 0; j < 50; j++) {
+                e += W[i * 50 + j] * x[j];
+                bound += fabs(W[i * 50 + j]) * dx + fabs(x[j]) * dw + dw * dx;
+            }
+            bound += 5 * 12 / (2 * L) * sw * sx; /* 5 chunks of <= 12 */
+            worst = fmax(worst, fabs(y[i] - e) / bound);
+            nerr += (y[i] - e) * (y[i] - e);
+            nref += e * e;
+        }
+        ck_assert_double_le(worst, 1 + 1e-9);
+        ck_assert_double_gt(sqrt(nerr / nref), 0); /* quantization is there */
+        ck_assert_double_lt(sqrt(nerr / nref), bits == 6 ? 0.1 : 0.005);
+        sim_destroy(s);
+    }
+    /* the checks API: 8 bits against FP64 */
+    sim_t *s = build("ptc", 5e9, NULL, NULL, &rc);
+    dev_check_t dc;
+    char err[256];
+    ck_assert_int_eq(
+        dev_check_mvm(sim_comp_find(s, "dut"), 64, 96, 4, 1, 0, 1, &dc, err, sizeof err), 0);
+    ck_assert_uint_eq(dc.values, 256);
+    ck_assert_double_lt(dc.rel_error, 0.03);
+    ck_assert_double_gt(dc.rel_error, 0);
+    sim_destroy(s);
+}
+END_TEST
+
+START_TEST(test_mod_energy_per_symbol)
+{
+    /* the modulator charges per symbol: 4-bit and 8-bit DACs, same figure */
+    const char *d[] = {"op", "mvm", "m", "1", "k", "4", "n", "4", NULL};
+    const char *models[] = {"mzi_mesh", "mrr_bank"};
+    for (int i = 0; i < 2; i++) {
+        const char *p8[] = {i ? "rows" : "n", "4", i ? "cols" : "shifter", i ? "4" : "mems", NULL};
+        const char *p4[] = {
+            i ? "rows" : "n", "4", i ? "cols" : "shifter", i ? "4" : "mems", "dac_bits", "4", NULL};
+        sim_t *a = run_ok(models[i], 5e9, p8, d), *b = run_ok(models[i], 5e9, p4, d);
+        double e = stat_of(a, "dut", "energy.modulator");
+        ck_assert_double_eq(stat_of(b, "dut", "energy.modulator"), e);
+        ck_assert_double_le(rel_close(e, 4 * (i ? 0.042 : 0.45)), 1e-12);
+        sim_destroy(a);
+        sim_destroy(b);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("dev_photonic");
@@ -816,6 +1051,12 @@ static Suite *suite(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_pipelining);
     tcase_add_test(tc, test_program_op);
+    tcase_add_test(tc, test_ptc_one_pass);
+    tcase_add_test(tc, test_ptc_gemm_cost);
+    tcase_add_test(tc, test_ptc_time_accum_and_bits);
+    tcase_add_test(tc, test_ptc_area);
+    tcase_add_test(tc, test_ptc_numerics);
+    tcase_add_test(tc, test_mod_energy_per_symbol);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -517,6 +517,9 @@ static double stat_of(sim_comp_t *c, const char *name)
     return -1;
 }
 
+/* flags of the requests run_engine sends (the operand format) */
+static uint32_t engine_flags;
+
 /* Runs `n_reqs` copies of a GEMM through a systolic component on a 1 GHz
  * clock with 1 ns links; returns the sim (caller destroys). */
 static sim_t *run_engine(const char *const *params, int n_reqs, uint64_t m, uint64_t k,
@@ -529,6 +532,7 @@ static sim_t *run_engine(const char *const *params, int n_reqs, uint64_t m, uint
     memset(&drv, 0, sizeof drv);
     drv.n_reqs = n_reqs;
     drv.req.kind = DEV_OP_GEMM;
+    drv.req.flags = engine_flags;
     drv.req.m = m, drv.req.k = k, drv.req.n = n;
     sim_opts_t opts = {.seed = 1, .until_ps = 0};
     sim_t *s = sim_create(&opts);
@@ -575,6 +579,53 @@ START_TEST(test_engine_run)
     double util = 128.0 * 768 * 768 / ((double)cyc * 1024);
     ck_assert_double_eq_tol(stat_of(dut, "utilization"), util, 1e-12);
     sim_destroy(s);
+}
+END_TEST
+
+/* The operand format prices the MACs (issue 17): Horowitz ISSCC 2014, 45 nm,
+ * FP32 mult 3.7 + add 0.9 = 4.6 pJ, FP16 1.1 + 0.4 = 1.5 pJ, int8 0.2 +
+ * 0.03 = 0.23 pJ; a format's words are its size (4 B for FP32) in the SRAM
+ * traffic at 10 pJ/B (512 KiB banks); the cycles (SCALE-Sim) do not move. */
+START_TEST(test_engine_operand_formats)
+{
+    const double macs = 128.0 * 768 * 768;
+    uint64_t in, w, out;
+    ref_traffic(SYSTOLIC_WS, 32, 32, gpt2[1], &in, &w, &out);
+    const double words = (double)(in + w + out);
+    uint64_t cyc = ref_cycles_closed(SYSTOLIC_WS, 32, 32, gpt2[1]);
+    struct {
+        const char *word_bytes;
+        int opnd;
+        double mac_pj, bytes_per_word;
+        const char *counter;
+    } cases[] = {
+        {"1", DEV_OPND_FP32, 4.6, 4, "macs.fp32"},    /* f32 workload on an int8 array */
+        {"4", DEV_OPND_DEFAULT, 4.6, 4, "macs.fp32"}, /* no format: word_bytes decides */
+        {"1", DEV_OPND_DEFAULT, 0.23, 1, "macs.int8"}, {"4", DEV_OPND_INT8, 0.23, 1, "macs.int8"},
+        {"1", DEV_OPND_FP16, 1.5, 2, "macs.fp16"},     {"1", DEV_OPND_BF16, 1.5, 2, "macs.fp16"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *params[] = {
+            "rows", "32", "cols", "32", "dataflow", "ws", "word_bytes", cases[i].word_bytes, NULL};
+        engine_flags = DEV_F_OPND(cases[i].opnd);
+        sim_t *s = run_engine(params, 1, 128, 768, 768);
+        engine_flags = 0;
+        sim_comp_t *dut = sim_comp_find(s, "dut");
+        double e = macs * cases[i].mac_pj + words * cases[i].bytes_per_word * 10.0;
+        ck_assert_uint_eq(drv.done[0].cycles, cyc);
+        ck_assert_double_eq_tol(drv.done[0].energy_pj, e, 1e-9 * e);
+        ck_assert_double_eq_tol(stat_of(dut, "energy.mac"), macs * cases[i].mac_pj, 1e-6);
+        ck_assert_double_eq(stat_of(dut, cases[i].counter), macs);
+        /* the cost query prices the request the same way */
+        dev_req_t req = {
+            .kind = DEV_OP_GEMM, .m = 128, .k = 768, .n = 768, .flags = DEV_F_OPND(cases[i].opnd)};
+        dev_cost_t k;
+        char err[256];
+        ck_assert_int_eq(dev_cost(dut, &req, &k, err, sizeof err), 0);
+        ck_assert_double_eq_tol(k.energy_pj, e, 1e-9 * e);
+        ck_assert_uint_eq(k.bytes, (uint64_t)(words * cases[i].bytes_per_word));
+        sim_destroy(s);
+    }
 }
 END_TEST
 
@@ -696,6 +747,7 @@ static Suite *systolic_suite(void)
     t = tcase_create("engine");
     tcase_add_test(t, test_model_table);
     tcase_add_test(t, test_engine_run);
+    tcase_add_test(t, test_engine_operand_formats);
     tcase_add_test(t, test_engine_realistic_and_errors);
     tcase_add_test(t, test_engine_op_driver);
     suite_add_tcase(s, t);

@@ -259,33 +259,42 @@ END_TEST
 
 /* 4x4 RRAM-like array, 3-bit differential weights on 1-bit cells (2 slices x 2
  * sides = 16 physical columns), 4-bit bit-serial inputs, 5-bit ADCs over 8
- * columns at 1 GS/s, 10 ns read at 0.5 V, g 10..110 uS, g_avg_frac 0.25.
- * By hand: cell read = 0.25 V^2 * 35 uS * 10 ns = 0.0875 pJ; ADC = 1.7 pJ *
- * 2^(5-8) = 0.2125 pJ. One vector: 4 pulses x 64 cells = 256 reads = 22.4 pJ;
- * 4 x 16 = 64 conversions = 13.6 pJ; 4 outputs x (4 x 4 - 1) adds x 0.1 pJ
- * = 6.0 pJ; total 42.0 pJ. Pulse = 10 ns + 8 x 1 ns = 18 ns; 4 pulses = 72
- * cycles at 1 GHz + 1 + log2(4) = 3 accumulation cycles = 75 cycles.
- * Programming: 64 cells x 0.6 pJ = 38.4 pJ, 4 rows x 10 ns = 40 cycles. */
+ * columns at 1 GS/s, 10 ns read pulse at 0.5 V sensed for 1 ns, g 10..110 uS,
+ * g_avg_frac 0.15, 10 kOhm access transistor, half the rows driven.
+ * By hand: cell = 10 + 0.15 x 100 = 25 uS = 40 kOhm, + 10 kOhm = 20 uS; one
+ * driven cell, one pulse = 0.0631 V^2 x (0.5 / 0.5) x 20 uS x 1 ns = 0.001262
+ * pJ; ADC = 1.7 pJ x 2^(5-8) = 0.2125 pJ. One vector: 4 pulses x 64 cells x
+ * 0.5 = 128 driven cells = 0.161536 pJ; 4 x 16 = 64 conversions = 13.6 pJ;
+ * 4 outputs x (4 x 4 - 1) adds x 0.1 pJ = 6.0 pJ; total 19.761536 pJ. Pulse =
+ * 10 ns + 8 x 1 ns = 18 ns; 4 pulses = 72 cycles at 1 GHz + 1 + log2(4) = 3
+ * accumulation cycles = 75 cycles. Programming: 64 cells x 0.6 pJ = 38.4 pJ,
+ * 4 rows x 10 ns = 40 cycles. */
 static const char *hand_params[] = {
     "rows", "4", "cols", "4", "weight_bits", "3", "bits_per_cell", "1", "input_mode",
     "bitserial", "input_bits", "4", "adc_bits", "5", "cols_per_adc", "8", "adc_rate_hz", "1e9",
     "read_pulse_ns", "10", "read_voltage_v", "0.5", "g_max_us", "110", "g_min_us", "10",
-    "g_avg_frac", "0.25", "add_pj", "0.1", "write_ns", "10", "write_pj", "0.6", NULL};
+    "g_avg_frac", "0.15", "access_ohm", "10000", "sense_ns", "1", "col_power_v2", "0.0631",
+    "row_activity", "0.5", "add_pj", "0.1", "write_ns", "10", "write_pj", "0.6", NULL};
+#define HAND_CELL_PJ 0.001262
+#define HAND_E_CELL (128 * HAND_CELL_PJ)
+#define HAND_E_MVM (HAND_E_CELL + 13.6 + 6.0)
 
 START_TEST(test_energy_hand_case)
 {
     xbar_state_t *st;
     sim_t *s = state_of("rram_xbar", hand_params, &st);
-    ck_assert_double_eq_tol(st->cfg.cell_read_pj, 0.0875, 1e-12);
+    ck_assert_double_eq_tol(st->cfg.g_cell_us, 20.0, 1e-9);
+    ck_assert_double_eq_tol(st->cfg.cell_read_pj, HAND_CELL_PJ, 1e-12);
     ck_assert_double_eq_tol(st->cfg.adc_pj, 0.2125, 1e-12);
     xbar_cost_t c;
     char err[256];
     ck_assert_int_eq(xbar_mvm_cost(&st->cfg, 1, 4, 4, 1000, &c, err, sizeof err), 0);
-    ck_assert_double_eq_tol(c.e_cell, 22.4, 1e-9);
+    ck_assert_double_eq_tol(c.cells_read, 128.0, 1e-9);
+    ck_assert_double_eq_tol(c.e_cell, HAND_E_CELL, 1e-12);
     ck_assert_double_eq_tol(c.e_adc, 13.6, 1e-9);
     ck_assert_double_eq_tol(c.e_dac, 0.0, 1e-12);
     ck_assert_double_eq_tol(c.e_acc, 6.0, 1e-9);
-    ck_assert_double_eq_tol(c.e_total, 42.0, 1e-9);
+    ck_assert_double_eq_tol(c.e_total, HAND_E_MVM, 1e-9);
     ck_assert_uint_eq(c.cycles, 75);
     ck_assert_uint_eq(c.acc_cycles, 3);
     ck_assert_int_eq(xbar_program_cost(&st->cfg, 4, 4, 1000, &c, err, sizeof err), 0);
@@ -303,15 +312,15 @@ START_TEST(test_energy_hand_case)
     const map_drv_record_t *rec;
     ck_assert_uint_eq(map_driver_records(sim_comp_find(s, "drv"), &rec), 2);
     ck_assert_uint_eq(rec[0].cycles, 115);
-    ck_assert_double_eq_tol(rec[0].energy_pj, 80.4, 1e-9);
+    ck_assert_double_eq_tol(rec[0].energy_pj, 38.4 + HAND_E_MVM, 1e-9);
     ck_assert_uint_eq(rec[1].cycles, 75);
-    ck_assert_double_eq_tol(rec[1].energy_pj, 42.0, 1e-9);
-    ck_assert_double_eq_tol(stat_of(dut, "energy.cell_read"), 44.8, 1e-9);
+    ck_assert_double_eq_tol(rec[1].energy_pj, HAND_E_MVM, 1e-9);
+    ck_assert_double_eq_tol(stat_of(dut, "energy.cell_read"), 2 * HAND_E_CELL, 1e-9);
     ck_assert_double_eq_tol(stat_of(dut, "energy.adc"), 27.2, 1e-9);
     ck_assert_double_eq_tol(stat_of(dut, "energy.accum"), 12.0, 1e-9);
     ck_assert_double_eq_tol(stat_of(dut, "energy.program"), 38.4, 1e-9);
     ck_assert_double_eq_tol(stat_of(dut, "energy.dac"), 0.0, 1e-12);
-    ck_assert_double_eq_tol(sim_energy_pj(dut), 122.4, 1e-9);
+    ck_assert_double_eq_tol(sim_energy_pj(dut), 38.4 + 2 * HAND_E_MVM, 1e-9);
     ck_assert_double_eq(stat_of(dut, "adc.conversions"), 128.0);
     sim_destroy(s);
 }
@@ -319,7 +328,7 @@ END_TEST
 
 /* DAC inputs, 2 vectors: pulse = 1 ns DAC + 10 ns + 8 ns = 19 ns; 38 + 3 = 41
  * cycles. DAC 4 bit = 3.5714 pJ x 2^(4-8); 2 vectors x 4 rows = 8 conversions;
- * 128 cell reads, 32 conversions, 2 x 4 x 3 adds. */
+ * 128 cells x 0.5 mean drive = 64 driven cells, 32 conversions, 2 x 4 x 3 adds. */
 START_TEST(test_energy_hand_case_dac)
 {
     const char *p[64];
@@ -334,11 +343,11 @@ START_TEST(test_energy_hand_case_dac)
     ck_assert_int_eq(xbar_mvm_cost(&st->cfg, 2, 4, 4, 1000, &c, err, sizeof err), 0);
     double dac = 3.5714 / 16.0;
     ck_assert_double_eq_tol(st->cfg.dac_pj, dac, 1e-12);
-    ck_assert_double_eq_tol(c.e_cell, 128 * 0.0875, 1e-9);
+    ck_assert_double_eq_tol(c.e_cell, 64 * HAND_CELL_PJ, 1e-12);
     ck_assert_double_eq_tol(c.e_adc, 32 * 0.2125, 1e-9);
     ck_assert_double_eq_tol(c.e_dac, 8 * dac, 1e-9);
     ck_assert_double_eq_tol(c.e_acc, 24 * 0.1, 1e-9);
-    ck_assert_double_eq_tol(c.e_total, 11.2 + 6.8 + 8 * dac + 2.4, 1e-9);
+    ck_assert_double_eq_tol(c.e_total, 64 * HAND_CELL_PJ + 6.8 + 8 * dac + 2.4, 1e-9);
     ck_assert_uint_eq(c.cycles, 41);
     sim_destroy(s);
 }
@@ -682,6 +691,209 @@ START_TEST(test_noisy_pcm)
 }
 END_TEST
 
+
+/* ---- read energy as DNN_NeuroSim V1.3 computes it ---------------------------- */
+
+/* One column by hand, NeuroSim's own numbers (Param.cpp: R_on 6 kOhm, R_off
+ * 150 R_on, V_read 0.5 V, R_access = 0.25 R_on = 1.5 kOhm; MultilevelSenseAmp.cpp
+ * 22 nm LP: P = 0.0631 exp(-2.303 log10 R_col) over 1 ns). 128 rows of weight
+ * +1 on 2-bit differential weights: the G+ column holds R_on, the G- column
+ * R_off. Inputs +1 on 2-bit two's complement = code 01: pulse 0 drives all
+ * 128 rows, pulse 1 (the sign bit) none. So the measured activity is 0.5 and
+ * the energy is one pulse of both columns:
+ * G+ = 128 / 7.5 kOhm = 17066.7 uS, G- = 128 / 901.5 kOhm = 142.0 uS,
+ * E = 0.0631 x (17066.7 + 142.0) uS x 1 ns = 1.0859 pJ. */
+START_TEST(test_column_energy_neurosim)
+{
+    const char *p[] = {"rows", "128", "cols", "1", "weight_bits", "2", "input_bits", "2",
+                       "adc_bits", "0", "prog_noise_frac", "0", NULL};
+    xbar_state_t *st;
+    sim_t *s = state_of("rram_xbar", p, &st);
+    double W[128], x[128], y[1];
+    for (int i = 0; i < 128; i++)
+        W[i] = 1.0, x[i] = 1.0;
+    xbar_num_stats_t ns;
+    char err[256];
+    ck_assert_int_eq(xbar_mvm_numeric_stats(&st->cfg, st->ops, W, 1, 128, x, y, NULL, 0.0, 0,
+                                            &ns, err, sizeof err),
+                     0);
+    ck_assert_double_eq_tol(y[0], 128.0, 0.01 * 128.0); /* ADC quantization */
+    ck_assert_double_eq_tol(ns.row_activity, 0.5, 1e-12);
+    ck_assert_double_eq_tol(ns.cell_pulses, 2 * 128 * 2, 1e-12);
+    double g_pos = 128.0 / 7.5e3, g_neg = 128.0 / (9e5 + 1.5e3); /* S */
+    double e_hand_pj = 0.0631 * (g_pos + g_neg) * 1e-9 * 1e12;
+    ck_assert_double_eq_tol(e_hand_pj, 1.0859, 1e-4);
+    ck_assert_double_eq_tol(ns.e_cell_pj, e_hand_pj, 1e-5); /* g_max 166.667 uS, not 1/6k */
+    /* NeuroSim's fit as written, column by column: within 0.1 % of 1 / R */
+    double e_fit = 0.0;
+    const double g_cols[2] = {g_pos, g_neg};
+    for (int c = 0; c < 2; c++)
+        e_fit += 0.0631 * exp(-2.303 * log10(1.0 / g_cols[c])) * 1e-9 * 1e12;
+    ck_assert_msg(fabs(ns.e_cell_pj - e_fit) < 1e-3 * e_fit, "%g vs %g", ns.e_cell_pj, e_fit);
+    /* the unit's next cost query uses the measured activity (0.5 here) and the
+     * read pulse width is out of the energy: 10x read_pulse_ns, same energy */
+    double a0 = st->measured_activity;
+    ck_assert_double_lt(a0, 0.0);
+    ck_assert_int_eq(xbar_ext.mvm(NULL, st, W, 1, 128, x, y, NULL), 0);
+    ck_assert_double_eq_tol(st->measured_activity, 0.5, 1e-12);
+    xbar_cost_t c1, c2;
+    ck_assert_int_eq(xbar_mvm_cost(&st->cfg, 1, 128, 1, 1000, &c1, err, sizeof err), 0);
+    xbar_cfg_t slow = st->cfg;
+    slow.read_pulse_ns *= 10.0;
+    ck_assert_int_eq(xbar_mvm_cost(&slow, 1, 128, 1, 1000, &c2, err, sizeof err), 0);
+    ck_assert_double_eq_tol(c1.e_cell, c2.e_cell, 1e-15);
+    ck_assert_uint_gt(c2.cycles, c1.cycles);
+    sim_destroy(s);
+}
+END_TEST
+
+/* Activity measured from the operands' bits replaces row_activity in the
+ * unit's cost: x = +1 on 8 bits is code 127 = 0111 1111, 7 of 8 bit-planes
+ * drive every row, activity 0.875; cell energy scales by 0.875 / 0.5. */
+START_TEST(test_activity_measured)
+{
+    const char *p[] = {"rows", "128", "cols", "8", "prog_noise_frac", "0", NULL};
+    xbar_state_t *st;
+    sim_t *s = state_of("rram_xbar", p, &st);
+    double W[8 * 128], x[128], y[8];
+    for (int i = 0; i < 8 * 128; i++)
+        W[i] = (i % 3) - 1.0;
+    for (int i = 0; i < 128; i++)
+        x[i] = 1.0;
+    dev_req_t req = {.kind = DEV_OP_MVM, .m = 4, .k = 128, .n = 8, .weight_id = 1,
+                     .flags = DEV_F_COST_RESIDENT};
+    dev_cost_t before, after;
+    ck_assert_int_eq(xbar_ext.cost(NULL, st, &req, &before), 0);
+    ck_assert_int_eq(xbar_ext.mvm(NULL, st, W, 8, 128, x, y, NULL), 0);
+    ck_assert_double_eq_tol(st->measured_activity, 0.875, 1e-12);
+    ck_assert_int_eq(xbar_ext.cost(NULL, st, &req, &after), 0);
+    xbar_cost_t c;
+    char err[256];
+    ck_assert_int_eq(xbar_mvm_cost(&st->cfg, 4, 128, 8, 1000, &c, err, sizeof err), 0);
+    ck_assert_double_eq_tol(c.row_activity, 0.5, 1e-12);
+    ck_assert_double_eq_tol(after.energy_pj - before.energy_pj, c.e_cell * (0.875 / 0.5 - 1.0),
+                            1e-9);
+    ck_assert_uint_eq(after.cycles, before.cycles);
+    /* zero inputs drive nothing */
+    for (int i = 0; i < 128; i++)
+        x[i] = 0.0;
+    ck_assert_int_eq(xbar_ext.mvm(NULL, st, W, 8, 128, x, y, NULL), 0);
+    ck_assert_double_eq_tol(st->measured_activity, 0.0, 1e-12);
+    sim_destroy(s);
+}
+END_TEST
+
+/* Multi-level cells, 1 to 4 bits (NeuroSim cellBit): cells per weight =
+ * ceil(mag_bits / bits), area per weight follows, the lossless ADC resolution
+ * is ceil(log2(rows (2^bits - 1) + 1)), and programming noise sigma = 3.5 %
+ * of the range is 0.035 (2^bits - 1) of one level. */
+START_TEST(test_multilevel_cells)
+{
+    ck_assert_int_eq(xbar_adc_bits_lossless(128, 1, 0, 8), 8);  /* 129 levels */
+    ck_assert_int_eq(xbar_adc_bits_lossless(128, 2, 0, 8), 9);  /* 385 */
+    ck_assert_int_eq(xbar_adc_bits_lossless(128, 4, 0, 8), 11); /* 1921 */
+    ck_assert_int_eq(xbar_adc_bits_lossless(4, 1, 1, 4), 6);    /* 4 x 7 = 28: 5 + sign */
+    for (int b = 1; b <= 4; b++) {
+        char bs[8];
+        snprintf(bs, sizeof bs, "%d", b);
+        const char *p[] = {"bits_per_cell", bs, "adc_bits", "0", NULL};
+        xbar_state_t *st;
+        sim_t *s = state_of("rram_xbar", p, &st);
+        xbar_map_t map;
+        char err[256];
+        ck_assert_int_eq(xbar_map(&st->cfg, 128, 128, &map, err, sizeof err), 0);
+        ck_assert_int_eq(map.slices, (7 + b - 1) / b);
+        ck_assert_uint_eq(st->phys_cols, (size_t)128 * (size_t)map.slices * 2);
+        ck_assert_int_eq(st->cfg.adc_bits, xbar_adc_bits_lossless(128, b, 0, 8));
+        /* area: cells 128 rows x 128 x slices x 2 columns x 48 F^2 (F = 40 nm);
+         * ADCs ceil(phys / 8) x 1200 um2 x 2^(adc_bits - 8) */
+        dev_area_t area;
+        memset(&area, 0, sizeof area);
+        ck_assert_int_eq(xbar_area(sim_comp_params(sim_comp_find(s, "dut")), &area, err,
+                                   sizeof err),
+                         0);
+        double phys = 128.0 * map.slices * 2;
+        double cells = 128.0 * phys * 48 * 0.04 * 0.04;
+        double adcs = ceil(phys / 8) * 1200 * ldexp(1.0, st->cfg.adc_bits - 8);
+        for (size_t i = 0; i < area.nparts; i++) {
+            if (strcmp(area.part[i].name, "cells") == 0)
+                ck_assert_double_eq_tol(area.part[i].um2, cells, 1e-6 * cells);
+            if (strcmp(area.part[i].name, "adc") == 0)
+                ck_assert_double_eq_tol(area.part[i].um2, adcs, 1e-6 * adcs);
+        }
+        /* programming noise per level, 2e4 draws at mid range */
+        double range = st->cfg.g_max_us - st->cfg.g_min_us, mid = st->cfg.g_min_us + range / 2;
+        double level = range / (ldexp(1.0, b) - 1.0), s1 = 0, s2 = 0;
+        sim_rng_t rng;
+        sim_rng_init(&rng, 9, (uint64_t)b);
+        const int n = 20000;
+        for (int i = 0; i < n; i++) {
+            double d = (xbar_rram_cell.program(&st->cfg, mid, &rng, 1) - mid) / level;
+            s1 += d, s2 += d * d;
+        }
+        double sd = sqrt(s2 / n - (s1 / n) * (s1 / n));
+        ck_assert_msg(fabs(sd - 0.035 * (ldexp(1.0, b) - 1.0)) < 0.03 * 0.035 * (ldexp(1.0, b) - 1),
+                      "bits %d: sigma per level %g", b, sd);
+        sim_destroy(s);
+    }
+    /* zero noise, 3-bit cells: the lossless ADC (7 bits for 16 rows) leaves a
+     * smaller error than NeuroSim's 5 bits */
+    double rel[2];
+    const char *adc[2] = {"0", "5"};
+    for (int a = 0; a < 2; a++) {
+        const char *p2[] = {"bits_per_cell", "3", "adc_bits", adc[a], "rows", "16", "cols", "4",
+                            "prog_noise_frac", "0", NULL};
+        xbar_state_t *st;
+        sim_t *s = state_of("rram_xbar", p2, &st);
+        double W[64], x[16], y[4], num = 0, den = 0;
+        for (int i = 0; i < 64; i++)
+            W[i] = (double)((i * 37) % 255 - 127);
+        for (int i = 0; i < 16; i++)
+            x[i] = (double)((i * 53) % 255 - 127);
+        char err[256];
+        ck_assert_int_eq(xbar_mvm_numeric(&st->cfg, st->ops, W, 4, 16, x, y, NULL, 0, 0, err,
+                                          sizeof err),
+                         0);
+        for (int j = 0; j < 4; j++) {
+            double ref = 0;
+            for (int i = 0; i < 16; i++)
+                ref += W[j * 16 + i] * x[i];
+            num += (y[j] - ref) * (y[j] - ref), den += ref * ref;
+        }
+        rel[a] = sqrt(num / den);
+        sim_destroy(s);
+    }
+    ck_assert_msg(rel[0] < rel[1], "lossless %g vs 5-bit %g", rel[0], rel[1]);
+}
+END_TEST
+
+/* Request sizes whose products overflow 64 bits are refused with a message
+ * (issue 22), never wrapped. */
+START_TEST(test_size_overflow)
+{
+    const char *p[] = {"tiling", "true", "arrays", "16777216", NULL};
+    xbar_state_t *st;
+    sim_t *s = state_of("rram_xbar", p, &st);
+    dev_req_t req = {.kind = DEV_OP_MVM, .m = UINT64_MAX / 2, .k = 128, .n = 128,
+                     .weight_id = 1, .flags = DEV_F_COST_RESIDENT};
+    dev_cost_t k;
+    ck_assert_int_ne(xbar_ext.cost(NULL, st, &req, &k), 0);
+    xbar_cost_t c;
+    char err[256];
+    ck_assert_int_eq(xbar_mvm_cost(&st->cfg, UINT64_MAX / 2, 128, 128, 1000, &c, err, sizeof err),
+                     SIM_ERR_CONFIG);
+    ck_assert_msg(strstr(err, "64-bit"), "%s", err);
+    xbar_map_t map;
+    ck_assert_int_eq(xbar_map(&st->cfg, UINT64_MAX, UINT64_MAX, &map, err, sizeof err),
+                     SIM_ERR_CONFIG);
+    ck_assert_msg(strstr(err, "overflows"), "%s", err);
+    req.kind = DEV_OP_PROGRAM;
+    req.m = 1, req.k = 1ull << 40, req.n = 1ull << 30;
+    ck_assert_int_ne(xbar_ext.cost(NULL, st, &req, &k), 0);
+    sim_destroy(s);
+}
+END_TEST
+
 /* ---- bad input ---------------------------------------------------------------- */
 
 START_TEST(test_bad_input)
@@ -700,6 +912,15 @@ START_TEST(test_bad_input)
     const char *neg_bits[] = {"adc_bits", "-2", NULL};
     ck_assert_int_lt(sim_add_component(s, "dut", "rram_xbar", "clk", neg_bits), 0);
     ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "adc_bits"));
+    const char *five_bit_cells[] = {"bits_per_cell", "5", NULL};
+    ck_assert_int_lt(sim_add_component(s, "dut", "rram_xbar", "clk", five_bit_cells), 0);
+    ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "bits_per_cell"));
+    const char *act[] = {"row_activity", "1.5", NULL};
+    ck_assert_int_lt(sim_add_component(s, "dut", "rram_xbar", "clk", act), 0);
+    ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "row_activity"));
+    const char *sense[] = {"sense_ns", "0", NULL};
+    ck_assert_int_lt(sim_add_component(s, "dut", "pcm_xbar", "clk", sense), 0);
+    ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "sense_ns"));
     sim_destroy(s);
 
     /* combinations: checked at init */
@@ -784,14 +1005,20 @@ START_TEST(test_model_tables)
         }
     }
     /* RRAM defaults (DNN_NeuroSim V1.3 Param.cpp: R_on 6 kOhm, R_off 150 R_on,
-     * 0.5 V / 10 ns reads, 2 V writes): a cell read at the mean conductance
-     * g_min + 0.25 (g_max - g_min) is V^2 g t; a write is NeuroSim's average
-     * case V_w^2 (G_on + G_off) / 2 t_w (10 ns pulse): 3.356 pJ, not 0.6 */
+     * 0.5 V reads, 1.5 kOhm access transistor, 2 V writes; 22 nm LP sense
+     * amp: 0.0631 / R_col over 1 ns): with uniform bits on 1-bit differential
+     * cells a quarter of the cells are on, so one driven cell per pulse is
+     * 0.0631 x (G_on/4 + 3 G_off/4) x 1 ns with each G through 1.5 kOhm; a
+     * write is NeuroSim's average case V_w^2 (G_on + G_off) / 2 t_w (10 ns
+     * pulse): 3.356 pJ, not 0.6 */
     xbar_state_t *st;
     sim_t *s = state_of("rram_xbar", (const char *[]){NULL}, &st);
     double g_on = 1e6 / 6e3, g_off = 1e6 / (6e3 * 150); /* uS */
-    double g_avg = g_off + 0.25 * (g_on - g_off);
-    ck_assert_double_eq_tol(st->cfg.cell_read_pj, 0.5 * 0.5 * g_avg * 10 * 1e-3, 1e-6);
+    double ge_on = 1e6 / (6e3 + 1.5e3), ge_off = 1e6 / (6e3 * 150 + 1.5e3);
+    ck_assert_double_eq_tol(st->cfg.access_ohm, 1500.0, 1e-2); /* g_max 166.667 uS */
+    ck_assert_double_eq_tol(st->cfg.g_cell_us, 0.25 * ge_on + 0.75 * ge_off, 1e-4);
+    ck_assert_double_eq_tol(st->cfg.cell_read_pj,
+                            0.0631 * (0.25 * ge_on + 0.75 * ge_off) * 1.0 * 1e-3, 1e-8);
     ck_assert_double_eq_tol(st->cfg.write_pj, 2.0 * 2.0 * (g_on + g_off) / 2 * 10 * 1e-3, 1e-5);
     ck_assert_double_eq_tol(xbar_rram_write_pj(1.0, 100.0, 0.0, 20.0), 1.0, 1e-12);
     ck_assert_double_eq_tol(st->cfg.endurance, 1e6, 1e-6);
@@ -821,6 +1048,10 @@ static Suite *xbar_suite(void)
     t = tcase_create("cost");
     tcase_add_test(t, test_energy_hand_case);
     tcase_add_test(t, test_energy_hand_case_dac);
+    tcase_add_test(t, test_column_energy_neurosim);
+    tcase_add_test(t, test_activity_measured);
+    tcase_add_test(t, test_multilevel_cells);
+    tcase_add_test(t, test_size_overflow);
     tcase_add_test(t, test_adc_sharing);
     tcase_add_test(t, test_reload);
     suite_add_tcase(s, t);

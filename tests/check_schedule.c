@@ -498,6 +498,13 @@ START_TEST(test_refusals)
                                  err, sizeof err),
                      0);
     ck_assert_ptr_nonnull(strstr(err, "schedule[0].request.op 'fly' is not one of"));
+    /* an operand dtype that is not one */
+    ck_assert_int_ne(attach_text(XFER_CFG,
+                                 "{\"schedule\": [{\"unit\": \"a\", \"request\": {\"op\": "
+                                 "\"read\", \"m\": 8, \"dtype\": \"f33\"}}]}",
+                                 err, sizeof err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(err, "schedule[0].request.dtype 'f33' is not a dtype"));
     /* capacity: a read beyond the 256 KiB SRAM */
     ck_assert_int_ne(attach_text(XFER_CFG,
                                  "{\"schedule\": [{\"op\": \"big\", \"unit\": \"a\", "
@@ -589,6 +596,16 @@ START_TEST(test_json_round_trip)
     ck_assert_uint_eq(a->n_ops, b->n_ops);
     ck_assert_str_eq(b->spec, "gpt2");
     ck_assert_int_eq(b->wopts.seq, 16);
+    /* every GEMM carries the workload's dtype as its operand format (the
+     * systolic array prices f32 MACs as FP32), and the file keeps it */
+    ck_assert_int_eq(o.dtype, WL_DT_F32);
+    size_t gemms = 0;
+    for (size_t i = 0; i < a->exec.n_entries; i++)
+        if (a->exec.entries[i].req.kind == DEV_OP_GEMM) {
+            ck_assert_int_eq(DEV_REQ_OPND(&a->exec.entries[i].req), DEV_OPND_FP32);
+            gemms++;
+        }
+    ck_assert_uint_gt(gemms, 0);
     for (size_t i = 0; i < a->exec.n_entries; i++) {
         const map_exec_entry_t *x = &a->exec.entries[i], *y = &b->exec.entries[i];
         ck_assert_int_eq(x->unit, y->unit);

@@ -16,13 +16,11 @@
 
 #include "sim/tracedb.h"
 
-/* The command-line side is not in libprism.a: compile it into this test so
- * argument parsing, output formats and exit codes are tested too. */
-#include "cli/cmd_diff.c"
-#include "cli/cmd_export.c"
-#include "cli/cmd_query.c"
-#include "cli/cmd_report.c"
-#include "cli/out.c"
+/* The commands run as the built binary ($PRISM): argument parsing, output
+ * formats and exit codes are tested as a user meets them. */
+#include "run/out.h"
+#include "run/tools.h"
+#include "tests/check_exec.h"
 
 /* ---- the schema of docs/trace.md ------------------------------------------ */
 static const char *SCHEMA =
@@ -222,14 +220,17 @@ static char *slurp(FILE *f)
     return s;
 }
 
-typedef int (*main_fn)(int, char **, FILE *, FILE *);
+/* which command: argv[0] of run_cmd names it; these say so at the call */
+typedef const char *main_fn;
+static const main_fn report_main = "report", query_main = "query", export_main = "export",
+                     diff_main = "diff";
 
 typedef struct result {
     int rc;
     char *out, *err;
 } result_t;
 
-/* Runs a command's main with argv given as NULL-terminated strings. */
+/* Runs `prism ARGV...` with argv given as NULL-terminated strings. */
 static result_t run_cmd(main_fn fn, ...)
 {
     char *argv[32];
@@ -241,15 +242,11 @@ static result_t run_cmd(main_fn fn, ...)
         argv[argc++] = (char *)a;
     va_end(ap);
     argv[argc] = NULL;
-    FILE *out = tmpfile(), *err = tmpfile();
-    ck_assert_ptr_nonnull(out);
-    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(argc && !strcmp(argv[0], fn), "run_cmd(%s, %s, ...)", fn, argc ? argv[0] : "");
     result_t r;
-    r.rc = fn(argc, argv, out, err);
-    r.out = slurp(out);
-    r.err = slurp(err);
-    fclose(out);
-    fclose(err);
+    r.rc = exec_prism(argv, &r.out, &r.err);
+    ck_assert_msg(r.rc >= 0 && r.out && r.err, "cannot run $PRISM (%s)",
+                  getenv("PRISM") ? getenv("PRISM") : "not set");
     return r;
 }
 
@@ -285,6 +282,46 @@ static double jnum(const cJSON *o, const char *key)
 }
 
 /* ---- opening: every bad input gives one message naming the file ------------ */
+/* The tools are library functions (run/tools.h): called here in-process,
+ * they give what the binary prints, and the figures of the closed form. */
+START_TEST(test_tools_as_library_functions)
+{
+    make_dir();
+    run_spec_t sp = base_spec();
+    char *p = path_in("lib.db");
+    build_run(p, &sp);
+    FILE *out = tmpfile(), *err = tmpfile();
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(err);
+    run_query_opts_t qo = {OUT_CSV, 0, 0, 0};
+    ck_assert_int_eq(run_query(p, "SELECT end_time_ps FROM runs", &qo, out, err), 0);
+    char *got = slurp(out);
+    char want[64];
+    snprintf(want, sizeof want, "end_time_ps\n%lld\n", end_ps(&sp));
+    ck_assert_str_eq(got, want);
+    free(got);
+    fclose(out);
+    out = tmpfile();
+    ck_assert_int_eq(run_report(p, RUN_SORT_ENERGY, 10, 0, 0, out, err), 0);
+    got = slurp(out);
+    result_t r = run_cmd(report_main, "report", p, NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_str_eq(got, r.out); /* the binary prints what the library writes */
+    result_free(&r);
+    free(got);
+    fclose(out);
+    out = tmpfile();
+    ck_assert_int_eq(run_diff(p, p, 0, 0, 0, out, err), 0); /* identical: exit 0 */
+    ck_assert_int_eq(run_report(path_in("missing.db"), RUN_SORT_NAME, 1, 0, 0, out, err), 2);
+    got = slurp(err);
+    ck_assert_msg(strstr(got, "prism report: ") && strstr(got, "missing.db"), "%s", got);
+    free(got);
+    fclose(out);
+    fclose(err);
+    remove_dir();
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
     make_dir();
@@ -670,6 +707,79 @@ START_TEST(test_report_text_and_json)
     result_free(&r);
     EXPECT_CMD(2, err, "--sort takes", report_main, "report", p, "--sort", "size", NULL);
     EXPECT_CMD(0, out, "usage: prism report", report_main, "report", "--help", NULL);
+    remove_dir();
+}
+END_TEST
+
+/* Power density (issue 17): a unit's energy over the run / end time / its
+ * area (stat area_mm2), pJ/ps = W; the run's limit comes from table limits.
+ * npu0: 10 ops x 1500 pJ + 40 mW static over 3.22 us = 143800 pJ, 0.04466 W,
+ * on 0.01 mm2 = 4.466 W/mm2 (above 1); host: 2 mW on 1 mm2 = 0.002 W/mm2. */
+START_TEST(test_power_density)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("run.db");
+    build_run(p, &s);
+    double end = (double)end_ps(&s);
+    double npu_w = (s.n_ops * s.op_pj + static_pj(&s, 1)) / end, host_w = static_pj(&s, 0) / end;
+    ck_assert_double_eq_tol(npu_w, 143800.0 / 3.22e6, 1e-12);
+    sqlite3 *w = NULL;
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    add_stat(w, 1, "area_mm2", "value", "mm2", 0.01);
+    add_stat(w, 0, "area_mm2", "value", "mm2", 1.0);
+    sqlite3_close(w);
+    /* a trace without the limits table: figures, no limit */
+    trace_db_t *db = NULL;
+    trace_summary_t sum;
+    ck_assert_int_eq(trace_db_open(&db, p), 0);
+    ck_assert_int_eq(trace_db_summary(db, &sum), 0);
+    ck_assert(isnan(sum.power_density_limit));
+    ck_assert_uint_eq(sum.over_limit, 0);
+    ck_assert_double_eq_tol(sum.comps[1].area_mm2, 0.01, 1e-15);
+    ck_assert_double_eq_tol(sum.comps[1].w_per_mm2, npu_w / 0.01, 1e-12);
+    ck_assert_double_eq_tol(sum.comps[0].w_per_mm2, host_w, 1e-12);
+    /* area_mm2 is a figure of its own, not one of the model's counters */
+    for (size_t k = 0; k < sum.comps[1].ncounters; k++)
+        ck_assert_str_ne(sum.comps[1].counters[k].name, "area_mm2");
+    trace_summary_free(&sum);
+    trace_db_close(db);
+    EXPECT_CMD(0, out, "power density: highest 4.47 W/mm2 (npu0)\n", report_main, "report", p,
+               NULL);
+
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    exec_ok(w, "CREATE TABLE limits(name TEXT PRIMARY KEY, value REAL, unit TEXT);"
+               "INSERT INTO limits VALUES('power_density_w_mm2', 1.0, 'W/mm2')");
+    sqlite3_close(w);
+    ck_assert_int_eq(trace_db_open(&db, p), 0);
+    ck_assert_int_eq(trace_db_summary(db, &sum), 0);
+    ck_assert_double_eq(sum.power_density_limit, 1.0);
+    ck_assert_uint_eq(sum.over_limit, 1);
+    trace_summary_free(&sum);
+    trace_db_close(db);
+    EXPECT_CMD(0, out,
+               "power density: highest 4.47 W/mm2 (npu0), limit 1 W/mm2 (power_density_limit): "
+               "1 unit above it: npu0 4.47\n",
+               report_main, "report", p, NULL);
+    result_t r = run_cmd(report_main, "report", p, "--json", "--sort", "name", NULL);
+    ck_assert_int_eq(r.rc, 0);
+    cJSON *j = parse_json(r.out);
+    ck_assert(jnum(j, "power_density_limit_w_mm2") == 1.0);
+    ck_assert(jnum(j, "power_density_over_limit") == 1.0);
+    cJSON *npu = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "components"), 1); /* host, npu0 */
+    ck_assert_str_eq(cJSON_GetObjectItem(npu, "name")->valuestring, "npu0");
+    ck_assert_double_eq_tol(jnum(npu, "w_per_mm2"), npu_w / 0.01, 1e-9);
+    ck_assert_double_eq_tol(jnum(npu, "area_mm2"), 0.01, 1e-15);
+    cJSON_Delete(j);
+    result_free(&r);
+    /* a limit above every unit: the figure, and no unit named */
+    ck_assert_int_eq(sqlite3_open(p, &w), SQLITE_OK);
+    exec_ok(w, "UPDATE limits SET value = 5");
+    sqlite3_close(w);
+    r = run_cmd(report_main, "report", p, NULL);
+    ck_assert_ptr_nonnull(strstr(r.out, "limit 5 W/mm2 (power_density_limit)\n"));
+    ck_assert_ptr_null(strstr(r.out, "above it"));
+    result_free(&r);
     remove_dir();
 }
 END_TEST
@@ -1164,6 +1274,7 @@ static Suite *tracetools_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_open_errors);
+    tcase_add_test(tc, test_tools_as_library_functions);
     tcase_add_test(tc, test_wal_finished_and_killed);
     tcase_add_test(tc, test_query_sql_errors_and_readonly);
     tcase_add_test(tc, test_query_timeout_prints_only_the_message);
@@ -1171,6 +1282,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_out_quoting);
     tcase_add_test(tc, test_summary_views_and_fallback);
     tcase_add_test(tc, test_report_text_and_json);
+    tcase_add_test(tc, test_power_density);
     tcase_add_test(tc, test_export_perfetto);
     tcase_add_test(tc, test_diff_identical);
     tcase_add_test(tc, test_diff_link_latency);
