@@ -24,6 +24,7 @@ energy column). The figures are the mapper's estimates (the same figures
 
 Usage: scripts/breakeven.py [PRISM] [OUTDIR] [--dtype i8|f32] [--png FILE]
        [--sweep xbar,ptc,bits] [--parse-only CSV]
+(--parse-only: print the table and draw the plot from a CSV it wrote before.)
 Prints a markdown table; the CSV and the gnuplot PNG (default
 docs/img/breakeven.png) are written; configs land in OUTDIR.
 """
@@ -50,10 +51,15 @@ FIELDS = ["sweep", "model", "param", "value", "pj_per_mac", "hybrid_mm2", "digit
           "mac_share_lat", "mac_share_en"]
 
 
+def die(msg):
+    print("breakeven: " + msg, file=sys.stderr)
+    sys.exit(2)
+
+
 def run(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode not in (0, 1):  # prism map exits 1 when the target is not met
-        sys.exit("breakeven: %s failed (%d): %s" % (" ".join(cmd), r.returncode,
+        die("%s failed (%d): %s" % (" ".join(cmd), r.returncode,
                                                      r.stderr.strip()))
     return r.stdout
 
@@ -71,7 +77,7 @@ def variant(model, param, value, default, path):
                 n += 1
             o.write(line)
     if not n and value != default:
-        sys.exit("breakeven: no %s component in %s" % (model, HYBRID))
+        die("no %s component in %s" % (model, HYBRID))
 
 
 def pj_per_mac(prism, model, param, value):
@@ -89,7 +95,7 @@ def pj_per_mac(prism, model, param, value):
 def chip_area(prism, cfg):
     d = json.loads(run([prism, "chip", "area", cfg, "--json"]))
     if "die_mm2" not in d:
-        sys.exit("breakeven: no die_mm2 in prism chip area --json of %s" % cfg)
+        die("no die_mm2 in prism chip area --json of %s" % cfg)
     return d["die_mm2"]
 
 
@@ -99,8 +105,8 @@ def count_units(cfg, model):
 
 
 def map_chip(prism, cfg, objective, dtype, cache):
-    with open(cfg) as f:  # the name line differs between copies of one chip
-        text = "".join(line for line in f if not line.startswith("name:"))
+    with open(cfg) as f:  # the name and comment lines differ between copies of one chip
+        text = "".join(line for line in f if not line.startswith(("name:", "#")))
     key = (text, objective, dtype)
     if key in cache:
         return cache[key]
@@ -135,17 +141,21 @@ def point(prism, outdir, sweep, value, dtype, cache):
 
 def read_csv(path):
     rows = []
-    with open(path) as f:
+    try:
+        f = open(path)
+    except OSError as e:
+        die("%s: cannot read: %s" % (path, e.strerror))
+    with f:
         for r in csv.DictReader(f):
             for k in FIELDS:
                 if k not in r:
-                    sys.exit("breakeven: %s: column '%s' missing" % (path, k))
+                    die("%s: column '%s' missing" % (path, k))
             for k in ("value", "pj_per_mac", "hybrid_mm2", "hyb_lat_ms", "dig_lat_ms",
                       "hyb_en_mj", "dig_en_mj", "lat_ratio", "en_ratio"):
                 try:
                     r[k] = float(r[k])
                 except ValueError:
-                    sys.exit("breakeven: %s: %s '%s' is not a number" % (path, k, r[k]))
+                    die("%s: %s '%s' is not a number" % (path, k, r[k]))
             rows.append(r)
     return rows
 
@@ -196,20 +206,20 @@ def plot(rows, csvpath, png, dtype):
          "set output '%s'" % png, "set datafile separator ','",
          "set multiplot layout 1,%d title 'GPT-2 prefill 128 (%s): all-digital / hybrid two-stage "
          "(> 1: hybrid ahead)'" % (len(sweeps), dtype),
-         "set key top left", "set grid", "set ylabel 'ratio'"]
+         "set key top left", "set grid", "set yrange [0:*]", "set ylabel 'ratio'"]
     cols = {k: FIELDS.index(k) + 1 for k in FIELDS}
     for s in sweeps:
         x = cols["value"] if s == "bits" else cols["pj_per_mac"]
         g += ["set xlabel '%s'" % titles[s],
               ("set logscale x" if s != "bits" else "unset logscale x"),
-              "plot '%s' using ($1 eq '%s' ? $%d : NaN):%d with linespoints title 'latency', "
-              "'' using ($1 eq '%s' ? $%d : NaN):%d with linespoints title 'energy', "
+              "plot '%s' using (strcol(1) eq '%s' ? $%d : NaN):%d skip 1 with linespoints title 'latency', "
+              "'' using (strcol(1) eq '%s' ? $%d : NaN):%d skip 1 with linespoints title 'energy', "
               "1 with lines dt 2 lc rgb 'gray' notitle"
               % (csvpath, s, x, cols["lat_ratio"], s, x, cols["en_ratio"])]
     g.append("unset multiplot")
     r = subprocess.run(["gnuplot"], input="\n".join(g), text=True, capture_output=True)
     if r.returncode:
-        sys.exit("breakeven: gnuplot: %s" % r.stderr.strip())
+        die("gnuplot: %s" % r.stderr.strip())
 
 
 def main(argv):
@@ -219,25 +229,26 @@ def main(argv):
         a = argv[i]
         if a.startswith("--") and a[2:] in opts:
             if i + 1 >= len(argv):
-                sys.exit("breakeven: %s needs a value" % a)
+                die("%s needs a value" % a)
             opts[a[2:]] = argv[i + 1]
             i += 2
         elif a.startswith("--"):
-            sys.exit("breakeven: unknown option %s (see the usage in the script)" % a)
+            die("unknown option %s (see the usage in the script)" % a)
         else:
             args.append(a)
             i += 1
     prism = args[0] if args else "./prism"
     outdir = args[1] if len(args) > 1 else "/tmp/breakeven"
-    if opts["parse-only"]:
+    if opts["parse-only"]:  # the table and the plot again from a CSV of this script
         rows = read_csv(opts["parse-only"])
         table(rows, opts["dtype"])
+        plot(rows, opts["parse-only"], opts["png"], opts["dtype"])
         return
     os.makedirs(outdir, exist_ok=True)
     cache, rows = {}, []
     for s in opts["sweep"].split(","):
         if s not in SWEEPS:
-            sys.exit("breakeven: --sweep '%s' is not one of %s" % (s, ",".join(SWEEPS)))
+            die("--sweep '%s' is not one of %s" % (s, ",".join(SWEEPS)))
         for v in SWEEPS[s][2]:
             rows.append(point(prism, outdir, s, v, opts["dtype"], cache))
             print("breakeven: %s %s = %s done" % (s, SWEEPS[s][1], v), file=sys.stderr)

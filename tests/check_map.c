@@ -662,6 +662,45 @@ START_TEST(test_demo_uses_all_tiers)
 }
 END_TEST
 
+/* scripts/breakeven.py's table from a CSV it wrote (--parse-only): the
+ * break-even is the linear interpolation where all-digital / hybrid crosses 1
+ * (xbar energy: 1.5 at 0.25 pJ/MAC, 0.75 at 1.25: 0.25 + 0.5 / 0.75 x 1 =
+ * 0.917 pJ/MAC); a sweep on one side of 1 says so; a CSV without its columns
+ * is refused with exit status 2 naming the column. */
+START_TEST(test_breakeven_parse)
+{
+    if (!have_repo() || sh("command -v python3 > /dev/null && command -v gnuplot > /dev/null"))
+        return;
+    char cmd[2048], dir[] = "/tmp/prism-be-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "python3 scripts/breakeven.py --parse-only tests/fixtures/breakeven/sweep.csv --png "
+             "%s/b.png > %s/out.txt && test -s %s/b.png",
+             dir, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    const char *want[] = {"break-even xbar, energy: 0.917 pJ/MAC",
+                          "break-even xbar, latency: never (all-digital ahead over the whole sweep)",
+                          "break-even ptc, latency: hybrid ahead over the whole sweep",
+                          "| xbar | adc_ref_pj = 10 | 1.25 | 500.0 | 65 | 4.000 / 2.000 | 20.00 / 15.00 "
+                          "| 0.50x | 0.75x |"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        snprintf(cmd, sizeof cmd, "grep -qF '%s' %s/out.txt || cat %s/out.txt >&2", want[i], dir,
+                 dir);
+        ck_assert_int_eq(sh(cmd), 0);
+        snprintf(cmd, sizeof cmd, "grep -qF '%s' %s/out.txt", want[i], dir);
+        ck_assert_msg(sh(cmd) == 0, "breakeven.py did not print '%s'", want[i]);
+    }
+    snprintf(cmd, sizeof cmd,
+             "printf 'sweep,model\\nx,y\\n' > %s/bad.csv; python3 scripts/breakeven.py "
+             "--parse-only %s/bad.csv 2> %s/err.txt; test $? -eq 2 && grep -q \"column 'param' "
+             "missing\" %s/err.txt",
+             dir, dir, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    sh(cmd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("map");
@@ -678,6 +717,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_cli_errors);
     tcase_add_test(t, test_cli_resident_round_trip);
     tcase_add_test(t, test_demo_uses_all_tiers);
+    tcase_add_test(t, test_breakeven_parse);
     suite_add_tcase(s, t);
     return s;
 }
