@@ -26,7 +26,7 @@ Usage: scripts/breakeven.py [PRISM] [OUTDIR] [--dtype i8|f32] [--png FILE]
        [--sweep xbar,ptc,bits] [--parse-only CSV]
 (--parse-only: print the table and draw the plot from a CSV it wrote before.)
 Prints a markdown table; the CSV and the gnuplot PNG (default
-docs/img/breakeven.png) are written; configs land in OUTDIR.
+docs/img/breakeven-gpt2-i8.png) are written; configs land in OUTDIR.
 """
 import csv
 import json
@@ -223,7 +223,7 @@ def plot(rows, csvpath, png, dtype):
 
 
 def main(argv):
-    args, opts, i = [], {"dtype": "i8", "png": "docs/img/breakeven.png",
+    args, opts, i = [], {"dtype": "i8", "png": "docs/img/breakeven-gpt2-i8.png",
                          "sweep": "xbar,ptc,bits", "parse-only": None}, 0
     while i < len(argv):
         a = argv[i]
