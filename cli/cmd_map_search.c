@@ -485,6 +485,9 @@ static void compare_usage(FILE *f)
                "  --hybrid CONFIG       the heterogeneous chip (configs/hybrid.yaml)\n"
                "  --quality kl=X        stage 2 target for GPT-2 (bundled tiny-gpt2 profile)\n"
                "  --resident-weights    crossbar weights programmed before the run\n"
+               "  --dtype f32|f16|bf16|i8   the workloads' word type (default f32); the\n"
+               "                        systolic arrays price MACs in it, crossbars and\n"
+               "                        photonic cores compute at their own bits\n"
                "  --generations N --population N --seed S   NSGA-II\n"
                "  --csv FILE            the table as CSV\n"
                "  --plot-dir DIR        one Pareto PNG per workload and phase\n");
@@ -496,6 +499,7 @@ int cmd_map_compare(int argc, char **argv)
                                          {"hybrid", required_argument, NULL, 'H'},
                                          {"quality", required_argument, NULL, 'q'},
                                          {"resident-weights", no_argument, NULL, 'R'},
+                                         {"dtype", required_argument, NULL, 'D'},
                                          {"generations", required_argument, NULL, 'g'},
                                          {"population", required_argument, NULL, 'n'},
                                          {"seed", required_argument, NULL, 's'},
@@ -509,6 +513,7 @@ int cmd_map_compare(int argc, char **argv)
     map_search_opts_default(&so);
     so.objective = 1; /* latency at matched quality, as H3PIMAP reports */
     int resident = 0;
+    wl_dtype_t dtype = WL_DT_UNKNOWN;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -525,6 +530,13 @@ int cmd_map_compare(int argc, char **argv)
             }
             break;
         case 'R': resident = 1; break;
+        case 'D':
+            if (wl_dtype_parse(optarg, &dtype) || wl_dtype_size(dtype) == 0) {
+                fprintf(stderr, "prism map compare: --dtype '%s' is not one of %s\n", optarg,
+                        cli_dtype_list());
+                return 2;
+            }
+            break;
         case 'g':
         case 'n':
         case 's':
@@ -581,6 +593,8 @@ int cmd_map_compare(int argc, char **argv)
         for (int phase = 0; phase < (lm ? 2 : 1) && !rc; phase++) {
             wl_gen_opts_t wo;
             wl_gen_opts_default(&wo);
+            if (dtype != WL_DT_UNKNOWN)
+                wo.dtype = dtype;
             if (strncmp(w, "resnet", 6) && strncmp(w, "vit", 3))
                 wo.seq = 128;
             if (phase) {

@@ -584,6 +584,123 @@ START_TEST(test_cli_errors)
 }
 END_TEST
 
+/* `make demo`'s mapping (scripts/demo.sh: GPT-2 small, 128 tokens, 8-bit
+ * words, crossbar weights resident, kl <= 0.01, the knee of the front) puts
+ * MACs on all three GEMM tiers, and the reason the demo gives for the knee
+ * holds: the latency pick leaves one tier idle. The full search runs in the
+ * optimized build; under the sanitizers only the script's options are
+ * checked. */
+static void demo_shares(int objective, double sh[MAP_TIERS])
+{
+    char err[2048];
+    wl_gen_opts_t o;
+    wl_gen_opts_default(&o);
+    o.seq = 128;
+    o.dtype = WL_DT_I8;
+    map_ctx_t *ctx = NULL;
+    ck_assert_msg(map_ctx_open("configs/hybrid.yaml", "gpt2", &o, &ctx, err, sizeof err) == 0,
+                  "%s", err);
+    map_ctx_set_resident(ctx, 1);
+    map_profile_t prof;
+    ck_assert_int_eq(
+        map_profile_read_csv("tests/fixtures/tiny-gpt2/profile.csv", &prof, err, sizeof err), 0);
+    map_search_opts_t so;
+    map_search_opts_default(&so); /* prism map's defaults: population 32, 40 generations */
+    so.kl_target = 0.01;
+    so.objective = objective;
+    map_search_result_t r;
+    ck_assert_msg(map_search(ctx, &so, &prof, &r, err, sizeof err) == 0, "%s", err);
+    ck_assert(r.quality_met);
+    const wl_graph_t *g = map_ctx_graph(ctx);
+    double tot = 0;
+    for (int t = 0; t < MAP_TIERS; t++)
+        sh[t] = 0;
+    for (size_t i = 0; i < wl_graph_op_count(g); i++) {
+        const wl_op_t *op = wl_graph_op(g, i);
+        if (!wl_opkind_is_gemm(op->kind))
+            continue;
+        double m = (double)op->macs, fa = r.chosen[i].pct_a >= 100 ? 1.0 : r.chosen[i].pct_a / 100.0;
+        tot += m;
+        sh[r.chosen[i].a] += m * fa;
+        sh[r.chosen[i].b] += m * (1 - fa);
+    }
+    for (int t = 0; t < MAP_TIERS; t++)
+        sh[t] = 100.0 * sh[t] / tot;
+    fprintf(stderr, "demo mapping, objective %d: MACs digital %.1f %%, xbar %.1f %%, photonic %.1f %%\n",
+            objective, sh[MAP_TIER_DIGITAL], sh[MAP_TIER_XBAR], sh[MAP_TIER_PHOTONIC]);
+    map_search_result_free(&r);
+    map_profile_free(&prof);
+    map_ctx_close(ctx);
+}
+
+START_TEST(test_demo_uses_all_tiers)
+{
+    if (!have_repo())
+        return;
+    FILE *f = fopen("scripts/demo.sh", "r");
+    ck_assert_ptr_nonnull(f);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    /* the options this test maps with are the demo's */
+    const char *want[] = {"configs/hybrid.yaml", "--workload gpt2 --seq 128", "--quality kl=0.01",
+                          "--resident-weights", "--dtype i8", "--objective knee"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(strstr(text, want[i]), "scripts/demo.sh no longer maps with '%s'", want[i]);
+#if defined(__SANITIZE_ADDRESS__)
+    return;
+#endif
+    double sh[MAP_TIERS];
+    demo_shares(0, sh);
+    ck_assert_msg(sh[MAP_TIER_DIGITAL] > 0 && sh[MAP_TIER_XBAR] > 0 && sh[MAP_TIER_PHOTONIC] > 0,
+                  "the demo's knee mapping leaves a GEMM tier idle");
+    demo_shares(1, sh);
+    ck_assert_msg(sh[MAP_TIER_DIGITAL] == 0 || sh[MAP_TIER_XBAR] == 0 || sh[MAP_TIER_PHOTONIC] == 0,
+                  "the latency pick now uses all three tiers: scripts/demo.sh may go back to "
+                  "--objective latency (and its reason line must change)");
+}
+END_TEST
+
+/* scripts/breakeven.py's table from a CSV it wrote (--parse-only): the
+ * break-even is the linear interpolation where all-digital / hybrid crosses 1
+ * (xbar energy: 1.5 at 0.25 pJ/MAC, 0.75 at 1.25: 0.25 + 0.5 / 0.75 x 1 =
+ * 0.917 pJ/MAC); a sweep on one side of 1 says so; a CSV without its columns
+ * is refused with exit status 2 naming the column. */
+START_TEST(test_breakeven_parse)
+{
+    if (!have_repo() || sh("command -v python3 > /dev/null && command -v gnuplot > /dev/null"))
+        return;
+    char cmd[2048], dir[] = "/tmp/prism-be-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "python3 scripts/breakeven.py --parse-only tests/fixtures/breakeven/sweep.csv --png "
+             "%s/b.png > %s/out.txt && test -s %s/b.png",
+             dir, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    const char *want[] = {"break-even xbar, energy: 0.917 pJ/MAC",
+                          "break-even xbar, latency: never (all-digital ahead over the whole sweep)",
+                          "break-even ptc, latency: hybrid ahead over the whole sweep",
+                          "| xbar | adc_ref_pj = 10 | 1.25 | 500.0 | 65 | 4.000 / 2.000 | 20.00 / 15.00 "
+                          "| 0.50x | 0.75x |"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        snprintf(cmd, sizeof cmd, "grep -qF '%s' %s/out.txt || cat %s/out.txt >&2", want[i], dir,
+                 dir);
+        ck_assert_int_eq(sh(cmd), 0);
+        snprintf(cmd, sizeof cmd, "grep -qF '%s' %s/out.txt", want[i], dir);
+        ck_assert_msg(sh(cmd) == 0, "breakeven.py did not print '%s'", want[i]);
+    }
+    snprintf(cmd, sizeof cmd,
+             "printf 'sweep,model\\nx,y\\n' > %s/bad.csv; python3 scripts/breakeven.py "
+             "--parse-only %s/bad.csv 2> %s/err.txt; test $? -eq 2 && grep -q \"column 'param' "
+             "missing\" %s/err.txt",
+             dir, dir, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    sh(cmd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("map");
@@ -599,6 +716,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_stage2_fixture);
     tcase_add_test(t, test_cli_errors);
     tcase_add_test(t, test_cli_resident_round_trip);
+    tcase_add_test(t, test_demo_uses_all_tiers);
+    tcase_add_test(t, test_breakeven_parse);
     suite_add_tcase(s, t);
     return s;
 }
