@@ -585,6 +585,56 @@ START_TEST(partition_prints_cut_lookahead_and_load)
 }
 END_TEST
 
+/* issue 22 items 7 and 8: a partition file is read in bounded lines and
+ * bytes (a NUL byte, /dev/zero, a pipe that never ends all stop at once,
+ * bounded by `timeout`), a line longer than 1023 bytes is refused (its tail
+ * is never read as a placement) and a rank too large for any integer is
+ * refused with its text */
+START_TEST(partition_file_is_bounded)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[16384];
+    write_file(path("chain.yaml"),
+               "clocks: {c: 1GHz}\ncomponents:\n"
+               "  a: {model: traffic_gen, clock: c, rate: 0.5, dests: 1, packets: 50}\n"
+               "  b: {model: sink}\n"
+               "links:\n  - {from: a.out, to: b.in, latency: 1ns}\n");
+    int rc = run(out, sizeof out, "timeout 20 %s partition %s --ranks 2 --partition /dev/zero",
+                 prism, path("chain.yaml"));
+    ck_assert_msg(rc == 2, "rc %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "/dev/zero:1: a NUL byte"), "%s", out);
+    rc = run(out, sizeof out, "yes '# a comment' | timeout 20 %s partition %s --ranks 2 "
+             "--partition /dev/stdin", prism, path("chain.yaml"));
+    ck_assert_msg(rc == 2, "rc %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "the partition file is larger than 16 MiB"), "%s", out);
+    /* `b 1` hidden at the end of a 1,100-byte comment */
+    char text[1400];
+    size_t n = (size_t)snprintf(text, sizeof text, "a 0\n#");
+    memset(text + n, 'x', 1100);
+    snprintf(text + n + 1100, sizeof text - n - 1100, "b 1\n");
+    write_file(path("long.part"), text);
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism,
+             path("chain.yaml"), path("long.part"));
+    ck_assert_msg(rc == 2, "rc %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "long.part:2: the line is longer than 1023 bytes"), "%s", out);
+    write_file(path("big.part"), "a 0\nb 99999999999999999999\n");
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism,
+             path("chain.yaml"), path("big.part"));
+    ck_assert_msg(rc == 2, "rc %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "big.part:2: rank 99999999999999999999 of 'b' is outside 0..1"), "%s",
+                  out);
+    write_file(path("word.part"), "a 0\nb 1x\n");
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism,
+             path("chain.yaml"), path("word.part"));
+    ck_assert_msg(rc == 2 && strstr(out, "rank '1x' of 'b' is not a whole number"), "%s", out);
+    /* a good file of the same placement still reads */
+    write_file(path("good.part"), "a 0 # the source\n\tb   1\r\n");
+    rc = run(out, sizeof out, "%s partition %s --ranks 2 --partition %s", prism,
+             path("chain.yaml"), path("good.part"));
+    ck_assert_msg(rc == 0, "%s", out);
+}
+END_TEST
+
 START_TEST(ranks_without_mpirun_say_so)
 {
     SKIP_WITHOUT_PRISM();
@@ -619,6 +669,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_silent_rank_is_named_after_the_peer_timeout_long);
     tcase_add_test(tc, partition_prints_cut_lookahead_and_load);
     tcase_add_test(tc, partition_weighs_clock_ticks);
+    tcase_add_test(tc, partition_file_is_bounded);
     tcase_add_test(tc, ranks_without_mpirun_say_so);
     suite_add_tcase(s, tc);
     return s;
