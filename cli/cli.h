@@ -41,6 +41,27 @@ int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
  * (0 or NULL: every component weighs 1). 0 or 1 with a message in err. */
 #include "sim/dist.h"
 #include <stdio.h>
+/* `prism run --ranks N` without mpirun: start mpirun with this prism's
+ * argv (argv[0] "run"), pass a ^C or SIGTERM to the ranks, and return the
+ * lead rank's exit status (cli/dist_launch.c). */
+int cli_dist_launch(int nranks, int argc, char **argv);
+/* One warning line on f when cli_place predicted a slowdown; 1 when said. */
+int cli_warn_slowdown(FILE *f, const sim_partition_info_t *info, const char *who);
+/* A rank under the launcher: register its pid (after MPI_Init); at its end,
+ * the lead's code goes to the launcher and the rank exits with the result. */
+void cli_dist_rank_started(int rank);
+int cli_dist_rank_exit(int code, int lead);
+/* The lead under the launcher, when a rank is gone: the message the launcher
+ * prints at the end (mpirun drops a rank's output once it aborts). */
+void cli_dist_note(const char *msg);
+/* A distributed run's setup failed on some rank (its collectives agreed so,
+ * or found a rank gone): this rank's trace file (rank_t, PATH.rank<N>) is
+ * closed and deleted; on rank 0 (t: the run's database) every rank's file
+ * too, and the run is ended `failed` naming the rank that died. Returns the
+ * exit status: 1 when a rank is gone (said on stderr), else 2. */
+typedef struct trace trace_t;
+int cli_dist_setup_failed(trace_t *t, trace_t *rank_t, sim_t *s, const char *path, int rank,
+                          int nranks);
 int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
               int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
               uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,

@@ -41,6 +41,7 @@ typedef struct run {
 } run_t;
 
 static int mpi_started; /* MPI_Init ran: finalize before exit */
+static int dist_lead; /* this rank reports the exit status: rank 0, or after a fault the lead */
 
 /* A signal before the loop watches for it (while the config loads, the
  * trace opens, ranks agree) is kept here and handled when the loop starts,
@@ -203,7 +204,9 @@ static void usage(FILE *f)
             "  --progress            draw the progress bar even when stderr is not a terminal\n"
             "  --json                print the summary as JSON\n"
             "Distributed runs (mpirun -np N prism run ...; docs/engine.md):\n"
-            "  --ranks N             check that mpirun started N ranks (fails without MPI)\n"
+            "  --ranks N             run on N ranks: starts mpirun -np N and waits for it\n"
+            "                        (^C: exit 130, trace interrupted); under mpirun, checks\n"
+            "                        that it started N ranks (fails without MPI)\n"
             "  --partition FILE      place components by hand ('component rank' per line,\n"
             "                        as `prism partition --out` writes); default: METIS\n"
             "  --pilot-events N      events of the pilot run that weighs the partition\n"
@@ -364,6 +367,8 @@ static int dist_place(sim_t *s, int rank, int nranks, const char *file, uint64_t
              cli_place(s, nranks, file, pilot, build_again, b, rank_of, w, &info, err, sizeof err);
         if (rc)
             fprintf(stderr, "prism run: %s\n", err);
+        else
+            cli_warn_slowdown(stderr, &info, "prism run");
         if (msg) {
             uint64_t v[2] = {(uint64_t)rc, rc ? 0 : info.lookahead_ps};
             memcpy(msg, v, 16);
@@ -411,6 +416,21 @@ static void close_rank_trace(void *ctx)
     }
     trace_close(rt->t);
     rt->t = NULL;
+}
+
+/* Rank 0 of a distributed run, once the windows are over: the run row says
+ * how the run ended before the slow end (rank files closed and merged), in
+ * case mpirun kills this rank meanwhile (sim_dist_trace_mark). */
+static void dist_mark_trace(const char *trace_path, const run_t *r, sim_t *s)
+{
+    char msg[1200], err[4400];
+    int failed = r->failed || sim_dist_failed(s);
+    snprintf(msg, sizeof msg, "%s (the lead rank stopped before the ranks' rows were merged)",
+             failed           ? "a model failed or a rank is gone"
+             : r->interrupted ? r->why
+                              : "the run ended");
+    if (sim_dist_trace_mark(trace_path, failed ? "failed" : "interrupted", msg, err, sizeof err))
+        fprintf(stderr, "prism run: %s\n", err);
 }
 
 /* `sets` is freed by the caller on every path */
@@ -584,16 +604,15 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                     want_ranks > 1 ? want_ranks : (long)env_ranks);
             return 2;
         }
-        if (env_ranks <= 1) {
-            fprintf(stderr, "prism run: --ranks %ld needs mpirun: mpirun -np %ld prism run ...\n",
-                    want_ranks, want_ranks);
-            return 2;
-        }
+        if (env_ranks <= 1) /* prism starts mpirun and waits for it */
+            return cli_dist_launch((int)want_ranks, argc, argv);
         if (sim_dist_init(&rank, &nranks, err, sizeof err)) {
             fprintf(stderr, "prism run: %s\n", err);
             return 2;
         }
         mpi_started = 1;
+        dist_lead = rank == 0;
+        cli_dist_rank_started(rank);
         if (want_ranks && want_ranks != nranks) {
             if (rank == 0)
                 fprintf(stderr, "prism run: --ranks %ld but mpirun started %d ranks\n", want_ranks,
@@ -687,7 +706,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     if (dist && dist_place(s, rank, nranks, partition_file, pilot_events, &bctx, sync)) {
         sim_destroy(s);
         free(text);
-        return 2;
+        return cli_dist_setup_failed(NULL, NULL, NULL, NULL, rank, nranks);
     }
     if (dist)
         sim_dist_set_peer_timeout(s, peer_timeout);
@@ -699,7 +718,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     if (rc) {
         sim_destroy(s);
         free(text);
-        return 2;
+        return dist ? cli_dist_setup_failed(NULL, NULL, NULL, NULL, rank, nranks) : 2;
     }
     trace_t *t = NULL;
     rank_trace_t rt = {NULL, s, 0};
@@ -732,11 +751,16 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         }
         free(args);
         if (rc) {
-            trace_close(rt.t);
-            trace_close(t);
+            if (dist) /* no rank files left, the run row ended */
+                rc = cli_dist_setup_failed(t, rt.t, s, trace_path, rank, nranks);
+            else {
+                trace_close(rt.t);
+                trace_close(t);
+                rc = 2;
+            }
             sim_destroy(s);
             free(text);
-            return 2;
+            return rc;
         }
     } else if (filter || messages) {
         fprintf(stderr, "prism run: --trace-filter and --trace-messages need --trace DB\n");
@@ -788,6 +812,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         on_progress(r.loop, &r.progress, 0);
         fprintf(stderr, "\n");
     }
+    if (dist && rank == 0 && t)
+        dist_mark_trace(trace_path, &r, s);
     if (dist) {
         /* agree the end, finish, flush the rank files, gather on rank 0; when
          * a rank is gone: finish here, flush, tell rank 0, which merges the
@@ -809,6 +835,9 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (fault)
                 fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
             /* rank 0 is gone: this rank commits the run's database */
+            dist_lead = fault && sim_dist_fault_lead(s);
+            if (dist_lead)
+                cli_dist_note(sim_errmsg(s));
             if (fault && sim_dist_fault_lead(s) && trace_path &&
                 sim_dist_trace_commit_lead(s, trace_path, nranks, wall, err, sizeof err))
                 fprintf(stderr, "prism run: %s\n", err);
@@ -845,6 +874,8 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     }
     if (r.failed)
         fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
+    if (dist && sim_dist_faulted(s))
+        cli_dist_note(sim_errmsg(s));
     if (trace_path && (workload || schedule_in)) {
         const char *driver = NULL;
         map_schedule_t *ms = NULL;
@@ -869,10 +900,12 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     if (dist && !json) {
         sim_dist_stats_t st;
         sim_dist_get_stats(s, &st);
-        printf("\nranks       %d, %llu windows, %.2f cross-rank messages per window; slowest rank: "
+        printf("\nranks       %d, %llu windows, %.2f cross-rank messages per window (%.2f "
+               "rank-to-rank); slowest rank: "
                "%.3f s handling events, %.3f s exchanging, %.3f s in the reduction\n",
                nranks, (unsigned long long)st.windows,
-               st.windows ? (double)st.messages_sent / (double)st.windows : 0.0, st.run_s,
+               st.windows ? (double)st.messages_sent / (double)st.windows : 0.0,
+               st.windows ? (double)st.peer_messages / (double)st.windows : 0.0, st.run_s,
                st.exchange_s, st.reduce_s);
     }
     sim_destroy(s);
@@ -891,9 +924,12 @@ int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     cli_sets_t sets = {0};
     mpi_started = 0;
+    dist_lead = 0;
     int rc = run_main(argc, argv, &sets);
     cli_sets_free(&sets);
-    if (mpi_started)
+    if (mpi_started) {
+        rc = cli_dist_rank_exit(rc, dist_lead);
         sim_dist_finalize();
+    }
     return rc;
 }

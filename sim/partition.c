@@ -17,6 +17,12 @@
 #include <metis.h>
 #endif
 
+static int part_u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
 int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_t *link_w)
 {
     int rc = sim_run(s, SIM_TIME_MAX, max_events);
@@ -344,8 +350,8 @@ static int part_place(const sim_t *s, const char *path, int lineno, char *line, 
     errno = 0;
     long long r = strtoll(rank, &end, 10);
     if (*end || end == rank) {
-        snprintf(err, errlen, "%s:%d: rank '%.64s' of '%.256s' is not a whole number", path,
-                 lineno, rank, name);
+        snprintf(err, errlen, "%s:%d: rank '%.64s' of '%.256s' is not a whole number", path, lineno,
+                 rank, name);
         return SIM_ERR_CONFIG;
     }
     if (errno == ERANGE || r < 0 || r >= nranks) {
@@ -381,7 +387,8 @@ int sim_partition_read(const sim_t *s, const char *path, int nranks, uint32_t *r
     int lineno = 0, rc = 0, got;
     while (!rc && (got = part_line(f, path, lineno + 1, line, &total, err, errlen)) != 0) {
         lineno++;
-        rc = got < 0 ? SIM_ERR_CONFIG : part_place(s, path, lineno, line, nranks, rank_of, err, errlen);
+        rc = got < 0 ? SIM_ERR_CONFIG
+                     : part_place(s, path, lineno, line, nranks, rank_of, err, errlen);
     }
     fclose(f);
     for (size_t i = 0; !rc && i < n; i++)
@@ -419,4 +426,48 @@ int sim_partition_write(const sim_t *s, const char *path, const uint32_t *rank_o
         return SIM_ERR_IO;
     }
     return 0;
+}
+
+void sim_partition_traffic(const sim_t *s, int nranks, const uint32_t *rank_of,
+                           const uint64_t *link_w, uint64_t *cross, int *max_peers)
+{
+    *cross = 0;
+    *max_peers = nranks > 1 ? nranks - 1 : 0;
+    size_t P = (size_t)nranks, np = 0;
+    uint64_t *pair = malloc((s->n_links + 2 * s->n_chans + 1) * sizeof *pair);
+    for (size_t i = 0; i < s->n_links; i++) {
+        const sim_link_t *l = &s->links[i];
+        uint32_t a = rank_of[l->src_comp], b = rank_of[l->dst_comp];
+        if (a == b)
+            continue;
+        *cross += link_w && link_w[i] ? link_w[i] - 1 : 0;
+        if (pair)
+            pair[np++] = (uint64_t)a * P + b;
+    }
+    for (size_t i = 0; i < s->n_chans; i++) {
+        const sim_chan_t *ch = s->chans[i];
+        uint32_t a = rank_of[ch->from->id], b = rank_of[ch->to->id];
+        if (a == b)
+            continue;
+        size_t k = s->n_links + i;
+        *cross += link_w && link_w[k] ? link_w[k] - 1 : 0;
+        if (pair) {
+            pair[np++] = (uint64_t)a * P + b;
+            pair[np++] = (uint64_t)b * P + a;
+        }
+    }
+    if (pair && !s->opts.lookahead_ps) {
+        /* distinct (sender, receiver) pairs, counted per sender */
+        qsort(pair, np, sizeof *pair, part_u64_cmp);
+        int best = 0, run = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (i && pair[i] == pair[i - 1])
+                continue;
+            run = i && pair[i] / P == pair[i - 1] / P ? run + 1 : 1;
+            if (run > best)
+                best = run;
+        }
+        *max_peers = best;
+    }
+    free(pair);
 }
