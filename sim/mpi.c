@@ -1079,6 +1079,17 @@ static void fold_null(void *ctx, const uint64_t *h)
         f->next = h[2];
 }
 
+/* No event anywhere before `gnext` (the earliest of every queue and batch,
+ * now or, lagging, a window ago: events only beget later ones), so nothing
+ * sent from now on arrives before horizon(gnext): the window may jump an
+ * idle gap at once instead of creeping by one lookahead per round. */
+static void null_jump(const sim_t *s, sim_time_t *safe, sim_time_t gnext)
+{
+    sim_time_t j = horizon(s, gnext);
+    if (gnext && j > *safe)
+        *safe = j;
+}
+
 static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, int *any_fail,
                          sim_time_t *gnext)
 {
@@ -1096,8 +1107,10 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
     *any_stop = (f.flags & 1u) != 0;
     *any_fail = (f.flags & 2u) != 0;
     *gnext = f.next;
-    if (!d->sparse || d->fault)
+    if (!d->sparse || d->fault) {
+        null_jump(s, safe, *gnext);
         return err;
+    }
     /* some rank does not hear from some other: the flags and the earliest
      * event come from a reduction posted at the end of the previous window
      * (all queues then, the batches just delivered), which had this window
@@ -1117,6 +1130,7 @@ static int exchange_null(sim_t *s, sim_time_t *safe, int stop, int *any_stop, in
     v[2] = s->failed || err ? 0 : 1;
     MPI_Iallreduce(v, g, 3, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD, d->lag_req);
     d->lag_posted = 1;
+    null_jump(s, safe, *gnext);
     return err;
 }
 
