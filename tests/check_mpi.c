@@ -228,6 +228,28 @@ static void mesh_config(const char *p)
                   "  prefix: n_\n  traffic: uniform\n  rate: 0.25\n");
 }
 
+/* configs/hybrid.yaml running the mapped GPT-2 schedule (prism map's
+ * two-stage search, as docs/mapper.md writes it) on 2 and 3 ranks, both
+ * synchronisations: the sequential run's results */
+START_TEST(hybrid_gpt2_schedule_identical_to_sequential)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_mpi())
+        return;
+    char out[16384];
+    int rc = run(out, sizeof out,
+                 "%s map --chip configs/hybrid.yaml --workload gpt2 --seq 128 --quality kl=0.01 "
+                 "-o %s",
+                 prism, path("gpt2.json"));
+    ck_assert_msg(rc == 0, "%s", tail(out));
+    char opts[700];
+    snprintf(opts, sizeof opts, "--schedule %s", path("gpt2.json"));
+    same_as_sequential("configs/hybrid.yaml", opts, 2, "");
+    same_as_sequential("configs/hybrid.yaml", opts, 2, "--sync null");
+    same_as_sequential("configs/hybrid.yaml", opts, 3, "--sync null");
+}
+END_TEST
+
 START_TEST(network_config_identical_to_sequential)
 {
     SKIP_WITHOUT_PRISM();
@@ -935,6 +957,7 @@ static Suite *suite(void)
     tcase_add_test(tc, phold_identical_to_sequential);
     tcase_add_test(tc, demo_identical_to_sequential);
     tcase_add_test(tc, hybrid_identical_to_sequential);
+    tcase_add_test(tc, hybrid_gpt2_schedule_identical_to_sequential);
     tcase_add_test(tc, network_config_identical_to_sequential);
     tcase_add_test(tc, messages_only_to_neighbour_ranks);
     tcase_add_test(tc, null_messages_jump_idle_gaps);
