@@ -166,6 +166,10 @@ int cli_dist_launch(int nranks, int argc, char **argv)
             signal_ranks(dir, seen == 1 ? (int)launch_signum : SIGKILL);
             if (seen > 1)
                 kill(pid, SIGKILL);
+        } else if (seen == 1 && (long)(waited * 50) % 25 == 0) {
+            /* every 0.5 s again: a rank still starting had no pid file yet
+             * (a rank notes a signal once; more change nothing) */
+            signal_ranks(dir, (int)launch_signum);
         }
         /* the lead is done: mpirun may still wait out its kill timeout (a
          * rank died): 3 s, then it goes */
