@@ -1,5 +1,5 @@
 /* The unit costs of a distributed run's synchronisation on this machine,
- * the inputs of `prism partition`'s speed-up prediction (cli/dist.c):
+ * the inputs of `prism partition`'s speed-up prediction (run/run_util.c):
  * a window's MPI_Allreduce of 3 words, one message to a peer (a pairwise
  * step of an all-to-all of one count per rank) and the cost per byte of a
  * two-rank exchange of 1,000 events beyond that message's own cost. Mean of

@@ -87,7 +87,9 @@ void run_signals_early(void);
 run_t *run_create(const run_opts_t *o); /* NULL: out of memory */
 void run_destroy(run_t *r);             /* NULL is a no-op; finalizes MPI when run_load started it */
 
-/* MPI: join the ranks mpirun started (a no-op for one process). 0 or 2. */
+/* MPI: join the ranks mpirun started (a no-op for one process). 0 or 2.
+ * want_ranks > 1 outside mpirun is refused here: `prism run` starts mpirun
+ * itself before (cli_dist_launch). */
 int run_ranks(run_t *r);
 /* `prism run --ranks N` without mpirun starts mpirun itself (cli/dist_launch.c)
  * with this variable naming a directory of its own: a rank under it
