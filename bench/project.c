@@ -12,7 +12,12 @@
  *               (t_ev: one-rank CPU seconds per event, i.e. on a core of its
  *               own; the expected max of P Poisson loads)
  *     reduce  = a_red * ceil(log2 P)      (recursive doubling; --sync reduce)
- *     peers   = a_msg * (P - 1)           (one message to every other rank)
+ *     peers   = a_msg * K                 (one message to each of the K ranks a
+ *                                          rank sends to: P - 1 for PHOLD, whose
+ *                                          direct sends go anywhere; min(P - 1, 4)
+ *                                          for a cut that follows a 2-D mesh's
+ *                                          links, each block of the mesh talking
+ *                                          to its 4 neighbour blocks)
  *     events  = m * bytes_per_event * b   (m = remote * (1 - 1/P) * E_w / P
  *                                          events leave each rank)
  *   T(P) = windows * (compute + reduce + peers + events); speed-up T(1)/T(P).
@@ -59,8 +64,8 @@ static const prun_t *one_rank(const prun_t *r, size_t n, long lps)
 }
 
 /* modelled time of the run on P ranks; *sync: its synchronisation per window */
-static double model(double t_ev, double e_w, double windows, double remote, int P, double a_red,
-                    double a_a2a, double b, double ev_bytes, double *sync)
+static double model(double t_ev, double e_w, double windows, double remote, int P, int nb,
+                    double a_red, double a_a2a, double b, double ev_bytes, double *sync)
 {
     *sync = 0;
     if (P == 1)
@@ -68,7 +73,8 @@ static double model(double t_ev, double e_w, double windows, double remote, int 
     double lam = e_w / P;
     double compute = t_ev * lam * (1 + sqrt(2 * log(P) / lam));
     double m = remote * (1 - 1.0 / P) * lam;
-    *sync = a_red * ceil(log2(P)) + a_a2a * (P - 1) + m * ev_bytes * b;
+    int peers = nb > 0 && nb < P - 1 ? nb : P - 1;
+    *sync = a_red * ceil(log2(P)) + a_a2a * peers + m * ev_bytes * b;
     return windows * (compute + *sync);
 }
 
@@ -193,8 +199,8 @@ int main(int argc, char **argv)
                x->lps, x->sync, x->run_cpu_s, sync, est, base->cpu_s, base->cpu_s / est);
     }
     printf("\nprojection (model above; P ranks on P cores, one rank per core)\n");
-    printf("%12s %6s %12s %12s %12s %9s\n", "LPs", "ranks", "events/win", "sync_us/win", "time_s",
-           "speedup");
+    printf("%12s %6s %12s %12s %12s %9s %14s %9s\n", "LPs", "ranks", "events/win", "sync_us/win",
+           "time_s", "speedup", "sync_us(4 nb)", "speedup");
     long big = 0;
     for (size_t i = 0; i < n; i++)
         if (r[i].ranks == 1 && r[i].lps > big)
@@ -217,11 +223,14 @@ int main(int argc, char **argv)
             int P = ranks[k];
             double ew = weak ? e_w * P : e_w, s1, sync;
             double t1 =
-                model(t_ev, ew, (double)windows, r1->remote, 1, a_red, a_a2a, b, ev_bytes, &s1);
-            double tp =
-                model(t_ev, ew, (double)windows, r1->remote, P, a_red, a_a2a, b, ev_bytes, &sync);
-            printf("%12ld %6d %12.0f %12.2f %12.3f %9.1f   (%s)\n", weak ? big * P : big, P, ew,
-                   sync * 1e6, tp, t1 / tp, weak ? "weak" : "strong");
+                model(t_ev, ew, (double)windows, r1->remote, 1, 0, a_red, a_a2a, b, ev_bytes, &s1);
+            double tp = model(t_ev, ew, (double)windows, r1->remote, P, 0, a_red, a_a2a, b,
+                              ev_bytes, &sync);
+            double sync4, tp4 = model(t_ev, ew, (double)windows, r1->remote, P, 4, a_red, a_a2a, b,
+                                      ev_bytes, &sync4);
+            printf("%12ld %6d %12.0f %12.2f %12.3f %9.1f %14.2f %9.1f   (%s)\n",
+                   weak ? big * P : big, P, ew, sync * 1e6, tp, t1 / tp, sync4 * 1e6, t1 / tp4,
+                   weak ? "weak" : "strong");
         }
     free(r);
     return 0;

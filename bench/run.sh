@@ -34,6 +34,8 @@ if command -v mpirun >/dev/null && mpirun --oversubscribe -np 2 bench/phold --lp
   done
   bench/project < "$mpi_lines" || true
   rm -f "$mpi_lines"
+  echo "== MPI unit costs: the inputs of prism partition's speed-up prediction (bench/mpi_costs) =="
+  for i in 1 2 3; do mpirun --oversubscribe -np 2 bench/mpi_costs; done
 else
   echo "   skipped: mpirun missing or bench/phold built without MPI"
 fi

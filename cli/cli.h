@@ -40,6 +40,11 @@ int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 #include <stdio.h>
 void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint64_t *comp_w,
                          const sim_partition_info_t *info, int json);
+/* `prism run --ranks N` without mpirun: start mpirun with this prism's
+ * argv (argv[0] "run"), pass a ^C or SIGTERM to the ranks, and return the
+ * lead rank's exit status (cli/dist_launch.c; the ranks' side is
+ * run/run_dist.c). */
+int cli_dist_launch(int nranks, int argc, char **argv);
 
 int cmd_map(int argc, char **argv);      /* cli/cmd_map.c: map, profile, compare */
 int cmd_chip(int argc, char **argv);     /* cli/cmd_chip.c: area, match */

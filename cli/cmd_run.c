@@ -103,7 +103,9 @@ static void usage(FILE *f)
             "  --progress            draw the progress bar even when stderr is not a terminal\n"
             "  --json                print the summary as JSON\n"
             "Distributed runs (mpirun -np N prism run ...; docs/engine.md):\n"
-            "  --ranks N             check that mpirun started N ranks (fails without MPI)\n"
+            "  --ranks N             run on N ranks: starts mpirun -np N and waits for it\n"
+            "                        (^C: exit 130, trace interrupted); under mpirun, checks\n"
+            "                        that it started N ranks (fails without MPI)\n"
             "  --partition FILE      place components by hand ('component rank' per line,\n"
             "                        as `prism partition --out` writes); default: METIS\n"
             "  --pilot-events N      events of the pilot run that weighs the partition\n"
@@ -238,10 +240,12 @@ static void print_run(run_t *r, const run_opts_t *ro, int json)
     if (run_nranks(r) > 1 && !json) {
         sim_dist_stats_t st;
         sim_dist_get_stats(s, &st);
-        printf("\nranks       %d, %llu windows, %.2f cross-rank messages per window; slowest rank: "
+        printf("\nranks       %d, %llu windows, %.2f cross-rank messages per window (%.2f "
+               "rank-to-rank); slowest rank: "
                "%.3f s handling events, %.3f s exchanging, %.3f s in the reduction\n",
                run_nranks(r), (unsigned long long)st.windows,
-               st.windows ? (double)st.messages_sent / (double)st.windows : 0.0, st.run_s,
+               st.windows ? (double)st.messages_sent / (double)st.windows : 0.0,
+               st.windows ? (double)st.peer_messages / (double)st.windows : 0.0, st.run_s,
                st.exchange_s, st.reduce_s);
     }
 }
@@ -305,11 +309,14 @@ static int run_checked(run_t *r, const run_opts_t *ro, int force)
     if (run_ranks(r))
         return 2;
     int rank = run_rank(r), dist = run_nranks(r) > 1;
-    if (check_io(ro, rank, dist, force) || run_load(r))
+    if (check_io(ro, rank, dist, force))
         return 2;
+    int rc = run_load(r); /* 1: a rank died during the setup (said) */
+    if (rc)
+        return rc;
     if (ro->trace_path) {
-        if (run_trace_begin(r))
-            return 2;
+        if ((rc = run_trace_begin(r)))
+            return rc;
     } else if (ro->trace.filter || ro->trace.messages) {
         fprintf(stderr, "prism run: --trace-filter and --trace-messages need --trace DB\n");
         return 2;
@@ -507,6 +514,10 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     }
     over->set = set_kv;
     over->nset = sets->n;
+    /* --ranks N outside mpirun: prism starts mpirun and waits for it (a
+     * prism built without MPI says so in run_ranks) */
+    if (ro.want_ranks > 1 && sim_dist_env_size() <= 1 && sim_dist_built())
+        return cli_dist_launch((int)ro.want_ranks, argc, argv);
     ro.config = argv[optind];
     if (fl.requests && (!ro.workload || ro.trace_path || ro.schedule_in || ro.schedule_out))
         return cli_usage_error("run", "--requests needs --workload, and writes no trace or "
@@ -539,6 +550,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         if (run_rank(r) == 0)
             print_run(r, &ro, json);
     }
+    rc = run_rank_exit(r, rc); /* before run_destroy finalizes MPI */
     run_destroy(r);
     free(args);
     return rc;

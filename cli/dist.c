@@ -1,6 +1,5 @@
-/* The command line's side of distributed runs: placing components on ranks
- * (a partition file, or a pilot run for the expected event counts and then
- * the partitioner) and printing what a placement costs. */
+/* The command line's side of distributed runs: printing what a placement
+ * (run_place, run/run_util.c) costs and the speed-up it predicts. */
 #include "sim/dist.h"
 #include "cli/cli.h"
 
@@ -40,10 +39,20 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
                     r, count[r], load[r]);
         fprintf(f,
                 "],\"channels\":%zu,\"cut_channels\":%zu,\"cut_channel_ps\":%lld,"
-                "\"cut_channel_cycles\":%u}\n",
+                "\"cut_channel_cycles\":%u",
                 info->chans, info->cut_chans,
                 info->cut_chan_ps == SIM_TIME_MAX ? -1LL : (long long)info->cut_chan_ps,
                 info->cut_chans ? info->cut_chan_cycles : 0);
+        if (info->speedup > 0)
+            fprintf(f,
+                    ",\"prediction\":{\"speedup\":%.6g,\"pilot_events\":%llu,\"pilot_cpu_s\":%.6g,"
+                    "\"pilot_span_ps\":%llu,\"windows\":%.0f,\"cross_messages\":%llu,"
+                    "\"max_peers\":%d,\"seq_s\":%.6g,\"compute_s\":%.6g,\"sync_s\":%.6g}",
+                    info->speedup, (unsigned long long)info->pilot_events, info->pilot_cpu_s,
+                    (unsigned long long)info->pilot_span_ps, info->windows,
+                    (unsigned long long)info->cross_msgs, info->max_peers, info->seq_s,
+                    info->compute_s, info->sync_s);
+        fprintf(f, "}\n");
     } else {
         fprintf(f, "ranks       %d (%s; %zu placeable groups: zero-latency links are never cut)\n",
                 P, info->method, info->groups);
@@ -66,6 +75,18 @@ void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint6
                 info->imbalance);
         for (int r = 0; load && count && r < P; r++)
             fprintf(f, "  rank %-4d %10.0f events  %6zu components\n", r, load[r], count[r]);
+        if (info->speedup > 0) {
+            char span[64];
+            sim_fmt_time(info->pilot_span_ps, span, sizeof span);
+            fprintf(f,
+                    "speed-up    %.3g predicted (pilot: %llu events in %.3g s CPU over %s; "
+                    "one process %.3g s, slowest rank %.3g s of events + %.3g s "
+                    "synchronising: %.0f windows, %d peer ranks at most, %llu cross-rank "
+                    "messages)\n",
+                    info->speedup, (unsigned long long)info->pilot_events, info->pilot_cpu_s, span,
+                    info->seq_s, info->compute_s, info->sync_s, info->windows, info->max_peers,
+                    (unsigned long long)info->cross_msgs);
+        }
     }
     free(load);
     free(count);

@@ -3,6 +3,7 @@
  * the progress callback are watchers on that loop. A distributed run
  * (mpirun) places components on ranks here and lets sim/mpi.c run windows. */
 #include "run/run.h"
+#include "run/run_dist.h"
 
 #include <ev.h>
 #include <signal.h>
@@ -33,6 +34,7 @@ struct run {
     double t0, wall_s;
     const map_exec_t *sched; /* a workload's schedule: progress in ops done */
     int rank, nranks, dist, mpi_started;
+    int lead; /* reports the exit status to the launcher: rank 0, or after a fault the lead */
     int stop_req; /* this rank wants to stop (signal, wall limit) */
     int exit_code;
     int owns_sim; /* run_load made it; run_adopt's belongs to the caller */
@@ -149,6 +151,8 @@ int run_ranks(run_t *r)
             return 2;
         }
         r->mpi_started = 1;
+        r->lead = r->rank == 0;
+        run_dist_rank_started(r->rank);
         if (want && want != r->nranks) {
             if (r->rank == 0)
                 say(r, "--ranks %ld but mpirun started %d ranks", want, r->nranks);
@@ -157,6 +161,11 @@ int run_ranks(run_t *r)
     }
     r->dist = r->nranks > 1;
     return 0;
+}
+
+int run_rank_exit(run_t *r, int code)
+{
+    return r->mpi_started ? run_dist_rank_exit(code, r->lead) : code;
 }
 
 int run_rank(const run_t *r) { return r->rank; }
@@ -226,8 +235,11 @@ static int dist_place(run_t *r)
         rc = !msg || !w || !rank_of ||
              run_place(s, r->nranks, r->o.partition_file, r->o.pilot_events, build_again, r,
                        rank_of, w, &info, err, sizeof err);
+        char warn[1024];
         if (rc)
             say(r, "%s", err);
+        else if (run_slowdown_warning(&info, warn, sizeof warn))
+            say(r, "%s", warn);
         if (msg) {
             uint64_t v[2] = {(uint64_t)rc, rc ? 0 : info.lookahead_ps};
             memcpy(msg, v, 16);
@@ -267,6 +279,35 @@ static void find_schedule(run_t *r)
         r->sched = map_exec_attached(sim_comp_find(r->sim, driver));
 }
 
+/* A distributed run's setup failed on some rank (its collectives agreed so,
+ * or found a rank gone). After the trace began (traced): this rank's file
+ * (PATH.rank<N>) is closed and deleted; on rank 0 every rank's file too, and
+ * the run row is ended `failed` naming the rank that died. 1 when a rank is
+ * gone (said), else 2. */
+static int dist_setup_failed(run_t *r, int traced)
+{
+    const char *gone = sim_dist_setup_gone();
+    trace_close(r->rt.t);
+    r->rt.t = NULL;
+    if (traced && r->o.trace_path)
+        sim_dist_trace_remove(r->o.trace_path, r->rank);
+    if (traced && r->t) { /* rank 0: the run's database says why; no rank's file stays */
+        for (int k = 0; k < r->nranks; k++)
+            sim_dist_trace_remove(r->o.trace_path, k);
+        trace_end_run(r->t, r->sim, "failed",
+                      gone ? gone : "a rank could not open its trace file (it said why)", 0);
+        trace_close(r->t);
+        r->t = NULL;
+    }
+    if (gone) {
+        say(r, "%s", gone);
+        if (r->rank == 0)
+            run_dist_note(gone);
+        return 1;
+    }
+    return 2;
+}
+
 int run_load(run_t *r)
 {
     r->owns_sim = 1;
@@ -287,7 +328,7 @@ int run_load(run_t *r)
     }
     r->o.wopts = wo;
     if (r->dist && dist_place(r))
-        return 2;
+        return dist_setup_failed(r, 0);
     if (r->dist)
         sim_dist_set_peer_timeout(r->sim, r->o.peer_timeout);
     int rc = sim_init(r->sim);
@@ -296,7 +337,7 @@ int run_load(run_t *r)
     if (r->dist)
         rc = sim_dist_agree_rc(rc);
     if (rc)
-        return 2;
+        return r->dist ? dist_setup_failed(r, 0) : 2;
     find_schedule(r);
     return 0;
 }
@@ -340,6 +381,8 @@ int run_trace_begin(run_t *r)
     } else if (r->dist) {
         rc = 2;
     }
+    if (rc && r->dist) /* no rank files left, the run row ended */
+        rc = dist_setup_failed(r, 1);
     return rc;
 }
 
@@ -513,6 +556,9 @@ static int dist_end(run_t *r)
         if (fault)
             say(r, "%s", sim_errmsg(s));
         /* rank 0 is gone: this rank commits the run's database */
+        r->lead = fault && sim_dist_fault_lead(s);
+        if (r->lead)
+            run_dist_note(sim_errmsg(s));
         if (fault && sim_dist_fault_lead(s) && r->o.trace_path &&
             sim_dist_trace_commit_lead(s, r->o.trace_path, r->nranks, r->wall_s, r->err,
                                        sizeof r->err))
@@ -605,8 +651,26 @@ static void write_schedule(run_t *r)
     }
 }
 
+/* Rank 0 of a distributed run, once the windows are over: the run row says
+ * how the run ended before the slow end (rank files closed and merged), in
+ * case mpirun kills this rank meanwhile (sim_dist_trace_mark). */
+static void dist_mark_trace(run_t *r)
+{
+    char msg[1200], err[4400];
+    int failed = r->failed || sim_dist_failed(r->sim);
+    snprintf(msg, sizeof msg, "%s (the lead rank stopped before the ranks' rows were merged)",
+             failed           ? "a model failed or a rank is gone"
+             : r->interrupted ? r->why
+                              : "the run ended");
+    if (sim_dist_trace_mark(r->o.trace_path, failed ? "failed" : "interrupted", msg, err,
+                            sizeof err))
+        say(r, "%s", err);
+}
+
 int run_end(run_t *r)
 {
+    if (r->dist && r->rank == 0 && r->t)
+        dist_mark_trace(r);
     if (r->dist) {
         if (dist_end(r))
             return r->exit_code;
@@ -628,6 +692,8 @@ int run_end(run_t *r)
     }
     if (r->failed)
         say(r, "%s", sim_errmsg(r->sim));
+    if (r->dist && sim_dist_faulted(r->sim))
+        run_dist_note(sim_errmsg(r->sim));
     char density[512]; /* a unit above power_density_limit: said once, not a failure */
     if (!r->failed && sim_power_density_check(r->sim, density, sizeof density))
         say(r, "note: %s", density);

@@ -89,8 +89,21 @@ void run_signals_early(void);
 run_t *run_create(const run_opts_t *o); /* NULL: out of memory */
 void run_destroy(run_t *r);             /* NULL is a no-op; finalizes MPI when run_load started it */
 
-/* MPI: join the ranks mpirun started (a no-op for one process). 0 or 2. */
+/* MPI: join the ranks mpirun started (a no-op for one process). 0 or 2.
+ * want_ranks > 1 outside mpirun is refused here: `prism run` starts mpirun
+ * itself before (cli_dist_launch). */
 int run_ranks(run_t *r);
+/* `prism run --ranks N` without mpirun starts mpirun itself (cli/dist_launch.c)
+ * with this variable naming a directory of its own: a rank under it
+ * registers its pid there (run_ranks), the lead writes the run's exit status
+ * (run_rank_exit) and the message of a rank gone (run/run_dist.c). */
+#define RUN_DIST_CTL_ENV "PRISM_MPI_CTL"
+/* The exit status of a rank, to call before run_destroy (which finalizes
+ * MPI): under the launcher the lead's code goes to it and a rank exits 0
+ * (one that exits non-zero makes mpirun wait out its kill timeout); else
+ * `code`. The lead is rank 0, or the rank that commits the trace when rank
+ * 0 is gone. */
+int run_rank_exit(run_t *r, int code);
 int run_rank(const run_t *r);
 int run_nranks(const run_t *r);
 int run_load(run_t *r);
@@ -119,11 +132,16 @@ sim_time_t run_until_ps(const run_t *r); /* SIM_TIME_MAX: none */
 /* Places the components of `s` on `nranks` ranks: from `file` when given,
  * else by the partitioner with the event counts of a pilot run of
  * `pilot_events` on a second sim made by `build` (0 or NULL: every component
- * weighs 1). 0 or 1 with a message in err. */
+ * weighs 1). 0 or 1 with a message in err. With a pilot and nranks > 1,
+ * info's speed-up prediction is filled (docs/engine.md, "Predicting a run's
+ * speed-up"); else info->speedup is 0. */
 int run_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
               int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
               uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
               size_t errlen);
+/* When run_place predicted a slowdown (info->speedup in (0, 1)): the warning
+ * (without a "prism run: " prefix) in buf, 1; else 0. */
+int run_slowdown_warning(const sim_partition_info_t *info, char *buf, size_t n);
 
 /* After a schedule ran with a trace: tables workload_ops, unit_tiers,
  * schedule_entries and the view tier_layer in the trace DB. 0 or 1. */

@@ -1,11 +1,14 @@
 /* The run layer's helpers: placing components on MPI ranks (a partition
  * file, or a pilot run for the expected event counts and then the
- * partitioner) and the dtype a workload computes in on a chip. */
+ * partitioner) with the speed-up it predicts, and the dtype a workload
+ * computes in on a chip. */
 #include "run/run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int run_chip_dtype(sim_t *s, wl_dtype_t *dt, char *why, size_t n)
 {
@@ -38,6 +41,70 @@ int run_chip_dtype(sim_t *s, wl_dtype_t *dt, char *why, size_t n)
     return 0;
 }
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The synchronisation's unit costs: the median of three runs of `mpirun
+ * --oversubscribe -np 2 bench/mpi_costs` (2,000 repetitions each: 0.21,
+ * 0.21, 0.54 us per reduction; 0.18, 0.17, 0.47 us per message; 1.94, 1.49,
+ * 1.72 ns per byte) on the 2-core machine of docs/engine.md ("Predicting a
+ * run's speed-up"; Open MPI 4.1 shared memory, both ranks on a core): a
+ * window's 3-word MPI_Allreduce, one message to a peer, each byte of events
+ * beyond it. With a core per rank; between nodes (a network) and with ranks
+ * that share a core the costs are higher: unverified there. */
+#define COST_ALLREDUCE_S 0.21e-6
+#define COST_MESSAGE_S 0.18e-6
+#define COST_BYTE_S 1.72e-9
+
+/* A distributed run's time against one process's, over the pilot's span:
+ * one process takes the pilot's CPU time; on P ranks the slowest rank takes
+ * its share of it (its components' events and ticks over all of them),
+ * and every window (the span over the lookahead, at most one per event)
+ * costs a reduction of ceil(log2 P) steps, one message to each rank this
+ * rank sends to, and the bytes of the events that cross. */
+static void predict(sim_partition_info_t *info, uint64_t events, double cpu, sim_time_t span)
+{
+    int P = info->nranks;
+    double total = info->load_mean * P; /* the pilot's events and ticks, as weighed */
+    info->pilot_events = events;
+    info->pilot_cpu_s = cpu;
+    info->pilot_span_ps = span;
+    info->windows = info->lookahead_ps == SIM_TIME_MAX || !info->lookahead_ps
+                        ? 1
+                        : ceil((double)span / (double)info->lookahead_ps);
+    if (info->windows > (double)events)
+        info->windows = (double)events;
+    if (info->windows < 1)
+        info->windows = 1;
+    info->seq_s = cpu;
+    info->compute_s = total > 0 ? cpu * info->load_max / total : cpu;
+    info->sync_s = info->windows * (COST_ALLREDUCE_S * ceil(log2((double)P)) +
+                                    COST_MESSAGE_S * info->max_peers) +
+                   (double)info->cross_msgs * (double)sizeof(sim_event_t) * COST_BYTE_S;
+    double par = info->compute_s + info->sync_s;
+    info->speedup = par > 0 ? info->seq_s / par : 0;
+}
+
+int run_slowdown_warning(const sim_partition_info_t *info, char *buf, size_t n)
+{
+    if (!(info->speedup > 0 && info->speedup < 1))
+        return 0;
+    char la[64] = "none";
+    if (info->lookahead_ps != SIM_TIME_MAX)
+        sim_fmt_time(info->lookahead_ps, la, sizeof la);
+    snprintf(buf, n,
+             "warning: predicted speed-up %.2g on %d ranks, a slowdown (lookahead %s: %.0f "
+             "windows cost %.3g s of synchronisation against %.3g s of events; prism partition "
+             "CONFIG --ranks %d explains)",
+             info->speedup, info->nranks, la, info->windows, info->sync_s, info->seq_s,
+             info->nranks);
+    return 1;
+}
+
 int run_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
               int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
               uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
@@ -58,10 +125,18 @@ int run_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
     int rc = 0;
     /* the pilot: a sequential run of the same config for its event counts;
      * when it fails (the run itself will say why), what it counted stands */
+    uint64_t p_events = 0;
+    double p_cpu = 0;
+    sim_time_t p_span = 0;
     if (pilot_events && build) {
         sim_t *p = NULL;
-        if (!build(ctx, &p, err, errlen) && !sim_init(p))
+        if (!build(ctx, &p, err, errlen) && !sim_init(p)) {
+            double c0 = cpu_s();
             sim_partition_pilot(p, pilot_events, comp_w, link_w);
+            p_cpu = cpu_s() - c0;
+            p_events = sim_events_handled(p);
+            p_span = sim_now(p);
+        }
         sim_destroy(p);
     }
     if (!rc && file) {
@@ -73,6 +148,10 @@ int run_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
         }
     } else if (!rc) {
         rc = sim_partition(s, nranks, comp_w, link_w, rank_of, info, err, errlen) ? 1 : 0;
+    }
+    if (!rc && p_events && nranks > 1) {
+        sim_partition_traffic(s, nranks, rank_of, link_w, &info->cross_msgs, &info->max_peers);
+        predict(info, p_events, p_cpu, p_span);
     }
     free(link_w);
     return rc;

@@ -18,8 +18,13 @@ int sim_dist_env_size(void);
 /* MPI_Init (only call when sim_dist_env_size() > 1); fills rank and size. */
 int sim_dist_init(int *rank, int *nranks, char *err, size_t errlen);
 void sim_dist_finalize(void);
-/* Every rank passes its code; returns the worst (most negative) of all. */
+/* Every rank passes its code; returns the worst (most negative) of all, or
+ * SIM_ERR_STATE when a rank is gone (sim_dist_setup_gone says which). */
 int sim_dist_agree_rc(int rc);
+/* After a setup collective (sim_dist_agree_rc, sim_dist_bcast) gave up: the
+ * ranks found gone ("rank 1 died during the setup (rank 0 saw it)"); NULL
+ * when none. No MPI_Finalize follows then. */
+const char *sim_dist_setup_gone(void);
 /* Rank 0's bytes (*len of them) to every rank; others get a malloc'ed copy. */
 int sim_dist_bcast(void **buf, size_t *len);
 double sim_dist_max_double(double v);
@@ -42,6 +47,16 @@ typedef struct sim_partition_info {
     double imbalance;           /* load_max / load_mean */
     size_t groups;              /* vertices after merging zero-latency links */
     const char *method;         /* "metis", "blocks", "file" */
+    /* the speed-up prediction (run_place, from its pilot run; speedup 0
+     * when no pilot ran): docs/engine.md, "Predicting a run's speed-up" */
+    uint64_t pilot_events;           /* events the pilot handled */
+    double pilot_cpu_s;              /* its CPU time: seconds per event in one process */
+    sim_time_t pilot_span_ps;        /* the simulated time it covered */
+    uint64_t cross_msgs;             /* its messages over cut links and channels */
+    int max_peers;                   /* the most ranks one rank sends to */
+    double windows;                  /* windows over the pilot's span */
+    double seq_s, compute_s, sync_s; /* one process; slowest rank's events; synchronising */
+    double speedup;                  /* seq_s / (compute_s + sync_s) */
 } sim_partition_info_t;
 
 /* Expected events per component (events delivered plus clock ticks) and
@@ -67,6 +82,11 @@ void sim_partition_eval(const sim_t *s, int nranks, const uint32_t *rank_of, con
                         sim_partition_info_t *info);
 int sim_partition_write(const sim_t *s, const char *path, const uint32_t *rank_of, char *err,
                         size_t errlen);
+/* Messages a pilot carried over the links and channels a placement cuts
+ * (link_w as sim_partition_pilot fills it, less its +1s) and the most ranks
+ * one rank sends to (every other rank when direct sends are declared). */
+void sim_partition_traffic(const sim_t *s, int nranks, const uint32_t *rank_of,
+                           const uint64_t *link_w, uint64_t *cross, int *max_peers);
 
 /* ---- a distributed run -------------------------------------------------------- */
 typedef enum { SIM_SYNC_REDUCE, SIM_SYNC_NULL } sim_sync_t;
@@ -119,6 +139,7 @@ int sim_dist_failed(const sim_t *s); /* a model failed on some rank (after finis
 typedef struct sim_dist_stats {
     uint64_t windows;
     uint64_t messages_sent; /* cross-rank events */
+    uint64_t peer_messages; /* MPI messages to other ranks (one per neighbour per window) */
     double run_s;           /* handling events */
     double run_cpu_s;       /* of which the rank's thread had a CPU (the rest: other jobs) */
     double exchange_s;      /* batching and exchanging messages (includes waiting) */
@@ -140,5 +161,13 @@ int64_t sim_dist_trace_merge_kept(sim_t *s, const char *path, int nranks, char *
 int sim_dist_trace_commit_lead(sim_t *s, const char *path, int nranks, double wall_s, char *err,
                                size_t errlen);
 void sim_dist_trace_rank_path(char *buf, size_t n, const char *path, int rank);
+/* Rank 0, once the run has ended and before the rank files are closed and
+ * merged: the run row says `status` and `message` (trace_rows 0) until the
+ * trace is ended, so a lead stopped meanwhile (mpirun SIGKILLs the ranks 1 s
+ * after a SIGTERM by default) leaves no `running` trace. 0 or -1 with err. */
+int sim_dist_trace_mark(const char *path, const char *status, const char *message, char *err,
+                        size_t errlen);
+/* Delete a rank's file of the trace at `path` and its journals. */
+void sim_dist_trace_remove(const char *path, int rank);
 
 #endif

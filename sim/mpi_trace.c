@@ -233,3 +233,40 @@ int sim_dist_trace_commit_lead(sim_t *s, const char *path, int nranks, double wa
     sqlite3_close(db);
     return 0;
 }
+
+/* The run row's ending before the slow part of a distributed end (closing
+ * the rank files, merging them): a lead rank stopped meanwhile (mpirun kills
+ * the ranks 1 s after it passed them a SIGTERM, by default) leaves a trace
+ * that says how the run ended, not `running`. */
+int sim_dist_trace_mark(const char *path, const char *status, const char *message, char *err,
+                        size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 60000);
+        rc = sqlite3_prepare_v2(db,
+                                "UPDATE runs SET status=?, message=?, trace_rows=0"
+                                " WHERE run_id=(SELECT max(run_id) FROM runs)",
+                                -1, &st, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, message, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "%s: marking the run's ending: %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+void sim_dist_trace_remove(const char *path, int rank)
+{
+    char rp[4200];
+    sim_dist_trace_rank_path(rp, sizeof rp, path, rank);
+    remove_db(rp);
+}

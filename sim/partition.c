@@ -17,6 +17,12 @@
 #include <metis.h>
 #endif
 
+static int part_u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
 int sim_partition_pilot(sim_t *s, uint64_t max_events, uint64_t *comp_w, uint64_t *link_w)
 {
     int rc = sim_run(s, SIM_TIME_MAX, max_events);
@@ -268,6 +274,104 @@ out:
     return rc;
 }
 
+/* A partition file is read in lines of at most PART_LINE_MAX bytes and at
+ * most SIM_CONFIG_MAX_BYTES in all (a pipe that never ends, /dev/zero); a
+ * NUL byte is refused (not a text file). */
+#define PART_LINE_MAX 1023
+
+/* One line into line[PART_LINE_MAX + 1]: 1 read, 0 end of file, -1 error
+ * (message in err). *total counts the bytes read so far. */
+static int part_line(FILE *f, const char *path, int lineno, char *line, size_t *total, char *err,
+                     size_t errlen)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(f)) != EOF) {
+        if (++*total > SIM_CONFIG_MAX_BYTES) {
+            snprintf(err, errlen, "%s: the partition file is larger than %d MiB", path,
+                     SIM_CONFIG_MAX_BYTES >> 20);
+            return -1;
+        }
+        if (c == '\0') {
+            snprintf(err, errlen, "%s:%d: a NUL byte (not a text partition file)", path, lineno);
+            return -1;
+        }
+        if (c == '\n')
+            break;
+        if (n == PART_LINE_MAX) {
+            snprintf(err, errlen, "%s:%d: the line is longer than %d bytes", path, lineno,
+                     PART_LINE_MAX);
+            return -1;
+        }
+        line[n++] = (char)c;
+    }
+    line[n] = '\0';
+    if (c == EOF && ferror(f)) {
+        snprintf(err, errlen, "%s: cannot read the partition file: %s", path, strerror(errno));
+        return -1;
+    }
+    return c == EOF && n == 0 ? 0 : 1;
+}
+
+/* The next blank-separated word of *p (NULL at the end of the line). */
+static char *part_word(char **p)
+{
+    char *s = *p;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\v' || *s == '\f')
+        s++;
+    if (!*s) {
+        *p = s;
+        return NULL;
+    }
+    char *w = s;
+    while (*s && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\v' && *s != '\f')
+        s++;
+    if (*s)
+        *s++ = '\0';
+    *p = s;
+    return w;
+}
+
+/* One "component rank" line into rank_of; 0 or an error code with err. */
+static int part_place(const sim_t *s, const char *path, int lineno, char *line, int nranks,
+                      uint32_t *rank_of, char *err, size_t errlen)
+{
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    char *p = line, *name = part_word(&p), *rank = name ? part_word(&p) : NULL;
+    if (!name)
+        return 0;
+    if (!rank || part_word(&p)) {
+        snprintf(err, errlen, "%s:%d: expected 'component rank'", path, lineno);
+        return SIM_ERR_CONFIG;
+    }
+    char *end;
+    errno = 0;
+    long long r = strtoll(rank, &end, 10);
+    if (*end || end == rank) {
+        snprintf(err, errlen, "%s:%d: rank '%.64s' of '%.256s' is not a whole number", path, lineno,
+                 rank, name);
+        return SIM_ERR_CONFIG;
+    }
+    if (errno == ERANGE || r < 0 || r >= nranks) {
+        snprintf(err, errlen, "%s:%d: rank %.64s of '%.256s' is outside 0..%d", path, lineno, rank,
+                 name, nranks - 1);
+        return SIM_ERR_CONFIG;
+    }
+    sim_comp_t *c = sim_comp_find((sim_t *)s, name);
+    if (!c) {
+        snprintf(err, errlen, "%s:%d: no component '%.256s' in the config", path, lineno, name);
+        return SIM_ERR_CONFIG;
+    }
+    if (rank_of[c->id] != UINT32_MAX) {
+        snprintf(err, errlen, "%s:%d: component '%.256s' placed twice", path, lineno, name);
+        return SIM_ERR_CONFIG;
+    }
+    rank_of[c->id] = (uint32_t)r;
+    return 0;
+}
+
 int sim_partition_read(const sim_t *s, const char *path, int nranks, uint32_t *rank_of, char *err,
                        size_t errlen)
 {
@@ -276,40 +380,15 @@ int sim_partition_read(const sim_t *s, const char *path, int nranks, uint32_t *r
         snprintf(err, errlen, "%s: cannot open the partition file: %s", path, strerror(errno));
         return SIM_ERR_IO;
     }
-    size_t n = s->n_comps;
+    size_t n = s->n_comps, total = 0;
     for (size_t i = 0; i < n; i++)
         rank_of[i] = UINT32_MAX;
-    char line[1024];
-    int lineno = 0, rc = 0;
-    while (!rc && fgets(line, sizeof line, f)) {
+    char line[PART_LINE_MAX + 1];
+    int lineno = 0, rc = 0, got;
+    while (!rc && (got = part_line(f, path, lineno + 1, line, &total, err, errlen)) != 0) {
         lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char name[512], extra[8];
-        long r;
-        int got = sscanf(line, "%511s %ld %7s", name, &r, extra);
-        if (got <= 0)
-            continue;
-        if (got != 2) {
-            snprintf(err, errlen, "%s:%d: expected 'component rank'", path, lineno);
-            rc = SIM_ERR_CONFIG;
-            break;
-        }
-        sim_comp_t *c = sim_comp_find((sim_t *)s, name);
-        if (!c) {
-            snprintf(err, errlen, "%s:%d: no component '%s' in the config", path, lineno, name);
-            rc = SIM_ERR_CONFIG;
-        } else if (r < 0 || r >= nranks) {
-            snprintf(err, errlen, "%s:%d: rank %ld of '%s' is outside 0..%d", path, lineno, r, name,
-                     nranks - 1);
-            rc = SIM_ERR_CONFIG;
-        } else if (rank_of[c->id] != UINT32_MAX) {
-            snprintf(err, errlen, "%s:%d: component '%s' placed twice", path, lineno, name);
-            rc = SIM_ERR_CONFIG;
-        } else {
-            rank_of[c->id] = (uint32_t)r;
-        }
+        rc = got < 0 ? SIM_ERR_CONFIG
+                     : part_place(s, path, lineno, line, nranks, rank_of, err, errlen);
     }
     fclose(f);
     for (size_t i = 0; !rc && i < n; i++)
@@ -347,4 +426,48 @@ int sim_partition_write(const sim_t *s, const char *path, const uint32_t *rank_o
         return SIM_ERR_IO;
     }
     return 0;
+}
+
+void sim_partition_traffic(const sim_t *s, int nranks, const uint32_t *rank_of,
+                           const uint64_t *link_w, uint64_t *cross, int *max_peers)
+{
+    *cross = 0;
+    *max_peers = nranks > 1 ? nranks - 1 : 0;
+    size_t P = (size_t)nranks, np = 0;
+    uint64_t *pair = malloc((s->n_links + 2 * s->n_chans + 1) * sizeof *pair);
+    for (size_t i = 0; i < s->n_links; i++) {
+        const sim_link_t *l = &s->links[i];
+        uint32_t a = rank_of[l->src_comp], b = rank_of[l->dst_comp];
+        if (a == b)
+            continue;
+        *cross += link_w && link_w[i] ? link_w[i] - 1 : 0;
+        if (pair)
+            pair[np++] = (uint64_t)a * P + b;
+    }
+    for (size_t i = 0; i < s->n_chans; i++) {
+        const sim_chan_t *ch = s->chans[i];
+        uint32_t a = rank_of[ch->from->id], b = rank_of[ch->to->id];
+        if (a == b)
+            continue;
+        size_t k = s->n_links + i;
+        *cross += link_w && link_w[k] ? link_w[k] - 1 : 0;
+        if (pair) {
+            pair[np++] = (uint64_t)a * P + b;
+            pair[np++] = (uint64_t)b * P + a;
+        }
+    }
+    if (pair && !s->opts.lookahead_ps) {
+        /* distinct (sender, receiver) pairs, counted per sender */
+        qsort(pair, np, sizeof *pair, part_u64_cmp);
+        int best = 0, run = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (i && pair[i] == pair[i - 1])
+                continue;
+            run = i && pair[i] / P == pair[i - 1] / P ? run + 1 : 1;
+            if (run > best)
+                best = run;
+        }
+        *max_peers = best;
+    }
+    free(pair);
 }
