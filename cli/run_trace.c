@@ -49,11 +49,16 @@ int cli_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_
         "CREATE TABLE IF NOT EXISTS schedule_entries(entry INTEGER PRIMARY KEY, op_id INTEGER,"
         " op TEXT, kind TEXT, unit TEXT, tier TEXT, slice TEXT, layer INTEGER, ready_ps INTEGER,"
         " issue_ps INTEGER, done_ps INTEGER, energy_pj REAL, bytes INTEGER);"
+        /* busy_ps: each unit's busy time (the union of its activities, from
+         * the activities view: overlaps count once, packets not at all)
+         * summed over the tier's units, so it can exceed the layer's span
+         * by at most `units` times */
         "CREATE VIEW IF NOT EXISTS tier_layer AS SELECT COALESCE(t.tier, 'other') AS tier,"
-        " o.layer AS layer, COUNT(*) AS activities, SUM(e.duration_ps) AS busy_ps,"
-        " SUM(e.energy_pj) AS energy_pj FROM events e JOIN components c ON c.comp_id = e.comp_id"
+        " o.layer AS layer, COUNT(DISTINCT e.comp_id) AS units, COUNT(*) AS activities,"
+        " SUM(e.busy_ps) AS busy_ps, SUM(e.energy_pj) AS energy_pj FROM activities e"
+        " JOIN components c ON c.comp_id = e.comp_id"
         " LEFT JOIN unit_tiers t ON t.component = c.name LEFT JOIN workload_ops o ON o.op_id ="
-        " e.op_id WHERE e.kind = 0 AND c.model <> 'schedule_driver' GROUP BY 1, 2 ORDER BY 2, 1;";
+        " e.op_id WHERE c.model <> 'schedule_driver' GROUP BY 1, 2 ORDER BY 2, 1;";
     char *msg = NULL;
     if (sqlite3_exec(h, ddl, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, n, "%s: %s", db, msg ? msg : "?");

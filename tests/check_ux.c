@@ -397,6 +397,10 @@ START_TEST(views_split_windows_and_name_the_energy_gap)
     /* the array runs one GEMM at a time: never above 100% in a window (was 2891%) */
     double peak = q1(db, "SELECT MAX(utilization) FROM utilization_windows WHERE component = 'sa'");
     ck_assert_msg(peak <= 1.0 + 1e-9 && peak > 0.5, "sa peak %g", peak);
+    /* the schedule driver keeps an op span and a weight-load span at once:
+     * counted once, never above 100 % (was 147 %) */
+    double all = q1(db, "SELECT MAX(utilization) FROM utilization_windows");
+    ck_assert_msg(all <= 1.0, "peak %.17g", all);
     /* split, not dropped: the windows add up to the activities' time */
     double windows = q1(db, "SELECT SUM(busy_ps) FROM utilization_windows WHERE component = 'sa'");
     double acts = q1(db, "SELECT SUM(duration_ps) FROM events e JOIN components c USING(comp_id) "
@@ -483,6 +487,56 @@ START_TEST(views_split_windows_and_name_the_energy_gap)
     ck_assert_int_eq(cross, (int)msgs);
     ck_assert_int_eq(delivered_bytes,
                      (int)q1(mdb, "SELECT SUM(bytes) FROM links")); /* 48 B each, not 0 */
+}
+END_TEST
+
+/* Busy time is the union of a component's activities: three overlapping
+ * activities on one component over [0, 0.8 E) of a run of length E, and a
+ * network packet row (a flight, not the component's work) spanning 50 E,
+ * give 0.8 E of busy time, windows at exactly 100 % or 0 %, and no packet
+ * time in the activities or tier views (the old views summed the
+ * overlaps: 1.1 E, and the packet made it 4,328 in a window of make demo). */
+START_TEST(overlapping_activities_count_once)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[65536];
+    write_file(path("net.yaml"), NET);
+    const char *db = path("o.db");
+    int rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), db);
+    ck_assert_msg(rc == 0, "%s", out);
+    double e = q1(db, "SELECT end_time_ps FROM runs");
+    ck_assert(e >= 1000);
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    char sql[1024];
+    long long E = (long long)e - (long long)e % 100; /* windows of whole picoseconds */
+    snprintf(sql, sizeof sql,
+             "UPDATE runs SET end_time_ps = %lld;"
+             "INSERT INTO components(comp_id, name, model) VALUES(900, 'probe', 'test');"
+             "INSERT INTO ops(op, name) VALUES(900, 'probe.op'), (901, 'noc.packet');"
+             "INSERT INTO events VALUES(0, 900, 0, 900, %lld, 0, 1, 0),"
+             " (%lld, 900, 0, 900, %lld, 0, 1, 0), (%lld, 900, 0, 900, %lld, 0, 1, 0),"
+             " (0, 900, 0, 901, %lld, 64, 0, 0);",
+             E, E * 6 / 10, E * 2 / 10, E * 3 / 10, E * 4 / 10, E * 4 / 10, E * 50);
+    ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+    const char *probe = "FROM utilization_windows WHERE component = 'probe'";
+    char q[256];
+    snprintf(q, sizeof q, "SELECT SUM(busy_ps) %s", probe);
+    double busy = q1(db, q);
+    ck_assert_msg(fabs(busy - 0.8 * (double)E) <= 1e-6 * (double)E, "busy %g of %lld", busy, E);
+    snprintf(q, sizeof q, "SELECT MAX(utilization) %s", probe);
+    ck_assert_double_eq_tol(q1(db, q), 1.0, 1e-9);
+    snprintf(q, sizeof q, "SELECT count(*) %s AND abs(utilization - 1) < 1e-9", probe);
+    ck_assert_double_eq(q1(db, q), 80);
+    snprintf(q, sizeof q, "SELECT count(*) %s AND utilization = 0", probe);
+    ck_assert_double_eq(q1(db, q), 20);
+    ck_assert_double_eq(q1(db, "SELECT MAX(utilization) FROM utilization_windows"), 1.0);
+    /* the activities view: the union, and no packet rows */
+    ck_assert_double_eq(q1(db, "SELECT SUM(busy_ps) FROM activities WHERE comp_id = 900"),
+                        (double)(E * 8 / 10));
+    ck_assert_double_eq(q1(db, "SELECT count(*) FROM activities WHERE op = 901"), 0);
+    ck_assert_double_eq(q1(db, "SELECT count(*) FROM packet_latency WHERE latency_ps > 0"), 1);
 }
 END_TEST
 
@@ -810,6 +864,7 @@ static Suite *suite(void)
     tcase_add_test(tc, run_json_and_summary_tell_the_truth);
     tcase_add_test(tc, merge_keys_and_include);
     tcase_add_test(tc, views_split_windows_and_name_the_energy_gap);
+    tcase_add_test(tc, overlapping_activities_count_once);
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, plot_draws_each_picture);
