@@ -3,6 +3,7 @@
  * the stage-2 moves and the chosen mapping; the schedule file for prism run. */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "cli/plot.h"
 #include "mapper/map.h"
 
 #include <errno.h>
@@ -126,37 +127,68 @@ static int write_pareto(const map_search_result_t *r, const char *path, char *er
     return 0;
 }
 
+/* The Pareto picture, drawn through cli/plot.c (names go to data files,
+ * never into a command line). Baselines that land on the same point share
+ * one label ("all-xbar tier = greedy by size"), and the labels of
+ * neighbouring points alternate above and below, so no two are printed on
+ * top of each other. */
 static int plot_pareto(const map_search_result_t *r, const char *png, const char *title, char *err,
                        size_t n)
 {
-    char dat[] = "/tmp/prism-pareto-XXXXXX";
-    int fd = mkstemp(dat);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f)
-        return snprintf(err, n, "cannot create a temporary file"), 2;
+    plot_t *p = plot_begin(png, 1000, 700, err, n);
+    if (!p)
+        return 2;
+    const char *front_path, *base_path, *chosen_path;
+    FILE *front = plot_data(p, &front_path, err, n);
+    FILE *base = front ? plot_data(p, &base_path, err, n) : NULL;
+    FILE *chosen = base ? plot_data(p, &chosen_path, err, n) : NULL;
+    FILE *f = plot_script(p);
+    if (!chosen) {
+        fputs("exit\n", f);
+        char ignored[64];
+        plot_end(p, ignored, sizeof ignored);
+        return 2;
+    }
     for (size_t i = 0; i < r->n_front; i++)
-        fprintf(f, "%.9g %.9g\n", r->front[i].latency_ps / 1e9, r->front[i].energy_pj / 1e9);
-    fprintf(f, "\n\n");
-    for (size_t i = 0; i < r->n_baselines; i++)
-        fprintf(f, "%.9g %.9g \"%s\"\n", r->baseline[i].latency_ps / 1e9,
-                r->baseline[i].energy_pj / 1e9, r->baseline[i].name);
-    fprintf(f, "\n\n%.9g %.9g \"two-stage\"\n", r->chosen_latency_ps / 1e9,
-            r->chosen_energy_pj / 1e9);
-    fclose(f);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "gnuplot -e \"set terminal pngcairo size 1000,700 noenhanced; set output '%s'; "
-             "set title '%s'; set xlabel 'latency [ms]'; set ylabel 'energy [mJ]'; set logscale "
-             "xy; set grid; set key top right; plot '%s' index 0 with linespoints pt 7 title "
-             "'stage-1 Pareto front', '' index 1 with points pt 5 ps 1.5 title 'baselines', '' "
-             "index 1 using 1:2:3 with labels offset 1,1 left notitle, '' index 2 with points pt "
-             "9 ps 2.5 title 'two-stage (chosen)'\" 2>/dev/null",
-             png, title, dat);
-    int rc = system(cmd);
-    unlink(dat);
-    if (rc)
-        return snprintf(err, n, "gnuplot failed to draw %s", png), 1;
-    return 0;
+        fprintf(front, "%.9g %.9g\n", r->front[i].latency_ps / 1e9, r->front[i].energy_pj / 1e9);
+    int label = 0;
+    for (size_t i = 0; i < r->n_baselines; i++) {
+        const map_point_t *bi = &r->baseline[i];
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = r->baseline[j].latency_ps == bi->latency_ps &&
+                   r->baseline[j].energy_pj == bi->energy_pj;
+        if (seen)
+            continue;
+        char names[512];
+        int len = snprintf(names, sizeof names, "%s", bi->name);
+        for (size_t j = i + 1; j < r->n_baselines; j++)
+            if (r->baseline[j].latency_ps == bi->latency_ps &&
+                r->baseline[j].energy_pj == bi->energy_pj && len < (int)sizeof names)
+                len += snprintf(names + len, sizeof names - (size_t)len, " = %s",
+                                r->baseline[j].name);
+        fprintf(base, "%.9g %.9g %d ", bi->latency_ps / 1e9, bi->energy_pj / 1e9,
+                label++ % 2 ? -1 : 1);
+        plot_data_word(base, names);
+        fputc('\n', base);
+    }
+    fprintf(chosen, "%.9g %.9g\n", r->chosen_latency_ps / 1e9, r->chosen_energy_pj / 1e9);
+    fputs("set termoption noenhanced\nset title ", f);
+    plot_quote(f, title);
+    fputs("\nset xlabel 'latency (ms)'\nset ylabel 'energy (mJ)'\nset logscale xy\n"
+          "set key inside top right\nplot ",
+          f);
+    plot_quote(f, front_path);
+    fputs(" with linespoints pt 7 lc rgb '#0067a5' title 'stage-1 Pareto front', ", f);
+    plot_quote(f, base_path);
+    fputs(" using 1:2 with points pt 5 ps 1.5 lc rgb '#be0032' title 'baselines', ", f);
+    plot_quote(f, base_path);
+    fputs(" using 1:($3 > 0 ? $2 : 1/0):4 with labels offset 1,1 left notitle, ", f);
+    plot_quote(f, base_path);
+    fputs(" using 1:($3 < 0 ? $2 : 1/0):4 with labels offset 1,-1 left notitle, ", f);
+    plot_quote(f, chosen_path);
+    fputs(" with points pt 9 ps 2.5 lc rgb '#008856' title 'two-stage (chosen)'\n", f);
+    return plot_end(p, err, n) ? 1 : 0;
 }
 
 int cmd_map_search(int argc, char **argv)

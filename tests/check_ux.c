@@ -501,7 +501,8 @@ START_TEST(overlapping_activities_count_once)
     SKIP_WITHOUT_PRISM();
     char out[65536];
     write_file(path("net.yaml"), NET);
-    const char *db = path("o.db");
+    char db[512];
+    snprintf(db, sizeof db, "%s", path("o.db"));
     int rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), db);
     ck_assert_msg(rc == 0, "%s", out);
     double e = q1(db, "SELECT end_time_ps FROM runs");
@@ -704,6 +705,60 @@ START_TEST(plot_draws_each_picture)
 }
 END_TEST
 
+/* Many series stay readable: 12 busy components are drawn as one strip
+ * each (a heat map bounded by 100 %, idle components left out and counted
+ * in the title), and 30 components with energy as the 23 largest bars and
+ * one bar of the rest, so the names under the bars do not collide. */
+START_TEST(plot_many_series_stay_readable)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[65536];
+    write_file(path("net.yaml"), NET);
+    char db[512];
+    snprintf(db, sizeof db, "%s", path("m.db"));
+    int rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), db);
+    ck_assert_msg(rc == 0, "%s", out);
+    long long e = (long long)q1(db, "SELECT end_time_ps FROM runs");
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "INSERT INTO ops(op, name) VALUES(900, 'probe.op');"
+                                     "INSERT INTO components(comp_id, name, model)"
+                                     " VALUES(999, 'idle_probe', 'test')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < 30; i++) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO components(comp_id, name, model) VALUES(%d, 'probe%d', 'test');"
+                 "INSERT INTO stats VALUES(%d, 'energy.mac', 'energy', 'pJ', %d),"
+                 " (%d, 'energy.sram', 'energy', 'pJ', %d);"
+                 "INSERT INTO events SELECT 0, %d, 0, 900, %lld, 0, 1, 0 WHERE %d < 12;"
+                 "INSERT INTO events SELECT %lld, %d, 0, 900, %lld, 0, 1, 0 WHERE %d < 12;",
+                 900 + i, i, 900 + i, 1000 + i, 900 + i, 500, 900 + i, e / 2, i, e / 4, 900 + i,
+                 e / 2, i);
+        ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s",
+                      sqlite3_errmsg(h));
+    }
+    sqlite3_close(h);
+    rc = run(out, sizeof out, "%s plot %s --utilization -o %s", prism, db, path("u.svg"));
+    ck_assert_msg(rc == 0, "%s", out);
+    char *svg = slurp(path("u.svg"));
+    ck_assert_ptr_nonnull(strstr(svg, "idle not shown"));
+    ck_assert_ptr_nonnull(strstr(svg, ">probe11<"));
+    ck_assert_ptr_null(strstr(svg, ">probe12<")); /* idle: not drawn */
+    ck_assert_ptr_nonnull(strstr(svg, "<image"));  /* strips, not 12 overlaid lines */
+    ck_assert_ptr_null(strstr(svg, ">120<"));
+    free(svg);
+    rc = run(out, sizeof out, "%s plot %s --energy -o %s", prism, db, path("e.svg"));
+    ck_assert_msg(rc == 0, "%s", out);
+    svg = slurp(path("e.svg"));
+    ck_assert_ptr_nonnull(strstr(svg, " others<"));
+    ck_assert_ptr_nonnull(strstr(svg, ">probe29<")); /* the largest first */
+    ck_assert_ptr_null(strstr(svg, ">probe0<"));
+    free(svg);
+}
+END_TEST
+
 /* issue 22, finding 1: a trace whose component and category names hold
  * gnuplot commands (a line that ends the data block, a quote that ends the
  * string, a backquote) is drawn, and none of the commands runs. */
@@ -868,6 +923,7 @@ static Suite *suite(void)
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, plot_draws_each_picture);
+    tcase_add_test(tc, plot_many_series_stay_readable);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
