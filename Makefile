@@ -97,8 +97,9 @@ $(BUILD)/gen/optional.h: FORCE
 $(BUILD)/sim/mpi.o: CFLAGS += $(MPI_CFLAGS)
 $(BUILD)/sim/partition.o: CFLAGS += $(METIS_CFLAGS)
 $(BUILD)/sim/mpi.o $(BUILD)/sim/partition.o: $(BUILD)/gen/optional.h
-# the bundled fixtures are found from any working directory of a source-tree build
-$(BUILD)/workloads/dataset.o $(BUILD)/cli/cmd_map_search.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
+# the data directory of an install (cli/datadir.c also looks beside the binary)
+DATADIR ?= $(PREFIX)/share/prism
+$(BUILD)/workloads/dataset.o $(BUILD)/cli/datadir.o: CFLAGS += -DPRISM_DATADIR='"$(DATADIR)"'
 .PHONY: FORCE
 FORCE:
 

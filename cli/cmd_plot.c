@@ -16,8 +16,10 @@ static void plot_usage(FILE *f)
 {
     fputs("usage: prism plot RUN.db --utilization|--energy|--timeline -o FILE.png|FILE.svg\n"
           "Draws one picture of a trace with gnuplot (the format follows the name):\n"
-          "  --utilization  busy fraction of each component over the run (100 windows)\n"
-          "  --energy       energy of each component, stacked by category\n"
+          "  --utilization  busy % of each busy component over the run (100 windows; lines\n"
+          "                 up to 8 components, one strip each beyond; idle ones counted)\n"
+          "  --energy       energy of each component, stacked by category (the 23 largest,\n"
+          "                 the rest in one bar)\n"
           "  --timeline     a Gantt chart of the busiest components' activities\n"
           "  --top N        components in the timeline (default 8)\n"
           "  -o FILE        the image: .png or .svg\n",

@@ -759,6 +759,43 @@ START_TEST(plot_many_series_stay_readable)
 }
 END_TEST
 
+/* prism map compare from another folder: the hybrid config found in the
+ * data directory and its baselines beside it, progress on stderr, the table
+ * as JSON on stdout, the plot folder created; a plot folder that cannot be
+ * made and missing baselines are refused before any mapping starts. */
+START_TEST(map_compare_from_anywhere)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536], d[512];
+    snprintf(d, sizeof d, "%s", path(""));
+    int rc = run_out(out, sizeof out,
+                     "cd %s && %s map compare --workloads resnet18 --generations 1 --population 4"
+                     " --json --plot-dir plots 2>err.txt",
+                     d, prism);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_msg(cJSON_IsArray(j) && cJSON_GetArraySize(j) >= 4, "%s", out);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "latency_ms"));
+    cJSON_Delete(j);
+    ck_assert_int_eq(access(path("plots/resnet18-prefill.png"), R_OK), 0);
+    char *err = slurp(path("err.txt"));
+    ck_assert_ptr_nonnull(strstr(err, "[1/4] resnet18 prefill on "));
+    ck_assert_ptr_nonnull(strstr(err, "[4/4]"));
+    free(err);
+    write_file(path("file"), "x");
+    EXPECT_RUN(2, "--plot-dir", out, "%s map compare --plot-dir %s/sub", prism, path("file"));
+    ck_assert_int_eq(lines(out), 1);
+    rc = run(out, sizeof out, "cp configs/hybrid.yaml %s", path("h.yaml"));
+    ck_assert_int_eq(rc, 0);
+    EXPECT_RUN(2, "--digital CONFIG", out, "%s map compare --hybrid %s", prism, path("h.yaml"));
+    ck_assert_int_eq(lines(out), 1);
+    EXPECT_RUN(2, "--rram CONFIG", out, "%s map compare --hybrid %s --digital configs/all-digital.yaml",
+               prism, path("h.yaml"));
+}
+END_TEST
+
 /* issue 22, finding 1: a trace whose component and category names hold
  * gnuplot commands (a line that ends the data block, a quote that ends the
  * string, a backquote) is drawn, and none of the commands runs. */
@@ -924,6 +961,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, plot_draws_each_picture);
     tcase_add_test(tc, plot_many_series_stay_readable);
+    tcase_add_test(tc, map_compare_from_anywhere);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
