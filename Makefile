@@ -119,6 +119,7 @@ bench/%: bench/%.c $(LIB)
 
 test: all $(TEST_BIN)
 	@PRISM=$(abspath $(PRISM)) bash tests/run.sh $(TEST_BIN)
+	@CHECK_LDFLAGS="$(LDFLAGS)" bash tests/install_check.sh $(MAKE) BUILD=$(BUILD) OPT="$(OPT)" LDFLAGS="$(LDFLAGS)"
 
 bench: all $(BENCH_BIN)
 	@bash bench/run.sh
@@ -156,12 +157,27 @@ fuzz: fuzz-build
 demo: all
 	@bash scripts/demo.sh $(PRISM)
 
+# public headers, installed as <prism/DIR/NAME.h>; they include each other
+# as "DIR/NAME.h", so prism.pc adds -I$(includedir)/prism
+PRISM_VERSION := $(shell sed -n 's/^\#define PRISM_VERSION "\(.*\)"/\1/p' sim/sim.h)
+PUBLIC_H := sim/sim.h sim/trace.h sim/tracedb.h sim/dist.h num/num.h devices/dev.h noc/noc.h \
+            workloads/wl.h workloads/wl_forward.h mapper/map.h
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/prism/sim $(DESTDIR)$(PREFIX)/include/prism/devices
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(DATADIR)
 	install -m 755 $(PRISM) $(DESTDIR)$(PREFIX)/bin/prism
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libprism.a
-	install -m 644 sim/sim.h sim/trace.h $(DESTDIR)$(PREFIX)/include/prism/sim/
-	install -m 644 devices/dev.h $(DESTDIR)$(PREFIX)/include/prism/devices/
+	for h in $(PUBLIC_H); do \
+	  install -d $(DESTDIR)$(PREFIX)/include/prism/$$(dirname $$h) && \
+	  install -m 644 $$h $(DESTDIR)$(PREFIX)/include/prism/$$h || exit 1; \
+	done
+	install -d $(DESTDIR)$(DATADIR)/configs
+	install -m 644 configs/*.yaml configs/README.md $(DESTDIR)$(DATADIR)/configs/
+	cp -R tests/fixtures $(DESTDIR)$(DATADIR)/tests-fixtures.tmp && rm -rf $(DESTDIR)$(DATADIR)/tests/fixtures && \
+	  install -d $(DESTDIR)$(DATADIR)/tests && mv $(DESTDIR)$(DATADIR)/tests-fixtures.tmp $(DESTDIR)$(DATADIR)/tests/fixtures
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	  'Name: prism' 'Description: cycle-level discrete-event simulator for heterogeneous AI hardware' \
+	  'Version: $(PRISM_VERSION)' 'Cflags: -I$${includedir} -I$${includedir}/prism' \
+	  'Libs: -L$${libdir} -lprism $(LDLIBS)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/prism.pc
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(wildcard */*.h)
