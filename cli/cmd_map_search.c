@@ -21,7 +21,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: prism map --chip CONFIG --workload SPEC [options] -o schedule.json\n"
-            "       prism map profile --workload DIR [options]   (prism map profile --help)\n\n"
+            "       prism map profile --workload DIR [options]   (prism map profile --help)\n"
+            "       prism map compare [options]                  (prism map compare --help)\n\n"
             "Two-stage mapping of a workload onto a chip of tiers (docs/mapper.md):\n"
             "stage 1 searches each GEMM's tier and split (NSGA-II) for the Pareto front of\n"
             "latency and energy, every candidate priced by the devices' own cost queries;\n"
@@ -218,7 +219,7 @@ int cmd_map_search(int argc, char **argv)
     int json = 0, progress = 0, resident = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         char *end;
         long v;
         switch (c) {
@@ -609,7 +610,7 @@ static int compare_args(int argc, char **argv, compare_opts_t *o)
     optind = 1;
     int c;
     char *end;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'w': snprintf(o->wl_list, sizeof o->wl_list, "%s", optarg); break;
         case 'H': o->hybrid = optarg; break;

@@ -289,6 +289,9 @@ static int parse_filter(trace_t *t, const char *spec)
                         kv);
         }
     }
+    if (t->from >= t->to) /* an empty window would write no row */
+        return fail(t, "--trace-filter: from (%llu ps) is not before to (%llu ps)",
+                    (unsigned long long)t->from, (unsigned long long)t->to);
     return 0;
 }
 
@@ -523,9 +526,27 @@ static char *params_json(const sim_params_t *p)
     return s;
 }
 
+/* every component pattern of the filter names at least one component: a
+ * typo would otherwise give a trace without rows and a run that says nothing */
+static int check_comp_patterns(trace_t *t, sim_t *s)
+{
+    for (int i = 0; i < t->n_comp_pat; i++) {
+        int hit = 0;
+        for (size_t c = 0; c < sim_comp_count(s) && !hit; c++)
+            hit = fnmatch(t->comp_pat[i], sim_comp_name(sim_comp_at(s, c)), 0) == 0;
+        if (!hit)
+            return fail(t, "--trace-filter: component '%s' matches none of the %zu components (e.g. %s)",
+                        t->comp_pat[i], sim_comp_count(s),
+                        sim_comp_count(s) ? sim_comp_name(sim_comp_at(s, 0)) : "none");
+    }
+    return 0;
+}
+
 int trace_begin_run(trace_t *t, sim_t *s, const trace_run_info_t *info)
 {
     t->sim = s;
+    if (check_comp_patterns(t, s))
+        return SIM_ERR_CONFIG;
     char start[64], hash[17] = "";
     iso_now(start, sizeof start);
     const char *text = info && info->config_text ? info->config_text : "";

@@ -796,6 +796,73 @@ START_TEST(map_compare_from_anywhere)
 }
 END_TEST
 
+/* Help and refusals a first-time user meets: prism map --help lists every
+ * option, prism query --help names every table and view a trace can hold,
+ * a config without area says why it is 0 mm2, a trace filter that names no
+ * component or an empty window is refused, and prism chip match --json. */
+START_TEST(help_lists_everything_and_empty_filters_are_refused)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536], help[16384];
+    int rc = run(out, sizeof out, "%s map --help", prism);
+    ck_assert_int_eq(rc, 0);
+    static const char *const map_opts[] = {"--chip", "--workload", "--quality", "--profile",
+                                           "--objective", "--resident-weights", "--population",
+                                           "--pareto", "--plot", "--json", "map compare"};
+    for (size_t i = 0; i < sizeof map_opts / sizeof map_opts[0]; i++)
+        ck_assert_msg(strstr(out, map_opts[i]), "prism map --help lacks %s", map_opts[i]);
+    ck_assert_int_eq(run(out, sizeof out, "%s map -h", prism), 0);
+    /* every table and view of a trace of a schedule run is named in query --help */
+    rc = run(help, sizeof help, "%s query --help", prism);
+    ck_assert_int_eq(rc, 0);
+    char db[512];
+    snprintf(db, sizeof db, "%s", path("s.db"));
+    rc = run(out, sizeof out,
+             "%s map --chip configs/hybrid.yaml --workload tests/fixtures/tiny-gpt2 --population 4"
+             " --generations 1 -o %s > /dev/null && %s run configs/hybrid.yaml --schedule %s"
+             " --trace %s",
+             prism, path("s.json"), prism, path("s.json"), db);
+    ck_assert_msg(rc == 0, "%s", out);
+    rc = run_out(out, sizeof out, "%s query %s \"SELECT name FROM sqlite_master WHERE type IN"
+                 " ('table', 'view')\" --csv",
+                 prism, db);
+    ck_assert_int_eq(rc, 0);
+    int names = 0;
+    for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (!strcmp(l, "name"))
+            continue;
+        char word[128];
+        snprintf(word, sizeof word, "%s", l);
+        ck_assert_msg(strstr(help, word), "prism query --help does not name %s", word);
+        names++;
+    }
+    ck_assert_int_ge(names, 20);
+    /* 0 mm2 with the reason */
+    EXPECT_RUN(0, "none of its 9 components has an area model", out, "%s chip area configs/demo.yaml",
+               prism);
+    /* filters that would write nothing */
+    EXPECT_RUN(2, "component 'foo' matches none", out,
+               "%s run configs/demo.yaml --trace %s --force --trace-filter component=foo", prism,
+               path("f.db"));
+    ck_assert_int_eq(lines(out), 1);
+    EXPECT_RUN(2, "is not before to", out,
+               "%s run configs/demo.yaml --trace %s --force --trace-filter from=20us,to=10us",
+               prism, path("f.db"));
+    ck_assert_int_eq(lines(out), 1);
+    /* chip match --json */
+    rc = run_out(out, sizeof out, "%s chip match configs/hybrid.yaml --tier rram -o %s --json",
+                 prism, path("r.yaml"));
+    ck_assert_msg(rc == 0, "%s", out);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_GetObjectItem(j, "units")->valuedouble >= 1);
+    ck_assert(fabs(cJSON_GetObjectItem(j, "difference_pct")->valuedouble) < 5);
+    cJSON_Delete(j);
+}
+END_TEST
+
 /* issue 22, finding 1: a trace whose component and category names hold
  * gnuplot commands (a line that ends the data block, a quote that ends the
  * string, a backquote) is drawn, and none of the commands runs. */
@@ -962,6 +1029,7 @@ static Suite *suite(void)
     tcase_add_test(tc, plot_draws_each_picture);
     tcase_add_test(tc, plot_many_series_stay_readable);
     tcase_add_test(tc, map_compare_from_anywhere);
+    tcase_add_test(tc, help_lists_everything_and_empty_filters_are_refused);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
