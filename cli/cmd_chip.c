@@ -508,12 +508,9 @@ static int match_main(int argc, char **argv)
     const char *tier_opt = NULL, *out_path = NULL, *name_opt = NULL;
     int json = 0;
     static const struct option opts[] = {
-        {"tier", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},
-        {"name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"tier", required_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'}, {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     opterr = 0;
     optind = 1;
@@ -811,10 +808,11 @@ static int match_main(int argc, char **argv)
                count, unit_um2 * 1e-6, kept_um2 * 1e-6, ck.die_um2 * 1e-6, ca.die_um2 * 1e-6,
                100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
     } else
-        printf("%s: %ld x %s (%.4f mm2 each) + shared %.3f mm2 = %.3f mm2 (%s: %.3f mm2, %+.2f %%)\n",
-               out_path, count, sim_comp_model(sim_comp_at(s, (size_t)tmpl)), unit_um2 * 1e-6,
-               kept_um2 * 1e-6, ck.die_um2 * 1e-6, path, ca.die_um2 * 1e-6,
-               100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
+        printf(
+            "%s: %ld x %s (%.4f mm2 each) + shared %.3f mm2 = %.3f mm2 (%s: %.3f mm2, %+.2f %%)\n",
+            out_path, count, sim_comp_model(sim_comp_at(s, (size_t)tmpl)), unit_um2 * 1e-6,
+            kept_um2 * 1e-6, ck.die_um2 * 1e-6, path, ca.die_um2 * 1e-6,
+            100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
     chip_area_free(&ck);
     sim_destroy(chk);
 done:

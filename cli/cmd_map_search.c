@@ -161,8 +161,8 @@ static int plot_pareto(const map_search_result_t *r, const char *png, const char
         for (size_t j = i + 1; j < r->n_baselines; j++)
             if (r->baseline[j].latency_ps == bi->latency_ps &&
                 r->baseline[j].energy_pj == bi->energy_pj && len < (int)sizeof names)
-                len += snprintf(names + len, sizeof names - (size_t)len, " = %s",
-                                r->baseline[j].name);
+                len +=
+                    snprintf(names + len, sizeof names - (size_t)len, " = %s", r->baseline[j].name);
         fprintf(base, "%.9g %.9g %d ", bi->latency_ps / 1e9, bi->energy_pj / 1e9,
                 label++ % 2 ? -1 : 1);
         plot_data_word(base, names);
@@ -618,9 +618,8 @@ static int compare_args(int argc, char **argv, compare_opts_t *o)
         case 'X': o->homog[1] = optarg; break;
         case 'P': o->homog[2] = optarg; break;
         case 'q':
-            if (strncmp(optarg, "kl=", 3) ||
-                (errno = 0, o->so.kl_target = strtod(optarg + 3, &end),
-                 errno || *end || !(o->so.kl_target >= 0))) {
+            if (strncmp(optarg, "kl=", 3) || (errno = 0, o->so.kl_target = strtod(optarg + 3, &end),
+                                              errno || *end || !(o->so.kl_target >= 0))) {
                 fprintf(stderr, "prism map compare: --quality '%s' is not kl=X\n", optarg);
                 return 2;
             }
@@ -690,9 +689,8 @@ static void compare_progress(const compare_opts_t *o, int *step, int total, cons
 
 /* the rows of one workload and phase: the homogeneous chips, the hybrid's
  * naive mappings and its two-stage mapping; the number of rows, or -1 */
-static int compare_one(const compare_opts_t *o, const char *w, int phase,
-                       const map_profile_t *prof, cmp_row_t rows[16], int *step, int total,
-                       double *best_lat, double *best_en)
+static int compare_one(const compare_opts_t *o, const char *w, int phase, const map_profile_t *prof,
+                       cmp_row_t rows[16], int *step, int total, double *best_lat, double *best_en)
 {
     static const char *const homog_name[] = {"all-digital chip", "all-rram chip",
                                              "all-photonic chip"};

@@ -230,7 +230,9 @@ typedef struct energy_bar {
 static int bar_cmp(const void *a, const void *b)
 {
     const energy_bar_t *x = a, *y = b;
-    return x->total < y->total ? 1 : x->total > y->total ? -1 : (x->comp > y->comp) - (x->comp < y->comp);
+    return x->total < y->total   ? 1
+           : x->total > y->total ? -1
+                                 : (x->comp > y->comp) - (x->comp < y->comp);
 }
 
 /* the data and script of the stacked bars; bars sorted by energy, largest first */
@@ -278,8 +280,8 @@ static void energy_draw(FILE *d, FILE *f, const char *data_path, const names_t *
     for (size_t k = 0; k < cats->n; k++) {
         fputs(k ? ", " : "", f);
         plot_quote(f, data_path);
-        fprintf(f, " using %zu%s lc rgb '%s' title columnhead(%zu)", k + 2,
-                k ? "" : ":xtic(1)", plot_colour((int)k), k + 2);
+        fprintf(f, " using %zu%s lc rgb '%s' title columnhead(%zu)", k + 2, k ? "" : ":xtic(1)",
+                plot_colour((int)k), k + 2);
     }
     fputc('\n', f);
 }
@@ -304,7 +306,8 @@ static int plot_energy(trace_db_t *db, plot_t *p)
             cat += 7;
         int k = names_find(&cats, cat ? cat : "?");
         if (k < 0) /* the last colour is for all the smallest categories together */
-            k = names_index(&cats, cats.n < ENERGY_MAXK - 1 ? (cat ? cat : "?") : "other categories");
+            k = names_index(&cats,
+                            cats.n < ENERGY_MAXK - 1 ? (cat ? cat : "?") : "other categories");
         int c = names_index(&comps, (const char *)sqlite3_column_text(st, 0));
         if (c < 0 || k < 0 || c >= ENERGY_MAXC || k >= ENERGY_MAXK)
             break;
@@ -373,11 +376,10 @@ static int plot_timeline(trace_db_t *db, plot_t *p, double end_ps, int top)
         return 1;
     }
     for (size_t c = 0; c < comps.n; c++) {
-        if (trace_db_prepare(
-                db,
-                "SELECT busy_from_ps, busy_ps FROM activities WHERE comp_id = ?1"
-                " AND busy_ps > 0 ORDER BY busy_from_ps",
-                &st)) {
+        if (trace_db_prepare(db,
+                             "SELECT busy_from_ps, busy_ps FROM activities WHERE comp_id = ?1"
+                             " AND busy_ps > 0 ORDER BY busy_from_ps",
+                             &st)) {
             names_free(&comps);
             return db_fail(db, st);
         }

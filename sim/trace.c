@@ -89,8 +89,8 @@ static const char *SCHEMA =
     " a(comp_id, s, e) AS (SELECT comp_id, busy_from_ps, busy_from_ps + busy_ps"
     "   FROM activities WHERE busy_ps > 0),"
     " busy(comp_id, window, busy_ps) AS (SELECT a.comp_id, w.window,"
-    "   SUM(MAX(MIN(a.e, (w.window + 1) * r.end_ps / 100.0) - MAX(a.s, w.window * r.end_ps / 100.0),"
-    "     0))"
+    "   SUM(MAX(MIN(a.e, (w.window + 1) * r.end_ps / 100.0)"
+    "     - MAX(a.s, w.window * r.end_ps / 100.0), 0))"
     "   FROM a, r, w WHERE w.window BETWEEN MIN(99, CAST(a.s * 100.0 / r.end_ps AS INTEGER))"
     "   AND MIN(99, CAST(a.e * 100.0 / r.end_ps AS INTEGER))"
     "   GROUP BY a.comp_id, w.window)"
@@ -535,7 +535,9 @@ static int check_comp_patterns(trace_t *t, sim_t *s)
         for (size_t c = 0; c < sim_comp_count(s) && !hit; c++)
             hit = fnmatch(t->comp_pat[i], sim_comp_name(sim_comp_at(s, c)), 0) == 0;
         if (!hit)
-            return fail(t, "--trace-filter: component '%s' matches none of the %zu components (e.g. %s)",
+            return fail(t,
+                        "--trace-filter: component '%s' matches none of the %zu components "
+                        "(e.g. %s)",
                         t->comp_pat[i], sim_comp_count(s),
                         sim_comp_count(s) ? sim_comp_name(sim_comp_at(s, 0)) : "none");
     }

@@ -665,11 +665,14 @@ int trace_parse_tolerance(const char *text, double *out)
     double v = strtod(text, &end);
     if (end == text || errno != 0 || !isfinite(v) || v < 0)
         return TRACE_DB_ERR_ARG;
-    if (*end == '%') {
+    int percent = *end == '%';
+    if (percent) {
         v /= 100.0;
         end++;
     }
-    if (*end)
+    /* a plain number is a fraction: 5 would be 500 %, surely meant as 5 %,
+     * so a fraction of 1 or more needs its % (100%, 500%) */
+    if (*end || (!percent && v >= 1))
         return TRACE_DB_ERR_ARG;
     *out = v;
     return 0;

@@ -134,7 +134,9 @@ typedef struct trace_diff {
  * the message, naming the file at fault, is then in trace_db_errmsg(a). */
 int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d);
 void trace_diff_free(trace_diff_t *d);
-/* "1%" -> 0.01, "0.01" -> 0.01, "0" -> 0. Returns 0 or TRACE_DB_ERR_ARG. */
+/* "1%" -> 0.01, "0.01" -> 0.01, "0" -> 0, "500%" -> 5. A number without %
+ * is a fraction below 1: "5" (500 % or 5 %?) is refused. Returns 0 or
+ * TRACE_DB_ERR_ARG. */
 int trace_parse_tolerance(const char *text, double *out);
 
 /* ---- Perfetto / Chrome trace-event export ---------------------------------- */

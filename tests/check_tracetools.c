@@ -1182,6 +1182,13 @@ START_TEST(test_parse_tolerance)
     ck_assert_int_eq(trace_parse_tolerance("1%%", &t), TRACE_DB_ERR_ARG);
     ck_assert_int_eq(trace_parse_tolerance("", &t), TRACE_DB_ERR_ARG);
     ck_assert_int_eq(trace_parse_tolerance("nan", &t), TRACE_DB_ERR_ARG);
+    /* without %, a fraction below 1: "5" would silently mean 500 % */
+    ck_assert_int_eq(trace_parse_tolerance("5", &t), TRACE_DB_ERR_ARG);
+    ck_assert_int_eq(trace_parse_tolerance("1", &t), TRACE_DB_ERR_ARG);
+    ck_assert_int_eq(trace_parse_tolerance("0.999", &t), 0);
+    ck_assert_double_eq(t, 0.999);
+    ck_assert_int_eq(trace_parse_tolerance("500%", &t), 0);
+    ck_assert_double_eq(t, 5);
 }
 END_TEST
 

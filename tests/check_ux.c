@@ -721,9 +721,10 @@ START_TEST(plot_many_series_stay_readable)
     long long e = (long long)q1(db, "SELECT end_time_ps FROM runs");
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(h, "INSERT INTO ops(op, name) VALUES(900, 'probe.op');"
-                                     "INSERT INTO components(comp_id, name, model)"
-                                     " VALUES(999, 'idle_probe', 'test')",
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "INSERT INTO ops(op, name) VALUES(900, 'probe.op');"
+                                  "INSERT INTO components(comp_id, name, model)"
+                                  " VALUES(999, 'idle_probe', 'test')",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     for (int i = 0; i < 30; i++) {
@@ -736,8 +737,7 @@ START_TEST(plot_many_series_stay_readable)
                  "INSERT INTO events SELECT %lld, %d, 0, 900, %lld, 0, 1, 0 WHERE %d < 12;",
                  900 + i, i, 900 + i, 1000 + i, 900 + i, 500, 900 + i, e / 2, i, e / 4, 900 + i,
                  e / 2, i);
-        ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s",
-                      sqlite3_errmsg(h));
+        ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
     }
     sqlite3_close(h);
     rc = run(out, sizeof out, "%s plot %s --utilization -o %s", prism, db, path("u.svg"));
@@ -746,7 +746,7 @@ START_TEST(plot_many_series_stay_readable)
     ck_assert_ptr_nonnull(strstr(svg, "idle not shown"));
     ck_assert_ptr_nonnull(strstr(svg, ">probe11<"));
     ck_assert_ptr_null(strstr(svg, ">probe12<")); /* idle: not drawn */
-    ck_assert_ptr_nonnull(strstr(svg, "<image"));  /* strips, not 12 overlaid lines */
+    ck_assert_ptr_nonnull(strstr(svg, "<image")); /* strips, not 12 overlaid lines */
     ck_assert_ptr_null(strstr(svg, ">120<"));
     free(svg);
     rc = run(out, sizeof out, "%s plot %s --energy -o %s", prism, db, path("e.svg"));
@@ -791,8 +791,9 @@ START_TEST(map_compare_from_anywhere)
     ck_assert_int_eq(rc, 0);
     EXPECT_RUN(2, "--digital CONFIG", out, "%s map compare --hybrid %s", prism, path("h.yaml"));
     ck_assert_int_eq(lines(out), 1);
-    EXPECT_RUN(2, "--rram CONFIG", out, "%s map compare --hybrid %s --digital configs/all-digital.yaml",
-               prism, path("h.yaml"));
+    EXPECT_RUN(2, "--rram CONFIG", out,
+               "%s map compare --hybrid %s --digital configs/all-digital.yaml", prism,
+               path("h.yaml"));
 }
 END_TEST
 
@@ -808,9 +809,9 @@ START_TEST(help_lists_everything_and_empty_filters_are_refused)
     char out[65536], help[16384];
     int rc = run(out, sizeof out, "%s map --help", prism);
     ck_assert_int_eq(rc, 0);
-    static const char *const map_opts[] = {"--chip", "--workload", "--quality", "--profile",
-                                           "--objective", "--resident-weights", "--population",
-                                           "--pareto", "--plot", "--json", "map compare"};
+    static const char *const map_opts[] = {
+        "--chip",       "--workload", "--quality", "--profile", "--objective", "--resident-weights",
+        "--population", "--pareto",   "--plot",    "--json",    "map compare"};
     for (size_t i = 0; i < sizeof map_opts / sizeof map_opts[0]; i++)
         ck_assert_msg(strstr(out, map_opts[i]), "prism map --help lacks %s", map_opts[i]);
     ck_assert_int_eq(run(out, sizeof out, "%s map -h", prism), 0);
@@ -825,7 +826,8 @@ START_TEST(help_lists_everything_and_empty_filters_are_refused)
              " --trace %s",
              prism, path("s.json"), prism, path("s.json"), db);
     ck_assert_msg(rc == 0, "%s", out);
-    rc = run_out(out, sizeof out, "%s query %s \"SELECT name FROM sqlite_master WHERE type IN"
+    rc = run_out(out, sizeof out,
+                 "%s query %s \"SELECT name FROM sqlite_master WHERE type IN"
                  " ('table', 'view')\" --csv",
                  prism, db);
     ck_assert_int_eq(rc, 0);
@@ -840,8 +842,8 @@ START_TEST(help_lists_everything_and_empty_filters_are_refused)
     }
     ck_assert_int_ge(names, 20);
     /* 0 mm2 with the reason */
-    EXPECT_RUN(0, "none of its 9 components has an area model", out, "%s chip area configs/demo.yaml",
-               prism);
+    EXPECT_RUN(0, "none of its 9 components has an area model", out,
+               "%s chip area configs/demo.yaml", prism);
     /* filters that would write nothing */
     EXPECT_RUN(2, "component 'foo' matches none", out,
                "%s run configs/demo.yaml --trace %s --force --trace-filter component=foo", prism,
