@@ -24,8 +24,8 @@ static void query_usage(FILE *f)
           "Views: event_log, component_summary, activities, utilization_windows,\n"
           "packet_latency, busiest_links, energy_breakdown, energy_check, power_density,\n"
           "critical_path (docs/trace.md). A run of a schedule (--schedule) adds the\n"
-          "tables workload_ops, unit_tiers, schedule_entries and the view tier_layer\n"
-          "(docs/mapper.md).\n"
+          "tables workload_ops, unit_tiers, schedule_entries and the views tier_layer,\n"
+          "layer_latency (docs/mapper.md).\n"
           "Example: prism query run.db \"SELECT name, utilization, energy_pj FROM "
           "component_summary ORDER BY energy_pj DESC\"\n",
           f);

@@ -1,7 +1,8 @@
 /* After a schedule ran with --trace: the schedule's view of the run into the
  * trace DB, so every activity links to its op, its layer and the tier it ran
  * on: tables workload_ops, unit_tiers, schedule_entries and the view
- * tier_layer (time and energy per tier per layer). */
+ * tier_layer (time and energy per tier per layer) and layer_latency (each
+ * layer's span from its first issue to its last end). */
 #include "cli/cli.h"
 #include "mapper/map.h"
 
@@ -58,7 +59,14 @@ int cli_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_
         " SUM(e.busy_ps) AS busy_ps, SUM(e.energy_pj) AS energy_pj FROM activities e"
         " JOIN components c ON c.comp_id = e.comp_id"
         " LEFT JOIN unit_tiers t ON t.component = c.name LEFT JOIN workload_ops o ON o.op_id ="
-        " e.op_id WHERE c.model <> 'schedule_driver' GROUP BY 1, 2 ORDER BY 2, 1;";
+        " e.op_id WHERE c.model <> 'schedule_driver' GROUP BY 1, 2 ORDER BY 2, 1;"
+        /* per layer: from its first entry's issue to its last entry's end
+         * (layers of a pipelined schedule overlap, so spans do not add up) */
+        "CREATE VIEW IF NOT EXISTS layer_latency AS SELECT layer, COUNT(*) AS entries,"
+        " MIN(issue_ps) AS start_ps, MAX(done_ps) AS end_ps,"
+        " MAX(done_ps) - MIN(issue_ps) AS span_ps, SUM(energy_pj) AS energy_pj,"
+        " GROUP_CONCAT(DISTINCT tier) AS tiers FROM schedule_entries"
+        " WHERE done_ps IS NOT NULL GROUP BY layer ORDER BY layer IS NULL, layer;";
     char *msg = NULL;
     if (sqlite3_exec(h, ddl, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, n, "%s: %s", db, msg ? msg : "?");

@@ -1159,7 +1159,7 @@ START_TEST(test_diff_components_and_zero)
     trace_diff_free(&d);
     trace_db_close(da);
     trace_db_close(db);
-    EXPECT_CMD(1, out, "+inf", diff_main, "diff", a, b, "--tolerance", "1e6", NULL);
+    EXPECT_CMD(1, out, "+inf", diff_main, "diff", a, b, "--tolerance", "1e8%", NULL);
     EXPECT_CMD(2, err, "--tolerance", diff_main, "diff", a, b, "--tolerance", "abc", NULL);
     r = run_cmd(diff_main, "diff", a, NULL);
     ck_assert_int_eq(r.rc, 2);

@@ -865,6 +865,33 @@ START_TEST(help_lists_everything_and_empty_filters_are_refused)
 }
 END_TEST
 
+/* make demo says what matters in under 60 lines and ends with where to look
+ * next (here on a 16-token prompt, the demo's own script); the per-layer
+ * latency view it prints spans each layer from first issue to last end. */
+START_TEST(demo_is_short_and_ends_with_next_steps)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo() || access("scripts/demo.sh", R_OK) != 0)
+        return;
+    char out[65536], db[512];
+    snprintf(db, sizeof db, "%s", path("demo.db"));
+    int rc = run(out, sizeof out, "DEMO_SEQ=16 DEMO_DB=%s DEMO_SCHEDULE=%s bash scripts/demo.sh %s",
+                 db, path("demo.json"), prism);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(lines(out) < 60, "%d lines:\n%s", lines(out), out);
+    ck_assert_ptr_nonnull(strstr(out, "idle_units"));
+    ck_assert_ptr_nonnull(strstr(out, "rram_xbar"));
+    const char *next = strstr(out, "\nNext:\n");
+    ck_assert_ptr_nonnull(next);
+    ck_assert_ptr_nonnull(strstr(next, "report"));
+    /* layer_latency against schedule_entries, layer 0 */
+    ck_assert_double_eq(q1(db, "SELECT span_ps FROM layer_latency WHERE layer = 0"),
+                        q1(db, "SELECT MAX(done_ps) - MIN(issue_ps) FROM schedule_entries"
+                               " WHERE layer = 0"));
+    ck_assert(q1(db, "SELECT count(*) FROM layer_latency WHERE layer IS NOT NULL") == 12);
+}
+END_TEST
+
 /* issue 22, finding 1: a trace whose component and category names hold
  * gnuplot commands (a line that ends the data block, a quote that ends the
  * string, a backquote) is drawn, and none of the commands runs. */
@@ -1032,6 +1059,7 @@ static Suite *suite(void)
     tcase_add_test(tc, plot_many_series_stay_readable);
     tcase_add_test(tc, map_compare_from_anywhere);
     tcase_add_test(tc, help_lists_everything_and_empty_filters_are_refused);
+    tcase_add_test(tc, demo_is_short_and_ends_with_next_steps);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
