@@ -88,7 +88,7 @@ static int plot_profile(const map_profile_t *p, const char *png, char *err, size
     snprintf(cmd, sizeof cmd,
              "gnuplot -e \"set terminal pngcairo size 1400,600 noenhanced; set output '%s'; "
              "set title 'analog sensitivity per projection (%d positions x %d seeds)'; "
-             "set ylabel 'mean KL(p_clean || p_noisy) [nats]'; set logscale y; "
+             "set ylabel 'mean KL(p_clean || p_noisy) [nats]'; set logscale y; set format y '%%g'; "
              "set style fill solid 0.8; set boxwidth 0.7; set xtics rotate by 90 right font ',8'; "
              "set grid ytics; plot '%s' using 1:3:xtic(2) with boxes notitle\" 2>/dev/null || "
              "gnuplot -e \"set terminal png size 1400,600 noenhanced; set output '%s'; "
