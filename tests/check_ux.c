@@ -889,6 +889,11 @@ START_TEST(demo_is_short_and_ends_with_next_steps)
                         q1(db, "SELECT MAX(done_ps) - MIN(issue_ps) FROM schedule_entries"
                                " WHERE layer = 0"));
     ck_assert(q1(db, "SELECT count(*) FROM layer_latency WHERE layer IS NOT NULL") == 12);
+    /* a schedule run over the network: no unit above 100 %, no packet in a unit's busy time */
+    ck_assert(q1(db, "SELECT MAX(utilization) FROM utilization_windows") <= 1.0);
+    ck_assert(q1(db, "SELECT count(*) FROM packet_latency") > 0);
+    ck_assert(q1(db, "SELECT count(*) FROM activities a JOIN ops o USING(op)"
+                     " WHERE o.name = 'noc.packet'") == 0);
 }
 END_TEST
 
