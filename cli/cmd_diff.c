@@ -17,11 +17,14 @@ static void diff_usage(FILE *f)
           "Compares two runs: end_time_ps, energy_pj and events_handled of the run, and\n"
           "per component (matched by name) busy_ps, energy_pj, events and energy by\n"
           "category (energy_pj.<category>), and per link (matched by src->dst) busy_ps,\n"
-          "messages and bytes. Prints the metrics that moved beyond the tolerance,\n"
-          "largest relative change first, then a verdict.\n"
-          "  --tolerance T  relative, as 1% or 0.01 (default 0: any change counts)\n"
+          "messages and bytes. Prints the parameters the two configurations set\n"
+          "differently, then the metrics that moved beyond the tolerance (the run's\n"
+          "first, then components and links by relative change), then a verdict.\n"
+          "  --tolerance T  relative, as 1% or 0.01 (default 0: any change counts; a\n"
+          "                 number without % is a fraction below 1)\n"
           "  --all          list every metric, not only the changed ones\n"
-          "  --json         {\"changed\": bool, \"tolerance\": x, \"metrics\": [...]}\n"
+          "  --json         {\"changed\": bool, \"tolerance\": x, \"parameters\": [...],\n"
+          "                 \"metrics\": [...]}\n"
           "Exit status: 0 same within tolerance, 1 changed, 2 error.\n",
           f);
 }
@@ -78,6 +81,17 @@ static int diff_json(const char *pa, const char *pb, const trace_diff_t *d, int 
                               isfinite(m->rel) ? cJSON_CreateNumber(m->rel) : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "changed", cJSON_CreateBool(m->changed));
     }
+    cJSON *pr = cJSON_CreateArray();
+    cJSON_AddItemToObject(root, "parameters", pr);
+    for (size_t i = 0; i < d->nparams; i++) {
+        const trace_diff_param_t *p = &d->params[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(pr, o);
+        cJSON_AddItemToObject(o, "component", cJSON_CreateString(p->component));
+        cJSON_AddItemToObject(o, "name", cJSON_CreateString(p->name));
+        cJSON_AddItemToObject(o, "a", p->a ? cJSON_CreateString(p->a) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "b", p->b ? cJSON_CreateString(p->b) : cJSON_CreateNull());
+    }
     cJSON *w = cJSON_CreateArray();
     cJSON_AddItemToObject(root, "warnings", w);
     for (size_t i = 0; i < d->nwarn; i++)
@@ -96,6 +110,30 @@ static void diff_text(const trace_diff_t *d, int all, FILE *out)
 {
     char tol[32], rel[32];
     fmt_tol(tol, sizeof tol, d->tolerance);
+    if (d->nparams) { /* the cause first: what the two configurations set differently */
+        out_t *o = out_create(out, OUT_TABLE, 0);
+        if (!o)
+            return;
+        out_set_null_text(o, "(absent)");
+        const char *cols[] = {"component", "parameter", "a", "b"};
+        for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+            out_column(o, cols[i]);
+        for (size_t i = 0; i < d->nparams; i++) {
+            const trace_diff_param_t *p = &d->params[i];
+            out_text(o, p->component);
+            out_text(o, p->name);
+            if (p->a)
+                out_text(o, p->a);
+            else
+                out_null(o);
+            if (p->b)
+                out_text(o, p->b);
+            else
+                out_null(o);
+        }
+        out_finish(o);
+        fputc('\n', out);
+    }
     if (d->nchanged || all) {
         out_t *o = out_create(out, OUT_TABLE, 0);
         if (!o)
@@ -129,7 +167,7 @@ static void diff_text(const trace_diff_t *d, int all, FILE *out)
         out_finish(o);
     }
     if (d->nchanged) {
-        const trace_diff_metric_t *top = &d->m[0]; /* sorted: the largest change first */
+        const trace_diff_metric_t *top = &d->m[d->largest];
         fmt_rel(rel, sizeof rel, top);
         fprintf(out, "changed: %zu of %zu metrics moved beyond the tolerance (%s); largest: %s %s %s\n",
                 d->nchanged, d->n, tol, metric_owner(top), top->metric, rel);

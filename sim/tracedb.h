@@ -120,10 +120,21 @@ typedef struct trace_diff_metric {
     int changed;     /* moved beyond the tolerance, or present in one run only */
 } trace_diff_metric_t;
 
+/* a parameter (the components table's params) that differs between the runs */
+typedef struct trace_diff_param {
+    char *component, *name;
+    char *a, *b; /* the values as text; NULL when the run lacks the component or parameter */
+} trace_diff_param_t;
+
 typedef struct trace_diff {
     double tolerance; /* relative, 0.01 = 1% */
     size_t n, nchanged;
-    trace_diff_metric_t *m; /* changed first, then by |rel| descending, then by name */
+    /* changed first; among them the run-level metrics (end time, energy,
+     * events), then components and links by |rel| descending, then by name */
+    trace_diff_metric_t *m;
+    size_t largest; /* index in m of the changed metric with the largest |rel| (when nchanged) */
+    size_t nparams;
+    trace_diff_param_t *params; /* the configuration change behind it, by component and name */
     size_t nwarn;
     char **warn; /* status not complete, config hashes differ */
 } trace_diff_t;
