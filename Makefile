@@ -40,7 +40,7 @@ ONNX_PROTO ?= /usr/include/onnx/onnx.proto
 GEN_C   := $(BUILD)/gen/onnx.pb-c.c
 GEN_O   := $(BUILD)/gen/onnx.pb-c.o
 
-LIB_SRC := $(wildcard num/*.c sim/*.c devices/*.c noc/*.c workloads/*.c mapper/*.c)
+LIB_SRC := $(wildcard num/*.c sim/*.c devices/*.c noc/*.c workloads/*.c mapper/*.c run/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_O)
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

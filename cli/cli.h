@@ -35,16 +35,9 @@ int cli_pi2_data(const char *spec, long split, struct wl_dataset **ds, struct wl
 
 int cmd_partition(int argc, char **argv); /* cli/cmd_partition.c */
 
-/* Distributed runs (cli/dist.c). Places the components of `s` on `nranks`
- * ranks: from `file` when given, else by the partitioner with the event
- * counts of a pilot run of `pilot_events` on a second sim made by `build`
- * (0 or NULL: every component weighs 1). 0 or 1 with a message in err. */
+/* Prints what a placement (run_place, run/run.h) costs (cli/dist.c). */
 #include "sim/dist.h"
 #include <stdio.h>
-int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
-              int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
-              uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
-              size_t errlen);
 void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint64_t *comp_w,
                          const sim_partition_info_t *info, int json);
 
@@ -58,12 +51,6 @@ int cmd_map_compare(int argc, char **argv); /* cli/cmd_map_search.c: prism map c
 int cli_same_file(const char *a, const char *b);
 int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
 int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
-
-/* After a run with a schedule and --trace: tables workload_ops, unit_tiers,
- * schedule_entries and the view tier_layer in the trace DB (cli/run_trace.c).
- * 0, or 1 with the message in err. */
-struct map_schedule;
-int cli_trace_schedule(const char *db, const struct map_schedule *s, char *err, size_t n);
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);

@@ -23,80 +23,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The tier of a model, for totals: GEMM tiers as the mapper names them
- * (mapper/place.c: systolic -> digital, crossbars -> xbar, photonic cores ->
- * photonic), the vector units with the digital tier, converters, lasers and
- * detectors with the photonic tier, memories and wires apart. */
+/* The tier of a model, for totals: its category from its own record
+ * (devices/dev.h): GEMM tiers as the mapper names them, converters, lasers
+ * and detectors with the photonic tier, memories and wires apart. */
 static const char *model_tier(const char *model)
 {
-    static const struct {
-        const char *model, *tier;
-    } t[] = {
-        {"systolic", "digital"},      {"vector", "digital"},         {"rram_xbar", "xbar"},
-        {"pcm_xbar", "xbar"},         {"mzi_mesh", "photonic"},      {"mrr_bank", "photonic"},
-        {"rns_photonic", "photonic"}, {"dac", "photonic"},           {"adc", "photonic"},
-        {"laser", "photonic"},        {"photodetector", "photonic"}, {"sram", "memory"},
-        {"dram", "memory"},           {"wire", "interconnect"},      {"ptc", "photonic"},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(t[i].model, model) == 0)
-            return t[i].tier;
-    return "other";
+    return dev_model_category(model);
 }
 
-/* 1 when `model` is a GEMM unit of the mapper's tier `tier` ("digital",
- * "xbar", "photonic"). */
+/* 1 when `model` is a GEMM unit (it accepts MVM or GEMM requests) of the
+ * mapper's tier `tier` ("digital", "xbar", "photonic"; NULL: any). */
 static int is_gemm_unit(const char *model, const char *tier)
 {
-    if (strcmp(model, "vector") == 0)
-        return 0;
-    const char *t = model_tier(model);
-    if (strcmp(t, "digital") == 0 || strcmp(t, "xbar") == 0)
-        return !tier || strcmp(t, tier) == 0;
-    int core = strcmp(model, "mzi_mesh") == 0 || strcmp(model, "mrr_bank") == 0 ||
-               strcmp(model, "rns_photonic") == 0 || strcmp(model, "ptc") == 0;
-    return core && (!tier || strcmp(tier, "photonic") == 0);
-}
-
-typedef struct chip_area {
-    size_t n;
-    dev_area_t *area; /* per component (zero for non-devices) */
-    int *device;      /* 1 when the component has an area */
-    double die_um2, offdie_um2;
-} chip_area_t;
-
-static void chip_area_free(chip_area_t *a)
-{
-    free(a->area);
-    free(a->device);
-    memset(a, 0, sizeof *a);
-}
-
-/* Areas of every component of s. 0, or 1 with a message in err. */
-static int chip_area_of(sim_t *s, chip_area_t *out, char *err, size_t n)
-{
-    memset(out, 0, sizeof *out);
-    out->n = sim_comp_count(s);
-    out->area = calloc(out->n ? out->n : 1, sizeof *out->area);
-    out->device = calloc(out->n ? out->n : 1, sizeof *out->device);
-    if (!out->area || !out->device) {
-        chip_area_free(out);
-        snprintf(err, n, "out of memory");
-        return 1;
-    }
-    for (size_t i = 0; i < out->n; i++) {
-        const sim_comp_t *c = sim_comp_at(s, i);
-        if (!dev_model_has_area(sim_comp_model(c)))
-            continue; /* drivers and other non-devices hold no silicon of their own */
-        if (dev_area(c, &out->area[i], err, n)) {
-            chip_area_free(out);
-            return 1;
-        }
-        out->device[i] = 1;
-        out->die_um2 += out->area[i].um2;
-        out->offdie_um2 += out->area[i].offdie_um2;
-    }
-    return 0;
+    return dev_model_is_gemm(model) && (!tier || strcmp(model_tier(model), tier) == 0);
 }
 
 static int load_config(const char *cmd, const char *path, const cli_sets_t *sets, sim_t **s)
@@ -162,7 +101,7 @@ typedef struct group {
 
 /* a chip whose components all lack an area model is 0 mm^2: say why, on
  * stderr (stdout keeps the table, CSV or JSON as asked) */
-static void no_area_note(sim_t *s, const chip_area_t *ca, const char *path)
+static void no_area_note(sim_t *s, const dev_chip_area_t *ca, const char *path)
 {
     for (size_t i = 0; i < ca->n; i++)
         if (ca->device[i])
@@ -182,6 +121,61 @@ static void no_area_note(sim_t *s, const chip_area_t *ca, const char *path)
             "(its models: %s); areas come from device models such as systolic, rram_xbar, "
             "mzi_mesh, sram (prism models lists every model)\n",
             path, sim_comp_count(s), models);
+}
+
+/* `prism chip area --json`: components, models, tiers, totals. */
+static void area_json(const char *path, sim_t *s, const dev_chip_area_t *ca, const group_t *g,
+                      size_t ng, const char *const *tiers, const double *tier_um2,
+                      const double *tier_off, size_t nt)
+{
+    printf("{\"config\": ");
+    out_json_string(stdout, path);
+    printf(", \"components\": [");
+    int first = 1;
+    for (size_t i = 0; i < ca->n; i++) {
+        if (!ca->device[i])
+            continue;
+        const sim_comp_t *c = sim_comp_at(s, i);
+        printf("%s\n  {\"name\": ", first ? "" : ",");
+        first = 0;
+        out_json_string(stdout, sim_comp_name(c));
+        printf(", \"model\": ");
+        out_json_string(stdout, sim_comp_model(c));
+        printf(", \"tier\": ");
+        out_json_string(stdout, model_tier(sim_comp_model(c)));
+        printf(", \"area_mm2\": %.9g, \"offdie_mm2\": %.9g, \"parts_mm2\": {",
+               ca->area[i].um2 * 1e-6, ca->area[i].offdie_um2 * 1e-6);
+        for (size_t p = 0; p < ca->area[i].nparts; p++) {
+            printf("%s", p ? ", " : "");
+            out_json_string(stdout, ca->area[i].part[p].name);
+            printf(": %.9g", ca->area[i].part[p].um2 * 1e-6);
+        }
+        printf("}}");
+    }
+    printf("],\n \"models\": [");
+    for (size_t k = 0; k < ng; k++) {
+        printf("%s\n  {\"model\": ", k ? "," : "");
+        out_json_string(stdout, g[k].model);
+        printf(", \"tier\": ");
+        out_json_string(stdout, g[k].tier);
+        printf(", \"count\": %zu, \"unit_mm2\": ", g[k].count);
+        if (g[k].uniform)
+            printf("%.9g", g[k].first_um2 * 1e-6);
+        else
+            printf("null");
+        printf(", \"total_mm2\": %.9g, \"offdie_mm2\": %.9g}", g[k].total_um2 * 1e-6,
+               g[k].offdie_um2 * 1e-6);
+    }
+    printf("],\n \"tiers\": {");
+    int ft = 1;
+    for (size_t t = 0; t < nt; t++) {
+        if (tier_um2[t] <= 0.0 && tier_off[t] <= 0.0)
+            continue;
+        printf("%s\"%s\": %.9g", ft ? "" : ", ", tiers[t], tier_um2[t] * 1e-6);
+        ft = 0;
+    }
+    printf("},\n \"die_mm2\": %.9g, \"offdie_mm2\": %.9g}\n", ca->die_um2 * 1e-6,
+           ca->offdie_um2 * 1e-6);
 }
 
 static int area_main(int argc, char **argv, cli_sets_t *sets)
@@ -220,8 +214,8 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
     int rc = load_config("chip area", path, sets, &s);
     if (rc)
         return rc;
-    chip_area_t ca;
-    if (chip_area_of(s, &ca, err, sizeof err)) {
+    dev_chip_area_t ca;
+    if (dev_chip_area(s, &ca, err, sizeof err)) {
         fprintf(stderr, "prism chip area: %s: %s\n", path, err);
         sim_destroy(s);
         return 2;
@@ -229,11 +223,20 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
     /* per model, in order of first appearance */
     group_t *g = calloc(ca.n ? ca.n : 1, sizeof *g);
     size_t ng = 0;
-    const char *tiers[] = {"digital", "xbar", "photonic", "memory", "interconnect", "other"};
-    double tier_um2[6] = {0}, tier_off[6] = {0};
+    /* the tier totals are the library's (dev_chip_area: by each model's record) */
+    const char *tiers[] = {"digital", "xbar",         "photonic", "memory",
+                           "network", "interconnect", "other"};
+    enum { NT = sizeof tiers / sizeof *tiers };
+    double tier_um2[NT] = {0}, tier_off[NT] = {0};
+    for (size_t t = 0; t < NT; t++)
+        for (int c = 0; c < DEV_CAT_COUNT; c++)
+            if (!strcmp(tiers[t], dev_category_name((dev_category_t)c))) {
+                tier_um2[t] = ca.cat_um2[c];
+                tier_off[t] = ca.cat_offdie_um2[c];
+            }
     if (!g) {
         fprintf(stderr, "prism chip area: out of memory\n");
-        chip_area_free(&ca);
+        dev_chip_area_free(&ca);
         sim_destroy(s);
         return 1;
     }
@@ -256,62 +259,10 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
         g[k].offdie_um2 += ca.area[i].offdie_um2;
         if (fabs(ca.area[i].um2 - g[k].first_um2) > 1e-9 * (1.0 + g[k].first_um2))
             g[k].uniform = 0;
-        for (size_t t = 0; t < 6; t++)
-            if (strcmp(tiers[t], g[k].tier) == 0) {
-                tier_um2[t] += ca.area[i].um2;
-                tier_off[t] += ca.area[i].offdie_um2;
-            }
     }
     char parts[512];
     if (json) {
-        printf("{\"config\": ");
-        out_json_string(stdout, path);
-        printf(", \"components\": [");
-        int first = 1;
-        for (size_t i = 0; i < ca.n; i++) {
-            if (!ca.device[i])
-                continue;
-            const sim_comp_t *c = sim_comp_at(s, i);
-            printf("%s\n  {\"name\": ", first ? "" : ",");
-            first = 0;
-            out_json_string(stdout, sim_comp_name(c));
-            printf(", \"model\": ");
-            out_json_string(stdout, sim_comp_model(c));
-            printf(", \"tier\": ");
-            out_json_string(stdout, model_tier(sim_comp_model(c)));
-            printf(", \"area_mm2\": %.9g, \"offdie_mm2\": %.9g, \"parts_mm2\": {",
-                   ca.area[i].um2 * 1e-6, ca.area[i].offdie_um2 * 1e-6);
-            for (size_t p = 0; p < ca.area[i].nparts; p++) {
-                printf("%s", p ? ", " : "");
-                out_json_string(stdout, ca.area[i].part[p].name);
-                printf(": %.9g", ca.area[i].part[p].um2 * 1e-6);
-            }
-            printf("}}");
-        }
-        printf("],\n \"models\": [");
-        for (size_t k = 0; k < ng; k++) {
-            printf("%s\n  {\"model\": ", k ? "," : "");
-            out_json_string(stdout, g[k].model);
-            printf(", \"tier\": ");
-            out_json_string(stdout, g[k].tier);
-            printf(", \"count\": %zu, \"unit_mm2\": ", g[k].count);
-            if (g[k].uniform)
-                printf("%.9g", g[k].first_um2 * 1e-6);
-            else
-                printf("null");
-            printf(", \"total_mm2\": %.9g, \"offdie_mm2\": %.9g}", g[k].total_um2 * 1e-6,
-                   g[k].offdie_um2 * 1e-6);
-        }
-        printf("],\n \"tiers\": {");
-        int ft = 1;
-        for (size_t t = 0; t < 6; t++) {
-            if (tier_um2[t] <= 0.0 && tier_off[t] <= 0.0)
-                continue;
-            printf("%s\"%s\": %.9g", ft ? "" : ", ", tiers[t], tier_um2[t] * 1e-6);
-            ft = 0;
-        }
-        printf("},\n \"die_mm2\": %.9g, \"offdie_mm2\": %.9g}\n", ca.die_um2 * 1e-6,
-               ca.offdie_um2 * 1e-6);
+        area_json(path, s, &ca, g, ng, tiers, tier_um2, tier_off, NT);
     } else {
         out_t *out = out_create(stdout, csv ? OUT_CSV : OUT_TABLE, 0);
         if (!out) {
@@ -365,7 +316,7 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
             rc = 1;
         if (!csv && !rc) {
             printf("\nby tier (mm2):");
-            for (size_t t = 0; t < 6; t++)
+            for (size_t t = 0; t < NT; t++)
                 if (tier_um2[t] > 0.0)
                     printf(" %s %.3f", tiers[t], tier_um2[t] * 1e-6);
             printf("\nlogic die: %.3f mm2", ca.die_um2 * 1e-6);
@@ -378,7 +329,7 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
     if (!rc)
         no_area_note(s, &ca, path);
     free(g);
-    chip_area_free(&ca);
+    dev_chip_area_free(&ca);
     sim_destroy(s);
     return rc;
 }
@@ -550,8 +501,8 @@ static int match_main(int argc, char **argv)
     if (rc)
         return rc;
     char err[1024];
-    chip_area_t ca;
-    if (chip_area_of(s, &ca, err, sizeof err)) {
+    dev_chip_area_t ca;
+    if (dev_chip_area(s, &ca, err, sizeof err)) {
         fprintf(stderr, "prism chip match: %s: %s\n", path, err);
         sim_destroy(s);
         return 2;
@@ -569,7 +520,7 @@ static int match_main(int argc, char **argv)
     if (tmpl < 0) {
         fprintf(stderr, "prism chip match: %s has no %s unit to copy (--tier %s)\n", path, tier_opt,
                 tier_opt);
-        chip_area_free(&ca);
+        dev_chip_area_free(&ca);
         sim_destroy(s);
         return 2;
     }
@@ -607,7 +558,7 @@ static int match_main(int argc, char **argv)
         else
             fprintf(stderr, "prism chip match: out of memory\n");
         free(keep);
-        chip_area_free(&ca);
+        dev_chip_area_free(&ca);
         sim_destroy(s);
         return keep ? 2 : 1;
     }
@@ -786,9 +737,9 @@ static int match_main(int argc, char **argv)
     }
     /* check what was written: it loads and has the area computed above */
     sim_t *chk = NULL;
-    chip_area_t ck;
+    dev_chip_area_t ck;
     if (sim_config_load(out_path, NULL, &chk, NULL, err, sizeof err) ||
-        chip_area_of(chk, &ck, err, sizeof err)) {
+        dev_chip_area(chk, &ck, err, sizeof err)) {
         fprintf(stderr, "prism chip match: the written %s does not load: %s\n", out_path, err);
         sim_destroy(chk);
         rc = 1;
@@ -813,14 +764,14 @@ static int match_main(int argc, char **argv)
             out_path, count, sim_comp_model(sim_comp_at(s, (size_t)tmpl)), unit_um2 * 1e-6,
             kept_um2 * 1e-6, ck.die_um2 * 1e-6, path, ca.die_um2 * 1e-6,
             100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
-    chip_area_free(&ck);
+    dev_chip_area_free(&ck);
     sim_destroy(chk);
 done:
     for (size_t i = 0; i < nl; i++)
         free(lines[i].text);
     free(lines);
     free(keep);
-    chip_area_free(&ca);
+    dev_chip_area_free(&ca);
     sim_destroy(s);
     return rc;
 }

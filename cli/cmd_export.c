@@ -4,6 +4,7 @@
  * into place, so a failed export leaves no half-written file behind. */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "run/tools.h"
 #include "sim/tracedb.h"
 
 #include <errno.h>
@@ -113,82 +114,7 @@ static int export_main(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "prism export: --to must be after --from\n");
         return 2;
     }
-    trace_db_t *db = NULL;
-    if (trace_db_open(&db, path) != 0) {
-        fprintf(err, "prism export: %s\n", trace_db_errmsg(db));
-        trace_db_close(db);
-        return 2;
-    }
-    int to_stdout = !strcmp(dest, "-");
-    char *tmp = NULL;
-    FILE *f = out;
-    if (!to_stdout) {
-        size_t n = strlen(dest) + 16;
-        tmp = malloc(n);
-        if (!tmp) {
-            trace_db_close(db);
-            fprintf(err, "prism export: out of memory\n");
-            return 2;
-        }
-        snprintf(tmp, n, "%s.tmp", dest);
-        f = fopen(tmp, "w");
-        if (!f) {
-            fprintf(err, "prism export: cannot write %s: %s\n", tmp, strerror(errno));
-            free(tmp);
-            trace_db_close(db);
-            return 2;
-        }
-    }
-    trace_export_stats_t st;
-    int rc = trace_export_perfetto(db, f, &opts, &st);
-    if (rc != 0)
-        fprintf(err, "prism export: %s\n", trace_db_errmsg(db));
-    trace_db_close(db);
-    if (!to_stdout) {
-        if (fclose(f) != 0 && rc == 0) {
-            fprintf(err, "prism export: writing %s failed: %s\n", tmp, strerror(errno));
-            rc = -1;
-        }
-        if (rc == 0 && rename(tmp, dest) != 0) {
-            fprintf(err, "prism export: cannot create %s: %s\n", dest, strerror(errno));
-            rc = -1;
-        }
-        if (rc != 0)
-            remove(tmp);
-        free(tmp);
-    }
-    if (rc != 0)
-        return 2;
-    /* the summary goes where it does not mix with the JSON */
-    FILE *info = to_stdout ? err : out;
-    if (json) {
-        fprintf(info, "{\"file\":");
-        out_json_string(info, path);
-        fprintf(info, ",\"out\":");
-        out_json_string(info, dest);
-        fprintf(info,
-                ",\"complete_events\":%" PRIu64 ",\"instant_events\":%" PRIu64
-                ",\"metadata_events\":%" PRIu64 ",\"extra_tracks\":%" PRIu64 ",\"flows\":%" PRIu64
-                ",\"truncated\":%s}\n",
-                st.complete_events, st.instant_events, st.metadata_events, st.extra_tracks,
-                st.flows, st.truncated ? "true" : "false");
-    } else {
-        fprintf(info,
-                "wrote %s: %" PRIu64 " slices and %" PRIu64 " instant events on %" PRIu64
-                " component threads",
-                to_stdout ? "standard output" : dest, st.complete_events, st.instant_events,
-                (st.metadata_events - 1) / 2 - st.extra_tracks);
-        if (st.extra_tracks)
-            fprintf(info, " (+%" PRIu64 " tracks for activities that overlap on one component)",
-                    st.extra_tracks);
-        if (st.flows)
-            fprintf(info, "; %" PRIu64 " messages as arrows from sender to receiver", st.flows);
-        fputc('\n', info);
-        if (st.truncated)
-            fprintf(info, "stopped after --max-events %" PRIu64 "; later events were left out\n",
-                    opts.max_events);
-    }
-    return 0;
+    return run_export(path, dest, &opts, json, out, err);
 }
 
 int cmd_export(int argc, char **argv)

@@ -6,6 +6,7 @@
 #include "cli/out.h"
 #include "devices/dev_common.h"
 #include "mapper/map.h"
+#include "run/run.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
 
@@ -172,6 +173,125 @@ static int set_op(op_args_t *a, const char *flag, int kind)
     return 0;
 }
 
+/* One option that takes a value (`flag` without "=value"). 0, or -1 after
+ * the message. */
+static int take_value(op_args_t *a, const char *flag, const char *val)
+{
+    uint64_t d[3];
+    if (!strcmp(flag, "--device"))
+        a->device = val;
+    else if (!strcmp(flag, "--set")) {
+        if (a->n_sets == OP_MAX_SETS) {
+            fprintf(stderr, "prism op: too many --set options\n");
+            return -1;
+        }
+        a->sets[a->n_sets++] = val;
+    } else if (!strcmp(flag, "--clock-ghz")) {
+        char *end;
+        errno = 0;
+        a->clock_ghz = strtod(val, &end);
+        if (errno || *end || !(a->clock_ghz > 0) || !isfinite(a->clock_ghz)) {
+            fprintf(stderr, "prism op: --clock-ghz '%s' is not a frequency > 0\n", val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--gemm")) {
+        if (set_op(a, flag, DEV_OP_GEMM))
+            return -1;
+        if (parse_dims(val, d, 3)) {
+            fprintf(stderr, "prism op: --gemm '%s' is not MxKxN with M, K, N >= 1\n", val);
+            return -1;
+        }
+        a->m = d[0], a->k = d[1], a->n = d[2];
+        a->shape_text = val;
+    } else if (!strcmp(flag, "--mvm") || !strcmp(flag, "--program")) {
+        int mvm = !strcmp(flag, "--mvm");
+        if (set_op(a, flag, mvm ? DEV_OP_MVM : DEV_OP_PROGRAM))
+            return -1;
+        if (parse_dims(val, d, 2)) {
+            fprintf(stderr, "prism op: %s '%s' is not RxC with R, C >= 1\n", flag, val);
+            return -1;
+        }
+        a->rows = d[0], a->cols = d[1];
+        a->shape_text = val;
+    } else if (!strcmp(flag, "--samples")) {
+        if (set_op(a, flag, DEV_OP_CONVERT))
+            return -1;
+        if (sim_parse_uint(val, &a->m) || a->m == 0) {
+            fprintf(stderr, "prism op: --samples '%s' is not a count >= 1\n", val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--vector")) {
+        if (set_op(a, flag, DEV_OP_VECTOR))
+            return -1;
+        a->vfunc = dev_vfunc_parse(val);
+        if (a->vfunc <= 0) {
+            fprintf(stderr, "prism op: --vector '%s' is not one of %s\n", val,
+                    DEV_VF_CHOICES + 5);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--shape")) {
+        if (parse_dims(val, d, 2)) {
+            fprintf(stderr, "prism op: --shape '%s' is not RxC with R, C >= 1\n", val);
+            return -1;
+        }
+        a->rows = d[0], a->cols = d[1];
+        a->shape_text = val;
+    } else if (!strcmp(flag, "--read") || !strcmp(flag, "--write")) {
+        if (set_op(a, flag, !strcmp(flag, "--read") ? DEV_OP_READ : DEV_OP_WRITE))
+            return -1;
+        if (parse_bytes(val, &a->m) || a->m == 0) {
+            fprintf(stderr, "prism op: %s '%s' is not a byte count >= 1 (e.g. 4096, 64KiB)\n",
+                    flag, val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--addr")) {
+        if (parse_bytes(val, &a->addr)) {
+            fprintf(stderr, "prism op: --addr '%s' is not an address >= 0\n", val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--vectors")) {
+        if (sim_parse_uint(val, &a->vectors) || a->vectors == 0) {
+            fprintf(stderr, "prism op: --vectors '%s' is not a count >= 1\n", val);
+            return -1;
+        }
+        a->vectors_set = 1;
+    } else if (!strcmp(flag, "--read-after")) {
+        if (parse_duration_s(val, &a->read_after_s)) {
+            fprintf(stderr,
+                    "prism op: --read-after '%s' is not a time >= 0 (e.g. 3600s, 10ms, 1h)\n",
+                    val);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--weight-id")) {
+        if (sim_parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
+            fprintf(stderr, "prism op: --weight-id '%s' is not an id in 0..%u\n", val,
+                    UINT32_MAX);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--count")) {
+        if (sim_parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
+            fprintf(stderr,
+                    "prism op: --count '%s' is not a count in [1, %llu] (longer streams: a "
+                    "config with an op_driver, prism run)\n",
+                    val, (unsigned long long)OP_MAX_COUNT);
+            return -1;
+        }
+    } else if (!strcmp(flag, "--outstanding")) {
+        if (sim_parse_uint(val, &a->outstanding) || a->outstanding == 0) {
+            fprintf(stderr, "prism op: --outstanding '%s' is not a count >= 1\n", val);
+            return -1;
+        }
+        a->outstanding_set = 1;
+    } else if (!strcmp(flag, "--seed")) {
+        if (sim_parse_uint(val, &a->seed)) {
+            fprintf(stderr, "prism op: --seed '%s' is not an integer >= 0\n", val);
+            return -1;
+        }
+    } else /* --trace */
+        a->trace_path = val;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, op_args_t *a)
 {
     memset(a, 0, sizeof *a);
@@ -233,118 +353,8 @@ static int parse_args(int argc, char **argv, op_args_t *a)
             }
             val = argv[++i];
         }
-        uint64_t d[3];
-        if (!strcmp(flag, "--device"))
-            a->device = val;
-        else if (!strcmp(flag, "--set")) {
-            if (a->n_sets == OP_MAX_SETS) {
-                fprintf(stderr, "prism op: too many --set options\n");
-                return -1;
-            }
-            a->sets[a->n_sets++] = val;
-        } else if (!strcmp(flag, "--clock-ghz")) {
-            char *end;
-            errno = 0;
-            a->clock_ghz = strtod(val, &end);
-            if (errno || *end || !(a->clock_ghz > 0) || !isfinite(a->clock_ghz)) {
-                fprintf(stderr, "prism op: --clock-ghz '%s' is not a frequency > 0\n", val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--gemm")) {
-            if (set_op(a, flag, DEV_OP_GEMM))
-                return -1;
-            if (parse_dims(val, d, 3)) {
-                fprintf(stderr, "prism op: --gemm '%s' is not MxKxN with M, K, N >= 1\n", val);
-                return -1;
-            }
-            a->m = d[0], a->k = d[1], a->n = d[2];
-            a->shape_text = val;
-        } else if (!strcmp(flag, "--mvm") || !strcmp(flag, "--program")) {
-            int mvm = !strcmp(flag, "--mvm");
-            if (set_op(a, flag, mvm ? DEV_OP_MVM : DEV_OP_PROGRAM))
-                return -1;
-            if (parse_dims(val, d, 2)) {
-                fprintf(stderr, "prism op: %s '%s' is not RxC with R, C >= 1\n", flag, val);
-                return -1;
-            }
-            a->rows = d[0], a->cols = d[1];
-            a->shape_text = val;
-        } else if (!strcmp(flag, "--samples")) {
-            if (set_op(a, flag, DEV_OP_CONVERT))
-                return -1;
-            if (sim_parse_uint(val, &a->m) || a->m == 0) {
-                fprintf(stderr, "prism op: --samples '%s' is not a count >= 1\n", val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--vector")) {
-            if (set_op(a, flag, DEV_OP_VECTOR))
-                return -1;
-            a->vfunc = dev_vfunc_parse(val);
-            if (a->vfunc <= 0) {
-                fprintf(stderr, "prism op: --vector '%s' is not one of %s\n", val,
-                        DEV_VF_CHOICES + 5);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--shape")) {
-            if (parse_dims(val, d, 2)) {
-                fprintf(stderr, "prism op: --shape '%s' is not RxC with R, C >= 1\n", val);
-                return -1;
-            }
-            a->rows = d[0], a->cols = d[1];
-            a->shape_text = val;
-        } else if (!strcmp(flag, "--read") || !strcmp(flag, "--write")) {
-            if (set_op(a, flag, !strcmp(flag, "--read") ? DEV_OP_READ : DEV_OP_WRITE))
-                return -1;
-            if (parse_bytes(val, &a->m) || a->m == 0) {
-                fprintf(stderr, "prism op: %s '%s' is not a byte count >= 1 (e.g. 4096, 64KiB)\n",
-                        flag, val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--addr")) {
-            if (parse_bytes(val, &a->addr)) {
-                fprintf(stderr, "prism op: --addr '%s' is not an address >= 0\n", val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--vectors")) {
-            if (sim_parse_uint(val, &a->vectors) || a->vectors == 0) {
-                fprintf(stderr, "prism op: --vectors '%s' is not a count >= 1\n", val);
-                return -1;
-            }
-            a->vectors_set = 1;
-        } else if (!strcmp(flag, "--read-after")) {
-            if (parse_duration_s(val, &a->read_after_s)) {
-                fprintf(stderr,
-                        "prism op: --read-after '%s' is not a time >= 0 (e.g. 3600s, 10ms, 1h)\n",
-                        val);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--weight-id")) {
-            if (sim_parse_uint(val, &a->weight_id) || a->weight_id > UINT32_MAX) {
-                fprintf(stderr, "prism op: --weight-id '%s' is not an id in 0..%u\n", val,
-                        UINT32_MAX);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--count")) {
-            if (sim_parse_uint(val, &a->count) || a->count == 0 || a->count > OP_MAX_COUNT) {
-                fprintf(stderr,
-                        "prism op: --count '%s' is not a count in [1, %llu] (longer streams: a "
-                        "config with an op_driver, prism run)\n",
-                        val, (unsigned long long)OP_MAX_COUNT);
-                return -1;
-            }
-        } else if (!strcmp(flag, "--outstanding")) {
-            if (sim_parse_uint(val, &a->outstanding) || a->outstanding == 0) {
-                fprintf(stderr, "prism op: --outstanding '%s' is not a count >= 1\n", val);
-                return -1;
-            }
-            a->outstanding_set = 1;
-        } else if (!strcmp(flag, "--seed")) {
-            if (sim_parse_uint(val, &a->seed)) {
-                fprintf(stderr, "prism op: --seed '%s' is not an integer >= 0\n", val);
-                return -1;
-            }
-        } else /* --trace */
-            a->trace_path = val;
+        if (take_value(a, flag, val))
+            return -1;
     }
     return 0;
 }
@@ -881,13 +891,6 @@ static int print_json_result(const op_args_t *a, sim_t *s, sim_comp_t *dut, sim_
     return print_json(o);
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int known_devices(char *buf, size_t n)
 {
     size_t len = 0;
@@ -895,6 +898,12 @@ static int known_devices(char *buf, size_t n)
     for (size_t i = 0; i < dev_model_count() && len + 1 < n; i++)
         len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", dev_model_at(i)->name);
     return 0;
+}
+
+static void say_op(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "prism op: %s\n", msg);
 }
 
 int cmd_op(int argc, char **argv)
@@ -958,7 +967,7 @@ int cmd_op(int argc, char **argv)
     sim_opts_t opts = {.seed = a.seed};
     sim_t *s = sim_create(&opts);
     int exit_code = 0;
-    trace_t *t = NULL;
+    run_t *run = NULL;
     if (!s) {
         fprintf(stderr, "prism op: out of memory\n");
         exit_code = 1;
@@ -985,40 +994,31 @@ int cmd_op(int argc, char **argv)
         exit_code = 2;
         goto out;
     }
-    if (a.trace_path) {
-        char err[1024];
-        trace_opts_t to = {0};
-        if (trace_open(&t, a.trace_path, &to, err, sizeof err)) {
-            fprintf(stderr, "prism op: %s\n", err);
-            exit_code = 1;
-            goto out;
-        }
-        char *args = cli_join_argv(argc, argv);
-        trace_run_info_t info = {NULL, NULL, NULL, args};
-        int rc = trace_begin_run(t, s, &info);
+    /* the run layer: trace, loop, end (run/run.h) */
+    char *args = a.trace_path ? cli_join_argv(argc, argv) : NULL;
+    run_opts_t ro;
+    run_opts_default(&ro);
+    ro.trace_path = a.trace_path;
+    ro.args = args;
+    ro.say = say_op;
+    run = run_create(&ro);
+    if (!run || run_adopt(run, s) || run_trace_begin(run)) {
+        if (!run)
+            fprintf(stderr, "prism op: out of memory\n");
         free(args);
-        if (rc) {
-            fprintf(stderr, "prism op: %s\n", trace_errmsg(t));
-            exit_code = 1;
-            goto out;
-        }
+        exit_code = 1;
+        goto out;
     }
-    double t0 = wall_now();
-    int rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX);
-    double wall = wall_now() - t0;
-    sim_finish(s);
-    if (t) {
-        if (trace_end_run(t, s, rc ? "failed" : "complete", rc ? sim_errmsg(s) : NULL, wall)) {
-            fprintf(stderr, "prism op: %s\n", trace_errmsg(t));
-            if (!rc)
-                exit_code = 1;
-        }
-    }
-    if (rc) {
-        fprintf(stderr, "prism op: %s\n", sim_errmsg(s));
+    free(args);
+    run_exec(run);
+    int end = run_end(run); /* a failure's message is out already */
+    double wall = run_wall_s(run);
+    if (run_status(run) == RUN_FAILED) {
         exit_code = sim_fail_code(s) == SIM_ERR_CONFIG ? 2 : 1; /* an op the device does not do */
         goto out;
     }
+    if (end)
+        exit_code = 1;
     sim_comp_t *dut = sim_comp_find(s, "dut"), *drv = sim_comp_find(s, "drv");
     double sent = stat_named(drv, "requests"), done = stat_named(drv, "completed");
     if (done != sent || done != (double)a.count) {
@@ -1038,7 +1038,7 @@ int cmd_op(int argc, char **argv)
     } else
         print_text(&a, s, dut, drv, clock_hz, &chk);
 out:
-    trace_close(t);
+    run_destroy(run);
     sim_destroy(s);
     plist_free(&dev_p);
     plist_free(&drv_p);

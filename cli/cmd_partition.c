@@ -4,6 +4,7 @@
  * writes the placement for `prism run --partition`, --partition evaluates one
  * written by hand. Exit 0, or 2 on bad input. */
 #include "cli/cli.h"
+#include "run/run.h"
 #include "sim/dist.h"
 
 #include <getopt.h>
@@ -110,7 +111,7 @@ int cmd_partition(int argc, char **argv)
     int rc = 2;
     if (!rank_of || !w)
         snprintf(err, sizeof err, "out of memory");
-    else if (!cli_place(s, (int)ranks, file, pilot, build, &b, rank_of, w, &info, err, sizeof err))
+    else if (!run_place(s, (int)ranks, file, pilot, build, &b, rank_of, w, &info, err, sizeof err))
         rc = 0;
     if (rc)
         fprintf(stderr, "prism partition: %s\n", err);

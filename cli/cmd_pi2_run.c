@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/out.h"
 #include "noc/noc.h"
+#include "run/run.h"
 #include "sim/trace.h"
 #include "workloads/pi2.h"
 #include "workloads/wl.h"
@@ -37,13 +38,6 @@ typedef struct fab_res {
     double wall_s;
 } fab_res_t;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static double stat_sum(sim_t *s, const char *name)
 {
     double v = 0;
@@ -66,36 +60,88 @@ static wl_pi2_net_t *quantized_copy(const wl_pi2_net_t *net, double q)
     return c;
 }
 
+static int pi2_quiet; /* the run failed: fabric_run says so in its own words */
+static void say_pi2(void *ctx, const char *msg)
+{
+    (void)ctx;
+    if (!pi2_quiet)
+        fprintf(stderr, "prism pi2 run: %s\n", msg);
+}
+
+/* The fabric of `net` with the run's options (and its network, in *nc). 0,
+ * or 2 after the message. */
+static int fabric_config(const wl_pi2_net_t *net, const fab_opts_t *o, noc_pi2_fabric_t *fp,
+                         noc_cfg_t *ncp)
+{
+    noc_pi2_fabric_defaults(fp);
+    fp->n_layers = net->n_layers;
+    for (int l = 0; l < net->n_layers; l++)
+        fp->layer[l] = (noc_pi2_layer_t){net->dims[l], net->dims[l + 1], net->k[l], net->w[l]};
+    fp->ps_per_unit = o->ps_per_unit;
+    fp->resolution_ps = (sim_time_t)o->resolution_ps;
+    fp->link_ps = (sim_time_t)o->link_ps;
+    fp->drop = o->drop;
+    fp->output_jitter = o->jitter;
+    fp->packet_jitter = o->packet_jitter;
+    if (o->noc) {
+        char e2[256];
+        noc_cfg_default(ncp);
+        char kbuf[16];
+        snprintf(kbuf, sizeof kbuf, "%ld", o->noc_k);
+        if (noc_cfg_set(ncp, "k", kbuf, e2, sizeof e2) ||
+            noc_cfg_set(ncp, "traffic", "none", e2, sizeof e2) ||
+            noc_cfg_set(ncp, "rate", "0", e2, sizeof e2) || noc_cfg_check(ncp, e2, sizeof e2)) {
+            fprintf(stderr, "prism pi2 run: network: %s\n", e2);
+            return 2;
+        }
+        fp->network = ncp;
+    }
+    return 0;
+}
+
+/* Trace, loop and end through the run layer (run/run.h); 0, or 1 after the
+ * message (the fabric failed, or its trace could not start). */
+static int fabric_exec(sim_t *s, const fab_opts_t *o, fab_res_t *r)
+{
+    /* the run layer: trace, loop, end (run/run.h) */
+    run_opts_t ro;
+    run_opts_default(&ro);
+    ro.trace_path = o->trace;
+    ro.trace.filter = o->filter;
+    ro.trace.messages = o->messages;
+    ro.label = "pi2";
+    ro.args = o->argv_text;
+    ro.say = say_pi2;
+    run_t *run = run_create(&ro);
+    if (!run || run_adopt(run, s) || run_trace_begin(run)) {
+        if (!run)
+            fprintf(stderr, "prism pi2 run: out of memory\n");
+        run_destroy(run);
+        return 1;
+    }
+    run_exec(run);
+    int failed = run_status(run) == RUN_FAILED;
+    pi2_quiet = failed; /* the fabric's failure is said once, just after */
+    run_end(run);
+    pi2_quiet = 0;
+    r->wall_s = run_wall_s(run);
+    run_destroy(run);
+    if (failed) {
+        fprintf(stderr, "prism pi2 run: the fabric failed: %s\n", sim_errmsg(s));
+        return 1;
+    }
+    return 0;
+}
+
 static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const fab_opts_t *o,
                       fab_res_t *r)
 {
     memset(r, 0, sizeof *r);
     int rows = o->rows > 0 && o->rows < test->rows ? (int)o->rows : test->rows;
     noc_pi2_fabric_t f;
-    noc_pi2_fabric_defaults(&f);
-    f.n_layers = net->n_layers;
-    for (int l = 0; l < net->n_layers; l++)
-        f.layer[l] = (noc_pi2_layer_t){net->dims[l], net->dims[l + 1], net->k[l], net->w[l]};
-    f.ps_per_unit = o->ps_per_unit;
-    f.resolution_ps = (sim_time_t)o->resolution_ps;
-    f.link_ps = (sim_time_t)o->link_ps;
-    f.drop = o->drop;
-    f.output_jitter = o->jitter;
-    f.packet_jitter = o->packet_jitter;
     noc_cfg_t nc;
-    if (o->noc) {
-        char e2[256];
-        noc_cfg_default(&nc);
-        char kbuf[16];
-        snprintf(kbuf, sizeof kbuf, "%ld", o->noc_k);
-        if (noc_cfg_set(&nc, "k", kbuf, e2, sizeof e2) ||
-            noc_cfg_set(&nc, "traffic", "none", e2, sizeof e2) ||
-            noc_cfg_set(&nc, "rate", "0", e2, sizeof e2) || noc_cfg_check(&nc, e2, sizeof e2)) {
-            fprintf(stderr, "prism pi2 run: network: %s\n", e2);
-            return 2;
-        }
-        f.network = &nc;
-    }
+    if (fabric_config(net, o, &f, &nc))
+        return 2;
     sim_opts_t so = {.seed = o->seed};
     sim_t *s = sim_create(&so);
     if (!s) {
@@ -111,31 +157,11 @@ static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const f
         sim_destroy(s);
         return 2;
     }
-    trace_t *t = NULL;
-    if (o->trace) {
-        trace_opts_t to = {.filter = o->filter, .messages = o->messages};
-        trace_run_info_t info = {NULL, NULL, "pi2", o->argv_text};
-        if (trace_open(&t, o->trace, &to, err, sizeof err) || trace_begin_run(t, s, &info)) {
-            fprintf(stderr, "prism pi2 run: %s\n", t ? trace_errmsg(t) : err);
-            trace_close(t);
-            sim_destroy(s);
-            return 1;
-        }
-    }
-    double t0 = now_s();
-    int rc = sim_run(s, SIM_TIME_MAX, UINT64_MAX);
-    sim_finish(s);
-    r->wall_s = now_s() - t0;
-    if (t) {
-        if (trace_end_run(t, s, rc ? "failed" : "complete", rc ? sim_errmsg(s) : NULL, r->wall_s))
-            fprintf(stderr, "prism pi2 run: %s\n", trace_errmsg(t));
-        trace_close(t);
-    }
-    if (rc) {
-        fprintf(stderr, "prism pi2 run: the fabric failed: %s\n", sim_errmsg(s));
+    if (fabric_exec(s, o, r)) {
         sim_destroy(s);
         return 1;
     }
+    int rc = 0;
     const noc_pi2_result_t *res;
     size_t n = noc_pi2_results(sim_comp_at(s, (size_t)plan.readout), &res);
     /* the analytic model on the same grid, its noise drawn independently */

@@ -3,6 +3,7 @@
  * Exit status: 0 ok, 2 bad arguments, unreadable file or bad SQL. */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "run/tools.h"
 #include "sim/tracedb.h"
 
 #include <errno.h>
@@ -29,110 +30,6 @@ static void query_usage(FILE *f)
           "Example: prism query run.db \"SELECT name, utilization, energy_pj FROM "
           "component_summary ORDER BY energy_pj DESC\"\n",
           f);
-}
-
-/* SQLite calls this every few thousand virtual-machine steps; non-zero
- * interrupts the statement (--timeout). */
-static int query_deadline(void *arg)
-{
-    const double *deadline = arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec > *deadline;
-}
-
-static int query_print(trace_db_t *db, const char *sql, out_format_t fmt, size_t max_rows,
-                       int max_rows_set, double timeout_s, FILE *out, FILE *err)
-{
-    sqlite3_stmt *st = NULL;
-    if (trace_db_prepare(db, sql, &st) != 0) {
-        fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
-        return 2;
-    }
-    double deadline = 0;
-    if (timeout_s > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        deadline = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + timeout_s;
-        sqlite3_progress_handler(trace_db_sqlite(db), 1000, query_deadline, &deadline);
-    }
-    /* rows to step through: the table's max_rows, CSV/JSON only when asked;
-     * one more step tells whether more rows follow (an infinite recursive
-     * CTE never ends otherwise) */
-    size_t limit = fmt == OUT_TABLE || max_rows_set ? max_rows : 0;
-    out_t *o = out_create(out, fmt, max_rows);
-    if (!o) {
-        sqlite3_finalize(st);
-        fprintf(err, "prism query: out of memory\n");
-        return 2;
-    }
-    int ncols = sqlite3_column_count(st);
-    for (int i = 0; i < ncols; i++)
-        out_column(o, sqlite3_column_name(st, i));
-    int rc, stopped = 0;
-    size_t rows = 0;
-    while ((rc = trace_db_step(db, st)) == 1) {
-        if (limit && rows == limit) {
-            stopped = 1;
-            out_rows_stopped(o);
-            break;
-        }
-        rows++;
-        for (int i = 0; i < ncols; i++) {
-            switch (sqlite3_column_type(st, i)) {
-            case SQLITE_NULL: out_null(o); break;
-            case SQLITE_INTEGER: out_int(o, sqlite3_column_int64(st, i)); break;
-            case SQLITE_FLOAT: out_real(o, sqlite3_column_double(st, i)); break;
-            case SQLITE_BLOB: {
-                const unsigned char *b = sqlite3_column_blob(st, i);
-                int n = sqlite3_column_bytes(st, i);
-                char *hex = malloc(2 * (size_t)n + 4);
-                if (!hex) {
-                    out_null(o);
-                    break;
-                }
-                char *p = hex;
-                p += sprintf(p, "x'");
-                for (int k = 0; k < n; k++)
-                    p += sprintf(p, "%02x", b[k]);
-                sprintf(p, "'");
-                out_text(o, hex);
-                free(hex);
-                break;
-            }
-            default: out_text(o, (const char *)sqlite3_column_text(st, i)); break;
-            }
-        }
-    }
-    int interrupted = rc < 0 && sqlite3_errcode(trace_db_sqlite(db)) == SQLITE_INTERRUPT;
-    sqlite3_finalize(st);
-    sqlite3_progress_handler(trace_db_sqlite(db), 0, NULL, NULL);
-    if (rc < 0) { /* the error comes after some rows: close what was printed, then fail */
-        if (rows)
-            out_finish(o);
-        else /* nothing came: only the message, no "(no rows)" or empty result */
-            out_discard(o);
-        if (interrupted) {
-            fprintf(err, "prism query: stopped by --timeout %g s after %zu row%s\n", timeout_s,
-                    rows, rows == 1 ? "" : "s");
-            return 1;
-        }
-        fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
-        return 2;
-    }
-    size_t cut = out_rows_cut(o);
-    if (out_finish(o) != 0) {
-        fprintf(err, "prism query: writing the result failed: %s\n", strerror(errno));
-        return 2;
-    }
-    if (stopped)
-        fprintf(err, "prism query: stopped after %zu rows at --max-rows %zu (more follow; "
-                     "--max-rows 0 for all)\n",
-                rows, max_rows);
-    else if (cut)
-        fprintf(err, "prism query: %zu row%s cut by --max-rows %zu (use --max-rows 0 or --csv for all)\n",
-                cut, cut == 1 ? "" : "s", max_rows);
-    return 0;
 }
 
 static int query_main(int argc, char **argv, FILE *out, FILE *err)
@@ -188,15 +85,8 @@ static int query_main(int argc, char **argv, FILE *out, FILE *err)
         query_usage(err);
         return 2;
     }
-    trace_db_t *db = NULL;
-    if (trace_db_open(&db, path) != 0) {
-        fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
-        trace_db_close(db);
-        return 2;
-    }
-    int rc = query_print(db, sql, fmt, max_rows, max_rows_set, timeout_s, out, err);
-    trace_db_close(db);
-    return rc;
+    run_query_opts_t qo = {fmt, max_rows, max_rows_set, timeout_s};
+    return run_query(path, sql, &qo, out, err);
 }
 
 int cmd_query(int argc, char **argv)

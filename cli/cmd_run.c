@@ -1,128 +1,39 @@
-/* `prism run`: build a simulation from a config, drive it from a libev loop
- * in slices (progress bar, SIGINT/SIGTERM, wall-clock limit), write the trace
- * and print a summary. Exit: 0 complete, 130 interrupted, 1 model failure,
- * 2 bad input. */
+/* `prism run`: options into a run (run/run.h: config, workload or schedule,
+ * MPI ranks, trace, the libev loop with signals and the wall limit), then
+ * the progress bar and the summary. Exit: 0 complete, 130 interrupted,
+ * 1 model failure or truncated, 2 bad input. */
 #include "cli/cli.h"
 #include "cli/defaults.h"
 #include "cli/out.h"
 #include "cli/set.h"
-#include "mapper/map.h"
-#include "sim/dist.h"
-#include "sim/sim.h"
-#include "sim/trace.h"
+#include "run/run.h"
 
-#include <ev.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#define SLICE_EVENTS 65536
-
-typedef struct run {
-    sim_t *sim;
-    struct ev_loop *loop;
-    ev_idle slice;
-    ev_timer progress, wall;
-    ev_signal sigint, sigterm;
-    sim_time_t until;
-    int failed, interrupted;
-    const char *why;
-    double t0;
-    int progress_on;
-    const map_exec_t *sched; /* a workload's schedule: progress in ops done */
-    int dist;                /* a distributed run: stop only when every rank agrees */
-    int stop_req;            /* this rank wants to stop (signal, wall limit) */
-} run_t;
-
-static int mpi_started; /* MPI_Init ran: finalize before exit */
-
-/* A signal before the loop watches for it (while the config loads, the
- * trace opens, ranks agree) is kept here and handled when the loop starts,
- * so the trace still says interrupted. A distributed run keeps this handler
- * throughout: a rank waiting for its peers sees the signal (sim/mpi.c). */
-static volatile sig_atomic_t early_signum;
-static void on_early_signal(int signum)
+/* The progress bar on stderr: ops done of a schedule, or simulated time of
+ * the run's end time, or events handled when the end is not known. */
+static void on_progress(run_t *r, void *ctx)
 {
-    early_signum = signum;
-    sim_dist_note_signal(signum);
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void stop_loop(run_t *r)
-{
-    ev_idle_stop(r->loop, &r->slice);
-    ev_timer_stop(r->loop, &r->progress);
-    ev_timer_stop(r->loop, &r->wall);
-    ev_signal_stop(r->loop, &r->sigint);
-    ev_signal_stop(r->loop, &r->sigterm);
-    ev_break(r->loop, EVBREAK_ALL);
-}
-
-static void on_slice(struct ev_loop *loop, ev_idle *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    run_t *r = w->data;
-    if (r->dist) {
-        int done, stopped;
-        if (early_signum && !r->stop_req) {
-            r->why = early_signum == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM";
-            r->stop_req = 1;
-        }
-        if (sim_dist_run(r->sim, SLICE_EVENTS, r->stop_req, &done, &stopped)) {
-            r->failed = 1;
-            stop_loop(r);
-        } else if (stopped) {
-            r->interrupted = 1;
-            if (!r->why && early_signum) /* seen while waiting for the other ranks */
-                r->why =
-                    early_signum == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM";
-            if (!r->why)
-                r->why = "interrupted (a signal or the wall limit on another rank)";
-            stop_loop(r);
-        } else if (done) {
-            stop_loop(r);
-        }
+    (void)ctx;
+    if (run_rank(r) != 0)
         return;
-    }
-    if (sim_run(r->sim, r->until, SLICE_EVENTS)) {
-        r->failed = 1;
-        stop_loop(r);
-    } else if (sim_done(r->sim) || sim_now(r->sim) >= r->until) {
-        stop_loop(r);
-    }
-}
-
-static void on_progress(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    run_t *r = w->data;
-    double el = wall_now() - r->t0;
-    double rate = el > 0 ? (double)sim_events_handled(r->sim) / el : 0;
+    sim_t *s = run_sim(r);
+    double el = run_elapsed_s(r);
+    double rate = el > 0 ? (double)sim_events_handled(s) / el : 0;
     char now[32];
-    sim_fmt_time(sim_now(r->sim), now, sizeof now);
-    size_t ops_done = 0;
-    if (r->sched && r->sched->n_entries)
-        for (size_t i = 0; i < r->sched->n_entries; i++)
-            ops_done += r->sched->entries[i].res.done != 0;
-    int by_ops = r->sched && r->sched->n_entries && (r->until == SIM_TIME_MAX || r->until == 0);
-    if (by_ops || (r->until != SIM_TIME_MAX && r->until > 0)) {
+    sim_fmt_time(sim_now(s), now, sizeof now);
+    size_t ops_done = 0, n_ops = 0;
+    run_sched_progress(r, &ops_done, &n_ops);
+    sim_time_t until = run_until_ps(r);
+    int by_ops = n_ops && (until == SIM_TIME_MAX || until == 0);
+    if (by_ops || (until != SIM_TIME_MAX && until > 0)) {
         /* the end is known: the run's end time, or the schedule's last op */
-        double frac = by_ops ? (double)ops_done / (double)r->sched->n_entries
-                             : (double)sim_now(r->sim) / (double)r->until;
+        double frac = by_ops ? (double)ops_done / (double)n_ops : (double)sim_now(s) / (double)until;
         int bar = (int)(frac * 30);
         char b[31];
         for (int i = 0; i < 30; i++)
@@ -131,43 +42,21 @@ static void on_progress(struct ev_loop *loop, ev_timer *w, int revents)
         double eta = frac > 0 ? el * (1 - frac) / frac : 0;
         if (by_ops)
             fprintf(stderr, "\r[%s] %5.1f%%  %zu/%zu ops  sim %s  ETA %.0f s   ", b, frac * 100,
-                    ops_done, r->sched->n_entries, now, eta);
+                    ops_done, n_ops, now, eta);
         else
             fprintf(stderr, "\r[%s] %5.1f%%  sim %s  %.2f Mev/s  ETA %.0f s   ", b, frac * 100, now,
                     rate / 1e6, eta);
     } else {
         fprintf(stderr, "\rsim %s  %llu events  %.2f Mev/s   ", now,
-                (unsigned long long)sim_events_handled(r->sim), rate / 1e6);
+                (unsigned long long)sim_events_handled(s), rate / 1e6);
     }
     fflush(stderr);
 }
 
-static void on_wall(struct ev_loop *loop, ev_timer *w, int revents)
+static void say_run(void *ctx, const char *msg)
 {
-    (void)loop;
-    (void)revents;
-    run_t *r = w->data;
-    r->why = "wall-clock limit reached";
-    if (r->dist) {
-        r->stop_req = 1; /* every rank stops after the same window */
-        return;
-    }
-    r->interrupted = 1;
-    stop_loop(r);
-}
-
-static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    run_t *r = w->data;
-    r->why = w->signum == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM";
-    if (r->dist) {
-        r->stop_req = 1;
-        return;
-    }
-    r->interrupted = 1;
-    stop_loop(r);
+    (void)ctx;
+    fprintf(stderr, "prism run: %s\n", msg);
 }
 
 static void usage(FILE *f)
@@ -198,7 +87,8 @@ static void usage(FILE *f)
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
             "  --seed N              random seed (replaces the config's)\n"
             "  --until TIME          stop simulated time at TIME, with a unit (e.g. 100us;\n"
-            "                        'none': no limit; 0 is refused)\n"
+            "                        'none': no limit; 0 and a number without a unit are\n"
+            "                        refused, here as in --set until= and the file)\n"
             "  --wall-limit SECONDS  stop after this much wall time (status interrupted)\n"
             "  --progress            draw the progress bar even when stderr is not a terminal\n"
             "  --json                print the summary as JSON\n"
@@ -217,7 +107,9 @@ static void usage(FILE *f)
             "                        same host is checked by its pid at once)\n"
             "  --help                this text\n\n"
             "Exit status: 0 complete, 130 interrupted (SIGINT, SIGTERM, wall limit),\n"
-            "1 a model failed during the run (or a rank died), 2 bad usage or bad input.\n",
+            "1 a model failed during the run (or a rank died) or the run is truncated (schedule\n"
+            "entries that did not complete: a time limit, a unit that never answered),\n"
+            "2 bad usage or bad input.\n",
             cli_dtype_list());
 }
 
@@ -323,98 +215,103 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
         printf("(prism report DB lists every component)\n");
 }
 
-typedef struct build_ctx {
-    const char *config;
-    const sim_config_over_t *over;
-    const char *workload;
-    const wl_gen_opts_t *wopts;
-    const char *schedule_in;
-} build_ctx_t;
-
-/* A second sim of the same run (the partitioner's pilot). */
-static int build_again(void *ctx, sim_t **out, char *err, size_t n)
+/* The run's summary and, for a distributed run, what the ranks cost. */
+static void print_run(run_t *r, const run_opts_t *ro, int json)
 {
-    build_ctx_t *b = ctx;
-    if (sim_config_load(b->config, b->over, out, NULL, err, n))
-        return 1;
-    if ((b->workload && map_workload_attach(*out, b->workload, b->wopts, err, n)) ||
-        (b->schedule_in && map_schedule_attach_file(*out, b->schedule_in, err, n))) {
-        sim_destroy(*out);
-        *out = NULL;
-        return 1;
+    sim_t *s = run_sim(r);
+    print_summary(s, sim_seed(s), run_status_name(run_status(r)), run_message(r), run_wall_s(r),
+                  json, ro->trace_path, run_trace_rows(r), ro->workload, run_dtype_note(r));
+    if (run_nranks(r) > 1 && !json) {
+        sim_dist_stats_t st;
+        sim_dist_get_stats(s, &st);
+        printf("\nranks       %d, %llu windows, %.2f cross-rank messages per window; slowest rank: "
+               "%.3f s handling events, %.3f s exchanging, %.3f s in the reduction\n",
+               run_nranks(r), (unsigned long long)st.windows,
+               st.windows ? (double)st.messages_sent / (double)st.windows : 0.0, st.run_s,
+               st.exchange_s, st.reduce_s);
+    }
+}
+
+/* The options that depend on each other or on the files, in the order the
+ * checks always ran. 2 when the input is bad. */
+static int check_io(const run_opts_t *ro, int rank, int dist, int force)
+{
+    const trace_opts_t *to = &ro->trace;
+    if (dist && ro->schedule_out) {
+        if (rank == 0)
+            fprintf(stderr, "prism run: --schedule-out is not supported in a distributed run "
+                            "(the driver's schedule lives on one rank)\n");
+        return 2;
+    }
+    if (dist && to->filter && strstr(to->filter, "sample=")) {
+        if (rank == 0)
+            fprintf(stderr, "prism run: --trace-filter sample= keeps every Nth row in handling "
+                            "order, which a distributed run does not have; drop it or run on "
+                            "one rank\n");
+        return 2;
+    }
+    if (!dist && (ro->partition_file || ro->sync != SIM_SYNC_REDUCE) && rank == 0)
+        fprintf(stderr, "prism run: note: --partition and --sync apply to mpirun runs only\n");
+    if (ro->schedule_out && !ro->workload && !ro->schedule_in)
+        return cli_usage_error("run", "--schedule-out needs --workload or --schedule");
+    if (ro->workload && ro->schedule_in)
+        return cli_usage_error("run", "give --workload (map it naively) or --schedule (a mapped "
+                                      "schedule), not both");
+    /* an output must not overwrite an input */
+    const char *inputs[] = {ro->config, ro->schedule_in, ro->workload};
+    const char *in_names[] = {"the config", "the --schedule input", "the --workload file"};
+    const char *outputs[] = {ro->schedule_out, ro->trace_path};
+    const char *out_names[] = {"--schedule-out", "--trace"};
+    for (int oi = 0; oi < 2; oi++)
+        for (int ii = 0; ii < 3; ii++)
+            if (outputs[oi] && inputs[ii] && cli_same_file(outputs[oi], inputs[ii])) {
+                fprintf(stderr, "prism run: %s '%s' names %s: refusing to overwrite an input\n",
+                        out_names[oi], outputs[oi], in_names[ii]);
+                return 2;
+            }
+    if (ro->schedule_out && ro->trace_path && cli_same_file(ro->schedule_out, ro->trace_path)) {
+        fprintf(stderr, "prism run: --schedule-out and --trace name the same file '%s'\n",
+                ro->schedule_out);
+        return 2;
+    }
+    if (ro->trace_path && !force && access(ro->trace_path, F_OK) == 0) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "prism run: %s exists; --force replaces it (or give another --trace DB)\n",
+                    ro->trace_path);
+        return 2;
     }
     return 0;
 }
 
-/* Rank 0 places the components; every rank gets the placement. */
-static int dist_place(sim_t *s, int rank, int nranks, const char *file, uint64_t pilot,
-                      build_ctx_t *b, sim_sync_t sync)
+/* Ranks, checks, load, trace, loop: 0 when the run ran (run_end next),
+ * else the exit status. */
+static int run_checked(run_t *r, const run_opts_t *ro, int force)
 {
-    size_t n = sim_comp_count(s);
-    /* message: [rc][lookahead][rank_of x n] */
-    size_t len = 16 + 4 * n;
-    unsigned char *msg = rank == 0 ? calloc(1, len) : NULL;
-    char err[2048] = "out of memory";
-    int rc = 0;
-    if (rank == 0) {
-        uint64_t *w = calloc(n + 1, sizeof *w);
-        uint32_t *rank_of = calloc(n + 1, sizeof *rank_of);
-        sim_partition_info_t info;
-        rc = !msg || !w || !rank_of ||
-             cli_place(s, nranks, file, pilot, build_again, b, rank_of, w, &info, err, sizeof err);
-        if (rc)
-            fprintf(stderr, "prism run: %s\n", err);
-        if (msg) {
-            uint64_t v[2] = {(uint64_t)rc, rc ? 0 : info.lookahead_ps};
-            memcpy(msg, v, 16);
-            if (!rc)
-                memcpy(msg + 16, rank_of, 4 * n);
-        }
-        free(w);
-        free(rank_of);
-    }
-    void *buf = msg;
-    if (sim_dist_bcast(&buf, &len) || !buf || len < 16)
+    if (run_ranks(r))
         return 2;
-    uint64_t v[2];
-    memcpy(v, buf, 16);
-    rc = v[0] ? 2 : 0;
-    if (!rc && len == 16 + 4 * n) {
-        uint32_t *rank_of = malloc(4 * n + 4);
-        if (rank_of)
-            memcpy(rank_of, (unsigned char *)buf + 16, 4 * n);
-        if (!rank_of || sim_dist_attach(s, rank_of, rank, nranks, v[1], sync)) {
-            fprintf(stderr, "prism run: rank %d: %s\n", rank, sim_errmsg(s));
-            rc = 2;
-        }
-        free(rank_of);
+    int rank = run_rank(r), dist = run_nranks(r) > 1;
+    if (check_io(ro, rank, dist, force) || run_load(r))
+        return 2;
+    if (ro->trace_path) {
+        if (run_trace_begin(r))
+            return 2;
+    } else if (ro->trace.filter || ro->trace.messages) {
+        fprintf(stderr, "prism run: --trace-filter and --trace-messages need --trace DB\n");
+        return 2;
     }
-    free(buf);
-    return rc;
+    run_exec(r);
+    if (rank == 0 && ro->progress)
+        fprintf(stderr, "\n");
+    return 0;
 }
 
-typedef struct rank_trace {
-    trace_t *t;
-    sim_t *s;
-    int rc;
-} rank_trace_t;
+typedef struct run_flags {
+    int progress, json, force, help;
+} run_flags_t;
 
-/* after finish, before the gather: flush this rank's rows into its file */
-static void close_rank_trace(void *ctx)
-{
-    rank_trace_t *rt = ctx;
-    if (!rt->t)
-        return;
-    if (trace_end_run(rt->t, rt->s, "complete", NULL, 0)) {
-        fprintf(stderr, "prism run: %s\n", trace_errmsg(rt->t));
-        rt->rc = 1;
-    }
-    trace_close(rt->t);
-    rt->t = NULL;
-}
-
-/* `sets` is freed by the caller on every path */
-static int run_main(int argc, char **argv, cli_sets_t *sets)
+/* The options into *ro and *f; 0, or the exit status (help: f->help). */
+static int parse_opts(int argc, char **argv, cli_sets_t *sets, run_opts_t *ro, run_flags_t *f)
 {
     static const struct option opts[] = {{"trace", required_argument, NULL, 't'},
                                          {"trace-filter", required_argument, NULL, 'f'},
@@ -442,18 +339,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                                          {"sync", required_argument, NULL, 'Y'},
                                          {"peer-timeout", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
-    const char *partition_file = NULL;
-    long want_ranks = 0;
-    unsigned long long pilot_events = 100000;
-    sim_sync_t sync = SIM_SYNC_REDUCE;
-    const char *trace_path = NULL, *filter = NULL, *workload = NULL, *schedule_out = NULL,
-               *schedule_in = NULL;
-    wl_gen_opts_t wopts;
-    wl_gen_opts_default(&wopts);
-    int messages = 0, progress = 0, json = 0, index = 0, force = 0, dtype_given = 0;
-    char dtype_note[160] = "";
-    sim_config_over_t over = {0};
-    double wall_limit = 0, peer_timeout = 30;
+    sim_config_over_t *over = &ro->over;
     optind = 1;
     opterr = 0;
     int o;
@@ -464,16 +350,16 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
             if (cli_sets_add(sets, optarg, err, sizeof err))
                 return cli_usage_error("run", "%s", err);
             break;
-        case 'F': force = 1; break;
-        case 't': trace_path = optarg; break;
-        case 'f': filter = optarg; break;
-        case 'm': messages = 1; break;
+        case 'F': f->force = 1; break;
+        case 't': ro->trace_path = optarg; break;
+        case 'f': ro->trace.filter = optarg; break;
+        case 'm': ro->trace.messages = 1; break;
         case 's': {
             char *end;
-            over.seed = strtoull(optarg, &end, 0);
+            over->seed = strtoull(optarg, &end, 0);
             if (*end || *optarg == '-' || !*optarg)
                 return cli_usage_error("run", "--seed '%s' is not a non-negative integer", optarg);
-            over.seed_set = 1;
+            over->seed_set = 1;
             break;
         }
         case 'u': {
@@ -487,53 +373,53 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
                         optarg);
                 return 2;
             }
-            over.until_ps = ps;
-            over.until_set = 1;
+            over->until_ps = ps;
+            over->until_set = 1;
             break;
         }
         case 'w': {
             char *end;
-            wall_limit = strtod(optarg, &end);
-            if (*end || !(wall_limit > 0))
+            ro->wall_limit = strtod(optarg, &end);
+            if (*end || !(ro->wall_limit > 0))
                 return cli_usage_error(
                     "run", "--wall-limit '%s' is not a positive number of seconds", optarg);
             break;
         }
         case 'T': {
             char *end;
-            peer_timeout = strtod(optarg, &end);
-            if (*end || !(peer_timeout > 0))
+            ro->peer_timeout = strtod(optarg, &end);
+            if (*end || !(ro->peer_timeout > 0))
                 return cli_usage_error(
                     "run", "--peer-timeout '%s' is not a positive number of seconds", optarg);
             break;
         }
-        case 'p': progress = 1; break;
-        case 'i': index = 1; break;
-        case 'j': json = 1; break;
-        case 'W': workload = optarg; break;
-        case 'O': schedule_out = optarg; break;
-        case 'R': schedule_in = optarg; break;
+        case 'p': f->progress = 1; break;
+        case 'i': ro->trace.index = 1; break;
+        case 'j': f->json = 1; break;
+        case 'W': ro->workload = optarg; break;
+        case 'O': ro->schedule_out = optarg; break;
+        case 'R': ro->schedule_in = optarg; break;
         case 'S':
         case 'B':
         case 'K':
         case 'P':
         case 'D':
-            if (cli_workload_opt("run", o, optarg, &wopts, &dtype_given))
+            if (cli_workload_opt("run", o, optarg, &ro->wopts, &ro->dtype_given))
                 return 2;
             break;
         case 'N': {
             char *end;
-            want_ranks = strtol(optarg, &end, 10);
-            if (*end || want_ranks < 1 || want_ranks > 65536) {
+            ro->want_ranks = strtol(optarg, &end, 10);
+            if (*end || ro->want_ranks < 1 || ro->want_ranks > 65536) {
                 fprintf(stderr, "prism run: --ranks '%s' is not a count in 1..65536\n", optarg);
                 return 2;
             }
             break;
         }
-        case 'Q': partition_file = optarg; break;
+        case 'Q': ro->partition_file = optarg; break;
         case 'E': {
             char *end;
-            pilot_events = strtoull(optarg, &end, 10);
+            ro->pilot_events = strtoull(optarg, &end, 10);
             if (*end || *optarg == '-') {
                 fprintf(stderr, "prism run: --pilot-events '%s' is not a count\n", optarg);
                 return 2;
@@ -542,18 +428,32 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
         }
         case 'Y':
             if (!strcmp(optarg, "reduce"))
-                sync = SIM_SYNC_REDUCE;
+                ro->sync = SIM_SYNC_REDUCE;
             else if (!strcmp(optarg, "null"))
-                sync = SIM_SYNC_NULL;
+                ro->sync = SIM_SYNC_NULL;
             else {
                 fprintf(stderr, "prism run: --sync '%s' is not reduce or null\n", optarg);
                 return 2;
             }
             break;
-        case 'h': usage(stdout); return 0;
+        case 'h': usage(stdout); f->help = 1; return 0;
         default: return cli_bad_option("run", o, argv);
         }
     }
+    return 0;
+}
+
+/* `sets` is freed by the caller on every path */
+static int run_main(int argc, char **argv, cli_sets_t *sets)
+{
+    run_opts_t ro;
+    run_opts_default(&ro);
+    sim_config_over_t *over = &ro.over;
+    run_flags_t fl = {0};
+    int prc = parse_opts(argc, argv, sets, &ro, &fl);
+    if (prc || fl.help)
+        return prc;
+    int progress = fl.progress, json = fl.json, force = fl.force;
     if (optind != argc - 1) {
         if (optind >= argc)
             return cli_usage_error("run", "needs a config file (prism run CONFIG.yaml)");
@@ -572,331 +472,38 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     if (sets->n > 64 || cli_sets_point(sets, 0, set_kv, set_buf, sizeof set_buf)) {
         return cli_usage_error("run", "too many or too long --set values");
     }
-    over.set = set_kv;
-    over.nset = sets->n;
-    /* ranks: from mpirun's environment; --ranks checks it */
-    int rank = 0, nranks = 1, env_ranks = sim_dist_env_size();
-    if (want_ranks > 1 || env_ranks > 1) {
-        if (!sim_dist_built()) {
-            fprintf(stderr,
-                    "prism run: %ld ranks asked for, but this prism was built without MPI "
-                    "(install Open MPI's mpicc and rebuild: make clean && make)\n",
-                    want_ranks > 1 ? want_ranks : (long)env_ranks);
-            return 2;
-        }
-        if (env_ranks <= 1) {
-            fprintf(stderr, "prism run: --ranks %ld needs mpirun: mpirun -np %ld prism run ...\n",
-                    want_ranks, want_ranks);
-            return 2;
-        }
-        if (sim_dist_init(&rank, &nranks, err, sizeof err)) {
-            fprintf(stderr, "prism run: %s\n", err);
-            return 2;
-        }
-        mpi_started = 1;
-        if (want_ranks && want_ranks != nranks) {
-            if (rank == 0)
-                fprintf(stderr, "prism run: --ranks %ld but mpirun started %d ranks\n", want_ranks,
-                        nranks);
-            return 2;
-        }
-    }
-    int dist = nranks > 1;
-    if (dist && schedule_out) {
-        if (rank == 0)
-            fprintf(stderr, "prism run: --schedule-out is not supported in a distributed run "
-                            "(the driver's schedule lives on one rank)\n");
-        return 2;
-    }
-    if (dist && filter && strstr(filter, "sample=")) {
-        if (rank == 0)
-            fprintf(stderr, "prism run: --trace-filter sample= keeps every Nth row in handling "
-                            "order, which a distributed run does not have; drop it or run on "
-                            "one rank\n");
-        return 2;
-    }
-    if (!dist && (partition_file || sync != SIM_SYNC_REDUCE) && rank == 0)
-        fprintf(stderr, "prism run: note: --partition and --sync apply to mpirun runs only\n");
-    const char *config = argv[optind];
-    if (schedule_out && !workload && !schedule_in) {
-        return cli_usage_error("run", "--schedule-out needs --workload or --schedule");
-    }
-    if (workload && schedule_in) {
-        return cli_usage_error("run", "give --workload (map it naively) or --schedule (a mapped "
-                                      "schedule), not both");
-    }
-    /* an output must not overwrite an input */
-    const char *inputs[] = {config, schedule_in, workload};
-    const char *in_names[] = {"the config", "the --schedule input", "the --workload file"};
-    const char *outputs[] = {schedule_out, trace_path};
-    const char *out_names[] = {"--schedule-out", "--trace"};
-    for (int oi = 0; oi < 2; oi++)
-        for (int ii = 0; ii < 3; ii++)
-            if (outputs[oi] && inputs[ii] && cli_same_file(outputs[oi], inputs[ii])) {
-                fprintf(stderr, "prism run: %s '%s' names %s: refusing to overwrite an input\n",
-                        out_names[oi], outputs[oi], in_names[ii]);
-                return 2;
-            }
-    if (schedule_out && trace_path && cli_same_file(schedule_out, trace_path)) {
-        fprintf(stderr, "prism run: --schedule-out and --trace name the same file '%s'\n",
-                schedule_out);
-        return 2;
-    }
-    if (trace_path && !force && access(trace_path, F_OK) == 0) {
-        if (rank == 0)
-            fprintf(stderr,
-                    "prism run: %s exists; --force replaces it (or give another --trace DB)\n",
-                    trace_path);
-        return 2;
-    }
-    char *text = NULL;
-    sim_t *s = NULL;
-    if (sim_config_load(config, &over, &s, &text, err, sizeof err)) {
-        if (rank == 0)
-            fprintf(stderr, "prism run: %s\n", err);
-        return 2;
-    }
-    /* the workload computes in the chip's word size unless --dtype says otherwise */
-    size_t wlen = workload ? strlen(workload) : 0;
-    int onnx = wlen > 5 && !strcmp(workload + wlen - 5, ".onnx");
-    if (workload && onnx)
-        snprintf(dtype_note, sizeof dtype_note, "file: the ONNX file's dtypes");
-    else if (workload && !dtype_given &&
-             cli_chip_dtype(s, &wopts.dtype, dtype_note, sizeof dtype_note))
-        dtype_note[0] = '\0';
-    if (workload && dtype_given && !onnx)
-        snprintf(dtype_note, sizeof dtype_note, "%s: --dtype", wl_dtype_name(wopts.dtype));
-    else if (workload && !dtype_note[0])
-        snprintf(dtype_note, sizeof dtype_note, "%s: the model's default",
-                 wl_dtype_name(wopts.dtype));
-    if (workload && map_workload_attach(s, workload, &wopts, err, sizeof err)) {
-        if (rank == 0)
-            fprintf(stderr, "prism run: %s\n", err);
-        sim_destroy(s);
-        free(text);
-        return 2;
-    }
-    if (schedule_in && map_schedule_attach_file(s, schedule_in, err, sizeof err)) {
-        if (rank == 0)
-            fprintf(stderr, "prism run: %s\n", err);
-        sim_destroy(s);
-        free(text);
-        return 2;
-    }
-    build_ctx_t bctx = {config, &over, workload, &wopts, schedule_in};
-    if (dist && dist_place(s, rank, nranks, partition_file, pilot_events, &bctx, sync)) {
-        sim_destroy(s);
-        free(text);
-        return 2;
-    }
-    if (dist)
-        sim_dist_set_peer_timeout(s, peer_timeout);
-    int rc = sim_init(s);
-    if (rc) /* in a distributed run, the rank that owns the component says why */
-        fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
-    if (dist)
-        rc = sim_dist_agree_rc(rc);
-    if (rc) {
-        sim_destroy(s);
-        free(text);
-        return 2;
-    }
-    trace_t *t = NULL;
-    rank_trace_t rt = {NULL, s, 0};
-    if (trace_path) {
-        trace_opts_t to = {.filter = filter, .messages = messages, .index = index};
-        char *args = cli_join_argv(argc, argv);
-        trace_run_info_t info = {config, text, workload ? workload : schedule_in, args};
-        /* the run's database (rank 0), then each rank's file of rows */
-        if (rank == 0 && trace_open(&t, trace_path, &to, err, sizeof err)) {
-            fprintf(stderr, "prism run: %s\n", err);
-            rc = 2;
-        } else if (rank == 0 && trace_begin_run(t, s, &info)) {
-            fprintf(stderr, "prism run: %s\n", trace_errmsg(t));
-            rc = 2;
-        }
-        if (dist && !sim_dist_agree_rc(-rc)) {
-            char rp[4200];
-            sim_dist_trace_rank_path(rp, sizeof rp, trace_path, rank);
-            to.index = 0;
-            if (trace_open(&rt.t, rp, &to, err, sizeof err)) {
-                fprintf(stderr, "prism run: %s\n", err);
-                rc = 2;
-            } else if (trace_begin_run(rt.t, s, &info)) {
-                fprintf(stderr, "prism run: %s\n", trace_errmsg(rt.t));
-                rc = 2;
-            }
-            rc = -sim_dist_agree_rc(-rc);
-        } else if (dist) {
-            rc = 2;
-        }
+    over->set = set_kv;
+    over->nset = sets->n;
+    ro.config = argv[optind];
+    ro.signals = 1;
+    ro.say = say_run;
+    /* the bar: on a terminal, or when asked; rank 0 only (on_progress) */
+    if (progress || isatty(2))
+        ro.progress = on_progress;
+    char *args = ro.trace_path ? cli_join_argv(argc, argv) : NULL;
+    ro.args = args;
+    run_t *r = run_create(&ro);
+    if (!r) {
         free(args);
-        if (rc) {
-            trace_close(rt.t);
-            trace_close(t);
-            sim_destroy(s);
-            free(text);
-            return 2;
-        }
-    } else if (filter || messages) {
-        fprintf(stderr, "prism run: --trace-filter and --trace-messages need --trace DB\n");
-        sim_destroy(s);
-        free(text);
-        return 2;
+        fprintf(stderr, "prism run: out of memory\n");
+        return 1;
     }
-
-    run_t r = {.sim = s, .until = sim_until_ps(s) ? sim_until_ps(s) : SIM_TIME_MAX};
-    r.loop = ev_default_loop(EVFLAG_AUTO);
-    r.dist = dist;
-    r.progress_on = rank == 0 && (progress || isatty(2));
-    if (!dist && (workload || schedule_in)) {
-        const char *driver = NULL;
-        if (!map_find_driver(s, &driver, err, sizeof err))
-            r.sched = map_exec_attached(sim_comp_find(s, driver));
+    int rc = run_checked(r, &ro, force);
+    if (!rc) {
+        rc = run_end(r);
+        if (run_rank(r) == 0)
+            print_run(r, &ro, json);
     }
-    ev_idle_init(&r.slice, on_slice);
-    r.slice.data = &r;
-    ev_idle_start(r.loop, &r.slice);
-    ev_signal_init(&r.sigint, on_signal, SIGINT);
-    r.sigint.data = &r;
-    ev_signal_init(&r.sigterm, on_signal, SIGTERM);
-    r.sigterm.data = &r;
-    if (!dist) { /* a distributed run keeps on_early_signal (on_slice reads it) */
-        ev_signal_start(r.loop, &r.sigint);
-        ev_signal_start(r.loop, &r.sigterm);
-    }
-    if (r.progress_on) {
-        ev_timer_init(&r.progress, on_progress, 0.25, 0.25);
-        r.progress.data = &r;
-        ev_timer_start(r.loop, &r.progress);
-    }
-    if (wall_limit > 0) {
-        ev_timer_init(&r.wall, on_wall, wall_limit, 0);
-        r.wall.data = &r;
-        ev_timer_start(r.loop, &r.wall);
-    }
-    if (early_signum && !dist) { /* a signal came during setup */
-        ev_signal early;
-        ev_signal_init(&early, on_signal, early_signum);
-        early.data = &r;
-        on_signal(r.loop, &early, 0);
-    }
-    r.t0 = wall_now();
-    ev_run(r.loop, 0);
-    double wall = wall_now() - r.t0;
-    if (r.progress_on) {
-        on_progress(r.loop, &r.progress, 0);
-        fprintf(stderr, "\n");
-    }
-    if (dist) {
-        /* agree the end, finish, flush the rank files, gather on rank 0; when
-         * a rank is gone: finish here, flush, tell rank 0, which merges the
-         * files of the ranks still there */
-        int frc = sim_dist_finish(s, close_rank_trace, &rt);
-        int fault = sim_dist_faulted(s);
-        if (fault) {
-            r.failed = 1;
-            if (sim_dist_fault_end(s))
-                fprintf(stderr, "prism run: rank %d: out of memory\n", rank);
-        } else if (frc) {
-            fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
-            r.failed = 1;
-        }
-        r.failed |= sim_dist_failed(s);
-        if (rt.rc)
-            r.failed = 1;
-        if (rank != 0) {
-            if (fault)
-                fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
-            /* rank 0 is gone: this rank commits the run's database */
-            if (fault && sim_dist_fault_lead(s) && trace_path &&
-                sim_dist_trace_commit_lead(s, trace_path, nranks, wall, err, sizeof err))
-                fprintf(stderr, "prism run: %s\n", err);
-            sim_destroy(s);
-            free(text);
-            return r.failed ? 1 : r.interrupted ? 130 : 0;
-        }
-        if (t) {
-            int64_t merged = fault
-                                 ? sim_dist_trace_merge_kept(s, trace_path, nranks, err, sizeof err)
-                                 : sim_dist_trace_merge(s, trace_path, nranks, err, sizeof err);
-            if (merged < 0) {
-                fprintf(stderr, "prism run: %s\n", err);
-                r.failed = 1;
-            } else {
-                trace_add_rows(t, (uint64_t)merged);
-            }
-        }
-    } else {
-        sim_finish(s);
-    }
-    const char *status = r.failed ? "failed" : r.interrupted ? "interrupted" : "complete";
-    const char *msg = r.failed ? sim_errmsg(s) : r.interrupted ? r.why : NULL;
-    int exit_code = r.failed ? 1 : r.interrupted ? 130 : 0;
-    uint64_t rows = 0;
-    if (t) {
-        if (trace_end_run(t, s, status, msg, wall)) {
-            fprintf(stderr, "prism run: %s\n", trace_errmsg(t));
-            if (!exit_code)
-                exit_code = 1;
-        }
-        rows = trace_rows(t);
-        trace_close(t);
-    }
-    if (r.failed)
-        fprintf(stderr, "prism run: %s\n", sim_errmsg(s));
-    char density[512]; /* a unit above power_density_limit: said once, not a failure */
-    if (!r.failed && sim_power_density_check(s, density, sizeof density))
-        fprintf(stderr, "prism run: note: %s\n", density);
-    if (trace_path && (workload || schedule_in)) {
-        const char *driver = NULL;
-        map_schedule_t *ms = NULL;
-        if (!map_find_driver(s, &driver, err, sizeof err))
-            ms = map_attached(s, driver);
-        if (ms && cli_trace_schedule(trace_path, ms, err, sizeof err)) {
-            fprintf(stderr, "prism run: %s\n", err);
-            if (!exit_code)
-                exit_code = 1;
-        }
-    }
-    if (schedule_out) {
-        const char *driver = NULL;
-        if (map_find_driver(s, &driver, err, sizeof err) ||
-            map_schedule_write_json(map_attached(s, driver), schedule_out, err, sizeof err)) {
-            fprintf(stderr, "prism run: %s\n", err);
-            if (!exit_code)
-                exit_code = 1;
-        }
-    }
-    print_summary(s, sim_seed(s), status, msg, wall, json, trace_path, rows, workload, dtype_note);
-    if (dist && !json) {
-        sim_dist_stats_t st;
-        sim_dist_get_stats(s, &st);
-        printf("\nranks       %d, %llu windows, %.2f cross-rank messages per window; slowest rank: "
-               "%.3f s handling events, %.3f s exchanging, %.3f s in the reduction\n",
-               nranks, (unsigned long long)st.windows,
-               st.windows ? (double)st.messages_sent / (double)st.windows : 0.0, st.run_s,
-               st.exchange_s, st.reduce_s);
-    }
-    sim_destroy(s);
-    free(text);
-    return exit_code;
+    run_destroy(r);
+    free(args);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_early_signal;
-    sigemptyset(&sa.sa_mask);
-    early_signum = 0;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    run_signals_early();
     cli_sets_t sets = {0};
-    mpi_started = 0;
     int rc = run_main(argc, argv, &sets);
     cli_sets_free(&sets);
-    if (mpi_started)
-        sim_dist_finalize();
     return rc;
 }

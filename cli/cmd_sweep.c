@@ -5,6 +5,7 @@
  * bar over the points and a gnuplot picture. */
 #include "cli/cli.h"
 #include "cli/defaults.h"
+#include "run/run.h"
 #include "cli/out.h"
 #include "cli/plot.h"
 #include "cli/set.h"
@@ -30,7 +31,7 @@ typedef struct comp_fig {
 } comp_fig_t;
 
 typedef struct point {
-    const char *status; /* complete | failed | error */
+    const char *status; /* complete | truncated | failed | error */
     char *message;
     uint64_t end_ps, events;
     double energy_pj, wall_s;
@@ -85,59 +86,51 @@ static void progress(size_t done, size_t n, double t0)
     fflush(stderr);
 }
 
-/* One run at point `i`; figures in *pt. Returns 0, or 2 when the point's
- * input is bad (its message in err). */
+static void say_quiet(void *ctx, const char *msg)
+{
+    (void)ctx; /* the point's row and the line after it say why */
+    (void)msg;
+}
+
+/* One run at point `i` through the run layer (run/run.h); figures in *pt.
+ * Returns 0, or 2 when the point's input is bad (its message in err). */
 static int run_point(const char *config, const char *const *kv, size_t nkv,
                      const sim_config_over_t *base, const char *workload,
                      const wl_gen_opts_t *wopts, int dtype_given, const char *trace_path,
                      point_t *pt, char *err, size_t errlen)
 {
-    sim_config_over_t over = *base;
-    over.set = kv;
-    over.nset = nkv;
-    sim_t *s = NULL;
-    char *text = NULL;
-    if (sim_config_load(config, &over, &s, &text, err, errlen))
+    run_opts_t ro;
+    run_opts_default(&ro);
+    ro.config = config;
+    ro.over = *base;
+    ro.over.set = kv;
+    ro.over.nset = nkv;
+    ro.workload = workload;
+    ro.wopts = *wopts;
+    ro.dtype_given = dtype_given; /* else the chip's word size, per point (it may be swept) */
+    ro.trace_path = trace_path;
+    ro.args = "prism sweep";
+    ro.say = say_quiet;
+    run_t *r = run_create(&ro);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
         return 2;
-    int rc = 0;
-    trace_t *t = NULL;
-    wl_gen_opts_t wo = *wopts;
-    if (workload && !dtype_given) { /* the chip's word size, per point (it may be swept) */
-        char note[160];
-        cli_chip_dtype(s, &wo.dtype, note, sizeof note);
     }
-    if (workload && map_workload_attach(s, workload, &wo, err, errlen))
-        rc = 2;
-    if (!rc && sim_init(s)) {
-        snprintf(err, errlen, "%s", sim_errmsg(s));
-        rc = 2;
+    if (run_load(r) || run_trace_begin(r)) {
+        snprintf(err, errlen, "%s", run_errmsg(r));
+        run_destroy(r);
+        return 2;
     }
-    if (!rc && trace_path) {
-        trace_opts_t to = {0};
-        trace_run_info_t info = {config, text, workload, "prism sweep"};
-        if (trace_open(&t, trace_path, &to, err, errlen) || trace_begin_run(t, s, &info)) {
-            if (t)
-                snprintf(err, errlen, "%s", trace_errmsg(t));
-            rc = 2;
-        }
+    run_exec(r);
+    run_end(r);
+    sim_t *s = run_sim(r);
+    pt->wall_s = run_wall_s(r);
+    pt->status = run_status_name(run_status(r));
+    pt->message = run_message(r) ? strdup(run_message(r)) : NULL;
+    if (trace_path && !strcmp(pt->status, "complete") && run_exit_code(r)) {
+        pt->status = "failed"; /* the trace could not be finished */
+        pt->message = strdup(run_errmsg(r));
     }
-    if (rc) {
-        trace_close(t);
-        sim_destroy(s);
-        free(text);
-        return rc;
-    }
-    double t0 = wall_now();
-    int failed = 0;
-    while (!sim_done(s))
-        if (sim_run(s, SIM_TIME_MAX, 1 << 16)) {
-            failed = 1;
-            break;
-        }
-    pt->wall_s = wall_now() - t0;
-    sim_finish(s);
-    pt->status = failed ? "failed" : "complete";
-    pt->message = failed ? strdup(sim_errmsg(s)) : NULL;
     pt->end_ps = sim_end_ps(s);
     pt->events = sim_events_handled(s);
     pt->ncomps = sim_comp_count(s);
@@ -149,16 +142,9 @@ static int run_point(const char *config, const char *const *kv, size_t nkv,
         pt->comps[c].energy_pj = sim_energy_pj(comp);
         pt->energy_pj += pt->comps[c].energy_pj;
     }
-    if (t) {
-        if (trace_end_run(t, s, pt->status, pt->message, pt->wall_s) && !failed) {
-            pt->status = "failed";
-            pt->message = strdup(trace_errmsg(t));
-        }
-        trace_close(t);
+    if (trace_path)
         pt->trace = strdup(trace_path);
-    }
-    sim_destroy(s);
-    free(text);
+    run_destroy(r);
     return 0;
 }
 
@@ -343,6 +329,45 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
+/* Every point's config loads, and the trace files are free: 0, or 2 after
+ * the message. */
+static int check_points(const char *config, const cli_sets_t *sets, const sim_config_over_t *base,
+                        size_t n, const char *trace_dir, int force)
+{
+    char err[2048];
+    char buf[SWEEP_MAX_KEYS * 600];
+    const char *kv[SWEEP_MAX_KEYS];
+    for (size_t i = 0; i < n; i++) {
+        if (cli_sets_point(sets, i, kv, buf, sizeof buf))
+            return cli_usage_error("sweep", "--set values too long");
+        sim_config_over_t over = *base;
+        over.set = kv;
+        over.nset = sets->n;
+        sim_t *s = NULL;
+        if (sim_config_load(config, &over, &s, NULL, err, sizeof err)) {
+            fprintf(stderr, "prism sweep: point %zu: %s\n", i, err);
+            return 2;
+        }
+        sim_destroy(s);
+    }
+    if (trace_dir) {
+        if (mkdir(trace_dir, 0777) && errno != EEXIST) {
+            fprintf(stderr, "prism sweep: cannot make the trace directory %s: %s\n", trace_dir,
+                    strerror(errno));
+            return 2;
+        }
+        for (size_t i = 0; i < n && !force; i++) {
+            char tp[4096];
+            snprintf(tp, sizeof tp, "%s/point-%03zu.db", trace_dir, i);
+            if (access(tp, F_OK) == 0) {
+                fprintf(stderr, "prism sweep: %s exists; --force replaces the traces\n", tp);
+                return 2;
+            }
+        }
+    }
+    return 0;
+}
+
 static int sweep_main(int argc, char **argv, cli_sets_t *sets)
 {
     static const struct option opts[] = {
@@ -420,36 +445,10 @@ static int sweep_main(int argc, char **argv, cli_sets_t *sets)
     }
 
     /* every point's config first: a bad value stops the sweep before any run */
+    if (check_points(config, sets, &base, n, trace_dir, force))
+        return 2;
     char buf[SWEEP_MAX_KEYS * 600];
     const char *kv[SWEEP_MAX_KEYS];
-    for (size_t i = 0; i < n; i++) {
-        if (cli_sets_point(sets, i, kv, buf, sizeof buf))
-            return cli_usage_error("sweep", "--set values too long");
-        sim_config_over_t over = base;
-        over.set = kv;
-        over.nset = sets->n;
-        sim_t *s = NULL;
-        if (sim_config_load(config, &over, &s, NULL, err, sizeof err)) {
-            fprintf(stderr, "prism sweep: point %zu: %s\n", i, err);
-            return 2;
-        }
-        sim_destroy(s);
-    }
-    if (trace_dir) {
-        if (mkdir(trace_dir, 0777) && errno != EEXIST) {
-            fprintf(stderr, "prism sweep: cannot make the trace directory %s: %s\n", trace_dir,
-                    strerror(errno));
-            return 2;
-        }
-        for (size_t i = 0; i < n && !force; i++) {
-            char tp[4096];
-            snprintf(tp, sizeof tp, "%s/point-%03zu.db", trace_dir, i);
-            if (access(tp, F_OK) == 0) {
-                fprintf(stderr, "prism sweep: %s exists; --force replaces the traces\n", tp);
-                return 2;
-            }
-        }
-    }
 
     point_t *pts = calloc(n, sizeof *pts);
     if (!pts) {

@@ -8,46 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_place(sim_t *s, int nranks, const char *file, uint64_t pilot_events,
-              int (*build)(void *ctx, sim_t **out, char *err, size_t n), void *ctx,
-              uint32_t *rank_of, uint64_t *comp_w, sim_partition_info_t *info, char *err,
-              size_t errlen)
-{
-    size_t n = sim_comp_count(s);
-    for (size_t i = 0; i < n; i++)
-        comp_w[i] = 1;
-    /* the links, then the clocked channels */
-    size_t n_edges = sim_link_count(s) + sim_chan_count(s);
-    uint64_t *link_w = calloc(n_edges + 1, sizeof *link_w);
-    if (!link_w) {
-        snprintf(err, errlen, "out of memory");
-        return 1;
-    }
-    for (size_t i = 0; i < n_edges; i++)
-        link_w[i] = 1;
-    int rc = 0;
-    /* the pilot: a sequential run of the same config for its event counts;
-     * when it fails (the run itself will say why), what it counted stands */
-    if (pilot_events && build) {
-        sim_t *p = NULL;
-        if (!build(ctx, &p, err, errlen) && !sim_init(p))
-            sim_partition_pilot(p, pilot_events, comp_w, link_w);
-        sim_destroy(p);
-    }
-    if (!rc && file) {
-        rc = sim_partition_read(s, file, nranks, rank_of, err, errlen) ? 1 : 0;
-        if (!rc) {
-            sim_partition_eval(s, nranks, rank_of, comp_w, info);
-            info->method = "file";
-            info->groups = n;
-        }
-    } else if (!rc) {
-        rc = sim_partition(s, nranks, comp_w, link_w, rank_of, info, err, errlen) ? 1 : 0;
-    }
-    free(link_w);
-    return rc;
-}
-
 void cli_print_partition(FILE *f, sim_t *s, const uint32_t *rank_of, const uint64_t *comp_w,
                          const sim_partition_info_t *info, int json)
 {

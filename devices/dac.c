@@ -39,6 +39,7 @@ static int dac_init(sim_comp_t *c, void *state, const sim_params_t *p)
 static const dev_ext_t dac_ext = {
     .default_clock_hz = 14e9,
     .default_op = DEV_OP_CONVERT,
+    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_CONVERT), 0, DEV_MEM_NONE},
     .convert = dev_conv_convert,
     .cost = dev_conv_cost,
     .area = dev_conv_area,

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- payloads ---------------------------------------------------------------- */
@@ -84,10 +85,53 @@ int dev_area(const sim_comp_t *c, dev_area_t *out, char *err, size_t n)
         snprintf(msg, sizeof msg, "area is not a finite non-negative number");
         rc = SIM_ERR_CONFIG;
     }
+    if (!rc && sim_params_undeclared(sim_comp_params(c))) {
+        snprintf(msg, sizeof msg,
+                 "the area model looked up parameter '%s', which the model does not declare",
+                 sim_params_undeclared(sim_comp_params(c)));
+        rc = SIM_ERR_MODEL;
+    }
     if (rc) {
         snprintf(err, n, "%s '%s': %s", sim_comp_model(c), sim_comp_name(c), msg);
         memset(out, 0, sizeof *out);
         return SIM_ERR_CONFIG;
+    }
+    return 0;
+}
+
+void dev_chip_area_free(dev_chip_area_t *a)
+{
+    free(a->area);
+    free(a->device);
+    memset(a, 0, sizeof *a);
+}
+
+int dev_chip_area(sim_t *s, dev_chip_area_t *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    out->n = sim_comp_count(s);
+    out->area = calloc(out->n ? out->n : 1, sizeof *out->area);
+    out->device = calloc(out->n ? out->n : 1, sizeof *out->device);
+    if (!out->area || !out->device) {
+        dev_chip_area_free(out);
+        snprintf(err, n, "out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < out->n; i++) {
+        const sim_comp_t *c = sim_comp_at(s, i);
+        if (!dev_model_has_area(sim_comp_model(c)))
+            continue; /* drivers and other non-devices hold no silicon of their own */
+        if (dev_area(c, &out->area[i], err, n)) {
+            dev_chip_area_free(out);
+            return 1;
+        }
+        const dev_desc_t *d = dev_desc_of(sim_comp_model(c));
+        int cat = d ? (int)d->category : DEV_CAT_OTHER;
+        out->device[i] = 1;
+        out->die_um2 += out->area[i].um2;
+        out->offdie_um2 += out->area[i].offdie_um2;
+        out->cat_um2[cat] += out->area[i].um2;
+        out->cat_offdie_um2[cat] += out->area[i].offdie_um2;
     }
     return 0;
 }

@@ -32,6 +32,8 @@ typedef enum {
     DEV_OP_TRANSFER = 8, /* carry m bytes from unit k to unit n (schedule unit indexes) */
 } dev_opkind_t;
 #define DEV_OP_LAST DEV_OP_TRANSFER
+/* Bit of op kind k in an ops mask (dev_take_req, dev_desc_t.ops). */
+#define DEV_OP_BIT(k) (1u << (k))
 
 typedef enum {
     DEV_VF_NONE = 0,
@@ -146,6 +148,26 @@ typedef struct dev_area {
     dev_area_part_t part[DEV_AREA_PARTS];
 } dev_area_t;
 
+/* What a model is, for the layers above (the mapper's tiers, the trace's
+ * views, `prism chip`): read from its registration, never from its name. */
+typedef enum {
+    DEV_CAT_OTHER = 0,
+    DEV_CAT_DIGITAL,      /* "digital": systolic arrays, vector units */
+    DEV_CAT_CROSSBAR,     /* "xbar": analog in-memory crossbars */
+    DEV_CAT_PHOTONIC,     /* "photonic": cores, converters, lasers, detectors */
+    DEV_CAT_MEMORY,       /* "memory": SRAM buffers, DRAM */
+    DEV_CAT_NETWORK,      /* "network": routers, network interfaces */
+    DEV_CAT_INTERCONNECT, /* "interconnect": point-to-point wires */
+} dev_category_t;
+#define DEV_CAT_COUNT (DEV_CAT_INTERCONNECT + 1)
+typedef enum { DEV_MEM_NONE = 0, DEV_MEM_SRAM, DEV_MEM_DRAM } dev_mem_kind_t;
+typedef struct dev_desc {
+    dev_category_t category;
+    unsigned ops;          /* DEV_OP_BIT of every op kind it accepts */
+    int static_weights;    /* holds programmed weights across requests (crossbars, meshes) */
+    dev_mem_kind_t memory; /* a memory: which kind */
+} dev_desc_t;
+
 /* The device extension of a sim_model_t (its `ext`): the clock it runs on
  * when the caller does not give one, and its numerics. Any function may be
  * NULL. `state` is the component state after init (parameters resolved). */
@@ -172,7 +194,26 @@ typedef struct dev_ext {
     /* Silicon area from the component's resolved parameters (dev_area_t); 0,
      * or a negative code with a sentence in err (no component name). */
     int (*area)(const sim_params_t *p, dev_area_t *out, char *err, size_t n);
+    dev_desc_t desc; /* what it is (category, ops, weights, memory) */
 } dev_ext_t;
+
+/* ---- what a model is (devices/registry.c) ----------------------------------------------------- */
+/* Register a device model (a sim model whose ext is a dev_ext_t): it is a
+ * device of `prism op --list` and describes itself (dev_desc_of). A test may
+ * register its own. */
+int dev_register(const sim_model_t *m);
+/* Register a model of another family (noc/) whose ext is a dev_ext_t that
+ * only describes it (desc): not an op device. */
+int dev_register_described(const sim_model_t *m);
+/* The record of a registered model by name; NULL for models that do not
+ * describe themselves (sim's built-ins, drivers): category "other". */
+const dev_desc_t *dev_desc_of(const char *model);
+/* "digital", "xbar", "photonic", "memory", "network", "interconnect", "other" */
+const char *dev_category_name(dev_category_t c);
+/* dev_category_name of the model's record ("other" without one) */
+const char *dev_model_category(const char *model);
+/* 1 when the model is a matrix unit: accepts MVM or GEMM requests */
+int dev_model_is_gemm(const char *model);
 
 /* ---- op and function names ------------------------------------------------------------------ */
 /* Choices strings for SIM_P_ENUM parameters. */
@@ -223,6 +264,19 @@ int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, si
 int dev_area(const sim_comp_t *c, dev_area_t *out, char *err, size_t n);
 /* 1 when model `name` is a device model with an area function. */
 int dev_model_has_area(const char *name);
+/* The area of every component of a chip (a built config; drivers and other
+ * non-devices hold none), the die and off-die totals, and the totals per
+ * category of each model's record (`prism chip area` prints these). */
+typedef struct dev_chip_area {
+    size_t n;
+    dev_area_t *area; /* per component (zero for non-devices) */
+    int *device;      /* 1 when the component has an area */
+    double die_um2, offdie_um2;
+    double cat_um2[DEV_CAT_COUNT], cat_offdie_um2[DEV_CAT_COUNT];
+} dev_chip_area_t;
+/* 0, or 1 with a message in err (nothing to free then). */
+int dev_chip_area(sim_t *s, dev_chip_area_t *out, char *err, size_t n);
+void dev_chip_area_free(dev_chip_area_t *a);
 
 /* The static (leakage, bias, heater) power a component burns whatever it does. */
 double dev_static_power_mw(const sim_comp_t *c);

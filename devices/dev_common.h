@@ -111,8 +111,6 @@ int dev_complete_op(sim_comp_t *c, int port, const dev_req_t *req, uint64_t op_i
 /* Fail with "<model> '<name>': cannot do <op>" for an op the device lacks. */
 int dev_fail_op(sim_comp_t *c, const dev_req_t *req);
 
-/* Bit of op kind k in the `ops` mask of dev_take_req. */
-#define DEV_OP_BIT(k) (1u << (k))
 
 /* The request `ev` carries, when the device does its op: 1 when `ev` is a
  * DEV_MSG_REQ whose kind is in `ops` (DEV_OP_BIT(DEV_OP_MVM) | ...); 0 for

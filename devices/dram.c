@@ -157,6 +157,7 @@ static int dram_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n
 static const dev_ext_t dram_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_READ,
+    .desc = {DEV_CAT_MEMORY, DEV_OP_BIT(DEV_OP_READ) | DEV_OP_BIT(DEV_OP_WRITE), 0, DEV_MEM_DRAM},
     .cost = dram_cost,
     .area = dram_area,
 };

@@ -104,6 +104,7 @@ static int laser_area(const sim_params_t *p, dev_area_t *out, char *err, size_t 
 static const dev_ext_t laser_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_CONVERT,
+    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_CONVERT), 0, DEV_MEM_NONE},
     .cost = laser_cost,
     .area = laser_area,
 };

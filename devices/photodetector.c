@@ -101,6 +101,7 @@ static int pd_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
 static const dev_ext_t pd_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_CONVERT,
+    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_CONVERT), 0, DEV_MEM_NONE},
     .convert = pd_convert,
     .cost = dev_conv_cost,
     .area = pd_area,

@@ -84,7 +84,9 @@ static const sim_param_def_t ptc_params[] = {
     {"ps_hold_mw", SIM_P_REAL, "0", "mW", 0, 1e4, NULL,
      "power to hold one DDOT phase shifter (MEMS bias, set once): static",
      "Lightening-Transformer default.yaml phase_shifter static_power 0, dynamic_power 0"},
-    {"dc_loss_db", SIM_P_REAL, "0.33", "dB", 0, 100, NULL,
+{"coupler_loss_db", SIM_P_REAL, "0", "dB", 0, 100, NULL,
+     "fiber-to-chip coupling loss of the path (0: laser on chip)", "design parameter"},
+        {"dc_loss_db", SIM_P_REAL, "0.33", "dB", 0, 100, NULL,
      "DDOT directional coupler insertion loss",
      "Lightening-Transformer default.yaml direction_coupler insertion_loss 0.33 dB"},
     {"dc_length_um", SIM_P_REAL, "5.25", "um", 0, 1e4, NULL, "directional coupler length",
@@ -387,6 +389,8 @@ static int ptc_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en
 static const dev_ext_t ptc_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_GEMM,
+    /* both operands are modulated every pass: no weights held across requests */
+    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_GEMM), 0, DEV_MEM_NONE},
     .mvm = ptc_mvm,
     .cost = ptc_cost,
     .area = ptc_area,

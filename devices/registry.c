@@ -53,6 +53,56 @@ const sim_model_t *dev_model_at(size_t i)
     return i < dev_list_n ? dev_list[i] : NULL;
 }
 
+/* models of other families (noc/) that describe themselves */
+static const sim_model_t *desc_list[DEV_LIST_MAX];
+static size_t desc_list_n;
+
+int dev_register(const sim_model_t *m)
+{
+    return dev_list_add(m);
+}
+
+int dev_register_described(const sim_model_t *m)
+{
+    int rc = sim_model_register(m);
+    if (rc || !m->ext || desc_list_n == DEV_LIST_MAX)
+        return rc;
+    for (size_t i = 0; i < desc_list_n; i++)
+        if (desc_list[i] == m)
+            return 0;
+    desc_list[desc_list_n++] = m;
+    return 0;
+}
+
+const dev_desc_t *dev_desc_of(const char *model)
+{
+    const sim_model_t *m = model ? sim_model_find(model) : NULL;
+    const dev_ext_t *x = m ? dev_model_ext(m) : NULL;
+    for (size_t i = 0; m && !x && i < desc_list_n; i++)
+        if (desc_list[i] == m)
+            x = m->ext;
+    return x ? &x->desc : NULL;
+}
+
+const char *dev_category_name(dev_category_t c)
+{
+    static const char *const names[] = {"other",   "digital", "xbar",        "photonic",
+                                        "memory", "network", "interconnect"};
+    return (unsigned)c < sizeof names / sizeof *names ? names[c] : "other";
+}
+
+const char *dev_model_category(const char *model)
+{
+    const dev_desc_t *d = dev_desc_of(model);
+    return dev_category_name(d ? d->category : DEV_CAT_OTHER);
+}
+
+int dev_model_is_gemm(const char *model)
+{
+    const dev_desc_t *d = dev_desc_of(model);
+    return d && (d->ops & (DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_GEMM))) != 0;
+}
+
 const dev_ext_t *dev_model_ext(const sim_model_t *m)
 {
     for (size_t i = 0; i < dev_list_n; i++)

@@ -574,6 +574,9 @@ static int rnsp_area(const sim_params_t *p, dev_area_t *out, char *err, size_t e
 static const dev_ext_t rnsp_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
+    .desc = {DEV_CAT_PHOTONIC,
+             DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_PROGRAM),
+             1, DEV_MEM_NONE},
     .mvm = rnsp_mvm,
     .cost = rnsp_cost,
     .gemm_config = rnsp_gemm_config,

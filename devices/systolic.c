@@ -572,6 +572,7 @@ static int systolic_area(const sim_params_t *p, dev_area_t *out, char *err, size
 static const dev_ext_t systolic_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_GEMM,
+    .desc = {DEV_CAT_DIGITAL, DEV_OP_BIT(DEV_OP_GEMM), 0, DEV_MEM_NONE},
     .mvm = NULL,
     .convert = NULL,
     .cost = systolic_dev_cost,

@@ -400,6 +400,7 @@ static int vector_area(const sim_params_t *p, dev_area_t *out, char *err, size_t
 static const dev_ext_t vector_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_VECTOR,
+    .desc = {DEV_CAT_DIGITAL, DEV_OP_BIT(DEV_OP_VECTOR), 0, DEV_MEM_NONE},
     .cost = vector_cost,
     .area = vector_area,
 };

@@ -95,6 +95,7 @@ static int wire_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n
 static const dev_ext_t wire_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_TRANSFER,
+    .desc = {DEV_CAT_INTERCONNECT, DEV_OP_BIT(DEV_OP_TRANSFER), 0, DEV_MEM_NONE},
     .cost = wire_cost,
     .area = wire_area,
 };

@@ -869,6 +869,9 @@ int xbar_area(const sim_params_t *p, dev_area_t *out, char *err, size_t n)
 const dev_ext_t xbar_ext = {
     .default_clock_hz = 1e9,
     .default_op = DEV_OP_MVM,
+    .desc = {DEV_CAT_CROSSBAR,
+             DEV_OP_BIT(DEV_OP_MVM) | DEV_OP_BIT(DEV_OP_GEMM) | DEV_OP_BIT(DEV_OP_PROGRAM),
+             1, DEV_MEM_NONE},
     .mvm = xbar_ext_mvm,
     .convert = NULL,
     .cost = xbar_dev_cost,

@@ -2,7 +2,7 @@
  * so every device answers cost queries), the workload graph, and the chip's
  * tiers. Placements are evaluated by building their schedule and estimating
  * it (map_estimate): the numbers all come from the devices. */
-#include "mapper/map.h"
+#include "mapper/map_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,19 +18,6 @@ struct map_ctx {
     char *spec;
     wl_gen_opts_t wopts;
 };
-
-static int cfail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int cfail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 void map_ctx_close(map_ctx_t *c)
 {
@@ -55,7 +42,7 @@ int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopt
     *out = NULL;
     map_ctx_t *c = calloc(1, sizeof *c);
     if (!c)
-        return cfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     int rc = sim_config_load(config, NULL, &c->sim, &c->config_text, err, n);
     if (rc)
         goto fail;
@@ -71,7 +58,7 @@ int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopt
     if (rc) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", err);
-        rc = cfail(err, n, rc, "%s: %s", config, msg);
+        rc = map_fail(err, n, rc, "%s: %s", config, msg);
         goto fail;
     }
     const sim_params_t *p = sim_comp_params(sim_comp_find(c->sim, drv));
@@ -82,7 +69,7 @@ int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopt
     map_schedule_t *empty = calloc(1, sizeof *empty);
     if (!empty || map_units_copy(&empty->units, &c->chip.units)) {
         free(empty);
-        rc = cfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto fail;
     }
     if ((rc = map_attach(c->sim, drv, empty, err, n)) != 0) {
@@ -90,7 +77,7 @@ int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopt
         goto fail;
     }
     if ((rc = sim_init(c->sim)) != 0) {
-        rc = cfail(err, n, rc, "%s", sim_errmsg(c->sim));
+        rc = map_fail(err, n, rc, "%s", sim_errmsg(c->sim));
         goto fail;
     }
     if (wopts)
@@ -99,7 +86,7 @@ int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopt
         wl_gen_opts_default(&c->wopts);
     c->spec = strdup(spec);
     if (!c->spec) {
-        rc = cfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto fail;
     }
     if ((rc = wl_load(spec, &c->wopts, &c->g, err, n)) != 0)
@@ -137,7 +124,7 @@ int map_ctx_schedule(map_ctx_t *c, const map_place_t *place, map_schedule_t **ou
     if (!(*out)->spec) {
         map_schedule_free(*out);
         *out = NULL;
-        return cfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     return 0;
 }

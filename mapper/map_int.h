@@ -6,6 +6,11 @@
 #include "mapper/map.h"
 #include "noc/noc.h"
 
+/* The mapper's one error formatter: the message into err (when given), the
+ * code returned (SIM_ERR_CONFIG, SIM_ERR_NOMEM, ...). mapper/schedule.c. */
+int map_fail(char *err, size_t n, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #define NO_ENTRY UINT32_MAX
 #define WEIGHT_ALIGN 64u /* DRAM layout: each weight tensor starts on a 64-byte boundary */
 

@@ -19,19 +19,6 @@ const char *map_tier_name(int tier)
     return tier >= 0 && tier < MAP_TIERS ? names[tier] : "?";
 }
 
-static int pfail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int pfail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 void map_chip_free(map_chip_t *c)
 {
     if (!c)
@@ -60,27 +47,29 @@ int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t
     for (int t = 0; t < MAP_TIERS; t++)
         out->carrier[t] = -1;
     if (map_units_copy(&out->units, u))
-        return pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < u->n; i++) {
-        const char *m = u->unit[i].model, *nm = u->unit[i].name;
+        /* what the unit is comes from its model's record (devices/dev.h) */
+        const char *nm = u->unit[i].name;
+        const dev_desc_t *d = dev_desc_of(u->unit[i].model);
+        dev_category_t cat = d ? d->category : DEV_CAT_OTHER;
         int rc = 0, tier = -1;
-        if (!strcmp(m, "systolic"))
-            tier = MAP_TIER_DIGITAL;
-        else if (!strcmp(m, "rram_xbar") || !strcmp(m, "pcm_xbar"))
-            tier = MAP_TIER_XBAR;
-        else if (!strcmp(m, "mzi_mesh") || !strcmp(m, "mrr_bank") || !strcmp(m, "ptc"))
-            tier = MAP_TIER_PHOTONIC;
+        if (dev_model_is_gemm(u->unit[i].model))
+            tier = cat == DEV_CAT_DIGITAL    ? MAP_TIER_DIGITAL
+                   : cat == DEV_CAT_CROSSBAR ? MAP_TIER_XBAR
+                   : cat == DEV_CAT_PHOTONIC ? MAP_TIER_PHOTONIC
+                                             : -1;
         if (tier >= 0)
             rc = push_int(&out->tier_unit[tier], &out->n_tier[tier], (int)i);
-        else if (!strcmp(m, "vector"))
+        else if (d && (d->ops & DEV_OP_BIT(DEV_OP_VECTOR)))
             rc = push_int(&out->vec, &out->n_vec, (int)i);
-        else if (!strcmp(m, "sram") && out->sram < 0)
+        else if (d && d->memory == DEV_MEM_SRAM && out->sram < 0)
             out->sram = (int)i;
-        else if (!strcmp(m, "dram") && out->dram < 0)
+        else if (d && d->memory == DEV_MEM_DRAM && out->dram < 0)
             out->dram = (int)i;
-        else if (!strcmp(m, "noc_terminal"))
+        else if (cat == DEV_CAT_NETWORK)
             out->network = 1;
-        else if (!strcmp(m, "wire")) {
+        else if (cat == DEV_CAT_INTERCONNECT) {
             /* x_<tier>: the wire into that tier */
             for (int t = 0; t < MAP_TIERS; t++)
                 if (!strncmp(nm, "x_", 2) && !strcmp(nm + 2, map_tier_name(t)))
@@ -88,16 +77,17 @@ int map_chip_from_units(const map_units_t *u, map_chip_t *out, char *err, size_t
         }
         if (rc) {
             map_chip_free(out);
-            return pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+            return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         }
     }
     if (!out->n_vec || out->dram < 0 || out->sram < 0 ||
         !(out->n_tier[0] || out->n_tier[1] || out->n_tier[2])) {
         map_chip_free(out);
-        return pfail(err, n, SIM_ERR_CONFIG,
-                     "the chip needs at least one GEMM tier (systolic, rram_xbar/pcm_xbar, "
-                     "mzi_mesh/mrr_bank), a vector unit, an sram and a dram linked to its "
-                     "schedule_driver");
+        return map_fail(err, n, SIM_ERR_CONFIG,
+                     "the chip needs at least one GEMM tier (a digital, crossbar or photonic unit "
+                     "that takes gemm or mvm requests: systolic, rram_xbar/pcm_xbar, "
+                     "mzi_mesh/mrr_bank/rns_photonic), a vector unit, an sram and a dram linked "
+                     "to its schedule_driver");
     }
     return 0;
 }
@@ -122,12 +112,12 @@ typedef struct pb {
 #define ADD_OR_FAIL(ix)                                                                            \
     do {                                                                                           \
         if ((ix) == NO_ENTRY)                                                                      \
-            return pfail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");                     \
+            return map_fail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");                     \
     } while (0)
 #define PRED_OR_FAIL(x)                                                                            \
     do {                                                                                           \
         if (map_bld_pred(&p->b, (x)))                                                              \
-            return pfail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");                     \
+            return map_fail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");                     \
     } while (0)
 
 static void set_info(pb_t *p, uint32_t e, int tier, const char *slice)
@@ -222,13 +212,13 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
     char slice[96];
     uint32_t *deps = malloc((op->n_inputs + 1) * sizeof *deps);
     if (!deps)
-        return pfail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
     int rc = 0;
     if (tier == MAP_TIER_XBAR && has_w) {
         /* a static slice: its own crossbar unit, programmed once */
         if (p->next_xbar >= c->n_tier[MAP_TIER_XBAR]) {
             free(deps);
-            return pfail(p->b.err, p->b.errn, SIM_ERR_CONFIG,
+            return map_fail(p->b.err, p->b.errn, SIM_ERR_CONFIG,
                          "op '%s': the crossbar tier is full (%zu units, one static weight "
                          "slice each): place fewer weights there",
                          op->name, c->n_tier[MAP_TIER_XBAR]);
@@ -312,7 +302,7 @@ static int gemm_part(pb_t *p, const wl_op_t *op, uint64_t op_id, int tier, uint6
     size_t first_dyn = tier == MAP_TIER_XBAR ? p->next_xbar : 0;
     if (first_dyn >= nu) {
         free(deps);
-        return pfail(p->b.err, p->b.errn, SIM_ERR_CONFIG,
+        return map_fail(p->b.err, p->b.errn, SIM_ERR_CONFIG,
                      "op '%s': no %s unit left for dynamic operands (all hold static weights)",
                      op->name, map_tier_name(tier));
     }
@@ -394,7 +384,7 @@ static int vector_op(pb_t *p, const wl_op_t *op, uint64_t op_id, uint32_t *ends,
     vprog_t vp;
     map_vector_program(op, &vp);
     if (vp.n == 0)
-        return pfail(p->b.err, p->b.errn, SIM_ERR_CONFIG, "op '%s': no vector rule for kind '%s'",
+        return map_fail(p->b.err, p->b.errn, SIM_ERR_CONFIG, "op '%s': no vector rule for kind '%s'",
                      op->name, wl_opkind_name(op->kind));
     const map_chip_t *c = p->chip;
     if (vp.m == 0 || vp.cols == 0) {
@@ -408,7 +398,7 @@ static int vector_op(pb_t *p, const wl_op_t *op, uint64_t op_id, uint32_t *ends,
     uint64_t parts = vp.m < c->n_vec ? vp.m : c->n_vec;
     uint32_t *deps = malloc((op->n_inputs + 1) * sizeof *deps);
     if (!deps)
-        return pfail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
     for (uint64_t q = 0; q < parts; q++) {
         int u = c->vec[(p->next_vec + q) % c->n_vec];
         uint64_t rows = vp.m * (q + 1) / parts - vp.m * q / parts;
@@ -430,7 +420,7 @@ static int vector_op(pb_t *p, const wl_op_t *op, uint64_t op_id, uint32_t *ends,
                 map_bld_entry(&p->b, op, op_id, wl_opkind_name(op->kind), u, &r, 1, vp.note);
             if (e == NO_ENTRY) {
                 free(deps);
-                return pfail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
+                return map_fail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
             }
             p->b.s->info[e].proxy = vp.proxy;
             set_info(p, e, MAP_TIER_DIGITAL, NULL);
@@ -438,11 +428,11 @@ static int vector_op(pb_t *p, const wl_op_t *op, uint64_t op_id, uint32_t *ends,
                 for (size_t d = 0; d < nd; d++)
                     if (map_bld_pred(&p->b, deps[d])) {
                         free(deps);
-                        return pfail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
+                        return map_fail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
                     }
             } else if (map_bld_pred(&p->b, prev)) {
                 free(deps);
-                return pfail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
+                return map_fail(p->b.err, p->b.errn, SIM_ERR_NOMEM, "out of memory");
             }
             prev = e;
         }
@@ -522,7 +512,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
         o = *opts;
     map_schedule_t *s = calloc(1, sizeof *s);
     if (!s)
-        return pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     pb_t pb;
     memset(&pb, 0, sizeof pb);
     pb_t *p = &pb;
@@ -549,7 +539,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
     s->unit_names = calloc(chip->units.n ? chip->units.n : 1, sizeof *s->unit_names);
     if (!p->refs || !p->producer || !p->home || !p->xfer || !p->addr || !s->workload ||
         !s->mapper || !s->unit_names || map_units_copy(&s->units, &chip->units)) {
-        rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < chip->units.n; i++)
@@ -576,7 +566,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
     size_t cap_ends = 64;
     ends = malloc(cap_ends * sizeof *ends);
     if (!ends) {
-        rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t oi = 0; oi < n_ops && !rc; oi++) {
@@ -588,7 +578,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
         if (need > cap_ends) {
             uint32_t *q = realloc(ends, need * sizeof *q);
             if (!q) {
-                rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+                rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                 break;
             }
             ends = q;
@@ -598,7 +588,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
         if (op->zero_cost) {
             uint32_t e = map_bld_entry(&p->b, op, op_id, kind, -1, NULL, 1, "view: no data moved");
             if (e == NO_ENTRY) {
-                rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+                rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                 break;
             }
             for (size_t k = 0; k < op->n_inputs; k++) {
@@ -614,7 +604,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
             map_place_t pl =
                 place ? place[oi] : (map_place_t){MAP_TIER_DIGITAL, MAP_TIER_DIGITAL, 100};
             if (!map_place_valid(chip, op, &pl)) {
-                rc = pfail(err, n, SIM_ERR_CONFIG,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                            "op '%s': placement %s/%s %d%% is not possible on this chip", op->name,
                            map_tier_name(pl.a), map_tier_name(pl.b), pl.pct_a);
                 break;
@@ -642,7 +632,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
                         uint32_t e = map_bld_entry(&p->b, op, op_id, "transfer", carrier, &r, 1,
                                                    "split output joins the other part");
                         if (e == NO_ENTRY) {
-                            rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+                            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                             break;
                         }
                         set_info(p, e, pl.a, NULL);
@@ -663,7 +653,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
             if (!deps || (rc = wait_inputs(p, op, op_id, u, deps, &nd)) != 0) {
                 free(deps);
                 if (!rc)
-                    rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+                    rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                 break;
             }
             dev_req_t r;
@@ -675,7 +665,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
                                        emb ? "gather" : "copy into the global buffer");
             if (e == NO_ENTRY) {
                 free(deps);
-                rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+                rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                 break;
             }
             set_info(p, e, MAP_TIER_DIGITAL, NULL);
@@ -693,7 +683,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
         if (n_ends > 1) { /* a join: consumers wait for one entry */
             last = map_bld_entry(&p->b, op, op_id, "join", -1, NULL, 1, "all parts done");
             if (last == NO_ENTRY) {
-                rc = pfail(err, n, SIM_ERR_NOMEM, "out of memory");
+                rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                 break;
             }
             for (size_t d = 0; d < n_ends; d++)
@@ -710,7 +700,7 @@ int map_build(const wl_graph_t *g, const map_chip_t *chip, const map_place_t *pl
     if (!rc) {
         char msg[256];
         if (map_exec_check(&s->exec, msg, sizeof msg))
-            rc = pfail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
     }
 done:
     free(ends);

@@ -10,7 +10,7 @@
  * after the ADC: workloads' wl_noise_exec over num/'s quantizer and counter
  * RNG, the ones the devices use) or a device model's own `mvm` numerics
  * (`--device pcm_xbar`, ...), so the profile and the tiers are one model. */
-#include "mapper/map.h"
+#include "mapper/map_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,19 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int pf(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int pf(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 void map_profile_opts_default(map_profile_opts_t *o)
 {
@@ -72,7 +59,7 @@ static dev_exec_t *dev_exec_open(const char *model, const char *params, uint64_t
     const sim_model_t *m = sim_model_find(model);
     const dev_ext_t *x = m ? (const dev_ext_t *)m->ext : NULL;
     if (!d || !x || !x->mvm) {
-        pf(err, n, SIM_ERR_CONFIG,
+        map_fail(err, n, SIM_ERR_CONFIG,
            "--device '%s' is not an analog device with numerics (one of: rram_xbar, pcm_xbar, "
            "mzi_mesh, mrr_bank)",
            model);
@@ -89,7 +76,7 @@ static dev_exec_t *dev_exec_open(const char *model, const char *params, uint64_t
              params && *params ? ", " : "", params ? params : "");
     if (sim_config_load_string(yaml, "--device", NULL, &d->sim, err, n) || sim_init(d->sim)) {
         if (d->sim)
-            pf(err, n, SIM_ERR_CONFIG, "--device %s: %s", model, sim_errmsg(d->sim));
+            map_fail(err, n, SIM_ERR_CONFIG, "--device %s: %s", model, sim_errmsg(d->sim));
         dev_exec_free(d);
         return NULL;
     }
@@ -191,7 +178,7 @@ int map_execset_analog(map_execset_t *s, int proj, const map_profile_opts_t *o, 
                        char *err, size_t n)
 {
     if (proj < 0 || proj >= s->n)
-        return pf(err, n, SIM_ERR_CONFIG, "projection %d out of range", proj);
+        return map_fail(err, n, SIM_ERR_CONFIG, "projection %d out of range", proj);
     wl_noise_exec_destroy(s->ne[proj]);
     dev_exec_free(s->dev[proj]);
     s->ne[proj] = NULL;
@@ -207,7 +194,7 @@ int map_execset_analog(map_execset_t *s, int proj, const map_profile_opts_t *o, 
     wl_noise_cfg_t nc = {proj, o->sigma, o->in_bits, o->out_bits, seed};
     wl_noise_exec_t *ne = wl_noise_exec_create(&nc);
     if (!ne)
-        return pf(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                   "noise model: sigma %g, DAC %d bits, ADC %d bits is not valid (bits 0 or "
                   "2..24)",
                   o->sigma, o->in_bits, o->out_bits);
@@ -233,14 +220,14 @@ static int read_ids(const char *path, int bytes, int rows, int cols, int vocab, 
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return pf(err, n, SIM_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
     fseek(f, 0, SEEK_END);
     long len = ftell(f);
     fseek(f, 0, SEEK_SET);
     size_t per_row = (size_t)cols * (size_t)bytes;
     if (len <= 0 || (size_t)len % per_row) {
         fclose(f);
-        return pf(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                   "%s: %ld bytes is not a whole number of rows of %d tokens x %d bytes", path, len,
                   cols, bytes);
     }
@@ -254,7 +241,7 @@ static int read_ids(const char *path, int bytes, int rows, int cols, int vocab, 
         free(buf);
         free(ids);
         fclose(f);
-        return pf(err, n, SIM_ERR_CONFIG, "%s: short read", path);
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: short read", path);
     }
     fclose(f);
     for (size_t i = 0; i < cnt; i++) {
@@ -264,7 +251,7 @@ static int read_ids(const char *path, int bytes, int rows, int cols, int vocab, 
         if ((int)v >= vocab) {
             free(buf);
             free(ids);
-            return pf(err, n, SIM_ERR_CONFIG, "%s: token %zu is %u, beyond the vocabulary (%d)",
+            return map_fail(err, n, SIM_ERR_CONFIG, "%s: token %zu is %u, beyond the vocabulary (%d)",
                       path, i, v, vocab);
         }
         ids[i] = (int)v;
@@ -315,7 +302,7 @@ int map_quality_open(const map_profile_opts_t *o, map_quality_t **out, char *err
     *out = NULL;
     map_quality_t *q = calloc(1, sizeof *q);
     if (!q)
-        return pf(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     char path[1024], path2[1024];
     int rc = 0;
     q->m = wl_gpt2_load(o->dir, err, n);
@@ -341,7 +328,7 @@ int map_quality_open(const map_profile_opts_t *o, map_quality_t **out, char *err
     }
     if (r1 != r2 || cols > c->n_ctx) {
         map_quality_close(q);
-        return pf(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                   "%s and %s: %d vs %d rows, or %d tokens per row > n_ctx %d", path, path2, r1, r2,
                   cols, c->n_ctx);
     }
@@ -353,13 +340,13 @@ int map_quality_open(const map_profile_opts_t *o, map_quality_t **out, char *err
     if (!q->clean_lp || !q->logits) {
         int v = q->vocab;
         map_quality_close(q);
-        return pf(err, n, SIM_ERR_NOMEM,
+        return map_fail(err, n, SIM_ERR_NOMEM,
                   "out of memory for %zu positions x %d vocabulary log-probs (use --rows)", pos, v);
     }
     double ce = 0;
     for (int r = 0; r < r1; r++) {
         if (wl_gpt2_forward(q->m, q->ev.tokens + (size_t)r * cols, cols, q->logits, NULL)) {
-            rc = pf(err, n, SIM_ERR_CONFIG, "%s", wl_gpt2_errmsg(q->m));
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "%s", wl_gpt2_errmsg(q->m));
             map_quality_close(q);
             return rc;
         }
@@ -402,11 +389,11 @@ int map_quality_measure(map_quality_t *q, const wl_executor_t *exec, double *kl,
     double skl = 0, sce = 0;
     float *lp = malloc((size_t)V * sizeof *lp);
     if (!lp)
-        return pf(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     for (int r = 0; r < q->ev.rows; r++) {
         if (wl_gpt2_forward(q->m, q->ev.tokens + (size_t)r * cols, cols, q->logits, exec)) {
             free(lp);
-            return pf(err, n, SIM_ERR_MODEL, "forward pass: %s", wl_gpt2_errmsg(q->m));
+            return map_fail(err, n, SIM_ERR_MODEL, "forward pass: %s", wl_gpt2_errmsg(q->m));
         }
         for (int t = 0; t < cols; t++) {
             const float *cl = q->clean_lp + ((size_t)r * cols + (size_t)t) * (size_t)V;
@@ -453,7 +440,7 @@ int map_profile_run(const map_profile_opts_t *o, map_profile_t *out, char *err, 
     map_execset_t *set = map_execset_create(map_quality_n_proj(q));
     double *kls = malloc((size_t)seeds * sizeof *kls);
     if (!out->row || !set || !kls) {
-        rc = pf(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     out->n = np;
@@ -505,13 +492,13 @@ int map_profile_write_csv(const map_profile_t *p, const char *path, char *err, s
 {
     FILE *f = fopen(path, "w");
     if (!f)
-        return pf(err, n, SIM_ERR_CONFIG, "%s: cannot write: %s", path, strerror(errno));
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: cannot write: %s", path, strerror(errno));
     fprintf(f, "projection,kl_mean,kl_std,dloss_mean\n");
     for (int i = 0; i < p->n; i++)
         fprintf(f, "%s,%.9g,%.9g,%.9g\n", p->row[i].name, p->row[i].kl_mean, p->row[i].kl_std,
                 p->row[i].dloss_mean);
     if (fclose(f))
-        return pf(err, n, SIM_ERR_CONFIG, "%s: write error", path);
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: write error", path);
     return 0;
 }
 
@@ -520,7 +507,7 @@ int map_profile_read_csv(const char *path, map_profile_t *out, char *err, size_t
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
     if (!f)
-        return pf(err, n, SIM_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
     char line[512];
     int ln = 0;
     while (fgets(line, sizeof line, f)) {
@@ -529,7 +516,7 @@ int map_profile_read_csv(const char *path, map_profile_t *out, char *err, size_t
             if (strncmp(line, "projection,kl_mean,kl_std,dloss_mean", 36) != 0) {
                 fclose(f);
                 map_profile_free(out);
-                return pf(err, n, SIM_ERR_CONFIG,
+                return map_fail(err, n, SIM_ERR_CONFIG,
                           "%s:1: header is not projection,kl_mean,kl_std,dloss_mean", path);
             }
             continue;
@@ -541,7 +528,7 @@ int map_profile_read_csv(const char *path, map_profile_t *out, char *err, size_t
             sscanf(c1 + 1, "%lf,%lf,%lf", &r.kl_mean, &r.kl_std, &r.dloss_mean) != 3) {
             fclose(f);
             map_profile_free(out);
-            return pf(err, n, SIM_ERR_CONFIG, "%s:%d: not 'name,kl_mean,kl_std,dloss_mean'", path,
+            return map_fail(err, n, SIM_ERR_CONFIG, "%s:%d: not 'name,kl_mean,kl_std,dloss_mean'", path,
                       ln);
         }
         memcpy(r.name, line, (size_t)(c1 - line));
@@ -549,7 +536,7 @@ int map_profile_read_csv(const char *path, map_profile_t *out, char *err, size_t
         if (!q) {
             fclose(f);
             map_profile_free(out);
-            return pf(err, n, SIM_ERR_NOMEM, "out of memory");
+            return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         }
         out->row = q;
         out->row[out->n++] = r;

@@ -15,6 +15,17 @@
 #include <string.h>
 #include <strings.h>
 
+int map_fail(char *err, size_t n, int code, const char *fmt, ...)
+{
+    if (err && n) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, n, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
 void map_opts_default(map_opts_t *o)
 {
     o->stream_weights = 1;
@@ -68,19 +79,6 @@ void map_units_free(map_units_t *u)
         return;
     free(u->unit);
     memset(u, 0, sizeof *u);
-}
-
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
 }
 
 /* ---- freeing ------------------------------------------------------------------------ */
@@ -368,7 +366,7 @@ static int need_unit(bld_t *b, const map_units_t *units, const char *unit, const
 {
     int u = map_units_find(units, unit);
     if (u < 0)
-        return fail(b->err, b->errn, SIM_ERR_CONFIG,
+        return map_fail(b->err, b->errn, SIM_ERR_CONFIG,
                     "op '%s' (%s) needs a '%s' unit and none is linked: link the "
                     "schedule_driver's port '%s' to one",
                     op->name, wl_opkind_name(op->kind), unit, unit);
@@ -389,7 +387,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     if (err && n)
         err[0] = '\0';
     if (!g || !units || !out)
-        return fail(err, n, SIM_ERR_CONFIG, "map_naive: missing graph, units or output");
+        return map_fail(err, n, SIM_ERR_CONFIG, "map_naive: missing graph, units or output");
     map_opts_t o;
     map_opts_default(&o);
     if (opts)
@@ -399,7 +397,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
 
     map_schedule_t *s = calloc(1, sizeof *s);
     if (!s)
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     bld_t b = {s, 0, 0, err, n};
     int rc = 0;
     size_t n_t = wl_graph_tensor_count(g), n_ops = wl_graph_op_count(g);
@@ -415,7 +413,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         free(producer);
         free(addr);
         free(gemm_loaded);
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     s->unit_names = calloc(units->n ? units->n : 1, sizeof *s->unit_names);
     s->workload = strdup(wl_graph_name(g) ? wl_graph_name(g) : "");
@@ -423,7 +421,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     s->n_ops = n_ops;
     if (!refs || !producer || !addr || !gemm_loaded || !s->unit_names || !s->workload ||
         (wl_graph_source(g) && !s->source)) {
-        rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < units->n; i++)
@@ -458,7 +456,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
         free(in_preds);
         in_preds = malloc((op->n_inputs ? op->n_inputs : 1) * sizeof *in_preds);
         if (!in_preds) {
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
             break;
         }
         for (size_t k = 0; k < op->n_inputs; k++) {
@@ -473,14 +471,14 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     do {                                                                                           \
         last = map_bld_entry(&b, op, op_id, (kind_), (unit_), (req_), (reps_), (note_));           \
         if (last == NO_ENTRY) {                                                                    \
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
         }                                                                                          \
     } while (0)
 #define PRED(p_)                                                                                   \
     do {                                                                                           \
         if (map_bld_pred(&b, (p_))) {                                                              \
-            rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
+            rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");                                     \
             goto done;                                                                             \
         }                                                                                          \
     } while (0)
@@ -590,7 +588,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             vprog_t vp;
             map_vector_program(op, &vp);
             if (vp.n == 0) {
-                rc = fail(err, n, SIM_ERR_CONFIG,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                           "op '%s': the naive mapper has no rule for kind '%s'", op->name, kind);
                 break;
             }
@@ -630,7 +628,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     if (!rc) {
         char msg[256];
         if (map_exec_check(&s->exec, msg, sizeof msg))
-            rc = fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
     }
 done:
     free(in_preds);
@@ -762,17 +760,17 @@ int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err
 {
     char *text = map_schedule_json(s);
     if (!text)
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory writing the schedule");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory writing the schedule");
     FILE *f = fopen(path, "w");
     if (!f) {
         free(text);
-        return fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
+        return map_fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
     }
     int bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
     bad |= fclose(f) != 0;
     free(text);
     if (bad)
-        return fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
+        return map_fail(err, n, SIM_ERR_IO, "cannot write the schedule to '%s'", path);
     return 0;
 }
 
@@ -785,14 +783,14 @@ int map_find_driver(sim_t *s, const char **name, char *err, size_t n)
         if (strcmp(sim_comp_model(c), "schedule_driver") != 0)
             continue;
         if (found)
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "the config has two schedule_driver components ('%s' and '%s'); a "
                         "workload runs on exactly one",
                         found, sim_comp_name(c));
         found = sim_comp_name(c);
     }
     if (!found)
-        return fail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                     "the config has no schedule_driver component to run the workload on: add "
                     "one (model: schedule_driver) and link its ports gemm, vector, sram, dram to "
                     "the units (see configs/chip.yaml)");
@@ -821,7 +819,7 @@ int map_units_from_driver(sim_t *s, const char *driver, map_units_t *out, char *
         sim_comp_t *c = sim_comp_find(s, comp);
         if (map_units_add(out, port, comp, c ? sim_comp_model(c) : NULL)) {
             map_units_free(out);
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule_driver '%s': out of memory or port name '%s' too long (at "
                         "most 63 characters)",
                         driver, port);
@@ -834,22 +832,22 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
 {
     sim_comp_t *c = driver_name ? sim_comp_find(s, driver_name) : NULL;
     if (!c)
-        return fail(err, n, SIM_ERR_CONFIG, "no component '%s' to attach the schedule to",
+        return map_fail(err, n, SIM_ERR_CONFIG, "no component '%s' to attach the schedule to",
                     driver_name ? driver_name : "(null)");
     if (strcmp(sim_comp_model(c), "schedule_driver") != 0)
-        return fail(err, n, SIM_ERR_CONFIG,
+        return map_fail(err, n, SIM_ERR_CONFIG,
                     "component '%s' is a '%s', not a schedule_driver: it cannot run a schedule",
                     driver_name, sim_comp_model(c));
     if (!sched)
-        return fail(err, n, SIM_ERR_CONFIG, "no schedule to attach to '%s'", driver_name);
+        return map_fail(err, n, SIM_ERR_CONFIG, "no schedule to attach to '%s'", driver_name);
     char msg[256];
     if (map_exec_check(&sched->exec, msg, sizeof msg))
-        return fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
+        return map_fail(err, n, SIM_ERR_CONFIG, "schedule for '%s': %s", driver_name, msg);
     /* the network, when units sit at its nodes: transfers between them ride it */
     map_net_t net;
     int rc = map_net_resolve(s, driver_name, &sched->units, &net, msg, sizeof msg);
     if (rc)
-        return fail(err, n, rc, "schedule for '%s': %s", driver_name, msg);
+        return map_fail(err, n, rc, "schedule for '%s': %s", driver_name, msg);
     size_t nu = sched->units.n ? sched->units.n : 1, ne = sched->exec.n_entries;
     int bad = 0;
     if (net.present) {
@@ -878,7 +876,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
             continue;
         if (map_fwd_route(s, &sched->units, &net, e->unit, sched->exec.entries[e->fwd_to].unit,
                           &r, msg, sizeof msg)) {
-            rc = fail(err, n, SIM_ERR_CONFIG, "schedule entry %zu: %s", i, msg);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "schedule entry %zu: %s", i, msg);
             break;
         }
         if (!r.network)
@@ -890,7 +888,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     }
     map_net_free(&net);
     if (bad)
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     if (rc)
         return rc;
     sched->exec.fwd_net = sched->fwd_net;
@@ -899,7 +897,7 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     if (map_exec_attach(c, &sched->exec)) {
         sched->exec.release = NULL;
         sched->exec.owner = NULL;
-        return fail(err, n, SIM_ERR_STATE,
+        return map_fail(err, n, SIM_ERR_STATE,
                     "schedule_driver '%s' already has a schedule or was initialised", driver_name);
     }
     return 0;
@@ -960,7 +958,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
     if (!resident || !first) {
         free(resident);
         free(first);
-        return fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     for (size_t u = 0; u < nu; u++)
         resident[u] = -1;
@@ -974,7 +972,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
                 resident[e->unit] = id;
                 first[e->unit] = i;
             } else if (resident[e->unit] != id) {
-                int rc = fail(err, n, SIM_ERR_CONFIG,
+                int rc = map_fail(err, n, SIM_ERR_CONFIG,
                               "schedule entry %zu (op '%s'): unit '%s' already holds weights %lld "
                               "(entry %zu) as resident; a %s holds one matrix: place weights "
                               "%lld on another unit or let it reload",
@@ -1001,7 +999,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
             param_num(c, "rows", &rows) && param_num(c, "cols", &cols) &&
             param_num(c, "tiling", &tiling) && !tiling &&
             ((double)e->req.k > rows || (double)e->req.n > cols))
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule entry %zu (op '%s'): a %llu x %llu weight overflows unit '%s' "
                         "(%s '%s', %g x %g cells, tiling off): split it or place it elsewhere",
                         i, e->name ? e->name : "?", (unsigned long long)e->req.k,
@@ -1012,7 +1010,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
             param_num(c, "tiling", &tiling) && tiling && param_num(c, "arrays", &arrays))
             tiles = ceil((double)e->req.k / rows) * ceil((double)e->req.n / cols);
         if (tiles > arrays)
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule entry %zu (op '%s'): a %llu x %llu weight needs %.0f arrays of "
                         "%g x %g on unit '%s' (%s '%s', arrays %g): split it or place it elsewhere",
                         i, e->name ? e->name : "?", (unsigned long long)e->req.k,
@@ -1021,7 +1019,7 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
         if ((k == DEV_OP_READ || k == DEV_OP_WRITE) &&
             (param_num(c, "capacity_bytes", &cap) || param_num(c, "size_bytes", &cap)) &&
             (double)e->req.k + (double)e->req.m > cap)
-            return fail(err, n, SIM_ERR_CONFIG,
+            return map_fail(err, n, SIM_ERR_CONFIG,
                         "schedule entry %zu (op '%s'): %s of %llu bytes at %llu overflows unit "
                         "'%s' (%s '%s', %.0f bytes)",
                         i, e->name ? e->name : "?", dev_op_name(k), (unsigned long long)e->req.m,
@@ -1048,7 +1046,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     char werr[512];
     rc = wl_load(spec, opts, &g, werr, sizeof werr);
     if (rc) {
-        rc = fail(err, n, rc, "%s", werr);
+        rc = map_fail(err, n, rc, "%s", werr);
         goto out;
     }
     map_schedule_t *sched = NULL;
@@ -1056,7 +1054,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     rc = map_naive_opts(g, &units, &mo, &sched, merr, sizeof merr);
     wl_graph_destroy(g);
     if (rc) {
-        rc = fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
+        rc = map_fail(err, n, rc, "workload '%s' on schedule_driver '%s': %s", spec, driver, merr);
         goto out;
     }
     /* the weights live in the dram unit: say so now rather than fail mid-run */
@@ -1065,7 +1063,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     if (ud >= 0 && sched->weight_layout_bytes > 0 &&
         param_u64(sim_comp_find(s, units.unit[ud].comp), "capacity_bytes", &cap) &&
         sched->weight_layout_bytes > cap) {
-        rc = fail(err, n, SIM_ERR_CONFIG,
+        rc = map_fail(err, n, SIM_ERR_CONFIG,
                   "workload '%s': its weights (%llu bytes) do not fit the dram unit '%s' "
                   "(capacity_bytes %llu); use a smaller --dtype or raise capacity_bytes",
                   spec, (unsigned long long)sched->weight_layout_bytes, units.unit[ud].comp,
@@ -1087,7 +1085,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     else
         wl_gen_opts_default(&sched->wopts);
     if (!sched->spec) {
-        rc = fail(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         map_schedule_free(sched);
         goto out;
     }

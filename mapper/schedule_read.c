@@ -13,23 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int rfail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int rfail(char *err, size_t n, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return SIM_ERR_CONFIG;
-}
-
 static char *slurp(const char *path, char *err, size_t n)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        rfail(err, n, "%s: cannot open: %s", path, strerror(errno));
+        map_fail(err, n, SIM_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, len = 0;
@@ -50,7 +38,7 @@ static char *slurp(const char *path, char *err, size_t n)
     fclose(f);
     if (!buf || bad) {
         free(buf);
-        rfail(err, n, "%s: %s", path, bad ? "read error" : "out of memory");
+        map_fail(err, n, SIM_ERR_CONFIG, "%s: %s", path, bad ? "read error" : "out of memory");
         return NULL;
     }
     buf[len] = '\0';
@@ -112,7 +100,7 @@ static int read_shape(const cJSON *root, wl_gen_opts_t *o, const char *path, cha
     int *dst[] = {&o->batch, &o->seq, &o->image};
     for (int i = 0; i < 3; i++) {
         if (get_u64(sh, ints[i], 0, (uint64_t)*dst[i], &v) || v > 1000000)
-            return rfail(err, n, "%s: shape.%s is not a count", path, ints[i]);
+            return map_fail(err, n, SIM_ERR_CONFIG, "%s: shape.%s is not a count", path, ints[i]);
         *dst[i] = (int)v;
     }
     const cJSON *kv = cJSON_GetObjectItemCaseSensitive(sh, "kv_len");
@@ -120,11 +108,11 @@ static int read_shape(const cJSON *root, wl_gen_opts_t *o, const char *path, cha
         o->kv_len = (int)kv->valuedouble;
     const char *ph = get_str(sh, "phase");
     if (ph && strcmp(ph, "prefill") && strcmp(ph, "decode"))
-        return rfail(err, n, "%s: shape.phase '%s' is not prefill or decode", path, ph);
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: shape.phase '%s' is not prefill or decode", path, ph);
     o->phase = ph && !strcmp(ph, "decode") ? WL_PHASE_DECODE : WL_PHASE_PREFILL;
     const char *dt = get_str(sh, "dtype");
     if (dt && wl_dtype_parse(dt, &o->dtype))
-        return rfail(err, n, "%s: shape.dtype '%s' is not a dtype", path, dt);
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: shape.dtype '%s' is not a dtype", path, dt);
     return 0;
 }
 
@@ -151,7 +139,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
         for (const char *p = text; at && p < at && *p; p++)
             line += *p == '\n';
         free(text);
-        return rfail(err, n, "%s: not valid JSON (line %zu)", path, line);
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: not valid JSON (line %zu)", path, line);
     }
     free(text);
     int rc = 0;
@@ -159,11 +147,11 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
     map_schedule_t *s = calloc(1, sizeof *s);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "schedule");
     if (!s) {
-        rc = rfail(err, n, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_CONFIG, "out of memory");
         goto done;
     }
     if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
-        rc = rfail(err, n,
+        rc = map_fail(err, n, SIM_ERR_CONFIG,
                    "%s: no \"schedule\" array (is it a schedule written by prism map or "
                    "prism run --schedule-out?)",
                    path);
@@ -174,7 +162,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
     s->workload = strdup(wname ? wname : "");
     s->mapper = mapper ? strdup(mapper) : NULL;
     if (map_units_copy(&s->units, units) || !s->workload) {
-        rc = rfail(err, n, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_CONFIG, "out of memory");
         goto done;
     }
     if ((rc = read_shape(root, &s->wopts, path, err, n)) != 0)
@@ -183,7 +171,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
         char werr[512];
         s->spec = strdup(spec);
         if (!s->spec || wl_load(spec, &s->wopts, &g, werr, sizeof werr)) {
-            rc = rfail(err, n, "%s: its workload '%s' does not load: %s", path, spec,
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: its workload '%s' does not load: %s", path, spec,
                        s->spec ? werr : "out of memory");
             goto done;
         }
@@ -196,7 +184,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
     s->info = calloc(ne ? ne : 1, sizeof *s->info);
     s->unit_names = calloc(units->n ? units->n : 1, sizeof *s->unit_names);
     if (!s->exec.entries || !s->info || !s->unit_names) {
-        rc = rfail(err, n, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_CONFIG, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < units->n; i++)
@@ -212,17 +200,17 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
         in->layer = -1;
         uint64_t v = 0;
         if (!cJSON_IsObject(o)) {
-            rc = rfail(err, n, "%s: schedule[%zu] is not an object", path, i);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu] is not an object", path, i);
             goto done;
         }
         if (get_u64(o, "op_id", 0, 0, &e->op_id)) {
-            rc = rfail(err, n, "%s: schedule[%zu].op_id is not an integer >= 0", path, i);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].op_id is not an integer >= 0", path, i);
             goto done;
         }
         const char *opname = get_str(o, "op");
         if (g && e->op_id) {
             if (e->op_id > s->n_ops) {
-                rc = rfail(err, n,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                            "%s: schedule[%zu]: unknown op: op_id %llu but workload '%s' has %zu "
                            "ops",
                            path, i, (unsigned long long)e->op_id, spec, s->n_ops);
@@ -230,7 +218,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             }
             const wl_op_t *op = wl_graph_op(g, e->op_id - 1);
             if (opname && strcmp(opname, op->name) != 0) {
-                rc = rfail(err, n,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                            "%s: schedule[%zu]: unknown op '%s': op %llu of workload '%s' is "
                            "'%s'",
                            path, i, opname, (unsigned long long)e->op_id, spec, op->name);
@@ -249,7 +237,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             in->layer = (int)cJSON_GetObjectItemCaseSensitive(o, "layer")->valuedouble;
         in->proxy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "proxy"));
         if (!e->name || !e->what || !in->detail || !in->note) {
-            rc = rfail(err, n, "out of memory");
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "out of memory");
             goto done;
         }
         const char *unit = get_str(o, "unit");
@@ -261,21 +249,21 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             if (e->unit < 0) {
                 char list[512];
                 unit_list(units, list, sizeof list);
-                rc = rfail(err, n,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                            "%s: schedule[%zu] (op '%s'): unknown unit '%s': the "
                            "schedule_driver links %s",
                            path, i, e->name, unit, units->n ? list : "no units");
                 goto done;
             }
             if (!cJSON_IsObject(req)) {
-                rc = rfail(err, n, "%s: schedule[%zu]: unit '%s' but no \"request\" object", path,
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu]: unit '%s' but no \"request\" object", path,
                            i, unit);
                 goto done;
             }
             const char *rop = get_str(req, "op");
             int kindv = rop ? dev_op_parse(rop) : -1;
             if (kindv <= 0) {
-                rc = rfail(err, n, "%s: schedule[%zu].request.op '%s' is not one of %s", path, i,
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].request.op '%s' is not one of %s", path, i,
                            rop ? rop : "(missing)", DEV_OP_CHOICES);
                 goto done;
             }
@@ -284,7 +272,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                 const char *vf = get_str(req, "vfunc");
                 int f = vf ? dev_vfunc_parse(vf) : -1;
                 if (f <= 0) {
-                    rc = rfail(err, n, "%s: schedule[%zu].request.vfunc '%s' is not one of %s",
+                    rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].request.vfunc '%s' is not one of %s",
                                path, i, vf ? vf : "(missing)", DEV_VF_CHOICES);
                     goto done;
                 }
@@ -296,7 +284,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                     continue;
                 int r = get_u64(req, fields[f], f == 0, 0, &v);
                 if (r || (f >= 3 && v > UINT32_MAX)) {
-                    rc = rfail(err, n, "%s: schedule[%zu].request.%s %s", path, i, fields[f],
+                    rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].request.%s %s", path, i, fields[f],
                                r == -1 ? "is missing" : "is not an integer in range");
                     goto done;
                 }
@@ -314,7 +302,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             const cJSON *nr = cJSON_GetObjectItemCaseSensitive(req, "no_reload");
             if (nr && !cJSON_IsBool(nr)) {
                 rc =
-                    rfail(err, n, "%s: schedule[%zu].request.no_reload is not true/false", path, i);
+                    map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].request.no_reload is not true/false", path, i);
                 goto done;
             }
             if (cJSON_IsTrue(nr))
@@ -322,7 +310,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             const char *dts = get_str(req, "dtype");
             wl_dtype_t rdt = WL_DT_UNKNOWN;
             if (dts && (wl_dtype_parse(dts, &rdt) || rdt == WL_DT_UNKNOWN)) {
-                rc = rfail(err, n, "%s: schedule[%zu].request.dtype '%s' is not a dtype", path, i,
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].request.dtype '%s' is not a dtype", path, i,
                            dts);
                 goto done;
             }
@@ -333,7 +321,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                 for (int k = 0; k < 2; k++) {
                     int u = ends[k] ? map_units_find(units, ends[k]) : -1;
                     if (u < 0) {
-                        rc = rfail(err, n,
+                        rc = map_fail(err, n, SIM_ERR_CONFIG,
                                    "%s: schedule[%zu]: transfer %s unit '%s' is not a unit of "
                                    "the schedule_driver",
                                    path, i, k ? "to" : "from", ends[k] ? ends[k] : "(missing)");
@@ -345,22 +333,22 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                         e->req.k = (uint64_t)u;
                 }
                 if (e->req.m == 0) {
-                    rc = rfail(err, n, "%s: schedule[%zu]: transfer of 0 bytes", path, i);
+                    rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu]: transfer of 0 bytes", path, i);
                     goto done;
                 }
             }
             if (get_u64(o, "reps", 0, 1, &e->reps) || e->reps == 0) {
-                rc = rfail(err, n, "%s: schedule[%zu].reps is not an integer >= 1", path, i);
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].reps is not an integer >= 1", path, i);
                 goto done;
             }
         } else if (req && !cJSON_IsNull(req)) {
-            rc = rfail(err, n, "%s: schedule[%zu]: a request but no \"unit\" to send it to", path,
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu]: a request but no \"unit\" to send it to", path,
                        i);
             goto done;
         }
         const cJSON *after = cJSON_GetObjectItemCaseSensitive(o, "after"), *p;
         if (after && !cJSON_IsArray(after)) {
-            rc = rfail(err, n, "%s: schedule[%zu].after is not an array", path, i);
+            rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].after is not an array", path, i);
             goto done;
         }
         e->pred_off = s->exec.n_preds;
@@ -368,7 +356,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
         {
             if (!cJSON_IsNumber(p) || !(p->valuedouble >= 0) || p->valuedouble >= (double)i ||
                 floor(p->valuedouble) != p->valuedouble) {
-                rc = rfail(err, n,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                            "%s: schedule[%zu].after: %g is not the index of an earlier entry", path,
                            i, cJSON_IsNumber(p) ? p->valuedouble : -1.0);
                 goto done;
@@ -377,7 +365,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                 cap_preds = cap_preds ? 2 * cap_preds : 1024;
                 uint32_t *q = realloc(s->exec.preds, cap_preds * sizeof *q);
                 if (!q) {
-                    rc = rfail(err, n, "out of memory");
+                    rc = map_fail(err, n, SIM_ERR_CONFIG, "out of memory");
                     goto done;
                 }
                 s->exec.preds = q;
@@ -390,7 +378,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             uint64_t to = 0, bytes = 0;
             if (!cJSON_IsObject(fw) || get_u64(fw, "to", 1, 0, &to) ||
                 get_u64(fw, "bytes", 1, 0, &bytes) || to <= i || to >= UINT32_MAX || bytes == 0) {
-                rc = rfail(err, n,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                            "%s: schedule[%zu].forward is not {\"to\": a later entry, \"bytes\": "
                            "B >= 1}",
                            path, i);
@@ -408,7 +396,7 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
     }
     char msg[256];
     if (map_exec_check(&s->exec, msg, sizeof msg))
-        rc = rfail(err, n, "%s: %s", path, msg);
+        rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: %s", path, msg);
 done:
     cJSON_Delete(root);
     wl_graph_destroy(g);

@@ -11,26 +11,13 @@
  * analog fraction) is above the target, apply the move to a precise tier that
  * costs least per unit of KL removed. All randomness is a counter-based
  * stream of the search seed: same inputs, same front. */
-#include "mapper/map.h"
+#include "mapper/map_int.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int sf(char *err, size_t n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int sf(char *err, size_t n, int code, const char *fmt, ...)
-{
-    if (err && n) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static const map_place_t OPTIONS[] = {
     {MAP_TIER_DIGITAL, MAP_TIER_DIGITAL, 100},   {MAP_TIER_XBAR, MAP_TIER_XBAR, 100},
@@ -64,10 +51,8 @@ typedef struct space {
 
 static double urand(space_t *s)
 {
-    uint64_t z = s->rng_seed * 0x9e3779b97f4a7c15ull + (s->rng_ctr++) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    uint64_t z = num_splitmix64(s->rng_seed * NUM_GOLDEN_GAMMA +
+                                (s->rng_ctr++) * 0xbf58476d1ce4e5b9ull);
     return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
 }
 
@@ -291,7 +276,7 @@ static int baselines(space_t *s, map_search_result_t *r, uint8_t *seeds, size_t 
     if (!pl || !genome) {
         free(pl);
         free(genome);
-        return sf(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     }
     static const char *const names[] = {"all-digital tier", "all-xbar tier", "all-photonic tier"};
     int rc = 0;
@@ -330,7 +315,7 @@ static int baselines(space_t *s, map_search_result_t *r, uint8_t *seeds, size_t 
             name = "greedy by size";
             size_t *ord = malloc(s->n_genes * sizeof *ord);
             if (!ord) {
-                rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
+                rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
                 break;
             }
             for (size_t gi = 0; gi < s->n_genes; gi++)
@@ -386,7 +371,7 @@ static int stage2(space_t *s, map_search_result_t *r, double target, char *err, 
         return rc;
     map_place_t *trial = malloc(s->n_ops * sizeof *trial);
     if (!trial)
-        return sf(err, n, SIM_ERR_NOMEM, "out of memory");
+        return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     while (kl > target) {
         /* candidate moves: the analog part of one projection to a precise tier */
         double best = INFINITY, best_lat = 0, best_en = 0;
@@ -425,7 +410,7 @@ static int stage2(space_t *s, map_search_result_t *r, double target, char *err, 
         map_move_t *mv = realloc(r->moves, (r->n_moves + 1) * sizeof *mv);
         if (!mv) {
             free(trial);
-            return sf(err, n, SIM_ERR_NOMEM, "out of memory");
+            return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         }
         r->moves = mv;
         map_move_t *m = &r->moves[r->n_moves++];
@@ -508,7 +493,7 @@ static int space_genes(space_t *s, const map_profile_t *profile, char *err, size
                 s->opts[gi * N_OPTIONS + s->n_valid[gi]++] = (uint8_t)k;
         if (!s->n_valid[gi]) {
             if (s->chip->xbar_arrays && s->chip->n_tier[MAP_TIER_XBAR])
-                rc = sf(err, n, SIM_ERR_CONFIG,
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
                         "op '%s' (%s) has no tier it can run on (a crossbar unit holds %llu "
                         "arrays of %llu x %llu weights; a %llu x %llu weight does not fit)",
                         op->name, wl_opkind_name(op->kind),
@@ -517,7 +502,7 @@ static int space_genes(space_t *s, const map_profile_t *profile, char *err, size
                         (unsigned long long)s->chip->xbar_cols, (unsigned long long)op->k,
                         (unsigned long long)(op->a_is_weight && !op->b_is_weight ? op->m : op->n));
             else
-                rc = sf(err, n, SIM_ERR_CONFIG, "op '%s' (%s) has no tier it can run on",
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "op '%s' (%s) has no tier it can run on",
                         op->name, wl_opkind_name(op->kind));
             return rc;
         }
@@ -552,14 +537,14 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
     indiv_t *pop = calloc(2 * P, sizeof *pop);
     uint8_t *genes = NULL;
     if (!s.gene_op || !s.opts || !s.n_valid || !s.kl || !s.place || !pop) {
-        rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     if ((rc = space_genes(&s, profile, err, n)) != 0)
         goto done;
     genes = calloc(2 * P * (s.n_genes ? s.n_genes : 1), 1);
     if (!genes) {
-        rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < 2 * P; i++)
@@ -567,7 +552,7 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
     uint8_t *seeds = malloc((MAP_TIERS + 2) * (s.n_genes ? s.n_genes : 1));
     size_t n_seeds = 0;
     if (!seeds) {
-        rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     if ((rc = baselines(&s, r, seeds, &n_seeds, err, n)) != 0) {
@@ -635,12 +620,12 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
         snprintf(name, sizeof name, "pareto %zu", r->n_front);
         if ((rc = add_point(&r->front, &r->n_front, name, s.place, s.n_ops, pop[i].obj[0],
                             pop[i].obj[1], pop[i].kl)) != 0) {
-            rc = sf(err, n, rc, "out of memory");
+            rc = map_fail(err, n, rc, "out of memory");
             goto done;
         }
     }
     if (!r->n_front) {
-        rc = sf(err, n, SIM_ERR_CONFIG, "no placement of this workload runs on this chip");
+        rc = map_fail(err, n, SIM_ERR_CONFIG, "no placement of this workload runs on this chip");
         goto done;
     }
     /* sort the front by latency */
@@ -672,7 +657,7 @@ int map_search(map_ctx_t *ctx, const map_search_opts_t *o, const map_profile_t *
     r->n_ops = s.n_ops;
     r->chosen = malloc(s.n_ops * sizeof *r->chosen);
     if (!r->chosen) {
-        rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     memcpy(r->chosen, r->front[pick].place, s.n_ops * sizeof *r->chosen);
@@ -712,7 +697,7 @@ int map_search_refine(map_ctx_t *ctx, const map_profile_t *profile, double targe
     s.place = malloc(s.n_ops * sizeof *s.place);
     int rc;
     if (!s.gene_op || !s.opts || !s.n_valid || !s.kl || !s.place)
-        rc = sf(err, n, SIM_ERR_NOMEM, "out of memory");
+        rc = map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
     else if ((rc = space_genes(&s, profile, err, n)) == 0)
         rc = stage2(&s, r, target, err, n);
     space_free(&s);

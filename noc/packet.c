@@ -4,6 +4,7 @@
  * packets and end-to-end latency). Energy per bit moved through the switch
  * defaults to a 1 mm on-chip wire (0.1 pJ/bit/mm, common figure, see
  * REFERENCE.md); buffer writes use Horowitz's SRAM figure scaled per bit. */
+#include "devices/dev.h"
 #include "noc/noc_int.h"
 
 #include <stdio.h>
@@ -271,8 +272,8 @@ void noc_register_all(void)
     sim_model_register(&noc_traffic_gen_model);
     sim_model_register(&noc_switch_model);
     sim_model_register(&noc_sink_model);
-    sim_model_register(&noc_iq_router_model);
-    sim_model_register(&noc_terminal_model);
+    dev_register_described(&noc_iq_router_model); /* they describe themselves */
+    dev_register_described(&noc_terminal_model);
     noc_register_config();
     noc_pi2_register();
 }

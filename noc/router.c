@@ -8,6 +8,7 @@
  * returns a credit upstream and is on the next router's input
  * sw_alloc + st_final + channel latency cycles later (the channel's
  * latency). The router sleeps whenever its buffers are empty. */
+#include "devices/dev.h"
 #include "noc/noc_int.h"
 
 #include <stdio.h>
@@ -379,6 +380,9 @@ static void router_destroy(sim_comp_t *c, void *state)
 
 static const char *const no_ports[] = {NULL};
 
+/* what it is, for the layers above (devices/dev.h): part of the network */
+static const dev_ext_t router_ext = {.desc = {DEV_CAT_NETWORK, 0, 0, DEV_MEM_NONE}};
+
 const sim_model_t noc_iq_router_model = {
     .name = "iq_router",
     .doc = "BookSim2's input-queued VC router (iSLIP VC/switch allocation, credits, lookahead "
@@ -392,4 +396,5 @@ const sim_model_t noc_iq_router_model = {
     .destroy = router_destroy,
     .in_ports = no_ports,
     .out_ports = no_ports,
+    .ext = &router_ext,
 };

@@ -6,6 +6,7 @@
  * at once and returns its credit, checks order within each packet, keeps
  * latency statistics of measured packets, and tells the device attached to
  * its "out" port when the last packet of a message has arrived. */
+#include "devices/dev.h"
 #include "noc/noc_int.h"
 
 #include <math.h>
@@ -541,6 +542,12 @@ static void term_destroy(sim_comp_t *c, void *state)
 
 static const char *const term_in[] = {"in", NULL};
 
+/* what it is, for the layers above (devices/dev.h): a network interface that
+ * takes transfer requests */
+static const dev_ext_t term_ext = {
+    .desc = {DEV_CAT_NETWORK, DEV_OP_BIT(DEV_OP_TRANSFER), 0, DEV_MEM_NONE},
+};
+
 const sim_model_t noc_terminal_model = {
     .name = "noc_terminal",
     .doc = "network interface: synthetic traffic source/sink and 'send B bytes to node D' for "
@@ -554,4 +561,5 @@ const sim_model_t noc_terminal_model = {
     .destroy = term_destroy,
     .in_ports = term_in,
     .out_ports = NULL, /* "out", and one port per device it releases parked messages to */
+    .ext = &term_ext,
 };

@@ -27,7 +27,11 @@ enum {
 /* Draw `counter` of stream (seed, stream) depends on nothing else: the
  * SplitMix64 finalizer (Steele, Lea, Flood, "Fast splittable pseudorandom
  * number generators", OOPSLA 2014) used as a hash of (seed, stream, counter). */
-uint64_t num_mix64(uint64_t z); /* z + gamma, mixed */
+/* The one SplitMix64 of prism (sim/rng.c and mapper/search.c call it): the
+ * finalizer alone (xor-shift-multiply: shifts 30, 27, 31), no gamma added. */
+#define NUM_GOLDEN_GAMMA 0x9e3779b97f4a7c15ull
+uint64_t num_splitmix64(uint64_t x);
+uint64_t num_mix64(uint64_t z); /* num_splitmix64(z + gamma) */
 uint64_t num_rand_u64(uint64_t seed, uint64_t stream, uint64_t counter);
 double num_uniform(uint64_t seed, uint64_t stream, uint64_t counter); /* in (0, 1) */
 /* Standard normal by Box-Muller on uniforms 2*counter and 2*counter + 1. */

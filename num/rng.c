@@ -5,12 +5,16 @@
 
 #include <math.h>
 
-uint64_t num_mix64(uint64_t z)
+uint64_t num_splitmix64(uint64_t z)
 {
-    z += 0x9e3779b97f4a7c15ull;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
+}
+
+uint64_t num_mix64(uint64_t z)
+{
+    return num_splitmix64(z + NUM_GOLDEN_GAMMA);
 }
 
 uint64_t num_rand_u64(uint64_t seed, uint64_t stream, uint64_t counter)

@@ -100,6 +100,11 @@ int sim_parse_until(const char *text, sim_time_t *out)
         return -1;
     if (t == 0)
         return 1;
+    size_t n = strlen(text);
+    while (n && isspace((unsigned char)text[n - 1]))
+        n--;
+    if (n && (isdigit((unsigned char)text[n - 1]) || text[n - 1] == '.'))
+        return 2; /* a bare number: the unit is not implied */
     *out = t;
     return 0;
 }
@@ -529,6 +534,11 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
                 return lerr(L, v,
                             "field 'until' is 0: a run must end after time 0; write 'until: "
                             "none' (or leave it out) for no limit");
+            if (rc == 2)
+                return lerr(L, v,
+                            "field 'until' is '%s' without a unit: write it with one (ps, ns, "
+                            "us, ms, s), e.g. %sus, or 'none'",
+                            scalar(v), scalar(v));
             if (rc)
                 return lerr(L, v, "field 'until' must be a time (e.g. 100us) or 'none'");
         } else if (!strcmp(key, "lookahead")) {

@@ -394,11 +394,20 @@ static const struct sim_param_val *find(const sim_params_t *p, const char *name)
     for (size_t i = 0; i < p->n; i++)
         if (strcmp(p->v[i].def->name, name) == 0)
             return &p->v[i];
+    /* a name the model never declared (a typo in the model): kept, and the
+     * caller (sim_init after the model's init, dev_area) fails naming it;
+     * the lookup itself answers 0 or "" */
+    struct sim_params *w = (struct sim_params *)p;
+    if (!w->undeclared[0])
+        snprintf(w->undeclared, sizeof w->undeclared, "%s", name);
     return NULL;
 }
 
-/* Asking for a parameter the model did not declare is a programming error in
- * the model; it reads as zero/empty so the failure shows in its tests. */
+const char *sim_params_undeclared(const sim_params_t *p)
+{
+    return p && p->undeclared[0] ? p->undeclared : NULL;
+}
+
 int64_t sim_param_int(const sim_params_t *p, const char *name)
 {
     const struct sim_param_val *v = find(p, name);

@@ -3,20 +3,17 @@
  * "Fast splittable pseudorandom number generators", OOPSLA 2014). The key is
  * itself a mix of seed and stream id, so draws depend only on (seed,
  * component, draw index), never on event interleaving or process count. */
+#include "num/num.h"
 #include "sim/sim_int.h"
 
 #include <math.h>
 
-#define GOLDEN_GAMMA 0x9e3779b97f4a7c15ull
+#define GOLDEN_GAMMA NUM_GOLDEN_GAMMA
 
+/* the finalizer is num/'s (the one SplitMix64 of prism) */
 uint64_t sim_hash64(uint64_t x)
 {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
+    return num_splitmix64(x);
 }
 
 void sim_rng_init(sim_rng_t *r, uint64_t seed, uint64_t stream)

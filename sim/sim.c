@@ -648,6 +648,15 @@ int sim_init(sim_t *s)
         c->initialized = 1;
         if (c->model->init) {
             rc = c->model->init(c, c->state, &c->params);
+            if (!rc && !s->failed && sim_params_undeclared(&c->params)) {
+                char at[512];
+                sim_fmt_where(at, sizeof at, c->where);
+                return sim_set_error(s, SIM_ERR_MODEL,
+                                     "%scomponent '%s': model '%s' looked up parameter '%s', "
+                                     "which it does not declare (a bug in the model)",
+                                     at, c->name, c->model->name,
+                                     sim_params_undeclared(&c->params));
+            }
             if (rc || s->failed) {
                 if (!s->failed) {
                     char at[512];

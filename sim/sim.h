@@ -107,6 +107,10 @@ double sim_param_real(const sim_params_t *p, const char *name);
 int sim_param_bool(const sim_params_t *p, const char *name);
 const char *sim_param_str(const sim_params_t *p, const char *name); /* STR and ENUM */
 int sim_param_is_set(const sim_params_t *p, const char *name); /* given explicitly */
+/* A lookup of a name the model does not declare answers 0 or "" and is kept:
+ * the first such name, or NULL. sim_init fails a component whose init looked
+ * one up (SIM_ERR_MODEL, naming the parameter); so does dev_area. */
+const char *sim_params_undeclared(const sim_params_t *p);
 size_t sim_params_count(const sim_params_t *p);
 const sim_param_def_t *sim_params_def(const sim_params_t *p, size_t i);
 const char *sim_params_text(const sim_params_t *p, size_t i); /* value as text */
@@ -452,7 +456,9 @@ int sim_parse_time(const char *text, sim_time_t *out);
 int sim_parse_uint(const char *text, uint64_t *out);
 /* A run's time limit: a time > 0, or "none" (no limit: *out = 0, the
  * engine's encoding). 0 for ok, 1 when the text is a time of 0 (refused: it
- * used to mean "no limit" silently), -1 when it is not a time. */
+ * used to mean "no limit" silently), 2 when a non-zero number has no unit
+ * ("5": ps or us? refused wherever until is given), -1 when it is not a
+ * time. */
 int sim_parse_until(const char *text, sim_time_t *out);
 int sim_parse_freq(const char *text, double *hz);
 int sim_parse_bandwidth(const char *text, double *gbytes_per_s);

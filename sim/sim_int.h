@@ -19,6 +19,7 @@ struct sim_param_val {
 struct sim_params {
     size_t n;
     struct sim_param_val *v;
+    char undeclared[64]; /* the first name looked up that the model does not declare */
 };
 
 typedef struct sim_port_rec {

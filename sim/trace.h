@@ -31,7 +31,8 @@ int trace_open(trace_t **out, const char *path, const trace_opts_t *opts, char *
  * writer to the simulation. Call after sim_init. */
 int trace_begin_run(trace_t *t, sim_t *s, const trace_run_info_t *info);
 /* Flush rows, write stats and link totals, set status ("complete",
- * "interrupted", "failed") with an optional message, build indexes. */
+ * "truncated", "interrupted", "failed") with an optional message, build
+ * indexes. */
 int trace_end_run(trace_t *t, sim_t *s, const char *status, const char *message, double wall_s);
 void trace_close(trace_t *t); /* NULL is a no-op */
 const char *trace_errmsg(const trace_t *t);

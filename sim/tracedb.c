@@ -324,6 +324,8 @@ const char *trace_run_status_text(const trace_run_t *r)
         return "not complete (killed?)";
     if (!strcmp(s, "interrupted"))
         return "interrupted";
+    if (!strcmp(s, "truncated"))
+        return "truncated"; /* schedule entries left undone (run/run.h) */
     if (!strcmp(s, "failed"))
         return "failed";
     return "unknown status";

@@ -7,8 +7,9 @@
 #include "num/num.h"
 /* the `prism workload eval` command itself, called in-process (the test
  * binaries link libprism.a only, not the cli/ objects) */
-#include "cli/cmd_workload_eval.c"
-#include "cli/out.c"
+#include "tests/check_exec.h"
+#include <cjson/cJSON.h>
+#include <stdarg.h>
 
 #include <check.h>
 #include <fcntl.h>
@@ -587,40 +588,27 @@ END_TEST
 
 /* ------------------------------------------------------------- command */
 
-/* Runs cmd_workload_eval with stdout and stderr captured into out / errbuf. */
+/* Runs `prism workload ARGS...` ($PRISM) with stdout and stderr captured
+ * into out / errbuf. */
 static int run_cli(char *out, size_t outlen, char *errbuf, size_t errlen, ...)
 {
     char *argv[32];
     int argc = 0;
+    argv[argc++] = "workload";
     va_list ap;
     va_start(ap, errlen);
     for (char *a; argc < 31 && (a = va_arg(ap, char *));)
         argv[argc++] = a;
     va_end(ap);
     argv[argc] = NULL;
-    char opath[] = "/tmp/prism_cli_out_XXXXXX", epath[] = "/tmp/prism_cli_err_XXXXXX";
-    int ofd = mkstemp(opath), efd = mkstemp(epath);
-    ck_assert(ofd >= 0 && efd >= 0);
-    fflush(stdout);
-    fflush(stderr);
-    int save_out = dup(1), save_err = dup(2);
-    dup2(ofd, 1);
-    dup2(efd, 2);
-    int rc = cmd_workload_eval(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(save_out, 1);
-    dup2(save_err, 2);
-    close(save_out);
-    close(save_err);
-    ssize_t n = pread(ofd, out, outlen - 1, 0);
-    out[n > 0 ? n : 0] = 0;
-    n = pread(efd, errbuf, errlen - 1, 0);
-    errbuf[n > 0 ? n : 0] = 0;
-    close(ofd);
-    close(efd);
-    unlink(opath);
-    unlink(epath);
+    char *o = NULL, *e = NULL;
+    int rc = exec_prism(argv, &o, &e);
+    ck_assert_msg(rc >= 0 && o && e, "cannot run $PRISM (%s)",
+                  getenv("PRISM") ? getenv("PRISM") : "not set");
+    snprintf(out, outlen, "%s", o);
+    snprintf(errbuf, errlen, "%s", e);
+    free(o);
+    free(e);
     return rc;
 }
 

@@ -16,13 +16,11 @@
 
 #include "sim/tracedb.h"
 
-/* The command-line side is not in libprism.a: compile it into this test so
- * argument parsing, output formats and exit codes are tested too. */
-#include "cli/cmd_diff.c"
-#include "cli/cmd_export.c"
-#include "cli/cmd_query.c"
-#include "cli/cmd_report.c"
-#include "cli/out.c"
+/* The commands run as the built binary ($PRISM): argument parsing, output
+ * formats and exit codes are tested as a user meets them. */
+#include "run/out.h"
+#include "run/tools.h"
+#include "tests/check_exec.h"
 
 /* ---- the schema of docs/trace.md ------------------------------------------ */
 static const char *SCHEMA =
@@ -222,14 +220,17 @@ static char *slurp(FILE *f)
     return s;
 }
 
-typedef int (*main_fn)(int, char **, FILE *, FILE *);
+/* which command: argv[0] of run_cmd names it; these say so at the call */
+typedef const char *main_fn;
+static const main_fn report_main = "report", query_main = "query", export_main = "export",
+                     diff_main = "diff";
 
 typedef struct result {
     int rc;
     char *out, *err;
 } result_t;
 
-/* Runs a command's main with argv given as NULL-terminated strings. */
+/* Runs `prism ARGV...` with argv given as NULL-terminated strings. */
 static result_t run_cmd(main_fn fn, ...)
 {
     char *argv[32];
@@ -241,15 +242,11 @@ static result_t run_cmd(main_fn fn, ...)
         argv[argc++] = (char *)a;
     va_end(ap);
     argv[argc] = NULL;
-    FILE *out = tmpfile(), *err = tmpfile();
-    ck_assert_ptr_nonnull(out);
-    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(argc && !strcmp(argv[0], fn), "run_cmd(%s, %s, ...)", fn, argc ? argv[0] : "");
     result_t r;
-    r.rc = fn(argc, argv, out, err);
-    r.out = slurp(out);
-    r.err = slurp(err);
-    fclose(out);
-    fclose(err);
+    r.rc = exec_prism(argv, &r.out, &r.err);
+    ck_assert_msg(r.rc >= 0 && r.out && r.err, "cannot run $PRISM (%s)",
+                  getenv("PRISM") ? getenv("PRISM") : "not set");
     return r;
 }
 
@@ -285,6 +282,46 @@ static double jnum(const cJSON *o, const char *key)
 }
 
 /* ---- opening: every bad input gives one message naming the file ------------ */
+/* The tools are library functions (run/tools.h): called here in-process,
+ * they give what the binary prints, and the figures of the closed form. */
+START_TEST(test_tools_as_library_functions)
+{
+    make_dir();
+    run_spec_t sp = base_spec();
+    char *p = path_in("lib.db");
+    build_run(p, &sp);
+    FILE *out = tmpfile(), *err = tmpfile();
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(err);
+    run_query_opts_t qo = {OUT_CSV, 0, 0, 0};
+    ck_assert_int_eq(run_query(p, "SELECT end_time_ps FROM runs", &qo, out, err), 0);
+    char *got = slurp(out);
+    char want[64];
+    snprintf(want, sizeof want, "end_time_ps\n%lld\n", end_ps(&sp));
+    ck_assert_str_eq(got, want);
+    free(got);
+    fclose(out);
+    out = tmpfile();
+    ck_assert_int_eq(run_report(p, RUN_SORT_ENERGY, 10, 0, 0, out, err), 0);
+    got = slurp(out);
+    result_t r = run_cmd(report_main, "report", p, NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_str_eq(got, r.out); /* the binary prints what the library writes */
+    result_free(&r);
+    free(got);
+    fclose(out);
+    out = tmpfile();
+    ck_assert_int_eq(run_diff(p, p, 0, 0, 0, out, err), 0); /* identical: exit 0 */
+    ck_assert_int_eq(run_report(path_in("missing.db"), RUN_SORT_NAME, 1, 0, 0, out, err), 2);
+    got = slurp(err);
+    ck_assert_msg(strstr(got, "prism report: ") && strstr(got, "missing.db"), "%s", got);
+    free(got);
+    fclose(out);
+    fclose(err);
+    remove_dir();
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
     make_dir();
@@ -1273,6 +1310,7 @@ static Suite *tracetools_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_open_errors);
+    tcase_add_test(tc, test_tools_as_library_functions);
     tcase_add_test(tc, test_wal_finished_and_killed);
     tcase_add_test(tc, test_query_sql_errors_and_readonly);
     tcase_add_test(tc, test_query_timeout_prints_only_the_message);

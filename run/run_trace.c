@@ -3,28 +3,17 @@
  * on: tables workload_ops, unit_tiers, schedule_entries and the view
  * tier_layer (time and energy per tier per layer) and layer_latency (each
  * layer's span from its first issue to its last end). */
-#include "cli/cli.h"
+#include "run/run.h"
 #include "mapper/map.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
+/* a unit's tier: its model's category, from the model's own record */
 static const char *tier_of_model(const char *m)
 {
-    if (!strcmp(m, "systolic") || !strcmp(m, "vector") || !strcmp(m, "sram"))
-        return "digital";
-    if (!strcmp(m, "rram_xbar") || !strcmp(m, "pcm_xbar"))
-        return "xbar";
-    if (!strcmp(m, "mzi_mesh") || !strcmp(m, "mrr_bank") || !strcmp(m, "dac") ||
-        !strcmp(m, "adc") || !strcmp(m, "laser") || !strcmp(m, "photodetector") ||
-        !strcmp(m, "ptc"))
-        return "photonic";
-    if (!strcmp(m, "dram"))
-        return "dram";
-    if (!strcmp(m, "wire"))
-        return "interconnect";
-    return "other";
+    return dev_model_category(m);
 }
 
 static int is_aux(const char *kind)
@@ -33,7 +22,7 @@ static int is_aux(const char *kind)
            !strcmp(kind, "join");
 }
 
-int cli_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_t n)
+int run_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_t n)
 {
     sqlite3 *h = NULL;
     if (sqlite3_open(db, &h) != SQLITE_OK) {
