@@ -32,8 +32,10 @@ endif
 
 ifeq ($(filter debug,$(MAKECMDGOALS)),debug)
 BUILD   := build-debug
-OPT     := -O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+# gcc's -fsanitize=undefined leaves out float-cast-overflow (a double too big
+# for its integer type, e.g. (int)1e300): asked for by name
+OPT     := -O0 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
+LDFLAGS += -fsanitize=address,undefined,float-cast-overflow
 endif
 
 ONNX_PROTO ?= /usr/include/onnx/onnx.proto
@@ -127,13 +129,15 @@ bench: all $(BENCH_BIN)
 check-long: all $(TEST_BIN)
 	@PRISM=$(abspath $(PRISM)) PRISM_LONG=1 bash tests/run.sh $(TEST_BIN)
 
-# libFuzzer harnesses for the three parsers (fuzz/*.c): the config loader,
-# the ONNX importer and the safetensors reader, built with clang under
-# ASan+UBSan in build-fuzz/ and run FUZZ_SECONDS each on seed corpora from
-# configs/ and tests/fixtures/. Not part of `make test`.
+# libFuzzer harnesses for the four parsers (fuzz/*.c): the config loader,
+# the ONNX importer, the safetensors reader and the schedule reader (with the
+# checks of attaching a schedule), built with clang under ASan+UBSan in
+# build-fuzz/ and run FUZZ_SECONDS each on seed corpora from configs/,
+# tests/fixtures/ and a GPT-2 schedule mapped by prism run. Not part of
+# `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
-FUZZ_HARNESSES := config onnx safetensors
+FUZZ_SAN := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer
+FUZZ_HARNESSES := config onnx safetensors schedule
 fuzz-build:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 2; }
 	$(MAKE) CC=clang BUILD=build-fuzz WARN="-Wall -Wno-unused-command-line-argument" \
@@ -143,8 +147,12 @@ fuzz-build:
 	    -o build-fuzz/fuzz_$$h fuzz/$${h}_fuzz.c build-fuzz/libprism.a $(LDLIBS) || exit 1; \
 	done
 
-fuzz: fuzz-build
-	@mkdir -p build-fuzz/corpus-config build-fuzz/corpus-onnx build-fuzz/corpus-safetensors
+fuzz: fuzz-build all
+	@mkdir -p build-fuzz/corpus-config build-fuzz/corpus-onnx build-fuzz/corpus-safetensors \
+	  build-fuzz/corpus-schedule
+	@cp tests/fixtures/schedule/*.json build-fuzz/corpus-schedule/
+	@$(PRISM) run configs/chip.yaml --workload gpt2 --seq 8 --schedule-out \
+	  build-fuzz/corpus-schedule/gpt2.json > /dev/null
 	@cp configs/*.yaml tests/fixtures/audit/*.yaml build-fuzz/corpus-config/
 	@cp tests/fixtures/onnx/resnet18.onnx build-fuzz/corpus-onnx/
 	@head -c 65536 tests/fixtures/tiny-gpt2/model.safetensors > build-fuzz/corpus-safetensors/head

@@ -3,6 +3,7 @@
  * profile`: the analog sensitivity profile of a GPT-2-family model.
  * Exit: 0 done, 1 a target could not be met, 2 bad input. */
 #include "cli/cli.h"
+#include "cli/plot.h"
 #include "mapper/map.h"
 
 #include <errno.h>
@@ -55,21 +56,24 @@ static int parse_real(const char *cmd, const char *flag, const char *v, double l
     return 0;
 }
 
-/* gnuplot: ranked bars of kl_mean (log scale) */
+/* gnuplot: ranked bars of kl_mean (log scale), through cli/plot.c (the
+ * projection names come from the workload file: they reach gnuplot only as
+ * data, never a shell) */
 static int plot_profile(const map_profile_t *p, const char *png, char *err, size_t n)
 {
-    char dat[] = "/tmp/prism-profile-XXXXXX";
-    int fd = mkstemp(dat);
-    if (fd < 0)
-        return snprintf(err, n, "cannot create a temporary file: %s", strerror(errno)), 1;
-    FILE *f = fdopen(fd, "w");
-    int *ord = malloc((size_t)p->n * sizeof *ord);
-    if (!f || !ord) {
+    plot_t *pl = plot_begin(png, 1400, 600, err, n);
+    if (!pl)
+        return 1;
+    const char *dat;
+    FILE *f = plot_data(pl, &dat, err, n), *g = plot_script(pl);
+    int *ord = f ? malloc((size_t)(p->n ? p->n : 1) * sizeof *ord) : NULL;
+    if (!ord) {
+        char ignored[64];
         if (f)
-            fclose(f);
-        free(ord);
-        unlink(dat);
-        return snprintf(err, n, "out of memory"), 1;
+            snprintf(err, n, "out of memory");
+        fputs("exit\n", g);
+        plot_end(pl, ignored, sizeof ignored);
+        return 1;
     }
     for (int i = 0; i < p->n; i++)
         ord[i] = i;
@@ -79,27 +83,23 @@ static int plot_profile(const map_profile_t *p, const char *png, char *err, size
             ord[j] = ord[j - 1];
             ord[j - 1] = t;
         }
-    for (int i = 0; i < p->n; i++)
-        fprintf(f, "%d \"%s\" %.9g %.9g\n", i, p->row[ord[i]].name,
-                p->row[ord[i]].kl_mean > 0 ? p->row[ord[i]].kl_mean : 1e-12, p->row[ord[i]].kl_std);
-    fclose(f);
+    for (int i = 0; i < p->n; i++) {
+        fprintf(f, "%d ", i);
+        plot_data_word(f, p->row[ord[i]].name);
+        fprintf(f, " %.9g %.9g\n", p->row[ord[i]].kl_mean > 0 ? p->row[ord[i]].kl_mean : 1e-12,
+                p->row[ord[i]].kl_std);
+    }
     free(ord);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "gnuplot -e \"set terminal pngcairo size 1400,600 noenhanced; set output '%s'; "
-             "set title 'analog sensitivity per projection (%d positions x %d seeds)'; "
-             "set ylabel 'mean KL(p_clean || p_noisy) [nats]'; set logscale y; set format y '%%g'; "
-             "set style fill solid 0.8; set boxwidth 0.7; set xtics rotate by 90 right font ',8'; "
-             "set grid ytics; plot '%s' using 1:3:xtic(2) with boxes notitle\" 2>/dev/null || "
-             "gnuplot -e \"set terminal png size 1400,600 noenhanced; set output '%s'; "
-             "set logscale y; set style fill solid; set boxwidth 0.7; set xtics rotate by 90; "
-             "plot '%s' using 1:3:xtic(2) with boxes notitle\"",
-             png, p->positions, p->seeds, dat, png, dat);
-    int rc = system(cmd);
-    unlink(dat);
-    if (rc != 0)
-        return snprintf(err, n, "gnuplot failed to draw %s (is gnuplot installed?)", png), 1;
-    return 0;
+    fprintf(g,
+            "set termoption noenhanced\n"
+            "set title 'analog sensitivity per projection (%d positions x %d seeds)'\n"
+            "set ylabel 'mean KL(p_clean || p_noisy) [nats]'\nset logscale y\nset format y '%%g'\n"
+            "set style fill solid 0.8\nset boxwidth 0.7\nset xtics rotate by 90 right font ',8'\n"
+            "set grid ytics\nplot ",
+            p->positions, p->seeds);
+    plot_quote(g, dat);
+    fputs(" using 1:3:xtic(2) with boxes notitle\n", g);
+    return plot_end(pl, err, n) ? 1 : 0;
 }
 
 static void profile_usage(FILE *f)

@@ -131,6 +131,8 @@ static int write_pareto(const map_search_result_t *r, const char *path, char *er
 static int plot_pareto(const map_search_result_t *r, const char *png, const char *title, char *err,
                        size_t n)
 {
+    /* through cli/plot.c: the title (workload and chip paths) and the
+     * baseline names reach gnuplot only quoted or as data, never a shell */
     plot_t *p = plot_begin(png, 1000, 700, err, n);
     if (!p)
         return 2;

@@ -78,9 +78,9 @@ int cmd_partition(int argc, char **argv)
             }
             break;
         case 's':
-            b.over.seed = strtoull(optarg, &end, 0);
-            if (*end || *optarg == '-') {
-                fprintf(stderr, "prism partition: --seed '%s' is not a non-negative integer\n",
+            if (sim_parse_uint(optarg, &b.over.seed)) { /* decimal, like the config's seed */
+                fprintf(stderr,
+                        "prism partition: --seed '%s' is not a non-negative decimal integer\n",
                         optarg);
                 return 2;
             }

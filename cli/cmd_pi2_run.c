@@ -4,6 +4,7 @@
  * the same delay grid. Also a drop sweep with an optional gnuplot plot. */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "cli/plot.h"
 #include "noc/noc.h"
 #include "run/run.h"
 #include "sim/trace.h"
@@ -370,7 +371,9 @@ static int plot_sweep(const char *png, const double *drop, const double *acc, co
         fprintf(stderr, "prism pi2 run: cannot start gnuplot\n");
         return 1;
     }
-    fprintf(g, "set terminal png size 800,500\nset output '%s'\n", png);
+    fputs("set terminal png size 800,500\nset output ", g);
+    plot_quote(g, png); /* quoted: a name with ' cannot end the string */
+    fputc('\n', g);
     fprintf(g, "set xlabel 'packet drop probability'\nset ylabel 'accuracy (%%)'\nset grid\n"
                "set key bottom left\nset title 'pi^2 on router primitives: accuracy vs drop'\n");
     fprintf(g, "plot '-' using 1:2 with linespoints title 'fabric (packets)', "
@@ -531,6 +534,14 @@ int cmd_pi2_run(int argc, char **argv)
     if (!rc && test.features != net->dims[0]) {
         fprintf(stderr, "prism pi2 run: %s has %d features per row; the model %s takes %d\n",
                 ds->path, test.features, model, net->dims[0]);
+        rc = 2;
+    }
+    /* one output per class: a 1- or 11-output model on 10-class digits ran and
+     * reported a meaningless accuracy */
+    if (!rc && ds->classes != net->dims[net->n_layers]) {
+        fprintf(stderr,
+                "prism pi2 run: %s has %d classes (labels 0..%d); the model %s has %d outputs\n",
+                ds->path, ds->classes, ds->classes - 1, model, net->dims[net->n_layers]);
         rc = 2;
     }
     if (rc) {

@@ -5,6 +5,7 @@
  * table below and docs/pi2.md). */
 #include "cli/cli.h"
 #include "cli/out.h"
+#include "cli/plot.h"
 #include "noc/noc.h"
 #include "workloads/pi2.h"
 
@@ -158,19 +159,26 @@ int cmd_pi2_scale(int argc, char **argv)
                f.n_layers, syn, bits, floor_pj);
     }
     if (!rc && plot) {
-        FILE *g = popen("gnuplot", "w");
+        /* the name as a gnuplot single-quoted literal: a ' cannot end it */
+        char quoted[4200];
+        FILE *q = fmemopen(quoted, sizeof quoted, "w");
+        if (q) {
+            plot_quote(q, plot);
+            fclose(q);
+        }
+        FILE *g = q ? popen("gnuplot", "w") : NULL;
         if (!g) {
             fprintf(stderr, "prism pi2 scale: cannot start gnuplot\n");
             rc = 1;
         } else {
             fprintf(
                 g,
-                "set terminal png size 800,500\nset output '%s'\nset logscale xy\n"
+                "set terminal png size 800,500\nset output %s\nset logscale xy\n"
                 "set xlabel 'interconnect energy (pJ/bit)'\nset ylabel 'power (W)'\n"
                 "set grid\nset key top left\nset title 'pi^2 at brain scale (%ld-bit packets)'\n"
                 "plot '-' using 1:2 with lines title '1e14 events/s', "
                 "'-' using 1:2 with lines title '1e15 events/s'\n",
-                plot, bits);
+                quoted, bits);
             for (int r = 0; r < 2; r++) {
                 for (double pj = 0.001; pj <= 1.0001; pj *= 1.25893)
                     fprintf(g, "%g %g\n", pj,

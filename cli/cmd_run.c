@@ -355,10 +355,9 @@ static int parse_opts(int argc, char **argv, cli_sets_t *sets, run_opts_t *ro, r
         case 'f': ro->trace.filter = optarg; break;
         case 'm': ro->trace.messages = 1; break;
         case 's': {
-            char *end;
-            over->seed = strtoull(optarg, &end, 0);
-            if (*end || *optarg == '-' || !*optarg)
-                return cli_usage_error("run", "--seed '%s' is not a non-negative integer", optarg);
+            if (sim_parse_uint(optarg, &over->seed)) /* decimal, like the config's seed */
+                return cli_usage_error("run", "--seed '%s' is not a non-negative decimal integer",
+                                       optarg);
             over->seed_set = 1;
             break;
         }

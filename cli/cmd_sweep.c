@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -433,9 +434,12 @@ static int sweep_main(int argc, char **argv, cli_sets_t *sets)
     if (sets->n > SWEEP_MAX_KEYS)
         return cli_usage_error("sweep", "at most %d swept keys", SWEEP_MAX_KEYS);
     size_t n = cli_sets_points(sets);
-    if (n > SWEEP_MAX_POINTS)
-        return cli_usage_error("sweep", "%zu points is more than %d; sweep fewer values", n,
+    if (n > SWEEP_MAX_POINTS) {
+        char count[32];
+        snprintf(count, sizeof count, n == SIZE_MAX ? "over 2^64" : "%zu", n);
+        return cli_usage_error("sweep", "%s points is more than %d; sweep fewer values", count,
                                SWEEP_MAX_POINTS);
+    }
     if (out_path && !ends_with(out_path, ".csv") && !ends_with(out_path, ".json"))
         return cli_usage_error("sweep", "-o '%s': the table file must end in .csv or .json",
                                out_path);

@@ -1,6 +1,7 @@
 /* Parsing of --set arguments shared by `prism run` and `prism sweep`. */
 #include "cli/set.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,8 @@ size_t cli_sets_points(const cli_sets_t *s)
 {
     size_t n = 1;
     for (size_t i = 0; i < s->n; i++)
-        n *= s->keys[i].nvals;
+        if (__builtin_mul_overflow(n, s->keys[i].nvals, &n))
+            return SIZE_MAX; /* saturate: 16 keys x 16 values must not wrap to 0 */
     return n;
 }
 

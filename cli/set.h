@@ -22,7 +22,8 @@ int cli_sets_add(cli_sets_t *s, const char *arg, char *err, size_t errlen);
 /* "key=value" strings of point `index` of the cartesian product (the last key
  * varies fastest); out holds s->n pointers into buf. */
 int cli_sets_point(const cli_sets_t *s, size_t index, const char **out, char *buf, size_t buflen);
-/* The number of points of the product (1 with no keys). */
+/* The number of points of the product (1 with no keys; SIZE_MAX when it
+ * does not fit a size_t). */
 size_t cli_sets_points(const cli_sets_t *s);
 void cli_sets_free(cli_sets_t *s);
 

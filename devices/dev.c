@@ -63,6 +63,13 @@ int dev_cost(sim_comp_t *c, const dev_req_t *req, dev_cost_t *out, char *err, si
     }
     if (out->cycles < out->issue_cycles)
         out->cycles = out->issue_cycles;
+    if (!dev_cycles_fit(out->cycles, sim_comp_period_ps(c), 0)) {
+        snprintf(err, n, "%s '%s' %s (m=%llu k=%llu n=%llu): %llu cycles overflow the clock",
+                 sim_comp_model(c), sim_comp_name(c), dev_op_name(req->kind),
+                 (unsigned long long)req->m, (unsigned long long)req->k,
+                 (unsigned long long)req->n, (unsigned long long)out->cycles);
+        return SIM_ERR_CONFIG;
+    }
     out->latency_ps = (sim_time_t)out->cycles * sim_comp_period_ps(c);
     return 0;
 }
@@ -293,6 +300,15 @@ int dev_base_init(sim_comp_t *c, dev_base_t *b)
 int dev_base_op(sim_comp_t *c, dev_base_t *b, const sim_event_t *ev, const dev_req_t *req,
                 uint64_t issue_cycles, uint64_t cycles, double energy_pj, uint64_t bytes)
 {
+    /* every device: an op whose cycles do not fit the clock (a quarter of
+     * the time range from when it can start, as systolic checks) is refused,
+     * not wrapped into a short one */
+    uint64_t longest = cycles > issue_cycles ? cycles : issue_cycles;
+    sim_time_t from = sim_comp_now(c) > b->unit.free_at ? sim_comp_now(c) : b->unit.free_at;
+    if (!dev_cycles_fit(longest, b->unit.period_ps, from))
+        return sim_comp_fail(c, "%s '%s' %s: %llu cycles overflow the clock", sim_comp_model(c),
+                             sim_comp_name(c), dev_op_name(req->kind),
+                             (unsigned long long)longest);
     dev_slot_t slot;
     dev_unit_reserve(&b->unit, sim_comp_now(c), issue_cycles, cycles, &slot);
     sim_stat_add(c, b->st_ops, 1);

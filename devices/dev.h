@@ -281,6 +281,13 @@ void dev_chip_area_free(dev_chip_area_t *a);
 /* The static (leakage, bias, heater) power a component burns whatever it does. */
 double dev_static_power_mw(const sim_comp_t *c);
 
+/* 1 when device model `model` serves requests of kind `kind` (dev_opkind_t);
+ * 0 for other kinds and for models that are not devices (noc_terminal,
+ * sink, ...), which serve none. A schedule is checked against it at load. */
+int dev_model_serves(const char *model, int kind);
+/* The kinds it serves as "read, write" in buf; 0 when it serves none. */
+int dev_model_ops_text(const char *model, char *buf, size_t n);
+
 /* Register every device model (called by sim_register_builtin_models' caller). */
 void dev_register_all(void);
 

@@ -128,6 +128,40 @@ static inline uint64_t dev_ceil_div(uint64_t a, uint64_t b)
     return a / b + (a % b != 0);
 }
 
+/* Checked size arithmetic for request sizes that multiply (rows x cols,
+ * samples x bytes): *bad is set when the result does not fit 64 bits; the
+ * result is then meaningless and the caller refuses the request, as systolic
+ * does, instead of pricing a wrapped size. */
+static inline uint64_t dev_mul_chk(uint64_t a, uint64_t b, int *bad)
+{
+    uint64_t r;
+    if (__builtin_mul_overflow(a, b, &r))
+        *bad = 1;
+    return r;
+}
+static inline uint64_t dev_add_chk(uint64_t a, uint64_t b, int *bad)
+{
+    uint64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        *bad = 1;
+    return r;
+}
+/* a * b, or UINT64_MAX when it does not fit (for counts whose op is then
+ * refused by the clock check below, as its time is as large) */
+static inline uint64_t dev_mul_sat(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+/* 1 when `cycles` of `period_ps` from time `from` end within the first
+ * quarter of the time range (the bound systolic applies); 0 otherwise. */
+static inline int dev_cycles_fit(uint64_t cycles, sim_time_t period_ps, sim_time_t from)
+{
+    uint64_t span;
+    return !__builtin_mul_overflow(cycles, period_ps, &span) && from <= SIM_TIME_MAX / 4 &&
+           span <= SIM_TIME_MAX / 4 - from;
+}
+
 /* ---- SRAM access energy and leakage (sram.c, systolic.c, vector.c) ------------------ */
 /* Cell types of CACTI 7's ITRS device roadmap (Balasubramonian et al., "CACTI
  * 7: New tools for interconnect exploration in innovative off-chip memories",

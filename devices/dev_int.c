@@ -81,7 +81,8 @@ uint64_t dev_ps_to_cycles(double time_ps, sim_time_t period_ps)
     if (!(time_ps > 0.0) || period_ps == 0)
         return 0;
     double cyc = ceil(time_ps / (double)period_ps - 1e-9);
-    return cyc < 1.0 ? 1 : (uint64_t)cyc;
+    /* saturate: a time beyond 2^64 cycles is refused by dev_base_op */
+    return cyc < 1.0 ? 1 : cyc >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)cyc;
 }
 
 int dev_conv_init(sim_comp_t *c, dev_conv_t *st, const sim_params_t *p, const char *energy_stat)
@@ -134,8 +135,9 @@ int dev_conv_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_co
     k->issue_cycles = dev_ps_to_cycles(issue_ps, per);
     k->cycles = dev_ps_to_cycles(t_ps, per);
     k->energy_pj = (double)req->m * st->e_conv_pj;
-    k->bytes = req->m * (uint64_t)((st->bits + 7) / 8);
-    return 0;
+    int bad = 0;
+    k->bytes = dev_mul_chk(req->m, (uint64_t)((st->bits + 7) / 8), &bad);
+    return bad ? SIM_ERR_CONFIG : 0;
 }
 
 void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
@@ -147,7 +149,11 @@ void dev_conv_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
     if (!dev_take_req(c, ev, DEV_OP_BIT(DEV_OP_CONVERT), &req))
         return;
     dev_cost_t k;
-    dev_conv_cost(c, st, &req, &k);
+    if (dev_conv_cost(c, st, &req, &k)) {
+        sim_comp_fail(c, "%s '%s' convert of %llu samples: the sizes overflow 64-bit counters",
+                      sim_comp_model(c), sim_comp_name(c), (unsigned long long)req.m);
+        return;
+    }
     sim_energy(c, st->st_energy, k.energy_pj);
     sim_stat_add(c, st->st_samples, (double)req.m);
     dev_base_op(c, &st->base, ev, &req, k.issue_cycles, k.cycles, k.energy_pj, k.bytes);
@@ -441,7 +447,7 @@ void dev_pio_plan(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req
     p->m = req->kind == DEV_OP_PROGRAM ? 0 : req->m;
     p->tiles_in = dev_ceil_div(p->k, core->cols);
     p->tiles_out = dev_ceil_div(p->nout, core->rows);
-    uint64_t tiles = p->tiles_in * p->tiles_out;
+    uint64_t tiles = dev_mul_sat(p->tiles_in, p->tiles_out);
     if (req->flags & DEV_F_COST_RESIDENT)
         loaded = 1, weight_id = req->weight_id;
     else if (req->flags & DEV_F_COST_EMPTY)
@@ -464,7 +470,11 @@ void dev_pio_plan_cost(const dev_pio_t *io, const dev_pio_core_t *core, const de
     k->cycles = dev_ps_to_cycles(p->total, period_ps);
     k->energy_pj = p->io.total;
     k->program_cycles = dev_ps_to_cycles((double)p->reloads * core->settle_ps, period_ps);
-    k->bytes = p->m * (p->k + p->nout) * (uint64_t)((io->dac_bits + 7) / 8);
+    /* saturated: sizes this large take longer than the clock counts, and
+     * dev_base_op / dev_cost refuse the op */
+    k->bytes =
+        dev_mul_sat(dev_mul_sat(p->m, p->k > UINT64_MAX - p->nout ? UINT64_MAX : p->k + p->nout),
+                    (uint64_t)((io->dac_bits + 7) / 8));
 }
 
 int dev_pio_cost(const dev_pio_t *io, const dev_pio_core_t *core, const dev_req_t *req, int fits,
@@ -489,7 +499,7 @@ void dev_pio_run(sim_comp_t *c, dev_base_t *base, const dev_pio_t *io, const dev
     dev_cost_t k;
     memset(&k, 0, sizeof k);
     dev_pio_plan_cost(io, core, &p, base->unit.period_ps, &k);
-    dev_pio_reloads(req, p.tiles_in * p.tiles_out, loaded, weight_id);
+    dev_pio_reloads(req, dev_mul_sat(p.tiles_in, p.tiles_out), loaded, weight_id);
     dev_pio_charge(c, s, &p.io, p.m, p.reloads);
     dev_base_op(c, base, ev, req, k.issue_cycles, k.cycles, p.io.total, k.bytes);
 }

@@ -119,8 +119,11 @@ static int dram_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev
     double xfer_ps = (double)(chan_bursts * d->burst_bytes) * 1000.0 / chan_gbps;
     double lat_ps = d->latency_ns * 1000.0;
     double period = (double)d->base.unit.period_ps;
-    k->issue_cycles = (uint64_t)ceil(xfer_ps / period - 1e-9);
-    k->cycles = (uint64_t)ceil((lat_ps + xfer_ps) / period - 1e-9);
+    /* saturated below 2^64 (a cast beyond is undefined); dev_base_op and
+     * dev_cost refuse an op longer than the clock counts */
+    double issue = ceil(xfer_ps / period - 1e-9), cycles = ceil((lat_ps + xfer_ps) / period - 1e-9);
+    k->issue_cycles = issue < 18446744073709551616.0 ? (uint64_t)issue : UINT64_MAX;
+    k->cycles = cycles < 18446744073709551616.0 ? (uint64_t)cycles : UINT64_MAX;
     if (k->issue_cycles == 0)
         k->issue_cycles = 1;
     k->bytes = bursts * d->burst_bytes;

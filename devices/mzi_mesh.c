@@ -323,7 +323,7 @@ static int mzi_area(const sim_params_t *p, dev_area_t *out, char *err, size_t en
 static const dev_ext_t mzi_ext = {
     .default_clock_hz = 5e9,
     .default_op = DEV_OP_MVM,
-    .desc = {DEV_CAT_PHOTONIC, DEV_OP_BIT(DEV_OP_MVM), 1, DEV_MEM_NONE},
+    .desc = {DEV_CAT_PHOTONIC, DEV_PIO_OPS, 1, DEV_MEM_NONE},
     .mvm = mzi_mvm,
     .cost = mzi_cost,
     .area = mzi_area,

@@ -1,7 +1,13 @@
 /* The list of device models. Adding a device is one new file under devices/
- * and one line here. */
+ * and one line here. What it is and the request kinds its handler serves come
+ * from its own record (dev_ext_t.desc: the mask its dev_take_req is given;
+ * check_dev_common holds every model's cost query to it), so a schedule is
+ * checked against it when it is loaded. */
 #include "devices/dev.h"
 #include "devices/dev_common.h"
+#include "devices/dev_int.h"
+
+#include <stdio.h>
 
 #include <string.h>
 
@@ -27,20 +33,43 @@ extern const sim_model_t dev_ptc_model;
  * carries a dev_ext_t, sorted by name. */
 #define DEV_LIST_MAX 64
 static const sim_model_t *dev_list[DEV_LIST_MAX];
+static unsigned dev_list_ops[DEV_LIST_MAX];
 static size_t dev_list_n;
 
 static int dev_list_add(const sim_model_t *m)
 {
     int rc = sim_model_register(m);
+    unsigned ops = m->ext ? ((const dev_ext_t *)m->ext)->desc.ops : 0;
     if (rc || !m->ext || dev_model_ext(m) || dev_list_n == DEV_LIST_MAX)
         return rc;
     size_t i = dev_list_n++;
     while (i > 0 && strcmp(dev_list[i - 1]->name, m->name) > 0) {
         dev_list[i] = dev_list[i - 1];
+        dev_list_ops[i] = dev_list_ops[i - 1];
         i--;
     }
     dev_list[i] = m;
+    dev_list_ops[i] = ops;
     return 0;
+}
+
+int dev_model_serves(const char *model, int kind)
+{
+    for (size_t i = 0; model && i < dev_list_n; i++)
+        if (!strcmp(dev_list[i]->name, model))
+            return kind > 0 && kind < 32 && (dev_list_ops[i] & DEV_OP_BIT(kind)) != 0;
+    return 0;
+}
+
+int dev_model_ops_text(const char *model, char *buf, size_t n)
+{
+    size_t len = 0;
+    if (n)
+        buf[0] = '\0';
+    for (int k = 1; k <= DEV_OP_LAST && len + 1 < n; k++)
+        if (dev_model_serves(model, k))
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", dev_op_name(k));
+    return len > 0;
 }
 
 size_t dev_model_count(void)
@@ -111,26 +140,25 @@ const dev_ext_t *dev_model_ext(const sim_model_t *m)
     return NULL;
 }
 
-/* Every sim_model_register() line of dev_register_all goes through
- * dev_list_add, so adding a device stays one line. */
-#define sim_model_register(m) dev_list_add(m)
 
 void dev_register_all(void)
 {
-    sim_model_register(&dev_sram_model);
-    sim_model_register(&dev_dram_model);
-    sim_model_register(&dev_vector_model);
-    /* one sim_model_register(&dev_<name>_model); per device */
-    sim_model_register(&dev_dac_model);
-    sim_model_register(&dev_adc_model);
-    sim_model_register(&dev_laser_model);
-    sim_model_register(&dev_photodetector_model);
-    sim_model_register(&dev_mzi_mesh_model);
-    sim_model_register(&dev_mrr_bank_model);
-    sim_model_register(&dev_rns_photonic_model);
-    sim_model_register(&dev_systolic_model);
-    sim_model_register(&dev_rram_xbar_model);
-    sim_model_register(&dev_pcm_xbar_model);
-    sim_model_register(&dev_wire_model);
-    sim_model_register(&dev_ptc_model);
+    /* one dev_list_add(&dev_<name>_model); per device: the request kinds it
+     * serves are its record's desc.ops (check_dev_common holds every model's
+     * cost query to them) */
+    dev_list_add(&dev_sram_model);
+    dev_list_add(&dev_dram_model);
+    dev_list_add(&dev_vector_model);
+    dev_list_add(&dev_dac_model);
+    dev_list_add(&dev_adc_model);
+    dev_list_add(&dev_laser_model);
+    dev_list_add(&dev_photodetector_model);
+    dev_list_add(&dev_mzi_mesh_model);
+    dev_list_add(&dev_mrr_bank_model);
+    dev_list_add(&dev_rns_photonic_model);
+    dev_list_add(&dev_systolic_model);
+    dev_list_add(&dev_rram_xbar_model);
+    dev_list_add(&dev_pcm_xbar_model);
+    dev_list_add(&dev_wire_model);
+    dev_list_add(&dev_ptc_model);
 }

@@ -306,16 +306,17 @@ static int vector_plan(const vunit_t *v, const dev_req_t *req, vplan_t *p)
     uint64_t rows = req->m, cols = req->n;
     if (rows == 0 || cols == 0)
         return SIM_ERR_CONFIG;
-    uint64_t elems = rows * cols;
+    int bad = 0;
+    uint64_t elems = dev_mul_chk(rows, cols, &bad);
     /* lane-cycles: simple ops 1 each, special ops sfu_cycles each */
     uint64_t per_elem = k.elem_add + k.elem_mul + k.elem_sfu * v->sfu_cycles;
-    uint64_t stream = dev_ceil_div(elems * per_elem, v->lanes);
+    uint64_t stream = dev_ceil_div(dev_mul_chk(elems, per_elem, &bad), v->lanes);
     /* per row: each reduction ends in a tree over min(cols, lanes) partials, then the
      * scalar row ops run one after another */
     uint64_t tree = ceil_log2(cols < v->lanes ? cols : v->lanes);
     uint64_t row_cycles = k.reductions * tree + k.row_add + k.row_mul + k.row_sfu * v->sfu_cycles;
-    p->issue = stream + rows * row_cycles;
-    p->cycles = v->depth + p->issue;
+    p->issue = dev_add_chk(stream, dev_mul_chk(rows, row_cycles, &bad), &bad);
+    p->cycles = dev_add_chk(v->depth, p->issue, &bad);
     double n_add = (double)elems * (k.elem_add + k.elem_sfu_add) +
                    (double)rows * (k.row_add + k.row_sfu_add);
     double n_mul = (double)elems * (k.elem_mul + k.elem_sfu_mul) +
@@ -323,8 +324,8 @@ static int vector_plan(const vunit_t *v, const dev_req_t *req, vplan_t *p)
     p->e_add = n_add * v->e_add_pj;
     p->e_mul = n_mul * v->e_mul_pj;
     p->elems = elems;
-    p->bytes = elems * (v->fmt == DEV_FMT_FP16 ? 2u : 4u);
-    return 0;
+    p->bytes = dev_mul_chk(elems, v->fmt == DEV_FMT_FP16 ? 2u : 4u, &bad);
+    return bad ? SIM_ERR_CONFIG : 0;
 }
 
 static int vector_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev_cost_t *k)
@@ -364,7 +365,12 @@ static void vector_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         return;
     }
     vplan_t p;
-    vector_plan(v, &req, &p);
+    if (vector_plan(v, &req, &p)) {
+        sim_comp_fail(c, "vector '%s' %s %llux%llu: the sizes overflow 64-bit counters",
+                      sim_comp_name(c), dev_vfunc_name(req.vfunc), (unsigned long long)req.m,
+                      (unsigned long long)req.n);
+        return;
+    }
     sim_energy(c, v->st_e_add, p.e_add);
     sim_energy(c, v->st_e_mul, p.e_mul);
     sim_stat_add(c, v->st_elems, (double)p.elems);

@@ -58,8 +58,11 @@ static int wire_cost(sim_comp_t *c, const void *state, const dev_req_t *req, dev
     memset(out, 0, sizeof *out);
     if (req->kind != DEV_OP_TRANSFER || req->m == 0)
         return SIM_ERR_CONFIG;
+    int bad = 0;
     out->issue_cycles = dev_ceil_div(req->m, w->width_bytes);
-    out->cycles = out->issue_cycles + w->latency_cycles;
+    out->cycles = dev_add_chk(out->issue_cycles, w->latency_cycles, &bad);
+    if (bad)
+        return SIM_ERR_CONFIG;
     out->energy_pj = (double)req->m * w->pj_per_byte;
     out->bytes = req->m;
     return 0;
@@ -75,7 +78,8 @@ static void wire_handle(sim_comp_t *c, void *state, const sim_event_t *ev)
         return;
     dev_cost_t k;
     if (wire_cost(c, w, &req, &k)) {
-        sim_comp_fail(c, "wire '%s': transfer of 0 bytes", sim_comp_name(c));
+        sim_comp_fail(c, "wire '%s': transfer of %llu bytes%s", sim_comp_name(c),
+                      (unsigned long long)req.m, req.m ? " overflows 64-bit counters" : "");
         return;
     }
     sim_energy(c, w->st_energy, k.energy_pj);

@@ -203,6 +203,13 @@ void map_schedule_free(map_schedule_t *s); /* NULL ok */
 char *map_schedule_json(const map_schedule_t *s);
 int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err, size_t n);
 
+/* A schedule file larger than this is refused unread (the config loader's
+ * cap is 16 MiB; a mapped Llama-2 7B schedule is 0.6 MB), so /dev/zero or a
+ * pipe that never ends stops there. */
+#define MAP_SCHEDULE_MAX_BYTES (64 << 20)
+/* An entry's `reps` is at most this (prism op --count's bound): a request
+ * sent 2^53 times runs for centuries. */
+#define MAP_SCHEDULE_MAX_REPS 10000000
 /* Reads a schedule written by map_schedule_write_json (or by hand) for the
  * units of `units`: every entry's unit must be one of them, its request an op
  * the devices know, its predecessors earlier entries; when the file names a
@@ -211,6 +218,9 @@ int map_schedule_write_json(const map_schedule_t *s, const char *path, char *err
  * and the field. */
 int map_schedule_read_json(const char *path, const map_units_t *units, map_schedule_t **out,
                            char *err, size_t n);
+/* The same from a NUL-terminated text; `path` names it in messages. */
+int map_schedule_parse_json(const char *text, const char *path, const map_units_t *units,
+                            map_schedule_t **out, char *err, size_t n);
 /* Refuses a schedule that overflows a unit's capacity, from the units'
  * parameters (before sim_init): a matrix larger than a crossbar's rows x cols
  * without tiling, a read/write beyond a memory's capacity_bytes/size_bytes.
@@ -220,6 +230,8 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
 /* The same for a built simulation: read `path` for its one schedule_driver
  * and attach it (what `prism run CONFIG --schedule FILE` does). */
 int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n);
+/* The same from a NUL-terminated text (the schedule fuzzer's entry point). */
+int map_schedule_attach_text(sim_t *s, const char *text, const char *path, char *err, size_t n);
 
 /* ---- chips of tiers and placements (mapper/place.c) ------------------------------ */
 /* GEMM tiers, found from the units' models: systolic -> digital, rram_xbar /

@@ -687,7 +687,8 @@ char *map_schedule_json(const map_schedule_t *s)
         cJSON_AddStringToObject(root, "spec", s->spec);
         cJSON *sh = cJSON_AddObjectToObject(root, "shape");
         cJSON_AddNumberToObject(sh, "batch", s->wopts.batch);
-        cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
+        if (s->wopts.seq > 0) /* 0: the model's default, which the reader takes when absent */
+            cJSON_AddNumberToObject(sh, "seq", s->wopts.seq);
         cJSON_AddStringToObject(sh, "phase",
                                 s->wopts.phase == WL_PHASE_DECODE ? "decode" : "prefill");
         cJSON_AddNumberToObject(sh, "kv_len", s->wopts.kv_len);
@@ -828,6 +829,46 @@ int map_units_from_driver(sim_t *s, const char *driver, map_units_t *out, char *
     return 0;
 }
 
+/* Every request goes to a unit whose model serves it, and every transfer
+ * either rides the network (both ends at a node) or goes to a unit that
+ * carries transfers (a wire), so nothing is silently dropped in the run. */
+static int check_requests(const map_schedule_t *sched, const map_net_t *net, char *err, size_t n)
+{
+    const map_exec_t *x = &sched->exec;
+    const map_units_t *u = &sched->units;
+    for (size_t i = 0; i < x->n_entries; i++) {
+        const map_exec_entry_t *e = &x->entries[i];
+        if (e->unit < 0 || (size_t)e->unit >= u->n)
+            continue;
+        const map_unit_t *un = &u->unit[e->unit];
+        int k = e->req.kind;
+        if (dev_model_serves(un->model, k))
+            continue;
+        const char *name = e->name && *e->name ? e->name : "?";
+        if (k == DEV_OP_TRANSFER && e->req.k < u->n && e->req.n < u->n) {
+            size_t ends[2] = {(size_t)e->req.k, (size_t)e->req.n};
+            if (net->present && net->node[ends[0]] >= 0 && net->node[ends[1]] >= 0)
+                continue; /* it rides the network */
+            for (int j = 0; net->present && j < 2; j++)
+                if (net->node[ends[j]] < 0)
+                    return map_fail(err, n, SIM_ERR_CONFIG,
+                                "schedule entry %zu (op '%s'): transfer %s unit '%s' to '%s': "
+                                "unit '%s' is not attached to the network (no node), and unit "
+                                "'%s' (%s '%s') cannot carry a transfer",
+                                i, name, "from", u->unit[ends[0]].name, u->unit[ends[1]].name,
+                                u->unit[ends[j]].name, un->name, un->model, un->comp);
+        }
+        char does[128];
+        int any = dev_model_ops_text(un->model, does, sizeof does);
+        return map_fail(err, n, SIM_ERR_CONFIG,
+                    "schedule entry %zu (op '%s'): unit '%s' (%s '%s') cannot serve a '%s' "
+                    "request (%s%s)",
+                    i, name, un->name, *un->model ? un->model : "?", un->comp, dev_op_name(k),
+                    any ? "it does " : "it serves no requests", does);
+    }
+    return 0;
+}
+
 int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *err, size_t n)
 {
     sim_comp_t *c = driver_name ? sim_comp_find(s, driver_name) : NULL;
@@ -848,6 +889,10 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
     int rc = map_net_resolve(s, driver_name, &sched->units, &net, msg, sizeof msg);
     if (rc)
         return map_fail(err, n, rc, "schedule for '%s': %s", driver_name, msg);
+    if ((rc = check_requests(sched, &net, err, n)) != 0) {
+        map_net_free(&net);
+        return rc;
+    }
     size_t nu = sched->units.n ? sched->units.n : 1, ne = sched->exec.n_entries;
     int bad = 0;
     if (net.present) {

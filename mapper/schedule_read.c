@@ -22,11 +22,17 @@ static char *slurp(const char *path, char *err, size_t n)
     }
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
+    int big = 0;
     while (buf) {
         size_t got = fread(buf + len, 1, cap - len - 1, f);
         len += got;
         if (len + 1 < cap)
             break;
+        /* never more than the cap: /dev/zero or a pipe that never ends stops here */
+        if (len > MAP_SCHEDULE_MAX_BYTES) {
+            big = 1;
+            break;
+        }
         char *b = realloc(buf, cap *= 2);
         if (!b) {
             free(buf);
@@ -36,9 +42,18 @@ static char *slurp(const char *path, char *err, size_t n)
     }
     int bad = ferror(f);
     fclose(f);
-    if (!buf || bad) {
+    if (!buf || bad || big) {
         free(buf);
-        map_fail(err, n, SIM_ERR_CONFIG, "%s: %s", path, bad ? "read error" : "out of memory");
+        if (big)
+            map_fail(err, n, SIM_ERR_CONFIG, "%s: larger than %d MiB: not a schedule", path,
+                  MAP_SCHEDULE_MAX_BYTES >> 20);
+        else
+            map_fail(err, n, SIM_ERR_CONFIG, "%s: %s", path, bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    if (memchr(buf, '\0', len)) {
+        free(buf);
+        map_fail(err, n, SIM_ERR_CONFIG, "%s: holds a NUL byte: not a JSON schedule", path);
         return NULL;
     }
     buf[len] = '\0';
@@ -99,12 +114,21 @@ static int read_shape(const cJSON *root, wl_gen_opts_t *o, const char *path, cha
     const char *ints[] = {"batch", "seq", "image"};
     int *dst[] = {&o->batch, &o->seq, &o->image};
     for (int i = 0; i < 3; i++) {
-        if (get_u64(sh, ints[i], 0, (uint64_t)*dst[i], &v) || v > 1000000)
-            return map_fail(err, n, SIM_ERR_CONFIG, "%s: shape.%s is not a count", path, ints[i]);
+        /* absent: the default (seq: the model's); present: a count >= 1 (0
+         * used to mean the default silently) */
+        if (get_u64(sh, ints[i], 0, (uint64_t)*dst[i], &v) || v > 1000000 ||
+            (cJSON_GetObjectItemCaseSensitive(sh, ints[i]) && v == 0))
+            return map_fail(err, n, SIM_ERR_CONFIG, "%s: shape.%s is not a count in [1, 1000000]%s", path, ints[i],
+                         i == 1 ? " (leave it out for the model's default)" : "");
         *dst[i] = (int)v;
     }
+    /* kv_len: -1 (the default: seq, as map_schedule_json writes it) or [0, 1e6] */
     const cJSON *kv = cJSON_GetObjectItemCaseSensitive(sh, "kv_len");
-    if (cJSON_IsNumber(kv))
+    if (kv && (!cJSON_IsNumber(kv) || !(kv->valuedouble >= -1 && kv->valuedouble <= 1000000) ||
+               floor(kv->valuedouble) != kv->valuedouble))
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: shape.kv_len is not -1 (the default) or a count in [0, 1000000]",
+                     path);
+    if (kv)
         o->kv_len = (int)kv->valuedouble;
     const char *ph = get_str(sh, "phase");
     if (ph && strcmp(ph, "prefill") && strcmp(ph, "decode"))
@@ -114,6 +138,53 @@ static int read_shape(const cJSON *root, wl_gen_opts_t *o, const char *path, cha
     if (dt && wl_dtype_parse(dt, &o->dtype))
         return map_fail(err, n, SIM_ERR_CONFIG, "%s: shape.dtype '%s' is not a dtype", path, dt);
     return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The first key given twice in one object of `node`, its place in `where`
+ * (a JSON path like schedule[3].request); NULL when none. cJSON keeps both
+ * copies and reads the first, so a hand-edited second value would be
+ * silently ignored. */
+static const char *dup_key(const cJSON *node, char *where, size_t len, size_t cap)
+{
+    size_t nkeys = 0;
+    for (const cJSON *c = node->child; c; c = c->next)
+        nkeys += cJSON_IsObject(node) && c->string;
+    if (nkeys > 1) {
+        const char **names = malloc(nkeys * sizeof *names);
+        if (!names)
+            return NULL;
+        size_t k = 0;
+        for (const cJSON *c = node->child; c; c = c->next)
+            if (c->string)
+                names[k++] = c->string;
+        qsort(names, k, sizeof *names, cmp_name);
+        const char *dup = NULL;
+        for (size_t i = 1; i < k && !dup; i++)
+            if (!strcmp(names[i - 1], names[i]))
+                dup = names[i];
+        free(names);
+        if (dup)
+            return dup;
+    }
+    size_t idx = 0;
+    for (const cJSON *c = node->child; c; c = c->next, idx++) {
+        if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+            continue;
+        if (cJSON_IsObject(node))
+            snprintf(where + len, cap - len, "%s%s", len ? "." : "", c->string);
+        else
+            snprintf(where + len, cap - len, "[%zu]", idx);
+        const char *d = dup_key(c, where, strlen(where), cap);
+        if (d)
+            return d;
+        where[len] = '\0';
+    }
+    return NULL;
 }
 
 static int unit_list(const map_units_t *u, char *buf, size_t n)
@@ -132,18 +203,35 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
     char *text = slurp(path, err, n);
     if (!text)
         return SIM_ERR_CONFIG;
+    int rc = map_schedule_parse_json(text, path, units, out, err, n);
+    free(text);
+    return rc;
+}
+
+int map_schedule_parse_json(const char *text, const char *path, const map_units_t *units,
+                            map_schedule_t **out, char *err, size_t n)
+{
+    *out = NULL;
+    if (strlen(text) > MAP_SCHEDULE_MAX_BYTES)
+        return map_fail(err, n, SIM_ERR_CONFIG, "%s: larger than %d MiB: not a schedule", path,
+                     MAP_SCHEDULE_MAX_BYTES >> 20);
     cJSON *root = cJSON_Parse(text);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         size_t line = 1;
         for (const char *p = text; at && p < at && *p; p++)
             line += *p == '\n';
-        free(text);
         return map_fail(err, n, SIM_ERR_CONFIG, "%s: not valid JSON (line %zu)", path, line);
     }
-    free(text);
     int rc = 0;
     wl_graph_t *g = NULL;
+    char where[256] = "";
+    const char *dup = dup_key(root, where, 0, sizeof where);
+    if (dup) {
+        map_fail(err, n, SIM_ERR_CONFIG, "%s: %s%skey '%s' is given twice", path, where, *where ? ": " : "", dup);
+        cJSON_Delete(root);
+        return SIM_ERR_CONFIG;
+    }
     map_schedule_t *s = calloc(1, sizeof *s);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "schedule");
     if (!s) {
@@ -233,8 +321,16 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
         in->note = keep_str(s, get_str(o, "note") ? get_str(o, "note") : "");
         in->tier = keep_str(s, get_str(o, "tier"));
         in->slice = keep_str(s, get_str(o, "slice"));
-        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "layer")))
-            in->layer = (int)cJSON_GetObjectItemCaseSensitive(o, "layer")->valuedouble;
+        const cJSON *layer = cJSON_GetObjectItemCaseSensitive(o, "layer");
+        if (layer) {
+            if (!cJSON_IsNumber(layer) || !(layer->valuedouble >= 0) ||
+                layer->valuedouble > 1000000 || floor(layer->valuedouble) != layer->valuedouble) {
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].layer is not an integer in [0, 1000000]",
+                           path, i);
+                goto done;
+            }
+            in->layer = (int)layer->valuedouble;
+        }
         in->proxy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "proxy"));
         if (!e->name || !e->what || !in->detail || !in->note) {
             rc = map_fail(err, n, SIM_ERR_CONFIG, "out of memory");
@@ -332,13 +428,22 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
                     else
                         e->req.k = (uint64_t)u;
                 }
+                if (e->req.k == e->req.n) {
+                    rc = map_fail(err, n, SIM_ERR_CONFIG,
+                               "%s: schedule[%zu]: transfer from unit '%s' to itself (from and "
+                               "to must differ)",
+                               path, i, ends[0]);
+                    goto done;
+                }
                 if (e->req.m == 0) {
                     rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu]: transfer of 0 bytes", path, i);
                     goto done;
                 }
             }
-            if (get_u64(o, "reps", 0, 1, &e->reps) || e->reps == 0) {
-                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].reps is not an integer >= 1", path, i);
+            if (get_u64(o, "reps", 0, 1, &e->reps) || e->reps == 0 ||
+                e->reps > MAP_SCHEDULE_MAX_REPS) {
+                rc = map_fail(err, n, SIM_ERR_CONFIG, "%s: schedule[%zu].reps is not an integer in [1, %d]", path, i,
+                           MAP_SCHEDULE_MAX_REPS);
                 goto done;
             }
         } else if (req && !cJSON_IsNull(req)) {
@@ -387,8 +492,20 @@ int map_schedule_read_json(const char *path, const map_units_t *units, map_sched
             e->fwd_to = (uint32_t)to;
             e->fwd_bytes = bytes;
         }
-        if (e->unit >= 0 && e->req.kind == DEV_OP_GEMM)
-            s->gemm_macs += e->req.m * e->req.k * e->req.n * e->reps;
+        if (e->unit >= 0 && e->req.kind == DEV_OP_GEMM) {
+            uint64_t macs;
+            if (__builtin_mul_overflow(e->req.m, e->req.k, &macs) ||
+                __builtin_mul_overflow(macs, e->req.n, &macs) ||
+                __builtin_mul_overflow(macs, e->reps, &macs) ||
+                __builtin_add_overflow(s->gemm_macs, macs, &s->gemm_macs)) {
+                rc = map_fail(err, n, SIM_ERR_CONFIG,
+                           "%s: schedule[%zu]: gemm %llux%llux%llu x %llu reps overflows 64-bit "
+                           "counters",
+                           path, i, (unsigned long long)e->req.m, (unsigned long long)e->req.k,
+                           (unsigned long long)e->req.n, (unsigned long long)e->reps);
+                goto done;
+            }
+        }
         if (in->kind && !strcmp(in->kind, "weight_load"))
             s->weight_load_bytes += e->req.m;
         i++;
@@ -410,6 +527,16 @@ done:
 
 int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n)
 {
+    char *text = slurp(path, err, n);
+    if (!text)
+        return SIM_ERR_CONFIG;
+    int rc = map_schedule_attach_text(s, text, path, err, n);
+    free(text);
+    return rc;
+}
+
+int map_schedule_attach_text(sim_t *s, const char *text, const char *path, char *err, size_t n)
+{
     const char *driver = NULL;
     int rc = map_find_driver(s, &driver, err, n);
     if (rc)
@@ -418,7 +545,7 @@ int map_schedule_attach_file(sim_t *s, const char *path, char *err, size_t n)
     if ((rc = map_units_from_driver(s, driver, &units, err, n)) != 0)
         return rc;
     map_schedule_t *sched = NULL;
-    rc = map_schedule_read_json(path, &units, &sched, err, n);
+    rc = map_schedule_parse_json(text, path, &units, &sched, err, n);
     map_units_free(&units);
     if (rc)
         return rc;

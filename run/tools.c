@@ -25,6 +25,63 @@ static int query_deadline(void *arg)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec > *deadline;
 }
 
+/* The authorizer of `prism query`: a trace is read, never written. Reads,
+ * SELECT's functions and read-only pragmas pass; every write, schema change,
+ * ATTACH/DETACH (VACUUM INTO attaches its target), transaction, and the
+ * functions that reach outside the database (fts3_tokenizer: a heap pointer
+ * out, an arbitrary one in; load_extension) are denied. */
+static int query_authorize(void *arg, int action, const char *a1, const char *a2, const char *db,
+                           const char *trigger)
+{
+    (void)arg, (void)db, (void)trigger;
+    static const char *const deny_fn[] = {
+        "fts3_tokenizer", "load_extension", "readfile", "writefile", "edit", "sqlite_dbpage", NULL};
+    static const char *const pragmas[] = {
+        "table_info",  "table_xinfo",     "index_list",       "index_info",  "index_xinfo",
+        "table_list",  "database_list",   "function_list",    "pragma_list", "collation_list",
+        "module_list", "compile_options", "foreign_key_list", NULL};
+    switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE: return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        for (int i = 0; deny_fn[i]; i++)
+            if (a2 && !sqlite3_stricmp(a2, deny_fn[i]))
+                return SQLITE_DENY;
+        return SQLITE_OK;
+    case SQLITE_PRAGMA:
+        if (!a2) /* reading a setting */
+            return SQLITE_OK;
+        for (int i = 0; pragmas[i]; i++)
+            if (a1 && !sqlite3_stricmp(a1, pragmas[i]))
+                return SQLITE_OK;
+        return SQLITE_DENY;
+    default: return SQLITE_DENY; /* writes, DDL, ATTACH, DETACH, transactions, ANALYZE, ... */
+    }
+}
+
+/* SQLite's defensive configuration (no writable_schema, no shadow-table
+ * writes), the two-argument fts3_tokenizer() and extension loading off, and
+ * the authorizer above. 0, or -1 when SQLite refuses an option. */
+static int query_lock_down(sqlite3 *h)
+{
+    int rc = sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    rc |= sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, (int *)NULL);
+    rc |= sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)NULL);
+    rc |= sqlite3_set_authorizer(h, query_authorize, NULL);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* what follows the message of a statement the authorizer denied */
+static const char *denied_hint(trace_db_t *db)
+{
+    sqlite3 *h = trace_db_sqlite(db);
+    return sqlite3_errcode(h) == SQLITE_AUTH || strstr(sqlite3_errmsg(h), "not authorized")
+               ? " (prism query only reads: no writes, schema changes, ATTACH, VACUUM, "
+                 "transactions, setting pragmas, fts3_tokenizer or load_extension)"
+               : "";
+}
+
 static int query_print(trace_db_t *db, const char *sql, const run_query_opts_t *qo, FILE *out,
                        FILE *err)
 {
@@ -34,7 +91,7 @@ static int query_print(trace_db_t *db, const char *sql, const run_query_opts_t *
     double timeout_s = qo->timeout_s;
     sqlite3_stmt *st = NULL;
     if (trace_db_prepare(db, sql, &st) != 0) {
-        fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
+        fprintf(err, "prism query: %s%s\n", trace_db_errmsg(db), denied_hint(db));
         return 2;
     }
     double deadline = 0;
@@ -93,6 +150,7 @@ static int query_print(trace_db_t *db, const char *sql, const run_query_opts_t *
         }
     }
     int interrupted = rc < 0 && sqlite3_errcode(trace_db_sqlite(db)) == SQLITE_INTERRUPT;
+    const char *hint = rc < 0 ? denied_hint(db) : "";
     sqlite3_finalize(st);
     sqlite3_progress_handler(trace_db_sqlite(db), 0, NULL, NULL);
     if (rc < 0) { /* the error comes after some rows: close what was printed, then fail */
@@ -105,7 +163,7 @@ static int query_print(trace_db_t *db, const char *sql, const run_query_opts_t *
                     rows, rows == 1 ? "" : "s");
             return 1;
         }
-        fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
+        fprintf(err, "prism query: %s%s\n", trace_db_errmsg(db), hint);
         return 2;
     }
     size_t cut = out_rows_cut(o);
@@ -128,6 +186,11 @@ int run_query(const char *path, const char *sql, const run_query_opts_t *o, FILE
     trace_db_t *db = NULL;
     if (trace_db_open(&db, path) != 0) {
         fprintf(err, "prism query: %s\n", trace_db_errmsg(db));
+        trace_db_close(db);
+        return 2;
+    }
+    if (query_lock_down(trace_db_sqlite(db))) {
+        fprintf(err, "prism query: %s: cannot set SQLite's defensive options\n", path);
         trace_db_close(db);
         return 2;
     }

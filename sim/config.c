@@ -521,12 +521,13 @@ static int load_doc(loader_t *L, const sim_config_over_t *over)
         else if (!strcmp(key, "links"))
             links = v;
         else if (!strcmp(key, "seed")) {
+            /* decimal, as every --seed option reads it (0x10 and 010 are refused,
+             * not read as 16 and 8) */
             const char *t = scalar(v);
-            char *end;
-            errno = 0;
-            opts.seed = t ? strtoull(t, &end, 0) : 0;
-            if (!t || end == t || *end || errno || *t == '-' || isspace((unsigned char)*t))
-                return lerr(L, v, "field 'seed' must be a non-negative integer, not '%s'",
+            if (sim_parse_uint(t, &opts.seed))
+                return lerr(L, v,
+                            "field 'seed' must be a non-negative decimal integer below 2^64, not "
+                            "'%s'",
                             t ? t : "?");
         } else if (!strcmp(key, "until")) {
             int rc = sim_parse_until(scalar(v), &opts.until_ps);

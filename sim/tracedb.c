@@ -1176,6 +1176,24 @@ static void json_us(FILE *f, int64_t ps)
     fprintf(f, "%s%" PRIu64 ".%06" PRIu64, ps < 0 ? "-" : "", mag / 1000000u, mag % 1000000u);
 }
 
+/* a + b and a * b clamped to the int64 range: a trace is input, and a
+ * duration_ps or comp_id near 2^63 must not overflow (undefined in C) */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r))
+        return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+    return r;
+}
+
 /* Tracks of one component: lane 0 is the component's own tid; lane k > 0
  * gets a fresh tid. `end` is where the last slice of each lane ends. */
 #define LANE_SORT_STRIDE 4096
@@ -1219,7 +1237,7 @@ static int lanes_add_comp(export_lanes_t *l, int64_t comp, const char *name)
     c->comp = comp;
     c->name = strdup(name ? name : "?");
     if (comp >= l->next_tid)
-        l->next_tid = comp + 1;
+        l->next_tid = sat_add(comp, 1);
     return c->name ? 0 : -1;
 }
 
@@ -1261,14 +1279,16 @@ static int lanes_place(export_lanes_t *l, int64_t comp, int64_t start, int64_t d
             c->tid = t;
             c->cap = cap;
         }
-        c->tid[k] = k ? l->next_tid++ : comp;
+        c->tid[k] = k ? l->next_tid : comp;
+        if (k)
+            l->next_tid = sat_add(l->next_tid, 1);
         c->n++;
         if (k) {
             *is_new = 1;
             l->extra++;
         }
     }
-    c->end[k] = start + dur;
+    c->end[k] = sat_add(start, dur);
     *tid = c->tid[k];
     return 0;
 }
@@ -1286,7 +1306,7 @@ static void lanes_meta(export_lanes_t *l, FILE *out, int64_t pid, int64_t comp, 
     fprintf(out,
             "}},\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
             ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%" PRId64 "}}",
-            pid, tid, comp * LANE_SORT_STRIDE + (int64_t)(c ? c->n - 1 : 0));
+            pid, tid, sat_add(sat_mul(comp, LANE_SORT_STRIDE), (int64_t)(c ? c->n - 1 : 0)));
 }
 
 /* Messages in flight: a send row (kind 2) waits, keyed by where and when it
@@ -1432,7 +1452,7 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         fprintf(out,
                 "}},\n{\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
                 ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%" PRId64 "}}",
-                pid, tid, tid * LANE_SORT_STRIDE);
+                pid, tid, sat_mul(tid, LANE_SORT_STRIDE));
         stats->metadata_events += 2;
     }
     sqlite3_finalize(st);
@@ -1449,8 +1469,10 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         "FROM events e WHERE e.time_ps < ?2 AND (e.time_ps >= ?1 OR e.time_ps + e.duration_ps > "
         "?1) "
         "ORDER BY e.time_ps, e.comp_id, e.rowid LIMIT ?3";
-    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+        lanes_free(&lanes); /* an events, ops or kinds table missing */
         return sql_err(db, "reading events");
+    }
     sqlite3_bind_int64(st, 1, (int64_t)o.from_ps);
     sqlite3_bind_int64(st, 2, o.to_ps ? (int64_t)o.to_ps : INT64_MAX);
     sqlite3_bind_int64(
@@ -1488,7 +1510,7 @@ int trace_export_perfetto(trace_db_t *db, FILE *out, const trace_export_opts_t *
         if (kind == 2) { /* a send: an instant where it leaves, the start of an arrow */
             flow_id = ++flows_seen;
             flow_ph = 's';
-            if (flow_put(&flows, t + dur, op, op_id, bytes, flow_id)) {
+            if (flow_put(&flows, sat_add(t, dur), op, op_id, bytes, flow_id)) {
                 sqlite3_finalize(st);
                 lanes_free(&lanes);
                 free(flows.s);

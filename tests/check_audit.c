@@ -132,9 +132,9 @@ END_TEST
 START_TEST(seed_clock_and_documents)
 {
     ASSERT_LOAD_FAILS("seed: \"\"\ncomponents: {k: {model: sink}}\n",
-                      "field 'seed' must be a non-negative integer");
+                      "field 'seed' must be a non-negative decimal integer");
     ASSERT_LOAD_FAILS("seed: ' 5'\ncomponents: {k: {model: sink}}\n",
-                      "field 'seed' must be a non-negative integer");
+                      "field 'seed' must be a non-negative decimal integer");
     /* 1e-8 Hz: a period of 1e20 ps does not fit the integer time (it ran as 1 THz) */
     ASSERT_LOAD_FAILS("clocks: {slow: 1e-8}\ncomponents: {k: {model: sink}}\n",
                       "frequency 1e-08 Hz is out of range");

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 START_TEST(digits_shape_and_counts)
 {
@@ -40,7 +41,7 @@ START_TEST(digits_shape_and_counts)
     ck_assert_int_eq(te.rows, 360);
     ck_assert_ptr_eq(te.x, ds->x + 1437 * 64);
     ck_assert_int_eq(wl_dataset_split(ds, 1797, &tr, &te, err, sizeof err), WL_ERR_ARG);
-    ck_assert_ptr_nonnull(strstr(err, "split 1797"));
+    ck_assert_ptr_nonnull(strstr(err, "1797 rows: train on 1 to 1796 of them"));
     wl_dataset_free(ds);
 }
 END_TEST
@@ -60,12 +61,32 @@ START_TEST(bad_files)
 }
 END_TEST
 
+/* Issue 22, finding 8: a one-row file said "split 0 outside [1, 0] for 1 rows" */
+START_TEST(one_row_is_too_few)
+{
+    char path[] = "/tmp/prism-dataset-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "1,2,3,0\n", 8), 8);
+    close(fd);
+    wl_dataset_t *ds = NULL, tr, te;
+    char err[256] = "";
+    ck_assert_int_eq(wl_dataset_load(path, &ds, err, sizeof err), 0);
+    ck_assert_int_eq(wl_dataset_split(ds, 0, &tr, &te, err, sizeof err), WL_ERR_ARG);
+    ck_assert_msg(strstr(err, "1 row: a data set needs at least 2 (one to train on, one to test)"),
+                  "%s", err);
+    wl_dataset_free(ds);
+    unlink(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dataset");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, digits_shape_and_counts);
     tcase_add_test(tc, bad_files);
+    tcase_add_test(tc, one_row_is_too_few);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -354,6 +355,42 @@ START_TEST(test_device_list)
 }
 END_TEST
 
+/* Issue 22, finding 2: the request kinds each device is registered as
+ * serving (what a schedule is checked against at load) are exactly those its
+ * cost query, the function its handler runs, accepts: a small request of
+ * every kind on a device built with its defaults. */
+START_TEST(test_served_kinds_match_the_devices)
+{
+    for (size_t i = 0; i < dev_model_count(); i++) {
+        const char *name = dev_model_at(i)->name;
+        char yaml[256], err[512];
+        snprintf(yaml, sizeof yaml,
+                 "clocks: {core: 1GHz}\ncomponents:\n  x: {model: %s, clock: core}\n", name);
+        sim_t *s = NULL;
+        ck_assert_msg(sim_config_load_string(yaml, "t.yaml", NULL, &s, err, sizeof err) == 0, "%s",
+                      err);
+        ck_assert_msg(sim_init(s) == 0, "%s: %s", name, sim_errmsg(s));
+        int served = 0;
+        for (int k = 1; k <= DEV_OP_LAST; k++) {
+            dev_req_t r = {.kind = (uint16_t)k, .vfunc = DEV_VF_ADD, .m = 4, .k = 4, .n = 4};
+            if (k == DEV_OP_TRANSFER)
+                r.k = 0, r.n = 1;
+            dev_cost_t c;
+            int ok = dev_cost(sim_comp_find(s, "x"), &r, &c, err, sizeof err) == 0;
+            ck_assert_msg(ok == dev_model_serves(name, k), "%s: %s is %s by the cost query, %s",
+                          name, dev_op_name(k), ok ? "accepted" : "refused",
+                          ok ? "not registered" : "registered");
+            served += ok;
+        }
+        ck_assert_msg(served > 0, "%s serves nothing", name);
+        sim_destroy(s);
+    }
+    ck_assert(!dev_model_serves("noc_terminal", DEV_OP_READ));
+    ck_assert(!dev_model_serves("sram", 0) && !dev_model_serves("sram", 99));
+    ck_assert(!dev_model_serves(NULL, DEV_OP_READ));
+}
+END_TEST
+
 /* Issue 13: every numeric parameter of every registered model has a range
  * (min <= max; a negative prog_c0 used to pass silently), and no default
  * cites a vague source ("common figure", "literature", "... papers") */
@@ -397,6 +434,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_device_without_out_link);
     tcase_add_test(t, test_idle_driver);
     tcase_add_test(t, test_device_list);
+    tcase_add_test(t, test_served_kinds_match_the_devices);
     tcase_add_test(t, test_every_parameter_ranged_and_sourced);
     suite_add_tcase(s, t);
     return s;

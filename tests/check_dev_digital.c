@@ -409,6 +409,51 @@ START_TEST(test_vector_errors)
 }
 END_TEST
 
+/* Issue 22, finding 3: sizes that multiply past 64 bits (2^33 x 2^33
+ * elements used to wrap to a 4-cycle add) and ops longer than the clock can
+ * count are refused, by the handler and by the cost query, on every device
+ * (dev_base_op), not priced as a wrapped small op. */
+START_TEST(test_sizes_that_overflow_are_refused)
+{
+    const char *wrap[] = {"op",         "vector", "vfunc",      "add", "m",
+                          "8589934592", "n",      "8589934592", NULL};
+    run_fails("vector", NULL, wrap, "vector 'dut' add 8589934592x8589934592: the sizes overflow");
+    const char *longv[] = {"op", "vector", "vfunc", "softmax", "m", "1", "n", "100000000000000000",
+                           NULL};
+    run_fails("vector", NULL, longv, "cycles overflow the clock");
+    const char *conv[] = {"op", "convert", "m", "1000000000000000000", NULL};
+    run_fails("dac", NULL, conv, "dac 'dut' convert: ");
+    run_fails("adc", NULL, conv, "cycles overflow the clock");
+    const char *wide[] = {"width_bytes", "1", NULL};
+    const char *xfer[] = {"op", "transfer", "m", "9000000000000000000", NULL};
+    run_fails("wire", wide, xfer, "wire 'dut' transfer: 9000000000000000005 cycles overflow");
+    /* a cycle count past 2^64 (a double cast: undefined) saturates and is refused */
+    const char *slow[] = {"capacity_bytes", "9000000000000000000", "bandwidth_gbps", "0.001", NULL};
+    const char *big_read[] = {"op", "read", "m", "8000000000000000000", NULL};
+    run_fails("dram", slow, big_read, "dram 'dut' read: 18446744073709551615 cycles overflow");
+    const char *tiled[] = {"tiling", "true", NULL};
+    const char *huge_mvm[] = {"op", "mvm", "m", "1", "k", "4294967296", "n", "4294967296", NULL};
+    run_fails("mzi_mesh", tiled, huge_mvm, "cycles overflow the clock");
+    /* the cost query says the same */
+    sim_t *s = NULL;
+    char err[512];
+    ck_assert_int_eq(sim_config_load_string("clocks: {core: 1GHz}\ncomponents:\n"
+                                            "  v: {model: vector, clock: core}\n",
+                                            "t.yaml", NULL, &s, err, sizeof err),
+                     0);
+    ck_assert_int_eq(sim_init(s), 0);
+    dev_req_t r = {.kind = DEV_OP_VECTOR, .vfunc = DEV_VF_ADD, .m = 1ull << 33, .n = 1ull << 33};
+    dev_cost_t k;
+    ck_assert_int_ne(dev_cost(sim_comp_find(s, "v"), &r, &k, err, sizeof err), 0);
+    r.m = 1, r.n = 100000000000000000ull, r.vfunc = DEV_VF_SOFTMAX;
+    ck_assert_int_ne(dev_cost(sim_comp_find(s, "v"), &r, &k, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "cycles overflow the clock"), "%s", err);
+    r.m = 4, r.n = 64, r.vfunc = DEV_VF_ADD;
+    ck_assert_int_eq(dev_cost(sim_comp_find(s, "v"), &r, &k, err, sizeof err), 0);
+    sim_destroy(s);
+}
+END_TEST
+
 /* IEEE binary16 rounding: known values */
 START_TEST(test_round_fp16)
 {
@@ -648,6 +693,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_vector_softmax_closed_form);
     tcase_add_test(t, test_vector_layernorm_fp16);
     tcase_add_test(t, test_vector_errors);
+    tcase_add_test(t, test_sizes_that_overflow_are_refused);
     tcase_add_test(t, test_round_fp16);
     tcase_add_test(t, test_vector_numerics);
     tcase_add_test(t, test_prism_op_json);

@@ -348,6 +348,20 @@ START_TEST(cli_run_fabric_equals_analytic)
     write_file(path("d.csv"), "0,1,0\n1,0,1\n1,1,1\n");
     EXPECT_RUN(2, "features", out, "%s pi2 run --model %s --data %s --split 2", prism,
                path("m.bin"), path("d.csv"));
+    /* issue 22, finding 8: a model with 1 or 11 outputs on the 10 digit classes */
+    for (int outs = 1; outs <= 11; outs += 10) {
+        int dims[3] = {64, 16, outs}, ks[2] = {2, 2};
+        wl_pi2_net_t *odd = wl_pi2_create(2, dims, ks);
+        ck_assert_ptr_nonnull(odd);
+        char err[256];
+        ck_assert_int_eq(wl_pi2_save(odd, path("odd.bin"), err, sizeof err), 0);
+        wl_pi2_free(odd);
+        char want[128];
+        snprintf(want, sizeof want, "has 10 classes (labels 0..9); the model %s has %d outputs",
+                 path("odd.bin"), outs);
+        EXPECT_RUN(2, want, out, "%s pi2 run --model %s --data digits --rows 10", prism,
+                   path("odd.bin"));
+    }
     cli_teardown();
 }
 END_TEST

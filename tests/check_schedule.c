@@ -12,6 +12,7 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -436,6 +437,76 @@ START_TEST(test_forwarding_over_the_network)
 }
 END_TEST
 
+/* Issue 22, findings 2 and 9: a request to a unit whose model cannot serve it
+ * (any request to a network terminal, a read on a vector unit) and a transfer
+ * from a unit that is not on the network are refused when the schedule is
+ * loaded, naming the entry and the unit, not dropped or failed mid-run. */
+START_TEST(test_requests_checked_against_the_unit)
+{
+    static const char *reqs[] = {
+        "{\"op\": \"read\", \"m\": 64, \"k\": 0, \"n\": 0}",
+        "{\"op\": \"vector\", \"vfunc\": \"relu\", \"m\": 1, \"k\": 0, \"n\": 8}",
+        "{\"op\": \"gemm\", \"m\": 1, \"k\": 8, \"n\": 8}",
+        "{\"op\": \"transfer\", \"m\": 64, \"from\": \"a\", \"to\": \"b\"}",
+    };
+    char err[1024], text[2048];
+    for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++) {
+        sim_t *s = load_cfg(FWD_NET_CFG);
+        snprintf(text, sizeof text,
+                 "{\"workload\": \"hand\", \"schedule\": [\n" FWD_READ "\"after\": []},\n"
+                 " {\"op\": \"t\", \"unit\": \"n_t3\", \"request\": %s, \"after\": [0]},\n" FWD_RELU
+                 "\"after\": [1]}\n]}\n",
+                 reqs[i]);
+        put(tpath("term.json"), text);
+        int rc = map_schedule_attach_file(s, tpath("term.json"), err, sizeof err);
+        /* a transfer between two units on the network rides it whatever the entry's unit */
+        if (strstr(reqs[i], "transfer")) {
+            ck_assert_msg(rc == 0, "%s", err);
+            sim_destroy(s);
+            continue;
+        }
+        ck_assert_int_ne(rc, 0);
+        ck_assert_msg(strstr(err, "schedule entry 1 (op 't'): unit 'n_t3' (noc_terminal 'n_t3') "
+                                  "cannot serve a '") &&
+                          strstr(err, "it serves no requests"),
+                      "%s", err);
+        sim_destroy(s);
+    }
+    /* a model that serves other kinds says which */
+    sim_t *s = load_cfg(FWD_NET_CFG);
+    snprintf(text, sizeof text,
+             "{\"workload\": \"hand\", \"schedule\": [\n"
+             " {\"op\": \"r\", \"unit\": \"b\", \"request\": %s, \"after\": []}\n]}\n",
+             reqs[0]);
+    put(tpath("vec.json"), text);
+    ck_assert_int_ne(map_schedule_attach_file(s, tpath("vec.json"), err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "schedule entry 0 (op 'r'): unit 'b' (vector 'b') cannot serve a "
+                              "'read' request (it does vector)"),
+                  "%s", err);
+    sim_destroy(s);
+    /* unit c is linked to the driver but sits at no node: a transfer from it
+     * to b (on the network) has nothing to carry it */
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg,
+             "%s  - {from: drv.c, to: c.in, latency: 1ns}\n"
+             "  - {from: c.out, to: drv.done, latency: 1ns}\n",
+             FWD_NET_CFG);
+    char *at = strstr(cfg, "  b: {model: vector");
+    memmove(at + 35, at, strlen(at) + 1);
+    memcpy(at, "  c: {model: sram, clock: core}   \n", 35);
+    s = load_cfg(cfg);
+    put(tpath("unattached.json"),
+        "{\"workload\": \"hand\", \"schedule\": [\n"
+        " {\"op\": \"x\", \"unit\": \"b\", \"request\": {\"op\": \"transfer\", \"m\": 64, "
+        "\"from\": \"c\", \"to\": \"b\"}, \"after\": []}\n]}\n");
+    ck_assert_int_ne(map_schedule_attach_file(s, tpath("unattached.json"), err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "schedule entry 0 (op 'x'): transfer from unit 'c' to 'b': unit 'c' "
+                              "is not attached to the network"),
+                  "%s", err);
+    sim_destroy(s);
+}
+END_TEST
+
 START_TEST(test_transfer_cost_query)
 {
     sim_t *s = load_cfg(XFER_CFG);
@@ -555,6 +626,85 @@ START_TEST(test_refusals)
     ck_assert_int_ne(attach_text(XFER_CFG, "{\"schedule\": [{\"after\": [0]}]}", err, sizeof err),
                      0);
     ck_assert_ptr_nonnull(strstr(err, "schedule[0].after: 0 is not the index of an earlier"));
+}
+END_TEST
+
+/* Issue 22: values a schedule file must not get through (each was accepted
+ * before, and wrapped, hung or was silently ignored). */
+START_TEST(test_issue22_refusals)
+{
+    static const struct {
+        const char *json, *msg;
+    } bad[] = {
+        /* finding 3: 2^22 x 2^22 x 2^22 MACs wrap the 64-bit MAC count */
+        {"{\"schedule\": [{\"op\": \"g\", \"unit\": \"a\", \"request\": {\"op\": \"gemm\", "
+         "\"m\": 4194304, \"k\": 4194304, \"n\": 4194304}}]}",
+         "schedule[0]: gemm 4194304x4194304x4194304 x 1 reps overflows 64-bit counters"},
+        /* finding 7: reps up to 2^53 ran for centuries */
+        {"{\"schedule\": [{\"unit\": \"a\", \"reps\": 9007199254740992, \"request\": {\"op\": "
+         "\"read\", \"m\": 8}}]}",
+         "schedule[0].reps is not an integer in [1, 10000000]"},
+        {"{\"schedule\": [{\"unit\": \"a\", \"reps\": 10000001, \"request\": {\"op\": "
+         "\"read\", \"m\": 8}}]}",
+         "schedule[0].reps is not an integer in [1, 10000000]"},
+        /* finding 6: doubles cast to int out of range (UB), negatives taken */
+        {"{\"shape\": {\"kv_len\": 1e300}, \"schedule\": []}", "shape.kv_len is not -1"},
+        {"{\"shape\": {\"kv_len\": -5}, \"schedule\": []}", "shape.kv_len is not -1"},
+        {"{\"shape\": {\"kv_len\": 2.5}, \"schedule\": []}", "shape.kv_len is not -1"},
+        {"{\"schedule\": [{\"layer\": 1e300}]}", "schedule[0].layer is not an integer"},
+        {"{\"schedule\": [{\"layer\": -1}]}", "schedule[0].layer is not an integer"},
+        /* finding 8: zero counts, a transfer to itself, a key given twice */
+        {"{\"shape\": {\"batch\": 0}, \"schedule\": []}", "shape.batch is not a count in [1"},
+        {"{\"shape\": {\"seq\": 0}, \"schedule\": []}", "shape.seq is not a count in [1"},
+        {"{\"schedule\": [{\"unit\": \"ab\", \"request\": {\"op\": \"transfer\", \"m\": 8, "
+         "\"from\": \"a\", \"to\": \"a\"}}]}",
+         "schedule[0]: transfer from unit 'a' to itself"},
+        {"{\"schedule\": [{\"unit\": \"a\", \"request\": {\"op\": \"read\", \"m\": 8, "
+         "\"m\": 9}}]}",
+         "schedule[0].request: key 'm' is given twice"},
+        {"{\"schedule\": [], \"schedule\": [{\"unit\": \"zz\"}]}", "key 'schedule' is given twice"},
+    };
+    char err[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_msg(attach_text(XFER_CFG, bad[i].json, err, sizeof err) != 0, "%zu accepted: %s",
+                      i, bad[i].json);
+        ck_assert_msg(strstr(err, bad[i].msg), "%zu: '%s' lacks '%s'", i, err, bad[i].msg);
+    }
+    /* the defaults are still taken: kv_len -1, no seq */
+    ck_assert_msg(attach_text(XFER_CFG,
+                              "{\"shape\": {\"kv_len\": -1, \"batch\": 2}, \"schedule\": [{"
+                              "\"layer\": 3}]}",
+                              err, sizeof err) == 0,
+                  "%s", err);
+    /* finding 5: no size cap; /dev/zero grew to 2 GB, a pipe that never
+     * ends was read forever (run in a child with a time bound) */
+    sim_t *s = load_cfg(XFER_CFG);
+    ck_assert_int_ne(map_schedule_attach_file(s, "/dev/zero", err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "/dev/zero: larger than 64 MiB"), "%s", err);
+    sim_destroy(s);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t writer = fork();
+    if (writer == 0) { /* an endless stream of spaces (valid JSON whitespace) */
+        close(fds[0]);
+        char sp[65536];
+        memset(sp, ' ', sizeof sp);
+        while (write(fds[1], sp, sizeof sp) > 0)
+            ;
+        _exit(0);
+    }
+    close(fds[1]);
+    char dev[64];
+    snprintf(dev, sizeof dev, "/dev/fd/%d", fds[0]);
+    alarm(20); /* a hang fails the test instead of stalling the suite */
+    s = load_cfg(XFER_CFG);
+    ck_assert_int_ne(map_schedule_attach_file(s, dev, err, sizeof err), 0);
+    alarm(0);
+    ck_assert_msg(strstr(err, "larger than 64 MiB"), "%s", err);
+    sim_destroy(s);
+    close(fds[0]);
+    kill(writer, SIGKILL);
+    waitpid(writer, NULL, 0);
 }
 END_TEST
 
@@ -733,7 +883,9 @@ static Suite *suite(void)
     tcase_add_test(t, test_network_refusals);
     tcase_add_test(t, test_forwarding);
     tcase_add_test(t, test_forwarding_over_the_network);
+    tcase_add_test(t, test_requests_checked_against_the_unit);
     tcase_add_test(t, test_refusals);
+    tcase_add_test(t, test_issue22_refusals);
     tcase_add_test(t, test_json_round_trip);
     tcase_add_test(t, test_many_units);
     tcase_add_test(t, test_cli_schedule_in_out);

@@ -410,8 +410,9 @@ START_TEST(test_query_sql_errors_and_readonly)
     ck_assert_str_eq(r.out, "one\n1\n");
     result_free(&r);
 
-    /* opened read-only: writes fail and change nothing */
-    EXPECT_CMD(2, err, "readonly", query_main, "query", p, "DELETE FROM events", NULL);
+    /* opened read-only and an authorizer: writes fail and change nothing */
+    EXPECT_CMD(2, err, "prism query only reads", query_main, "query", p, "DELETE FROM events",
+               NULL);
     r = run_cmd(query_main, "query", p, "SELECT count(*) AS n FROM events", "--csv", NULL);
     ck_assert_int_eq(r.rc, 0);
     char want[32];
@@ -423,6 +424,45 @@ START_TEST(test_query_sql_errors_and_readonly)
     EXPECT_CMD(2, err, "unknown option '--bogus'", query_main, "query", p, "SELECT 1", "--bogus",
                NULL);
     EXPECT_CMD(0, out, "usage: prism query", query_main, "query", "--help", NULL);
+    remove_dir();
+}
+END_TEST
+
+/* Issue 22, finding 10: VACUUM INTO wrote a full copy to any path,
+ * fts3_tokenizer() printed a heap pointer (and its two-argument form
+ * registers one), ATTACH creates files: all refused, nothing written; reads,
+ * views, recursive CTEs and read-only pragmas still work. */
+START_TEST(test_query_cannot_write_or_reach_out)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("run.db"), *copy = path_in("copy.db");
+    build_run(p, &s);
+    char vacuum[600], attach[600];
+    snprintf(vacuum, sizeof vacuum, "VACUUM INTO '%s'", copy);
+    snprintf(attach, sizeof attach, "ATTACH '%s' AS x", copy);
+    const char *bad[] = {vacuum,
+                         attach,
+                         "SELECT hex(fts3_tokenizer('simple')) AS p",
+                         "SELECT fts3_tokenizer('evil', x'4141414141414141')",
+                         "SELECT load_extension('/nonexistent')",
+                         "PRAGMA writable_schema = 1",
+                         "CREATE TEMP TABLE t(x)",
+                         "BEGIN",
+                         NULL};
+    for (int i = 0; bad[i]; i++) {
+        result_t r = run_cmd(query_main, "query", p, bad[i], NULL);
+        ck_assert_msg(r.rc == 2, "'%s': exit %d: %s", bad[i], r.rc, r.out);
+        ck_assert_msg(strstr(r.err, "prism query only reads"), "'%s': %s", bad[i], r.err);
+        ck_assert_msg(!strstr(r.out, "p\n"), "'%s' printed: %s", bad[i], r.out);
+        ck_assert_int_ne(access(copy, F_OK), 0);
+        result_free(&r);
+    }
+    EXPECT_CMD(0, out, "run_id", query_main, "query", p, "PRAGMA table_info(runs)", NULL);
+    EXPECT_CMD(0, out, "n\n3\n", query_main, "query", p,
+               "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) "
+               "SELECT count(*) AS n FROM c",
+               "--csv", NULL);
     remove_dir();
 }
 END_TEST
@@ -967,6 +1007,61 @@ START_TEST(test_export_perfetto)
 }
 END_TEST
 
+/* Issue 22, findings 6 and 11: a trace is input. A duration_ps or comp_id
+ * near 2^63 must not overflow int64 (undefined; under UBSan a crash, else a
+ * slice whose end wrapped negative and let the next slices overlap it on one
+ * track); a trace without its events, ops or kinds table fails the export
+ * with one line and frees what it took (LeakSanitizer in make debug). */
+START_TEST(test_export_hostile_traces)
+{
+    make_dir();
+    run_spec_t s = base_spec();
+    const char *p = path_in("run.db"), *js = path_in("out.json");
+    build_run(p, &s);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(p, &h), SQLITE_OK);
+    exec_ok(h, "UPDATE events SET duration_ps = 9223372036854775000 WHERE rowid = (SELECT "
+               "MIN(rowid) FROM events WHERE kind = 0)");
+    /* and that component's id is the largest int64 (lanes above it, sort index x 4096) */
+    exec_ok(h, "CREATE TEMP TABLE c AS SELECT comp_id FROM events WHERE kind = 0 LIMIT 1");
+    exec_ok(h, "UPDATE components SET comp_id = 9223372036854775807 WHERE comp_id = (SELECT "
+               "comp_id FROM c)");
+    exec_ok(h, "UPDATE events SET comp_id = 9223372036854775807 WHERE comp_id = (SELECT comp_id "
+               "FROM c)");
+    sqlite3_close(h);
+    trace_db_t *db = NULL;
+    ck_assert_int_eq(trace_db_open(&db, p), 0);
+    trace_export_stats_t st;
+    FILE *f = tmpfile();
+    ck_assert_int_eq(trace_export_perfetto(db, f, NULL, &st), 0);
+    /* the endless first slice holds lane 0: the component's other slices get a lane of their own */
+    ck_assert_uint_eq(st.extra_tracks, 1);
+    char *text = slurp(f);
+    cJSON *parsed = parse_json(text);
+    ck_assert_ptr_nonnull(parsed);
+    cJSON_Delete(parsed);
+    free(text);
+    fclose(f);
+    trace_db_close(db);
+    static const char *drop[] = {"DROP TABLE events", "DROP TABLE kinds", "DROP TABLE ops"};
+    for (int i = 0; i < 3; i++) {
+        build_run(p, &s);
+        ck_assert_int_eq(sqlite3_open(p, &h), SQLITE_OK);
+        exec_ok(h, "DROP VIEW IF EXISTS event_log");
+        exec_ok(h, drop[i]);
+        sqlite3_close(h);
+        result_t r = run_cmd(export_main, "export", p, "--perfetto", js, NULL);
+        ck_assert_msg(r.rc == 2, "%s: exit %d", drop[i], r.rc);
+        ck_assert_msg(strstr(r.err, "prism export: ") &&
+                          strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+                      "%s: %s", drop[i], r.err);
+        ck_assert_int_ne(access(js, F_OK), 0);
+        result_free(&r);
+    }
+    remove_dir();
+}
+END_TEST
+
 /* ---- diff --------------------------------------------------------------------- */
 static const trace_diff_metric_t *find_metric(const trace_diff_t *d, const char *comp,
                                               const char *metric)
@@ -1313,6 +1408,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_tools_as_library_functions);
     tcase_add_test(tc, test_wal_finished_and_killed);
     tcase_add_test(tc, test_query_sql_errors_and_readonly);
+    tcase_add_test(tc, test_query_cannot_write_or_reach_out);
     tcase_add_test(tc, test_query_timeout_prints_only_the_message);
     tcase_add_test(tc, test_query_formats);
     tcase_add_test(tc, test_out_quoting);
@@ -1320,6 +1416,7 @@ static Suite *tracetools_suite(void)
     tcase_add_test(tc, test_report_text_and_json);
     tcase_add_test(tc, test_power_density);
     tcase_add_test(tc, test_export_perfetto);
+    tcase_add_test(tc, test_export_hostile_traces);
     tcase_add_test(tc, test_diff_identical);
     tcase_add_test(tc, test_diff_link_latency);
     tcase_add_test(tc, test_diff_link_bandwidth);

@@ -672,6 +672,57 @@ START_TEST(sweep_runs_the_product)
 }
 END_TEST
 
+/* Issue 22, finding 4: 16 keys x 16 values is 2^64 points, which wrapped to 0
+ * and ran nothing ("(no rows)", exit 0): the count saturates and is refused. */
+START_TEST(sweep_point_count_does_not_wrap)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    char out[65536], args[4096] = "";
+    size_t len = 0;
+    for (int k = 0; k < 16; k++)
+        len += (size_t)snprintf(args + len, sizeof args - len,
+                                " --set g0.p%d=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", k);
+    EXPECT_RUN(2, "over 2^64 points is more than 4096", out,
+               "cd %s && timeout 10 %s sweep net.yaml%s", dir, prism, args);
+    ck_assert_int_eq(lines(out), 1);
+    /* 2^12 x 2 = 8192 fits size_t: counted and refused as before */
+    args[0] = '\0';
+    len = 0;
+    for (int k = 0; k < 13; k++)
+        len += (size_t)snprintf(args + len, sizeof args - len, " --set g0.p%d=1,2", k);
+    EXPECT_RUN(2, "8192 points is more than 4096", out, "cd %s && timeout 10 %s sweep net.yaml%s",
+               dir, prism, args);
+}
+END_TEST
+
+/* Issue 22, finding 8: a seed is decimal everywhere. The config's seed and
+ * prism run --seed read 0x10 as 16 (and 010 as 8) while op, noc and pi2
+ * refused it; now all refuse hex and read 010 as ten. */
+START_TEST(seeds_are_decimal_everywhere)
+{
+    SKIP_WITHOUT_PRISM();
+    write_file(path("net.yaml"), NET);
+    char out[65536], hex[4096];
+    snprintf(hex, sizeof hex, "seed: 0x10\n%s", strchr(NET, '\n') + 1); /* NET's seed: 5 replaced */
+    write_file(path("hex.yaml"), hex);
+    EXPECT_RUN(2, "field 'seed' must be a non-negative decimal integer", out, "%s run %s", prism,
+               path("hex.yaml"));
+    EXPECT_RUN(2, "field 'seed' must be a non-negative decimal integer", out,
+               "%s run %s --set seed=0x10", prism, path("net.yaml"));
+    EXPECT_RUN(2, "--seed '0x10' is not a non-negative decimal integer", out,
+               "%s run %s --seed 0x10", prism, path("net.yaml"));
+    EXPECT_RUN(2, "is not a non-negative decimal integer", out,
+               "%s run %s --seed 99999999999999999999", prism, path("net.yaml"));
+    EXPECT_RUN(2, "--seed '0x10' is not an integer", out,
+               "%s op --device sram --read 8 --seed 0x10", prism);
+    EXPECT_RUN(2, "'0x10' is not a non-negative integer", out, "%s noc --set seed=0x10", prism);
+    /* 010 is ten, as --seed 10 */
+    ck_assert_double_eq(end_ps("%s %s", path("net.yaml"), "--seed 010"),
+                        end_ps("%s %s", path("net.yaml"), "--seed 10"));
+}
+END_TEST
+
 START_TEST(plot_draws_each_picture)
 {
     SKIP_WITHOUT_PRISM();
@@ -945,6 +996,14 @@ START_TEST(plot_never_runs_a_name_from_the_trace)
             ck_assert_msg(access(path(files[i]), F_OK) != 0, "%s: a name ran a command (%s)",
                           kinds[k], files[i]);
     }
+    /* the other pictures quote their output name too (pi2 scale wrote it raw
+     * into 'set output', map and map profile passed it through a shell) */
+    char img[1024];
+    snprintf(img, sizeof img, "%s/q'; system('touch pwned-out'); x='.png", dir);
+    rc = run(out, sizeof out, "cd %s && %s pi2 scale --plot \"%s\"", dir, prism, img);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(access(path("pwned-out"), F_OK) != 0, "pi2 scale --plot ran a command");
+    ck_assert_int_eq(access(img, F_OK), 0);
 }
 END_TEST
 
@@ -1060,6 +1119,8 @@ static Suite *suite(void)
     tcase_add_test(tc, overlapping_activities_count_once);
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
+    tcase_add_test(tc, sweep_point_count_does_not_wrap);
+    tcase_add_test(tc, seeds_are_decimal_everywhere);
     tcase_add_test(tc, plot_draws_each_picture);
     tcase_add_test(tc, plot_many_series_stay_readable);
     tcase_add_test(tc, map_compare_from_anywhere);

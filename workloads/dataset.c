@@ -227,9 +227,16 @@ void wl_dataset_free(wl_dataset_t *ds)
 int wl_dataset_split(const wl_dataset_t *ds, int n_train, wl_dataset_t *train, wl_dataset_t *test,
                      char *err, size_t errlen)
 {
+    if (ds->rows < 2) { /* "split 0 outside [1, 0]" said nothing useful */
+        snprintf(err, errlen,
+                 "%s: %d row%s: a data set needs at least 2 (one to train on, one to test)",
+                 ds->path, ds->rows, ds->rows == 1 ? "" : "s");
+        return WL_ERR_ARG;
+    }
     if (n_train < 1 || n_train > ds->rows - 1) {
-        snprintf(err, errlen, "%s: split %d outside [1, %d] for %d rows", ds->path, n_train, ds->rows - 1,
-                 ds->rows);
+        snprintf(err, errlen,
+                 "%s: %d rows: train on 1 to %d of them (the rest are the test set), not %d",
+                 ds->path, ds->rows, ds->rows - 1, n_train);
         return WL_ERR_ARG;
     }
     *train = *ds;
