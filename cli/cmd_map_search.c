@@ -37,6 +37,7 @@ static void usage(FILE *f)
             "                        GPT-2-family workloads: the bundled tiny-gpt2 profile\n"
             "                        (tests/fixtures/tiny-gpt2/profile.csv)\n"
             "  --objective knee|latency|energy   stage 1's pick on the front (default knee)\n"
+            "  --set KEY=VALUE       a parameter of the chip, as prism run --set (repeatable)\n"
             "  --resident-weights    crossbar weights are programmed before the run (steady\n"
             "                        state); default: reading, moving and programming them is\n"
             "                        part of the run\n"
@@ -210,6 +211,7 @@ int cmd_map_search(int argc, char **argv)
                                          {"json", no_argument, NULL, 'j'},
                                          {"progress", no_argument, NULL, 'G'},
                                          {"resident-weights", no_argument, NULL, 'R'},
+                                         {"set", required_argument, NULL, 'E'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *chip = NULL, *workload = NULL, *out = NULL, *pareto = NULL, *png = NULL,
@@ -219,6 +221,8 @@ int cmd_map_search(int argc, char **argv)
     map_search_opts_t so;
     map_search_opts_default(&so);
     int json = 0, progress = 0, resident = 0;
+    const char *set_kv[64];
+    int nset = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -296,6 +300,20 @@ int cmd_map_search(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'E':
+            if (nset >= 64) {
+                fprintf(stderr, "prism map: at most 64 --set options\n");
+                return 2;
+            }
+            if (!strchr(optarg, '=') || strchr(optarg, ',')) {
+                fprintf(stderr,
+                        "prism map: --set '%s' is not one KEY=VALUE (prism map sets one "
+                        "value per key; prism sweep sweeps lists)\n",
+                        optarg);
+                return 2;
+            }
+            set_kv[nset++] = optarg;
+            break;
         case 'o': out = optarg; break;
         case 'x': pareto = optarg; break;
         case 'p': png = optarg; break;
@@ -365,7 +383,11 @@ int cmd_map_search(int argc, char **argv)
         pp = &prof;
     }
     map_ctx_t *ctx = NULL;
-    if (map_ctx_open(chip, spec, &wo, &ctx, err, sizeof err)) {
+    sim_config_over_t over; /* --set: the chip as prism run --set would build it */
+    memset(&over, 0, sizeof over);
+    over.set = set_kv;
+    over.nset = (size_t)nset;
+    if (map_ctx_open_over(chip, &over, spec, &wo, &ctx, err, sizeof err)) {
         fprintf(stderr, "prism map: %s\n", err);
         map_profile_free(&prof);
         return 2;

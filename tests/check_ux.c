@@ -940,11 +940,56 @@ START_TEST(demo_is_short_and_ends_with_next_steps)
                         q1(db, "SELECT MAX(done_ps) - MIN(issue_ps) FROM schedule_entries"
                                " WHERE layer = 0"));
     ck_assert(q1(db, "SELECT count(*) FROM layer_latency WHERE layer IS NOT NULL") == 12);
+    /* the report: top rows, the idle units as one count per model, each layer's latency */
+    rc = run_out(out, sizeof out, "%s report %s", prism, db);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(lines(out) < 80, "%d lines:\n%s", lines(out), out);
+    const char *idle = strstr(out, "idle (no busy time, event or energy): ");
+    ck_assert_msg(idle && strstr(idle, " rram_xbar"), "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "more active components: --top N or --all"));
+    ck_assert_ptr_nonnull(strstr(out, "latency per layer"));
+    rc = run_out(out, sizeof out, "%s report %s --all", prism, db);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_null(strstr(out, "idle (no busy time"));
+    ck_assert_ptr_nonnull(strstr(out, "\nxb30 "));
     /* a schedule run over the network: no unit above 100 %, no packet in a unit's busy time */
     ck_assert(q1(db, "SELECT MAX(utilization) FROM utilization_windows") <= 1.0);
     ck_assert(q1(db, "SELECT count(*) FROM packet_latency") > 0);
     ck_assert(q1(db, "SELECT count(*) FROM activities a JOIN ops o USING(op)"
                      " WHERE o.name = 'noc.packet'") == 0);
+}
+END_TEST
+
+/* The hybrid chip given a workload: its driver needs a mapping, so the run
+ * maps it with prism map's defaults (saying so in one line) and completes;
+ * prism map takes --set like prism run, and a bad key is refused. */
+START_TEST(hybrid_chip_takes_a_workload_and_map_takes_set)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536];
+    const char *w = "gpt2:layers=1,vocab=1024";
+    int rc =
+        run(out, sizeof out, "%s run configs/hybrid.yaml --workload %s --seq 8 --json", prism, w);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "needs a mapping"));
+    ck_assert_ptr_nonnull(strstr(out, "\"complete\""));
+    rc = run_out(out, sizeof out,
+                 "%s map --chip configs/hybrid.yaml --workload %s --seq 8 --population 4"
+                 " --generations 1 --set sa0.rows=64 --json",
+                 prism, w);
+    ck_assert_msg(rc == 0, "%s", out);
+    EXPECT_RUN(2, "nosuch", out,
+               "%s map --chip configs/hybrid.yaml --workload %s --seq 8 --set nosuch.rows=64",
+               prism, w);
+    /* a sweep of that chip maps every point (it failed at each one) */
+    rc = run_out(out, sizeof out,
+                 "%s sweep configs/hybrid.yaml --set sa0.rows=32,64 --workload %s --seq 8 --json",
+                 prism, w);
+    ck_assert_msg(rc == 0, "%s", out);
+    const char *first = strstr(out, "\"complete\"");
+    ck_assert_msg(first && strstr(first + 1, "\"complete\""), "%s", out);
 }
 END_TEST
 
@@ -1126,6 +1171,7 @@ static Suite *suite(void)
     tcase_add_test(tc, map_compare_from_anywhere);
     tcase_add_test(tc, help_lists_everything_and_empty_filters_are_refused);
     tcase_add_test(tc, demo_is_short_and_ends_with_next_steps);
+    tcase_add_test(tc, hybrid_chip_takes_a_workload_and_map_takes_set);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);
