@@ -15,8 +15,10 @@ for spec in "1024 20000" "16384 400"; do
   awk -v h="$hold" -v p="$phold" 'function field(s, k,   v) {
       if (!match(s, "\"" k "\":[-+0-9.eE]+")) return 0
       v = substr(s, RSTART, RLENGTH); sub(/^[^:]*:/, "", v); return v + 0 }
-    BEGIN { if (field(h, "ops_per_s") > 0)
-      printf "   phold/hold = %.0f%%\n", 100 * field(p, "events_per_s") / field(h, "ops_per_s") }'
+    BEGIN { if (field(h, "ops_per_s") > 0 && field(p, "cpu_s") > 0 && field(h, "ops_per_cpu_s") > 0)
+      printf "   phold/hold = %.0f%% (wall), %.0f%% (CPU time)\n",
+        100 * field(p, "events_per_s") / field(h, "ops_per_s"),
+        100 * field(p, "events") / field(p, "cpu_s") / field(h, "ops_per_cpu_s") }'
 done
 echo "== PHOLD over MPI: 1 and 2 ranks, then the scaling projection (bench/project) =="
 echo "   (2 cores shared with other jobs; load: $(cut -d' ' -f1-3 /proc/loadavg))"

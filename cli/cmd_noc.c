@@ -85,8 +85,44 @@ static void usage(FILE *f)
             "Exit status: 0 done, 2 bad input, 1 failed run, 130 interrupted (Ctrl-C).\n");
 }
 
-static int apply_set(noc_cfg_t *c, const char *spec)
+/* A comma-separated list with an empty item (",,", a leading or trailing
+ * comma, or nothing at all) is refused, not read as the default. */
+static int has_empty_item(const char *list)
 {
+    size_t n = strlen(list);
+    return !n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,");
+}
+
+/* The parameters --set gave so far (prism names): a key given twice, under
+ * either name, is refused as `prism run --set` does. */
+typedef struct given {
+    const char *name[128];
+    int n;
+} given_t;
+
+static int note_given(given_t *g, const char *key)
+{
+    const char *canon = noc_param_name(key);
+    if (!canon)
+        return 0; /* unknown: noc_cfg_set names it */
+    for (int i = 0; i < g->n; i++)
+        if (!strcmp(g->name[i], canon)) {
+            fprintf(stderr, "prism noc: --set '%s' is given twice%s%s%s\n", key,
+                    strcmp(key, canon) ? " (it is " : "", strcmp(key, canon) ? canon : "",
+                    strcmp(key, canon) ? ")" : "");
+            return -1;
+        }
+    if (g->n < (int)(sizeof g->name / sizeof *g->name))
+        g->name[g->n++] = canon;
+    return 0;
+}
+
+static int apply_set(noc_cfg_t *c, const char *spec, given_t *given)
+{
+    if (has_empty_item(spec)) {
+        fprintf(stderr, "prism noc: --set '%s': an empty item (expected NAME=VALUE,...)\n", spec);
+        return -1;
+    }
     char *dup = strdup(spec), *save = NULL, err[256];
     int rc = 0;
     for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -97,12 +133,18 @@ static int apply_set(noc_cfg_t *c, const char *spec)
             break;
         }
         *eq = '\0';
+        if (note_given(given, tok)) {
+            rc = -1;
+            break;
+        }
         /* packet_size lists use commas too: take the following bare numbers */
         if (!strcmp(tok, "packet_size")) {
             char list[128];
             snprintf(list, sizeof list, "%s", eq + 1);
             char *peek;
-            while ((peek = save) && *peek && !strchr(peek, '=') && strlen(list) < 100) {
+            /* the next items up to one that holds '=' (the next NAME=VALUE) */
+            while ((peek = save) && *peek && !memchr(peek, '=', strcspn(peek, ",")) &&
+                   strlen(list) < 100) {
                 char *next = strtok_r(NULL, ",", &save);
                 if (!next)
                     break;
@@ -129,13 +171,38 @@ static int apply_set(noc_cfg_t *c, const char *spec)
 /* One name: value of the `network:` block of a chip config (docs/noc.md):
  * a network parameter; `prefix` is ignored, `clock` may name a clock
  * (ignored) or give a frequency. */
+typedef struct block_ctx {
+    noc_cfg_t *c;
+    long max_attach; /* highest node an attach.<node> key names, -1 */
+    char attach_where[256];
+} block_ctx_t;
+
 static int network_entry(void *ctx, const char *key, const char *val, const char *where, char *err,
                          size_t errlen)
 {
-    noc_cfg_t *c = ctx;
+    block_ctx_t *bc = ctx;
+    noc_cfg_t *c = bc->c;
     char why[256];
     if (!strcmp(key, "prefix"))
         return 0;
+    if (!strncmp(key, "attach.", 7)) {
+        /* units at a node (a chip's placement): prism noc runs synthetic
+         * traffic only, so they are not simulated, but the node must be one
+         * of the network's (checked once k, n and c are all read) */
+        char *end;
+        long node = strtol(key + 7, &end, 10);
+        if (end == key + 7 || *end || node < 0 || key[7] == '-' || key[7] == '+') {
+            snprintf(err, errlen, "%s: network: %s: '%s' is not a node number", where, key,
+                     key + 7);
+            return -1;
+        }
+        (void)val;
+        if (node > bc->max_attach) {
+            bc->max_attach = node;
+            snprintf(bc->attach_where, sizeof bc->attach_where, "%s: network: %s", where, key);
+        }
+        return 0;
+    }
     if (!strcmp(key, "clock")) {
         double hz;
         if (!sim_parse_freq(val, &hz) && hz > 0)
@@ -154,11 +221,17 @@ static int network_entry(void *ctx, const char *key, const char *val, const char
 static int load_network_block(noc_cfg_t *c, const char *path)
 {
     char err[1024];
-    int rc = sim_config_read_block(path, "network", network_entry, c, err, sizeof err);
+    block_ctx_t bc = {.c = c, .max_attach = -1};
+    int rc = sim_config_read_block(path, "network", network_entry, &bc, err, sizeof err);
     if (rc == 1)
         fprintf(stderr, "prism noc: %s has no 'network:' mapping\n", path);
     else if (rc)
         fprintf(stderr, "prism noc: %s\n", err);
+    else if (bc.max_attach >= 0 && (uint64_t)bc.max_attach >= noc_nodes(c)) {
+        fprintf(stderr, "prism noc: %s: '%ld' is not a node of this network (0..%u)\n",
+                bc.attach_where, bc.max_attach, noc_nodes(c) - 1);
+        rc = -1;
+    }
     return rc ? -1 : 0;
 }
 
@@ -248,6 +321,7 @@ int cmd_noc(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char traffic[MAX_TRAFFIC][16];
+    given_t given = {.n = 0};
     int n_tr = 0, json = 0, csv = 0, progress = 0;
     const char *sweep = NULL, *png = NULL;
     char err[256];
@@ -264,6 +338,10 @@ int cmd_noc(int argc, char **argv)
         case 'L': name = "packet_size"; break;
         case 'S': name = "seed"; break;
         case 't': {
+            if (has_empty_item(optarg)) {
+                fprintf(stderr, "prism noc: --traffic '%s': an empty pattern name\n", optarg);
+                return 2;
+            }
             char *dup = strdup(optarg), *save = NULL;
             for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
                 if (n_tr == MAX_TRAFFIC) {
@@ -277,7 +355,7 @@ int cmd_noc(int argc, char **argv)
             break;
         }
         case 's':
-            if (apply_set(&cfg, optarg))
+            if (apply_set(&cfg, optarg, &given))
                 return 2;
             break;
         case 'w': sweep = optarg; break;

@@ -33,6 +33,11 @@ static const pdef_t pdefs[] = {
     {"concentration", "c", PT_INT, F(concentration), 0, "1", "terminals per router", 1, 16},
     {"channel_latency", "channel latency (1 in KNCube)", PT_INT, F(channel_latency), 0, "1",
      "cycles on every channel (flits and credits, injection and ejection)", 1, 1000},
+    {"use_noc_latency", "use_noc_latency", PT_BOOL, F(use_noc_latency), 0, "0",
+     "1: router-router links take BookSim2's length-based latency (mesh 1, torus 2, flattened "
+     "butterfly sqrt(c) x hop distance; KNCube and FlatFlyOnChip), injection and ejection "
+     "channel_latency; 0: channel_latency everywhere",
+     0, 1},
     {"clock", "(none)", PT_REAL, F(clock_hz), 0, "1e9", "network clock in Hz", 1e3, 1e12},
     {"routing", "routing_function", PT_STR, F(routing), S(routing), "dor",
      "dor: dimension order, x first (dim_order; dateline VCs on the torus); min_adapt: "
@@ -61,8 +66,11 @@ static const pdef_t pdefs[] = {
      "crossbar inputs per input port (VC v uses input v mod speedup)", 1, 64},
     {"output_speedup", "output_speedup", PT_INT, F(output_speedup), 0, "1",
      "crossbar outputs per output port (only 1 is modelled)", 1, 1},
-    {"speculative", "speculative", PT_BOOL, F(speculative), 0, "0",
-     "heads bid for the switch in their VC-allocation cycle, below non-speculative bids", 0, 1},
+    {"speculative", "speculative", PT_INT, F(speculative), 0, "0",
+     "1: BookSim2's speculative switch allocation (heads bid in their VC-allocation cycle below "
+     "non-speculative bids; a grant is wasted when VC allocation fails); 2: prism's earlier "
+     "variant (a second pass for heads that just won a VC, never wasting a grant); 0: off",
+     0, 2},
     {"hold_switch_for_packet", "hold_switch_for_packet", PT_BOOL, F(hold_switch_for_packet), 0, "0",
      "a packet keeps its crossbar input and output until its tail", 0, 1},
     {"flit_bytes", "(none)", PT_INT, F(flit_bytes), 0, "16",
@@ -101,7 +109,9 @@ static const pdef_t pdefs[] = {
     {"warmup_threshold", "warmup_threshold", PT_REAL, F(warmup_threshold), 0, "0.05",
      "relative change below which a period counts as converged", 0, 1},
     {"max_cycles", "(none)", PT_U64, F(max_cycles), 0, "0",
-     "0: BookSim's measurement; else run exactly this many cycles", 0, 1e15},
+     "0: BookSim's measurement; else run exactly this many cycles (at most 1e8: about an hour "
+     "of CPU for a 16x16 mesh at 0.1)",
+     0, NOC_MAX_RUN_CYCLES},
 };
 #undef F
 #undef S
@@ -131,8 +141,56 @@ static const pdef_t *pdef_find(const char *name)
     return NULL;
 }
 
+const char *noc_param_name(const char *name)
+{
+    if (!strncmp(name, "link_latency.", 13))
+        return NULL;
+    const pdef_t *d = pdef_find(name);
+    return d ? d->name : NULL;
+}
+
+/* `link_latency.R.P` = CYCLES: the channel leaving router R on network port
+ * P (checked against the topology by noc_cfg_check) */
+static int set_link_latency(noc_cfg_t *c, const char *name, const char *value, char *err,
+                            size_t errlen)
+{
+    char *end;
+    const char *s = name + strlen("link_latency.");
+    unsigned long router = strtoul(s, &end, 10);
+    unsigned long port = 0;
+    int ok = end != s && *end == '.' && *s != '-' && *s != '+';
+    if (ok) {
+        s = end + 1;
+        port = strtoul(s, &end, 10);
+        ok = end != s && !*end && *s != '-' && *s != '+' && router < (1ul << 24) && port < 64;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "%s: expected link_latency.ROUTER.PORT (numbers)", name);
+        return -1;
+    }
+    long cycles = strtol(value, &end, 10);
+    if (end == value || *end || cycles < 1 || cycles > 1000) {
+        snprintf(err, errlen, "%s: '%s' is not an integer in [1, 1000]", name, value);
+        return -1;
+    }
+    for (int i = 0; i < c->n_link_lat; i++)
+        if (c->link_lat[i].router == router && c->link_lat[i].port == port) {
+            c->link_lat[i].cycles = (uint16_t)cycles;
+            return 0;
+        }
+    if (c->n_link_lat == NOC_MAX_LINK_LAT) {
+        snprintf(err, errlen, "%s: more than %d explicit link latencies", name, NOC_MAX_LINK_LAT);
+        return -1;
+    }
+    c->link_lat[c->n_link_lat++] =
+        (struct noc_link_lat){(uint32_t)router, (uint16_t)port, (uint16_t)cycles};
+    return 0;
+}
+
 int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, size_t errlen)
 {
+    if (!strncmp(name, "link_latency.", 13))
+        return set_link_latency(c, name, value, err, errlen);
     const pdef_t *d = pdef_find(name);
     if (!d) {
         snprintf(err, errlen, "unknown network parameter '%s' (see prism noc --help)", name);
@@ -174,7 +232,8 @@ int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, si
         }
         unsigned long long v = strtoull(value, &end, 10);
         if (end == value || *end || (double)v > d->max) {
-            snprintf(err, errlen, "%s: '%s' is not a non-negative integer", d->name, value);
+            snprintf(err, errlen, "%s: '%s' is not an integer in [0, %.17g]", d->name, value,
+                     d->max);
             return -1;
         }
         *(uint64_t *)p = v;
@@ -366,6 +425,32 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
         snprintf(err, errlen, "routing: '%s' does not fit topology '%s'", c->routing, c->topology);
         return -1;
     }
+    if (c->use_noc_latency && t.kind == NOC_TOPO_FBFLY) {
+        int side = (int)lround(sqrt((double)c->concentration));
+        if (side * side != c->concentration || c->n != 2) {
+            snprintf(err, errlen,
+                     "use_noc_latency: BookSim2's flattened-butterfly lengths need n = 2 and a "
+                     "square concentration (have n = %d, c = %d)",
+                     c->n, c->concentration);
+            return -1;
+        }
+    }
+    if (c->use_noc_latency && t.kind == NOC_TOPO_FATTREE) {
+        snprintf(err, errlen, "use_noc_latency: no length rule for the fat tree (BookSim2 has none)");
+        return -1;
+    }
+    for (int i = 0; i < c->n_link_lat; i++) {
+        int in = 0;
+        if (c->link_lat[i].router >= noc_routers(c) ||
+            c->link_lat[i].port >= (t.kind == NOC_TOPO_FATTREE ? t.ports : t.net_ports) ||
+            noc_neighbor(&t, c->link_lat[i].router, c->link_lat[i].port, &in) < 0) {
+            snprintf(err, errlen,
+                     "link_latency.%u.%u: router %u has no link on port %u in this network",
+                     c->link_lat[i].router, c->link_lat[i].port, c->link_lat[i].router,
+                     c->link_lat[i].port);
+            return -1;
+        }
+    }
     if (t.kind == NOC_TOPO_FATTREE && c->n < 2) {
         snprintf(err, errlen, "n: a fat tree needs n >= 2 levels");
         return -1;
@@ -402,6 +487,13 @@ int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen)
     }
     if (c->n_sizes < 1) {
         snprintf(err, errlen, "packet_size: no sizes");
+        return -1;
+    }
+    if (!c->max_cycles &&
+        (double)c->sample_period * (double)c->max_samples > (double)NOC_MAX_RUN_CYCLES) {
+        snprintf(err, errlen,
+                 "sample_period x max_samples: %d x %d cycles; at most %.0f (a run of hours)",
+                 c->sample_period, c->max_samples, (double)NOC_MAX_RUN_CYCLES);
         return -1;
     }
     if (c->warmup_periods >= c->max_samples && !c->max_cycles) {
@@ -474,7 +566,8 @@ int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port)
     return (int)with_digit(r, d, t->k, nx);
 }
 
-int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls)
+int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls,
+              sim_comp_t *rng)
 {
     uint32_t dr = dest / (uint32_t)t->c;
     if (t->kind == NOC_TOPO_FATTREE) {
@@ -505,13 +598,16 @@ int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8
         }
         int plus;
         if (t->kind == NOC_TOPO_TORUS) {
-            int dist = (dx - x + t->k) % t->k;
-            plus = dist <= t->k / 2;
-            /* dateline: class 0 on entering a dimension, 1 from its wrap link on */
-            uint8_t c = (in_port >= 0 && in_port < t->net_ports && in_port / 2 == d) ? *cls : 0;
-            if ((plus && x == t->k - 1) || (!plus && x == 0))
-                c = 1;
-            *cls = c;
+            if (in_port >= 0 && in_port < t->net_ports && in_port / 2 == d)
+                return in_port ^ 1; /* on in the same direction, class kept */
+            /* entering dimension d (BookSim2's dor_next_torus): the shorter
+             * way round, a tie at distance k/2 broken at random per packet;
+             * the dateline class is fixed here for the whole dimension:
+             * class 1 when the current coordinate is above the
+             * destination's (in either direction) */
+            int twice = t->k - 2 * ((dx - x + t->k) % t->k);
+            plus = twice > 0 || (twice == 0 && (rng ? (int)(sim_rng_u64(rng) & 1) : 1));
+            *cls = x > dx;
         } else {
             plus = dx > x;
             *cls = 0;
@@ -522,14 +618,16 @@ int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8
     return t->net_ports + (int)(dest % (uint32_t)t->c);
 }
 
-uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest)
+uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest, int escaped)
 {
     uint8_t cls = 0;
-    int dor = noc_route(t, r, dest, -1, &cls);
+    int dor = noc_route(t, r, dest, -1, &cls, NULL);
     uint64_t all = t->vcs == 64 ? ~0ull : (1ull << t->vcs) - 1;
     if (dor >= t->net_ports)
         return all << (dor * t->vcs); /* ejection: any VC */
     uint64_t mask = 1ull << (dor * t->vcs);
+    if (escaped)
+        return mask; /* once in the escape network, always in it */
     uint32_t dr = dest / (uint32_t)t->c;
     for (int d = 0; d < t->n; d++) {
         int x = digit(r, d, t->k), dx = digit(dr, d, t->k);
@@ -556,7 +654,7 @@ int noc_route_links(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint32_t *li
     int hops = 0, in = t.net_ports;
     uint8_t cls = 0;
     for (;;) {
-        int p = noc_route(&t, r, dst, in, &cls);
+        int p = noc_route(&t, r, dst, in, &cls, NULL);
         if (hops < max)
             links[hops] = r * (uint32_t)t.ports + (uint32_t)p;
         hops++;
@@ -578,16 +676,53 @@ uint32_t noc_link_count(const noc_cfg_t *c)
     return noc_routers(c) * (uint32_t)t.ports;
 }
 
+int noc_link_latency(const noc_cfg_t *c, uint32_t r, int p)
+{
+    for (int i = 0; i < c->n_link_lat; i++)
+        if (c->link_lat[i].router == r && c->link_lat[i].port == p)
+            return c->link_lat[i].cycles;
+    noc_topo_t t;
+    char err[64];
+    if (!c->use_noc_latency || noc_topo_from_cfg(c, &t, err, sizeof err) || p >= t.net_ports)
+        return c->channel_latency;
+    switch (t.kind) {
+    case NOC_TOPO_MESH:
+        return 1;
+    case NOC_TOPO_TORUS:
+        return 2; /* folded: every link spans two tiles (KNCube) */
+    case NOC_TOPO_FBFLY: {
+        /* FlatFlyOnChip: xr x |dx| + yr x |dy| with xr = yr = sqrt(c) */
+        int in = 0, nb = noc_neighbor(&t, r, p, &in), d = p / (t.k - 1);
+        int dist = abs(digit(r, d, t.k) - digit((uint32_t)nb, d, t.k));
+        return (int)lround(sqrt((double)t.c)) * dist;
+    }
+    default:
+        return c->channel_latency;
+    }
+}
+
 uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits)
 {
     /* source: written onto the injection channel at creation, in the router's
      * buffer channel_latency + 1 later; per router: routing, VC and switch
      * allocation, crossbar, link, written into the next buffer (or read by
      * the sink); body flits one cycle apart */
-    uint64_t per_router = (uint64_t)(c->routing_delay + c->vc_alloc_delay + c->sw_alloc_delay +
-                                     c->st_final_delay + c->channel_latency);
-    int r = noc_route_hops(c, src, dst);
-    return (uint64_t)(c->channel_latency + 1) + (uint64_t)r * per_router + (uint64_t)(flits - 1);
+    uint64_t per_router =
+        (uint64_t)(c->routing_delay + c->vc_alloc_delay + c->sw_alloc_delay + c->st_final_delay);
+    uint32_t links[256];
+    int r = noc_route_links(c, src, dst, links, 256);
+    if (r < 1 || r > 256)
+        return 0;
+    noc_topo_t t;
+    char err[64];
+    noc_topo_from_cfg(c, &t, err, sizeof err);
+    uint64_t lat = (uint64_t)(c->channel_latency + 1) + (uint64_t)r * per_router;
+    for (int h = 0; h < r; h++) {
+        uint32_t router = links[h] / (uint32_t)t.ports;
+        int port = (int)(links[h] % (uint32_t)t.ports);
+        lat += (uint64_t)(h == r - 1 ? c->channel_latency : noc_link_latency(c, router, port));
+    }
+    return lat + (uint64_t)(flits - 1);
 }
 
 int noc_message_cost(const noc_cfg_t *c, uint32_t src, uint32_t dst, uint64_t bytes,
@@ -675,7 +810,8 @@ typedef struct kv {
     char *v[128];
     char buf[64][48];
     int n, nb;
-    char *const *attach; /* terminals: the components at each node, or NULL */
+    char *const *attach;  /* terminals: the components at each node, or NULL */
+    const char *link_txt; /* terminals: explicit link latencies "R.P=C;...", or NULL */
 } kv_t;
 
 static void kv_add(kv_t *kv, const char *k, const char *fmt, ...)
@@ -717,18 +853,31 @@ static int build_fail(sim_t *s, char *err, size_t errlen)
     return -1;
 }
 
+static char *link_lat_text(const noc_cfg_t *c)
+{
+    size_t cap = (size_t)c->n_link_lat * 32 + 1, len = 0;
+    char *txt = malloc(cap);
+    if (!txt)
+        return NULL;
+    txt[0] = '\0';
+    for (int i = 0; i < c->n_link_lat; i++)
+        len += (size_t)snprintf(txt + len, cap - len, "%s%u.%u=%u", i ? ";" : "",
+                                c->link_lat[i].router, c->link_lat[i].port, c->link_lat[i].cycles);
+    return txt;
+}
+
 /* `count` components "<prefix><letter><i>" of `model`, each with the
  * parameters `params` writes for it; the id of the first, or -1. */
 static int add_units(sim_t *s, const noc_cfg_t *c, const char *prefix, char letter,
                      const char *model, const char *clk, uint32_t count,
                      void (*params)(kv_t *kv, const noc_cfg_t *c, uint32_t i, const char *sizes),
-                     char *const *attach, char *err, size_t errlen)
+                     char *const *attach, const char *link_txt, char *err, size_t errlen)
 {
     char sizes[128], name[96];
     sizes_text(c, sizes, sizeof sizes);
     int first = -1;
     for (uint32_t i = 0; i < count; i++) {
-        kv_t kv = {.n = 0, .attach = attach};
+        kv_t kv = {.n = 0, .attach = attach, .link_txt = link_txt};
         common_params(&kv, c);
         params(&kv, c, i, sizes);
         snprintf(name, sizeof name, "%s%c%u", prefix, letter, i);
@@ -761,7 +910,7 @@ static void router_params(kv_t *kv, const noc_cfg_t *c, uint32_t r, const char *
     kv_add(kv, "routing_delay", "%d", c->routing_delay);
     kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
     kv_add(kv, "input_speedup", "%d", c->input_speedup);
-    kv_add(kv, "speculative", "%s", c->speculative ? "true" : "false");
+    kv_add(kv, "speculative", "%d", c->speculative);
     kv_add(kv, "hold_switch_for_packet", "%s", c->hold_switch_for_packet ? "true" : "false");
     energy_params(kv, c);
 }
@@ -777,6 +926,12 @@ static void terminal_params(kv_t *kv, const noc_cfg_t *c, uint32_t nd, const cha
     energy_params(kv, c);
     kv_add(kv, "packet_flits", "%d", c->packet_flits);
     kv_add(kv, "channel_latency", "%d", c->channel_latency);
+    kv_add(kv, "use_noc_latency", "%s", c->use_noc_latency ? "true" : "false");
+    if (kv->link_txt) { /* "R.P=C;..." for noc_cfg_of_terminal */
+        kv->v[kv->n++] = "link_latency";
+        kv->v[kv->n++] = (char *)kv->link_txt;
+        kv->v[kv->n] = NULL;
+    }
     kv_add(kv, "routing", "%s", c->routing);
     kv_add(kv, "routing_delay", "%d", c->routing_delay);
     kv_add(kv, "vc_alloc_delay", "%d", c->vc_alloc_delay);
@@ -804,12 +959,18 @@ static int build_net(sim_t *s, const noc_cfg_t *c, const char *prefix, const cha
     noc_topo_t t;
     noc_topo_from_cfg(c, &t, err, errlen);
     uint32_t routers = noc_routers(c), nodes = noc_nodes(c);
-    int first_router =
-        add_units(s, c, prefix, 'r', "iq_router", clk, routers, router_params, NULL, err, errlen);
+    int first_router = add_units(s, c, prefix, 'r', "iq_router", clk, routers, router_params, NULL,
+                                 NULL, err, errlen);
     if (first_router < 0)
         return -1;
+    char *link_txt = c->n_link_lat ? link_lat_text(c) : NULL;
+    if (c->n_link_lat && !link_txt) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     int first_term = add_units(s, c, prefix, 't', "noc_terminal", clk, nodes, terminal_params,
-                               attach, err, errlen);
+                               attach, link_txt, err, errlen);
+    free(link_txt);
     if (first_term < 0)
         return -1;
     /* channels: flits leave at switch allocation and are written into the
@@ -835,8 +996,16 @@ static int build_net(sim_t *s, const noc_cfg_t *c, const char *prefix, const cha
             int nb = noc_neighbor(&t, r, p, &in);
             if (nb < 0)
                 continue;
+            sim_chan_opts_t link = net;
+            int lat = noc_link_latency(c, r, p);
+            link.latency = (uint32_t)(c->sw_alloc_delay + c->st_final_delay + lat);
+            link.capacity = link.latency + 2;
+            link.credit_latency = (uint32_t)(lat + 1 + c->credit_delay);
+            link.credit_capacity =
+                (uint32_t)(c->input_speedup * (int)(link.credit_latency + 2) +
+                           c->num_vcs * c->vc_buf_size);
             if (sim_add_chan(s, (uint32_t)first_router + r, p,
-                             (uint32_t)first_router + (uint32_t)nb, in, &net) < 0)
+                             (uint32_t)first_router + (uint32_t)nb, in, &link) < 0)
                 return build_fail(s, err, errlen);
         }
     for (uint32_t nd = 0; nd < nodes; nd++) {
@@ -1051,6 +1220,19 @@ int noc_cfg_of_terminal(sim_comp_t *t, noc_cfg_t *c, char *err, size_t errlen)
     c->num_vcs = (int)sim_param_int(p, "num_vcs");
     c->vc_buf_size = (int)sim_param_int(p, "vc_buf_size");
     c->channel_latency = (int)sim_param_int(p, "channel_latency");
+    c->use_noc_latency = sim_param_bool(p, "use_noc_latency");
+    const char *ll = sim_param_str(p, "link_latency");
+    while (ll && *ll) {
+        char name[64], *eq = NULL;
+        size_t n = strcspn(ll, ";");
+        snprintf(name, sizeof name, "link_latency.%.*s", (int)n, ll);
+        if ((eq = strchr(name, '=')) == NULL)
+            break;
+        *eq = '\0';
+        if (set_link_latency(c, name, eq + 1, err, errlen))
+            return -1;
+        ll += n + (ll[n] == ';');
+    }
     c->routing_delay = (int)sim_param_int(p, "routing_delay");
     c->vc_alloc_delay = (int)sim_param_int(p, "vc_alloc_delay");
     c->sw_alloc_delay = (int)sim_param_int(p, "sw_alloc_delay");

@@ -58,6 +58,10 @@ typedef struct noc_delivered {
 
 /* ---- network description ------------------------------------------------------------ */
 #define NOC_MAX_SIZES 8
+/* Longest run `prism noc` accepts, cycles (max_cycles, sample_period x
+ * max_samples, the drain): 1e8 cycles is about an hour of CPU on a 16x16 mesh */
+#define NOC_MAX_RUN_CYCLES 100000000ull
+#define NOC_MAX_LINK_LAT 256 /* explicit per-link latencies in one description */
 
 typedef struct noc_cfg {
     /* topology */
@@ -65,6 +69,14 @@ typedef struct noc_cfg {
     int k, n;            /* k-ary n-dimensional */
     int concentration;   /* terminals per router */
     int channel_latency; /* cycles, router-router and terminal-router */
+    int use_noc_latency; /* BookSim2's rule: router-router links by their length */
+    /* explicit latencies of single router-router links (`link_latency.R.P`),
+     * over channel_latency and use_noc_latency */
+    int n_link_lat;
+    struct noc_link_lat {
+        uint32_t router;
+        uint16_t port, cycles;
+    } link_lat[NOC_MAX_LINK_LAT];
     double clock_hz;
     char routing[24]; /* dor (dimension order; dateline VCs on the torus) */
     /* router (BookSim2 names) */
@@ -95,6 +107,8 @@ void noc_cfg_default(noc_cfg_t *c);
 /* Set one parameter by prism or BookSim name ("num_vcs=4"). 0 or -1 with a
  * message naming the parameter. */
 int noc_cfg_set(noc_cfg_t *c, const char *name, const char *value, char *err, size_t errlen);
+/* The prism name of a parameter given by prism or BookSim2 name, NULL if unknown. */
+const char *noc_param_name(const char *name);
 /* Check the whole description (topology, k, rate, buffers, routing fits the
  * topology, ...); 0 or -1 with a message naming the field. */
 int noc_cfg_check(const noc_cfg_t *c, char *err, size_t errlen);
@@ -135,6 +149,12 @@ int noc_run(const noc_cfg_t *c, noc_result_t *r, noc_progress_fn progress, void 
  * packet of `flits` from node src to node dst (closed form of the reference:
  * T0 = 2 + 4R + (L - 1) for the default pipeline, R routers traversed). */
 uint64_t noc_zero_load_latency(const noc_cfg_t *c, uint32_t src, uint32_t dst, int flits);
+/* Latency in cycles of the channel leaving router r on network port p
+ * (flits and credits): its `link_latency.r.p` if given, else
+ * channel_latency, or with use_noc_latency BookSim2's
+ * length rule: 1 on the mesh, 2 on the (folded) torus, and on the
+ * flattened butterfly sqrt(c) x the coordinate distance of the hop. */
+int noc_link_latency(const noc_cfg_t *c, uint32_t r, int p);
 /* Routers a packet traverses from src to dst (dimension order). */
 int noc_route_hops(const noc_cfg_t *c, uint32_t src, uint32_t dst);
 

@@ -61,14 +61,22 @@ typedef struct noc_topo {
 } noc_topo_t;
 enum { NOC_TOPO_MESH, NOC_TOPO_TORUS, NOC_TOPO_FBFLY, NOC_TOPO_FATTREE };
 int noc_topo_from_cfg(const noc_cfg_t *c, noc_topo_t *t, char *err, size_t errlen);
-/* Output port at router `r` for a packet to node `dest`, and the VC class it
- * must use there (torus dateline: class 1 once the wrap link of the current
- * dimension is crossed; `cls` in/out). */
-int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls);
+/* Output port at router `r` for a packet to node `dest` arriving on
+ * `in_port`, and the VC class it must use there (`cls` in/out). Torus, as
+ * BookSim2's dim_order_torus: on entering a dimension the packet takes the
+ * shorter direction (a tie at distance k/2: a random bit drawn from `rng`'s
+ * counter-based stream, + when `rng` is NULL) and its dateline class
+ * (1 when the current coordinate is above the destination's), both kept
+ * for the whole dimension. */
+int noc_route(const noc_topo_t *t, uint32_t r, uint32_t dest, int in_port, uint8_t *cls,
+              sim_comp_t *rng);
 /* min_adapt: the output VCs a head at router r may take towards `dest`
  * (bit p * vcs + v): VCs 1.. of every minimal port, and VC 0 of the
- * dimension-order port (Duato's escape channel). */
-uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest);
+ * dimension-order port (Duato's escape channel); only the latter when the
+ * head arrived on the escape VC from another router (`escaped`): as
+ * BookSim2's min_adapt_mesh, a packet that took the escape VC stays in the
+ * escape network. Ejection: every VC. */
+uint64_t noc_route_adaptive(const noc_topo_t *t, uint32_t r, uint32_t dest, int escaped);
 /* Neighbour across out-port p of router r (-1 at a mesh edge) and the
  * in-port it arrives on there. */
 int noc_neighbor(const noc_topo_t *t, uint32_t r, int p, int *in_port);
@@ -134,6 +142,9 @@ typedef struct noc_term {
     uint8_t sink_next[64];
     /* counters */
     uint64_t flits_injected, flits_ejected, packets_created, packets_ejected;
+    /* every flit created here and ejected here, and the sums of their
+     * creation cycles: the ages of all flits in flight (BookSim2's drain check) */
+    uint64_t flits_created, flits_created_ctime, flits_ejected_ctime;
     uint64_t win_lo, win_hi;
     noc_term_stats_t st;
     uint64_t delivered_msgs;
@@ -176,7 +187,7 @@ typedef struct noc_router {
     uint8_t sw_ptr[64];
     int8_t hold_vc[64];    /* crossbar input -> held input VC (hold_switch_for_packet) */
     int8_t chosen[64][64]; /* switch allocation: VC picked per (crossbar input, output) */
-    uint64_t flits_routed, va_grants, sa_grants, cycles_active;
+    uint64_t flits_routed, va_grants, sa_grants, sa_wasted, cycles_active;
     uint64_t link_flits; /* flits sent to another router */
     uint64_t link_ports; /* output ports that lead to another router */
     double pj_router_flit, pj_link_flit;

@@ -43,8 +43,12 @@ static const sim_param_def_t router_params[] = {
      "BookSim2 mesh88_lat"},
     {"input_speedup", SIM_P_INT, "2", "", 1, 64, NULL, "crossbar inputs per port",
      "BookSim2 mesh88_lat"},
-    {"speculative", SIM_P_BOOL, "false", "", 0, 0, NULL, "speculative switch allocation",
-     "BookSim2 mesh88_lat"},
+    {"speculative", SIM_P_INT, "0", "", 0, 2, NULL,
+     "speculative switch allocation: 1 BookSim2's (heads bid in their VC-allocation cycle "
+     "below non-speculative bids, a grant is wasted when VC allocation fails), 2 prism's "
+     "earlier variant (a second pass for heads that just won a VC; never wastes a grant)",
+     "BookSim2 iq_router speculative with spec_sw_allocator=prio, spec_check_elig=1, "
+     "spec_check_cred=1, spec_mask_by_reqs=0 (its defaults)"},
     {"hold_switch_for_packet", SIM_P_BOOL, "false", "", 0, 0, NULL,
      "keep the crossbar path until the tail", "BookSim2 mesh88_lat"},
     NOC_ENERGY_PARAMS,
@@ -77,7 +81,7 @@ static int router_init(sim_comp_t *c, void *state, const sim_params_t *p)
     r->credit_delay = (int)sim_param_int(p, "credit_delay");
     r->routing_delay = (int)sim_param_int(p, "routing_delay");
     r->vc_alloc_delay = (int)sim_param_int(p, "vc_alloc_delay");
-    r->speculative = sim_param_bool(p, "speculative");
+    r->speculative = (int)sim_param_int(p, "speculative");
     r->hold = sim_param_bool(p, "hold_switch_for_packet");
     int n_iv = r->P * r->V;
     r->ivc = calloc((size_t)n_iv, sizeof *r->ivc);
@@ -192,22 +196,20 @@ static inline uint64_t vc_range_mask(const noc_router_t *r, int port, uint8_t cl
     return all << (port * r->V);
 }
 
-static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
+/* 1. credits that arrived (credit_delay is part of the channel); an output
+ * VC whose tail has left is freed when its credits are back to full */
+static int take_credits(sim_comp_t *c, noc_router_t *r)
 {
-    noc_router_t *r = state;
-    const int P = r->P, V = r->V;
-    /* 1. credits that arrived (credit_delay is part of the channel) */
+    const int V = r->V;
     for (uint64_t m = sim_chan_credit_busy(c); m; m &= m - 1) {
         int o = __builtin_ctzll(m);
         sim_chan_t *ch = r->out[o];
         uint32_t tok;
         while (sim_chan_credit_take(ch, &tok)) {
             noc_ovc_t *ov = &r->ovc[o * V + (int)tok];
-            if (++ov->credits > r->B) {
-                sim_comp_fail(c, "credit count of output %d VC %u exceeds the buffer (%d)", o, tok,
-                              r->B);
-                return 0;
-            }
+            if (++ov->credits > r->B)
+                return sim_comp_fail(c, "credit count of output %d VC %u exceeds the buffer (%d)",
+                                     o, tok, r->B);
             if (ov->tail_sent && ov->credits == r->B) {
                 ov->tail_sent = 0;
                 ov->owner = -1;
@@ -215,7 +217,13 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
             }
         }
     }
-    /* 2. arriving flits into their VC buffers; heads learn their output port */
+    return 0;
+}
+
+/* 2. arriving flits into their VC buffers; heads learn their output port */
+static int take_flits(sim_comp_t *c, noc_router_t *r, uint64_t cycle)
+{
+    const int V = r->V;
     for (uint64_t m = sim_chan_in_busy(c); m; m &= m - 1) {
         int port = __builtin_ctzll(m);
         sim_chan_t *ch = r->in[port];
@@ -223,16 +231,16 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
         while ((f = sim_chan_peek(ch)) != NULL) {
             int i = port * V + f->vc;
             noc_ivc_t *iv = &r->ivc[i];
-            if (f->vc >= V || iv->n >= r->B) {
-                sim_comp_fail(c, "input %d VC %u overflows its %d-flit buffer", port, f->vc, r->B);
-                return 0;
-            }
+            if (f->vc >= V || iv->n >= r->B)
+                return sim_comp_fail(c, "input %d VC %u overflows its %d-flit buffer", port, f->vc,
+                                     r->B);
             int at = iv->head + iv->n;
             noc_flit_t *slot = &r->buf[(size_t)i * (size_t)r->B + (at >= r->B ? at - r->B : at)];
             *slot = *f;
             sim_chan_pop(ch);
             if (slot->flags & NOC_HEAD)
-                slot->port = (uint8_t)noc_route(&r->topo, r->id, slot->dest, port, &slot->vclass);
+                slot->port =
+                    (uint8_t)noc_route(&r->topo, r->id, slot->dest, port, &slot->vclass, c);
             if (!iv->n && !iv->active) {
                 iv->ready = cycle + (uint64_t)r->routing_delay;
                 iv->out_port = slot->port;
@@ -241,98 +249,151 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
             r->busy |= 1ull << i;
         }
     }
-    if (!r->busy)
-        return 0;
-    r->cycles_active++;
-    /* 3. VC allocation: idle VCs whose front is a head request every free VC
-     * of their output port (credits are not checked) */
-    uint64_t req[64];
-    int8_t match[64];
+    return 0;
+}
+
+/* 3. VC allocation: idle VCs whose front is a head request every free VC of
+ * their output port (credits are not checked). Returns the input VCs that
+ * requested; req[] and match[] hold their requests and results. */
+static uint64_t vc_alloc(noc_router_t *r, uint64_t cycle, uint64_t *req, int8_t *match)
+{
+    const int V = r->V;
     uint64_t va_mask = 0;
-    uint64_t spec = 0; /* input VCs granted a VC this cycle (speculative SA) */
-    for (uint64_t b = r->busy; b; b &= b - 1) {
+    for (uint64_t b = r->busy & ~r->active; b; b &= b - 1) {
         int i = __builtin_ctzll(b);
         noc_ivc_t *iv = &r->ivc[i];
-        if (iv->active || iv->ready > cycle)
+        if (iv->ready > cycle)
             continue;
         noc_flit_t *h = front(r, i);
-        req[i] = r->ovc_free & (r->topo.adaptive ? noc_route_adaptive(&r->topo, r->id, h->dest)
-                                                 : vc_range_mask(r, h->port, h->vclass));
+        int escaped = i % V == 0 && i / V < r->topo.net_ports;
+        req[i] = r->ovc_free & (r->topo.adaptive
+                                    ? noc_route_adaptive(&r->topo, r->id, h->dest, escaped)
+                                    : vc_range_mask(r, h->port, h->vclass));
         if (req[i])
             va_mask |= 1ull << i;
     }
-    if (va_mask) {
-        noc_alloc_run(&r->va, req, va_mask, match);
-        for (uint64_t m = va_mask; m; m &= m - 1) {
-            int i = __builtin_ctzll(m);
-            if (match[i] < 0)
-                continue;
-            noc_ivc_t *iv = &r->ivc[i];
-            int ow = match[i];
-            iv->active = 1;
-            r->active |= 1ull << i;
-            iv->out_port = (uint8_t)(ow / V);
-            iv->out_vc = (uint8_t)(ow % V);
-            iv->ready = cycle + (uint64_t)r->vc_alloc_delay;
-            r->ovc[ow].owner = (int16_t)i;
-            r->ovc[ow].tail_sent = 0;
-            r->ovc_free &= ~(1ull << ow);
-            r->va_grants++;
-            if (r->speculative)
-                spec |= 1ull << i;
-        }
+    if (!va_mask)
+        return 0;
+    noc_alloc_run(&r->va, req, va_mask, match);
+    for (uint64_t m = va_mask; m; m &= m - 1) {
+        int i = __builtin_ctzll(m);
+        if (match[i] < 0)
+            continue;
+        noc_ivc_t *iv = &r->ivc[i];
+        int ow = match[i];
+        iv->active = 1;
+        r->active |= 1ull << i;
+        iv->out_port = (uint8_t)(ow / V);
+        iv->out_vc = (uint8_t)(ow % V);
+        iv->ready = cycle + (uint64_t)r->vc_alloc_delay;
+        r->ovc[ow].owner = (int16_t)i;
+        r->ovc[ow].tail_sent = 0;
+        r->ovc_free &= ~(1ull << ow);
+        r->va_grants++;
     }
-    /* 4. switch allocation: input VC v of port p uses crossbar input
-     * S*p + v mod S; per crossbar input and output one VC is picked round
-     * robin (pointer: granted VC + S), then the crossbar inputs are matched
-     * to the outputs. Speculative bids (heads allocated a VC this cycle)
-     * only take what the non-speculative ones left. */
-    const int S = r->S, X = P * S;
+    return va_mask;
+}
+
+/* Speculative bidders (BookSim2, speculative=1): heads that requested a VC
+ * this cycle, with at least one requested output VC that is free and not
+ * full (spec_check_elig, spec_check_cred). */
+static uint64_t spec_bidders(const noc_router_t *r, uint64_t va_mask, const uint64_t *req)
+{
+    uint64_t spec = 0;
+    for (uint64_t m = va_mask; m; m &= m - 1) {
+        int i = __builtin_ctzll(m);
+        for (uint64_t w = req[i]; w; w &= w - 1)
+            if (r->ovc[__builtin_ctzll(w)].credits > 0) {
+                spec |= 1ull << i;
+                break;
+            }
+    }
+    return spec;
+}
+
+typedef struct sa_state {
+    uint64_t used_in, used_out, held_out;
+    uint64_t spec;            /* speculative bidders (VA requesters), BookSim2 mode */
+    uint64_t va_mask;         /* VA requesters this cycle */
+    const int8_t *va_match;   /* their VA results */
+    uint64_t spec_x[64];      /* per crossbar input: outputs whose chosen VC bids speculatively */
+} sa_state_t;
+
+/* The requests of crossbar input x: per output the VC picked round robin
+ * from the pointer, non-speculative bids first (`pass` 0: active VCs ready
+ * to go; `pass` 1: prism's second pass, heads granted a VC this cycle);
+ * BookSim2's speculative heads only where no non-speculative VC wants that
+ * output (its priority). Returns the outputs requested. */
+static uint64_t sa_requests(noc_router_t *r, int x, uint64_t cycle, int pass, uint64_t pass2,
+                            sa_state_t *st)
+{
+    const int V = r->V;
     const uint64_t vmask = V == 64 ? ~0ull : (1ull << V) - 1;
-    uint64_t used_in = 0, used_out = 0, held_out = 0;
+    int port = r->x_port[x];
+    uint64_t par = r->par_mask[r->x_par[x]];
+    uint64_t cand = (r->busy & r->active) >> (port * V) & vmask & par;
+    uint64_t scand = st->spec >> (port * V) & vmask & par;
+    uint64_t sreq = 0;
+    st->spec_x[x] = 0;
+    if ((st->used_in >> x & 1) || !(cand | scand))
+        return 0;
+    int held = r->hold ? r->hold_vc[x] : -1;
+    if (held >= 0) {
+        cand &= 1ull << (held - port * V);
+        scand = 0;
+    }
+    unsigned ptr = r->sw_ptr[x];
+    for (int kind = 0; kind < 2; kind++) {
+        uint64_t set = kind ? scand : cand;
+        uint64_t order[2] = {set & (~0ull << ptr), set & ~(~0ull << ptr)};
+        for (int h = 0; h < 2; h++)
+            for (uint64_t m = order[h]; m; m &= m - 1) {
+                int v = __builtin_ctzll(m);
+                int i = port * V + v;
+                noc_ivc_t *iv = &r->ivc[i];
+                int o = iv->out_port;
+                if (kind == 0) {
+                    if (pass == 0 ? iv->ready > cycle : !((pass2 >> i) & 1))
+                        continue;
+                    if (r->ovc[o * V + iv->out_vc].credits <= 0)
+                        continue;
+                }
+                if ((st->used_out >> o & 1) || (sreq >> o & 1))
+                    continue;
+                if ((st->held_out >> o & 1) && held != i)
+                    continue;
+                sreq |= 1ull << o;
+                r->chosen[x][o] = (int8_t)v;
+                st->spec_x[x] |= (uint64_t)kind << o;
+            }
+    }
+    if (held >= 0 && !sreq && pass == 0) {
+        /* the held VC cannot go this cycle: the path is released */
+        st->held_out &= ~(1ull << r->ivc[held].out_port);
+        r->hold_vc[x] = -1;
+    }
+    return sreq;
+}
+
+/* 4. switch allocation: input VC v of port p uses crossbar input S*p + v mod
+ * S; per crossbar input and output one VC is picked round robin (pointer:
+ * granted VC + S), then the crossbar inputs are matched to the outputs. */
+static void switch_alloc(sim_comp_t *c, noc_router_t *r, uint64_t cycle, sa_state_t *st,
+                         uint64_t pass2)
+{
+    const int S = r->S, V = r->V, X = r->P * S;
     if (r->hold)
         for (int x = 0; x < X; x++)
             if (r->hold_vc[x] >= 0)
-                held_out |= 1ull << r->ivc[r->hold_vc[x]].out_port;
-    for (int pass = 0; pass < (spec ? 2 : 1); pass++) {
+                st->held_out |= 1ull << r->ivc[r->hold_vc[x]].out_port;
+    for (int pass = 0; pass < (pass2 ? 2 : 1); pass++) {
         uint64_t sreq[64];
         int8_t smatch[64];
         uint64_t x_mask = 0;
         for (int x = 0; x < X; x++) {
-            sreq[x] = 0;
-            int port = r->x_port[x];
-            uint64_t cand = (r->busy & r->active) >> (port * V) & vmask & r->par_mask[r->x_par[x]];
-            if ((used_in >> x & 1) || !cand)
-                continue;
-            int held = r->hold ? r->hold_vc[x] : -1;
-            if (held >= 0)
-                cand &= 1ull << (held - port * V);
-            /* round robin from the pointer: bits at or above it, then below */
-            unsigned ptr = r->sw_ptr[x];
-            uint64_t order[2] = {cand & (~0ull << ptr), cand & ~(~0ull << ptr)};
-            for (int h = 0; h < 2; h++)
-                for (uint64_t m = order[h]; m; m &= m - 1) {
-                    int v = __builtin_ctzll(m);
-                    int i = port * V + v;
-                    noc_ivc_t *iv = &r->ivc[i];
-                    if (pass == 0 ? iv->ready > cycle : !((spec >> i) & 1))
-                        continue;
-                    int o = iv->out_port;
-                    if (r->ovc[o * V + iv->out_vc].credits <= 0 || (used_out >> o & 1))
-                        continue;
-                    if ((held_out >> o & 1) && held != i)
-                        continue;
-                    if (!(sreq[x] >> o & 1)) {
-                        sreq[x] |= 1ull << o;
-                        r->chosen[x][o] = (int8_t)v;
-                        x_mask |= 1ull << x;
-                    }
-                }
-            if (held >= 0 && !sreq[x] && pass == 0) {
-                /* the held VC cannot go this cycle: the path is released */
-                held_out &= ~(1ull << r->ivc[held].out_port);
-                r->hold_vc[x] = -1;
-            }
+            sreq[x] = sa_requests(r, x, cycle, pass, pass2, st);
+            if (sreq[x])
+                x_mask |= 1ull << x;
         }
         if (!x_mask)
             continue;
@@ -345,16 +406,49 @@ static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
             int v = r->chosen[x][o];
             int i = (x / S) * V + v;
             r->sw_ptr[x] = (uint8_t)(v + S >= V ? v + S - V : v + S);
+            st->used_in |= 1ull << x;
+            st->used_out |= 1ull << o;
+            if (st->spec_x[x] >> o & 1) {
+                /* a speculative grant is used only if VC allocation gave
+                 * this head a VC of that output with a credit; else wasted */
+                int w = st->va_match[i];
+                if (w < 0 || w / V != o || r->ovc[w].credits <= 0) {
+                    r->sa_wasted++;
+                    continue;
+                }
+            }
             int tail = front(r, i)->flags & NOC_TAIL;
             send_flit(c, r, i, cycle);
             r->sa_grants++;
-            used_in |= 1ull << x;
-            used_out |= 1ull << o;
             if (r->hold)
                 r->hold_vc[x] = tail ? -1 : (int8_t)i;
         }
-        spec &= r->busy; /* heads that left bid no more */
+        pass2 &= r->busy; /* heads that left bid no more */
     }
+}
+
+static int router_tick(sim_comp_t *c, void *state, uint64_t cycle)
+{
+    noc_router_t *r = state;
+    if (take_credits(c, r) || take_flits(c, r, cycle))
+        return 0;
+    if (!r->busy)
+        return 0;
+    r->cycles_active++;
+    uint64_t req[64];
+    int8_t match[64];
+    uint64_t va_mask = vc_alloc(r, cycle, req, match);
+    sa_state_t st = {.va_mask = va_mask, .va_match = match};
+    uint64_t pass2 = 0;
+    if (r->speculative == 1)
+        st.spec = spec_bidders(r, va_mask, req);
+    else if (r->speculative == 2)
+        for (uint64_t m = va_mask; m; m &= m - 1) {
+            int i = __builtin_ctzll(m);
+            if (match[i] >= 0)
+                pass2 |= 1ull << i;
+        }
+    switch_alloc(c, r, cycle, &st, pass2);
     sim_stat_add(c, r->h_active, 1);
     return r->busy != 0;
 }

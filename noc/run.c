@@ -114,6 +114,24 @@ static double mean_with_in_flight(const runner_t *r, const sums_t *s)
     return n ? (s->lat + ages) / (double)n : 0;
 }
 
+/* BookSim2's check while it drains the measured packets: the mean of the
+ * measured packets' latencies and of the ages of every flit in flight
+ * (measured or not, source queues included), counted per flit. */
+static double mean_with_flits_in_flight(const runner_t *r, const sums_t *s)
+{
+    uint64_t n = 0, ctime = 0;
+    for (uint32_t i = 0; i < r->nodes; i++) {
+        const noc_term_t *t = r->t[i];
+        n += t->flits_created;
+        ctime += t->flits_created_ctime;
+        n -= t->flits_ejected;
+        ctime -= t->flits_ejected_ctime;
+    }
+    double ages = (double)n * (double)r->cycle - (double)ctime;
+    uint64_t count = s->arrived + n;
+    return count ? (s->lat + ages) / (double)count : 0;
+}
+
 /* Flits ejected per node per cycle from the last statistics reset to `end` */
 static double accepted_rate(const runner_t *r, uint64_t end)
 {
@@ -220,11 +238,17 @@ int noc_run(const noc_cfg_t *cfg, noc_result_t *res, noc_progress_fn progress, v
             r.t[i]->win_hi = meas_end;
         /* injection goes on until every measured packet has arrived */
         if (!res->saturated && !res->interrupted) {
-            uint64_t limit = r.cycle + 100ull * sp;
-            for (;;) {
+            uint64_t limit = r.cycle + (100ull * sp < NOC_MAX_RUN_CYCLES ? 100ull * sp
+                                                                          : NOC_MAX_RUN_CYCLES);
+            for (uint64_t step = 0;; step++) {
                 sums_t s = sum_up(&r);
                 if (s.arrived >= s.created)
                     break;
+                if (step && step % 1000 == 0 &&
+                    mean_with_flits_in_flight(&r, &s) > cfg->latency_thres) {
+                    res->saturated = 1; /* BookSim2 checks every 1000 drain cycles */
+                    break;
+                }
                 if (r.cycle >= limit) {
                     res->saturated = 1;
                     break;

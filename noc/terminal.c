@@ -39,6 +39,10 @@ static const sim_param_def_t term_params[] = {
     /* the network this terminal belongs to, for cost queries (noc_cfg_of_terminal) */
     {"channel_latency", SIM_P_INT, "1", "cycles", 1, 1000, NULL, "cycles on every channel",
      "BookSim2 (1 in KNCube)"},
+    {"use_noc_latency", SIM_P_BOOL, "false", "", 0, 0, NULL,
+     "router-router links by their length", "BookSim2 use_noc_latency"},
+    {"link_latency", SIM_P_STR, "", "", 0, 0, NULL,
+     "explicit link latencies, ROUTER.PORT=CYCLES;...", "the network: block"},
     {"routing", SIM_P_STR, "dor", "", 0, 0, NULL, "routing function", "BookSim2 dim_order"},
     {"routing_delay", SIM_P_INT, "0", "cycles", 0, 1000, NULL, "route computation",
      "BookSim2 mesh88_lat"},
@@ -343,6 +347,7 @@ static void eject(sim_comp_t *c, noc_term_t *t, const noc_flit_t *f, uint64_t cy
     t->sink_pkt[v] = f->created;
     t->sink_next[v] = (uint8_t)(f->idx + 1);
     t->flits_ejected++;
+    t->flits_ejected_ctime += f->created;
     if (!(f->flags & NOC_TAIL))
         return;
     if (f->idx + 1 != f->size) {
@@ -410,6 +415,8 @@ static void make_packets(sim_comp_t *c, noc_term_t *t, uint64_t cycle)
                 return;
             }
             t->packets_created++;
+            t->flits_created += pk.size;
+            t->flits_created_ctime += (uint64_t)pk.size * cycle;
         }
     }
     t->n_req = 0;
@@ -430,6 +437,8 @@ static void generate(sim_comp_t *c, noc_term_t *t, uint64_t cycle)
             return;
         }
         t->packets_created++;
+        t->flits_created += pk.size;
+        t->flits_created_ctime += (uint64_t)pk.size * cycle;
         if (cycle >= t->win_lo && cycle < t->win_hi) {
             t->st.meas_created++;
             t->st.meas_created_ctime += cycle;

@@ -54,9 +54,11 @@ struct sim_comp {
     sim_rng_t rng;
     uint64_t seq;      /* per-source sequence number of sent events */
     uint64_t events;
-    uint64_t ticks; /* clock edges it ticked at (partition weights) */
     uint32_t id;
     int clock;
+    /* the fields above fill the first 64-byte line (the allocation is
+     * aligned): the run loop prefetches it with the state */
+    uint64_t ticks; /* clock edges it ticked at (partition weights) */
     sim_port_rec_t *ports;
     int n_ports;
     int trace_keep;
@@ -74,6 +76,8 @@ struct sim_comp {
     uint64_t chan_credit_busy; /* bit p: out-channel p (< 64) holds credit tokens */
     int n_chan_out, n_chan_in;
 };
+_Static_assert(offsetof(struct sim_comp, clock) + sizeof(int) <= 64,
+               "a component's hot fields fit its first cache line");
 
 /* Wakes up to SIM_WHEEL_SLOTS - 1 cycles ahead go into a wheel of per-cycle
  * lists (no heap event); farther ones are one internal heap event. */

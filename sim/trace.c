@@ -1,9 +1,11 @@
 /* The SQLite trace writer. The engine hands rows to trace_row (on the
  * simulation thread); they fill one of two buffers, and a writer thread
- * inserts the other with a prepared statement inside one transaction per
- * batch. WAL mode and a committed `running` run row mean that a run killed at
+ * writes the other: encoded as an SQLite database image (trace_image.c) and
+ * copied in by one INSERT ... SELECT per image of up to 65,536 rows, one
+ * transaction each (docs/trace.md, "Writing speed"). WAL mode and a committed `running` run row mean that a run killed at
  * any point leaves a consistent database that says it did not complete. */
 #include "sim/trace.h"
+#include "sim/trace_image.h"
 
 #include <fnmatch.h>
 #include <pthread.h>
@@ -27,9 +29,18 @@
 
 /* Set when the file is opened (journal_mode cannot change in a transaction). */
 static const char *PRAGMAS =
-    "PRAGMA page_size=65536;PRAGMA journal_mode=WAL;PRAGMA wal_autocheckpoint=0;"
+    /* the writer thread checkpoints every 256 pages (16 MiB) of WAL: the WAL
+     * file is reused instead of growing to the size of the trace and then
+     * copied in one piece by the thread that closes the trace */
+    "PRAGMA page_size=65536;PRAGMA journal_mode=WAL;PRAGMA wal_autocheckpoint=256;"
     "PRAGMA synchronous=OFF;"   /* WAL + OFF: safe against a killed process, not power loss */
     "PRAGMA cache_size=-65536;";
+
+/* The events table; the writer's staging images (trace_image.c) declare the
+ * same table so that SQLite copies their records as they are. */
+#define EVENTS_SQL                                                                             \
+    "CREATE TABLE events(time_ps INTEGER, comp_id INTEGER, kind INTEGER, op INTEGER,"          \
+    " duration_ps INTEGER, bytes INTEGER, energy_pj REAL, op_id INTEGER)"
 
 /* Created in the same transaction as the run's `running` row
  * (trace_begin_run): a run killed during setup leaves either a database
@@ -49,8 +60,7 @@ static const char *SCHEMA =
     "CREATE TABLE ops(op INTEGER PRIMARY KEY, name TEXT);"
     "CREATE TABLE kinds(kind INTEGER PRIMARY KEY, name TEXT);"
     "INSERT INTO kinds VALUES(0,'activity'),(1,'message'),(2,'send');"
-    "CREATE TABLE events(time_ps INTEGER, comp_id INTEGER, kind INTEGER, op INTEGER,"
-    " duration_ps INTEGER, bytes INTEGER, energy_pj REAL, op_id INTEGER);"
+    EVENTS_SQL ";"
     "CREATE TABLE stats(comp_id INTEGER, name TEXT, kind TEXT, unit TEXT, value REAL);"
     /* the run's limits: power_density_w_mm2 (the config's power_density_limit) */
     "CREATE TABLE limits(name TEXT PRIMARY KEY, value REAL, unit TEXT);"
@@ -203,6 +213,11 @@ struct trace {
     pthread_cond_t cv;
     uint64_t rows;
     int64_t run_id;
+    /* staging: rows go in as an attached database image (trace_image.c) */
+    trace_image_t img;
+    int staged;          /* 1: the image path works; 0: bind rows one by one */
+    uint64_t written;    /* rows the writer has committed */
+    double writer_cpu_s; /* CPU time of the writer thread, when it has ended */
 };
 
 static int fail(trace_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -217,6 +232,7 @@ static int fail(trace_t *t, const char *fmt, ...)
 
 const char *trace_errmsg(const trace_t *t) { return t ? t->err : "out of memory"; }
 uint64_t trace_rows(const trace_t *t) { return t->rows; }
+double trace_writer_cpu_s(const trace_t *t) { return t->writer_cpu_s; }
 
 void trace_hash_hex(const void *data, size_t len, char out[17])
 {
@@ -328,9 +344,34 @@ static void bind_row(sqlite3_stmt *st, int base, const sim_trace_row_t *r)
         sqlite3_bind_null(st, base + 8);
 }
 
+/* Rows as a database image attached as `stage`, copied by one INSERT ...
+ * SELECT (SQLite's transfer optimization copies the records without
+ * decoding them); the statement commits on its own: one transaction per
+ * image. 1 when the image could not be attached (the caller binds rows). */
+static int write_staged(trace_t *t, const sim_trace_row_t *r, size_t n)
+{
+    for (size_t i = 0; i < n; i += TRACE_IMAGE_MAX_ROWS) {
+        size_t m = n - i < TRACE_IMAGE_MAX_ROWS ? n - i : TRACE_IMAGE_MAX_ROWS;
+        if (trace_image_build(&t->img, r + i, m, (int64_t)(t->written + i + 1), EVENTS_SQL))
+            return -1;
+        if (sqlite3_deserialize(t->db, "stage", t->img.buf, (sqlite3_int64)t->img.size,
+                                (sqlite3_int64)t->img.cap, SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+            return i == 0 ? 1 : -1;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(t->db, "INSERT INTO main.events SELECT * FROM stage.events", -1,
+                               &st, NULL) != SQLITE_OK)
+            return i == 0 ? 1 : -1;
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
 /* One transaction per batch; rows go in groups of ROWS_PER_INSERT through a
  * multi-row INSERT (fewer statement executions per row). */
-static int write_batch(trace_t *t, const sim_trace_row_t *r, size_t n)
+static int write_bound(trace_t *t, const sim_trace_row_t *r, size_t n)
 {
     if (sqlite3_exec(t->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return -1;
@@ -356,6 +397,21 @@ fail:
     return -1;
 }
 
+static int write_batch(trace_t *t, const sim_trace_row_t *r, size_t n)
+{
+    int rc = 1;
+    if (t->staged) {
+        rc = write_staged(t, r, n);
+        if (rc == 1)
+            t->staged = 0; /* this SQLite cannot attach images: bind from now on */
+    }
+    if (rc == 1)
+        rc = write_bound(t, r, n);
+    if (rc == 0)
+        t->written += n;
+    return rc;
+}
+
 static void *writer_main(void *arg)
 {
     trace_t *t = arg;
@@ -378,6 +434,9 @@ static void *writer_main(void *arg)
         t->pending = -1;
         pthread_cond_broadcast(&t->cv);
     }
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        t->writer_cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec * 1e-9;
     pthread_mutex_unlock(&t->mu);
     return NULL;
 }
@@ -650,6 +709,7 @@ out:
         if (sqlite3_prepare_v2(t->db, sql, -1, &t->ins_many, NULL) != SQLITE_OK)
             return fail(t, "%s: %s", t->path, sqlite3_errmsg(t->db));
     }
+    t->staged = sqlite3_exec(t->db, "ATTACH ':memory:' AS stage", NULL, NULL, NULL) == SQLITE_OK;
     if (pthread_create(&t->thread, NULL, writer_main, t) != 0)
         return fail(t, "%s: cannot start the writer thread", t->path);
     t->thread_started = 1;
@@ -810,6 +870,7 @@ void trace_close(trace_t *t)
     }
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
+    trace_image_free(&t->img);
     free(t->buf[0]);
     free(t->buf[1]);
     free(t->filter_text);

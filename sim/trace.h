@@ -1,6 +1,6 @@
 /* The SQLite trace writer: one database per run (schema in docs/trace.md).
- * Rows are buffered and inserted by a writer thread, one transaction per
- * batch, in WAL mode; the run row says `running` until trace_end_run. */
+ * Rows are buffered and written by a writer thread, one transaction per
+ * image of at most 65,536 rows (trace_image.h), in WAL mode; the run row says `running` until trace_end_run. */
 #ifndef PRISM_TRACE_H
 #define PRISM_TRACE_H
 
@@ -37,6 +37,8 @@ int trace_end_run(trace_t *t, sim_t *s, const char *status, const char *message,
 void trace_close(trace_t *t); /* NULL is a no-op */
 const char *trace_errmsg(const trace_t *t);
 uint64_t trace_rows(const trace_t *t);
+/* CPU seconds the writer thread used (known once trace_end_run has stopped it). */
+double trace_writer_cpu_s(const trace_t *t);
 void trace_add_rows(trace_t *t, uint64_t n); /* rows merged in from elsewhere */
 
 /* FNV-1a 64 of a buffer, as 16 hex digits in out[17]. */

@@ -103,6 +103,46 @@ START_TEST(queue_matches_sorted_reference)
 }
 END_TEST
 
+/* Entries at SIM_TIME_MAX are ordered like any other: the heap's sentinels
+ * past its end also hold SIM_TIME_MAX, and a group of children that mixes
+ * them with entries of that time must still yield the entries, by their tie
+ * keys. Every heap size from 1 to 70 (partial last groups of each shape). */
+START_TEST(queue_orders_entries_at_the_end_of_time)
+{
+    enum { MAXN = 70 };
+    sim_event_t *chunk = calloc(SIM_POOL_CHUNK, sizeof(sim_event_t));
+    sim_event_t **chunks = &chunk;
+    sim_rng_t r;
+    sim_rng_init(&r, 7, 0);
+    static const sim_time_t times[] = {0, 5, SIM_TIME_MAX - 1, SIM_TIME_MAX};
+    for (size_t n = 1; n <= MAXN; n++) {
+        sim_queue_t q;
+        sim_queue_init(&q, &chunks, sizeof(sim_event_t));
+        ref_ent_t ref[MAXN];
+        for (size_t i = 0; i < n; i++) {
+            sim_event_t *e = &chunk[i];
+            e->time = times[sim_rng_next(&r) % 4];
+            e->prio = (uint8_t)(sim_rng_next(&r) % 2);
+            e->src = (uint32_t)(sim_rng_next(&r) % 3);
+            e->seq = i;
+            ref[i] = (ref_ent_t){e->time, e->prio, e->src, e->seq};
+            ck_assert_int_eq(sim_queue_push(&q, (sim_qent_t){e->time, (uint32_t)i, 0}), 0);
+        }
+        qsort(ref, n, sizeof *ref, ref_cmp);
+        for (size_t i = 0; i < n; i++) {
+            sim_qent_t top = sim_queue_pop(&q);
+            const sim_event_t *e = &chunk[top.idx];
+            ck_assert_msg(e->time == ref[i].time && e->prio == ref[i].prio &&
+                              e->src == ref[i].src && e->seq == ref[i].seq,
+                          "n %zu: entry %zu out of order", n, i);
+        }
+        ck_assert_uint_eq(q.n, 0);
+        sim_queue_free(&q);
+    }
+    free(chunk);
+}
+END_TEST
+
 /* ---- a recording model ------------------------------------------------------------ */
 #define MAX_LOG 4096
 typedef struct rec {
@@ -504,6 +544,7 @@ static Suite *suite(void)
     tcase_add_unchecked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, queue_matches_sorted_reference);
+    tcase_add_test(tc, queue_orders_entries_at_the_end_of_time);
     tcase_add_test(tc, link_serialization_closed_form);
     tcase_add_test(tc, ties_follow_priority_then_source_then_sequence);
     tcase_add_test(tc, multi_clock_edges);
