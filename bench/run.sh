@@ -45,6 +45,9 @@ if [ -x bench/systolic_gpt2 ]; then
 fi
 echo "== mapping GPT-2 (seq 128) on the hybrid chip, then simulating it (targets: < 60 s, < 10 s) =="
 bench/map_gpt2
+echo "== serving 1,000 GPT-2 requests (prompt 128, output 128) on chip.yaml, continuous batching (target: < 60 s CPU) =="
+bench/serve_gpt2 --rate 50
+bench/serve_gpt2 --rate 5
 echo "== on-chip network: 8x8 mesh uniform 0.2 and 16x16 mesh uniform 0.1, 110,000 cycles =="
 bench/noc --json
 echo "== on-chip network over MPI: bench/noc's two meshes as a prism run on 1 and 2 ranks =="

@@ -52,6 +52,22 @@ int cli_same_file(const char *a, const char *b);
 int cmd_train(int argc, char **argv);    /* cli/cmd_train.c */
 int cmd_noc(int argc, char **argv);      /* cli/cmd_noc.c: network under synthetic traffic */
 
+/* After a generation ran (prism run --generate, cli/run_generate.c): prints
+ * TTFT, TPOT (mean, p50, p99), tokens/s and energy per token (not with
+ * json), and with a trace adds the table gen_steps and the view
+ * generation_steps (one row per step). Returns the exit code to keep (0, or 1
+ * when the figures or the tables could not be made). */
+int cli_generation_after(sim_t *s, const char *trace_path, int json);
+/* ,"generation":{...}: the figures and one object per step, for --json. */
+void cli_generation_json(sim_t *s);
+#include "workloads/wl.h"
+/* --requests: serve a stream (cli/run_serve.c); returns the exit code. */
+int cli_serve(const char *config, const sim_config_over_t *over, const char *workload,
+              const wl_gen_opts_t *wopts, int dtype_given, const char *requests,
+              const char *batching, int max_batch, int output, int json);
+/* --generate N: a count in 1..4096 into *tokens; 0, or 2 after one line on stderr. */
+int cli_parse_generate(const char *arg, int *tokens);
+
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);
 /* prism's data directory (holds configs/ and tests/fixtures/): 0 and its

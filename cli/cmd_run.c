@@ -82,6 +82,16 @@ static void usage(FILE *f)
             "                        shape of the workload (defaults: the model's); DTYPE is\n"
             "                        one of %s\n"
             "                        (default: the GEMM unit's word_bytes, e.g. i8 for 1)\n"
+            "  --prompt N --generate N\n"
+            "                        generate N new tokens after a prompt of N tokens (a\n"
+            "                        decoder LM): prefill, then N-1 decode steps with the KV\n"
+            "                        cache growing; prints TTFT, TPOT, tokens/s, energy/token\n"
+            "  --requests FILE.csv|poisson:RATE,COUNT[,SEED]\n"
+            "                        serve a request stream (CSV: arrival s, prompt, output;\n"
+            "                        Poisson: --prompt and --generate lengths) and print each\n"
+            "                        request's first token and finish, and p50/p99\n"
+            "  --batching static|continuous  --max-batch N\n"
+            "                        the stream's scheduler (default continuous, 8)\n"
             "  --schedule FILE       run this schedule (JSON from prism map or --schedule-out)\n"
             "                        on the config's schedule_driver\n"
             "  --schedule-out FILE   write the executed schedule (with measured times) as JSON\n"
@@ -126,7 +136,7 @@ static void json_real(const char *key, double v, int comma)
  * with every figure at full precision. */
 static void print_summary(sim_t *s, uint64_t seed, const char *status, const char *msg, double wall,
                           int json, const char *trace_path, uint64_t rows, const char *workload,
-                          const char *dtype_note)
+                          const char *dtype_note, int generation)
 {
     double evs = wall > 0 ? (double)sim_events_handled(s) / wall : 0;
     size_t n = sim_comp_count(s);
@@ -173,7 +183,10 @@ static void print_summary(sim_t *s, uint64_t seed, const char *status, const cha
             json_real("energy_pj", sim_energy_pj(c), 1);
             printf(",\"events\":%llu}", (unsigned long long)sim_comp_events(c));
         }
-        printf("]}\n");
+        printf("]");
+        if (generation) /* a generation's figures (cli/run_generate.c) */
+            cli_generation_json(s);
+        printf("}\n");
         return;
     }
     char h[64], hw[32];
@@ -220,7 +233,8 @@ static void print_run(run_t *r, const run_opts_t *ro, int json)
 {
     sim_t *s = run_sim(r);
     print_summary(s, sim_seed(s), run_status_name(run_status(r)), run_message(r), run_wall_s(r),
-                  json, ro->trace_path, run_trace_rows(r), ro->workload, run_dtype_note(r));
+                  json, ro->trace_path, run_trace_rows(r), ro->workload, run_dtype_note(r),
+                  ro->generate > 0 && run_status(r) == RUN_COMPLETE);
     if (run_nranks(r) > 1 && !json) {
         sim_dist_stats_t st;
         sim_dist_get_stats(s, &st);
@@ -308,6 +322,8 @@ static int run_checked(run_t *r, const run_opts_t *ro, int force)
 
 typedef struct run_flags {
     int progress, json, force, help;
+    const char *requests, *batching; /* a request stream (cli/run_serve.c) */
+    long max_batch;
 } run_flags_t;
 
 /* The options into *ro and *f; 0, or the exit status (help: f->help). */
@@ -338,6 +354,11 @@ static int parse_opts(int argc, char **argv, cli_sets_t *sets, run_opts_t *ro, r
                                          {"pilot-events", required_argument, NULL, 'E'},
                                          {"sync", required_argument, NULL, 'Y'},
                                          {"peer-timeout", required_argument, NULL, 'T'},
+                                         {"prompt", required_argument, NULL, 'S'},
+                                         {"generate", required_argument, NULL, 'g'},
+                                         {"requests", required_argument, NULL, 'q'},
+                                         {"batching", required_argument, NULL, 'b'},
+                                         {"max-batch", required_argument, NULL, 'M'},
                                          {NULL, 0, NULL, 0}};
     sim_config_over_t *over = &ro->over;
     optind = 1;
@@ -396,6 +417,19 @@ static int parse_opts(int argc, char **argv, cli_sets_t *sets, run_opts_t *ro, r
         case 'i': ro->trace.index = 1; break;
         case 'j': f->json = 1; break;
         case 'W': ro->workload = optarg; break;
+        case 'g':
+            if (cli_parse_generate(optarg, &ro->generate))
+                return 2;
+            break;
+        case 'q': f->requests = optarg; break;
+        case 'b': f->batching = optarg; break;
+        case 'M': {
+            char *end;
+            f->max_batch = strtol(optarg, &end, 10);
+            if (*end || f->max_batch < 1 || f->max_batch > 4096)
+                return cli_usage_error("run", "--max-batch '%s' is not a count in 1..4096", optarg);
+            break;
+        }
         case 'O': ro->schedule_out = optarg; break;
         case 'R': ro->schedule_in = optarg; break;
         case 'S':
@@ -448,7 +482,7 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     run_opts_t ro;
     run_opts_default(&ro);
     sim_config_over_t *over = &ro.over;
-    run_flags_t fl = {0};
+    run_flags_t fl = {.max_batch = 8};
     int prc = parse_opts(argc, argv, sets, &ro, &fl);
     if (prc || fl.help)
         return prc;
@@ -474,6 +508,14 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     over->set = set_kv;
     over->nset = sets->n;
     ro.config = argv[optind];
+    if (fl.requests && (!ro.workload || ro.trace_path || ro.schedule_in || ro.schedule_out))
+        return cli_usage_error("run", "--requests needs --workload, and writes no trace or "
+                                      "schedule file");
+    if (fl.requests) /* many cycle-level runs, one per iteration shape (cli/run_serve.c) */
+        return cli_serve(ro.config, over, ro.workload, &ro.wopts, ro.dtype_given, fl.requests,
+                         fl.batching, (int)fl.max_batch, ro.generate, json);
+    if (ro.generate && (!ro.workload || ro.want_ranks > 1))
+        return cli_usage_error("run", "--generate needs --workload and one rank");
     ro.signals = 1;
     ro.say = say_run;
     /* the bar: on a terminal, or when asked; rank 0 only (on_progress) */
@@ -490,6 +532,10 @@ static int run_main(int argc, char **argv, cli_sets_t *sets)
     int rc = run_checked(r, &ro, force);
     if (!rc) {
         rc = run_end(r);
+        /* a generation's figures and its steps' table (cli/run_generate.c) */
+        if (ro.generate && run_rank(r) == 0 && run_status(r) == RUN_COMPLETE &&
+            cli_generation_after(run_sim(r), ro.trace_path, json) && !rc)
+            rc = 1;
         if (run_rank(r) == 0)
             print_run(r, &ro, json);
     }

@@ -87,6 +87,8 @@ static cJSON *tensor_json(const wl_tensor_t *t)
                        : (t->flags & WL_T_CONST) ? "constant"
                                                  : "activation";
     cJSON_AddStringToObject(o, "role", role);
+    if (t->flags & WL_T_KV) /* kept in the KV cache (docs/workloads.md) */
+        cJSON_AddBoolToObject(o, "kv_cache", 1);
     return o;
 }
 

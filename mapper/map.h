@@ -151,6 +151,18 @@ typedef struct map_opts {
      * inference): no DRAM read, transfer or program entries for them, and
      * their MVMs never reload (default 0: programming is part of the run) */
     int xbar_resident;
+    /* KV cache of decoder LMs (tensors flagged WL_T_KV) as data in memory
+     * (default 1): decode reads the past keys/values before attention and
+     * writes the new token's; prefill writes the keys/values it computes.
+     * 0: the cache is taken as on chip, no traffic (before issue 18). */
+    int kv_cache;
+    /* capacity of the cache in tokens per sequence (0: what the graph needs:
+     * kv_len + 1 in decode, seq in prefill); a generation sizes it for the
+     * whole run so the cache stays where it is */
+    uint64_t kv_tokens;
+    /* bytes of the 'sram' unit the cache may use (its size_bytes; 0: unknown,
+     * the cache goes to 'dram') */
+    uint64_t kv_sram_bytes;
 } map_opts_t;
 
 void map_opts_default(map_opts_t *o);
@@ -164,6 +176,8 @@ typedef struct map_entry_info {
     const char *tier;   /* tier the entry runs on ("rram", "photonic", ...), NULL: unnamed */
     const char *slice;  /* which part of the op ("rows 0-383 of 768"), NULL: whole op */
     int layer;          /* transformer block / network layer, -1 unknown */
+    int kv;             /* KV-cache traffic: 1 reads past keys/values, 2 writes into the
+                         * cache, 0 other */
 } map_entry_info_t;
 
 typedef struct map_schedule {
@@ -179,6 +193,18 @@ typedef struct map_schedule {
     uint64_t gemm_macs;     /* sum of m*k*n*reps over GEMM requests */
     uint64_t weight_load_bytes;
     uint64_t weight_layout_bytes; /* DRAM span of all static weights (64-byte aligned) */
+    uint64_t kv_cache_bytes;      /* KV cache at its capacity (0: none placed) */
+    uint64_t kv_tokens;           /* its capacity in tokens per sequence */
+    int kv_unit;                  /* unit holding it (when kv_cache_bytes > 0) */
+    uint64_t kv_read_bytes;       /* past keys/values the schedule reads */
+    uint64_t kv_write_bytes;      /* keys/values it writes into the cache */
+    /* a generation (map_generate): step t (0 = prefill, then one decode step
+     * per further token) is entries [step_first[t], step_first[t + 1]) with
+     * step_kv[t] tokens in the cache before it; n_steps 0: one graph */
+    size_t n_steps;
+    uint32_t *step_first; /* n_steps + 1 */
+    uint32_t *step_kv;    /* n_steps */
+    int gen_prompt, gen_batch;
     /* private */
     int32_t *net_node;     /* exec.net_node */
     const char **net_port; /* exec.net_port, strings in `strings` */
@@ -444,11 +470,89 @@ int map_attach(sim_t *s, const char *driver_name, map_schedule_t *sched, char *e
 /* The schedule attached to a driver (results filled in after a run), or NULL. */
 map_schedule_t *map_attached(sim_t *s, const char *driver_name);
 
+/* The mapping options a schedule_driver's parameters ask for (stream_weights,
+ * weight_buffers, kv_cache) and the room its 'sram' unit offers the KV cache. */
+void map_opts_from_driver(sim_t *s, const char *driver, const map_units_t *units, map_opts_t *mo);
+/* Refuses, in one sentence naming the workload `spec` and the unit, a schedule
+ * whose weights, or weights and KV cache, exceed the 'dram' unit's capacity. */
+int map_dram_fit(sim_t *s, const map_units_t *units, const map_schedule_t *sched,
+                 const char *spec, char *err, size_t n);
+
 /* What `prism run CONFIG --workload SPEC` does between loading the config and
  * sim_init: load the workload, find the schedule_driver, read its units and
  * mapping options (its parameters stream_weights, weight_buffers), build the
  * naive schedule and attach it. 0 or a negative code with one sentence in err. */
 int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err, size_t n);
+
+/* ---- generation (mapper/generate.c) ------------------------------------------------ */
+#define MAP_GEN_MAX_TOKENS 4096 /* one schedule holds every step: about 400 entries per GPT-2 step */
+/* The schedule of generating `tokens` new tokens per sequence after a prompt
+ * of wopts->seq tokens (batch wopts->batch): the prefill (first token), then
+ * tokens - 1 decode steps with the KV cache growing by one token each; the
+ * cache is sized for the whole run (mo->kv_tokens is set to prompt + tokens
+ * - 1). A context longer than the model takes fails naming it. */
+int map_generate(const char *spec, const wl_gen_opts_t *wopts, int tokens, const map_units_t *units,
+                 const map_opts_t *mo, map_schedule_t **out, char *err, size_t n);
+/* map_workload_attach for a generation. */
+int map_generation_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, int tokens,
+                          char *err, size_t n);
+
+typedef struct map_gen_stats {
+    size_t steps;               /* = new tokens per sequence */
+    uint64_t tokens;            /* new tokens over the batch */
+    sim_time_t ttft_ps;         /* end of the prefill: time to first token */
+    sim_time_t end_ps;          /* end of the last step */
+    double tpot_mean_ps;        /* time per output token over the decode steps */
+    sim_time_t tpot_p50_ps, tpot_p99_ps; /* nearest-rank percentiles */
+    double tokens_per_s;        /* tokens / end */
+    sim_time_t *step_end_ps;    /* per step: when its token (and its cache writes) were done */
+    double *step_energy_pj;     /* per step: the devices' dynamic energy */
+    uint64_t *step_kv_bytes;    /* per step: KV-cache bytes read and written */
+} map_gen_stats_t;
+/* The figures of a generation schedule after its run: 0, or -1 when s is not
+ * a generation, an entry did not complete, or out of memory. */
+int map_generation_stats(const map_schedule_t *s, map_gen_stats_t *out);
+void map_gen_stats_free(map_gen_stats_t *g); /* NULL ok */
+
+/* ---- request streams (mapper/stream.c) ----------------------------------------------- */
+typedef struct map_request {
+    sim_time_t arrival_ps;
+    int prompt, output;    /* tokens */
+    int generated;         /* after map_serve: = output */
+    sim_time_t first_ps;   /* first token out */
+    sim_time_t finish_ps;  /* last token out */
+} map_request_t;
+/* A CSV of arrival (s), prompt, output per line (an optional header line
+ * naming "arrival"; # comments), sorted by arrival. A missing, negative or
+ * non-numeric field fails naming FILE:LINE and the field. */
+int map_requests_read_csv(const char *path, map_request_t **out, size_t *n_out, char *err,
+                          size_t n);
+/* count requests with exponential gaps of mean 1/rate (seeded counter-based stream). */
+int map_requests_poisson(double rate_per_s, size_t count, int prompt, int output, uint64_t seed,
+                         map_request_t **out, char *err, size_t n);
+
+typedef struct map_serve_opts {
+    int continuous;     /* 1: iteration-level batching; 0: static batches */
+    int max_batch;      /* sequences in flight at most */
+    uint64_t kv_tokens; /* cache capacity in tokens (0: the dram beside the weights) */
+} map_serve_opts_t;
+
+typedef struct map_serve_stats {
+    sim_time_t end_ps;
+    sim_time_t ttft_p50_ps, ttft_p99_ps;       /* first token - arrival */
+    sim_time_t latency_p50_ps, latency_p99_ps; /* last token - arrival */
+    double tokens_per_s;
+    uint64_t iterations, simulations; /* iterations served; cycle-level runs made */
+    uint64_t kv_tokens, kv_bytes_per_token;
+} map_serve_stats_t;
+
+/* Serves req[0..n_req) (sorted by arrival) with the model spec (batch and
+ * dtype of wo) on the chip of config, each iteration timed by a cycle-level
+ * run; fills each request's first_ps and finish_ps. A request whose context
+ * the cache cannot hold fails naming it. */
+int map_serve(const char *config, const sim_config_over_t *over, const char *spec,
+              const wl_gen_opts_t *wo, const map_serve_opts_t *o, map_request_t *req, size_t n_req,
+              map_serve_stats_t *st, char *err, size_t n);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,33 @@ size_t map_tensor_index(const tref_t *refs, size_t n, const wl_tensor_t *t);
 void map_vector_program(const wl_op_t *op, vprog_t *p);
 void map_release_schedule(void *owner);
 
+/* ---- the KV cache (mapper/kv.c) ------------------------------------------------- */
+typedef struct map_kv {
+    int unit;        /* unit holding the cache, -1: none (no WL_T_KV tensors, or off) */
+    uint64_t bytes;  /* the whole cache at `tokens` tokens (regions 64-byte aligned) */
+    uint64_t tokens; /* capacity per sequence */
+    uint64_t base;   /* its first byte on the unit */
+    uint64_t *addr;  /* per tensor index: first byte of its region */
+    uint64_t *row;   /* per tensor index: bytes per token (0: not a KV tensor) */
+} map_kv_t;
+/* Regions for the WL_T_KV tensors of g: in the 'sram' unit when the whole
+ * cache fits o->kv_sram_bytes, else in 'dram' from dram_base (the end of the
+ * weights). 0 (kv->unit -1 when there is nothing to place) or an error. */
+int map_kv_plan(const wl_graph_t *g, const map_units_t *units, const map_opts_t *o,
+                uint64_t dram_base, map_kv_t *kv, char *err, size_t n);
+void map_kv_free(map_kv_t *kv);
+
+/* ---- steps of LLM inference (mapper/generate.c) ----------------------------------- */
+/* The naive schedule of spec loaded with wo. */
+int map_step_schedule(const char *spec, const wl_gen_opts_t *wo, const map_units_t *units,
+                      const map_opts_t *mo, map_schedule_t **out, char *err, size_t n);
+/* Appends src's entries to dst (src's strings move to dst): the entries
+ * without predecessors wait for dst's last step (its last entry; weight and
+ * KV loads for the GEMM that frees their buffer); op ids offset by op_base.
+ * 0 or -1 (out of memory). */
+int map_sched_append(map_schedule_t *dst, map_schedule_t *src, uint64_t op_base,
+                     int weight_buffers);
+
 /* ---- the chip's network (mapper/net.c) ---------------------------------------- */
 typedef struct map_net {
     int present;          /* some unit sits at a network node */

@@ -60,6 +60,11 @@ static const sim_param_def_t sdrv_params[] = {
      "mapper: weight sets resident at once (a load waits for the GEMM that many loads "
      "earlier)",
      "double buffering (design parameter)"},
+    {"kv_cache", SIM_P_BOOL, "true", "", 0, 0, NULL,
+     "mapper: a decoder's KV cache is data in memory (the 'sram' unit when it fits, else "
+     "'dram'): decode reads the past keys/values and writes the new token's, prefill writes "
+     "the ones it computes; false: taken as on chip, no traffic",
+     "decode is memory-bound on the cache (Vidur, MLSys 2024; vLLM, SOSP 2023)"},
     {"start_ps", SIM_P_INT, "0", "ps", 0, 9.2e18, NULL, "when the first entries are issued", ""},
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };

@@ -30,6 +30,10 @@ void map_opts_default(map_opts_t *o)
 {
     o->stream_weights = 1;
     o->weight_buffers = 2;
+    o->xbar_resident = 0;
+    o->kv_cache = 1;
+    o->kv_tokens = 0;
+    o->kv_sram_bytes = 0;
 }
 
 int map_units_find(const map_units_t *u, const char *name)
@@ -96,6 +100,8 @@ void map_schedule_free(map_schedule_t *s)
     free(s->net_node);
     free(s->net_port);
     free(s->fwd_net);
+    free(s->step_first);
+    free(s->step_kv);
     map_units_free(&s->units);
     free(s->workload);
     free(s->spec);
@@ -407,6 +413,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     uint32_t *gemm_loaded = calloc(n_ops ? n_ops : 1, sizeof *gemm_loaded);
     uint32_t *in_preds = NULL;
     size_t n_loaded = 0;
+    map_kv_t kv = {.unit = -1};
     if (map_units_copy(&s->units, units)) {
         free(s);
         free(refs);
@@ -445,6 +452,11 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
     s->weight_layout_bytes = next_addr;
     int u_dram = map_units_find(units, MAP_UNIT_DRAM);
     int stream = o.stream_weights && u_dram >= 0;
+    if ((rc = map_kv_plan(g, units, &o, next_addr, &kv, err, n)) != 0)
+        goto done;
+    s->kv_unit = kv.unit;
+    s->kv_cache_bytes = kv.unit >= 0 ? kv.bytes : 0;
+    s->kv_tokens = kv.unit >= 0 ? kv.tokens : 0;
     /* weight ids: a weight tensor's index + 1; activation operands and grouped
      * weights get fresh ids after those, one per repetition */
     uint64_t fresh_id = n_t + 1;
@@ -569,6 +581,38 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
                               : "gather from an activation in sram");
             }
             PRED_INPUTS();
+        } else if (op->kind == WL_OP_COPY && op->in_place && op->n_inputs > 0 && kv.unit >= 0 &&
+                   (op->inputs[0]->flags & WL_T_KV)) {
+            /* decode's KV append: read the past rows, write the new row behind them */
+            const wl_tensor_t *past = op->inputs[0];
+            size_t ti = map_tensor_index(refs, n_t, past);
+            uint32_t read = NO_ENTRY;
+            if (ti != SIZE_MAX && past->bytes > 0) {
+                dev_req_t rd;
+                memset(&rd, 0, sizeof rd);
+                rd.kind = DEV_OP_READ;
+                rd.m = past->bytes;
+                rd.k = kv.addr[ti];
+                ADD("kv_read", kv.unit, &rd, 1, "past keys/values read from the KV cache");
+                s->info[last].kv = 1;
+                read = last;
+                s->kv_read_bytes += past->bytes;
+                /* read ahead as far as the weights are (weight_buffers) */
+                if (n_loaded >= (size_t)o.weight_buffers)
+                    PRED(gemm_loaded[n_loaded - (size_t)o.weight_buffers]);
+            }
+            if (out_bytes == 0) {
+                ADD(kind, -1, NULL, 1, "empty append");
+            } else {
+                req.kind = DEV_OP_WRITE;
+                req.m = out_bytes;
+                req.k = ti != SIZE_MAX ? kv.addr[ti] + (uint64_t)past->shape.dim[2] * kv.row[ti] : 0;
+                ADD(kind, kv.unit, &req, 1, "KV append: the new token's row written into the cache");
+                s->info[last].kv = 2;
+                s->kv_write_bytes += out_bytes;
+            }
+            PRED_INPUTS();
+            PRED(read);
         } else if (op->kind == WL_OP_COPY) {
             if (out_bytes == 0) {
                 ADD(kind, -1, NULL, 1, "empty copy");
@@ -616,10 +660,24 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
                 }
             }
         }
+        uint32_t op_last = last;
         for (size_t k = 0; k < op->n_outputs; k++) {
             size_t ti = map_tensor_index(refs, n_t, op->outputs[k]);
             if (ti != SIZE_MAX)
-                producer[ti] = last;
+                producer[ti] = op_last;
+            /* prefill: the keys/values this op computes are stored into the cache
+             * (nothing waits for the store within the step) */
+            if (ti == SIZE_MAX || kv.unit < 0 || !kv.row[ti] || op->outputs[k]->bytes == 0)
+                continue;
+            dev_req_t wr;
+            memset(&wr, 0, sizeof wr);
+            wr.kind = DEV_OP_WRITE;
+            wr.m = op->outputs[k]->bytes;
+            wr.k = kv.addr[ti];
+            ADD("kv_write", kv.unit, &wr, 1, "keys/values written into the KV cache");
+            s->info[last].kv = 2;
+            PRED(op_last);
+            s->kv_write_bytes += wr.m;
         }
     }
 #undef ADD
@@ -631,6 +689,7 @@ int map_naive_opts(const wl_graph_t *g, const map_units_t *units, const map_opts
             rc = map_fail(err, n, SIM_ERR_CONFIG, "internal: %s", msg);
     }
 done:
+    map_kv_free(&kv);
     free(in_preds);
     free(refs);
     free(producer);
@@ -1073,6 +1132,44 @@ int map_capacity_check(sim_t *s, const map_schedule_t *sched, char *err, size_t 
     return 0;
 }
 
+void map_opts_from_driver(sim_t *s, const char *driver, const map_units_t *units, map_opts_t *mo)
+{
+    const sim_params_t *p = sim_comp_params(sim_comp_find(s, driver));
+    map_opts_default(mo);
+    mo->stream_weights = sim_param_bool(p, "stream_weights");
+    mo->weight_buffers = (int)sim_param_int(p, "weight_buffers");
+    mo->kv_cache = sim_param_bool(p, "kv_cache");
+    int us = map_units_find(units, MAP_UNIT_SRAM);
+    uint64_t size = 0;
+    if (us >= 0 && param_u64(sim_comp_find(s, units->unit[us].comp), "size_bytes", &size))
+        mo->kv_sram_bytes = size;
+}
+
+int map_dram_fit(sim_t *s, const map_units_t *units, const map_schedule_t *sched,
+                 const char *spec, char *err, size_t n)
+{
+    int ud = map_units_find(units, MAP_UNIT_DRAM);
+    uint64_t cap = 0;
+    if (ud < 0 || !param_u64(sim_comp_find(s, units->unit[ud].comp), "capacity_bytes", &cap))
+        return 0;
+    uint64_t kv = sched->kv_cache_bytes > 0 && sched->kv_unit == ud ? sched->kv_cache_bytes : 0;
+    if (sched->weight_layout_bytes > cap)
+        return map_fail(err, n, SIM_ERR_CONFIG,
+                    "workload '%s': its weights (%llu bytes) do not fit the dram unit '%s' "
+                    "(capacity_bytes %llu); use a smaller --dtype or raise capacity_bytes",
+                    spec, (unsigned long long)sched->weight_layout_bytes, units->unit[ud].comp,
+                    (unsigned long long)cap);
+    if (kv > cap - sched->weight_layout_bytes)
+        return map_fail(err, n, SIM_ERR_CONFIG,
+                    "workload '%s': its KV cache (%llu bytes for %llu tokens per sequence) does "
+                    "not fit the dram unit '%s' beside the weights (%llu of capacity_bytes %llu); "
+                    "shorten the context or the batch, or raise capacity_bytes",
+                    spec, (unsigned long long)kv, (unsigned long long)sched->kv_tokens,
+                    units->unit[ud].comp, (unsigned long long)sched->weight_layout_bytes,
+                    (unsigned long long)cap);
+    return 0;
+}
+
 int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, char *err, size_t n)
 {
     const char *driver = NULL;
@@ -1082,11 +1179,8 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
     map_units_t units;
     if ((rc = map_units_from_driver(s, driver, &units, err, n)) != 0)
         return rc;
-    const sim_params_t *p = sim_comp_params(sim_comp_find(s, driver));
     map_opts_t mo;
-    map_opts_default(&mo);
-    mo.stream_weights = sim_param_bool(p, "stream_weights");
-    mo.weight_buffers = (int)sim_param_int(p, "weight_buffers");
+    map_opts_from_driver(s, driver, &units, &mo);
     wl_graph_t *g = NULL;
     char werr[512];
     rc = wl_load(spec, opts, &g, werr, sizeof werr);
@@ -1103,16 +1197,7 @@ int map_workload_attach(sim_t *s, const char *spec, const wl_gen_opts_t *opts, c
         goto out;
     }
     /* the weights live in the dram unit: say so now rather than fail mid-run */
-    int ud = map_units_find(&units, MAP_UNIT_DRAM);
-    uint64_t cap = 0;
-    if (ud >= 0 && sched->weight_layout_bytes > 0 &&
-        param_u64(sim_comp_find(s, units.unit[ud].comp), "capacity_bytes", &cap) &&
-        sched->weight_layout_bytes > cap) {
-        rc = map_fail(err, n, SIM_ERR_CONFIG,
-                  "workload '%s': its weights (%llu bytes) do not fit the dram unit '%s' "
-                  "(capacity_bytes %llu); use a smaller --dtype or raise capacity_bytes",
-                  spec, (unsigned long long)sched->weight_layout_bytes, units.unit[ud].comp,
-                  (unsigned long long)cap);
+    if ((rc = map_dram_fit(s, &units, sched, spec, err, n)) != 0) {
         map_schedule_free(sched);
         goto out;
     }

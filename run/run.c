@@ -181,6 +181,14 @@ static void pick_dtype(run_t *r, wl_gen_opts_t *wo)
         snprintf(note, n, "%s: the model's default", wl_dtype_name(wo->dtype));
 }
 
+/* The workload's naive schedule, or a generation's (opts.generate). */
+static int attach_workload(const run_t *r, sim_t *s, const wl_gen_opts_t *wo, char *err, size_t n)
+{
+    if (r->o.generate > 0)
+        return map_generation_attach(s, r->o.workload, wo, r->o.generate, err, n);
+    return map_workload_attach(s, r->o.workload, wo, err, n);
+}
+
 /* A second sim of the same run (the partitioner's pilot). */
 static int build_again(void *ctx, sim_t **out, char *err, size_t n)
 {
@@ -192,7 +200,7 @@ static int build_again(void *ctx, sim_t **out, char *err, size_t n)
         char note[160];
         run_chip_dtype(*out, &wo.dtype, note, sizeof note);
     }
-    if ((r->o.workload && map_workload_attach(*out, r->o.workload, &wo, err, n)) ||
+    if ((r->o.workload && attach_workload(r, *out, &wo, err, n)) ||
         (r->o.schedule_in && map_schedule_attach_file(*out, r->o.schedule_in, err, n))) {
         sim_destroy(*out);
         *out = NULL;
@@ -312,7 +320,7 @@ int run_load(run_t *r)
     wl_gen_opts_t wo = r->o.wopts;
     if (r->o.workload)
         pick_dtype(r, &wo);
-    if (r->o.workload && map_workload_attach(r->sim, r->o.workload, &wo, r->err, sizeof r->err)) {
+    if (r->o.workload && attach_workload(r, r->sim, &wo, r->err, sizeof r->err)) {
         /* only a chip the naive schedule cannot drive is mapped; a bad
          * workload is said as it is */
         const char *drv = NULL;
@@ -320,7 +328,7 @@ int run_load(run_t *r)
         map_units_t units;
         int roles = !map_find_driver(r->sim, &drv, e2, sizeof e2) &&
                     !map_units_from_driver(r->sim, drv, &units, e2, sizeof e2);
-        int needs_map = roles && map_units_find(&units, MAP_UNIT_DRAM) < 0;
+        int needs_map = roles && map_units_find(&units, MAP_UNIT_DRAM) < 0 && r->o.generate <= 0;
         if (roles)
             map_units_free(&units);
         if (!needs_map) {

@@ -54,6 +54,8 @@ typedef struct run_opts {
     wl_gen_opts_t wopts;          /* its shape (run_opts_default fills it) */
     int dtype_given;              /* 0: the chip's word size picks the dtype */
     const char *schedule_in;      /* a mapped schedule (JSON) */
+    int generate;                 /* > 0: the workload generates this many tokens after a
+                                     prompt of wopts.seq (map_generation_attach) */
     const char *schedule_out;     /* write the executed schedule here */
     const char *trace_path;       /* NULL: no trace */
     trace_opts_t trace;           /* filter, messages, index */

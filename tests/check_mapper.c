@@ -241,14 +241,19 @@ START_TEST(test_naive_gpt2_structure)
     ck_assert_uint_eq(s->n_ops, n_ops);
     ck_assert_uint_eq(s->gemm_macs, wl_graph_total_macs(g));
     /* every IR op has entries, in op order; zero-cost ops have no request */
-    uint64_t prev_op = 0, zero = 0, loads = 0, weight_bytes = 0;
+    uint64_t prev_op = 0, zero = 0, loads = 0, weight_bytes = 0, kv_writes = 0;
     for (size_t i = 0; i < s->exec.n_entries; i++) {
         const map_exec_entry_t *e = &s->exec.entries[i];
         ck_assert(e->op_id == prev_op || e->op_id == prev_op + 1);
         prev_op = e->op_id;
         const wl_op_t *op = wl_graph_op(g, e->op_id - 1);
         ck_assert_str_eq(e->name, op->name);
-        if (op->zero_cost) {
+        if (s->info[i].kv) {
+            /* prefill stores each layer's keys and values (the views' data) */
+            ck_assert_str_eq(s->info[i].kind, "kv_write");
+            ck_assert_uint_eq(e->req.m, op->outputs[0]->bytes);
+            kv_writes++;
+        } else if (op->zero_cost) {
             ck_assert_int_eq(e->unit, -1);
             zero++;
         }
@@ -269,6 +274,7 @@ START_TEST(test_naive_gpt2_structure)
     }
     ck_assert_uint_eq(prev_op, n_ops);
     ck_assert_uint_eq(zero, 48); /* 36 split_heads + 12 merge_heads */
+    ck_assert_uint_eq(kv_writes, 24); /* k and v of 12 layers */
     /* one load per weight and per bias of the 49 linears (lm_head has no bias) */
     ck_assert_uint_eq(loads, 48 * 2 + 1);
     ck_assert_uint_eq(weight_bytes, s->weight_load_bytes);

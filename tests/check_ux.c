@@ -716,7 +716,7 @@ START_TEST(seeds_are_decimal_everywhere)
                "%s run %s --seed 99999999999999999999", prism, path("net.yaml"));
     EXPECT_RUN(2, "--seed '0x10' is not an integer", out,
                "%s op --device sram --read 8 --seed 0x10", prism);
-    EXPECT_RUN(2, "'0x10' is not a non-negative integer", out, "%s noc --set seed=0x10", prism);
+    EXPECT_RUN(2, "--set seed: '0x10' is not an integer", out, "%s noc --set seed=0x10", prism);
     /* 010 is ten, as --seed 10 */
     ck_assert_double_eq(end_ps("%s %s", path("net.yaml"), "--seed 010"),
                         end_ps("%s %s", path("net.yaml"), "--seed 10"));

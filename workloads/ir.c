@@ -273,6 +273,15 @@ static int find_tensor_index(const wl_graph_t *g, const char *name)
     return (int)idx - 1;
 }
 
+int wl_graph_tensor_add_flags(wl_graph_t *g, const char *name, unsigned flags)
+{
+    int i = g ? find_tensor_index(g, name) : -1;
+    if (i < 0)
+        return wl_graph_fail(g, WL_ERR_NOTFOUND, "no tensor '%s'", name ? name : "");
+    g->tensors[i]->flags |= flags;
+    return 0;
+}
+
 const wl_tensor_t *wl_graph_add_tensor(wl_graph_t *g, const char *name, wl_dtype_t dt,
                                        const wl_shape_t *shape, unsigned flags)
 {

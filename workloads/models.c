@@ -53,6 +53,7 @@ typedef struct {
     wl_dtype_t dt;
     int rc;
     int layer;
+    int kv_cache; /* a decoder LM: mark the keys/values the cache keeps (WL_T_KV) */
 } gb_t;
 
 #define SH(...)                                                                        \
@@ -213,7 +214,8 @@ static const char *attention(gb_t *b, const char *p, const char *q, const char *
     if (decode) {
         for (int which = 0; which < 2; which++) {
             snprintf(n1, sizeof n1, "%s.past_%s", p, which ? "value" : "key");
-            const char *past = tensor(b, n1, b->dt, SH(B, KVH, kv_len, hd), WL_T_INPUT);
+            const char *past =
+                tensor(b, n1, b->dt, SH(B, KVH, kv_len, hd), WL_T_INPUT | WL_T_KV);
             snprintf(n1, sizeof n1, "%s.%s_cache_append", p, which ? "v" : "k");
             snprintf(n2, sizeof n2, "%s.out", n1);
             const char *o = act(b, n2, SH(B, KVH, Skv, hd));
@@ -231,6 +233,9 @@ static const char *attention(gb_t *b, const char *p, const char *q, const char *
                 kh = o;
         }
     }
+    if (!decode && b->kv_cache && !b->rc &&
+        (wl_graph_tensor_add_flags(b->g, kh, WL_T_KV) || wl_graph_tensor_add_flags(b->g, vh, WL_T_KV)))
+        b->rc = WL_ERR;
     snprintf(n1, sizeof n1, "%s.score", p);
     const char *s = gemm_act(b, n1, WL_OP_ATTN_SCORE, qh, kh, (uint64_t)(B * H), (uint64_t)Sq,
                              (uint64_t)hd, (uint64_t)Skv, SH(B, H, Sq, Skv));
@@ -607,7 +612,8 @@ int wl_builtin_build(const char *spec, const wl_gen_opts_t *o, wl_graph_t **out,
         size_t l = strlen(gname);
         snprintf(gname + l, sizeof gname - l, " kv%lld", (long long)kv);
     }
-    gb_t b = {.g = wl_graph_create(gname), .dt = o->dtype};
+    gb_t b = {.g = wl_graph_create(gname), .dt = o->dtype,
+              .kv_cache = c.fam == FAM_GPT2 || c.fam == FAM_LLAMA};
     if (!b.g)
         return wl_fail(err, errlen, WL_ERR_NOMEM, "out of memory");
     switch (c.fam) {

@@ -71,6 +71,11 @@ char *wl_shape_str(const wl_shape_t *s, char *buf, size_t len);
 #define WL_T_WEIGHT 2u /* static parameter: can live in a crossbar */
 #define WL_T_OUTPUT 4u /* graph output */
 #define WL_T_CONST 8u  /* constant folded at import (masks, scalars): not a parameter */
+/* KV cache (decoder LMs): with WL_T_INPUT, decode's past keys/values, which
+ * live in memory and are read every step; on an activation, the keys/values
+ * a prefill computes and stores into the cache. The mapper places the cache
+ * (docs/workloads.md, "KV cache"). */
+#define WL_T_KV 16u
 
 typedef struct wl_tensor {
     const char *name;

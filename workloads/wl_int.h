@@ -20,6 +20,10 @@ int wl_read_file(const char *path, unsigned char **buf, size_t *len, char *err, 
 int wl_graph_fail(wl_graph_t *g, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ORs flags into the flags of tensor `name` (the KV-cache role of an
+ * activation, set after the op that produces it). 0, or WL_ERR_NOTFOUND. */
+int wl_graph_tensor_add_flags(wl_graph_t *g, const char *name, unsigned flags);
+
 /* Remembers the file a graph was imported from. */
 int wl_graph_set_source(wl_graph_t *g, const char *path);
 
