@@ -99,8 +99,9 @@ $(BUILD)/gen/optional.h: FORCE
 $(BUILD)/sim/mpi.o: CFLAGS += $(MPI_CFLAGS)
 $(BUILD)/sim/partition.o: CFLAGS += $(METIS_CFLAGS)
 $(BUILD)/sim/mpi.o $(BUILD)/sim/partition.o: $(BUILD)/gen/optional.h
-# the bundled fixtures are found from any working directory of a source-tree build
-$(BUILD)/workloads/dataset.o $(BUILD)/cli/cmd_map_search.o: CFLAGS += -DPRISM_SOURCE_DIR='"$(CURDIR)"'
+# the data directory of an install (cli/datadir.c also looks beside the binary)
+DATADIR ?= $(PREFIX)/share/prism
+$(BUILD)/workloads/dataset.o $(BUILD)/cli/datadir.o: CFLAGS += -DPRISM_DATADIR='"$(DATADIR)"'
 .PHONY: FORCE
 FORCE:
 
@@ -120,6 +121,7 @@ bench/%: bench/%.c $(LIB)
 
 test: all $(TEST_BIN)
 	@PRISM=$(abspath $(PRISM)) bash tests/run.sh $(TEST_BIN)
+	@CHECK_LDFLAGS="$(LDFLAGS)" bash tests/install_check.sh $(MAKE) BUILD=$(BUILD) OPT="$(OPT)" LDFLAGS="$(LDFLAGS)"
 
 bench: all $(BENCH_BIN)
 	@bash bench/run.sh
@@ -163,12 +165,27 @@ fuzz: fuzz-build all
 demo: all
 	@bash scripts/demo.sh $(PRISM)
 
+# public headers, installed as <prism/DIR/NAME.h>; they include each other
+# as "DIR/NAME.h", so prism.pc adds -I$(includedir)/prism
+PRISM_VERSION := $(shell sed -n 's/^\#define PRISM_VERSION "\(.*\)"/\1/p' sim/sim.h)
+PUBLIC_H := sim/sim.h sim/trace.h sim/tracedb.h sim/dist.h num/num.h devices/dev.h noc/noc.h \
+            workloads/wl.h workloads/wl_forward.h mapper/map.h
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/prism/sim $(DESTDIR)$(PREFIX)/include/prism/devices
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(DATADIR)
 	install -m 755 $(PRISM) $(DESTDIR)$(PREFIX)/bin/prism
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libprism.a
-	install -m 644 sim/sim.h sim/trace.h $(DESTDIR)$(PREFIX)/include/prism/sim/
-	install -m 644 devices/dev.h $(DESTDIR)$(PREFIX)/include/prism/devices/
+	for h in $(PUBLIC_H); do \
+	  install -d $(DESTDIR)$(PREFIX)/include/prism/$$(dirname $$h) && \
+	  install -m 644 $$h $(DESTDIR)$(PREFIX)/include/prism/$$h || exit 1; \
+	done
+	install -d $(DESTDIR)$(DATADIR)/configs
+	install -m 644 configs/*.yaml configs/README.md $(DESTDIR)$(DATADIR)/configs/
+	cp -R tests/fixtures $(DESTDIR)$(DATADIR)/tests-fixtures.tmp && rm -rf $(DESTDIR)$(DATADIR)/tests/fixtures && \
+	  install -d $(DESTDIR)$(DATADIR)/tests && mv $(DESTDIR)$(DATADIR)/tests-fixtures.tmp $(DESTDIR)$(DATADIR)/tests/fixtures
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	  'Name: prism' 'Description: cycle-level discrete-event simulator for heterogeneous AI hardware' \
+	  'Version: $(PRISM_VERSION)' 'Cflags: -I$${includedir} -I$${includedir}/prism' \
+	  'Libs: -L$${libdir} -lprism $(LDLIBS)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/prism.pc
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(wildcard */*.h)

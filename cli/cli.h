@@ -75,5 +75,11 @@ int cli_parse_generate(const char *arg, int *tokens);
 
 /* Registers every model of every layer (sim, devices, noc). */
 void cli_register_models(void);
+/* prism's data directory (holds configs/ and tests/fixtures/): 0 and its
+ * path, or -1 when none is found (cli/datadir.c says where it looks) */
+int cli_data_dir(char *out, size_t n);
+/* `rel` as given when readable, else under the data directory; NULL when
+ * neither exists. The path is written to out. */
+const char *cli_data_path(const char *rel, char *out, size_t n);
 
 #endif

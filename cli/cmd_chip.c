@@ -99,6 +99,30 @@ typedef struct group {
     int uniform;
 } group_t;
 
+/* a chip whose components all lack an area model is 0 mm^2: say why, on
+ * stderr (stdout keeps the table, CSV or JSON as asked) */
+static void no_area_note(sim_t *s, const dev_chip_area_t *ca, const char *path)
+{
+    for (size_t i = 0; i < ca->n; i++)
+        if (ca->device[i])
+            return;
+    char models[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < sim_comp_count(s) && len < sizeof models - 1; i++) {
+        const char *m = sim_comp_model(sim_comp_at(s, i));
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(m, sim_comp_model(sim_comp_at(s, j)));
+        if (!seen)
+            len += (size_t)snprintf(models + len, sizeof models - len, "%s%s", len ? ", " : "", m);
+    }
+    fprintf(stderr,
+            "prism chip area: %s: 0 mm2 because none of its %zu components has an area model "
+            "(its models: %s); areas come from device models such as systolic, rram_xbar, "
+            "mzi_mesh, sram (prism models lists every model)\n",
+            path, sim_comp_count(s), models);
+}
+
 /* `prism chip area --json`: components, models, tiers, totals. */
 static void area_json(const char *path, sim_t *s, const dev_chip_area_t *ca, const group_t *g,
                       size_t ng, const char *const *tiers, const double *tier_um2,
@@ -302,6 +326,8 @@ static int area_main(int argc, char **argv, cli_sets_t *sets)
             printf("\n");
         }
     }
+    if (!rc)
+        no_area_note(s, &ca, path);
     free(g);
     dev_chip_area_free(&ca);
     sim_destroy(s);
@@ -323,6 +349,7 @@ static void match_usage(FILE *f)
             "  --tier T       digital (systolic arrays), rram (crossbars), photonic (cores)\n"
             "  -o FILE        the config to write (refused when it names CONFIG)\n"
             "  --name N       the chip's name: line (default: OUT's file name without .yaml)\n"
+            "  --json         the result as one JSON object (units, unit_mm2, die_mm2, ...)\n"
             "  -h, --help     this text\n\n"
             "example: prism chip match configs/hybrid.yaml --tier rram -o configs/all-rram.yaml\n");
 }
@@ -430,12 +457,11 @@ static void attach_scan(const char *name, void *ctx)
 static int match_main(int argc, char **argv)
 {
     const char *tier_opt = NULL, *out_path = NULL, *name_opt = NULL;
+    int json = 0;
     static const struct option opts[] = {
-        {"tier", required_argument, NULL, 't'},
-        {"output", required_argument, NULL, 'o'},
-        {"name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"tier", required_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'}, {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     opterr = 0;
     optind = 1;
@@ -445,6 +471,7 @@ static int match_main(int argc, char **argv)
         case 't': tier_opt = optarg; break;
         case 'o': out_path = optarg; break;
         case 'n': name_opt = optarg; break;
+        case 'j': json = 1; break;
         case 'h': match_usage(stdout); return 0;
         default: return cli_bad_option("chip match", o, argv);
         }
@@ -718,10 +745,25 @@ static int match_main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    printf("%s: %ld x %s (%.4f mm2 each) + shared %.3f mm2 = %.3f mm2 (%s: %.3f mm2, %+.2f %%)\n",
-           out_path, count, sim_comp_model(sim_comp_at(s, (size_t)tmpl)), unit_um2 * 1e-6,
-           kept_um2 * 1e-6, ck.die_um2 * 1e-6, path, ca.die_um2 * 1e-6,
-           100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
+    if (json) {
+        printf("{\"output\":");
+        out_json_string(stdout, out_path);
+        printf(",\"input\":");
+        out_json_string(stdout, path);
+        printf(",\"tier\":");
+        out_json_string(stdout, tier);
+        printf(",\"unit_model\":");
+        out_json_string(stdout, sim_comp_model(sim_comp_at(s, (size_t)tmpl)));
+        printf(",\"units\":%ld,\"unit_mm2\":%.6f,\"shared_mm2\":%.6f,\"die_mm2\":%.6f,"
+               "\"input_die_mm2\":%.6f,\"difference_pct\":%.4f}\n",
+               count, unit_um2 * 1e-6, kept_um2 * 1e-6, ck.die_um2 * 1e-6, ca.die_um2 * 1e-6,
+               100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
+    } else
+        printf(
+            "%s: %ld x %s (%.4f mm2 each) + shared %.3f mm2 = %.3f mm2 (%s: %.3f mm2, %+.2f %%)\n",
+            out_path, count, sim_comp_model(sim_comp_at(s, (size_t)tmpl)), unit_um2 * 1e-6,
+            kept_um2 * 1e-6, ck.die_um2 * 1e-6, path, ca.die_um2 * 1e-6,
+            100.0 * (ck.die_um2 - ca.die_um2) / ca.die_um2);
     dev_chip_area_free(&ck);
     sim_destroy(chk);
 done:

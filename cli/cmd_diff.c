@@ -18,11 +18,14 @@ static void diff_usage(FILE *f)
           "Compares two runs: end_time_ps, energy_pj and events_handled of the run, and\n"
           "per component (matched by name) busy_ps, energy_pj, events and energy by\n"
           "category (energy_pj.<category>), and per link (matched by src->dst) busy_ps,\n"
-          "messages and bytes. Prints the metrics that moved beyond the tolerance,\n"
-          "largest relative change first, then a verdict.\n"
-          "  --tolerance T  relative, as 1% or 0.01 (default 0: any change counts)\n"
+          "messages and bytes. Prints the parameters the two configurations set\n"
+          "differently, then the metrics that moved beyond the tolerance (the run's\n"
+          "first, then components and links by relative change), then a verdict.\n"
+          "  --tolerance T  relative, as 1% or 0.01 (default 0: any change counts; a\n"
+          "                 number without % is a fraction below 1)\n"
           "  --all          list every metric, not only the changed ones\n"
-          "  --json         {\"changed\": bool, \"tolerance\": x, \"metrics\": [...]}\n"
+          "  --json         {\"changed\": bool, \"tolerance\": x, \"parameters\": [...],\n"
+          "                 \"metrics\": [...]}\n"
           "Exit status: 0 same within tolerance, 1 changed, 2 error.\n",
           f);
 }

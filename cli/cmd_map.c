@@ -93,7 +93,7 @@ static int plot_profile(const map_profile_t *p, const char *png, char *err, size
     fprintf(g,
             "set termoption noenhanced\n"
             "set title 'analog sensitivity per projection (%d positions x %d seeds)'\n"
-            "set ylabel 'mean KL(p_clean || p_noisy) [nats]'\nset logscale y\n"
+            "set ylabel 'mean KL(p_clean || p_noisy) [nats]'\nset logscale y\nset format y '%%g'\n"
             "set style fill solid 0.8\nset boxwidth 0.7\nset xtics rotate by 90 right font ',8'\n"
             "set grid ytics\nplot ",
             p->positions, p->seeds);
@@ -156,7 +156,7 @@ static int cmd_profile(int argc, char **argv)
     int json = 0, progress = 0, v;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'w': o.dir = optarg; break;
         case 'd': o.device = optarg; break;
@@ -268,23 +268,11 @@ static int cmd_profile(int argc, char **argv)
     return rc;
 }
 
-static void map_usage(FILE *f)
-{
-    fprintf(f, "usage: prism map --chip CONFIG --workload SPEC [options] -o schedule.json\n"
-               "       prism map profile --workload DIR [options]   (prism map profile --help)\n"
-               "       prism map compare [options]                  (prism map compare --help)\n\n"
-               "Maps a workload onto a chip of tiers (docs/mapper.md).\n");
-}
-
 int cmd_map(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "profile"))
         return cmd_profile(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "compare"))
         return cmd_map_compare(argc - 1, argv + 1);
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        map_usage(stdout);
-        return 0;
-    }
-    return cmd_map_search(argc, argv);
+    return cmd_map_search(argc, argv); /* its --help lists every option */
 }

@@ -218,8 +218,9 @@ static int fabric_run(const wl_pi2_net_t *net, const wl_dataset_t *test, const f
         e += sim_energy_pj(sim_comp_at(s, c));
     r->energy_model_pj = noc_pi2_energy_per_inference(&f);
     if (o->noc) {
-        /* issue 7's router has no energy parameters: each flit-hop is charged
-         * the fabric's link and buffer figures per bit */
+        /* the routers' own energy parameters are zeroed (noc/pi2_net.c): each
+         * flit-hop is charged the fabric's link and buffer figures per bit,
+         * as the analytical model does */
         double flit_bits = 8.0 * nc.flit_bytes, per_bit = f.link_pj_per_bit + f.buffer_pj_per_bit;
         r->network_pj = stat_sum(s, "flits_routed") * flit_bits * per_bit / rows;
         e += r->network_pj * rows;

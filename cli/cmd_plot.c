@@ -16,8 +16,10 @@ static void plot_usage(FILE *f)
 {
     fputs("usage: prism plot RUN.db --utilization|--energy|--timeline -o FILE.png|FILE.svg\n"
           "Draws one picture of a trace with gnuplot (the format follows the name):\n"
-          "  --utilization  busy fraction of each component over the run (100 windows)\n"
-          "  --energy       energy of each component, stacked by category\n"
+          "  --utilization  busy % of each busy component over the run (100 windows; lines\n"
+          "                 up to 8 components, one strip each beyond; idle ones counted)\n"
+          "  --energy       energy of each component, stacked by category (the 23 largest,\n"
+          "                 the rest in one bar)\n"
           "  --timeline     a Gantt chart of the busiest components' activities\n"
           "  --top N        components in the timeline (default 8)\n"
           "  -o FILE        the image: .png or .svg\n",
@@ -58,6 +60,14 @@ typedef struct names {
     size_t n;
 } names_t;
 
+static int names_find(const names_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->v[i], name))
+            return (int)i;
+    return -1;
+}
+
 static int names_index(names_t *s, const char *name)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -96,6 +106,60 @@ static FILE *data_file(plot_t *p, const char **path)
     return d;
 }
 
+/* up to this many busy components are drawn as lines in distinct colours;
+ * more as one strip per component (a heat map: colour = busy %) */
+enum { UTIL_MAX_LINES = 8 };
+
+static void util_lines(FILE *d, FILE *f, const char *data_path, const names_t *comps,
+                       const double *u, double end_ps, double scale)
+{
+    fputs("time", d);
+    for (size_t c = 0; c < comps->n; c++) {
+        fputc(' ', d);
+        plot_data_word(d, comps->v[c]);
+    }
+    fputc('\n', d);
+    for (int w = 0; w <= 100; w++) { /* the last row closes the final step */
+        fprintf(d, "%.9g", w * end_ps / 100.0 / scale);
+        for (size_t c = 0; c < comps->n; c++)
+            fprintf(d, " %.9g", 100.0 * u[c * 100 + (w < 100 ? w : 99)]);
+        fputc('\n', d);
+    }
+    fputs("set ylabel 'busy (%)'\nset yrange [0:102]\nset ytics 0, 20, 100\nplot ", f);
+    for (size_t c = 0; c < comps->n; c++) {
+        fputs(c ? ", " : "", f);
+        plot_quote(f, data_path);
+        fprintf(f, " using 1:%zu with steps lw 2 lc rgb '%s' title columnhead(%zu)", c + 2,
+                plot_colour((int)c), c + 2);
+    }
+    fputc('\n', f);
+}
+
+static void util_strips(FILE *d, FILE *f, const char *data_path, const names_t *comps,
+                        const double *u, double end_ps, double scale)
+{
+    for (size_t c = 0; c < comps->n; c++) { /* a matrix: one row per component */
+        for (int w = 0; w < 100; w++)
+            fprintf(d, "%s%.6g", w ? " " : "", 100.0 * u[c * 100 + w]);
+        fputc('\n', d);
+    }
+    fputs("set ytics (", f);
+    for (size_t c = 0; c < comps->n; c++) {
+        fputs(c ? ", " : "", f);
+        plot_quote(f, comps->v[c]);
+        fprintf(f, " %zu", c);
+    }
+    double window = end_ps / 100.0 / scale;
+    fprintf(f,
+            ") font ',%d'\nset yrange [%zu.5:-0.5]\nset xrange [0:%.9g]\nunset grid\n"
+            "set cbrange [0:100]\nset cblabel 'busy (%%)'\n"
+            "set palette defined (0 '#ffffff', 1 '#deebf7', 40 '#6baed6', 100 '#08306b')\n"
+            "plot ",
+            comps->n > 40 ? 6 : 8, comps->n - 1, end_ps / scale);
+    plot_quote(f, data_path);
+    fprintf(f, " matrix using (($1 + 0.5) * %.9g):2:3 with image notitle\n", window);
+}
+
 static int plot_utilization(trace_db_t *db, plot_t *p, double end_ps)
 {
     sqlite3_stmt *st = NULL;
@@ -107,13 +171,14 @@ static int plot_utilization(trace_db_t *db, plot_t *p, double end_ps)
             " HAVING SUM(busy_ps) > 0) ORDER BY comp_id, window",
             &st))
         return db_fail(db, st);
+    enum { MAXC = 1024 };
     names_t comps = {0};
-    double *u = calloc(100 * 256, sizeof *u);
+    double *u = calloc(100 * MAXC, sizeof *u);
     int rc;
     while (u && (rc = trace_db_step(db, st)) == 1) {
         int c = names_index(&comps, (const char *)sqlite3_column_text(st, 0));
         int w = sqlite3_column_int(st, 1);
-        if (c < 0 || c >= 256)
+        if (c < 0 || c >= MAXC)
             break;
         if (w >= 0 && w < 100)
             u[c * 100 + w] = sqlite3_column_double(st, 2);
@@ -126,6 +191,11 @@ static int plot_utilization(trace_db_t *db, plot_t *p, double end_ps)
         names_free(&comps);
         return u ? 2 : 1;
     }
+    long long total = 0;
+    if (trace_db_prepare(db, "SELECT count(*) FROM components", &st) == 0 &&
+        trace_db_step(db, st) == 1)
+        total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     double scale;
     const char *unit = time_unit(end_ps, &scale), *data_path;
     FILE *d = data_file(p, &data_path), *f = plot_script(p);
@@ -134,102 +204,140 @@ static int plot_utilization(trace_db_t *db, plot_t *p, double end_ps)
         names_free(&comps);
         return 1;
     }
-    fputs("time", d);
-    for (size_t c = 0; c < comps.n; c++) {
-        fputc(' ', d);
-        plot_data_word(d, comps.v[c]);
-    }
-    fputc('\n', d);
-    for (int w = 0; w <= 100; w++) { /* the last row closes the final step */
-        fprintf(d, "%.9g", w * end_ps / 100.0 / scale);
-        for (size_t c = 0; c < comps.n; c++)
-            fprintf(d, " %.9g", 100.0 * u[c * 100 + (w < 100 ? w : 99)]);
-        fputc('\n', d);
-    }
-    fprintf(f,
-            "set title 'utilization per component (100 windows)'\n"
-            "set xlabel 'simulated time (%s)'\nset ylabel 'busy (%%)'\nset yrange [0:*]\n"
-            "plot for [i=2:%zu] ",
-            unit, comps.n + 1);
-    plot_quote(f, data_path);
-    fputs(" using 1:i with steps lw 2 title columnhead(i)\n", f);
+    long long idle = total > (long long)comps.n ? total - (long long)comps.n : 0;
+    fprintf(f, "set title 'utilization per component (100 windows; %zu busy", comps.n);
+    if (idle)
+        fprintf(f, ", %lld idle not shown", idle);
+    fprintf(f, ")'\nset xlabel 'simulated time (%s)'\n", unit);
+    if (comps.n <= UTIL_MAX_LINES)
+        util_lines(d, f, data_path, &comps, u, end_ps, scale);
+    else
+        util_strips(d, f, data_path, &comps, u, end_ps, scale);
     free(u);
     names_free(&comps);
     return 0;
 }
 
+/* bars in the energy picture: the components with the most energy, the
+ * rest summed in one last bar, so the names under the bars stay readable */
+enum { ENERGY_MAX_BARS = 24, ENERGY_MAXC = 1024, ENERGY_MAXK = PLOT_COLOURS };
+
+typedef struct energy_bar {
+    size_t comp;
+    double total;
+} energy_bar_t;
+
+static int bar_cmp(const void *a, const void *b)
+{
+    const energy_bar_t *x = a, *y = b;
+    return x->total < y->total   ? 1
+           : x->total > y->total ? -1
+                                 : (x->comp > y->comp) - (x->comp < y->comp);
+}
+
+/* the data and script of the stacked bars; bars sorted by energy, largest first */
+static void energy_draw(FILE *d, FILE *f, const char *data_path, const names_t *comps,
+                        const names_t *cats, const double *e, energy_bar_t *bars)
+{
+    size_t nb = comps->n, shown = nb > ENERGY_MAX_BARS ? ENERGY_MAX_BARS - 1 : nb;
+    double top = 0, rest_top = 0;
+    for (size_t i = 0; i < nb; i++)
+        if (i < shown)
+            top = fmax(top, bars[i].total);
+        else
+            rest_top += bars[i].total;
+    double scale;
+    const char *unit = energy_unit(fmax(top, rest_top), &scale);
+    fputs("component", d);
+    for (size_t k = 0; k < cats->n; k++) {
+        fputc(' ', d);
+        plot_data_word(d, cats->v[k]);
+    }
+    fputc('\n', d);
+    for (size_t i = 0; i < shown; i++) {
+        plot_data_word(d, comps->v[bars[i].comp]);
+        for (size_t k = 0; k < cats->n; k++)
+            fprintf(d, " %.9g", e[bars[i].comp * ENERGY_MAXK + k] / scale);
+        fputc('\n', d);
+    }
+    if (shown < nb) {
+        fprintf(d, "\"%zu others\"", nb - shown);
+        for (size_t k = 0; k < cats->n; k++) {
+            double sum = 0;
+            for (size_t i = shown; i < nb; i++)
+                sum += e[bars[i].comp * ENERGY_MAXK + k];
+            fprintf(d, " %.9g", sum / scale);
+        }
+        fputc('\n', d);
+    }
+    fprintf(f,
+            "set title 'energy by component and category (%zu components with energy)'\n"
+            "set ylabel 'energy (%s)'\n"
+            "set style data histograms\nset style histogram rowstacked\n"
+            "set style fill solid 0.9 border -1\nset boxwidth 0.7\nset yrange [0:*]\n"
+            "set xtics rotate by 45 right\nset bmargin 6\nplot ",
+            nb, unit);
+    for (size_t k = 0; k < cats->n; k++) {
+        fputs(k ? ", " : "", f);
+        plot_quote(f, data_path);
+        fprintf(f, " using %zu%s lc rgb '%s' title columnhead(%zu)", k + 2, k ? "" : ":xtic(1)",
+                plot_colour((int)k), k + 2);
+    }
+    fputc('\n', f);
+}
+
 static int plot_energy(trace_db_t *db, plot_t *p)
 {
     sqlite3_stmt *st = NULL;
+    /* categories in order of their energy, so the largest get the first colours
+     * and the smallest fold into `other` past PLOT_COLOURS */
     if (trace_db_prepare(db,
-                         "SELECT component, category, energy_pj FROM energy_breakdown"
-                         " WHERE energy_pj > 0 ORDER BY component, category",
+                         "SELECT component, category, energy_pj FROM energy_breakdown b"
+                         " WHERE energy_pj > 0 ORDER BY (SELECT -SUM(energy_pj) FROM"
+                         " energy_breakdown c WHERE c.category = b.category), category, component",
                          &st))
         return db_fail(db, st);
     names_t comps = {0}, cats = {0};
-    enum { MAXC = 256, MAXK = 64 };
-    double *e = calloc(MAXC * MAXK, sizeof *e);
+    double *e = calloc(ENERGY_MAXC * ENERGY_MAXK, sizeof *e);
     int rc;
     while (e && (rc = trace_db_step(db, st)) == 1) {
         const char *cat = (const char *)sqlite3_column_text(st, 1);
         if (cat && !strncmp(cat, "energy.", 7))
             cat += 7;
+        int k = names_find(&cats, cat ? cat : "?");
+        if (k < 0) /* the last colour is for all the smallest categories together */
+            k = names_index(&cats,
+                            cats.n < ENERGY_MAXK - 1 ? (cat ? cat : "?") : "other categories");
         int c = names_index(&comps, (const char *)sqlite3_column_text(st, 0));
-        int k = names_index(&cats, cat ? cat : "?");
-        if (c < 0 || k < 0 || c >= MAXC || k >= MAXK)
+        if (c < 0 || k < 0 || c >= ENERGY_MAXC || k >= ENERGY_MAXK)
             break;
-        e[c * MAXK + k] += sqlite3_column_double(st, 2);
+        e[c * ENERGY_MAXK + k] += sqlite3_column_double(st, 2);
     }
     sqlite3_finalize(st);
-    if (!e || !comps.n) {
+    energy_bar_t *bars = e && comps.n ? calloc(comps.n, sizeof *bars) : NULL;
+    if (!bars) {
         fprintf(stderr, "prism plot: %s\n",
-                e ? "the run recorded no energy: nothing to draw" : "out of memory");
+                e && !comps.n ? "the run recorded no energy: nothing to draw" : "out of memory");
         free(e);
         names_free(&comps);
         names_free(&cats);
-        return e ? 2 : 1;
+        return e && !comps.n ? 2 : 1;
     }
-    double top = 0;
     for (size_t c = 0; c < comps.n; c++) {
-        double sum = 0;
+        bars[c].comp = c;
         for (size_t k = 0; k < cats.n; k++)
-            sum += e[c * MAXK + k];
-        top = fmax(top, sum);
+            bars[c].total += e[c * ENERGY_MAXK + k];
     }
-    double scale;
-    const char *unit = energy_unit(top, &scale), *data_path;
-    FILE *d = data_file(p, &data_path), *f = plot_script(p);
-    if (!d) {
-        free(e);
-        names_free(&comps);
-        names_free(&cats);
-        return 1;
-    }
-    fputs("component", d);
-    for (size_t k = 0; k < cats.n; k++) {
-        fputc(' ', d);
-        plot_data_word(d, cats.v[k]);
-    }
-    fputc('\n', d);
-    for (size_t c = 0; c < comps.n; c++) {
-        plot_data_word(d, comps.v[c]);
-        for (size_t k = 0; k < cats.n; k++)
-            fprintf(d, " %.9g", e[c * MAXK + k] / scale);
-        fputc('\n', d);
-    }
-    fprintf(f,
-            "set title 'energy by component and category'\nset ylabel 'energy (%s)'\n"
-            "set style data histograms\nset style histogram rowstacked\n"
-            "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset yrange [0:*]\n"
-            "set xtics rotate by -30\n"
-            "plot for [i=2:%zu] ",
-            unit, cats.n + 1);
-    plot_quote(f, data_path);
-    fputs(" using i:xtic(1) title columnhead(i)\n", f);
+    qsort(bars, comps.n, sizeof *bars, bar_cmp);
+    const char *data_path;
+    FILE *d = data_file(p, &data_path);
+    if (d)
+        energy_draw(d, plot_script(p), data_path, &comps, &cats, e, bars);
+    free(bars);
     free(e);
     names_free(&comps);
     names_free(&cats);
-    return 0;
+    return d ? 0 : 1;
 }
 
 static int plot_timeline(trace_db_t *db, plot_t *p, double end_ps, int top)
@@ -268,11 +376,10 @@ static int plot_timeline(trace_db_t *db, plot_t *p, double end_ps, int top)
         return 1;
     }
     for (size_t c = 0; c < comps.n; c++) {
-        if (trace_db_prepare(
-                db,
-                "SELECT time_ps, duration_ps FROM events WHERE comp_id = ?1 AND kind = 0"
-                " AND duration_ps > 0 ORDER BY time_ps",
-                &st)) {
+        if (trace_db_prepare(db,
+                             "SELECT busy_from_ps, busy_ps FROM activities WHERE comp_id = ?1"
+                             " AND busy_ps > 0 ORDER BY busy_from_ps",
+                             &st)) {
             names_free(&comps);
             return db_fail(db, st);
         }

@@ -21,9 +21,12 @@ static void query_usage(FILE *f)
           "  --max-rows N   rows to print (table default 1000, 0 = all; CSV and JSON: all\n"
           "                 unless given); the query stops stepping there\n"
           "  --timeout S    stop the query after S seconds of wall time (exit 1)\n"
-          "Tables: runs, components, links, clocks, ops, kinds, events, stats; views:\n"
-          "event_log, component_summary, utilization_windows, busiest_links,\n"
-          "energy_breakdown, critical_path (see docs/trace.md).\n"
+          "Tables: runs, components, links, clocks, ops, kinds, events, stats, limits.\n"
+          "Views: event_log, component_summary, activities, utilization_windows,\n"
+          "packet_latency, busiest_links, energy_breakdown, energy_check, power_density,\n"
+          "critical_path (docs/trace.md). A run of a schedule (--schedule) adds the\n"
+          "tables workload_ops, unit_tiers, schedule_entries and the views tier_layer,\n"
+          "layer_latency (docs/mapper.md).\n"
           "Example: prism query run.db \"SELECT name, utilization, energy_pj FROM "
           "component_summary ORDER BY energy_pj DESC\"\n",
           f);

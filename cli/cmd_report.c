@@ -21,11 +21,13 @@ static void report_usage(FILE *f)
           "wall time; per component its model, busy time, utilization, energy (pJ),\n"
           "events and power density (W/mm2: average power over the run / its area,\n"
           "units above the config's power_density_limit named); energy by category;\n"
-          "the busiest links.\n"
+          "the busiest links; for a schedule run, the latency of each layer.\n"
           "  --json         one JSON object for scripts (utilization as a fraction)\n"
           "  --sort KEY     order of the components (default energy, largest first)\n"
-          "  --top N        categories and links to list (default: 10 in the text, all\n"
-          "                 in --json; 0 = all); a cut JSON list says *_truncated: true\n",
+          "  --top N        components, categories, links and layers to list (default: 10\n"
+          "                 in the text, idle components folded into one count per model;\n"
+          "                 all in --json; 0 = all); a cut JSON list says *_truncated: true\n"
+          "  --all          every row (--top 0)\n",
           f);
 }
 
@@ -69,6 +71,9 @@ static int report_main(int argc, char **argv, FILE *out, FILE *err)
             top = (size_t)n;
             top_given = 1;
             i++;
+        } else if (!strcmp(a, "--all")) {
+            top = 0;
+            top_given = 1;
         } else if (a[0] == '-' && a[1] == '-') {
             return cli_usage_error_to(err, "report", "unknown option '%s'", a);
         } else if (!path) {

@@ -7,6 +7,7 @@
 #include "sim/sim.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -108,6 +109,10 @@ static int cmd_models(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* the library finds bundled data (the digits set) through PRISM_DATA_DIR */
+    char data_dir[4096];
+    if (!getenv("PRISM_DATA_DIR") && cli_data_dir(data_dir, sizeof data_dir) == 0)
+        setenv("PRISM_DATA_DIR", data_dir, 0);
     if (argc >= 3 && !strcmp(argv[1], "help")) { /* prism help run = prism run --help */
         static char help_flag[] = "--help";
         static char *help_argv[4];

@@ -73,6 +73,15 @@ void plot_data_word(FILE *f, const char *s)
     fputc('"', f);
 }
 
+const char *plot_colour(int i)
+{
+    static const char *const kelly[PLOT_COLOURS] = {
+        "#0067a5", "#f38400", "#008856", "#be0032", "#875692", "#f3c300", "#a1caf1",
+        "#882d17", "#8db600", "#e68fac", "#848482", "#604e97", "#f6a600", "#b3446c",
+        "#c2b280", "#dcd300", "#f99379", "#654522", "#e25822", "#2b3d26", "#222222"};
+    return kelly[((i % PLOT_COLOURS) + PLOT_COLOURS) % PLOT_COLOURS];
+}
+
 FILE *plot_data(plot_t *p, const char **path, char *err, size_t errlen)
 {
     if (p->ndata >= PLOT_MAX_DATA) {

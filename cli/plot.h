@@ -29,5 +29,11 @@ void plot_quote(FILE *f, const char *s);
 /* A string as one double-quoted word of a data file ('"' and control
  * characters replaced by '?'), for columnhead() and xtic(). */
 void plot_data_word(FILE *f, const char *s);
+/* Colours told apart at a glance: Kelly's 22 colours of maximum contrast
+ * (K. L. Kelly, "Twenty-two colors for maximum contrast", Color Engineering
+ * 1965) without white, black last. Series beyond PLOT_COLOURS are folded or
+ * drawn otherwise by the caller, never given a colour twice. */
+enum { PLOT_COLOURS = 21 };
+const char *plot_colour(int i); /* "#rrggbb", i in [0, PLOT_COLOURS) */
 
 #endif

@@ -413,7 +413,7 @@ static int systolic_init(sim_comp_t *c, void *state, const sim_params_t *p)
         {&s->st_artifact, "sram.ofmap_write_bytes.scalesim_os_artifact", SIM_STAT_COUNT, "B"},
         {&s->st_e_mac, "energy.mac", SIM_STAT_ENERGY, "pJ"},
         {&s->st_e_sram, "energy.sram", SIM_STAT_ENERGY, "pJ"},
-        {&s->st_util, "utilization", SIM_STAT_VALUE, ""},
+        {&s->st_util, "pe_utilization", SIM_STAT_VALUE, ""},
     };
     for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++) {
         *stats[i].handle = sim_stat(c, stats[i].name, stats[i].kind, stats[i].unit);

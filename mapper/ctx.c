@@ -39,11 +39,17 @@ void map_ctx_set_resident(map_ctx_t *c, int resident)
 int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts, map_ctx_t **out,
                  char *err, size_t n)
 {
+    return map_ctx_open_over(config, NULL, spec, wopts, out, err, n);
+}
+
+int map_ctx_open_over(const char *config, const sim_config_over_t *over, const char *spec,
+                      const wl_gen_opts_t *wopts, map_ctx_t **out, char *err, size_t n)
+{
     *out = NULL;
     map_ctx_t *c = calloc(1, sizeof *c);
     if (!c)
         return map_fail(err, n, SIM_ERR_NOMEM, "out of memory");
-    int rc = sim_config_load(config, NULL, &c->sim, &c->config_text, err, n);
+    int rc = sim_config_load(config, over, &c->sim, &c->config_text, err, n);
     if (rc)
         goto fail;
     const char *drv = NULL;

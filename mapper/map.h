@@ -329,6 +329,9 @@ void map_estimate_free(map_estimate_t *o);
 typedef struct map_ctx map_ctx_t;
 int map_ctx_open(const char *config, const char *spec, const wl_gen_opts_t *wopts, map_ctx_t **out,
                  char *err, size_t n);
+/* The same with the config's overrides (seed, --set) applied, as a run has them. */
+int map_ctx_open_over(const char *config, const sim_config_over_t *over, const char *spec,
+                      const wl_gen_opts_t *wopts, map_ctx_t **out, char *err, size_t n);
 void map_ctx_close(map_ctx_t *c); /* NULL ok */
 const wl_graph_t *map_ctx_graph(const map_ctx_t *c);
 /* Crossbar weights programmed before the run (map_opts_t.xbar_resident). */

@@ -308,6 +308,48 @@ static int dist_setup_failed(run_t *r, int traced)
     return 2;
 }
 
+/* A chip whose schedule_driver has no plain roles (the hybrid chip: many
+ * units of several tiers) cannot take a workload op by op: map it with the
+ * two-stage mapper's defaults (prism map without a quality target) and
+ * attach that schedule. 0, or 2 with one line saying to run prism map. */
+static int map_default(run_t *r, const wl_gen_opts_t *wo, const char *naive_err)
+{
+    char err[1024];
+    map_ctx_t *ctx = NULL;
+    map_search_opts_t so;
+    map_search_opts_default(&so);
+    map_search_result_t res;
+    memset(&res, 0, sizeof res);
+    map_schedule_t *sched = NULL;
+    char *json = NULL;
+    if (r->rank == 0)
+        say(r,
+            "%s: its schedule_driver needs a mapping (%s): mapping %s with prism map's "
+            "defaults",
+            r->o.config, naive_err, r->o.workload);
+    int rc = map_ctx_open_over(r->o.config, &r->o.over, r->o.workload, wo, &ctx, err, sizeof err);
+    if (!rc)
+        rc = map_search(ctx, &so, NULL, &res, err, sizeof err);
+    if (!rc)
+        rc = map_ctx_schedule(ctx, res.chosen, &sched, err, sizeof err);
+    if (!rc && !(json = map_schedule_json(sched))) {
+        rc = SIM_ERR_NOMEM;
+        snprintf(err, sizeof err, "out of memory");
+    }
+    if (!rc)
+        rc = map_schedule_attach_text(r->sim, json, r->o.workload, err, sizeof err);
+    free(json);
+    map_schedule_free(sched);
+    map_search_result_free(&res);
+    map_ctx_close(ctx);
+    if (rc && r->rank == 0)
+        say(r,
+            "%s; map it first: prism map --chip %s --workload %s -o s.json, then prism run %s "
+            "--schedule s.json",
+            err, r->o.config, r->o.workload, r->o.config);
+    return rc ? 2 : 0;
+}
+
 int run_load(run_t *r)
 {
     r->owns_sim = 1;
@@ -319,9 +361,26 @@ int run_load(run_t *r)
     wl_gen_opts_t wo = r->o.wopts;
     if (r->o.workload)
         pick_dtype(r, &wo);
-    if ((r->o.workload && attach_workload(r, r->sim, &wo, r->err, sizeof r->err)) ||
-        (r->o.schedule_in &&
-         map_schedule_attach_file(r->sim, r->o.schedule_in, r->err, sizeof r->err))) {
+    if (r->o.workload && attach_workload(r, r->sim, &wo, r->err, sizeof r->err)) {
+        /* only a chip the naive schedule cannot drive is mapped; a bad
+         * workload is said as it is */
+        const char *drv = NULL;
+        char e2[256];
+        map_units_t units;
+        int roles = !map_find_driver(r->sim, &drv, e2, sizeof e2) &&
+                    !map_units_from_driver(r->sim, drv, &units, e2, sizeof e2);
+        int needs_map = roles && map_units_find(&units, MAP_UNIT_DRAM) < 0 && r->o.generate <= 0;
+        if (roles)
+            map_units_free(&units);
+        if (!needs_map) {
+            if (r->rank == 0)
+                say(r, "%s", r->err);
+            return 2;
+        }
+        if (map_default(r, &wo, "no unit in the dram role"))
+            return 2;
+    } else if (r->o.schedule_in &&
+               map_schedule_attach_file(r->sim, r->o.schedule_in, r->err, sizeof r->err)) {
         if (r->rank == 0)
             say(r, "%s", r->err);
         return 2;

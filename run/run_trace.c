@@ -1,7 +1,8 @@
 /* After a schedule ran with --trace: the schedule's view of the run into the
  * trace DB, so every activity links to its op, its layer and the tier it ran
  * on: tables workload_ops, unit_tiers, schedule_entries and the view
- * tier_layer (time and energy per tier per layer). */
+ * tier_layer (time and energy per tier per layer) and layer_latency (each
+ * layer's span from its first issue to its last end). */
 #include "run/run.h"
 #include "mapper/map.h"
 
@@ -38,11 +39,23 @@ int run_trace_schedule(const char *db, const map_schedule_t *s, char *err, size_
         "CREATE TABLE IF NOT EXISTS schedule_entries(entry INTEGER PRIMARY KEY, op_id INTEGER,"
         " op TEXT, kind TEXT, unit TEXT, tier TEXT, slice TEXT, layer INTEGER, ready_ps INTEGER,"
         " issue_ps INTEGER, done_ps INTEGER, energy_pj REAL, bytes INTEGER);"
+        /* busy_ps: each unit's busy time (the union of its activities, from
+         * the activities view: overlaps count once, packets not at all)
+         * summed over the tier's units, so it can exceed the layer's span
+         * by at most `units` times */
         "CREATE VIEW IF NOT EXISTS tier_layer AS SELECT COALESCE(t.tier, 'other') AS tier,"
-        " o.layer AS layer, COUNT(*) AS activities, SUM(e.duration_ps) AS busy_ps,"
-        " SUM(e.energy_pj) AS energy_pj FROM events e JOIN components c ON c.comp_id = e.comp_id"
+        " o.layer AS layer, COUNT(DISTINCT e.comp_id) AS units, COUNT(*) AS activities,"
+        " SUM(e.busy_ps) AS busy_ps, SUM(e.energy_pj) AS energy_pj FROM activities e"
+        " JOIN components c ON c.comp_id = e.comp_id"
         " LEFT JOIN unit_tiers t ON t.component = c.name LEFT JOIN workload_ops o ON o.op_id ="
-        " e.op_id WHERE e.kind = 0 AND c.model <> 'schedule_driver' GROUP BY 1, 2 ORDER BY 2, 1;";
+        " e.op_id WHERE c.model <> 'schedule_driver' GROUP BY 1, 2 ORDER BY 2, 1;"
+        /* per layer: from its first entry's issue to its last entry's end
+         * (layers of a pipelined schedule overlap, so spans do not add up) */
+        "CREATE VIEW IF NOT EXISTS layer_latency AS SELECT layer, COUNT(*) AS entries,"
+        " MIN(issue_ps) AS start_ps, MAX(done_ps) AS end_ps,"
+        " MAX(done_ps) - MIN(issue_ps) AS span_ps, SUM(energy_pj) AS energy_pj,"
+        " GROUP_CONCAT(DISTINCT tier) AS tiers FROM schedule_entries"
+        " WHERE done_ps IS NOT NULL GROUP BY layer ORDER BY layer IS NULL, layer;";
     char *msg = NULL;
     if (sqlite3_exec(h, ddl, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, n, "%s: %s", db, msg ? msg : "?");

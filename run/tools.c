@@ -252,6 +252,17 @@ static int diff_json(const char *pa, const char *pb, const trace_diff_t *d, int 
                               isfinite(m->rel) ? cJSON_CreateNumber(m->rel) : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "changed", cJSON_CreateBool(m->changed));
     }
+    cJSON *pr = cJSON_CreateArray();
+    cJSON_AddItemToObject(root, "parameters", pr);
+    for (size_t i = 0; i < d->nparams; i++) {
+        const trace_diff_param_t *p = &d->params[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(pr, o);
+        cJSON_AddItemToObject(o, "component", cJSON_CreateString(p->component));
+        cJSON_AddItemToObject(o, "name", cJSON_CreateString(p->name));
+        cJSON_AddItemToObject(o, "a", p->a ? cJSON_CreateString(p->a) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "b", p->b ? cJSON_CreateString(p->b) : cJSON_CreateNull());
+    }
     cJSON *w = cJSON_CreateArray();
     cJSON_AddItemToObject(root, "warnings", w);
     for (size_t i = 0; i < d->nwarn; i++)
@@ -266,10 +277,39 @@ static int diff_json(const char *pa, const char *pb, const trace_diff_t *d, int 
     return 0;
 }
 
+/* the cause first: what the two configurations set differently */
+static void diff_params_text(const trace_diff_t *d, FILE *out)
+{
+    out_t *o = out_create(out, OUT_TABLE, 0);
+    if (!o)
+        return;
+    out_set_null_text(o, "(absent)");
+    const char *cols[] = {"component", "parameter", "a", "b"};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+        out_column(o, cols[i]);
+    for (size_t i = 0; i < d->nparams; i++) {
+        const trace_diff_param_t *p = &d->params[i];
+        out_text(o, p->component);
+        out_text(o, p->name);
+        if (p->a)
+            out_text(o, p->a);
+        else
+            out_null(o);
+        if (p->b)
+            out_text(o, p->b);
+        else
+            out_null(o);
+    }
+    out_finish(o);
+    fputc('\n', out);
+}
+
 static void diff_text(const trace_diff_t *d, int all, FILE *out)
 {
     char tol[32], rel[32];
     fmt_tol(tol, sizeof tol, d->tolerance);
+    if (d->nparams)
+        diff_params_text(d, out);
     if (d->nchanged || all) {
         out_t *o = out_create(out, OUT_TABLE, 0);
         if (!o)
@@ -303,7 +343,7 @@ static void diff_text(const trace_diff_t *d, int all, FILE *out)
         out_finish(o);
     }
     if (d->nchanged) {
-        const trace_diff_metric_t *top = &d->m[0]; /* sorted: the largest change first */
+        const trace_diff_metric_t *top = &d->m[d->largest];
         fmt_rel(rel, sizeof rel, top);
         fprintf(out, "changed: %zu of %zu metrics moved beyond the tolerance (%s); largest: %s %s %s\n",
                 d->nchanged, d->n, tol, metric_owner(top), top->metric, rel);
@@ -510,6 +550,79 @@ static void report_power_density(const trace_summary_t *s, FILE *out)
     fputc('\n', out);
 }
 
+/* a component that did nothing in the run: no busy time, no event, no energy */
+static int comp_idle(const trace_comp_summary_t *c)
+{
+    return !(c->busy_ps > 0) && !(c->events > 0) && !(c->energy_pj > 0);
+}
+
+/* after a cut table: the active components left out, and the idle ones as
+ * one count per model ("37 rram_xbar") */
+static void report_folded(const trace_summary_t *s, size_t active, size_t shown, FILE *out)
+{
+    if (active > shown)
+        fprintf(out, "(%zu more active components: --top N or --all)\n", active - shown);
+    char line[1024];
+    size_t len = 0, idle = 0;
+    for (size_t i = 0; i < s->ncomps; i++) {
+        const trace_comp_summary_t *c = &s->comps[i];
+        const char *m = c->model ? c->model : "?";
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++) /* counted once, at its first idle unit */
+            first = !(comp_idle(&s->comps[j]) &&
+                      !strcmp(s->comps[j].model ? s->comps[j].model : "?", m));
+        if (!comp_idle(c) || !first)
+            continue;
+        size_t n = 0;
+        for (size_t j = i; j < s->ncomps; j++)
+            n += comp_idle(&s->comps[j]) && !strcmp(s->comps[j].model ? s->comps[j].model : "?", m);
+        idle += n;
+        if (len < sizeof line)
+            len +=
+                (size_t)snprintf(line + len, sizeof line - len, "%s%zu %s", len ? ", " : "", n, m);
+    }
+    if (idle)
+        fprintf(out, "idle (no busy time, event or energy): %s\n", line);
+}
+
+/* each layer's latency when the run executed a schedule (layer_latency) */
+static void report_layers(trace_db_t *db, size_t top, FILE *out)
+{
+    sqlite3_stmt *st = NULL;
+    if (trace_db_prepare(db,
+                         "SELECT layer, entries, span_ps, start_ps, energy_pj, tiers"
+                         " FROM layer_latency",
+                         &st) != 0) {
+        sqlite3_finalize(st); /* not a schedule run: no such view */
+        return;
+    }
+    out_t *o = NULL;
+    size_t rows = 0;
+    while (trace_db_step(db, st) == 1) {
+        if (!o) {
+            fprintf(out, "\nlatency per layer (first issue to last end; layers overlap)\n");
+            if (!(o = out_create(out, OUT_TABLE, top)))
+                break;
+            out_set_null_text(o, "-");
+            const char *cols[] = {"layer", "entries", "span_ps", "start_ps", "energy_pj", "tiers"};
+            for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+                out_column(o, cols[i]);
+        }
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            out_text(o, "other"); /* embeddings, the LM head */
+        else
+            out_real(o, sqlite3_column_double(st, 0));
+        for (int k = 1; k < 5; k++)
+            out_real(o, sqlite3_column_double(st, k));
+        const char *t = (const char *)sqlite3_column_text(st, 5);
+        out_text(o, t ? t : "-");
+        rows++;
+    }
+    sqlite3_finalize(st);
+    if (o)
+        out_finish(o);
+}
+
 static void report_text(const char *path, const trace_summary_t *s, run_report_sort_t sort, size_t top,
                         FILE *out)
 {
@@ -553,7 +666,13 @@ static void report_text(const char *path, const trace_summary_t *s, run_report_s
 
     static const char *const sort_names[] = {"energy", "utilization", "busy time", "events",
                                              "name"};
-    fprintf(out, "\ncomponents (by %s)\n", sort_names[sort]);
+    /* with a row limit (the default), idle components are folded into one
+     * line per model and the active ones cut at `top` */
+    size_t active = 0, shown = 0;
+    for (size_t i = 0; i < s->ncomps; i++)
+        active += !comp_idle(&s->comps[i]);
+    fprintf(out, "\ncomponents (by %s%s)\n", sort_names[sort],
+            top && active > top ? ", top rows" : "");
     out_t *o = out_create(out, OUT_TABLE, 0);
     if (!o)
         return;
@@ -564,6 +683,9 @@ static void report_text(const char *path, const trace_summary_t *s, run_report_s
         out_column(o, cols[i]);
     for (size_t i = 0; i < s->ncomps; i++) {
         const trace_comp_summary_t *c = &s->comps[i];
+        if (top && (comp_idle(c) || shown == top))
+            continue;
+        shown++;
         out_text(o, c->name);
         out_text(o, c->model ? c->model : "-");
         out_real(o, c->busy_ps);
@@ -582,6 +704,8 @@ static void report_text(const char *path, const trace_summary_t *s, run_report_s
     out_null(o);
     out_null(o);
     out_finish(o);
+    if (top)
+        report_folded(s, active, shown, out);
     report_power_density(s, out);
 
     if (s->ncats) {
@@ -633,14 +757,16 @@ int run_report(const char *path, run_report_sort_t sort, size_t top, int top_giv
         trace_db_close(db);
         return 2;
     }
-    trace_db_close(db);
     if (s.ncomps)
         qsort_r(s.comps, s.ncomps, sizeof *s.comps, comp_cmp, &sort);
     int rc = 0;
     if (json)
         rc = report_json(path, &s, top_given ? top : 0, out);
-    else
+    else {
         report_text(path, &s, sort, top, out);
+        report_layers(db, top, out);
+    }
+    trace_db_close(db);
     trace_summary_free(&s);
     if (rc != 0 || fflush(out) != 0 || ferror(out)) {
         fprintf(err, "prism report: writing the report failed\n");

@@ -11,25 +11,43 @@
 # FP32 MACs on the digital tier only). The knee, not the lowest latency: at
 # 8 bits the latency pick leaves the crossbars idle and the energy pick the
 # photonic cores (tests/check_map.c test_demo_uses_all_tiers checks both).
-# Usage: scripts/demo.sh PATH/TO/prism
+# It prints, in under 60 lines, the run's status, where the energy went, the
+# units that stayed idle, the first layers' latency, and where to look next.
+# Usage: scripts/demo.sh PATH/TO/prism   (DEMO_SEQ, DEMO_DB, DEMO_SCHEDULE
+# change the prompt length and the files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prism=${1:-build/prism}
 db=${DEMO_DB:-demo.db}
 schedule=${DEMO_SCHEDULE:-demo-schedule.json}
+seq=${DEMO_SEQ:-128}
 config=configs/hybrid.yaml
-map=(--chip "$config" --workload gpt2 --seq 128 --quality kl=0.01 --resident-weights --dtype i8 --objective knee)
+map=(--chip "$config" --workload gpt2 --seq "$seq" --quality kl=0.01 --resident-weights --dtype i8 --objective knee)
 echo "prism demo: $prism map ${map[*]} -o $schedule"
 echo "(objective knee: the latency pick leaves the crossbars idle, the energy pick the photonic cores; the knee uses all three tiers)"
 "$prism" map "${map[@]}" -o "$schedule" |
-  grep -v '^pareto [0-9]*  \|^stage 2 move' || true
+  grep -v '^pareto [0-9]*  \|^stage 2 move\|^$\|^chip .*candidates priced' || true
 echo
 echo "prism demo: $prism run $config --schedule $schedule --trace $db --force"
-"$prism" run "$config" --schedule "$schedule" --trace "$db" --force
+# the run's status lines; its component table is the report's, below
+"$prism" run "$config" --schedule "$schedule" --trace "$db" --force | sed -n '1,/^energy /p'
 echo
-"$prism" report "$db"
+echo "where the energy went (prism report $db lists every component):"
+"$prism" query "$db" "SELECT name, model, ROUND(100.0 * busy_ps / (SELECT end_time_ps FROM runs), 1)
+  AS util_pct, ROUND(energy_pj / 1e9, 3) AS energy_mj FROM component_summary
+  WHERE energy_pj > 0 ORDER BY energy_pj DESC LIMIT 8"
 echo
-echo "time and energy per tier per layer (first rows): $prism query $db \"SELECT * FROM tier_layer\""
-"$prism" query "$db" "SELECT * FROM tier_layer WHERE layer = 0 OR layer IS NULL"
+echo "units that did no work, per model:"
+"$prism" query "$db" "SELECT model, COUNT(*) AS idle_units FROM component_summary
+  WHERE COALESCE(events, 0) = 0 AND COALESCE(energy_pj, 0) = 0 GROUP BY model ORDER BY 2 DESC"
 echo
-echo "Next: $prism query $db \"SELECT * FROM tier_layer\""
+echo "latency of the first layers (layers overlap: a span starts at its first issue):"
+"$prism" query "$db" "SELECT layer, entries, ROUND(start_ps / 1e6, 2) AS start_us,
+  ROUND(span_ps / 1e6, 2) AS span_us, ROUND(energy_pj / 1e9, 3) AS energy_mj, tiers
+  FROM layer_latency LIMIT 4"
+echo
+echo "Next:"
+echo "  every component, energy by category, the busiest links:  $prism report $db"
+echo "  every layer's latency (tier_layer: per tier as well):    $prism query $db \"SELECT * FROM layer_latency\""
+echo "  busy % of each unit over the run:                        $prism plot $db --utilization -o util.png"
+echo "  the timeline in ui.perfetto.dev:                         $prism export $db --perfetto demo.json"

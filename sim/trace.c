@@ -76,21 +76,38 @@ static const char *SCHEMA =
     "   AS energy_pj,"
     " (SELECT value FROM stats s WHERE s.comp_id = c.comp_id AND s.name = 'events') AS events"
     " FROM components c;"
-    /* 100 equal windows of the run; an activity's time is split over the
-     * windows it overlaps, and every component has a row for every window */
+    /* a component's activities with the time each adds to its busy time:
+     * activities in start order, each counted from where the ones before it
+     * ended (busy_from_ps), so overlaps count once and a component's
+     * busy_ps rows add up to the union of its activities. Network packets
+     * (op noc.packet: a packet's flight recorded at its destination
+     * terminal) are not a component's work and live in packet_latency. */
+    "CREATE VIEW activities AS SELECT comp_id, op, op_id, time_ps, duration_ps, energy_pj,"
+    " MAX(time_ps, COALESCE(before_ps, time_ps)) AS busy_from_ps,"
+    " MAX(time_ps + duration_ps - MAX(time_ps, COALESCE(before_ps, time_ps)), 0) AS busy_ps"
+    " FROM (SELECT e.comp_id, e.op, e.op_id, e.time_ps, e.duration_ps, e.energy_pj,"
+    "   MAX(e.time_ps + e.duration_ps) OVER (PARTITION BY e.comp_id ORDER BY e.time_ps,"
+    "   e.duration_ps ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_ps"
+    "   FROM events e WHERE e.kind = 0 AND e.duration_ps > 0"
+    "   AND e.op NOT IN (SELECT op FROM ops WHERE name = 'noc.packet'));"
+    /* 100 equal windows of the run; a component's busy time (the union of
+     * its activities) is split over the windows it overlaps, so a window's
+     * utilization is at most 1; every component has a row for every window */
     "CREATE VIEW utilization_windows AS WITH RECURSIVE"
     " w(window) AS (SELECT 0 UNION ALL SELECT window + 1 FROM w WHERE window < 99),"
     " r(end_ps) AS (SELECT MAX(COALESCE((SELECT end_time_ps FROM runs LIMIT 1), 1), 1)),"
-    " busy(comp_id, window, busy_ps) AS (SELECT e.comp_id, w.window,"
-    "   SUM(MIN(e.time_ps + e.duration_ps, (w.window + 1) * r.end_ps / 100.0)"
-    "     - MAX(e.time_ps, w.window * r.end_ps / 100.0))"
-    "   FROM events e, r, w WHERE e.kind = 0 AND e.duration_ps > 0"
-    "   AND w.window BETWEEN MIN(99, CAST(e.time_ps * 100.0 / r.end_ps AS INTEGER))"
-    "   AND MIN(99, CAST((e.time_ps + e.duration_ps) * 100.0 / r.end_ps AS INTEGER))"
-    "   GROUP BY e.comp_id, w.window)"
+    " a(comp_id, s, e) AS (SELECT comp_id, busy_from_ps, busy_from_ps + busy_ps"
+    "   FROM activities WHERE busy_ps > 0),"
+    " busy(comp_id, window, busy_ps) AS (SELECT a.comp_id, w.window,"
+    "   SUM(MAX(MIN(a.e, (w.window + 1) * r.end_ps / 100.0)"
+    "     - MAX(a.s, w.window * r.end_ps / 100.0), 0))"
+    "   FROM a, r, w WHERE w.window BETWEEN MIN(99, CAST(a.s * 100.0 / r.end_ps AS INTEGER))"
+    "   AND MIN(99, CAST(a.e * 100.0 / r.end_ps AS INTEGER))"
+    "   GROUP BY a.comp_id, w.window)"
     " SELECT c.comp_id, c.name AS component, w.window, r.end_ps / 100.0 AS window_ps,"
     " MAX(COALESCE(b.busy_ps, 0), 0) AS busy_ps,"
-    " MAX(COALESCE(b.busy_ps, 0), 0) / (r.end_ps / 100.0) AS utilization"
+    /* disjoint pieces of one window cannot exceed it; MIN only absorbs rounding */
+    " MIN(MAX(COALESCE(b.busy_ps, 0), 0) / (r.end_ps / 100.0), 1.0) AS utilization"
     " FROM components c CROSS JOIN w CROSS JOIN r"
     " LEFT JOIN busy b ON b.comp_id = c.comp_id AND b.window = w.window"
     " ORDER BY c.comp_id, w.window;"
@@ -288,6 +305,9 @@ static int parse_filter(trace_t *t, const char *spec)
                         kv);
         }
     }
+    if (t->from >= t->to) /* an empty window would write no row */
+        return fail(t, "--trace-filter: from (%llu ps) is not before to (%llu ps)",
+                    (unsigned long long)t->from, (unsigned long long)t->to);
     return 0;
 }
 
@@ -565,9 +585,29 @@ static char *params_json(const sim_params_t *p)
     return s;
 }
 
+/* every component pattern of the filter names at least one component: a
+ * typo would otherwise give a trace without rows and a run that says nothing */
+static int check_comp_patterns(trace_t *t, sim_t *s)
+{
+    for (int i = 0; i < t->n_comp_pat; i++) {
+        int hit = 0;
+        for (size_t c = 0; c < sim_comp_count(s) && !hit; c++)
+            hit = fnmatch(t->comp_pat[i], sim_comp_name(sim_comp_at(s, c)), 0) == 0;
+        if (!hit)
+            return fail(t,
+                        "--trace-filter: component '%s' matches none of the %zu components "
+                        "(e.g. %s)",
+                        t->comp_pat[i], sim_comp_count(s),
+                        sim_comp_count(s) ? sim_comp_name(sim_comp_at(s, 0)) : "none");
+    }
+    return 0;
+}
+
 int trace_begin_run(trace_t *t, sim_t *s, const trace_run_info_t *info)
 {
     t->sim = s;
+    if (check_comp_patterns(t, s))
+        return SIM_ERR_CONFIG;
     char start[64], hash[17] = "";
     iso_now(start, sizeof start);
     const char *text = info && info->config_text ? info->config_text : "";

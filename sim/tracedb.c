@@ -667,11 +667,14 @@ int trace_parse_tolerance(const char *text, double *out)
     double v = strtod(text, &end);
     if (end == text || errno != 0 || !isfinite(v) || v < 0)
         return TRACE_DB_ERR_ARG;
-    if (*end == '%') {
+    int percent = *end == '%';
+    if (percent) {
         v /= 100.0;
         end++;
     }
-    if (*end)
+    /* a plain number is a fraction: 5 would be 500 %, surely meant as 5 %,
+     * so a fraction of 1 or more needs its % (100%, 500%) */
+    if (*end || (!percent && v >= 1))
         return TRACE_DB_ERR_ARG;
     *out = v;
     return 0;
@@ -869,6 +872,8 @@ static int metric_cmp(const void *x, const void *y)
     const trace_diff_metric_t *a = x, *b = y;
     if (a->changed != b->changed)
         return a->changed ? -1 : 1;
+    if ((a->scope == TRACE_DIFF_RUN) != (b->scope == TRACE_DIFF_RUN))
+        return a->scope == TRACE_DIFF_RUN ? -1 : 1; /* what the run did, before where */
     double sa = sort_size(a), sb = sort_size(b);
     if (sa != sb)
         return sa > sb ? -1 : 1;
@@ -911,10 +916,128 @@ void trace_diff_free(trace_diff_t *d)
         free(d->m[i].metric);
     }
     free(d->m);
+    for (size_t i = 0; i < d->nparams; i++) {
+        free(d->params[i].component);
+        free(d->params[i].name);
+        free(d->params[i].a);
+        free(d->params[i].b);
+    }
+    free(d->params);
     for (size_t i = 0; i < d->nwarn; i++)
         free(d->warn[i]);
     free(d->warn);
     memset(d, 0, sizeof *d);
+}
+
+/* every (component, parameter, value) of a run, sorted by component and name */
+typedef struct param_rows {
+    char **comp, **name, **value;
+    size_t n, cap;
+} param_rows_t;
+
+static void param_rows_free(param_rows_t *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->comp[i]);
+        free(r->name[i]);
+        free(r->value[i]);
+    }
+    free(r->comp);
+    free(r->name);
+    free(r->value);
+}
+
+static int param_rows_read(trace_db_t *db, param_rows_t *r)
+{
+    sqlite3_stmt *st = NULL;
+    /* params is a flat JSON object of strings (sim/trace.c); other text is skipped */
+    int rc = sqlite3_prepare_v2(db->sql,
+                                "SELECT c.name, j.key, CAST(j.value AS TEXT) FROM components c,"
+                                " json_each(CASE WHEN json_valid(c.params) THEN c.params"
+                                " ELSE '{}' END) j ORDER BY c.name, j.key",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return set_err(db, TRACE_DB_ERR_SQL, "%s: reading the parameters: %s", db->path,
+                       sqlite3_errmsg(db->sql));
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r->n == r->cap) {
+            size_t nc = r->cap ? 2 * r->cap : 64;
+            char **c = realloc(r->comp, nc * sizeof *c),
+                 **k = c ? realloc(r->name, nc * sizeof *k) : NULL,
+                 **v = k ? realloc(r->value, nc * sizeof *v) : NULL;
+            if (c)
+                r->comp = c;
+            if (k)
+                r->name = k;
+            if (!v)
+                break;
+            r->value = v;
+            r->cap = nc;
+        }
+        const char *t[3];
+        for (int i = 0; i < 3; i++)
+            t[i] = (const char *)sqlite3_column_text(st, i);
+        r->comp[r->n] = dup_str(t[0] ? t[0] : "");
+        r->name[r->n] = dup_str(t[1] ? t[1] : "");
+        r->value[r->n] = dup_str(t[2] ? t[2] : "");
+        r->n++;
+        if (!r->comp[r->n - 1] || !r->name[r->n - 1] || !r->value[r->n - 1])
+            break;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return set_err(db, TRACE_DB_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int param_push(trace_diff_t *d, const char *comp, const char *name, const char *a,
+                      const char *b, size_t *cap)
+{
+    if (d->nparams == *cap) {
+        size_t nc = *cap ? 2 * *cap : 16;
+        trace_diff_param_t *g = realloc(d->params, nc * sizeof *g);
+        if (!g)
+            return -1;
+        d->params = g;
+        *cap = nc;
+    }
+    trace_diff_param_t *p = &d->params[d->nparams++];
+    p->component = dup_str(comp);
+    p->name = dup_str(name);
+    p->a = dup_str(a);
+    p->b = dup_str(b);
+    return p->component && p->name && (!a || p->a) && (!b || p->b) ? 0 : -1;
+}
+
+/* the parameters that differ, merged from both runs' sorted lists */
+static int diff_params(trace_diff_t *d, trace_db_t *a, trace_db_t *b)
+{
+    param_rows_t ra = {0}, rb = {0};
+    int rc = param_rows_read(a, &ra);
+    if (!rc && (rc = param_rows_read(b, &rb)))
+        set_err(a, rc, "%s", b->err);
+    size_t i = 0, j = 0, cap = 0;
+    while (!rc && (i < ra.n || j < rb.n)) {
+        int c = i == ra.n ? 1 : j == rb.n ? -1 : strcmp(ra.comp[i], rb.comp[j]);
+        if (!c)
+            c = strcmp(ra.name[i], rb.name[j]);
+        if (c < 0)
+            rc = param_push(d, ra.comp[i], ra.name[i], ra.value[i], NULL, &cap), i++;
+        else if (c > 0)
+            rc = param_push(d, rb.comp[j], rb.name[j], NULL, rb.value[j], &cap), j++;
+        else {
+            if (strcmp(ra.value[i], rb.value[j]))
+                rc = param_push(d, ra.comp[i], ra.name[i], ra.value[i], rb.value[j], &cap);
+            i++, j++;
+        }
+        if (rc)
+            rc = set_err(a, TRACE_DB_ERR_NOMEM, "out of memory");
+    }
+    param_rows_free(&ra);
+    param_rows_free(&rb);
+    return rc;
 }
 
 static int diff_warnings(trace_diff_t *d, trace_db_t *a, const trace_summary_t *sa, trace_db_t *b,
@@ -992,7 +1115,14 @@ int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d)
     d->m = l.m;
     d->n = l.n;
     for (size_t k = 0; k < l.n; k++)
-        d->nchanged += l.m[k].changed != 0;
+        if (l.m[k].changed) {
+            if (!d->nchanged++ || sort_size(&l.m[k]) > sort_size(&l.m[d->largest]))
+                d->largest = k;
+        }
+    if ((rc = diff_params(d, a, b))) {
+        trace_diff_free(d);
+        return rc;
+    }
     return 0;
 nomem:
     free(pa);

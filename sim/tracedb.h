@@ -120,10 +120,21 @@ typedef struct trace_diff_metric {
     int changed;     /* moved beyond the tolerance, or present in one run only */
 } trace_diff_metric_t;
 
+/* a parameter (the components table's params) that differs between the runs */
+typedef struct trace_diff_param {
+    char *component, *name;
+    char *a, *b; /* the values as text; NULL when the run lacks the component or parameter */
+} trace_diff_param_t;
+
 typedef struct trace_diff {
     double tolerance; /* relative, 0.01 = 1% */
     size_t n, nchanged;
-    trace_diff_metric_t *m; /* changed first, then by |rel| descending, then by name */
+    /* changed first; among them the run-level metrics (end time, energy,
+     * events), then components and links by |rel| descending, then by name */
+    trace_diff_metric_t *m;
+    size_t largest; /* index in m of the changed metric with the largest |rel| (when nchanged) */
+    size_t nparams;
+    trace_diff_param_t *params; /* the configuration change behind it, by component and name */
     size_t nwarn;
     char **warn; /* status not complete, config hashes differ */
 } trace_diff_t;
@@ -134,7 +145,9 @@ typedef struct trace_diff {
  * the message, naming the file at fault, is then in trace_db_errmsg(a). */
 int trace_diff(trace_db_t *a, trace_db_t *b, double tolerance, trace_diff_t *d);
 void trace_diff_free(trace_diff_t *d);
-/* "1%" -> 0.01, "0.01" -> 0.01, "0" -> 0. Returns 0 or TRACE_DB_ERR_ARG. */
+/* "1%" -> 0.01, "0.01" -> 0.01, "0" -> 0, "500%" -> 5. A number without %
+ * is a fraction below 1: "5" (500 % or 5 %?) is refused. Returns 0 or
+ * TRACE_DB_ERR_ARG. */
 int trace_parse_tolerance(const char *text, double *out);
 
 /* ---- Perfetto / Chrome trace-event export ---------------------------------- */

@@ -577,7 +577,7 @@ START_TEST(test_engine_run)
     ck_assert_double_eq_tol(stat_of(dut, "energy.mac"), 2 * 128.0 * 768 * 768 * 0.23, 1e-3);
     ck_assert_double_eq_tol(sim_energy_pj(dut), 2 * e, 1e-9 * e);
     double util = 128.0 * 768 * 768 / ((double)cyc * 1024);
-    ck_assert_double_eq_tol(stat_of(dut, "utilization"), util, 1e-12);
+    ck_assert_double_eq_tol(stat_of(dut, "pe_utilization"), util, 1e-12);
     sim_destroy(s);
 }
 END_TEST

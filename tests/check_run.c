@@ -174,8 +174,9 @@ START_TEST(trace_round_trip_and_determinism)
                      "4000.0");
     ck_assert_str_eq(query1(a1, "SELECT count(*) FROM event_log WHERE operation='receive'"), "4000");
     /* every view answers */
-    const char *views[] = {"event_log", "component_summary", "utilization_windows",
-                           "busiest_links", "energy_breakdown", "critical_path"};
+    const char *views[] = {"event_log",           "component_summary", "activities",
+                           "utilization_windows", "busiest_links",     "energy_breakdown",
+                           "critical_path"};
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT count(*) > 0 FROM %s", views[i]);

@@ -1139,12 +1139,16 @@ START_TEST(test_diff_link_latency)
     ck_assert(!find_metric(&d, "npu0.out->host.in", "busy_ps")->changed);
     /* changed: end time, run energy, 2 x (energy_pj, energy_pj.static) */
     ck_assert_int_eq((int)d.nchanged, 6);
-    /* sorted by |relative change|, changed first */
+    /* changed first; among them the run's metrics, then by |relative change| */
     for (size_t i = 1; i < d.n; i++) {
         ck_assert(d.m[i - 1].changed >= d.m[i].changed);
-        if (d.m[i].changed)
-            ck_assert(fabs(d.m[i - 1].rel) >= fabs(d.m[i].rel));
+        int run_a = d.m[i - 1].scope == TRACE_DIFF_RUN, run_b = d.m[i].scope == TRACE_DIFF_RUN;
+        if (d.m[i].changed && d.m[i - 1].changed)
+            ck_assert(run_a > run_b ||
+                      (run_a == run_b && fabs(d.m[i - 1].rel) >= fabs(d.m[i].rel)));
     }
+    for (size_t i = 0; i < d.nchanged; i++)
+        ck_assert(fabs(d.m[d.largest].rel) >= fabs(d.m[i].rel));
     ck_assert_int_eq((int)d.nwarn, 1);
     ck_assert_ptr_nonnull(strstr(d.warn[0], "config hashes differ"));
     trace_diff_free(&d);
@@ -1219,19 +1223,44 @@ START_TEST(test_diff_link_bandwidth)
     m = find_metric(&d, NULL, "end_time_ps");
     ck_assert(m && m->scope == TRACE_DIFF_RUN);
     ck_assert_double_eq_tol(m->rel, (double)(req_ser(&s) + resp_ser(&s)) / period_ps(&s), 1e-12);
-    /* the two link busy times (+100%) lead the list */
-    ck_assert_int_eq(d.m[0].scope, TRACE_DIFF_LINK);
-    ck_assert_int_eq(d.m[1].scope, TRACE_DIFF_LINK);
+    /* the run's changed metrics lead the list, then the two link busy times
+     * (+100%), the largest change */
+    ck_assert_int_eq(d.m[0].scope, TRACE_DIFF_RUN);
+    size_t runs = 0;
+    while (runs < d.n && d.m[runs].changed && d.m[runs].scope == TRACE_DIFF_RUN)
+        runs++;
+    ck_assert_uint_ge(runs, 1);
+    ck_assert_int_eq(d.m[runs].scope, TRACE_DIFF_LINK);
+    ck_assert_int_eq(d.m[runs + 1].scope, TRACE_DIFF_LINK);
+    ck_assert_int_eq(d.m[d.largest].scope, TRACE_DIFF_LINK);
+    ck_assert_uint_eq(d.nparams, 0); /* the same parameters */
     trace_diff_free(&d);
     trace_db_close(da);
     trace_db_close(db);
+    /* a parameter set differently comes first, as the cause */
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(b, &h), SQLITE_OK);
+    exec_ok(h, "UPDATE components SET params = '{\"rows\":64,\"cols\":8}' WHERE name = 'npu0'");
+    sqlite3_close(h);
     result_t r = run_cmd(diff_main, "diff", a, b, "--json", NULL);
     ck_assert_int_eq(r.rc, 1);
     cJSON *j = parse_json(r.out);
     cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "metrics"), 0);
-    ck_assert_str_eq(cJSON_GetObjectItem(first, "scope")->valuestring, "link");
-    ck_assert_str_eq(cJSON_GetObjectItem(first, "component")->valuestring, "host.out->npu0.in");
+    ck_assert_str_eq(cJSON_GetObjectItem(first, "scope")->valuestring, "run");
+    cJSON *params = cJSON_GetObjectItem(j, "parameters");
+    ck_assert_int_eq(cJSON_GetArraySize(params), 2);
+    cJSON *p0 = cJSON_GetArrayItem(params, 0), *p1 = cJSON_GetArrayItem(params, 1);
+    ck_assert_str_eq(cJSON_GetObjectItem(p0, "name")->valuestring, "cols");
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(p0, "a")));
+    ck_assert_str_eq(cJSON_GetObjectItem(p1, "name")->valuestring, "rows");
+    ck_assert_str_eq(cJSON_GetObjectItem(p1, "a")->valuestring, "128");
+    ck_assert_str_eq(cJSON_GetObjectItem(p1, "b")->valuestring, "64");
     cJSON_Delete(j);
+    result_free(&r);
+    r = run_cmd(diff_main, "diff", a, b, NULL);
+    ck_assert_int_eq(r.rc, 1);
+    ck_assert_msg(strstr(r.out, "parameter") < strstr(r.out, "end_time_ps"), "%s", r.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "largest: host.out->npu0.in busy_ps +100.00%"));
     result_free(&r);
     remove_dir();
 }
@@ -1291,7 +1320,7 @@ START_TEST(test_diff_components_and_zero)
     trace_diff_free(&d);
     trace_db_close(da);
     trace_db_close(db);
-    EXPECT_CMD(1, out, "+inf", diff_main, "diff", a, b, "--tolerance", "1e6", NULL);
+    EXPECT_CMD(1, out, "+inf", diff_main, "diff", a, b, "--tolerance", "1e8%", NULL);
     EXPECT_CMD(2, err, "--tolerance", diff_main, "diff", a, b, "--tolerance", "abc", NULL);
     r = run_cmd(diff_main, "diff", a, NULL);
     ck_assert_int_eq(r.rc, 2);
@@ -1314,6 +1343,13 @@ START_TEST(test_parse_tolerance)
     ck_assert_int_eq(trace_parse_tolerance("1%%", &t), TRACE_DB_ERR_ARG);
     ck_assert_int_eq(trace_parse_tolerance("", &t), TRACE_DB_ERR_ARG);
     ck_assert_int_eq(trace_parse_tolerance("nan", &t), TRACE_DB_ERR_ARG);
+    /* without %, a fraction below 1: "5" would silently mean 500 % */
+    ck_assert_int_eq(trace_parse_tolerance("5", &t), TRACE_DB_ERR_ARG);
+    ck_assert_int_eq(trace_parse_tolerance("1", &t), TRACE_DB_ERR_ARG);
+    ck_assert_int_eq(trace_parse_tolerance("0.999", &t), 0);
+    ck_assert_double_eq(t, 0.999);
+    ck_assert_int_eq(trace_parse_tolerance("500%", &t), 0);
+    ck_assert_double_eq(t, 5);
 }
 END_TEST
 

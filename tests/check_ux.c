@@ -397,6 +397,10 @@ START_TEST(views_split_windows_and_name_the_energy_gap)
     /* the array runs one GEMM at a time: never above 100% in a window (was 2891%) */
     double peak = q1(db, "SELECT MAX(utilization) FROM utilization_windows WHERE component = 'sa'");
     ck_assert_msg(peak <= 1.0 + 1e-9 && peak > 0.5, "sa peak %g", peak);
+    /* the schedule driver keeps an op span and a weight-load span at once:
+     * counted once, never above 100 % (was 147 %) */
+    double all = q1(db, "SELECT MAX(utilization) FROM utilization_windows");
+    ck_assert_msg(all <= 1.0, "peak %.17g", all);
     /* split, not dropped: the windows add up to the activities' time */
     double windows = q1(db, "SELECT SUM(busy_ps) FROM utilization_windows WHERE component = 'sa'");
     double acts = q1(db, "SELECT SUM(duration_ps) FROM events e JOIN components c USING(comp_id) "
@@ -483,6 +487,57 @@ START_TEST(views_split_windows_and_name_the_energy_gap)
     ck_assert_int_eq(cross, (int)msgs);
     ck_assert_int_eq(delivered_bytes,
                      (int)q1(mdb, "SELECT SUM(bytes) FROM links")); /* 48 B each, not 0 */
+}
+END_TEST
+
+/* Busy time is the union of a component's activities: three overlapping
+ * activities on one component over [0, 0.8 E) of a run of length E, and a
+ * network packet row (a flight, not the component's work) spanning 50 E,
+ * give 0.8 E of busy time, windows at exactly 100 % or 0 %, and no packet
+ * time in the activities or tier views (the old views summed the
+ * overlaps: 1.1 E, and the packet made it 4,328 in a window of make demo). */
+START_TEST(overlapping_activities_count_once)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[65536];
+    write_file(path("net.yaml"), NET);
+    char db[512];
+    snprintf(db, sizeof db, "%s", path("o.db"));
+    int rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), db);
+    ck_assert_msg(rc == 0, "%s", out);
+    double e = q1(db, "SELECT end_time_ps FROM runs");
+    ck_assert(e >= 1000);
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    char sql[1024];
+    long long E = (long long)e - (long long)e % 100; /* windows of whole picoseconds */
+    snprintf(sql, sizeof sql,
+             "UPDATE runs SET end_time_ps = %lld;"
+             "INSERT INTO components(comp_id, name, model) VALUES(900, 'probe', 'test');"
+             "INSERT INTO ops(op, name) VALUES(900, 'probe.op'), (901, 'noc.packet');"
+             "INSERT INTO events VALUES(0, 900, 0, 900, %lld, 0, 1, 0),"
+             " (%lld, 900, 0, 900, %lld, 0, 1, 0), (%lld, 900, 0, 900, %lld, 0, 1, 0),"
+             " (0, 900, 0, 901, %lld, 64, 0, 0);",
+             E, E * 6 / 10, E * 2 / 10, E * 3 / 10, E * 4 / 10, E * 4 / 10, E * 50);
+    ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+    const char *probe = "FROM utilization_windows WHERE component = 'probe'";
+    char q[256];
+    snprintf(q, sizeof q, "SELECT SUM(busy_ps) %s", probe);
+    double busy = q1(db, q);
+    ck_assert_msg(fabs(busy - 0.8 * (double)E) <= 1e-6 * (double)E, "busy %g of %lld", busy, E);
+    snprintf(q, sizeof q, "SELECT MAX(utilization) %s", probe);
+    ck_assert_double_eq_tol(q1(db, q), 1.0, 1e-9);
+    snprintf(q, sizeof q, "SELECT count(*) %s AND abs(utilization - 1) < 1e-9", probe);
+    ck_assert_double_eq(q1(db, q), 80);
+    snprintf(q, sizeof q, "SELECT count(*) %s AND utilization = 0", probe);
+    ck_assert_double_eq(q1(db, q), 20);
+    ck_assert_double_eq(q1(db, "SELECT MAX(utilization) FROM utilization_windows"), 1.0);
+    /* the activities view: the union, and no packet rows */
+    ck_assert_double_eq(q1(db, "SELECT SUM(busy_ps) FROM activities WHERE comp_id = 900"),
+                        (double)(E * 8 / 10));
+    ck_assert_double_eq(q1(db, "SELECT count(*) FROM activities WHERE op = 901"), 0);
+    ck_assert_double_eq(q1(db, "SELECT count(*) FROM packet_latency WHERE latency_ps > 0"), 1);
 }
 END_TEST
 
@@ -701,6 +756,243 @@ START_TEST(plot_draws_each_picture)
 }
 END_TEST
 
+/* Many series stay readable: 12 busy components are drawn as one strip
+ * each (a heat map bounded by 100 %, idle components left out and counted
+ * in the title), and 30 components with energy as the 23 largest bars and
+ * one bar of the rest, so the names under the bars do not collide. */
+START_TEST(plot_many_series_stay_readable)
+{
+    SKIP_WITHOUT_PRISM();
+    char out[65536];
+    write_file(path("net.yaml"), NET);
+    char db[512];
+    snprintf(db, sizeof db, "%s", path("m.db"));
+    int rc = run(out, sizeof out, "%s run %s --trace %s", prism, path("net.yaml"), db);
+    ck_assert_msg(rc == 0, "%s", out);
+    long long e = (long long)q1(db, "SELECT end_time_ps FROM runs");
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "INSERT INTO ops(op, name) VALUES(900, 'probe.op');"
+                                  "INSERT INTO components(comp_id, name, model)"
+                                  " VALUES(999, 'idle_probe', 'test')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < 30; i++) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO components(comp_id, name, model) VALUES(%d, 'probe%d', 'test');"
+                 "INSERT INTO stats VALUES(%d, 'energy.mac', 'energy', 'pJ', %d),"
+                 " (%d, 'energy.sram', 'energy', 'pJ', %d);"
+                 "INSERT INTO events SELECT 0, %d, 0, 900, %lld, 0, 1, 0 WHERE %d < 12;"
+                 "INSERT INTO events SELECT %lld, %d, 0, 900, %lld, 0, 1, 0 WHERE %d < 12;",
+                 900 + i, i, 900 + i, 1000 + i, 900 + i, 500, 900 + i, e / 2, i, e / 4, 900 + i,
+                 e / 2, i);
+        ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+    }
+    sqlite3_close(h);
+    rc = run(out, sizeof out, "%s plot %s --utilization -o %s", prism, db, path("u.svg"));
+    ck_assert_msg(rc == 0, "%s", out);
+    char *svg = slurp(path("u.svg"));
+    ck_assert_ptr_nonnull(strstr(svg, "idle not shown"));
+    ck_assert_ptr_nonnull(strstr(svg, ">probe11<"));
+    ck_assert_ptr_null(strstr(svg, ">probe12<")); /* idle: not drawn */
+    ck_assert_ptr_nonnull(strstr(svg, "<image")); /* strips, not 12 overlaid lines */
+    ck_assert_ptr_null(strstr(svg, ">120<"));
+    free(svg);
+    rc = run(out, sizeof out, "%s plot %s --energy -o %s", prism, db, path("e.svg"));
+    ck_assert_msg(rc == 0, "%s", out);
+    svg = slurp(path("e.svg"));
+    ck_assert_ptr_nonnull(strstr(svg, " others<"));
+    ck_assert_ptr_nonnull(strstr(svg, ">probe29<")); /* the largest first */
+    ck_assert_ptr_null(strstr(svg, ">probe0<"));
+    free(svg);
+}
+END_TEST
+
+/* prism map compare from another folder: the hybrid config found in the
+ * data directory and its baselines beside it, progress on stderr, the table
+ * as JSON on stdout, the plot folder created; a plot folder that cannot be
+ * made and missing baselines are refused before any mapping starts. */
+START_TEST(map_compare_from_anywhere)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536], d[512];
+    snprintf(d, sizeof d, "%s", path(""));
+    int rc = run_out(out, sizeof out,
+                     "cd %s && %s map compare --workloads resnet18 --generations 1 --population 4"
+                     " --json --plot-dir plots 2>err.txt",
+                     d, prism);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_msg(cJSON_IsArray(j) && cJSON_GetArraySize(j) >= 4, "%s", out);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "latency_ms"));
+    cJSON_Delete(j);
+    ck_assert_int_eq(access(path("plots/resnet18-prefill.png"), R_OK), 0);
+    char *err = slurp(path("err.txt"));
+    ck_assert_ptr_nonnull(strstr(err, "[1/4] resnet18 prefill on "));
+    ck_assert_ptr_nonnull(strstr(err, "[4/4]"));
+    free(err);
+    write_file(path("file"), "x");
+    EXPECT_RUN(2, "--plot-dir", out, "%s map compare --plot-dir %s/sub", prism, path("file"));
+    ck_assert_int_eq(lines(out), 1);
+    rc = run(out, sizeof out, "cp configs/hybrid.yaml %s", path("h.yaml"));
+    ck_assert_int_eq(rc, 0);
+    EXPECT_RUN(2, "--digital CONFIG", out, "%s map compare --hybrid %s", prism, path("h.yaml"));
+    ck_assert_int_eq(lines(out), 1);
+    EXPECT_RUN(2, "--rram CONFIG", out,
+               "%s map compare --hybrid %s --digital configs/all-digital.yaml", prism,
+               path("h.yaml"));
+}
+END_TEST
+
+/* Help and refusals a first-time user meets: prism map --help lists every
+ * option, prism query --help names every table and view a trace can hold,
+ * a config without area says why it is 0 mm2, a trace filter that names no
+ * component or an empty window is refused, and prism chip match --json. */
+START_TEST(help_lists_everything_and_empty_filters_are_refused)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536], help[16384];
+    int rc = run(out, sizeof out, "%s map --help", prism);
+    ck_assert_int_eq(rc, 0);
+    static const char *const map_opts[] = {
+        "--chip",       "--workload", "--quality", "--profile", "--objective", "--resident-weights",
+        "--population", "--pareto",   "--plot",    "--json",    "map compare"};
+    for (size_t i = 0; i < sizeof map_opts / sizeof map_opts[0]; i++)
+        ck_assert_msg(strstr(out, map_opts[i]), "prism map --help lacks %s", map_opts[i]);
+    ck_assert_int_eq(run(out, sizeof out, "%s map -h", prism), 0);
+    /* every table and view of a trace of a schedule run is named in query --help */
+    rc = run(help, sizeof help, "%s query --help", prism);
+    ck_assert_int_eq(rc, 0);
+    char db[512];
+    snprintf(db, sizeof db, "%s", path("s.db"));
+    rc = run(out, sizeof out,
+             "%s map --chip configs/hybrid.yaml --workload tests/fixtures/tiny-gpt2 --population 4"
+             " --generations 1 -o %s > /dev/null && %s run configs/hybrid.yaml --schedule %s"
+             " --trace %s",
+             prism, path("s.json"), prism, path("s.json"), db);
+    ck_assert_msg(rc == 0, "%s", out);
+    rc = run_out(out, sizeof out,
+                 "%s query %s \"SELECT name FROM sqlite_master WHERE type IN"
+                 " ('table', 'view')\" --csv",
+                 prism, db);
+    ck_assert_int_eq(rc, 0);
+    int names = 0;
+    for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (!strcmp(l, "name"))
+            continue;
+        char word[128];
+        snprintf(word, sizeof word, "%s", l);
+        ck_assert_msg(strstr(help, word), "prism query --help does not name %s", word);
+        names++;
+    }
+    ck_assert_int_ge(names, 20);
+    /* 0 mm2 with the reason */
+    EXPECT_RUN(0, "none of its 9 components has an area model", out,
+               "%s chip area configs/demo.yaml", prism);
+    /* filters that would write nothing */
+    EXPECT_RUN(2, "component 'foo' matches none", out,
+               "%s run configs/demo.yaml --trace %s --force --trace-filter component=foo", prism,
+               path("f.db"));
+    ck_assert_int_eq(lines(out), 1);
+    EXPECT_RUN(2, "is not before to", out,
+               "%s run configs/demo.yaml --trace %s --force --trace-filter from=20us,to=10us",
+               prism, path("f.db"));
+    ck_assert_int_eq(lines(out), 1);
+    /* chip match --json */
+    rc = run_out(out, sizeof out, "%s chip match configs/hybrid.yaml --tier rram -o %s --json",
+                 prism, path("r.yaml"));
+    ck_assert_msg(rc == 0, "%s", out);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_GetObjectItem(j, "units")->valuedouble >= 1);
+    ck_assert(fabs(cJSON_GetObjectItem(j, "difference_pct")->valuedouble) < 5);
+    cJSON_Delete(j);
+}
+END_TEST
+
+/* make demo says what matters in under 60 lines and ends with where to look
+ * next (here on a 16-token prompt, the demo's own script); the per-layer
+ * latency view it prints spans each layer from first issue to last end. */
+START_TEST(demo_is_short_and_ends_with_next_steps)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo() || access("scripts/demo.sh", R_OK) != 0)
+        return;
+    char out[65536], db[512];
+    snprintf(db, sizeof db, "%s", path("demo.db"));
+    int rc = run(out, sizeof out, "DEMO_SEQ=16 DEMO_DB=%s DEMO_SCHEDULE=%s bash scripts/demo.sh %s",
+                 db, path("demo.json"), prism);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(lines(out) < 60, "%d lines:\n%s", lines(out), out);
+    ck_assert_ptr_nonnull(strstr(out, "idle_units"));
+    ck_assert_ptr_nonnull(strstr(out, "rram_xbar"));
+    const char *next = strstr(out, "\nNext:\n");
+    ck_assert_ptr_nonnull(next);
+    ck_assert_ptr_nonnull(strstr(next, "report"));
+    /* layer_latency against schedule_entries, layer 0 */
+    ck_assert_double_eq(q1(db, "SELECT span_ps FROM layer_latency WHERE layer = 0"),
+                        q1(db, "SELECT MAX(done_ps) - MIN(issue_ps) FROM schedule_entries"
+                               " WHERE layer = 0"));
+    ck_assert(q1(db, "SELECT count(*) FROM layer_latency WHERE layer IS NOT NULL") == 12);
+    /* the report: top rows, the idle units as one count per model, each layer's latency */
+    rc = run_out(out, sizeof out, "%s report %s", prism, db);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_msg(lines(out) < 80, "%d lines:\n%s", lines(out), out);
+    const char *idle = strstr(out, "idle (no busy time, event or energy): ");
+    ck_assert_msg(idle && strstr(idle, " rram_xbar"), "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "more active components: --top N or --all"));
+    ck_assert_ptr_nonnull(strstr(out, "latency per layer"));
+    rc = run_out(out, sizeof out, "%s report %s --all", prism, db);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_null(strstr(out, "idle (no busy time"));
+    ck_assert_ptr_nonnull(strstr(out, "\nxb30 "));
+    /* a schedule run over the network: no unit above 100 %, no packet in a unit's busy time */
+    ck_assert(q1(db, "SELECT MAX(utilization) FROM utilization_windows") <= 1.0);
+    ck_assert(q1(db, "SELECT count(*) FROM packet_latency") > 0);
+    ck_assert(q1(db, "SELECT count(*) FROM activities a JOIN ops o USING(op)"
+                     " WHERE o.name = 'noc.packet'") == 0);
+}
+END_TEST
+
+/* The hybrid chip given a workload: its driver needs a mapping, so the run
+ * maps it with prism map's defaults (saying so in one line) and completes;
+ * prism map takes --set like prism run, and a bad key is refused. */
+START_TEST(hybrid_chip_takes_a_workload_and_map_takes_set)
+{
+    SKIP_WITHOUT_PRISM();
+    if (!have_repo())
+        return;
+    char out[65536];
+    const char *w = "gpt2:layers=1,vocab=1024";
+    int rc =
+        run(out, sizeof out, "%s run configs/hybrid.yaml --workload %s --seq 8 --json", prism, w);
+    ck_assert_msg(rc == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "needs a mapping"));
+    ck_assert_ptr_nonnull(strstr(out, "\"complete\""));
+    rc = run_out(out, sizeof out,
+                 "%s map --chip configs/hybrid.yaml --workload %s --seq 8 --population 4"
+                 " --generations 1 --set sa0.rows=64 --json",
+                 prism, w);
+    ck_assert_msg(rc == 0, "%s", out);
+    EXPECT_RUN(2, "nosuch", out,
+               "%s map --chip configs/hybrid.yaml --workload %s --seq 8 --set nosuch.rows=64",
+               prism, w);
+    /* a sweep of that chip maps every point (it failed at each one) */
+    rc = run_out(out, sizeof out,
+                 "%s sweep configs/hybrid.yaml --set sa0.rows=32,64 --workload %s --seq 8 --json",
+                 prism, w);
+    ck_assert_msg(rc == 0, "%s", out);
+    const char *first = strstr(out, "\"complete\"");
+    ck_assert_msg(first && strstr(first + 1, "\"complete\""), "%s", out);
+}
+END_TEST
+
 /* issue 22, finding 1: a trace whose component and category names hold
  * gnuplot commands (a line that ends the data block, a quote that ends the
  * string, a backquote) is drawn, and none of the commands runs. */
@@ -869,11 +1161,17 @@ static Suite *suite(void)
     tcase_add_test(tc, run_json_and_summary_tell_the_truth);
     tcase_add_test(tc, merge_keys_and_include);
     tcase_add_test(tc, views_split_windows_and_name_the_energy_gap);
+    tcase_add_test(tc, overlapping_activities_count_once);
     tcase_add_test(tc, json_outputs_parse_and_say_when_cut);
     tcase_add_test(tc, sweep_runs_the_product);
     tcase_add_test(tc, sweep_point_count_does_not_wrap);
     tcase_add_test(tc, seeds_are_decimal_everywhere);
     tcase_add_test(tc, plot_draws_each_picture);
+    tcase_add_test(tc, plot_many_series_stay_readable);
+    tcase_add_test(tc, map_compare_from_anywhere);
+    tcase_add_test(tc, help_lists_everything_and_empty_filters_are_refused);
+    tcase_add_test(tc, demo_is_short_and_ends_with_next_steps);
+    tcase_add_test(tc, hybrid_chip_takes_a_workload_and_map_takes_set);
     tcase_add_test(tc, plot_never_runs_a_name_from_the_trace);
     tcase_add_test(tc, workload_dtype_follows_the_chip);
     tcase_add_test(tc, capacity_checked_before_the_run_and_errors_said_once);

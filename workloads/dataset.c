@@ -10,6 +10,9 @@
 #include <string.h>
 #include <zlib.h>
 
+#ifndef PRISM_DATADIR /* the install's data directory (Makefile: $(PREFIX)/share/prism) */
+#define PRISM_DATADIR "/usr/local/share/prism"
+#endif
 #define DS_MAX_BYTES (1ull << 30) /* refuse data files above 1 GiB uncompressed */
 #define DS_MAX_FIELDS 1000000
 
@@ -79,13 +82,18 @@ static int resolve(const char *spec, char *path, size_t len)
         snprintf(path, len, "%s", spec);
         return 0;
     }
-    const char *env = getenv("PRISM_FIXTURES");
-    const char *cands[3] = {NULL, "tests/fixtures", PRISM_SOURCE_DIR "/tests/fixtures"};
-    char envbuf[400];
+    /* $PRISM_FIXTURES, the data directory ($PRISM_DATA_DIR, which the prism
+     * command sets to the one it found; else the install's), the working
+     * directory */
+    const char *env = getenv("PRISM_FIXTURES"), *data = getenv("PRISM_DATA_DIR");
+    char envbuf[400], databuf[400];
+    const char *cands[3] = {NULL, NULL, "tests/fixtures"};
     if (env && *env) {
         snprintf(envbuf, sizeof envbuf, "%s", env);
         cands[0] = envbuf;
     }
+    snprintf(databuf, sizeof databuf, "%s/tests/fixtures", data && *data ? data : PRISM_DATADIR);
+    cands[1] = databuf;
     for (int i = 0; i < 3; i++) {
         if (!cands[i])
             continue;
