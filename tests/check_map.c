@@ -647,7 +647,8 @@ START_TEST(test_demo_uses_all_tiers)
     fclose(f);
     text[n] = 0;
     /* the options this test maps with are the demo's */
-    const char *want[] = {"configs/hybrid.yaml", "--workload gpt2 --seq 128", "--quality kl=0.01",
+    const char *want[] = {"configs/hybrid.yaml", "seq=${DEMO_SEQ:-128}",
+                          "--workload gpt2 --seq \"$seq\"", "--quality kl=0.01",
                           "--resident-weights", "--dtype i8", "--objective knee"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         ck_assert_msg(strstr(text, want[i]), "scripts/demo.sh no longer maps with '%s'", want[i]);
