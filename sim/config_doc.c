@@ -279,10 +279,11 @@ static int expand_one(cfg_doc_t *d, int id, unsigned char *state, char *err, siz
     }
     m = nd(d, id);
     free(m->data.mapping.pairs.start);
-    m->data.mapping.pairs.start = out;
-    m->data.mapping.pairs.top = out + nout;
-    m->data.mapping.pairs.end = out + nout;
-    if (!out) { /* an empty mapping still needs a stack libyaml can append to */
+    if (out) { /* (out + nout on a NULL out is undefined, even for nout 0) */
+        m->data.mapping.pairs.start = out;
+        m->data.mapping.pairs.top = out + nout;
+        m->data.mapping.pairs.end = out + nout;
+    } else { /* an empty mapping still needs a stack libyaml can append to */
         m->data.mapping.pairs.start = m->data.mapping.pairs.top = m->data.mapping.pairs.end =
             malloc(sizeof(yaml_node_pair_t));
         if (!m->data.mapping.pairs.start)

@@ -333,6 +333,9 @@ START_TEST(merge_keys_and_include)
          "m1.yaml:2:34: component 'g0': parameter 'rate'"},
         {"m2.yaml", "components:\n  g0: {<<: 3, model: sink}\n",
          "m2.yaml:2:12: merge key '<<' must be given a mapping"},
+        /* an empty merge: the mapping's pair stack was set from a NULL array
+         * plus 0 (undefined; clang's UBSan in make fuzz found it) */
+        {"m3.yaml", "components:\n  k0: {<<: {}}\n", "m3.yaml:2:3: component 'k0' has no 'model'"},
         {"i1.yaml", "include: nothere.yaml\ncomponents: {}\n",
          "i1.yaml:1:10: include 'nothere.yaml': cannot open"},
         {"i2.yaml", "include: i2.yaml\ncomponents: {}\n", "i2.yaml:1:10: include 'i2.yaml'"},
