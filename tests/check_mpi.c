@@ -885,8 +885,14 @@ START_TEST(partition_predicts_the_speedup)
         return;
     rc = run(out, sizeof out, "%s 2 %s run %s", MPIRUN, prism, path("pp.yaml"));
     ck_assert_msg(rc == 0, "%s", tail(out));
+#if !defined(__SANITIZE_ADDRESS__)
+    /* the run's own pilot times its events: under ASan they cost several
+     * times more while the built-in message costs do not, and the run's
+     * prediction can come out above 1 (the JSON terms above are checked
+     * in every build) */
     p = strstr(out, "prism run: warning: predicted speed-up ");
     ck_assert_msg(p && strstr(p, "a slowdown (lookahead 1.000 ns:"), "%s", tail(out));
+#endif
     rc = run(out, sizeof out, "%s 2 %s run %s", MPIRUN, prism, path("pairs.yaml"));
     ck_assert_msg(rc == 0 && !strstr(out, "warning"), "%s", tail(out));
 }
