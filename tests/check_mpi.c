@@ -868,7 +868,13 @@ START_TEST(partition_predicts_the_speedup)
     p = strstr(out, "\"prediction\":{\"speedup\":");
     ck_assert_msg(p != NULL, "%s", out);
     sp = atof(p + strlen("\"prediction\":{\"speedup\":"));
+#if defined(__SANITIZE_ADDRESS__)
+    /* the pilot's events cost several times more under ASan, the built-in
+     * message costs do not: the prediction may come out above 1 there */
+    ck_assert_msg(sp > 0, "speed-up %g: %s", sp, out);
+#else
     ck_assert_msg(sp > 0 && sp < 1, "speed-up %g: %s", sp, out);
+#endif
     /* the terms: 20 us over the 1 ns lookahead, 20,000 packets across */
     ck_assert_msg(strstr(out, "\"windows\":20000,") && strstr(out, "\"cross_messages\":20000,") &&
                       strstr(out, "\"max_peers\":1,"),
