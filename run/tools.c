@@ -14,6 +14,20 @@
 #include <string.h>
 #include <time.h>
 
+/* root printed to out, one newline after it, and freed; 0, or -1 when
+ * printing ran out of memory */
+static int print_json(cJSON *root, FILE *out)
+{
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return -1;
+    fputs(text, out);
+    fputc('\n', out);
+    free(text);
+    return 0;
+}
+
 /* ---- query ----------------------------------------------------------------- */
 /* SQLite calls this every few thousand virtual-machine steps; non-zero
  * interrupts the statement (--timeout). */
@@ -267,14 +281,7 @@ static int diff_json(const char *pa, const char *pb, const trace_diff_t *d, int 
     cJSON_AddItemToObject(root, "warnings", w);
     for (size_t i = 0; i < d->nwarn; i++)
         cJSON_AddItemToArray(w, cJSON_CreateString(d->warn[i]));
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return -1;
-    fputs(text, out);
-    fputc('\n', out);
-    free(text);
-    return 0;
+    return print_json(root, out);
 }
 
 /* the cause first: what the two configurations set differently */
@@ -515,14 +522,7 @@ static int report_json(const char *path, const trace_summary_t *s, size_t top, F
     }
     cJSON_AddItemToObject(root, "links_truncated", cJSON_CreateBool(top && s->nlinks > top));
     cJSON_AddItemToObject(root, "links_total", cJSON_CreateNumber((double)s->nlinks));
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return -1;
-    fputs(text, out);
-    fputc('\n', out);
-    free(text);
-    return 0;
+    return print_json(root, out);
 }
 
 /* One line on power density (W/mm2: a unit's average power over the run
